@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>The subcommands of psharding; each lives in its own file and is listed here.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

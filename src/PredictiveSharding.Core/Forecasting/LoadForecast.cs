@@ -1,0 +1,115 @@
+using System.Globalization;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting;
+
+/// <summary>
+/// A probabilistic forecast: for each partition and resource, quantiles of its load at each of
+/// <see cref="Horizon"/> steps after <see cref="Origin"/>.
+/// </summary>
+public sealed class LoadForecast
+{
+    /// <summary>Creates a forecast and checks that every series has the horizon and quantiles given here.</summary>
+    /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), or a series of the wrong shape.</exception>
+    public LoadForecast(DateTimeOffset origin, TimeSpan step, IReadOnlyList<double> quantiles, IReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> partitions)
+    {
+        Guard.Positive(step, nameof(step));
+        ArgumentNullException.ThrowIfNull(quantiles);
+        ArgumentNullException.ThrowIfNull(partitions);
+        ValidateQuantiles(quantiles);
+        var horizon = -1;
+        foreach (var (partition, resources) in partitions)
+        {
+            foreach (var (resource, series) in resources)
+            {
+                if (series.QuantileCount != quantiles.Count)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Forecast of '{partition}'/{resource} has {series.QuantileCount} quantiles; expected {quantiles.Count}."), nameof(partitions));
+                }
+
+                if (horizon >= 0 && series.Steps != horizon)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Forecast of '{partition}'/{resource} has {series.Steps} steps; others have {horizon}."), nameof(partitions));
+                }
+
+                horizon = series.Steps;
+            }
+        }
+
+        Origin = origin;
+        Step = step;
+        Quantiles = quantiles.ToArray();
+        Partitions = partitions;
+        Horizon = Math.Max(horizon, 0);
+    }
+
+    /// <summary>The start of the first forecast step.</summary>
+    public DateTimeOffset Origin { get; }
+
+    /// <summary>The length of one step.</summary>
+    public TimeSpan Step { get; }
+
+    /// <summary>The number of steps forecast.</summary>
+    public int Horizon { get; }
+
+    /// <summary>The quantile levels, strictly increasing in (0, 1).</summary>
+    public IReadOnlyList<double> Quantiles { get; }
+
+    /// <summary>Per partition, per resource, the forecast distribution.</summary>
+    public IReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> Partitions { get; }
+
+    /// <summary>
+    /// The forecast value of a partition's resource at a step and quantile level, linearly interpolated between the
+    /// nearest forecast quantiles (clamped at the ends).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No forecast for that partition or resource.</exception>
+    public double ValueAt(PartitionId partition, ResourceKind resource, int step, double quantile)
+    {
+        if (!Partitions.TryGetValue(partition, out var resources) || !resources.TryGetValue(resource, out var series))
+        {
+            throw new KeyNotFoundException($"The forecast has no '{resource}' series for partition '{partition}'.");
+        }
+
+        var qs = Quantiles;
+        if (quantile <= qs[0])
+        {
+            return series[step, 0];
+        }
+
+        for (var i = 1; i < qs.Count; i++)
+        {
+            if (quantile <= qs[i])
+            {
+                var t = (quantile - qs[i - 1]) / (qs[i] - qs[i - 1]);
+                return series[step, i - 1] + (t * (series[step, i] - series[step, i - 1]));
+            }
+        }
+
+        return series[step, qs.Count - 1];
+    }
+
+    /// <summary>Throws unless the quantile levels are strictly increasing and inside (0, 1).</summary>
+    /// <exception cref="ArgumentException">The levels are empty, out of (0, 1), NaN or not strictly increasing.</exception>
+    public static void ValidateQuantiles(IReadOnlyList<double> quantiles)
+    {
+        ArgumentNullException.ThrowIfNull(quantiles);
+        if (quantiles.Count == 0)
+        {
+            throw new ArgumentException("At least one quantile level is needed.", nameof(quantiles));
+        }
+
+        for (var i = 0; i < quantiles.Count; i++)
+        {
+            var q = quantiles[i];
+            if (!(q > 0 && q < 1))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Quantile levels must lie strictly between 0 and 1; got {q}."), nameof(quantiles));
+            }
+
+            if (i > 0 && q <= quantiles[i - 1])
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Quantile levels must be strictly increasing; {q} follows {quantiles[i - 1]}."), nameof(quantiles));
+            }
+        }
+    }
+}

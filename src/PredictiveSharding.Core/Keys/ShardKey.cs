@@ -1,0 +1,140 @@
+using System.Text;
+
+namespace PredictiveSharding.Keys;
+
+/// <summary>
+/// An ordered byte-string key, compared ordinally byte by byte like CockroachDB, TiKV and HBase row keys.
+/// </summary>
+/// <remarks>
+/// The bytes are copied on construction and never exposed mutably, so a key can be shared freely between threads.
+/// <see cref="Empty"/> is the smallest key and the start of the key space.
+/// </remarks>
+public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
+{
+    private static readonly byte[] NoBytes = [];
+    private readonly byte[]? _bytes;
+
+    private ShardKey(byte[] bytes) => _bytes = bytes;
+
+    /// <summary>The empty key: the smallest key and the start of the key space.</summary>
+    public static ShardKey Empty => default;
+
+    /// <summary>The key's bytes.</summary>
+    public ReadOnlySpan<byte> Span => _bytes ?? NoBytes;
+
+    /// <summary>The key's bytes as memory (for storage APIs that take memory rather than spans).</summary>
+    public ReadOnlyMemory<byte> Memory => _bytes ?? NoBytes;
+
+    /// <summary>The number of bytes in the key.</summary>
+    public int Length => _bytes?.Length ?? 0;
+
+    /// <summary>True for <see cref="Empty"/>.</summary>
+    public bool IsEmpty => Length == 0;
+
+    /// <summary>Creates a key from a copy of <paramref name="bytes"/>.</summary>
+    public static ShardKey FromBytes(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? default : new ShardKey(bytes.ToArray());
+
+    /// <summary>Creates a key from the UTF-8 encoding of <paramref name="text"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public static ShardKey FromString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length == 0 ? default : new ShardKey(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>Compares two keys ordinally (unsigned byte by byte, a prefix sorts first).</summary>
+    public static int Compare(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) => left.SequenceCompareTo(right);
+
+    /// <summary>
+    /// The smallest key strictly greater than this one (this key followed by a zero byte); useful to turn
+    /// an inclusive end into an exclusive one.
+    /// </summary>
+    public ShardKey Successor()
+    {
+        var bytes = new byte[Length + 1];
+        Span.CopyTo(bytes);
+        return new ShardKey(bytes);
+    }
+
+    /// <inheritdoc />
+    public int CompareTo(ShardKey other) => Compare(Span, other.Span);
+
+    /// <inheritdoc />
+    public bool Equals(ShardKey other) => Span.SequenceEqual(other.Span);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is ShardKey other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.AddBytes(Span);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>The key as UTF-8 text.</summary>
+    /// <exception cref="DecoderFallbackException">The key is not valid UTF-8.</exception>
+    public string ToUtf8String() => new UTF8Encoding(false, true).GetString(Span);
+
+    /// <summary>
+    /// The key as text for humans and logs: its UTF-8 text when that is printable, otherwise <c>0x</c> and its hex bytes.
+    /// </summary>
+    public override string ToString()
+    {
+        var span = Span;
+        foreach (var b in span)
+        {
+            if (b < 0x20 || b == 0x7F)
+            {
+                return "0x" + Convert.ToHexString(span);
+            }
+        }
+
+        try
+        {
+            return ToUtf8String();
+        }
+        catch (DecoderFallbackException)
+        {
+            return "0x" + Convert.ToHexString(span);
+        }
+    }
+
+    /// <summary>Parses the output of <see cref="ToString"/> (<c>0x</c>-prefixed hex, or UTF-8 text) back into a key.</summary>
+    public static ShardKey Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > 2 && text.StartsWith("0x", StringComparison.Ordinal) && IsHex(text.AsSpan(2)))
+        {
+            return FromBytes(Convert.FromHexString(text.AsSpan(2)));
+        }
+
+        return FromString(text);
+    }
+
+    private static bool IsHex(ReadOnlySpan<char> chars) =>
+        chars.Length % 2 == 0 && !chars.ContainsAnyExcept(HexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
+
+    /// <summary>Ordinal equality.</summary>
+    public static bool operator ==(ShardKey left, ShardKey right) => left.Equals(right);
+
+    /// <summary>Ordinal inequality.</summary>
+    public static bool operator !=(ShardKey left, ShardKey right) => !left.Equals(right);
+
+    /// <summary>Ordinal less-than.</summary>
+    public static bool operator <(ShardKey left, ShardKey right) => left.CompareTo(right) < 0;
+
+    /// <summary>Ordinal greater-than.</summary>
+    public static bool operator >(ShardKey left, ShardKey right) => left.CompareTo(right) > 0;
+
+    /// <summary>Ordinal less-or-equal.</summary>
+    public static bool operator <=(ShardKey left, ShardKey right) => left.CompareTo(right) <= 0;
+
+    /// <summary>Ordinal greater-or-equal.</summary>
+    public static bool operator >=(ShardKey left, ShardKey right) => left.CompareTo(right) >= 0;
+
+    internal static string Describe(ReadOnlySpan<byte> key) => FromBytes(key).ToString();
+}

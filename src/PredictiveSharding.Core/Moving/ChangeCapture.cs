@@ -1,0 +1,11 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Moving;
+
+/// <summary>A handle to a change feed opened on a node for a range.</summary>
+/// <param name="Id">The mover's id of the feed; stable across a restart of the executor, so it can be journalled.</param>
+/// <param name="Node">The node whose writes are captured.</param>
+/// <param name="Range">The captured range.</param>
+/// <param name="StartSequence">The first sequence the feed will return.</param>
+public sealed record ChangeCapture(string Id, NodeId Node, KeyRange Range, long StartSequence);

@@ -1,0 +1,34 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning;
+
+/// <summary>Split a partition at keys into new partitions (shards) that stay on its node until moved.</summary>
+public sealed record SplitAction : ShardingAction
+{
+    /// <summary>Creates a split.</summary>
+    /// <exception cref="ArgumentException">No split key, or the number of new partitions is not one more than the keys.</exception>
+    public SplitAction(PartitionId partition, IReadOnlyList<ShardKey> splitKeys, IReadOnlyList<PartitionId> newPartitions, string reason)
+        : base(reason)
+    {
+        ArgumentNullException.ThrowIfNull(splitKeys);
+        ArgumentNullException.ThrowIfNull(newPartitions);
+        if (splitKeys.Count == 0 || newPartitions.Count != splitKeys.Count + 1)
+        {
+            throw new ArgumentException($"A split of '{partition}' needs at least one key and one more new partition than keys; got {splitKeys.Count} keys and {newPartitions.Count} partitions.", nameof(newPartitions));
+        }
+
+        Partition = partition;
+        SplitKeys = splitKeys;
+        NewPartitions = newPartitions;
+    }
+
+    /// <summary>The partition to split.</summary>
+    public PartitionId Partition { get; }
+
+    /// <summary>Strictly ascending keys strictly inside the partition.</summary>
+    public IReadOnlyList<ShardKey> SplitKeys { get; }
+
+    /// <summary>The shards, left to right.</summary>
+    public IReadOnlyList<PartitionId> NewPartitions { get; }
+}

@@ -1,0 +1,66 @@
+namespace PredictiveSharding.Telemetry;
+
+/// <summary>The load one partition saw in one time bucket.</summary>
+public sealed record LoadBucket
+{
+    private readonly IReadOnlyDictionary<string, double> _regionRequests = EmptyRegions;
+
+    /// <summary>Creates a bucket with reads and writes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is negative, NaN or infinite.</exception>
+    public LoadBucket(DateTimeOffset start, double reads, double writes, double bytesRead = 0, double bytesWritten = 0, double distinctClients = 0)
+    {
+        Guard.FiniteNonNegative(reads, nameof(reads));
+        Guard.FiniteNonNegative(writes, nameof(writes));
+        Guard.FiniteNonNegative(bytesRead, nameof(bytesRead));
+        Guard.FiniteNonNegative(bytesWritten, nameof(bytesWritten));
+        Guard.FiniteNonNegative(distinctClients, nameof(distinctClients));
+        Start = start;
+        Reads = reads;
+        Writes = writes;
+        BytesRead = bytesRead;
+        BytesWritten = bytesWritten;
+        DistinctClients = distinctClients;
+    }
+
+    private static readonly IReadOnlyDictionary<string, double> EmptyRegions = new Dictionary<string, double>();
+
+    /// <summary>A bucket that only knows a request count (as read from a trace).</summary>
+    public static LoadBucket OfRequests(DateTimeOffset start, double requests) => new(start, requests, 0);
+
+    /// <summary>The bucket's start.</summary>
+    public DateTimeOffset Start { get; }
+
+    /// <summary>All requests: reads plus writes.</summary>
+    public double Requests => Reads + Writes;
+
+    /// <summary>Read requests.</summary>
+    public double Reads { get; }
+
+    /// <summary>Write requests.</summary>
+    public double Writes { get; }
+
+    /// <summary>Bytes returned by reads.</summary>
+    public double BytesRead { get; }
+
+    /// <summary>Bytes written.</summary>
+    public double BytesWritten { get; }
+
+    /// <summary>Estimated number of distinct clients (0 when clients were not identified).</summary>
+    public double DistinctClients { get; }
+
+    /// <summary>Requests per client region; empty when regions were not recorded.</summary>
+    public IReadOnlyDictionary<string, double> RegionRequests
+    {
+        get => _regionRequests;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (var (region, count) in value)
+            {
+                Guard.FiniteNonNegative(count, "RegionRequests[" + region + "]");
+            }
+
+            _regionRequests = value;
+        }
+    }
+}

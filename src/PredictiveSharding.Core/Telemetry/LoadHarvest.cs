@@ -1,0 +1,44 @@
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Telemetry;
+
+/// <summary>What one <see cref="LoadRecorder.Harvest"/> returns: the closed buckets since the previous harvest, and key samples.</summary>
+public sealed class LoadHarvest
+{
+    internal LoadHarvest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, long routingVersion)
+    {
+        Series = series;
+        KeySamples = keySamples;
+        RoutingVersion = routingVersion;
+    }
+
+    /// <summary>
+    /// One series per partition that is in the current routing map or received requests since the last harvest,
+    /// covering the same consecutive closed buckets (zeros included). Empty when no bucket closed since the last harvest.
+    /// </summary>
+    public IReadOnlyList<PartitionLoadSeries> Series { get; }
+
+    /// <summary>Keys sampled since the last harvest, per partition, each weighted by the requests it stands for.</summary>
+    public IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> KeySamples { get; }
+
+    /// <summary>The routing version current when the harvest was taken.</summary>
+    public long RoutingVersion { get; }
+
+    /// <summary>Total requests across all series.</summary>
+    public double TotalRequests
+    {
+        get
+        {
+            double total = 0;
+            foreach (var series in Series)
+            {
+                foreach (var bucket in series.Buckets)
+                {
+                    total += bucket.Requests;
+                }
+            }
+
+            return total;
+        }
+    }
+}

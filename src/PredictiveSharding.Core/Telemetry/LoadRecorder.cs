@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Numerics;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Telemetry;
+
+/// <summary>
+/// Records every request a host serves into per-partition, per-time-bucket load counters and a load-weighted key
+/// sample per partition; <see cref="Harvest"/> returns closed buckets as load series.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="Record"/> is on the host's request path: it allocates nothing, takes no global lock and scales with
+/// threads (counters are striped by processor). It reads the time from the <see cref="TimeProvider"/> and routes the
+/// key through the routing table's current version.
+/// </para>
+/// <para>
+/// Every request is counted exactly once across concurrent recording and harvesting. A request whose bucket was
+/// already harvested (its thread was descheduled across the boundary) is counted in the next harvest's first bucket.
+/// </para>
+/// </remarks>
+public sealed class LoadRecorder
+{
+    private readonly IRoutingTable _routing;
+    private readonly TimeProvider _time;
+    private readonly LoadRecorderOptions _options;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<PartitionId, PartitionCounters> _live = [];
+    private readonly List<PartitionCounters> _retired = [];
+    private readonly string[] _regionNames;
+    private readonly int _stripeMask;
+    private readonly long _originTimestamp;
+    private readonly long _ticksPerBucket;
+    private readonly DateTimeOffset _firstBucketStart;
+    private readonly uint _sampleMask;
+    private readonly ulong _seed;
+    private volatile RecorderState _state;
+    private int _regionCount;
+    private long _nextBucketToHarvest;
+
+    [ThreadStatic]
+    private static ulong t_random;
+
+    /// <summary>Creates a recorder over a routing table.</summary>
+    /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="timeProvider">The host's clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="seed">Seed of the key sampler's random numbers.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public LoadRecorder(IRoutingTable routing, LoadRecorderOptions? options = null, TimeProvider? timeProvider = null, ulong seed = 0x5EED)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        _options = options ?? new LoadRecorderOptions();
+        _options.Validate();
+        _routing = routing;
+        _time = timeProvider ?? TimeProvider.System;
+        _seed = seed;
+        _regionNames = new string[_options.MaxRegions];
+        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, Environment.ProcessorCount));
+        _stripeMask = stripes - 1;
+        _sampleMask = (uint)_options.SampleOneIn - 1;
+
+        // Buckets are aligned to whole multiples of the bucket length in UTC, so series from several recorders line up.
+        var now = _time.GetUtcNow();
+        var bucketTicks = _options.BucketLength.Ticks;
+        _firstBucketStart = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % bucketTicks), TimeSpan.Zero);
+        var intoBucket = TimeSpan.FromTicks(now.UtcTicks - _firstBucketStart.UtcTicks);
+        _ticksPerBucket = (long)(_options.BucketLength.TotalSeconds * _time.TimestampFrequency);
+        if (_ticksPerBucket <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.BucketLength, "The bucket length is shorter than one tick of the time provider.");
+        }
+
+        _originTimestamp = _time.GetTimestamp() - (long)(intoBucket.TotalSeconds * _time.TimestampFrequency);
+        _state = BuildState(routing.Current, stripes);
+    }
+
+    /// <summary>The bucket length.</summary>
+    public TimeSpan BucketLength => _options.BucketLength;
+
+    /// <summary>Registers a client region by name and returns its id; registering a name twice returns the same id.</summary>
+    /// <exception cref="InvalidOperationException">More regions than <see cref="LoadRecorderOptions.MaxRegions"/>.</exception>
+    public RegionId RegisterRegion(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_gate)
+        {
+            var existing = Array.IndexOf(_regionNames, name, 0, _regionCount);
+            if (existing >= 0)
+            {
+                return new RegionId(existing + 1);
+            }
+
+            if (_regionCount == _regionNames.Length)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Cannot register region '{name}': all {_regionNames.Length} region slots (LoadRecorderOptions.MaxRegions) are taken."));
+            }
+
+            _regionNames[_regionCount] = name;
+            return new RegionId(Interlocked.Increment(ref _regionCount));
+        }
+    }
+
+    /// <summary>Records one request. Allocation-free and lock-free (one request in <see cref="LoadRecorderOptions.SampleOneIn"/> takes the partition's sampler lock).</summary>
+    /// <param name="key">The request's key.</param>
+    /// <param name="kind">Read or write.</param>
+    /// <param name="bytes">Bytes read or written; not negative.</param>
+    /// <param name="clientId">A stable id of the client (any hash of it); 0 when unknown.</param>
+    /// <param name="region">The client's region, from <see cref="RegisterRegion"/>; <see cref="RegionId.Unknown"/> when unknown.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative, or <paramref name="region"/> was not registered here.</exception>
+    public void Record(ReadOnlySpan<byte> key, RequestKind kind, int bytes, ulong clientId = 0, RegionId region = default)
+    {
+        if (bytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Request bytes must not be negative.");
+        }
+
+        if ((uint)region.Index > (uint)Volatile.Read(ref _regionCount))
+        {
+            throw new ArgumentOutOfRangeException(nameof(region), region.Index, "The region was not registered with this recorder.");
+        }
+
+        var bucket = (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+        var map = _routing.Current;
+        var state = _state;
+        if (!ReferenceEquals(state.Map, map))
+        {
+            state = Rebuild(map);
+        }
+
+        var counters = state.Counters[map.IndexOf(key)];
+        var clientHash = clientId == 0 ? 0 : Mix(clientId) | 1;
+        counters.Add(bucket, Thread.GetCurrentProcessorId() & _stripeMask, kind, bytes, clientHash, region.Index);
+
+        var random = NextRandom();
+        if (((uint)random & _sampleMask) == 0)
+        {
+            counters.Reservoir.Offer(key, random >> 16);
+        }
+    }
+
+    /// <summary>
+    /// Returns the buckets that closed since the previous harvest (all of them, zeros included, for every partition
+    /// of the current routing map and for any partition that received requests), and the key samples gathered since.
+    /// </summary>
+    /// <param name="includeOpenBucket">Also harvest the bucket still open now (at shutdown, or to read a partial bucket); requests that arrive in it afterwards count in the next harvest.</param>
+    public LoadHarvest Harvest(bool includeOpenBucket = false)
+    {
+        lock (_gate)
+        {
+            var map = _routing.Current;
+            var state = _state;
+            if (!ReferenceEquals(state.Map, map))
+            {
+                state = RebuildLocked(map);
+            }
+
+            var current = CurrentBucket();
+            var from = _nextBucketToHarvest;
+            var to = includeOpenBucket ? current + 1 : current;
+            if (to <= from)
+            {
+                // Nothing closed yet: keep what was counted for the next harvest.
+                return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map.Version);
+            }
+
+            var series = new List<PartitionLoadSeries>(_live.Count);
+            var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>();
+            foreach (var route in map.Routes)
+            {
+                HarvestOne(state.Counters[map.IndexOf(route.Partition)], from, to, alwaysEmit: true, series, samples);
+            }
+
+            for (var i = _retired.Count - 1; i >= 0; i--)
+            {
+                var retired = _retired[i];
+                if (HarvestOne(retired, from, to, alwaysEmit: false, series, samples))
+                {
+                    retired.EmptyHarvestsSinceRetired = 0;
+                }
+                else if (++retired.EmptyHarvestsSinceRetired >= 3)
+                {
+                    // Three empty harvests after leaving the map: no recorder can still hold it.
+                    _retired.RemoveAt(i);
+                }
+            }
+
+            _nextBucketToHarvest = to;
+            return new LoadHarvest(series, samples, map.Version);
+        }
+    }
+
+    private bool HarvestOne(PartitionCounters counters, long from, long to, bool alwaysEmit, List<PartitionLoadSeries> series, Dictionary<PartitionId, IReadOnlyList<KeySample>> samples)
+    {
+        var rows = new long[to - from][];
+        var any = false;
+        counters.Drain(to, (epoch, row) =>
+        {
+            // A bucket harvested earlier that received late requests counts them in this harvest's first bucket.
+            var index = epoch < from ? 0 : epoch - from;
+            var target = rows[index] ??= new long[row.Length];
+            for (var f = 0; f < row.Length; f++)
+            {
+                target[f] = f >= counters.FirstClientWord ? target[f] | row[f] : target[f] + row[f];
+            }
+
+            any = true;
+        });
+
+        if (!any && !alwaysEmit)
+        {
+            return false;
+        }
+
+        var buckets = new LoadBucket[rows.Length];
+        double requests = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var start = _firstBucketStart + (_options.BucketLength * (from + i));
+            buckets[i] = rows[i] is { } row ? ToBucket(counters, start, row) : new LoadBucket(start, 0, 0);
+            requests += buckets[i].Requests;
+        }
+
+        series.Add(new PartitionLoadSeries(counters.Partition, _options.BucketLength, buckets));
+        var sample = counters.Reservoir.Drain(requests);
+        if (sample.Count > 0)
+        {
+            samples[counters.Partition] = sample;
+        }
+
+        return any;
+    }
+
+    private LoadBucket ToBucket(PartitionCounters counters, DateTimeOffset start, long[] row)
+    {
+        var regions = new Dictionary<string, double>();
+        var regionCount = Volatile.Read(ref _regionCount);
+        for (var r = 0; r < regionCount; r++)
+        {
+            var count = row[PartitionCounters.FirstRegion + r];
+            if (count != 0)
+            {
+                regions[_regionNames[r]] = count;
+            }
+        }
+
+        return new LoadBucket(
+            start,
+            row[PartitionCounters.Reads],
+            row[PartitionCounters.Writes],
+            row[PartitionCounters.BytesRead],
+            row[PartitionCounters.BytesWritten],
+            counters.EstimateDistinctClients(row))
+        {
+            RegionRequests = regions,
+        };
+    }
+
+    private long CurrentBucket() => (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+
+    private RecorderState Rebuild(RoutingMap map)
+    {
+        lock (_gate)
+        {
+            return RebuildLocked(map);
+        }
+    }
+
+    private RecorderState RebuildLocked(RoutingMap map)
+    {
+        var state = _state;
+        if (ReferenceEquals(state.Map, map))
+        {
+            return state;
+        }
+
+        state = BuildState(map, _stripeMask + 1);
+        _state = state;
+        return state;
+    }
+
+    private RecorderState BuildState(RoutingMap map, int stripes)
+    {
+        var counters = new PartitionCounters[map.Count];
+        var stillLive = new HashSet<PartitionId>();
+        for (var i = 0; i < map.Count; i++)
+        {
+            var id = map.Routes[i].Partition;
+            stillLive.Add(id);
+            if (!_live.TryGetValue(id, out var c))
+            {
+                var revived = _retired.FindIndex(r => r.Partition == id);
+                if (revived >= 0)
+                {
+                    c = _retired[revived];
+                    _retired.RemoveAt(revived);
+                }
+                else
+                {
+                    c = new PartitionCounters(id, stripes, _options.MaxRegions, _options.ClientSketchBits, _options.KeySampleSize, _options.MaxSampledKeyBytes);
+                }
+
+                _live[id] = c;
+            }
+
+            counters[i] = c;
+        }
+
+        foreach (var (id, c) in _live.ToArray())
+        {
+            if (!stillLive.Contains(id))
+            {
+                _live.Remove(id);
+                c.EmptyHarvestsSinceRetired = 0;
+                _retired.Add(c);
+            }
+        }
+
+        return new RecorderState(map, counters);
+    }
+
+    private ulong NextRandom()
+    {
+        // xorshift64* per thread: cheap, and seeded from the recorder's seed and the thread so runs are repeatable per thread.
+        var x = t_random;
+        if (x == 0)
+        {
+            x = Mix(_seed ^ (ulong)Environment.CurrentManagedThreadId) | 1;
+        }
+
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        t_random = x;
+        return x * 0x2545F4914F6CDD1DUL;
+    }
+
+    private static ulong Mix(ulong value)
+    {
+        // SplitMix64 finaliser: spreads client ids over the sketch's bits.
+        value ^= value >> 30;
+        value *= 0xBF58476D1CE4E5B9UL;
+        value ^= value >> 27;
+        value *= 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
+    }
+
+    private sealed record RecorderState(RoutingMap Map, PartitionCounters[] Counters);
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Numerics;
+
+namespace PredictiveSharding.Telemetry;
+
+/// <summary>Settings of a <see cref="LoadRecorder"/>. Defaults suit a recorder harvested once a minute.</summary>
+public sealed class LoadRecorderOptions
+{
+    /// <summary>The length of one time bucket of the load series. Default one minute.</summary>
+    public TimeSpan BucketLength { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How many keys each partition's reservoir keeps between harvests. Default 32: CockroachDB's split finder
+    /// keeps 20 (kv.range_split load splitter reservoir); a few more make k-way splits possible.
+    /// </summary>
+    public int KeySampleSize { get; set; } = 32;
+
+    /// <summary>
+    /// One request in this many is offered to the key reservoir (chosen at random, so the sample stays unbiased).
+    /// A power of two, 1 to 1024. Default 16: sampling every request would put a lock on the request path.
+    /// </summary>
+    public int SampleOneIn { get; set; } = 16;
+
+    /// <summary>Longest key prefix kept in a sample, in bytes (longer keys are truncated; a prefix is still a valid split point). Default 128.</summary>
+    public int MaxSampledKeyBytes { get; set; } = 128;
+
+    /// <summary>How many client regions can be registered. Default 16.</summary>
+    public int MaxRegions { get; set; } = 16;
+
+    /// <summary>Bits of the per-bucket distinct-client sketch (linear counting); a power of two from 64 to 4096. Default 256 (accurate to a few hundred clients per partition and bucket).</summary>
+    public int ClientSketchBits { get; set; } = 256;
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (BucketLength < TimeSpan.FromMilliseconds(1))
+        {
+            throw Bad(nameof(BucketLength), BucketLength, "at least 1 ms");
+        }
+
+        if (KeySampleSize is < 1 or > 4096)
+        {
+            throw Bad(nameof(KeySampleSize), KeySampleSize, "from 1 to 4096");
+        }
+
+        if (SampleOneIn is < 1 or > 1024 || !BitOperations.IsPow2(SampleOneIn))
+        {
+            throw Bad(nameof(SampleOneIn), SampleOneIn, "a power of two from 1 to 1024");
+        }
+
+        if (MaxSampledKeyBytes is < 1 or > 65536)
+        {
+            throw Bad(nameof(MaxSampledKeyBytes), MaxSampledKeyBytes, "from 1 to 65536");
+        }
+
+        if (MaxRegions is < 0 or > 256)
+        {
+            throw Bad(nameof(MaxRegions), MaxRegions, "from 0 to 256");
+        }
+
+        if (ClientSketchBits is < 64 or > 4096 || !BitOperations.IsPow2(ClientSketchBits))
+        {
+            throw Bad(nameof(ClientSketchBits), ClientSketchBits, "a power of two from 64 to 4096");
+        }
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"LoadRecorderOptions.{name} must be {expected}; got {value}."));
+}

@@ -1,0 +1,204 @@
+using System.Numerics;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Telemetry;
+
+/// <summary>
+/// Lock-free per-partition counters: a small ring of time-bucket cells, each striped by processor so that
+/// threads on different cores touch different cache lines. Every increment is an interlocked add and every
+/// drain an interlocked exchange, so each request is counted exactly once however recording and harvesting
+/// interleave; a request that races with a bucket boundary may land in the neighbouring bucket.
+/// </summary>
+internal sealed class PartitionCounters
+{
+    public const int Reads = 0;
+    public const int Writes = 1;
+    public const int BytesRead = 2;
+    public const int BytesWritten = 3;
+    public const int FirstRegion = 4;
+    private const int RingSize = 4;
+    private const int CacheLineLongs = 8;
+
+    private readonly long[] _epochs = new long[RingSize];
+    private readonly long[] _cells;
+    private readonly int _stripes;
+    private readonly int _rowLength;
+    private readonly int _firstClientWord;
+    private readonly int _clientBitsMask;
+    private readonly Lock _claimLock = new();
+    private readonly List<(long Epoch, long[] Row)> _evicted = [];
+
+    public PartitionCounters(PartitionId partition, int stripes, int regions, int clientSketchBits, int sampleSize, int maxSampledKeyBytes)
+    {
+        Partition = partition;
+        _stripes = stripes;
+        _firstClientWord = FirstRegion + regions;
+        var fields = _firstClientWord + (clientSketchBits / 64);
+        _rowLength = (fields + CacheLineLongs - 1) / CacheLineLongs * CacheLineLongs;
+        _clientBitsMask = clientSketchBits - 1;
+        _cells = new long[RingSize * stripes * _rowLength];
+        Array.Fill(_epochs, -1);
+        Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes);
+        ClientSketchBits = clientSketchBits;
+    }
+
+    public PartitionId Partition { get; }
+
+    public KeyReservoir Reservoir { get; }
+
+    public int RowLength => _rowLength;
+
+    public int FirstClientWord => _firstClientWord;
+
+    public int ClientSketchBits { get; }
+
+    /// <summary>Harvests that found nothing since the partition left the routing map.</summary>
+    public int EmptyHarvestsSinceRetired { get; set; }
+
+    public void Add(long bucket, int stripe, RequestKind kind, int bytes, ulong clientHash, int region)
+    {
+        var cell = (int)(bucket & (RingSize - 1));
+        if (Volatile.Read(ref _epochs[cell]) < bucket)
+        {
+            Claim(cell, bucket);
+        }
+
+        var row = ((cell * _stripes) + stripe) * _rowLength;
+        var cells = _cells;
+        if (kind == RequestKind.Read)
+        {
+            Interlocked.Increment(ref cells[row + Reads]);
+            if (bytes != 0)
+            {
+                Interlocked.Add(ref cells[row + BytesRead], bytes);
+            }
+        }
+        else
+        {
+            Interlocked.Increment(ref cells[row + Writes]);
+            if (bytes != 0)
+            {
+                Interlocked.Add(ref cells[row + BytesWritten], bytes);
+            }
+        }
+
+        if (region != 0)
+        {
+            Interlocked.Increment(ref cells[row + FirstRegion + region - 1]);
+        }
+
+        if (clientHash != 0)
+        {
+            var bit = (int)(clientHash >> 32) & _clientBitsMask;
+            Interlocked.Or(ref cells[row + _firstClientWord + (bit >> 6)], 1L << (bit & 63));
+        }
+    }
+
+    /// <summary>
+    /// Moves the cell on to a newer bucket. What the cell still holds of its old bucket (not yet harvested) is
+    /// kept aside under that bucket, so a slow harvester loses nothing.
+    /// </summary>
+    private void Claim(int cell, long bucket)
+    {
+        lock (_claimLock)
+        {
+            var epoch = _epochs[cell];
+            if (epoch >= bucket)
+            {
+                return;
+            }
+
+            if (epoch >= 0)
+            {
+                var row = new long[_rowLength];
+                if (DrainCell(cell, row))
+                {
+                    _evicted.Add((epoch, row));
+                }
+            }
+
+            Volatile.Write(ref _epochs[cell], bucket);
+        }
+    }
+
+    /// <summary>
+    /// Drains every cell whose bucket is before <paramref name="before"/> (and everything evicted earlier), calling
+    /// <paramref name="sink"/> with the bucket and the summed row. Runs under the claim lock so the epoch read and
+    /// the drain agree.
+    /// </summary>
+    public void Drain(long before, Action<long, long[]> sink)
+    {
+        lock (_claimLock)
+        {
+            foreach (var (epoch, row) in _evicted)
+            {
+                sink(epoch, row);
+            }
+
+            _evicted.Clear();
+            for (var cell = 0; cell < RingSize; cell++)
+            {
+                var epoch = _epochs[cell];
+                if (epoch < 0 || epoch >= before)
+                {
+                    continue;
+                }
+
+                var row = new long[_rowLength];
+                if (DrainCell(cell, row))
+                {
+                    sink(epoch, row);
+                }
+            }
+        }
+    }
+
+    private bool DrainCell(int cell, long[] into)
+    {
+        var any = false;
+        for (var stripe = 0; stripe < _stripes; stripe++)
+        {
+            var row = ((cell * _stripes) + stripe) * _rowLength;
+            for (var field = 0; field < _rowLength; field++)
+            {
+                if (Volatile.Read(ref _cells[row + field]) == 0)
+                {
+                    continue;
+                }
+
+                var value = Interlocked.Exchange(ref _cells[row + field], 0);
+                if (field >= _firstClientWord)
+                {
+                    into[field] |= value;
+                }
+                else
+                {
+                    into[field] += value;
+                }
+
+                any = true;
+            }
+        }
+
+        return any;
+    }
+
+    /// <summary>Linear-counting estimate of distinct clients from a sketch row.</summary>
+    public double EstimateDistinctClients(long[] row)
+    {
+        var set = 0;
+        for (var word = _firstClientWord; word < _firstClientWord + (ClientSketchBits / 64); word++)
+        {
+            set += BitOperations.PopCount((ulong)row[word]);
+        }
+
+        if (set == 0)
+        {
+            return 0;
+        }
+
+        var m = (double)ClientSketchBits;
+        var zeros = Math.Max(1, ClientSketchBits - set);
+        return m * Math.Log(m / zeros);
+    }
+}

@@ -1,0 +1,35 @@
+namespace PredictiveSharding.Topology;
+
+/// <summary>A node: its capacity per resource and where it is.</summary>
+public sealed record NodeInfo
+{
+    /// <summary>Creates a node description.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A capacity is negative, NaN or infinite.</exception>
+    public NodeInfo(NodeId id, IReadOnlyDictionary<ResourceKind, double> capacity, string region = "", string zone = "")
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(zone);
+        foreach (var (resource, value) in capacity)
+        {
+            Guard.FiniteNonNegative(value, "capacity[" + resource.Name + "] of node " + id.Value);
+        }
+
+        Id = id;
+        Capacity = new Dictionary<ResourceKind, double>(capacity);
+        Region = region;
+        Zone = zone;
+    }
+
+    /// <summary>The node's id.</summary>
+    public NodeId Id { get; }
+
+    /// <summary>Capacity per resource, in the same units as the forecast load of that resource.</summary>
+    public IReadOnlyDictionary<ResourceKind, double> Capacity { get; }
+
+    /// <summary>The node's region (empty when unknown); the planner prefers serving a shard in its clients' region.</summary>
+    public string Region { get; }
+
+    /// <summary>The node's zone within its region (empty when unknown).</summary>
+    public string Zone { get; }
+}

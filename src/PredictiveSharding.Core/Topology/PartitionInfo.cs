@@ -1,0 +1,68 @@
+using PredictiveSharding.Keys;
+
+namespace PredictiveSharding.Topology;
+
+/// <summary>A partition: a contiguous key range owned by one node, with its size and what is known of its keys and clients.</summary>
+public sealed record PartitionInfo
+{
+    /// <summary>Creates a partition description.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size, count or mix share is negative, NaN or infinite.</exception>
+    public PartitionInfo(PartitionId id, KeyRange range, NodeId node, long sizeBytes, long keyCount)
+    {
+        Guard.NonNegative(sizeBytes, nameof(sizeBytes));
+        Guard.NonNegative(keyCount, nameof(keyCount));
+        Id = id;
+        Range = range;
+        Node = node;
+        SizeBytes = sizeBytes;
+        KeyCount = keyCount;
+    }
+
+    /// <summary>The partition's id.</summary>
+    public PartitionId Id { get; }
+
+    /// <summary>The keys it holds.</summary>
+    public KeyRange Range { get; }
+
+    /// <summary>The node that owns it.</summary>
+    public NodeId Node { get; init; }
+
+    /// <summary>Stored bytes.</summary>
+    public long SizeBytes { get; }
+
+    /// <summary>Number of keys stored.</summary>
+    public long KeyCount { get; }
+
+    /// <summary>Sampled keys weighted by load, for choosing split keys; empty when none were sampled.</summary>
+    public IReadOnlyList<KeySample> KeySamples { get; init; } = [];
+
+    /// <summary>Share of requests per client region (values sum to about 1); empty when unknown.</summary>
+    public IReadOnlyDictionary<string, double> RegionMix
+    {
+        get => _regionMix;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (var (region, share) in value)
+            {
+                Guard.FiniteNonNegative(share, "RegionMix[" + region + "]");
+            }
+
+            _regionMix = value;
+        }
+    }
+
+    /// <summary>Recent access frequency in requests per second, where the host knows it; 0 when unknown.</summary>
+    public double AccessFrequency
+    {
+        get => _accessFrequency;
+        init
+        {
+            Guard.FiniteNonNegative(value, nameof(AccessFrequency));
+            _accessFrequency = value;
+        }
+    }
+
+    private readonly IReadOnlyDictionary<string, double> _regionMix = new Dictionary<string, double>();
+    private readonly double _accessFrequency;
+}
