@@ -1,0 +1,88 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+
+namespace PredictiveSharding.Traces;
+
+/// <summary>Reads the three columns of a long-format trace with CsvHelper, checking every value.</summary>
+internal static class LongCsvParser
+{
+    private static readonly string[] TimestampNames = ["timestamp", "time", "date"];
+
+    public static List<TraceRow> Read(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
+    {
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            HasHeaderRecord = true,
+            TrimOptions = TrimOptions.Trim,
+            DetectColumnCountChanges = true,
+            PrepareHeaderForMatch = args => args.Header.Trim().ToLowerInvariant(),
+        };
+        using var csv = new CsvReader(reader, config, leaveOpen: true);
+        if (!csv.Read() || !csv.ReadHeader())
+        {
+            throw new TraceFormatException($"{source}: the file is empty; expected a header such as '{TimestampNames[0]},{nameColumns[0]},{valueColumns[0]}'.");
+        }
+
+        var timeIndex = Column(csv, TimestampNames, source);
+        var nameIndex = Column(csv, nameColumns, source);
+        var valueIndex = Column(csv, valueColumns, source);
+        var rows = new List<TraceRow>();
+        try
+        {
+            while (csv.Read())
+            {
+                var line = csv.Parser.RawRow;
+                var timeText = csv.GetField(timeIndex) ?? string.Empty;
+                if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+                {
+                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an ISO-8601 timestamp.");
+                }
+
+                var name = csv.GetField(nameIndex) ?? string.Empty;
+                if (name.Length == 0 && !allowZeroValueOnly)
+                {
+                    throw new TraceFormatException($"{source}, line {line}: the {nameColumns[0]} column is empty.");
+                }
+
+                var valueText = csv.GetField(valueIndex) ?? string.Empty;
+                if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+                {
+                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} '{valueText}' is not a finite number.");
+                }
+
+                if (value < 0)
+                {
+                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} {valueText} is negative; load cannot be negative.");
+                }
+
+                rows.Add(new TraceRow(time, name, value, line));
+            }
+        }
+        catch (CsvHelperException e)
+        {
+            throw new TraceFormatException($"{source}, line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0]}", e);
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new TraceFormatException($"{source}: the file has a header but no rows.");
+        }
+
+        return rows;
+    }
+
+    private static int Column(CsvReader csv, string[] names, string source)
+    {
+        var header = csv.HeaderRecord ?? [];
+        for (var i = 0; i < header.Length; i++)
+        {
+            if (Array.IndexOf(names, header[i].Trim().ToLowerInvariant()) >= 0)
+            {
+                return i;
+            }
+        }
+
+        throw new TraceFormatException($"{source}: no '{names[0]}' column in header '{string.Join(',', header)}'.");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using PredictiveSharding.Telemetry;
+
+namespace PredictiveSharding.Traces;
+
+/// <summary>Aggregates load series to a coarser step by summing buckets.</summary>
+public static class SeriesResampler
+{
+    /// <summary>
+    /// Sums each series' buckets into buckets of <paramref name="step"/>, aligned to whole multiples of the step since
+    /// the Unix epoch. Incomplete groups at either end (fewer source buckets than the step holds) are dropped so that
+    /// every output bucket covers its whole step. Returns the series unchanged when the step is theirs.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="step"/> is not a whole multiple of a series' step.</exception>
+    public static IReadOnlyList<PartitionLoadSeries> Resample(IReadOnlyList<PartitionLoadSeries> series, TimeSpan step)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (step <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step, "The step must be positive.");
+        }
+
+        return series.Select(s => Resample(s, step)).ToList();
+    }
+
+    private static PartitionLoadSeries Resample(PartitionLoadSeries series, TimeSpan step)
+    {
+        if (series.Step == step)
+        {
+            return series;
+        }
+
+        if (step.Ticks % series.Step.Ticks != 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Cannot resample series '{series.Partition}' from step {series.Step} to {step}: the new step must be a whole multiple of the old one."), nameof(step));
+        }
+
+        var perGroup = (int)(step.Ticks / series.Step.Ticks);
+        var groups = new SortedDictionary<long, (double Reads, double Writes, double BytesRead, double BytesWritten, int Count)>();
+        foreach (var bucket in series.Buckets)
+        {
+            var group = Math.DivRem(bucket.Start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, step.Ticks, out var remainder);
+            if (remainder < 0)
+            {
+                group--;
+            }
+
+            var g = groups.GetValueOrDefault(group);
+            groups[group] = (g.Reads + bucket.Reads, g.Writes + bucket.Writes, g.BytesRead + bucket.BytesRead, g.BytesWritten + bucket.BytesWritten, g.Count + 1);
+        }
+
+        var buckets = groups
+            .Where(g => g.Value.Count == perGroup)
+            .Select(g => new LoadBucket(DateTimeOffset.UnixEpoch + (step * g.Key), g.Value.Reads, g.Value.Writes, g.Value.BytesRead, g.Value.BytesWritten))
+            .ToList();
+        return new PartitionLoadSeries(series.Partition, step, buckets);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Traces;
+
+/// <summary>Maps timestamps onto a grid of equal steps aligned to whole multiples of the step since the Unix epoch.</summary>
+internal sealed class StepGrid
+{
+    private StepGrid(DateTimeOffset origin, TimeSpan step, bool round)
+    {
+        Origin = origin;
+        Step = step;
+        Round = round;
+    }
+
+    public DateTimeOffset Origin { get; }
+
+    public TimeSpan Step { get; }
+
+    /// <summary>True when timestamps are rounded to the nearest step (inferred steps absorb clock drift), false when floored (explicit steps bucket raw events).</summary>
+    private bool Round { get; }
+
+    public long IndexOf(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks - Origin.UtcTicks;
+        return Round ? (long)Math.Round((double)ticks / Step.Ticks, MidpointRounding.AwayFromZero) : ticks / Step.Ticks;
+    }
+
+    public DateTimeOffset StartOf(long index) => Origin + (Step * index);
+
+    public static StepGrid Create(IReadOnlyList<TraceRow> rows, TimeSpan? step, string source)
+    {
+        var min = rows.Min(r => r.Timestamp);
+        if (step is { } given)
+        {
+            if (given <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(step), given, "The step must be positive.");
+            }
+
+            var aligned = min.UtcTicks - ((min.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % given.Ticks);
+            return new StepGrid(new DateTimeOffset(aligned, TimeSpan.Zero), given, round: false);
+        }
+
+        return new StepGrid(min, InferStep(rows, source), round: true);
+    }
+
+    /// <summary>The most common gap between consecutive distinct timestamps, rounded to whole seconds.</summary>
+    private static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
+    {
+        var times = rows.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Order().ToArray();
+        if (times.Length < 2)
+        {
+            throw new TraceFormatException($"{source}: one timestamp only; give the step explicitly.");
+        }
+
+        var counts = new Dictionary<long, int>();
+        for (var i = 1; i < times.Length; i++)
+        {
+            var gap = times[i] - times[i - 1];
+            counts[gap] = counts.GetValueOrDefault(gap) + 1;
+        }
+
+        var seconds = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First().Key;
+        return seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: could not infer a step from the timestamps."));
+    }
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Traces;
+
+/// <summary>
+/// Reads long-format CSV traces with ISO-8601 timestamps (a zone-less timestamp is taken as UTC):
+/// <c>timestamp,series,value</c> into load series and <c>timestamp,key,count</c> into a <see cref="KeyTrace"/>.
+/// </summary>
+/// <remarks>
+/// <para>Step: when none is given it is inferred as the most common gap between consecutive timestamps and each
+/// timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
+/// are floored to steps aligned to the Unix epoch and values falling into one step are summed (aggregation).</para>
+/// <para>Order: within a series (or key) timestamps must not go backwards; in a series file a timestamp must not repeat.
+/// Gaps: a missing step of a <c>series</c> file is filled by linear interpolation between its neighbours (a missing
+/// sample is unknown, not zero); a missing step of a <c>key</c> file is zero requests (no row, no request).</para>
+/// </remarks>
+public static class TraceCsv
+{
+    /// <summary>Reads <c>timestamp,series,value</c> from a file.</summary>
+    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value.</exception>
+    public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var reader = File.OpenText(path);
+        return ReadSeries(reader, step, path);
+    }
+
+    /// <summary>Reads <c>timestamp,series,value</c>; one series per distinct name, in order of first appearance.</summary>
+    /// <exception cref="TraceFormatException">Malformed content, timestamps out of order or repeated within a series.</exception>
+    public static IReadOnlyList<PartitionLoadSeries> ReadSeries(TextReader reader, TimeSpan? step = null, string source = "input")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var rows = LongCsvParser.Read(reader, source, ["series", "name", "id"], ["value", "count"], allowZeroValueOnly: false);
+        var grid = StepGrid.Create(rows, step, source);
+        var bySeries = new Dictionary<string, SortedDictionary<long, double>>(StringComparer.Ordinal);
+        var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var row in rows)
+        {
+            if (lastSeen.TryGetValue(row.Name, out var previous))
+            {
+                if (row.Timestamp < previous.Timestamp)
+                {
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' goes back in time from {previous.Timestamp:O} (line {previous.Line}) to {row.Timestamp:O}."));
+                }
+
+                if (row.Timestamp == previous.Timestamp)
+                {
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' repeats timestamp {row.Timestamp:O} (first at line {previous.Line})."));
+                }
+            }
+            else
+            {
+                bySeries[row.Name] = [];
+                order.Add(row.Name);
+            }
+
+            lastSeen[row.Name] = row;
+            var index = grid.IndexOf(row.Timestamp);
+            var values = bySeries[row.Name];
+            if (values.TryGetValue(index, out var existing))
+            {
+                if (step is null)
+                {
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); give --step to aggregate them."));
+                }
+
+                values[index] = existing + row.Value;
+            }
+            else
+            {
+                values[index] = row.Value;
+            }
+        }
+
+        return order.Select(name => ToSeries(name, bySeries[name], grid)).ToList();
+    }
+
+    /// <summary>Reads <c>timestamp,key,count</c> from a file.</summary>
+    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value.</exception>
+    public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var reader = File.OpenText(path);
+        return ReadKeyTrace(reader, step, path);
+    }
+
+    /// <summary>Reads <c>timestamp,key,count</c>: any key strings (the empty key included), any step.</summary>
+    /// <exception cref="TraceFormatException">Malformed content, or a key's timestamps going backwards.</exception>
+    public static KeyTrace ReadKeyTrace(TextReader reader, TimeSpan? step = null, string source = "input")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var rows = LongCsvParser.Read(reader, source, ["key", "series", "name"], ["count", "value"], allowZeroValueOnly: true);
+        var grid = StepGrid.Create(rows, step, source);
+        var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);
+        long maxIndex = 0;
+        foreach (var row in rows)
+        {
+            if (lastSeen.TryGetValue(row.Name, out var previous) && row.Timestamp < previous.Timestamp)
+            {
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{row.Name}' goes back in time from {previous.Timestamp:O} (line {previous.Line}) to {row.Timestamp:O}."));
+            }
+
+            lastSeen[row.Name] = row;
+            maxIndex = Math.Max(maxIndex, grid.IndexOf(row.Timestamp));
+        }
+
+        var keys = lastSeen.Keys.Select(ShardKey.FromString).ToArray();
+        Array.Sort(keys);
+        var keyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keyIndex[keys[i].ToUtf8String()] = i;
+        }
+
+        var steps = checked((int)(maxIndex + 1));
+        var counts = new double[keys.Length][];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = new double[steps];
+        }
+
+        foreach (var row in rows)
+        {
+            counts[keyIndex[row.Name]][grid.IndexOf(row.Timestamp)] += row.Value;
+        }
+
+        return new KeyTrace(grid.Origin, grid.Step, keys, counts);
+    }
+
+    private static PartitionLoadSeries ToSeries(string name, SortedDictionary<long, double> values, StepGrid grid)
+    {
+        var first = values.Keys.First();
+        var last = values.Keys.Last();
+        var buckets = new LoadBucket[last - first + 1];
+        long previousIndex = -1;
+        double previousValue = 0;
+        foreach (var (index, value) in values)
+        {
+            if (previousIndex >= 0)
+            {
+                // Linear interpolation across a gap: a missing sample is unknown, not zero.
+                for (var gap = previousIndex + 1; gap < index; gap++)
+                {
+                    var t = (double)(gap - previousIndex) / (index - previousIndex);
+                    buckets[gap - first] = LoadBucket.OfRequests(grid.StartOf(gap), previousValue + (t * (value - previousValue)));
+                }
+            }
+
+            buckets[index - first] = LoadBucket.OfRequests(grid.StartOf(index), value);
+            previousIndex = index;
+            previousValue = value;
+        }
+
+        return new PartitionLoadSeries(new PartitionId(name), grid.Step, buckets);
+    }
+}
