@@ -1,0 +1,55 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Core.Tests.Forecasting;
+
+public sealed class LoadForecastTests
+{
+    private static readonly PartitionId P = new("p1");
+
+    private static LoadForecast Forecast(double[] quantiles, double[] values) =>
+        new(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), quantiles, new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(values.Length / quantiles.Length, quantiles.Length, values) },
+        });
+
+    [Test]
+    public void ValueAt_InterpolatesBetweenQuantilesAndClampsAtEnds()
+    {
+        var forecast = Forecast([0.5, 0.9], [100, 200, 110, 300]);
+        Assert.That(forecast.Horizon, Is.EqualTo(2));
+        Assert.That(forecast.ValueAt(P, ResourceKind.Requests, 0, 0.7), Is.EqualTo(150).Within(1e-9));
+        Assert.That(forecast.ValueAt(P, ResourceKind.Requests, 1, 0.1), Is.EqualTo(110));
+        Assert.That(forecast.ValueAt(P, ResourceKind.Requests, 1, 0.99), Is.EqualTo(300));
+        Assert.That(() => forecast.ValueAt(new PartitionId("x"), ResourceKind.Requests, 0, 0.5), Throws.InstanceOf<KeyNotFoundException>().With.Message.Contains("'x'"));
+    }
+
+    [TestCase(new[] { 0.9, 0.5 }, "increasing")]
+    [TestCase(new[] { 0.0, 0.5 }, "between 0 and 1")]
+    [TestCase(new[] { 0.5, 1.0 }, "between 0 and 1")]
+    public void Constructor_BadQuantiles_Throw(double[] quantiles, string message)
+    {
+        Assert.That(() => Forecast(quantiles, [1, 2]), Throws.ArgumentException.With.Message.Contains(message));
+    }
+
+    [Test]
+    public void QuantileSeries_DecreasingAcrossQuantilesOrNaN_Throws()
+    {
+        Assert.That(() => new QuantileSeries(1, 2, [5, 4]), Throws.ArgumentException.With.Message.Contains("decrease"));
+        Assert.That(() => new QuantileSeries(1, 2, [double.NaN, 4]), Throws.ArgumentException.With.Message.Contains("NaN"));
+        Assert.That(() => new QuantileSeries(1, 2, [-1, 4]), Throws.ArgumentException.With.Message.Contains("-1"));
+        Assert.That(() => new QuantileSeries(2, 2, [1, 2, 3]), Throws.ArgumentException.With.Message.Contains("need 4 values"));
+    }
+
+    [Test]
+    public void LoadHistory_MixedStepsOrDuplicates_Throw()
+    {
+        var hourly = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        var daily = new PartitionLoadSeries(new PartitionId("p2"), TimeSpan.FromDays(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        Assert.That(() => new LoadHistory([hourly, daily]), Throws.ArgumentException.With.Message.Contains("one step"));
+        Assert.That(() => new LoadHistory([hourly, hourly]), Throws.ArgumentException.With.Message.Contains("'p1'"));
+        Assert.That(() => new LoadHistory([]), Throws.ArgumentException);
+        Assert.That(() => new ForecastRequest(new LoadHistory([hourly]), 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("0"));
+    }
+}

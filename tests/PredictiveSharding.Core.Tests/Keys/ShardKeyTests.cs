@@ -1,0 +1,57 @@
+using PredictiveSharding.Keys;
+
+namespace PredictiveSharding.Core.Tests.Keys;
+
+public sealed class ShardKeyTests
+{
+    [Test]
+    public void Compare_OrdersBytesUnsignedWithPrefixFirst()
+    {
+        var keys = new[] { ShardKey.FromBytes([0xFF]), ShardKey.FromString("b"), ShardKey.Empty, ShardKey.FromString("ab"), ShardKey.FromString("a") };
+        Array.Sort(keys);
+        Assert.That(keys.Select(k => k.ToString()), Is.EqualTo(new[] { "", "a", "ab", "b", "0xFF" }));
+    }
+
+    [Test]
+    public void FromBytes_CopiesInput_SoLaterChangesDoNotLeak()
+    {
+        var bytes = new byte[] { 1, 2, 3 };
+        var key = ShardKey.FromBytes(bytes);
+        bytes[0] = 9;
+        Assert.That(key.Span.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
+    [TestCase("user:42")]
+    [TestCase("")]
+    [TestCase("ключ")]
+    public void Parse_OfToString_RoundTrips(string text)
+    {
+        var key = ShardKey.FromString(text);
+        Assert.That(ShardKey.Parse(key.ToString()), Is.EqualTo(key));
+    }
+
+    [Test]
+    public void ToString_OfBinaryKey_IsHexThatParsesBack()
+    {
+        var key = ShardKey.FromBytes([0x00, 0x10, 0xC3]);
+        Assert.That(key.ToString(), Is.EqualTo("0x0010C3"));
+        Assert.That(ShardKey.Parse(key.ToString()), Is.EqualTo(key));
+    }
+
+    [Test]
+    public void Successor_IsSmallestGreaterKey()
+    {
+        var key = ShardKey.FromString("a");
+        var next = key.Successor();
+        Assert.That(next > key, Is.True);
+        Assert.That(ShardKey.FromString("a\u0001") > next, Is.True);
+    }
+
+    [Test]
+    public void Equality_IsByValue()
+    {
+        Assert.That(ShardKey.FromString("x"), Is.EqualTo(ShardKey.FromBytes("x"u8)));
+        Assert.That(ShardKey.FromString("x").GetHashCode(), Is.EqualTo(ShardKey.FromBytes("x"u8).GetHashCode()));
+        Assert.That(ShardKey.Empty, Is.EqualTo(ShardKey.FromString(string.Empty)));
+    }
+}

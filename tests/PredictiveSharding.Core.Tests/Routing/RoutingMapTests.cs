@@ -1,0 +1,107 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Core.Tests.Routing;
+
+public sealed class RoutingMapTests
+{
+    private static readonly NodeId N1 = new("n1");
+    private static readonly NodeId N2 = new("n2");
+
+    private static RoutingMap ThreePartitions() => new(
+        [
+            new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "g"), N1),
+            new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("g", "p"), N1),
+            new PartitionRoute(new PartitionId("c"), KeyRange.FromStrings("p", null), N2),
+        ],
+        7);
+
+    [TestCase("", "a")]
+    [TestCase("f\uffff", "a")]
+    [TestCase("g", "b")]
+    [TestCase("ozzz", "b")]
+    [TestCase("p", "c")]
+    [TestCase("zzzz", "c")]
+    public void Route_FindsOwningPartition(string key, string expected)
+    {
+        Assert.That(ThreePartitions().Route(ShardKey.FromString(key)).Partition.Value, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Apply_Split_ReplacesParentWithChildrenAndBumpsVersion()
+    {
+        var map = ThreePartitions();
+        var next = map.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("k")], [new PartitionId("b1"), new PartitionId("b2")]));
+        Assert.That(next.Version, Is.EqualTo(8));
+        Assert.That(next.Routes.Select(r => r.Partition.Value), Is.EqualTo(new[] { "a", "b1", "b2", "c" }));
+        Assert.That(next.Route(ShardKey.FromString("m")).Partition.Value, Is.EqualTo("b2"));
+        Assert.That(next.Get(new PartitionId("b1")).Node, Is.EqualTo(N1));
+        Assert.That(map.Count, Is.EqualTo(3), "the old version is unchanged");
+    }
+
+    [Test]
+    public void Apply_MergeAndMove_Work()
+    {
+        var next = ThreePartitions().Apply(new MergeChange(new PartitionId("a"), new PartitionId("b"), new PartitionId("ab")), new MoveChange(new PartitionId("c"), N1));
+        Assert.That(next.Routes.Select(r => (r.Partition.Value, r.Node.Value)), Is.EqualTo(new[] { ("ab", "n1"), ("c", "n1") }));
+    }
+
+    [Test]
+    public void Apply_InvalidChangeInBatch_ChangesNothing()
+    {
+        var map = ThreePartitions();
+        Assert.That(
+            () => map.Apply(new MoveChange(new PartitionId("a"), N2), new SplitChange(new PartitionId("b"), [ShardKey.FromString("z")], [new PartitionId("x"), new PartitionId("y")])),
+            Throws.ArgumentException.With.Message.Contains("'z'"));
+        Assert.That(map.Get(new PartitionId("a")).Node, Is.EqualTo(N1));
+        Assert.That(map.Version, Is.EqualTo(7));
+    }
+
+    [Test]
+    public void Apply_BadChanges_ThrowNamingTheValue()
+    {
+        var map = ThreePartitions();
+        Assert.That(() => map.Apply(new MoveChange(new PartitionId("zz"), N1)), Throws.ArgumentException.With.Message.Contains("'zz'"));
+        Assert.That(() => map.Apply(new MoveChange(new PartitionId("a"), N1)), Throws.ArgumentException.With.Message.Contains("already on node 'n1'"));
+        Assert.That(() => map.Apply(new MergeChange(new PartitionId("a"), new PartitionId("c"), new PartitionId("ac"))), Throws.ArgumentException.With.Message.Contains("not adjacent"));
+        Assert.That(() => map.Apply(new MergeChange(new PartitionId("b"), new PartitionId("c"), new PartitionId("bc"))), Throws.ArgumentException.With.Message.Contains("different nodes"));
+        Assert.That(() => map.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("k")], [new PartitionId("a"), new PartitionId("q")])), Throws.ArgumentException.With.Message.Contains("'a' is already in use"));
+        Assert.That(() => map.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("k")], [new PartitionId("q")])), Throws.ArgumentException.With.Message.Contains("needs 2 new partition ids"));
+    }
+
+    [Test]
+    public void Constructor_DuplicateIds_Throws()
+    {
+        Assert.That(
+            () => new RoutingMap([new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1), new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("m", null), N1)], 0),
+            Throws.ArgumentException.With.Message.Contains("'a'"));
+    }
+
+    [Test]
+    public void RoutingTable_TryPublish_IsCompareAndSwap()
+    {
+        var table = new RoutingTable(ThreePartitions());
+        var start = table.Current;
+        var first = start.Apply(new MoveChange(new PartitionId("a"), N2));
+        var second = start.Apply(new MoveChange(new PartitionId("b"), N2));
+        RoutingChangedEventArgs? seen = null;
+        table.Changed += (_, e) => seen = e;
+        Assert.That(table.TryPublish(start, first), Is.True);
+        Assert.That(table.TryPublish(start, second), Is.False, "a stale expected version must lose");
+        Assert.That(table.Current, Is.SameAs(first));
+        Assert.That(seen!.Previous, Is.SameAs(start));
+        Assert.That(() => table.TryPublish(first, start), Throws.ArgumentException.With.Message.Contains("must be 9"));
+    }
+
+    [Test]
+    public void RoutingTable_ConcurrentApply_LosesNoChange()
+    {
+        var ids = Enumerable.Range(0, 64).Select(i => new PartitionId("p" + i)).ToArray();
+        var routes = ids.Select((id, i) => new PartitionRoute(id, new KeyRange(i == 0 ? ShardKey.Empty : ShardKey.FromBytes([(byte)(i * 4)]), i == 63 ? null : ShardKey.FromBytes([(byte)((i + 1) * 4)])), N1));
+        var table = new RoutingTable(new RoutingMap(routes, 0));
+        Parallel.For(0, ids.Length, i => table.Apply(new MoveChange(ids[i], N2)));
+        Assert.That(table.Current.Version, Is.EqualTo(64));
+        Assert.That(table.Current.Routes.All(r => r.Node == N2), Is.True);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Core.Tests.Telemetry;
+
+public sealed class LoadRecorderTests
+{
+    private static readonly NodeId N1 = new("n1");
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static RoutingTable TwoPartitions() => new(new RoutingMap(
+        [
+            new PartitionRoute(new PartitionId("left"), KeyRange.FromStrings("", "m"), N1),
+            new PartitionRoute(new PartitionId("right"), KeyRange.FromStrings("m", null), N1),
+        ],
+        0));
+
+    private static LoadRecorder Recorder(IRoutingTable routing, FakeTimeProvider time, LoadRecorderOptions? options = null) =>
+        new(routing, options ?? new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10) }, time);
+
+    private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Test]
+    public void Harvest_ReturnsOnlyClosedBuckets_WithZerosForIdlePartitions()
+    {
+        var time = new FakeTimeProvider(Start);
+        var recorder = Recorder(TwoPartitions(), time);
+        recorder.Record(Key("apple"), RequestKind.Read, 100);
+        recorder.Record(Key("apple"), RequestKind.Write, 40);
+        Assert.That(recorder.Harvest().Series, Is.Empty, "the first bucket is still open");
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        recorder.Record(Key("zebra"), RequestKind.Read, 1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var harvest = recorder.Harvest();
+
+        var left = harvest.Series.Single(s => s.Partition.Value == "left");
+        var right = harvest.Series.Single(s => s.Partition.Value == "right");
+        Assert.That(left.Buckets.Select(b => (b.Reads, b.Writes, b.BytesRead, b.BytesWritten)), Is.EqualTo(new[] { (1.0, 1.0, 100.0, 40.0), (0.0, 0.0, 0.0, 0.0) }));
+        Assert.That(right.Buckets.Select(b => b.Requests), Is.EqualTo(new[] { 0.0, 1.0 }));
+        Assert.That(left.Buckets[0].Start, Is.EqualTo(Start));
+        Assert.That(left.Step, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        Assert.That(recorder.Harvest().Series, Is.Empty, "nothing new closed");
+    }
+
+    [Test]
+    public void Harvest_IncludeOpenBucket_CountsLaterRequestsInTheNextHarvest()
+    {
+        var time = new FakeTimeProvider(Start);
+        var recorder = Recorder(TwoPartitions(), time);
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        Assert.That(recorder.Harvest(includeOpenBucket: true).TotalRequests, Is.EqualTo(1));
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(recorder.Harvest().Series, Is.Empty, "the open bucket was harvested already and the next is still open");
+        time.Advance(TimeSpan.FromSeconds(10));
+        var next = recorder.Harvest();
+        Assert.That(next.TotalRequests, Is.EqualTo(1), "the late request is counted once, in the next harvest that closes a bucket");
+        Assert.That(next.Series[0].Buckets, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void Record_AfterSplit_CountsChildrenAndStillHarvestsRetiredParent()
+    {
+        var time = new FakeTimeProvider(Start);
+        var table = TwoPartitions();
+        var recorder = Recorder(table, time);
+        recorder.Record(Key("p"), RequestKind.Read, 0);
+        table.Apply(new SplitChange(new PartitionId("right"), [ShardKey.FromString("t")], [new PartitionId("r1"), new PartitionId("r2")]));
+        recorder.Record(Key("p"), RequestKind.Read, 0);
+        recorder.Record(Key("x"), RequestKind.Write, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var harvest = recorder.Harvest();
+        var totals = harvest.Series.ToDictionary(s => s.Partition.Value, s => s.Buckets.Sum(b => b.Requests));
+        Assert.That(totals, Is.EquivalentTo(new Dictionary<string, double> { ["left"] = 0, ["r1"] = 1, ["r2"] = 1, ["right"] = 1 }));
+        Assert.That(harvest.RoutingVersion, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void KeySamples_AreWeightedByLoad()
+    {
+        var time = new FakeTimeProvider(Start);
+        var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, KeySampleSize = 200 });
+        for (var i = 0; i < 20_000; i++)
+        {
+            recorder.Record(i % 10 == 0 ? Key("cold" + (i % 7)) : Key("hot"), RequestKind.Read, 0);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var samples = recorder.Harvest().KeySamples[new PartitionId("left")];
+        var hotShare = samples.Where(s => s.Key == ShardKey.FromString("hot")).Sum(s => s.Weight) / samples.Sum(s => s.Weight);
+        Assert.That(samples, Has.Count.EqualTo(200));
+        Assert.That(samples.Sum(s => s.Weight), Is.EqualTo(20_000).Within(1e-6), "weights add up to the partition's requests");
+        Assert.That(hotShare, Is.EqualTo(0.9).Within(0.07));
+    }
+
+    [Test]
+    public void DistinctClientsAndRegions_AreEstimated()
+    {
+        var time = new FakeTimeProvider(Start);
+        var recorder = Recorder(TwoPartitions(), time);
+        var eu = recorder.RegisterRegion("eu");
+        var us = recorder.RegisterRegion("us");
+        Assert.That(recorder.RegisterRegion("eu"), Is.EqualTo(eu));
+        for (ulong client = 1; client <= 100; client++)
+        {
+            for (var r = 0; r < 3; r++)
+            {
+                recorder.Record(Key("b"), RequestKind.Read, 0, client, client % 4 == 0 ? us : eu);
+            }
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var bucket = recorder.Harvest().Series.Single(s => s.Partition.Value == "left").Buckets[0];
+        Assert.That(bucket.DistinctClients, Is.EqualTo(100).Within(15));
+        Assert.That(bucket.RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 225, ["us"] = 75 }));
+    }
+
+    [Test]
+    public void Record_BadInput_Throws()
+    {
+        var time = new FakeTimeProvider(Start);
+        var recorder = Recorder(TwoPartitions(), time);
+        var other = Recorder(TwoPartitions(), time);
+        var foreign = other.RegisterRegion("x");
+        Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, -1), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
+        Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, foreign), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
+    }
+
+    [TestCase(nameof(LoadRecorderOptions.SampleOneIn), 3)]
+    [TestCase(nameof(LoadRecorderOptions.KeySampleSize), 0)]
+    [TestCase(nameof(LoadRecorderOptions.ClientSketchBits), 100)]
+    public void Options_OutOfRange_ThrowNamingOption(string option, int value)
+    {
+        var options = new LoadRecorderOptions();
+        typeof(LoadRecorderOptions).GetProperty(option)!.SetValue(options, value);
+        Assert.That(() => new LoadRecorder(TwoPartitions(), options), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains(option).And.Message.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void ConcurrentRecordingHarvestingAndSplitting_LosesAndDuplicatesNothing()
+    {
+        var time = new FakeTimeProvider(Start);
+        var table = TwoPartitions();
+        var recorder = Recorder(table, time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1) });
+        const int Threads = 4;
+        const int PerThread = 200_000;
+        var harvested = 0.0;
+        var bytesHarvested = 0.0;
+        using var done = new CountdownEvent(Threads);
+        var writers = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            var random = new Random(t);
+            Span<byte> key = stackalloc byte[2];
+            for (var i = 0; i < PerThread; i++)
+            {
+                key[0] = (byte)random.Next(256);
+                key[1] = (byte)random.Next(256);
+                recorder.Record(key, (i & 1) == 0 ? RequestKind.Read : RequestKind.Write, 3, (ulong)i);
+            }
+
+            done.Signal();
+        })).ToList();
+        writers.ForEach(w => w.Start());
+
+        var splits = 0;
+        while (!done.IsSet)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(700));
+            var harvest = recorder.Harvest();
+            harvested += harvest.TotalRequests;
+            bytesHarvested += harvest.Series.Sum(s => s.Buckets.Sum(b => b.BytesRead + b.BytesWritten));
+            var widest = table.Current.Routes.MaxBy(r => (r.Range.End?.Span.Length ?? 9) - r.Range.Start.Length)!;
+            if (splits < 20 && widest.Range.CanSplitAt(widest.Range.Start.Successor()))
+            {
+                table.Apply(new SplitChange(widest.Partition, [widest.Range.Start.Successor()], [new PartitionId("s" + splits + "a"), new PartitionId("s" + splits + "b")]));
+                splits++;
+            }
+        }
+
+        writers.ForEach(w => w.Join());
+        time.Advance(TimeSpan.FromSeconds(1));
+        var last = recorder.Harvest(includeOpenBucket: true);
+        harvested += last.TotalRequests;
+        bytesHarvested += last.Series.Sum(s => s.Buckets.Sum(b => b.BytesRead + b.BytesWritten));
+        Assert.That(harvested, Is.EqualTo((double)Threads * PerThread));
+        Assert.That(bytesHarvested, Is.EqualTo(3.0 * Threads * PerThread));
+        Assert.That(splits, Is.GreaterThan(0));
+    }
+}

@@ -1,0 +1,33 @@
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Core.Tests.Telemetry;
+
+public sealed class PartitionLoadSeriesTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    [Test]
+    public void Constructor_ConsecutiveBuckets_Accepted()
+    {
+        var series = new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(T0, 1), LoadBucket.OfRequests(T0 + Hour, 2)]);
+        Assert.That(series.RequestValues(), Is.EqualTo(new[] { 1.0, 2.0 }));
+        Assert.That(series.End, Is.EqualTo(T0 + (2 * Hour)));
+    }
+
+    [Test]
+    public void Constructor_GapOrDisorder_ThrowNamingTimestamps()
+    {
+        Assert.That(() => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(T0, 1), LoadBucket.OfRequests(T0 + (3 * Hour), 2)]), Throws.ArgumentException.With.Message.Contains("gap"));
+        Assert.That(() => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(T0 + Hour, 1), LoadBucket.OfRequests(T0, 2)]), Throws.ArgumentException.With.Message.Contains("out of order"));
+        Assert.That(() => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(T0, 1), LoadBucket.OfRequests(T0, 2)]), Throws.ArgumentException.With.Message.Contains("1970-01-01"));
+    }
+
+    [Test]
+    public void LoadBucket_NegativeOrInfinite_ThrowsNamingValue()
+    {
+        Assert.That(() => new LoadBucket(T0, -3, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-3"));
+        Assert.That(() => new LoadBucket(T0, double.PositiveInfinity, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("reads"));
+    }
+}

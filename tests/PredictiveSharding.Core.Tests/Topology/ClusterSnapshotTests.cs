@@ -1,0 +1,63 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Core.Tests.Topology;
+
+public sealed class ClusterSnapshotTests
+{
+    private static readonly NodeInfo N1 = new(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 }, "eu");
+    private static readonly NodeInfo N2 = new(new NodeId("n2"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 }, "us");
+
+    private static PartitionInfo P(string id, string start, string? end, string node = "n1") =>
+        new(new PartitionId(id), KeyRange.FromStrings(start, end), new NodeId(node), 10, 1);
+
+    [Test]
+    public void Constructor_SortsPartitionsByStart()
+    {
+        var snapshot = new ClusterSnapshot([N1, N2], [P("b", "m", null, "n2"), P("a", "", "m")], 3);
+        Assert.That(snapshot.Partitions.Select(p => p.Id.Value), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(snapshot.GetNode(new NodeId("n2")).Region, Is.EqualTo("us"));
+    }
+
+    [Test]
+    public void Constructor_WithGap_ThrowsNamingBothPartitions()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new ClusterSnapshot([N1], [P("a", "", "f"), P("b", "m", null)], 0));
+        Assert.That(ex!.Message, Does.Contain("Gap").And.Contain("'a'").And.Contain("'b'"));
+    }
+
+    [Test]
+    public void Constructor_WithOverlap_Throws()
+    {
+        Assert.That(() => new ClusterSnapshot([N1], [P("a", "", "p"), P("b", "m", null)], 0), Throws.ArgumentException.With.Message.Contains("overlap"));
+    }
+
+    [Test]
+    public void Constructor_NotStartingAtEmptyKey_Throws()
+    {
+        Assert.That(() => new ClusterSnapshot([N1], [P("a", "c", null)], 0), Throws.ArgumentException.With.Message.Contains("gap before"));
+    }
+
+    [Test]
+    public void Constructor_NotReachingEnd_Throws()
+    {
+        Assert.That(() => new ClusterSnapshot([N1], [P("a", "", "c")], 0), Throws.ArgumentException.With.Message.Contains("gap after"));
+    }
+
+    [Test]
+    public void Constructor_DuplicateIdsOrUnknownNode_Throw()
+    {
+        Assert.That(() => new ClusterSnapshot([N1, N1], [P("a", "", null)], 0), Throws.ArgumentException.With.Message.Contains("'n1'"));
+        Assert.That(() => new ClusterSnapshot([N1], [P("a", "", "m"), P("a", "m", null)], 0), Throws.ArgumentException.With.Message.Contains("'a'"));
+        Assert.That(() => new ClusterSnapshot([N1], [P("a", "", null, "n9")], 0), Throws.ArgumentException.With.Message.Contains("'n9'"));
+    }
+
+    [Test]
+    public void NodeAndPartition_NegativeOrNaNValues_ThrowNamingValue()
+    {
+        Assert.That(() => new NodeInfo(new NodeId("n"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
+        Assert.That(() => new NodeInfo(new NodeId("n"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = double.NaN }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("NaN"));
+        Assert.That(() => new PartitionInfo(new PartitionId("p"), KeyRange.Full, new NodeId("n"), -5, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-5"));
+        Assert.That(() => new PartitionId(" "), Throws.ArgumentException);
+    }
+}
