@@ -44,7 +44,10 @@ internal sealed class StepGrid
         return new StepGrid(min, InferStep(rows, source), round: true);
     }
 
-    /// <summary>The most common gap between consecutive distinct timestamps, rounded to whole seconds.</summary>
+    /// <summary>
+    /// The median gap between consecutive distinct timestamps, snapped to a common step (1 s … 1 week) when within 2%
+    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s).
+    /// </summary>
     private static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
     {
         var times = rows.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Order().ToArray();
@@ -53,16 +56,26 @@ internal sealed class StepGrid
             throw new TraceFormatException($"{source}: one timestamp only; give the step explicitly.");
         }
 
-        var counts = new Dictionary<long, int>();
+        var gaps = new long[times.Length - 1];
         for (var i = 1; i < times.Length; i++)
         {
-            var gap = times[i] - times[i - 1];
-            counts[gap] = counts.GetValueOrDefault(gap) + 1;
+            gaps[i - 1] = times[i] - times[i - 1];
         }
 
-        var seconds = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First().Key;
-        return seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
+        Array.Sort(gaps);
+        var median = gaps[(gaps.Length - 1) / 2];
+        foreach (var common in CommonStepsSeconds)
+        {
+            if (Math.Abs(median - common) <= common * 0.02)
+            {
+                return TimeSpan.FromSeconds(common);
+            }
+        }
+
+        return median > 0
+            ? TimeSpan.FromSeconds(median)
             : throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: could not infer a step from the timestamps."));
     }
+
+    private static readonly long[] CommonStepsSeconds = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800];
 }

@@ -1,0 +1,115 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+using PredictiveSharding.Traces;
+
+namespace PredictiveSharding.Traces.Tests;
+
+public sealed class TraceCsvTests
+{
+    private static IReadOnlyList<PartitionLoadSeries> Series(string csv, TimeSpan? step = null) => TraceCsv.ReadSeries(new StringReader(csv), step, "test.csv");
+
+    [Test]
+    public void ReadSeries_InfersStepAndKeepsSeriesApart()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z,b,5\n2024-01-01T01:00:00Z,a,2\n2024-01-01T01:00:00Z,b,6\n");
+        Assert.That(series.Select(s => s.Partition.Value), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(series[0].Step, Is.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(series[1].RequestValues(), Is.EqualTo(new[] { 5.0, 6.0 }));
+    }
+
+    [Test]
+    public void ReadSeries_DriftingTimestamps_RoundToTheInferredStep()
+    {
+        var series = Series("timestamp,series,value\n2015-02-26 21:42:53,a,1\n2015-02-26 21:47:53,a,2\n2015-02-26 21:52:54,a,3\n2015-02-26 21:57:53,a,4\n");
+        Assert.That(series[0].Step, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 1.0, 2.0, 3.0, 4.0 }));
+    }
+
+    [Test]
+    public void ReadSeries_Gap_IsLinearlyInterpolated()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,10\n2024-01-01T01:00:00Z,a,20\n2024-01-01T04:00:00Z,a,50\n");
+        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 10.0, 20.0, 30.0, 40.0, 50.0 }));
+    }
+
+    [Test]
+    public void ReadSeries_GivenStep_SumsIntoEpochAlignedBuckets()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:10:00Z,a,1\n2024-01-01T00:50:00Z,a,2\n2024-01-01T01:05:00Z,a,4\n", TimeSpan.FromHours(1));
+        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 3.0, 4.0 }));
+        Assert.That(series[0].Start, Is.EqualTo(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+    }
+
+    [TestCase("timestamp,series,value\n2024-01-01T01:00:00Z,a,1\n2024-01-01T00:00:00Z,a,2\n", "goes back in time")]
+    [TestCase("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z,a,2\n2024-01-01T01:00:00Z,a,2\n", "repeats timestamp")]
+    [TestCase("timestamp,series,value\n2024-01-01T00:00:00Z,a,-4\n", "-4 is negative")]
+    [TestCase("timestamp,series,value\n2024-01-01T00:00:00Z,a,NaN\n", "'NaN' is not a finite number")]
+    [TestCase("timestamp,series,value\nyesterday,a,1\n", "'yesterday' is not an ISO-8601 timestamp")]
+    [TestCase("when,series,value\n2024-01-01T00:00:00Z,a,1\n", "no 'timestamp' column")]
+    [TestCase("", "empty")]
+    public void ReadSeries_BadInput_ThrowsNamingValueAndLine(string csv, string message)
+    {
+        Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains("test.csv"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_SortsKeysFillsZerosAndAggregatesByRouting()
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n2024-01-01T00:00:00Z,user9,3\n2024-01-01T00:00:00Z,user1,1\n2024-01-01T00:02:00Z,user1,7\n2024-01-01T00:01:00Z,user5,2\n"), TimeSpan.FromMinutes(1));
+        Assert.That(trace.Keys.Select(k => k.ToString()), Is.EqualTo(new[] { "user1", "user5", "user9" }));
+        Assert.That(trace.StepCount, Is.EqualTo(3));
+        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 0.0, 7.0 }));
+        Assert.That(trace.TotalAt(0), Is.EqualTo(4));
+
+        var map = new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("lo"), KeyRange.FromStrings("", "user5"), new NodeId("n")),
+                new PartitionRoute(new PartitionId("hi"), KeyRange.FromStrings("user5", null), new NodeId("n")),
+            ],
+            0);
+        var series = trace.AggregateBy(map);
+        Assert.That(series.Select(s => s.RequestValues()), Is.EqualTo(new[] { new[] { 1.0, 0.0, 7.0 }, new[] { 3.0, 2.0, 0.0 } }));
+    }
+
+    [Test]
+    public void ReadKeyTrace_KeyGoingBackInTime_Throws()
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n2024-01-01T00:05:00Z,k,1\n2024-01-01T00:00:00Z,k,1\n"), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("key 'k' goes back in time"));
+    }
+
+    [Test]
+    public void Resample_SumsWholeGroupsAndDropsPartialEnds()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:30:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n2024-01-01T01:30:00Z,a,3\n2024-01-01T02:00:00Z,a,4\n");
+        var hourly = SeriesResampler.Resample(series, TimeSpan.FromHours(1));
+        Assert.That(hourly[0].RequestValues(), Is.EqualTo(new[] { 5.0 }));
+        Assert.That(() => SeriesResampler.Resample(series, TimeSpan.FromMinutes(45)), Throws.ArgumentException.With.Message.Contains("whole multiple"));
+    }
+
+    [Test]
+    public void ShippedTraces_ReadWithoutError()
+    {
+        var root = RepositoryRoot();
+        var tweets = TraceCsv.ReadSeries(Path.Combine(root, "samples", "traces", "nab_tweets_hourly.csv"));
+        Assert.That(tweets, Has.Count.EqualTo(4));
+        Assert.That(tweets.All(s => s.Step == TimeSpan.FromHours(1) && s.Count > 1000), Is.True);
+        var azure = TraceCsv.ReadKeyTrace(Path.Combine(root, "samples", "traces", "azure_functions_minute.csv"));
+        Assert.That(azure.StepCount, Is.EqualTo(480));
+        Assert.That(azure.Keys, Has.Count.GreaterThan(100));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PredictiveSharding.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+}
