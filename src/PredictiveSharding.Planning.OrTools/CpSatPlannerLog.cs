@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace PredictiveSharding.Planning.OrTools;
+
+/// <summary>Source-generated log messages of <see cref="CpSatShardPlanner"/>.</summary>
+internal static partial class CpSatPlannerLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CP-SAT placed {Partitions} partitions on {Nodes} nodes in {Millis} ms: peak {Before:0.000} → {After:0.000}, {Moves} moves, {MovedBytes} bytes, optimal proven: {Proven}")]
+    public static partial void Planned(ILogger logger, int partitions, int nodes, long millis, double before, double after, int moves, long movedBytes, bool proven);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "CP-SAT found no placement within {LimitMillis} ms; the current placement is kept")]
+    public static partial void NoSolution(ILogger logger, long limitMillis);
+}
