@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Storage.RocksDb;
+
+/// <summary>Settings of a <see cref="RocksDbCluster"/>. Defaults suit a handful of nodes in one process on a small machine.</summary>
+public sealed class RocksDbClusterOptions
+{
+    /// <summary>The default memtable size per column family: 16 MiB.</summary>
+    public const long DefaultWriteBufferBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// The folder that holds one sub-folder per node (each a RocksDB database). Created when missing. Required.
+    /// </summary>
+    public string RootDirectory { get; set; } = string.Empty;
+
+    /// <summary>
+    /// When true every write is fsynced before it is acknowledged (RocksDB <c>WriteOptions.sync</c>), so an
+    /// acknowledged write survives a power loss. When false (the default) every write still goes to the write-ahead
+    /// log before it is acknowledged, which survives a crash of the process but not of the machine.
+    /// </summary>
+    public bool SyncWrites { get; set; }
+
+    /// <summary>
+    /// Memtable size per column family, in bytes (RocksDB <c>write_buffer_size</c>). Default 16 MiB rather than
+    /// RocksDB's 64 MiB, because several nodes share one process. At least 64 KiB.
+    /// </summary>
+    public long WriteBufferBytes { get; set; } = DefaultWriteBufferBytes;
+
+    /// <summary>
+    /// Background flush and compaction threads per node (RocksDB <c>IncreaseParallelism</c>). Default 2; 1 to 64.
+    /// </summary>
+    public int BackgroundThreads { get; set; } = 2;
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentException"><see cref="RootDirectory"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A numeric setting is out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(RootDirectory))
+        {
+            throw new ArgumentException($"RocksDbClusterOptions.RootDirectory must name a folder; got '{RootDirectory}'.", nameof(RootDirectory));
+        }
+
+        if (WriteBufferBytes < 64 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteBufferBytes), WriteBufferBytes, string.Create(CultureInfo.InvariantCulture, $"RocksDbClusterOptions.WriteBufferBytes must be at least 65536; got {WriteBufferBytes}."));
+        }
+
+        if (BackgroundThreads is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackgroundThreads), BackgroundThreads, string.Create(CultureInfo.InvariantCulture, $"RocksDbClusterOptions.BackgroundThreads must be between 1 and 64; got {BackgroundThreads}."));
+        }
+    }
+}

@@ -1,0 +1,824 @@
+using Microsoft.Extensions.Logging;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Storage.RocksDb.ChangeFeed;
+using PredictiveSharding.Storage.RocksDb.Checksums;
+using PredictiveSharding.Storage.RocksDb.Fencing;
+using PredictiveSharding.Topology;
+using RocksDbSharp;
+
+namespace PredictiveSharding.Storage.RocksDb;
+
+/// <summary>
+/// One node of a <see cref="RocksDbCluster"/>: a RocksDB database in its own folder, with the key-value API a
+/// database engine embedding the library would serve its clients from.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Column families: <c>default</c> holds the host's keys and values, unprefixed (so the whole byte-string key space is
+/// usable); <c>psharding-changes</c> holds the change-capture logs (key = capture number, sequence; both big-endian);
+/// <c>psharding-captures</c> holds each open capture (by the caller's id), the capture-number counter and the
+/// sequence reservation. A write to a captured range and its log records go in one <see cref="WriteBatch"/>, so the
+/// feed and the data never disagree, and both survive a restart of the process.
+/// </para>
+/// <para>
+/// Sequences: every key a node writes (host writes and mover writes alike) takes the next number of one per-node
+/// counter. Writes are applied one at a time under a per-node lock, which is what makes a snapshot's sequence exact
+/// (it holds every write below it and none above) and the feed's order the order RocksDB applied the writes in.
+/// After a restart the counter continues above a reservation persisted with the writes, so it never goes back.
+/// </para>
+/// <para>
+/// Host requests (<see cref="PutAsync"/>, <see cref="DeleteAsync"/>, <see cref="PutManyAsync"/>, <see cref="Get"/>,
+/// <see cref="Scan"/>) are checked against the cluster's routing table when it has one: a write waits while a fence
+/// covers its key, then, under the same lock that applies it, is refused (<see cref="StoreStatus.NotOwner"/>) unless the
+/// node owns every key in the current routing version; a read is served only if the node owned the key in one routing
+/// version that did not change while it read. The executor's <see cref="IDataMover"/> writes ignore fences and ownership.
+/// </para>
+/// <para>Thread-safe. Dispose only after traffic has stopped; calls made after disposal throw <see cref="ObjectDisposedException"/>.</para>
+/// </remarks>
+public sealed class RocksDbNode : IDisposable
+{
+    internal const string ChangesFamilyName = "psharding-changes";
+    internal const string CapturesFamilyName = "psharding-captures";
+    private const int CancellationCheckInterval = 1024;
+
+    // Sequences are reserved in blocks, persisted in the batch that first crosses the block, so the counter
+    // survives a restart without an extra write per request.
+    private const long SequenceReservationBlock = 1 << 16;
+
+    private readonly RocksDbSharp.RocksDb _db;
+    private readonly ColumnFamilyHandle _dataFamily;
+    private readonly ColumnFamilyHandle _changesFamily;
+    private readonly ColumnFamilyHandle _capturesFamily;
+    private readonly WriteOptions _writeOptions;
+    private readonly WriteOptions _syncWriteOptions;
+    private readonly RoutingVersionGuard? _guard;
+    private readonly IRoutingTable? _routing;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    // Every write, capture change and fence change on this node happens under this lock; see the remarks.
+    private readonly Lock _writeLock = new();
+    private ActiveCapture[] _captures = [];
+    private WriteFence[] _fences = [];
+    private ulong _nextCaptureNumber;
+    private long _nextSequence = 1;
+    private long _reservedSequences;
+    private int _activeOperations;
+    private int _disposed;
+
+    internal RocksDbNode(NodeId id, string directory, RocksDbClusterOptions options, IRoutingTable? routing, TimeProvider timeProvider, ILogger logger)
+    {
+        Id = id;
+        Directory = directory;
+        _routing = routing;
+        _guard = routing is null ? null : new RoutingVersionGuard(routing);
+        _timeProvider = timeProvider;
+        _logger = logger;
+        System.IO.Directory.CreateDirectory(directory);
+        var bufferBytes = (ulong)options.WriteBufferBytes;
+        var dbOptions = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .IncreaseParallelism(options.BackgroundThreads)
+            .SetWriteBufferSize(bufferBytes)
+            .SetKeepLogFileNum(2)
+            .SetMaxLogFileSize(1024 * 1024)
+            .SetInfoLogLevel(InfoLogLevel.Warn);
+        var familyOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes);
+        var families = new ColumnFamilies(familyOptions)
+        {
+            { ChangesFamilyName, familyOptions },
+            { CapturesFamilyName, familyOptions },
+        };
+        _db = RocksDbSharp.RocksDb.Open(dbOptions, directory, families);
+        _dataFamily = _db.GetDefaultColumnFamily();
+        _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
+        _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
+        _writeOptions = new WriteOptions().SetSync(options.SyncWrites);
+        _syncWriteOptions = new WriteOptions().SetSync(true);
+        LoadState();
+        RocksDbLog.NodeOpened(_logger, id, directory, _captures.Length);
+    }
+
+    /// <summary>The node's id.</summary>
+    public NodeId Id { get; }
+
+    /// <summary>The folder of the node's RocksDB database.</summary>
+    public string Directory { get; }
+
+    /// <summary>The sequence the node's next write will take.</summary>
+    public long NextSequence
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _nextSequence;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> under <paramref name="key"/>. Waits while a write fence covers the key; returns
+    /// <see cref="StoreStatus.NotOwner"/> (writing nothing) when the node does not own the key in the current routing version.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting for a fence; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
+    public ValueTask<StoreWriteResult> PutAsync(ShardKey key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken) =>
+        HostWriteAsync([new PendingWrite(key, value)], cancellationToken);
+
+    /// <summary>Deletes <paramref name="key"/>; fences and ownership as for <see cref="PutAsync"/>.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting for a fence; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
+    public ValueTask<StoreWriteResult> DeleteAsync(ShardKey key, CancellationToken cancellationToken) =>
+        HostWriteAsync([new PendingWrite(key, null)], cancellationToken);
+
+    /// <summary>
+    /// Writes several entries atomically (one RocksDB write batch); fences and ownership as for <see cref="PutAsync"/>,
+    /// for every key: either all are written or none.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="entries"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting for a fence; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
+    public ValueTask<StoreWriteResult> PutManyAsync(IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return HostWriteAsync(ToPending(entries), cancellationToken);
+    }
+
+    /// <summary>Reads <paramref name="key"/>, if the node owns it in the current routing version for the whole read.</summary>
+    /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
+    public StoreReadResult Get(ShardKey key)
+    {
+        Enter();
+        try
+        {
+            if (_routing is null)
+            {
+                return new StoreReadResult(StoreStatus.Ok, _db.Get(key.Span, _dataFamily), -1);
+            }
+
+            while (true)
+            {
+                var before = _routing.Current;
+                if (before.Route(key.Span).Node != Id)
+                {
+                    return new StoreReadResult(StoreStatus.NotOwner, null, before.Version);
+                }
+
+                var value = _db.Get(key.Span, _dataFamily);
+
+                // If the routing changed while we read, the key may have moved away and back, and this node might
+                // have missed writes acknowledged elsewhere in between: read again under one stable version.
+                if (_routing.Current.Version == before.Version)
+                {
+                    return new StoreReadResult(StoreStatus.Ok, value, before.Version);
+                }
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxEntries"/> entries of <paramref name="range"/> in key order, if the node owns the
+    /// whole range in one routing version that does not change while it reads.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxEntries"/> is not positive.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
+    public StoreScanResult Scan(KeyRange range, int maxEntries, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        Enter();
+        try
+        {
+            while (true)
+            {
+                var before = _routing?.Current;
+                if (before is not null && !OwnsWholeRange(before, range))
+                {
+                    return new StoreScanResult(StoreStatus.NotOwner, [], before.Version);
+                }
+
+                var entries = new List<KeyValueEntry>();
+                ScanRange(range, range.Start, snapshot: null, (key, value) =>
+                {
+                    entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), value.ToArray()));
+                    return entries.Count < maxEntries;
+                }, cancellationToken);
+                if (before is null || _routing!.Current.Version == before.Version)
+                {
+                    return new StoreScanResult(StoreStatus.Ok, entries, before?.Version ?? -1);
+                }
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Closes the RocksDB database; acknowledged writes are already in its write-ahead log.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _activeOperations) != 0)
+        {
+            spin.SpinOnce();
+        }
+
+        foreach (var fence in Volatile.Read(ref _fences))
+        {
+            // Writers waiting at a fence must not wait forever for a node that is gone; they fail in Enter().
+            fence.Release();
+        }
+
+        _db.Dispose();
+    }
+
+    internal ChangeCapture StartChangeCapture(KeyRange range, string captureId)
+    {
+        Enter();
+        try
+        {
+            ActiveCapture capture;
+            lock (_writeLock)
+            {
+                var existing = FindCapture(captureId);
+                if (existing is not null)
+                {
+                    return existing.Handle;
+                }
+
+                var number = _nextCaptureNumber;
+                capture = new ActiveCapture(Id, captureId, number, range, _nextSequence);
+                using (var batch = new WriteBatch())
+                {
+                    batch.Put(ChangeLogFormat.MetaKey(captureId), ChangeLogFormat.EncodeMeta(number, range, _nextSequence), _capturesFamily);
+                    batch.Put(ChangeLogFormat.CaptureCounterKey, ChangeLogFormat.EncodeUInt64(number + 1), _capturesFamily);
+
+                    // Synced whatever SyncWrites says: the executor journals this id and must find it after a crash.
+                    _db.Write(batch, _syncWriteOptions);
+                }
+
+                _nextCaptureNumber = number + 1;
+                Volatile.Write(ref _captures, [.. _captures, capture]);
+            }
+
+            RocksDbLog.CaptureStarted(_logger, captureId, Id, range);
+            return capture.Handle;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal ChangeCapture? ResumeChangeCapture(string captureId)
+    {
+        Enter();
+        try
+        {
+            var capture = FindCapture(captureId);
+            if (capture is not null)
+            {
+                RocksDbLog.CaptureResumed(_logger, captureId, Id, capture.Handle.StartSequence);
+            }
+
+            return capture?.Handle;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal void StopChangeCapture(string captureId)
+    {
+        Enter();
+        try
+        {
+            lock (_writeLock)
+            {
+                var capture = FindCapture(captureId);
+                if (capture is null)
+                {
+                    return;
+                }
+
+                using (var batch = new WriteBatch())
+                {
+                    var start = ChangeLogFormat.LogKey(capture.Number, 0);
+                    var end = ChangeLogFormat.LogEnd(capture.Number);
+                    batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, _changesFamily);
+                    batch.Delete(ChangeLogFormat.MetaKey(captureId), _capturesFamily);
+                    _db.Write(batch, _syncWriteOptions);
+                }
+
+                Volatile.Write(ref _captures, Array.FindAll(_captures, c => !ReferenceEquals(c, capture)));
+            }
+
+            RocksDbLog.CaptureStopped(_logger, captureId, Id);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal IReadOnlyList<ChangeRecord> ReadChanges(ChangeCapture capture, long fromSequence, int maxChanges, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var active = FindCapture(capture.Id)
+                ?? throw new InvalidOperationException($"Change capture '{capture.Id}' is not open on node '{Id}' (it was stopped, or never started there).");
+            var records = new List<ChangeRecord>(Math.Min(maxChanges, 1024));
+            var readOptions = new ReadOptions()
+                .SetIterateLowerBound(ChangeLogFormat.LogKey(active.Number, Math.Max(fromSequence, 0)))
+                .SetIterateUpperBound(ChangeLogFormat.LogEnd(active.Number));
+            using var iterator = _db.NewIterator(_changesFamily, readOptions);
+            for (iterator.SeekToFirst(); iterator.Valid() && records.Count < maxChanges; iterator.Next())
+            {
+                if (records.Count % CancellationCheckInterval == CancellationCheckInterval - 1)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var (key, value) = ChangeLogFormat.DecodeRecord(iterator.GetValueSpan());
+                records.Add(new ChangeRecord(ChangeLogFormat.ReadSequence(iterator.GetKeySpan()), key, value));
+            }
+
+            return records;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal RangeChunk ReadChunk(KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            var entries = new List<KeyValueEntry>();
+            long bytes = 0;
+            ShardKey? resumeFrom = null;
+            var start = from > range.Start ? from : range.Start;
+            ScanRange(range, start, snapshot: null, (key, value) =>
+            {
+                if (bytes >= maxBytes)
+                {
+                    resumeFrom = ShardKey.FromBytes(key);
+                    return false;
+                }
+
+                entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), value.ToArray()));
+                bytes += key.Length + value.Length;
+                return true;
+            }, cancellationToken);
+            return new RangeChunk(entries, resumeFrom);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal RangeChecksum Checksum(KeyRange range, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Snapshot snapshot;
+            long sequence;
+            lock (_writeLock)
+            {
+                // Taken under the write lock, the snapshot holds exactly the writes below the node's next sequence.
+                snapshot = _db.CreateSnapshot();
+                sequence = _nextSequence;
+            }
+
+            using (snapshot)
+            {
+                var hasher = new RangeHasher();
+                ScanRange(range, range.Start, snapshot, (key, value) =>
+                {
+                    hasher.Append(key, value);
+                    return true;
+                }, cancellationToken);
+                return hasher.ToChecksum(sequence);
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal void WriteEntries(IReadOnlyList<KeyValueEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var pending = ToPending(entries);
+        Enter();
+        try
+        {
+            lock (_writeLock)
+            {
+                Apply(pending);
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal void ApplyChanges(IReadOnlyList<ChangeRecord> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var pending = new PendingWrite[changes.Count];
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i] ?? throw new ArgumentException($"Change {i} of {changes.Count} is null.", nameof(changes));
+            if (i > 0 && change.Sequence <= changes[i - 1].Sequence)
+            {
+                throw new ArgumentException($"Changes must be in ascending sequence order; sequence {change.Sequence} follows {changes[i - 1].Sequence}.", nameof(changes));
+            }
+
+            pending[i] = new PendingWrite(change.Key, change.Value);
+        }
+
+        Enter();
+        try
+        {
+            lock (_writeLock)
+            {
+                Apply(pending);
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal void DeleteRange(KeyRange range, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_writeLock)
+            {
+                DeleteRangeUnderLock(range, cancellationToken);
+            }
+
+            RocksDbLog.RangeDeleted(_logger, range, Id);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal IAsyncDisposable RaiseFence(KeyRange range)
+    {
+        Enter();
+        try
+        {
+            WriteFence fence;
+
+            // Taking the write lock waits for the host write in progress, if any: when it is ours, none is.
+            lock (_writeLock)
+            {
+                fence = new WriteFence(range, _timeProvider.GetTimestamp(), RemoveFence);
+                Volatile.Write(ref _fences, [.. _fences, fence]);
+            }
+
+            RocksDbLog.FenceRaised(_logger, Id, range);
+            return fence;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private void RemoveFence(WriteFence fence)
+    {
+        lock (_writeLock)
+        {
+            Volatile.Write(ref _fences, Array.FindAll(_fences, f => !ReferenceEquals(f, fence)));
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var heldMilliseconds = _timeProvider.GetElapsedTime(fence.RaisedAtTimestamp).TotalMilliseconds;
+            RocksDbLog.FenceReleased(_logger, Id, fence.Range, heldMilliseconds);
+        }
+    }
+
+    private async ValueTask<StoreWriteResult> HostWriteAsync(PendingWrite[] writes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Task wait;
+            Enter();
+            try
+            {
+                lock (_writeLock)
+                {
+                    var fence = FindFence(writes);
+                    if (fence is null)
+                    {
+                        // Checked under the lock that applies the write, after the fence: a cut-over publishes the new
+                        // owner while it holds the fence, so a write that waited there is refused here, never lost.
+                        var version = -1L;
+                        if (_guard is not null)
+                        {
+                            foreach (var write in writes)
+                            {
+                                if (!_guard.IsOwner(Id, write.Key.Span, out version))
+                                {
+                                    return new StoreWriteResult(StoreStatus.NotOwner, version);
+                                }
+                            }
+                        }
+
+                        Apply(writes);
+                        return new StoreWriteResult(StoreStatus.Ok, version);
+                    }
+
+                    wait = fence.Released;
+                }
+            }
+            finally
+            {
+                Exit();
+            }
+
+            RocksDbMetrics.FenceWaits.Add(1);
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes under the write lock: data and, for captured keys, their log records, in one batch.</summary>
+    private void Apply(PendingWrite[] writes)
+    {
+        using var batch = new WriteBatch();
+        var captures = _captures;
+        var sequence = _nextSequence;
+        var logged = 0;
+        foreach (var write in writes)
+        {
+            if (write.Value is { } value)
+            {
+                batch.Put(write.Key.Span, value.Span, _dataFamily);
+            }
+            else
+            {
+                batch.Delete(write.Key.Span, _dataFamily);
+            }
+
+            foreach (var capture in captures)
+            {
+                if (capture.Range.Contains(write.Key))
+                {
+                    batch.Put(ChangeLogFormat.LogKey(capture.Number, sequence), ChangeLogFormat.EncodeRecord(write.Key.Span, write.Value), _changesFamily);
+                    logged++;
+                }
+            }
+
+            sequence++;
+        }
+
+        Commit(batch, sequence);
+        RocksDbMetrics.Writes.Add(writes.Length);
+        if (logged > 0)
+        {
+            RocksDbMetrics.CapturedChanges.Add(logged);
+        }
+    }
+
+    /// <summary>Writes the batch and advances the counter to <paramref name="nextSequence"/>, reserving more when needed.</summary>
+    private void Commit(WriteBatch batch, long nextSequence)
+    {
+        var reservation = _reservedSequences;
+        if (nextSequence > _reservedSequences)
+        {
+            reservation = nextSequence + SequenceReservationBlock;
+            batch.Put(ChangeLogFormat.SequenceReservationKey, ChangeLogFormat.EncodeUInt64((ulong)reservation), _capturesFamily);
+        }
+
+        // If RocksDB throws, nothing landed and the counter has not moved, so the feed keeps no gap.
+        _db.Write(batch, _writeOptions);
+        _reservedSequences = reservation;
+        _nextSequence = nextSequence;
+    }
+
+    private void DeleteRangeUnderLock(KeyRange range, CancellationToken cancellationToken)
+    {
+        var start = range.Start.Span.ToArray();
+        byte[] end;
+        if (range.End is { } bounded)
+        {
+            end = bounded.Span.ToArray();
+        }
+        else
+        {
+            // RocksDB's DeleteRange needs an end key: use the successor of the last key present.
+            var readOptions = new ReadOptions().SetIterateLowerBound(start);
+            using var iterator = _db.NewIterator(_dataFamily, readOptions);
+            iterator.SeekToLast();
+            if (!iterator.Valid())
+            {
+                return;
+            }
+
+            end = ShardKey.FromBytes(iterator.GetKeySpan()).Successor().Span.ToArray();
+        }
+
+        using var batch = new WriteBatch();
+        batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, _dataFamily);
+        var sequence = _nextSequence;
+        var captures = Array.FindAll(_captures, c => c.Range.Overlaps(range));
+        if (captures.Length > 0)
+        {
+            // A captured range must see the deletes key by key, or a replay of its feed would resurrect them.
+            ScanRange(range, range.Start, snapshot: null, (key, _) =>
+            {
+                foreach (var capture in captures)
+                {
+                    if (capture.Range.Contains(key))
+                    {
+                        batch.Put(ChangeLogFormat.LogKey(capture.Number, sequence), ChangeLogFormat.EncodeRecord(key, null), _changesFamily);
+                    }
+                }
+
+                sequence++;
+                return true;
+            }, cancellationToken);
+        }
+        else
+        {
+            sequence++;
+        }
+
+        Commit(batch, sequence);
+    }
+
+    /// <summary>Iterates [start, range.End) in key order until <paramref name="visit"/> returns false.</summary>
+    /// <remarks>A RocksDB iterator reads one snapshot (an implicit one when none is given), so a scan sees a single point in time while writes go on.</remarks>
+    private void ScanRange(KeyRange range, ShardKey start, Snapshot? snapshot, Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, bool> visit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (range.End is { } end && start >= end)
+        {
+            return;
+        }
+
+        // Bounds let RocksDB skip files and range tombstones outside the range instead of stepping over them.
+        var readOptions = new ReadOptions().SetIterateLowerBound(start.Span.ToArray());
+        if (range.End is { } upper)
+        {
+            readOptions.SetIterateUpperBound(upper.Span.ToArray());
+        }
+
+        if (snapshot is not null)
+        {
+            readOptions.SetSnapshot(snapshot);
+        }
+
+        using var iterator = _db.NewIterator(_dataFamily, readOptions);
+        var visited = 0;
+        for (iterator.Seek(start.Span); iterator.Valid(); iterator.Next())
+        {
+            if (++visited % CancellationCheckInterval == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (!visit(iterator.GetKeySpan(), iterator.GetValueSpan()))
+            {
+                return;
+            }
+        }
+    }
+
+    private void LoadState()
+    {
+        var captures = new List<ActiveCapture>();
+        using (var iterator = _db.NewIterator(_capturesFamily, new ReadOptions()))
+        {
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            {
+                var key = iterator.GetKeySpan();
+                if (key.SequenceEqual(ChangeLogFormat.CaptureCounterKey))
+                {
+                    _nextCaptureNumber = Math.Max(_nextCaptureNumber, ChangeLogFormat.DecodeUInt64(iterator.GetValueSpan()));
+                }
+                else if (key.SequenceEqual(ChangeLogFormat.SequenceReservationKey))
+                {
+                    // Every sequence used before the restart lies below the reservation.
+                    _nextSequence = Math.Max(_nextSequence, (long)ChangeLogFormat.DecodeUInt64(iterator.GetValueSpan()));
+                }
+                else if (ChangeLogFormat.TryReadMetaKey(key, out var captureId))
+                {
+                    var (number, range, startSequence) = ChangeLogFormat.DecodeMeta(iterator.GetValueSpan());
+                    captures.Add(new ActiveCapture(Id, captureId, number, range, startSequence));
+                    _nextCaptureNumber = Math.Max(_nextCaptureNumber, number + 1);
+                    _nextSequence = Math.Max(_nextSequence, startSequence);
+                }
+            }
+        }
+
+        _reservedSequences = _nextSequence;
+        _captures = [.. captures];
+    }
+
+    private ActiveCapture? FindCapture(string captureId) =>
+        Array.Find(Volatile.Read(ref _captures), c => string.Equals(c.Handle.Id, captureId, StringComparison.Ordinal));
+
+    private WriteFence? FindFence(PendingWrite[] writes)
+    {
+        var fences = _fences;
+        if (fences.Length == 0)
+        {
+            return null;
+        }
+
+        foreach (var fence in fences)
+        {
+            foreach (var write in writes)
+            {
+                if (fence.Range.Contains(write.Key))
+                {
+                    return fence;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private bool OwnsWholeRange(RoutingMap map, KeyRange range)
+    {
+        foreach (var route in map.Routes)
+        {
+            if (route.Range.Overlaps(range) && route.Node != Id)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static PendingWrite[] ToPending(IReadOnlyList<KeyValueEntry> entries)
+    {
+        var pending = new PendingWrite[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            pending[i] = new PendingWrite(entries[i].Key, entries[i].Value);
+        }
+
+        return pending;
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _activeOperations);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Decrement(ref _activeOperations);
+            throw new ObjectDisposedException(nameof(RocksDbNode), $"RocksDB node '{Id}' is disposed.");
+        }
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _activeOperations);
+
+    private readonly record struct PendingWrite(ShardKey Key, ReadOnlyMemory<byte>? Value);
+}
