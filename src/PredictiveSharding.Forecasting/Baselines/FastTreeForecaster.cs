@@ -1,0 +1,219 @@
+using PredictiveSharding.Forecasting.Features;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Baselines;
+
+/// <summary>
+/// A gradient-boosted tree forecaster (ML.NET FastTree): one global regression model across all series on lag and
+/// calendar features, each series scaled by 1 + its recent mean. Multi-step forecasts are recursive; quantiles come from
+/// errors measured out of fold, on a held-out tail forecast by a model trained without it.
+/// </summary>
+/// <remarks>
+/// Why recursive rather than a model per horizon bucket: one model serves any horizon a host asks for (the horizon is not
+/// known at fit time), training costs one row per step instead of one per step and horizon, and the seasonal lags
+/// (m − 1, m, m + 1, 2m) keep most features observed for horizons within a season, so errors compound slowly; the
+/// out-of-fold errors are measured with the same recursion, so the quantiles include that compounding.
+/// A partition not seen at fit is forecast from its context (the model is global). Seeded; thread-safe.
+/// </remarks>
+public sealed class FastTreeForecaster : ILoadForecaster
+{
+    private readonly FastTreeForecasterOptions _options;
+    private readonly FastTreeModelTrainer _trainer;
+    private readonly IReadOnlyList<double> _quantiles;
+    private State? _state;
+
+    /// <summary>Creates the forecaster.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The quantile levels are invalid.</exception>
+    public FastTreeForecaster(FastTreeForecasterOptions? options = null)
+    {
+        options ??= new FastTreeForecasterOptions();
+        options.Validate();
+
+        // A private copy, so a caller changing its options object later cannot change a fitted model's behaviour.
+        _options = new FastTreeForecasterOptions
+        {
+            SeasonLength = options.SeasonLength,
+            Quantiles = options.Quantiles.ToArray(),
+            NumberOfTrees = options.NumberOfTrees,
+            NumberOfLeaves = options.NumberOfLeaves,
+            MinimumExampleCountPerLeaf = options.MinimumExampleCountPerLeaf,
+            LearningRate = options.LearningRate,
+            ValidationFraction = options.ValidationFraction,
+            ResidualHorizon = options.ResidualHorizon,
+            MinimumResiduals = options.MinimumResiduals,
+            MaxHistoryLength = options.MaxHistoryLength,
+            Seed = options.Seed,
+            NumberOfThreads = options.NumberOfThreads,
+        };
+        _quantiles = _options.Quantiles;
+        _trainer = new FastTreeModelTrainer(_options);
+    }
+
+    /// <inheritdoc />
+    public string Name => "fasttree";
+
+    /// <inheritdoc />
+    public bool IsFitted => Volatile.Read(ref _state) is not null;
+
+    private int ContextLength => LagFeatures.ContextLength(_options.SeasonLength);
+
+    /// <inheritdoc />
+    /// <remarks>Every series needs 2m + 1 steps (the context of one training row). Trains two models: one without each series' tail, to measure errors, then the final one on everything.</remarks>
+    public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        cancellationToken.ThrowIfCancellationRequested();
+        var stored = new List<StoredSeries>(history.Series.Count);
+        foreach (var series in history.Series)
+        {
+            LoadValues.RequireLength(series, ContextLength + 1, $"{ContextLength} steps of lag context (two seasons of {_options.SeasonLength}) plus one target", nameof(history));
+            stored.Add(StoredSeries.From(series, nameof(history)).Truncate(_options.MaxHistoryLength));
+        }
+
+        return Task.Run(
+            () =>
+            {
+                var tails = stored.ToDictionary(s => s.Partition, s => (int)Math.Floor(_options.ValidationFraction * (s.Values.Length - ContextLength)));
+                var outOfFold = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length - tails[s.Partition]), cancellationToken);
+                progress?.Report(new ForecasterProgress(1, 2, double.NaN, double.NaN));
+                var (residuals, validationLoss) = MeasureErrors(outOfFold, stored, tails, cancellationToken);
+                var final = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length), cancellationToken);
+                Volatile.Write(ref _state, new State(history.Step, final, residuals, stored.ToDictionary(s => s.Partition)));
+                progress?.Report(new ForecasterProgress(2, 2, double.NaN, validationLoss));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A cheap refit: the new buckets are appended to the retained history (a gap is refused) and the final model is
+    /// retrained on it with the same settings; the error quantiles measured at fit are kept.
+    /// </remarks>
+    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (recent.Step != state.Step)
+        {
+            throw new ArgumentException($"The history's step is {recent.Step} but the forecaster was fitted with step {state.Step}.", nameof(recent));
+        }
+
+        var stored = new Dictionary<PartitionId, StoredSeries>(state.Series);
+        foreach (var series in recent.Series)
+        {
+            stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
+                ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
+                : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
+        }
+
+        return Task.Run(
+            () =>
+            {
+                var model = _trainer.Train(_trainer.Rows(stored.Values, s => s.Values.Length), cancellationToken);
+                Volatile.Write(ref _state, state with { Model = model, Series = stored });
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        var resolved = ResolvedRequest.Resolve(request, _quantiles);
+        if (resolved.Step != state.Step)
+        {
+            throw new ArgumentException($"The history's step is {resolved.Step} but the forecaster was fitted with step {state.Step}.", nameof(request));
+        }
+
+        var quantileCount = resolved.Quantiles.Count;
+        var offsets = new double[quantileCount];
+        var points = new double[resolved.Horizon];
+        var results = new List<double[]>(resolved.Series.Count);
+        foreach (var series in resolved.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            LoadValues.RequireLength(series, ContextLength, $"the tree features need {ContextLength} steps of context (two seasons)", nameof(request));
+            var context = LoadValues.Of(series, nameof(request));
+            var scale = Recurse(state.Model, context, series.End, series.Step, points);
+            var output = new double[resolved.Horizon * quantileCount];
+            for (var h = 1; h <= resolved.Horizon; h++)
+            {
+                state.Residuals.Offsets(h, resolved.Quantiles, scale, offsets);
+                QuantileValues.Write(points[h - 1], offsets, output.AsSpan((h - 1) * quantileCount, quantileCount));
+            }
+
+            results.Add(output);
+        }
+
+        return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    /// <summary>Forecasts <paramref name="points"/>.Length steps after <paramref name="context"/> by feeding each prediction back as a lag; returns the scale used.</summary>
+    private double Recurse(TreeEnsembleEvaluator model, ReadOnlySpan<double> context, DateTimeOffset end, TimeSpan step, Span<double> points)
+    {
+        var m = _options.SeasonLength;
+        var keep = Math.Min(context.Length, ContextLength);
+        var buffer = new double[keep + points.Length];
+        context[^keep..].CopyTo(buffer);
+
+        // The scale stays that of the origin: predictions must not rescale their own inputs.
+        var scale = LagFeatures.Scale(context, m);
+        Span<float> features = stackalloc float[LagFeatures.Count];
+        for (var h = 0; h < points.Length; h++)
+        {
+            LagFeatures.Write(buffer.AsSpan(0, keep + h), scale, end + (step * h), step, m, features);
+            var point = Math.Max(model.Predict(features) * scale, 0);
+            buffer[keep + h] = point;
+            points[h] = point;
+        }
+
+        return scale;
+    }
+
+    /// <summary>Forecasts each series' held-out tail from rolling origins with the out-of-fold model and pools the scaled errors per horizon step.</summary>
+    private (HorizonResiduals Residuals, double MeanAbsoluteScaledError) MeasureErrors(TreeEnsembleEvaluator model, List<StoredSeries> stored, Dictionary<PartitionId, int> tails, CancellationToken cancellationToken)
+    {
+        const int MaxOriginsPerSeries = 64;
+        var horizon = _options.ResidualHorizon;
+        var pools = new List<double>[horizon];
+        for (var h = 0; h < horizon; h++)
+        {
+            pools[h] = [];
+        }
+
+        var points = new double[horizon];
+        var absSum = 0.0;
+        foreach (var series in stored)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var values = series.Values;
+            var tail = tails[series.Partition];
+            var stride = Math.Max(1, (tail + MaxOriginsPerSeries - 1) / MaxOriginsPerSeries);
+            for (var origin = values.Length - tail; origin < values.Length; origin += stride)
+            {
+                var steps = Math.Min(horizon, values.Length - origin);
+                var scale = Recurse(model, values.AsSpan(0, origin), series.Start + (series.Step * origin), series.Step, points.AsSpan(0, steps));
+                for (var h = 0; h < steps; h++)
+                {
+                    var error = (values[origin + h] - points[h]) / scale;
+                    pools[h].Add(error);
+                    if (h == 0)
+                    {
+                        absSum += Math.Abs(error);
+                    }
+                }
+            }
+        }
+
+        var residuals = new HorizonResiduals(pools, _options.MinimumResiduals);
+        return (residuals, absSum / Math.Max(residuals.OneStepCount, 1));
+    }
+
+    private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
+
+    private sealed record State(TimeSpan Step, TreeEnsembleEvaluator Model, HorizonResiduals Residuals, IReadOnlyDictionary<PartitionId, StoredSeries> Series);
+}

@@ -1,0 +1,198 @@
+using PredictiveSharding.Forecasting.Features;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Baselines;
+
+/// <summary>
+/// Holt-Winters exponential smoothing with a damped trend and additive or multiplicative seasonality, fitted per series by
+/// minimising the in-sample one-step squared error with Nelder–Mead. Quantiles come from the one-step residuals, widened
+/// with the horizon by the ETS variance factor.
+/// </summary>
+/// <remarks>
+/// The forecast starts from the state at the end of each requested context: the fitted state when the context ends
+/// where the fitted (or updated) data ends; the fitted parameters re-run over the context when it starts where the fit
+/// started; otherwise the fitted parameters from a fresh starting state (the context then needs two seasons). A partition
+/// never fitted is fitted on its context on the fly. Deterministic (no randomness); thread-safe.
+/// </remarks>
+public sealed class HoltWintersForecaster : ILoadForecaster
+{
+    private readonly int _seasonLength;
+    private readonly HoltWintersSeasonality _seasonality;
+    private readonly bool _damped;
+    private readonly int _maxEvaluations;
+    private readonly int _minimumResiduals;
+    private readonly int _maxHistoryLength;
+    private readonly IReadOnlyList<double> _quantiles;
+    private State? _state;
+
+    /// <summary>Creates the forecaster.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The quantile levels are invalid.</exception>
+    public HoltWintersForecaster(HoltWintersForecasterOptions? options = null)
+    {
+        options ??= new HoltWintersForecasterOptions();
+        options.Validate();
+        _seasonLength = options.SeasonLength;
+        _seasonality = options.Seasonality;
+        _damped = options.DampedTrend;
+        _maxEvaluations = options.MaxEvaluations;
+        _minimumResiduals = options.MinimumResiduals;
+        _maxHistoryLength = options.MaxHistoryLength;
+        _quantiles = options.Quantiles.ToArray();
+    }
+
+    /// <inheritdoc />
+    public string Name => "holt-winters";
+
+    /// <inheritdoc />
+    public bool IsFitted => Volatile.Read(ref _state) is not null;
+
+    private int MinimumLength => Math.Max(2 * _seasonLength, _seasonLength + _minimumResiduals);
+
+    /// <inheritdoc />
+    /// <remarks>Every series needs two seasons and at least a season plus <see cref="HoltWintersForecasterOptions.MinimumResiduals"/> steps.</remarks>
+    public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Check every series before the (slower) fitting so bad input fails fast and leaves the state untouched.
+        var stored = new List<StoredSeries>(history.Series.Count);
+        foreach (var series in history.Series)
+        {
+            LoadValues.RequireLength(series, MinimumLength, $"two seasons of {_seasonLength} to start the Holt-Winters state and {_minimumResiduals} residuals", nameof(history));
+            stored.Add(StoredSeries.From(series, nameof(history)));
+        }
+
+        return Task.Run(
+            () =>
+            {
+                var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(stored.Count);
+                var sse = 0.0;
+                var count = 0;
+                foreach (var series in stored)
+                {
+                    var model = FitOne(series, cancellationToken);
+                    sse += model.Sse;
+                    count += series.Values.Length - _seasonLength;
+                    models.Add(series.Partition, model);
+                }
+
+                Volatile.Write(ref _state, new State(history.Step, models));
+                progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen; a gap is refused), and their one-step errors join the residual sample. A new partition is fitted.</remarks>
+    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckStep(recent.Step, state.Step, nameof(recent));
+        var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(state.Models);
+        foreach (var series in recent.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (models.TryGetValue(series.Partition, out var known))
+            {
+                var fresh = new StoredSeries(series.Partition, known.End, state.Step, []).Append(series, int.MaxValue, nameof(recent));
+                models[series.Partition] = known.Extend(fresh.Values, state.Step, _maxHistoryLength);
+            }
+            else
+            {
+                LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
+                models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
+            }
+        }
+
+        Volatile.Write(ref _state, new State(state.Step, models));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        var resolved = ResolvedRequest.Resolve(request, _quantiles);
+        CheckStep(resolved.Step, state.Step, nameof(request));
+        var quantileCount = resolved.Quantiles.Count;
+        var offsets = new double[quantileCount];
+        var results = new List<double[]>(resolved.Series.Count);
+        foreach (var series in resolved.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (model, end) = StateAtEnd(series, state, cancellationToken);
+            var output = new double[resolved.Horizon * quantileCount];
+            for (var h = 1; h <= resolved.Horizon; h++)
+            {
+                var point = HoltWintersFilter.Point(model.Parameters, end, h);
+                model.Offsets(h, _seasonLength, resolved.Quantiles, offsets);
+                if (model.Parameters.Multiplicative)
+                {
+                    // Relative errors: the spread scales with the forecast level.
+                    for (var q = 0; q < quantileCount; q++)
+                    {
+                        offsets[q] *= Math.Max(point, 0);
+                    }
+                }
+
+                QuantileValues.Write(point, offsets, output.AsSpan((h - 1) * quantileCount, quantileCount));
+            }
+
+            results.Add(output);
+        }
+
+        return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    private (HoltWintersSeriesModel Model, HoltWintersState End) StateAtEnd(PartitionLoadSeries series, State state, CancellationToken cancellationToken)
+    {
+        var context = StoredSeries.From(series, "request");
+        if (!state.Models.TryGetValue(series.Partition, out var model))
+        {
+            LoadValues.RequireLength(series, MinimumLength, "a partition that was not fitted is fitted on its context", "request");
+            model = FitOne(context, cancellationToken);
+            return (model, model.Final.Clone());
+        }
+
+        if (context.End == model.End)
+        {
+            return (model, model.Final.Clone());
+        }
+
+        HoltWintersState start;
+        if (context.Start == model.FitStart)
+        {
+            start = model.Initial.Clone();
+        }
+        else
+        {
+            LoadValues.RequireLength(series, 2 * _seasonLength, "a context that neither starts where the fit started nor ends where the data seen ends must restart the state from two seasons", "request");
+            start = HoltWintersState.Initial(context.Values, _seasonLength, model.Parameters.Multiplicative);
+        }
+
+        HoltWintersFilter.Run(model.Parameters, start, context.Values, 0, null, strict: false);
+        return (model, start);
+    }
+
+    private HoltWintersSeriesModel FitOne(StoredSeries series, CancellationToken cancellationToken) =>
+        HoltWintersSeriesModel.Fit(series, _seasonLength, _seasonality, _damped, _maxEvaluations, _maxHistoryLength, cancellationToken);
+
+    private static void CheckStep(TimeSpan step, TimeSpan fitted, string paramName)
+    {
+        if (step != fitted)
+        {
+            throw new ArgumentException($"The history's step is {step} but the forecaster was fitted with step {fitted}.", paramName);
+        }
+    }
+
+    private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
+
+    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, HoltWintersSeriesModel> Models);
+}

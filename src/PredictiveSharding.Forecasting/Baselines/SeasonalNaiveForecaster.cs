@@ -1,0 +1,144 @@
+using PredictiveSharding.Forecasting.Features;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Baselines;
+
+/// <summary>
+/// The seasonal naive forecaster: a step's load is forecast as the load one season earlier, and its quantiles come from
+/// the series' own in-sample seasonal-naive errors (empirical quantiles, clamped at zero). The bar every other forecaster must clear.
+/// </summary>
+/// <remarks>
+/// A fitted partition takes its error quantiles from the fitted (and updated) data; a partition first seen in a
+/// request takes them from that request's context, which then needs a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/> steps.
+/// Thread-safe: fit and update swap an immutable state.
+/// </remarks>
+public sealed class SeasonalNaiveForecaster : ILoadForecaster
+{
+    private readonly int _seasonLength;
+    private readonly int _minimumResiduals;
+    private readonly int _maxHistoryLength;
+    private readonly IReadOnlyList<double> _quantiles;
+    private State? _state;
+
+    /// <summary>Creates the forecaster.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The quantile levels are invalid.</exception>
+    public SeasonalNaiveForecaster(SeasonalNaiveForecasterOptions? options = null)
+    {
+        options ??= new SeasonalNaiveForecasterOptions();
+        options.Validate();
+        _seasonLength = options.SeasonLength;
+        _minimumResiduals = options.MinimumResiduals;
+        _maxHistoryLength = options.MaxHistoryLength;
+        _quantiles = options.Quantiles.ToArray();
+    }
+
+    /// <inheritdoc />
+    public string Name => "seasonal-naive";
+
+    /// <inheritdoc />
+    public bool IsFitted => Volatile.Read(ref _state) is not null;
+
+    /// <inheritdoc />
+    /// <remarks>Every series needs a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/> steps.</remarks>
+    public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        cancellationToken.ThrowIfCancellationRequested();
+        var models = new Dictionary<PartitionId, SeasonalResiduals>(history.Series.Count);
+        var loss = 0.0;
+        foreach (var series in history.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var model = CreateModel(StoredSeries.From(series, nameof(history)), nameof(history));
+            loss += model.MeanAbsoluteError();
+            models.Add(series.Partition, model);
+        }
+
+        Volatile.Write(ref _state, new State(history.Step, models));
+        progress?.Report(new ForecasterProgress(1, 1, loss / models.Count, double.NaN));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Appends the new buckets (those after the data already known; a gap is refused) and re-estimates the error quantiles lazily.</remarks>
+    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckStep(recent.Step, state.Step, nameof(recent));
+        var models = new Dictionary<PartitionId, SeasonalResiduals>(state.Models);
+        foreach (var series in recent.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = models.TryGetValue(series.Partition, out var known)
+                ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
+                : StoredSeries.From(series, nameof(recent));
+            models[series.Partition] = CreateModel(stored, nameof(recent));
+        }
+
+        Volatile.Write(ref _state, new State(state.Step, models));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        cancellationToken.ThrowIfCancellationRequested();
+        var resolved = ResolvedRequest.Resolve(request, _quantiles);
+        CheckStep(resolved.Step, state.Step, nameof(request));
+        var quantileCount = resolved.Quantiles.Count;
+        var results = new List<double[]>(resolved.Series.Count);
+        var offsets = new double[quantileCount];
+        foreach (var series in resolved.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            LoadValues.RequireLength(series, _seasonLength, "one season of context", nameof(request));
+            var context = StoredSeries.From(series, nameof(request));
+            var model = state.Models.TryGetValue(series.Partition, out var fitted)
+                ? fitted
+                : CreateModel(context.Truncate(_maxHistoryLength), nameof(request));
+            var values = context.Values;
+            var n = values.Length;
+            var output = new double[resolved.Horizon * quantileCount];
+            for (var h = 1; h <= resolved.Horizon; h++)
+            {
+                var k = ((h - 1) / _seasonLength) + 1;
+                var point = values[n + h - 1 - (k * _seasonLength)];
+                model.Offsets(h, resolved.Quantiles, offsets);
+                QuantileValues.Write(point, offsets, output.AsSpan((h - 1) * quantileCount, quantileCount));
+            }
+
+            results.Add(output);
+        }
+
+        return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    private SeasonalResiduals CreateModel(StoredSeries stored, string paramName)
+    {
+        if (stored.Values.Length < _seasonLength + _minimumResiduals)
+        {
+            throw new ArgumentException(
+                $"Series '{stored.Partition}' has {stored.Values.Length} buckets; the seasonal naive forecaster needs at least {_seasonLength + _minimumResiduals} (a season of {_seasonLength} plus {_minimumResiduals} errors) to estimate its error quantiles.",
+                paramName);
+        }
+
+        return new SeasonalResiduals(stored.Truncate(_maxHistoryLength), _seasonLength, _minimumResiduals);
+    }
+
+    private static void CheckStep(TimeSpan step, TimeSpan fitted, string paramName)
+    {
+        if (step != fitted)
+        {
+            throw new ArgumentException($"The history's step is {step} but the forecaster was fitted with step {fitted}.", paramName);
+        }
+    }
+
+    private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
+
+    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, SeasonalResiduals> Models);
+}

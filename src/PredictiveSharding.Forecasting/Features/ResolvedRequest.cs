@@ -1,0 +1,97 @@
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Features;
+
+/// <summary>A forecast request checked and resolved to the series to forecast and the quantile levels to produce.</summary>
+internal sealed class ResolvedRequest
+{
+    private ResolvedRequest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyList<double> quantiles, int horizon, TimeSpan step)
+    {
+        Series = series;
+        Quantiles = quantiles;
+        Horizon = horizon;
+        Step = step;
+    }
+
+    /// <summary>The series to forecast, in request order (or history order when the request names none).</summary>
+    public IReadOnlyList<PartitionLoadSeries> Series { get; }
+
+    /// <summary>The quantile levels, strictly increasing in (0, 1).</summary>
+    public IReadOnlyList<double> Quantiles { get; }
+
+    /// <summary>Steps ahead.</summary>
+    public int Horizon { get; }
+
+    /// <summary>The history's step.</summary>
+    public TimeSpan Step { get; }
+
+    /// <summary>Where the forecast starts: the latest end of the requested series.</summary>
+    public DateTimeOffset Origin
+    {
+        get
+        {
+            var origin = DateTimeOffset.MinValue;
+            foreach (var s in Series)
+            {
+                if (s.End > origin)
+                {
+                    origin = s.End;
+                }
+            }
+
+            return origin;
+        }
+    }
+
+    /// <summary>Checks a request against a forecaster's default quantiles.</summary>
+    /// <exception cref="ArgumentException">A requested partition has no series in the request's history or is listed twice, or the quantile levels are invalid.</exception>
+    public static ResolvedRequest Resolve(ForecastRequest request, IReadOnlyList<double> defaultQuantiles)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var quantiles = request.Quantiles ?? defaultQuantiles;
+        LoadForecast.ValidateQuantiles(quantiles);
+        var history = request.History;
+        List<PartitionLoadSeries> series;
+        if (request.Partitions is null)
+        {
+            series = [.. history.Series];
+        }
+        else
+        {
+            series = new List<PartitionLoadSeries>(request.Partitions.Count);
+            var seen = new HashSet<PartitionId>();
+            foreach (var partition in request.Partitions)
+            {
+                if (!history.Contains(partition))
+                {
+                    throw new ArgumentException($"The request asks for partition '{partition}', which has no series in the request's history.", nameof(request));
+                }
+
+                if (!seen.Add(partition))
+                {
+                    throw new ArgumentException($"The request lists partition '{partition}' more than once.", nameof(request));
+                }
+
+                series.Add(history.Get(partition));
+            }
+        }
+
+        return new ResolvedRequest(series, quantiles.ToArray(), request.Horizon, history.Step);
+    }
+
+    /// <summary>Wraps per-partition quantile values (<c>values[step * quantiles + q]</c>) as a forecast of request load.</summary>
+    public LoadForecast ToForecast(IReadOnlyList<double[]> valuesBySeries)
+    {
+        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(Series.Count);
+        for (var i = 0; i < Series.Count; i++)
+        {
+            partitions[Series[i].Partition] = new Dictionary<ResourceKind, QuantileSeries>(1)
+            {
+                [ResourceKind.Requests] = new QuantileSeries(Horizon, Quantiles.Count, valuesBySeries[i]),
+            };
+        }
+
+        return new LoadForecast(Origin, Step, Quantiles, partitions);
+    }
+}

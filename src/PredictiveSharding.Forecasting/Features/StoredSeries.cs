@@ -1,0 +1,82 @@
+using System.Globalization;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Features;
+
+/// <summary>The retained values of one partition's series: what a baseline keeps between fit, update and forecast.</summary>
+internal sealed class StoredSeries
+{
+    public StoredSeries(PartitionId partition, DateTimeOffset start, TimeSpan step, double[] values)
+    {
+        Partition = partition;
+        Start = start;
+        Step = step;
+        Values = values;
+    }
+
+    public PartitionId Partition { get; }
+
+    /// <summary>The start of the first retained bucket.</summary>
+    public DateTimeOffset Start { get; }
+
+    public TimeSpan Step { get; }
+
+    public double[] Values { get; }
+
+    /// <summary>The end of the last retained bucket (exclusive).</summary>
+    public DateTimeOffset End => Start + (Step * Values.Length);
+
+    /// <summary>Reads a series, checking its values.</summary>
+    public static StoredSeries From(PartitionLoadSeries series, string paramName) =>
+        new(series.Partition, series.Start, series.Step, LoadValues.Of(series, paramName));
+
+    /// <summary>
+    /// This series extended by the buckets of <paramref name="recent"/> that start at or after <see cref="End"/>
+    /// (buckets already known are skipped), keeping at most <paramref name="maxLength"/> of the newest values.
+    /// </summary>
+    /// <exception cref="ArgumentException">The step differs, or <paramref name="recent"/> leaves a gap after <see cref="End"/>.</exception>
+    public StoredSeries Append(PartitionLoadSeries recent, int maxLength, string paramName)
+    {
+        if (recent.Step != Step)
+        {
+            throw new ArgumentException($"Series '{recent.Partition}' has step {recent.Step} but was fitted with step {Step}.", paramName);
+        }
+
+        var values = LoadValues.Of(recent, paramName);
+        var first = 0;
+        while (first < values.Length && recent.Buckets[first].Start < End)
+        {
+            first++;
+        }
+
+        if (first < values.Length && recent.Buckets[first].Start != End)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Series '{recent.Partition}' resumes at {recent.Buckets[first].Start:O} but the forecaster's data ends at {End:O}; gaps are refused (fill missing buckets with zeros if no requests were seen)."),
+                paramName);
+        }
+
+        var added = values.Length - first;
+        var total = Values.Length + added;
+        var keep = Math.Min(total, maxLength);
+        var merged = new double[keep];
+        var skip = total - keep;
+        var fromOld = Math.Max(Values.Length - skip, 0);
+        Array.Copy(Values, Values.Length - fromOld, merged, 0, fromOld);
+        Array.Copy(values, first + Math.Max(skip - Values.Length, 0), merged, fromOld, keep - fromOld);
+        return new StoredSeries(Partition, Start + (Step * skip), Step, merged);
+    }
+
+    /// <summary>This series keeping at most <paramref name="maxLength"/> of its newest values.</summary>
+    public StoredSeries Truncate(int maxLength)
+    {
+        if (Values.Length <= maxLength)
+        {
+            return this;
+        }
+
+        var skip = Values.Length - maxLength;
+        return new StoredSeries(Partition, Start + (Step * skip), Step, Values[skip..]);
+    }
+}
