@@ -1,0 +1,15 @@
+using PredictiveSharding.Planning;
+
+namespace PredictiveSharding.Executing;
+
+/// <summary>
+/// Carries a <see cref="ShardingPlan"/> out against the host's routing and storage. The seam the control loop calls;
+/// the Execution package's journalled executor is the default, and a host can put its own behind it.
+/// </summary>
+public interface IPlanExecutor
+{
+    /// <summary>Executes the plan's actions; a failed action is rolled back and reported, not thrown.</summary>
+    /// <exception cref="ArgumentException">The plan is inconsistent with the cluster (unknown partitions or nodes, overlapping moves); nothing was changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; moves in flight are rolled back or left resumable.</exception>
+    Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken);
+}

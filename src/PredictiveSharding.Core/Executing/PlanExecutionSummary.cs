@@ -1,0 +1,8 @@
+namespace PredictiveSharding.Executing;
+
+/// <summary>What an executor did with a plan.</summary>
+/// <param name="Completed">Actions carried out and verified.</param>
+/// <param name="RolledBack">Actions that failed or were refused and were rolled back (the source still owns the data).</param>
+/// <param name="BytesMoved">Bytes copied to new owners by completed moves.</param>
+/// <param name="Errors">One message per rolled-back action, naming it and the cause.</param>
+public sealed record PlanExecutionSummary(int Completed, int RolledBack, long BytesMoved, IReadOnlyList<string> Errors);
