@@ -379,14 +379,16 @@ public sealed class RocksDbNode : IDisposable
             var start = from > range.Start ? from : range.Start;
             ScanRange(range, start, snapshot: null, (key, value) =>
             {
-                if (bytes >= maxBytes)
+                // Never past the limit, except that a chunk always holds at least one entry so the copy progresses.
+                var size = key.Length + value.Length;
+                if (entries.Count > 0 && bytes + size > maxBytes)
                 {
                     resumeFrom = ShardKey.FromBytes(key);
                     return false;
                 }
 
                 entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), value.ToArray()));
-                bytes += key.Length + value.Length;
+                bytes += size;
                 return true;
             }, cancellationToken);
             return new RangeChunk(entries, resumeFrom);

@@ -112,7 +112,8 @@ internal static class ChangeLogFormat
     {
         var keyLength = BinaryPrimitives.ReadInt32BigEndian(record[1..]);
         var key = ShardKey.FromBytes(record.Slice(5, keyLength));
-        ReadOnlyMemory<byte>? value = record[0] == DeleteKind ? null : record[(5 + keyLength)..].ToArray();
+        // Spelled out: a null byte[] would convert to an empty, non-null ReadOnlyMemory and turn a delete into a put.
+        ReadOnlyMemory<byte>? value = record[0] == DeleteKind ? (ReadOnlyMemory<byte>?)null : new ReadOnlyMemory<byte>(record[(5 + keyLength)..].ToArray());
         return (key, value);
     }
 }

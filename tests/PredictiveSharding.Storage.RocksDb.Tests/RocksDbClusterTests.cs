@@ -1,0 +1,215 @@
+using System.Text;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Storage.RocksDb.Tests;
+
+/// <summary>What only a persistent store must do: survive a reopen, keep its feed ordered under concurrent writers, and refuse bad settings.</summary>
+[TestFixture]
+public sealed class RocksDbClusterTests
+{
+    private static readonly NodeId A = new("a");
+    private static readonly NodeId B = new("b");
+    private TempDirectory _folder = null!;
+
+    [SetUp]
+    public void CreateFolder() => _folder = new TempDirectory();
+
+    [TearDown]
+    public void DeleteFolder() => _folder.Dispose();
+
+    [Test]
+    public async Task Reopen_AfterDispose_KeepsDataCaptureLogAndSequenceOrder()
+    {
+        var range = KeyRange.FromStrings("k", "l");
+        ChangeCapture capture;
+        long sequenceBeforeClose;
+        using (var cluster = Open())
+        {
+            await cluster.WriteAsync(A, [Entry("k0", "seed"), Entry("z0", "outside")], CancellationToken.None);
+            capture = await cluster.StartChangeCaptureAsync(A, range, "move-1/capture", CancellationToken.None);
+            await Put(cluster, A, "k1", "one");
+            await Put(cluster, A, "k2", "two");
+            Assert.That((await cluster.Node(A).DeleteAsync(Key("k0"), CancellationToken.None)).Applied, Is.True);
+            sequenceBeforeClose = cluster.Node(A).NextSequence;
+        }
+
+        using (var reopened = Open())
+        {
+            var resumed = await reopened.ResumeChangeCaptureAsync(A, "move-1/capture", CancellationToken.None);
+            Assert.That(resumed, Is.EqualTo(capture), "the capture comes back with its range and start sequence");
+            await Put(reopened, A, "k3", "three");
+
+            var changes = await reopened.ReadChangesAsync(resumed!, resumed!.StartSequence, 100, CancellationToken.None);
+
+            Assert.That(changes.Select(c => (c.Key.ToString(), c.IsDelete ? null : Encoding.UTF8.GetString(c.Value!.Value.Span))),
+                Is.EqualTo(new (string, string?)[] { ("k1", "one"), ("k2", "two"), ("k0", null), ("k3", "three") }));
+            Assert.That(changes[^1].Sequence, Is.GreaterThanOrEqualTo(sequenceBeforeClose), "sequences never go back after a restart");
+            Assert.That(changes.Zip(changes.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), Is.True);
+            Assert.That(reopened.Node(A).Get(Key("z0")).Value?.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("outside")));
+
+            await reopened.StopChangeCaptureAsync(A, "move-1/capture", CancellationToken.None);
+        }
+
+        using (var third = Open())
+        {
+            Assert.That(await third.ResumeChangeCaptureAsync(A, "move-1/capture", CancellationToken.None), Is.Null, "a stopped capture stays stopped");
+        }
+    }
+
+    [Test]
+    public async Task Checksum_AfterReopen_ReportsASequenceAboveEveryEarlierWrite()
+    {
+        long before;
+        using (var cluster = Open())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await Put(cluster, A, "k" + i, "v");
+            }
+
+            before = (await cluster.ChecksumAsync(A, KeyRange.Full, CancellationToken.None)).Sequence;
+        }
+
+        using var reopened = Open();
+        var after = await reopened.ChecksumAsync(A, KeyRange.Full, CancellationToken.None);
+
+        Assert.That(after.Sequence, Is.GreaterThanOrEqualTo(before));
+        Assert.That(after.KeyCount, Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task ChangeFeed_UnderConcurrentWriters_KeepsEachWritersOrderAndReplaysToTheSource()
+    {
+        using var cluster = Open();
+        var range = KeyRange.FromStrings("k", "l");
+        var capture = await cluster.StartChangeCaptureAsync(A, range, "concurrent", CancellationToken.None);
+        const int Writers = 4;
+        const int WritesEach = 300;
+
+        // Writers share keys, so the final value of a key depends on the order RocksDB applied the writes in.
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < WritesEach; i++)
+            {
+                var key = Key("k" + (i % 17).ToString("D2", System.Globalization.CultureInfo.InvariantCulture));
+                var result = i % 11 == 10
+                    ? await cluster.Node(A).DeleteAsync(key, CancellationToken.None)
+                    : await cluster.Node(A).PutAsync(key, Encoding.UTF8.GetBytes($"{w}:{i}"), CancellationToken.None);
+                Assert.That(result.Applied, Is.True);
+                await Put(cluster, A, "z" + w, "noise outside the range");
+            }
+        })));
+
+        var changes = await cluster.ReadChangesAsync(capture, capture.StartSequence, 100_000, CancellationToken.None);
+        await cluster.ApplyChangesAsync(B, changes, CancellationToken.None);
+        var source = await cluster.ChecksumAsync(A, range, CancellationToken.None);
+        var target = await cluster.ChecksumAsync(B, range, CancellationToken.None);
+
+        Assert.That(changes, Has.Count.EqualTo(Writers * WritesEach));
+        Assert.That(changes.Zip(changes.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), Is.True, "strictly increasing sequences");
+        Assert.That(target.SameContentAs(source), Is.True, "replaying the feed in sequence order reproduces the source");
+        for (var w = 0; w < Writers; w++)
+        {
+            var own = changes.Where(c => !c.IsDelete && Encoding.UTF8.GetString(c.Value!.Value.Span).StartsWith($"{w}:", StringComparison.Ordinal))
+                .Select(c => int.Parse(Encoding.UTF8.GetString(c.Value!.Value.Span).AsSpan(2), System.Globalization.CultureInfo.InvariantCulture))
+                .ToList();
+            Assert.That(own, Is.Ordered.Ascending, $"writer {w}'s writes appear in the order it made them");
+        }
+    }
+
+    [Test]
+    public async Task DeleteRange_OverACapturedRange_LogsEachDeletedKey()
+    {
+        using var cluster = Open();
+        await cluster.WriteAsync(A, [Entry("k1", "x"), Entry("k2", "y"), Entry("m1", "z")], CancellationToken.None);
+        await cluster.WriteAsync(B, [Entry("k1", "x"), Entry("k2", "y")], CancellationToken.None);
+        var capture = await cluster.StartChangeCaptureAsync(A, KeyRange.Full, "deletes", CancellationToken.None);
+
+        await cluster.DeleteRangeAsync(A, new KeyRange(ShardKey.FromString("k"), null), CancellationToken.None);
+        var changes = await cluster.ReadChangesAsync(capture, capture.StartSequence, 100, CancellationToken.None);
+        await cluster.ApplyChangesAsync(B, changes, CancellationToken.None);
+
+        Assert.That(changes.Select(c => (c.Key.ToString(), c.IsDelete)), Is.EqualTo(new[] { ("k1", true), ("k2", true), ("m1", true) }));
+        Assert.That((await cluster.ChecksumAsync(A, KeyRange.Full, CancellationToken.None)).KeyCount, Is.Zero);
+        Assert.That((await cluster.ChecksumAsync(B, KeyRange.Full, CancellationToken.None)).KeyCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task ReadChunk_OnALongScanWithCancellation_StopsWithOperationCanceled()
+    {
+        using var cluster = Open();
+        await cluster.WriteAsync(A, Enumerable.Range(0, 5000).Select(i => Entry("k" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture), "v")).ToList(), CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        Assert.That(async () => await cluster.ChecksumAsync(A, KeyRange.Full, cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That((await cluster.ChecksumAsync(A, KeyRange.Full, CancellationToken.None)).KeyCount, Is.EqualTo(5000));
+    }
+
+    [Test]
+    public void Open_TheSameFolderTwice_IsRefusedByRocksDbsLock()
+    {
+        using var first = Open();
+
+        Assert.That(() => Open(), Throws.InstanceOf<RocksDbSharp.RocksDbException>());
+    }
+
+    [Test]
+    public void Constructor_WithDuplicateNode_ThrowsNamingIt()
+    {
+        var options = new RocksDbClusterOptions { RootDirectory = _folder.Path };
+
+        Assert.That(() => new RocksDbCluster(options, [A, A]), Throws.ArgumentException.With.Message.Contains("'a'"));
+        Assert.That(() => new RocksDbCluster(options, []), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void Node_Unknown_ThrowsNamingIt()
+    {
+        using var cluster = Open();
+
+        Assert.That(() => cluster.Node(new NodeId("zz")), Throws.ArgumentException.With.Message.Contains("'zz'"));
+    }
+
+    [TestCase("", 16L * 1024 * 1024, 2, "RootDirectory")]
+    [TestCase("x", 100L, 2, "WriteBufferBytes")]
+    [TestCase("x", 16L * 1024 * 1024, 0, "BackgroundThreads")]
+    [TestCase("x", 16L * 1024 * 1024, 65, "BackgroundThreads")]
+    public void Options_Validate_NamesTheBadSetting(string root, long writeBuffer, int threads, string name)
+    {
+        var options = new RocksDbClusterOptions { RootDirectory = root, WriteBufferBytes = writeBuffer, BackgroundThreads = threads };
+
+        Assert.That(options.Validate, Throws.InstanceOf<ArgumentException>().With.Message.Contains(name));
+    }
+
+    [Test]
+    public void FolderName_KeepsSafeCharactersAndEscapesTheRest()
+    {
+        Assert.That(RocksDbCluster.FolderName(new NodeId("node-1_a")), Is.EqualTo("node-node-1_a"));
+        Assert.That(RocksDbCluster.FolderName(new NodeId("../x")), Is.EqualTo("node-~2E~2E~2Fx"));
+    }
+
+    [Test]
+    public async Task Dispose_ThenCall_ThrowsObjectDisposed()
+    {
+        var cluster = Open();
+        await Put(cluster, A, "k", "v");
+        cluster.Dispose();
+
+        Assert.That(() => cluster.Node(A).Get(Key("k")), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    private RocksDbCluster Open() => new(new RocksDbClusterOptions { RootDirectory = _folder.Path }, [A, B]);
+
+    private static ShardKey Key(string text) => ShardKey.FromString(text);
+
+    private static KeyValueEntry Entry(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
+
+    private static async Task Put(RocksDbCluster cluster, NodeId node, string key, string value)
+    {
+        var result = await cluster.Node(node).PutAsync(Key(key), Encoding.UTF8.GetBytes(value), CancellationToken.None);
+        Assert.That(result.Applied, Is.True);
+    }
+}
