@@ -1,0 +1,104 @@
+using System.Globalization;
+using PredictiveSharding.Planning.Genetic;
+using PredictiveSharding.Planning.Placement;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.Explain;
+
+/// <summary>
+/// Turns the chosen placement into move actions with a reason, a cost and a start-by time. A move's deadline is the
+/// first predicted breach on the node it leaves (threshold at the planning quantile, else capacity at the overflow
+/// quantile); a move off a node with no breach (making room, locality) takes the plan's earliest breach, or the end of
+/// the horizon when nothing breaches. Start-by = deadline − bytes / bandwidth, clamped to now when already late.
+/// </summary>
+internal static class MoveExplainer
+{
+    public static List<MoveAction> Explain(
+        LoadModel model,
+        PlacementProblem problem,
+        PartitionId[] shardIds,
+        AssignmentChromosome placement,
+        NodeBreach?[] breaches,
+        NodeBreach?[] overflows)
+    {
+        var request = model.Request;
+        var bandwidth = request.Constraints.MoveBandwidthBytesPerSecond;
+        DateTimeOffset? earliest = null;
+        NodeBreach? earliestBreach = null;
+        for (var n = 0; n < model.Nodes.Length; n++)
+        {
+            foreach (var breach in new[] { breaches[n], overflows[n] })
+            {
+                if (breach is { } b && (earliest is null || model.StepTime(b.Step) < earliest))
+                {
+                    earliest = model.StepTime(b.Step);
+                    earliestBreach = b;
+                }
+            }
+        }
+
+        var horizonEnd = model.StepTime(model.Steps);
+        var moves = new List<MoveAction>();
+        for (var s = 0; s < problem.Shards; s++)
+        {
+            var from = problem.Current[s];
+            var to = placement.Genes[s];
+            if (from == to)
+            {
+                continue;
+            }
+
+            var own = breaches[from] ?? overflows[from];
+            var deadline = own is { } o ? model.StepTime(o.Step) : earliest ?? horizonEnd;
+            var duration = TimeSpan.FromSeconds(problem.Bytes[s] / bandwidth);
+            var startBy = deadline - duration;
+            if (startBy < request.Now)
+            {
+                startBy = request.Now;
+            }
+
+            var reason = Reason(model, problem, shardIds[s], s, from, to, placement, own, earliestBreach);
+            moves.Add(new MoveAction(shardIds[s], model.Nodes[from].Id, model.Nodes[to].Id, problem.Bytes[s], startBy, duration, reason));
+        }
+
+        moves.Sort((a, b) => a.StartBy != b.StartBy ? a.StartBy.CompareTo(b.StartBy) : string.CompareOrdinal(a.Shard.Value, b.Shard.Value));
+        return moves;
+    }
+
+    private static string Reason(LoadModel model, PlacementProblem problem, PartitionId shard, int s, int from, int to, AssignmentChromosome placement, NodeBreach? own, NodeBreach? earliest)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var target = model.Nodes[to];
+        var after = string.Create(inv, $"move {shard} to {target.Id} (its predicted peak after the plan {ReasonText.Share(PeakUtilization(model, placement, to))} × capacity, {model.Nodes[from].Id} {ReasonText.Share(PeakUtilization(model, placement, from))})");
+        if (own is { } breach)
+        {
+            return ReasonText.Breach(model, breach) + "; " + after;
+        }
+
+        var localityGain = problem.Locality(s, from) - problem.Locality(s, to);
+        if (localityGain > 0 && target.Region.Length > 0)
+        {
+            return string.Create(inv, $"serve {shard} closer to its clients: region {target.Region} (node {target.Id}) instead of {(model.Nodes[from].Region.Length > 0 ? model.Nodes[from].Region : "an unknown region")}; {after}");
+        }
+
+        return earliest is { } e
+            ? "make room so the cluster stays under its thresholds (earliest breach: " + ReasonText.Breach(model, e) + "); " + after
+            : "lower the cluster's predicted peak; " + after;
+    }
+
+    /// <summary>Node n's highest load / capacity over resources and steps under the placement.</summary>
+    private static double PeakUtilization(LoadModel model, AssignmentChromosome placement, int n)
+    {
+        var resources = model.Resources.Length;
+        double peak = 0;
+        for (var r = 0; r < resources; r++)
+        {
+            for (var t = 0; t < model.Steps; t++)
+            {
+                peak = Math.Max(peak, placement.NodeLoad[(n * model.Dimensions) + (r * model.Steps) + t] * model.InvCapacity[(n * resources) + r]);
+            }
+        }
+
+        return peak;
+    }
+}

@@ -1,0 +1,231 @@
+using PredictiveSharding.Planning.Placement;
+
+namespace PredictiveSharding.Planning.Genetic;
+
+/// <summary>
+/// One candidate placement: gene s is the node of shard s. It carries its node loads (both quantiles), each node's
+/// peak and overflow, moved bytes and locality cost, kept up to date incrementally so operators never rescan every
+/// shard to score a change. All buffers are allocated once and reused across generations.
+/// </summary>
+internal sealed class AssignmentChromosome
+{
+    public AssignmentChromosome(PlacementProblem problem)
+    {
+        Problem = problem;
+        Genes = new int[problem.Shards];
+        NodeLoad = new double[problem.Nodes * problem.Dimensions];
+        NodeLoad99 = new double[problem.Nodes * problem.Dimensions];
+        NodePeak = new double[problem.Nodes];
+        NodeOverflow = new double[problem.Nodes];
+        ShardScratch = new int[problem.Shards];
+        NodeScratch = new int[problem.Nodes];
+        DeltaScratch = new double[problem.Dimensions];
+        DeltaScratch99 = new double[problem.Dimensions];
+    }
+
+    public PlacementProblem Problem { get; }
+
+    public int[] Genes { get; }
+
+    public double[] NodeLoad { get; }
+
+    public double[] NodeLoad99 { get; }
+
+    /// <summary>Each node's highest load over resources and steps, as a share of its allowance (capacity × threshold).</summary>
+    public double[] NodePeak { get; }
+
+    /// <summary>Each node's highest overflow above capacity at the overflow quantile (0 when none).</summary>
+    public double[] NodeOverflow { get; }
+
+    public long MovedBytes { get; private set; }
+
+    public double LocalityCost { get; private set; }
+
+    /// <summary>The objective (lower is better); valid after <see cref="PlacementFitness.Evaluate"/>.</summary>
+    public double Fitness { get; set; } = double.PositiveInfinity;
+
+    /// <summary>Scratch space for operators (shards of one node, and so on).</summary>
+    public int[] ShardScratch { get; }
+
+    /// <summary>Scratch space for operators (nodes in some order).</summary>
+    public int[] NodeScratch { get; }
+
+    /// <summary>Scratch load vectors (planning and overflow quantile) for scoring swaps.</summary>
+    public double[] DeltaScratch { get; }
+
+    /// <summary>Scratch load vector at the overflow quantile.</summary>
+    public double[] DeltaScratch99 { get; }
+
+    /// <summary>Sets every gene and recomputes all derived state from scratch.</summary>
+    public void Assign(ReadOnlySpan<int> genes)
+    {
+        var p = Problem;
+        genes.CopyTo(Genes);
+        Array.Clear(NodeLoad);
+        Array.Clear(NodeLoad99);
+        var dims = p.Dimensions;
+        long moved = 0;
+        double locality = 0;
+        for (var s = 0; s < p.Shards; s++)
+        {
+            var n = Genes[s];
+            var shardLoad = p.LoadQ.AsSpan(s * dims, dims);
+            var shardLoad99 = p.Load99.AsSpan(s * dims, dims);
+            var nodeLoad = NodeLoad.AsSpan(n * dims, dims);
+            var nodeLoad99 = NodeLoad99.AsSpan(n * dims, dims);
+            for (var d = 0; d < dims; d++)
+            {
+                nodeLoad[d] += shardLoad[d];
+                nodeLoad99[d] += shardLoad99[d];
+            }
+
+            if (n != p.Current[s])
+            {
+                moved += p.Bytes[s];
+            }
+
+            locality += p.Locality(s, n);
+        }
+
+        MovedBytes = moved;
+        LocalityCost = locality;
+        for (var n = 0; n < p.Nodes; n++)
+        {
+            RefreshNode(n);
+        }
+    }
+
+    /// <summary>Copies another chromosome of the same problem.</summary>
+    public void CopyFrom(AssignmentChromosome other)
+    {
+        Array.Copy(other.Genes, Genes, Genes.Length);
+        Array.Copy(other.NodeLoad, NodeLoad, NodeLoad.Length);
+        Array.Copy(other.NodeLoad99, NodeLoad99, NodeLoad99.Length);
+        Array.Copy(other.NodePeak, NodePeak, NodePeak.Length);
+        Array.Copy(other.NodeOverflow, NodeOverflow, NodeOverflow.Length);
+        MovedBytes = other.MovedBytes;
+        LocalityCost = other.LocalityCost;
+        Fitness = other.Fitness;
+    }
+
+    /// <summary>Moves shard s to node <paramref name="to"/> and refreshes both nodes' peaks.</summary>
+    public void Move(int s, int to)
+    {
+        var from = Genes[s];
+        if (from == to)
+        {
+            return;
+        }
+
+        MoveLoads(s, from, to);
+        RefreshNode(from);
+        RefreshNode(to);
+    }
+
+    /// <summary>Moves shard s without refreshing node peaks (for bulk changes; call <see cref="RefreshNode"/> after).</summary>
+    public void MoveLoads(int s, int from, int to)
+    {
+        var p = Problem;
+        var dims = p.Dimensions;
+        var shardLoad = p.LoadQ.AsSpan(s * dims, dims);
+        var shardLoad99 = p.Load99.AsSpan(s * dims, dims);
+        var fromLoad = NodeLoad.AsSpan(from * dims, dims);
+        var fromLoad99 = NodeLoad99.AsSpan(from * dims, dims);
+        var toLoad = NodeLoad.AsSpan(to * dims, dims);
+        var toLoad99 = NodeLoad99.AsSpan(to * dims, dims);
+        for (var d = 0; d < dims; d++)
+        {
+            fromLoad[d] -= shardLoad[d];
+            fromLoad99[d] -= shardLoad99[d];
+            toLoad[d] += shardLoad[d];
+            toLoad99[d] += shardLoad99[d];
+        }
+
+        var home = p.Current[s];
+        if (from == home)
+        {
+            MovedBytes += p.Bytes[s];
+        }
+        else if (to == home)
+        {
+            MovedBytes -= p.Bytes[s];
+        }
+
+        LocalityCost += p.Locality(s, to) - p.Locality(s, from);
+        Genes[s] = to;
+    }
+
+    /// <summary>Recomputes a node's peak and overflow from its loads.</summary>
+    public void RefreshNode(int n)
+    {
+        NodePeak[n] = PeakOf(n, default, 0);
+        NodeOverflow[n] = OverflowOf(n, default, 0);
+    }
+
+    /// <summary>
+    /// Node n's peak (share of allowance) if shard load <paramref name="delta"/> were added with sign
+    /// <paramref name="sign"/> (+1 arriving, −1 leaving, 0 none).
+    /// </summary>
+    public double PeakOf(int n, ReadOnlySpan<double> delta, double sign)
+    {
+        var p = Problem;
+        var steps = p.Steps;
+        var dims = p.Dimensions;
+        var load = NodeLoad.AsSpan(n * dims, dims);
+        double peak = 0;
+        for (var r = 0; r < p.Resources; r++)
+        {
+            var inv = p.InvAllowance[(n * p.Resources) + r];
+            var offset = r * steps;
+            if (sign == 0)
+            {
+                for (var t = 0; t < steps; t++)
+                {
+                    var v = load[offset + t] * inv;
+                    if (v > peak)
+                    {
+                        peak = v;
+                    }
+                }
+            }
+            else
+            {
+                for (var t = 0; t < steps; t++)
+                {
+                    var v = (load[offset + t] + (sign * delta[offset + t])) * inv;
+                    if (v > peak)
+                    {
+                        peak = v;
+                    }
+                }
+            }
+        }
+
+        return peak;
+    }
+
+    /// <summary>Node n's overflow above capacity at the overflow quantile if <paramref name="delta99"/> were added with <paramref name="sign"/>.</summary>
+    public double OverflowOf(int n, ReadOnlySpan<double> delta99, double sign)
+    {
+        var p = Problem;
+        var steps = p.Steps;
+        var dims = p.Dimensions;
+        var load = NodeLoad99.AsSpan(n * dims, dims);
+        double worst = 1;
+        for (var r = 0; r < p.Resources; r++)
+        {
+            var inv = p.InvCapacity[(n * p.Resources) + r];
+            var offset = r * steps;
+            for (var t = 0; t < steps; t++)
+            {
+                var v = sign == 0 ? load[offset + t] * inv : (load[offset + t] + (sign * delta99[offset + t])) * inv;
+                if (v > worst)
+                {
+                    worst = v;
+                }
+            }
+        }
+
+        return worst - 1;
+    }
+}

@@ -1,0 +1,174 @@
+using PredictiveSharding.Planning.Placement;
+
+namespace PredictiveSharding.Planning.Genetic;
+
+/// <summary>
+/// The GA engine, shaped like GeneticSharp's: a population of <see cref="AssignmentChromosome"/>s, and replaceable
+/// fitness, selection, crossover, mutation, repair, local search, reinsertion and termination parts.
+/// </summary>
+/// <remarks>
+/// Reproducible: parents are drawn on one thread from a generator seeded by (seed, generation); each child is then
+/// built and scored in parallel with its own generator seeded by (seed, generation, child), and the next generation is
+/// sorted stably by fitness. Nothing therefore depends on which thread builds which child, or when.
+/// </remarks>
+internal sealed class GeneticAlgorithm
+{
+    private const int MasterStream = int.MaxValue;
+    private readonly PlacementProblem _problem;
+    private readonly GeneticPlannerOptions _options;
+    private readonly TimeProvider _time;
+
+    public GeneticAlgorithm(PlacementProblem problem, GeneticPlannerOptions options, TimeProvider time)
+    {
+        _problem = problem;
+        _options = options;
+        _time = time;
+        Selection = new TournamentSelection(options.TournamentSize);
+        Mutation = new CompositeMutation(new MoveAwareMutation(), SwapMutation.Instance);
+        LocalSearch = options.LocalSearch ? new HottestNodeLocalSearch() : null;
+        Reinsertion = new ElitistReinsertion(options.EliteCount);
+        Termination = new AnyTermination(
+            new GenerationTermination(options.MaxGenerations),
+            new StagnationTermination(options.StagnationLimit),
+            new TimeBudgetTermination(options.TimeBudget));
+    }
+
+    public IFitness Fitness { get; init; } = PlacementFitness.Instance;
+
+    public ISelection Selection { get; init; }
+
+    /// <summary>Used for three children in four; the rest use <see cref="SecondaryCrossover"/>.</summary>
+    public ICrossover Crossover { get; init; } = UniformCrossover.Instance;
+
+    public ICrossover SecondaryCrossover { get; init; } = OnePointCrossover.Instance;
+
+    public IMutation Mutation { get; init; }
+
+    public IRepair Repair { get; init; } = MoveBudgetRepair.Instance;
+
+    public ILocalSearch? LocalSearch { get; init; }
+
+    public IReinsertion Reinsertion { get; init; }
+
+    public ITermination Termination { get; init; }
+
+    /// <summary>Runs the search from the given seed placements (each a gene array; the first should be the current placement).</summary>
+    /// <exception cref="OperationCanceledException">Cancelled (checked between generations).</exception>
+    public GeneticResult Run(IReadOnlyList<int[]> seeds, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(seeds.Count);
+        var started = _time.GetTimestamp();
+        var size = _options.PopulationSize;
+        var population = new AssignmentChromosome[size];
+        for (var i = 0; i < size; i++)
+        {
+            population[i] = new AssignmentChromosome(_problem);
+        }
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.DegreeOfParallelism };
+        ForEach(size, parallel, i => Initialize(population[i], seeds, i));
+        ElitistReinsertion.SortByFitness(population);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var elites = Math.Min(_options.EliteCount, size);
+        var children = new AssignmentChromosome[size - elites];
+        for (var i = 0; i < children.Length; i++)
+        {
+            children[i] = new AssignmentChromosome(_problem);
+        }
+
+        var firstParents = new int[children.Length];
+        var secondParents = new int[children.Length];
+        var generation = 0;
+        var sinceImprovement = 0;
+        var best = population[0].Fitness;
+        while (!Termination.HasReached(new GeneticState(generation, sinceImprovement, _time.GetElapsedTime(started), best)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var master = SplitMix64.ForStream(_options.Seed, generation + 1, MasterStream);
+            for (var c = 0; c < children.Length; c++)
+            {
+                firstParents[c] = Selection.Select(population, ref master);
+                secondParents[c] = Selection.Select(population, ref master);
+            }
+
+            var next = generation + 1;
+            ForEach(children.Length, parallel, c => Breed(population[firstParents[c]], population[secondParents[c]], children[c], next, c));
+            Reinsertion.Reinsert(population, children);
+            generation = next;
+            if (population[0].Fitness < best - (1e-9 * Math.Max(1, Math.Abs(best))))
+            {
+                best = population[0].Fitness;
+                sinceImprovement = 0;
+            }
+            else
+            {
+                sinceImprovement++;
+            }
+        }
+
+        var stoppedBy = Termination is AnyTermination any ? any.Name : Termination.Name;
+        return new GeneticResult(population[0], generation, stoppedBy);
+    }
+
+    private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index)
+    {
+        var random = SplitMix64.ForStream(_options.Seed, 0, index);
+        chromosome.Assign(seeds[index % seeds.Count]);
+        if (index >= seeds.Count * 2)
+        {
+            // Diversity: perturb a seed by a few percent of its shards before the local search pulls it back into shape.
+            var perturbations = 1 + Math.Min(_problem.Shards / 20, 64);
+            for (var k = 0; k < perturbations; k++)
+            {
+                Mutation.Mutate(chromosome, ref random);
+            }
+        }
+
+        Repair.Repair(chromosome, ref random);
+        if (index >= seeds.Count && LocalSearch is not null)
+        {
+            LocalSearch.Improve(chromosome, _options.LocalSearchSteps * (index < seeds.Count * 2 ? 8 : 2), ref random);
+        }
+
+        Fitness.Evaluate(chromosome);
+    }
+
+    private void Breed(AssignmentChromosome first, AssignmentChromosome second, AssignmentChromosome child, int generation, int index)
+    {
+        var random = SplitMix64.ForStream(_options.Seed, generation, index);
+        if (random.NextDouble() < _options.CrossoverRate)
+        {
+            var crossover = random.NextDouble() < 0.75 ? Crossover : SecondaryCrossover;
+            crossover.Cross(first, second, child, ref random);
+        }
+        else
+        {
+            child.CopyFrom(first);
+        }
+
+        if (random.NextDouble() < _options.MutationRate)
+        {
+            Mutation.Mutate(child, ref random);
+        }
+
+        Repair.Repair(child, ref random);
+        LocalSearch?.Improve(child, _options.LocalSearchSteps, ref random);
+        Fitness.Evaluate(child);
+    }
+
+    private static void ForEach(int count, ParallelOptions options, Action<int> body)
+    {
+        if (options.MaxDegreeOfParallelism == 1 || count == 1)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, options, body);
+        }
+    }
+}

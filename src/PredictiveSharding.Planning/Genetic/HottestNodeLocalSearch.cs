@@ -1,0 +1,281 @@
+namespace PredictiveSharding.Planning.Genetic;
+
+/// <summary>
+/// Local search from the hottest node: each step takes the best move of one of its shards to one of the coolest
+/// nodes (or back to the shard's current node), or failing that the best swap with a shard of a cool node, and
+/// stops when nothing improves. REFERENCE.md: with this on children, the GA got within 0.06% of the lower bound in
+/// 1 s on 1,000 shards × 20 nodes, against 0.97% after 10 s without it.
+/// </summary>
+/// <remarks>
+/// When several nodes share the peak, moving load off one of them does not lower the peak yet; such a step is scored
+/// as its drop divided by the number of tied nodes (the peak falls by that much once each tied node gets a like step),
+/// so the search can walk down a plateau while still paying for the bytes it moves.
+/// </remarks>
+internal sealed class HottestNodeLocalSearch : ILocalSearch
+{
+    private const double Tolerance = 1e-12;
+    private readonly int _targets;
+    private readonly int _swapShards;
+    private readonly int _swapTargets;
+    private readonly int _swapPartners;
+
+    public HottestNodeLocalSearch(int targets = 8, int swapShards = 24, int swapTargets = 4, int swapPartners = 8)
+    {
+        _targets = targets;
+        _swapShards = swapShards;
+        _swapTargets = swapTargets;
+        _swapPartners = swapPartners;
+    }
+
+    public void Improve(AssignmentChromosome chromosome, int maxSteps, ref SplitMix64 random)
+    {
+        var p = chromosome.Problem;
+        if (p.Nodes < 2)
+        {
+            return;
+        }
+
+        for (var step = 0; step < maxSteps; step++)
+        {
+            if (!TryStep(chromosome, ref random))
+            {
+                return;
+            }
+        }
+    }
+
+    private bool TryStep(AssignmentChromosome c, ref SplitMix64 random)
+    {
+        var p = c.Problem;
+        var index = PeakIndex.Build(c.NodePeak);
+        var hot = index.Hottest;
+        var hotPeak = index.Max;
+        if (hotPeak <= 0)
+        {
+            return false;
+        }
+
+        var ties = 0;
+        foreach (var v in c.NodePeak)
+        {
+            if (v >= hotPeak - Tolerance)
+            {
+                ties++;
+            }
+        }
+
+        var shards = c.ShardScratch;
+        var count = 0;
+        for (var s = 0; s < p.Shards; s++)
+        {
+            if (c.Genes[s] == hot && !p.Pinned[s])
+            {
+                shards[count++] = s;
+            }
+        }
+
+        if (count == 0)
+        {
+            return false;
+        }
+
+        var coolest = c.NodeScratch;
+        var targets = SelectCoolest(c.NodePeak, hot, Math.Min(_targets, p.Nodes - 1), coolest);
+        var dims = p.Dimensions;
+
+        var bestDelta = -Tolerance;
+        var bestShard = -1;
+        var bestTarget = -1;
+        for (var i = 0; i < count; i++)
+        {
+            var s = shards[i];
+            var load = p.LoadQ.AsSpan(s * dims, dims);
+            var newHot = c.PeakOf(hot, load, -1);
+            if (newHot >= hotPeak - Tolerance)
+            {
+                continue;
+            }
+
+            var home = p.Current[s];
+            for (var k = -1; k < targets; k++)
+            {
+                var to = k < 0 ? home : coolest[k];
+                if (to == hot || (k >= 0 && to == home))
+                {
+                    continue;
+                }
+
+                var movedDelta = PlacementFitness.MovedBytesDelta(c, s, to);
+                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
+                {
+                    continue;
+                }
+
+                var newTo = c.PeakOf(to, load, +1);
+                if (newTo >= hotPeak - Tolerance)
+                {
+                    continue;
+                }
+
+                var delta = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
+                    + OverflowDelta(c, s, hot, to)
+                    + (p.MoveCostPerByte * movedDelta)
+                    + p.Locality(s, to) - p.Locality(s, hot);
+                if (delta < bestDelta)
+                {
+                    bestDelta = delta;
+                    bestShard = s;
+                    bestTarget = to;
+                }
+            }
+        }
+
+        if (bestShard >= 0)
+        {
+            c.Move(bestShard, bestTarget);
+            return true;
+        }
+
+        return TrySwap(c, index, ties, shards, count, coolest, Math.Min(_swapTargets, targets), ref random);
+    }
+
+    private bool TrySwap(AssignmentChromosome c, in PeakIndex index, int ties, int[] hotShards, int hotCount, int[] coolest, int targets, ref SplitMix64 random)
+    {
+        var p = c.Problem;
+        var hot = index.Hottest;
+        var hotPeak = index.Max;
+        var dims = p.Dimensions;
+        var delta = c.DeltaScratch;
+        var delta99 = c.DeltaScratch99;
+        var bestDelta = -Tolerance;
+        var bestA = -1;
+        var bestB = -1;
+        var tries = Math.Min(_swapShards, hotCount);
+        for (var i = 0; i < tries; i++)
+        {
+            var a = hotShards[tries == hotCount ? i : random.Next(hotCount)];
+            var loadA = p.LoadQ.AsSpan(a * dims, dims);
+            var loadA99 = p.Load99.AsSpan(a * dims, dims);
+            for (var k = 0; k < targets; k++)
+            {
+                var to = coolest[k];
+                for (var j = 0; j < _swapPartners; j++)
+                {
+                    var b = random.Next(p.Shards);
+                    if (c.Genes[b] != to || p.Pinned[b])
+                    {
+                        continue;
+                    }
+
+                    var loadB = p.LoadQ.AsSpan(b * dims, dims);
+                    var loadB99 = p.Load99.AsSpan(b * dims, dims);
+                    for (var d = 0; d < dims; d++)
+                    {
+                        delta[d] = loadA[d] - loadB[d];
+                        delta99[d] = loadA99[d] - loadB99[d];
+                    }
+
+                    var newHot = c.PeakOf(hot, delta, -1);
+                    var newTo = c.PeakOf(to, delta, +1);
+                    if (newHot >= hotPeak - Tolerance || newTo >= hotPeak - Tolerance)
+                    {
+                        continue;
+                    }
+
+                    var movedDelta = SwapMovedDelta(c, a, b, hot, to);
+                    if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
+                    {
+                        continue;
+                    }
+
+                    var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
+                    var score = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
+                        + (p.OverflowWeight * overflow)
+                        + (p.MoveCostPerByte * movedDelta)
+                        + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
+                    if (score < bestDelta)
+                    {
+                        bestDelta = score;
+                        bestA = a;
+                        bestB = b;
+                    }
+                }
+            }
+        }
+
+        if (bestA < 0)
+        {
+            return false;
+        }
+
+        var target = c.Genes[bestB];
+        c.MoveLoads(bestA, hot, target);
+        c.MoveLoads(bestB, target, hot);
+        c.RefreshNode(hot);
+        c.RefreshNode(target);
+        return true;
+    }
+
+    private static double PeakDelta(in PeakIndex index, int ties, int hot, int to, double hotPeak, double newHot, double newTo)
+    {
+        var pairPeak = Math.Max(newHot, newTo);
+        return ties <= 1
+            ? Math.Max(index.MaxExcluding(hot, to), pairPeak) - hotPeak
+            : (pairPeak - hotPeak) / ties;
+    }
+
+    private static double OverflowDelta(AssignmentChromosome c, int s, int from, int to)
+    {
+        var p = c.Problem;
+        if (p.OverflowWeight == 0)
+        {
+            return 0;
+        }
+
+        var load99 = p.Load99.AsSpan(s * p.Dimensions, p.Dimensions);
+        var change = c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
+        return p.OverflowWeight * change;
+    }
+
+    private static long SwapMovedDelta(AssignmentChromosome c, int a, int b, int nodeA, int nodeB)
+    {
+        var p = c.Problem;
+        long change = 0;
+        change += MovedChange(p.Current[a], p.Bytes[a], nodeA, nodeB);
+        change += MovedChange(p.Current[b], p.Bytes[b], nodeB, nodeA);
+        return change;
+    }
+
+    private static long MovedChange(int home, long bytes, int from, int to) =>
+        from == home ? bytes : to == home ? -bytes : 0;
+
+    /// <summary>Writes the <paramref name="k"/> nodes with the lowest peaks (other than <paramref name="exclude"/>) into <paramref name="result"/>, coolest first.</summary>
+    private static int SelectCoolest(double[] peaks, int exclude, int k, int[] result)
+    {
+        var filled = 0;
+        for (var n = 0; n < peaks.Length; n++)
+        {
+            if (n == exclude)
+            {
+                continue;
+            }
+
+            var v = peaks[n];
+            if (filled == k && v >= peaks[result[k - 1]])
+            {
+                continue;
+            }
+
+            var pos = filled < k ? filled++ : k - 1;
+            while (pos > 0 && peaks[result[pos - 1]] > v)
+            {
+                result[pos] = result[pos - 1];
+                pos--;
+            }
+
+            result[pos] = n;
+        }
+
+        return filled;
+    }
+}

@@ -1,0 +1,63 @@
+namespace PredictiveSharding.Planning.Genetic;
+
+/// <summary>
+/// Sends pinned shards home, then, while the moved bytes exceed the budget, sends home the moved shard whose return
+/// costs the least objective per byte freed among a few drawn at random. The budget is thus never exceeded.
+/// </summary>
+internal sealed class MoveBudgetRepair : IRepair
+{
+    private const int Candidates = 8;
+
+    public static MoveBudgetRepair Instance { get; } = new();
+
+    public void Repair(AssignmentChromosome chromosome, ref SplitMix64 random)
+    {
+        var p = chromosome.Problem;
+        for (var s = 0; s < p.Shards; s++)
+        {
+            if (p.Pinned[s] && chromosome.Genes[s] != p.Current[s])
+            {
+                chromosome.Move(s, p.Current[s]);
+            }
+        }
+
+        if (chromosome.MovedBytes <= p.MoveBudgetBytes)
+        {
+            return;
+        }
+
+        var moved = chromosome.ShardScratch;
+        var count = 0;
+        for (var s = 0; s < p.Shards; s++)
+        {
+            if (chromosome.Genes[s] != p.Current[s])
+            {
+                moved[count++] = s;
+            }
+        }
+
+        while (chromosome.MovedBytes > p.MoveBudgetBytes && count > 0)
+        {
+            var index = PeakIndex.Build(chromosome.NodePeak);
+            var bestSlot = -1;
+            var bestScore = double.PositiveInfinity;
+            var draws = Math.Min(Candidates, count);
+            for (var i = 0; i < draws; i++)
+            {
+                var slot = random.Next(count);
+                var s = moved[slot];
+                var delta = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
+                var score = delta / Math.Max(1, p.Bytes[s]);
+                if (score < bestScore || (score == bestScore && slot < bestSlot))
+                {
+                    bestScore = score;
+                    bestSlot = slot;
+                }
+            }
+
+            var shard = moved[bestSlot];
+            chromosome.Move(shard, p.Current[shard]);
+            moved[bestSlot] = moved[--count];
+        }
+    }
+}

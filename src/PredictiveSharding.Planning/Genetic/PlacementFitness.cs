@@ -1,0 +1,73 @@
+namespace PredictiveSharding.Planning.Genetic;
+
+/// <summary>
+/// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
+/// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for moved bytes and
+/// for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it hard.
+/// </summary>
+internal sealed class PlacementFitness : IFitness
+{
+    public static PlacementFitness Instance { get; } = new();
+
+    public double Evaluate(AssignmentChromosome chromosome)
+    {
+        var p = chromosome.Problem;
+        double peak = 0;
+        double overflow = 0;
+        var peaks = chromosome.NodePeak;
+        var overflows = chromosome.NodeOverflow;
+        for (var n = 0; n < peaks.Length; n++)
+        {
+            if (peaks[n] > peak)
+            {
+                peak = peaks[n];
+            }
+
+            overflow += overflows[n];
+        }
+
+        var fitness = peak + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost;
+        chromosome.Fitness = fitness;
+        return fitness;
+    }
+
+    /// <summary>
+    /// The change of the objective if shard s moved to node <paramref name="to"/> (exact; nothing is changed).
+    /// <paramref name="index"/> must describe the chromosome's current node peaks.
+    /// </summary>
+    public static double MoveDelta(AssignmentChromosome c, int s, int to, in PeakIndex index, out double newFromPeak, out double newToPeak)
+    {
+        var p = c.Problem;
+        var from = c.Genes[s];
+        var dims = p.Dimensions;
+        var load = p.LoadQ.AsSpan(s * dims, dims);
+        var load99 = p.Load99.AsSpan(s * dims, dims);
+        newFromPeak = c.PeakOf(from, load, -1);
+        newToPeak = c.PeakOf(to, load, +1);
+        var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
+        var delta = newPeak - index.Max;
+        delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
+        delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
+        delta += p.Locality(s, to) - p.Locality(s, from);
+        return delta;
+    }
+
+    /// <summary>The change of moved bytes if shard s moved to node <paramref name="to"/>.</summary>
+    public static long MovedBytesDelta(AssignmentChromosome c, int s, int to)
+    {
+        var p = c.Problem;
+        var from = c.Genes[s];
+        var home = p.Current[s];
+        if (from == to)
+        {
+            return 0;
+        }
+
+        if (from == home)
+        {
+            return p.Bytes[s];
+        }
+
+        return to == home ? -p.Bytes[s] : 0;
+    }
+}

@@ -1,0 +1,121 @@
+namespace PredictiveSharding.Planning.Placement;
+
+/// <summary>
+/// Longest-processing-time-first placement: shards in decreasing order of their peak load (as a share of the mean
+/// node allowance), each onto the node whose predicted peak it raises least; ties go to the shard's current node,
+/// then to the lower node index. Pinned shards stay where they are. It ignores the move budget (repair enforces it).
+/// </summary>
+internal static class GreedyPlacement
+{
+    public static int[] Place(PlacementProblem problem)
+    {
+        var p = problem;
+        var dims = p.Dimensions;
+        var meanInv = new double[p.Resources];
+        for (var r = 0; r < p.Resources; r++)
+        {
+            double sum = 0;
+            for (var n = 0; n < p.Nodes; n++)
+            {
+                sum += p.InvAllowance[(n * p.Resources) + r];
+            }
+
+            meanInv[r] = sum / p.Nodes;
+        }
+
+        var size = new double[p.Shards];
+        var order = new int[p.Shards];
+        for (var s = 0; s < p.Shards; s++)
+        {
+            order[s] = s;
+            double peak = 0;
+            for (var r = 0; r < p.Resources; r++)
+            {
+                for (var t = 0; t < p.Steps; t++)
+                {
+                    peak = Math.Max(peak, p.LoadQ[(s * dims) + (r * p.Steps) + t] * meanInv[r]);
+                }
+            }
+
+            size[s] = peak;
+        }
+
+        // Stable order (size descending, then index) so the result never depends on the sort's internals.
+        Array.Sort(order, (a, b) => size[a] != size[b] ? size[b].CompareTo(size[a]) : a.CompareTo(b));
+
+        var genes = new int[p.Shards];
+        var nodeLoad = new double[p.Nodes * dims];
+        for (var s = 0; s < p.Shards; s++)
+        {
+            if (p.Pinned[s])
+            {
+                genes[s] = p.Current[s];
+                Add(nodeLoad, p, s, genes[s]);
+            }
+        }
+
+        foreach (var s in order)
+        {
+            if (p.Pinned[s])
+            {
+                continue;
+            }
+
+            var best = p.Current[s];
+            var bestPeak = PeakWith(nodeLoad, p, s, best);
+            for (var n = 0; n < p.Nodes; n++)
+            {
+                if (n == p.Current[s])
+                {
+                    continue;
+                }
+
+                var peak = PeakWith(nodeLoad, p, s, n);
+                if (peak < bestPeak - 1e-12)
+                {
+                    bestPeak = peak;
+                    best = n;
+                }
+            }
+
+            genes[s] = best;
+            Add(nodeLoad, p, s, best);
+        }
+
+        return genes;
+    }
+
+    private static void Add(double[] nodeLoad, PlacementProblem p, int s, int n)
+    {
+        var dims = p.Dimensions;
+        var load = p.LoadQ.AsSpan(s * dims, dims);
+        var node = nodeLoad.AsSpan(n * dims, dims);
+        for (var d = 0; d < dims; d++)
+        {
+            node[d] += load[d];
+        }
+    }
+
+    private static double PeakWith(double[] nodeLoad, PlacementProblem p, int s, int n)
+    {
+        var dims = p.Dimensions;
+        var load = p.LoadQ.AsSpan(s * dims, dims);
+        var node = nodeLoad.AsSpan(n * dims, dims);
+        double peak = 0;
+        for (var r = 0; r < p.Resources; r++)
+        {
+            var inv = p.InvAllowance[(n * p.Resources) + r];
+            var offset = r * p.Steps;
+            for (var t = 0; t < p.Steps; t++)
+            {
+                var v = (node[offset + t] + load[offset + t]) * inv;
+                if (v > peak)
+                {
+                    peak = v;
+                }
+            }
+        }
+
+        return peak;
+    }
+}

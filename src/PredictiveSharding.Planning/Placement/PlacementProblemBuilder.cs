@@ -1,0 +1,234 @@
+using PredictiveSharding.Planning.Rules;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.Placement;
+
+/// <summary>
+/// Turns the load model and the rules' splits and merges into the placement problem: one shard per unchanged
+/// partition, per split child and per merge. Children and merges start on their parent's node; a child's load is
+/// its load share of the parent's (its data share for disk bytes) and its bytes are its data share of the parent's.
+/// </summary>
+internal static class PlacementProblemBuilder
+{
+    public static (PlacementProblem Problem, PartitionId[] ShardIds, int[] Source) Build(
+        LoadModel model,
+        IReadOnlyList<SplitDecision> splits,
+        IReadOnlyList<MergeDecision> merges,
+        bool[] cooling,
+        GeneticPlannerOptions options)
+    {
+        var dims = model.Dimensions;
+        var splitOf = new SplitDecision?[model.Partitions.Length];
+        foreach (var split in splits)
+        {
+            splitOf[split.Partition] = split;
+        }
+
+        var mergeOf = new MergeDecision?[model.Partitions.Length];
+        foreach (var merge in merges)
+        {
+            mergeOf[merge.Left] = merge;
+        }
+
+        var ids = new List<PartitionId>();
+        var source = new List<int>();
+        var loadQ = new List<double>();
+        var load99 = new List<double>();
+        var bytes = new List<long>();
+        var current = new List<int>();
+        var pinned = new List<bool>();
+        var mixes = new List<IReadOnlyDictionary<string, double>>();
+        for (var p = 0; p < model.Partitions.Length; p++)
+        {
+            var partition = model.Partitions[p];
+            if (mergeOf[p] is { } merge)
+            {
+                var right = p + 1;
+                ids.Add(merge.Merged);
+                source.Add(p);
+                for (var d = 0; d < dims; d++)
+                {
+                    loadQ.Add(model.LoadQ[(p * dims) + d] + model.LoadQ[(right * dims) + d]);
+                    load99.Add(model.Load99[(p * dims) + d] + model.Load99[(right * dims) + d]);
+                }
+
+                bytes.Add(partition.SizeBytes + model.Partitions[right].SizeBytes);
+                current.Add(model.Owner[p]);
+                pinned.Add(false);
+                mixes.Add(MergeMix(partition.RegionMix, model.Partitions[right].RegionMix));
+                p = right;
+                continue;
+            }
+
+            if (splitOf[p] is { } split)
+            {
+                long assigned = 0;
+                for (var c = 0; c < split.Proposal.Ways; c++)
+                {
+                    ids.Add(split.NewPartitions[c]);
+                    source.Add(p);
+                    for (var r = 0; r < model.Resources.Length; r++)
+                    {
+                        var share = SplitRule.ChildShare(model, split.Proposal, c, r);
+                        for (var t = 0; t < model.Steps; t++)
+                        {
+                            var d = (r * model.Steps) + t;
+                            loadQ.Add(share * model.LoadQ[(p * dims) + d]);
+                            load99.Add(share * model.Load99[(p * dims) + d]);
+                        }
+                    }
+
+                    // The last child takes the rounding remainder so the children's bytes add up to the parent's.
+                    var childBytes = c + 1 < split.Proposal.Ways
+                        ? (long)Math.Round(split.Proposal.SizeShares[c] * partition.SizeBytes)
+                        : partition.SizeBytes - assigned;
+                    childBytes = Math.Clamp(childBytes, 0, partition.SizeBytes - assigned);
+                    assigned += childBytes;
+                    bytes.Add(childBytes);
+                    current.Add(model.Owner[p]);
+                    pinned.Add(false);
+                    mixes.Add(partition.RegionMix);
+                }
+
+                continue;
+            }
+
+            ids.Add(partition.Id);
+            source.Add(p);
+            for (var d = 0; d < dims; d++)
+            {
+                loadQ.Add(model.LoadQ[(p * dims) + d]);
+                load99.Add(model.Load99[(p * dims) + d]);
+            }
+
+            bytes.Add(partition.SizeBytes);
+            current.Add(model.Owner[p]);
+            pinned.Add(cooling[p]);
+            mixes.Add(partition.RegionMix);
+        }
+
+        var loadArray = loadQ.ToArray();
+        var (localityCost, nodeRegion, regions) = Locality(model, loadArray, mixes);
+        var problem = new PlacementProblem(
+            model.Nodes.Length,
+            model.Resources.Length,
+            model.Steps,
+            loadArray,
+            [.. load99],
+            [.. bytes],
+            [.. current],
+            [.. pinned],
+            model.InvAllowance,
+            model.InvCapacity,
+            model.Request.Constraints.MoveBudgetBytes,
+            options.MoveCostWeight,
+            options.OverflowWeight,
+            localityCost,
+            nodeRegion,
+            regions);
+        return (problem, [.. ids], [.. source]);
+    }
+
+    private static Dictionary<string, double> MergeMix(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)
+    {
+        var mix = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (region, share) in a)
+        {
+            mix[region] = share;
+        }
+
+        foreach (var (region, share) in b)
+        {
+            mix[region] = mix.GetValueOrDefault(region) + share;
+        }
+
+        return mix;
+    }
+
+    /// <summary>
+    /// Locality cost of shard s in region g: LocalityWeight × (s's share of the cluster's load) × (share of s's
+    /// requests from outside g). Summed over shards it lies in [0, LocalityWeight].
+    /// </summary>
+    private static (double[]? Cost, int[]? NodeRegion, int Regions) Locality(LoadModel model, double[] loadQ, List<IReadOnlyDictionary<string, double>> mixes)
+    {
+        var weight = model.Request.Constraints.LocalityWeight;
+        var anyMix = false;
+        foreach (var mix in mixes)
+        {
+            anyMix |= mix.Count > 0;
+        }
+
+        if (weight == 0 || !anyMix)
+        {
+            return (null, null, 0);
+        }
+
+        var regionNames = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var node in model.Nodes)
+        {
+            regionNames.Add(node.Region);
+        }
+
+        var names = regionNames.ToArray();
+        var nodeRegion = new int[model.Nodes.Length];
+        for (var n = 0; n < nodeRegion.Length; n++)
+        {
+            nodeRegion[n] = Array.IndexOf(names, model.Nodes[n].Region);
+        }
+
+        var meanInv = new double[model.Resources.Length];
+        for (var r = 0; r < meanInv.Length; r++)
+        {
+            for (var n = 0; n < model.Nodes.Length; n++)
+            {
+                meanInv[r] += model.InvAllowance[(n * meanInv.Length) + r] / model.Nodes.Length;
+            }
+        }
+
+        var shards = mixes.Count;
+        var dims = model.Dimensions;
+        var shardWeight = new double[shards];
+        double total = 0;
+        for (var s = 0; s < shards; s++)
+        {
+            for (var r = 0; r < meanInv.Length; r++)
+            {
+                for (var t = 0; t < model.Steps; t++)
+                {
+                    shardWeight[s] += loadQ[(s * dims) + (r * model.Steps) + t] * meanInv[r];
+                }
+            }
+
+            total += shardWeight[s];
+        }
+
+        var cost = new double[shards * names.Length];
+        if (total <= 0)
+        {
+            return (cost, nodeRegion, names.Length);
+        }
+
+        for (var s = 0; s < shards; s++)
+        {
+            var mix = mixes[s];
+            double sum = 0;
+            foreach (var share in mix.Values)
+            {
+                sum += share;
+            }
+
+            if (sum <= 0)
+            {
+                continue;
+            }
+
+            for (var g = 0; g < names.Length; g++)
+            {
+                var remote = 1 - (mix.GetValueOrDefault(names[g]) / sum);
+                cost[(s * names.Length) + g] = weight * shardWeight[s] / total * remote;
+            }
+        }
+
+        return (cost, nodeRegion, names.Length);
+    }
+}

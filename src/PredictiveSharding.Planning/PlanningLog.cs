@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace PredictiveSharding.Planning;
+
+/// <summary>Source-generated log messages of the planner.</summary>
+internal static partial class PlanningLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Planning {Partitions} partitions on {Nodes} nodes over {Resources} resources × {Steps} steps at q{Quantile}")]
+    public static partial void PlanStarted(ILogger logger, int partitions, int nodes, int resources, int steps, double quantile);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Splitting partition {Partition} {Ways} ways: {Reason}")]
+    public static partial void SplitChosen(ILogger logger, string partition, int ways, string reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Genetic search over {Shards} shards stopped by {StoppedBy} after {Generations} generations; fitness {Fitness}, lower bound {LowerBound}")]
+    public static partial void SearchFinished(ILogger logger, int shards, string stoppedBy, int generations, double fitness, double lowerBound);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Plan ready in {Milliseconds} ms: {Actions} actions, {MovedBytes} bytes moved, peak utilisation {Before} -> {After}, feasible {Feasible}")]
+    public static partial void PlanFinished(ILogger logger, double milliseconds, int actions, long movedBytes, double before, double after, bool feasible);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Predicted load exceeds what the thresholds allow by {Shortfall}; the plan is the best placement found")]
+    public static partial void Infeasible(ILogger logger, double shortfall);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "No node is predicted to cross a threshold; placement left as it is")]
+    public static partial void NothingToDo(ILogger logger);
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using PredictiveSharding.Planning.Placement;
+
+namespace PredictiveSharding.Planning.Rules;
+
+/// <summary>
+/// Merges pairs of adjacent partitions on the same node that stay cold over the whole horizon (only when the host
+/// allows merges). The merge ceiling sits well below the split share and the size limit (hysteresis), so a merged
+/// partition is not split again by the next plan.
+/// </summary>
+internal static class MergeRule
+{
+    public static List<MergeDecision> Decide(LoadModel model, bool[] cooling, bool[] splitting, GeneticPlannerOptions options, PartitionIdAllocator ids)
+    {
+        var decisions = new List<MergeDecision>();
+        var constraints = model.Request.Constraints;
+        if (!constraints.AllowMerges)
+        {
+            return decisions;
+        }
+
+        var invLargest = SplitRule.LargestAllowanceInverse(model);
+        var margin = 1 - options.HysteresisMargin;
+        var sizeCeiling = constraints.MaxPartitionBytes is { } limit ? limit * margin * margin : double.PositiveInfinity;
+        var dims = model.Dimensions;
+        for (var a = 0; a + 1 < model.Partitions.Length; a++)
+        {
+            var b = a + 1;
+            if (model.Owner[a] != model.Owner[b] || cooling[a] || cooling[b] || splitting[a] || splitting[b])
+            {
+                continue;
+            }
+
+            double share = 0;
+            for (var r = 0; r < model.Resources.Length; r++)
+            {
+                for (var t = 0; t < model.Steps; t++)
+                {
+                    var d = (r * model.Steps) + t;
+                    share = Math.Max(share, (model.LoadQ[(a * dims) + d] + model.LoadQ[(b * dims) + d]) * invLargest[r]);
+                }
+            }
+
+            var left = model.Partitions[a];
+            var right = model.Partitions[b];
+            if (share > options.MergeShareThreshold || left.SizeBytes + right.SizeBytes > sizeCeiling)
+            {
+                continue;
+            }
+
+            var merged = ids.Allocate(left.Id.Value + "+" + right.Id.Value);
+            var reason = string.Create(CultureInfo.InvariantCulture, $"partitions {left.Id} and {right.Id} on node {model.Nodes[model.Owner[a]].Id} are cold: together they peak at {share:0.000} of the largest node's allowance at q{model.PlanningQuantile:0.###} over the horizon (≤ merge share {options.MergeShareThreshold:0.00})");
+            decisions.Add(new MergeDecision(a, merged, reason));
+            a++;
+        }
+
+        return decisions;
+    }
+}
