@@ -129,7 +129,7 @@ public sealed class RollingOriginEvaluator
 
             var count = ((values.Length - first - _horizon) / _horizon) + 1;
             var scale = ForecastMetrics.SeasonalNaiveScale(values.AsSpan(0, first), _seasonLength);
-            plans.Add(new SeriesPlan(s, values, first, count, scale, _quantiles.Count));
+            plans.Add(new SeriesPlan(s, values, first, count, scale, _quantiles.Length));
         }
 
         // LoadHistory checks steps and duplicates; build one now so bad input fails before any fitting.
@@ -175,7 +175,7 @@ public sealed class RollingOriginEvaluator
 
         public int Origin(int k, int horizon) => FirstOrigin + (k * horizon);
 
-        public void Record(LoadForecast forecast, int origin, int horizon, IReadOnlyList<double> levels)
+        public void Record(LoadForecast forecast, int origin, int horizon, double[] levels)
         {
             var partition = Series.Partition;
             if (forecast.Horizon != horizon || !forecast.Partitions.ContainsKey(partition))
@@ -189,7 +189,7 @@ public sealed class RollingOriginEvaluator
                 Median.Add(forecast.ValueAt(partition, ResourceKind.Requests, h, MedianLevel));
                 Lower.Add(forecast.ValueAt(partition, ResourceKind.Requests, h, LowerLevel));
                 Upper.Add(forecast.ValueAt(partition, ResourceKind.Requests, h, UpperLevel));
-                for (var q = 0; q < levels.Count; q++)
+                for (var q = 0; q < levels.Length; q++)
                 {
                     ByLevel[q].Add(forecast.ValueAt(partition, ResourceKind.Requests, h, levels[q]));
                 }
