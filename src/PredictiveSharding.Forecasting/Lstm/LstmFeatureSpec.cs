@@ -1,0 +1,402 @@
+using System.Globalization;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>
+/// What the network sees at each step and how it is normalised, fixed when a model is first trained and saved with it.
+/// Per step: load ÷ scale, sin/cos hour of day and day of week, each seasonal lag ÷ scale, log scale, partition
+/// metadata (log size, log key count, log access frequency), node metrics (CPU, log memory, log I/O, log network) and
+/// the client-region mix. The scale is DeepAR's: 1 + the series' mean over the context window (Salinas et al. 2020).
+/// Unknown metadata, node metrics and regions are 0, i.e. the training mean after standardisation.
+/// </summary>
+internal sealed class LstmFeatureSpec
+{
+    public const int CalendarWidth = 4;
+    public const int MetadataWidth = 3;
+    public const int NodeWidth = 4;
+
+    public LstmFeatureSpec(TimeSpan step, int contextLength, int horizon, int[] lags, string[] regions, float[] statistics)
+    {
+        ArgumentNullException.ThrowIfNull(lags);
+        ArgumentNullException.ThrowIfNull(regions);
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (statistics.Length != StatisticsLength)
+        {
+            throw new ArgumentException($"Expected {StatisticsLength} normalisation statistics; got {statistics.Length}.", nameof(statistics));
+        }
+
+        Step = step;
+        ContextLength = contextLength;
+        Horizon = horizon;
+        Lags = lags;
+        Regions = regions;
+        Statistics = statistics;
+        MaxLag = lags.Length == 0 ? 0 : lags.Max();
+    }
+
+    /// <summary>Mean and standard deviation of log scale, 3 metadata and 4 node features: 16 numbers.</summary>
+    public const int StatisticsLength = 2 * (1 + MetadataWidth + NodeWidth);
+
+    public TimeSpan Step { get; }
+
+    public int ContextLength { get; }
+
+    public int Horizon { get; }
+
+    public int[] Lags { get; }
+
+    public string[] Regions { get; }
+
+    /// <summary>Means then standard deviations: [logScale, meta×3, node×4] twice.</summary>
+    public float[] Statistics { get; }
+
+    public int MaxLag { get; }
+
+    public int InputSize => 1 + CalendarWidth + Lags.Length + 1 + MetadataWidth + NodeWidth + Regions.Length;
+
+    /// <summary>The lags the options ask for, or one day and one week in steps when those are whole numbers of steps.</summary>
+    public static int[] ResolveLags(IReadOnlyList<int>? configured, TimeSpan step)
+    {
+        if (configured is not null)
+        {
+            return configured.Distinct().Order().ToArray();
+        }
+
+        var lags = new List<int>();
+        foreach (var period in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromDays(1), TimeSpan.FromDays(7)])
+        {
+            if (period.Ticks % step.Ticks == 0)
+            {
+                var lag = period.Ticks / step.Ticks;
+                if (lag >= 2 && lag <= LstmForecasterOptions.MaxLag)
+                {
+                    lags.Add((int)lag);
+                }
+            }
+        }
+
+        return lags.ToArray();
+    }
+
+    /// <summary>Derives the layout and normalisation from a training history.</summary>
+    public static LstmFeatureSpec Create(LstmForecasterOptions options, LoadHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(history);
+        var lags = ResolveLags(options.SeasonalLags, history.Step);
+        var regions = ChooseRegions(history, options.MaxRegions);
+        var stats = new float[StatisticsLength];
+        var logScale = new List<double>();
+        foreach (var s in history.Series)
+        {
+            double sum = 0;
+            foreach (var b in s.Buckets)
+            {
+                sum += b.Requests;
+            }
+
+            logScale.Add(Math.Log(1 + (s.Count == 0 ? 0 : sum / s.Count)));
+        }
+
+        SetStats(stats, 0, logScale);
+        for (var m = 0; m < MetadataWidth; m++)
+        {
+            var values = new List<double>();
+            foreach (var s in history.Series)
+            {
+                if (history.Partitions.TryGetValue(s.Partition, out var info))
+                {
+                    values.Add(MetadataValue(info, m));
+                }
+            }
+
+            SetStats(stats, 1 + m, values);
+        }
+
+        for (var m = 0; m < NodeWidth; m++)
+        {
+            var values = new List<double>(history.NodeSamples.Count);
+            foreach (var sample in history.NodeSamples)
+            {
+                values.Add(NodeValue(sample, m));
+            }
+
+            SetStats(stats, 1 + MetadataWidth + m, values);
+        }
+
+        return new LstmFeatureSpec(history.Step, options.ContextLength, options.Horizon, lags, regions, stats);
+    }
+
+    /// <summary>Turns one series (from bucket <paramref name="from"/> on) into feature arrays, checking its values.</summary>
+    /// <exception cref="ArgumentException">A load value is NaN, infinite or negative.</exception>
+    public SeriesFeatures Build(PartitionLoadSeries series, LoadHistoryIndex index, int from)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(index);
+        var n = series.Count - from;
+        var load = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var v = series.Buckets[from + i].Requests;
+            if (!double.IsFinite(v) || v < 0)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{series.Partition}' has load {v} at bucket {from + i} ({series.Buckets[from + i].Start:O}); load must be finite and non-negative."), nameof(series));
+            }
+
+            load[i] = (float)v;
+        }
+
+        var start = n > 0 ? series.Buckets[from].Start : series.Start;
+        var calendar = index.Calendar(start, n, Step);
+        var meta = new float[MetadataWidth];
+        float[]? node = null;
+        float[]? regions = null;
+        index.History.Partitions.TryGetValue(series.Partition, out var info);
+        if (info is not null)
+        {
+            for (var m = 0; m < MetadataWidth; m++)
+            {
+                meta[m] = Standardise(MetadataValue(info, m), 1 + m);
+            }
+
+            var samples = index.SamplesOf(info.Node);
+            if (samples.Length > 0)
+            {
+                node = new float[n * NodeWidth];
+                var j = -1;
+                for (var i = 0; i < n; i++)
+                {
+                    var end = series.Buckets[from + i].Start + Step;
+                    while (j + 1 < samples.Length && samples[j + 1].Timestamp < end)
+                    {
+                        j++;
+                    }
+
+                    if (j >= 0)
+                    {
+                        for (var m = 0; m < NodeWidth; m++)
+                        {
+                            node[(i * NodeWidth) + m] = Standardise(NodeValue(samples[j], m), 1 + MetadataWidth + m);
+                        }
+                    }
+                }
+            }
+        }
+
+        if (Regions.Length > 0)
+        {
+            regions = RegionShares(series, from, n, info);
+        }
+
+        return new SeriesFeatures(series.Partition, start, load, calendar, meta, node, regions);
+    }
+
+    /// <summary>
+    /// Writes one window: inputs for <see cref="ContextLength"/> steps starting at bucket <paramref name="start"/>
+    /// (step <c>t</c>'s features at <c>x[t·stepStride + rowOffset]</c>), the future lag values and, when
+    /// <paramref name="targets"/> is not empty, the scaled targets of the following <see cref="Horizon"/> buckets.
+    /// </summary>
+    /// <returns>The window's scale (1 + mean load over the context).</returns>
+    public float WriteWindow(SeriesFeatures s, int start, Span<float> x, int stepStride, int rowOffset, Span<float> future, Span<float> targets)
+    {
+        var c = ContextLength;
+        var load = s.Load;
+        double sum = 0;
+        for (var i = start; i < start + c; i++)
+        {
+            sum += load[i];
+        }
+
+        var scale = (float)(1 + (sum / c));
+        var inv = 1 / scale;
+        var logScale = Standardise(Math.Log(scale), 0);
+        var lagCount = Lags.Length;
+        var regionCount = Regions.Length;
+        for (var t = 0; t < c; t++)
+        {
+            var idx = start + t;
+            var row = x.Slice((t * stepStride) + rowOffset, InputSize);
+            row[0] = load[idx] * inv;
+            s.Calendar.AsSpan(idx * CalendarWidth, CalendarWidth).CopyTo(row[1..]);
+            var o = 1 + CalendarWidth;
+            for (var l = 0; l < lagCount; l++)
+            {
+                var j = idx - Lags[l];
+
+                // Before the series starts the lag repeats the step's own value: no information rather than a made-up zero.
+                row[o + l] = (j >= 0 ? load[j] : load[idx]) * inv;
+            }
+
+            o += lagCount;
+            row[o++] = logScale;
+            s.Metadata.AsSpan().CopyTo(row[o..]);
+            o += MetadataWidth;
+            if (s.Node is null)
+            {
+                row.Slice(o, NodeWidth).Clear();
+            }
+            else
+            {
+                s.Node.AsSpan(idx * NodeWidth, NodeWidth).CopyTo(row[o..]);
+            }
+
+            o += NodeWidth;
+            if (regionCount > 0)
+            {
+                if (s.Regions is null)
+                {
+                    row.Slice(o, regionCount).Clear();
+                }
+                else
+                {
+                    s.Regions.AsSpan(idx * regionCount, regionCount).CopyTo(row[o..]);
+                }
+            }
+        }
+
+        var known = start + c;
+        for (var h = 0; h < Horizon; h++)
+        {
+            for (var l = 0; l < lagCount; l++)
+            {
+                var m = Lags[l];
+                var j = known + h - m;
+                while (j >= known)
+                {
+                    j -= m;
+                }
+
+                future[(h * lagCount) + l] = load[j >= 0 ? j : known - 1] * inv;
+            }
+        }
+
+        if (!targets.IsEmpty)
+        {
+            for (var h = 0; h < Horizon; h++)
+            {
+                targets[h] = load[known + h] * inv;
+            }
+        }
+
+        return scale;
+    }
+
+    internal static void WriteCalendar(DateTimeOffset time, Span<float> destination)
+    {
+        var dayFraction = time.TimeOfDay.TotalDays;
+        var weekFraction = ((int)time.DayOfWeek + dayFraction) / 7;
+        destination[0] = (float)Math.Sin(2 * Math.PI * dayFraction);
+        destination[1] = (float)Math.Cos(2 * Math.PI * dayFraction);
+        destination[2] = (float)Math.Sin(2 * Math.PI * weekFraction);
+        destination[3] = (float)Math.Cos(2 * Math.PI * weekFraction);
+    }
+
+    private float[] RegionShares(PartitionLoadSeries series, int from, int n, PartitionInfo? info)
+    {
+        var r = Regions.Length;
+        var shares = new float[n * r];
+        Span<double> fallback = stackalloc double[r];
+        var hasFallback = false;
+        if (info is not null && info.RegionMix.Count > 0)
+        {
+            var total = info.RegionMix.Values.Sum();
+            if (total > 0)
+            {
+                for (var k = 0; k < r; k++)
+                {
+                    fallback[k] = info.RegionMix.TryGetValue(Regions[k], out var v) ? v / total : 0;
+                }
+
+                hasFallback = true;
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var perBucket = series.Buckets[from + i].RegionRequests;
+            var total = perBucket.Count > 0 ? perBucket.Values.Sum() : 0;
+            for (var k = 0; k < r; k++)
+            {
+                double share = total > 0
+                    ? (perBucket.TryGetValue(Regions[k], out var v) ? v / total : 0)
+                    : (hasFallback ? fallback[k] : 0);
+                shares[(i * r) + k] = (float)share;
+            }
+        }
+
+        return shares;
+    }
+
+    private static string[] ChooseRegions(LoadHistory history, int maxRegions)
+    {
+        if (maxRegions == 0)
+        {
+            return [];
+        }
+
+        var weight = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var s in history.Series)
+        {
+            foreach (var b in s.Buckets)
+            {
+                foreach (var (region, count) in b.RegionRequests)
+                {
+                    weight[region] = weight.GetValueOrDefault(region) + count;
+                }
+            }
+
+            if (history.Partitions.TryGetValue(s.Partition, out var info))
+            {
+                foreach (var (region, share) in info.RegionMix)
+                {
+                    weight[region] = weight.GetValueOrDefault(region) + share;
+                }
+            }
+        }
+
+        return weight.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Take(maxRegions).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    private static double MetadataValue(PartitionInfo info, int index) => index switch
+    {
+        0 => Math.Log(1 + (double)info.SizeBytes),
+        1 => Math.Log(1 + (double)info.KeyCount),
+        _ => Math.Log(1 + info.AccessFrequency),
+    };
+
+    private static double NodeValue(NodeResourceSample sample, int index) => index switch
+    {
+        0 => sample.CpuUtilization,
+        1 => Math.Log(1 + sample.MemoryBytes),
+        2 => Math.Log(1 + sample.IoBytesPerSecond),
+        _ => Math.Log(1 + sample.NetworkBytesPerSecond),
+    };
+
+    private static void SetStats(float[] stats, int feature, List<double> values)
+    {
+        var half = StatisticsLength / 2;
+        if (values.Count == 0)
+        {
+            stats[feature] = 0;
+            stats[half + feature] = 1;
+            return;
+        }
+
+        var mean = values.Average();
+        var variance = values.Sum(v => (v - mean) * (v - mean)) / values.Count;
+        var sd = Math.Sqrt(variance);
+        stats[feature] = (float)mean;
+
+        // A feature that never varied in training carries no information; a unit deviation keeps it finite later.
+        stats[half + feature] = (float)(sd > 1e-6 ? sd : 1);
+    }
+
+    private float Standardise(double value, int feature)
+    {
+        var half = StatisticsLength / 2;
+        return (float)((value - Statistics[feature]) / Statistics[half + feature]);
+    }
+}

@@ -1,0 +1,300 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Forecasting.Onnx;
+using PredictiveSharding.Forecasting.Persistence;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>
+/// A global LSTM forecaster (DeepAR-style): one network trained across all partitions predicts, for each partition, a
+/// set of load quantiles for every step of the horizon. Written in C# on System.Numerics.Tensors, with no native code.
+/// </summary>
+/// <remarks>
+/// <para>Input policy: series must hold finite, non-negative loads on consecutive buckets of one step; gaps,
+/// duplicates and unordered buckets are refused where the series is built (<see cref="Telemetry.PartitionLoadSeries"/>),
+/// so a host fills a gap (with zero if nothing was served) before handing the history over. Training needs at least
+/// context + horizon buckets per series; forecasting at least context buckets.</para>
+/// <para>A failed or cancelled <see cref="FitAsync"/> or <see cref="UpdateAsync"/> leaves the previous model in place:
+/// training works on a copy that replaces the model only when it has finished.</para>
+/// <para>Only the <see cref="ResourceKind.Requests"/> resource is forecast.</para>
+/// </remarks>
+public sealed class LstmForecaster : ILoadForecaster
+{
+    private readonly LstmForecasterOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private volatile LstmModel? _model;
+
+    /// <summary>Creates an untrained forecaster.</summary>
+    /// <param name="options">Settings (copied); null uses the defaults.</param>
+    /// <param name="logger">Training log; null logs nothing.</param>
+    /// <param name="timeProvider">Clock for measuring training time; null uses the system clock.</param>
+    /// <exception cref="ArgumentException">An option is out of range (see <see cref="LstmForecasterOptions.Validate"/>).</exception>
+    public LstmForecaster(LstmForecasterOptions? options = null, ILogger<LstmForecaster>? logger = null, TimeProvider? timeProvider = null)
+    {
+        _options = (options ?? new LstmForecasterOptions()).Clone();
+        _options.Validate();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    private LstmForecaster(LstmModel model, ILogger? logger, TimeProvider? timeProvider)
+    {
+        _options = model.Options;
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _model = model;
+    }
+
+    /// <inheritdoc />
+    public string Name => "lstm";
+
+    /// <inheritdoc />
+    public bool IsFitted => _model is not null;
+
+    /// <summary>A copy of the settings in use (for a loaded model, those it was trained with).</summary>
+    public LstmForecasterOptions Options => _options.Clone();
+
+    /// <summary>The number of trained parameters (0 before fitting).</summary>
+    public int ParameterCount => _model?.Network.Parameters.Length ?? 0;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A series is shorter than context + horizon, or holds a bad value; the message names it.</exception>
+    public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var options = _options;
+        var spec = LstmFeatureSpec.Create(options, history);
+        var series = BuildTrainingSeries(spec, history);
+        return Task.Run(
+            () =>
+            {
+                var network = LstmModel.CreateNetwork(options, spec);
+                network.Initialize(new Random(options.Seed));
+                _model = Train(options, spec, series, network, options.Epochs, progress, cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Fine-tunes the current weights for <see cref="LstmForecasterOptions.UpdateEpochs"/> epochs on windows of
+    /// <paramref name="recent"/>, keeping the feature layout and normalisation of the first fit.</remarks>
+    /// <exception cref="ArgumentException">The history's step differs from the model's, or a series is too short or holds a bad value.</exception>
+    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; call FitAsync before UpdateAsync.");
+        CheckStep(model, recent);
+        var series = BuildTrainingSeries(model.Spec, recent);
+        return Task.Run(
+            () =>
+            {
+                var network = model.Network.Clone();
+
+                // A different seed per update keeps successive fine-tunings from replaying the same windows.
+                var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
+                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, null, cancellationToken, seed);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The request names a partition without history, a series shorter than the
+    /// context, a horizon longer than the model's, a quantile level outside the trained range, or a step other than the model's.</exception>
+    public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; call FitAsync before ForecastAsync.");
+        var history = request.History;
+        CheckStep(model, history);
+        var spec = model.Spec;
+        if (request.Horizon > spec.Horizon)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Horizon {request.Horizon} is longer than the model's horizon {spec.Horizon}; train with a longer LstmForecasterOptions.Horizon."), nameof(request));
+        }
+
+        var levels = request.Quantiles ?? model.Options.Quantiles;
+        LoadForecast.ValidateQuantiles(levels);
+        var trained = model.Options.Quantiles;
+        foreach (var level in levels)
+        {
+            if (level < trained[0] - 1e-12 || level > trained[^1] + 1e-12)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Quantile level {level} is outside the trained range [{trained[0]}, {trained[^1]}]."), nameof(request));
+            }
+        }
+
+        var partitions = request.Partitions ?? history.Series.Select(s => s.Partition).ToList();
+        var index = new LoadHistoryIndex(history);
+        var features = new SeriesFeatures[partitions.Count];
+        var starts = new int[partitions.Count];
+        var origin = DateTimeOffset.MinValue;
+        for (var i = 0; i < partitions.Count; i++)
+        {
+            var id = partitions[i];
+            if (!history.Contains(id))
+            {
+                throw new ArgumentException($"The forecast request names partition '{id}', which has no series in the history.", nameof(request));
+            }
+
+            var s = history.Get(id);
+            if (s.Count < spec.ContextLength)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{id}' has {s.Count} buckets; the LSTM needs a context of {spec.ContextLength}."), nameof(request));
+            }
+
+            var from = Math.Max(0, s.Count - spec.ContextLength - spec.MaxLag);
+            features[i] = spec.Build(s, index, from);
+            starts[i] = features[i].Length - spec.ContextLength;
+            if (s.End > origin)
+            {
+                origin = s.End;
+            }
+        }
+
+        return Task.Run(() => Forecast(model, features, starts, origin, request.Horizon, levels, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Writes the trained model in the versioned, checksummed binary format that <see cref="Load"/> reads.</summary>
+    /// <exception cref="InvalidOperationException">Not fitted.</exception>
+    public void Save(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; there is no model to save.");
+        LstmModelSerializer.Write(model, destination);
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a model file, is truncated or corrupted, or has an unsupported version.</exception>
+    public static LstmForecaster Load(Stream source, ILogger<LstmForecaster>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new LstmForecaster(LstmModelSerializer.Read(source), logger, timeProvider);
+    }
+
+    /// <summary>
+    /// Writes the network as an ONNX model (opset 17): standard <c>LSTM</c> nodes, the head and the monotone quantile
+    /// transform. Inputs: <c>x</c> <c>[context, batch, features]</c> (already assembled and scaled), <c>future</c>
+    /// <c>[batch, horizon·lags]</c> (scaled future lag values) and <c>scale</c> <c>[batch, 1]</c>; output <c>quantiles</c>
+    /// <c>[batch, horizon·quantiles]</c> in load units. Feature assembly stays outside the graph.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not fitted.</exception>
+    public void ExportOnnx(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; there is no model to export.");
+        LstmOnnxExporter.Write(model, destination);
+    }
+
+    internal LstmModel? Model => _model;
+
+    private LstmModel Train(LstmForecasterOptions options, LstmFeatureSpec spec, SeriesFeatures[] series, LstmNetwork network, int epochs, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken, int? seed = null)
+    {
+        var started = _time.GetTimestamp();
+        var trainer = new LstmTrainer(options, spec, series, _logger);
+        LstmLog.TrainingStarted(_logger, series.Length, network.Parameters.Length, epochs, options.WindowsPerEpoch);
+        try
+        {
+            trainer.Train(network, epochs, seed ?? unchecked(options.Seed + 1), progress, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+            LstmLog.TrainingAbandoned(_logger, ex);
+            throw;
+        }
+        finally
+        {
+            LstmMetrics.TrainingWindows.Add(trainer.WindowsTrained);
+        }
+
+        var seconds = _time.GetElapsedTime(started).TotalSeconds;
+        LstmMetrics.TrainingSeconds.Record(seconds);
+        LstmLog.TrainingFinished(_logger, seconds, trainer.WindowsTrained, seconds > 0 ? trainer.WindowsTrained / seconds : 0);
+        return new LstmModel(options, spec, network);
+    }
+
+    private static SeriesFeatures[] BuildTrainingSeries(LstmFeatureSpec spec, LoadHistory history)
+    {
+        var index = new LoadHistoryIndex(history);
+        var needed = spec.ContextLength + spec.Horizon;
+        var result = new SeriesFeatures[history.Series.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var s = history.Series[i];
+            if (s.Count < needed)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{s.Partition}' has {s.Count} buckets; training needs at least context {spec.ContextLength} + horizon {spec.Horizon} = {needed}."), nameof(history));
+            }
+
+            result[i] = spec.Build(s, index, 0);
+        }
+
+        return result;
+    }
+
+    private static void CheckStep(LstmModel model, LoadHistory history)
+    {
+        if (history.Step != model.Spec.Step)
+        {
+            throw new ArgumentException($"The history's step is {history.Step} but the model was trained on {model.Spec.Step}.", nameof(history));
+        }
+    }
+
+    private static LoadForecast Forecast(LstmModel model, SeriesFeatures[] features, int[] starts, DateTimeOffset origin, int horizon, IReadOnlyList<double> levels, CancellationToken cancellationToken)
+    {
+        var n = features.Length;
+        var net = model.Network;
+        var ho = net.HeadOutputSize;
+        var q = new float[n * ho];
+        var scales = new float[n];
+        model.Predict(features, starts, q, scales, null, model.Options.DegreeOfParallelism, cancellationToken);
+        var trained = model.Options.Quantiles;
+        var nq = trained.Count;
+        var result = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(n);
+        var values = new double[horizon * levels.Count];
+        for (var i = 0; i < n; i++)
+        {
+            var row = q.AsSpan(i * ho, ho);
+            var scale = scales[i];
+            for (var step = 0; step < horizon; step++)
+            {
+                for (var k = 0; k < levels.Count; k++)
+                {
+                    values[(step * levels.Count) + k] = Interpolate(row.Slice(step * nq, nq), trained, levels[k], scale);
+                }
+            }
+
+            result[features[i].Partition] = new Dictionary<ResourceKind, QuantileSeries>(1)
+            {
+                [ResourceKind.Requests] = new QuantileSeries(horizon, levels.Count, values),
+            };
+        }
+
+        LstmMetrics.ForecastSeries.Add(n);
+        return new LoadForecast(origin, model.Spec.Step, levels, result);
+    }
+
+    // Load is never negative: quantiles are clamped at zero after scaling (the exported graph does the same with Relu).
+    private static double Interpolate(ReadOnlySpan<float> scaled, IReadOnlyList<double> trained, double level, float scale)
+    {
+        for (var k = 0; k < trained.Count; k++)
+        {
+            if (Math.Abs(trained[k] - level) < 1e-12)
+            {
+                return Math.Max(0f, scaled[k] * scale);
+            }
+
+            if (k > 0 && level < trained[k])
+            {
+                var lo = Math.Max(0f, scaled[k - 1] * scale);
+                var hi = Math.Max(0f, scaled[k] * scale);
+                var t = (level - trained[k - 1]) / (trained[k] - trained[k - 1]);
+                return lo + (t * (hi - lo));
+            }
+        }
+
+        return Math.Max(0f, scaled[^1] * scale);
+    }
+}

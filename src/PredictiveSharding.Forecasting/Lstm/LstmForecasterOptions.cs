@@ -1,0 +1,156 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>
+/// Settings of <see cref="LstmForecaster"/>. Defaults follow DeepAR's practice (Salinas et al. 2020; GluonTS
+/// <c>DeepAREstimator</c>): 2 layers of 40 cells, a context as long as the horizon, Adam at a learning rate of the
+/// order of 1e-3 and gradient clipping at 10. <see cref="Validate"/> names the first bad setting.
+/// </summary>
+public sealed class LstmForecasterOptions
+{
+    internal const int MaxLag = 100_000;
+
+    /// <summary>Stacked LSTM layers, 1–8. Default 2.</summary>
+    public int Layers { get; set; } = 2;
+
+    /// <summary>Cells per layer, 1–1024. Default 40.</summary>
+    public int HiddenSize { get; set; } = 40;
+
+    /// <summary>
+    /// Buckets of history the network reads before each forecast, 1–10,000. Default 24 (GluonTS's default: as long as
+    /// the horizon); the seasonal lags bring the values one day and one week back into every step, so a short context
+    /// still sees the season, and forecasting cost grows linearly with it.
+    /// </summary>
+    public int ContextLength { get; set; } = 24;
+
+    /// <summary>Buckets forecast ahead in one pass, 1–10,000. Default 24. A request may ask for fewer, never more.</summary>
+    public int Horizon { get; set; } = 24;
+
+    /// <summary>Quantile levels the model learns, strictly increasing in (0, 1). Default 0.1, 0.5, 0.9, 0.99.</summary>
+    public IReadOnlyList<double> Quantiles { get; set; } = [0.1, 0.5, 0.9, 0.99];
+
+    /// <summary>
+    /// Seasonal lags in buckets (1–100,000), fed at every step and, for each forecast step, the latest known value one
+    /// season back. Null (the default) uses one day and one week when they are whole numbers of buckets of at least 2
+    /// (24 and 168 for hourly buckets).
+    /// </summary>
+    public IReadOnlyList<int>? SeasonalLags { get; set; }
+
+    /// <summary>Client regions (the most frequent in the training data) whose request share is an input, 0–64. Default 8.</summary>
+    public int MaxRegions { get; set; } = 8;
+
+    /// <summary>Adam's step size, in (0, 1]. Default 0.002.</summary>
+    public double LearningRate { get; set; } = 0.002;
+
+    /// <summary>Training epochs at most, 1–100,000. Default 30.</summary>
+    public int Epochs { get; set; } = 30;
+
+    /// <summary>Training windows (random context + horizon slices over all series) per epoch, 1–10,000,000. Default 4,096.</summary>
+    public int WindowsPerEpoch { get; set; } = 4096;
+
+    /// <summary>Windows per optimiser step, 1–65,536. Default 128.</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>
+    /// Hold out the last <see cref="Horizon"/> buckets of every series long enough (at least context + 2 × horizon) for
+    /// early stopping; the weights of the best validation epoch are kept. Default true.
+    /// </summary>
+    public bool ValidationTail { get; set; } = true;
+
+    /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
+    public int EarlyStoppingPatience { get; set; } = 5;
+
+    /// <summary>Largest L2 norm of a step's gradient; larger ones are scaled down to it. Positive. Default 10.</summary>
+    public double GradientClipNorm { get; set; } = 10;
+
+    /// <summary>Seed of initialisation and window sampling: the same seed and data give the same weights. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Threads used for training and forecasting, 1–1024. Default: the processor count.</summary>
+    public int DegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Epochs of fine-tuning per <see cref="LstmForecaster.UpdateAsync"/>, 1–100,000. Default 3.</summary>
+    public int UpdateEpochs { get; set; } = 3;
+
+    /// <summary>Throws if a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A number is out of its range; the message names it and its value.</exception>
+    /// <exception cref="ArgumentException">Quantiles or lags are malformed.</exception>
+    public void Validate()
+    {
+        Range(Layers, 1, 8, nameof(Layers));
+        Range(HiddenSize, 1, 1024, nameof(HiddenSize));
+        Range(ContextLength, 1, 10_000, nameof(ContextLength));
+        Range(Horizon, 1, 10_000, nameof(Horizon));
+        Range(MaxRegions, 0, 64, nameof(MaxRegions));
+        Range(Epochs, 1, 100_000, nameof(Epochs));
+        Range(WindowsPerEpoch, 1, 10_000_000, nameof(WindowsPerEpoch));
+        Range(BatchSize, 1, 65_536, nameof(BatchSize));
+        Range(EarlyStoppingPatience, 1, 100_000, nameof(EarlyStoppingPatience));
+        Range(DegreeOfParallelism, 1, 1024, nameof(DegreeOfParallelism));
+        Range(UpdateEpochs, 1, 100_000, nameof(UpdateEpochs));
+        if (!(LearningRate > 0 && LearningRate <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, string.Create(CultureInfo.InvariantCulture, $"LearningRate must be in (0, 1]; got {LearningRate}."));
+        }
+
+        if (!(GradientClipNorm > 0) || double.IsPositiveInfinity(GradientClipNorm))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, string.Create(CultureInfo.InvariantCulture, $"GradientClipNorm must be a finite positive number; got {GradientClipNorm}."));
+        }
+
+        if (Quantiles is null)
+        {
+            throw new ArgumentException("Quantiles must not be null.", nameof(Quantiles));
+        }
+
+        try
+        {
+            LoadForecast.ValidateQuantiles(Quantiles);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException("Quantiles: " + ex.Message, nameof(Quantiles), ex);
+        }
+
+        if (SeasonalLags is not null)
+        {
+            foreach (var lag in SeasonalLags)
+            {
+                if (lag < 1 || lag > MaxLag)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(SeasonalLags), lag, string.Create(CultureInfo.InvariantCulture, $"SeasonalLags must each be in 1..{MaxLag}; got {lag}."));
+                }
+            }
+        }
+    }
+
+    internal LstmForecasterOptions Clone() => new()
+    {
+        Layers = Layers,
+        HiddenSize = HiddenSize,
+        ContextLength = ContextLength,
+        Horizon = Horizon,
+        Quantiles = Quantiles.ToArray(),
+        SeasonalLags = SeasonalLags?.ToArray(),
+        MaxRegions = MaxRegions,
+        LearningRate = LearningRate,
+        Epochs = Epochs,
+        WindowsPerEpoch = WindowsPerEpoch,
+        BatchSize = BatchSize,
+        ValidationTail = ValidationTail,
+        EarlyStoppingPatience = EarlyStoppingPatience,
+        GradientClipNorm = GradientClipNorm,
+        Seed = Seed,
+        DegreeOfParallelism = DegreeOfParallelism,
+        UpdateEpochs = UpdateEpochs,
+    };
+
+    private static void Range(int value, int min, int max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in {min}..{max}; got {value}."));
+        }
+    }
+}

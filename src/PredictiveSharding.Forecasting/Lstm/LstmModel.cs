@@ -1,0 +1,87 @@
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>A trained model: settings, feature layout, network and its packed weights. Never changed once built.</summary>
+internal sealed class LstmModel
+{
+    /// <summary>Rows per forward block: small enough that a block's gates and inputs stay in L2, large enough to fill the kernel.</summary>
+    internal const int TileRows = 64;
+
+    public LstmModel(LstmForecasterOptions options, LstmFeatureSpec spec, LstmNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(network);
+        Options = options;
+        Spec = spec;
+        Network = network;
+        Weights = new LstmPackedWeights(network);
+        Levels = options.Quantiles.Select(q => (float)q).ToArray();
+    }
+
+    public LstmForecasterOptions Options { get; }
+
+    public LstmFeatureSpec Spec { get; }
+
+    public LstmNetwork Network { get; }
+
+    public LstmPackedWeights Weights { get; }
+
+    public float[] Levels { get; }
+
+    public static LstmNetwork CreateNetwork(LstmForecasterOptions options, LstmFeatureSpec spec) =>
+        new(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.Lags.Length);
+
+    /// <summary>
+    /// Forward pass for one window per entry, in parallel blocks of <see cref="TileRows"/>. Writes each window's
+    /// quantiles in scaled units (<c>[n × Horizon·Quantiles]</c>), its scale, and, when <paramref name="targets"/> is
+    /// given, its scaled targets.
+    /// </summary>
+    public void Predict(IReadOnlyList<SeriesFeatures> series, IReadOnlyList<int> starts, float[] quantiles, float[] scales, float[]? targets, int degreeOfParallelism, CancellationToken cancellationToken)
+    {
+        var n = series.Count;
+        var tiles = (n + TileRows - 1) / TileRows;
+        var net = Network;
+        var spec = Spec;
+        var inputSize = net.InputSize;
+        var steps = spec.ContextLength;
+        var ho = net.HeadOutputSize;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = cancellationToken };
+        Parallel.For(
+            0,
+            tiles,
+            options,
+            () => new PredictScratch(net, steps),
+            (tile, _, scratch) =>
+            {
+                var first = tile * TileRows;
+                var rows = Math.Min(TileRows, n - first);
+                var stepStride = rows * inputSize;
+                for (var r = 0; r < rows; r++)
+                {
+                    var i = first + r;
+                    var target = targets is null ? Span<float>.Empty : targets.AsSpan(i * spec.Horizon, spec.Horizon);
+                    scales[i] = spec.WriteWindow(series[i], starts[i], scratch.X, stepStride, r * inputSize, scratch.Future.AsSpan(r * net.FutureSize, net.FutureSize), target);
+                }
+
+                scratch.Workspace.Run(Weights, scratch.X, steps, rows, scratch.Future, quantiles.AsSpan(first * ho, rows * ho));
+                return scratch;
+            },
+            _ => { });
+    }
+
+    private sealed class PredictScratch
+    {
+        public PredictScratch(LstmNetwork network, int steps)
+        {
+            Workspace = new LstmInferenceWorkspace(network, TileRows);
+            X = new float[steps * TileRows * network.InputSize];
+            Future = new float[TileRows * network.FutureSize];
+        }
+
+        public LstmInferenceWorkspace Workspace { get; }
+
+        public float[] X { get; }
+
+        public float[] Future { get; }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Logging;
+
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>
+/// Mini-batch training of a network on windows cut from many series. A batch is split into fixed shards of
+/// <see cref="ShardRows"/> windows that run in parallel, each into its own gradient buffer; the buffers are summed in
+/// shard order, so the result does not depend on thread timing or on the degree of parallelism.
+/// </summary>
+internal sealed class LstmTrainer
+{
+    internal const int ShardRows = 32;
+    private const int MaxValidationWindows = 1024;
+
+    private readonly LstmForecasterOptions _options;
+    private readonly LstmFeatureSpec _spec;
+    private readonly IReadOnlyList<SeriesFeatures> _series;
+    private readonly ILogger _logger;
+    private readonly int[] _firstStart;
+    private readonly long[] _cumulative;
+    private readonly List<int> _validationSeries = [];
+
+    public LstmTrainer(LstmForecasterOptions options, LstmFeatureSpec spec, IReadOnlyList<SeriesFeatures> series, ILogger logger)
+    {
+        _options = options;
+        _spec = spec;
+        _series = series;
+        _logger = logger;
+        var c = spec.ContextLength;
+        var h = spec.Horizon;
+        _firstStart = new int[series.Count];
+        _cumulative = new long[series.Count];
+        long total = 0;
+        for (var i = 0; i < series.Count; i++)
+        {
+            var len = series[i].Length;
+            var validated = options.ValidationTail && len >= c + (2 * h);
+            var trainEnd = validated ? len - h : len;
+            var lastStart = trainEnd - c - h;
+
+            // Prefer windows whose lags reach real history; short series still give their earliest windows.
+            var firstStart = Math.Min(spec.MaxLag, lastStart);
+            _firstStart[i] = firstStart;
+            total += lastStart - firstStart + 1;
+            _cumulative[i] = total;
+            if (validated)
+            {
+                _validationSeries.Add(i);
+            }
+        }
+
+        TotalWindows = total;
+    }
+
+    /// <summary>Distinct training windows available.</summary>
+    public long TotalWindows { get; }
+
+    public long WindowsTrained { get; private set; }
+
+    /// <summary>Trains <paramref name="network"/> in place for up to <paramref name="epochs"/> epochs.</summary>
+    public void Train(LstmNetwork network, int epochs, int seed, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        var options = _options;
+        var spec = _spec;
+        var levels = options.Quantiles.Select(q => (float)q).ToArray();
+        var random = new Random(seed);
+        var adam = new AdamOptimizer(network.Parameters.Length);
+        var batchSize = options.BatchSize;
+        var shardsPerBatch = (batchSize + ShardRows - 1) / ShardRows;
+        var workspaces = new LstmTrainingWorkspace[shardsPerBatch];
+        for (var s = 0; s < shardsPerBatch; s++)
+        {
+            workspaces[s] = new LstmTrainingWorkspace(network, Math.Min(ShardRows, batchSize), spec.ContextLength);
+        }
+
+        var gradient = new float[network.Parameters.Length];
+        var shardLoss = new double[shardsPerBatch];
+        var batchSeries = new int[batchSize];
+        var batchStart = new int[batchSize];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism, CancellationToken = cancellationToken };
+        var validation = ValidationSet();
+        var weights = new LstmPackedWeights(network);
+        var best = double.PositiveInfinity;
+        var bestEpoch = 0;
+        var bestParameters = (float[])network.Parameters.Clone();
+        var sincebest = 0;
+        var clip = (float)options.GradientClipNorm;
+        var qh = spec.Horizon * levels.Length;
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            double epochLoss = 0;
+            long epochPoints = 0;
+            for (var done = 0; done < options.WindowsPerEpoch; done += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = Math.Min(batchSize, options.WindowsPerEpoch - done);
+                for (var r = 0; r < rows; r++)
+                {
+                    (batchSeries[r], batchStart[r]) = Sample(random);
+                }
+
+                var shards = (rows + ShardRows - 1) / ShardRows;
+                var scale = 1f / (rows * qh);
+                var packed = weights;
+                Parallel.For(0, shards, parallel, s =>
+                {
+                    var ws = workspaces[s];
+                    var first = s * ShardRows;
+                    var shardRows = Math.Min(ShardRows, rows - first);
+                    for (var r = 0; r < shardRows; r++)
+                    {
+                        var i = first + r;
+                        spec.WriteWindow(_series[batchSeries[i]], batchStart[i], ws.Input, shardRows * ws.InputStride, r * ws.InputStride, ws.Future.AsSpan(r * network.FutureSize, network.FutureSize), ws.Targets.AsSpan(r * spec.Horizon, spec.Horizon));
+                    }
+
+                    shardLoss[s] = ws.ForwardBackward(packed, shardRows, levels, scale);
+                });
+
+                workspaces[0].Gradient.AsSpan().CopyTo(gradient);
+                epochLoss += shardLoss[0];
+                for (var s = 1; s < shards; s++)
+                {
+                    TensorPrimitives.Add(gradient, workspaces[s].Gradient, gradient);
+                    epochLoss += shardLoss[s];
+                }
+
+                epochPoints += (long)rows * qh;
+                var norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(gradient));
+                if (!float.IsFinite(norm))
+                {
+                    throw new InvalidOperationException($"LSTM training diverged at epoch {epoch} (gradient norm {norm}); lower LearningRate (now {options.LearningRate}).");
+                }
+
+                if (norm > clip)
+                {
+                    TensorPrimitives.Multiply(gradient, clip / norm, gradient);
+                }
+
+                adam.Step(network.Parameters, gradient, options.LearningRate);
+                weights = new LstmPackedWeights(network);
+                WindowsTrained += rows;
+            }
+
+            var trainingLoss = epochLoss / Math.Max(1, epochPoints);
+            var validationLoss = validation is null ? double.NaN : ValidationLoss(network, validation.Value, levels, cancellationToken);
+            LstmLog.EpochFinished(_logger, epoch, trainingLoss, validationLoss);
+            progress?.Report(new ForecasterProgress(epoch, epochs, trainingLoss, validationLoss));
+            if (validation is null)
+            {
+                continue;
+            }
+
+            if (validationLoss < best)
+            {
+                best = validationLoss;
+                bestEpoch = epoch;
+                sincebest = 0;
+                network.Parameters.AsSpan().CopyTo(bestParameters);
+            }
+            else if (++sincebest >= options.EarlyStoppingPatience)
+            {
+                LstmLog.EarlyStopped(_logger, epoch, bestEpoch, best);
+                break;
+            }
+        }
+
+        if (validation is not null)
+        {
+            bestParameters.AsSpan().CopyTo(network.Parameters);
+        }
+    }
+
+    private (int Series, int Start) Sample(Random random)
+    {
+        var pick = random.NextInt64(TotalWindows);
+        var i = Array.BinarySearch(_cumulative, pick + 1);
+        if (i < 0)
+        {
+            i = ~i;
+        }
+
+        var before = i == 0 ? 0 : _cumulative[i - 1];
+        return (i, _firstStart[i] + (int)(pick - before));
+    }
+
+    private (SeriesFeatures[] Series, int[] Starts)? ValidationSet()
+    {
+        if (_validationSeries.Count == 0)
+        {
+            return null;
+        }
+
+        var count = Math.Min(MaxValidationWindows, _validationSeries.Count);
+        var series = new SeriesFeatures[count];
+        var starts = new int[count];
+        for (var k = 0; k < count; k++)
+        {
+            // Evenly spread over the series when there are more than the cap, so no part of the data is favoured.
+            var s = _series[_validationSeries[(int)((long)k * _validationSeries.Count / count)]];
+            series[k] = s;
+            starts[k] = s.Length - _spec.Horizon - _spec.ContextLength;
+        }
+
+        return (series, starts);
+    }
+
+    private double ValidationLoss(LstmNetwork network, (SeriesFeatures[] Series, int[] Starts) set, float[] levels, CancellationToken cancellationToken)
+    {
+        var model = new LstmModel(_options, _spec, network);
+        var n = set.Series.Length;
+        var ho = network.HeadOutputSize;
+        var q = new float[n * ho];
+        var scales = new float[n];
+        var targets = new float[n * _spec.Horizon];
+        model.Predict(set.Series, set.Starts, q, scales, targets, _options.DegreeOfParallelism, cancellationToken);
+        double loss = 0;
+        for (var i = 0; i < n; i++)
+        {
+            loss += QuantileHead.Pinball(q.AsSpan(i * ho, ho), targets.AsSpan(i * _spec.Horizon, _spec.Horizon), levels, _spec.Horizon);
+        }
+
+        return loss / ((double)n * ho);
+    }
+}

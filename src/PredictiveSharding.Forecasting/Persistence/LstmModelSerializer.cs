@@ -1,0 +1,264 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using PredictiveSharding.Forecasting.Lstm;
+
+namespace PredictiveSharding.Forecasting.Persistence;
+
+/// <summary>
+/// The LSTM model file: an 8-byte magic <c>PSLSTM\r\n</c>, a little-endian int32 format version, an int64 payload
+/// length, the payload (settings, feature layout and normalisation, parameters), and the XxHash64 of the payload.
+/// Readers refuse other magics and versions, short files and checksum mismatches before parsing anything.
+/// </summary>
+internal static class LstmModelSerializer
+{
+    public const int FormatVersion = 1;
+    private const int HeaderLength = 8 + 4 + 8;
+    private const int ChecksumLength = 8;
+    private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
+
+    public static void Write(LstmModel model, Stream destination)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            var o = model.Options;
+            w.Write(o.Layers);
+            w.Write(o.HiddenSize);
+            w.Write(o.ContextLength);
+            w.Write(o.Horizon);
+            w.Write(o.Quantiles.Count);
+            foreach (var q in o.Quantiles)
+            {
+                w.Write(q);
+            }
+
+            w.Write(o.SeasonalLags is not null);
+            if (o.SeasonalLags is not null)
+            {
+                w.Write(o.SeasonalLags.Count);
+                foreach (var lag in o.SeasonalLags)
+                {
+                    w.Write(lag);
+                }
+            }
+
+            w.Write(o.MaxRegions);
+            w.Write(o.LearningRate);
+            w.Write(o.Epochs);
+            w.Write(o.WindowsPerEpoch);
+            w.Write(o.BatchSize);
+            w.Write(o.ValidationTail);
+            w.Write(o.EarlyStoppingPatience);
+            w.Write(o.GradientClipNorm);
+            w.Write(o.Seed);
+            w.Write(o.DegreeOfParallelism);
+            w.Write(o.UpdateEpochs);
+
+            var s = model.Spec;
+            w.Write(s.Step.Ticks);
+            w.Write(s.Lags.Length);
+            foreach (var lag in s.Lags)
+            {
+                w.Write(lag);
+            }
+
+            w.Write(s.Regions.Length);
+            foreach (var region in s.Regions)
+            {
+                w.Write(region);
+            }
+
+            foreach (var stat in s.Statistics)
+            {
+                w.Write(stat);
+            }
+
+            var p = model.Network.Parameters;
+            w.Write(model.Network.InputSize);
+            w.Write(p.Length);
+            foreach (var v in p)
+            {
+                w.Write(v);
+            }
+        }
+
+        var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+        Span<byte> header = stackalloc byte[HeaderLength];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header[12..], bytes.Length);
+        destination.Write(header);
+        destination.Write(bytes);
+        Span<byte> checksum = stackalloc byte[ChecksumLength];
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, XxHash64.HashToUInt64(bytes));
+        destination.Write(checksum);
+    }
+
+    public static LstmModel Read(Stream source)
+    {
+        Span<byte> header = stackalloc byte[HeaderLength];
+        var got = ReadFully(source, header);
+        if (got < 8 || !header[..8].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("Not a PredictiveSharding LSTM model: the file does not start with the magic 'PSLSTM\\r\\n'.");
+        }
+
+        if (got < HeaderLength)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is truncated: its header needs {HeaderLength} bytes, only {got} are present."));
+        }
+
+        var version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file has format version {version}; this library reads version {FormatVersion}."));
+        }
+
+        var length = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
+        if (length < 0 || length > int.MaxValue)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file declares an impossible payload length of {length} bytes."));
+        }
+
+        if (source.CanSeek && source.Length - source.Position < length + ChecksumLength)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is truncated: {length} payload bytes and an {ChecksumLength}-byte checksum expected, {source.Length - source.Position} present."));
+        }
+
+        var payload = new byte[length + ChecksumLength];
+        var read = ReadFully(source, payload);
+        if (read < payload.Length)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is truncated: {length} payload bytes and an {ChecksumLength}-byte checksum expected, {read} present."));
+        }
+
+        var body = payload.AsSpan(0, (int)length);
+        var stored = BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan((int)length));
+        var computed = XxHash64.HashToUInt64(body);
+        if (stored != computed)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is corrupted: its XxHash64 checksum is {stored:x16} but the content hashes to {computed:x16}."));
+        }
+
+        try
+        {
+            return Parse(payload, (int)length);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
+        {
+            throw new InvalidDataException("The LSTM model file passed its checksum but its content is inconsistent: " + ex.Message, ex);
+        }
+    }
+
+    private static LstmModel Parse(byte[] payload, int length)
+    {
+        using var r = new BinaryReader(new MemoryStream(payload, 0, length, writable: false), Encoding.UTF8);
+        var o = new LstmForecasterOptions
+        {
+            Layers = r.ReadInt32(),
+            HiddenSize = r.ReadInt32(),
+            ContextLength = r.ReadInt32(),
+            Horizon = r.ReadInt32(),
+        };
+        o.Quantiles = ReadArray(r, r.ReadDouble, 1000, "quantiles");
+        if (r.ReadBoolean())
+        {
+            o.SeasonalLags = ReadArray(r, r.ReadInt32, 1000, "seasonal lags");
+        }
+
+        o.MaxRegions = r.ReadInt32();
+        o.LearningRate = r.ReadDouble();
+        o.Epochs = r.ReadInt32();
+        o.WindowsPerEpoch = r.ReadInt32();
+        o.BatchSize = r.ReadInt32();
+        o.ValidationTail = r.ReadBoolean();
+        o.EarlyStoppingPatience = r.ReadInt32();
+        o.GradientClipNorm = r.ReadDouble();
+        o.Seed = r.ReadInt32();
+        o.DegreeOfParallelism = Math.Clamp(r.ReadInt32(), 1, 1024);
+        o.UpdateEpochs = r.ReadInt32();
+        o.Validate();
+
+        var step = TimeSpan.FromTicks(r.ReadInt64());
+        if (step <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"step {step} is not positive");
+        }
+
+        var lags = ReadArray(r, r.ReadInt32, 1000, "lags");
+        var regions = ReadArray(r, r.ReadString, 64, "regions");
+        var stats = new float[LstmFeatureSpec.StatisticsLength];
+        for (var i = 0; i < stats.Length; i++)
+        {
+            stats[i] = r.ReadSingle();
+        }
+
+        var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats);
+        var inputSize = r.ReadInt32();
+        if (inputSize != spec.InputSize)
+        {
+            throw new ArgumentException($"input size {inputSize} does not match the feature layout's {spec.InputSize}");
+        }
+
+        var network = LstmModel.CreateNetwork(o, spec);
+        var count = r.ReadInt32();
+        if (count != network.Parameters.Length)
+        {
+            throw new ArgumentException($"{count} parameters stored, the architecture has {network.Parameters.Length}");
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var v = r.ReadSingle();
+            if (!float.IsFinite(v))
+            {
+                throw new ArgumentException($"parameter {i} is {v}");
+            }
+
+            network.Parameters[i] = v;
+        }
+
+        if (r.BaseStream.Position != length)
+        {
+            throw new ArgumentException($"{length - r.BaseStream.Position} unexpected bytes after the parameters");
+        }
+
+        return new LstmModel(o, spec, network);
+    }
+
+    private static T[] ReadArray<T>(BinaryReader reader, Func<T> read, int max, string what)
+    {
+        var n = reader.ReadInt32();
+        if (n < 0 || n > max)
+        {
+            throw new ArgumentException($"{what} count {n} is outside 0..{max}");
+        }
+
+        var values = new T[n];
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = read();
+        }
+
+        return values;
+    }
+
+    private static int ReadFully(Stream source, Span<byte> buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = source.Read(buffer[total..]);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+}
