@@ -1,0 +1,65 @@
+using System.Globalization;
+using PredictiveSharding.Planning;
+
+namespace PredictiveSharding.Hosting.ControlLoop;
+
+/// <summary>Settings of the control loop. Defaults suit a one-minute bucket and an hour's look-ahead.</summary>
+public sealed class ControlLoopOptions
+{
+    /// <summary>Time between cycles (harvest, forecast, plan, execute). Default 1 minute; match the recorder's bucket length.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Steps (buckets) to forecast and plan over. Default 60.</summary>
+    public int Horizon { get; set; } = 60;
+
+    /// <summary>Buckets of history needed before the forecaster is first trained; until then cycles only observe. Default 240.</summary>
+    public int WarmupBuckets { get; set; } = 240;
+
+    /// <summary>Buckets of history kept per partition (older ones are dropped). Default 10,080 (a week of minutes).</summary>
+    public int MaxHistoryBuckets { get; set; } = 10_080;
+
+    /// <summary>Retrain from scratch every this many cycles (between them the forecaster is fine-tuned). Default 1,440; 0 never retrains.</summary>
+    public int RetrainEveryCycles { get; set; } = 1_440;
+
+    /// <summary>When false the loop plans but does not execute (a dry run that logs and meters its plans). Default true.</summary>
+    public bool Execute { get; set; } = true;
+
+    /// <summary>The host's planning policy (thresholds, budgets, cooldowns).</summary>
+    public PlanningConstraints Constraints { get; set; } = new();
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (Interval <= TimeSpan.Zero)
+        {
+            throw Bad(nameof(Interval), Interval, "positive");
+        }
+
+        if (Horizon < 1)
+        {
+            throw Bad(nameof(Horizon), Horizon, "at least 1");
+        }
+
+        if (WarmupBuckets < 1)
+        {
+            throw Bad(nameof(WarmupBuckets), WarmupBuckets, "at least 1");
+        }
+
+        if (MaxHistoryBuckets < WarmupBuckets)
+        {
+            throw Bad(nameof(MaxHistoryBuckets), MaxHistoryBuckets, $"at least WarmupBuckets ({WarmupBuckets})");
+        }
+
+        if (RetrainEveryCycles < 0)
+        {
+            throw Bad(nameof(RetrainEveryCycles), RetrainEveryCycles, "zero or more");
+        }
+
+        ArgumentNullException.ThrowIfNull(Constraints, nameof(Constraints));
+        Constraints.Validate();
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"ControlLoopOptions.{name} must be {expected}; got {value}."));
+}

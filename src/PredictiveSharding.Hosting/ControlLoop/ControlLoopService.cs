@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PredictiveSharding.Hosting.Diagnostics;
+
+namespace PredictiveSharding.Hosting.ControlLoop;
+
+/// <summary>Runs the control loop every <see cref="ControlLoopOptions.Interval"/> until the host stops; a failing cycle is logged, metered and retried at the next interval.</summary>
+internal sealed class ControlLoopService : BackgroundService
+{
+    private readonly ShardingControlLoop _loop;
+    private readonly ControlLoopOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ControlLoopService> _logger;
+
+    public ControlLoopService(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time, ILogger<ControlLoopService> logger)
+    {
+        _loop = loop;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _loop.RunCycleAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Already logged and metered by the loop; the next tick tries again.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Normal shutdown.
+        }
+
+        Log.Stopped(_logger);
+    }
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Executing;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Hosting.Diagnostics;
+using PredictiveSharding.Hosting.History;
+using PredictiveSharding.Hosting.Inventory;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.ControlLoop;
+
+/// <summary>
+/// The continuous loop, one cycle per call: harvest the recorder, update the forecast, plan, execute. A host that is
+/// not a generic-host application (a database engine's own process) calls <see cref="RunCycleAsync"/> on its own
+/// schedule; <c>AddPredictiveSharding</c> runs it as a hosted service.
+/// </summary>
+/// <remarks>Cycles never overlap: a call made while one runs waits for it.</remarks>
+public sealed class ShardingControlLoop : IDisposable
+{
+    private readonly IRoutingTable _routing;
+    private readonly LoadRecorder _recorder;
+    private readonly ILoadForecaster _forecaster;
+    private readonly IShardPlanner _planner;
+    private readonly IPlanExecutor _executor;
+    private readonly IClusterInventory _inventory;
+    private readonly ControlLoopOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ControlLoopMetrics _metrics;
+    private readonly SemaphoreSlim _oneCycleAtATime = new(1, 1);
+    private readonly PartitionHistory _history;
+    private readonly Dictionary<PartitionId, DateTimeOffset> _lastChanged = [];
+    private LoadForecast? _previousForecast;
+    private int _cyclesSinceTraining;
+
+    /// <summary>Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public ShardingControlLoop(
+        IRoutingTable routing,
+        LoadRecorder recorder,
+        ILoadForecaster forecaster,
+        IShardPlanner planner,
+        IPlanExecutor executor,
+        IClusterInventory inventory,
+        ControlLoopOptions options,
+        TimeProvider? timeProvider = null,
+        ILogger<ShardingControlLoop>? logger = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(forecaster);
+        ArgumentNullException.ThrowIfNull(planner);
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _routing = routing;
+        _recorder = recorder;
+        _forecaster = forecaster;
+        _planner = planner;
+        _executor = executor;
+        _inventory = inventory;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = new ControlLoopMetrics(meterFactory);
+        _history = new PartitionHistory(options.MaxHistoryBuckets);
+    }
+
+    /// <summary>The last outcome of the loop.</summary>
+    public ControlLoopStatus Status { get; } = new();
+
+    /// <summary>Runs one cycle: harvest, forecast, plan and (unless <see cref="ControlLoopOptions.Execute"/> is off) execute.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <remarks>Any other failure is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
+    public async Task<ControlCycleResult> RunCycleAsync(CancellationToken cancellationToken)
+    {
+        await _oneCycleAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await RunCycleCoreAsync(cancellationToken).ConfigureAwait(false);
+            _metrics.Cycles.Add(1);
+            Status.Succeeded(_time.GetUtcNow());
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _metrics.FailedCycles.Add(1);
+            Status.Failed(_time.GetUtcNow(), e);
+            Log.CycleFailed(_logger, e);
+            throw;
+        }
+        finally
+        {
+            _oneCycleAtATime.Release();
+        }
+    }
+
+    private async Task<ControlCycleResult> RunCycleCoreAsync(CancellationToken cancellationToken)
+    {
+        var map = _routing.Current;
+        var harvest = _recorder.Harvest();
+        RecordForecastError(harvest);
+        _history.Append(harvest, map);
+
+        var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
+        RecordActualPeak(snapshot, map);
+        if (_history.Length < _options.WarmupBuckets)
+        {
+            Log.Warming(_logger, _history.Length, _options.WarmupBuckets);
+            return new ControlCycleResult(ControlCycleStage.Observed, null, null, null);
+        }
+
+        var history = _history.ToLoadHistory(map)!;
+        if (!_forecaster.IsFitted || (_options.RetrainEveryCycles > 0 && _cyclesSinceTraining >= _options.RetrainEveryCycles))
+        {
+            await _forecaster.FitAsync(history, null, cancellationToken).ConfigureAwait(false);
+            _cyclesSinceTraining = 0;
+            Log.Trained(_logger, _forecaster.Name, history.Series.Count);
+        }
+        else
+        {
+            await _forecaster.UpdateAsync(history, cancellationToken).ConfigureAwait(false);
+            _cyclesSinceTraining++;
+        }
+
+        var forecast = await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false);
+        _previousForecast = forecast;
+
+        var started = _time.GetTimestamp();
+        var request = new PlanningRequest(snapshot, forecast, _options.Constraints, _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
+        var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+        var planMillis = _time.GetElapsedTime(started).TotalMilliseconds;
+        Meter(plan, planMillis);
+        if (!plan.Feasible)
+        {
+            Log.Infeasible(_logger, plan.Shortfall);
+        }
+
+        if (!_options.Execute || plan.Actions.Count == 0)
+        {
+            return new ControlCycleResult(ControlCycleStage.Planned, forecast, plan, null);
+        }
+
+        var summary = await _executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
+        _metrics.BytesMoved.Add(summary.BytesMoved);
+        Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved);
+        foreach (var error in summary.Errors)
+        {
+            Log.RolledBack(_logger, error);
+        }
+
+        RememberChanges(plan);
+        return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
+    }
+
+    private void Meter(ShardingPlan plan, double planMillis)
+    {
+        var splits = plan.Actions.Count(a => a is SplitAction);
+        var moves = plan.Actions.Count(a => a is MoveAction);
+        _metrics.Splits.Add(splits);
+        _metrics.Moves.Add(moves);
+        _metrics.PlanTime.Record(planMillis);
+        _metrics.PredictedPeakUtilization.Record(plan.After.MaxUtilization);
+        Log.Planned(_logger, plan.Actions.Count, splits, moves, plan.MovedBytes, plan.Before.MaxUtilization, plan.After.MaxUtilization, plan.Feasible, planMillis);
+    }
+
+    private void RememberChanges(ShardingPlan plan)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var action in plan.Actions)
+        {
+            switch (action)
+            {
+                case SplitAction split:
+                    foreach (var child in split.NewPartitions)
+                    {
+                        _lastChanged[child] = now;
+                    }
+
+                    break;
+                case MoveAction move:
+                    _lastChanged[move.Shard] = now;
+                    break;
+                case MergeAction merge:
+                    _lastChanged[merge.Merged] = now;
+                    break;
+            }
+        }
+
+        var current = _routing.Current;
+        foreach (var gone in _lastChanged.Keys.Where(id => !current.Contains(id)).ToList())
+        {
+            _lastChanged.Remove(gone);
+        }
+    }
+
+    private void RecordForecastError(LoadHarvest harvest)
+    {
+        if (_previousForecast is not { } forecast)
+        {
+            return;
+        }
+
+        double error = 0;
+        double actual = 0;
+        var median = forecast.Quantiles.Contains(0.5) ? 0.5 : forecast.Quantiles[forecast.Quantiles.Count / 2];
+        foreach (var series in harvest.Series)
+        {
+            var bucket = series.Buckets.FirstOrDefault(b => b.Start == forecast.Origin);
+            if (bucket is null || !forecast.Partitions.TryGetValue(series.Partition, out var resources) || !resources.ContainsKey(ResourceKind.Requests))
+            {
+                continue;
+            }
+
+            error += Math.Abs(bucket.Requests - forecast.ValueAt(series.Partition, ResourceKind.Requests, 0, median));
+            actual += bucket.Requests;
+        }
+
+        if (actual > 0)
+        {
+            _metrics.ForecastError.Record(error / actual);
+        }
+    }
+
+    private void RecordActualPeak(ClusterSnapshot snapshot, RoutingMap map)
+    {
+        var perNode = new Dictionary<NodeId, double>();
+        foreach (var route in map.Routes)
+        {
+            if (_history.Last(route.Partition) is { } bucket)
+            {
+                perNode[route.Node] = perNode.GetValueOrDefault(route.Node) + bucket.Requests;
+            }
+        }
+
+        var peak = 0.0;
+        foreach (var node in snapshot.Nodes)
+        {
+            if (node.Capacity.TryGetValue(ResourceKind.Requests, out var capacity) && capacity > 0)
+            {
+                peak = Math.Max(peak, perNode.GetValueOrDefault(node.Id) / capacity);
+            }
+        }
+
+        _metrics.ActualPeakUtilization.Record(peak);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _oneCycleAtATime.Dispose();
+        _metrics.Dispose();
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PredictiveSharding.Executing;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Hosting.ControlLoop;
+using PredictiveSharding.Hosting.Diagnostics;
+using PredictiveSharding.Hosting.Inventory;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+
+namespace PredictiveSharding.Hosting.DependencyInjection;
+
+/// <summary>Registers PredictiveSharding in a <see cref="IServiceCollection"/>.</summary>
+public static class PredictiveShardingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the control loop as a hosted service, its options (validated at start), a <see cref="LoadRecorder"/> over
+    /// the host's <see cref="IRoutingTable"/>, and <see cref="ControlLoopHealthCheck"/>. The host registers its
+    /// <see cref="IRoutingTable"/> and <see cref="IClusterInventory"/>; the returned builder chooses the forecaster, planner and
+    /// executor (registrations use TryAdd, so anything the host registered first wins).
+    /// </summary>
+    public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<ControlLoopOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControlLoopOptions>, ControlLoopOptionsValidator>());
+        var recorderOptions = services.AddOptions<LoadRecorderOptions>();
+        if (configureRecorder is not null)
+        {
+            recorderOptions.Configure(configureRecorder);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new LoadRecorder(
+            sp.GetRequiredService<IRoutingTable>(),
+            sp.GetRequiredService<IOptions<LoadRecorderOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ShardingControlLoop(
+            sp.GetRequiredService<IRoutingTable>(),
+            sp.GetRequiredService<LoadRecorder>(),
+            sp.GetRequiredService<ILoadForecaster>(),
+            sp.GetRequiredService<IShardPlanner>(),
+            sp.GetRequiredService<IPlanExecutor>(),
+            sp.GetRequiredService<IClusterInventory>(),
+            sp.GetRequiredService<IOptions<ControlLoopOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<ShardingControlLoop>>(),
+            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton<ControlLoopHealthCheck>();
+        services.AddHostedService<ControlLoopService>();
+        return new PredictiveShardingBuilder(services);
+    }
+}

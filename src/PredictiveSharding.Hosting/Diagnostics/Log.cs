@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace PredictiveSharding.Hosting.Diagnostics;
+
+/// <summary>The loop's log messages, source-generated so logging allocates nothing when the level is off.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Control cycle observing: {Buckets} of {Needed} buckets of history before the first forecast.")]
+    public static partial void Warming(ILogger logger, int buckets, int needed);
+
+    [LoggerMessage(2, LogLevel.Information, "Forecaster {Forecaster} trained on {Series} series.")]
+    public static partial void Trained(ILogger logger, string forecaster, int series);
+
+    [LoggerMessage(3, LogLevel.Information, "Plan: {Actions} actions ({Splits} splits, {Moves} moves, {Bytes} bytes), predicted peak utilisation {Before:F3} -> {After:F3}, feasible {Feasible}, planned in {Millis:F0} ms.")]
+    public static partial void Planned(ILogger logger, int actions, int splits, int moves, long bytes, double before, double after, bool feasible, double millis);
+
+    [LoggerMessage(4, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved.")]
+    public static partial void Executed(ILogger logger, int completed, int rolledBack, long bytes);
+
+    [LoggerMessage(5, LogLevel.Warning, "Action rolled back: {Error}")]
+    public static partial void RolledBack(ILogger logger, string error);
+
+    [LoggerMessage(6, LogLevel.Error, "Control cycle failed; it will run again at the next interval.")]
+    public static partial void CycleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; executing the best placement found.")]
+    public static partial void Infeasible(ILogger logger, double shortfall);
+
+    [LoggerMessage(8, LogLevel.Information, "Control loop stopped.")]
+    public static partial void Stopped(ILogger logger);
+}

@@ -1,0 +1,46 @@
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.Inventory;
+
+/// <summary>
+/// An inventory for hosts whose nodes do not change: fixed nodes, and partition sizes from a callback (for example the
+/// storage engine's size estimate of a key range).
+/// </summary>
+public sealed class FixedClusterInventory : IClusterInventory
+{
+    private readonly IReadOnlyList<NodeInfo> _nodes;
+    private readonly Func<PartitionRoute, (long SizeBytes, long KeyCount)> _sizeOf;
+
+    /// <summary>Creates the inventory.</summary>
+    /// <param name="nodes">The nodes and their capacities.</param>
+    /// <param name="sizeOf">Size in bytes and key count of a partition's range; called once per partition per cycle.</param>
+    public FixedClusterInventory(IReadOnlyList<NodeInfo> nodes, Func<PartitionRoute, (long SizeBytes, long KeyCount)> sizeOf)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(sizeOf);
+        if (nodes.Count == 0)
+        {
+            throw new ArgumentException("A cluster inventory needs at least one node.", nameof(nodes));
+        }
+
+        _nodes = nodes;
+        _sizeOf = sizeOf;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(keySamples);
+        var partitions = routing.Routes.Select(route =>
+        {
+            var (size, keys) = _sizeOf(route);
+            return new PartitionInfo(route.Partition, route.Range, route.Node, size, keys)
+            {
+                KeySamples = keySamples.TryGetValue(route.Partition, out var samples) ? samples : [],
+            };
+        });
+        return ValueTask.FromResult(new ClusterSnapshot(_nodes, partitions, routing.Version));
+    }
+}

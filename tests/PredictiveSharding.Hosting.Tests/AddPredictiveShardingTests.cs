@@ -1,0 +1,65 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Executing;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Hosting.ControlLoop;
+using PredictiveSharding.Hosting.DependencyInjection;
+using PredictiveSharding.Hosting.Inventory;
+using PredictiveSharding.Hosting.Tests.Fakes;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.Tests;
+
+public sealed class AddPredictiveShardingTests
+{
+    private static IHostBuilder Host(Action<ControlLoopOptions> configure, FakeTimeProvider time) =>
+        new HostBuilder().ConfigureServices(services =>
+        {
+            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+            services.AddSingleton<TimeProvider>(time);
+            services.AddSingleton<IRoutingTable>(routing);
+            services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+            services.AddPredictiveSharding(configure)
+                .UseForecaster<LastValueForecaster>()
+                .UsePlanner<HotPartitionPlanner>()
+                .UseExecutor(sp => new RoutingOnlyExecutor(sp.GetRequiredService<IRoutingTable>()));
+        });
+
+    [Test]
+    public void Start_WithInvalidOptions_FailsNamingTheSetting()
+    {
+        using var host = Host(o => o.Horizon = -3, new FakeTimeProvider()).Build();
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Horizon").And.Message.Contains("-3"));
+    }
+
+    [Test]
+    public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var host = Host(o => { o.Interval = TimeSpan.FromMinutes(1); o.WarmupBuckets = 100; }, time).Build();
+        await host.StartAsync();
+        var loop = host.Services.GetRequiredService<ShardingControlLoop>();
+        var cycles = new HashSet<DateTimeOffset>();
+        for (var i = 0; i < 500 && cycles.Count < 3; i++)
+        {
+            // The hosted service starts its timer on the thread pool; keep the fake clock moving until it has ticked thrice.
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+            if (loop.Status.LastSuccess is { } at)
+            {
+                cycles.Add(at);
+            }
+        }
+
+        await host.StopAsync();
+        Assert.That(cycles, Has.Count.GreaterThanOrEqualTo(3));
+        Assert.That(loop.Status.ConsecutiveFailures, Is.Zero);
+        Assert.That(host.Services.GetRequiredService<ILoadForecaster>(), Is.InstanceOf<LastValueForecaster>());
+        Assert.That(host.Services.GetRequiredService<IShardPlanner>(), Is.InstanceOf<HotPartitionPlanner>());
+        Assert.That(host.Services.GetRequiredService<IPlanExecutor>(), Is.InstanceOf<RoutingOnlyExecutor>());
+    }
+}

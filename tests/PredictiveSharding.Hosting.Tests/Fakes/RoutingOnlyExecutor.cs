@@ -1,0 +1,19 @@
+using PredictiveSharding.Executing;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+
+namespace PredictiveSharding.Hosting.Tests.Fakes;
+
+/// <summary>Carries moves out as routing changes only (no data), recording the plans it was given.</summary>
+internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
+{
+    public List<ShardingPlan> Plans { get; } = [];
+
+    public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
+    {
+        Plans.Add(plan);
+        var changes = plan.Actions.OfType<MoveAction>().Select(m => (RoutingChange)new MoveChange(m.Shard, m.To)).ToArray();
+        routing.Apply(changes);
+        return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, []));
+    }
+}
