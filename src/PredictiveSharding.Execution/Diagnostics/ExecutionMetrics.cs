@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace PredictiveSharding.Execution.Diagnostics;
+
+/// <summary>The executor's counters, on the Meter named after the package so OpenTelemetry can pick them up.</summary>
+internal sealed class ExecutionMetrics : IDisposable
+{
+    public const string MeterName = "PredictiveSharding.Execution";
+
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+
+    public ExecutionMetrics(IMeterFactory? meterFactory)
+    {
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        MovesStarted = _meter.CreateCounter<long>("psharding.moves.started", "{move}", "Moves started.");
+        MovesCompleted = _meter.CreateCounter<long>("psharding.moves.completed", "{move}", "Moves whose new owner was published.");
+        MovesRolledBack = _meter.CreateCounter<long>("psharding.moves.rolled_back", "{move}", "Moves undone after a failure, a cancellation or a verification mismatch.");
+        BytesCopied = _meter.CreateCounter<long>("psharding.moves.bytes_copied", "By", "Bytes copied in chunks from sources to targets.");
+        ChangesApplied = _meter.CreateCounter<long>("psharding.moves.changes_applied", "{change}", "Captured writes applied to targets.");
+        FenceDuration = _meter.CreateHistogram<double>("psharding.moves.fence_duration", "ms", "How long cut-overs held writes to a range.");
+    }
+
+    public Counter<long> MovesStarted { get; }
+
+    public Counter<long> MovesCompleted { get; }
+
+    public Counter<long> MovesRolledBack { get; }
+
+    public Counter<long> BytesCopied { get; }
+
+    public Counter<long> ChangesApplied { get; }
+
+    public Histogram<double> FenceDuration { get; }
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+}

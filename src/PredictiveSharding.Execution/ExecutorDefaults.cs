@@ -1,0 +1,47 @@
+namespace PredictiveSharding.Execution;
+
+/// <summary>The defaults of <see cref="ExecutorOptions"/>, named in one place.</summary>
+internal static class ExecutorDefaults
+{
+    /// <summary>1 MiB: large enough that per-call overhead is small, small enough that one chunk does not stall foreground I/O.</summary>
+    public const int ChunkBytes = 1024 * 1024;
+
+    /// <summary>32 MiB/s: a modest share of one SSD or a 1 Gb/s link, so foreground traffic on the source keeps most of the device.</summary>
+    public const long ThrottleBytesPerSecond = 32L * 1024 * 1024;
+
+    /// <summary>Two moves per node at once, in or out (CockroachDB's snapshot rebalancing also keeps per-store concurrency small).</summary>
+    public const int MaxConcurrentMovesPerNode = 2;
+
+    /// <summary>
+    /// Cut over once a catch-up round had at most this many changes to apply: the final drain under the fence is then
+    /// about this long (MongoDB enters its critical section once "little is left" of the transfer mods).
+    /// </summary>
+    public const int CatchUpLagThreshold = 256;
+
+    /// <summary>Give up (and roll back) when the target has not caught up after this many rounds: writes outpace the copy.</summary>
+    public const int MaxCatchUpRounds = 50;
+
+    /// <summary>Changes read from the feed per call.</summary>
+    public const int ChangeBatchSize = 1024;
+
+    /// <summary>Longest a cut-over may hold the write fence before it is abandoned and retried.</summary>
+    public static readonly TimeSpan FenceTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cut-over attempts (each bounded by the fence timeout) before the move rolls back.</summary>
+    public const int MaxCutOverAttempts = 3;
+
+    /// <summary>
+    /// Wait this long after publishing before deleting the range on the old owner, so requests routed with the previous
+    /// version finish there (MongoDB likewise deletes a migrated range on the donor after a delay, orphanCleanupDelaySecs).
+    /// </summary>
+    public static readonly TimeSpan CleanupGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of a mover call that failed with a transient error.</summary>
+    public const int MaxRetryAttempts = 3;
+
+    /// <summary>First retry delay; each further retry doubles it.</summary>
+    public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The default transient-error test: timeouts and I/O errors.</summary>
+    public static bool IsTransient(Exception exception) => exception is TimeoutException or IOException;
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Execution;
+
+/// <summary>Settings of a <see cref="ShardingExecutor"/>. Defaults are conservative; <see cref="Validate"/> names any bad value.</summary>
+public sealed class ExecutorOptions
+{
+    /// <summary>Bytes read from the source per chunk while copying. Default 1 MiB; 1 KiB to 256 MiB.</summary>
+    public int ChunkBytes { get; set; } = ExecutorDefaults.ChunkBytes;
+
+    /// <summary>
+    /// Copy bandwidth for all moves of the executor together, in bytes per second (a token bucket refilled every
+    /// 100 ms); null copies unthrottled. Default 32 MiB/s.
+    /// </summary>
+    public long? ThrottleBytesPerSecond { get; set; } = ExecutorDefaults.ThrottleBytesPerSecond;
+
+    /// <summary>Moves that may run at once on one node (as source or target). Default 2; at least 1.</summary>
+    public int MaxConcurrentMovesPerNode { get; set; } = ExecutorDefaults.MaxConcurrentMovesPerNode;
+
+    /// <summary>A move cuts over once a catch-up round applied at most this many changes. Default 256; 0 or more.</summary>
+    public int CatchUpLagThreshold { get; set; } = ExecutorDefaults.CatchUpLagThreshold;
+
+    /// <summary>Catch-up rounds after which a move that has not caught up rolls back. Default 50; at least 1.</summary>
+    public int MaxCatchUpRounds { get; set; } = ExecutorDefaults.MaxCatchUpRounds;
+
+    /// <summary>Changes read from a change feed per call. Default 1024; at least 1.</summary>
+    public int ChangeBatchSize { get; set; } = ExecutorDefaults.ChangeBatchSize;
+
+    /// <summary>Longest the cut-over may take to fence the source and drain the last changes; past it the fence is released and the cut-over retried. Default 5 s; positive.</summary>
+    public TimeSpan FenceTimeout { get; set; } = ExecutorDefaults.FenceTimeout;
+
+    /// <summary>Cut-over attempts before a move rolls back. Default 3; at least 1.</summary>
+    public int MaxCutOverAttempts { get; set; } = ExecutorDefaults.MaxCutOverAttempts;
+
+    /// <summary>Wait between publishing the new owner and deleting the range on the old one. Default 30 s; zero or more.</summary>
+    public TimeSpan CleanupGracePeriod { get; set; } = ExecutorDefaults.CleanupGracePeriod;
+
+    /// <summary>Retries of a mover call that failed with a transient error (see <see cref="IsTransient"/>). Default 3; 0 to 100.</summary>
+    public int MaxRetryAttempts { get; set; } = ExecutorDefaults.MaxRetryAttempts;
+
+    /// <summary>Delay before the first retry; each further retry doubles it. Default 200 ms; zero or more.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = ExecutorDefaults.RetryBaseDelay;
+
+    /// <summary>Which mover errors are retried; others roll the move back. Default: <see cref="TimeoutException"/> and <see cref="IOException"/>.</summary>
+    public Func<Exception, bool> IsTransient { get; set; } = ExecutorDefaults.IsTransient;
+
+    /// <summary>The journal file <see cref="ShardingExecutor.CreateAsync"/> opens (a <see cref="Journal.FileMoveJournal"/>). Required there; unused when a journal is passed in.</summary>
+    public string? JournalPath { get; set; }
+
+    /// <summary>The cluster's id, written in the journal's header; a journal of another cluster is refused. Required by <see cref="ShardingExecutor.CreateAsync"/>.</summary>
+    public string? ClusterId { get; set; }
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A numeric or time setting is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="IsTransient"/> is null.</exception>
+    public void Validate()
+    {
+        Check(ChunkBytes is >= 1024 and <= 256 * 1024 * 1024, nameof(ChunkBytes), ChunkBytes, "between 1024 and 268435456 bytes");
+        Check(ThrottleBytesPerSecond is null or > 0, nameof(ThrottleBytesPerSecond), ThrottleBytesPerSecond, "positive, or null for no throttle");
+        Check(MaxConcurrentMovesPerNode >= 1, nameof(MaxConcurrentMovesPerNode), MaxConcurrentMovesPerNode, "at least 1");
+        Check(CatchUpLagThreshold >= 0, nameof(CatchUpLagThreshold), CatchUpLagThreshold, "0 or more");
+        Check(MaxCatchUpRounds >= 1, nameof(MaxCatchUpRounds), MaxCatchUpRounds, "at least 1");
+        Check(ChangeBatchSize >= 1, nameof(ChangeBatchSize), ChangeBatchSize, "at least 1");
+        Check(FenceTimeout > TimeSpan.Zero, nameof(FenceTimeout), FenceTimeout, "positive");
+        Check(MaxCutOverAttempts >= 1, nameof(MaxCutOverAttempts), MaxCutOverAttempts, "at least 1");
+        Check(CleanupGracePeriod >= TimeSpan.Zero, nameof(CleanupGracePeriod), CleanupGracePeriod, "zero or more");
+        Check(MaxRetryAttempts is >= 0 and <= 100, nameof(MaxRetryAttempts), MaxRetryAttempts, "between 0 and 100");
+        Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), RetryBaseDelay, "zero or more");
+        if (IsTransient is null)
+        {
+            throw new ArgumentException("ExecutorOptions.IsTransient must not be null.", nameof(IsTransient));
+        }
+    }
+
+    internal ExecutorOptions Clone() => (ExecutorOptions)MemberwiseClone();
+
+    private static void Check(bool ok, string name, object? value, string expected)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"ExecutorOptions.{name} must be {expected}; got {value ?? "null"}."));
+        }
+    }
+}

@@ -1,0 +1,315 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+
+namespace PredictiveSharding.Execution.Journal;
+
+/// <summary>
+/// The default <see cref="IMoveJournal"/>: an append-only file. A header holds a magic number, a format version and the
+/// cluster id; each record is its length (4 bytes), its JSON and a CRC-32 of both, and is fsynced
+/// (<see cref="FileStream.Flush(bool)"/> with <c>true</c>) before <see cref="AppendAsync"/> returns. On opening, a torn or
+/// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
+/// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted.
+/// </summary>
+/// <remarks>The file is opened for exclusive writing: two executors cannot share a journal.</remarks>
+public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
+{
+    /// <summary>Largest record accepted; a larger length field means corruption.</summary>
+    internal const int MaxRecordBytes = 1024 * 1024;
+
+    private static ReadOnlySpan<byte> Magic => "PSMJ"u8;
+
+    private const ushort FormatVersion = 1;
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly List<MoveJournalRecord> _records;
+    private readonly JournalTailRepair? _repair;
+    private FileStream _stream;
+    private bool _disposed;
+
+    private FileMoveJournal(string path, string clusterId, FileStream stream, List<MoveJournalRecord> records, JournalTailRepair? repair)
+    {
+        Path = path;
+        ClusterId = clusterId;
+        _stream = stream;
+        _records = records;
+        _repair = repair;
+    }
+
+    /// <summary>The journal file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public string ClusterId { get; }
+
+    /// <summary>Opens (or creates) the journal at <paramref name="path"/> for <paramref name="clusterId"/>, repairing a torn tail.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty.</exception>
+    /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
+    /// <exception cref="InvalidDataException">The file is not a move journal, or its header is corrupted.</exception>
+    /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open).</exception>
+    public static async Task<FileMoveJournal> OpenAsync(string path, string clusterId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterId);
+        var full = System.IO.Path.GetFullPath(path);
+        if (System.IO.Path.GetDirectoryName(full) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.Asynchronous);
+        try
+        {
+            var content = new byte[stream.Length];
+            await stream.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+            var headerLength = ReadHeader(full, content, clusterId);
+            if (headerLength == 0)
+            {
+                // A new file, or one whose creation was torn before the header was complete: (re)write the header.
+                var header = BuildHeader(clusterId);
+                stream.SetLength(0);
+                stream.Position = 0;
+                await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+                return new FileMoveJournal(full, clusterId, stream, [], content.Length == 0 ? null : new JournalTailRepair(0, content.Length, "the header was incomplete (creation was interrupted); the journal was re-created empty"));
+            }
+
+            var records = new List<MoveJournalRecord>();
+            var (end, reason) = ReadRecords(content, headerLength, records);
+            JournalTailRepair? repair = null;
+            if (end < content.Length)
+            {
+                repair = new JournalTailRepair(end, content.Length - end, reason!);
+                stream.SetLength(end);
+                stream.Flush(flushToDisk: true);
+            }
+
+            stream.Position = end;
+            return new FileMoveJournal(full, clusterId, stream, records, repair);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<MoveJournalContents> ReadAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_records)
+        {
+            return ValueTask.FromResult(new MoveJournalContents([.. _records], _repair));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = Encode(record);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Not cancellable once started: a half-written record would only be cut off again on the next open.
+            await _stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+            _stream.Flush(flushToDisk: true);
+            lock (_records)
+            {
+                _records.Add(record);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var temporary = Path + ".rewrite";
+            await using (var writer = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await writer.WriteAsync(BuildHeader(ClusterId), cancellationToken).ConfigureAwait(false);
+                foreach (var record in records)
+                {
+                    await writer.WriteAsync(Encode(record), cancellationToken).ConfigureAwait(false);
+                }
+
+                writer.Flush(flushToDisk: true);
+            }
+
+            // Rename over the old file: a crash leaves one complete file or the other.
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            File.Move(temporary, Path, overwrite: true);
+            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.Asynchronous);
+            _stream.Position = _stream.Length;
+            lock (_records)
+            {
+                _records.Clear();
+                _records.AddRange(records);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _stream.Dispose();
+            _writeLock.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            await _stream.DisposeAsync().ConfigureAwait(false);
+            _writeLock.Dispose();
+        }
+    }
+
+    internal static byte[] BuildHeader(string clusterId)
+    {
+        var id = Encoding.UTF8.GetBytes(clusterId);
+        var header = new byte[4 + 2 + 2 + 4 + id.Length + 4];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), id.Length);
+        id.CopyTo(header.AsSpan(12));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(12 + id.Length), Crc32.HashToUInt32(header.AsSpan(0, 12 + id.Length)));
+        return header;
+    }
+
+    internal static byte[] Encode(MoveJournalRecord record)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(record, JournalJsonContext.Default.MoveJournalRecord);
+        var bytes = new byte[4 + json.Length + 4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, json.Length);
+        json.CopyTo(bytes.AsSpan(4));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4 + json.Length), Crc32.HashToUInt32(bytes.AsSpan(0, 4 + json.Length)));
+        return bytes;
+    }
+
+    /// <summary>Checks the header; returns its length, or 0 when the file is empty or its creation was torn.</summary>
+    private static int ReadHeader(string path, ReadOnlySpan<byte> content, string clusterId)
+    {
+        if (content.Length == 0)
+        {
+            return 0;
+        }
+
+        var magicLength = Math.Min(content.Length, Magic.Length);
+        if (!content[..magicLength].SequenceEqual(Magic[..magicLength]))
+        {
+            throw new InvalidDataException($"'{path}' is not a move journal (its first bytes are not the journal's magic number).");
+        }
+
+        if (content.Length < 12)
+        {
+            return 0;
+        }
+
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(content[4..]);
+        var idLength = BinaryPrimitives.ReadInt32LittleEndian(content[8..]);
+        if (idLength is < 1 or > 4096)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has a corrupted header (cluster id length {idLength})."));
+        }
+
+        var headerLength = 12 + idLength + 4;
+        if (content.Length < headerLength)
+        {
+            return 0;
+        }
+
+        var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(content[(12 + idLength)..]);
+        if (Crc32.HashToUInt32(content[..(12 + idLength)]) != expectedCrc)
+        {
+            throw new InvalidDataException($"The move journal '{path}' has a corrupted header (checksum mismatch); it cannot be trusted.");
+        }
+
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has format version {version}; this executor reads version {FormatVersion}."));
+        }
+
+        var journalCluster = Encoding.UTF8.GetString(content.Slice(12, idLength));
+        if (!string.Equals(journalCluster, clusterId, StringComparison.Ordinal))
+        {
+            throw new JournalClusterMismatchException(path, clusterId, journalCluster);
+        }
+
+        return headerLength;
+    }
+
+    /// <summary>Reads records from <paramref name="offset"/>; returns where the trusted part ends and, when it ends early, why.</summary>
+    private static (int End, string? Reason) ReadRecords(byte[] content, int offset, List<MoveJournalRecord> records)
+    {
+        while (offset < content.Length)
+        {
+            var remaining = content.Length - offset;
+            if (remaining < 4)
+            {
+                return (offset, string.Create(CultureInfo.InvariantCulture, $"torn record: {remaining} byte(s) where a length was expected"));
+            }
+
+            var length = BinaryPrimitives.ReadInt32LittleEndian(content.AsSpan(offset));
+            if (length is <= 0 or > MaxRecordBytes)
+            {
+                return (offset, string.Create(CultureInfo.InvariantCulture, $"corrupted record length {length}"));
+            }
+
+            if (remaining < 4 + length + 4)
+            {
+                return (offset, string.Create(CultureInfo.InvariantCulture, $"torn record: {remaining} of {4 + length + 4} bytes present"));
+            }
+
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(offset + 4 + length));
+            if (Crc32.HashToUInt32(content.AsSpan(offset, 4 + length)) != crc)
+            {
+                return (offset, "record checksum mismatch");
+            }
+
+            MoveJournalRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(content.AsSpan(offset + 4, length), JournalJsonContext.Default.MoveJournalRecord);
+            }
+            catch (JsonException ex)
+            {
+                return (offset, "unreadable record: " + ex.Message);
+            }
+
+            if (record is null)
+            {
+                return (offset, "empty record");
+            }
+
+            records.Add(record);
+            offset += 4 + length + 4;
+        }
+
+        return (offset, null);
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+using PredictiveSharding.Execution.Diagnostics;
+using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Execution.Throttling;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Execution.Moves;
+
+/// <summary>What every action of an executor shares: the store, the journal, routing, limits, clock and diagnostics.</summary>
+internal sealed class ExecutorServices
+{
+    private readonly List<TimeSpan> _fenceDurations = [];
+
+    public required IDataMover Mover { get; init; }
+
+    public required IMoveJournal Journal { get; init; }
+
+    public required IRoutingTable Routing { get; init; }
+
+    public required ExecutorOptions Options { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    public required ILogger Logger { get; init; }
+
+    public required ExecutionMetrics Metrics { get; init; }
+
+    public required ByteThrottle Throttle { get; init; }
+
+    public FenceStatistics FenceStatistics
+    {
+        get
+        {
+            lock (_fenceDurations)
+            {
+                return FenceStatistics.From(_fenceDurations);
+            }
+        }
+    }
+
+    public void RecordFence(TimeSpan duration)
+    {
+        lock (_fenceDurations)
+        {
+            _fenceDurations.Add(duration);
+        }
+
+        Metrics.FenceDuration.Record(duration.TotalMilliseconds);
+    }
+
+    /// <summary>True when the current routing names <paramref name="node"/> as the owner of <paramref name="partition"/> with exactly <paramref name="range"/>.</summary>
+    public bool RoutingNames(PartitionId partition, KeyRange range, NodeId node)
+    {
+        var map = Routing.Current;
+        return map.Contains(partition) && map.Get(partition) is var route && route.Node == node && route.Range == range;
+    }
+
+    /// <summary>True when the current routing gives <paramref name="node"/> any key of <paramref name="range"/>.</summary>
+    public bool OwnsAnyOf(NodeId node, KeyRange range) =>
+        Routing.Current.Routes.Any(r => r.Node == node && r.Range.Overlaps(range));
+}

@@ -1,0 +1,85 @@
+using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Execution.Moves;
+
+/// <summary>Everything one move knows: what it moves, how far it got, and what its journal records carry.</summary>
+internal sealed class MoveContext
+{
+    public required string ActionId { get; init; }
+
+    public required int Index { get; init; }
+
+    public required PartitionId Partition { get; init; }
+
+    public required KeyRange Range { get; init; }
+
+    public required NodeId From { get; init; }
+
+    public required NodeId To { get; init; }
+
+    public long BytesExpected { get; init; }
+
+    public long StartedAt { get; init; }
+
+    public ChangeCapture? Capture { get; set; }
+
+    /// <summary>The next change-feed sequence to apply to the target: everything below it has been applied.</summary>
+    public long NextSequence { get; set; }
+
+    public long BytesCopied { get; set; }
+
+    public long KeysCopied { get; set; }
+
+    public long ChangesApplied { get; set; }
+
+    public long Lag { get; set; }
+
+    public int CatchUpRounds { get; set; }
+
+    public int CutOverAttempts { get; set; }
+
+    public RangeChecksum? Verified { get; set; }
+
+    public IAsyncDisposable? Fence { get; set; }
+
+    public long FenceAcquiredAt { get; set; }
+
+    public TimeSpan? FenceDuration { get; set; }
+
+    public long? PublishedVersion { get; set; }
+
+    public DateTimeOffset? CleanupAfter { get; set; }
+
+    /// <summary>Why the move was rolled back, or why it is left pending.</summary>
+    public Exception? Error { get; set; }
+
+    public static MoveContext FromRecord(MoveJournalRecord record, long startedAt) => new()
+    {
+        ActionId = record.ActionId,
+        Index = -1,
+        Partition = new PartitionId(record.Partition),
+        Range = KeyText.Range(record),
+        From = new NodeId(record.From ?? throw new InvalidDataException($"Journal record of move '{record.ActionId}' has no source node.")),
+        To = new NodeId(record.To ?? throw new InvalidDataException($"Journal record of move '{record.ActionId}' has no target node.")),
+        StartedAt = startedAt,
+        CleanupAfter = record.CleanupAfter,
+    };
+
+    public MoveJournalRecord ToRecord(MoveState state, DateTimeOffset now) => new()
+    {
+        ActionId = ActionId,
+        Kind = ActionKind.Move,
+        State = state,
+        Time = now,
+        Partition = Partition.Value,
+        From = From.Value,
+        To = To.Value,
+        RangeStart = KeyText.ToHex(Range.Start),
+        RangeEnd = Range.End is { } end ? KeyText.ToHex(end) : null,
+        CleanupAfter = state == MoveState.CleaningUp ? CleanupAfter : null,
+        Error = state == MoveState.RollingBack ? Error?.Message : null,
+    };
+}

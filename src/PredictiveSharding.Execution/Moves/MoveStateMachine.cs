@@ -1,0 +1,290 @@
+using System.Globalization;
+using PredictiveSharding.Execution.Diagnostics;
+using PredictiveSharding.Execution.FaultInjection;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Routing;
+
+namespace PredictiveSharding.Execution.Moves;
+
+/// <summary>
+/// One move as a state machine (after MongoDB's range migration and Garnet's migration session): each state is one
+/// method that does one step and returns the next state, and <see cref="RunAsync"/> journals every state before running
+/// it. Before the new routing version is published any failure, cancellation or verification mismatch rolls back;
+/// after it only going forward (clean-up) is allowed.
+/// </summary>
+internal sealed class MoveStateMachine(MoveContext move, ExecutorServices services, Action<MoveContext, MoveState> report)
+{
+    private IDataMover Mover => services.Mover;
+
+    private ExecutorOptions Options => services.Options;
+
+    public async Task<MoveState> RunAsync(MoveState state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (state is not (MoveState.Completed or MoveState.RolledBack))
+            {
+                // Journal first: after a crash, recovery knows every state whose effects may have started.
+                await services.Journal.AppendAsync(move.ToRecord(state, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                ExecutorLog.StateEntered(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state);
+                report(move, state);
+                try
+                {
+                    state = await StepAsync(state, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not SimulatedCrashException)
+                {
+                    if (state is MoveState.CleaningUp or MoveState.RollingBack)
+                    {
+                        // Clean-up only goes forward and an undo only backward; the journal keeps the state for recovery.
+                        move.Error ??= ex;
+                        ExecutorLog.LeftPending(services.Logger, move.ActionId, state, ex);
+                        return state;
+                    }
+
+                    move.Error ??= ex;
+                    ExecutorLog.RollingBack(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state, ex);
+                    state = MoveState.RollingBack;
+                }
+            }
+
+            report(move, state);
+            return state;
+        }
+        finally
+        {
+            // A failure or a crash must not leave host writes fenced; after a publish they are refused as stale.
+            await ReleaseFenceAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Task<MoveState> StepAsync(MoveState state, CancellationToken cancellationToken) => state switch
+    {
+        MoveState.Preparing => PrepareAsync(cancellationToken),
+        MoveState.Copying => CopyAsync(cancellationToken),
+        MoveState.CatchingUp => CatchUpAsync(cancellationToken),
+        MoveState.Verifying => VerifyAsync(cancellationToken),
+        MoveState.CuttingOver => CutOverAsync(cancellationToken),
+        MoveState.Publishing => PublishAsync(),
+        MoveState.CleaningUp => CleanUpAsync(cancellationToken),
+        MoveState.RollingBack => RollBackAsync(),
+        _ => throw new InvalidOperationException($"Move '{move.ActionId}' has no step for state {state}."),
+    };
+
+    private async Task<MoveState> PrepareAsync(CancellationToken cancellationToken)
+    {
+        // The target does not own the range, so anything it holds there is a stale copy that would fail verification.
+        await Mover.DeleteRangeAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
+        move.Capture = await Mover.StartChangeCaptureAsync(move.From, move.Range, move.ActionId, cancellationToken).ConfigureAwait(false);
+        move.NextSequence = move.Capture.StartSequence;
+        return MoveState.Copying;
+    }
+
+    private async Task<MoveState> CopyAsync(CancellationToken cancellationToken)
+    {
+        var from = move.Range.Start;
+        while (true)
+        {
+            var chunk = await Mover.ReadChunkAsync(move.From, move.Range, from, Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
+            long bytes = 0;
+            foreach (var entry in chunk.Entries)
+            {
+                bytes += entry.Key.Length + entry.Value.Length;
+            }
+
+            await services.Throttle.AcquireAsync(bytes, cancellationToken).ConfigureAwait(false);
+            if (chunk.Entries.Count > 0)
+            {
+                await Mover.WriteAsync(move.To, chunk.Entries, cancellationToken).ConfigureAwait(false);
+            }
+
+            move.BytesCopied += bytes;
+            move.KeysCopied += chunk.Entries.Count;
+            services.Metrics.BytesCopied.Add(bytes);
+            report(move, MoveState.Copying);
+            if (chunk.ResumeFrom is not { } next)
+            {
+                return MoveState.CatchingUp;
+            }
+
+            from = next;
+        }
+    }
+
+    private async Task<MoveState> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        // One round drains what piled up during the previous step, capped so a write storm cannot keep a round going forever.
+        move.Lag = await DrainAsync(long.MaxValue, (long)Options.ChangeBatchSize * 16, cancellationToken).ConfigureAwait(false);
+        move.CatchUpRounds++;
+        if (move.Lag <= Options.CatchUpLagThreshold)
+        {
+            return move.Verified is null ? MoveState.Verifying : MoveState.CuttingOver;
+        }
+
+        if (move.CatchUpRounds >= Options.MaxCatchUpRounds)
+        {
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Move '{move.ActionId}' did not catch up: {move.Lag} changes were still pending after {move.CatchUpRounds} rounds (threshold {Options.CatchUpLagThreshold}); writes to the range outpace the copy."));
+        }
+
+        return MoveState.CatchingUp;
+    }
+
+    private async Task<MoveState> VerifyAsync(CancellationToken cancellationToken)
+    {
+        // The source's checksum is of one snapshot at sequence S; the target equals it exactly once every change below S is applied.
+        var source = await Mover.ChecksumAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
+        await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        var target = await Mover.ChecksumAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
+        if (!target.SameContentAs(source))
+        {
+            throw new RangeVerificationException(move.Range, move.From, source, move.To, target);
+        }
+
+        move.Verified = source;
+        return MoveState.CuttingOver;
+    }
+
+    private async Task<MoveState> CutOverAsync(CancellationToken cancellationToken)
+    {
+        using var attemptTimeout = new CancellationTokenSource(Options.FenceTimeout, services.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
+        try
+        {
+            move.Fence = await Mover.FenceWritesAsync(move.From, move.Range, linked.Token).ConfigureAwait(false);
+            move.FenceAcquiredAt = services.Time.GetTimestamp();
+            await DrainAsync(long.MaxValue, long.MaxValue, linked.Token).ConfigureAwait(false);
+            return MoveState.Publishing;
+        }
+        catch (OperationCanceledException) when (attemptTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await ReleaseFenceAsync().ConfigureAwait(false);
+            move.CutOverAttempts++;
+            ExecutorLog.CutOverTimedOut(services.Logger, move.ActionId, Options.FenceTimeout, move.CutOverAttempts);
+            if (move.CutOverAttempts >= Options.MaxCutOverAttempts)
+            {
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Move '{move.ActionId}' could not fence and drain the source within {Options.FenceTimeout} in {move.CutOverAttempts} attempts."));
+            }
+
+            return MoveState.CatchingUp;
+        }
+    }
+
+    private async Task<MoveState> PublishAsync()
+    {
+        while (true)
+        {
+            var current = services.Routing.Current;
+            var route = current.Contains(move.Partition) ? current.Get(move.Partition) : null;
+            if (route is null || route.Range != move.Range || (route.Node != move.From && route.Node != move.To))
+            {
+                throw new InvalidOperationException($"Partition '{move.Partition}' changed in routing version {current.Version} while it was being moved (now {(route is null ? "absent" : route.Range + " on '" + route.Node + "'")}); the move is abandoned.");
+            }
+
+            if (route.Node == move.To)
+            {
+                move.PublishedVersion = current.Version;
+                break;
+            }
+
+            var next = current.Apply(new MoveChange(move.Partition, move.To));
+            if (services.Routing.TryPublish(current, next))
+            {
+                move.PublishedVersion = next.Version;
+                break;
+            }
+        }
+
+        // Writes held at the fence now find that the node no longer owns the range and are redirected.
+        await ReleaseFenceAsync().ConfigureAwait(false);
+        move.CleanupAfter = services.Time.GetUtcNow() + Options.CleanupGracePeriod;
+        services.Metrics.MovesCompleted.Add(1);
+        ExecutorLog.Published(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.PublishedVersion.Value, move.FenceDuration ?? TimeSpan.Zero);
+        return MoveState.CleaningUp;
+    }
+
+    private async Task<MoveState> CleanUpAsync(CancellationToken cancellationToken)
+    {
+        if (services.OwnsAnyOf(move.From, move.Range))
+        {
+            throw new InvalidOperationException($"Routing version {services.Routing.Current.Version} gives node '{move.From}' keys of {move.Range} again; its copy is not deleted.");
+        }
+
+        await Mover.StopChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
+        var wait = (move.CleanupAfter ?? services.Time.GetUtcNow()) - services.Time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            // Requests routed with the previous version may still be reading on the old owner.
+            await Task.Delay(wait, services.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Mover.DeleteRangeAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
+        return MoveState.Completed;
+    }
+
+    private async Task<MoveState> RollBackAsync()
+    {
+        // Routing decides, not the journal: if the target already owns the range (a publish whose record was lost or that
+        // raced a failure), undoing would delete the only current copy, so go forward instead.
+        if (services.RoutingNames(move.Partition, move.Range, move.To))
+        {
+            move.Error = null;
+            move.CleanupAfter ??= services.Time.GetUtcNow() + Options.CleanupGracePeriod;
+            return MoveState.CleaningUp;
+        }
+
+        await ReleaseFenceAsync().ConfigureAwait(false);
+        await Mover.StopChangeCaptureAsync(move.From, move.ActionId, CancellationToken.None).ConfigureAwait(false);
+        if (!services.OwnsAnyOf(move.To, move.Range))
+        {
+            await Mover.DeleteRangeAsync(move.To, move.Range, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        services.Metrics.MovesRolledBack.Add(1);
+        return MoveState.RolledBack;
+    }
+
+    /// <summary>Applies captured changes below <paramref name="below"/> to the target, at most about <paramref name="limit"/>; returns how many.</summary>
+    private async Task<long> DrainAsync(long below, long limit, CancellationToken cancellationToken)
+    {
+        var capture = move.Capture ?? throw new InvalidOperationException($"Move '{move.ActionId}' has no change capture.");
+        long applied = 0;
+        while (applied < limit)
+        {
+            var batch = await Mover.ReadChangesAsync(capture, move.NextSequence, Options.ChangeBatchSize, cancellationToken).ConfigureAwait(false);
+            var count = 0;
+            while (count < batch.Count && batch[count].Sequence < below)
+            {
+                count++;
+            }
+
+            if (count > 0)
+            {
+                var changes = count == batch.Count ? batch : batch.Take(count).ToArray();
+                await Mover.ApplyChangesAsync(move.To, changes, cancellationToken).ConfigureAwait(false);
+                move.NextSequence = changes[^1].Sequence + 1;
+                move.ChangesApplied += count;
+                applied += count;
+                services.Metrics.ChangesApplied.Add(count);
+            }
+
+            if (count == 0 || count < batch.Count)
+            {
+                break;
+            }
+        }
+
+        return applied;
+    }
+
+    private async Task ReleaseFenceAsync()
+    {
+        if (move.Fence is { } fence)
+        {
+            move.Fence = null;
+            await fence.DisposeAsync().ConfigureAwait(false);
+            var held = services.Time.GetElapsedTime(move.FenceAcquiredAt);
+            move.FenceDuration = held;
+            services.RecordFence(held);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace PredictiveSharding.Execution;
+
+/// <summary>How a plan action ended.</summary>
+public enum ActionOutcome
+{
+    /// <summary>Done and, for a move, verified: the new owner serves the range and the old copy is deleted.</summary>
+    Completed = 0,
+
+    /// <summary>The new owner serves the range, but the old copy is not deleted yet (cancelled or failed during clean-up); the next recovery deletes it.</summary>
+    CleanupPending = 1,
+
+    /// <summary>Undone: routing is unchanged and the target's partial copy is deleted. <see cref="ActionReport.Error"/> says why.</summary>
+    RolledBack = 2,
+
+    /// <summary>Failed and could not be fully undone yet (the mover kept failing); routing is unchanged, and the next recovery finishes the undo.</summary>
+    RollbackPending = 3,
+
+    /// <summary>Not started, because an action it depends on (an earlier action on an overlapping range) did not complete.</summary>
+    Skipped = 4,
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using PredictiveSharding.Execution.Diagnostics;
+using PredictiveSharding.Execution.FaultInjection;
+
+namespace PredictiveSharding.Execution.Resilience;
+
+/// <summary>Retries a mover call that failed with a transient error, with exponential backoff on the executor's clock.</summary>
+internal sealed class MoverRetry
+{
+    private readonly int _maxAttempts;
+    private readonly TimeSpan _baseDelay;
+    private readonly Func<Exception, bool> _isTransient;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public MoverRetry(ExecutorOptions options, TimeProvider time, ILogger logger)
+    {
+        _maxAttempts = options.MaxRetryAttempts;
+        _baseDelay = options.RetryBaseDelay;
+        _isTransient = options.IsTransient;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<T> RunAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < _maxAttempts && IsRetryable(ex, cancellationToken))
+            {
+                var delay = _baseDelay * Math.Pow(2, attempt);
+                ExecutorLog.RetryingMoverCall(_logger, operation, attempt + 1, _maxAttempts, delay, ex);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    public async ValueTask RunAsync(string operation, Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken) =>
+        await RunAsync<bool>(
+            operation,
+            async ct =>
+            {
+                await call(ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    private bool IsRetryable(Exception ex, CancellationToken cancellationToken) =>
+        ex is not SimulatedCrashException and not OperationCanceledException
+        && !cancellationToken.IsCancellationRequested
+        && _isTransient(ex);
+}

@@ -1,0 +1,468 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Execution.Diagnostics;
+using PredictiveSharding.Execution.FaultInjection;
+using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Execution.Moves;
+using PredictiveSharding.Execution.Reporting;
+using PredictiveSharding.Execution.Resilience;
+using PredictiveSharding.Execution.Throttling;
+using PredictiveSharding.Execution.Validation;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+
+namespace PredictiveSharding.Execution;
+
+/// <summary>
+/// Carries out a <see cref="ShardingPlan"/> against the host's routing table and storage: splits and merges as routing
+/// changes, moves as journalled state machines (copy in chunks, throttled → catch up on the change feed → verify ordered
+/// checksums → fence, drain and publish the new owner → delete the old copy after a grace period), rolling back any
+/// move that fails before its publish. After a crash, a new executor on the same journal finishes or undoes every
+/// unfinished action in <see cref="RecoverAsync"/>.
+/// </summary>
+/// <remarks>
+/// One plan at a time per executor, and one executor per journal. Progress goes to the <see cref="IProgress{T}"/> given to
+/// <see cref="ExecuteAsync"/>, to <see cref="ProgressChanged"/> and to the Meter <c>PredictiveSharding.Execution</c>.
+/// </remarks>
+public sealed class ShardingExecutor : IAsyncDisposable
+{
+    private readonly ExecutorServices _services;
+    private readonly IDataMover _hostMover;
+    private readonly IAsyncDisposable? _ownedJournal;
+    private readonly NodeSlots _slots;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _recovered;
+    private long _planNumber;
+    private int _disposed;
+
+    /// <summary>Creates an executor.</summary>
+    /// <param name="routing">The cluster's routing table; moves publish new versions to it.</param>
+    /// <param name="mover">The host's storage.</param>
+    /// <param name="journal">Where transitions are journalled (e.g. a <see cref="FileMoveJournal"/>); not disposed by the executor.</param>
+    /// <param name="options">Settings; null for the defaults. Validated and copied.</param>
+    /// <param name="timeProvider">The clock for throttling, timeouts, grace periods and durations; null for the system clock.</param>
+    /// <param name="logger">Where to log; null for none.</param>
+    /// <param name="meterFactory">Creates the <c>PredictiveSharding.Execution</c> meter; null to create it directly.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public ShardingExecutor(IRoutingTable routing, IDataMover mover, IMoveJournal journal, ExecutorOptions? options = null, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null)
+        : this(routing, mover, journal, null, options, timeProvider, logger, meterFactory)
+    {
+    }
+
+    private ShardingExecutor(IRoutingTable routing, IDataMover mover, IMoveJournal journal, IAsyncDisposable? ownedJournal, ExecutorOptions? options, TimeProvider? timeProvider, ILogger<ShardingExecutor>? logger, IMeterFactory? meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(mover);
+        ArgumentNullException.ThrowIfNull(journal);
+        var settings = (options ?? new ExecutorOptions()).Clone();
+        settings.Validate();
+        var time = timeProvider ?? TimeProvider.System;
+        ILogger log = logger ?? (ILogger)NullLogger.Instance;
+        _hostMover = mover;
+        _ownedJournal = ownedJournal;
+        _slots = new NodeSlots(settings.MaxConcurrentMovesPerNode);
+        _services = new ExecutorServices
+        {
+            Mover = new RetryingDataMover(mover, new MoverRetry(settings, time, log)),
+            Journal = journal,
+            Routing = routing,
+            Options = settings,
+            Time = time,
+            Logger = log,
+            Metrics = new ExecutionMetrics(meterFactory),
+            Throttle = new ByteThrottle(settings.ThrottleBytesPerSecond, time),
+        };
+    }
+
+    /// <summary>Raised whenever an action of the running plan advances (state change, chunk copied, catch-up round).</summary>
+    public event EventHandler<ExecutionProgress>? ProgressChanged;
+
+    /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
+    public FenceStatistics FenceStatistics => _services.FenceStatistics;
+
+    /// <summary>Creates an executor over a <see cref="FileMoveJournal"/> at <see cref="ExecutorOptions.JournalPath"/> for <see cref="ExecutorOptions.ClusterId"/>; the executor disposes the journal.</summary>
+    /// <exception cref="ArgumentException"><see cref="ExecutorOptions.JournalPath"/> or <see cref="ExecutorOptions.ClusterId"/> is not set.</exception>
+    /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
+    /// <exception cref="InvalidDataException">The file is not a move journal or its header is corrupted.</exception>
+    public static async Task<ShardingExecutor> CreateAsync(IRoutingTable routing, IDataMover mover, ExecutorOptions options, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (string.IsNullOrWhiteSpace(options.JournalPath))
+        {
+            throw new ArgumentException($"ExecutorOptions.JournalPath must name the journal file; got '{options.JournalPath}'.", nameof(options));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            throw new ArgumentException($"ExecutorOptions.ClusterId must name the cluster; got '{options.ClusterId}'.", nameof(options));
+        }
+
+        var journal = await FileMoveJournal.OpenAsync(options.JournalPath, options.ClusterId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new ShardingExecutor(routing, mover, journal, journal, options, timeProvider, logger, meterFactory);
+        }
+        catch
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads the journal and ends every unfinished action: a move whose new owner routing already names is carried
+    /// forward (its old copy deleted after the grace period); any other move is rolled back (capture stopped, target copy
+    /// deleted, source stays the owner); a split or merge is completed if routing shows it, otherwise dropped. Then the
+    /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
+    public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("This executor is already running a plan or a recovery.");
+        }
+
+        try
+        {
+            return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Validates the whole plan against the current routing and the mover's nodes (refusing it before anything changes),
+    /// then runs its actions: each after the earlier actions on overlapping ranges, moves in parallel up to
+    /// <see cref="ExecutorOptions.MaxConcurrentMovesPerNode"/>. Returns what was done and verified per action.
+    /// </summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="progress">Receives progress; may be null.</param>
+    /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (after rolling back what was not published).</exception>
+    /// <exception cref="SimulatedCrashException">A fault-injection wrapper "killed" the executor; nothing more was done.</exception>
+    public async Task<ExecutionReport> ExecuteAsync(ShardingPlan plan, IProgress<ExecutionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("This executor is already running a plan or a recovery.");
+        }
+
+        try
+        {
+            if (!_recovered)
+            {
+                await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var schedule = PlanValidator.Validate(plan, _services.Routing.Current, _hostMover.Nodes);
+            var started = _services.Time.GetTimestamp();
+            var planId = string.Create(CultureInfo.InvariantCulture, $"p{++_planNumber}-{_services.Time.GetUtcNow().UtcTicks:x}");
+            var expected = schedule.Sum(s => s.Action is MoveAction m ? m.Bytes : 0);
+            var tracker = new PlanProgressTracker(planId, schedule.Count, expected, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
+            ExecutorLog.PlanStarted(_services.Logger, planId, schedule.Count);
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var tasks = new Task<ActionReport>[schedule.Count];
+            for (var i = 0; i < schedule.Count; i++)
+            {
+                tasks[i] = RunActionAsync(planId, schedule[i], tasks, tracker, stop);
+            }
+
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            catch (Exception) when (tasks.All(t => t.IsCompleted))
+            {
+                // Inspected below: a simulated crash is rethrown as such; anything else is a bug and is rethrown too.
+            }
+
+            var failure = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault();
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+
+            var reports = tasks.Select(t => t.Result).ToArray();
+            var fences = FenceStatistics.From([.. reports.Where(r => r.FenceDuration is not null).Select(r => r.FenceDuration!.Value)]);
+            var report = new ExecutionReport(planId, reports, fences, _services.Time.GetElapsedTime(started));
+            ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
+            cancellationToken.ThrowIfCancellationRequested();
+            return report;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Releases the throttle, the meter and, when the executor opened it, the journal.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _services.Throttle.Dispose();
+        _services.Metrics.Dispose();
+        _slots.Dispose();
+        if (_ownedJournal is not null)
+        {
+            await _ownedJournal.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RecoveryReport> RecoverCoreAsync(CancellationToken cancellationToken)
+    {
+        var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (contents.Repair is { } repair)
+        {
+            ExecutorLog.JournalRepaired(_services.Logger, repair.Offset, repair.DroppedBytes, repair.Reason);
+        }
+
+        var unfinished = LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+        foreach (var record in contents.Records)
+        {
+            _planNumber = Math.Max(_planNumber, PlanNumber(record.ActionId));
+        }
+
+        var reports = new List<ActionReport>();
+        foreach (var record in unfinished)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            reports.Add(record.Kind == ActionKind.Move
+                ? await RecoverMoveAsync(record, cancellationToken).ConfigureAwait(false)
+                : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false));
+        }
+
+        // Keep the journal short: only actions still unfinished (their last record carries all a later recovery needs).
+        var after = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var keep = LastRecords(after.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+        if (keep.Count != after.Records.Count)
+        {
+            await _services.Journal.RewriteAsync(keep, cancellationToken).ConfigureAwait(false);
+        }
+
+        _recovered = true;
+        return new RecoveryReport(reports, contents.Repair);
+    }
+
+    private async Task<ActionReport> RecoverMoveAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+    {
+        var move = MoveContext.FromRecord(record, _services.Time.GetTimestamp());
+        var published = _services.RoutingNames(move.Partition, move.Range, move.To);
+        ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, published ? "the target owns the range: finish the clean-up" : "the source owns the range: roll back");
+        if (published)
+        {
+            move.CleanupAfter ??= _services.Time.GetUtcNow() + _services.Options.CleanupGracePeriod;
+        }
+        else
+        {
+            move.Error = new InvalidOperationException($"The executor stopped in state {record.State} before the new owner was published; recovery rolled the move back.");
+        }
+
+        var final = await new MoveStateMachine(move, _services, static (_, _) => { })
+            .RunAsync(published ? MoveState.CleaningUp : MoveState.RollingBack, cancellationToken).ConfigureAwait(false);
+        return Report(move, final, ActionKind.Move);
+    }
+
+    private async Task<ActionReport> RecoverRoutingOnlyAsync(MoveJournalRecord record)
+    {
+        var final = await RoutingOnlyAction.FromRecord(record, _services).RecoverAsync().ConfigureAwait(false);
+        return new ActionReport
+        {
+            Index = -1,
+            ActionId = record.ActionId,
+            Kind = record.Kind,
+            Partition = new Topology.PartitionId(record.Partition),
+            Outcome = final == MoveState.Completed ? ActionOutcome.Completed : ActionOutcome.RolledBack,
+            FinalState = final,
+        };
+    }
+
+    private async Task<ActionReport> RunActionAsync(string planId, ScheduledAction action, Task<ActionReport>[] tasks, PlanProgressTracker tracker, CancellationTokenSource stop)
+    {
+        var actionId = string.Create(CultureInfo.InvariantCulture, $"{planId}.a{action.Index}");
+        try
+        {
+            foreach (var dependency in action.DependsOn)
+            {
+                var before = await tasks[dependency].ConfigureAwait(false);
+                if (before.Outcome != ActionOutcome.Completed)
+                {
+                    return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} depends on action #{dependency} ({before.ActionId}), which ended {before.Outcome}."));
+                }
+            }
+
+            var report = action.Kind == ActionKind.Move
+                ? await RunMoveAsync(action, actionId, tracker, stop.Token).ConfigureAwait(false)
+                : await RunRoutingOnlyAsync(action, actionId, tracker).ConfigureAwait(false);
+            ExecutorLog.ActionFinished(_services.Logger, actionId, action.Kind, action.Partition.Value, report.Outcome, report.Duration);
+            return report;
+        }
+        catch (SimulatedCrashException)
+        {
+            // A dead process does nothing more: stop the other actions at their next step.
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            tracker.ActionFinished();
+        }
+    }
+
+    private async Task<ActionReport> RunMoveAsync(ScheduledAction action, string actionId, PlanProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var from = action.From!.Value;
+        var to = action.To!.Value;
+        IDisposable slots;
+        try
+        {
+            slots = await _slots.AcquireAsync(from, to, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            return Skipped(action, actionId, ex);
+        }
+
+        using (slots)
+        {
+            if (!_services.RoutingNames(action.Partition, action.Range, from))
+            {
+                return Skipped(action, actionId, new InvalidOperationException($"Partition '{action.Partition}' is no longer {action.Range} on '{from}' in routing version {_services.Routing.Current.Version}; the move was not started."));
+            }
+
+            var move = new MoveContext
+            {
+                ActionId = actionId,
+                Index = action.Index,
+                Partition = action.Partition,
+                Range = action.Range,
+                From = from,
+                To = to,
+                BytesExpected = ((MoveAction)action.Action).Bytes,
+                StartedAt = _services.Time.GetTimestamp(),
+            };
+            _services.Metrics.MovesStarted.Add(1);
+            var final = await new MoveStateMachine(move, _services, tracker.Report).RunAsync(MoveState.Preparing, cancellationToken).ConfigureAwait(false);
+            return Report(move, final, ActionKind.Move);
+        }
+    }
+
+    private async Task<ActionReport> RunRoutingOnlyAsync(ScheduledAction action, string actionId, PlanProgressTracker tracker)
+    {
+        var started = _services.Time.GetTimestamp();
+        var routingOnly = action.Action switch
+        {
+            SplitAction split => RoutingOnlyAction.Split(actionId, split.Partition, action.Range, split.SplitKeys, split.NewPartitions, _services),
+            MergeAction merge => RoutingOnlyAction.Merge(actionId, merge.Left, merge.Right, merge.Merged, action.Range, _services),
+            _ => throw new InvalidOperationException($"Action #{action.Index} is not a routing-only action."),
+        };
+
+        MoveState final;
+        Exception? error = null;
+        try
+        {
+            final = await routingOnly.RunAsync().ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            final = MoveState.RolledBack;
+            error = ex;
+        }
+
+        tracker.Report(new MoveProgress { ActionId = actionId, Kind = action.Kind, Partition = action.Partition, State = final });
+        return new ActionReport
+        {
+            Index = action.Index,
+            ActionId = actionId,
+            Kind = action.Kind,
+            Partition = action.Partition,
+            Outcome = final == MoveState.Completed ? ActionOutcome.Completed : ActionOutcome.RolledBack,
+            FinalState = final,
+            RoutingVersion = routingOnly.PublishedVersion,
+            Duration = _services.Time.GetElapsedTime(started),
+            Error = error,
+        };
+    }
+
+    private ActionReport Report(MoveContext move, MoveState final, ActionKind kind) => new()
+    {
+        Index = move.Index,
+        ActionId = move.ActionId,
+        Kind = kind,
+        Partition = move.Partition,
+        From = move.From,
+        To = move.To,
+        Outcome = final switch
+        {
+            MoveState.Completed => ActionOutcome.Completed,
+            MoveState.RolledBack => ActionOutcome.RolledBack,
+            MoveState.CleaningUp => ActionOutcome.CleanupPending,
+            _ => ActionOutcome.RollbackPending,
+        },
+        FinalState = final,
+        Verified = move.Verified is not null && final is MoveState.Completed or MoveState.CleaningUp,
+        VerifiedKeys = final is MoveState.Completed or MoveState.CleaningUp ? move.Verified?.KeyCount ?? 0 : 0,
+        VerifiedBytes = final is MoveState.Completed or MoveState.CleaningUp ? move.Verified?.Bytes ?? 0 : 0,
+        BytesCopied = move.BytesCopied,
+        KeysCopied = move.KeysCopied,
+        ChangesApplied = move.ChangesApplied,
+        CatchUpRounds = move.CatchUpRounds,
+        FenceDuration = move.FenceDuration,
+        RoutingVersion = move.PublishedVersion,
+        Duration = _services.Time.GetElapsedTime(move.StartedAt),
+        Error = move.Error,
+    };
+
+    private static ActionReport Skipped(ScheduledAction action, string actionId, Exception reason) => new()
+    {
+        Index = action.Index,
+        ActionId = actionId,
+        Kind = action.Kind,
+        Partition = action.Partition,
+        From = action.From,
+        To = action.To,
+        Outcome = ActionOutcome.Skipped,
+        FinalState = action.Kind == ActionKind.Move ? MoveState.Preparing : MoveState.Publishing,
+        Error = reason,
+    };
+
+    private static List<MoveJournalRecord> LastRecords(IReadOnlyList<MoveJournalRecord> records)
+    {
+        var last = new Dictionary<string, MoveJournalRecord>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var record in records)
+        {
+            if (!last.ContainsKey(record.ActionId))
+            {
+                order.Add(record.ActionId);
+            }
+
+            last[record.ActionId] = record;
+        }
+
+        return [.. order.Select(id => last[id])];
+    }
+
+    private static long PlanNumber(string actionId)
+    {
+        // Ids look like "p12-8ddf0c1a2b3c4d5.a3"; anything else is ignored.
+        var dash = actionId.IndexOf('-', StringComparison.Ordinal);
+        return actionId.StartsWith('p') && dash > 1 && long.TryParse(actionId.AsSpan(1, dash - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+    }
+}
