@@ -62,4 +62,16 @@ public sealed class AddPredictiveShardingTests
         Assert.That(host.Services.GetRequiredService<IShardPlanner>(), Is.InstanceOf<HotPartitionPlanner>());
         Assert.That(host.Services.GetRequiredService<IPlanExecutor>(), Is.InstanceOf<RoutingOnlyExecutor>());
     }
+
+    [Test]
+    public void Defaults_AreTheLstmForecasterAndGeneticPlanner_WithTheLoopsHorizon()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IRoutingTable>(new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1"))));
+        services.AddPredictiveSharding(o => o.Horizon = 90);
+        using var provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<ILoadForecaster>(), Is.InstanceOf<PredictiveSharding.Forecasting.Lstm.LstmForecaster>());
+        Assert.That(provider.GetRequiredService<IShardPlanner>(), Is.InstanceOf<GeneticShardPlanner>());
+        Assert.That(provider.GetRequiredService<IOptions<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>>().Value.Horizon, Is.EqualTo(90));
+    }
 }

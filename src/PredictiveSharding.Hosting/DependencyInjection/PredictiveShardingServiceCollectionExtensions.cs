@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Forecasting;
+using PredictiveSharding.Forecasting.Lstm;
 using PredictiveSharding.Hosting.ControlLoop;
 using PredictiveSharding.Hosting.Diagnostics;
 using PredictiveSharding.Hosting.Inventory;
@@ -19,9 +20,12 @@ public static class PredictiveShardingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the control loop as a hosted service, its options (validated at start), a <see cref="LoadRecorder"/> over
-    /// the host's <see cref="IRoutingTable"/>, and <see cref="ControlLoopHealthCheck"/>. The host registers its
-    /// <see cref="IRoutingTable"/> and <see cref="IClusterInventory"/>; the returned builder chooses the forecaster, planner and
-    /// executor (registrations use TryAdd, so anything the host registered first wins).
+    /// the host's <see cref="IRoutingTable"/>, <see cref="ControlLoopHealthCheck"/>, and the default forecaster
+    /// (<see cref="LstmForecaster"/>, options <see cref="LstmForecasterOptions"/>, its horizon raised to the loop's) and planner
+    /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>). The host registers its
+    /// <see cref="IRoutingTable"/>, <see cref="IClusterInventory"/> and <see cref="IPlanExecutor"/> (or its IDataMover with the
+    /// Execution package's registration); the returned builder replaces any of them. Registrations use TryAdd, so anything
+    /// the host registered first wins.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
     {
@@ -40,6 +44,18 @@ public static class PredictiveShardingServiceCollectionExtensions
             recorderOptions.Configure(configureRecorder);
         }
 
+        services.AddOptions<LstmForecasterOptions>()
+            .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = Math.Max(lstm.Horizon, loop.Value.Horizon));
+        services.AddOptions<GeneticPlannerOptions>();
+        services.TryAddSingleton<ILoadForecaster>(sp => new LstmForecaster(
+            sp.GetRequiredService<IOptions<LstmForecasterOptions>>().Value,
+            sp.GetService<ILogger<LstmForecaster>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IShardPlanner>(sp => new GeneticShardPlanner(
+            sp.GetRequiredService<IOptions<GeneticPlannerOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<GeneticShardPlanner>>(),
+            sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new LoadRecorder(
             sp.GetRequiredService<IRoutingTable>(),
