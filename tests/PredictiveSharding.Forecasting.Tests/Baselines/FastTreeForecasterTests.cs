@@ -1,0 +1,108 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using PredictiveSharding.Forecasting.Baselines;
+using PredictiveSharding.Forecasting.Features;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Tests.Baselines;
+
+public sealed class FastTreeForecasterTests
+{
+    private static FastTreeForecasterOptions SmallOptions() => new() { SeasonLength = 24, NumberOfTrees = 30, ResidualHorizon = 24, NumberOfThreads = 1 };
+
+    [Test]
+    public void TreeEnsembleEvaluator_TrainedEnsemble_MatchesMlNetScores()
+    {
+        var options = SmallOptions();
+        var trainer = new FastTreeModelTrainer(options);
+        var series = new[] { StoredSeries.From(TestSeries.From("a", TestSeries.Seasonal(200, 24, 100, noise: 0.2)), "h") };
+        var rows = trainer.Rows(series, s => s.Values.Length);
+        var ml = new MLContext(options.Seed);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+        {
+            NumberOfTrees = options.NumberOfTrees,
+            Seed = options.Seed,
+            NumberOfThreads = 1,
+            LabelColumnName = nameof(FastTreeTrainingRow.Label),
+            FeatureColumnName = nameof(FastTreeTrainingRow.Features),
+        }).Fit(data);
+
+        var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+        var evaluator = new TreeEnsembleEvaluator(model.Model.TrainedTreeEnsemble);
+
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.That(evaluator.Predict(rows[i].Features), Is.EqualTo(scores[i]).Within(1e-4), $"row {i}");
+        }
+    }
+
+    [Test]
+    public async Task ForecastAsync_SameSeed_GivesTheSameForecast()
+    {
+        var history = TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(240, 24, 100, noise: 0.2)), TestSeries.From("b", TestSeries.Seasonal(240, 24, 30, noise: 0.2, seed: 2)));
+        var first = new FastTreeForecaster(SmallOptions());
+        var second = new FastTreeForecaster(SmallOptions());
+        await first.FitAsync(history, null, CancellationToken.None);
+        await second.FitAsync(history, null, CancellationToken.None);
+
+        var a = await first.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+        var b = await second.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+
+        foreach (var partition in new[] { new PartitionId("a"), new PartitionId("b") })
+        {
+            for (var h = 0; h < 12; h++)
+            {
+                Assert.That(b.Partitions[partition][ResourceKind.Requests].AtStep(h).ToArray(), Is.EqualTo(a.Partitions[partition][ResourceKind.Requests].AtStep(h).ToArray()));
+            }
+        }
+    }
+
+    [Test]
+    public async Task ForecastAsync_CleanSeasonalSeries_MedianWithinTenPercentOfTruth()
+    {
+        var values = TestSeries.Seasonal(336, 24, 100, noise: 0.02);
+        var history = TestSeries.History(TestSeries.From("a", values[..312]));
+        var sut = new FastTreeForecaster(SmallOptions());
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 24) { Quantiles = [0.5] }, CancellationToken.None);
+
+        var series = forecast.Partitions[new PartitionId("a")][ResourceKind.Requests];
+        var truth = TestSeries.Seasonal(336, 24, 100);
+        for (var h = 0; h < 24; h++)
+        {
+            Assert.That(series[h, 0], Is.EqualTo(truth[312 + h]).Within(10).Percent, $"step {h}");
+        }
+    }
+
+    [Test]
+    public async Task ForecastAsync_PartitionNotSeenAtFit_IsForecastFromItsContext()
+    {
+        var sut = new FastTreeForecaster(SmallOptions());
+        await sut.FitAsync(TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(240, 24, 100, noise: 0.1))), null, CancellationToken.None);
+        var newcomer = TestSeries.History(TestSeries.From("new", TestSeries.Seasonal(48, 24, 1000, noise: 0.1)));
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(newcomer, 6) { Quantiles = [0.5] }, CancellationToken.None);
+
+        // Per-series scaling carries the newcomer's level even though the model only saw a series ten times smaller.
+        Assert.That(forecast.Partitions[new PartitionId("new")][ResourceKind.Requests][0, 0], Is.GreaterThan(400.0));
+    }
+
+    [Test]
+    public void Constructor_ValidationFractionTooLarge_ThrowsNamingTheOption()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { ValidationFraction = 0.9 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.ValidationFraction)));
+    }
+
+    [Test]
+    public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { LearningRate = 0 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.LearningRate)));
+    }
+}
