@@ -101,8 +101,11 @@ public sealed class LstmForecaster : ILoadForecaster
     }
 
     /// <inheritdoc />
+    /// <remarks>Levels other than the trained ones are interpolated linearly between the two nearest trained levels and,
+    /// outside the trained range, take the nearest end (as <see cref="LoadForecast.ValueAt"/> does): a model trained up
+    /// to 0.99 cannot say more about 0.999.</remarks>
     /// <exception cref="ArgumentException">The request names a partition without history, a series shorter than the
-    /// context, a horizon longer than the model's, a quantile level outside the trained range, or a step other than the model's.</exception>
+    /// context, a horizon longer than the model's, or a step other than the model's.</exception>
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -117,14 +120,6 @@ public sealed class LstmForecaster : ILoadForecaster
 
         var levels = request.Quantiles ?? model.Options.Quantiles;
         LoadForecast.ValidateQuantiles(levels);
-        var trained = model.Options.Quantiles;
-        foreach (var level in levels)
-        {
-            if (level < trained[0] - 1e-12 || level > trained[^1] + 1e-12)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Quantile level {level} is outside the trained range [{trained[0]}, {trained[^1]}]."), nameof(request));
-            }
-        }
 
         var partitions = request.Partitions ?? history.Series.Select(s => s.Partition).ToList();
         var index = new LoadHistoryIndex(history);
@@ -279,6 +274,11 @@ public sealed class LstmForecaster : ILoadForecaster
     // Load is never negative: quantiles are clamped at zero after scaling (the exported graph does the same with Relu).
     private static double Interpolate(ReadOnlySpan<float> scaled, IReadOnlyList<double> trained, double level, float scale)
     {
+        if (level <= trained[0])
+        {
+            return Math.Max(0f, scaled[0] * scale);
+        }
+
         for (var k = 0; k < trained.Count; k++)
         {
             if (Math.Abs(trained[k] - level) < 1e-12)

@@ -89,6 +89,9 @@ internal sealed class LstmTrainingWorkspace
     /// <summary>The gradient of the last <see cref="ForwardBackward"/> call, laid out like the parameters.</summary>
     public float[] Gradient { get; }
 
+    /// <summary>The monotone quantiles of the last forward pass, <c>[rows × Horizon·Quantiles]</c>, in scaled units.</summary>
+    public ReadOnlySpan<float> HeadQuantiles => _headQuantiles;
+
     public int InputOffset(int step, int row, int rows) => ((step * rows) + row) * InputStride;
 
     /// <summary>

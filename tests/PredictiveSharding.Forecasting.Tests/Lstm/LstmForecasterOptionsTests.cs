@@ -1,0 +1,62 @@
+using PredictiveSharding.Forecasting.Lstm;
+
+namespace PredictiveSharding.Forecasting.Tests.Lstm;
+
+public sealed class LstmForecasterOptionsTests
+{
+    [Test]
+    public void Validate_Defaults_DoesNotThrow()
+    {
+        var options = new LstmForecasterOptions();
+
+        Assert.That(options.Validate, Throws.Nothing);
+        Assert.That(options.Layers, Is.EqualTo(2));
+        Assert.That(options.HiddenSize, Is.EqualTo(40));
+        Assert.That(options.Quantiles, Is.EqualTo(new[] { 0.1, 0.5, 0.9, 0.99 }));
+    }
+
+    private static IEnumerable<TestCaseData> BadOptions()
+    {
+        yield return Case(o => o.Layers = 0, nameof(LstmForecasterOptions.Layers), "0");
+        yield return Case(o => o.HiddenSize = -3, nameof(LstmForecasterOptions.HiddenSize), "-3");
+        yield return Case(o => o.ContextLength = 0, nameof(LstmForecasterOptions.ContextLength), "0");
+        yield return Case(o => o.Horizon = 20_000, nameof(LstmForecasterOptions.Horizon), "20000");
+        yield return Case(o => o.LearningRate = double.NaN, nameof(LstmForecasterOptions.LearningRate), "NaN");
+        yield return Case(o => o.LearningRate = 0, nameof(LstmForecasterOptions.LearningRate), "0");
+        yield return Case(o => o.Epochs = 0, nameof(LstmForecasterOptions.Epochs), "0");
+        yield return Case(o => o.BatchSize = 0, nameof(LstmForecasterOptions.BatchSize), "0");
+        yield return Case(o => o.GradientClipNorm = -1, nameof(LstmForecasterOptions.GradientClipNorm), "-1");
+        yield return Case(o => o.DegreeOfParallelism = 0, nameof(LstmForecasterOptions.DegreeOfParallelism), "0");
+        yield return Case(o => o.EarlyStoppingPatience = 0, nameof(LstmForecasterOptions.EarlyStoppingPatience), "0");
+        yield return Case(o => o.MaxRegions = 65, nameof(LstmForecasterOptions.MaxRegions), "65");
+        yield return Case(o => o.SeasonalLags = [24, 0], nameof(LstmForecasterOptions.SeasonalLags), "0");
+        yield return Case(o => o.Quantiles = [0.5, 0.1], nameof(LstmForecasterOptions.Quantiles), "0.1");
+        yield return Case(o => o.Quantiles = [0.5, 1.0], nameof(LstmForecasterOptions.Quantiles), "1");
+    }
+
+    [TestCaseSource(nameof(BadOptions))]
+    public void Constructor_OptionOutOfRange_ThrowsNamingOptionAndValue(Action<LstmForecasterOptions> change, string name, string value)
+    {
+        var options = new LstmForecasterOptions();
+        change(options);
+
+        var e = Assert.Catch<ArgumentException>(() => _ = new LstmForecaster(options));
+
+        Assert.That(e!.ParamName, Is.EqualTo(name));
+        Assert.That(e.Message, Does.Contain(value));
+    }
+
+    [Test]
+    public void Constructor_OptionsChangedAfterwards_KeepsItsCopy()
+    {
+        var options = new LstmForecasterOptions { HiddenSize = 16 };
+        var sut = new LstmForecaster(options);
+
+        options.HiddenSize = 0;
+
+        Assert.That(sut.Options.HiddenSize, Is.EqualTo(16));
+    }
+
+    private static TestCaseData Case(Action<LstmForecasterOptions> change, string name, string value) =>
+        new TestCaseData(change, name, value).SetArgDisplayNames(name + "=" + value);
+}

@@ -1,0 +1,258 @@
+using PredictiveSharding.Forecasting.Lstm;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Tests.Lstm;
+
+public sealed class LstmForecasterTests
+{
+    [Test]
+    public async Task FitAsync_SameSeed_ProducesIdenticalWeightsWhateverTheDegreeOfParallelism()
+    {
+        var history = SyntheticLoad.History(3, 300);
+        var one = TinyOptions.Create();
+        one.DegreeOfParallelism = 1;
+        var two = TinyOptions.Create();
+        two.DegreeOfParallelism = 2;
+        var a = new LstmForecaster(one);
+        var b = new LstmForecaster(two);
+
+        await a.FitAsync(history, null, CancellationToken.None);
+        await b.FitAsync(history, null, CancellationToken.None);
+
+        Assert.That(b.Model!.Network.Parameters, Is.EqualTo(a.Model!.Network.Parameters));
+    }
+
+    [Test]
+    public async Task FitAsync_DifferentSeed_ProducesDifferentWeights()
+    {
+        var history = SyntheticLoad.History(3, 300);
+        var other = TinyOptions.Create();
+        other.Seed = 99;
+        var a = new LstmForecaster(TinyOptions.Create());
+        var b = new LstmForecaster(other);
+
+        await a.FitAsync(history, null, CancellationToken.None);
+        await b.FitAsync(history, null, CancellationToken.None);
+
+        Assert.That(b.Model!.Network.Parameters, Is.Not.EqualTo(a.Model!.Network.Parameters));
+    }
+
+    [Test]
+    public async Task FitAsync_WithProgress_ReportsEveryEpochWithFiniteLosses()
+    {
+        var options = TinyOptions.Create(epochs: 3);
+        options.EarlyStoppingPatience = 10;
+        var sut = new LstmForecaster(options);
+        var reports = new List<ForecasterProgress>();
+
+        await sut.FitAsync(SyntheticLoad.History(3, 300), new SynchronousProgress(reports.Add), CancellationToken.None);
+
+        Assert.That(reports.Select(r => r.Epoch), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(reports, Has.All.Matches<ForecasterProgress>(r => r.TotalEpochs == 3 && double.IsFinite(r.TrainingLoss) && double.IsFinite(r.ValidationLoss)));
+    }
+
+    [Test]
+    public async Task FitAsync_CancelledDuringTraining_KeepsThePreviousModelUnchanged()
+    {
+        var history = SyntheticLoad.History(3, 300);
+        var options = TinyOptions.Create(epochs: 50);
+        options.EarlyStoppingPatience = 100;
+        var sut = new LstmForecaster(options.Clone().With(o => o.Epochs = 2));
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var before = sut.Model;
+        var weights = before!.Network.Parameters.ToArray();
+        using var cts = new CancellationTokenSource();
+        var epochsSeen = 0;
+
+        // Cancel from inside training, after the first epoch: the refit must be abandoned, not half applied.
+        var progress = new SynchronousProgress(p =>
+        {
+            epochsSeen = p.Epoch;
+            cts.Cancel();
+        });
+
+        Assert.CatchAsync<OperationCanceledException>(async () => await sut.FitAsync(SyntheticLoad.History(3, 320), progress, cts.Token));
+        Assert.That(epochsSeen, Is.EqualTo(1));
+        Assert.That(sut.Model, Is.SameAs(before));
+        Assert.That(sut.Model!.Network.Parameters, Is.EqualTo(weights));
+    }
+
+    [Test]
+    public async Task UpdateAsync_NewData_FineTunesWithoutReinitialising()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
+        var before = sut.Model!.Network.Parameters.ToArray();
+
+        await sut.UpdateAsync(SyntheticLoad.History(3, 330), CancellationToken.None);
+        var after = sut.Model!.Network.Parameters;
+
+        var change = Math.Sqrt(before.Zip(after, (x, y) => (double)(x - y) * (x - y)).Sum());
+        var size = Math.Sqrt(before.Sum(x => (double)x * x));
+        Assert.That(change, Is.GreaterThan(0));
+        Assert.That(change / size, Is.LessThan(0.5), "an update should adjust the weights, not replace them");
+    }
+
+    [Test]
+    public async Task UpdateAsync_DifferentStep_ThrowsArgumentExceptionAndKeepsTheModel()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
+        var before = sut.Model;
+        var halfHourly = new LoadHistory([new PartitionLoadSeries(SyntheticLoad.Id(0), TimeSpan.FromMinutes(30), Enumerable.Range(0, 100).Select(t => LoadBucket.OfRequests(SyntheticLoad.Start + TimeSpan.FromMinutes(30 * t), 5)).ToArray())]);
+
+        var e = Assert.Throws<ArgumentException>(() => sut.UpdateAsync(halfHourly, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("00:30:00"));
+        Assert.That(sut.Model, Is.SameAs(before));
+    }
+
+    [Test]
+    public async Task ForecastAsync_HorizonLongerThanTrained_ThrowsArgumentExceptionNamingBoth()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create(horizon: 12));
+        var history = SyntheticLoad.History(3, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(new ForecastRequest(history, 13), CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("13").And.Contain("12"));
+    }
+
+    [Test]
+    public async Task ForecastAsync_SeriesShorterThanContext_ThrowsArgumentExceptionNamingIt()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
+        var shortHistory = new LoadHistory([SyntheticLoad.FromValues(new PartitionId("newly-split"), new double[10])]);
+
+        var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(new ForecastRequest(shortHistory, 12), CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("newly-split").And.Contain("24"));
+    }
+
+    [Test]
+    public async Task ForecastAsync_ShorterHorizonAndOtherLevels_InterpolatesWithinTrainedLevels()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(3, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var full = await sut.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+        var part = await sut.ForecastAsync(new ForecastRequest(history, 5) { Quantiles = [0.3, 0.5] }, CancellationToken.None);
+
+        var id = SyntheticLoad.Id(1);
+        var f = full.Partitions[id][ResourceKind.Requests];
+        var p = part.Partitions[id][ResourceKind.Requests];
+        Assert.That(p.Steps, Is.EqualTo(5));
+        for (var s = 0; s < 5; s++)
+        {
+            Assert.That(p[s, 1], Is.EqualTo(f[s, 1]));
+            Assert.That(p[s, 0], Is.EqualTo((f[s, 0] + f[s, 1]) / 2).Within(1e-9));
+        }
+    }
+
+    [Test]
+    public async Task FitAsync_WithMetadataNodeMetricsAndRegions_UsesThemAsInputs()
+    {
+        var series = Enumerable.Range(0, 3).Select(i => SyntheticLoad.Series(i, 300)).ToList();
+        series[0] = new PartitionLoadSeries(series[0].Partition, series[0].Step, series[0].Buckets.Select(b => b with { RegionRequests = new Dictionary<string, double> { ["eu"] = b.Requests * 0.25, ["us"] = b.Requests * 0.75 } }).ToArray());
+        var node = new NodeId("n1");
+        var infos = series.Select((s, i) => new PartitionInfo(s.Partition, KeyRange.Full, node, 1000L * (i + 1), 10L * (i + 1)) { AccessFrequency = i, RegionMix = new Dictionary<string, double> { ["ap"] = 1 } }).ToList();
+        var samples = Enumerable.Range(0, 300).Select(t => new NodeResourceSample(node, SyntheticLoad.Start + (SyntheticLoad.Hour * t), 0.1 + (0.5 * (t % 24) / 24.0), 1e9, 1e6 * (1 + (t % 5)), 1e5)).ToList();
+        var history = new LoadHistory(series, infos, samples);
+        var sut = new LstmForecaster(TinyOptions.Create());
+
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+
+        var spec = sut.Model!.Spec;
+        Assert.That(spec.Regions, Is.EqualTo(new[] { "ap", "eu", "us" }));
+        Assert.That(spec.InputSize, Is.EqualTo(1 + 4 + 2 + 1 + 3 + 4 + 3));
+        Assert.That(forecast.Partitions, Has.Count.EqualTo(3));
+        var features = spec.Build(series[0], new LoadHistoryIndex(history), 0);
+        Assert.That(features.Node, Is.Not.Null);
+        Assert.That(features.Regions![0..3], Is.EqualTo(new[] { 0f, 0.25f, 0.75f }));
+        Assert.That(features.Metadata, Has.Some.Not.EqualTo(0f));
+    }
+
+    [Test]
+    public async Task SaveAndLoad_RoundTrip_ForecastsIdentically()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(3, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+        using var stream = new MemoryStream();
+
+        sut.Save(stream);
+        stream.Position = 0;
+        var loaded = LstmForecaster.Load(stream);
+
+        var a = await sut.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+        var b = await loaded.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+        Assert.That(loaded.IsFitted, Is.True);
+        Assert.That(loaded.Options.HiddenSize, Is.EqualTo(8));
+        foreach (var (id, resources) in a.Partitions)
+        {
+            for (var s = 0; s < 12; s++)
+            {
+                Assert.That(b.Partitions[id][ResourceKind.Requests].AtStep(s).ToArray(), Is.EqualTo(resources[ResourceKind.Requests].AtStep(s).ToArray()));
+            }
+        }
+    }
+
+    [TestCase(0, "magic")]
+    [TestCase(9, "version")]
+    [TestCase(40, "checksum")]
+    [TestCase(-3, "checksum")]
+    public async Task Load_ByteChanged_ThrowsInvalidDataExceptionNamingTheProblem(int position, string expected)
+    {
+        var bytes = await SavedModelAsync();
+        var index = position >= 0 ? position : bytes.Length + position;
+        bytes[index] ^= 0x5A;
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain(expected));
+    }
+
+    [TestCase(4)]
+    [TestCase(15)]
+    [TestCase(100)]
+    [TestCase(-1)]
+    public async Task Load_Truncated_ThrowsInvalidDataExceptionSayingTruncated(int keep)
+    {
+        var bytes = await SavedModelAsync();
+        var length = keep >= 0 ? keep : bytes.Length + keep;
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes, 0, length)));
+
+        Assert.That(e!.Message, Does.Contain(keep == 4 ? "magic" : "truncated"));
+    }
+
+    [Test]
+    public void SaveAndExport_BeforeFit_ThrowInvalidOperationException()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+
+        Assert.That(() => sut.Save(new MemoryStream()), Throws.InvalidOperationException);
+        Assert.That(() => sut.ExportOnnx(new MemoryStream()), Throws.InvalidOperationException);
+    }
+
+    private static async Task<byte[]> SavedModelAsync()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create(epochs: 1));
+        await sut.FitAsync(SyntheticLoad.History(2, 200), null, CancellationToken.None);
+        using var stream = new MemoryStream();
+        sut.Save(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Reports on the calling thread, so a test sees every report before the awaited call returns.</summary>
+    private sealed class SynchronousProgress(Action<ForecasterProgress> report) : IProgress<ForecasterProgress>
+    {
+        public void Report(ForecasterProgress value) => report(value);
+    }
+}
