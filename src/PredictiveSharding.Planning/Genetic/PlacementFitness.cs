@@ -39,6 +39,12 @@ internal sealed class PlacementFitness : IFitness
     {
         var p = c.Problem;
         var from = c.Genes[s];
+        if (from == to)
+        {
+            newFromPeak = newToPeak = c.NodePeak[from];
+            return 0;
+        }
+
         var dims = p.Dimensions;
         var load = p.LoadQ.AsSpan(s * dims, dims);
         var load99 = p.Load99.AsSpan(s * dims, dims);

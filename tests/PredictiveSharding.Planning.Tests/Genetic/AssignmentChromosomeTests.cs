@@ -1,0 +1,71 @@
+using PredictiveSharding.Planning.Genetic;
+
+namespace PredictiveSharding.Planning.Tests.Genetic;
+
+public sealed class AssignmentChromosomeTests
+{
+    internal static void AssertConsistent(AssignmentChromosome c)
+    {
+        var fresh = new AssignmentChromosome(c.Problem);
+        fresh.Assign(c.Genes);
+        Assert.That(c.NodeLoad, Is.EqualTo(fresh.NodeLoad).Within(1e-6));
+        Assert.That(c.NodeLoad99, Is.EqualTo(fresh.NodeLoad99).Within(1e-6));
+        Assert.That(c.NodePeak, Is.EqualTo(fresh.NodePeak).Within(1e-9));
+        Assert.That(c.NodeOverflow, Is.EqualTo(fresh.NodeOverflow).Within(1e-9));
+        Assert.That(c.MovedBytes, Is.EqualTo(fresh.MovedBytes));
+        Assert.That(c.LocalityCost, Is.EqualTo(fresh.LocalityCost).Within(1e-9));
+    }
+
+    [Test]
+    public void Move_KeepsDerivedStateEqualToAFullRecompute()
+    {
+        var problem = Instances.RandomProblem(60, 5, seed: 3);
+        var c = new AssignmentChromosome(problem);
+        c.Assign(problem.Current);
+        var random = new SplitMix64(9);
+        for (var i = 0; i < 500; i++)
+        {
+            c.Move(random.Next(problem.Shards), random.Next(problem.Nodes));
+        }
+
+        AssertConsistent(c);
+    }
+
+    [Test]
+    public void MovedBytes_CountsOnlyShardsAwayFromTheirCurrentNode()
+    {
+        var problem = Instances.RandomProblem(10, 3, seed: 1);
+        var c = new AssignmentChromosome(problem);
+        c.Assign(problem.Current);
+        var shard = 4;
+        var away = (problem.Current[shard] + 1) % 3;
+
+        c.Move(shard, away);
+        Assert.That(c.MovedBytes, Is.EqualTo(problem.Bytes[shard]));
+        c.Move(shard, (away + 1) % 3 == problem.Current[shard] ? (away + 2) % 3 : (away + 1) % 3);
+        Assert.That(c.MovedBytes, Is.EqualTo(problem.Bytes[shard]), "moving it on again still moves it once");
+        c.Move(shard, problem.Current[shard]);
+        Assert.That(c.MovedBytes, Is.Zero);
+    }
+
+    [Test]
+    public void MoveDelta_EqualsTheFitnessChangeOfTheMove()
+    {
+        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05);
+        var c = new AssignmentChromosome(problem);
+        c.Assign(problem.Current);
+        var before = PlacementFitness.Instance.Evaluate(c);
+        var random = new SplitMix64(2);
+        for (var i = 0; i < 50; i++)
+        {
+            var s = random.Next(problem.Shards);
+            var to = random.Next(problem.Nodes);
+            var index = PeakIndex.Build(c.NodePeak);
+            var delta = PlacementFitness.MoveDelta(c, s, to, index, out _, out _);
+            c.Move(s, to);
+            var after = PlacementFitness.Instance.Evaluate(c);
+            Assert.That(after - before, Is.EqualTo(delta).Within(1e-9));
+            before = after;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+namespace PredictiveSharding.Planning.Tests;
+
+public sealed class GeneticPlannerOptionsTests
+{
+    [Test]
+    public void Validate_WithDefaults_Passes()
+    {
+        Assert.DoesNotThrow(() => new GeneticPlannerOptions().Validate());
+    }
+
+    private static IEnumerable<TestCaseData> BadOptions()
+    {
+        yield return Case("PopulationSize", o => o.PopulationSize = 3);
+        yield return Case("MaxGenerations", o => o.MaxGenerations = 0);
+        yield return Case("StagnationLimit", o => o.StagnationLimit = 0);
+        yield return Case("TimeBudget", o => o.TimeBudget = TimeSpan.Zero);
+        yield return Case("TournamentSize", o => o.TournamentSize = 1);
+        yield return Case("TournamentSize", o => o.TournamentSize = 25);
+        yield return Case("CrossoverRate", o => o.CrossoverRate = 1.5);
+        yield return Case("MutationRate", o => o.MutationRate = double.NaN);
+        yield return Case("EliteCount", o => o.EliteCount = 24);
+        yield return Case("DegreeOfParallelism", o => o.DegreeOfParallelism = 0);
+        yield return Case("LocalSearchSteps", o => o.LocalSearchSteps = 0);
+        yield return Case("MoveCostWeight", o => o.MoveCostWeight = -1);
+        yield return Case("OverflowWeight", o => o.OverflowWeight = double.PositiveInfinity);
+        yield return Case("SplitShareThreshold", o => o.SplitShareThreshold = 0);
+        yield return Case("HysteresisMargin", o => o.HysteresisMargin = 0.5);
+        yield return Case("MaxSplitWays", o => o.MaxSplitWays = 1);
+        yield return Case("MergeShareThreshold", o => o.MergeShareThreshold = 0.4);
+    }
+
+    private static TestCaseData Case(string name, Action<GeneticPlannerOptions> change) =>
+        new TestCaseData(name, change).SetArgDisplayNames(name);
+
+    [TestCaseSource(nameof(BadOptions))]
+    public void Validate_WhenOptionIsOutOfRange_ThrowsNamingIt(string name, Action<GeneticPlannerOptions> change)
+    {
+        var options = new GeneticPlannerOptions();
+        change(options);
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.That(ex!.ParamName, Is.EqualTo(name));
+        Assert.That(ex.Message, Does.Contain("GeneticPlannerOptions." + name));
+    }
+
+    [Test]
+    public void Constructor_WhenOptionsAreInvalid_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => _ = new GeneticShardPlanner(new GeneticPlannerOptions { EliteCount = -1 }));
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.TestKit.Planning;
+
+namespace PredictiveSharding.Planning.Tests;
+
+/// <summary>The TestKit's planner suite against the genetic planner (a fake clock, so the time budget never cuts a run short).</summary>
+[TestFixture]
+public sealed class GeneticShardPlannerConformanceTests : ShardPlannerConformanceTests
+{
+    protected override IShardPlanner CreateSut() =>
+        new GeneticShardPlanner(new GeneticPlannerOptions { Seed = 7, MaxGenerations = 60 }, new FakeTimeProvider());
+}

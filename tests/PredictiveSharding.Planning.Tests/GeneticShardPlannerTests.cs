@@ -1,0 +1,159 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Topology;
+using static PredictiveSharding.Planning.Tests.Instances;
+
+namespace PredictiveSharding.Planning.Tests;
+
+public sealed class GeneticShardPlannerTests
+{
+    private static GeneticShardPlanner Planner(GeneticPlannerOptions? options = null) => new(options ?? Options(), new FakeTimeProvider());
+
+    [Test]
+    public void Plan_WhenClientsAreElsewhere_MovesTheShardTowardsThem()
+    {
+        // n0 (eu) must shed one of two equal partitions; n1 is in us. p00's clients are in us, p01's in eu.
+        var specs = new[]
+        {
+            new Spec(0, 450) { RegionMix = new Dictionary<string, double> { ["us"] = 1 } },
+            new Spec(0, 450) { RegionMix = new Dictionary<string, double> { ["eu"] = 1 } },
+            new Spec(1, 50),
+        };
+        var request = Request([NodeOf(0, 1000, "eu"), NodeOf(1, 1000, "us")], specs, Constraints() with { LocalityWeight = 0.05 });
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.Shard, Is.EqualTo(Partition(0)));
+        Assert.That(move.To, Is.EqualTo(Node(1)));
+    }
+
+    [Test]
+    public void Plan_WhenNodesHaveDiskCapacityButNoDiskForecast_KeepsDisksFromOverfilling()
+    {
+        // n1 has requests room but only 1.5 GB of disk: the 1 GB partitions can go there at most once.
+        var nodes = new[] { NodeOf(0, 1000, disk: 10e9), NodeOf(1, 1000, disk: 1.5e9 / 0.8), NodeOf(2, 1000, disk: 10e9) };
+        var specs = new[] { new Spec(0, 300), new Spec(0, 300), new Spec(0, 300), new Spec(2, 300) };
+
+        var plan = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<MoveAction>().Count(m => m.To == Node(1)), Is.LessThanOrEqualTo(1));
+        Assert.That(plan.After.MaxUtilization, Is.LessThanOrEqualTo(0.8 + 1e-9));
+    }
+
+    [Test]
+    public void Plan_WhenAPartitionLacksAResourceOthersHave_ThrowsNamingIt()
+    {
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 100), new Spec(1, 100)]);
+        var series = request.Forecast.Partitions.ToDictionary(kv => kv.Key, kv => kv.Value);
+        series[Partition(0)] = new Dictionary<ResourceKind, QuantileSeries>(series[Partition(0)]) { [ResourceKind.Cpu] = series[Partition(0)][ResourceKind.Requests] };
+        var nodes = new[] { new NodeInfo(Node(0), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 1000, [ResourceKind.Cpu] = 8 }), new NodeInfo(Node(1), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 1000, [ResourceKind.Cpu] = 8 }) };
+        var bad = request with
+        {
+            Cluster = new ClusterSnapshot(nodes, request.Cluster.Partitions, 1),
+            Forecast = new LoadForecast(Now, TimeSpan.FromHours(1), request.Forecast.Quantiles, series),
+        };
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(bad, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("p01").And.Contain("cpu"));
+    }
+
+    [Test]
+    public void Plan_WhenANodeLacksCapacityForAForecastResource_ThrowsNamingIt()
+    {
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 100), new Spec(1, 100)]);
+        var nodes = new[] { NodeOf(0, 1000), new NodeInfo(Node(1), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = 8 }) };
+        var bad = request with { Cluster = new ClusterSnapshot(nodes, request.Cluster.Partitions, 1) };
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(bad, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("n1").And.Contain("requests"));
+    }
+
+    [Test]
+    public void Core_RefusesNegativeNaNAndUnorderedForecasts()
+    {
+        // The planner relies on these checks in Core's forecast types.
+        Assert.Throws<ArgumentException>(() => _ = new QuantileSeries(1, 2, [1, double.NaN]));
+        Assert.Throws<ArgumentException>(() => _ = new QuantileSeries(1, 2, [-1, 1]));
+        Assert.Throws<ArgumentException>(() => _ = new QuantileSeries(1, 2, [2, 1]));
+        Assert.Throws<ArgumentException>(() => _ = new LoadForecast(Now, TimeSpan.FromHours(1), [0.9, 0.5], new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>()));
+        Assert.Throws<ArgumentException>(() => _ = new ClusterSnapshot([], [], 1));
+    }
+
+    [Test]
+    public void Plan_WhenNoBreachButRebalanceRequested_LowersThePeak()
+    {
+        var options = Options();
+        options.RebalanceUnderThresholds = true;
+        var specs = new[] { new Spec(0, 200), new Spec(0, 200), new Spec(0, 200), new Spec(1, 50) };
+
+        var plan = Planner(options).Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs), CancellationToken.None);
+
+        Assert.That(plan.Before.MaxUtilization, Is.EqualTo(0.6).Within(1e-9));
+        Assert.That(plan.After.MaxUtilization, Is.EqualTo(0.4).Within(1e-9));
+        Assert.That(plan.Actions.OfType<MoveAction>().Single().Reason, Does.StartWith("lower the cluster's predicted peak"));
+    }
+
+    [Test]
+    public void Plan_WhenOverflowAtHighQuantileOnly_StillActs()
+    {
+        // At q0.9 n0 sits at 0.75 (under 0.8), but q0.99 is 1.1 × … above capacity only if the tail is wide: use threshold 0.95.
+        var constraints = Constraints() with { DefaultUtilizationThreshold = 0.95 };
+        var specs = new[] { new Spec(0, 470), new Spec(0, 470), new Spec(1, 50) };
+
+        var plan = Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, constraints), CancellationToken.None);
+
+        // 940 at q0.9 (< 950), 1034 at q0.99 (> 1000): the overflow rule moves one away.
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.Reason, Does.StartWith("node n0 requests at step 3 (2026-03-02T11:00:00Z): 1.03 × capacity at q0.99 > capacity"));
+    }
+
+    [Test]
+    public void Plan_RecordsMetricsOnThePlanningMeter()
+    {
+        using var collector = new MetricCollector<long>(null, "PredictiveSharding.Planning", "psharding.planning.plans");
+        var specs = new[] { new Spec(0, 500), new Spec(0, 500), new Spec(1, 50) };
+
+        Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs), CancellationToken.None);
+
+        Assert.That(collector.GetMeasurementSnapshot().Sum(m => m.Value), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public void Plan_LogsTheOutcome()
+    {
+        var logger = new FakeLogger<GeneticShardPlanner>();
+        var planner = new GeneticShardPlanner(Options(), new FakeTimeProvider(), logger);
+        var specs = new[] { new Spec(0, 500), new Spec(0, 500), new Spec(1, 50) };
+
+        planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs), CancellationToken.None);
+
+        Assert.That(logger.Collector.GetSnapshot().Select(r => r.Message), Has.Some.StartsWith("Plan ready"));
+        Assert.That(logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Information), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Constructor_CopiesOptions_SoLaterChangesHaveNoEffect()
+    {
+        var options = Options();
+        var planner = Planner(options);
+        options.PopulationSize = 1;
+
+        Assert.DoesNotThrow(() => planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 900), new Spec(0, 100), new Spec(1, 10)]), CancellationToken.None));
+    }
+
+    [Test]
+    public void Plan_MeasuresPlanTimeWithTheTimeProvider()
+    {
+        var time = new FakeTimeProvider();
+        var planner = new GeneticShardPlanner(Options(), time);
+
+        var plan = planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 500), new Spec(0, 500), new Spec(1, 50)]), CancellationToken.None);
+
+        Assert.That(plan.PlanTime, Is.EqualTo(TimeSpan.Zero), "the fake clock never moved");
+    }
+}

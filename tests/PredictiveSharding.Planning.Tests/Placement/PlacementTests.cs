@@ -1,0 +1,82 @@
+using PredictiveSharding.Planning.Genetic;
+using PredictiveSharding.Planning.Placement;
+
+namespace PredictiveSharding.Planning.Tests.Placement;
+
+public sealed class PlacementTests
+{
+    /// <summary>One resource, one step, equal nodes of allowance 1 (capacity 1.25, threshold 0.8).</summary>
+    private static PlacementProblem Simple(double[] loads, int nodes, int[]? current = null, bool[]? pinned = null, long budget = long.MaxValue, double moveCost = 0)
+    {
+        var invAllow = Enumerable.Repeat(1.0, nodes).ToArray();
+        var invCap = Enumerable.Repeat(0.8, nodes).ToArray();
+        return new PlacementProblem(nodes, 1, 1, loads, [.. loads], [.. loads.Select(_ => 100L)], current ?? new int[loads.Length], pinned ?? new bool[loads.Length], invAllow, invCap, budget, moveCost, 10);
+    }
+
+    [Test]
+    public void LowerBound_IsTheLargerOfAverageAndHeaviestShard()
+    {
+        Assert.That(LowerBound.Compute(Simple([0.5, 0.5, 0.5, 0.5], 2)).Value, Is.EqualTo(1.0).Within(1e-12));
+        var bound = LowerBound.Compute(Simple([1.5, 0.1, 0.1], 3));
+        Assert.That(bound.Aggregate, Is.EqualTo(1.7 / 3).Within(1e-12));
+        Assert.That(bound.Indivisible, Is.EqualTo(1.5).Within(1e-12));
+        Assert.That(bound.Value, Is.EqualTo(1.5).Within(1e-12));
+    }
+
+    [Test]
+    public void LowerBound_UsesTheBestNodeForTheHeaviestShard()
+    {
+        // Node 1 is twice as large: the heavy shard's best peak is 1.2 / 2.
+        var problem = new PlacementProblem(2, 1, 1, [1.2, 0.1], [1.2, 0.1], [1, 1], [0, 0], [false, false], [1.0, 0.5], [0.8, 0.4], long.MaxValue, 0, 10);
+
+        Assert.That(LowerBound.Compute(problem).Indivisible, Is.EqualTo(0.6).Within(1e-12));
+    }
+
+    [Test]
+    public void GreedyPlacement_BalancesEqualShards()
+    {
+        var problem = Simple([.. Enumerable.Repeat(0.25, 12)], 3);
+
+        var genes = GreedyPlacement.Place(problem);
+
+        Assert.That(Enumerable.Range(0, 3).Select(n => genes.Count(g => g == n)), Is.All.EqualTo(4));
+    }
+
+    [Test]
+    public void GreedyPlacement_LeavesPinnedShardsWhereTheyAre()
+    {
+        var pinned = new[] { true, true, false, false };
+        var problem = Simple([0.6, 0.6, 0.3, 0.3], 2, current: [0, 0, 0, 0], pinned: pinned);
+
+        var genes = GreedyPlacement.Place(problem);
+
+        Assert.That(genes[0], Is.Zero);
+        Assert.That(genes[1], Is.Zero);
+        Assert.That(genes[2], Is.EqualTo(1));
+        Assert.That(genes[3], Is.EqualTo(1));
+    }
+
+    [Test]
+    public void MovePruner_SendsHomeMovesThatBuyNothing()
+    {
+        // Node 0 would hold 1.2: moving shard 0 (0.6) off is needed; moving shard 2 (0.1) off node 1 buys nothing.
+        var problem = Simple([0.6, 0.6, 0.1], 3, current: [0, 0, 1], moveCost: 0.01);
+        var c = new AssignmentChromosome(problem);
+        c.Assign([2, 0, 2]);
+
+        var dropped = MovePruner.Prune(c);
+
+        Assert.That(dropped, Is.EqualTo(1));
+        Assert.That(c.Genes, Is.EqualTo(new[] { 2, 0, 1 }));
+        Assert.That(c.NodePeak.Max(), Is.EqualTo(0.6).Within(1e-12));
+    }
+
+    [Test]
+    public void Locality_CostIsLowerInTheClientsRegion()
+    {
+        var problem = new PlacementProblem(2, 1, 1, [0.5, 0.5], [0.5, 0.5], [1, 1], [0, 0], [false, false], [1.0, 1.0], [0.8, 0.8], long.MaxValue, 0, 10, localityCost: [0.0, 0.05, 0.05, 0.0], nodeRegion: [0, 1], regions: 2);
+
+        Assert.That(problem.Locality(0, 0), Is.LessThan(problem.Locality(0, 1)));
+        Assert.That(problem.Locality(1, 1), Is.LessThan(problem.Locality(1, 0)));
+    }
+}

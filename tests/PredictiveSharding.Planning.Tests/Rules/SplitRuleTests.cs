@@ -1,0 +1,175 @@
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Topology;
+using static PredictiveSharding.Planning.Tests.Instances;
+
+namespace PredictiveSharding.Planning.Tests.Rules;
+
+/// <summary>Which partitions the planner splits, into how many shards, and when it refrains.</summary>
+public sealed class SplitRuleTests
+{
+    private static GeneticShardPlanner Planner(GeneticPlannerOptions? options = null) =>
+        new(options ?? Options(), new FakeTimeProvider());
+
+    private static NodeInfo[] FourNodes() => [NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000), NodeOf(3, 1000)];
+
+    [Test]
+    public void Plan_WhenHotPartitionIsTooCoarseToPlace_SplitsItIntoTheFewestShardsThatFit()
+    {
+        // p00 peaks at 960 requests = 1.2 × the 800 allowance; children must come under 0.5 × (1 − 0.2) = 0.4 → 3 ways.
+        var specs = new[]
+        {
+            new Spec(0, 960) { Samples = UniformSamples(0, 12) },
+            new Spec(1, 100), new Spec(2, 100), new Spec(3, 100),
+        };
+
+        var plan = Planner().Plan(Request(FourNodes(), specs), CancellationToken.None);
+
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.Partition, Is.EqualTo(Partition(0)));
+        Assert.That(split.NewPartitions, Has.Count.EqualTo(3));
+        Assert.That(split.NewPartitions.Select(p => p.Value), Is.EqualTo(new[] { "p00.0", "p00.1", "p00.2" }));
+        Assert.That(split.Reason, Does.StartWith("node n0 requests at step 0 (2026-03-02T08:00:00Z): 0.86 × capacity at q0.9 > threshold 0.80; partition p00 alone peaks at 1.20").And.Contain("split 3 ways"));
+        Assert.That(plan.After.MaxUtilization, Is.LessThanOrEqualTo(0.8 + 1e-9));
+    }
+
+    [Test]
+    public void Plan_WhenNodeStaysUnderThreshold_DoesNotSplitALargePartition()
+    {
+        // p00 takes 0.7 of the allowance, above the split share, but its node stays at 0.7 × 0.8 = 0.56 of capacity.
+        var specs = new[] { new Spec(0, 560) { Samples = UniformSamples(0, 12) }, new Spec(1, 100) };
+
+        var plan = Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs), CancellationToken.None);
+
+        Assert.That(plan.Actions, Is.Empty);
+    }
+
+    [Test]
+    public void Plan_WhenPartitionIsOverTheSizeLimit_SplitsItBySizeEvenWithoutLoad()
+    {
+        var constraints = Constraints() with { MaxPartitionBytes = 10_000_000_000 };
+        var specs = new[] { new Spec(0, 10, 25_000_000_000) { Samples = UniformSamples(0, 40) }, new Spec(1, 10) };
+
+        var plan = Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, constraints), CancellationToken.None);
+
+        // Children must come under 10 GB × 0.8 = 8 GB: 3 ways give 8.33 GB, 4 ways 6.25 GB.
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.NewPartitions, Has.Count.EqualTo(4));
+        Assert.That(split.Reason, Does.Contain("MaxPartitionBytes 10000000000"));
+        Assert.That(plan.Actions.OfType<MoveAction>(), Is.Empty, "no load breach, so no moves");
+    }
+
+    [Test]
+    public void Plan_WhenPartitionChangedWithinCooldown_NeitherSplitsNorMovesIt()
+    {
+        var specs = new[]
+        {
+            new Spec(0, 960) { Samples = UniformSamples(0, 12) },
+            new Spec(1, 100), new Spec(2, 100),
+        };
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs) with
+        {
+            LastChanged = new Dictionary<Topology.PartitionId, DateTimeOffset> { [Partition(0)] = Now.AddMinutes(-1) },
+        };
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+        Assert.That(plan.Actions.OfType<MoveAction>().Where(m => m.Shard == Partition(0)), Is.Empty);
+        Assert.That(plan.Warnings, Has.Some.Contain("cooldown"));
+    }
+
+    [Test]
+    public void Plan_WhenCooldownHasPassed_SplitsAgain()
+    {
+        var specs = new[] { new Spec(0, 960) { Samples = UniformSamples(0, 12) }, new Spec(1, 100), new Spec(2, 100) };
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs) with
+        {
+            LastChanged = new Dictionary<Topology.PartitionId, DateTimeOffset> { [Partition(0)] = Now.AddMinutes(-6) },
+        };
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>().Count(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Plan_AfterASplit_ChildrenAreNotSplitAgainUnderTheSameLoad()
+    {
+        // Hysteresis: a child of the 3-way split carries 320 (0.4 of the allowance), below the 0.5 split share.
+        var specs = new[]
+        {
+            new Spec(0, 320) { Samples = UniformSamples(0, 4) },
+            new Spec(0, 320) { Samples = UniformSamples(1, 4) },
+            new Spec(0, 320) { Samples = UniformSamples(2, 4) },
+            new Spec(1, 100), new Spec(2, 100), new Spec(3, 100),
+        };
+
+        var plan = Planner().Plan(Request(FourNodes(), specs), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+        Assert.That(plan.Actions.OfType<MoveAction>(), Is.Not.Empty, "moving whole shards relieves n0");
+    }
+
+    [Test]
+    public void Plan_WhenNewIdWouldCollide_PicksAnUnusedId()
+    {
+        var nodes = FourNodes();
+        var specs = new[] { new Spec(0, 960) { Samples = UniformSamples(0, 12) }, new Spec(1, 100), new Spec(2, 100), new Spec(3, 100) };
+        var request = Request(nodes, specs);
+        var partitions = request.Cluster.Partitions.Select(p => p.Id == Partition(3)
+            ? new Topology.PartitionInfo(new Topology.PartitionId("p00.1"), p.Range, p.Node, p.SizeBytes, p.KeyCount)
+            : p).ToList();
+        var series = request.Forecast.Partitions.ToDictionary(kv => kv.Key == Partition(3) ? new Topology.PartitionId("p00.1") : kv.Key, kv => kv.Value);
+        var renamed = request with
+        {
+            Cluster = new Topology.ClusterSnapshot(nodes, partitions, 1),
+            Forecast = new Forecasting.LoadForecast(Now, TimeSpan.FromHours(1), request.Forecast.Quantiles, series),
+        };
+
+        var plan = Planner().Plan(renamed, CancellationToken.None);
+
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.NewPartitions.Select(p => p.Value), Is.EqualTo(new[] { "p00.0", "p00.1~2", "p00.2" }));
+    }
+
+    [Test]
+    public void Plan_WhenSplitsAreDisabled_OnlyMoves()
+    {
+        var options = Options();
+        options.EnableSplits = false;
+        var specs = new[] { new Spec(0, 700) { Samples = UniformSamples(0, 12) }, new Spec(0, 300), new Spec(1, 100), new Spec(2, 100) };
+
+        var plan = Planner(options).Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+        Assert.That(plan.Actions.OfType<MoveAction>(), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Plan_WhenCandidateHasNoUsableSamples_WarnsAndMovesInstead()
+    {
+        var specs = new[] { new Spec(0, 960), new Spec(1, 100), new Spec(2, 100) };
+
+        var plan = Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+        Assert.That(plan.Warnings, Has.Some.Contain("fewer than two distinct sampled keys"));
+        Assert.That(plan.Feasible, Is.False, "a 960-request shard cannot fit an 800 allowance");
+    }
+
+    [Test]
+    public void Plan_WhenASingleKeyIsHotterThanANode_WarnsAndDoesNotClaimToSolveIt()
+    {
+        // Key "k00-005" carries 90% of 2000 requests: 1800 > the 800 allowance of any node.
+        var samples = UniformSamples(0, 10, weight: 1).Select(s => s.Key == "k00-005" ? (s.Key, 81.0) : s).ToList();
+        var specs = new[] { new Spec(0, 2000) { Samples = samples }, new Spec(1, 100), new Spec(2, 100), new Spec(3, 100) };
+
+        var plan = Planner().Plan(Request(FourNodes(), specs), CancellationToken.None);
+
+        Assert.That(plan.Warnings, Has.Some.Contain("Key 'k00-005'").And.Some.Contain("No split can spread a single key"));
+        Assert.That(plan.Feasible, Is.False);
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.SplitKeys, Has.Some.EqualTo(ShardKey.FromString("k00-005")).Or.Some.EqualTo(ShardKey.FromString("k00-006")), "the hot key is isolated as far as keys allow");
+    }
+}
