@@ -1,0 +1,181 @@
+using System.Globalization;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Traces;
+
+namespace PredictiveSharding.Simulation.Cluster;
+
+/// <summary>
+/// A key trace laid out step by step (all keys of a step side by side), so that summing a key range at one step reads
+/// memory in order: the replay does that for every partition of every strategy at every step.
+/// </summary>
+internal sealed class KeyLoads
+{
+    private readonly double[] _values;
+    private readonly double[] _totals;
+
+    public KeyLoads(KeyTrace trace)
+        : this(trace.Keys, trace.Start, trace.Step, trace.StepCount, trace.CountsOf)
+    {
+    }
+
+    /// <summary>Builds from per-key series (tests build small traces this way).</summary>
+    public KeyLoads(IReadOnlyList<ShardKey> keys, DateTimeOffset start, TimeSpan step, double[][] countsByKey)
+        : this(keys, start, step, countsByKey.Length == 0 ? 0 : countsByKey[0].Length, k => countsByKey[k])
+    {
+    }
+
+    private delegate ReadOnlySpan<double> SeriesOf(int key);
+
+    private KeyLoads(IReadOnlyList<ShardKey> keys, DateTimeOffset start, TimeSpan step, int steps, SeriesOf seriesOf)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0 || steps == 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The trace is empty ({keys.Count} keys, {steps} steps); a simulation needs at least one key and one step."), nameof(keys));
+        }
+
+        for (var k = 1; k < keys.Count; k++)
+        {
+            if (keys[k - 1] >= keys[k])
+            {
+                throw new ArgumentException($"Trace keys must be strictly ascending; '{keys[k]}' follows '{keys[k - 1]}'.", nameof(keys));
+            }
+        }
+
+        var cells = (long)keys.Count * steps;
+        if (cells > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The trace has {keys.Count} keys × {steps} steps = {cells} cells, more than one replay can hold."), nameof(keys));
+        }
+
+        Keys = keys;
+        Start = start;
+        Step = step;
+        KeyCount = keys.Count;
+        StepCount = steps;
+        _values = new double[cells];
+        _totals = new double[steps];
+        for (var k = 0; k < KeyCount; k++)
+        {
+            var series = seriesOf(k);
+            if (series.Length != steps)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Key '{keys[k]}' has {series.Length} steps; others have {steps}."), nameof(keys));
+            }
+
+            for (var s = 0; s < steps; s++)
+            {
+                var v = series[s];
+                if (!double.IsFinite(v) || v < 0)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Key '{keys[k]}' has a count of {v} at step {s}; counts must be finite and non-negative."), nameof(keys));
+                }
+
+                _values[((long)s * KeyCount) + k] = v;
+                _totals[s] += v;
+            }
+        }
+    }
+
+    public IReadOnlyList<ShardKey> Keys { get; }
+
+    public DateTimeOffset Start { get; }
+
+    public TimeSpan Step { get; }
+
+    public int KeyCount { get; }
+
+    public int StepCount { get; }
+
+    /// <summary>Requests of every key at a step, in key order.</summary>
+    public ReadOnlySpan<double> Row(int step) => _values.AsSpan(step * KeyCount, KeyCount);
+
+    public double TotalAt(int step) => _totals[step];
+
+    public DateTimeOffset StartOf(int step) => Start + (Step * step);
+
+    /// <summary>Requests of keys [lo, hi) at a step.</summary>
+    public double RangeSum(int step, int lo, int hi)
+    {
+        var row = _values.AsSpan((step * KeyCount) + lo, hi - lo);
+        double sum = 0;
+        foreach (var v in row)
+        {
+            sum += v;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Requests of keys [lo, hi) at each step of [fromStep, toStep).</summary>
+    public double[] RangeSeries(int lo, int hi, int fromStep, int toStep)
+    {
+        var series = new double[Math.Max(0, toStep - fromStep)];
+        for (var s = fromStep; s < toStep; s++)
+        {
+            series[s - fromStep] = RangeSum(s, lo, hi);
+        }
+
+        return series;
+    }
+
+    /// <summary>Requests of each key of [lo, hi) summed over the steps [fromStep, toStep).</summary>
+    public double[] KeyTotals(int lo, int hi, int fromStep, int toStep)
+    {
+        var totals = new double[hi - lo];
+        for (var s = Math.Max(0, fromStep); s < Math.Min(StepCount, toStep); s++)
+        {
+            var row = _values.AsSpan((s * KeyCount) + lo, hi - lo);
+            for (var k = 0; k < row.Length; k++)
+            {
+                totals[k] += row[k];
+            }
+        }
+
+        return totals;
+    }
+
+    /// <summary>The largest total load of any step.</summary>
+    public double PeakTotal()
+    {
+        double peak = 0;
+        foreach (var t in _totals)
+        {
+            peak = Math.Max(peak, t);
+        }
+
+        return peak;
+    }
+
+    /// <summary>The largest single-key load at a step.</summary>
+    public double MaxKeyAt(int step)
+    {
+        double max = 0;
+        foreach (var v in Row(step))
+        {
+            max = Math.Max(max, v);
+        }
+
+        return max;
+    }
+
+    /// <summary>The index of the first key not less than <paramref name="key"/> (the key count when none is).</summary>
+    public int LowerBound(ShardKey key)
+    {
+        int lo = 0, hi = KeyCount;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (Keys[mid] < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}

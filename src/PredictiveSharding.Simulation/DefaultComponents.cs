@@ -1,0 +1,54 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Forecasting.Lstm;
+using PredictiveSharding.Planning;
+
+namespace PredictiveSharding.Simulation;
+
+/// <summary>The predictive strategy's default forecaster (the LSTM) and the planner both planned strategies use (the GA), sized for a run.</summary>
+public static class DefaultComponents
+{
+    /// <summary>
+    /// An LSTM forecasting the run's horizon from a context of at least 24 steps, with the seasonal lags of one day and one
+    /// week only when the warm-up holds them (a lag longer than the training data teaches nothing), a training budget small
+    /// enough for a whole simulation to run in minutes on two cores, and the run's seed.
+    /// </summary>
+    public static ILoadForecaster CreateForecaster(SimulationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var lags = new List<int>();
+        foreach (var period in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromDays(1), TimeSpan.FromDays(7)])
+        {
+            if (period.Ticks % context.Step.Ticks == 0)
+            {
+                var lag = period.Ticks / context.Step.Ticks;
+                if (lag >= 2 && lag <= context.WarmupSteps / 2)
+                {
+                    lags.Add((int)lag);
+                }
+            }
+        }
+
+        var options = new LstmForecasterOptions
+        {
+            Horizon = context.HorizonSteps,
+            ContextLength = Math.Max(24, context.HorizonSteps),
+            SeasonalLags = lags,
+            Epochs = 12,
+            WindowsPerEpoch = 2048,
+            UpdateEpochs = 1,
+            Seed = context.Seed,
+        };
+        return new LstmForecaster(options);
+    }
+
+    /// <summary>The genetic planner with the run's seed and a time budget of half a second per plan.</summary>
+    public static IShardPlanner CreatePlanner(SimulationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new GeneticShardPlanner(new GeneticPlannerOptions
+        {
+            Seed = context.Seed,
+            TimeBudget = TimeSpan.FromSeconds(0.5),
+        });
+    }
+}

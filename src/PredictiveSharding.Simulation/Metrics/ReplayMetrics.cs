@@ -1,0 +1,62 @@
+namespace PredictiveSharding.Simulation.Metrics;
+
+/// <summary>What one replay measured after the warm-up, plus every node's utilisation at every step (for plots).</summary>
+internal sealed class ReplayMetrics
+{
+    private readonly float[] _utilization;
+
+    public ReplayMetrics(int nodes, int steps, int warmupSteps)
+    {
+        Nodes = nodes;
+        Steps = steps;
+        WarmupSteps = warmupSteps;
+        _utilization = new float[(long)nodes * steps];
+    }
+
+    public int Nodes { get; }
+
+    public int Steps { get; }
+
+    public int WarmupSteps { get; }
+
+    public long OverloadedNodeSteps { get; private set; }
+
+    public double RequestsOnOverloadedNodes { get; private set; }
+
+    public double Requests { get; private set; }
+
+    public int Splits { get; set; }
+
+    public int Moves { get; set; }
+
+    public long BytesMoved { get; set; }
+
+    /// <summary>Records one node at one step: its load (requests plus move overhead) and the requests it served.</summary>
+    public void Record(int step, int node, double load, double requests, double capacity)
+    {
+        _utilization[((long)step * Nodes) + node] = (float)(load / capacity);
+        if (step < WarmupSteps)
+        {
+            return;
+        }
+
+        Requests += requests;
+        if (load > capacity)
+        {
+            OverloadedNodeSteps++;
+            RequestsOnOverloadedNodes += requests;
+        }
+    }
+
+    public double UtilizationAt(int step, int node) => _utilization[((long)step * Nodes) + node];
+
+    /// <summary>Every node's utilisation per step, step by step.</summary>
+    public ReadOnlySpan<float> Utilization => _utilization;
+
+    /// <summary>The nearest-rank percentile of node utilisation over the node-steps after the warm-up (0 when there are none).</summary>
+    public double UtilizationPercentile(double percentile)
+    {
+        var measured = _utilization.AsSpan(WarmupSteps * Nodes).ToArray();
+        return Percentile.NearestRank(measured, percentile);
+    }
+}

@@ -1,0 +1,82 @@
+namespace PredictiveSharding.Simulation;
+
+/// <summary>The simulation's defaults and the published figures they come from, in one place.</summary>
+internal static class SimulationDefaults
+{
+    public const int Nodes = 8;
+
+    /// <summary>Capacity = peak total load per step / (nodes × headroom): a perfectly balanced cluster runs at 80% at the peak.</summary>
+    public const double Headroom = 0.8;
+
+    public const int PartitionsPerNode = 4;
+
+    /// <summary>1 MiB per key: only the ratio of partition sizes to move bandwidth matters, so one round figure will do.</summary>
+    public const long BytesPerKey = 1L << 20;
+
+    /// <summary>
+    /// A running move adds this share of the moving partition's current load to both its source and its target (the
+    /// copy reads on one end and writes on the other, on top of serving), the same for every strategy.
+    /// </summary>
+    public const double MoveOverheadShare = 0.25;
+
+    public const double WarmupFraction = 0.3;
+
+    public const int Seed = 1;
+
+    /// <summary>Moves that may run at once in the whole cluster, for every strategy (PlanningConstraints.MaxConcurrentMoves's default).</summary>
+    public const int MaxConcurrentMoves = 4;
+
+    /// <summary>A partition split or moved less than this many steps ago is left alone by every strategy.</summary>
+    public const int CooldownSteps = 2;
+
+    public const int HorizonSteps = 12;
+
+    public const int PlanEverySteps = 1;
+
+    /// <summary>The predictive strategy plans to keep forecast node load at the planning quantile under this share of capacity.</summary>
+    public const double PlannerUtilizationThreshold = 0.9;
+
+    public const double PlanningQuantile = 0.9;
+
+    /// <summary>History the planned strategies hand to the forecaster at each plan, in steps (at most).</summary>
+    public const int HistoryWindowSteps = 512;
+
+    /// <summary>
+    /// The published split threshold as a share of a node's capacity: TiKV's
+    /// <c>split.region-cpu-overload-threshold-ratio</c> = 0.25 (a Region is hot when it takes 25% of the node's read-pool
+    /// CPU). The QPS thresholds (CockroachDB <c>kv.range_split.load_qps_threshold</c> 2500, TiKV
+    /// <c>split.qps-threshold</c> 3000) are absolute; this ratio is the one published figure that is already relative to
+    /// the node, so it is how the simulator maps them.
+    /// </summary>
+    public const double PublishedSplitThresholdShare = 0.25;
+
+    /// <summary>TiKV <c>split.detect-times</c> = 10 consecutive seconds over the threshold.</summary>
+    public static readonly TimeSpan PublishedDetectWindow = TimeSpan.FromSeconds(10);
+
+    /// <summary>CockroachDB store rebalancer: act when a store's load is more than 10% above the mean.</summary>
+    public const double RebalanceAboveMean = 0.10;
+
+    /// <summary>
+    /// CockroachDB store rebalancer's minimum difference of 100 QPS, mapped like the split threshold: 100 / 2500 of the
+    /// split threshold, i.e. 0.04 × 0.25 = 1% of a node's capacity.
+    /// </summary>
+    public const double RebalanceMinDifferenceShare = 100.0 / 2500.0 * PublishedSplitThresholdShare;
+
+    /// <summary>CockroachDB's split finder: a reservoir of 20 sampled keys (TiKV <c>split.sample-num</c> = 20 too).</summary>
+    public const int SplitSampleCount = 20;
+
+    /// <summary>CockroachDB's and TiKV's split balance score limit: |left − right| / (left + right) &lt; 0.25.</summary>
+    public const double SplitBalanceScore = 0.25;
+
+    /// <summary>CockroachDB's and TiKV's contained-share limit (requests spanning the candidate key) &lt; 0.5.</summary>
+    public const double SplitContainedScore = 0.5;
+
+    /// <summary>The reactive grid's split thresholds, as shares of node capacity, around the published 0.25.</summary>
+    public static readonly double[] ReactiveThresholdGrid = [0.1, 0.15, 0.25, 0.4];
+
+    /// <summary>The reactive grid's consecutive-step counts.</summary>
+    public static readonly int[] ReactiveConsecutiveGrid = [1, 2, 3];
+
+    /// <summary>Most key samples handed to the planner per partition.</summary>
+    public const int PlannerKeySamples = 48;
+}

@@ -1,0 +1,222 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Simulation;
+
+/// <summary>
+/// How a trace is replayed: the cluster (nodes, capacity, initial partitions, sizes, move bandwidth and cost), the
+/// warm-up, the strategies to compare and their shared knobs. Every strategy sees the same cluster and the same limits.
+/// </summary>
+public sealed class SimulationOptions
+{
+    /// <summary>Nodes in the cluster. Default 8; at least 1.</summary>
+    public int Nodes { get; set; } = SimulationDefaults.Nodes;
+
+    /// <summary>
+    /// Sizing headroom in (0, 1]: each node's capacity is the trace's peak total load per step / (nodes × headroom), so a
+    /// perfectly balanced cluster carries the peak at this utilisation and overload comes only from imbalance. Default 0.8.
+    /// </summary>
+    public double Headroom { get; set; } = SimulationDefaults.Headroom;
+
+    /// <summary>A node's capacity in requests per trace step; overrides the sizing by <see cref="Headroom"/>. Null (default) sizes it; otherwise positive.</summary>
+    public double? NodeCapacity { get; set; }
+
+    /// <summary>Initial partitions: contiguous ranges of the sorted keys with equal key counts, placed round-robin. Null (default) is 4 × <see cref="Nodes"/>, capped at the key count; otherwise at least 1.</summary>
+    public int? Partitions { get; set; }
+
+    /// <summary>Stored bytes per key, which gives partition sizes. Default 1 MiB; positive.</summary>
+    public long BytesPerKey { get; set; } = SimulationDefaults.BytesPerKey;
+
+    /// <summary>
+    /// Bytes a move copies per trace step; a move of <c>b</c> bytes takes ⌈b / bandwidth⌉ steps (at least one). Null
+    /// (default) is the mean initial partition size, so moving an average initial partition takes one step; otherwise positive.
+    /// </summary>
+    public double? MoveBandwidthBytesPerStep { get; set; }
+
+    /// <summary>
+    /// Share of a moving partition's load added to both its source and its target while the move runs (copy work on top of
+    /// serving). Default 0.25; from 0 to 1.
+    /// </summary>
+    public double MoveOverheadShare { get; set; } = SimulationDefaults.MoveOverheadShare;
+
+    /// <summary>Share of the trace replayed before metrics start, shared by every strategy (no strategy acts in it; the predictive one trains on it). Default 0.3; in [0, 1).</summary>
+    public double WarmupFraction { get; set; } = SimulationDefaults.WarmupFraction;
+
+    /// <summary>Seed of every random choice (split-key reservoirs, forecaster, planner). Default 1.</summary>
+    public int Seed { get; set; } = SimulationDefaults.Seed;
+
+    /// <summary>Strategies to run, from <see cref="StrategyNames"/>. Default all five.</summary>
+    public IReadOnlyList<string> Strategies { get; set; } = StrategyNames.All;
+
+    /// <summary>Moves that may run at once, for every strategy. Default 4; at least 1.</summary>
+    public int MaxConcurrentMoves { get; set; } = SimulationDefaults.MaxConcurrentMoves;
+
+    /// <summary>A partition split or moved less than this many steps ago is not touched again, by any strategy. Default 2; zero or more.</summary>
+    public int CooldownSteps { get; set; } = SimulationDefaults.CooldownSteps;
+
+    /// <summary>Steps the planned strategies look ahead. Default 12; at least 1.</summary>
+    public int HorizonSteps { get; set; } = SimulationDefaults.HorizonSteps;
+
+    /// <summary>Steps between two plans of the planned strategies. Default 1; from 1 to <see cref="HorizonSteps"/>.</summary>
+    public int PlanEverySteps { get; set; } = SimulationDefaults.PlanEverySteps;
+
+    /// <summary>Steps between two fine-tunings (UpdateAsync) of the predictive strategy's forecaster. Null (default) is <see cref="HorizonSteps"/>; otherwise at least 1.</summary>
+    public int? FineTuneEverySteps { get; set; }
+
+    /// <summary>Steps of history handed to the forecaster at each plan (at most). Default 512; at least 1.</summary>
+    public int HistoryWindowSteps { get; set; } = SimulationDefaults.HistoryWindowSteps;
+
+    /// <summary>Node utilisation the planner keeps the forecast under (PlanningConstraints.DefaultUtilizationThreshold). Default 0.9; in (0, 1].</summary>
+    public double PlannerUtilizationThreshold { get; set; } = SimulationDefaults.PlannerUtilizationThreshold;
+
+    /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.9; in (0, 1).</summary>
+    public double PlanningQuantile { get; set; } = SimulationDefaults.PlanningQuantile;
+
+    /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
+    public IReadOnlyList<double> ReactiveThresholds { get; set; } = SimulationDefaults.ReactiveThresholdGrid;
+
+    /// <summary>The reactive grid's consecutive-step counts. Default 1, 2, 3; each at least 1.</summary>
+    public IReadOnlyList<int> ReactiveConsecutiveSteps { get; set; } = SimulationDefaults.ReactiveConsecutiveGrid;
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A number is out of its range.</exception>
+    /// <exception cref="ArgumentException">An unknown or repeated strategy name, or an empty list.</exception>
+    public void Validate()
+    {
+        if (Nodes < 1)
+        {
+            throw Bad(nameof(Nodes), Nodes, "at least 1");
+        }
+
+        if (!(Headroom > 0 && Headroom <= 1))
+        {
+            throw Bad(nameof(Headroom), Headroom, "in (0, 1]");
+        }
+
+        if (NodeCapacity is { } capacity && !(capacity > 0 && double.IsFinite(capacity)))
+        {
+            throw Bad(nameof(NodeCapacity), capacity, "positive and finite");
+        }
+
+        if (Partitions is < 1)
+        {
+            throw Bad(nameof(Partitions), Partitions, "at least 1");
+        }
+
+        if (BytesPerKey < 1)
+        {
+            throw Bad(nameof(BytesPerKey), BytesPerKey, "positive");
+        }
+
+        if (MoveBandwidthBytesPerStep is { } bandwidth && !(bandwidth > 0 && double.IsFinite(bandwidth)))
+        {
+            throw Bad(nameof(MoveBandwidthBytesPerStep), bandwidth, "positive and finite");
+        }
+
+        if (!(MoveOverheadShare >= 0 && MoveOverheadShare <= 1))
+        {
+            throw Bad(nameof(MoveOverheadShare), MoveOverheadShare, "from 0 to 1");
+        }
+
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1))
+        {
+            throw Bad(nameof(WarmupFraction), WarmupFraction, "in [0, 1)");
+        }
+
+        ValidateStrategies();
+        if (MaxConcurrentMoves < 1)
+        {
+            throw Bad(nameof(MaxConcurrentMoves), MaxConcurrentMoves, "at least 1");
+        }
+
+        if (CooldownSteps < 0)
+        {
+            throw Bad(nameof(CooldownSteps), CooldownSteps, "zero or more");
+        }
+
+        if (HorizonSteps < 1)
+        {
+            throw Bad(nameof(HorizonSteps), HorizonSteps, "at least 1");
+        }
+
+        if (PlanEverySteps < 1 || PlanEverySteps > HorizonSteps)
+        {
+            throw Bad(nameof(PlanEverySteps), PlanEverySteps, string.Create(CultureInfo.InvariantCulture, $"from 1 to HorizonSteps ({HorizonSteps})"));
+        }
+
+        if (FineTuneEverySteps is < 1)
+        {
+            throw Bad(nameof(FineTuneEverySteps), FineTuneEverySteps, "at least 1");
+        }
+
+        if (HistoryWindowSteps < 1)
+        {
+            throw Bad(nameof(HistoryWindowSteps), HistoryWindowSteps, "at least 1");
+        }
+
+        if (!(PlannerUtilizationThreshold > 0 && PlannerUtilizationThreshold <= 1))
+        {
+            throw Bad(nameof(PlannerUtilizationThreshold), PlannerUtilizationThreshold, "in (0, 1]");
+        }
+
+        if (!(PlanningQuantile > 0 && PlanningQuantile < 1))
+        {
+            throw Bad(nameof(PlanningQuantile), PlanningQuantile, "in (0, 1)");
+        }
+
+        ValidateGrid();
+    }
+
+    private void ValidateStrategies()
+    {
+        if (Strategies is null || Strategies.Count == 0)
+        {
+            throw new ArgumentException("SimulationOptions.Strategies must name at least one strategy (" + string.Join(", ", StrategyNames.All) + ").", nameof(Strategies));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in Strategies)
+        {
+            if (name is null || !StrategyNames.All.Contains(name, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"SimulationOptions.Strategies: unknown strategy '{name}'; expected one of {string.Join(", ", StrategyNames.All)}.", nameof(Strategies));
+            }
+
+            if (!seen.Add(name))
+            {
+                throw new ArgumentException($"SimulationOptions.Strategies: '{name}' is listed twice.", nameof(Strategies));
+            }
+        }
+    }
+
+    private void ValidateGrid()
+    {
+        if (ReactiveThresholds is null || ReactiveThresholds.Count == 0)
+        {
+            throw new ArgumentException("SimulationOptions.ReactiveThresholds must list at least one threshold.", nameof(ReactiveThresholds));
+        }
+
+        foreach (var threshold in ReactiveThresholds)
+        {
+            if (!(threshold > 0 && threshold <= 10))
+            {
+                throw Bad(nameof(ReactiveThresholds), threshold, "a share of capacity in (0, 10]");
+            }
+        }
+
+        if (ReactiveConsecutiveSteps is null || ReactiveConsecutiveSteps.Count == 0)
+        {
+            throw new ArgumentException("SimulationOptions.ReactiveConsecutiveSteps must list at least one count.", nameof(ReactiveConsecutiveSteps));
+        }
+
+        foreach (var count in ReactiveConsecutiveSteps)
+        {
+            if (count < 1)
+            {
+                throw Bad(nameof(ReactiveConsecutiveSteps), count, "at least 1");
+            }
+        }
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object? value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.{name} must be {expected}; got {value}."));
+}

@@ -1,0 +1,378 @@
+using System.Globalization;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Simulation.Strategies.Planned;
+
+/// <summary>
+/// Forecast, then plan: at the first step after the warm-up the forecaster is trained on the warm-up; every
+/// <see cref="PlannedSettings.PlanEverySteps"/> it forecasts each partition over the horizon from the past only, the planner
+/// turns that into splits and moves, splits apply at once (they move no data) and each move starts at the latest step that
+/// still completes it before the predicted breach (the plan's start-by time), when a move slot is free. A new plan replaces
+/// the moves of the previous one that have not started; running moves finish. The forecaster is fine-tuned every
+/// <see cref="PlannedSettings.FineTuneEverySteps"/> on the recent past.
+/// </summary>
+internal sealed class PlannedRebalancer : IRebalancer
+{
+    private readonly ILoadForecaster _forecaster;
+    private readonly IShardPlanner _planner;
+    private readonly PlannedSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly List<PendingMove> _pending = [];
+    private readonly List<string> _warnings = [];
+    private int _firstStep = -1;
+    private int _lastFineTune;
+    private long _plans;
+    private TimeSpan _forecastTime;
+    private TimeSpan _planTime;
+
+    public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time)
+    {
+        Name = name;
+        _forecaster = forecaster ?? throw new ArgumentNullException(nameof(forecaster));
+        _planner = planner ?? throw new ArgumentNullException(nameof(planner));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    public string Name { get; }
+
+    public string Setting => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity");
+
+    public TimeSpan ForecastTime => _forecastTime;
+
+    public TimeSpan PlanTime => _planTime;
+
+    /// <summary>What went wrong along the way (a forecaster that could not train yet, actions that no longer applied).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public long Plans => _plans;
+
+    public async ValueTask BeforeStepAsync(ClusterModel cluster, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        cancellationToken.ThrowIfCancellationRequested();
+        var step = cluster.Step;
+        if (_firstStep < 0)
+        {
+            _firstStep = step;
+        }
+
+        if ((step - _firstStep) % _settings.PlanEverySteps == 0 && step > 0 && await EnsureForecasterAsync(cluster, cancellationToken).ConfigureAwait(false))
+        {
+            await PlanAsync(cluster, cancellationToken).ConfigureAwait(false);
+        }
+
+        StartDueMoves(cluster);
+    }
+
+    private async Task<bool> EnsureForecasterAsync(ClusterModel cluster, CancellationToken cancellationToken)
+    {
+        var step = cluster.Step;
+        var started = _time.GetTimestamp();
+        try
+        {
+            if (!_forecaster.IsFitted)
+            {
+                await _forecaster.FitAsync(TrainingHistory(cluster), null, cancellationToken).ConfigureAwait(false);
+                _lastFineTune = step;
+            }
+            else if (step - _lastFineTune >= _settings.FineTuneEverySteps)
+            {
+                await _forecaster.UpdateAsync(History(cluster, _settings.HistoryWindowSteps), cancellationToken).ConfigureAwait(false);
+                _lastFineTune = step;
+            }
+
+            return true;
+        }
+        catch (ArgumentException e) when (!_forecaster.IsFitted)
+        {
+            // Too little history to train yet (e.g. no warm-up): the strategy waits and tries again at the next plan.
+            Warn(string.Create(CultureInfo.InvariantCulture, $"step {step}: forecaster not trained yet: {e.Message}"));
+            return false;
+        }
+        finally
+        {
+            _forecastTime += _time.GetElapsedTime(started);
+        }
+    }
+
+    private async Task PlanAsync(ClusterModel cluster, CancellationToken cancellationToken)
+    {
+        var step = cluster.Step;
+        var loads = cluster.Loads;
+        var history = History(cluster, _settings.HistoryWindowSteps);
+        var started = _time.GetTimestamp();
+        LoadForecast forecast;
+        try
+        {
+            forecast = await _forecaster.ForecastAsync(new ForecastRequest(history, _settings.HorizonSteps), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _forecastTime += _time.GetElapsedTime(started);
+        }
+
+        started = _time.GetTimestamp();
+        try
+        {
+            var now = loads.StartOf(step);
+            var request = new PlanningRequest(Snapshot(cluster), forecast, Constraints(cluster), now)
+            {
+                LastChanged = LastChanged(cluster, now),
+            };
+            var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            _plans++;
+            Apply(cluster, plan);
+        }
+        finally
+        {
+            _planTime += _time.GetElapsedTime(started);
+        }
+    }
+
+    private void Apply(ClusterModel cluster, ShardingPlan plan)
+    {
+        _pending.Clear();
+        var loads = cluster.Loads;
+        foreach (var action in plan.Actions)
+        {
+            switch (action)
+            {
+                case SplitAction split:
+                    ApplySplit(cluster, split);
+                    break;
+                case MoveAction move:
+                    var node = NodeIndex(move.To, cluster.Setup.Nodes);
+                    var breach = move.StartBy + move.EstimatedDuration;
+                    var breachStep = (int)Math.Floor((breach - loads.Start) / loads.Step);
+                    var startStep = Math.Max(cluster.Step, breachStep - cluster.MoveSteps(move.Bytes));
+                    _pending.Add(new PendingMove(move.Shard, node, startStep));
+                    break;
+                default:
+                    Warn($"step {cluster.Step}: {action.GetType().Name} is not simulated; skipped.");
+                    break;
+            }
+        }
+
+        _pending.Sort((a, b) => a.StartStep.CompareTo(b.StartStep));
+    }
+
+    private void ApplySplit(ClusterModel cluster, SplitAction split)
+    {
+        var partition = cluster.Find(split.Partition);
+        if (partition is null || partition.Moving)
+        {
+            Warn($"step {cluster.Step}: split of '{split.Partition}' skipped: the partition is gone or moving.");
+            return;
+        }
+
+        var cuts = new int[split.SplitKeys.Count];
+        var previous = partition.Lo;
+        for (var i = 0; i < cuts.Length; i++)
+        {
+            cuts[i] = cluster.Loads.LowerBound(split.SplitKeys[i]);
+            if (cuts[i] <= previous || cuts[i] >= partition.Hi)
+            {
+                Warn($"step {cluster.Step}: split of '{split.Partition}' at '{split.SplitKeys[i]}' skipped: no trace key boundary strictly inside the partition there.");
+                return;
+            }
+
+            previous = cuts[i];
+        }
+
+        cluster.Split(partition, cuts, split.NewPartitions);
+    }
+
+    private void StartDueMoves(ClusterModel cluster)
+    {
+        for (var i = 0; i < _pending.Count && cluster.HasMoveSlot;)
+        {
+            var move = _pending[i];
+            if (move.StartStep > cluster.Step)
+            {
+                break;
+            }
+
+            _pending.RemoveAt(i);
+            var partition = cluster.Find(move.Partition);
+            if (partition is null || partition.Moving || partition.Node == move.ToNode)
+            {
+                continue;
+            }
+
+            cluster.TryStartMove(partition, move.ToNode);
+        }
+    }
+
+    /// <summary>The current partitions' recent load, with their metadata (key ranges, sizes) as a host would report it.</summary>
+    private static LoadHistory History(ClusterModel cluster, int window)
+    {
+        var step = cluster.Step;
+        var from = Math.Max(0, step - window);
+        var series = new List<PartitionLoadSeries>(cluster.Partitions.Count);
+        var infos = new List<PartitionInfo>(cluster.Partitions.Count);
+        foreach (var partition in cluster.Partitions)
+        {
+            series.Add(Series(cluster.Loads, partition.Id, partition.History, from, step));
+            infos.Add(Info(cluster, partition, partition.Node));
+        }
+
+        return new LoadHistory(series, infos);
+    }
+
+    /// <summary>
+    /// The warm-up the forecaster trains on: the partitions, and their halves and quarters by key count (the shapes
+    /// partitions take after splits), so the model sees loads at the granularities it will be asked to forecast.
+    /// </summary>
+    private static LoadHistory TrainingHistory(ClusterModel cluster)
+    {
+        var step = cluster.Step;
+        var loads = cluster.Loads;
+        var series = new List<PartitionLoadSeries>();
+        var infos = new List<PartitionInfo>();
+        foreach (var partition in cluster.Partitions)
+        {
+            series.Add(Series(loads, partition.Id, partition.History, 0, step));
+            infos.Add(Info(cluster, partition, partition.Node));
+            foreach (var parts in (int[])[2, 4])
+            {
+                if (partition.KeyCount < parts)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < parts; i++)
+                {
+                    var lo = partition.Lo + (int)((long)i * partition.KeyCount / parts);
+                    var hi = partition.Lo + (int)((long)(i + 1) * partition.KeyCount / parts);
+                    var id = new PartitionId(string.Create(CultureInfo.InvariantCulture, $"{partition.Id}~{i + 1}/{parts}"));
+                    series.Add(Series(loads, id, loads.RangeSeries(lo, hi, 0, step), 0, step));
+                    infos.Add(new PartitionInfo(id, RangeOf(loads, lo, hi), NodeId(partition.Node), (hi - lo) * cluster.Setup.BytesPerKey, hi - lo));
+                }
+            }
+        }
+
+        return new LoadHistory(series, infos);
+    }
+
+    private static PartitionLoadSeries Series(KeyLoads loads, PartitionId id, IReadOnlyList<double> values, int from, int to)
+    {
+        var buckets = new LoadBucket[to - from];
+        for (var s = from; s < to; s++)
+        {
+            buckets[s - from] = LoadBucket.OfRequests(loads.StartOf(s), values[s]);
+        }
+
+        return new PartitionLoadSeries(id, loads.Step, buckets);
+    }
+
+    /// <summary>
+    /// The cluster as the planner sees it: a partition that is moving is shown where it is going (and is in cooldown, so the
+    /// planner leaves it), with key samples weighted by requests over a horizon's worth of steps.
+    /// </summary>
+    private ClusterSnapshot Snapshot(ClusterModel cluster)
+    {
+        var now = cluster.Step;
+        var (from, to) = SamplesFromFuture ? (now, now + _settings.HorizonSteps) : (Math.Max(0, now - _settings.HorizonSteps), now);
+        var nodes = new NodeInfo[cluster.Setup.Nodes];
+        var capacity = new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = cluster.Setup.NodeCapacity };
+        for (var n = 0; n < nodes.Length; n++)
+        {
+            nodes[n] = new NodeInfo(NodeId(n), capacity);
+        }
+
+        var partitions = new List<PartitionInfo>(cluster.Partitions.Count);
+        foreach (var partition in cluster.Partitions)
+        {
+            partitions.Add(Info(cluster, partition, cluster.DestinationOf(partition)) with
+            {
+                KeySamples = KeySampler.Sample(cluster.Loads, partition, from, to, _settings.MaxKeySamples),
+            });
+        }
+
+        return new ClusterSnapshot(nodes, partitions, _plans);
+    }
+
+    /// <summary>
+    /// True when key samples weigh keys by the requests of the horizon ahead (the oracle, which reads the trace ahead);
+    /// false (a forecasting strategy) weighs them by the same number of steps just past.
+    /// </summary>
+    public bool SamplesFromFuture { get; init; }
+
+    private PlanningConstraints Constraints(ClusterModel cluster)
+    {
+        var setup = cluster.Setup;
+        var stepSeconds = cluster.Loads.Step.TotalSeconds;
+        return new PlanningConstraints
+        {
+            PlanningQuantile = _settings.PlanningQuantile,
+            DefaultUtilizationThreshold = _settings.UtilizationThreshold,
+
+            // Sizes are synthetic (bytes per key), so only load decides splits.
+            MaxPartitionBytes = null,
+
+            // What the cluster can copy over the horizon with every move slot busy.
+            MoveBudgetBytes = (long)Math.Min(long.MaxValue / 2, setup.MoveBandwidthBytesPerStep * _settings.HorizonSteps * setup.MaxConcurrentMoves),
+            MaxConcurrentMoves = setup.MaxConcurrentMoves,
+            MoveBandwidthBytesPerSecond = setup.MoveBandwidthBytesPerStep / stepSeconds,
+
+            // At least one step, so that a partition on its way (shown at its target, changed "now") is left alone.
+            Cooldown = cluster.Loads.Step * Math.Max(1, setup.CooldownSteps),
+            LocalityWeight = 0,
+            AllowMerges = false,
+        };
+    }
+
+    private static Dictionary<PartitionId, DateTimeOffset> LastChanged(ClusterModel cluster, DateTimeOffset now)
+    {
+        var changed = new Dictionary<PartitionId, DateTimeOffset>();
+        foreach (var partition in cluster.Partitions)
+        {
+            if (partition.Moving)
+            {
+                changed[partition.Id] = now;
+            }
+            else if (cluster.Step - partition.ChangedAtStep < cluster.Setup.CooldownSteps)
+            {
+                changed[partition.Id] = cluster.Loads.StartOf(partition.ChangedAtStep);
+            }
+        }
+
+        return changed;
+    }
+
+    private static PartitionInfo Info(ClusterModel cluster, SimPartition partition, int node) =>
+        new(partition.Id, RangeOf(cluster.Loads, partition.Lo, partition.Hi), NodeId(node), cluster.BytesOf(partition), partition.KeyCount);
+
+    /// <summary>Keys [lo, hi) as a key range that, together with its neighbours, covers the whole key space.</summary>
+    private static KeyRange RangeOf(KeyLoads loads, int lo, int hi) =>
+        new(lo == 0 ? ShardKey.Empty : loads.Keys[lo], hi >= loads.KeyCount ? null : loads.Keys[hi]);
+
+    private static NodeId NodeId(int node) => new("n" + node.ToString(CultureInfo.InvariantCulture));
+
+    private static int NodeIndex(NodeId node, int nodes)
+    {
+        if (node.Value.Length > 1 && node.Value[0] == 'n' && int.TryParse(node.Value.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < nodes)
+        {
+            return index;
+        }
+
+        throw new InvalidOperationException($"The planner named node '{node}', which is not in the simulated cluster.");
+    }
+
+    private void Warn(string warning)
+    {
+        // Enough to diagnose; a long replay must not accumulate without bound.
+        if (_warnings.Count < 100)
+        {
+            _warnings.Add(warning);
+        }
+    }
+}

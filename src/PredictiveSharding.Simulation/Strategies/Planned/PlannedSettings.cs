@@ -1,0 +1,18 @@
+namespace PredictiveSharding.Simulation.Strategies.Planned;
+
+/// <summary>The knobs of a forecast-then-plan strategy.</summary>
+/// <param name="HorizonSteps">Steps forecast and planned ahead.</param>
+/// <param name="PlanEverySteps">Steps between plans.</param>
+/// <param name="FineTuneEverySteps">Steps between fine-tunings of the forecaster.</param>
+/// <param name="HistoryWindowSteps">Steps of history handed to the forecaster (at most).</param>
+/// <param name="UtilizationThreshold">Share of capacity the plan keeps forecast node load under.</param>
+/// <param name="PlanningQuantile">The forecast quantile planned for.</param>
+/// <param name="MaxKeySamples">Key samples per partition handed to the planner.</param>
+internal sealed record PlannedSettings(
+    int HorizonSteps,
+    int PlanEverySteps,
+    int FineTuneEverySteps,
+    int HistoryWindowSteps,
+    double UtilizationThreshold,
+    double PlanningQuantile,
+    int MaxKeySamples);

@@ -1,0 +1,173 @@
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Simulation.Strategies.Reactive;
+
+/// <summary>
+/// What CockroachDB and TiKV do, step by step: split a partition once its measured load has stayed above the threshold for
+/// the consecutive steps (at the sampled key that balances left and right, <see cref="LoadSplitFinder"/>), then let the store
+/// rebalancer move load from the hottest node to the coolest while the hottest is more than 10% above the mean
+/// (CockroachDB's store rebalancer, with its 100 QPS minimum difference mapped to 1% of a node's capacity).
+/// </summary>
+internal sealed class ReactiveRebalancer : IRebalancer
+{
+    private readonly ReactiveSettings _settings;
+    private readonly Random _random;
+    private readonly TimeProvider _time;
+    private TimeSpan _planTime;
+
+    public ReactiveRebalancer(string name, ReactiveSettings settings, int seed, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        Name = name;
+        _settings = settings;
+        _random = new Random(seed);
+        _time = time;
+    }
+
+    public string Name { get; }
+
+    public string Setting => _settings.Describe();
+
+    public ReactiveSettings Settings => _settings;
+
+    public TimeSpan ForecastTime => TimeSpan.Zero;
+
+    public TimeSpan PlanTime => _planTime;
+
+    public ValueTask BeforeStepAsync(ClusterModel cluster, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = _time.GetTimestamp();
+        if (cluster.Step > 0)
+        {
+            SplitHotPartitions(cluster);
+            Rebalance(cluster);
+        }
+
+        _planTime += _time.GetElapsedTime(started);
+        return ValueTask.CompletedTask;
+    }
+
+    private void SplitHotPartitions(ClusterModel cluster)
+    {
+        var threshold = _settings.ThresholdShare * cluster.Setup.NodeCapacity;
+        var step = cluster.Step;
+        foreach (var partition in cluster.Partitions.ToArray())
+        {
+            if (partition.Moving || HotStreak(partition, threshold, step) < _settings.ConsecutiveSteps)
+            {
+                continue;
+            }
+
+            var cut = LoadSplitFinder.Find(cluster.Loads, partition, step - _settings.ConsecutiveSteps, step, _random);
+            if (cut is { } at)
+            {
+                cluster.Split(partition, [at], [new PartitionId(partition.Id.Value + ".0"), new PartitionId(partition.Id.Value + ".1")]);
+            }
+        }
+    }
+
+    /// <summary>Consecutive steps, ending with the last replayed one and not before the partition existed, with load above the threshold.</summary>
+    private int HotStreak(SimPartition partition, double threshold, int step)
+    {
+        var streak = 0;
+        for (var s = step - 1; s >= partition.CreatedAtStep && streak < _settings.ConsecutiveSteps; s--)
+        {
+            if (partition.History[s] <= threshold)
+            {
+                break;
+            }
+
+            streak++;
+        }
+
+        return streak;
+    }
+
+    private static void Rebalance(ClusterModel cluster)
+    {
+        var nodes = cluster.Setup.Nodes;
+        var load = new double[nodes];
+        double total = 0;
+        foreach (var partition in cluster.Partitions)
+        {
+            // A partition on its way counts where it is going, so the same surplus is not moved twice.
+            load[cluster.DestinationOf(partition)] += partition.LastLoad;
+            total += partition.LastLoad;
+        }
+
+        var mean = total / nodes;
+        var minDifference = SimulationDefaults.RebalanceMinDifferenceShare * cluster.Setup.NodeCapacity;
+        var overfull = mean * (1 + SimulationDefaults.RebalanceAboveMean);
+        while (cluster.HasMoveSlot)
+        {
+            int hottest = 0, coolest = 0;
+            for (var n = 1; n < nodes; n++)
+            {
+                if (load[n] > load[hottest])
+                {
+                    hottest = n;
+                }
+
+                if (load[n] < load[coolest])
+                {
+                    coolest = n;
+                }
+            }
+
+            if (load[hottest] <= overfull || load[hottest] - mean < minDifference)
+            {
+                return;
+            }
+
+            var choice = ChooseMove(cluster, hottest, load[hottest], load[coolest], overfull);
+            if (choice is null || !cluster.TryStartMove(choice, coolest))
+            {
+                return;
+            }
+
+            load[hottest] -= choice.LastLoad;
+            load[coolest] += choice.LastLoad;
+        }
+    }
+
+    /// <summary>
+    /// The partition of the hottest node to move to the coolest: the largest that keeps the coolest out of overfull; failing
+    /// that, the one that most lowers the higher of the two; none if no move lowers it.
+    /// </summary>
+    private static SimPartition? ChooseMove(ClusterModel cluster, int hottest, double hotLoad, double coolLoad, double overfull)
+    {
+        SimPartition? fitting = null;
+        SimPartition? improving = null;
+        var improvingMax = hotLoad;
+        foreach (var partition in cluster.Partitions)
+        {
+            var l = partition.LastLoad;
+            if (partition.Node != hottest || !cluster.IsFree(partition) || !(l > 0))
+            {
+                continue;
+            }
+
+            var pairMax = Math.Max(hotLoad - l, coolLoad + l);
+            if (pairMax >= hotLoad)
+            {
+                continue;
+            }
+
+            if (coolLoad + l <= overfull && (fitting is null || l > fitting.LastLoad))
+            {
+                fitting = partition;
+            }
+
+            if (pairMax < improvingMax)
+            {
+                improvingMax = pairMax;
+                improving = partition;
+            }
+        }
+
+        return fitting ?? improving;
+    }
+}
