@@ -16,8 +16,9 @@ public sealed class CpSatPlanResult
 
     /// <summary>
     /// True when CP-SAT proved that no placement of these partitions within the move budget and cooldowns has a lower
-    /// objective: the peak utilisation at the planning quantile plus 10 × any capacity overflow at the 0.99 quantile,
-    /// measured on utilisation rounded to 1/100,000 of capacity per partition. False when the time limit stopped it first.
+    /// objective: the peak utilisation at the planning quantile relative to the thresholds plus 10 × the nodes' capacity
+    /// overflow at the 0.99 quantile, measured on utilisation rounded to 1/100,000 of the threshold per partition.
+    /// False when a time limit stopped it first, or when the cluster was already under its thresholds and not re-planned.
     /// </summary>
     public bool ProvenOptimal { get; }
 
@@ -25,8 +26,8 @@ public sealed class CpSatPlanResult
     public bool MovedBytesProvenMinimal { get; }
 
     /// <summary>
-    /// CP-SAT's lower bound on the objective (peak utilisation plus the overflow penalty, as a share of capacity);
-    /// equal to the plan's objective when <see cref="ProvenOptimal"/>. NaN when the solver stopped before stating one.
+    /// CP-SAT's lower bound on the objective (peak utilisation relative to the thresholds plus the overflow penalty);
+    /// equal to the plan's objective when <see cref="ProvenOptimal"/>. NaN when the solver did not run or stated none.
     /// </summary>
     public double ObjectiveBound { get; }
 }

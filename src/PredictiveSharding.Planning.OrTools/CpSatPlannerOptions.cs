@@ -26,6 +26,21 @@ public sealed class CpSatPlannerOptions
     /// <summary>CP-SAT's random seed (<c>random_seed</c>). Default 0; must not be negative.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Optional limit in CP-SAT's deterministic time (a count of work that tracks seconds on a fast core but does not
+    /// depend on the machine's load). When set, a solve it ends is reproducible for a given <see cref="Seed"/> and
+    /// <see cref="Workers"/> on any machine; <see cref="TimeLimit"/> still applies as a wall-clock safety net.
+    /// Default null (wall clock only); must be positive when set.
+    /// </summary>
+    public double? DeterministicTimeLimit { get; init; }
+
+    /// <summary>
+    /// When false (the default, as the genetic planner's hysteresis rule), a cluster whose current placement keeps every
+    /// node under its thresholds and under capacity at the 0.99 quantile gets a plan with no actions; when true, the
+    /// peak is minimised anyway (for measuring the optimum).
+    /// </summary>
+    public bool RebalanceUnderThresholds { get; init; }
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -38,6 +53,11 @@ public sealed class CpSatPlannerOptions
         if (Workers is < 1 or > 64)
         {
             throw Bad(nameof(Workers), Workers, "between 1 and 64");
+        }
+
+        if (DeterministicTimeLimit is { } d && !(d > 0 && double.IsFinite(d)))
+        {
+            throw Bad(nameof(DeterministicTimeLimit), d, "positive and finite, or null");
         }
 
         if (Seed < 0)

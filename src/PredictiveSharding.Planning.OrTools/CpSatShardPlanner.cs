@@ -17,12 +17,16 @@ namespace PredictiveSharding.Planning.OrTools;
 /// </para>
 /// <para>
 /// Objective, lexicographic in two CP-SAT phases: (1) the peak utilisation at
-/// <see cref="PlanningConstraints.PlanningQuantile"/> — the maximum over nodes, resources and horizon steps of load
-/// over capacity — plus 10 × how far the worst node exceeds its capacity at the 0.99 quantile (or the forecast's highest);
-/// (2) at that value, the fewest moved bytes. The move budget (<see cref="PlanningConstraints.MoveBudgetBytes"/>)
+/// <see cref="PlanningConstraints.PlanningQuantile"/> relative to the thresholds — the maximum over nodes, resources
+/// and horizon steps of load / (capacity × <see cref="PlanningConstraints.ThresholdFor"/>) — plus 10 × the sum over
+/// nodes of how far each exceeds its capacity at the 0.99 quantile (or the forecast's highest), the same objective as
+/// the genetic planner's without its move-cost and locality terms; (2) at that value, the fewest moved bytes. With one
+/// threshold for every resource, (1) is the peak utilisation of <see cref="ShardingPlan.After"/> divided by it. The move budget (<see cref="PlanningConstraints.MoveBudgetBytes"/>)
 /// and cooldowns are hard constraints, so the plan never moves more bytes than the budget. Locality
 /// (<see cref="PlanningConstraints.LocalityWeight"/>) and the number of concurrent moves are not modelled.
-/// Utilisation is rounded to 1/100,000 of capacity per partition inside the solver; the plan's figures are exact.
+/// Utilisation is rounded to 1/100,000 of the threshold per partition inside the solver; the plan's figures are exact.
+/// Unless <see cref="CpSatPlannerOptions.RebalanceUnderThresholds"/> is set, a cluster already under every threshold
+/// and under capacity at the 0.99 quantile gets no actions.
 /// </para>
 /// <para>
 /// Resources are those of the forecast, plus <c>diskBytes</c> (each partition's size) when every node states a
@@ -69,8 +73,17 @@ public sealed class CpSatShardPlanner : IShardPlanner
     private CpSatPlanResult Plan(PlacementProblem problem, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
-        var solution = new CpSatPlacementSolver(_options, _timeProvider).Solve(problem, cancellationToken);
         var before = PlacementEvaluation.Of(problem, problem.Home);
+        if (!_options.RebalanceUnderThresholds && before.WithinThresholds && before.Overflow == 0)
+        {
+            var calm = new ShardingPlan(true, [], before.Summary, before.Summary, 0, _timeProvider.GetElapsedTime(started))
+            {
+                Warnings = ["No node is predicted to cross a threshold or its capacity within the horizon; nothing to do (set RebalanceUnderThresholds to minimise the peak anyway)."],
+            };
+            return new CpSatPlanResult(calm, false, false, double.NaN);
+        }
+
+        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(problem, cancellationToken);
         var after = PlacementEvaluation.Of(problem, solution.Assignment);
         var moves = MoveExplainer.Explain(problem, before, after, solution.Assignment);
         var movedBytes = CpSatPlacementSolver.MovedBytes(problem, solution.Assignment);
@@ -102,7 +115,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
             !solution.FoundSolution
                 ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT found no placement within {_options.TimeLimit.TotalSeconds:0.###} s; the current placement is kept.")
                 : solution.PeakProvenOptimal
-                    ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT proved this placement optimal: no placement within the move budget has a lower peak utilisation (objective {solution.Objective:0.#####}){(solution.MovedBytesProvenMinimal ? " or moves fewer bytes at that peak" : string.Empty)}.")
+                    ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT proved this placement optimal: no placement within the move budget has a lower peak relative to the thresholds (objective {solution.Objective:0.#####}){(solution.MovedBytesProvenMinimal ? " or moves fewer bytes at that peak" : string.Empty)}.")
                     : string.Create(CultureInfo.InvariantCulture, $"CP-SAT stopped at the time limit of {_options.TimeLimit.TotalSeconds:0.###} s without proving optimality: objective {solution.Objective:0.#####}, lower bound {solution.ObjectiveBound:0.#####}."),
         };
 

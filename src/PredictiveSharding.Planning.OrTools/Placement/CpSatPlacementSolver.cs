@@ -1,38 +1,43 @@
 using System.Globalization;
 using Google.OrTools.Sat;
+using Microsoft.Extensions.Logging;
 
 namespace PredictiveSharding.Planning.OrTools.Placement;
 
 /// <summary>
-/// Exact placement with CP-SAT in two phases: first the lowest peak utilisation (plus a penalty for overflow at the
-/// 0.99 quantile) within the move budget, then the fewest moved bytes at that peak.
+/// Exact placement with CP-SAT in two phases: first the lowest objective — the peak utilisation relative to the
+/// thresholds plus a penalty for overflow at the 0.99 quantile — within the move budget, then the fewest moved bytes
+/// at that objective.
 /// </summary>
 internal sealed class CpSatPlacementSolver
 {
     /// <summary>
-    /// CP-SAT works on integers, so utilisation is counted in units of 1/100,000 of capacity: fine enough that rounding
-    /// (at most half a unit per partition on a node) stays far below the 2% the planners are compared at, coarse
-    /// enough to keep the coefficients and the search small.
+    /// CP-SAT works on integers, so utilisation is counted in units of 1/100,000 of the threshold: fine enough that
+    /// rounding (at most half a unit per partition on a node) stays far below the 2% the planners are compared at,
+    /// coarse enough to keep the coefficients and the search small.
     /// </summary>
     public const long UtilizationScale = 100_000;
 
     /// <summary>
-    /// Overflow at the 0.99 quantile costs ten times as much as the same share of peak utilisation: a node
-    /// predicted to run out of capacity is worse than any gain in balance, but it stays a penalty (not a constraint)
-    /// so an overloaded cluster still gets its best placement.
+    /// Each node's overflow at the 0.99 quantile (the share of capacity it lacks) costs ten times as much as the same
+    /// share of peak: running out of capacity is worse than any gain in balance, but it stays a penalty (not a
+    /// constraint) so an overloaded cluster still gets its best placement. The same weight and sum over nodes as the
+    /// genetic planner's default (GeneticPlannerOptions.OverflowWeight), so the two optimise the same thing.
     /// </summary>
     public const long OverflowWeight = 10;
 
-    /// <summary>The share of the time limit the first phase may use; the second (moved bytes) gets the rest.</summary>
+    /// <summary>The share of the limits the first phase may use; the second (moved bytes) gets the rest.</summary>
     private const double FirstPhaseShare = 0.8;
 
     private readonly CpSatPlannerOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
 
-    public CpSatPlacementSolver(CpSatPlannerOptions options, TimeProvider timeProvider)
+    public CpSatPlacementSolver(CpSatPlannerOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _timeProvider = timeProvider;
+        _logger = logger;
     }
 
     public PlacementSolution Solve(PlacementProblem problem, CancellationToken cancellationToken)
@@ -40,51 +45,43 @@ internal sealed class CpSatPlacementSolver
         var started = _timeProvider.GetTimestamp();
         var model = new CpModel();
         var x = CreateAssignmentVariables(model, problem);
-        var (peak, overflow) = AddLoadConstraints(model, problem, x);
+        var objective = AddLoadConstraints(model, problem, x);
         AddMoveBudget(model, problem, x);
-
-        var objective = LinearExpr.NewBuilder();
-        objective.Add(peak);
-        if (overflow is not null)
-        {
-            objective.AddTerm(overflow, OverflowWeight);
-        }
-
         model.Minimize(objective);
-        HintAssignment(model, problem, x, problem.Home);
+        HintAssignment(model, problem, x, StartingPoint(problem));
 
-        var firstLimit = _options.TimeLimit * FirstPhaseShare;
-        var (status, assignment, objectiveValue, bound) = Run(model, problem, x, firstLimit, cancellationToken);
-        if (assignment is null)
+        var first = Run(model, problem, x, _options.TimeLimit * FirstPhaseShare, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
+        if (first.Assignment is not { } assignment)
         {
-            return new PlacementSolution((int[])problem.Home.Clone(), false, false, false, bound / UtilizationScale, double.NaN);
+            return new PlacementSolution((int[])problem.Home.Clone(), false, false, false, first.Bound / UtilizationScale, double.NaN);
         }
 
-        var peakOptimal = status == CpSolverStatus.Optimal;
+        var peakOptimal = first.Status == CpSolverStatus.Optimal;
+        var objectiveValue = first.Objective / UtilizationScale;
+        var bound = first.Bound / UtilizationScale;
         if (MovedBytes(problem, assignment) == 0)
         {
-            return new PlacementSolution(assignment, true, peakOptimal, true, bound / UtilizationScale, objectiveValue / UtilizationScale);
+            return new PlacementSolution(assignment, true, peakOptimal, true, bound, objectiveValue);
         }
 
-        // Second phase: hold the objective at what phase one reached and move as few bytes as possible.
-        var secondLimit = _options.TimeLimit - _timeProvider.GetElapsedTime(started);
-        if (secondLimit <= TimeSpan.Zero)
+        // Second phase: hold the objective at what phase one reached and move as few bytes as possible, for as long as
+        // phase one took but at least a fifth of the limits and never past them.
+        var wallLeft = _options.TimeLimit - _timeProvider.GetElapsedTime(started);
+        var wall = Min(wallLeft, Max(_timeProvider.GetElapsedTime(started), _options.TimeLimit * (1 - FirstPhaseShare)));
+        var deterministic = _options.DeterministicTimeLimit is { } d
+            ? Math.Min(d - first.DeterministicTime, Math.Max(first.DeterministicTime, d * (1 - FirstPhaseShare)))
+            : (double?)null;
+        if (wall <= TimeSpan.Zero || deterministic <= 0)
         {
-            return new PlacementSolution(assignment, true, peakOptimal, false, bound / UtilizationScale, objectiveValue / UtilizationScale);
+            return new PlacementSolution(assignment, true, peakOptimal, false, bound, objectiveValue);
         }
 
-        model.Add(objective <= (long)Math.Round(objectiveValue));
+        model.Add(objective <= (long)Math.Round(first.Objective));
         model.Minimize(MovedBytesExpression(problem, x));
         model.ClearHints();
         HintAssignment(model, problem, x, assignment);
-        var (movedStatus, lessMoving, _, _) = Run(model, problem, x, secondLimit, cancellationToken);
-        return new PlacementSolution(
-            lessMoving ?? assignment,
-            true,
-            peakOptimal,
-            movedStatus == CpSolverStatus.Optimal,
-            bound / UtilizationScale,
-            objectiveValue / UtilizationScale);
+        var second = Run(model, problem, x, wall, deterministic, 2, cancellationToken);
+        return new PlacementSolution(second.Assignment ?? assignment, true, peakOptimal, second.Status == CpSolverStatus.Optimal, bound, objectiveValue);
     }
 
     public static long MovedBytes(PlacementProblem problem, ReadOnlySpan<int> assignment)
@@ -101,16 +98,41 @@ internal sealed class CpSatPlacementSolver
         return moved;
     }
 
-    private (CpSolverStatus Status, int[]? Assignment, double Objective, double Bound) Run(
-        CpModel model, PlacementProblem problem, BoolVar?[][] x, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The hint: the move-aware descent from the current placement (few moves), unless the greedy placement has a
+    /// clearly lower peak within the budget — CP-SAT finds its first good solutions near the hint.
+    /// </summary>
+    private static int[] StartingPoint(PlacementProblem problem)
     {
-        var solver = new CpSolver
+        var descent = MoveAwareDescent.Place(problem);
+        var greedy = GreedyPlacement.Place(problem);
+        if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes)
         {
-            StringParameters = string.Create(
-                CultureInfo.InvariantCulture,
-                $"max_time_in_seconds:{limit.TotalSeconds:R} num_workers:{_options.Workers} random_seed:{_options.Seed}{(_options.Workers > 1 ? " interleave_search:true" : string.Empty)}"),
-        };
+            return descent;
+        }
 
+        var descentPeak = PlacementEvaluation.Of(problem, descent).PeakRelativeToThreshold;
+        var greedyPeak = PlacementEvaluation.Of(problem, greedy).PeakRelativeToThreshold;
+        return greedyPeak < descentPeak * 0.99 ? greedy : descent;
+    }
+
+    private PhaseResult Run(CpModel model, PlacementProblem problem, BoolVar?[][] x, TimeSpan limit, double? deterministicLimit, int phase, CancellationToken cancellationToken)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var parameters = string.Create(
+            CultureInfo.InvariantCulture,
+            $"max_time_in_seconds:{limit.TotalSeconds:R} num_workers:{_options.Workers} random_seed:{_options.Seed}");
+        if (_options.Workers > 1)
+        {
+            parameters += " interleave_search:true";
+        }
+
+        if (deterministicLimit is { } d)
+        {
+            parameters += string.Create(CultureInfo.InvariantCulture, $" max_deterministic_time:{d:R}");
+        }
+
+        var solver = new CpSolver { StringParameters = parameters };
         CpSolverStatus status;
         using (cancellationToken.Register(solver.StopSearch))
         {
@@ -118,6 +140,16 @@ internal sealed class CpSatPlacementSolver
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        var objective = solver.ObjectiveValue;
+        var bound = solver.BestObjectiveBound;
+        var deterministicTime = solver.Response?.DeterministicTime ?? 0;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var millis = (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds;
+            var statusName = status.ToString();
+            CpSatPlannerLog.PhaseEnded(_logger, phase, statusName, millis, deterministicTime, objective, bound);
+        }
+
         if (status == CpSolverStatus.ModelInvalid)
         {
             throw new InvalidOperationException("CP-SAT rejected the placement model: " + model.Validate());
@@ -125,7 +157,7 @@ internal sealed class CpSatPlacementSolver
 
         if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
         {
-            return (status, null, double.NaN, status == CpSolverStatus.Unknown ? solver.BestObjectiveBound : double.NaN);
+            return new PhaseResult(status, null, double.NaN, status == CpSolverStatus.Unknown ? bound : double.NaN, deterministicTime);
         }
 
         var assignment = new int[problem.PartitionCount];
@@ -141,7 +173,7 @@ internal sealed class CpSatPlacementSolver
             }
         }
 
-        return (status, assignment, solver.ObjectiveValue, solver.BestObjectiveBound);
+        return new PhaseResult(status, assignment, objective, bound, deterministicTime);
     }
 
     private static BoolVar?[][] CreateAssignmentVariables(CpModel model, PlacementProblem problem)
@@ -168,15 +200,18 @@ internal sealed class CpSatPlacementSolver
         return x;
     }
 
-    private static (IntVar Peak, IntVar? Overflow) AddLoadConstraints(CpModel model, PlacementProblem problem, BoolVar?[][] x)
+    /// <summary>Adds the peak and overflow rows and returns the objective: peak + OverflowWeight × Σ per-node overflow.</summary>
+    private static LinearExprBuilder AddLoadConstraints(CpModel model, PlacementProblem problem, BoolVar?[][] x)
     {
         var rows = new List<(LinearExprBuilder Expr, long Max)>();
-        var overflowRows = new List<(LinearExprBuilder Expr, long Max)>();
+        var overflowRows = new List<(int Node, LinearExprBuilder Expr, long Max)>();
+        var unit = 0L;
         for (var n = 0; n < problem.NodeCount; n++)
         {
             for (var r = 0; r < problem.ResourceCount; r++)
             {
                 var capacity = problem.CapacityOf(n, r);
+                var limit = capacity * problem.Threshold[r];
                 for (var t = 0; t < problem.Steps; t++)
                 {
                     var expr = LinearExpr.NewBuilder(problem.PartitionCount);
@@ -190,11 +225,12 @@ internal sealed class CpSatPlacementSolver
                         }
 
                         var i = problem.LoadIndex(p, r, t);
-                        var coefficient = Scale(problem.Load[i] / capacity);
+                        var coefficient = Scale(problem.Load[i] / limit);
                         if (coefficient > 0)
                         {
                             expr.AddTerm(v, coefficient);
                             max += coefficient;
+                            unit = Gcd(unit, coefficient);
                         }
 
                         var overflowCoefficient = Scale(problem.OverflowLoad[i] / capacity);
@@ -210,30 +246,82 @@ internal sealed class CpSatPlacementSolver
                     // A node that could not overflow even holding every partition it may hold needs no overflow row.
                     if (overflowMax > UtilizationScale)
                     {
-                        overflowRows.Add((overflowExpr, overflowMax));
+                        overflowRows.Add((n, overflowExpr, overflowMax));
                     }
                 }
             }
         }
 
-        var peak = model.NewIntVar(0, Math.Max(1, rows.Max(row => row.Max)), "peak");
+        // Every row's value is a multiple of the coefficients' gcd, so the optimal peak is too: counting the peak in
+        // units of the gcd and starting it at a valid lower bound lets CP-SAT prove optimality as soon as it meets the bound.
+        unit = Math.Max(unit, 1);
+        var lowest = CeilDiv(PeakLowerBound(problem), unit);
+        var peakUnits = model.NewIntVar(lowest, Math.Max(lowest, CeilDiv(rows.Max(row => row.Max), unit)), "peak");
+        var peak = LinearExpr.Term(peakUnits, unit);
         foreach (var (expr, _) in rows)
         {
             model.Add(expr <= peak);
         }
 
-        if (overflowRows.Count == 0)
+        var objective = LinearExpr.NewBuilder(1 + problem.NodeCount);
+        objective.Add(peak);
+        var overflow = new IntVar?[problem.NodeCount];
+        foreach (var (n, expr, max) in overflowRows)
         {
-            return (peak, null);
+            if (overflow[n] is not { } o)
+            {
+                o = model.NewIntVar(0, max - UtilizationScale, string.Create(CultureInfo.InvariantCulture, $"overflow_{n}"));
+                overflow[n] = o;
+                objective.AddTerm(o, OverflowWeight);
+            }
+
+            model.Add(expr - UtilizationScale <= o);
         }
 
-        var overflow = model.NewIntVar(0, overflowRows.Max(row => row.Max) - UtilizationScale, "overflow");
-        foreach (var (expr, _) in overflowRows)
+        return objective;
+    }
+
+    /// <summary>
+    /// A lower bound on the scaled peak that holds for every placement: each partition must sit on some node it may use,
+    /// and where all nodes have the same capacity for a resource, some node carries at least the average of the step.
+    /// </summary>
+    private static long PeakLowerBound(PlacementProblem problem)
+    {
+        var bound = 0L;
+        for (var r = 0; r < problem.ResourceCount; r++)
         {
-            model.Add(expr - UtilizationScale <= overflow);
+            var equalNodes = true;
+            for (var n = 1; n < problem.NodeCount && equalNodes; n++)
+            {
+                equalNodes = problem.CapacityOf(n, r) == problem.CapacityOf(0, r);
+            }
+
+            for (var t = 0; t < problem.Steps; t++)
+            {
+                var total = 0L;
+                for (var p = 0; p < problem.PartitionCount; p++)
+                {
+                    var lightest = long.MaxValue;
+                    for (var n = 0; n < problem.NodeCount; n++)
+                    {
+                        if (!problem.Pinned[p] || n == problem.Home[p])
+                        {
+                            lightest = Math.Min(lightest, Scale(problem.Load[problem.LoadIndex(p, r, t)] / (problem.CapacityOf(n, r) * problem.Threshold[r])));
+                        }
+                    }
+
+                    bound = Math.Max(bound, lightest);
+                    total += lightest;
+                }
+
+                if (equalNodes)
+                {
+                    bound = Math.Max(bound, CeilDiv(total, problem.NodeCount));
+                }
+            }
         }
 
-        return (peak, overflow);
+        return bound;
     }
 
     private static void AddMoveBudget(CpModel model, PlacementProblem problem, BoolVar?[][] x)
@@ -299,4 +387,22 @@ internal sealed class CpSatPlacementSolver
     }
 
     private static long Scale(double utilization) => (long)Math.Round(utilization * UtilizationScale, MidpointRounding.AwayFromZero);
+
+    private static long CeilDiv(long value, long divisor) => (value + divisor - 1) / divisor;
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+
+        return a;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private sealed record PhaseResult(CpSolverStatus Status, int[]? Assignment, double Objective, double Bound, double DeterministicTime);
 }
