@@ -274,11 +274,14 @@ internal sealed class InMemoryNode
             _cells.Add(new Cell(ShardKey.FromBytes(key.Span), value));
         }
 
+        // Spelled out: a null byte[] (or a bare null next to a ReadOnlyMemory) converts to an empty, non-null memory,
+        // which would turn a delete into a put of an empty value.
+        var recorded = value is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(value);
         foreach (var log in _captures.Values)
         {
             if (log.Capture.Range.Contains(key))
             {
-                log.Records.Add(new ChangeRecord(sequence, key, value));
+                log.Records.Add(new ChangeRecord(sequence, key, recorded));
             }
         }
     }
