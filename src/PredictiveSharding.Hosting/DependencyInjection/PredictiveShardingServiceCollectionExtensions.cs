@@ -4,6 +4,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PredictiveSharding.Executing;
+using PredictiveSharding.Execution;
+using PredictiveSharding.Hosting.Execution;
+using PredictiveSharding.Moving;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Forecasting.Lstm;
 using PredictiveSharding.Hosting.ControlLoop;
@@ -22,9 +25,10 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// Registers the control loop as a hosted service, its options (validated at start), a <see cref="LoadRecorder"/> over
     /// the host's <see cref="IRoutingTable"/>, <see cref="ControlLoopHealthCheck"/>, and the default forecaster
     /// (<see cref="LstmForecaster"/>, options <see cref="LstmForecasterOptions"/>, its horizon raised to the loop's) and planner
-    /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>). The host registers its
-    /// <see cref="IRoutingTable"/>, <see cref="IClusterInventory"/> and <see cref="IPlanExecutor"/> (or its IDataMover with the
-    /// Execution package's registration); the returned builder replaces any of them. Registrations use TryAdd, so anything
+    /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>) and executor
+    /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
+    /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
+    /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
     /// the host registered first wins.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
@@ -55,6 +59,18 @@ public static class PredictiveShardingServiceCollectionExtensions
             sp.GetRequiredService<IOptions<GeneticPlannerOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<GeneticShardPlanner>>(),
+            sp.GetService<IMeterFactory>()));
+        services.AddOptions<ExecutorOptions>().PostConfigure(o =>
+        {
+            o.JournalPath ??= Path.Combine(Environment.CurrentDirectory, "psharding-moves.journal");
+            o.ClusterId ??= "default";
+        });
+        services.TryAddSingleton<IPlanExecutor>(sp => new JournalledPlanExecutor(
+            sp.GetRequiredService<IRoutingTable>(),
+            sp.GetRequiredService<IDataMover>(),
+            sp.GetRequiredService<IOptions<ExecutorOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<ShardingExecutor>>(),
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new LoadRecorder(

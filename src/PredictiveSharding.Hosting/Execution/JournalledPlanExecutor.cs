@@ -1,0 +1,90 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using PredictiveSharding.Execution;
+using PredictiveSharding.Executing;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+
+namespace PredictiveSharding.Hosting.Execution;
+
+/// <summary>
+/// The default <see cref="IPlanExecutor"/>: the Execution package's journalled <see cref="ShardingExecutor"/> over the host's
+/// <see cref="IDataMover"/>. The executor (and its file journal) is opened on first use, which also recovers whatever a
+/// previous process left unfinished.
+/// </summary>
+public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable
+{
+    private readonly IRoutingTable _routing;
+    private readonly IDataMover _mover;
+    private readonly ExecutorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ShardingExecutor>? _logger;
+    private readonly IMeterFactory? _meterFactory;
+    private readonly SemaphoreSlim _open = new(1, 1);
+    private ShardingExecutor? _executor;
+
+    /// <summary>Creates the executor; nothing is opened until the first plan.</summary>
+    /// <exception cref="ArgumentException">The options lack a journal path or cluster id, or are out of range.</exception>
+    public JournalledPlanExecutor(IRoutingTable routing, IDataMover mover, ExecutorOptions options, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(mover);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (string.IsNullOrWhiteSpace(options.JournalPath) || string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            throw new ArgumentException($"ExecutorOptions.JournalPath and ClusterId must be set; got '{options.JournalPath}' and '{options.ClusterId}'.", nameof(options));
+        }
+
+        _routing = routing;
+        _mover = mover;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger;
+        _meterFactory = meterFactory;
+    }
+
+    /// <inheritdoc />
+    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var executor = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var report = await executor.ExecuteAsync(plan, progress: null, cancellationToken).ConfigureAwait(false);
+        var errors = report.Actions
+            .Where(a => a.Outcome != ActionOutcome.Completed)
+            .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")
+            .ToList();
+        return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_executor is { } executor)
+        {
+            await executor.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _open.Dispose();
+    }
+
+    private async Task<ShardingExecutor> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _executor) is { } open)
+        {
+            return open;
+        }
+
+        await _open.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _executor ??= await ShardingExecutor.CreateAsync(_routing, _mover, _options, _time, _logger, _meterFactory, cancellationToken).ConfigureAwait(false);
+            return _executor;
+        }
+        finally
+        {
+            _open.Release();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using PredictiveSharding.Execution;
+using PredictiveSharding.Hosting.Execution;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
+using PredictiveSharding.TestKit.Moving;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.Tests;
+
+public sealed class JournalledPlanExecutorTests
+{
+    private static readonly NodeId N1 = new("n1");
+    private static readonly NodeId N2 = new("n2");
+
+    [Test]
+    public async Task ExecuteAsync_MovePlan_MovesDataAndRoutingAndSummarises()
+    {
+        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
+        try
+        {
+            var routing = new RoutingTable(new RoutingMap(
+                [
+                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
+                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
+                ],
+                0));
+            var mover = new InMemoryDataMover([N1, N2], routing);
+            mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[] { (byte)i })));
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null };
+            await using var executor = new JournalledPlanExecutor(routing, mover, options);
+            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
+            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("b"), N1, N2, 1000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 1000, TimeSpan.Zero);
+
+            var result = await executor.ExecuteAsync(plan, CancellationToken.None);
+
+            Assert.That(result.Completed, Is.EqualTo(1));
+            Assert.That(result.RolledBack, Is.Zero);
+            Assert.That(result.BytesMoved, Is.GreaterThan(0));
+            Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
+            Assert.That(mover.Dump(N2), Has.Count.EqualTo(100));
+            Assert.That(File.Exists(options.JournalPath), Is.True);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Constructor_WithoutJournalPath_ThrowsNamingIt()
+    {
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
+        Assert.That(() => new JournalledPlanExecutor(routing, new InMemoryDataMover([N1], routing), new ExecutorOptions { ClusterId = "x" }), Throws.ArgumentException.With.Message.Contains("JournalPath"));
+    }
+}
