@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return MoveCheckCommand.Create();
+        yield return ForecastEvalCommand.Create();
         yield break;
     }
 }

@@ -3,7 +3,7 @@ namespace PredictiveSharding.Forecasting.Baselines;
 /// <summary>Options of <see cref="FastTreeForecaster"/>.</summary>
 public sealed class FastTreeForecasterOptions
 {
-    /// <summary>The season m in steps; the features include lags m − 1, m, m + 1 and 2m, so a series needs 2m steps of context. Default 24; at least 2.</summary>
+    /// <summary>The season m in steps; the features include the values one and two seasons before each target, so a series needs 2m steps of context. Default 24; at least 2.</summary>
     public int SeasonLength { get; set; } = BaselineDefaults.SeasonLength;
 
     /// <summary>Quantile levels produced when a request does not name its own; strictly increasing in (0, 1). Default 0.1, 0.5, 0.9, 0.99.</summary>
@@ -22,13 +22,16 @@ public sealed class FastTreeForecasterOptions
     public double LearningRate { get; set; } = 0.2;
 
     /// <summary>
-    /// The share of each series' training steps held out (at its end) to measure the multi-step errors the quantiles come
-    /// from: a model trained without them forecasts them from rolling origins. Default 0.2; in [0.05, 0.5].
+    /// The share of each series' training steps held out (at its end) to measure the errors per horizon step the quantiles
+    /// come from: a model trained without them forecasts them from rolling origins. Default 0.2; in [0.05, 0.5].
     /// </summary>
     public double ValidationFraction { get; set; } = 0.2;
 
-    /// <summary>Horizon steps whose errors are measured; further steps widen the last one by √(h / this). Default 48; at least 1.</summary>
-    public int ResidualHorizon { get; set; } = 48;
+    /// <summary>The longest horizon the model learns (the horizon step is a feature); a request for more steps is refused. Default 48; at least 1.</summary>
+    public int MaxHorizon { get; set; } = 48;
+
+    /// <summary>Training rows (origin × horizon step) at most; origins are thinned evenly beyond it. Default 300,000; at least 100.</summary>
+    public int MaxTrainingRows { get; set; } = 300_000;
 
     /// <summary>One-step errors needed to estimate quantiles. Default 8; at least 1.</summary>
     public int MinimumResiduals { get; set; } = BaselineDefaults.MinimumResiduals;
@@ -58,7 +61,8 @@ public sealed class FastTreeForecasterOptions
         }
 
         OptionChecks.InRange(ValidationFraction, 0.05, 0.5, nameof(ValidationFraction));
-        OptionChecks.AtLeast(ResidualHorizon, 1, nameof(ResidualHorizon));
+        OptionChecks.AtLeast(MaxHorizon, 1, nameof(MaxHorizon));
+        OptionChecks.AtLeast(MaxTrainingRows, 100, nameof(MaxTrainingRows));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));
         if (NumberOfThreads is { } threads)

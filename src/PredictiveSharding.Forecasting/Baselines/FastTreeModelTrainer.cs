@@ -14,23 +14,37 @@ internal sealed class FastTreeModelTrainer
         _options = options;
     }
 
-    /// <summary>The rows of every series' steps in [context length, limit(series)).</summary>
-    public List<FastTreeTrainingRow> Rows(IEnumerable<StoredSeries> series, Func<StoredSeries, int> limit)
+    /// <summary>
+    /// The rows of every series' (origin, horizon step) pairs whose target lies before <paramref name="limit"/>(series),
+    /// with origins thinned evenly when there would be more than <see cref="FastTreeForecasterOptions.MaxTrainingRows"/> rows.
+    /// </summary>
+    public List<FastTreeTrainingRow> Rows(IReadOnlyCollection<StoredSeries> series, Func<StoredSeries, int> limit)
     {
         var m = _options.SeasonLength;
+        var horizon = _options.MaxHorizon;
         var context = LagFeatures.ContextLength(m);
-        var rows = new List<FastTreeTrainingRow>();
+        long possible = 0;
+        foreach (var s in series)
+        {
+            possible += Math.Max(limit(s) - context, 0) * (long)horizon;
+        }
+
+        var stride = (int)Math.Max(1, (possible + _options.MaxTrainingRows - 1) / _options.MaxTrainingRows);
+        var rows = new List<FastTreeTrainingRow>((int)Math.Min(possible / stride, _options.MaxTrainingRows) + 1);
         foreach (var s in series)
         {
             var values = s.Values;
             var end = limit(s);
-            for (var t = context; t < end; t++)
+            for (var origin = context; origin < end; origin += stride)
             {
-                var past = values.AsSpan(0, t);
+                var past = values.AsSpan(0, origin);
                 var scale = LagFeatures.Scale(past, m);
-                var features = new float[LagFeatures.Count];
-                LagFeatures.Write(past, scale, s.Start + (s.Step * t), s.Step, m, features);
-                rows.Add(new FastTreeTrainingRow { Features = features, Label = (float)(values[t] / scale) });
+                for (var h = 1; h <= horizon && origin + h - 1 < end; h++)
+                {
+                    var features = new float[LagFeatures.Count];
+                    LagFeatures.Write(past, scale, h, s.Start + (s.Step * (origin + h - 1)), s.Step, m, features);
+                    rows.Add(new FastTreeTrainingRow { Features = features, Label = (float)(values[origin + h - 1] / scale) });
+                }
             }
         }
 

@@ -5,7 +5,7 @@ namespace PredictiveSharding.Forecasting.Baselines;
 /// <summary>
 /// Evaluates a trained FastTree regression ensemble directly from its public trees (bias + Σ weight·leaf, as
 /// <see cref="TreeEnsemble{T}.Trees"/> documents): thread-safe and allocation-free, unlike a PredictionEngine, which
-/// the recursive multi-step forecast would call once per series and step.
+/// the multi-step forecast would call once per series and step.
 /// </summary>
 internal sealed class TreeEnsembleEvaluator
 {

@@ -1,16 +1,21 @@
 namespace PredictiveSharding.Forecasting.Features;
 
 /// <summary>
-/// The lag and calendar features of the tree forecaster for one target step. Load features are divided by the series'
-/// scale, 1 + its mean over the last two seasons (DeepAR's scaling, Salinas et al. 2020), so one global model serves
-/// series of any size.
+/// The features of the direct multi-horizon tree forecaster: for an origin (the data before it) and a horizon step h,
+/// what is known at the origin about the target step. Load features are divided by the series' scale, 1 + its mean over
+/// the last two seasons before the origin (DeepAR's scaling, Salinas et al. 2020), so one global model serves series of
+/// any size.
 /// </summary>
 internal static class LagFeatures
 {
-    /// <summary>Features per row: lags 1, 2, 3, m−1, m, m+1 and 2m, the mean of the last season, hour of day, day of week, phase in the season and log(scale).</summary>
+    /// <summary>
+    /// Features per row: h; the last three values; the target's seasonal-naive value (same phase, latest season before
+    /// the origin) and the one a season before that; the means of the last and the previous season; the target's hour of
+    /// day, day of week and phase in the season; log(scale).
+    /// </summary>
     public const int Count = 12;
 
-    /// <summary>Steps of history a row needs: the longest lag (2m) and the scale window (2m), and at least lag 3.</summary>
+    /// <summary>Steps of history an origin needs: two seasons (the scale window and the second seasonal lag), and at least three.</summary>
     public static int ContextLength(int seasonLength) => Math.Max(2 * seasonLength, 3);
 
     /// <summary>1 + the mean of the last two seasons of <paramref name="past"/> (all of it when shorter).</summary>
@@ -27,32 +32,41 @@ internal static class LagFeatures
     }
 
     /// <summary>
-    /// Writes the features of the step that follows <paramref name="past"/> (which must hold at least
-    /// <see cref="ContextLength"/> values) and starts at <paramref name="targetStart"/>.
+    /// Writes the features of horizon step <paramref name="h"/> (1-based) after <paramref name="past"/>, which must hold
+    /// at least <see cref="ContextLength"/> values; <paramref name="targetStart"/> is the start of the target step.
     /// </summary>
-    public static void Write(ReadOnlySpan<double> past, double scale, DateTimeOffset targetStart, TimeSpan step, int seasonLength, Span<float> destination)
+    public static void Write(ReadOnlySpan<double> past, double scale, int h, DateTimeOffset targetStart, TimeSpan step, int seasonLength, Span<float> destination)
     {
-        var t = past.Length;
+        var o = past.Length;
         var m = seasonLength;
-        destination[0] = (float)(past[t - 1] / scale);
-        destination[1] = (float)(past[t - 2] / scale);
-        destination[2] = (float)(past[t - 3] / scale);
-        destination[3] = (float)(past[t - Math.Max(m - 1, 1)] / scale);
-        destination[4] = (float)(past[t - m] / scale);
-        destination[5] = (float)(past[t - m - 1] / scale);
-        destination[6] = (float)(past[t - (2 * m)] / scale);
-        var seasonSum = 0.0;
-        for (var i = t - m; i < t; i++)
-        {
-            seasonSum += past[i];
-        }
 
-        destination[7] = (float)(seasonSum / m / scale);
+        // The latest observed step of the target's phase: k whole seasons before the target, k = ⌈h/m⌉.
+        var k = ((h - 1) / m) + 1;
+        var seasonal = o + h - 1 - (k * m);
+        destination[0] = h;
+        destination[1] = (float)(past[o - 1] / scale);
+        destination[2] = (float)(past[o - 2] / scale);
+        destination[3] = (float)(past[o - 3] / scale);
+        destination[4] = (float)(past[seasonal] / scale);
+        destination[5] = (float)(past[Math.Max(seasonal - m, 0)] / scale);
+        destination[6] = (float)(Mean(past.Slice(o - m, m)) / scale);
+        destination[7] = (float)(Mean(past.Slice(Math.Max(o - (2 * m), 0), m)) / scale);
         destination[8] = (float)CalendarFeatures.HourOfDay(targetStart);
         destination[9] = (float)CalendarFeatures.DayOfWeek(targetStart);
 
         // The phase from absolute time (not from the series' start), so that series starting at different times agree.
         destination[10] = (float)(targetStart.UtcTicks / step.Ticks % m);
         destination[11] = (float)Math.Log(scale);
+    }
+
+    private static double Mean(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        return values.IsEmpty ? 0 : sum / values.Length;
     }
 }

@@ -5,5 +5,5 @@ namespace PredictiveSharding.Forecasting.Tests.Baselines;
 
 public sealed class FastTreeForecasterConformanceTests : LoadForecasterConformanceTests
 {
-    protected override ILoadForecaster CreateSut() => new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, NumberOfTrees = 20, ResidualHorizon = 12, NumberOfThreads = 1 });
+    protected override ILoadForecaster CreateSut() => new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, NumberOfTrees = 20, MaxHorizon = 12, NumberOfThreads = 1 });
 }

@@ -9,7 +9,7 @@ namespace PredictiveSharding.Forecasting.Tests.Baselines;
 
 public sealed class FastTreeForecasterTests
 {
-    private static FastTreeForecasterOptions SmallOptions() => new() { SeasonLength = 24, NumberOfTrees = 30, ResidualHorizon = 24, NumberOfThreads = 1 };
+    private static FastTreeForecasterOptions SmallOptions() => new() { SeasonLength = 24, NumberOfTrees = 30, MaxHorizon = 24, NumberOfThreads = 1 };
 
     [Test]
     public void TreeEnsembleEvaluator_TrainedEnsemble_MatchesMlNetScores()
@@ -88,6 +88,18 @@ public sealed class FastTreeForecasterTests
 
         // Per-series scaling carries the newcomer's level even though the model only saw a series ten times smaller.
         Assert.That(forecast.Partitions[new PartitionId("new")][ResourceKind.Requests][0, 0], Is.GreaterThan(400.0));
+    }
+
+    [Test]
+    public async Task ForecastAsync_HorizonBeyondMaxHorizon_ThrowsNamingBoth()
+    {
+        var history = TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(240, 24, 100, noise: 0.1)));
+        var sut = new FastTreeForecaster(SmallOptions());
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var e = Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await sut.ForecastAsync(new ForecastRequest(history, 25), CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("25").And.Contain("MaxHorizon 24"));
     }
 
     [Test]

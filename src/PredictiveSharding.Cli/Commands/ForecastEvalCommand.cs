@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PredictiveSharding.Forecasting.Evaluation;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Traces;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>
+/// <c>psharding forecast-eval</c>: rolling-origin evaluation of forecasters on a long-format trace, with the protocol
+/// REFERENCE.md fixes (see <see cref="RollingOriginEvaluator"/>). Every model is fitted once on each series' data before
+/// its first origin, then forecasts H steps at every origin from the data before it.
+/// </summary>
+/// <remarks>Exit codes: 0 done; 2 bad input (arguments, file, or series too short), with the reason on stderr.</remarks>
+internal static class ForecastEvalCommand
+{
+    /// <summary>The quantile levels every model produces and wQL averages over (the defaults).</summary>
+    private static readonly double[] Quantiles = [0.1, 0.5, 0.9, 0.99];
+
+    public static Command Create()
+    {
+        var defaults = new ForecastEvalSettings();
+        var input = new Option<string>("--input") { Description = "Long-format CSV: timestamp,series,value (ISO-8601 timestamps); a timestamp,key,count key trace is read as one series per key.", Required = true };
+        var season = new Option<int>("--season") { Description = "Seasonal period M in steps (MASE's seasonal naive period and the baselines' season), e.g. 24 for hourly data.", Required = true };
+        var horizon = new Option<int>("--horizon") { Description = "Steps forecast at each origin; origins are H steps apart.", Required = true };
+        var stepSeconds = new Option<int?>("--step-seconds") { Description = "Aggregate (sum) the series to this step first; a whole multiple of the file's step." };
+        var holdout = new Option<double>("--holdout-fraction") { Description = "Share of each series held out: the first origin is n − ⌊fraction·n⌋.", DefaultValueFactory = _ => defaults.HoldoutFraction };
+        var json = new Option<bool>("--json") { Description = "Print only {\"models\":[...]} as one JSON object on stdout (progress goes to stderr)." };
+        var models = new Option<string>("--models") { Description = "Comma-separated models to evaluate, in order.", DefaultValueFactory = _ => ForecastEvalSettings.DefaultModels };
+        var seed = new Option<int>("--seed") { Description = "Seed of the seeded models (lstm, fasttree).", DefaultValueFactory = _ => defaults.Seed };
+        var command = new Command("forecast-eval", "Evaluate forecasters (LSTM and baselines) on a trace by rolling-origin forecasting: MASE, weighted quantile loss, 80% interval coverage, training and forecasting time.");
+        foreach (var option in new Option[] { input, season, horizon, stepSeconds, holdout, json, models, seed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            ForecastEvalSettings settings;
+            try
+            {
+                settings = new ForecastEvalSettings
+                {
+                    Input = result.GetValue(input) ?? string.Empty,
+                    Season = result.GetValue(season),
+                    Horizon = result.GetValue(horizon),
+                    StepSeconds = result.GetValue(stepSeconds),
+                    HoldoutFraction = result.GetValue(holdout),
+                    Models = ForecastEvalModels.Parse(result.GetValue(models)),
+                    Seed = result.GetValue(seed),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync("forecast-eval: " + Describe(e)).ConfigureAwait(false);
+                return 2;
+            }
+
+            return await RunAsync(settings, result.GetValue(json), Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Reads the input, evaluates every model and prints the results; returns the exit code.</summary>
+    internal static async Task<int> RunAsync(ForecastEvalSettings settings, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PartitionLoadSeries> series;
+        RollingOriginEvaluator evaluator;
+        try
+        {
+            settings.Validate();
+            var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            series = ForecastEvalInput.Read(settings.Input, step);
+            evaluator = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = settings.Season, Horizon = settings.Horizon, HoldoutFraction = settings.HoldoutFraction, Quantiles = Quantiles });
+        }
+        catch (Exception e) when (e is ArgumentException or TraceFormatException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("forecast-eval: " + Describe(e)).ConfigureAwait(false);
+            return 2;
+        }
+
+        var shortestTraining = series.Min(s => evaluator.FirstOrigin(s.Count));
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forecast-eval: {series.Count} series, step {series[0].Step}, {series.Min(s => s.Count)}–{series.Max(s => s.Count)} steps; season {settings.Season}, horizon {settings.Horizon}, holdout {settings.HoldoutFraction}")).ConfigureAwait(false);
+        var results = new List<ForecastEvaluation>(settings.Models.Count);
+        foreach (var name in settings.Models)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await error.WriteLineAsync($"forecast-eval: evaluating {name}…").ConfigureAwait(false);
+            try
+            {
+                var model = ForecastEvalModels.Create(name, settings, Quantiles, series[0].Step, shortestTraining);
+                var evaluation = await evaluator.EvaluateAsync(model, series, cancellationToken).ConfigureAwait(false);
+                results.Add(evaluation);
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forecast-eval: {name}: MASE {evaluation.Mase:0.000}, wQL {evaluation.Wql:0.000}, coverage80 {evaluation.Coverage80:0.000}, fit {evaluation.TrainSeconds:0.00} s")).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                await error.WriteLineAsync($"forecast-eval: {name}: {Describe(e)}").ConfigureAwait(false);
+                return 2;
+            }
+        }
+
+        if (json)
+        {
+            var report = new ForecastEvalReport(results.Select(r => new ForecastEvalModelResult(r.Name, r.Mase, r.Wql, r.Coverage80, r.TrainSeconds, r.ForecastMillisPerSeries)).ToList());
+            await output.WriteLineAsync(JsonSerializer.Serialize(report, ForecastEvalJsonContext.Default.ForecastEvalReport)).ConfigureAwait(false);
+        }
+        else
+        {
+            foreach (var r in results)
+            {
+                await output.WriteLineAsync(Table(r)).ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>An exception's message without the "(Parameter 'x')" and "Actual value was" decorations meant for developers.</summary>
+    private static string Describe(Exception e)
+    {
+        var message = e.Message.Split('\n')[0].TrimEnd();
+        if (e is ArgumentException { ParamName: { } param })
+        {
+            var suffix = $" (Parameter '{param}')";
+            if (message.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                message = message[..^suffix.Length];
+            }
+        }
+
+        return message;
+    }
+
+    private static string Table(ForecastEvaluation r)
+    {
+        var rows = new (string Metric, string Value)[]
+        {
+            ("MASE", F(r.Mase, "0.0000")),
+            ("wQL", F(r.Wql, "0.0000")),
+            ("coverage80", F(r.Coverage80, "0.000")),
+            ("train seconds", F(r.TrainSeconds, "0.00")),
+            ("forecast ms/series", F(r.ForecastMillisPerSeries, "0.000")),
+            ("series", F(r.SeriesCount, "0")),
+            ("series without MASE scale", F(r.SeriesWithoutMaseScale, "0")),
+            ("origins", F(r.Origins, "0")),
+            ("forecast points", F(r.ForecastPoints, "0")),
+        };
+        var width = rows.Max(x => x.Metric.Length);
+        var lines = new List<string> { $"model {r.Name}", new string('-', width + 14) };
+        lines.AddRange(rows.Select(x => x.Metric.PadRight(width) + "  " + x.Value.PadLeft(12)));
+        lines.Add(string.Empty);
+        return string.Join(Environment.NewLine, lines);
+
+        static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,73 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Forecasting.Baselines;
+using PredictiveSharding.Forecasting.Lstm;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>The models forecast-eval knows, created with their defaults plus the command's season, horizon, quantiles and seed.</summary>
+internal static class ForecastEvalModels
+{
+    public const string Lstm = "lstm";
+    public const string SeasonalNaive = "seasonal-naive";
+    public const string HoltWinters = "holt-winters";
+    public const string FastTree = "fasttree";
+
+    private static readonly string[] Known = [Lstm, SeasonalNaive, HoltWinters, FastTree];
+
+    /// <summary>Splits a comma-separated list of model names.</summary>
+    /// <exception cref="ArgumentException">An unknown or repeated name; the message names it.</exception>
+    public static IReadOnlyList<string> Parse(string? list)
+    {
+        var names = new List<string>();
+        foreach (var raw in (list ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var name = raw.ToLowerInvariant();
+            if (Array.IndexOf(Known, name) < 0)
+            {
+                throw new ArgumentException($"--models: unknown model '{raw}'; choose from {string.Join(',', Known)}.", nameof(list));
+            }
+
+            if (names.Contains(name))
+            {
+                throw new ArgumentException($"--models: '{raw}' is listed twice.", nameof(list));
+            }
+
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    /// <summary>A fresh forecaster of the named model.</summary>
+    /// <param name="name">A name from <see cref="Parse"/>.</param>
+    /// <param name="settings">The command's settings.</param>
+    /// <param name="quantiles">The levels to produce.</param>
+    /// <param name="step">The series' step.</param>
+    /// <param name="shortestTraining">The fewest steps any series has before its first origin (bounds the LSTM's extra lags).</param>
+    public static ILoadForecaster Create(string name, ForecastEvalSettings settings, IReadOnlyList<double> quantiles, TimeSpan step, int shortestTraining) => name switch
+    {
+        SeasonalNaive => new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
+        HoltWinters => new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
+        FastTree => new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles, Seed = settings.Seed, MaxHorizon = settings.Horizon }),
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining) }),
+        _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
+    };
+
+    /// <summary>
+    /// The LSTM's seasonal lags: the declared season plus the LSTM's own defaults (a day and a week, when whole numbers
+    /// of at least two steps) where the training data holds at least two of them, so that --season is always among them.
+    /// </summary>
+    private static int[] LstmLags(int season, TimeSpan step, int shortestTraining)
+    {
+        var lags = new SortedSet<int> { season };
+        foreach (var period in new[] { TimeSpan.FromDays(1), TimeSpan.FromDays(7) })
+        {
+            if (period.Ticks % step.Ticks == 0 && period.Ticks / step.Ticks is var lag && lag >= 2 && 2 * lag <= shortestTraining)
+            {
+                lags.Add((int)(period.Ticks / step.Ticks));
+            }
+        }
+
+        return [.. lags];
+    }
+}
