@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace PredictiveSharding.Cli.Tests;
+
+/// <summary>
+/// <c>psharding forecast-eval</c> end to end: the built tool runs as a child process on small synthetic CSV files. The
+/// LSTM is left out of these runs to keep them short; its figures come from the evaluation on real traces.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ForecastEvalCommandTests
+{
+    private static readonly string[] ModelFields = ["name", "mase", "wql", "coverage80", "trainSeconds", "forecastMillisPerSeries"];
+
+    private string _folder = string.Empty;
+
+    [OneTimeSetUp]
+    public void CreateFolder()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "psharding-forecast-eval-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_folder);
+    }
+
+    [OneTimeTearDown]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public async Task ForecastEval_WithJson_PrintsExactlyOneObjectWithOneEntryPerModel()
+    {
+        var input = WriteSeasonalCsv("seasonal.csv", steps: 240);
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive,holt-winters,fasttree", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), "stdout holds the JSON object and nothing else");
+        using var document = JsonDocument.Parse(lines[0]);
+        var root = document.RootElement;
+        Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "models" }));
+        var models = root.GetProperty("models").EnumerateArray().ToList();
+        Assert.That(models.Select(m => m.GetProperty("name").GetString()), Is.EqualTo(new[] { "seasonal-naive", "holt-winters", "fasttree" }));
+        foreach (var model in models)
+        {
+            Assert.That(model.EnumerateObject().Select(p => p.Name), Is.EqualTo(ModelFields));
+            Assert.That(model.GetProperty("mase").GetDouble(), Is.Positive.And.LessThan(10));
+            Assert.That(model.GetProperty("wql").GetDouble(), Is.Positive.And.LessThan(1));
+            Assert.That(model.GetProperty("coverage80").GetDouble(), Is.InRange(0.0, 1.0));
+            Assert.That(model.GetProperty("trainSeconds").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(model.GetProperty("forecastMillisPerSeries").GetDouble(), Is.GreaterThanOrEqualTo(0));
+        }
+
+        Assert.That(stderr, Does.Contain("2 series"), "progress goes to stderr");
+    }
+
+    [Test]
+    public async Task ForecastEval_WithStepSeconds_AggregatesBeforeEvaluating()
+    {
+        // 240 hourly steps summed to 120 two-hour steps: first origin 120 − 24 = 96, origins 96 and 108 → 2 series × 2 × 12 points.
+        var input = WriteSeasonalCsv("hourly.csv", steps: 240);
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "12", "--horizon", "12", "--step-seconds", "7200", "--models", "seasonal-naive");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("model seasonal-naive").And.Contain("MASE"));
+        Assert.That(stdout, Does.Match(@"forecast points\s+48"));
+        Assert.That(stderr, Does.Contain("step 02:00:00"));
+    }
+
+    [TestCase("--season", "0")]
+    [TestCase("--horizon", "0")]
+    [TestCase("--holdout-fraction", "1.5")]
+    [TestCase("--step-seconds", "0")]
+    [TestCase("--models", "seasonal-naive,prophet")]
+    public async Task ForecastEval_WithAnOutOfRangeOption_ExitsWithTwoNamingIt(string option, string value)
+    {
+        var input = WriteSeasonalCsv("valid.csv", steps: 240);
+        var args = new List<string> { "forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive", "--json" };
+        var at = args.IndexOf(option);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        var (exitCode, stdout, stderr) = await RunAsync([.. args]);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(option));
+        Assert.That(stdout.Trim(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ForecastEval_MissingFile_ExitsWithTwoNamingIt()
+    {
+        var missing = Path.Combine(_folder, "no-such-file.csv");
+
+        var (exitCode, _, stderr) = await RunAsync("forecast-eval", "--input", missing, "--season", "24", "--horizon", "24", "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("no-such-file.csv"));
+    }
+
+    [Test]
+    public async Task ForecastEval_MalformedValue_ExitsWithTwoNamingTheLine()
+    {
+        var input = Path.Combine(_folder, "malformed.csv");
+        await File.WriteAllTextAsync(input, "timestamp,series,value\n2026-01-05T00:00:00Z,a,1\n2026-01-05T01:00:00Z,a,abc\n");
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("line 3").And.Contain("abc"));
+        Assert.That(stdout.Trim(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ForecastEval_SeriesTooShortForTheProtocol_ExitsWithTwoNamingTheSeries()
+    {
+        var input = WriteSeasonalCsv("short.csv", steps: 30);
+
+        var (exitCode, _, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive", "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("'small'"));
+    }
+
+    /// <summary>Two hourly series with a daily cycle and seeded noise, in long format.</summary>
+    private string WriteSeasonalCsv(string name, int steps)
+    {
+        var random = new Random(5);
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        foreach (var (series, level) in new[] { ("small", 20.0), ("large", 500.0) })
+        {
+            for (var t = 0; t < steps; t++)
+            {
+                var value = Math.Round(level * (1 + (0.5 * Math.Sin(2 * Math.PI * t / 24))) * (0.9 + (0.2 * random.NextDouble())));
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},{series},{value}\n");
+            }
+        }
+
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "psharding.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(tool);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start psharding.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
