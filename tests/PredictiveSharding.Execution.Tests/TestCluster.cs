@@ -45,6 +45,20 @@ internal sealed class TestCluster
 
     public RoutingTable Routing { get; }
 
+    /// <summary>Replaces the seeded value of keys [<paramref name="from"/>, <paramref name="to"/>) on their owners (and in the model).</summary>
+    public void Reseed(int from, int to, Func<int, string> value)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var key = Key(i);
+            Store.Seed(Routing.Current.Route(key).Node, [new KeyValueEntry(key, Bytes(value(i)))]);
+            lock (_acknowledged)
+            {
+                _acknowledged[key] = value(i);
+            }
+        }
+    }
+
     public InMemoryDataMover Store { get; }
 
     public FakeTimeProvider Time { get; } = new();

@@ -48,6 +48,8 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                 }
             }
 
+            // The end is journalled too, so recovery knows the action needs nothing more.
+            await services.Journal.AppendAsync(move.ToRecord(state, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
             report(move, state);
             return state;
         }
