@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Cluster;
+
+/// <summary>
+/// The cluster-administration commands the adapter sends, each to one named master through the host's multiplexer
+/// (which must allow admin commands). Addresses are <c>host:port</c> as <c>CLUSTER NODES</c> prints them.
+/// </summary>
+internal sealed class RedisClusterAdmin
+{
+    private readonly IConnectionMultiplexer _connection;
+
+    public RedisClusterAdmin(IConnectionMultiplexer connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+    }
+
+    public IConnectionMultiplexer Connection => _connection;
+
+    public static (string Host, int Port) Split(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            throw new ArgumentException($"A node address must be host:port; got '{address}'.", nameof(address));
+        }
+
+        return (address[..colon], port);
+    }
+
+    public IServer Server(string address)
+    {
+        var (host, port) = Split(address);
+        return IPAddress.TryParse(host, out var ip) ? _connection.GetServer(ip, port) : _connection.GetServer(host, port);
+    }
+
+    public async Task<RedisResult> ExecuteAsync(string address, string command, object[] args, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await Server(address).ExecuteAsync(command, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads every master's own view; masters that do not answer are listed as unreachable.</summary>
+    public async Task<ClusterView> ReadViewAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ClusterNode>? listing = null;
+        var candidates = _connection.GetEndPoints().Select(Format).ToList();
+        Exception? last = null;
+        foreach (var address in candidates)
+        {
+            try
+            {
+                listing = await NodesAsync(address, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (IsUnreachable(e))
+            {
+                last = e;
+            }
+        }
+
+        if (listing is null)
+        {
+            throw new InvalidOperationException($"No node of the cluster answered CLUSTER NODES (tried {string.Join(", ", candidates)}).", last);
+        }
+
+        var self = new Dictionary<string, ClusterNode>(StringComparer.Ordinal);
+        var unreachable = new List<string>();
+        foreach (var master in listing.Where(n => n.IsMaster))
+        {
+            try
+            {
+                var own = (await NodesAsync(master.Address, cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.IsMyself);
+                if (own is not null)
+                {
+                    self[master.Address] = own;
+                }
+            }
+            catch (Exception e) when (IsUnreachable(e))
+            {
+                unreachable.Add(master.Address);
+            }
+        }
+
+        return new ClusterView(listing, self, unreachable);
+    }
+
+    public async Task<IReadOnlyList<ClusterNode>> NodesAsync(string address, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync(address, "CLUSTER", ["NODES"], cancellationToken).ConfigureAwait(false);
+        return ClusterNodesParser.Parse(Text(result));
+    }
+
+    public Task SetSlotImportingAsync(string address, int slot, string sourceId, CancellationToken cancellationToken) =>
+        ExecuteAsync(address, "CLUSTER", ["SETSLOT", slot, "IMPORTING", sourceId], cancellationToken);
+
+    public Task SetSlotMigratingAsync(string address, int slot, string targetId, CancellationToken cancellationToken) =>
+        ExecuteAsync(address, "CLUSTER", ["SETSLOT", slot, "MIGRATING", targetId], cancellationToken);
+
+    public Task SetSlotNodeAsync(string address, int slot, string ownerId, CancellationToken cancellationToken) =>
+        ExecuteAsync(address, "CLUSTER", ["SETSLOT", slot, "NODE", ownerId], cancellationToken);
+
+    public Task SetSlotStableAsync(string address, int slot, CancellationToken cancellationToken) =>
+        ExecuteAsync(address, "CLUSTER", ["SETSLOT", slot, "STABLE"], cancellationToken);
+
+    public async Task<long> CountKeysInSlotAsync(string address, int slot, CancellationToken cancellationToken) =>
+        (long)await ExecuteAsync(address, "CLUSTER", ["COUNTKEYSINSLOT", slot], cancellationToken).ConfigureAwait(false);
+
+    public async Task<RedisKey[]> GetKeysInSlotAsync(string address, int slot, int count, CancellationToken cancellationToken) =>
+        (RedisKey[]?)await ExecuteAsync(address, "CLUSTER", ["GETKEYSINSLOT", slot, count], cancellationToken).ConfigureAwait(false) ?? [];
+
+    /// <summary>MIGRATE host port "" 0 timeout [REPLACE] KEYS k1 k2 …; true when keys moved, false for NOKEY (none left).</summary>
+    public async Task<bool> MigrateAsync(string source, string target, IReadOnlyList<RedisKey> keys, int timeoutMilliseconds, bool replace, CancellationToken cancellationToken)
+    {
+        var (host, port) = Split(target);
+        var args = new List<object>(keys.Count + 8) { host, port, string.Empty, 0, timeoutMilliseconds };
+        if (replace)
+        {
+            args.Add("REPLACE");
+        }
+
+        args.Add("KEYS");
+        foreach (var key in keys)
+        {
+            args.Add(key);
+        }
+
+        var result = await ExecuteAsync(source, "MIGRATE", [.. args], cancellationToken).ConfigureAwait(false);
+        return !string.Equals((string?)result, "NOKEY", StringComparison.Ordinal);
+    }
+
+    public async Task<string> InfoAsync(string address, string section, CancellationToken cancellationToken) =>
+        Text(await ExecuteAsync(address, "INFO", [section], cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A bulk or verbatim string's text; RESP3 sends CLUSTER NODES and INFO as verbatim strings prefixed "txt:".</summary>
+    public static string Text(RedisResult result)
+    {
+        var text = (string?)result ?? string.Empty;
+        return result?.Resp3Type == ResultType.VerbatimString && text.Length >= 4 && text[3] == ':' ? text[4..] : text;
+    }
+
+    public async Task<string> MyIdAsync(string address, CancellationToken cancellationToken) =>
+        Text(await ExecuteAsync(address, "CLUSTER", ["MYID"], cancellationToken).ConfigureAwait(false));
+
+    public async Task<bool> IsReachableAsync(string address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(address, "PING", [], cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Connection failures and timeouts: the node is down or cut off, not refusing the command.</summary>
+    public static bool IsUnreachable(Exception e) =>
+        e is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException;
+
+    public static string Format(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint ip => string.Create(CultureInfo.InvariantCulture, $"{ip.Address}:{ip.Port}"),
+        DnsEndPoint dns => string.Create(CultureInfo.InvariantCulture, $"{dns.Host}:{dns.Port}"),
+        _ => endPoint.ToString() ?? string.Empty,
+    };
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace PredictiveSharding.Redis.Diagnostics;
+
+internal static partial class RedisShardingLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Moving partition {Partition} (slots {Slots}) from {From} to {To}")]
+    public static partial void MoveStarted(ILogger logger, string partition, string slots, string from, string to);
+
+    [LoggerMessage(2, LogLevel.Information, "Moved partition {Partition} to {To}: {Keys} keys in {Slots} slots, {Retries} retries, {Mismatches} of {Sampled} sampled values differed")]
+    public static partial void MoveCompleted(ILogger logger, string partition, string to, long keys, int slots, int retries, int mismatches, int sampled);
+
+    [LoggerMessage(3, LogLevel.Warning, "Move of partition {Partition} failed and is being rolled back: {Reason}")]
+    public static partial void MoveFailed(ILogger logger, string partition, string reason, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Retrying {Command} on {Node} (attempt {Attempt}) after: {Error}")]
+    public static partial void Retrying(ILogger logger, string command, string node, int attempt, string error);
+
+    [LoggerMessage(5, LogLevel.Warning, "Sampled key {Key} of slot {Slot} differs after the move (a client may have written it meanwhile)")]
+    public static partial void SampleMismatch(ILogger logger, string key, int slot);
+
+    [LoggerMessage(6, LogLevel.Warning, "Master {Node} did not take SETSLOT {Slot} NODE (it learns the new owner by gossip): {Error}")]
+    public static partial void AssignSkipped(ILogger logger, string node, int slot, string error);
+
+    [LoggerMessage(7, LogLevel.Information, "Recovering move {Move} of partition {Partition} (slots {Slots}, {From} -> {To}) by {Policy}")]
+    public static partial void Recovering(ILogger logger, string move, string partition, string slots, string from, string to, string policy);
+
+    [LoggerMessage(8, LogLevel.Error, "Move {Move} of partition {Partition} stays unfinished: {Reason}")]
+    public static partial void RecoveryFailed(ILogger logger, string move, string partition, string reason);
+
+    [LoggerMessage(9, LogLevel.Warning, "Action refused: {Reason}")]
+    public static partial void ActionRefused(ILogger logger, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Target {Node} holds {Keys} keys of slot {Slot} after the move, {Expected} expected (clients created or deleted keys meanwhile, or keys were lost)")]
+    public static partial void TargetCountDiffers(ILogger logger, string node, int slot, long keys, long expected);
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using PredictiveSharding.Hosting.Inventory;
+using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Telemetry;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Inventory;
+
+/// <summary>
+/// The control loop's view of a Redis Cluster: its masters with their capacities, and each slot-range partition's key
+/// count (<c>CLUSTER COUNTKEYSINSLOT</c> summed over its slots) and size (keys × the master's dataset bytes per key from
+/// <c>INFO memory</c>).
+/// </summary>
+public sealed class RedisClusterInventory : IClusterInventory
+{
+    private readonly RedisClusterAdmin _admin;
+    private readonly RedisClusterInventoryOptions _options;
+    private readonly RedisNodeMetricsReader _metrics;
+
+    /// <summary>Creates the inventory.</summary>
+    /// <param name="connection">A multiplexer connected to the cluster with admin commands allowed.</param>
+    /// <param name="options">Capacities; validated here.</param>
+    /// <param name="timeProvider">The clock metric rates are measured with.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public RedisClusterInventory(IConnectionMultiplexer connection, RedisClusterInventoryOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _admin = new RedisClusterAdmin(connection);
+        _options = options;
+        _metrics = new RedisNodeMetricsReader(connection, timeProvider);
+    }
+
+    /// <summary>The node metrics read by the last <see cref="CaptureAsync"/>, one per reachable master.</summary>
+    public IReadOnlyList<RedisNodeMetrics> LastMetrics { get; private set; } = [];
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>).</exception>
+    public async ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(keySamples);
+        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        var metrics = await _metrics.ReadAsync(cancellationToken).ConfigureAwait(false);
+        LastMetrics = metrics;
+        var byNode = metrics.ToDictionary(m => m.Node.Value, StringComparer.Ordinal);
+
+        var nodes = new List<NodeInfo>();
+        foreach (var master in view.Masters)
+        {
+            var capacity = new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = _options.RequestCapacityPerBucket };
+            var memory = _options.MemoryCapacityBytes ?? (byNode.TryGetValue(master.Address, out var m) ? m.MaxMemoryBytes : 0);
+            if (memory > 0)
+            {
+                capacity[ResourceKind.MemoryBytes] = memory;
+            }
+
+            nodes.Add(new NodeInfo(master.NodeId, capacity, _options.Regions.GetValueOrDefault(master.Address, string.Empty)));
+        }
+
+        var partitions = new List<PartitionInfo>(routing.Count);
+        foreach (var route in routing.Routes)
+        {
+            var slots = HashSlotRange.FromKeyRange(route.Range);
+            CheckOwner(view, route, slots);
+            var keys = await CountKeysAsync(view, route.Node.Value, slots, cancellationToken).ConfigureAwait(false);
+            var bytesPerKey = byNode.TryGetValue(route.Node.Value, out var nodeMetrics) ? nodeMetrics.BytesPerKey : 0;
+            partitions.Add(new PartitionInfo(route.Partition, route.Range, route.Node, (long)(keys * bytesPerKey), keys)
+            {
+                KeySamples = keySamples.TryGetValue(route.Partition, out var samples) ? samples : [],
+            });
+        }
+
+        return new ClusterSnapshot(nodes, partitions, routing.Version);
+    }
+
+    private static void CheckOwner(ClusterView view, PartitionRoute route, HashSlotRange slots)
+    {
+        if (view.ByAddress(route.Node.Value) is null)
+        {
+            throw new InvalidOperationException($"Partition '{route.Partition}' is on node '{route.Node}', which is not a master of the cluster (masters: {string.Join(", ", view.Masters.Select(m => m.Address))}).");
+        }
+
+        for (var slot = slots.Start; slot < slots.End; slot++)
+        {
+            var owner = view.OwnerOf(slot);
+            if (owner is null || owner.Address != route.Node.Value)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The routing map puts partition '{route.Partition}' (slots {slots}) on '{route.Node}', but slot {slot} is served by '{owner?.Address ?? "no master"}'; the cluster was resharded outside this routing map. Rebuild the map with RedisSlotRouting.BuildRoutingMapAsync."));
+            }
+        }
+    }
+
+    private async Task<long> CountKeysAsync(ClusterView view, string address, HashSlotRange slots, CancellationToken cancellationToken)
+    {
+        if (slots.IsEmpty || view.Unreachable.Contains(address))
+        {
+            return 0;
+        }
+
+        // One pipelined round: the multiplexer writes every COUNTKEYSINSLOT before the first reply is read.
+        var counts = new Task<long>[slots.Count];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = _admin.CountKeysInSlotAsync(address, slots.Start + i, cancellationToken);
+        }
+
+        long total = 0;
+        foreach (var count in await Task.WhenAll(counts).ConfigureAwait(false))
+        {
+            total += count;
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Redis.Inventory;
+
+/// <summary>Settings of <see cref="RedisClusterInventory"/>: what a master can carry.</summary>
+public sealed class RedisClusterInventoryOptions
+{
+    /// <summary>
+    /// Requests one master can serve per load-recorder bucket (the unit the forecast and the planner use for
+    /// <c>requests</c>). Required: measure it (e.g. <c>redis-benchmark</c> on the host) and scale to the bucket length.
+    /// </summary>
+    public double RequestCapacityPerBucket { get; set; }
+
+    /// <summary>
+    /// Memory a master may use, in bytes; null takes each master's <c>maxmemory</c>, and when that is 0 (unlimited) the
+    /// nodes get no memory capacity. Default null.
+    /// </summary>
+    public long? MemoryCapacityBytes { get; set; }
+
+    /// <summary>Region of each master by address (host:port); masters not listed have an unknown region.</summary>
+    public IReadOnlyDictionary<string, string> Regions { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (!(RequestCapacityPerBucket > 0) || !double.IsFinite(RequestCapacityPerBucket))
+        {
+            throw Bad(nameof(RequestCapacityPerBucket), RequestCapacityPerBucket, "a positive, finite number of requests per bucket");
+        }
+
+        if (MemoryCapacityBytes is <= 0)
+        {
+            throw Bad(nameof(MemoryCapacityBytes), MemoryCapacityBytes, "positive, or null to use maxmemory");
+        }
+
+        ArgumentNullException.ThrowIfNull(Regions, nameof(Regions));
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object? value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"RedisClusterInventoryOptions.{name} must be {expected}; got {value}."));
+}

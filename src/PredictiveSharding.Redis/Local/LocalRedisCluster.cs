@@ -1,0 +1,326 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PredictiveSharding.Redis.Local;
+
+/// <summary>
+/// A Redis Cluster of local <c>redis-server</c> processes on 127.0.0.1, for tests, samples and trying the adapter out:
+/// starts the masters in a temporary folder, creates the cluster with <c>redis-cli --cluster create</c>, waits for
+/// <c>cluster_state:ok</c>, and on dispose kills the processes and deletes the folder. Never for production.
+/// </summary>
+public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
+{
+    private const string Host = "127.0.0.1";
+    private readonly LocalRedisClusterOptions _options;
+    private readonly Process?[] _processes;
+    private readonly bool _ownsDirectory;
+    private int _disposed;
+
+    private LocalRedisCluster(LocalRedisClusterOptions options, string directory, bool ownsDirectory, IReadOnlyList<int> ports)
+    {
+        _options = options;
+        Directory = directory;
+        _ownsDirectory = ownsDirectory;
+        Ports = ports;
+        _processes = new Process?[ports.Count];
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    /// <summary>The masters' client ports.</summary>
+    public IReadOnlyList<int> Ports { get; }
+
+    /// <summary>The folder holding node files and logs.</summary>
+    public string Directory { get; }
+
+    /// <summary>The masters' addresses, <c>127.0.0.1:port</c>.</summary>
+    public IReadOnlyList<string> Addresses => [.. Ports.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Host}:{p}"))];
+
+    /// <summary>A StackExchange.Redis configuration string naming every master, with admin commands allowed.</summary>
+    public string ConnectionString => string.Join(",", Addresses) + ",allowAdmin=true,abortConnect=false";
+
+    /// <summary>Starts the servers and creates the cluster.</summary>
+    /// <exception cref="InvalidOperationException">redis-server or redis-cli is not installed, a server did not start, or the cluster did not become healthy in time; the message says which and how to fix it.</exception>
+    public static async Task<LocalRedisCluster> StartAsync(LocalRedisClusterOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new LocalRedisClusterOptions();
+        options.Validate();
+        var ownsDirectory = options.Directory is null;
+        var directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("psharding-redis-").FullName;
+        System.IO.Directory.CreateDirectory(directory);
+        var cluster = new LocalRedisCluster(options, directory, ownsDirectory, FreePorts(options.FirstPort, options.Masters));
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartTimeout);
+            for (var i = 0; i < cluster.Ports.Count; i++)
+            {
+                cluster.StartServer(i);
+            }
+
+            foreach (var port in cluster.Ports)
+            {
+                await cluster.WaitForAsync(port, ["PING"], reply => reply.Contains("PONG", StringComparison.Ordinal), timeout.Token).ConfigureAwait(false);
+            }
+
+            var create = await RunCliAsync(options.CliPath, ["--cluster", "create", .. cluster.Addresses, "--cluster-replicas", "0", "--cluster-yes"], timeout.Token).ConfigureAwait(false);
+            if (!create.Contains("All 16384 slots covered", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"redis-cli --cluster create did not cover every slot:\n{create}");
+            }
+
+            await cluster.WaitUntilHealthyAsync(timeout.Token).ConfigureAwait(false);
+            return cluster;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"The local Redis cluster did not become healthy within {options.StartTimeout}; see the logs in '{directory}'.");
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The address of master <paramref name="index"/>.</summary>
+    public string AddressOf(int index) => Addresses[index];
+
+    /// <summary>Kills master <paramref name="index"/> at once (SIGKILL), as a crash would.</summary>
+    public void Kill(int index)
+    {
+        var process = _processes[index];
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    /// <summary>Starts master <paramref name="index"/> again with its node file (and append-only file, when enabled) and waits until it answers.</summary>
+    public async Task RestartAsync(int index, CancellationToken cancellationToken)
+    {
+        Kill(index);
+        StartServer(index);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.StartTimeout);
+        await WaitForAsync(Ports[index], ["PING"], reply => reply.Contains("PONG", StringComparison.Ordinal), timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every running master reports <c>cluster_state:ok</c> and all 16,384 slots served.</summary>
+    public async Task WaitUntilHealthyAsync(CancellationToken cancellationToken)
+    {
+        foreach (var port in Ports)
+        {
+            await WaitForAsync(
+                port,
+                ["CLUSTER", "INFO"],
+                reply => reply.Contains("cluster_state:ok", StringComparison.Ordinal) && reply.Contains("cluster_slots_ok:16384", StringComparison.Ordinal) &&
+                         reply.Contains(string.Create(CultureInfo.InvariantCulture, $"cluster_known_nodes:{Ports.Count}"), StringComparison.Ordinal),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills every server and deletes the folder when it was created here.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Kills every server and deletes the folder when it was created here.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        KillAll();
+        if (_ownsDirectory)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A server that was still closing a file; the folder is under the temp folder and harmless.
+            }
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => KillAll();
+
+    private void KillAll()
+    {
+        for (var i = 0; i < _processes.Length; i++)
+        {
+            try
+            {
+                Kill(i);
+            }
+            catch (InvalidOperationException)
+            {
+                // Never started or already gone.
+            }
+
+            _processes[i]?.Dispose();
+            _processes[i] = null;
+        }
+    }
+
+    private void StartServer(int index)
+    {
+        var port = Ports[index].ToString(CultureInfo.InvariantCulture);
+        var info = new ProcessStartInfo(_options.ServerPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--port", port, "--bind", Host, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+            "--cluster-node-timeout", ((long)_options.NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "--dir", Directory, "--save", string.Empty, "--appendonly", _options.AppendOnly ? "yes" : "no",
+            "--appendfsync", "always", "--appendfilename", "appendonly-" + port + ".aof", "--appenddirname", "aof-" + port,
+            "--daemonize", "no", "--logfile", Path.Combine(Directory, "redis-" + port + ".log"),
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{_options.ServerPath}'.");
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _processes[index] = process;
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{_options.ServerPath}' could not be run ({e.Message}). Install Redis 7: on Debian or Ubuntu 'apt-get install -y redis-server' (it brings redis-cli too), or set LocalRedisClusterOptions.ServerPath.", e);
+        }
+    }
+
+    private async Task WaitForAsync(int port, string[] command, Func<string, bool> ready, CancellationToken cancellationToken)
+    {
+        string last = string.Empty;
+        while (true)
+        {
+            try
+            {
+                last = await RunCliAsync(_options.CliPath, ["-h", Host, "-p", port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken).ConfigureAwait(false);
+                if (ready(last))
+                {
+                    return;
+                }
+            }
+            catch (InvalidOperationException e) when (e.InnerException is Win32Exception)
+            {
+                throw;
+            }
+            catch (InvalidOperationException e)
+            {
+                last = e.Message;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Redis on port {port} did not answer '{string.Join(' ', command)}' as expected in time; last reply: {last.Trim()}; logs in '{Directory}'."));
+            }
+        }
+    }
+
+    private static async Task<string> RunCliAsync(string cli, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(cli)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{cli}'.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{cli}' could not be run ({e.Message}). Install Redis 7: on Debian or Ubuntu 'apt-get install -y redis-server' (it brings redis-cli too), or set LocalRedisClusterOptions.CliPath.", e);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var error = process.StandardError.ReadToEndAsync(cancellationToken);
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            var text = await output.ConfigureAwait(false) + await error.ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{cli} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {text.Trim()}");
+            }
+
+            return text;
+        }
+    }
+
+    private static int[] FreePorts(int first, int count)
+    {
+        var ports = new List<int>();
+        for (var port = first; ports.Count < count; port++)
+        {
+            if (port > 55000)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"No {count} free port pairs (port and port + 10000) from {first} up on 127.0.0.1."));
+            }
+
+            if (IsFree(port) && IsFree(port + 10000))
+            {
+                ports.Add(port);
+            }
+        }
+
+        return [.. ports];
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Redis.Local;
+
+/// <summary>Settings of <see cref="LocalRedisCluster"/>.</summary>
+public sealed class LocalRedisClusterOptions
+{
+    /// <summary>Masters to start, 3 to 16 (Redis Cluster needs at least 3). Default 3.</summary>
+    public int Masters { get; set; } = 3;
+
+    /// <summary>Where to start looking for free ports (each master takes a client port and that port + 10,000 for the cluster bus). Default 27000.</summary>
+    public int FirstPort { get; set; } = 27000;
+
+    /// <summary>The redis-server executable. Default <c>redis-server</c> (found on PATH).</summary>
+    public string ServerPath { get; set; } = "redis-server";
+
+    /// <summary>The redis-cli executable, used to create the cluster. Default <c>redis-cli</c>.</summary>
+    public string CliPath { get; set; } = "redis-cli";
+
+    /// <summary>The folder for node files and logs; null creates a new temporary folder, deleted on dispose. Default null.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary><c>cluster-node-timeout</c>. Default 5 s, so that a killed node is marked failed quickly.</summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for the servers to start and the cluster to report <c>cluster_state:ok</c>. Default 60 s.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether nodes keep an append-only file, synced on every write (<c>appendfsync always</c>), so a killed and restarted node keeps every acknowledged write. Default false.</summary>
+    public bool AppendOnly { get; set; }
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (Masters is < 3 or > 16)
+        {
+            throw Bad(nameof(Masters), Masters, "from 3 to 16");
+        }
+
+        if (FirstPort is < 1024 or > 55000)
+        {
+            throw Bad(nameof(FirstPort), FirstPort, "from 1024 to 55000 (the cluster bus uses port + 10000)");
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(ServerPath, nameof(ServerPath));
+        ArgumentException.ThrowIfNullOrWhiteSpace(CliPath, nameof(CliPath));
+        if (NodeTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw Bad(nameof(NodeTimeout), NodeTimeout, "at least 100 ms");
+        }
+
+        if (StartTimeout <= TimeSpan.Zero)
+        {
+            throw Bad(nameof(StartTimeout), StartTimeout, "positive");
+        }
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"LocalRedisClusterOptions.{name} must be {expected}; got {value}."));
+}

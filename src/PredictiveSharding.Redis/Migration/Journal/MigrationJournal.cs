@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+
+namespace PredictiveSharding.Redis.Migration.Journal;
+
+/// <summary>
+/// An append-only file of JSON lines, flushed to disk before the step it announces runs. It records which slot range is
+/// being moved between which masters and in which direction; the cluster's own slot states (migrating, importing, owner)
+/// say how far each slot got, so the journal needs no per-key record.
+/// </summary>
+internal sealed class MigrationJournal
+{
+    private readonly string _path;
+    private readonly Lock _gate = new();
+
+    public MigrationJournal(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _path = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    public string FilePath => _path;
+
+    public void Append(JournalRecord record)
+    {
+        var line = JsonSerializer.Serialize(record, JournalJsonContext.Default.JournalRecord) + "\n";
+        var bytes = Encoding.UTF8.GetBytes(line);
+        lock (_gate)
+        {
+            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+    }
+
+    /// <summary>Moves begun and not ended, oldest first. A torn last line (a crash mid-write) is ignored: its step never ran.</summary>
+    public IReadOnlyList<JournalMove> OpenMoves()
+    {
+        lock (_gate)
+        {
+            if (!File.Exists(_path))
+            {
+                return [];
+            }
+
+            var open = new List<JournalMove>();
+            var lines = File.ReadAllLines(_path);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Length == 0)
+                {
+                    continue;
+                }
+
+                JournalRecord? record;
+                try
+                {
+                    record = JsonSerializer.Deserialize(lines[i], JournalJsonContext.Default.JournalRecord);
+                }
+                catch (JsonException) when (i == lines.Length - 1)
+                {
+                    break;
+                }
+
+                if (record is null)
+                {
+                    continue;
+                }
+
+                switch (record.Kind)
+                {
+                    case JournalRecord.Begin:
+                        open.Add(new JournalMove(record.Move, new Topology.PartitionId(record.Partition!), record.From!, record.To!, new Slots.HashSlotRange(record.SlotStart, record.SlotEnd), RollingBack: false));
+                        break;
+                    case JournalRecord.RollBack:
+                        var index = open.FindIndex(m => m.Id == record.Move);
+                        if (index >= 0)
+                        {
+                            open[index] = open[index] with { RollingBack = true };
+                        }
+
+                        break;
+                    case JournalRecord.End:
+                        open.RemoveAll(m => m.Id == record.Move);
+                        break;
+                    default:
+                        throw new InvalidDataException($"Migration journal '{_path}' line {i + 1} has an unknown kind '{record.Kind}'.");
+                }
+            }
+
+            return open;
+        }
+    }
+
+    /// <summary>Empties the file when no move is open, so it does not grow without bound.</summary>
+    public void CompactIfIdle()
+    {
+        lock (_gate)
+        {
+            if (File.Exists(_path) && OpenMoves().Count == 0)
+            {
+                File.WriteAllBytes(_path, []);
+            }
+        }
+    }
+}

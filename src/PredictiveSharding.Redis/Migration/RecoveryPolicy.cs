@@ -1,0 +1,14 @@
+namespace PredictiveSharding.Redis.Migration;
+
+/// <summary>What recovery does with a move a crash of our process left unfinished.</summary>
+public enum RecoveryPolicy
+{
+    /// <summary>Finish the move: the slot in flight and the slots not yet started go to the target.</summary>
+    Resume = 0,
+
+    /// <summary>
+    /// Undo the move: a slot in flight whose keys are all still on the source is closed with <c>CLUSTER SETSLOT STABLE</c>;
+    /// one that already moved keys has them migrated back first; slots already handed over are migrated back.
+    /// </summary>
+    RollBack = 1,
+}

@@ -1,0 +1,467 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Executing;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Diagnostics;
+using PredictiveSharding.Redis.Migration.Journal;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Migration;
+
+/// <summary>
+/// Carries a sharding plan out on a Redis Cluster with the cluster's own resharding protocol. A split or merge only
+/// redraws partition boundaries in the routing map (Redis knows slots, not partitions); a move migrates each slot of the
+/// partition to the target master (<c>SETSLOT IMPORTING/MIGRATING</c>, <c>GETKEYSINSLOT</c> + <c>MIGRATE … KEYS</c> in
+/// throttled batches, <c>SETSLOT NODE</c> on every master) and then publishes the new owner in the routing map. Clients
+/// follow ASK redirects during the move and MOVED after it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// This implements <see cref="IPlanExecutor"/> rather than Core's <c>IDataMover</c>: that seam copies a range while the
+/// source keeps serving and catches up from a sequenced change feed under a write fence, whereas Redis moves each key
+/// atomically (<c>MIGRATE</c> deletes it on the source once the target has it) and keeps serving through ASK redirects,
+/// with no change feed or write sequence to offer. The cluster's protocol is the safe way to move Redis data.
+/// </para>
+/// <para>
+/// Crash safety: a journal file records each move (slots, source, target, direction) before it starts; the cluster's own
+/// slot states (owner, migrating, importing) say how far each slot got. <see cref="RecoverAsync(CancellationToken)"/> (also run at the
+/// start of every <see cref="ExecuteAsync"/>) finishes or undoes, per <see cref="RedisMigrationOptions.Recovery"/>, any
+/// move a crash left open. A move that fails (a node refuses or is unreachable) is rolled back: the slot in flight is
+/// closed with its keys back on the source and the slots already handed over are migrated back. When a node is down that
+/// cannot be done; the move is then reported with the state the cluster was left in and stays in the journal until a
+/// recovery finds both masters reachable.
+/// </para>
+/// <para>Moves run one at a time: each slot's migration keeps the source and target busy, and one at a time keeps the
+/// journal and the cluster's open slots easy to reason about after a crash.</para>
+/// </remarks>
+public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
+{
+    private readonly RedisClusterAdmin _admin;
+    private readonly IRoutingTable _routing;
+    private readonly RedisMigrationOptions _options;
+    private readonly MigrationJournal _journal;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RedisShardingMetrics _metrics;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private long _moveCounter;
+
+    /// <summary>Creates the executor.</summary>
+    /// <param name="connection">A multiplexer connected to the cluster, created with admin commands allowed (<c>allowAdmin=true</c>).</param>
+    /// <param name="routing">The host's routing table, whose partitions are slot ranges (see <see cref="RedisSlotRouting"/>); the executor publishes splits, merges and moves to it.</param>
+    /// <param name="options">Settings; validated here.</param>
+    /// <param name="timeProvider">Clock for retries and the throttle.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="meterFactory">Creates the <c>PredictiveSharding.Redis</c> meter.</param>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public RedisSlotMigrationExecutor(IConnectionMultiplexer connection, IRoutingTable routing, RedisMigrationOptions options, TimeProvider? timeProvider = null, ILogger<RedisSlotMigrationExecutor>? logger = null, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _admin = new RedisClusterAdmin(connection);
+        _routing = routing;
+        _options = options;
+        _journal = new MigrationJournal(options.JournalPath);
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = new RedisShardingMetrics(meterFactory);
+    }
+
+    /// <summary>Reports of the moves completed by the last <see cref="ExecuteAsync"/>, in order.</summary>
+    public IReadOnlyList<SlotMoveReport> LastMoves { get; private set; } = [];
+
+    /// <summary>Called at each step boundary of each slot (tests inject faults here).</summary>
+    internal Func<MigrationStep, int, CancellationToken, ValueTask>? StepHook { get; set; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
+    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+            Validate(plan, view);
+
+            var recovery = await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+            if (!recovery.IsClean)
+            {
+                var reason = "an earlier move is unfinished: " + string.Join("; ", recovery.Unfinished);
+                return new PlanExecutionSummary(0, plan.Actions.Count, 0, [.. plan.Actions.Select(a => Describe(a) + " refused: " + reason)]);
+            }
+
+            var completed = 0;
+            var rolledBack = 0;
+            long bytes = 0;
+            var errors = new List<string>();
+            var reports = new List<SlotMoveReport>();
+            foreach (var action in plan.Actions)
+            {
+                try
+                {
+                    switch (action)
+                    {
+                        case SplitAction split:
+                            Split(split);
+                            break;
+                        case MergeAction merge:
+                            _routing.Apply(new MergeChange(merge.Left, merge.Right, merge.Merged));
+                            break;
+                        case MoveAction move:
+                            reports.Add(await MoveAsync(move, cancellationToken).ConfigureAwait(false));
+                            bytes += move.Bytes;
+                            break;
+                        default:
+                            throw new ArgumentException($"Unknown action type '{action.GetType().Name}'.", nameof(plan));
+                    }
+
+                    completed++;
+                }
+                catch (Exception e) when (e is RedisMigrationException or ArgumentException or KeyNotFoundException)
+                {
+                    rolledBack++;
+                    errors.Add(Describe(action) + ": " + e.Message);
+                    RedisShardingLog.ActionRefused(_logger, errors[^1]);
+                }
+            }
+
+            LastMoves = reports;
+            _journal.CompactIfIdle();
+            return new PlanExecutionSummary(completed, rolledBack, bytes, errors);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// Finishes or undoes (per <see cref="RedisMigrationOptions.Recovery"/>) every move the journal holds as unfinished,
+    /// and publishes the outcome in the routing map when the map still has the partition with the same slots.
+    /// </summary>
+    public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _oneAtATime.Dispose();
+        _metrics.Dispose();
+    }
+
+    private void Validate(ShardingPlan plan, ClusterView view)
+    {
+        // Dry-run the routing changes on a copy of the map: unknown ids, bad split keys and merges across nodes surface
+        // here, before anything changes.
+        var scratch = _routing.Current;
+        var moved = new HashSet<PartitionId>();
+        foreach (var action in plan.Actions)
+        {
+            switch (action)
+            {
+                case SplitAction split:
+                    scratch = scratch.Apply(new SplitChange(split.Partition, split.SplitKeys, split.NewPartitions));
+                    break;
+                case MergeAction merge:
+                    scratch = scratch.Apply(new MergeChange(merge.Left, merge.Right, merge.Merged));
+                    break;
+                case MoveAction move:
+                    if (!scratch.Contains(move.Shard))
+                    {
+                        throw new ArgumentException($"The plan moves partition '{move.Shard}', which is not in routing version {_routing.Current.Version} nor created by an earlier split of the plan.", nameof(plan));
+                    }
+
+                    if (!moved.Add(move.Shard))
+                    {
+                        throw new ArgumentException($"The plan moves partition '{move.Shard}' more than once.", nameof(plan));
+                    }
+
+                    var owner = scratch.Get(move.Shard).Node;
+                    if (owner != move.From)
+                    {
+                        throw new ArgumentException($"The plan moves partition '{move.Shard}' from '{move.From}', but it is on '{owner}'.", nameof(plan));
+                    }
+
+                    foreach (var node in new[] { move.From, move.To })
+                    {
+                        if (view.ByAddress(node.Value) is null)
+                        {
+                            throw new ArgumentException($"The plan names node '{node}', which is not a master of the cluster (masters: {string.Join(", ", view.Masters.Select(m => m.Address))}).", nameof(plan));
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private void Split(SplitAction split)
+    {
+        // Redis places slots, not keys: each split key becomes the slot boundary at or after it. The recorder samples
+        // slot keys, so the planner's keys are boundaries already; any other key is rounded up.
+        var route = _routing.Current.Get(split.Partition);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var keys = new List<ShardKey>(split.SplitKeys.Count);
+        var previous = slots.Start;
+        foreach (var key in split.SplitKeys)
+        {
+            var boundary = HashSlot.CeilingSlot(key);
+            if (boundary <= previous || boundary >= slots.End)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Split key '{key}' of partition '{split.Partition}' (slots {slots}) falls on slot boundary {boundary}, which does not cut the range into non-empty slot ranges; a partition is split at whole slots."), nameof(split));
+            }
+
+            keys.Add(HashSlot.ToKey(boundary));
+            previous = boundary;
+        }
+
+        _routing.Apply(new SplitChange(split.Partition, keys, split.NewPartitions));
+    }
+
+    private async Task<SlotMoveReport> MoveAsync(MoveAction move, CancellationToken cancellationToken)
+    {
+        var route = _routing.Current.Get(move.Shard);
+        if (route.Node != move.From)
+        {
+            throw new ArgumentException($"Partition '{move.Shard}' is on '{route.Node}', not '{move.From}' as the plan says.", nameof(move));
+        }
+
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        var endpoints = Endpoints(view, move.From.Value, move.To.Value);
+        for (var slot = slots.Start; slot < slots.End; slot++)
+        {
+            var owner = view.OwnerOf(slot)?.Address;
+            if (owner != move.From.Value)
+            {
+                throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} of partition '{move.Shard}' is served by '{owner ?? "no master"}', not '{move.From}'; the cluster was resharded outside the routing map. Nothing was moved.")) { Slot = slot };
+            }
+        }
+
+        var id = string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow().UtcTicks:x}-{Interlocked.Increment(ref _moveCounter)}");
+        _journal.Append(new JournalRecord(JournalRecord.Begin, id, move.Shard.Value, move.From.Value, move.To.Value, slots.Start, slots.End));
+        RedisShardingLog.MoveStarted(_logger, move.Shard.Value, slots.ToString(), move.From.Value, move.To.Value);
+        var mover = CreateMover();
+        var tally = new MoveTally();
+        var masters = view.Masters.Select(m => m.Address).ToList();
+        var slot0 = slots.Start;
+        var current = slot0;
+        try
+        {
+            for (; current < slots.End; current++)
+            {
+                await mover.MoveSlotAsync(endpoints, current, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RedisMigrationException failure)
+        {
+            _metrics.MovesRolledBack.Add(1);
+            RedisShardingLog.MoveFailed(_logger, move.Shard.Value, failure.Message, failure);
+            throw await RollBackAsync(id, move, endpoints, new HashSlotRange(slot0, current), current < slots.End ? current : -1, masters, tally, failure, cancellationToken).ConfigureAwait(false);
+        }
+
+        _journal.Append(new JournalRecord(JournalRecord.End, id, Note: "completed"));
+        _routing.Apply(new MoveChange(move.Shard, move.To));
+        _metrics.MovesCompleted.Add(1);
+        RedisShardingLog.MoveCompleted(_logger, move.Shard.Value, move.To.Value, tally.KeysMigrated, tally.Slots, tally.Retries, tally.SampleMismatches, tally.SampledKeys);
+        return new SlotMoveReport(move.Shard.Value, move.From.Value, move.To.Value, tally.Slots, tally.KeysMigrated, tally.TargetKeys, tally.SampledKeys, tally.SampleMismatches, tally.Retries);
+    }
+
+    private async Task<RedisMigrationException> RollBackAsync(string id, MoveAction move, MoveEndpoints endpoints, HashSlotRange handedOver, int inFlight, IReadOnlyList<string> masters, MoveTally tally, RedisMigrationException failure, CancellationToken cancellationToken)
+    {
+        _journal.Append(new JournalRecord(JournalRecord.RollBack, id, Note: failure.Message));
+        var mover = CreateMover();
+        var where = inFlight >= 0 ? string.Create(CultureInfo.InvariantCulture, $"at slot {inFlight}") : "after its last slot";
+        try
+        {
+            if (inFlight >= 0)
+            {
+                await mover.AbortSlotAsync(endpoints, inFlight, tally, cancellationToken).ConfigureAwait(false);
+            }
+
+            var back = endpoints.Reversed();
+            for (var slot = handedOver.End - 1; slot >= handedOver.Start; slot--)
+            {
+                await mover.MoveSlotAsync(back, slot, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
+            }
+
+            _journal.Append(new JournalRecord(JournalRecord.End, id, Note: "rolledBack"));
+            return new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' failed {where} and was rolled back (every slot is on '{move.From}' again): {failure.Message}", failure)
+            {
+                UnreachableNode = failure.UnreachableNode,
+                Slot = failure.Slot,
+            };
+        }
+        catch (RedisMigrationException rollbackFailure)
+        {
+            var state = await LeaveConsistentAsync(endpoints, inFlight, tally, cancellationToken).ConfigureAwait(false);
+            var down = failure.UnreachableNode ?? rollbackFailure.UnreachableNode;
+            return new RedisMigrationException(
+                string.Create(CultureInfo.InvariantCulture, $"Move of '{move.Shard}' from '{move.From}' to '{move.To}' failed {where}: {failure.Message} Rolling back failed too: {rollbackFailure.Message} State left: slots {handedOver} are served by '{move.To}'; {state} The move stays in the journal; RecoverAsync (run by every ExecuteAsync) rolls it back once both masters are reachable."),
+                failure)
+            {
+                UnreachableNode = down,
+                Slot = failure.Slot,
+            };
+        }
+    }
+
+    /// <summary>
+    /// When a master is down and the slot in flight cannot be closed properly: if no key of it left the source, close it
+    /// on the source (it then serves the whole slot again); otherwise keep it open, so that reads of keys already on the
+    /// target keep being redirected there rather than answered as missing.
+    /// </summary>
+    private async Task<string> LeaveConsistentAsync(MoveEndpoints endpoints, int inFlight, MoveTally tally, CancellationToken cancellationToken)
+    {
+        if (inFlight < 0)
+        {
+            return "no slot is open.";
+        }
+
+        if (tally.KeysInCurrentSlot == 0 && await _admin.IsReachableAsync(endpoints.Source, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await _admin.SetSlotStableAsync(endpoints.Source, inFlight, cancellationToken).ConfigureAwait(false);
+                if (await _admin.IsReachableAsync(endpoints.Target, cancellationToken).ConfigureAwait(false))
+                {
+                    await _admin.SetSlotStableAsync(endpoints.Target, inFlight, cancellationToken).ConfigureAwait(false);
+                }
+
+                return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} had not moved any key and was closed (STABLE) on '{endpoints.Source}', which serves it and the slots after it.");
+            }
+            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} is still open (closing it failed: {e.Message}).");
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} stays MIGRATING on '{endpoints.Source}' with {tally.KeysInCurrentSlot} of its keys on '{endpoints.Target}', so reads of those keys are still redirected to them; the slots after it are on '{endpoints.Source}'.");
+    }
+
+    private async Task<RecoveryReport> RecoverCoreAsync(CancellationToken cancellationToken)
+    {
+        var open = _journal.OpenMoves();
+        if (open.Count == 0)
+        {
+            return new RecoveryReport([], [], []);
+        }
+
+        var resumed = new List<string>();
+        var rolledBack = new List<string>();
+        var unfinished = new List<string>();
+        foreach (var move in open)
+        {
+            var rollBack = move.RollingBack || _options.Recovery == RecoveryPolicy.RollBack;
+            RedisShardingLog.Recovering(_logger, move.Id, move.Partition.Value, move.Slots.ToString(), move.From, move.To, rollBack ? "rolling back" : "resuming");
+            try
+            {
+                await RecoverMoveAsync(move, rollBack, cancellationToken).ConfigureAwait(false);
+                (rollBack ? rolledBack : resumed).Add(move.Partition.Value);
+            }
+            catch (Exception e) when (e is RedisMigrationException || RedisClusterAdmin.IsUnreachable(e))
+            {
+                var reason = $"move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}': {e.Message}";
+                unfinished.Add(reason);
+                RedisShardingLog.RecoveryFailed(_logger, move.Id, move.Partition.Value, e.Message);
+            }
+        }
+
+        _journal.CompactIfIdle();
+        return new RecoveryReport(resumed, rolledBack, unfinished);
+    }
+
+    private async Task RecoverMoveAsync(JournalMove move, bool rollBack, CancellationToken cancellationToken)
+    {
+        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var address in new[] { move.From, move.To })
+        {
+            if (view.Unreachable.Contains(address) || !view.Self.ContainsKey(address))
+            {
+                throw new RedisMigrationException($"Master '{address}' is unreachable; the move cannot be finished or undone without it.") { UnreachableNode = address };
+            }
+        }
+
+        var endpoints = Endpoints(view, move.From, move.To);
+        var masters = view.Masters.Select(m => m.Address).ToList();
+        var mover = CreateMover();
+        var tally = new MoveTally();
+        if (rollBack && !move.RollingBack)
+        {
+            _journal.Append(new JournalRecord(JournalRecord.RollBack, move.Id, Note: "recovery policy RollBack"));
+        }
+
+        var sourceLine = view.Self[move.From];
+        var targetLine = view.Self[move.To];
+        for (var slot = move.Slots.Start; slot < move.Slots.End; slot++)
+        {
+            var owner = view.OwnerOf(slot)?.Address;
+            var isOpen = sourceLine.Migrating.ContainsKey(slot) || targetLine.Importing.ContainsKey(slot);
+            if (!rollBack)
+            {
+                await mover.MoveSlotAsync(endpoints, slot, masters, resumeFrom: view, tally, cancellationToken).ConfigureAwait(false);
+            }
+            else if (owner == move.From && isOpen)
+            {
+                await mover.AbortSlotAsync(endpoints, slot, tally, cancellationToken).ConfigureAwait(false);
+            }
+            else if (owner == move.To)
+            {
+                await mover.MoveSlotAsync(endpoints.Reversed(), slot, masters, resumeFrom: view, tally, cancellationToken).ConfigureAwait(false);
+            }
+            else if (owner != move.From)
+            {
+                throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} is served by '{owner ?? "no master"}', neither '{move.From}' nor '{move.To}'; someone else resharded it.")) { Slot = slot };
+            }
+        }
+
+        _journal.Append(new JournalRecord(JournalRecord.End, move.Id, Note: rollBack ? "rolledBack" : "completed"));
+        var final = new NodeId(rollBack ? move.From : move.To);
+        var map = _routing.Current;
+        if (map.Contains(move.Partition))
+        {
+            var route = map.Get(move.Partition);
+            if (HashSlotRange.FromKeyRange(route.Range) == move.Slots && route.Node != final)
+            {
+                _routing.Apply(new MoveChange(move.Partition, final));
+            }
+        }
+    }
+
+    private static MoveEndpoints Endpoints(ClusterView view, string from, string to)
+    {
+        var source = view.ByAddress(from) ?? throw new RedisMigrationException($"'{from}' is not a master of the cluster.");
+        var target = view.ByAddress(to) ?? throw new RedisMigrationException($"'{to}' is not a master of the cluster.");
+        return new MoveEndpoints(source.Address, source.Id, target.Address, target.Id);
+    }
+
+    private SlotMover CreateMover() => new(_admin, _options, _time, _logger, _metrics, StepHook);
+
+    private static string Describe(ShardingAction action) => action switch
+    {
+        SplitAction split => $"split of '{split.Partition}'",
+        MergeAction merge => $"merge of '{merge.Left}' and '{merge.Right}'",
+        MoveAction move => $"move of '{move.Shard}' from '{move.From}' to '{move.To}'",
+        _ => action.GetType().Name,
+    };
+}

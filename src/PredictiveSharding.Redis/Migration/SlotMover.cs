@@ -1,0 +1,339 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Diagnostics;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Migration;
+
+/// <summary>
+/// Moves one hash slot between two masters with Redis Cluster's protocol, as a state machine read top to bottom:
+/// Open (IMPORTING on the target, then MIGRATING on the source) → Drain (GETKEYSINSLOT + MIGRATE in batches) → Verify
+/// (the source holds no key, sampled values read the same through the client path) → Assign (SETSLOT NODE on the target,
+/// the source, then every other master). Every step may be run again after a crash; <see cref="AbortSlotAsync"/> undoes
+/// an open slot instead.
+/// </summary>
+internal sealed class SlotMover
+{
+    private readonly RedisClusterAdmin _admin;
+    private readonly RedisMigrationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RedisShardingMetrics _metrics;
+    private readonly Func<MigrationStep, int, CancellationToken, ValueTask>? _hook;
+    private long _throttleStart;
+    private long _throttleKeys;
+
+    public SlotMover(RedisClusterAdmin admin, RedisMigrationOptions options, TimeProvider time, ILogger logger, RedisShardingMetrics metrics, Func<MigrationStep, int, CancellationToken, ValueTask>? hook)
+    {
+        _admin = admin;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _hook = hook;
+    }
+
+    /// <summary>Moves <paramref name="slot"/> from the source to the target.</summary>
+    /// <param name="endpoints">Source and target.</param>
+    /// <param name="slot">The slot.</param>
+    /// <param name="masters">Every master's address, to tell each the new owner.</param>
+    /// <param name="resumeFrom">When resuming after a crash, the cluster as read now; the slot's state decides where to start. Null for a fresh slot.</param>
+    /// <param name="tally">Counts for the report.</param>
+    /// <param name="cancellationToken">Cancels between commands; the slot is left open and resumable.</param>
+    public async Task MoveSlotAsync(MoveEndpoints endpoints, int slot, IReadOnlyList<string> masters, ClusterView? resumeFrom, MoveTally tally, CancellationToken cancellationToken)
+    {
+        tally.KeysInCurrentSlot = 0;
+        if (resumeFrom is not null)
+        {
+            var owner = resumeFrom.OwnerOf(slot)?.Address;
+            if (owner == endpoints.Target)
+            {
+                // Handed over on the target before the crash: only the other masters may still need telling.
+                await AssignAsync(endpoints, slot, masters, tally, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (owner != endpoints.Source)
+            {
+                throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} is served by '{owner ?? "no master"}', neither the source '{endpoints.Source}' nor the target '{endpoints.Target}' of the move; someone else resharded it.")) { Slot = slot };
+            }
+        }
+
+        var targetBefore = await OpenAsync(endpoints, slot, tally, cancellationToken).ConfigureAwait(false);
+        await StepAsync(MigrationStep.Opened, slot, cancellationToken).ConfigureAwait(false);
+        var samples = await DrainAsync(endpoints, slot, tally, cancellationToken).ConfigureAwait(false);
+        await VerifyAsync(endpoints, slot, samples, tally, cancellationToken).ConfigureAwait(false);
+        await StepAsync(MigrationStep.Drained, slot, cancellationToken).ConfigureAwait(false);
+        await AssignAsync(endpoints, slot, masters, tally, cancellationToken).ConfigureAwait(false);
+        await CountTargetAsync(endpoints, slot, targetBefore, tally, cancellationToken).ConfigureAwait(false);
+        await StepAsync(MigrationStep.Assigned, slot, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes a slot that is open from the source (still its owner) to the target, leaving every key on the source: with
+    /// nothing on the target this is just SETSLOT STABLE on both; keys already on the target are migrated back first.
+    /// </summary>
+    public async Task AbortSlotAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var conflicts = new List<RedisKey>();
+        await DrainBackAsync(endpoints, slot, conflicts, tally, cancellationToken).ConfigureAwait(false);
+        await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Source, slot, () => _admin.SetSlotStableAsync(endpoints.Source, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+
+        // A client may have created a key on the target (following an ASK) before the source closed the slot.
+        await DrainBackAsync(endpoints, slot, conflicts, tally, cancellationToken).ConfigureAwait(false);
+        await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Target, slot, () => _admin.SetSlotStableAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        if (conflicts.Count > 0)
+        {
+            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} was closed on '{endpoints.Source}', but '{endpoints.Target}' still holds {conflicts.Count} key(s) of it that the source also holds ({Describe(conflicts)}); they were left where they are for an operator to compare.")) { Slot = slot };
+        }
+    }
+
+    private async Task<long> OpenAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var targetBefore = await RetryAsync("CLUSTER COUNTKEYSINSLOT", endpoints.Target, slot, () => _admin.CountKeysInSlotAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+
+        // The target first, so that it already accepts the ASK redirects the source starts giving once it is MIGRATING.
+        await RetryAsync("CLUSTER SETSLOT IMPORTING", endpoints.Target, slot, () => _admin.SetSlotImportingAsync(endpoints.Target, slot, endpoints.SourceId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        await RetryAsync("CLUSTER SETSLOT MIGRATING", endpoints.Source, slot, () => _admin.SetSlotMigratingAsync(endpoints.Source, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        return targetBefore;
+    }
+
+    private async Task<List<(RedisKey Key, byte[] Dump)>> DrainAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var samples = new List<(RedisKey Key, byte[] Dump)>();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var keys = await RetryAsync("CLUSTER GETKEYSINSLOT", endpoints.Source, slot, () => _admin.GetKeysInSlotAsync(endpoints.Source, slot, _options.KeysPerBatch, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+            if (keys.Length == 0)
+            {
+                return samples;
+            }
+
+            var wanted = Math.Min(_options.SampledKeysPerSlot - samples.Count, keys.Length);
+            if (wanted > 0)
+            {
+                // Read on the source just before the batch leaves it; pipelined, one round.
+                var dumps = new Task<RedisResult>[wanted];
+                for (var i = 0; i < wanted; i++)
+                {
+                    dumps[i] = _admin.ExecuteAsync(endpoints.Source, "DUMP", [keys[i]], cancellationToken);
+                }
+
+                for (var i = 0; i < wanted; i++)
+                {
+                    if ((byte[]?)await dumps[i].ConfigureAwait(false) is { } dump)
+                    {
+                        samples.Add((keys[i], dump));
+                    }
+                }
+            }
+
+            await MigrateBatchAsync(endpoints.Source, endpoints.Target, slot, keys, tally, cancellationToken).ConfigureAwait(false);
+            tally.KeysMigrated += keys.Length;
+            tally.KeysInCurrentSlot += keys.Length;
+            _metrics.KeysMigrated.Add(keys.Length);
+            await StepAsync(MigrationStep.BatchMigrated, slot, cancellationToken).ConfigureAwait(false);
+            await ThrottleAsync(keys.Length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task MigrateBatchAsync(string source, string target, int slot, RedisKey[] keys, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var timeout = (int)Math.Ceiling(_options.MigrateTimeout.TotalMilliseconds);
+        try
+        {
+            await RetryAsync("MIGRATE", source, slot, () => _admin.MigrateAsync(source, target, keys, timeout, _options.ReplaceOnBusyKey, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+        {
+            // Find which keys clash (MIGRATE does not say), moving the others: one key at a time.
+            var busy = new List<RedisKey>();
+            foreach (var key in keys)
+            {
+                try
+                {
+                    await RetryAsync("MIGRATE", source, slot, () => _admin.MigrateAsync(source, target, [key], timeout, replace: false, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
+                }
+                catch (RedisServerException single) when (single.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+                {
+                    busy.Add(key);
+                }
+            }
+
+            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"BUSYKEY: the target '{target}' already holds {busy.Count} key(s) of slot {slot} that the source '{source}' holds too ({Describe(busy)}); the target's copy may be newer, so nothing was overwritten. Remove the stale copy or set RedisMigrationOptions.ReplaceOnBusyKey."), e) { Slot = slot };
+        }
+    }
+
+    private async Task VerifyAsync(MoveEndpoints endpoints, int slot, List<(RedisKey Key, byte[] Dump)> samples, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var left = await RetryAsync("CLUSTER COUNTKEYSINSLOT", endpoints.Source, slot, () => _admin.CountKeysInSlotAsync(endpoints.Source, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        if (left != 0)
+        {
+            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"The source '{endpoints.Source}' still holds {left} key(s) of slot {slot} after draining it.")) { Slot = slot };
+        }
+
+        if (samples.Count == 0)
+        {
+            return;
+        }
+
+        // Read through the client path, as the application will: the source answers ASK and the client follows it to
+        // the target, so this checks both the copy and the redirect.
+        var database = _admin.Connection.GetDatabase();
+        var reads = samples.Select(s => database.KeyDumpAsync(s.Key)).ToArray();
+        var mismatches = 0;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var after = await reads[i].WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (after is null || !after.AsSpan().SequenceEqual(samples[i].Dump))
+            {
+                mismatches++;
+                RedisShardingLog.SampleMismatch(_logger, samples[i].Key.ToString(), slot);
+            }
+        }
+
+        tally.SampledKeys += samples.Count;
+        tally.SampleMismatches += mismatches;
+        if (mismatches > 0 && _options.FailOnSampleMismatch)
+        {
+            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"{mismatches} of {samples.Count} sampled keys of slot {slot} read differently after the move to '{endpoints.Target}' (FailOnSampleMismatch is set).")) { Slot = slot };
+        }
+    }
+
+    private async Task AssignAsync(MoveEndpoints endpoints, int slot, IReadOnlyList<string> masters, MoveTally tally, CancellationToken cancellationToken)
+    {
+        // The target first (it bumps its config epoch, so its claim wins), then the source, then everyone else; Redis
+        // documents this order for SETSLOT NODE. Only the target's answer is required: the others learn by gossip.
+        await RetryAsync("CLUSTER SETSLOT NODE", endpoints.Target, slot, () => _admin.SetSlotNodeAsync(endpoints.Target, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        foreach (var master in masters.Where(m => m != endpoints.Target).OrderBy(m => m == endpoints.Source ? 0 : 1))
+        {
+            try
+            {
+                await _admin.SetSlotNodeAsync(master, slot, endpoints.TargetId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+            {
+                RedisShardingLog.AssignSkipped(_logger, master, slot, e.Message);
+            }
+        }
+
+        tally.Slots++;
+        _metrics.SlotsMigrated.Add(1);
+    }
+
+    private async Task CountTargetAsync(MoveEndpoints endpoints, int slot, long targetBefore, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var now = await RetryAsync("CLUSTER COUNTKEYSINSLOT", endpoints.Target, slot, () => _admin.CountKeysInSlotAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+        tally.TargetKeys += now;
+        var expected = targetBefore + tally.KeysInCurrentSlot;
+        if (now != expected)
+        {
+            RedisShardingLog.TargetCountDiffers(_logger, endpoints.Target, slot, now, expected);
+        }
+    }
+
+    private async Task DrainBackAsync(MoveEndpoints endpoints, int slot, List<RedisKey> conflicts, MoveTally tally, CancellationToken cancellationToken)
+    {
+        var timeout = (int)Math.Ceiling(_options.MigrateTimeout.TotalMilliseconds);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var keys = await RetryAsync("CLUSTER GETKEYSINSLOT", endpoints.Target, slot, () => _admin.GetKeysInSlotAsync(endpoints.Target, slot, _options.KeysPerBatch + conflicts.Count, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+            var movable = keys.Where(k => !conflicts.Contains(k)).ToArray();
+            if (movable.Length == 0)
+            {
+                return;
+            }
+
+            foreach (var key in movable)
+            {
+                try
+                {
+                    // MIGRATE runs on the target because the slot is open (IMPORTING) there; the source owns the slot, so it takes the keys.
+                    await RetryAsync("MIGRATE", endpoints.Target, slot, () => _admin.MigrateAsync(endpoints.Target, endpoints.Source, [key], timeout, replace: false, cancellationToken), tally, cancellationToken, ioErrorNode: endpoints.Source).ConfigureAwait(false);
+                }
+                catch (RedisServerException e) when (e.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+                {
+                    conflicts.Add(key);
+                }
+            }
+        }
+    }
+
+    private async Task<T> RetryAsync<T>(string command, string node, int slot, Func<Task<T>> operation, MoveTally tally, CancellationToken cancellationToken, string? ioErrorNode = null)
+    {
+        var delay = _options.RetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransient(e) && attempt < _options.Attempts && !cancellationToken.IsCancellationRequested)
+            {
+                tally.Retries++;
+                _metrics.Retries.Add(1);
+                RedisShardingLog.Retrying(_logger, command, node, attempt, e.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay *= 2;
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var unreachable = IsIoError(e) ? ioErrorNode ?? node : node;
+                throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"{command} on '{node}' for slot {slot} failed {attempt} time(s); '{unreachable}' looks unreachable: {e.Message}"), e)
+                {
+                    UnreachableNode = unreachable,
+                    Slot = slot,
+                };
+            }
+        }
+    }
+
+    private Task<bool> RetryAsync(string command, string node, int slot, Func<Task> operation, MoveTally tally, CancellationToken cancellationToken) =>
+        RetryAsync(command, node, slot, async () =>
+        {
+            await operation().ConfigureAwait(false);
+            return true;
+        }, tally, cancellationToken);
+
+    private static bool IsTransient(Exception e) =>
+        RedisClusterAdmin.IsUnreachable(e) ||
+        (e is RedisServerException server && (IsIoError(server) || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) ||
+            server.Message.StartsWith("LOADING", StringComparison.Ordinal) || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)));
+
+    private static bool IsIoError(Exception e) => e is RedisServerException && e.Message.StartsWith("IOERR", StringComparison.Ordinal);
+
+    private async ValueTask StepAsync(MigrationStep step, int slot, CancellationToken cancellationToken)
+    {
+        if (_hook is not null)
+        {
+            await _hook(step, slot, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ThrottleAsync(int keys, CancellationToken cancellationToken)
+    {
+        if (_options.MaxKeysPerSecond <= 0)
+        {
+            return;
+        }
+
+        if (_throttleKeys == 0)
+        {
+            _throttleStart = _time.GetTimestamp();
+        }
+
+        _throttleKeys += keys;
+        var due = TimeSpan.FromSeconds(_throttleKeys / _options.MaxKeysPerSecond);
+        var elapsed = _time.GetElapsedTime(_throttleStart);
+        if (due > elapsed)
+        {
+            await Task.Delay(due - elapsed, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Describe(List<RedisKey> keys) =>
+        string.Join(", ", keys.Take(5).Select(k => "'" + k.ToString() + "'")) + (keys.Count > 5 ? ", …" : string.Empty);
+}

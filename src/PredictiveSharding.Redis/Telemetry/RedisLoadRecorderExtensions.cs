@@ -1,0 +1,36 @@
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Telemetry;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Telemetry;
+
+/// <summary>
+/// Records Redis requests into a <see cref="LoadRecorder"/> by hash slot. Redis 7.0 has no per-slot statistics
+/// (<c>CLUSTER SLOT-STATS</c> arrived in Redis 8.2 / Valkey 8.0), so load must be counted where the application's
+/// requests pass. The recorder sees the slot's 2-byte key, so its key samples are slots and the planner's split keys
+/// fall on slot boundaries.
+/// </summary>
+public static class RedisLoadRecorderExtensions
+{
+    /// <summary>Records one request to <paramref name="key"/>'s slot. Allocation-free.</summary>
+    /// <param name="recorder">The recorder, over a routing map built by <see cref="RedisSlotRouting"/>.</param>
+    /// <param name="key">The Redis key.</param>
+    /// <param name="kind">Read or write.</param>
+    /// <param name="bytes">Bytes read or written; not negative.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative.</exception>
+    public static void RecordKey(this LoadRecorder recorder, in RedisKey key, RequestKind kind, int bytes)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        recorder.RecordSlot(HashSlot.GetSlot(key), kind, bytes);
+    }
+
+    /// <summary>Records one request to a slot (when the caller already knows it).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="slot"/> is outside 0..16383 or <paramref name="bytes"/> is negative.</exception>
+    public static void RecordSlot(this LoadRecorder recorder, int slot, RequestKind kind, int bytes)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        Span<byte> slotKey = stackalloc byte[2];
+        HashSlot.WriteKey(slot, slotKey);
+        recorder.Record(slotKey, kind, bytes);
+    }
+}
