@@ -1,0 +1,236 @@
+using System.Globalization;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.OrTools.Tests;
+
+[TestFixture]
+public sealed class CpSatShardPlannerTests
+{
+    private static readonly DateTimeOffset Origin = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    private static CpSatShardPlanner Planner(bool rebalance = true) => new(new CpSatPlannerOptions
+    {
+        RebalanceUnderThresholds = rebalance,
+        DeterministicTimeLimit = 5,
+        TimeLimit = TimeSpan.FromSeconds(60),
+    });
+
+    [Test]
+    public async Task PlanDetailedAsync_OnTinyRealValuedInstance_MatchesExhaustiveSearch()
+    {
+        // 7 partitions × 3 unequal nodes × 2 resources × 2 steps, real-valued loads: 3^7 placements to enumerate.
+        var loads = new[,] { { 310.5, 120.25 }, { 95.0, 210.0 }, { 180.75, 60.5 }, { 240.0, 80.0 }, { 55.5, 190.0 }, { 130.0, 140.0 }, { 75.25, 33.0 } };
+        var capacities = new[] { 1000.0, 800.0, 600.0 };
+        var request = Request(loads, capacities, homes: [0, 0, 0, 0, 1, 1, 2]);
+
+        var result = await Planner().PlanDetailedAsync(request, CancellationToken.None);
+
+        var best = double.PositiveInfinity;
+        var assignment = new int[7];
+        for (var code = 0; code < 2187; code++)
+        {
+            var c = code;
+            for (var p = 0; p < 7; p++, c /= 3)
+            {
+                assignment[p] = c % 3;
+            }
+
+            best = Math.Min(best, Peak(loads, capacities, assignment));
+        }
+
+        Assert.That(result.ProvenOptimal, Is.True);
+        Assert.That(result.Plan.After.MaxUtilization, Is.EqualTo(best).Within(1e-4), "rounding to 1/100,000 of the threshold per partition");
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenNodeIsOverloaded_MovesWithReasonCostAndStartBy()
+    {
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Before.MaxUtilization, Is.EqualTo(0.9).Within(1e-9));
+        Assert.That(plan.After.MaxUtilization, Is.EqualTo(0.6).Within(1e-9));
+        Assert.That(plan.Feasible, Is.True);
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.From, Is.EqualTo(new NodeId("n0")));
+        Assert.That(move.To, Is.EqualTo(new NodeId("n1")));
+        Assert.That(move.Shard, Is.EqualTo(new PartitionId("p01")), "moving the 400 balances at 0.6/0.6; moving the 500 would leave 0.7");
+        Assert.That(move.Bytes, Is.EqualTo(2_000_000_000));
+        Assert.That(move.EstimatedDuration, Is.EqualTo(TimeSpan.FromSeconds(40)), "2 GB at the default 50 MB/s");
+        Assert.That(move.Reason, Does.StartWith("node n0 requests at step 0 (2026-03-02T08:00:00Z): 0.90 × capacity at q0.9 > threshold 0.80"));
+        Assert.That(move.StartBy, Is.EqualTo(Origin), "the breach is at the first step, so the move is already due: clamped to now");
+        Assert.That(plan.MovedBytes, Is.EqualTo(move.Bytes));
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenBreachIsLater_StartsByBreachMinusDuration()
+    {
+        // Under the threshold at step 0, over it at step 1.
+        var loads = new[,] { { 350.0, 500.0 }, { 300.0, 400.0 }, { 50.0, 100.0 }, { 50.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.StartBy, Is.EqualTo(Origin + TimeSpan.FromHours(1) - move.EstimatedDuration));
+        Assert.That(move.Reason, Does.Contain("at step 1"));
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenPartitionIsInCooldown_LeavesItWhereItIs()
+    {
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]) with
+        {
+            LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [new PartitionId("p01")] = Origin - TimeSpan.FromMinutes(1) },
+        };
+
+        var plan = await Planner().PlanAsync(request, CancellationToken.None);
+
+        // p01 changed a minute ago (cooldown 5 minutes), so the balance comes from swapping p00 for a light partition.
+        var moves = plan.Actions.OfType<MoveAction>().ToList();
+        Assert.That(moves.Select(m => m.Shard), Has.None.EqualTo(new PartitionId("p01")));
+        Assert.That(moves.Select(m => m.Shard), Has.Some.EqualTo(new PartitionId("p00")));
+        Assert.That(plan.After.MaxUtilization, Is.EqualTo(0.6).Within(1e-9));
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenNodesHaveDiskCapacityTheForecastLacks_PlacesBySizeToo()
+    {
+        // Requests alone would pair p00 with p01; their sizes (2 GB each) do not fit one 3 GB disk.
+        var loads = new[,] { { 300.0, 300.0 }, { 300.0, 300.0 }, { 300.0, 300.0 }, { 300.0, 300.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1], diskCapacity: 5_000_000_000, sizes: [3_000_000_000, 3_000_000_000, 1_000_000_000, 1_000_000_000]);
+
+        var plan = await Planner().PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Before.Resource, Is.EqualTo(ResourceKind.DiskBytes));
+        Assert.That(plan.Before.MaxUtilization, Is.EqualTo(1.2).Within(1e-9));
+        Assert.That(plan.After.MaxUtilization, Is.EqualTo(0.8).Within(1e-9), "each node holds one 3 GB and one 1 GB partition");
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenOnePartitionIsHotterThanAnyNode_WarnsThatItMustBeSplit()
+    {
+        var loads = new[,] { { 950.0, 950.0 }, { 100.0, 100.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+
+        var plan = await Planner().PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Feasible, Is.False);
+        Assert.That(plan.Shortfall, Is.EqualTo((0.95 / 0.8) - 1).Within(1e-9));
+        Assert.That(plan.Warnings, Has.Some.Contains("Partition p00 alone"));
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenUnderThresholdsAndNotAskedToRebalance_ReturnsNoActions()
+    {
+        var loads = new[,] { { 300.0, 300.0 }, { 100.0, 100.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+
+        var calm = await Planner(rebalance: false).PlanDetailedAsync(request, CancellationToken.None);
+        var rebalanced = await Planner(rebalance: true).PlanDetailedAsync(request, CancellationToken.None);
+
+        Assert.That(calm.Plan.Actions, Is.Empty);
+        Assert.That(calm.ProvenOptimal, Is.False);
+        Assert.That(rebalanced.Plan.After.MaxUtilization, Is.EqualTo(0.3).Within(1e-9));
+        Assert.That(rebalanced.ProvenOptimal, Is.True);
+        Assert.That(rebalanced.Plan.Warnings[0], Does.StartWith("CP-SAT proved this placement optimal"));
+    }
+
+    [Test]
+    public void PlanAsync_WhenANodeLacksAForecastResource_ThrowsNamingNodeAndResource()
+    {
+        var loads = new[,] { { 300.0, 300.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 1]);
+        var nodes = new[]
+        {
+            request.Cluster.Nodes[0],
+            new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = 8 }),
+        };
+        var bad = request with { Cluster = new ClusterSnapshot(nodes, request.Cluster.Partitions, 1) };
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => Planner().PlanAsync(bad, CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("'n1'").And.Contain("'requests'"));
+    }
+
+    [Test]
+    public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));
+        Assert.That(ex!.Message, Does.Contain("CpSatPlannerOptions.Workers").And.Contain("got 0"));
+
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { TimeLimit = TimeSpan.Zero }.Validate());
+        Assert.That(ex!.ParamName, Is.EqualTo("TimeLimit"));
+
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { DeterministicTimeLimit = double.NaN }.Validate());
+        Assert.That(ex!.ParamName, Is.EqualTo("DeterministicTimeLimit"));
+
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { Seed = -1 }.Validate());
+        Assert.That(ex!.ParamName, Is.EqualTo("Seed"));
+    }
+
+    private static double Peak(double[,] loads, double[] capacities, int[] assignment)
+    {
+        var peak = 0.0;
+        for (var n = 0; n < capacities.Length; n++)
+        {
+            for (var t = 0; t < loads.GetLength(1); t++)
+            {
+                var sum = 0.0;
+                for (var p = 0; p < assignment.Length; p++)
+                {
+                    sum += assignment[p] == n ? loads[p, t] : 0;
+                }
+
+                peak = Math.Max(peak, sum / capacities[n]);
+            }
+        }
+
+        return peak;
+    }
+
+    /// <summary>Partitions p00… with the given requests per step (at q0.9; q0.5 and q0.99 at 0.8 and 1.1 ×), on nodes n0… of the given capacities.</summary>
+    private static PlanningRequest Request(double[,] loads, double[] capacities, int[] homes, double? diskCapacity = null, long[]? sizes = null)
+    {
+        var nodes = capacities.Select((c, n) =>
+        {
+            var capacity = new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = c };
+            if (diskCapacity is { } disk)
+            {
+                capacity[ResourceKind.DiskBytes] = disk;
+            }
+
+            return new NodeInfo(new NodeId("n" + n.ToString(CultureInfo.InvariantCulture)), capacity);
+        }).ToArray();
+
+        var count = loads.GetLength(0);
+        var steps = loads.GetLength(1);
+        var partitions = new List<PartitionInfo>();
+        var forecasts = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
+        for (var p = 0; p < count; p++)
+        {
+            var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("00", CultureInfo.InvariantCulture), p == count - 1 ? null : "k" + (p + 1).ToString("00", CultureInfo.InvariantCulture));
+            partitions.Add(new PartitionInfo(id, range, nodes[homes[p]].Id, sizes?[p] ?? 2_000_000_000, 1000));
+            var values = new double[steps * 3];
+            for (var t = 0; t < steps; t++)
+            {
+                values[(t * 3) + 0] = 0.8 * loads[p, t];
+                values[(t * 3) + 1] = loads[p, t];
+                values[(t * 3) + 2] = 1.1 * loads[p, t];
+            }
+
+            forecasts[id] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(steps, 3, values) };
+        }
+
+        var forecast = new LoadForecast(Origin, TimeSpan.FromHours(1), [0.5, 0.9, 0.99], forecasts);
+        var constraints = new PlanningConstraints { MaxPartitionBytes = null, LocalityWeight = 0, MoveBudgetBytes = long.MaxValue };
+        return new PlanningRequest(new ClusterSnapshot(nodes, partitions, 1), forecast, constraints, Origin);
+    }
+}
