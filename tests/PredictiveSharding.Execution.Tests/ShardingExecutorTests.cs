@@ -410,24 +410,6 @@ public sealed class ShardingExecutorTests
         }
     }
 
-    private sealed class CorruptingMover(IDataMover inner) : DelegatingDataMover(inner)
-    {
-        private int _corrupted;
-
-        public override ValueTask WriteAsync(NodeId node, IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken)
-        {
-            if (entries.Count > 0 && Interlocked.Exchange(ref _corrupted, 1) == 0)
-            {
-                // A bit flipped on the way to the target.
-                var bad = entries[0].Value.ToArray();
-                bad[0] ^= 0x01;
-                entries = [new KeyValueEntry(entries[0].Key, bad), .. entries.Skip(1)];
-            }
-
-            return base.WriteAsync(node, entries, cancellationToken);
-        }
-    }
-
     private sealed class CancellingMover(IDataMover inner, CancellationTokenSource cts, string operation, int atCall) : DelegatingDataMover(inner)
     {
         private int _calls;
