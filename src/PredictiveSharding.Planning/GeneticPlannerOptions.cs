@@ -12,18 +12,21 @@ public sealed class GeneticPlannerOptions
     /// <summary>Individuals per generation. Default 24; at least 4.</summary>
     public int PopulationSize { get; set; } = 24;
 
-    /// <summary>Most generations to run. Default 200; at least 1.</summary>
-    public int MaxGenerations { get; set; } = 200;
-
-    /// <summary>Stop after this many generations without a better best individual. Default 20; at least 1.</summary>
-    public int StagnationLimit { get; set; } = 20;
+    /// <summary>Most generations to run. Default 100; at least 1.</summary>
+    public int MaxGenerations { get; set; } = 100;
 
     /// <summary>
-    /// Wall-clock cap on the search, read from the planner's <see cref="TimeProvider"/> between generations. Default 4 s.
+    /// Stop after this many generations without the best objective improving by more than a millionth. Default 15;
+    /// at least 1.
+    /// </summary>
+    public int StagnationLimit { get; set; } = 15;
+
+    /// <summary>
+    /// Wall-clock cap on the search, read from the planner's <see cref="TimeProvider"/> between generations. Default 2 s.
     /// A plan cut short by this budget depends on the machine's speed; one that ends by generations or stagnation
     /// depends only on <see cref="Seed"/>.
     /// </summary>
-    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromSeconds(4);
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Individuals compared in each tournament when selecting a parent. Default 3; from 2 to <see cref="PopulationSize"/>.</summary>
     public int TournamentSize { get; set; } = 3;

@@ -106,7 +106,9 @@ public sealed class GeneticShardPlanner : IShardPlanner
         if ((anyBreach || _options.RebalanceUnderThresholds) && problem.Nodes > 1 && problem.Shards > 0)
         {
             var algorithm = new GeneticAlgorithm(problem, _options, _time);
-            var result = algorithm.Run([problem.Current, GreedyPlacement.Place(problem)], cancellationToken);
+            // Seeds: the current placement, a move-aware drain of the nodes above the lower bound, and LPT greedy.
+            var drained = DrainPlacement.Place(problem, bound.Value * 0.98, bound.Value);
+            var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem)], cancellationToken);
             placement = result.Best;
             MovePruner.Prune(placement);
             PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, placement.Fitness, bound.Value);

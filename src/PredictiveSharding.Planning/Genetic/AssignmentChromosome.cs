@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PredictiveSharding.Planning.Placement;
 
 namespace PredictiveSharding.Planning.Genetic;
@@ -18,7 +19,9 @@ internal sealed class AssignmentChromosome
         NodePeak = new double[problem.Nodes];
         NodeOverflow = new double[problem.Nodes];
         ShardScratch = new int[problem.Shards];
+        PartnerScratch = new int[problem.Shards];
         NodeScratch = new int[problem.Nodes];
+        TargetScratch = new int[problem.Nodes];
         DeltaScratch = new double[problem.Dimensions];
         DeltaScratch99 = new double[problem.Dimensions];
     }
@@ -47,8 +50,14 @@ internal sealed class AssignmentChromosome
     /// <summary>Scratch space for operators (shards of one node, and so on).</summary>
     public int[] ShardScratch { get; }
 
+    /// <summary>More scratch space for operators (swap partners).</summary>
+    public int[] PartnerScratch { get; }
+
     /// <summary>Scratch space for operators (nodes in some order).</summary>
     public int[] NodeScratch { get; }
+
+    /// <summary>More scratch space for operators (nodes in another order).</summary>
+    public int[] TargetScratch { get; }
 
     /// <summary>Scratch load vectors (planning and overflow quantile) for scoring swaps.</summary>
     public double[] DeltaScratch { get; }
@@ -57,6 +66,7 @@ internal sealed class AssignmentChromosome
     public double[] DeltaScratch99 { get; }
 
     /// <summary>Sets every gene and recomputes all derived state from scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Assign(ReadOnlySpan<int> genes)
     {
         var p = Problem;
@@ -123,6 +133,7 @@ internal sealed class AssignmentChromosome
     }
 
     /// <summary>Moves shard s without refreshing node peaks (for bulk changes; call <see cref="RefreshNode"/> after).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MoveLoads(int s, int from, int to)
     {
         var p = Problem;
@@ -166,6 +177,7 @@ internal sealed class AssignmentChromosome
     /// Node n's peak (share of allowance) if shard load <paramref name="delta"/> were added with sign
     /// <paramref name="sign"/> (+1 arriving, −1 leaving, 0 none).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double PeakOf(int n, ReadOnlySpan<double> delta, double sign)
     {
         var p = Problem;
@@ -204,7 +216,42 @@ internal sealed class AssignmentChromosome
         return peak;
     }
 
+    /// <summary>
+    /// Like <see cref="PeakOf"/>, but stops as soon as the peak reaches <paramref name="limit"/> and then returns
+    /// positive infinity: scoring a candidate move only needs to know whether it stays under the current peak.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double PeakBelow(int n, ReadOnlySpan<double> delta, double sign, double limit)
+    {
+        var p = Problem;
+        var steps = p.Steps;
+        var dims = p.Dimensions;
+        var load = NodeLoad.AsSpan(n * dims, dims);
+        double peak = 0;
+        for (var r = 0; r < p.Resources; r++)
+        {
+            var inv = p.InvAllowance[(n * p.Resources) + r];
+            var offset = r * steps;
+            for (var t = 0; t < steps; t++)
+            {
+                var v = (load[offset + t] + (sign * delta[offset + t])) * inv;
+                if (v > peak)
+                {
+                    if (v >= limit)
+                    {
+                        return double.PositiveInfinity;
+                    }
+
+                    peak = v;
+                }
+            }
+        }
+
+        return peak;
+    }
+
     /// <summary>Node n's overflow above capacity at the overflow quantile if <paramref name="delta99"/> were added with <paramref name="sign"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double OverflowOf(int n, ReadOnlySpan<double> delta99, double sign)
     {
         var p = Problem;

@@ -52,7 +52,10 @@ internal sealed class GeneticAlgorithm
 
     public ITermination Termination { get; init; }
 
-    /// <summary>Runs the search from the given seed placements (each a gene array; the first should be the current placement).</summary>
+    /// <summary>
+    /// Runs the search from the given seed placements (each a gene array; the first should be the current placement).
+    /// The population holds each seed as given, each seed after a long local search, and perturbed copies of them.
+    /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled (checked between generations).</exception>
     public GeneticResult Run(IReadOnlyList<int[]> seeds, CancellationToken cancellationToken)
     {
@@ -96,7 +99,9 @@ internal sealed class GeneticAlgorithm
             ForEach(children.Length, parallel, c => Breed(population[firstParents[c]], population[secondParents[c]], children[c], next, c));
             Reinsertion.Reinsert(population, children);
             generation = next;
-            if (population[0].Fitness < best - (1e-9 * Math.Max(1, Math.Abs(best))))
+            // Improvements below a millionth of the objective (a shard of a few kilobytes returned home) do not count
+            // against stagnation: they would keep a converged run going for nothing.
+            if (population[0].Fitness < best - (1e-6 * Math.Max(1, Math.Abs(best))))
             {
                 best = population[0].Fitness;
                 sinceImprovement = 0;
@@ -128,7 +133,10 @@ internal sealed class GeneticAlgorithm
         Repair.Repair(chromosome, ref random);
         if (index >= seeds.Count && LocalSearch is not null)
         {
-            LocalSearch.Improve(chromosome, _options.LocalSearchSteps * (index < seeds.Count * 2 ? 8 : 2), ref random);
+            // The seeds themselves get a long search: from the current placement it drains the hot nodes with few
+            // moves, which is what a move-cost-aware plan needs (the greedy seed moves nearly every shard).
+            var steps = index < seeds.Count * 2 ? Math.Max(_options.LocalSearchSteps * 8, _problem.Shards) : _options.LocalSearchSteps * 2;
+            LocalSearch.Improve(chromosome, steps, ref random);
         }
 
         Fitness.Evaluate(chromosome);

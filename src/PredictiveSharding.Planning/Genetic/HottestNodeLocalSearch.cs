@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PredictiveSharding.Planning.Genetic;
 
 /// <summary>
@@ -19,7 +21,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     private readonly int _swapTargets;
     private readonly int _swapPartners;
 
-    public HottestNodeLocalSearch(int targets = 8, int swapShards = 24, int swapTargets = 4, int swapPartners = 8)
+    public HottestNodeLocalSearch(int targets = 8, int swapShards = 24, int swapTargets = 2, int swapPartners = 8)
     {
         _targets = targets;
         _swapShards = swapShards;
@@ -44,6 +46,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryStep(AssignmentChromosome c, ref SplitMix64 random)
     {
         var p = c.Problem;
@@ -64,13 +67,42 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             }
         }
 
+        var coolest = c.NodeScratch;
+        var targets = SelectCoolest(c.NodePeak, hot, Math.Min(_targets, p.Nodes - 1), coolest);
+        var swapTargets = Math.Min(_swapTargets, targets);
+
+        // With several resources and steps the hot node is short of one dimension; the nodes with most room there
+        // are often not the ones with the lowest peak, so they are candidates too.
+        var roomiest = c.TargetScratch;
+        var roomy = SelectRoomiest(c, hot, Math.Min(_targets, p.Nodes - 1), roomiest, coolest, targets);
+
+        // One pass collects the hot node's shards (front of ShardScratch) and the swap partners on the coolest nodes.
         var shards = c.ShardScratch;
+        var partners = c.PartnerScratch;
         var count = 0;
+        var partnerCount = 0;
         for (var s = 0; s < p.Shards; s++)
         {
-            if (c.Genes[s] == hot && !p.Pinned[s])
+            if (p.Pinned[s])
+            {
+                continue;
+            }
+
+            var n = c.Genes[s];
+            if (n == hot)
             {
                 shards[count++] = s;
+            }
+            else
+            {
+                for (var k = 0; k < swapTargets; k++)
+                {
+                    if (coolest[k] == n)
+                    {
+                        partners[partnerCount++] = s;
+                        break;
+                    }
+                }
             }
         }
 
@@ -79,8 +111,6 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return false;
         }
 
-        var coolest = c.NodeScratch;
-        var targets = SelectCoolest(c.NodePeak, hot, Math.Min(_targets, p.Nodes - 1), coolest);
         var dims = p.Dimensions;
 
         var bestDelta = -Tolerance;
@@ -90,16 +120,16 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         {
             var s = shards[i];
             var load = p.LoadQ.AsSpan(s * dims, dims);
-            var newHot = c.PeakOf(hot, load, -1);
-            if (newHot >= hotPeak - Tolerance)
+            var newHot = c.PeakBelow(hot, load, -1, hotPeak - Tolerance);
+            if (double.IsPositiveInfinity(newHot))
             {
                 continue;
             }
 
             var home = p.Current[s];
-            for (var k = -1; k < targets; k++)
+            for (var k = -1; k < targets + roomy; k++)
             {
-                var to = k < 0 ? home : coolest[k];
+                var to = k < 0 ? home : k < targets ? coolest[k] : roomiest[k - targets];
                 if (to == hot || (k >= 0 && to == home))
                 {
                     continue;
@@ -111,8 +141,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var newTo = c.PeakOf(to, load, +1);
-                if (newTo >= hotPeak - Tolerance)
+                var newTo = c.PeakBelow(to, load, +1, hotPeak - Tolerance);
+                if (double.IsPositiveInfinity(newTo))
                 {
                     continue;
                 }
@@ -136,10 +166,11 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return true;
         }
 
-        return TrySwap(c, index, ties, shards, count, coolest, Math.Min(_swapTargets, targets), ref random);
+        return partnerCount > 0 && TrySwap(c, index, ties, shards, count, partners, partnerCount, ref random);
     }
 
-    private bool TrySwap(AssignmentChromosome c, in PeakIndex index, int ties, int[] hotShards, int hotCount, int[] coolest, int targets, ref SplitMix64 random)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TrySwap(AssignmentChromosome c, in PeakIndex index, int ties, int[] hotShards, int hotCount, int[] partners, int partnerCount, ref SplitMix64 random)
     {
         var p = c.Problem;
         var hot = index.Hottest;
@@ -151,54 +182,47 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         var bestA = -1;
         var bestB = -1;
         var tries = Math.Min(_swapShards, hotCount);
+        var draws = Math.Min(_swapPartners * 2, partnerCount);
         for (var i = 0; i < tries; i++)
         {
             var a = hotShards[tries == hotCount ? i : random.Next(hotCount)];
             var loadA = p.LoadQ.AsSpan(a * dims, dims);
             var loadA99 = p.Load99.AsSpan(a * dims, dims);
-            for (var k = 0; k < targets; k++)
+            for (var j = 0; j < draws; j++)
             {
-                var to = coolest[k];
-                for (var j = 0; j < _swapPartners; j++)
+                var b = partners[draws == partnerCount ? j : random.Next(partnerCount)];
+                var to = c.Genes[b];
+                var loadB = p.LoadQ.AsSpan(b * dims, dims);
+                var loadB99 = p.Load99.AsSpan(b * dims, dims);
+                for (var d = 0; d < dims; d++)
                 {
-                    var b = random.Next(p.Shards);
-                    if (c.Genes[b] != to || p.Pinned[b])
-                    {
-                        continue;
-                    }
+                    delta[d] = loadA[d] - loadB[d];
+                    delta99[d] = loadA99[d] - loadB99[d];
+                }
 
-                    var loadB = p.LoadQ.AsSpan(b * dims, dims);
-                    var loadB99 = p.Load99.AsSpan(b * dims, dims);
-                    for (var d = 0; d < dims; d++)
-                    {
-                        delta[d] = loadA[d] - loadB[d];
-                        delta99[d] = loadA99[d] - loadB99[d];
-                    }
+                var newHot = c.PeakBelow(hot, delta, -1, hotPeak - Tolerance);
+                var newTo = double.IsPositiveInfinity(newHot) ? newHot : c.PeakBelow(to, delta, +1, hotPeak - Tolerance);
+                if (double.IsPositiveInfinity(newTo))
+                {
+                    continue;
+                }
 
-                    var newHot = c.PeakOf(hot, delta, -1);
-                    var newTo = c.PeakOf(to, delta, +1);
-                    if (newHot >= hotPeak - Tolerance || newTo >= hotPeak - Tolerance)
-                    {
-                        continue;
-                    }
+                var movedDelta = SwapMovedDelta(c, a, b, hot, to);
+                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
+                {
+                    continue;
+                }
 
-                    var movedDelta = SwapMovedDelta(c, a, b, hot, to);
-                    if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
-                    {
-                        continue;
-                    }
-
-                    var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
-                    var score = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
-                        + (p.OverflowWeight * overflow)
-                        + (p.MoveCostPerByte * movedDelta)
-                        + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
-                    if (score < bestDelta)
-                    {
-                        bestDelta = score;
-                        bestA = a;
-                        bestB = b;
-                    }
+                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
+                var score = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
+                    + (p.OverflowWeight * overflow)
+                    + (p.MoveCostPerByte * movedDelta)
+                    + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
+                if (score < bestDelta)
+                {
+                    bestDelta = score;
+                    bestA = a;
+                    bestB = b;
                 }
             }
         }
@@ -248,6 +272,63 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
     private static long MovedChange(int home, long bytes, int from, int to) =>
         from == home ? bytes : to == home ? -bytes : 0;
+
+    /// <summary>
+    /// Writes up to <paramref name="k"/> nodes with the most room in the hot node's bottleneck dimension that are not
+    /// already among the <paramref name="taken"/> ones into <paramref name="result"/>.
+    /// </summary>
+    private static int SelectRoomiest(AssignmentChromosome c, int hot, int k, int[] result, int[] taken, int takenCount)
+    {
+        var p = c.Problem;
+        if (p.Dimensions == 1 || k == 0)
+        {
+            return 0;
+        }
+
+        var dims = p.Dimensions;
+        var bottleneck = 0;
+        double worst = -1;
+        for (var d = 0; d < dims; d++)
+        {
+            var v = c.NodeLoad[(hot * dims) + d] * p.InvAllowance[(hot * p.Resources) + (d / p.Steps)];
+            if (v > worst)
+            {
+                worst = v;
+                bottleneck = d;
+            }
+        }
+
+        var resource = bottleneck / p.Steps;
+        var filled = 0;
+        Span<double> level = stackalloc double[Math.Min(k, 64)];
+        k = level.Length;
+        for (var n = 0; n < p.Nodes; n++)
+        {
+            if (n == hot || Array.IndexOf(taken, n, 0, takenCount) >= 0)
+            {
+                continue;
+            }
+
+            var v = c.NodeLoad[(n * dims) + bottleneck] * p.InvAllowance[(n * p.Resources) + resource];
+            if (filled == k && v >= level[k - 1])
+            {
+                continue;
+            }
+
+            var pos = filled < k ? filled++ : k - 1;
+            while (pos > 0 && level[pos - 1] > v)
+            {
+                level[pos] = level[pos - 1];
+                result[pos] = result[pos - 1];
+                pos--;
+            }
+
+            level[pos] = v;
+            result[pos] = n;
+        }
+
+        return filled;
+    }
 
     /// <summary>Writes the <paramref name="k"/> nodes with the lowest peaks (other than <paramref name="exclude"/>) into <paramref name="result"/>, coolest first.</summary>
     private static int SelectCoolest(double[] peaks, int exclude, int k, int[] result)

@@ -57,6 +57,25 @@ public sealed class PlacementTests
     }
 
     [Test]
+    public void DrainPlacement_MovesOnlyFromNodesAboveTheTargetAndLowersThePeak()
+    {
+        // Node 0 holds 1.3, node 1 holds 0.1, node 2 holds 0.6: only node 0 is above the lower bound 2.0 / 3.
+        var problem = Simple([0.4, 0.4, 0.4, 0.1, 0.1, 0.6], 3, current: [0, 0, 0, 0, 1, 2]);
+        var bound = LowerBound.Compute(problem).Value;
+
+        var genes = DrainPlacement.Place(problem, bound * 0.98, bound);
+
+        Assert.That(genes[4], Is.EqualTo(1));
+        Assert.That(genes[5], Is.EqualTo(2));
+        var moved = Enumerable.Range(0, 6).Where(s => genes[s] != problem.Current[s]).ToList();
+        Assert.That(moved, Is.Not.Empty.And.All.LessThan(4), "only node 0's shards move");
+        var c = new AssignmentChromosome(problem);
+        c.Assign(genes);
+        Assert.That(c.NodePeak.Max(), Is.LessThan(1.3));
+        Assert.That(moved, Has.Count.LessThanOrEqualTo(2));
+    }
+
+    [Test]
     public void MovePruner_SendsHomeMovesThatBuyNothing()
     {
         // Node 0 would hold 1.2: moving shard 0 (0.6) off is needed; moving shard 2 (0.1) off node 1 buys nothing.
