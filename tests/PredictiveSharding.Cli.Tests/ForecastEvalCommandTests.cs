@@ -74,6 +74,8 @@ public sealed class ForecastEvalCommandTests
     [TestCase("--holdout-fraction", "1.5")]
     [TestCase("--step-seconds", "0")]
     [TestCase("--models", "seasonal-naive,prophet")]
+    [TestCase("--season", "abc")]
+    [TestCase("--holdout-fraction", "lots")]
     public async Task ForecastEval_WithAnOutOfRangeOption_ExitsWithTwoNamingIt(string option, string value)
     {
         var input = WriteSeasonalCsv("valid.csv", steps: 240);
@@ -93,6 +95,18 @@ public sealed class ForecastEvalCommandTests
         Assert.That(exitCode, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain(option));
         Assert.That(stdout.Trim(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ForecastEval_WithoutARequiredOption_ExitsWithTwoNamingIt()
+    {
+        var input = WriteSeasonalCsv("no-season.csv", steps: 240);
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--horizon", "24", "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--season"));
+        Assert.That(stdout.Trim(), Is.Empty, "no help text on stdout");
     }
 
     [Test]

@@ -20,16 +20,21 @@ internal static class ForecastEvalCommand
 
     public static Command Create()
     {
+        // Values are taken as text and parsed here, so that a missing or malformed value is "bad input" (exit code 2 and
+        // a message naming the option) rather than System.CommandLine's parse error (exit code 1, help on stdout).
         var defaults = new ForecastEvalSettings();
-        var input = new Option<string>("--input") { Description = "Long-format CSV: timestamp,series,value (ISO-8601 timestamps); a timestamp,key,count key trace is read as one series per key.", Required = true };
-        var season = new Option<int>("--season") { Description = "Seasonal period M in steps (MASE's seasonal naive period and the baselines' season), e.g. 24 for hourly data.", Required = true };
-        var horizon = new Option<int>("--horizon") { Description = "Steps forecast at each origin; origins are H steps apart.", Required = true };
-        var stepSeconds = new Option<int?>("--step-seconds") { Description = "Aggregate (sum) the series to this step first; a whole multiple of the file's step." };
-        var holdout = new Option<double>("--holdout-fraction") { Description = "Share of each series held out: the first origin is n − ⌊fraction·n⌋.", DefaultValueFactory = _ => defaults.HoldoutFraction };
+        var input = Text("--input", "FILE: long-format CSV timestamp,series,value (ISO-8601 timestamps); a timestamp,key,count key trace is read as one series per key. Required.");
+        var season = Text("--season", "M: seasonal period in steps (MASE's seasonal naive period and the baselines' season), e.g. 24 for hourly data. Required.");
+        var horizon = Text("--horizon", "H: steps forecast at each origin; origins are H steps apart. Required.");
+        var stepSeconds = Text("--step-seconds", "Aggregate (sum) the series to this step first; a whole multiple of the file's step.");
+        var holdout = Text("--holdout-fraction", "Share of each series held out: the first origin is n − ⌊fraction·n⌋. Default 0.2.");
+        var models = Text("--models", $"Comma-separated models to evaluate, in order. Default {ForecastEvalSettings.DefaultModels}.");
+        var seed = Text("--seed", string.Create(CultureInfo.InvariantCulture, $"Seed of the seeded models (lstm, fasttree). Default {defaults.Seed}."));
         var json = new Option<bool>("--json") { Description = "Print only {\"models\":[...]} as one JSON object on stdout (progress goes to stderr)." };
-        var models = new Option<string>("--models") { Description = "Comma-separated models to evaluate, in order.", DefaultValueFactory = _ => ForecastEvalSettings.DefaultModels };
-        var seed = new Option<int>("--seed") { Description = "Seed of the seeded models (lstm, fasttree).", DefaultValueFactory = _ => defaults.Seed };
-        var command = new Command("forecast-eval", "Evaluate forecasters (LSTM and baselines) on a trace by rolling-origin forecasting: MASE, weighted quantile loss, 80% interval coverage, training and forecasting time.");
+        var command = new Command("forecast-eval", "Evaluate forecasters (LSTM and baselines) on a trace by rolling-origin forecasting: MASE, weighted quantile loss, 80% interval coverage, training and forecasting time.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
         foreach (var option in new Option[] { input, season, horizon, stepSeconds, holdout, json, models, seed })
         {
             command.Options.Add(option);
@@ -40,15 +45,20 @@ internal static class ForecastEvalCommand
             ForecastEvalSettings settings;
             try
             {
+                if (result.UnmatchedTokens.Count > 0)
+                {
+                    throw new ArgumentException($"unexpected argument '{result.UnmatchedTokens[0]}'.");
+                }
+
                 settings = new ForecastEvalSettings
                 {
-                    Input = result.GetValue(input) ?? string.Empty,
-                    Season = result.GetValue(season),
-                    Horizon = result.GetValue(horizon),
-                    StepSeconds = result.GetValue(stepSeconds),
-                    HoldoutFraction = result.GetValue(holdout),
-                    Models = ForecastEvalModels.Parse(result.GetValue(models)),
-                    Seed = result.GetValue(seed),
+                    Input = Required(result.GetValue(input), "--input"),
+                    Season = ParseInt(Required(result.GetValue(season), "--season"), "--season"),
+                    Horizon = ParseInt(Required(result.GetValue(horizon), "--horizon"), "--horizon"),
+                    StepSeconds = result.GetValue(stepSeconds) is { } step ? ParseInt(step, "--step-seconds") : null,
+                    HoldoutFraction = result.GetValue(holdout) is { } fraction ? ParseDouble(fraction, "--holdout-fraction") : defaults.HoldoutFraction,
+                    Models = ForecastEvalModels.Parse(result.GetValue(models) ?? ForecastEvalSettings.DefaultModels),
+                    Seed = result.GetValue(seed) is { } s ? ParseInt(s, "--seed") : defaults.Seed,
                 };
             }
             catch (ArgumentException e)
@@ -61,6 +71,22 @@ internal static class ForecastEvalCommand
         });
         return command;
     }
+
+    private static Option<string?> Text(string name, string description) =>
+        new(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
+
+    private static string Required(string? value, string option) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{option} is required and needs a value.") : value;
+
+    private static int ParseInt(string text, string option) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{option} must be a whole number; got '{text}'.");
+
+    private static double ParseDouble(string text, string option) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"{option} must be a number; got '{text}'.");
 
     /// <summary>Reads the input, evaluates every model and prints the results; returns the exit code.</summary>
     internal static async Task<int> RunAsync(ForecastEvalSettings settings, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
