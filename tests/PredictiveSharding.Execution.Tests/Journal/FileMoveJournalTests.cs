@@ -1,0 +1,250 @@
+using PredictiveSharding.Execution.Journal;
+
+namespace PredictiveSharding.Execution.Tests.Journal;
+
+public sealed class FileMoveJournalTests
+{
+    private DirectoryInfo _directory = null!;
+
+    private string PathOf(string name) => Path.Combine(_directory.FullName, name);
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("psharding-journal-");
+
+    [TearDown]
+    public void DeleteDirectory() => _directory.Delete(recursive: true);
+
+    [Test]
+    public async Task OpenAsync_AfterAppends_ReturnsTheRecordsInOrder()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "cluster-1"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            await journal.AppendAsync(Record("a", MoveState.Copying) with { RangeEnd = "FF00" }, CancellationToken.None);
+            await journal.AppendAsync(Record("b", MoveState.Publishing) with { SplitKeys = ["6B"], NewPartitions = ["x", "y"] }, CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "cluster-1");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Preparing), ("a", MoveState.Copying), ("b", MoveState.Publishing) }));
+        Assert.That(contents.Records[1].RangeEnd, Is.EqualTo("FF00"));
+        Assert.That(contents.Records[2].NewPartitions, Is.EqualTo(new[] { "x", "y" }));
+        Assert.That(reopened.ClusterId, Is.EqualTo("cluster-1"));
+    }
+
+    [TestCase(1)]
+    [TestCase(3)]
+    [TestCase(20)]
+    public async Task OpenAsync_WhenTheLastRecordIsTorn_CutsItOffAndReportsIt(int missingBytes)
+    {
+        var path = PathOf("j");
+        long intactLength;
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            intactLength = new FileInfo(path).Length;
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+        }
+
+        var full = new FileInfo(path).Length;
+        await using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(full - missingBytes);
+        }
+
+        await using (var reopened = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            var contents = await reopened.ReadAsync(CancellationToken.None);
+            Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing }));
+            Assert.That(contents.Repair, Is.Not.Null);
+            Assert.That(contents.Repair!.Offset, Is.EqualTo(intactLength));
+            Assert.That(contents.Repair.DroppedBytes, Is.EqualTo(full - missingBytes - intactLength));
+            Assert.That(contents.Repair.Reason, Does.Contain("torn"));
+            Assert.That(new FileInfo(path).Length, Is.EqualTo(intactLength), "the torn bytes are removed from the file");
+            await reopened.AppendAsync(Record("a", MoveState.RollingBack), CancellationToken.None);
+        }
+
+        await using var again = await FileMoveJournal.OpenAsync(path, "c");
+        var after = await again.ReadAsync(CancellationToken.None);
+        Assert.That(after.Repair, Is.Null);
+        Assert.That(after.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing, MoveState.RollingBack }));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhenALaterRecordIsCorrupted_TrustsNothingFromItOn()
+    {
+        var path = PathOf("j");
+        long secondStart;
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            secondStart = new FileInfo(path).Length;
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+            await journal.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[secondStart + 10] ^= 0x20;
+        await File.WriteAllBytesAsync(path, bytes);
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing }));
+        Assert.That(contents.Repair!.Reason, Does.Contain("checksum mismatch"));
+        Assert.That(contents.Repair.Offset, Is.EqualTo(secondStart));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhenARecordLengthIsImpossible_CutsTheTail()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+        }
+
+        await using (var file = new FileStream(path, FileMode.Append))
+        {
+            await file.WriteAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3, 4, 5, 6, 7, 8 });
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Records, Has.Count.EqualTo(1));
+        Assert.That(contents.Repair!.Reason, Does.Contain("corrupted record length"));
+        Assert.That(contents.Repair.DroppedBytes, Is.EqualTo(12));
+    }
+
+    [Test]
+    public async Task OpenAsync_ForAnotherCluster_IsRefusedNamingBothClusters()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "blue"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+        }
+
+        var error = Assert.ThrowsAsync<JournalClusterMismatchException>(async () => await FileMoveJournal.OpenAsync(path, "green"))!;
+
+        Assert.That(error.Message, Does.Contain("'blue'").And.Contain("'green'"));
+        Assert.That(error.JournalClusterId, Is.EqualTo("blue"));
+        await using var stillThere = await FileMoveJournal.OpenAsync(path, "blue");
+        Assert.That((await stillThere.ReadAsync(CancellationToken.None)).Records, Has.Count.EqualTo(1), "a refused open changes nothing");
+    }
+
+    [Test]
+    public async Task OpenAsync_OnAFileThatIsNotAJournal_ThrowsInvalidData()
+    {
+        var path = PathOf("not-a-journal");
+        await File.WriteAllTextAsync(path, "hello, world");
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "c"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not a move journal"));
+        Assert.That(await File.ReadAllTextAsync(path), Is.EqualTo("hello, world"));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhenTheHeaderIsCorrupted_ThrowsInvalidData()
+    {
+        var path = PathOf("j");
+        await (await FileMoveJournal.OpenAsync(path, "cluster")).DisposeAsync();
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[13] ^= 0x01;
+        await File.WriteAllBytesAsync(path, bytes);
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "cluster"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("corrupted header"));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhenCreationWasTorn_RecreatesTheJournalAndReportsIt()
+    {
+        var path = PathOf("j");
+        await File.WriteAllBytesAsync(path, "PSMJ\u0001"u8.ToArray());
+
+        await using var journal = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await journal.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Records, Is.Empty);
+        Assert.That(contents.Repair!.Reason, Does.Contain("header was incomplete"));
+    }
+
+    [Test]
+    public async Task RewriteAsync_KeepsOnlyTheGivenRecordsAcrossAReopen()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            await journal.AppendAsync(Record("a", MoveState.Completed), CancellationToken.None);
+            await journal.AppendAsync(Record("b", MoveState.CleaningUp), CancellationToken.None);
+            await journal.RewriteAsync([Record("b", MoveState.CleaningUp)], CancellationToken.None);
+            await journal.AppendAsync(Record("b", MoveState.Completed), CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("b", MoveState.CleaningUp), ("b", MoveState.Completed) }));
+        Assert.That(File.Exists(path + ".rewrite"), Is.False);
+    }
+
+    [Test]
+    public async Task CreateAsync_WithAJournalOfAnotherCluster_IsRefused()
+    {
+        var path = PathOf("j");
+        await (await FileMoveJournal.OpenAsync(path, "blue")).DisposeAsync();
+        var cluster = TestCluster.Create(10);
+        var options = TestCluster.FastOptions();
+        options.JournalPath = path;
+        options.ClusterId = "green";
+
+        Assert.That(async () => await ShardingExecutor.CreateAsync(cluster.Routing, cluster.Store, options), Throws.InstanceOf<JournalClusterMismatchException>());
+    }
+
+    [Test]
+    public async Task CreateAsync_WithoutAJournalPath_NamesTheMissingOption()
+    {
+        var cluster = TestCluster.Create(10);
+        var options = TestCluster.FastOptions();
+        options.ClusterId = "c";
+
+        Assert.That(async () => await ShardingExecutor.CreateAsync(cluster.Routing, cluster.Store, options), Throws.ArgumentException.With.Message.Contains("JournalPath"));
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task CreateAsync_OpensAFileJournalAndRunsAPlan()
+    {
+        var cluster = TestCluster.Create();
+        var options = TestCluster.FastOptions();
+        options.JournalPath = PathOf("sub/dir/moves.journal");
+        options.ClusterId = "c";
+
+        await using (var executor = await ShardingExecutor.CreateAsync(cluster.Routing, cluster.Store, options, cluster.Time))
+        {
+            var report = await executor.ExecuteAsync(TestCluster.Plan(TestCluster.Move("p2", TestCluster.N1, TestCluster.N3)));
+            Assert.That(report.AllCompleted, Is.True);
+        }
+
+        await using var journal = await FileMoveJournal.OpenAsync(options.JournalPath, "c");
+        var records = (await journal.ReadAsync(CancellationToken.None)).Records;
+        Assert.That(records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.Publishing, MoveState.CleaningUp, MoveState.Completed }));
+        cluster.AssertConsistent();
+    }
+
+    private static MoveJournalRecord Record(string id, MoveState state) => new()
+    {
+        ActionId = id,
+        Kind = ActionKind.Move,
+        State = state,
+        Time = DateTimeOffset.UnixEpoch,
+        Partition = "p",
+        From = "n1",
+        To = "n2",
+        RangeStart = "6B313030",
+    };
+}
