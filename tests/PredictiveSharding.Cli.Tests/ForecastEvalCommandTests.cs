@@ -69,6 +69,31 @@ public sealed class ForecastEvalCommandTests
         Assert.That(stderr, Does.Contain("step 02:00:00"));
     }
 
+    [Test]
+    public async Task ForecastEval_KeyTrace_ReadsOneSeriesPerKeyWithMissingRowsAsZero()
+    {
+        // A key trace omits zero rows: key "b" appears only on even hours, yet both keys span the whole 240-hour grid.
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,key,count\n");
+        for (var t = 0; t < 240; t++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},a,{10 + (t % 24)}\n");
+            if (t % 2 == 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},b,{5 + (t % 7)}\n");
+            }
+        }
+
+        var input = Path.Combine(_folder, "keys.csv");
+        await File.WriteAllTextAsync(input, text.ToString());
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stderr, Does.Contain("2 series").And.Contain("240–240 steps"));
+        Assert.That(stdout, Does.Match(@"forecast points\s+96"));
+    }
+
     [TestCase("--season", "0")]
     [TestCase("--horizon", "0")]
     [TestCase("--holdout-fraction", "1.5")]

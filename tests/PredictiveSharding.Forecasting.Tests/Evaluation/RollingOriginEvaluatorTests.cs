@@ -115,6 +115,21 @@ public sealed class RollingOriginEvaluatorTests
     }
 
     [Test]
+    public async Task EvaluateAsync_WithUpdateBetweenOrigins_UpdatesWithTheDataUpToEachLaterOriginAndCountsItAsTraining()
+    {
+        var time = new FakeTimeProvider();
+        var truth = Truth(("a", Ramp(100)));
+        var forecaster = new ScriptedForecaster(truth, time) { FitTime = TimeSpan.FromSeconds(1) };
+        var sut = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = 1, Horizon = 5, UpdateBetweenOrigins = true }, time);
+
+        var result = await sut.EvaluateAsync(forecaster, [TestSeries.From("a", Ramp(100))], CancellationToken.None);
+
+        // Origins 80, 85, 90, 95: a fit before 80 and an update before each later origin.
+        Assert.That(forecaster.UpdateLengths, Is.EqualTo(new[] { 85, 90, 95 }));
+        Assert.That(result.TrainSeconds, Is.EqualTo(4.0));
+    }
+
+    [Test]
     public void EvaluateAsync_SeriesTooShortForTheProtocol_ThrowsNamingIt()
     {
         var sut = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = 24, Horizon = 24 });

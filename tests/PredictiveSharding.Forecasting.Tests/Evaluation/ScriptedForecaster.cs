@@ -32,6 +32,8 @@ internal sealed class ScriptedForecaster : ILoadForecaster
 
     public List<int> ContextLengths { get; } = [];
 
+    public List<int> UpdateLengths { get; } = [];
+
     public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         FitLengths.AddRange(history.Series.Select(s => s.Count));
@@ -40,7 +42,12 @@ internal sealed class ScriptedForecaster : ILoadForecaster
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
+    {
+        UpdateLengths.AddRange(recent.Series.Select(s => s.Count));
+        _time?.Advance(FitTime);
+        return Task.CompletedTask;
+    }
 
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
