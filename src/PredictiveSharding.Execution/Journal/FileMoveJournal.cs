@@ -59,7 +59,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             Directory.CreateDirectory(directory);
         }
 
-        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.Asynchronous);
+        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
         try
         {
             var content = new byte[stream.Length];
@@ -153,7 +153,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             // Rename over the old file: a crash leaves one complete file or the other.
             await _stream.DisposeAsync().ConfigureAwait(false);
             File.Move(temporary, Path, overwrite: true);
-            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.Asynchronous);
+            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
             _stream.Position = _stream.Length;
             lock (_records)
             {

@@ -173,6 +173,15 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task OpenAsync_WhileAnotherExecutorHasTheJournalOpen_Throws()
+    {
+        var path = PathOf("j");
+        await using var first = await FileMoveJournal.OpenAsync(path, "c");
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "c"), Throws.InstanceOf<IOException>());
+    }
+
+    [Test]
     public async Task RewriteAsync_KeepsOnlyTheGivenRecordsAcrossAReopen()
     {
         var path = PathOf("j");
