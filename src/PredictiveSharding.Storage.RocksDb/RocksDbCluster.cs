@@ -23,7 +23,8 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// <item><c>write_buffer_size = WriteBufferBytes</c> (16 MiB) on each column family: several nodes share one process, so RocksDB's 64 MiB default would hold too much memory.</item>
 /// <item><c>info_log_level = WARN</c>, <c>keep_log_file_num = 2</c>, <c>max_log_file_size = 1 MiB</c>: the informational LOG file would otherwise grow with every flush.</item>
 /// <item>Writes: <c>WriteOptions.sync = SyncWrites</c> (default off: the write-ahead log is written before a write is acknowledged, which survives a process crash); capture metadata is always written with <c>sync</c>, because the executor journals capture ids.</item>
-/// <item>Reads: iterators with <c>iterate_lower_bound</c>/<c>iterate_upper_bound</c> set to the range, so RocksDB skips what lies outside it; each iterator reads one implicit snapshot.</item>
+/// <item>Reads: iterators with <c>iterate_lower_bound</c>/<c>iterate_upper_bound</c> set to the range, so RocksDB skips what lies outside it; each iterator reads one implicit snapshot (checksums an explicit one, taken under the write lock).</item>
+/// <item>The mover's scans (chunks, checksums) set <c>fill_cache = false</c> and <c>readahead_size = 2 MiB</c>: they read each block once, so they must not evict the blocks foreground reads use, and they read sequentially.</item>
 /// </list>
 /// <para>
 /// When a routing table is given, each node serves host requests (<see cref="RocksDbNode.PutAsync"/>,

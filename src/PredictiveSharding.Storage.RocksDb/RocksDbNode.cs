@@ -42,6 +42,7 @@ public sealed class RocksDbNode : IDisposable
     internal const string ChangesFamilyName = "psharding-changes";
     internal const string CapturesFamilyName = "psharding-captures";
     private const int CancellationCheckInterval = 1024;
+    private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
 
     // Sequences are reserved in blocks, persisted in the batch that first crosses the block, so the counter
     // survives a restart without an extra write per request.
@@ -206,7 +207,7 @@ public sealed class RocksDbNode : IDisposable
                 }
 
                 var entries = new List<KeyValueEntry>();
-                ScanRange(range, range.Start, snapshot: null, (key, value) =>
+                ScanRange(range, range.Start, snapshot: null, bulk: false, (key, value) =>
                 {
                     entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), value.ToArray()));
                     return entries.Count < maxEntries;
@@ -377,7 +378,7 @@ public sealed class RocksDbNode : IDisposable
             long bytes = 0;
             ShardKey? resumeFrom = null;
             var start = from > range.Start ? from : range.Start;
-            ScanRange(range, start, snapshot: null, (key, value) =>
+            ScanRange(range, start, snapshot: null, bulk: true, (key, value) =>
             {
                 // Never past the limit, except that a chunk always holds at least one entry so the copy progresses.
                 var size = key.Length + value.Length;
@@ -417,7 +418,7 @@ public sealed class RocksDbNode : IDisposable
             using (snapshot)
             {
                 var hasher = new RangeHasher();
-                ScanRange(range, range.Start, snapshot, (key, value) =>
+                ScanRange(range, range.Start, snapshot, bulk: true, (key, value) =>
                 {
                     hasher.Append(key, value);
                     return true;
@@ -670,7 +671,7 @@ public sealed class RocksDbNode : IDisposable
         if (captures.Length > 0)
         {
             // A captured range must see the deletes key by key, or a replay of its feed would resurrect them.
-            ScanRange(range, range.Start, snapshot: null, (key, _) =>
+            ScanRange(range, range.Start, snapshot: null, bulk: true, (key, _) =>
             {
                 foreach (var capture in captures)
                 {
@@ -694,7 +695,7 @@ public sealed class RocksDbNode : IDisposable
 
     /// <summary>Iterates [start, range.End) in key order until <paramref name="visit"/> returns false.</summary>
     /// <remarks>A RocksDB iterator reads one snapshot (an implicit one when none is given), so a scan sees a single point in time while writes go on.</remarks>
-    private void ScanRange(KeyRange range, ShardKey start, Snapshot? snapshot, Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, bool> visit, CancellationToken cancellationToken)
+    private void ScanRange(KeyRange range, ShardKey start, Snapshot? snapshot, bool bulk, Func<ReadOnlySpan<byte>, ReadOnlySpan<byte>, bool> visit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (range.End is { } end && start >= end)
@@ -712,6 +713,13 @@ public sealed class RocksDbNode : IDisposable
         if (snapshot is not null)
         {
             readOptions.SetSnapshot(snapshot);
+        }
+
+        if (bulk)
+        {
+            // A move's scans read each block once: keep them out of the block cache the foreground reads rely on, and
+            // read ahead in large sequential requests.
+            readOptions.SetFillCache(false).SetReadaheadSize(BulkReadaheadBytes);
         }
 
         using var iterator = _db.NewIterator(_dataFamily, readOptions);

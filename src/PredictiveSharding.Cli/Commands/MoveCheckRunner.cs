@@ -23,14 +23,14 @@ internal sealed class MoveCheckRunner
 {
     private const string ClusterId = "move-check";
 
-    // The executor's calls a plan of one or two moves makes, and a recovery makes, before any run has been counted.
-    private const long InitialPlanCalls = 60;
+    // The executor's calls per move of a plan (splits add a couple), and per recovery, before any run has been counted.
+    private const long InitialCallsPerMove = 30;
     private const long InitialRecoveryCalls = 12;
 
     private readonly MoveCheckSettings _settings;
     private readonly TextWriter _log;
     private readonly Random _random;
-    private long _planCalls = InitialPlanCalls;
+    private long _callsPerMove = InitialCallsPerMove;
     private long _recoveryCalls = InitialRecoveryCalls;
     private int _crashes;
     private long _routingOverlaps;
@@ -98,7 +98,7 @@ internal sealed class MoveCheckRunner
                 movesLeft -= moves.Count;
                 workload.SetHotRanges(ranges);
                 var crashesNow = CrashesForPlan(crashesLeft, movesLeft);
-                var used = await ExecuteWithCrashesAsync(plan, routing, cluster, options, crashesNow, cancellationToken).ConfigureAwait(false);
+                var used = await ExecuteWithCrashesAsync(plan, moves.Count, routing, cluster, options, crashesNow, cancellationToken).ConfigureAwait(false);
                 crashesLeft -= used;
 
                 // Judged by the routing, whatever the executors reported: the target owns it, or the source still does.
@@ -164,14 +164,14 @@ internal sealed class MoveCheckRunner
     /// replaces each dead executor with a new one on the same journal file and store, which recovers (and may itself be
     /// killed, while crashes remain). Returns the crashes that happened.
     /// </summary>
-    private async Task<int> ExecuteWithCrashesAsync(ShardingPlan plan, RoutingTable routing, RocksDbCluster cluster, ExecutorOptions options, int crashes, CancellationToken cancellationToken)
+    private async Task<int> ExecuteWithCrashesAsync(ShardingPlan plan, int moveCount, RoutingTable routing, RocksDbCluster cluster, ExecutorOptions options, int crashes, CancellationToken cancellationToken)
     {
         var happened = 0;
         var recovering = false;
         while (true)
         {
             var crashThisRun = happened < crashes;
-            var expected = recovering ? _recoveryCalls : _planCalls;
+            var expected = recovering ? _recoveryCalls : _callsPerMove * moveCount;
             var crashSwitch = crashThisRun ? new CrashSwitch(PickCrashCall(expected)) : CrashSwitch.Never();
             var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, ClusterId, cancellationToken).ConfigureAwait(false);
             try
@@ -214,7 +214,8 @@ internal sealed class MoveCheckRunner
                 }
                 else
                 {
-                    _planCalls = Math.Max(8, crashSwitch.Calls);
+                    // Three quarters of the last plan's count, so a crash point rarely falls past the end of a plan.
+                    _callsPerMove = Math.Max(4, crashSwitch.Calls * 3 / 4 / moveCount);
                 }
             }
 

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace PredictiveSharding.Cli.Tests;
+
+/// <summary>
+/// <c>psharding move-check</c> end to end: the built tool runs as a child process (as a user runs it), on a small cluster.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class MoveCheckCommandTests
+{
+    private static readonly string[] ReportFields =
+        ["acknowledgedWrites", "lostWrites", "staleReads", "doubleOwnedKeys", "movesCompleted", "movesRolledBack", "crashes", "verifiedKeys", "seconds"];
+
+    [Test]
+    public async Task MoveCheck_WithJson_PrintsExactlyOneObjectWithNoViolations()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync("move-check", "--keys", "600", "--writers", "2", "--moves", "3", "--crashes", "2", "--seed", "7", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), "stdout holds the JSON object and nothing else");
+        using var document = JsonDocument.Parse(lines[0]);
+        var root = document.RootElement;
+        Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(ReportFields));
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("lostWrites").GetInt64(), Is.Zero);
+            Assert.That(root.GetProperty("staleReads").GetInt64(), Is.Zero);
+            Assert.That(root.GetProperty("doubleOwnedKeys").GetInt64(), Is.Zero);
+            Assert.That(root.GetProperty("verifiedKeys").GetInt64(), Is.EqualTo(600));
+            Assert.That(root.GetProperty("acknowledgedWrites").GetInt64(), Is.GreaterThan(600), "the initial load plus foreground writes");
+            Assert.That(root.GetProperty("movesCompleted").GetInt32() + root.GetProperty("movesRolledBack").GetInt32(), Is.EqualTo(3));
+            Assert.That(root.GetProperty("crashes").GetInt32(), Is.InRange(0, 2));
+            Assert.That(root.GetProperty("seconds").GetDouble(), Is.Positive);
+        });
+    }
+
+    [Test]
+    public async Task MoveCheck_WithoutCrashes_CompletesEveryMove()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync("move-check", "--keys", "400", "--writers", "2", "--moves", "2", "--crashes", "0", "--seed", "3", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        using var document = JsonDocument.Parse(stdout);
+        Assert.That(document.RootElement.GetProperty("movesCompleted").GetInt32(), Is.EqualTo(2));
+        Assert.That(document.RootElement.GetProperty("movesRolledBack").GetInt32(), Is.Zero);
+        Assert.That(document.RootElement.GetProperty("crashes").GetInt32(), Is.Zero);
+    }
+
+    [Test]
+    public async Task MoveCheck_WithoutJson_PrintsASummaryThatSaysPass()
+    {
+        var (exitCode, stdout, _) = await RunAsync("move-check", "--keys", "300", "--writers", "1", "--moves", "1", "--crashes", "1", "--seed", "11");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(stdout, Does.Contain("lost 0, stale reads 0, double-owned keys 0").And.Contain("PASS"));
+    }
+
+    [TestCase("--keys", "5")]
+    [TestCase("--writers", "0")]
+    [TestCase("--moves", "0")]
+    [TestCase("--crashes", "-1")]
+    public async Task MoveCheck_WithAnOutOfRangeOption_FailsNamingIt(string option, string value)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync("move-check", option, value, "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(option));
+        Assert.That(stdout.Trim(), Is.Empty);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "psharding.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(tool);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start psharding.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
