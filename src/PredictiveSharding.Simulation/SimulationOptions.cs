@@ -23,6 +23,13 @@ public sealed class SimulationOptions
     /// <summary>Initial partitions: contiguous ranges of the sorted keys with equal key counts, placed round-robin. Null (default) is 4 × <see cref="Nodes"/>, capped at the key count; otherwise at least 1.</summary>
     public int? Partitions { get; set; }
 
+    /// <summary>
+    /// Keys each trace key stands for: each becomes a range of this many keys sharing its requests equally, so a hot series
+    /// (a function, an article) is a key range a strategy can split rather than one indivisible key. Default 1 (keys as
+    /// given); from 1 to 65536.
+    /// </summary>
+    public int KeyFanout { get; set; } = 1;
+
     /// <summary>Stored bytes per key, which gives partition sizes. Default 1 MiB; positive.</summary>
     public long BytesPerKey { get; set; } = SimulationDefaults.BytesPerKey;
 
@@ -100,6 +107,11 @@ public sealed class SimulationOptions
         if (Partitions is < 1)
         {
             throw Bad(nameof(Partitions), Partitions, "at least 1");
+        }
+
+        if (KeyFanout < 1 || KeyFanout > 65536)
+        {
+            throw Bad(nameof(KeyFanout), KeyFanout, "from 1 to 65536");
         }
 
         if (BytesPerKey < 1)

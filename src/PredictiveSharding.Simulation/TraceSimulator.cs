@@ -42,7 +42,7 @@ public sealed class TraceSimulator
     public Task<SimulationReport> RunAsync(KeyTrace trace, IProgress<SimulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trace);
-        return RunAsync(new KeyLoads(trace), progress, cancellationToken);
+        return RunAsync(new KeyLoads(trace).Expand(_options.KeyFanout), progress, cancellationToken);
     }
 
     internal async Task<SimulationReport> RunAsync(KeyLoads loads, IProgress<SimulationProgress>? progress, CancellationToken cancellationToken)

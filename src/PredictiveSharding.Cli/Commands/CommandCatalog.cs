@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return MoveCheckCommand.Create();
         yield return ForecastEvalCommand.Create();
+        yield return SimulateCommand.Create();
         yield break;
     }
 }

@@ -79,6 +79,48 @@ internal sealed class KeyLoads
 
     public IReadOnlyList<ShardKey> Keys { get; }
 
+    /// <summary>
+    /// Maps each key to a range of <paramref name="fanout"/> keys (the key's bytes followed by a two-byte big-endian index)
+    /// sharing its requests equally: a trace of series (a function, an article) becomes a key space in which a hot series
+    /// is a range that can be split, as a store keyed by series then row would see it. Order is kept, since every key gets
+    /// a suffix of the same length.
+    /// </summary>
+    public KeyLoads Expand(int fanout)
+    {
+        if (fanout < 1 || fanout > ushort.MaxValue + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fanout), fanout, string.Create(CultureInfo.InvariantCulture, $"The key fan-out must be from 1 to 65536; got {fanout}."));
+        }
+
+        if (fanout == 1)
+        {
+            return this;
+        }
+
+        var keys = new ShardKey[KeyCount * fanout];
+        var counts = new double[keys.Length][];
+        for (var k = 0; k < KeyCount; k++)
+        {
+            var bytes = new byte[Keys[k].Length + 2];
+            Keys[k].Span.CopyTo(bytes);
+            var series = new double[StepCount];
+            for (var s = 0; s < StepCount; s++)
+            {
+                series[s] = _values[((long)s * KeyCount) + k] / fanout;
+            }
+
+            for (var i = 0; i < fanout; i++)
+            {
+                bytes[^2] = (byte)(i >> 8);
+                bytes[^1] = (byte)i;
+                keys[(k * fanout) + i] = ShardKey.FromBytes(bytes);
+                counts[(k * fanout) + i] = series;
+            }
+        }
+
+        return new KeyLoads(keys, Start, Step, counts);
+    }
+
     public DateTimeOffset Start { get; }
 
     public TimeSpan Step { get; }

@@ -129,6 +129,11 @@ internal sealed class PlannedRebalancer : IRebalancer
             };
             var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
             _plans++;
+            foreach (var warning in plan.Warnings)
+            {
+                Warn(string.Create(CultureInfo.InvariantCulture, $"step {step}: planner: {warning}"));
+            }
+
             Apply(cluster, plan);
         }
         finally
@@ -153,7 +158,7 @@ internal sealed class PlannedRebalancer : IRebalancer
                     var breach = move.StartBy + move.EstimatedDuration;
                     var breachStep = (int)Math.Floor((breach - loads.Start) / loads.Step);
                     var startStep = Math.Max(cluster.Step, breachStep - cluster.MoveSteps(move.Bytes));
-                    _pending.Add(new PendingMove(move.Shard, node, startStep));
+                    _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), node, startStep));
                     break;
                 default:
                     Warn($"step {cluster.Step}: {action.GetType().Name} is not simulated; skipped.");
@@ -161,7 +166,19 @@ internal sealed class PlannedRebalancer : IRebalancer
             }
         }
 
-        _pending.Sort((a, b) => a.StartStep.CompareTo(b.StartStep));
+        // Earliest start first; among moves due together, those off the most loaded node first, so that the move slots go
+        // to the moves that relieve a hot node rather than to the ones that make room elsewhere.
+        var nodeLoad = new double[cluster.Setup.Nodes];
+        foreach (var partition in cluster.Partitions)
+        {
+            nodeLoad[partition.Node] += partition.LastLoad;
+        }
+
+        _pending.Sort((a, b) =>
+        {
+            var byStart = a.StartStep.CompareTo(b.StartStep);
+            return byStart != 0 ? byStart : nodeLoad[b.FromNode].CompareTo(nodeLoad[a.FromNode]);
+        });
     }
 
     private void ApplySplit(ClusterModel cluster, SplitAction split)
@@ -318,8 +335,9 @@ internal sealed class PlannedRebalancer : IRebalancer
             // Sizes are synthetic (bytes per key), so only load decides splits.
             MaxPartitionBytes = null,
 
-            // What the cluster can copy over the horizon with every move slot busy.
-            MoveBudgetBytes = (long)Math.Min(long.MaxValue / 2, setup.MoveBandwidthBytesPerStep * _settings.HorizonSteps * setup.MaxConcurrentMoves),
+            // What the cluster can copy before the next plan with every move slot busy: more could not start before the
+            // next plan replaces this one anyway, and a larger budget only invites reshuffles.
+            MoveBudgetBytes = (long)Math.Min(long.MaxValue / 2, setup.MoveBandwidthBytesPerStep * _settings.PlanEverySteps * setup.MaxConcurrentMoves),
             MaxConcurrentMoves = setup.MaxConcurrentMoves,
             MoveBandwidthBytesPerSecond = setup.MoveBandwidthBytesPerStep / stepSeconds,
 

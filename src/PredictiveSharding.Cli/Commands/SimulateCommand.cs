@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PredictiveSharding.Simulation;
+using PredictiveSharding.Traces;
+using Spectre.Console;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>
+/// <c>psharding simulate</c>: replays a per-key trace onto a simulated cluster with each strategy (static, reactive
+/// load-based splitting and rebalancing — best of a grid and the published settings — predictive and oracle) and compares
+/// overloaded node-minutes, overloaded request share, p99 utilisation, churn and compute time.
+/// </summary>
+/// <remarks>Exit codes: 0 done; 2 bad input (arguments, missing or malformed trace), with the reason on stderr.</remarks>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var defaults = new SimulateSettings();
+        var trace = new Option<string?>("--trace") { Description = "Long-format CSV timestamp,key,count (ISO-8601; any keys, any step). Without it: the embedded Azure Functions trace (500 functions × 480 minutes)." };
+        var stepSeconds = new Option<int?>("--step-seconds") { Description = "Aggregate the trace to this step (seconds) while reading; default: the file's own step." };
+        var fanout = new Option<int?>("--key-fanout") { Description = "Keys each trace key stands for (its requests shared equally), so a hot series is a splittable range; default 1 for --trace, " + SimulateSettings.EmbeddedKeyFanout + " for the embedded trace." };
+        var nodes = new Option<int>("--nodes") { Description = "Nodes in the cluster.", DefaultValueFactory = _ => defaults.Nodes };
+        var headroom = new Option<double>("--headroom") { Description = "Node capacity = peak total load per step / (nodes × headroom); in (0, 1].", DefaultValueFactory = _ => defaults.Headroom };
+        var capacity = new Option<double?>("--node-capacity") { Description = "A node's capacity in requests per step (overrides the sizing by --headroom)." };
+        var partitions = new Option<int?>("--partitions") { Description = "Initial partitions (equal key counts, round-robin); default 4 × nodes." };
+        var warmup = new Option<double>("--warmup") { Description = "Share of the trace replayed before metrics start (no strategy acts; the forecaster trains on it); in [0, 1).", DefaultValueFactory = _ => defaults.Warmup };
+        var strategies = new Option<string>("--strategies") { Description = "Comma-separated strategies: " + string.Join(",", StrategyNames.All) + ".", DefaultValueFactory = _ => string.Join(",", StrategyNames.All) };
+        var seed = new Option<int>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => defaults.Seed };
+        var bytesPerKey = new Option<long>("--bytes-per-key") { Description = "Stored bytes per key (partition size = keys × this).", DefaultValueFactory = _ => defaults.BytesPerKey };
+        var bandwidth = new Option<double?>("--move-bandwidth") { Description = "Bytes a move copies per step; default: the mean initial partition size (an average partition moves in one step)." };
+        var overhead = new Option<double>("--move-overhead") { Description = "Share of a moving partition's load added to both ends while it moves; in [0, 1].", DefaultValueFactory = _ => defaults.MoveOverhead };
+        var horizon = new Option<int>("--horizon") { Description = "Steps the predictive and oracle strategies forecast and plan ahead.", DefaultValueFactory = _ => defaults.Horizon };
+        var planEvery = new Option<int>("--plan-every") { Description = "Steps between two plans of the predictive and oracle strategies.", DefaultValueFactory = _ => defaults.PlanEvery };
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
+        var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
+        var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, plot, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            var settings = new SimulateSettings
+            {
+                Trace = result.GetValue(trace),
+                StepSeconds = result.GetValue(stepSeconds),
+                KeyFanout = result.GetValue(fanout),
+                Nodes = result.GetValue(nodes),
+                Headroom = result.GetValue(headroom),
+                NodeCapacity = result.GetValue(capacity),
+                Partitions = result.GetValue(partitions),
+                Warmup = result.GetValue(warmup),
+                Strategies = (result.GetValue(strategies) ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Seed = result.GetValue(seed),
+                BytesPerKey = result.GetValue(bytesPerKey),
+                MoveBandwidth = result.GetValue(bandwidth),
+                MoveOverhead = result.GetValue(overhead),
+                Horizon = result.GetValue(horizon),
+                PlanEvery = result.GetValue(planEvery),
+                Plot = result.GetValue(plot),
+            };
+            var interactive = !Console.IsErrorRedirected;
+            return await RunAsync(settings, result.GetValue(json), Console.Out, Console.Error, interactive, null, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Reads the trace, runs the simulation and prints the report; returns the exit code.</summary>
+    /// <param name="settings">The arguments.</param>
+    /// <param name="json">Print one JSON object instead of tables.</param>
+    /// <param name="output">Where the report goes (stdout).</param>
+    /// <param name="error">Where progress and errors go (stderr).</param>
+    /// <param name="interactive">Draw live progress bars (stderr is a terminal).</param>
+    /// <param name="createSimulator">Makes the simulator from the options (tests swap the forecaster or planner); null uses the defaults (LSTM, GA).</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    internal static async Task<int> RunAsync(SimulateSettings settings, bool json, TextWriter output, TextWriter error, bool interactive, Func<SimulationOptions, TraceSimulator>? createSimulator, CancellationToken cancellationToken)
+    {
+        TraceSimulator simulator;
+        KeyTrace trace;
+        string traceName;
+        try
+        {
+            if (settings.StepSeconds is <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.StepSeconds, string.Create(CultureInfo.InvariantCulture, $"--step-seconds must be positive; got {settings.StepSeconds}."));
+            }
+
+            var options = settings.ToOptions();
+            options.Validate();
+            simulator = createSimulator?.Invoke(options) ?? new TraceSimulator(options);
+            var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            if (settings.Trace is { } path)
+            {
+                if (!File.Exists(path))
+                {
+                    throw new FileNotFoundException($"Trace file '{path}' does not exist.", path);
+                }
+
+                trace = TraceCsv.ReadKeyTrace(path, step);
+                traceName = path;
+            }
+            else
+            {
+                trace = SimulateEmbeddedTrace.Read(step);
+                traceName = SimulateEmbeddedTrace.Name;
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or TraceFormatException or IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("simulate: " + Describe(e)).ConfigureAwait(false);
+            return 2;
+        }
+
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"simulate: {traceName}: {trace.Keys.Count} keys × {trace.StepCount} steps of {trace.Step}")).ConfigureAwait(false);
+        SimulationReport report;
+        try
+        {
+            report = await SimulateProgressDisplay.RunAsync(error, interactive, progress => simulator.RunAsync(trace, progress, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync("simulate: " + Describe(e)).ConfigureAwait(false);
+            return 2;
+        }
+
+        if (settings.Plot is { } plotPath)
+        {
+            SimulatePlot.Write(report, plotPath);
+            await error.WriteLineAsync($"simulate: wrote {plotPath}").ConfigureAwait(false);
+        }
+
+        if (json)
+        {
+            var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds)).ToList();
+            var document = new SimulateJsonReport(report.Nodes, report.NodeCapacity, report.WarmupSteps, report.UnavoidableNodeSteps, strategies);
+            await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
+        }
+        else
+        {
+            SimulateTable.Write(report, traceName, output);
+        }
+
+        return 0;
+    }
+
+    /// <summary>An exception's message without the "(Parameter 'x')" and "Actual value was" decorations, with the flag named.</summary>
+    private static string Describe(Exception e)
+    {
+        var message = e.Message.Split('\n')[0].TrimEnd();
+        if (e is ArgumentException { ParamName: { } param })
+        {
+            var suffix = $" (Parameter '{param}')";
+            if (message.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                message = message[..^suffix.Length];
+            }
+
+            var flag = SimulateSettings.FlagOf(param);
+            if (flag.Length > 0)
+            {
+                message = flag + ": " + message;
+            }
+        }
+
+        return message;
+    }
+}

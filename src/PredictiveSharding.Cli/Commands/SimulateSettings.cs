@@ -1,0 +1,85 @@
+using PredictiveSharding.Simulation;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>The arguments of <c>psharding simulate</c>, before they become <see cref="SimulationOptions"/>.</summary>
+internal sealed class SimulateSettings
+{
+    /// <summary>The trace file; null runs the embedded default.</summary>
+    public string? Trace { get; init; }
+
+    /// <summary>Aggregate the trace to this step (seconds) while reading; null infers the file's step.</summary>
+    public int? StepSeconds { get; init; }
+
+    /// <summary>Keys each trace key stands for; null is 1 for a file and <see cref="EmbeddedKeyFanout"/> for the embedded trace.</summary>
+    public int? KeyFanout { get; init; }
+
+    /// <summary>
+    /// The embedded trace's fan-out: one Azure function carries 63% of all invocations (three nodes' worth), which as one key
+    /// would overload its node at every step whatever a strategy does; as 16 keys (rows of that function) it is a range a
+    /// strategy can split and spread.
+    /// </summary>
+    public const int EmbeddedKeyFanout = 16;
+
+    public int Nodes { get; init; } = 8;
+
+    public double Headroom { get; init; } = 0.8;
+
+    public double? NodeCapacity { get; init; }
+
+    public int? Partitions { get; init; }
+
+    public double Warmup { get; init; } = 0.3;
+
+    public IReadOnlyList<string> Strategies { get; init; } = StrategyNames.All;
+
+    public int Seed { get; init; } = 1;
+
+    public long BytesPerKey { get; init; } = 1L << 20;
+
+    public double? MoveBandwidth { get; init; }
+
+    public double MoveOverhead { get; init; } = 0.25;
+
+    public int Horizon { get; init; } = 12;
+
+    public int PlanEvery { get; init; } = 1;
+
+    public string? Plot { get; init; }
+
+    /// <summary>The simulation options; <see cref="SimulationOptions.Validate"/> names a bad one.</summary>
+    public SimulationOptions ToOptions() => new()
+    {
+        Nodes = Nodes,
+        KeyFanout = KeyFanout ?? (Trace is null ? EmbeddedKeyFanout : 1),
+        Headroom = Headroom,
+        NodeCapacity = NodeCapacity,
+        Partitions = Partitions,
+        WarmupFraction = Warmup,
+        Strategies = Strategies,
+        Seed = Seed,
+        BytesPerKey = BytesPerKey,
+        MoveBandwidthBytesPerStep = MoveBandwidth,
+        MoveOverheadShare = MoveOverhead,
+        HorizonSteps = Horizon,
+        PlanEverySteps = PlanEvery,
+    };
+
+    /// <summary>The command-line flag of a <see cref="SimulationOptions"/> property, for error messages.</summary>
+    public static string FlagOf(string? option) => option switch
+    {
+        nameof(SimulationOptions.Nodes) => "--nodes",
+        nameof(SimulationOptions.Headroom) => "--headroom",
+        nameof(SimulationOptions.NodeCapacity) => "--node-capacity",
+        nameof(SimulationOptions.Partitions) => "--partitions",
+        nameof(SimulationOptions.WarmupFraction) => "--warmup",
+        nameof(SimulationOptions.Strategies) => "--strategies",
+        nameof(SimulationOptions.BytesPerKey) => "--bytes-per-key",
+        nameof(SimulationOptions.KeyFanout) => "--key-fanout",
+        nameof(SimulationOptions.MoveBandwidthBytesPerStep) => "--move-bandwidth",
+        nameof(SimulationOptions.MoveOverheadShare) => "--move-overhead",
+        nameof(SimulationOptions.HorizonSteps) => "--horizon",
+        nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
+        _ => string.Empty,
+    };
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using PredictiveSharding.Simulation;
+using Spectre.Console;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>The human-readable report of <c>psharding simulate</c>: the cluster, one row per strategy, the reactive grid and the comparison.</summary>
+internal static class SimulateTable
+{
+    public static void Write(SimulationReport report, string traceName, TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 200;
+        console.WriteLine(F($"trace: {traceName}; {report.Keys} keys × {report.Steps} steps of {report.Step}; warm-up {report.WarmupSteps} steps (not counted)"));
+        console.WriteLine(F($"cluster: {report.Nodes} nodes of {report.NodeCapacity:0.##} requests/step; {report.InitialPartitions} initial partitions; move bandwidth {report.MoveBandwidthBytesPerStep / (1 << 20):0.##} MiB/step"));
+        console.WriteLine(F($"unavoidable: {report.UnavoidableNodeSteps} node-steps ({report.UnavoidableNodeSteps * report.Step.TotalMinutes:0.##} node-minutes) with a single key hotter than a node or more load than the cluster"));
+        console.Write(Strategies(report.Strategies, "strategy"));
+        if (report.ReactiveGrid.Count > 0)
+        {
+            console.WriteLine("reactive grid (the best is reported as 'reactive'; choosing it uses hindsight, which favours reactive):");
+            console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
+        }
+
+        foreach (var line in Comparison(report))
+        {
+            console.WriteLine(line);
+        }
+    }
+
+    /// <summary>The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios.</summary>
+    internal static IEnumerable<string> Comparison(SimulationReport report)
+    {
+        var predictive = report.Find(StrategyNames.Predictive);
+        var reactive = report.Find(StrategyNames.Reactive);
+        var oracle = report.Find(StrategyNames.Oracle);
+        var published = report.Find(StrategyNames.ReactiveDefault);
+        if (predictive is null)
+        {
+            yield break;
+        }
+
+        if (reactive is not null && oracle is not null)
+        {
+            var gap = reactive.OverloadNodeMinutes - oracle.OverloadNodeMinutes;
+            var closed = reactive.OverloadNodeMinutes - predictive.OverloadNodeMinutes;
+            yield return gap > 0
+                ? F($"predictive closes {closed / gap:P0} of the gap between the best reactive ({reactive.OverloadNodeMinutes:0.#}) and oracle ({oracle.OverloadNodeMinutes:0.#}) overloaded node-minutes (target ≥ 50%)")
+                : F($"the best reactive ({reactive.OverloadNodeMinutes:0.#}) is already at or below oracle ({oracle.OverloadNodeMinutes:0.#}) overloaded node-minutes: this trace gives prediction little to win; predictive: {predictive.OverloadNodeMinutes:0.#}");
+        }
+
+        if (reactive is not null)
+        {
+            yield return reactive.BytesMoved > 0
+                ? F($"predictive moved {(double)predictive.BytesMoved / reactive.BytesMoved:0.##} × the bytes of the best reactive (target ≤ 2)")
+                : F($"the best reactive moved nothing; predictive moved {predictive.BytesMoved / (1 << 20):0.#} MiB");
+        }
+
+        if (published is not null)
+        {
+            yield return published.OverloadNodeMinutes > 0
+                ? F($"predictive / reactive-default overloaded node-minutes: {predictive.OverloadNodeMinutes / published.OverloadNodeMinutes:0.###}")
+                : F($"reactive-default had no overload; predictive: {predictive.OverloadNodeMinutes:0.#} node-minutes");
+        }
+    }
+
+    private static Table Strategies(IReadOnlyList<StrategyResult> results, string first, bool settingFirst = false)
+    {
+        var table = new Table().Border(TableBorder.Ascii);
+        table.AddColumn(first);
+        foreach (var header in new[] { "overload node-min", "overloaded req share", "p99 util", "splits", "moves", "MiB moved", "forecast s", "plan s" })
+        {
+            table.AddColumn(new TableColumn(header).RightAligned());
+        }
+
+        if (!settingFirst)
+        {
+            table.AddColumn("setting");
+        }
+
+        foreach (var r in results)
+        {
+            var cells = new List<string>
+            {
+                settingFirst ? r.Setting : r.Name,
+                F($"{r.OverloadNodeMinutes:0.#}"),
+                F($"{r.OverloadedRequestShare:P2}"),
+                F($"{r.P99Utilization:0.###}"),
+                F($"{r.Splits}"),
+                F($"{r.Moves}"),
+                F($"{r.BytesMoved / (double)(1 << 20):0.#}"),
+                F($"{r.ForecastSeconds:0.##}"),
+                F($"{r.PlanSeconds:0.##}"),
+            };
+            if (!settingFirst)
+            {
+                cells.Add(r.Setting);
+            }
+
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+        }
+
+        return table;
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

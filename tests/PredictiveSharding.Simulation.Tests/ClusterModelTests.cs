@@ -1,0 +1,176 @@
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Simulation.Tests;
+
+public class ClusterModelTests
+{
+    private static ClusterSetup Setup(double capacity, int partitions, int nodes = 2, long bytesPerKey = 10, double bandwidth = 1000, double overhead = 0, int warmup = 0, int cooldown = 0) =>
+        new(nodes, capacity, partitions, bytesPerKey, bandwidth, overhead, MaxConcurrentMoves: 4, CooldownSteps: cooldown, WarmupSteps: warmup);
+
+    [Test]
+    public void Setup_WhenNoCapacityIsGiven_SizesEachNodeAtPeakTotalOverNodesTimesHeadroom()
+    {
+        // Totals per step: 30, 100, 60 → peak 100; 4 nodes at headroom 0.5 → 100 / 2 = 50.
+        var loads = TestTraces.Minutes([10, 60, 30], [20, 40, 30]);
+        var simulator = new TraceSimulator(new SimulationOptions { Nodes = 4, Headroom = 0.5, Partitions = 2 });
+
+        var setup = simulator.Setup(loads);
+
+        Assert.That(setup.NodeCapacity, Is.EqualTo(50).Within(1e-9));
+    }
+
+    [Test]
+    public void Setup_WhenCapacityIsGiven_UsesItAndDefaultsPartitionsToFourPerNodeCappedAtKeys()
+    {
+        var loads = TestTraces.Minutes(TestTraces.Repeat(1, 3), TestTraces.Repeat(1, 3), TestTraces.Repeat(1, 3));
+        var simulator = new TraceSimulator(new SimulationOptions { Nodes = 2, NodeCapacity = 7 });
+
+        var setup = simulator.Setup(loads);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(setup.NodeCapacity, Is.EqualTo(7));
+            Assert.That(setup.InitialPartitions, Is.EqualTo(3), "4 × 2 nodes = 8, but there are only 3 keys");
+            Assert.That(setup.MoveBandwidthBytesPerStep, Is.EqualTo(3.0 * (1 << 20) / 3), "default bandwidth: one mean initial partition per step");
+        });
+    }
+
+    [Test]
+    public void Constructor_PlacesEqualKeyCountRangesRoundRobin()
+    {
+        var loads = TestTraces.Minutes(Enumerable.Range(0, 8).Select(_ => TestTraces.Repeat(1, 2)).ToArray());
+
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 4));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Partitions.Select(p => (p.Lo, p.Hi)), Is.EqualTo(new[] { (0, 2), (2, 4), (4, 6), (6, 8) }));
+            Assert.That(cluster.Partitions.Select(p => p.Node), Is.EqualTo(new[] { 0, 1, 0, 1 }));
+        });
+    }
+
+    [Test]
+    public void Advance_OnAHandMadeTrace_CountsOverloadedNodeStepsAndTheirRequests()
+    {
+        // Two keys, one partition each, on nodes 0 and 1; capacity 10.
+        // Step 0: 12 | 5 → node 0 over.  Step 1: 10 | 11 → node 1 over (exactly at capacity is not over).  Step 2: 15 | 20 → both over.
+        var loads = TestTraces.Minutes([12, 10, 15], [5, 11, 20]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2));
+
+        while (!cluster.Finished)
+        {
+            cluster.Advance();
+        }
+
+        var metrics = cluster.Metrics;
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.OverloadedNodeSteps, Is.EqualTo(4));
+            Assert.That(metrics.Requests, Is.EqualTo(73));
+            Assert.That(metrics.RequestsOnOverloadedNodes, Is.EqualTo(12 + 11 + 15 + 20));
+            Assert.That(metrics.UtilizationAt(2, 1), Is.EqualTo(2.0).Within(1e-6));
+        });
+    }
+
+    [Test]
+    public void Advance_DuringWarmup_IsNotCounted()
+    {
+        var loads = TestTraces.Minutes([50, 50, 50, 5], [1, 1, 1, 1]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2, warmup: 2));
+
+        while (!cluster.Finished)
+        {
+            cluster.Advance();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Metrics.OverloadedNodeSteps, Is.EqualTo(1), "only step 2 of the overloaded steps 0-2 is after the warm-up");
+            Assert.That(cluster.Metrics.Requests, Is.EqualTo(50 + 1 + 5 + 1));
+            Assert.That(cluster.Metrics.UtilizationPercentile(100), Is.EqualTo(5.0).Within(1e-6));
+        });
+    }
+
+    [Test]
+    public void TryStartMove_TakesBytesOverBandwidthStepsAndLoadsBothEndsUntilOwnershipSwitches()
+    {
+        // Partition 0 = keys 0-1 (20 bytes at 10 bytes/key) on node 0, load 8 per step; partition 1 = keys 2-3 on node 1,
+        // load 2. Bandwidth 8 bytes/step → the move takes ⌈20/8⌉ = 3 steps; overhead 0.5 → +4 on both ends meanwhile.
+        var loads = TestTraces.Minutes(TestTraces.Repeat(4, 5), TestTraces.Repeat(4, 5), TestTraces.Repeat(1, 5), TestTraces.Repeat(1, 5));
+        var cluster = new ClusterModel(loads, Setup(capacity: 100, partitions: 2, bandwidth: 8, overhead: 0.5));
+        cluster.Advance();
+        var moving = cluster.Partitions[0];
+
+        var started = cluster.TryStartMove(moving, 1);
+        var node0 = new List<double>();
+        var node1 = new List<double>();
+        var owners = new List<int>();
+        for (var s = 1; s < 5; s++)
+        {
+            cluster.Advance();
+            node0.Add(cluster.LastNodeLoad[0]);
+            node1.Add(cluster.LastNodeLoad[1]);
+            owners.Add(moving.Node);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(started, Is.True);
+            Assert.That(cluster.MoveSteps(20), Is.EqualTo(3));
+            Assert.That(node0, Is.EqualTo(new[] { 12.0, 12, 12, 0 }), "source serves 8 plus 4 overhead for three steps, then nothing");
+            Assert.That(node1, Is.EqualTo(new[] { 6.0, 6, 6, 10 }), "target serves 2 plus 4 overhead, then 2 + 8");
+            Assert.That(owners, Is.EqualTo(new[] { 0, 0, 0, 1 }));
+            Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
+            Assert.That(cluster.Metrics.BytesMoved, Is.EqualTo(20));
+        });
+    }
+
+    [Test]
+    public void TryStartMove_WhenAllSlotsAreBusy_RefusesWithoutChangingAnything()
+    {
+        var loads = TestTraces.Minutes(Enumerable.Range(0, 6).Select(_ => TestTraces.Repeat(1, 3)).ToArray());
+        var setup = Setup(capacity: 100, partitions: 6, nodes: 2, bandwidth: 1) with { MaxConcurrentMoves = 1 };
+        var cluster = new ClusterModel(loads, setup);
+
+        var first = cluster.TryStartMove(cluster.Partitions[0], 1);
+        var second = cluster.TryStartMove(cluster.Partitions[2], 1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.True);
+            Assert.That(second, Is.False);
+            Assert.That(cluster.Partitions[2].Moving, Is.False);
+            Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Split_GivesChildrenTheirKeysPastLoadAndKeepsThemOnTheNode()
+    {
+        var loads = TestTraces.Minutes([1, 2], [3, 4], [5, 6], [7, 8]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 100, partitions: 1));
+        cluster.Advance();
+
+        var children = cluster.Split(cluster.Partitions[0], [1, 3], [new PartitionId("a"), new PartitionId("b"), new PartitionId("c")]);
+        cluster.Advance();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(children.Select(c => (c.Lo, c.Hi)), Is.EqualTo(new[] { (0, 1), (1, 3), (3, 4) }));
+            Assert.That(children.Select(c => c.History.ToArray()), Is.EqualTo(new[] { new double[] { 1, 2 }, new double[] { 8, 10 }, new double[] { 7, 8 } }));
+            Assert.That(children.Select(c => c.Node), Is.All.EqualTo(0));
+            Assert.That(cluster.Metrics.Splits, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Split_WhenACutIsNotInsideThePartition_ThrowsAndLeavesItWhole()
+    {
+        var loads = TestTraces.Minutes([1], [1], [1]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 100, partitions: 1));
+
+        Assert.That(() => cluster.Split(cluster.Partitions[0], [0], [new PartitionId("a"), new PartitionId("b")]), Throws.ArgumentException.With.Message.Contains("index 0"));
+        Assert.That(cluster.Partitions, Has.Count.EqualTo(1));
+    }
+}

@@ -1,0 +1,35 @@
+namespace PredictiveSharding.Simulation.Tests;
+
+public class SimulationOptionsTests
+{
+    [Test]
+    public void Validate_WithDefaults_Passes() => Assert.That(() => new SimulationOptions().Validate(), Throws.Nothing);
+
+    [TestCase(0)]
+    [TestCase(-3)]
+    public void Validate_WhenNodesIsNotPositive_ThrowsNamingTheValue(int nodes) =>
+        Assert.That(() => new SimulationOptions { Nodes = nodes }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains($"Nodes must be at least 1; got {nodes}"));
+
+    [TestCase(0.0)]
+    [TestCase(1.5)]
+    [TestCase(double.NaN)]
+    public void Validate_WhenHeadroomIsOutsideZeroToOne_ThrowsNamingTheValue(double headroom) =>
+        Assert.That(() => new SimulationOptions { Headroom = headroom }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Headroom"));
+
+    [TestCase(1.0)]
+    [TestCase(-0.1)]
+    public void Validate_WhenWarmupIsOutsideZeroToOne_ThrowsNamingTheValue(double warmup) =>
+        Assert.That(() => new SimulationOptions { WarmupFraction = warmup }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("WarmupFraction must be in [0, 1)"));
+
+    [Test]
+    public void Validate_WhenAStrategyIsUnknown_ThrowsNamingIt() =>
+        Assert.That(() => new SimulationOptions { Strategies = ["static", "psychic"] }.Validate(), Throws.ArgumentException.With.Message.Contains("'psychic'"));
+
+    [Test]
+    public void Validate_WhenPlanningIsRarerThanTheHorizon_Throws() =>
+        Assert.That(() => new SimulationOptions { HorizonSteps = 4, PlanEverySteps = 5 }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("PlanEverySteps"));
+
+    [Test]
+    public void Constructor_WithBadOptions_Throws() =>
+        Assert.That(() => new TraceSimulator(new SimulationOptions { Nodes = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>());
+}

@@ -1,0 +1,142 @@
+using PredictiveSharding.Planning;
+
+namespace PredictiveSharding.Simulation.Tests;
+
+public class TraceSimulatorTests
+{
+    private static GeneticShardPlanner Planner(SimulationContext context) =>
+        new GeneticShardPlanner(new GeneticPlannerOptions { Seed = context.Seed, MoveCostWeight = 0.5, DegreeOfParallelism = 1 });
+
+    [Test]
+    public async Task RunAsync_OnAPredictableShiftingHotSpot_OracleOverloadsNoMoreThanStatic()
+    {
+        // 4 blocks of 4 keys; one block at a time is hot (52 of 64 requests per step) and the hot block changes every
+        // 15 steps. 4 partitions = the 4 blocks, one per node: static overloads the hot block's node at every step.
+        var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.25, HorizonSteps = 6, Strategies = [StrategyNames.Static, StrategyNames.Oracle] };
+        var simulator = new TraceSimulator(options) { PlannerFactory = Planner };
+
+        var report = await simulator.RunAsync(loads, null, CancellationToken.None);
+
+        var staticResult = report.Find(StrategyNames.Static)!;
+        var oracle = report.Find(StrategyNames.Oracle)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(staticResult.OverloadedNodeSteps, Is.EqualTo(45), "the hot block's node is over capacity at every measured step");
+            Assert.That(oracle.OverloadedNodeSteps, Is.LessThan(staticResult.OverloadedNodeSteps));
+            Assert.That(oracle.Splits, Is.GreaterThan(0));
+            Assert.That(report.UnavoidableNodeSteps, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_WithEveryStrategy_ReportsThemInOrderWithTheGridsBestAsReactive()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 40, dwell: 10);
+        var forecaster = new LastValueForecaster();
+        var options = new SimulationOptions
+        {
+            Nodes = 4,
+            Partitions = 4,
+            HorizonSteps = 4,
+            ReactiveThresholds = [0.25, 0.5],
+            ReactiveConsecutiveSteps = [1, 2],
+        };
+        var simulator = new TraceSimulator(options) { PlannerFactory = Planner, ForecasterFactory = _ => forecaster };
+
+        var report = await simulator.RunAsync(loads, null, CancellationToken.None);
+
+        var reactive = report.Find(StrategyNames.Reactive)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Strategies.Select(s => s.Name), Is.EqualTo(StrategyNames.All));
+            Assert.That(report.ReactiveGrid, Has.Count.EqualTo(4));
+            Assert.That(reactive.OverloadedNodeSteps, Is.EqualTo(report.ReactiveGrid.Min(g => g.OverloadedNodeSteps)));
+            Assert.That(report.Find(StrategyNames.ReactiveDefault)!.Setting, Does.Contain("0.25 × node capacity, 1 consecutive step"));
+            Assert.That(forecaster.IsFitted, Is.True, "the predictive strategy trains its forecaster after the warm-up");
+            Assert.That(forecaster.Updates, Is.GreaterThan(0), "and fine-tunes it as the replay goes on");
+            Assert.That(report.WarmupSteps, Is.EqualTo(12));
+            Assert.That(report.Strategies.Select(s => s.OverloadNodeMinutes), Is.EqualTo(report.Strategies.Select(s => (double)s.OverloadedNodeSteps)), "one-minute steps");
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_WhenOneKeyIsHotterThanANode_CountsUnavoidableNodeSteps()
+    {
+        // Capacity 10; key 0 has 15 at steps 2 and 3; warm-up 1 step.
+        var loads = TestTraces.Minutes([1, 1, 15, 15, 1], [1, 1, 1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, NodeCapacity = 10, WarmupFraction = 0.2, Strategies = [StrategyNames.Static] };
+
+        var report = await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.UnavoidableNodeSteps, Is.EqualTo(2));
+            Assert.That(report.Strategies[0].OverloadedNodeSteps, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_ReportsProgressThroughEveryReplay()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 20, dwell: 5);
+        var reports = new List<SimulationProgress>();
+        var options = new SimulationOptions { Nodes = 2, Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault] };
+
+        await new TraceSimulator(options).RunAsync(loads, new SynchronousProgress(reports.Add), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reports.Select(r => r.Run).Distinct(), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(reports.Where(r => r.Step == r.TotalSteps).Select(r => r.Strategy), Is.EqualTo(new[] { StrategyNames.Static, StrategyNames.ReactiveDefault }));
+        });
+    }
+
+    [Test]
+    public void RunAsync_WhenCancelled_Throws()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 20, dwell: 5);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        var options = new SimulationOptions { Nodes = 2, Strategies = [StrategyNames.ReactiveDefault] };
+
+        Assert.That(async () => await new TraceSimulator(options).RunAsync(loads, null, cancellation.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void RunAsync_WhenTheTraceHasNoRequests_ThrowsNamingTheProblem()
+    {
+        var loads = TestTraces.Minutes([0, 0], [0, 0]);
+
+        Assert.That(async () => await new TraceSimulator(new SimulationOptions()).RunAsync(loads, null, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("no requests"));
+    }
+
+    [Test]
+    public void RunAsync_WhenPartitionsExceedKeys_ThrowsNamingBoth()
+    {
+        var loads = TestTraces.Minutes([1, 1], [1, 1]);
+
+        Assert.That(async () => await new TraceSimulator(new SimulationOptions { Partitions = 3 }).RunAsync(loads, null, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("key count (2); got 3"));
+    }
+
+    [Test]
+    public void Expand_SharesEachKeysRequestsOverItsRangeInOrder()
+    {
+        var loads = TestTraces.Minutes([4, 8], [2, 2]);
+
+        var expanded = loads.Expand(4);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(expanded.KeyCount, Is.EqualTo(8));
+            Assert.That(expanded.Keys, Is.Ordered);
+            Assert.That(expanded.RangeSum(1, 0, 4), Is.EqualTo(8));
+            Assert.That(expanded.Row(0).ToArray(), Is.EqualTo(new[] { 1.0, 1, 1, 1, 0.5, 0.5, 0.5, 0.5 }));
+        });
+    }
+
+    private sealed class SynchronousProgress(Action<SimulationProgress> report) : IProgress<SimulationProgress>
+    {
+        public void Report(SimulationProgress value) => report(value);
+    }
+}
