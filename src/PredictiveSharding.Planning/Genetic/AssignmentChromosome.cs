@@ -22,9 +22,20 @@ internal sealed class AssignmentChromosome
         PartnerScratch = new int[problem.Shards];
         NodeScratch = new int[problem.Nodes];
         TargetScratch = new int[problem.Nodes];
+        _next = new int[problem.Shards];
+        _prev = new int[problem.Shards];
+        _head = new int[problem.Nodes];
+        _count = new int[problem.Nodes];
         DeltaScratch = new double[problem.Dimensions];
         DeltaScratch99 = new double[problem.Dimensions];
     }
+
+    // Each node's shards as a doubly linked list (next/prev by shard, head by node), so operators visit a node's
+    // shards without scanning every gene.
+    private readonly int[] _next;
+    private readonly int[] _prev;
+    private readonly int[] _head;
+    private readonly int[] _count;
 
     public PlacementProblem Problem { get; }
 
@@ -99,11 +110,27 @@ internal sealed class AssignmentChromosome
 
         MovedBytes = moved;
         LocalityCost = locality;
+        Array.Fill(_head, -1);
+        Array.Clear(_count);
+        for (var s = p.Shards - 1; s >= 0; s--)
+        {
+            Link(s, Genes[s]);
+        }
+
         for (var n = 0; n < p.Nodes; n++)
         {
             RefreshNode(n);
         }
     }
+
+    /// <summary>The first shard on node n, or −1; follow with <see cref="NextOnNode"/>.</summary>
+    public int FirstOnNode(int n) => _head[n];
+
+    /// <summary>The shard after s on its node, or −1.</summary>
+    public int NextOnNode(int s) => _next[s];
+
+    /// <summary>How many shards node n holds.</summary>
+    public int CountOnNode(int n) => _count[n];
 
     /// <summary>Copies another chromosome of the same problem.</summary>
     public void CopyFrom(AssignmentChromosome other)
@@ -113,6 +140,10 @@ internal sealed class AssignmentChromosome
         Array.Copy(other.NodeLoad99, NodeLoad99, NodeLoad99.Length);
         Array.Copy(other.NodePeak, NodePeak, NodePeak.Length);
         Array.Copy(other.NodeOverflow, NodeOverflow, NodeOverflow.Length);
+        Array.Copy(other._next, _next, _next.Length);
+        Array.Copy(other._prev, _prev, _prev.Length);
+        Array.Copy(other._head, _head, _head.Length);
+        Array.Copy(other._count, _count, _count.Length);
         MovedBytes = other.MovedBytes;
         LocalityCost = other.LocalityCost;
         Fitness = other.Fitness;
@@ -164,6 +195,43 @@ internal sealed class AssignmentChromosome
 
         LocalityCost += p.Locality(s, to) - p.Locality(s, from);
         Genes[s] = to;
+        Unlink(s, from);
+        Link(s, to);
+    }
+
+    private void Link(int s, int n)
+    {
+        var head = _head[n];
+        _next[s] = head;
+        _prev[s] = -1;
+        if (head >= 0)
+        {
+            _prev[head] = s;
+        }
+
+        _head[n] = s;
+        _count[n]++;
+    }
+
+    private void Unlink(int s, int n)
+    {
+        var prev = _prev[s];
+        var next = _next[s];
+        if (prev >= 0)
+        {
+            _next[prev] = next;
+        }
+        else
+        {
+            _head[n] = next;
+        }
+
+        if (next >= 0)
+        {
+            _prev[next] = prev;
+        }
+
+        _count[n]--;
     }
 
     /// <summary>Recomputes a node's peak and overflow from its loads.</summary>

@@ -76,32 +76,26 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         var roomiest = c.TargetScratch;
         var roomy = SelectRoomiest(c, hot, Math.Min(_targets, p.Nodes - 1), roomiest, coolest, targets);
 
-        // One pass collects the hot node's shards (front of ShardScratch) and the swap partners on the coolest nodes.
+        // The hot node's movable shards, and swap partners on the coolest nodes.
         var shards = c.ShardScratch;
         var partners = c.PartnerScratch;
         var count = 0;
         var partnerCount = 0;
-        for (var s = 0; s < p.Shards; s++)
+        for (var s = c.FirstOnNode(hot); s >= 0; s = c.NextOnNode(s))
         {
-            if (p.Pinned[s])
-            {
-                continue;
-            }
-
-            var n = c.Genes[s];
-            if (n == hot)
+            if (!p.Pinned[s])
             {
                 shards[count++] = s;
             }
-            else
+        }
+
+        for (var k = 0; k < swapTargets; k++)
+        {
+            for (var s = c.FirstOnNode(coolest[k]); s >= 0; s = c.NextOnNode(s))
             {
-                for (var k = 0; k < swapTargets; k++)
+                if (!p.Pinned[s])
                 {
-                    if (coolest[k] == n)
-                    {
-                        partners[partnerCount++] = s;
-                        break;
-                    }
+                    partners[partnerCount++] = s;
                 }
             }
         }

@@ -62,9 +62,9 @@ internal sealed class MoveAwareMutation : IMutation
 
         var count = 0;
         var scratch = c.ShardScratch;
-        for (var s = 0; s < c.Genes.Length; s++)
+        for (var s = c.FirstOnNode(hottest); s >= 0; s = c.NextOnNode(s))
         {
-            if (c.Genes[s] == hottest && !c.Problem.Pinned[s])
+            if (!c.Problem.Pinned[s])
             {
                 scratch[count++] = s;
             }

@@ -14,6 +14,18 @@ public sealed class AssignmentChromosomeTests
         Assert.That(c.NodeOverflow, Is.EqualTo(fresh.NodeOverflow).Within(1e-9));
         Assert.That(c.MovedBytes, Is.EqualTo(fresh.MovedBytes));
         Assert.That(c.LocalityCost, Is.EqualTo(fresh.LocalityCost).Within(1e-9));
+        for (var n = 0; n < c.Problem.Nodes; n++)
+        {
+            var listed = new List<int>();
+            for (var s = c.FirstOnNode(n); s >= 0 && listed.Count <= c.Problem.Shards; s = c.NextOnNode(s))
+            {
+                listed.Add(s);
+            }
+
+            var expected = Enumerable.Range(0, c.Problem.Shards).Where(s => c.Genes[s] == n);
+            Assert.That(listed, Is.EquivalentTo(expected), $"shards listed on node {n}");
+            Assert.That(c.CountOnNode(n), Is.EqualTo(listed.Count));
+        }
     }
 
     [Test]
