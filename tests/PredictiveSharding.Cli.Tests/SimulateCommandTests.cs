@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace PredictiveSharding.Cli.Tests;
+
+/// <summary>
+/// <c>psharding simulate</c> end to end: the built tool runs as a child process on a small synthetic key trace (a hot
+/// block of keys that moves across the key space) with every strategy, including the default LSTM and GA.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class SimulateCommandTests
+{
+    private static readonly string[] TopFields = ["nodes", "nodeCapacity", "warmupSteps", "unavoidableNodeSteps", "strategies"];
+    private static readonly string[] StrategyFields = ["name", "overloadNodeMinutes", "overloadedRequestShare", "p99Utilization", "splits", "moves", "bytesMoved", "computeSeconds", "setting", "forecastSeconds", "planSeconds"];
+    private static readonly string[] Names = ["static", "reactive", "reactive-default", "predictive", "oracle"];
+
+    private string _folder = string.Empty;
+
+    [OneTimeSetUp]
+    public void CreateFolder()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "psharding-simulate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_folder);
+    }
+
+    [OneTimeTearDown]
+    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public async Task Simulate_WithJson_PrintsExactlyOneObjectWithEveryStrategy()
+    {
+        var trace = WriteShiftingHotSpot("hot.csv", steps: 100);
+        var plot = Path.Combine(_folder, "hot.png");
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--plot", plot, "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), "stdout holds the JSON object and nothing else");
+        using var document = JsonDocument.Parse(lines[0]);
+        var root = document.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.EnumerateObject().Select(p => p.Name), Is.EqualTo(TopFields));
+            Assert.That(root.GetProperty("nodes").GetInt32(), Is.EqualTo(4));
+            Assert.That(root.GetProperty("nodeCapacity").GetDouble(), Is.EqualTo(64 / (4 * 0.8)).Within(1e-9), "peak total 64 per step / (4 nodes × 0.8)");
+            Assert.That(root.GetProperty("warmupSteps").GetInt32(), Is.EqualTo(30));
+            Assert.That(root.GetProperty("unavoidableNodeSteps").GetInt64(), Is.Zero);
+        });
+        var strategies = root.GetProperty("strategies").EnumerateArray().ToList();
+        Assert.That(strategies.Select(s => s.GetProperty("name").GetString()), Is.EqualTo(Names));
+        foreach (var strategy in strategies)
+        {
+            Assert.That(strategy.EnumerateObject().Select(p => p.Name), Is.EqualTo(StrategyFields));
+            Assert.That(strategy.GetProperty("overloadNodeMinutes").GetDouble(), Is.InRange(0.0, 4 * 70.0));
+            Assert.That(strategy.GetProperty("overloadedRequestShare").GetDouble(), Is.InRange(0.0, 1.0));
+            Assert.That(strategy.GetProperty("setting").GetString(), Is.Not.Empty);
+        }
+
+        var staticMinutes = strategies[0].GetProperty("overloadNodeMinutes").GetDouble();
+        Assert.Multiple(() =>
+        {
+            Assert.That(staticMinutes, Is.EqualTo(70), "static overloads the hot block's node at each of the 70 measured minutes");
+            Assert.That(strategies[4].GetProperty("overloadNodeMinutes").GetDouble(), Is.LessThan(staticMinutes), "the oracle does better than doing nothing");
+            Assert.That(new FileInfo(plot).Length, Is.GreaterThan(1000), "--plot wrote a PNG");
+            Assert.That(stderr, Does.Contain("16 keys × 100 steps"), "progress goes to stderr");
+        });
+    }
+
+    [Test]
+    public async Task Simulate_WithoutJson_PrintsATableWithTheComparison()
+    {
+        var trace = WriteShiftingHotSpot("table.csv", steps: 40);
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--strategies", "static,reactive-default");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("static").And.Contain("reactive-default").And.Contain("overload node-min"));
+    }
+
+    [Test]
+    public async Task Simulate_WhenTheTraceFileIsMissing_ExitsWithTwoNamingIt()
+    {
+        var missing = Path.Combine(_folder, "nope.csv");
+
+        var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", missing);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(missing));
+    }
+
+    [Test]
+    public async Task Simulate_WhenTheCsvIsMalformed_ExitsWithTwoNamingTheLine()
+    {
+        var path = Path.Combine(_folder, "bad.csv");
+        await File.WriteAllTextAsync(path, "timestamp,key,count\n2026-01-01T00:00:00Z,a,1\nyesterday,b,2\n");
+
+        var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", path);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("yesterday").Or.Contain("line 3"));
+    }
+
+    [TestCase("--nodes", "0")]
+    [TestCase("--nodes", "-2")]
+    [TestCase("--headroom", "0")]
+    [TestCase("--headroom", "1.5")]
+    [TestCase("--warmup", "1")]
+    [TestCase("--warmup", "-0.1")]
+    public async Task Simulate_WhenAnOptionIsOutOfRange_ExitsWithTwoNamingTheOptionAndValue(string option, string value)
+    {
+        var trace = WriteShiftingHotSpot("range.csv", steps: 20);
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, option, value);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain(option).And.Contain("got " + value));
+            Assert.That(stdout, Is.Empty);
+        });
+    }
+
+    /// <summary>16 keys in 4 blocks; every key 1 request per minute, plus 12 on the keys of one block, which changes every 10 minutes.</summary>
+    private string WriteShiftingHotSpot(string name, int steps)
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var csv = new StringBuilder("timestamp,key,count\n");
+        for (var s = 0; s < steps; s++)
+        {
+            for (var k = 0; k < 16; k++)
+            {
+                var count = 1 + (k / 4 == s / 10 % 4 ? 12 : 0);
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(s):yyyy-MM-ddTHH:mm:ssZ},key{k:D2},{count}\n");
+            }
+        }
+
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, csv.ToString());
+        return path;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "psharding.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(tool);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start psharding.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
