@@ -24,7 +24,7 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// <summary>
     /// Registers the control loop as a hosted service, its options (validated at start), a <see cref="LoadRecorder"/> over
     /// the host's <see cref="IRoutingTable"/>, <see cref="ControlLoopHealthCheck"/>, and the default forecaster
-    /// (<see cref="LstmForecaster"/>, options <see cref="LstmForecasterOptions"/>, its horizon raised to the loop's) and planner
+    /// (<see cref="LstmForecaster"/>, options <see cref="LstmForecasterOptions"/>, its horizon set to the loop's) and planner
     /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>) and executor
     /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
@@ -49,7 +49,7 @@ public static class PredictiveShardingServiceCollectionExtensions
         }
 
         services.AddOptions<LstmForecasterOptions>()
-            .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = Math.Max(lstm.Horizon, loop.Value.Horizon));
+            .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = loop.Value.Horizon);
         services.AddOptions<GeneticPlannerOptions>();
         services.TryAddSingleton<ILoadForecaster>(sp => new LstmForecaster(
             sp.GetRequiredService<IOptions<LstmForecasterOptions>>().Value,
