@@ -31,6 +31,9 @@ internal static partial class RedisShardingLog
     [LoggerMessage(9, LogLevel.Warning, "Action refused: {Reason}")]
     public static partial void ActionRefused(ILogger logger, string reason);
 
+    [LoggerMessage(11, LogLevel.Warning, "Key {Key} of slot {Slot} already existed on {Target}, hidden from clients while the source served the slot; replaced that stale copy with the source's value")]
+    public static partial void StaleKeyReplaced(ILogger logger, string key, int slot, string target);
+
     [LoggerMessage(10, LogLevel.Warning, "Target {Node} holds {Keys} keys of slot {Slot} after the move, {Expected} expected (clients created or deleted keys meanwhile, or keys were lost)")]
     public static partial void TargetCountDiffers(ILogger logger, string node, int slot, long keys, long expected);
 }

@@ -16,4 +16,6 @@ internal sealed class MoveTally
     public int SampleMismatches { get; set; }
 
     public int Retries { get; set; }
+
+    public int StaleKeysReplaced { get; set; }
 }

@@ -33,12 +33,6 @@ public sealed class RedisMigrationOptions
     /// </summary>
     public bool FailOnSampleMismatch { get; set; }
 
-    /// <summary>
-    /// Whether a key that exists on both nodes (<c>BUSYKEY</c>) is overwritten on the target with the source's value.
-    /// Default false: the move stops and is rolled back, reporting the key, because the target's copy may be newer.
-    /// </summary>
-    public bool ReplaceOnBusyKey { get; set; }
-
     /// <summary>What to do with a move a crash left unfinished. Default <see cref="RecoveryPolicy.Resume"/>.</summary>
     public RecoveryPolicy Recovery { get; set; } = RecoveryPolicy.Resume;
 

@@ -273,8 +273,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 await mover.MoveSlotAsync(endpoints, current, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (RedisMigrationException failure)
+        catch (Exception e) when (e is RedisMigrationException or RedisException)
         {
+            var failure = e as RedisMigrationException ?? new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {current} refused a step: {e.Message}"), e) { Slot = current };
             _metrics.MovesRolledBack.Add(1);
             RedisShardingLog.MoveFailed(_logger, move.Shard.Value, failure.Message, failure);
             throw await RollBackAsync(id, move, endpoints, new HashSlotRange(slot0, current), current < slots.End ? current : -1, masters, tally, failure, cancellationToken).ConfigureAwait(false);
@@ -284,7 +285,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         _routing.Apply(new MoveChange(move.Shard, move.To));
         _metrics.MovesCompleted.Add(1);
         RedisShardingLog.MoveCompleted(_logger, move.Shard.Value, move.To.Value, tally.KeysMigrated, tally.Slots, tally.Retries, tally.SampleMismatches, tally.SampledKeys);
-        return new SlotMoveReport(move.Shard.Value, move.From.Value, move.To.Value, tally.Slots, tally.KeysMigrated, tally.TargetKeys, tally.SampledKeys, tally.SampleMismatches, tally.Retries);
+        return new SlotMoveReport(move.Shard.Value, move.From.Value, move.To.Value, tally.Slots, tally.KeysMigrated, tally.TargetKeys, tally.SampledKeys, tally.SampleMismatches, tally.Retries, tally.StaleKeysReplaced);
     }
 
     private async Task<RedisMigrationException> RollBackAsync(string id, MoveAction move, MoveEndpoints endpoints, HashSlotRange handedOver, int inFlight, IReadOnlyList<string> masters, MoveTally tally, RedisMigrationException failure, CancellationToken cancellationToken)
@@ -296,7 +297,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         {
             if (inFlight >= 0)
             {
-                await mover.AbortSlotAsync(endpoints, inFlight, tally, cancellationToken).ConfigureAwait(false);
+                await mover.AbortSlotAsync(endpoints, inFlight, masters, tally, cancellationToken).ConfigureAwait(false);
             }
 
             var back = endpoints.Reversed();
@@ -312,8 +313,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 Slot = failure.Slot,
             };
         }
-        catch (RedisMigrationException rollbackFailure)
+        catch (Exception e) when (e is RedisMigrationException or RedisException)
         {
+            var rollbackFailure = e as RedisMigrationException ?? new RedisMigrationException(e.Message, e);
             var state = await LeaveConsistentAsync(endpoints, inFlight, tally, cancellationToken).ConfigureAwait(false);
             var down = failure.UnreachableNode ?? rollbackFailure.UnreachableNode;
             return new RedisMigrationException(
@@ -379,7 +381,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 await RecoverMoveAsync(move, rollBack, cancellationToken).ConfigureAwait(false);
                 (rollBack ? rolledBack : resumed).Add(move.Partition.Value);
             }
-            catch (Exception e) when (e is RedisMigrationException || RedisClusterAdmin.IsUnreachable(e))
+            catch (Exception e) when (e is RedisMigrationException or RedisException or InvalidOperationException)
             {
                 var reason = $"move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}': {e.Message}";
                 unfinished.Add(reason);
@@ -423,7 +425,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
             else if (owner == move.From && isOpen)
             {
-                await mover.AbortSlotAsync(endpoints, slot, tally, cancellationToken).ConfigureAwait(false);
+                await mover.AbortSlotAsync(endpoints, slot, masters, tally, cancellationToken).ConfigureAwait(false);
             }
             else if (owner == move.To)
             {

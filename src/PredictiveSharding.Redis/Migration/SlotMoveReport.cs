@@ -10,4 +10,5 @@ namespace PredictiveSharding.Redis.Migration;
 /// <param name="SampledKeys">Keys whose value was compared before and after.</param>
 /// <param name="SampleMismatches">Sampled keys whose value differed afterwards (written by a client meanwhile, or a fault).</param>
 /// <param name="Retries">Commands retried after transient errors.</param>
-public sealed record SlotMoveReport(string Partition, string From, string To, int Slots, long KeysMigrated, long TargetKeys, int SampledKeys, int SampleMismatches, int Retries);
+/// <param name="StaleKeysReplaced">Keys the target already held (BUSYKEY) while the source served their slot, so clients could not see them: stale copies left by an earlier interrupted move, replaced with the source's live value.</param>
+public sealed record SlotMoveReport(string Partition, string From, string To, int Slots, long KeysMigrated, long TargetKeys, int SampledKeys, int SampleMismatches, int Retries, int StaleKeysReplaced);

@@ -71,22 +71,27 @@ internal sealed class SlotMover
     }
 
     /// <summary>
-    /// Closes a slot that is open from the source (still its owner) to the target, leaving every key on the source: with
-    /// nothing on the target this is just SETSLOT STABLE on both; keys already on the target are migrated back first.
+    /// Undoes an open slot (source still its owner), leaving every key on the source. With no key on the target yet this
+    /// is just SETSLOT STABLE on both. Otherwise the source cannot take keys back while it is MIGRATING (it would answer
+    /// ASK), and closing it first would hide the keys already on the target for a while; so the slot is finished forward
+    /// and then migrated back, each step the ordinary protocol with no window where a key is invisible.
     /// </summary>
-    public async Task AbortSlotAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
+    public async Task AbortSlotAsync(MoveEndpoints endpoints, int slot, IReadOnlyList<string> masters, MoveTally tally, CancellationToken cancellationToken)
     {
-        var conflicts = new List<RedisKey>();
-        await DrainBackAsync(endpoints, slot, conflicts, tally, cancellationToken).ConfigureAwait(false);
-        await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Source, slot, () => _admin.SetSlotStableAsync(endpoints.Source, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
-
-        // A client may have created a key on the target (following an ASK) before the source closed the slot.
-        await DrainBackAsync(endpoints, slot, conflicts, tally, cancellationToken).ConfigureAwait(false);
-        await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Target, slot, () => _admin.SetSlotStableAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
-        if (conflicts.Count > 0)
+        if (await CountAsync(endpoints.Target, slot, tally, cancellationToken).ConfigureAwait(false) == 0)
         {
-            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} was closed on '{endpoints.Source}', but '{endpoints.Target}' still holds {conflicts.Count} key(s) of it that the source also holds ({Describe(conflicts)}); they were left where they are for an operator to compare.")) { Slot = slot };
+            await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Source, slot, () => _admin.SetSlotStableAsync(endpoints.Source, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+
+            // A client may have created a key on the target (following an ASK) just before the source closed the slot.
+            if (await CountAsync(endpoints.Target, slot, tally, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Target, slot, () => _admin.SetSlotStableAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+                return;
+            }
         }
+
+        await MoveSlotAsync(endpoints, slot, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
+        await MoveSlotAsync(endpoints.Reversed(), slot, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<long> OpenAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
@@ -144,25 +149,26 @@ internal sealed class SlotMover
         var timeout = (int)Math.Ceiling(_options.MigrateTimeout.TotalMilliseconds);
         try
         {
-            await RetryAsync("MIGRATE", source, slot, () => _admin.MigrateAsync(source, target, keys, timeout, _options.ReplaceOnBusyKey, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
+            await RetryAsync("MIGRATE", source, slot, () => _admin.MigrateAsync(source, target, keys, timeout, replace: false, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
         }
-        catch (RedisServerException e) when (e.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+        catch (RedisServerException e) when (IsBusyKey(e))
         {
-            // Find which keys clash (MIGRATE does not say), moving the others: one key at a time.
-            var busy = new List<RedisKey>();
+            // BUSYKEY: the target holds a key of a slot it does not serve yet. While the source owns the slot, clients
+            // read every key the source has from the source, so the target's copy is invisible and stale (left by an
+            // earlier, interrupted move); the source's is the live one. Replace those copies, naming each.
             foreach (var key in keys)
             {
                 try
                 {
                     await RetryAsync("MIGRATE", source, slot, () => _admin.MigrateAsync(source, target, [key], timeout, replace: false, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
                 }
-                catch (RedisServerException single) when (single.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
+                catch (RedisServerException single) when (IsBusyKey(single))
                 {
-                    busy.Add(key);
+                    await RetryAsync("MIGRATE REPLACE", source, slot, () => _admin.MigrateAsync(source, target, [key], timeout, replace: true, cancellationToken), tally, cancellationToken, ioErrorNode: target).ConfigureAwait(false);
+                    tally.StaleKeysReplaced++;
+                    RedisShardingLog.StaleKeyReplaced(_logger, key.ToString(), slot, target);
                 }
             }
-
-            throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"BUSYKEY: the target '{target}' already holds {busy.Count} key(s) of slot {slot} that the source '{source}' holds too ({Describe(busy)}); the target's copy may be newer, so nothing was overwritten. Remove the stale copy or set RedisMigrationOptions.ReplaceOnBusyKey."), e) { Slot = slot };
         }
     }
 
@@ -234,33 +240,8 @@ internal sealed class SlotMover
         }
     }
 
-    private async Task DrainBackAsync(MoveEndpoints endpoints, int slot, List<RedisKey> conflicts, MoveTally tally, CancellationToken cancellationToken)
-    {
-        var timeout = (int)Math.Ceiling(_options.MigrateTimeout.TotalMilliseconds);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var keys = await RetryAsync("CLUSTER GETKEYSINSLOT", endpoints.Target, slot, () => _admin.GetKeysInSlotAsync(endpoints.Target, slot, _options.KeysPerBatch + conflicts.Count, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
-            var movable = keys.Where(k => !conflicts.Contains(k)).ToArray();
-            if (movable.Length == 0)
-            {
-                return;
-            }
-
-            foreach (var key in movable)
-            {
-                try
-                {
-                    // MIGRATE runs on the target because the slot is open (IMPORTING) there; the source owns the slot, so it takes the keys.
-                    await RetryAsync("MIGRATE", endpoints.Target, slot, () => _admin.MigrateAsync(endpoints.Target, endpoints.Source, [key], timeout, replace: false, cancellationToken), tally, cancellationToken, ioErrorNode: endpoints.Source).ConfigureAwait(false);
-                }
-                catch (RedisServerException e) when (e.Message.StartsWith("BUSYKEY", StringComparison.Ordinal))
-                {
-                    conflicts.Add(key);
-                }
-            }
-        }
-    }
+    private Task<long> CountAsync(string node, int slot, MoveTally tally, CancellationToken cancellationToken) =>
+        RetryAsync("CLUSTER COUNTKEYSINSLOT", node, slot, () => _admin.CountKeysInSlotAsync(node, slot, cancellationToken), tally, cancellationToken);
 
     private async Task<T> RetryAsync<T>(string command, string node, int slot, Func<Task<T>> operation, MoveTally tally, CancellationToken cancellationToken, string? ioErrorNode = null)
     {
@@ -303,6 +284,9 @@ internal sealed class SlotMover
         (e is RedisServerException server && (IsIoError(server) || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) ||
             server.Message.StartsWith("LOADING", StringComparison.Ordinal) || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)));
 
+    // MIGRATE relays the target's refusal inside its own error: "ERR Target instance replied with error: BUSYKEY …".
+    private static bool IsBusyKey(RedisServerException e) => e.Message.Contains("BUSYKEY", StringComparison.Ordinal);
+
     private static bool IsIoError(Exception e) => e is RedisServerException && e.Message.StartsWith("IOERR", StringComparison.Ordinal);
 
     private async ValueTask StepAsync(MigrationStep step, int slot, CancellationToken cancellationToken)
@@ -334,6 +318,4 @@ internal sealed class SlotMover
         }
     }
 
-    private static string Describe(List<RedisKey> keys) =>
-        string.Join(", ", keys.Take(5).Select(k => "'" + k.ToString() + "'")) + (keys.Count > 5 ? ", …" : string.Empty);
 }

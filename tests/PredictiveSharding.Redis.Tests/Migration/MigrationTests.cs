@@ -1,4 +1,5 @@
 using PredictiveSharding.Planning;
+using PredictiveSharding.Redis.Cluster;
 using PredictiveSharding.Redis.Migration;
 using PredictiveSharding.Redis.Slots;
 using PredictiveSharding.Redis.Tests.Infrastructure;
@@ -43,6 +44,197 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(OwnerOf(after, HashSlotRange.FromKeyRange(second.Range)), Is.EqualTo(nodes[2]));
         Assert.That(routing.Current.Get(first.Partition).Node, Is.EqualTo(nodes[1]));
         Assert.That(routing.Current.Get(second.Partition).Node, Is.EqualTo(nodes[2]));
+    }
+
+    [TestCase("Opened")]
+    [TestCase("BatchMigrated")]
+    [TestCase("Drained")]
+    [TestCase("Assigned")]
+    public async Task Recover_AfterOurProcessCrashesMidMove_ResumesTheMoveAndLosesNothing(string crashStep)
+    {
+        var crashAt = Enum.Parse<MigrationStep>(crashStep);
+        var (routing, route, target) = await PickPartitionAsync(slots: 8, index: (int)crashAt);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 5, prefix: "crash" + crashAt + ":"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        var crashSlot = slots.Start + 2;
+        using var crashing = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) => step == crashAt && slot == crashSlot ? throw new SimulatedCrashException() : ValueTask.CompletedTask,
+        };
+
+        using var stop = new CancellationTokenSource();
+        var traffic = workload.RunAsync(writers: 2, stop.Token);
+        Assert.That(() => crashing.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None), Throws.TypeOf<SimulatedCrashException>());
+        var admin = new RedisClusterAdmin(Connection);
+        var leftOpen = (await admin.ReadViewAsync(CancellationToken.None)).OpenSlots().ToList();
+        Assert.That(leftOpen, crashAt == MigrationStep.Assigned ? Is.Empty : Is.EqualTo(new[] { crashSlot }));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node), "the crashed executor published nothing");
+
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        await Task.Delay(100);
+        await stop.CancelAsync();
+        await traffic;
+
+        Assert.That(report.IsClean, Is.True, string.Join("; ", report.Unfinished));
+        Assert.That(report.Resumed, Is.EqualTo(new[] { route.Partition.Value }));
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(target));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
+        Assert.That(workload.StaleRead, Is.Null);
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Recover_WithRollBackPolicy_PutsEverySlotBackOnTheSourceAndLosesNothing()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 8, index: 5);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 5, prefix: "rollback:"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        var crashSlot = slots.Start + 3;
+        using var crashing = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) => step == MigrationStep.BatchMigrated && slot == crashSlot ? throw new SimulatedCrashException() : ValueTask.CompletedTask,
+        };
+
+        using var stop = new CancellationTokenSource();
+        var traffic = workload.RunAsync(writers: 2, stop.Token);
+        Assert.That(() => crashing.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None), Throws.TypeOf<SimulatedCrashException>());
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        await Task.Delay(100);
+        await stop.CancelAsync();
+        await traffic;
+
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }));
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(workload.StaleRead, Is.Null);
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Execute_WhenTheTargetHoldsAStaleCopyOfAKey_ReplacesItWithTheLiveValue()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 6);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 4, prefix: "busy:"));
+        await workload.LoadAsync();
+        var clash = workload.Keys.First(k => HashSlot.GetSlot(k) == slots.Start + 1);
+        await PlantStaleCopyAsync(clash, route.Node.Value, target.Value);
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 3 });
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.Errors, Is.Empty);
+        Assert.That(executor.LastMoves.Single().StaleKeysReplaced, Is.EqualTo(1));
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(target));
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(await workload.LostWritesAsync(), Is.Empty, "the stale copy ('stale') must not win over the live value");
+    }
+
+    [Test]
+    public async Task Execute_SplitThenMoveOfOneChild_LeavesTheOtherChildInPlace()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 32, index: 7);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var left = new PartitionId(route.Partition.Value + "-a");
+        var right = new PartitionId(route.Partition.Value + "-b");
+        var split = new SplitAction(route.Partition, [HashSlot.ToKey(slots.Start + 20)], [left, right], "test");
+        var move = new MoveAction(right, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test");
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath() });
+
+        var summary = await executor.ExecuteAsync(Plan(split, move), CancellationToken.None);
+
+        Assert.That(summary.Errors, Is.Empty);
+        Assert.That(summary.Completed, Is.EqualTo(2));
+        var cluster = await CurrentMapAsync(HashSlot.Count);
+        Assert.That(OwnerOf(cluster, new HashSlotRange(slots.Start, slots.Start + 20)), Is.EqualTo(route.Node));
+        Assert.That(OwnerOf(cluster, new HashSlotRange(slots.Start + 20, slots.End)), Is.EqualTo(target));
+        Assert.That(HashSlotRange.FromKeyRange(routing.Current.Get(right).Range), Is.EqualTo(new HashSlotRange(slots.Start + 20, slots.End)));
+        Assert.That(routing.Current.Get(right).Node, Is.EqualTo(target));
+    }
+
+    [Test]
+    public async Task Execute_WhenThePlanNamesAnUnknownNode_ThrowsAndChangesNothing()
+    {
+        var (routing, route, _) = await PickPartitionAsync(slots: 16, index: 8);
+        var before = routing.Current;
+        var journal = NewJournalPath();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal });
+
+        Assert.That(
+            () => executor.ExecuteAsync(Plan(Move(route, new NodeId("127.0.0.1:1"))), CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("127.0.0.1:1"));
+        Assert.That(routing.Current, Is.SameAs(before));
+        Assert.That(File.Exists(journal), Is.False);
+    }
+
+    [Test]
+    public async Task Execute_OnQuietSlots_VerifiesSampledValuesAndCounts()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 9);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([HashSlotRange.FromKeyRange(route.Range)], perSlot: 10, prefix: "quiet:"));
+        await workload.LoadAsync();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 3, SampledKeysPerSlot = 4, FailOnSampleMismatch = true });
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.Errors, Is.Empty);
+        var report = executor.LastMoves.Single();
+        Assert.That(report.Slots, Is.EqualTo(4));
+        Assert.That(report.KeysMigrated, Is.EqualTo(40));
+        Assert.That(report.TargetKeys, Is.EqualTo(40));
+        Assert.That(report.SampledKeys, Is.EqualTo(16));
+        Assert.That(report.SampleMismatches, Is.Zero);
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    /// <summary>A partition of the wanted size on some master, a routing table of the cluster as it is now, and another master to move it to.</summary>
+    private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target)> PickPartitionAsync(int slots, int index)
+    {
+        var map = await CurrentMapAsync(slots);
+        var candidates = map.Routes.Where(r => HashSlotRange.FromKeyRange(r.Range).Count == slots).ToList();
+        var route = candidates[(index * 37) % candidates.Count];
+        var nodes = map.Routes.Select(r => r.Node).Distinct().OrderBy(n => n.Value, StringComparer.Ordinal).ToList();
+        var target = nodes[(nodes.IndexOf(route.Node) + 1) % nodes.Count];
+        return (new RoutingTable(map), route, target);
+    }
+
+    private static MoveAction Move(PartitionRoute route, NodeId target) =>
+        new(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test");
+
+    /// <summary>Puts a copy of <paramref name="key"/> on <paramref name="target"/>, which does not own its slot, as a crash could leave one.</summary>
+    private async Task PlantStaleCopyAsync(string key, string owner, string target)
+    {
+        var admin = new RedisClusterAdmin(Connection);
+        var slot = HashSlot.GetSlot(key);
+        var ownerId = await admin.MyIdAsync(owner, CancellationToken.None);
+        await admin.SetSlotImportingAsync(target, slot, ownerId, CancellationToken.None);
+        var (host, port) = RedisClusterAdmin.Split(target);
+        var cli = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-h", host, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            cli.ArgumentList.Add(argument);
+        }
+
+        using (var process = System.Diagnostics.Process.Start(cli)!)
+        {
+            // ASKING lets the next command on this connection touch a slot the node is importing.
+            await process.StandardInput.WriteLineAsync("ASKING");
+            await process.StandardInput.WriteLineAsync($"SET {key} stale");
+            process.StandardInput.Close();
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.That(output, Does.Contain("OK"), "planting the stale copy");
+        }
+
+        await admin.SetSlotStableAsync(target, slot, CancellationToken.None);
     }
 
     internal static ShardingPlan Plan(params ShardingAction[] actions)

@@ -1,0 +1,57 @@
+using PredictiveSharding.Redis.Migration.Journal;
+using PredictiveSharding.Redis.Slots;
+
+namespace PredictiveSharding.Redis.Tests.Migration;
+
+public sealed class MigrationJournalTests
+{
+    private string _path = null!;
+
+    [SetUp]
+    public void CreatePath() => _path = Path.Combine(Path.GetTempPath(), "psharding-journal-" + Guid.NewGuid().ToString("N") + ".jsonl");
+
+    [TearDown]
+    public void DeletePath() => File.Delete(_path);
+
+    [Test]
+    public void OpenMoves_ListsBegunMovesNotEnded_WithTheirDirection()
+    {
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m2", "p2", "a:1", "c:3", 10, 20));
+        journal.Append(new JournalRecord(JournalRecord.End, "m1", Note: "completed"));
+        journal.Append(new JournalRecord(JournalRecord.RollBack, "m2", Note: "node down"));
+
+        var open = new MigrationJournal(_path).OpenMoves();
+
+        Assert.That(open, Has.Count.EqualTo(1));
+        Assert.That(open[0].Id, Is.EqualTo("m2"));
+        Assert.That(open[0].Slots, Is.EqualTo(new HashSlotRange(10, 20)));
+        Assert.That(open[0].To, Is.EqualTo("c:3"));
+        Assert.That(open[0].RollingBack, Is.True);
+    }
+
+    [Test]
+    public void OpenMoves_WhenTheLastLineIsTorn_IgnoresIt()
+    {
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        File.AppendAllText(_path, "{\"kind\":\"end\",\"mo");
+
+        Assert.That(journal.OpenMoves().Select(m => m.Id), Is.EqualTo(new[] { "m1" }));
+    }
+
+    [Test]
+    public void CompactIfIdle_WhenEveryMoveEnded_EmptiesTheFile()
+    {
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        journal.CompactIfIdle();
+        Assert.That(new FileInfo(_path).Length, Is.GreaterThan(0));
+
+        journal.Append(new JournalRecord(JournalRecord.End, "m1", Note: "completed"));
+        journal.CompactIfIdle();
+
+        Assert.That(new FileInfo(_path).Length, Is.EqualTo(0));
+    }
+}

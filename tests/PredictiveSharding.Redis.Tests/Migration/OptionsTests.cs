@@ -1,0 +1,37 @@
+using PredictiveSharding.Redis.Inventory;
+using PredictiveSharding.Redis.Local;
+using PredictiveSharding.Redis.Migration;
+
+namespace PredictiveSharding.Redis.Tests.Migration;
+
+public sealed class OptionsTests
+{
+    [Test]
+    public void MigrationOptions_Defaults_AreValidOnceAJournalIsGiven()
+    {
+        Assert.That(() => new RedisMigrationOptions().Validate(), Throws.ArgumentException.With.Message.Contains("JournalPath"));
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j.jsonl" }.Validate(), Throws.Nothing);
+    }
+
+    [Test]
+    public void MigrationOptions_WhenASettingIsOutOfRange_ThrowsNamingIt()
+    {
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", KeysPerBatch = 0 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("KeysPerBatch").And.Message.Contains("got 0"));
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", MaxKeysPerSecond = double.NaN }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("MaxKeysPerSecond"));
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", Attempts = 0 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Attempts"));
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", Recovery = (RecoveryPolicy)7 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Recovery"));
+    }
+
+    [Test]
+    public void InventoryOptions_WithoutARequestCapacity_ThrowsNamingIt()
+    {
+        Assert.That(() => new RedisClusterInventoryOptions().Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("RequestCapacityPerBucket"));
+        Assert.That(() => new RedisClusterInventoryOptions { RequestCapacityPerBucket = 10, MemoryCapacityBytes = 0 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("MemoryCapacityBytes"));
+    }
+
+    [Test]
+    public void LocalClusterOptions_WithTooFewMasters_ThrowsNamingIt()
+    {
+        Assert.That(() => new LocalRedisClusterOptions { Masters = 2 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Masters").And.Message.Contains("got 2"));
+    }
+}
