@@ -12,6 +12,7 @@ public sealed class RoutingMap
 {
     private readonly PartitionRoute[] _routes;
     private readonly byte[][] _starts;
+    private readonly ulong[] _startPrefixes;
     private readonly Dictionary<PartitionId, int> _indexById;
 
     /// <summary>Creates a map and checks that the routes cover the key space exactly once.</summary>
@@ -41,6 +42,7 @@ public sealed class RoutingMap
         KeySpaceCoverage.Check(sorted, r => r.Range, r => r.Partition.Value, nameof(routes));
         _routes = sorted;
         _starts = Array.ConvertAll(sorted, r => r.Range.Start.Span.ToArray());
+        _startPrefixes = Array.ConvertAll(_starts, s => Prefix(s));
         Version = version;
     }
 
@@ -66,13 +68,19 @@ public sealed class RoutingMap
     /// <summary>The index (in <see cref="Routes"/>) of the partition that holds <paramref name="key"/>. Allocation-free, O(log n).</summary>
     public int IndexOf(ReadOnlySpan<byte> key)
     {
-        // Find the last start <= key. starts[0] is the empty key, so the answer always exists.
+        // Find the last start <= key; starts[0] is the empty key, so the answer always exists. Keys are compared by
+        // their first eight bytes as a big-endian integer first: when those differ they decide the order, and only
+        // keys sharing a prefix pay for a full byte-wise comparison.
+        var keyPrefix = Prefix(key);
+        var prefixes = _startPrefixes;
         var low = 0;
-        var high = _starts.Length - 1;
+        var high = prefixes.Length - 1;
         while (low < high)
         {
             var mid = (low + high + 1) >>> 1;
-            if (key.SequenceCompareTo(_starts[mid]) >= 0)
+            var startPrefix = prefixes[mid];
+            var startIsNotAfterKey = keyPrefix != startPrefix ? keyPrefix > startPrefix : key.SequenceCompareTo(_starts[mid]) >= 0;
+            if (startIsNotAfterKey)
             {
                 low = mid;
             }
@@ -83,6 +91,20 @@ public sealed class RoutingMap
         }
 
         return low;
+    }
+
+    // The first eight bytes as a big-endian integer, zero-padded: a < b implies Prefix(a) <= Prefix(b).
+    private static ulong Prefix(ReadOnlySpan<byte> key)
+    {
+        if (key.Length >= 8)
+        {
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(key);
+        }
+
+        Span<byte> padded = stackalloc byte[8];
+        padded.Clear();
+        key.CopyTo(padded);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(padded);
     }
 
     /// <summary>The route of the partition that holds <paramref name="key"/>. Allocation-free, O(log n).</summary>

@@ -14,10 +14,12 @@ internal sealed class KeyReservoir
     private readonly int[] _lengths;
     private readonly Lock _lock = new();
     private long _seen;
+    private ulong _random;
     private int _count;
 
-    public KeyReservoir(int capacity, int maxKeyBytes)
+    public KeyReservoir(int capacity, int maxKeyBytes, ulong seed)
     {
+        _random = seed | 1;
         _keys = new byte[capacity][];
         for (var i = 0; i < capacity; i++)
         {
@@ -27,11 +29,16 @@ internal sealed class KeyReservoir
         _lengths = new int[capacity];
     }
 
-    public void Offer(ReadOnlySpan<byte> key, ulong random)
+    public void Offer(ReadOnlySpan<byte> key)
     {
         lock (_lock)
         {
             _seen++;
+            // xorshift64*: seeded per partition, so a run's samples are repeatable for the same request order.
+            _random ^= _random >> 12;
+            _random ^= _random << 25;
+            _random ^= _random >> 27;
+            var random = _random * 0x2545F4914F6CDD1DUL;
             int slot;
             if (_count < _keys.Length)
             {

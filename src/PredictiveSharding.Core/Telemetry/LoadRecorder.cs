@@ -18,9 +18,11 @@ namespace PredictiveSharding.Telemetry;
 /// <para>
 /// Every request is counted exactly once across concurrent recording and harvesting. A request whose bucket was
 /// already harvested (its thread was descheduled across the boundary) is counted in the next harvest's first bucket.
+/// The request path learns the current bucket from a timer on the <see cref="TimeProvider"/> rather than reading the
+/// clock per call, so a request within a timer's latency of a boundary may count in the bucket before.
 /// </para>
 /// </remarks>
-public sealed class LoadRecorder
+public sealed class LoadRecorder : IDisposable
 {
     private readonly IRoutingTable _routing;
     private readonly TimeProvider _time;
@@ -35,18 +37,17 @@ public sealed class LoadRecorder
     private readonly DateTimeOffset _firstBucketStart;
     private readonly uint _sampleMask;
     private readonly ulong _seed;
+    private readonly ITimer _bucketTimer;
     private volatile RecorderState _state;
+    private long _currentBucket;
     private int _regionCount;
     private long _nextBucketToHarvest;
-
-    [ThreadStatic]
-    private static ulong t_random;
 
     /// <summary>Creates a recorder over a routing table.</summary>
     /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
     /// <param name="options">Settings; validated here.</param>
     /// <param name="timeProvider">The host's clock; <see cref="TimeProvider.System"/> when null.</param>
-    /// <param name="seed">Seed of the key sampler's random numbers.</param>
+    /// <param name="seed">Seed of the key reservoirs' random numbers.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public LoadRecorder(IRoutingTable routing, LoadRecorderOptions? options = null, TimeProvider? timeProvider = null, ulong seed = 0x5EED)
     {
@@ -74,6 +75,12 @@ public sealed class LoadRecorder
 
         _originTimestamp = _time.GetTimestamp() - (long)(intoBucket.TotalSeconds * _time.TimestampFrequency);
         _state = BuildState(routing.Current, stripes);
+
+        // The request path reads the current bucket from a field that a timer moves on at each bucket boundary:
+        // reading the clock on every request would cost more than everything else Record does.
+        _currentBucket = ClockBucket();
+        _bucketTimer = _time.CreateTimer(static state => ((LoadRecorder)state!).OnBucketBoundary(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _bucketTimer.Change(UntilNextBoundary(), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The bucket length.</summary>
@@ -121,7 +128,7 @@ public sealed class LoadRecorder
             throw new ArgumentOutOfRangeException(nameof(region), region.Index, "The region was not registered with this recorder.");
         }
 
-        var bucket = (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+        var bucket = Volatile.Read(ref _currentBucket);
         var map = _routing.Current;
         var state = _state;
         if (!ReferenceEquals(state.Map, map))
@@ -131,12 +138,13 @@ public sealed class LoadRecorder
 
         var counters = state.Counters[map.IndexOf(key)];
         var clientHash = clientId == 0 ? 0 : Mix(clientId) | 1;
-        counters.Add(bucket, Thread.GetCurrentProcessorId() & _stripeMask, kind, bytes, clientHash, region.Index);
+        var count = counters.Add(bucket, Thread.GetCurrentProcessorId() & _stripeMask, kind, bytes, clientHash, region.Index);
 
-        var random = NextRandom();
-        if (((uint)random & _sampleMask) == 0)
+        // Systematic sampling: every SampleOneIn-th request of a partition's counter goes to its reservoir, which
+        // then keeps a uniform sample of those. Deciding by the count the increment returned costs nothing extra.
+        if (((ulong)count & _sampleMask) == 0)
         {
-            counters.Reservoir.Offer(key, random >> 16);
+            counters.Reservoir.Offer(key);
         }
     }
 
@@ -156,7 +164,7 @@ public sealed class LoadRecorder
                 state = RebuildLocked(map);
             }
 
-            var current = CurrentBucket();
+            var current = ClockBucket();
             var from = _nextBucketToHarvest;
             var to = includeOpenBucket ? current + 1 : current;
             if (to <= from)
@@ -257,7 +265,27 @@ public sealed class LoadRecorder
         };
     }
 
-    private long CurrentBucket() => (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+    /// <summary>Stops the bucket timer. Harvest what is left first (with <c>includeOpenBucket</c>) if it matters.</summary>
+    public void Dispose() => _bucketTimer.Dispose();
+
+    private long ClockBucket() => (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+
+    private TimeSpan UntilNextBoundary()
+    {
+        var intoBucket = (_time.GetTimestamp() - _originTimestamp) % _ticksPerBucket;
+        return TimeSpan.FromSeconds((double)(_ticksPerBucket - intoBucket) / _time.TimestampFrequency);
+    }
+
+    private void OnBucketBoundary()
+    {
+        var bucket = ClockBucket();
+        if (bucket > Volatile.Read(ref _currentBucket))
+        {
+            Volatile.Write(ref _currentBucket, bucket);
+        }
+
+        _bucketTimer.Change(UntilNextBoundary(), Timeout.InfiniteTimeSpan);
+    }
 
     private RecorderState Rebuild(RoutingMap map)
     {
@@ -298,7 +326,7 @@ public sealed class LoadRecorder
                 }
                 else
                 {
-                    c = new PartitionCounters(id, stripes, _options.MaxRegions, _options.ClientSketchBits, _options.KeySampleSize, _options.MaxSampledKeyBytes);
+                    c = new PartitionCounters(id, stripes, _options.MaxRegions, _options.ClientSketchBits, _options.KeySampleSize, _options.MaxSampledKeyBytes, _seed);
                 }
 
                 _live[id] = c;
@@ -318,22 +346,6 @@ public sealed class LoadRecorder
         }
 
         return new RecorderState(map, counters);
-    }
-
-    private ulong NextRandom()
-    {
-        // xorshift64* per thread: cheap, and seeded from the recorder's seed and the thread so runs are repeatable per thread.
-        var x = t_random;
-        if (x == 0)
-        {
-            x = Mix(_seed ^ (ulong)Environment.CurrentManagedThreadId) | 1;
-        }
-
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        t_random = x;
-        return x * 0x2545F4914F6CDD1DUL;
     }
 
     private static ulong Mix(ulong value)

@@ -23,12 +23,13 @@ internal sealed class PartitionCounters
     private readonly long[] _cells;
     private readonly int _stripes;
     private readonly int _rowLength;
+    private readonly int _rowStride;
     private readonly int _firstClientWord;
     private readonly int _clientBitsMask;
     private readonly Lock _claimLock = new();
     private readonly List<(long Epoch, long[] Row)> _evicted = [];
 
-    public PartitionCounters(PartitionId partition, int stripes, int regions, int clientSketchBits, int sampleSize, int maxSampledKeyBytes)
+    public PartitionCounters(PartitionId partition, int stripes, int regions, int clientSketchBits, int sampleSize, int maxSampledKeyBytes, ulong randomSeed)
     {
         Partition = partition;
         _stripes = stripes;
@@ -36,9 +37,12 @@ internal sealed class PartitionCounters
         var fields = _firstClientWord + (clientSketchBits / 64);
         _rowLength = (fields + CacheLineLongs - 1) / CacheLineLongs * CacheLineLongs;
         _clientBitsMask = clientSketchBits - 1;
-        _cells = new long[RingSize * stripes * _rowLength];
+        // One spare cache line between rows: the array's data is not 64-byte aligned, so without it the end of one
+        // processor's row could share a line with the start of the next and the cores would fight over it.
+        _rowStride = _rowLength + CacheLineLongs;
+        _cells = new long[RingSize * stripes * _rowStride];
         Array.Fill(_epochs, -1);
-        Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes);
+        Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes, seed: (ulong)partition.Value.GetHashCode(StringComparison.Ordinal) ^ randomSeed);
         ClientSketchBits = clientSketchBits;
     }
 
@@ -55,7 +59,8 @@ internal sealed class PartitionCounters
     /// <summary>Harvests that found nothing since the partition left the routing map.</summary>
     public int EmptyHarvestsSinceRetired { get; set; }
 
-    public void Add(long bucket, int stripe, RequestKind kind, int bytes, ulong clientHash, int region)
+    /// <summary>Counts one request; returns this stripe's running count of requests of that kind in the cell (used to pick samples).</summary>
+    public long Add(long bucket, int stripe, RequestKind kind, int bytes, ulong clientHash, int region)
     {
         var cell = (int)(bucket & (RingSize - 1));
         if (Volatile.Read(ref _epochs[cell]) < bucket)
@@ -63,11 +68,12 @@ internal sealed class PartitionCounters
             Claim(cell, bucket);
         }
 
-        var row = ((cell * _stripes) + stripe) * _rowLength;
+        var row = ((cell * _stripes) + stripe) * _rowStride;
         var cells = _cells;
+        long count;
         if (kind == RequestKind.Read)
         {
-            Interlocked.Increment(ref cells[row + Reads]);
+            count = Interlocked.Increment(ref cells[row + Reads]);
             if (bytes != 0)
             {
                 Interlocked.Add(ref cells[row + BytesRead], bytes);
@@ -75,7 +81,7 @@ internal sealed class PartitionCounters
         }
         else
         {
-            Interlocked.Increment(ref cells[row + Writes]);
+            count = Interlocked.Increment(ref cells[row + Writes]);
             if (bytes != 0)
             {
                 Interlocked.Add(ref cells[row + BytesWritten], bytes);
@@ -92,6 +98,8 @@ internal sealed class PartitionCounters
             var bit = (int)(clientHash >> 32) & _clientBitsMask;
             Interlocked.Or(ref cells[row + _firstClientWord + (bit >> 6)], 1L << (bit & 63));
         }
+
+        return count;
     }
 
     /// <summary>
@@ -158,7 +166,7 @@ internal sealed class PartitionCounters
         var any = false;
         for (var stripe = 0; stripe < _stripes; stripe++)
         {
-            var row = ((cell * _stripes) + stripe) * _rowLength;
+            var row = ((cell * _stripes) + stripe) * _rowStride;
             for (var field = 0; field < _rowLength; field++)
             {
                 if (Volatile.Read(ref _cells[row + field]) == 0)

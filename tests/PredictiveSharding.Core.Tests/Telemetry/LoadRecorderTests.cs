@@ -28,7 +28,7 @@ public sealed class LoadRecorderTests
     public void Harvest_ReturnsOnlyClosedBuckets_WithZerosForIdlePartitions()
     {
         var time = new FakeTimeProvider(Start);
-        var recorder = Recorder(TwoPartitions(), time);
+        using var recorder = Recorder(TwoPartitions(), time);
         recorder.Record(Key("apple"), RequestKind.Read, 100);
         recorder.Record(Key("apple"), RequestKind.Write, 40);
         Assert.That(recorder.Harvest().Series, Is.Empty, "the first bucket is still open");
@@ -51,7 +51,7 @@ public sealed class LoadRecorderTests
     public void Harvest_IncludeOpenBucket_CountsLaterRequestsInTheNextHarvest()
     {
         var time = new FakeTimeProvider(Start);
-        var recorder = Recorder(TwoPartitions(), time);
+        using var recorder = Recorder(TwoPartitions(), time);
         recorder.Record(Key("a"), RequestKind.Read, 0);
         Assert.That(recorder.Harvest(includeOpenBucket: true).TotalRequests, Is.EqualTo(1));
         recorder.Record(Key("a"), RequestKind.Read, 0);
@@ -68,7 +68,7 @@ public sealed class LoadRecorderTests
     {
         var time = new FakeTimeProvider(Start);
         var table = TwoPartitions();
-        var recorder = Recorder(table, time);
+        using var recorder = Recorder(table, time);
         recorder.Record(Key("p"), RequestKind.Read, 0);
         table.Apply(new SplitChange(new PartitionId("right"), [ShardKey.FromString("t")], [new PartitionId("r1"), new PartitionId("r2")]));
         recorder.Record(Key("p"), RequestKind.Read, 0);
@@ -84,7 +84,7 @@ public sealed class LoadRecorderTests
     public void KeySamples_AreWeightedByLoad()
     {
         var time = new FakeTimeProvider(Start);
-        var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, KeySampleSize = 200 });
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, KeySampleSize = 200 });
         for (var i = 0; i < 20_000; i++)
         {
             recorder.Record(i % 10 == 0 ? Key("cold" + (i % 7)) : Key("hot"), RequestKind.Read, 0);
@@ -102,7 +102,7 @@ public sealed class LoadRecorderTests
     public void DistinctClientsAndRegions_AreEstimated()
     {
         var time = new FakeTimeProvider(Start);
-        var recorder = Recorder(TwoPartitions(), time);
+        using var recorder = Recorder(TwoPartitions(), time);
         var eu = recorder.RegisterRegion("eu");
         var us = recorder.RegisterRegion("us");
         Assert.That(recorder.RegisterRegion("eu"), Is.EqualTo(eu));
@@ -124,8 +124,8 @@ public sealed class LoadRecorderTests
     public void Record_BadInput_Throws()
     {
         var time = new FakeTimeProvider(Start);
-        var recorder = Recorder(TwoPartitions(), time);
-        var other = Recorder(TwoPartitions(), time);
+        using var recorder = Recorder(TwoPartitions(), time);
+        using var other = Recorder(TwoPartitions(), time);
         var foreign = other.RegisterRegion("x");
         Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, -1), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
         Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, foreign), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
@@ -146,7 +146,7 @@ public sealed class LoadRecorderTests
     {
         var time = new FakeTimeProvider(Start);
         var table = TwoPartitions();
-        var recorder = Recorder(table, time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1) });
+        using var recorder = Recorder(table, time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1) });
         const int Threads = 4;
         const int PerThread = 200_000;
         var harvested = 0.0;
