@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return MoveCheckCommand.Create();
         yield return ForecastEvalCommand.Create();
         yield return SimulateCommand.Create();
+        yield return PlanCommand.Create();
         yield break;
     }
 }

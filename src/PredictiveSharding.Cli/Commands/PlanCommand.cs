@@ -1,0 +1,121 @@
+using System.CommandLine;
+using PredictiveSharding.Cli.Formats;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Planning.OrTools;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Cli.Commands;
+
+/// <summary>
+/// <c>psharding plan</c>: reads cluster.json and forecast.json, plans splits and placement ahead of the predicted load,
+/// and writes plan.json (formats: samples/plan/README.md).
+/// </summary>
+/// <remarks>
+/// The plan is made as of the forecast's origin (its first step), so the same files give the same start-by times.
+/// Exit code 0 with a plan (an infeasible plan too: infeasibility is a result), 2 for a bad option or a bad value in
+/// a file (the message names the file, the JSON path and the value).
+/// </remarks>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        var defaults = new PlanSettings();
+        var cluster = new Option<string>("--cluster") { Description = "cluster.json: nodes with capacities, partitions with ranges, owners, sizes, key samples.", Required = true };
+        var forecast = new Option<string>("--forecast") { Description = "forecast.json: per partition and resource, quantile values per step.", Required = true };
+        var quantile = new Option<double>("--quantile") { Description = "Forecast quantile the plan keeps under the thresholds.", DefaultValueFactory = _ => defaults.Quantile };
+        var budget = new Option<long?>("--move-budget-bytes") { Description = "Most bytes the plan may move (default 10 GiB)." };
+        var time = new Option<int>("--time-budget-ms") { Description = "Time the planner may search, in milliseconds.", DefaultValueFactory = _ => defaults.TimeBudgetMs };
+        var seed = new Option<int>("--seed") { Description = "Seed; the same files and seed give the same plan.", DefaultValueFactory = _ => defaults.Seed };
+        var planner = new Option<string>("--planner") { Description = "genetic (splits and placement) or cpsat (exact placement only, Google OR-Tools).", DefaultValueFactory = _ => defaults.Planner };
+        planner.AcceptOnlyFromAmong("genetic", "cpsat");
+        var output = new Option<string?>("--out") { Description = "Where to write plan.json (default: standard output)." };
+        var command = new Command("plan", "Plan splits and placement ahead of the forecast load: cluster.json + forecast.json → plan.json.");
+        command.Options.Add(cluster);
+        command.Options.Add(forecast);
+        command.Options.Add(quantile);
+        command.Options.Add(budget);
+        command.Options.Add(time);
+        command.Options.Add(seed);
+        command.Options.Add(planner);
+        command.Options.Add(output);
+        command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
+        {
+            var settings = defaults with
+            {
+                Cluster = result.GetValue(cluster) ?? string.Empty,
+                Forecast = result.GetValue(forecast) ?? string.Empty,
+                Quantile = result.GetValue(quantile),
+                MoveBudgetBytes = result.GetValue(budget),
+                TimeBudgetMs = result.GetValue(time),
+                Seed = result.GetValue(seed),
+                Planner = result.GetValue(planner) ?? defaults.Planner,
+                Out = result.GetValue(output),
+            };
+            return await RunAsync(settings, Console.Out, Console.Error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Reads the files, plans and writes plan.json; returns the exit code.</summary>
+    internal static async Task<int> RunAsync(PlanSettings settings, TextWriter output, TextWriter error, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ShardingPlan plan;
+        try
+        {
+            settings.Validate();
+            var cluster = ClusterJson.Read(settings.Cluster);
+            var forecast = ForecastJson.Read(settings.Forecast, timeProvider.GetUtcNow());
+            ForecastJson.CheckAgainst(forecast, settings.Forecast, cluster, settings.Cluster);
+            plan = await PlanAsync(settings, cluster, forecast, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PlanFileException e)
+        {
+            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            // Bad options, and what the planner finds inconsistent between the files.
+            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        var document = PlanJson.ToDocument(plan);
+        if (settings.Out is { } path)
+        {
+            try
+            {
+                await using var stream = File.Create(path);
+                PlanJson.Write(document, stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"{path}: cannot be written: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+        }
+        else
+        {
+            await output.WriteLineAsync(PlanJson.Serialize(document)).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static Task<ShardingPlan> PlanAsync(PlanSettings settings, ClusterSnapshot cluster, LoadForecast forecast, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var defaults = new PlanningConstraints();
+        var constraints = defaults with
+        {
+            PlanningQuantile = settings.Quantile,
+            MoveBudgetBytes = settings.MoveBudgetBytes ?? defaults.MoveBudgetBytes,
+        };
+        var request = new PlanningRequest(cluster, forecast, constraints, forecast.Origin);
+        var budget = TimeSpan.FromMilliseconds(settings.TimeBudgetMs);
+        IShardPlanner planner = settings.Planner == "cpsat"
+            ? new CpSatShardPlanner(new CpSatPlannerOptions { TimeLimit = budget, Seed = settings.Seed }, timeProvider)
+            : new GeneticShardPlanner(new GeneticPlannerOptions { TimeBudget = budget, Seed = settings.Seed }, timeProvider);
+        return planner.PlanAsync(request, cancellationToken);
+    }
+}
