@@ -400,16 +400,6 @@ public sealed class ShardingExecutorTests
         Assert.That((await run).AllCompleted, Is.True);
     }
 
-    private sealed class YieldingMover(IDataMover inner) : DelegatingDataMover(inner)
-    {
-        // The in-memory store completes synchronously; yielding per chunk lets the writers' threads in mid-move.
-        public override async ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
-        {
-            await Task.Yield();
-            return await base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
-        }
-    }
-
     private sealed class CancellingMover(IDataMover inner, CancellationTokenSource cts, string operation, int atCall) : DelegatingDataMover(inner)
     {
         private int _calls;

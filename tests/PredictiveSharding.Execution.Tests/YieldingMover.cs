@@ -1,0 +1,16 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Execution.Tests;
+
+/// <summary>Yields before every chunk read.</summary>
+internal sealed class YieldingMover(IDataMover inner) : DelegatingDataMover(inner)
+{
+    // The in-memory store completes synchronously; yielding per chunk lets the writers' threads in mid-move.
+    public override async ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        return await base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
+    }
+}
