@@ -111,7 +111,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem)], cancellationToken);
             placement = result.Best;
             MovePruner.Prune(placement);
-            PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, placement.Fitness, bound.Value);
+            PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);
             if (result.StoppedBy == "time budget")
             {
                 warnings.Add(string.Create(CultureInfo.InvariantCulture, $"The search stopped at its time budget ({_options.TimeBudget.TotalMilliseconds:0} ms) after {result.Generations} generations; another run may find a different plan."));

@@ -85,6 +85,8 @@ internal sealed class GeneticAlgorithm
         var generation = 0;
         var sinceImprovement = 0;
         var best = population[0].Fitness;
+        var seededFitness = best;
+        var seedingTime = _time.GetElapsedTime(started);
         while (!Termination.HasReached(new GeneticState(generation, sinceImprovement, _time.GetElapsedTime(started), best)))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -113,7 +115,7 @@ internal sealed class GeneticAlgorithm
         }
 
         var stoppedBy = Termination is AnyTermination any ? any.Name : Termination.Name;
-        return new GeneticResult(population[0], generation, stoppedBy);
+        return new GeneticResult(population[0], generation, stoppedBy, seedingTime, seededFitness);
     }
 
     private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index)

@@ -4,4 +4,6 @@ namespace PredictiveSharding.Planning.Genetic;
 /// <param name="Best">The best chromosome found (owned by the caller now).</param>
 /// <param name="Generations">Generations completed.</param>
 /// <param name="StoppedBy">The termination that ended the run.</param>
-internal sealed record GeneticResult(AssignmentChromosome Best, int Generations, string StoppedBy);
+/// <param name="SeedingTime">Time spent building the first population (seeds, local search, perturbations).</param>
+/// <param name="SeededFitness">The best fitness in the first population.</param>
+internal sealed record GeneticResult(AssignmentChromosome Best, int Generations, string StoppedBy, TimeSpan SeedingTime, double SeededFitness);
