@@ -37,6 +37,7 @@ public sealed class LoadRecorder : IDisposable
     private readonly DateTimeOffset _firstBucketStart;
     private readonly uint _sampleMask;
     private readonly ulong _seed;
+    private static readonly TimeSpan RetirementGrace = TimeSpan.FromMinutes(1);
     private readonly ITimer _bucketTimer;
     private volatile RecorderState _state;
     private long _currentBucket;
@@ -187,9 +188,12 @@ public sealed class LoadRecorder : IDisposable
                 {
                     retired.EmptyHarvestsSinceRetired = 0;
                 }
-                else if (++retired.EmptyHarvestsSinceRetired >= 3)
+                else if (++retired.EmptyHarvestsSinceRetired >= 3 && System.Diagnostics.Stopwatch.GetElapsedTime(retired.RetiredAt) >= RetirementGrace)
                 {
-                    // Three empty harvests after leaving the map: no recorder can still hold it.
+                    // A recorder thread that read the old routing version may still be about to count into these
+                    // counters. Dropping them is safe only once no thread can still be between reading the map and
+                    // counting: that is a matter of real scheduling delay, not of the host's (possibly simulated) clock,
+                    // hence the Stopwatch, and a grace far beyond any scheduling stall.
                     _retired.RemoveAt(i);
                 }
             }
@@ -341,6 +345,7 @@ public sealed class LoadRecorder : IDisposable
             {
                 _live.Remove(id);
                 c.EmptyHarvestsSinceRetired = 0;
+                c.RetiredAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 _retired.Add(c);
             }
         }

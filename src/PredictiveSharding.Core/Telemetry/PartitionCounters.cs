@@ -59,6 +59,9 @@ internal sealed class PartitionCounters
     /// <summary>Harvests that found nothing since the partition left the routing map.</summary>
     public int EmptyHarvestsSinceRetired { get; set; }
 
+    /// <summary>When (Stopwatch timestamp) the partition left the routing map.</summary>
+    public long RetiredAt { get; set; }
+
     /// <summary>Counts one request; returns this stripe's running count of requests of that kind in the cell (used to pick samples).</summary>
     public long Add(long bucket, int stripe, RequestKind kind, int bytes, ulong clientHash, int region)
     {
