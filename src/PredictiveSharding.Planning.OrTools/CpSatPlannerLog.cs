@@ -11,6 +11,6 @@ internal static partial class CpSatPlannerLog
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "CP-SAT phase {Phase} ended {Status} after {Millis} ms ({DeterministicTime:0.###} deterministic s): objective {Objective}, bound {Bound}")]
     public static partial void PhaseEnded(ILogger logger, int phase, string status, long millis, double deterministicTime, double objective, double bound);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "CP-SAT found no placement within {LimitMillis} ms; the current placement is kept")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "CP-SAT found no placement within {LimitMillis} ms; the plan is its starting point")]
     public static partial void NoSolution(ILogger logger, long limitMillis);
 }

@@ -113,7 +113,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
         var warnings = new List<string>
         {
             !solution.FoundSolution
-                ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT found no placement within {_options.TimeLimit.TotalSeconds:0.###} s; the current placement is kept.")
+                ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT found no placement within {_options.TimeLimit.TotalSeconds:0.###} s; the plan is its starting point (a move-aware descent or greedy placement), not optimised by CP-SAT.")
                 : solution.PeakProvenOptimal
                     ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT proved this placement optimal: no placement within the move budget has a lower peak relative to the thresholds (objective {solution.Objective:0.#####}){(solution.MovedBytesProvenMinimal ? " or moves fewer bytes at that peak" : string.Empty)}.")
                     : string.Create(CultureInfo.InvariantCulture, $"CP-SAT stopped at the time limit of {_options.TimeLimit.TotalSeconds:0.###} s without proving optimality: objective {solution.Objective:0.#####}, lower bound {solution.ObjectiveBound:0.#####}."),

@@ -48,12 +48,14 @@ internal sealed class CpSatPlacementSolver
         var objective = AddLoadConstraints(model, problem, x);
         AddMoveBudget(model, problem, x);
         model.Minimize(objective);
-        HintAssignment(model, problem, x, StartingPoint(problem));
+        var start = StartingPoint(problem);
+        HintAssignment(model, problem, x, start);
 
         var first = Run(model, problem, x, _options.TimeLimit * FirstPhaseShare, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
         if (first.Assignment is not { } assignment)
         {
-            return new PlacementSolution((int[])problem.Home.Clone(), false, false, false, first.Bound / UtilizationScale, double.NaN);
+            // The starting point respects the budget and the cooldowns, so it is a placement CP-SAT would have accepted.
+            return new PlacementSolution(start, false, false, false, first.Bound / UtilizationScale, double.NaN);
         }
 
         var peakOptimal = first.Status == CpSolverStatus.Optimal;
