@@ -147,6 +147,21 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_WhenTheTimeBudgetEndsTheSearch_SaysSoInAWarning()
+    {
+        var options = Options();
+        options.MaxGenerations = 1000;
+        options.TimeBudget = TimeSpan.FromSeconds(2);
+        var planner = new GeneticShardPlanner(options, new SteppingTimeProvider(TimeSpan.FromSeconds(1)));
+        var specs = new[] { new Spec(0, 300), new Spec(0, 300), new Spec(0, 300), new Spec(1, 50), new Spec(2, 50) };
+
+        var plan = planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs), CancellationToken.None);
+
+        Assert.That(plan.Warnings, Has.Some.StartsWith("The search stopped at its time budget (2000 ms)"));
+        Assert.That(plan.After.MaxUtilization, Is.LessThan(plan.Before.MaxUtilization), "still the best placement found so far");
+    }
+
+    [Test]
     public void Plan_MeasuresPlanTimeWithTheTimeProvider()
     {
         var time = new FakeTimeProvider();
@@ -155,5 +170,15 @@ public sealed class GeneticShardPlannerTests
         var plan = planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 500), new Spec(0, 500), new Spec(1, 50)]), CancellationToken.None);
 
         Assert.That(plan.PlanTime, Is.EqualTo(TimeSpan.Zero), "the fake clock never moved");
+    }
+
+    /// <summary>A clock that moves forward by a fixed step each time it is read (no sleeping).</summary>
+    private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
     }
 }
