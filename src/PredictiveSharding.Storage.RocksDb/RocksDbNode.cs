@@ -121,6 +121,12 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
+    /// <summary>The ids of the change captures open on this node: moves in progress, or ones a crash left for recovery to stop.</summary>
+    public IReadOnlyList<string> OpenCaptureIds => Array.ConvertAll(Volatile.Read(ref _captures), c => c.Handle.Id);
+
+    /// <summary>Write fences raised on this node and not yet released.</summary>
+    public int ActiveFences => Volatile.Read(ref _fences).Length;
+
     /// <summary>
     /// Writes <paramref name="value"/> under <paramref name="key"/>. Waits while a write fence covers the key; returns
     /// <see cref="StoreStatus.NotOwner"/> (writing nothing) when the node does not own the key in the current routing version.

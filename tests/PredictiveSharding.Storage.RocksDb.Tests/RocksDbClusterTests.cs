@@ -149,6 +149,25 @@ public sealed class RocksDbClusterTests
     }
 
     [Test]
+    public async Task OpenCapturesAndFences_AreListedUntilStoppedOrReleased()
+    {
+        using var cluster = Open();
+        await cluster.StartChangeCaptureAsync(A, KeyRange.Full, "listed", CancellationToken.None);
+        var fence = await cluster.FenceWritesAsync(A, KeyRange.Full, CancellationToken.None);
+
+        Assert.That(cluster.Node(A).OpenCaptureIds, Is.EqualTo(new[] { "listed" }));
+        Assert.That(cluster.Node(A).ActiveFences, Is.EqualTo(1));
+        Assert.That(cluster.Node(B).OpenCaptureIds, Is.Empty);
+
+        await cluster.StopChangeCaptureAsync(A, "listed", CancellationToken.None);
+        await fence.DisposeAsync();
+        await fence.DisposeAsync();
+
+        Assert.That(cluster.Node(A).OpenCaptureIds, Is.Empty);
+        Assert.That(cluster.Node(A).ActiveFences, Is.Zero);
+    }
+
+    [Test]
     public void Open_TheSameFolderTwice_IsRefusedByRocksDbsLock()
     {
         using var first = Open();

@@ -23,14 +23,14 @@ internal sealed class MoveCheckRunner
 {
     private const string ClusterId = "move-check";
 
-    // The executor's calls per move of a plan (splits add a couple), and per recovery, before any run has been counted.
-    private const long InitialCallsPerMove = 30;
+    // Calls a move makes besides its copy (capture, catch-up, verification, cut-over, clean-up and their journal
+    // records), and a recovery makes before any has been counted.
+    private const long CallsPerMoveBesidesCopy = 30;
     private const long InitialRecoveryCalls = 12;
 
     private readonly MoveCheckSettings _settings;
     private readonly TextWriter _log;
     private readonly Random _random;
-    private long _callsPerMove = InitialCallsPerMove;
     private long _recoveryCalls = InitialRecoveryCalls;
     private int _crashes;
     private long _routingOverlaps;
@@ -71,10 +71,11 @@ internal sealed class MoveCheckRunner
         var options = new ExecutorOptions
         {
             // Small chunks and a modest throttle stretch each copy over many calls and many foreground writes, so
-            // crashes land mid-copy and catch-up has real work; no clean-up grace, so the check sees the final state.
+            // crashes land mid-copy and catch-up has real work. A short clean-up grace keeps the old copy readable on the
+            // source for a while after each switch, which is when a reader routed with the old version could read it.
             ChunkBytes = 4096,
             ThrottleBytesPerSecond = 2L * 1024 * 1024,
-            CleanupGracePeriod = TimeSpan.Zero,
+            CleanupGracePeriod = TimeSpan.FromMilliseconds(50),
             RetryBaseDelay = TimeSpan.FromMilliseconds(5),
             JournalPath = journalPath,
             ClusterId = ClusterId,
@@ -98,7 +99,7 @@ internal sealed class MoveCheckRunner
                 movesLeft -= moves.Count;
                 workload.SetHotRanges(ranges);
                 var crashesNow = CrashesForPlan(crashesLeft, movesLeft);
-                var used = await ExecuteWithCrashesAsync(plan, moves.Count, routing, cluster, options, crashesNow, cancellationToken).ConfigureAwait(false);
+                var used = await ExecuteWithCrashesAsync(plan, routing, cluster, options, crashesNow, cancellationToken).ConfigureAwait(false);
                 crashesLeft -= used;
 
                 // Judged by the routing, whatever the executors reported: the target owns it, or the source still does.
@@ -126,6 +127,13 @@ internal sealed class MoveCheckRunner
 
         var (lost, verified) = CheckAcknowledgedWrites(cluster, routing.Current, keys, workload);
         var orphans = await CountCopiesOffTheirOwnerAsync(cluster, routing.Current, cancellationToken).ConfigureAwait(false);
+        var leftCaptures = cluster.Nodes.Sum(n => cluster.Node(n).OpenCaptureIds.Count);
+        var leftFences = cluster.Nodes.Sum(n => cluster.Node(n).ActiveFences);
+        if (leftCaptures + leftFences > 0)
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warning: {leftCaptures} change capture(s) and {leftFences} write fence(s) were left open after the last recovery"));
+        }
+
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{workload.AcknowledgedWrites} acknowledged writes, {workload.Reads} reads, {workload.Redirects} redirects; {lost} lost, {workload.StaleReads} stale reads, {orphans} keys off their owner"));
         return new MoveCheckReport(
             workload.AcknowledgedWrites,
@@ -164,14 +172,14 @@ internal sealed class MoveCheckRunner
     /// replaces each dead executor with a new one on the same journal file and store, which recovers (and may itself be
     /// killed, while crashes remain). Returns the crashes that happened.
     /// </summary>
-    private async Task<int> ExecuteWithCrashesAsync(ShardingPlan plan, int moveCount, RoutingTable routing, RocksDbCluster cluster, ExecutorOptions options, int crashes, CancellationToken cancellationToken)
+    private async Task<int> ExecuteWithCrashesAsync(ShardingPlan plan, RoutingTable routing, RocksDbCluster cluster, ExecutorOptions options, int crashes, CancellationToken cancellationToken)
     {
         var happened = 0;
         var recovering = false;
         while (true)
         {
             var crashThisRun = happened < crashes;
-            var expected = recovering ? _recoveryCalls : _callsPerMove * moveCount;
+            var expected = recovering ? _recoveryCalls : ExpectedCalls(plan, options.ChunkBytes);
             var crashSwitch = crashThisRun ? new CrashSwitch(PickCrashCall(expected)) : CrashSwitch.Never();
             var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, ClusterId, cancellationToken).ConfigureAwait(false);
             try
@@ -206,23 +214,19 @@ internal sealed class MoveCheckRunner
                 await journal.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (!crashSwitch.HasCrashed)
+            if (recovering && !crashSwitch.HasCrashed)
             {
-                if (recovering)
-                {
-                    _recoveryCalls = Math.Max(4, crashSwitch.Calls);
-                }
-                else
-                {
-                    // Three quarters of the last plan's count, so a crash point rarely falls past the end of a plan.
-                    _callsPerMove = Math.Max(4, crashSwitch.Calls * 3 / 4 / moveCount);
-                }
+                _recoveryCalls = Math.Max(4, crashSwitch.Calls);
             }
 
             // A run that finished before its crash point leaves that crash to the next plan.
             return happened;
         }
     }
+
+    /// <summary>About how many mover and journal calls the plan makes: a read and a write per chunk of each move, plus the rest.</summary>
+    private static long ExpectedCalls(ShardingPlan plan, int chunkBytes) =>
+        plan.Actions.Sum(a => a is MoveAction move ? (2 * ((move.Bytes / chunkBytes) + 1)) + CallsPerMoveBesidesCopy : 4);
 
     /// <summary>A call to crash at: uniform over the run, or (one time in three) in its last 40%, where cut-over and publish are.</summary>
     private long PickCrashCall(long expectedCalls)
