@@ -2,9 +2,9 @@ namespace PredictiveSharding.Execution;
 
 /// <summary>
 /// The states of an action of a plan. A move goes Preparing → Copying → CatchingUp → Verifying → CuttingOver →
-/// Publishing → CleaningUp → Completed, or to RollingBack → RolledBack from any state before the new routing version is
-/// published. A split or merge only changes routing: Publishing → Completed (or RolledBack when it could not be applied).
-/// Each state is journalled before its effects.
+/// CleaningUp → Completed, or to RollingBack → RolledBack from any state before the new routing version is published
+/// (after a cut-over timeout it goes back to CatchingUp). A split or merge only changes routing: Publishing → Completed
+/// (or RolledBack when it could not be applied). Each state is journalled before its effects.
 /// </summary>
 public enum MoveState
 {
@@ -20,10 +20,13 @@ public enum MoveState
     /// <summary>Comparing ordered checksums of the range on source and target at one change-feed position.</summary>
     Verifying = 3,
 
-    /// <summary>Fencing writes on the source and applying the last captured changes.</summary>
+    /// <summary>
+    /// Fencing writes on the source, applying the last captured changes and publishing the new owner, then releasing the
+    /// fence: the only time host writes to the range wait.
+    /// </summary>
     CuttingOver = 4,
 
-    /// <summary>Publishing the new routing version (the source is fenced for a move).</summary>
+    /// <summary>Publishing the new routing version of a split or merge.</summary>
     Publishing = 5,
 
     /// <summary>Routing names the new owner; waiting out the grace period, then deleting the range on the old owner.</summary>

@@ -253,7 +253,7 @@ public sealed class ShardingExecutorTests
         await executor.ExecuteAsync(Plan(Move("p2", N1, N3, bytes: 1200)), progress);
 
         var states = progress.Items.Select(p => p.Action.State).Distinct().ToList();
-        Assert.That(states, Is.EqualTo(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.Publishing, MoveState.CleaningUp, MoveState.Completed }));
+        Assert.That(states, Is.EqualTo(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.CleaningUp, MoveState.Completed }));
         Assert.That(events.Items, Has.Count.EqualTo(progress.Items.Count));
         var last = progress.Items[^1];
         Assert.That(last.BytesCopied, Is.EqualTo(last.Action.BytesCopied).And.GreaterThan(0));

@@ -10,7 +10,8 @@ namespace PredictiveSharding.Execution.Moves;
 /// One move as a state machine (after MongoDB's range migration and Garnet's migration session): each state is one
 /// method that does one step and returns the next state, and <see cref="RunAsync"/> journals every state before running
 /// it. Before the new routing version is published any failure, cancellation or verification mismatch rolls back;
-/// after it only going forward (clean-up) is allowed.
+/// after it only going forward (clean-up) is allowed. Whether it was published is always asked of routing, never
+/// assumed from the journal, so the publish itself needs no journal write inside the write fence.
 /// </summary>
 internal sealed class MoveStateMachine(MoveContext move, ExecutorServices services, Action<MoveContext, MoveState> report)
 {
@@ -67,7 +68,6 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         MoveState.CatchingUp => CatchUpAsync(cancellationToken),
         MoveState.Verifying => VerifyAsync(cancellationToken),
         MoveState.CuttingOver => CutOverAsync(cancellationToken),
-        MoveState.Publishing => PublishAsync(),
         MoveState.CleaningUp => CleanUpAsync(cancellationToken),
         MoveState.RollingBack => RollBackAsync(),
         _ => throw new InvalidOperationException($"Move '{move.ActionId}' has no step for state {state}."),
@@ -148,30 +148,42 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> CutOverAsync(CancellationToken cancellationToken)
     {
-        using var attemptTimeout = new CancellationTokenSource(Options.FenceTimeout, services.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
-        try
+        using (var attemptTimeout = new CancellationTokenSource(Options.FenceTimeout, services.Time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token))
         {
-            move.Fence = await Mover.FenceWritesAsync(move.From, move.Range, linked.Token).ConfigureAwait(false);
-            move.FenceAcquiredAt = services.Time.GetTimestamp();
-            await DrainAsync(long.MaxValue, long.MaxValue, linked.Token).ConfigureAwait(false);
-            return MoveState.Publishing;
-        }
-        catch (OperationCanceledException) when (attemptTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            await ReleaseFenceAsync().ConfigureAwait(false);
-            move.CutOverAttempts++;
-            ExecutorLog.CutOverTimedOut(services.Logger, move.ActionId, Options.FenceTimeout, move.CutOverAttempts);
-            if (move.CutOverAttempts >= Options.MaxCutOverAttempts)
+            try
             {
-                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Move '{move.ActionId}' could not fence and drain the source within {Options.FenceTimeout} in {move.CutOverAttempts} attempts."));
+                move.Fence = await Mover.FenceWritesAsync(move.From, move.Range, linked.Token).ConfigureAwait(false);
+                move.FenceAcquiredAt = services.Time.GetTimestamp();
+                await DrainAsync(long.MaxValue, long.MaxValue, linked.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (attemptTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await ReleaseFenceAsync().ConfigureAwait(false);
+                move.CutOverAttempts++;
+                ExecutorLog.CutOverTimedOut(services.Logger, move.ActionId, Options.FenceTimeout, move.CutOverAttempts);
+                if (move.CutOverAttempts >= Options.MaxCutOverAttempts)
+                {
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Move '{move.ActionId}' could not fence and drain the source within {Options.FenceTimeout} in {move.CutOverAttempts} attempts."));
+                }
 
-            return MoveState.CatchingUp;
+                return MoveState.CatchingUp;
+            }
         }
+
+        // Published inside the fence, with no journal write in between: this state's record (written before the fence)
+        // already tells recovery that a publish may have happened, and recovery asks routing whether it did.
+        PublishNewOwner();
+
+        // Writes held at the fence now find that the node no longer owns the range and are redirected.
+        await ReleaseFenceAsync().ConfigureAwait(false);
+        move.CleanupAfter = services.Time.GetUtcNow() + Options.CleanupGracePeriod;
+        services.Metrics.MovesCompleted.Add(1);
+        ExecutorLog.Published(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.PublishedVersion!.Value, move.FenceDuration ?? TimeSpan.Zero);
+        return MoveState.CleaningUp;
     }
 
-    private async Task<MoveState> PublishAsync()
+    private void PublishNewOwner()
     {
         while (true)
         {
@@ -185,23 +197,16 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             if (route.Node == move.To)
             {
                 move.PublishedVersion = current.Version;
-                break;
+                return;
             }
 
             var next = current.Apply(new MoveChange(move.Partition, move.To));
             if (services.Routing.TryPublish(current, next))
             {
                 move.PublishedVersion = next.Version;
-                break;
+                return;
             }
         }
-
-        // Writes held at the fence now find that the node no longer owns the range and are redirected.
-        await ReleaseFenceAsync().ConfigureAwait(false);
-        move.CleanupAfter = services.Time.GetUtcNow() + Options.CleanupGracePeriod;
-        services.Metrics.MovesCompleted.Add(1);
-        ExecutorLog.Published(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.PublishedVersion.Value, move.FenceDuration ?? TimeSpan.Zero);
-        return MoveState.CleaningUp;
     }
 
     private async Task<MoveState> CleanUpAsync(CancellationToken cancellationToken)

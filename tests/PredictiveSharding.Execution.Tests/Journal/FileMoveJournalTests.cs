@@ -241,7 +241,7 @@ public sealed class FileMoveJournalTests
 
         await using var journal = await FileMoveJournal.OpenAsync(options.JournalPath, "c");
         var records = (await journal.ReadAsync(CancellationToken.None)).Records;
-        Assert.That(records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.Publishing, MoveState.CleaningUp, MoveState.Completed }));
+        Assert.That(records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.CleaningUp, MoveState.Completed }));
         cluster.AssertConsistent();
     }
 
