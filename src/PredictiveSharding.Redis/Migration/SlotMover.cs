@@ -188,11 +188,11 @@ internal sealed class SlotMover
         // Read through the client path, as the application will: the source answers ASK and the client follows it to
         // the target, so this checks both the copy and the redirect.
         var database = _admin.Connection.GetDatabase();
-        var reads = samples.Select(s => database.KeyDumpAsync(s.Key)).ToArray();
         var mismatches = 0;
         for (var i = 0; i < samples.Count; i++)
         {
-            var after = await reads[i].WaitAsync(cancellationToken).ConfigureAwait(false);
+            var key = samples[i].Key;
+            var after = await RetryAsync("DUMP", endpoints.Target, slot, () => database.KeyDumpAsync(key).WaitAsync(cancellationToken), tally, cancellationToken).ConfigureAwait(false);
             if (after is null || !after.AsSpan().SequenceEqual(samples[i].Dump))
             {
                 mismatches++;

@@ -1,0 +1,85 @@
+using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Migration;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Tests.Infrastructure;
+using PredictiveSharding.Routing;
+
+namespace PredictiveSharding.Redis.Tests.Migration;
+
+[Category("Redis")]
+[NonParallelizable]
+public sealed class NodeFailureTests : RedisClusterFixture
+{
+    protected override int FirstPort => 27300;
+
+    // The killed node must come back with what it had acknowledged.
+    protected override bool AppendOnly => true;
+
+    private async Task WaitUntilClientReconnectedAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!Connection.GetServers().All(s => s.IsConnected))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    [Test]
+    public async Task Execute_WhenTheTargetDiesMidMove_ReportsItLeavesTheClusterConsistentAndRecoveryRollsBack()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
+        var source = Cluster.Addresses[0];
+        var targetIndex = 1;
+        var target = Cluster.Addresses[targetIndex];
+        var route = map.Routes.First(r => r.Node.Value == source);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var routing = new RoutingTable(map);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 6, prefix: "dies:"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        var killAt = slots.Start + 2;
+        var killed = false;
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2, RetryDelay = TimeSpan.FromMilliseconds(20) })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                if (step == MigrationStep.BatchMigrated && slot == killAt && !killed)
+                {
+                    killed = true;
+                    Cluster.Kill(targetIndex);
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        var summary = await executor.ExecuteAsync(MigrationTests.Plan(new Planning.MoveAction(route.Partition, route.Node, new Topology.NodeId(target), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+        Assert.That(summary.RolledBack, Is.EqualTo(1));
+        Assert.That(summary.Errors.Single(), Does.Contain(target).And.Contain("unreachable").And.Contain("slot " + killAt));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node), "nothing is published for a move that did not finish");
+        var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+        Assert.That(view.Unreachable, Is.EqualTo(new[] { target }));
+        for (var slot = 0; slot < HashSlot.Count; slot++)
+        {
+            Assert.That(view.OwnerOf(slot), Is.Not.Null, $"slot {slot} has an owner");
+        }
+
+        Assert.That(view.OwnerOf(slots.Start)!.Address, Is.EqualTo(target), "slots handed over before the crash stay with the target");
+        Assert.That(view.OwnerOf(killAt)!.Address, Is.EqualTo(source));
+        Assert.That(view.OwnerOf(slots.End - 1)!.Address, Is.EqualTo(source));
+        Assert.That(view.OpenSlots(), Is.EqualTo(new[] { killAt }), "only the slot in flight is open, so its moved keys stay reachable by ASK");
+        Assert.That(view.Self[source].Migrating.Keys, Is.EqualTo(new[] { killAt }));
+
+        await Cluster.RestartAsync(targetIndex, CancellationToken.None);
+        await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+        await WaitUntilClientReconnectedAsync();
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.IsClean, Is.True, string.Join("; ", report.Unfinished));
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }));
+        var after = await CurrentMapAsync(HashSlot.Count);
+        Assert.That(MigrationTests.OwnerOf(after, slots)!.Value.Value, Is.EqualTo(source));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+}

@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Redis.Inventory;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Telemetry;
+using PredictiveSharding.Redis.Tests.Infrastructure;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Redis.Tests.Telemetry;
+
+[Category("Redis")]
+[NonParallelizable]
+public sealed class ClusterTelemetryTests : RedisClusterFixture
+{
+    protected override int FirstPort => 27200;
+
+    [Test]
+    public async Task GetSlot_ForRandomKeysAndHashTags_MatchesClusterKeyslot()
+    {
+        var random = new Random(7);
+        var server = Connection.GetServer(Cluster.Addresses[0]);
+        var keys = Enumerable.Range(0, 300).Select(i => (i % 3) switch
+        {
+            0 => "key:" + random.Next(),
+            1 => "{tag" + random.Next(100) + "}:" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => "odd{" + ((i & 1) == 0 ? string.Empty : "x") + "}{y}" + random.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }).Append("").Append("{}").Append("ключ-" + random.Next()).ToList();
+
+        foreach (var key in keys)
+        {
+            var answer = (long)await server.ExecuteAsync("CLUSTER", "KEYSLOT", key);
+            Assert.That(HashSlot.GetSlot(key), Is.EqualTo(answer), $"slot of '{key}'");
+        }
+    }
+
+    [Test]
+    public async Task Capture_CountsKeysPerPartitionAndDescribesEveryMaster()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 2048);
+        var database = Connection.GetDatabase();
+        var keys = Enumerable.Range(0, 600).Select(i => "inv:" + i).ToList();
+        await Task.WhenAll(keys.Select(k => database.StringSetAsync(k, new string('x', 100))));
+        var inventory = new RedisClusterInventory(Connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+        var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>> { [map.Routes[0].Partition] = [new KeySample(HashSlot.ToKey(3), 5)] };
+
+        var snapshot = await inventory.CaptureAsync(map, samples, CancellationToken.None);
+
+        Assert.That(snapshot.Nodes.Select(n => n.Id.Value), Is.EquivalentTo(Cluster.Addresses));
+        Assert.That(snapshot.Nodes.All(n => n.Capacity[ResourceKind.Requests] == 1000), Is.True);
+        var dbsize = 0L;
+        foreach (var address in Cluster.Addresses)
+        {
+            dbsize += await Connection.GetServer(address).DatabaseSizeAsync();
+        }
+
+        Assert.That(snapshot.Partitions.Sum(p => p.KeyCount), Is.EqualTo(dbsize));
+        foreach (var partition in snapshot.Partitions)
+        {
+            var expected = keys.Count(k => HashSlotRange.FromKeyRange(partition.Range).Contains(HashSlot.GetSlot(k)));
+            Assert.That(partition.KeyCount, Is.GreaterThanOrEqualTo(expected), partition.Id.Value);
+            Assert.That(partition.SizeBytes, expected > 0 ? Is.GreaterThan(0) : Is.GreaterThanOrEqualTo(0));
+        }
+
+        Assert.That(snapshot.GetPartition(map.Routes[0].Partition).KeySamples, Has.Count.EqualTo(1));
+        Assert.That(inventory.LastMetrics, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Capture_WhenTheMapDisagreesWithTheCluster_ThrowsNamingTheSlot()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: HashSlot.Count);
+        var first = map.Routes[0];
+        var other = map.Routes.First(r => r.Node != first.Node).Node;
+        var wrong = map.Apply(new MoveChange(first.Partition, other));
+        var inventory = new RedisClusterInventory(Connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+
+        Assert.That(
+            async () => await inventory.CaptureAsync(wrong, new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), CancellationToken.None),
+            Throws.InvalidOperationException.With.Message.Contains("slot " + HashSlotRange.FromKeyRange(first.Range).Start).And.Message.Contains("resharded"));
+    }
+
+    [Test]
+    public async Task ReadMetrics_AfterTraffic_ReportsOpsMemoryAndKeys()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var reader = new RedisNodeMetricsReader(Connection, time);
+        var database = Connection.GetDatabase();
+        await reader.ReadAsync(CancellationToken.None);
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => database.StringSetAsync("m:" + i, i)));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var metrics = await reader.ReadAsync(CancellationToken.None);
+
+        Assert.That(metrics, Has.Count.EqualTo(3));
+        Assert.That(metrics.Sum(m => m.OpsPerSecond), Is.GreaterThanOrEqualTo(3000), "commands over one (fake) second");
+        Assert.That(metrics.All(m => m.UsedMemoryBytes > 0 && m.Keys > 0), Is.True);
+        Assert.That(metrics.All(m => m.CpuUtilization is >= 0 and <= 1), Is.True);
+        Assert.That(metrics[0].ToResourceSample().Node, Is.EqualTo(metrics[0].Node));
+    }
+
+    [Test]
+    public async Task RecordingDatabase_RecordsEachRequestUnderItsSlotsPartition()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 1024);
+        var routing = new RoutingTable(map);
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
+
+        await database.StringSetAsync("rec:{a}", "value");
+        await database.StringGetAsync("rec:{a}");
+        await database.StringIncrementAsync("rec:{b}");
+        var harvest = recorder.Harvest(includeOpenBucket: true);
+
+        var partitionA = map.Route(HashSlot.ToKey(HashSlot.GetSlot("a"))).Partition;
+        var partitionB = map.Route(HashSlot.ToKey(HashSlot.GetSlot("b"))).Partition;
+        var requests = harvest.Series.ToDictionary(s => s.Partition, s => s.Buckets.Sum(b => b.Requests));
+        Assert.That(requests[partitionA], Is.EqualTo(partitionA == partitionB ? 3 : 2));
+        Assert.That(requests[partitionB], Is.EqualTo(partitionA == partitionB ? 3 : 1));
+        Assert.That(harvest.KeySamples[partitionA].Select(s => s.Key), Has.Member(HashSlot.ToKey(HashSlot.GetSlot("a"))));
+    }
+}
