@@ -6,7 +6,7 @@ namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
 /// What the network sees at each step and how it is normalised, fixed when a model is first trained and saved with it.
-/// Per step: load ÷ scale, sin/cos hour of day and day of week, each seasonal lag ÷ scale, log scale, partition
+/// Per step: log(1 + load ÷ scale), sin/cos hour of day and day of week, log(1 + seasonal lag ÷ scale) per lag, log scale, partition
 /// metadata (log size, log key count, log access frequency), node metrics (CPU, log memory, log I/O, log network) and
 /// the client-region mix. The scale is DeepAR's: 1 + the series' mean over the context window (Salinas et al. 2020).
 /// Unknown metadata, node metrics and regions are 0, i.e. the training mean after standardisation.
@@ -218,7 +218,9 @@ internal sealed class LstmFeatureSpec
         {
             var idx = start + t;
             var row = x.Slice((t * stepStride) + rowOffset, InputSize);
-            row[0] = load[idx] * inv;
+            // Inputs are log-compressed so a burst many times the mean does not saturate the gates; targets and the
+            // head's future lags stay linear.
+            row[0] = MathF.Log(1 + (load[idx] * inv));
             s.Calendar.AsSpan(idx * CalendarWidth, CalendarWidth).CopyTo(row[1..]);
             var o = 1 + CalendarWidth;
             for (var l = 0; l < lagCount; l++)
@@ -226,7 +228,7 @@ internal sealed class LstmFeatureSpec
                 var j = idx - Lags[l];
 
                 // Before the series starts the lag repeats the step's own value: no information rather than a made-up zero.
-                row[o + l] = (j >= 0 ? load[j] : load[idx]) * inv;
+                row[o + l] = MathF.Log(1 + ((j >= 0 ? load[j] : load[idx]) * inv));
             }
 
             o += lagCount;

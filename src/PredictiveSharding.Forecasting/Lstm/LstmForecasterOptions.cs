@@ -53,10 +53,11 @@ public sealed class LstmForecasterOptions
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Hold out the last <see cref="Horizon"/> buckets of every series long enough (at least context + 2 × horizon) for
-    /// early stopping; the weights of the best validation epoch are kept. Default true.
+    /// Share of each series' end held out for early stopping, 0–0.5 (0 turns it off). Default 0.1. The held-out tail is
+    /// at least one horizon long; a series too short to keep context + horizon for training besides is not held out.
+    /// Validation windows end every half horizon inside the tail, and the weights of the best validation epoch are kept.
     /// </summary>
-    public bool ValidationTail { get; set; } = true;
+    public double ValidationFraction { get; set; } = 0.1;
 
     /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
@@ -92,6 +93,11 @@ public sealed class LstmForecasterOptions
         if (!(LearningRate > 0 && LearningRate <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, string.Create(CultureInfo.InvariantCulture, $"LearningRate must be in (0, 1]; got {LearningRate}."));
+        }
+
+        if (!(ValidationFraction >= 0 && ValidationFraction <= 0.5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, string.Create(CultureInfo.InvariantCulture, $"ValidationFraction must be in [0, 0.5]; got {ValidationFraction}."));
         }
 
         if (!(GradientClipNorm > 0) || double.IsPositiveInfinity(GradientClipNorm))
@@ -138,7 +144,7 @@ public sealed class LstmForecasterOptions
         Epochs = Epochs,
         WindowsPerEpoch = WindowsPerEpoch,
         BatchSize = BatchSize,
-        ValidationTail = ValidationTail,
+        ValidationFraction = ValidationFraction,
         EarlyStoppingPatience = EarlyStoppingPatience,
         GradientClipNorm = GradientClipNorm,
         Seed = Seed,

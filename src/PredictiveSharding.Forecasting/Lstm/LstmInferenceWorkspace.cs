@@ -48,7 +48,12 @@ internal sealed class LstmInferenceWorkspace
     /// <param name="rows">Series in this block, at most <see cref="MaxRows"/>.</param>
     /// <param name="future">Future lag values <c>[rows × FutureSize]</c>.</param>
     /// <param name="quantiles">Receives <c>[rows × Horizon·Quantiles]</c>.</param>
-    public void Run(LstmPackedWeights weights, ReadOnlySpan<float> x, int steps, int rows, ReadOnlySpan<float> future, Span<float> quantiles)
+    public void Run(LstmPackedWeights weights, ReadOnlySpan<float> x, int steps, int rows, ReadOnlySpan<float> future, Span<float> quantiles) =>
+        Run(weights, x, rows * _network.InputSize, steps, rows, future, quantiles);
+
+    /// <summary>As <see cref="Run(LstmPackedWeights, ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, Span{float})"/>,
+    /// reading step <c>t</c>'s rows at <c>x[t · stepStride]</c>: a block of a larger <c>[steps × batch × inputs]</c> tensor.</summary>
+    public void Run(LstmPackedWeights weights, ReadOnlySpan<float> x, int stepStride, int steps, int rows, ReadOnlySpan<float> future, Span<float> quantiles)
     {
         ArgumentNullException.ThrowIfNull(weights);
         var net = _network;
@@ -58,7 +63,7 @@ internal sealed class LstmInferenceWorkspace
         }
 
         var inputSize = net.InputSize;
-        if (x.Length < steps * rows * inputSize || future.Length < rows * net.FutureSize || quantiles.Length < rows * net.HeadOutputSize)
+        if (stepStride < rows * inputSize || x.Length < ((steps - 1) * stepStride) + (rows * inputSize) || future.Length < rows * net.FutureSize || quantiles.Length < rows * net.HeadOutputSize)
         {
             throw new ArgumentException("Input or output buffers are too small for the rows and steps given.");
         }
@@ -81,7 +86,7 @@ internal sealed class LstmInferenceWorkspace
                 var z = _z[l];
                 if (l == 0)
                 {
-                    var xt = x.Slice(t * rows * inputSize, rows * inputSize);
+                    var xt = x.Slice(t * stepStride, rows * inputSize);
                     for (var r = 0; r < rows; r++)
                     {
                         xt.Slice(r * inputSize, inputSize).CopyTo(z.AsSpan(r * k, inputSize));

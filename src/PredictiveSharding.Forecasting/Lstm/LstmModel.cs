@@ -69,6 +69,42 @@ internal sealed class LstmModel
             _ => { });
     }
 
+    /// <summary>
+    /// Forward pass over already assembled inputs (<c>[steps × n × InputSize]</c>, the ONNX layout), in parallel blocks;
+    /// writes <c>max(0, q · scale)</c> like the exported graph. Used to compare with ONNX Runtime on the same batch.
+    /// </summary>
+    public void PredictAssembled(float[] x, float[] future, float[] scale, int n, float[] output, int degreeOfParallelism)
+    {
+        var net = Network;
+        var steps = Spec.ContextLength;
+        var ho = net.HeadOutputSize;
+        var tiles = (n + TileRows - 1) / TileRows;
+        Parallel.For(
+            0,
+            tiles,
+            new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
+            () => new LstmInferenceWorkspace(net, TileRows),
+            (tile, _, workspace) =>
+            {
+                var first = tile * TileRows;
+                var rows = Math.Min(TileRows, n - first);
+                var q = output.AsSpan(first * ho, rows * ho);
+                workspace.Run(Weights, x.AsSpan(first * net.InputSize), n * net.InputSize, steps, rows, future.AsSpan(first * net.FutureSize, rows * net.FutureSize), q);
+                for (var r = 0; r < rows; r++)
+                {
+                    var s = scale[first + r];
+                    var row = q.Slice(r * ho, ho);
+                    for (var j = 0; j < ho; j++)
+                    {
+                        row[j] = Math.Max(0f, row[j] * s);
+                    }
+                }
+
+                return workspace;
+            },
+            _ => { });
+    }
+
     private sealed class PredictScratch
     {
         public PredictScratch(LstmNetwork network, int steps)

@@ -19,7 +19,7 @@ internal sealed class LstmTrainer
     private readonly ILogger _logger;
     private readonly int[] _firstStart;
     private readonly long[] _cumulative;
-    private readonly List<int> _validationSeries = [];
+    private readonly List<(int Series, int Start)> _validation = [];
 
     public LstmTrainer(LstmForecasterOptions options, LstmFeatureSpec spec, IReadOnlyList<SeriesFeatures> series, ILogger logger)
     {
@@ -35,8 +35,9 @@ internal sealed class LstmTrainer
         for (var i = 0; i < series.Count; i++)
         {
             var len = series[i].Length;
-            var validated = options.ValidationTail && len >= c + (2 * h);
-            var trainEnd = validated ? len - h : len;
+            var held = options.ValidationFraction > 0 ? Math.Max(h, (int)Math.Round(options.ValidationFraction * len)) : 0;
+            var validated = held > 0 && len - held >= c + h;
+            var trainEnd = validated ? len - held : len;
             var lastStart = trainEnd - c - h;
 
             // Prefer windows whose lags reach real history; short series still give their earliest windows.
@@ -46,7 +47,11 @@ internal sealed class LstmTrainer
             _cumulative[i] = total;
             if (validated)
             {
-                _validationSeries.Add(i);
+                var stride = Math.Max(1, h / 2);
+                for (var start = len - h - c; start + c >= trainEnd; start -= stride)
+                {
+                    _validation.Add((i, start));
+                }
             }
         }
 
@@ -186,20 +191,20 @@ internal sealed class LstmTrainer
 
     private (SeriesFeatures[] Series, int[] Starts)? ValidationSet()
     {
-        if (_validationSeries.Count == 0)
+        if (_validation.Count == 0)
         {
             return null;
         }
 
-        var count = Math.Min(MaxValidationWindows, _validationSeries.Count);
+        var count = Math.Min(MaxValidationWindows, _validation.Count);
         var series = new SeriesFeatures[count];
         var starts = new int[count];
         for (var k = 0; k < count; k++)
         {
-            // Evenly spread over the series when there are more than the cap, so no part of the data is favoured.
-            var s = _series[_validationSeries[(int)((long)k * _validationSeries.Count / count)]];
-            series[k] = s;
-            starts[k] = s.Length - _spec.Horizon - _spec.ContextLength;
+            // Evenly spread over all candidate windows when there are more than the cap, so no series is favoured.
+            var (s, start) = _validation[(int)((long)k * _validation.Count / count)];
+            series[k] = _series[s];
+            starts[k] = start;
         }
 
         return (series, starts);

@@ -49,7 +49,7 @@ internal static class LstmModelSerializer
             w.Write(o.Epochs);
             w.Write(o.WindowsPerEpoch);
             w.Write(o.BatchSize);
-            w.Write(o.ValidationTail);
+            w.Write(o.ValidationFraction);
             w.Write(o.EarlyStoppingPatience);
             w.Write(o.GradientClipNorm);
             w.Write(o.Seed);
@@ -173,7 +173,7 @@ internal static class LstmModelSerializer
         o.Epochs = r.ReadInt32();
         o.WindowsPerEpoch = r.ReadInt32();
         o.BatchSize = r.ReadInt32();
-        o.ValidationTail = r.ReadBoolean();
+        o.ValidationFraction = r.ReadDouble();
         o.EarlyStoppingPatience = r.ReadInt32();
         o.GradientClipNorm = r.ReadDouble();
         o.Seed = r.ReadInt32();
