@@ -95,7 +95,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
 
         var merges = MergeRule.Decide(model, cooling, splitting, _options, ids);
-        var (problem, shardIds, _) = PlacementProblemBuilder.Build(model, splits, merges, cooling, _options);
+        var (problem, shardIds) = PlacementProblemBuilder.Build(model, splits, merges, cooling, _options);
         var bound = LowerBound.Compute(problem);
         var feasible = bound.Value <= 1 + 1e-9;
         var shortfall = Math.Max(0, bound.Value - 1);

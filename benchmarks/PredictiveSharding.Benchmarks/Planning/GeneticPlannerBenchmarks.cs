@@ -56,7 +56,7 @@ public class GeneticPlannerBenchmarks
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var model = LoadModel.Build(_request);
-        var (problem, _, _) = PlacementProblemBuilder.Build(model, [], [], new bool[model.Partitions.Length], new GeneticPlannerOptions());
+        var (problem, _) = PlacementProblemBuilder.Build(model, [], [], new bool[model.Partitions.Length], new GeneticPlannerOptions());
         var genes = GreedyPlacement.Place(problem);
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var chromosome = new AssignmentChromosome(problem);

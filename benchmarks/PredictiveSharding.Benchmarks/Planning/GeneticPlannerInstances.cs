@@ -134,7 +134,7 @@ public static class GeneticPlannerInstances
     public static double LowerBoundUtilization(PlanningRequest request)
     {
         var model = LoadModel.Build(request);
-        var (problem, _, _) = PlacementProblemBuilder.Build(model, [], [], new bool[model.Partitions.Length], new GeneticPlannerOptions());
+        var (problem, _) = PlacementProblemBuilder.Build(model, [], [], new bool[model.Partitions.Length], new GeneticPlannerOptions());
         return LowerBound.Compute(problem).Value * Threshold;
     }
 

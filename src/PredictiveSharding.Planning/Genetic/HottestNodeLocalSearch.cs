@@ -51,6 +51,11 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     {
         var p = c.Problem;
         var index = PeakIndex.Build(c.NodePeak);
+        if (p.OverflowWeight > 0 && TryRelieveOverflow(c, index))
+        {
+            return true;
+        }
+
         var hot = index.Hottest;
         var hotPeak = index.Max;
         if (hotPeak <= 0)
@@ -231,6 +236,70 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         c.MoveLoads(bestB, target, hot);
         c.RefreshNode(hot);
         c.RefreshNode(target);
+        return true;
+    }
+
+    /// <summary>
+    /// A node over capacity at the overflow quantile need not be the hottest at the planning quantile; its overflow
+    /// weighs more than any peak, so it is relieved first: the best exact improvement moving one of its shards home or
+    /// to one of the coolest nodes.
+    /// </summary>
+    private bool TryRelieveOverflow(AssignmentChromosome c, in PeakIndex index)
+    {
+        var p = c.Problem;
+        var worst = -1;
+        double worstOverflow = 0;
+        for (var n = 0; n < p.Nodes; n++)
+        {
+            if (c.NodeOverflow[n] > worstOverflow)
+            {
+                worstOverflow = c.NodeOverflow[n];
+                worst = n;
+            }
+        }
+
+        if (worst < 0)
+        {
+            return false;
+        }
+
+        var coolest = c.NodeScratch;
+        var targets = SelectCoolest(c.NodePeak, worst, Math.Min(_targets, p.Nodes - 1), coolest);
+        var bestDelta = -Tolerance;
+        var bestShard = -1;
+        var bestTarget = -1;
+        for (var s = c.FirstOnNode(worst); s >= 0; s = c.NextOnNode(s))
+        {
+            if (p.Pinned[s])
+            {
+                continue;
+            }
+
+            var home = p.Current[s];
+            for (var k = -1; k < targets; k++)
+            {
+                var to = k < 0 ? home : coolest[k];
+                if (to == worst || (k >= 0 && to == home) || c.MovedBytes + PlacementFitness.MovedBytesDelta(c, s, to) > p.MoveBudgetBytes)
+                {
+                    continue;
+                }
+
+                var delta = PlacementFitness.MoveDelta(c, s, to, index, out _, out _);
+                if (delta < bestDelta)
+                {
+                    bestDelta = delta;
+                    bestShard = s;
+                    bestTarget = to;
+                }
+            }
+        }
+
+        if (bestShard < 0)
+        {
+            return false;
+        }
+
+        c.Move(bestShard, bestTarget);
         return true;
     }
 

@@ -10,7 +10,7 @@ namespace PredictiveSharding.Planning.Placement;
 /// </summary>
 internal static class PlacementProblemBuilder
 {
-    public static (PlacementProblem Problem, PartitionId[] ShardIds, int[] Source) Build(
+    public static (PlacementProblem Problem, PartitionId[] ShardIds) Build(
         LoadModel model,
         IReadOnlyList<SplitDecision> splits,
         IReadOnlyList<MergeDecision> merges,
@@ -31,7 +31,6 @@ internal static class PlacementProblemBuilder
         }
 
         var ids = new List<PartitionId>();
-        var source = new List<int>();
         var loadQ = new List<double>();
         var load99 = new List<double>();
         var bytes = new List<long>();
@@ -45,7 +44,6 @@ internal static class PlacementProblemBuilder
             {
                 var right = p + 1;
                 ids.Add(merge.Merged);
-                source.Add(p);
                 for (var d = 0; d < dims; d++)
                 {
                     loadQ.Add(model.LoadQ[(p * dims) + d] + model.LoadQ[(right * dims) + d]);
@@ -66,8 +64,7 @@ internal static class PlacementProblemBuilder
                 for (var c = 0; c < split.Proposal.Ways; c++)
                 {
                     ids.Add(split.NewPartitions[c]);
-                    source.Add(p);
-                    for (var r = 0; r < model.Resources.Length; r++)
+                        for (var r = 0; r < model.Resources.Length; r++)
                     {
                         var share = SplitRule.ChildShare(model, split.Proposal, c, r);
                         for (var t = 0; t < model.Steps; t++)
@@ -94,7 +91,6 @@ internal static class PlacementProblemBuilder
             }
 
             ids.Add(partition.Id);
-            source.Add(p);
             for (var d = 0; d < dims; d++)
             {
                 loadQ.Add(model.LoadQ[(p * dims) + d]);
@@ -126,7 +122,7 @@ internal static class PlacementProblemBuilder
             localityCost,
             nodeRegion,
             regions);
-        return (problem, [.. ids], [.. source]);
+        return (problem, [.. ids]);
     }
 
     private static Dictionary<string, double> MergeMix(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)

@@ -177,6 +177,25 @@ public sealed class OperatorTests
     }
 
     [Test]
+    public void HottestNodeLocalSearch_RelievesCapacityOverflowBeforeThePeak()
+    {
+        // Node 0 is the hottest at the planning quantile (0.9) but within capacity at q0.99; node 1 is cooler (0.8)
+        // but its wide tails overflow capacity at q0.99 (1.4 × 0.8 = 1.12).
+        double[] loadQ = [0.45, 0.45, 0.4, 0.4, 0.1];
+        double[] load99 = [0.5, 0.5, 0.7, 0.7, 0.1];
+        var problem = new PlacementProblem(3, 1, 1, loadQ, load99, [1, 1, 1, 1, 1], [0, 0, 1, 1, 2], new bool[5], [1.0, 1.0, 1.0], [0.8, 0.8, 0.8], long.MaxValue, 0, 10);
+        var c = Chromosome(problem, problem.Current);
+        Assert.That(c.NodeOverflow[1], Is.GreaterThan(0));
+        var random = new SplitMix64(12);
+
+        new HottestNodeLocalSearch().Improve(c, 1, ref random);
+
+        Assert.That(c.NodeOverflow.Max(), Is.Zero, "the one step went to the overflowing node");
+        Assert.That(c.Genes[2] == 2 || c.Genes[3] == 2, Is.True);
+        AssignmentChromosomeTests.AssertConsistent(c);
+    }
+
+    [Test]
     public void TournamentSelection_FavoursFitterIndividuals()
     {
         var problem = Instances.RandomProblem(4, 2, seed: 19);
