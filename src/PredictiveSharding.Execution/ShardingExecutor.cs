@@ -29,6 +29,9 @@ namespace PredictiveSharding.Execution;
 /// </remarks>
 public sealed class ShardingExecutor : IAsyncDisposable
 {
+    /// <summary>After a plan the journal is compacted once it holds this many records (recovery always compacts).</summary>
+    private const int CompactAfterPlanRecords = 4096;
+
     private readonly ExecutorServices _services;
     private readonly IDataMover _hostMover;
     private readonly IAsyncDisposable? _ownedJournal;
@@ -199,6 +202,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var fences = FenceStatistics.From([.. reports.Where(r => r.FenceDuration is not null).Select(r => r.FenceDuration!.Value)]);
             var report = new ExecutionReport(planId, reports, fences, _services.Time.GetElapsedTime(started));
             ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
+            await CompactJournalAsync(CompactAfterPlanRecords, CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return report;
         }
@@ -248,16 +252,25 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false));
         }
 
-        // Keep the journal short: only actions still unfinished (their last record carries all a later recovery needs).
-        var after = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var keep = LastRecords(after.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
-        if (keep.Count != after.Records.Count)
+        await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
+        _recovered = true;
+        return new RecoveryReport(reports, contents.Repair);
+    }
+
+    /// <summary>Rewrites the journal with only unfinished actions (their last record carries all a recovery needs) once it holds more than <paramref name="threshold"/> records.</summary>
+    private async Task CompactJournalAsync(int threshold, CancellationToken cancellationToken)
+    {
+        var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (contents.Records.Count <= threshold)
+        {
+            return;
+        }
+
+        var keep = LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+        if (keep.Count != contents.Records.Count)
         {
             await _services.Journal.RewriteAsync(keep, cancellationToken).ConfigureAwait(false);
         }
-
-        _recovered = true;
-        return new RecoveryReport(reports, contents.Repair);
     }
 
     private async Task<ActionReport> RecoverMoveAsync(MoveJournalRecord record, CancellationToken cancellationToken)
