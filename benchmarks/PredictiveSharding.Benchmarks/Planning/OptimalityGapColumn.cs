@@ -101,7 +101,7 @@ public sealed class OptimalityGapColumn : IColumn
         {
             Measure.Peak => outcome.Peak.ToString("0.0000", CultureInfo.InvariantCulture),
             Measure.GapToCpSat => cpSat is null ? "-" : ((outcome.Peak / cpSat.Peak) - 1).ToString("P2", CultureInfo.InvariantCulture),
-            Measure.GapToBound => cpSat is null || double.IsNaN(cpSat.Bound) ? "-" : ((outcome.Peak / cpSat.Bound) - 1).ToString("P2", CultureInfo.InvariantCulture),
+            Measure.GapToBound => cpSat is null || !(cpSat.Bound > 0) ? "-" : ((outcome.Peak / cpSat.Bound) - 1).ToString("P2", CultureInfo.InvariantCulture),
             Measure.Proven => outcome.Proven is { } proven ? (proven ? "yes" : "no") : "-",
             _ => outcome.CpuMilliseconds.ToString("0", CultureInfo.InvariantCulture),
         };
