@@ -42,7 +42,8 @@ public static class DefaultComponents
     }
 
     /// <summary>
-    /// The genetic planner with the run's seed, a time budget of half a second per plan, and a move cost that makes moving
+    /// The genetic planner with the run's seed, a time budget (5 s) generous enough that a plan ends by its generations or
+    /// stagnation rather than by the clock, so a run's figures do not depend on how busy the machine is, and a move cost that makes moving
     /// every byte of the cluster cost as much as half of the threshold in peak utilisation: with the planner's default
     /// (0.02) a move is nearly free, and a plan made every step reshuffles partitions that need not move.
     /// </summary>
@@ -52,7 +53,7 @@ public static class DefaultComponents
         return new GeneticShardPlanner(new GeneticPlannerOptions
         {
             Seed = context.Seed,
-            TimeBudget = TimeSpan.FromSeconds(0.5),
+            TimeBudget = TimeSpan.FromSeconds(5),
             MoveCostWeight = 0.5,
         });
     }

@@ -66,7 +66,10 @@ public sealed class SimulationOptions
     /// <summary>Steps between two plans of the planned strategies. Default 1; from 1 to <see cref="HorizonSteps"/>.</summary>
     public int PlanEverySteps { get; set; } = SimulationDefaults.PlanEverySteps;
 
-    /// <summary>Steps between two fine-tunings (UpdateAsync) of the predictive strategy's forecaster. Null (default) is <see cref="HorizonSteps"/>; otherwise at least 1.</summary>
+    /// <summary>
+    /// Steps between two fine-tunings (UpdateAsync) of the predictive strategy's forecaster. Null (default) is
+    /// <see cref="HorizonSteps"/>, or more on a long trace so that a replay fine-tunes at most 16 times; otherwise at least 1.
+    /// </summary>
     public int? FineTuneEverySteps { get; set; }
 
     /// <summary>Steps of history handed to the forecaster at each plan (at most). Default 512; at least 1.</summary>
@@ -75,8 +78,15 @@ public sealed class SimulationOptions
     /// <summary>Node utilisation the planner keeps the forecast under (PlanningConstraints.DefaultUtilizationThreshold). Default 0.9; in (0, 1].</summary>
     public double PlannerUtilizationThreshold { get; set; } = SimulationDefaults.PlannerUtilizationThreshold;
 
-    /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.9; in (0, 1).</summary>
+    /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.5 (the median: the threshold keeps the margin); in (0, 1).</summary>
     public double PlanningQuantile { get; set; } = SimulationDefaults.PlanningQuantile;
+
+    /// <summary>
+    /// Whether the predictive strategy floors every forecast value at the partition's last measured load (what is hot now is
+    /// planned for as at least this hot), so that it responds to a surge already under way as fast as a reactive system.
+    /// Default false: the predictive strategy plans on the forecast alone.
+    /// </summary>
+    public bool FloorForecastAtLastLoad { get; set; }
 
     /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
     public IReadOnlyList<double> ReactiveThresholds { get; set; } = SimulationDefaults.ReactiveThresholdGrid;

@@ -89,11 +89,17 @@ public sealed class TraceSimulator
                     results.Add(await ReplayAsync(loads, setup, new ReactiveRebalancer(name, defaultSetting, _options.Seed, _time), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 case StrategyNames.Predictive:
+                    var replaySteps = loads.StepCount - setup.WarmupSteps;
                     var forecaster = (ForecasterFactory ?? DefaultComponents.CreateForecaster)(context);
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, context, samplesFromFuture: false), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    if (_options.FloorForecastAtLastLoad)
+                    {
+                        forecaster = new FlooredForecaster(forecaster);
+                    }
+
+                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, context, samplesFromFuture: false, replaySteps), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 case StrategyNames.Oracle:
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    results.Add(await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 default:
                     throw new InvalidOperationException($"Strategy '{name}' passed validation but has no replay.");
@@ -201,13 +207,13 @@ public sealed class TraceSimulator
         return best;
     }
 
-    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture)
+    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps)
     {
         var planner = (PlannerFactory ?? DefaultComponents.CreatePlanner)(context);
         var settings = new PlannedSettings(
             _options.HorizonSteps,
             _options.PlanEverySteps,
-            _options.FineTuneEverySteps ?? _options.HorizonSteps,
+            _options.FineTuneEverySteps ?? Math.Max(_options.HorizonSteps, (int)Math.Ceiling((double)replaySteps / SimulationDefaults.MaxFineTunes)),
             Math.Max(_options.HistoryWindowSteps, 1),
             _options.PlannerUtilizationThreshold,
             _options.PlanningQuantile,

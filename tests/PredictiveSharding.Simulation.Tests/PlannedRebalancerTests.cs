@@ -1,0 +1,109 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Simulation.Strategies.Planned;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Simulation.Tests;
+
+public class PlannedRebalancerTests
+{
+    private static readonly PlannedSettings Settings = new(HorizonSteps: 6, PlanEverySteps: 1, FineTuneEverySteps: 100, HistoryWindowSteps: 50, UtilizationThreshold: 0.9, PlanningQuantile: 0.5, MaxKeySamples: 48);
+
+    [Test]
+    public async Task BeforeStep_StartsAPlannedMoveAtTheLatestStepThatStillBeatsTheBreach()
+    {
+        // The planner keeps asking to move p000 from n0 to n1 by 00:04 (breach at 00:05); the move takes one step, so it
+        // starts before step 4 and not earlier, although it is planned from step 1 on.
+        var loads = TestTraces.Minutes(Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 8)).ToArray());
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new FixedMovePlanner(new PartitionId("p000"), loads.StartOf(4), TimeSpan.FromMinutes(1));
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings, TimeProvider.System);
+        var movingFrom = -1;
+
+        cluster.Advance();
+        while (!cluster.Finished)
+        {
+            await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+            if (movingFrom < 0 && cluster.RunningMoves.Count > 0)
+            {
+                movingFrom = cluster.Step;
+            }
+
+            cluster.Advance();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(planner.Calls, Is.GreaterThan(1), "it re-plans every step");
+            Assert.That(movingFrom, Is.EqualTo(4));
+            Assert.That(cluster.Find(new PartitionId("p000"))!.Node, Is.EqualTo(1));
+            Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task ForecastAsync_WhenFloored_NeverForecastsBelowTheLastLoad()
+    {
+        var start = TestTraces.Start;
+        var series = new PredictiveSharding.Telemetry.PartitionLoadSeries(new PartitionId("p"), TimeSpan.FromMinutes(1), [PredictiveSharding.Telemetry.LoadBucket.OfRequests(start, 9), PredictiveSharding.Telemetry.LoadBucket.OfRequests(start.AddMinutes(1), 4)]);
+        var floored = new FlooredForecaster(new ConstantForecaster(2));
+
+        var forecast = await floored.ForecastAsync(new ForecastRequest(new LoadHistory([series]), 3), CancellationToken.None);
+
+        Assert.That(Enumerable.Range(0, 3).Select(s => forecast.ValueAt(new PartitionId("p"), ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(4));
+    }
+
+    [Test]
+    public void Sample_CoversThePartitionsWholeLoadAndIsolatesTheHottestKeys()
+    {
+        var counts = Enumerable.Range(0, 100).Select(k => TestTraces.Repeat(k == 37 ? 500 : 1, 2)).ToArray();
+        var loads = TestTraces.Minutes(counts);
+        var cluster = new ClusterModel(loads, new ClusterSetup(1, 10_000, 1, 1, 1, 0, 1, 0, 0));
+
+        var samples = KeySampler.Sample(loads, cluster.Partitions[0], 0, 2, 48);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(samples, Has.Count.LessThanOrEqualTo(48));
+            Assert.That(samples[0].Key, Is.EqualTo(loads.Keys[0]));
+            Assert.That(samples.Sum(s => s.Weight), Is.EqualTo((99 + 500) * 2));
+            Assert.That(samples.Single(s => s.Key == loads.Keys[37]).Weight, Is.EqualTo(1000), "the hot key stands alone");
+        });
+    }
+
+    private sealed class FixedMovePlanner(PartitionId shard, DateTimeOffset startBy, TimeSpan duration) : IShardPlanner
+    {
+        public int Calls { get; private set; }
+
+        public Task<ShardingPlan> PlanAsync(PlanningRequest request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            var summary = new UtilizationSummary(0, new NodeId("n0"), ResourceKind.Requests, 0);
+            var partition = request.Cluster.GetPartition(shard);
+            IReadOnlyList<ShardingAction> actions = partition.Node == new NodeId("n0")
+                ? [new MoveAction(shard, new NodeId("n0"), new NodeId("n1"), partition.SizeBytes, startBy, duration, "test")]
+                : [];
+            return Task.FromResult(new ShardingPlan(true, actions, summary, summary, 0, TimeSpan.Zero));
+        }
+    }
+
+    private sealed class ConstantForecaster(double value) : ILoadForecaster
+    {
+        public string Name => "constant";
+
+        public bool IsFitted => true;
+
+        public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
+        {
+            var partitions = request.History.Series.ToDictionary(
+                s => s.Partition,
+                s => (IReadOnlyDictionary<ResourceKind, QuantileSeries>)new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(request.Horizon, 1, Enumerable.Repeat(value, request.Horizon).ToArray()) });
+            return Task.FromResult(new LoadForecast(request.History.Series[0].End, request.History.Step, [0.5], partitions));
+        }
+    }
+}
