@@ -100,7 +100,21 @@ public sealed class ShardingExecutorTests
         options.ChangeBatchSize = 256;
         options.CatchUpLagThreshold = 64;
         options.MaxCatchUpRounds = 10_000;
-        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options, new YieldingMover(cluster.Store));
+        // Before each chunk is copied, let the writers acknowledge a few more writes, so that writes land while the
+        // ranges are being copied whatever the machine's scheduling (a loaded CI machine may otherwise copy first).
+        var lastSeen = 0L;
+        async Task LetWritersIn(CancellationToken ct)
+        {
+            var target = Interlocked.Read(ref lastSeen) + 5;
+            for (var waited = 0; cluster.AcknowledgedWrites < target && waited < 2_000; waited++)
+            {
+                await Task.Delay(1, ct);
+            }
+
+            Interlocked.Exchange(ref lastSeen, cluster.AcknowledgedWrites);
+        }
+
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options, new YieldingMover(cluster.Store, LetWritersIn));
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
         {
@@ -120,6 +134,7 @@ public sealed class ShardingExecutorTests
             await Task.Delay(1);
         }
 
+        Interlocked.Exchange(ref lastSeen, cluster.AcknowledgedWrites);
         var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3), Move("p3", N2, N1), Split("p1", "k050", "p1a", "p1b"), Move("p1b", N1, N2)));
         var afterMoves = cluster.AcknowledgedWrites;
         while (cluster.AcknowledgedWrites < afterMoves + 100)
