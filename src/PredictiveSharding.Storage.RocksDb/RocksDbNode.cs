@@ -43,6 +43,8 @@ public sealed class RocksDbNode : IDisposable
     internal const string CapturesFamilyName = "psharding-captures";
     private const int CancellationCheckInterval = 1024;
     private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
+    private const long MoverSliceBytes = 64 * 1024;
+    private const int MoverSliceEntries = 512;
 
     // Sequences are reserved in blocks, persisted in the batch that first crosses the block, so the counter
     // survives a restart without an extra write per request.
@@ -445,13 +447,34 @@ public sealed class RocksDbNode : IDisposable
             return;
         }
 
-        var pending = ToPending(entries);
         Enter();
         try
         {
-            lock (_writeLock)
+            // A copy chunk is written in slices, taking the write lock per slice, so a host write on this node waits for
+            // one small batch at most instead of a whole chunk (puts are idempotent, so the chunk need not be atomic).
+            var start = 0;
+            while (start < entries.Count)
             {
-                Apply(pending);
+                var end = start;
+                long bytes = 0;
+                while (end < entries.Count && (end == start || (bytes < MoverSliceBytes && end - start < MoverSliceEntries)))
+                {
+                    bytes += entries[end].Key.Length + entries[end].Value.Length;
+                    end++;
+                }
+
+                var slice = new PendingWrite[end - start];
+                for (var i = start; i < end; i++)
+                {
+                    slice[i - start] = new PendingWrite(entries[i].Key, entries[i].Value);
+                }
+
+                lock (_writeLock)
+                {
+                    Apply(slice);
+                }
+
+                start = end;
             }
         }
         finally
