@@ -195,6 +195,32 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
 
+    [Test]
+    public async Task Execute_WithAKeyRateLimit_WaitsOnTheClockBetweenBatches()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 1, index: 10);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([HashSlotRange.FromKeyRange(route.Range)], perSlot: 20, prefix: "throttle:"));
+        await workload.LoadAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 5, MaxKeysPerSecond = 10 }, time);
+
+        var run = executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+        var advanced = TimeSpan.Zero;
+        while (!run.IsCompleted)
+        {
+            // Only the fake clock lets the throttle go on: each step of it releases at most one waiting batch.
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            advanced += TimeSpan.FromMilliseconds(100);
+            await Task.Delay(1);
+        }
+
+        var summary = await run;
+        Assert.That(summary.Errors, Is.Empty);
+        Assert.That(executor.LastMoves.Single().KeysMigrated, Is.EqualTo(20));
+        Assert.That(advanced, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)), "20 keys at 10 keys/s need 2 s of clock time");
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
     /// <summary>A partition of the wanted size on some master, a routing table of the cluster as it is now, and another master to move it to.</summary>
     private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target)> PickPartitionAsync(int slots, int index)
     {
