@@ -103,7 +103,7 @@ public sealed class LstmForecaster : ILoadForecaster
     /// <inheritdoc />
     /// <remarks>Levels other than the trained ones are interpolated linearly between the two nearest trained levels and,
     /// outside the trained range, take the nearest end (as <see cref="LoadForecast.ValueAt"/> does): a model trained up
-    /// to 0.99 cannot say more about 0.999.</remarks>
+    /// to 0.99 cannot say more about 0.999. The forecast's origin is the latest end among the requested series.</remarks>
     /// <exception cref="ArgumentException">The request names a partition without history, a series shorter than the
     /// context, a horizon longer than the model's, or a step other than the model's.</exception>
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)

@@ -89,17 +89,21 @@ internal sealed class LstmTrainer
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
         var bestParameters = (float[])network.Parameters.Clone();
-        var sincebest = 0;
+        var sinceBest = 0;
         var clip = (float)options.GradientClipNorm;
         var qh = spec.Horizon * levels.Length;
+
+        // An epoch is at most one pass's worth of the distinct windows, so that on little data early stopping looks at
+        // the validation loss after every pass rather than after dozens.
+        var windowsPerEpoch = (int)Math.Min(options.WindowsPerEpoch, TotalWindows);
         for (var epoch = 1; epoch <= epochs; epoch++)
         {
             double epochLoss = 0;
             long epochPoints = 0;
-            for (var done = 0; done < options.WindowsPerEpoch; done += batchSize)
+            for (var done = 0; done < windowsPerEpoch; done += batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var rows = Math.Min(batchSize, options.WindowsPerEpoch - done);
+                var rows = Math.Min(batchSize, windowsPerEpoch - done);
                 for (var r = 0; r < rows; r++)
                 {
                     (batchSeries[r], batchStart[r]) = Sample(random);
@@ -160,10 +164,10 @@ internal sealed class LstmTrainer
             {
                 best = validationLoss;
                 bestEpoch = epoch;
-                sincebest = 0;
+                sinceBest = 0;
                 network.Parameters.AsSpan().CopyTo(bestParameters);
             }
-            else if (++sincebest >= options.EarlyStoppingPatience)
+            else if (++sinceBest >= options.EarlyStoppingPatience)
             {
                 LstmLog.EarlyStopped(_logger, epoch, bestEpoch, best);
                 break;
