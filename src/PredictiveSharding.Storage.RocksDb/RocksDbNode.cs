@@ -369,6 +369,11 @@ public sealed class RocksDbNode : IDisposable
                 records.Add(new ChangeRecord(ChangeLogFormat.ReadSequence(iterator.GetKeySpan()), key, value));
             }
 
+            if (records.Count < maxChanges)
+            {
+                ThrowIfFailed(iterator);
+            }
+
             return records;
         }
         finally
@@ -687,6 +692,7 @@ public sealed class RocksDbNode : IDisposable
             iterator.SeekToLast();
             if (!iterator.Valid())
             {
+                ThrowIfFailed(iterator);
                 return;
             }
 
@@ -765,7 +771,16 @@ public sealed class RocksDbNode : IDisposable
                 return;
             }
         }
+
+        ThrowIfFailed(iterator);
     }
+
+    /// <summary>
+    /// An iterator also stops being valid on an I/O or corruption error; without this check such a scan would end early
+    /// and look like the end of the range (a short copy, a wrong checksum).
+    /// </summary>
+    /// <exception cref="RocksDbException">The iterator stopped on an error.</exception>
+    private static void ThrowIfFailed(Iterator iterator) => Native.Instance.rocksdb_iter_get_error(iterator.Handle);
 
     private void LoadState()
     {
@@ -792,6 +807,8 @@ public sealed class RocksDbNode : IDisposable
                     _nextSequence = Math.Max(_nextSequence, startSequence);
                 }
             }
+
+            ThrowIfFailed(iterator);
         }
 
         _reservedSequences = _nextSequence;
