@@ -84,6 +84,8 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>; nothing was changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it.</exception>
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);

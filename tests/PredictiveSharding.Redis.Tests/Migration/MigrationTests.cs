@@ -88,6 +88,40 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenCancelledMidSlot_LeavesTheMoveResumable()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 11);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 6, prefix: "cancel:"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        using var cancel = new CancellationTokenSource();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                if (step == MigrationStep.BatchMigrated && slot == slots.Start + 1)
+                {
+                    cancel.Cancel();
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        Assert.That(() => executor.ExecuteAsync(Plan(Move(route, target)), cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.EqualTo(new[] { slots.Start + 1 }));
+
+        executor.StepHook = null;
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.Resumed, Is.EqualTo(new[] { route.Partition.Value }));
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(target));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Recover_WithRollBackPolicy_PutsEverySlotBackOnTheSourceAndLosesNothing()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 8, index: 5);
