@@ -231,7 +231,7 @@ public sealed class TraceSimulator
         {
             if (cluster.Step >= setup.WarmupSteps)
             {
-                if (cluster.Step == setup.WarmupSteps && rebalancer is PlannedRebalancer)
+                if (cluster.Step == setup.WarmupSteps && name == StrategyNames.Predictive)
                 {
                     progress?.Report(new SimulationProgress(label, "train", cluster.Step, loads.StepCount, run, totalRuns));
                 }
