@@ -46,6 +46,7 @@ public sealed class LstmGradientCheckTests
             norm += Math.Max(numeric[i] * numeric[i], analytic[i] * (double)analytic[i]);
         }
 
+        TestContext.Out.WriteLine($"{tensorName}: {tensor.Length} entries, relative error {Math.Sqrt(diff / norm):E2}");
         Assert.That(norm, Is.GreaterThan(1e-8), "the tensor's gradient should not vanish in this set-up");
         Assert.That(Math.Sqrt(diff / norm), Is.LessThan(5e-3), $"relative error of {tensorName}");
         for (var i = 0; i < numeric.Length; i++)
