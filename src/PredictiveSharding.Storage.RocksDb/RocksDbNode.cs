@@ -374,6 +374,8 @@ public sealed class RocksDbNode : IDisposable
                 ThrowIfFailed(iterator);
             }
 
+            GC.KeepAlive(readOptions);
+
             return records;
         }
         finally
@@ -693,10 +695,12 @@ public sealed class RocksDbNode : IDisposable
             if (!iterator.Valid())
             {
                 ThrowIfFailed(iterator);
+                GC.KeepAlive(readOptions);
                 return;
             }
 
             end = ShardKey.FromBytes(iterator.GetKeySpan()).Successor().Span.ToArray();
+            GC.KeepAlive(readOptions);
         }
 
         using var batch = new WriteBatch();
@@ -773,6 +777,11 @@ public sealed class RocksDbNode : IDisposable
         }
 
         ThrowIfFailed(iterator);
+
+        // The iterator reads its bounds from memory the ReadOptions object owns and frees in its finalizer; RocksDbSharp
+        // does not keep that object alive for an iterator made on a column family, so a GC mid-scan would free the bounds
+        // under the iterator and end the scan early (seen as a short copy that failed verification).
+        GC.KeepAlive(readOptions);
     }
 
     /// <summary>
@@ -785,7 +794,8 @@ public sealed class RocksDbNode : IDisposable
     private void LoadState()
     {
         var captures = new List<ActiveCapture>();
-        using (var iterator = _db.NewIterator(_capturesFamily, new ReadOptions()))
+        var readOptions = new ReadOptions();
+        using (var iterator = _db.NewIterator(_capturesFamily, readOptions))
         {
             for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
             {
@@ -811,6 +821,7 @@ public sealed class RocksDbNode : IDisposable
             ThrowIfFailed(iterator);
         }
 
+        GC.KeepAlive(readOptions);
         _reservedSequences = _nextSequence;
         _captures = [.. captures];
     }

@@ -28,7 +28,7 @@ public static class ExecutionBenchmarkPlans
         if (!report.AllCompleted)
         {
             var failed = report.Actions.First(a => a.Outcome != ActionOutcome.Completed);
-            throw new InvalidOperationException($"Benchmark move {failed.ActionId} ended {failed.Outcome}: {failed.Error?.Message}", failed.Error);
+            throw new InvalidOperationException($"Benchmark move {failed.ActionId} ended {failed.Outcome} after copying {failed.KeysCopied} keys ({failed.BytesCopied} bytes) and applying {failed.ChangesApplied} changes: {failed.Error?.Message}", failed.Error);
         }
 
         return report;

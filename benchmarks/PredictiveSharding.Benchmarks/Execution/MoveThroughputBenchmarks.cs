@@ -77,7 +77,8 @@ public class MoveThroughputBenchmarks
     {
         var target = _plainTarget!;
         var upper = _store.Keys[Keys].Span.ToArray();
-        using var iterator = _plainSource.NewIterator(readOptions: new ReadOptions().SetIterateUpperBound(upper));
+        var readOptions = new ReadOptions().SetIterateUpperBound(upper);
+        using var iterator = _plainSource.NewIterator(readOptions: readOptions);
         var batch = new WriteBatch();
         long copied = 0;
         var pending = 0;
@@ -100,6 +101,9 @@ public class MoveThroughputBenchmarks
             }
 
             target.Write(batch);
+
+            // The iterator's upper bound lives in memory the ReadOptions frees when finalized.
+            GC.KeepAlive(readOptions);
             return copied + pending;
         }
         finally
