@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 
+using static PredictiveSharding.Cli.Tests.CliProcess;
+
 namespace PredictiveSharding.Cli.Tests;
 
 /// <summary>
@@ -69,28 +71,5 @@ public sealed class MoveCheckCommandTests
         Assert.That(exitCode, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain(option));
         Assert.That(stdout.Trim(), Is.Empty);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var tool = Path.Combine(AppContext.BaseDirectory, "psharding.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(tool);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start psharding.");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
