@@ -40,7 +40,10 @@ internal sealed class PartitionCounters
         // One spare cache line between rows: the array's data is not 64-byte aligned, so without it the end of one
         // processor's row could share a line with the start of the next and the cores would fight over it.
         _rowStride = _rowLength + CacheLineLongs;
-        _cells = new long[RingSize * stripes * _rowStride];
+
+        // And one spare line before the first row: the epochs array, read on every request, is allocated just before
+        // this one and would otherwise share a line with the first processor's counters.
+        _cells = new long[CacheLineLongs + (RingSize * stripes * _rowStride)];
         Array.Fill(_epochs, -1);
         Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes, seed: (ulong)partition.Value.GetHashCode(StringComparison.Ordinal) ^ randomSeed);
         ClientSketchBits = clientSketchBits;
@@ -71,7 +74,7 @@ internal sealed class PartitionCounters
             Claim(cell, bucket);
         }
 
-        var row = ((cell * _stripes) + stripe) * _rowStride;
+        var row = CacheLineLongs + (((cell * _stripes) + stripe) * _rowStride);
         var cells = _cells;
         long count;
         if (kind == RequestKind.Read)
@@ -169,7 +172,7 @@ internal sealed class PartitionCounters
         var any = false;
         for (var stripe = 0; stripe < _stripes; stripe++)
         {
-            var row = ((cell * _stripes) + stripe) * _rowStride;
+            var row = CacheLineLongs + (((cell * _stripes) + stripe) * _rowStride);
             for (var field = 0; field < _rowLength; field++)
             {
                 if (Volatile.Read(ref _cells[row + field]) == 0)
