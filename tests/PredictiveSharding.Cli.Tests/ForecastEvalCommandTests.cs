@@ -13,21 +13,9 @@ namespace PredictiveSharding.Cli.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ForecastEvalCommandTests
+public sealed class ForecastEvalCommandTests : TempFolderFixture
 {
     private static readonly string[] ModelFields = ["name", "mase", "wql", "coverage80", "trainSeconds", "forecastMillisPerSeries"];
-
-    private string _folder = string.Empty;
-
-    [OneTimeSetUp]
-    public void CreateFolder()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "psharding-forecast-eval-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
     [Test]
     public async Task ForecastEval_WithJson_PrintsExactlyOneObjectWithOneEntryPerModel()
@@ -86,7 +74,7 @@ public sealed class ForecastEvalCommandTests
             }
         }
 
-        var input = Path.Combine(_folder, "keys.csv");
+        var input = Path.Combine(Folder, "keys.csv");
         await File.WriteAllTextAsync(input, text.ToString());
 
         var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive");
@@ -139,7 +127,7 @@ public sealed class ForecastEvalCommandTests
     [Test]
     public async Task ForecastEval_MissingFile_ExitsWithTwoNamingIt()
     {
-        var missing = Path.Combine(_folder, "no-such-file.csv");
+        var missing = Path.Combine(Folder, "no-such-file.csv");
 
         var (exitCode, _, stderr) = await RunAsync("forecast-eval", "--input", missing, "--season", "24", "--horizon", "24", "--json");
 
@@ -150,7 +138,7 @@ public sealed class ForecastEvalCommandTests
     [Test]
     public async Task ForecastEval_MalformedValue_ExitsWithTwoNamingTheLine()
     {
-        var input = Path.Combine(_folder, "malformed.csv");
+        var input = Path.Combine(Folder, "malformed.csv");
         await File.WriteAllTextAsync(input, "timestamp,series,value\n2026-01-05T00:00:00Z,a,1\n2026-01-05T01:00:00Z,a,abc\n");
 
         var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--json");
@@ -186,7 +174,7 @@ public sealed class ForecastEvalCommandTests
             }
         }
 
-        var path = Path.Combine(_folder, name);
+        var path = Path.Combine(Folder, name);
         File.WriteAllText(path, text.ToString());
         return path;
     }

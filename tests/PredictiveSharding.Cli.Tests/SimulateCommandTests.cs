@@ -13,29 +13,17 @@ namespace PredictiveSharding.Cli.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class SimulateCommandTests
+public sealed class SimulateCommandTests : TempFolderFixture
 {
     private static readonly string[] TopFields = ["nodes", "nodeCapacity", "warmupSteps", "unavoidableNodeSteps", "strategies"];
     private static readonly string[] StrategyFields = ["name", "overloadNodeMinutes", "overloadedRequestShare", "p99Utilization", "splits", "moves", "bytesMoved", "computeSeconds", "setting", "forecastSeconds", "planSeconds"];
     private static readonly string[] Names = ["static", "reactive", "reactive-default", "predictive", "oracle"];
 
-    private string _folder = string.Empty;
-
-    [OneTimeSetUp]
-    public void CreateFolder()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "psharding-simulate-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
-
     [Test]
     public async Task Simulate_WithJson_PrintsExactlyOneObjectWithEveryStrategy()
     {
         var trace = WriteShiftingHotSpot("hot.csv", steps: 100);
-        var plot = Path.Combine(_folder, "hot.png");
+        var plot = Path.Combine(Folder, "hot.png");
 
         var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--plot", plot, "--json");
 
@@ -86,7 +74,7 @@ public sealed class SimulateCommandTests
     [Test]
     public async Task Simulate_WhenTheTraceFileIsMissing_ExitsWithTwoNamingIt()
     {
-        var missing = Path.Combine(_folder, "nope.csv");
+        var missing = Path.Combine(Folder, "nope.csv");
 
         var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", missing);
 
@@ -97,7 +85,7 @@ public sealed class SimulateCommandTests
     [Test]
     public async Task Simulate_WhenTheCsvIsMalformed_ExitsWithTwoNamingTheLine()
     {
-        var path = Path.Combine(_folder, "bad.csv");
+        var path = Path.Combine(Folder, "bad.csv");
         await File.WriteAllTextAsync(path, "timestamp,key,count\n2026-01-01T00:00:00Z,a,1\nyesterday,b,2\n");
 
         var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", path);
@@ -140,7 +128,7 @@ public sealed class SimulateCommandTests
             }
         }
 
-        var path = Path.Combine(_folder, name);
+        var path = Path.Combine(Folder, name);
         File.WriteAllText(path, csv.ToString());
         return path;
     }
