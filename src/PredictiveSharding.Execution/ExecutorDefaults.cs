@@ -9,6 +9,12 @@ internal static class ExecutorDefaults
     /// <summary>32 MiB/s: a modest share of one SSD or a 1 Gb/s link, so foreground traffic on the source keeps most of the device.</summary>
     public const long ThrottleBytesPerSecond = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// A copy journals its position every this many chunks, so a resumed copy redoes at most this many (each checkpoint
+    /// costs one journal fsync; with 1 MiB chunks that is one per 8 MiB copied).
+    /// </summary>
+    public const int CopyCheckpointChunks = 8;
+
     /// <summary>Two moves per node at once, in or out (CockroachDB's snapshot rebalancing also keeps per-store concurrency small).</summary>
     public const int MaxConcurrentMovesPerNode = 2;
 

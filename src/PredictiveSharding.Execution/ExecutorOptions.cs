@@ -44,6 +44,14 @@ public sealed class ExecutorOptions
     /// <summary>Which mover errors are retried; others roll the move back. Default: <see cref="TimeoutException"/> and <see cref="IOException"/>.</summary>
     public Func<Exception, bool> IsTransient { get; set; } = ExecutorDefaults.IsTransient;
 
+    /// <summary>
+    /// What recovery does with a move that a crash interrupted before its new owner was published: true (the default)
+    /// resumes it from its last journalled checkpoint (the copy from the last journalled chunk boundary, the catch-up from
+    /// the last applied change-feed sequence, verification re-run in full) whenever the source's change capture and both
+    /// nodes are still there, and rolls it back otherwise; false always rolls it back.
+    /// </summary>
+    public bool ResumeInterruptedMoves { get; set; } = true;
+
     /// <summary>The journal file <see cref="ShardingExecutor.CreateAsync"/> opens (a <see cref="Journal.FileMoveJournal"/>). Required there; unused when a journal is passed in.</summary>
     public string? JournalPath { get; set; }
 

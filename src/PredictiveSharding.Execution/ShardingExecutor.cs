@@ -118,8 +118,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
 
     /// <summary>
     /// Reads the journal and ends every unfinished action: a move whose new owner routing already names is carried
-    /// forward (its old copy deleted after the grace period); any other move is rolled back (capture stopped, target copy
-    /// deleted, source stays the owner); a split or merge is completed if routing shows it, otherwise dropped. Then the
+    /// forward (its old copy deleted after the grace period); a move that was not published is resumed from its last
+    /// journalled checkpoint when <see cref="ExecutorOptions.ResumeInterruptedMoves"/> is on and both nodes and the
+    /// source's change capture are still there (the copy from its last chunk boundary, the catch-up from its last applied
+    /// sequence, verification in full), and otherwise rolled back (capture stopped, target copy deleted, source stays the
+    /// owner), with the reason logged; a split or merge is completed if routing shows it, otherwise dropped. Then the
     /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run.
     /// </summary>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
@@ -276,20 +279,86 @@ public sealed class ShardingExecutor : IAsyncDisposable
     private async Task<ActionReport> RecoverMoveAsync(MoveJournalRecord record, CancellationToken cancellationToken)
     {
         var move = MoveContext.FromRecord(record, _services.Time.GetTimestamp());
-        var published = _services.RoutingNames(move.Partition, move.Range, move.To);
-        ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, published ? "the target owns the range: finish the clean-up" : "the source owns the range: roll back");
-        if (published)
+        MoveState start;
+        if (_services.RoutingNames(move.Partition, move.Range, move.To))
         {
+            ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, "the target owns the range: finish the clean-up");
             move.CleanupAfter ??= _services.Time.GetUtcNow() + _services.Options.CleanupGracePeriod;
+            start = MoveState.CleaningUp;
         }
         else
         {
-            move.Error = new InvalidOperationException($"The executor stopped in state {record.State} before the new owner was published; recovery rolled the move back.");
+            var (resumeAt, why) = await ResumePointAsync(move, record.State, cancellationToken).ConfigureAwait(false);
+            ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, why);
+            if (resumeAt is { } state)
+            {
+                move.Resumed = true;
+                move.NextSequence = record.NextSequence ?? move.Capture?.StartSequence ?? 0;
+                _services.Metrics.MovesResumed.Add(1);
+                start = state;
+            }
+            else
+            {
+                move.Error = new InvalidOperationException($"The executor stopped in state {record.State} before the new owner was published; recovery rolled the move back: {why}.");
+                start = MoveState.RollingBack;
+            }
         }
 
         var final = await new MoveStateMachine(move, _services, static (_, _) => { })
-            .RunAsync(published ? MoveState.CleaningUp : MoveState.RollingBack, cancellationToken).ConfigureAwait(false);
+            .RunAsync(start, cancellationToken).ConfigureAwait(false);
         return Report(move, final, ActionKind.Move);
+    }
+
+    /// <summary>
+    /// Where an unpublished move can go on from after a crash, or null (with the reason) when only a rollback is safe:
+    /// resuming needs both nodes and the source's change capture, since without the capture the writes made to the range
+    /// since the copy began cannot be replayed onto the target.
+    /// </summary>
+    private async Task<(MoveState? State, string Why)> ResumePointAsync(MoveContext move, MoveState journalled, CancellationToken cancellationToken)
+    {
+        if (journalled == MoveState.RollingBack)
+        {
+            return (null, "the source owns the range and the move was already rolling back: finish the rollback");
+        }
+
+        if (!_services.Options.ResumeInterruptedMoves)
+        {
+            return (null, "the source owns the range and ExecutorOptions.ResumeInterruptedMoves is off: roll back");
+        }
+
+        if (!_hostMover.Nodes.Contains(move.From) || !_hostMover.Nodes.Contains(move.To))
+        {
+            return (null, $"the source owns the range but node '{(_hostMover.Nodes.Contains(move.From) ? move.To : move.From)}' is gone: roll back");
+        }
+
+        if (!_services.RoutingNames(move.Partition, move.Range, move.From))
+        {
+            return (null, "routing no longer names the source as the range's owner: roll back");
+        }
+
+        if (journalled == MoveState.Preparing)
+        {
+            // Nothing was copied yet; preparing again is idempotent (the capture, if it was started, is reused).
+            return (MoveState.Preparing, "the source owns the range and the move had not started copying: resume by preparing again");
+        }
+
+        move.Capture = await _services.Mover.ResumeChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
+        if (move.Capture is null)
+        {
+            return (null, $"the source owns the range but node '{move.From}' lost the move's change capture, so the writes since the copy began cannot be replayed: roll back");
+        }
+
+        return journalled switch
+        {
+            MoveState.Copying => (MoveState.Copying, move.CopyResumeFrom is { } key
+                ? $"the source owns the range: resume the copy from the journalled chunk boundary {key}"
+                : "the source owns the range: resume the copy from the range start (no chunk boundary was journalled)"),
+            MoveState.CatchingUp or MoveState.Verifying => (MoveState.CatchingUp, "the source owns the range: resume the catch-up from the journalled change-feed position, then verify again"),
+
+            // The fence died with the executor and routing shows no publish: catch up again, verify again, cut over again.
+            MoveState.CuttingOver => (MoveState.CatchingUp, "the source owns the range and the cut-over did not publish: resume the catch-up, then verify and cut over again"),
+            _ => (null, $"the source owns the range and state {journalled} cannot be resumed: roll back"),
+        };
     }
 
     private async Task<ActionReport> RecoverRoutingOnlyAsync(MoveJournalRecord record)
@@ -438,6 +507,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         CatchUpRounds = move.CatchUpRounds,
         FenceDuration = move.FenceDuration,
         RoutingVersion = move.PublishedVersion,
+        ResumedFromCheckpoint = move.Resumed,
         Duration = _services.Time.GetElapsedTime(move.StartedAt),
         Error = move.Error,
     };

@@ -13,7 +13,7 @@ namespace PredictiveSharding.Cli.Tests;
 public sealed class MoveCheckCommandTests
 {
     private static readonly string[] ReportFields =
-        ["acknowledgedWrites", "lostWrites", "staleReads", "doubleOwnedKeys", "movesCompleted", "movesRolledBack", "crashes", "verifiedKeys", "seconds"];
+        ["acknowledgedWrites", "lostWrites", "staleReads", "doubleOwnedKeys", "movesCompleted", "movesRolledBack", "movesResumed", "crashes", "verifiedKeys", "seconds"];
 
     [Test]
     public async Task MoveCheck_WithJson_PrintsExactlyOneObjectWithNoViolations()

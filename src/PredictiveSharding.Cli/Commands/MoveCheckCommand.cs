@@ -71,7 +71,7 @@ internal static class MoveCheckCommand
         else
         {
             await output.WriteLineAsync(FormattableString.Invariant(
-                $"acknowledged writes {report.AcknowledgedWrites}, lost {report.LostWrites}, stale reads {report.StaleReads}, double-owned keys {report.DoubleOwnedKeys}; moves completed {report.MovesCompleted}, rolled back {report.MovesRolledBack}; crashes {report.Crashes}; verified keys {report.VerifiedKeys}; {report.Seconds:0.0} s — {(report.Passed ? "PASS" : "FAIL")}")).ConfigureAwait(false);
+                $"acknowledged writes {report.AcknowledgedWrites}, lost {report.LostWrites}, stale reads {report.StaleReads}, double-owned keys {report.DoubleOwnedKeys}; moves completed {report.MovesCompleted}, rolled back {report.MovesRolledBack}, resumed after a crash {report.MovesResumed}; crashes {report.Crashes}; verified keys {report.VerifiedKeys}; {report.Seconds:0.0} s — {(report.Passed ? "PASS" : "FAIL")}")).ConfigureAwait(false);
         }
 
         return report.Passed ? 0 : 1;

@@ -11,6 +11,7 @@ namespace PredictiveSharding.Cli.Commands;
 /// <param name="DoubleOwnedKeys">Keys held at the end by a node other than the owner in the final routing version (a copy the move left behind), plus keys two routes of one published version claim.</param>
 /// <param name="MovesCompleted">Move actions that completed (routing switched to the target, source cleaned up).</param>
 /// <param name="MovesRolledBack">Move actions that were rolled back (the source stayed the owner).</param>
+/// <param name="MovesResumed">Moves that a recovery resumed from their journalled checkpoint after a crash (instead of rolling them back), counted once per move whatever their end.</param>
 /// <param name="Crashes">Times the executor was killed and a new one recovered from the journal.</param>
 /// <param name="VerifiedKeys">Keys checked at the end.</param>
 /// <param name="Seconds">Wall-clock duration of the run.</param>
@@ -21,6 +22,7 @@ internal sealed record MoveCheckReport(
     long DoubleOwnedKeys,
     int MovesCompleted,
     int MovesRolledBack,
+    int MovesResumed,
     int Crashes,
     long VerifiedKeys,
     double Seconds)

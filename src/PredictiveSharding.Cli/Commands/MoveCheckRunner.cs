@@ -31,6 +31,9 @@ internal sealed class MoveCheckRunner
     private readonly MoveCheckSettings _settings;
     private readonly TextWriter _log;
     private readonly Random _random;
+
+    // Moves a recovery resumed from their checkpoint, by action id (a move resumed twice counts once).
+    private readonly HashSet<string> _resumedMoves = new(StringComparer.Ordinal);
     private long _recoveryCalls = InitialRecoveryCalls;
     private int _crashes;
     private long _routingOverlaps;
@@ -142,6 +145,7 @@ internal sealed class MoveCheckRunner
             orphans + Interlocked.Read(ref _routingOverlaps),
             completed,
             rolledBack,
+            _resumedMoves.Count,
             _crashes,
             verified,
             Math.Round(stopwatch.Elapsed.TotalSeconds, 3));
@@ -191,7 +195,8 @@ internal sealed class MoveCheckRunner
                     {
                         if (recovering)
                         {
-                            await executor.RecoverAsync(cancellationToken).ConfigureAwait(false);
+                            var recovery = await executor.RecoverAsync(cancellationToken).ConfigureAwait(false);
+                            _resumedMoves.UnionWith(recovery.Actions.Where(a => a.ResumedFromCheckpoint).Select(a => a.ActionId));
                         }
                         else
                         {

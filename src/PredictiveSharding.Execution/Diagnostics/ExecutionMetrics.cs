@@ -17,6 +17,7 @@ internal sealed class ExecutionMetrics : IDisposable
         MovesStarted = _meter.CreateCounter<long>("psharding.moves.started", "{move}", "Moves started.");
         MovesCompleted = _meter.CreateCounter<long>("psharding.moves.completed", "{move}", "Moves whose new owner was published.");
         MovesRolledBack = _meter.CreateCounter<long>("psharding.moves.rolled_back", "{move}", "Moves undone after a failure, a cancellation or a verification mismatch.");
+        MovesResumed = _meter.CreateCounter<long>("psharding.moves.resumed", "{move}", "Unpublished moves that recovery resumed from their journalled checkpoint after a crash.");
         BytesCopied = _meter.CreateCounter<long>("psharding.moves.bytes_copied", "By", "Bytes copied in chunks from sources to targets.");
         ChangesApplied = _meter.CreateCounter<long>("psharding.moves.changes_applied", "{change}", "Captured writes applied to targets.");
         FenceDuration = _meter.CreateHistogram<double>("psharding.moves.fence_duration", "ms", "How long cut-overs held writes to a range.");
@@ -27,6 +28,8 @@ internal sealed class ExecutionMetrics : IDisposable
     public Counter<long> MovesCompleted { get; }
 
     public Counter<long> MovesRolledBack { get; }
+
+    public Counter<long> MovesResumed { get; }
 
     public Counter<long> BytesCopied { get; }
 

@@ -50,4 +50,19 @@ public sealed record MoveJournalRecord
 
     /// <summary>The error that sent the action to <see cref="MoveState.RollingBack"/>, if any.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// A move's copy checkpoint (hex): every key of the range below it has been written to the target, so a resumed copy
+    /// continues from here. Null when no chunk boundary was journalled yet (the copy starts at the range start).
+    /// </summary>
+    public string? CopyResumeFrom { get; init; }
+
+    /// <summary>A move's catch-up checkpoint: every captured change with a lower sequence has been applied to the target. Null when none was journalled.</summary>
+    public long? NextSequence { get; init; }
+
+    /// <summary>Key and value bytes a move had copied when the record was written (progress carried over by a resumed move).</summary>
+    public long? BytesCopied { get; init; }
+
+    /// <summary>Keys a move had copied when the record was written.</summary>
+    public long? KeysCopied { get; init; }
 }

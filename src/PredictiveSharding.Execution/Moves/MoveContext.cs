@@ -29,6 +29,12 @@ internal sealed class MoveContext
     /// <summary>The next change-feed sequence to apply to the target: everything below it has been applied.</summary>
     public long NextSequence { get; set; }
 
+    /// <summary>Where the copy continues: every key of the range below it is on the target. Null for the range start.</summary>
+    public ShardKey? CopyResumeFrom { get; set; }
+
+    /// <summary>True when recovery resumed this move from its journalled checkpoint instead of rolling it back.</summary>
+    public bool Resumed { get; set; }
+
     public long BytesCopied { get; set; }
 
     public long KeysCopied { get; set; }
@@ -66,6 +72,10 @@ internal sealed class MoveContext
         To = new NodeId(record.To ?? throw new InvalidDataException($"Journal record of move '{record.ActionId}' has no target node.")),
         StartedAt = startedAt,
         CleanupAfter = record.CleanupAfter,
+        CopyResumeFrom = record.CopyResumeFrom is null ? null : KeyText.FromHex(record.CopyResumeFrom),
+        NextSequence = record.NextSequence ?? 0,
+        BytesCopied = record.BytesCopied ?? 0,
+        KeysCopied = record.KeysCopied ?? 0,
     };
 
     public MoveJournalRecord ToRecord(MoveState state, DateTimeOffset now) => new()
@@ -81,5 +91,9 @@ internal sealed class MoveContext
         RangeEnd = Range.End is { } end ? KeyText.ToHex(end) : null,
         CleanupAfter = state == MoveState.CleaningUp ? CleanupAfter : null,
         Error = state == MoveState.RollingBack ? Error?.Message : null,
+        CopyResumeFrom = state == MoveState.Copying && CopyResumeFrom is { } resume ? KeyText.ToHex(resume) : null,
+        NextSequence = Capture is null ? null : NextSequence,
+        BytesCopied = BytesCopied,
+        KeysCopied = KeysCopied,
     };
 }

@@ -84,7 +84,10 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> CopyAsync(CancellationToken cancellationToken)
     {
-        var from = move.Range.Start;
+        // A resumed copy continues after its last journalled chunk boundary: keys below it are on the target already, and
+        // any of them written since is in the change feed, which started before the first chunk was read.
+        var from = move.CopyResumeFrom ?? move.Range.Start;
+        var chunks = 0;
         while (true)
         {
             var chunk = await Mover.ReadChunkAsync(move.From, move.Range, from, Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
@@ -110,6 +113,12 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             }
 
             from = next;
+            move.CopyResumeFrom = next;
+            if (++chunks % ExecutorDefaults.CopyCheckpointChunks == 0)
+            {
+                // Written after the chunks it covers were acknowledged by the target, never before.
+                await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -56,6 +56,9 @@ public sealed record ActionReport
     /// <summary>The routing version the action published; null when it published none.</summary>
     public long? RoutingVersion { get; init; }
 
+    /// <summary>True when recovery resumed this move from its journalled checkpoint after a crash instead of rolling it back.</summary>
+    public bool ResumedFromCheckpoint { get; init; }
+
     /// <summary>Time from start to end of the action.</summary>
     public TimeSpan Duration { get; init; }
 

@@ -7,8 +7,11 @@ namespace PredictiveSharding.Execution;
 /// <param name="JournalRepair">The torn or corrupted journal tail dropped when the journal was opened; null when it was intact.</param>
 public sealed record RecoveryReport(IReadOnlyList<ActionReport> Actions, JournalTailRepair? JournalRepair)
 {
-    /// <summary>Unfinished moves that recovery carried forward to completion (their routing was already published).</summary>
+    /// <summary>Unfinished moves that recovery carried forward to completion: published ones it cleaned up, and unpublished ones it resumed from their checkpoint.</summary>
     public int Resumed => Actions.Count(a => a.Outcome is ActionOutcome.Completed or ActionOutcome.CleanupPending);
+
+    /// <summary>Unpublished moves that recovery resumed from their journalled checkpoint (copy, catch-up or verification) instead of rolling back, whatever their end.</summary>
+    public int ResumedFromCheckpoint => Actions.Count(a => a.ResumedFromCheckpoint);
 
     /// <summary>Unfinished actions that recovery rolled back (their routing was not published).</summary>
     public int RolledBack => Actions.Count(a => a.Outcome is ActionOutcome.RolledBack or ActionOutcome.RollbackPending);

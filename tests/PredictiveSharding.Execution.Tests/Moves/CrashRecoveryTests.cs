@@ -15,25 +15,60 @@ public sealed class CrashRecoveryTests
     private static ShardingPlan ThePlan() => Plan(Split("p2", "k150", "p2a", "p2b"), Move("p2b", N1, N3), Move("p3", N2, N1));
 
     [Test]
-    public async Task RecoverAsync_AfterACrashAtEveryCall_FinishesOrUndoesEachActionAndLosesNoWrite()
+    public async Task RecoverAsync_AfterACrashAtEveryCall_ResumesEachUnpublishedMoveToAVerifiedCompletion()
     {
         var total = await CountCallsAsync();
         var crashedIn = new HashSet<MoveState>();
-        var recoveredForward = 0;
-        var rolledBack = 0;
+        var resumed = 0;
+        var cleanedUp = 0;
 
         for (var n = 1; n <= total; n++)
         {
             var journal = new InMemoryMoveJournal("c");
             var run = await CrashAndRecoverAsync(n, journal, () => ValueTask.FromResult<IMoveJournal>(journal));
             crashedIn.UnionWith(run.CrashedIn);
-            recoveredForward += run.Recovery.Resumed;
-            rolledBack += run.Recovery.RolledBack;
+            foreach (var action in run.Recovery.Actions.Where(a => a.Kind == ActionKind.Move))
+            {
+                // Nothing forces a rollback: both nodes and the source's capture are still there.
+                Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), $"crash at call {n}: {action.ActionId}");
+                if (action.ResumedFromCheckpoint)
+                {
+                    resumed++;
+                    Assert.That(action.Verified, Is.True, $"crash at call {n}: a resumed move is verified again before its cut-over");
+                    Assert.That(action.VerifiedKeys, Is.Positive);
+                }
+                else
+                {
+                    cleanedUp++;
+                }
+            }
+
             Assert.That(journal.Records, Is.Empty, $"crash at call {n}: every action finished, so the journal is emptied");
         }
 
-        await TestContext.Out.WriteLineAsync($"calls {total} forward {recoveredForward} back {rolledBack} states {string.Join(",", crashedIn)}");
+        await TestContext.Out.WriteLineAsync($"calls {total} resumed {resumed} cleaned up {cleanedUp} states {string.Join(",", crashedIn)}");
         Assert.That(crashedIn, Is.SupersetOf(new[] { MoveState.Preparing, MoveState.Copying, MoveState.CatchingUp, MoveState.Verifying, MoveState.CuttingOver, MoveState.Publishing, MoveState.CleaningUp }));
+        Assert.That(resumed, Is.GreaterThan(0), "crashes before a publish were resumed");
+        Assert.That(cleanedUp, Is.GreaterThan(0), "crashes after a publish were carried forward to the clean-up");
+    }
+
+    [Test]
+    public async Task RecoverAsync_WithResumeOff_AfterACrashAtEveryCall_FinishesOrUndoesEachActionAndLosesNoWrite()
+    {
+        var total = await CountCallsAsync();
+        var recoveredForward = 0;
+        var rolledBack = 0;
+
+        for (var n = 1; n <= total; n++)
+        {
+            var journal = new InMemoryMoveJournal("c");
+            var run = await CrashAndRecoverAsync(n, journal, () => ValueTask.FromResult<IMoveJournal>(journal), resume: false);
+            recoveredForward += run.Recovery.Resumed;
+            rolledBack += run.Recovery.RolledBack;
+            Assert.That(run.Recovery.ResumedFromCheckpoint, Is.Zero, $"crash at call {n}: resuming is off");
+            Assert.That(journal.Records, Is.Empty, $"crash at call {n}: every action finished, so the journal is emptied");
+        }
+
         Assert.That(recoveredForward, Is.GreaterThan(0), "some crashes happened after a publish and were carried forward");
         Assert.That(rolledBack, Is.GreaterThan(0), "some crashes happened before a publish and were rolled back");
     }
@@ -46,7 +81,9 @@ public sealed class CrashRecoveryTests
         for (var n = 1; n <= total; n++)
         {
             var journal = new InMemoryMoveJournal("c");
-            var run = await CrashAndRecoverAsync(n, journal, () => ValueTask.FromResult<IMoveJournal>(journal), corrupt: true);
+            // Resuming off: a resumed copy (through a mover that no longer corrupts) could be completed legitimately
+            // when a host write happens to replace the corrupted key; the rollback path is what this test is about.
+            var run = await CrashAndRecoverAsync(n, journal, () => ValueTask.FromResult<IMoveJournal>(journal), corrupt: true, resume: false);
             crashedIn.UnionWith(run.CrashedIn);
             Assert.That(run.Cluster.Store.Dump(N3), Is.Empty, $"crash at call {n}: the failed move's target copy is gone");
         }
@@ -135,7 +172,7 @@ public sealed class CrashRecoveryTests
     private static DelegatingDataMover Store(TestCluster cluster, int seed, bool corrupt) =>
         corrupt ? new CorruptingMover(new InterleavingWritesMover(cluster, seed, 300)) : new InterleavingWritesMover(cluster, seed, 300);
 
-    private static async Task<CrashRun> CrashAndRecoverAsync(long crashAt, IMoveJournal journal, Func<ValueTask<IMoveJournal>> restart, bool corrupt = false)
+    private static async Task<CrashRun> CrashAndRecoverAsync(long crashAt, IMoveJournal journal, Func<ValueTask<IMoveJournal>> restart, bool corrupt = false, bool resume = true)
     {
         var cluster = Create();
         var store = Store(cluster, (int)crashAt, corrupt);
@@ -160,7 +197,9 @@ public sealed class CrashRecoveryTests
 
         var reopened = await restart();
         RecoveryReport recovery;
-        await using (var next = cluster.Executor(reopened, mover: writes))
+        var options = FastOptions();
+        options.ResumeInterruptedMoves = resume;
+        await using (var next = cluster.Executor(reopened, options, mover: writes))
         {
             recovery = await next.RecoverAsync();
         }
