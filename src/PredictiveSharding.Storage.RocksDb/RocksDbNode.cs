@@ -46,6 +46,9 @@ public sealed class RocksDbNode : IDisposable
     private const long MoverSliceBytes = 64 * 1024;
     private const int MoverSliceEntries = 512;
 
+    // Largest buffer a chunk read copies values into; bigger chunks take several.
+    private const int ValueBufferBytes = 4 * 1024 * 1024;
+
     // Sequences are reserved in blocks, persisted in the batch that first crosses the block, so the counter
     // survives a restart without an extra write per request.
     private const long SequenceReservationBlock = 1 << 16;
@@ -393,6 +396,11 @@ public sealed class RocksDbNode : IDisposable
             long bytes = 0;
             ShardKey? resumeFrom = null;
             var start = from > range.Start ? from : range.Start;
+
+            // Values are copied into one buffer per chunk instead of an array each: a copy reads many small values, and an
+            // allocation per value was a large share of a chunk read's time.
+            var buffer = new byte[Math.Min(maxBytes, ValueBufferBytes)];
+            var used = 0;
             ScanRange(range, start, snapshot: null, bulk: true, (key, value) =>
             {
                 // Never past the limit, except that a chunk always holds at least one entry so the copy progresses.
@@ -403,7 +411,15 @@ public sealed class RocksDbNode : IDisposable
                     return false;
                 }
 
-                entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), value.ToArray()));
+                if (used + value.Length > buffer.Length)
+                {
+                    buffer = new byte[Math.Max(value.Length, Math.Min(maxBytes, ValueBufferBytes))];
+                    used = 0;
+                }
+
+                value.CopyTo(buffer.AsSpan(used));
+                entries.Add(new KeyValueEntry(ShardKey.FromBytes(key), buffer.AsMemory(used, value.Length)));
+                used += value.Length;
                 bytes += size;
                 return true;
             }, cancellationToken);
@@ -459,26 +475,31 @@ public sealed class RocksDbNode : IDisposable
         {
             // A copy chunk is written in slices, taking the write lock per slice, so a host write on this node waits for
             // one small batch at most instead of a whole chunk (puts are idempotent, so the chunk need not be atomic).
+            // Each slice's batch is built before the lock is taken; only numbering, change-log records for a capture
+            // (none, normally: the target does not own the range) and the write itself happen under it.
             var start = 0;
             while (start < entries.Count)
             {
                 var end = start;
                 long bytes = 0;
+                using var batch = new WriteBatch();
                 while (end < entries.Count && (end == start || (bytes < MoverSliceBytes && end - start < MoverSliceEntries)))
                 {
-                    bytes += entries[end].Key.Length + entries[end].Value.Length;
+                    var entry = entries[end];
+                    batch.Put(entry.Key.Span, entry.Value.Span, _dataFamily);
+                    bytes += entry.Key.Length + entry.Value.Length;
                     end++;
-                }
-
-                var slice = new PendingWrite[end - start];
-                for (var i = start; i < end; i++)
-                {
-                    slice[i - start] = new PendingWrite(entries[i].Key, entries[i].Value);
                 }
 
                 lock (_writeLock)
                 {
-                    Apply(slice);
+                    var logged = LogCapturedPuts(batch, entries, start, end);
+                    Commit(batch, _nextSequence + (end - start));
+                    RocksDbMetrics.Writes.Add(end - start);
+                    if (logged > 0)
+                    {
+                        RocksDbMetrics.CapturedChanges.Add(logged);
+                    }
                 }
 
                 start = end;
@@ -488,6 +509,31 @@ public sealed class RocksDbNode : IDisposable
         {
             Exit();
         }
+    }
+
+    /// <summary>Under the write lock: adds change-log records for entries [start, end) that an open capture covers, numbered from the next sequence.</summary>
+    private int LogCapturedPuts(WriteBatch batch, IReadOnlyList<KeyValueEntry> entries, int start, int end)
+    {
+        var captures = _captures;
+        if (captures.Length == 0)
+        {
+            return 0;
+        }
+
+        var logged = 0;
+        for (var i = start; i < end; i++)
+        {
+            foreach (var capture in captures)
+            {
+                if (capture.Range.Contains(entries[i].Key))
+                {
+                    batch.Put(ChangeLogFormat.LogKey(capture.Number, _nextSequence + (i - start)), ChangeLogFormat.EncodeRecord(entries[i].Key.Span, entries[i].Value), _changesFamily);
+                    logged++;
+                }
+            }
+        }
+
+        return logged;
     }
 
     internal void ApplyChanges(IReadOnlyList<ChangeRecord> changes)
