@@ -10,7 +10,8 @@ public sealed class ExecutorOptions
 
     /// <summary>
     /// Copy bandwidth for all moves of the executor together, in bytes per second (a token bucket refilled every
-    /// 100 ms); null copies unthrottled. Default 32 MiB/s.
+    /// 100 ms, bursting at most one refill); null copies unthrottled. Default 8 MiB/s, sized for small nodes (see the README's
+    /// figures for the foreground latency it costs).
     /// </summary>
     public long? ThrottleBytesPerSecond { get; set; } = ExecutorDefaults.ThrottleBytesPerSecond;
 

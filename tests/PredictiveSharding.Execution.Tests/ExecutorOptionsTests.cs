@@ -7,7 +7,7 @@ public sealed class ExecutorOptionsTests
 
     [Test]
     public void Defaults_AreModest() =>
-        Assert.That(new ExecutorOptions().ThrottleBytesPerSecond, Is.EqualTo(32L * 1024 * 1024));
+        Assert.That(new ExecutorOptions().ThrottleBytesPerSecond, Is.EqualTo(8L * 1024 * 1024));
 
     private static IEnumerable<TestCaseData> BadOptions()
     {

@@ -324,8 +324,8 @@ public sealed class ShardingExecutorTests
         var copied = report.Actions.Single().BytesCopied;
         Assert.That(copied, Is.EqualTo(100 * (4 + 200)));
 
-        // The bucket starts with one second of tokens; the rest arrives at 4096 bytes a second of the executor's clock.
-        var minimum = TimeSpan.FromSeconds((copied - 4096) / 4096.0) - TimeSpan.FromMilliseconds(200);
+        // The bucket starts with one refill (100 ms) of tokens; the rest arrives at 4096 bytes a second of the executor's clock.
+        var minimum = TimeSpan.FromSeconds((copied - 409) / 4096.0) - TimeSpan.FromMilliseconds(200);
         Assert.That(advanced, Is.GreaterThanOrEqualTo(minimum));
         Assert.That(report.AllCompleted, Is.True);
     }
