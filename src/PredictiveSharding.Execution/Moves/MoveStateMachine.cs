@@ -1,7 +1,6 @@
 using System.Globalization;
 using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.FaultInjection;
-using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
 
@@ -87,10 +86,11 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     {
         // A resumed copy continues after its last journalled chunk boundary: keys below it are on the target already, and
         // any of them written since is in the change feed, which started before the first chunk was read.
+        var from = move.CopyResumeFrom ?? move.Range.Start;
         var chunks = 0;
-        var chunk = await Mover.ReadChunkAsync(move.From, move.Range, move.CopyResumeFrom ?? move.Range.Start, Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
         while (true)
         {
+            var chunk = await Mover.ReadChunkAsync(move.From, move.Range, from, Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
             long bytes = 0;
             foreach (var entry in chunk.Entries)
             {
@@ -98,54 +98,27 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             }
 
             await services.Throttle.AcquireAsync(bytes, cancellationToken).ConfigureAwait(false);
-
-            // Unthrottled, the next chunk is read from the source while this one is written to the target, so the two
-            // run on two cores (a snapshot transfer streams the same way). Throttled, the rate sets the pace and the
-            // overlap would only add bursts to the nodes' foreground work.
-            var next = chunk.ResumeFrom is { } nextFrom && services.Throttle.IsUnlimited
-                ? Task.Run(() => Mover.ReadChunkAsync(move.From, move.Range, nextFrom, Options.ChunkBytes, cancellationToken).AsTask(), cancellationToken)
-                : null;
-            ShardKey resume;
-            try
+            if (chunk.Entries.Count > 0)
             {
-                if (chunk.Entries.Count > 0)
-                {
-                    await Mover.WriteAsync(move.To, chunk.Entries, cancellationToken).ConfigureAwait(false);
-                }
-
-                move.BytesCopied += bytes;
-                move.KeysCopied += chunk.Entries.Count;
-                services.Metrics.BytesCopied.Add(bytes);
-                report(move, MoveState.Copying);
-                if (chunk.ResumeFrom is not { } nextStart)
-                {
-                    return MoveState.CatchingUp;
-                }
-
-                resume = nextStart;
-                move.CopyResumeFrom = resume;
-                if (++chunks % ExecutorDefaults.CopyCheckpointChunks == 0)
-                {
-                    // Written after the chunks it covers were acknowledged by the target, never before.
-                    await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch
-            {
-                if (next is not null)
-                {
-                    // This step's failure is the one reported; the read ahead is waited for (and its fault observed) so
-                    // nothing of this step still runs while the move rolls back.
-                    await Task.WhenAny(next).ConfigureAwait(false);
-                    _ = next.Exception;
-                }
-
-                throw;
+                await Mover.WriteAsync(move.To, chunk.Entries, cancellationToken).ConfigureAwait(false);
             }
 
-            chunk = next is null
-                ? await Mover.ReadChunkAsync(move.From, move.Range, resume, Options.ChunkBytes, cancellationToken).ConfigureAwait(false)
-                : await next.ConfigureAwait(false);
+            move.BytesCopied += bytes;
+            move.KeysCopied += chunk.Entries.Count;
+            services.Metrics.BytesCopied.Add(bytes);
+            report(move, MoveState.Copying);
+            if (chunk.ResumeFrom is not { } next)
+            {
+                return MoveState.CatchingUp;
+            }
+
+            from = next;
+            move.CopyResumeFrom = next;
+            if (++chunks % ExecutorDefaults.CopyCheckpointChunks == 0)
+            {
+                // Written after the chunks it covers were acknowledged by the target, never before.
+                await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 
