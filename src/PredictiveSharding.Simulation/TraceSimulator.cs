@@ -217,7 +217,8 @@ public sealed class TraceSimulator
             Math.Max(_options.HistoryWindowSteps, 1),
             _options.PlannerUtilizationThreshold,
             _options.PlanningQuantile,
-            SimulationDefaults.PlannerKeySamples);
+            SimulationDefaults.PlannerKeySamples,
+            _options.CorrectMeasuredOverload);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 
