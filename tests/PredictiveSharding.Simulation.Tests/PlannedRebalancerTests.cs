@@ -58,13 +58,7 @@ public class PlannedRebalancerTests
     public async Task CorrectMeasuredOverload_RaisesTheForecastOnANodeMeasuredOverCapacityOnly()
     {
         // Two partitions, one per node, capacity 10: p000 measured 30 (over), p001 measured 3; the forecast says 2 for both.
-        var loads = TestTraces.Minutes(TestTraces.Repeat(30, 3), TestTraces.Repeat(3, 3));
-        var cluster = new ClusterModel(loads, new ClusterSetup(2, 10, 2, 1, 1000, 0, 4, 0, 0));
-        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), new FixedMovePlanner(new PartitionId("none"), loads.StartOf(3), TimeSpan.FromMinutes(1)), Settings with { CorrectMeasuredOverload = true }, TimeProvider.System);
-        cluster.Advance();
-        var forecast = await new ConstantForecaster(2).ForecastAsync(new ForecastRequest(History(cluster), 3), CancellationToken.None);
-
-        var corrected = rebalancer.CorrectMeasuredOverload(cluster, forecast);
+        var (rebalancer, _, corrected) = await CorrectAfterOneStep(hotLoad: 30);
 
         Assert.Multiple(() =>
         {
@@ -78,13 +72,7 @@ public class PlannedRebalancerTests
     [Test]
     public async Task CorrectMeasuredOverload_LeavesTheForecastAloneWhenNoNodeIsOverCapacity()
     {
-        var loads = TestTraces.Minutes(TestTraces.Repeat(9, 3), TestTraces.Repeat(3, 3));
-        var cluster = new ClusterModel(loads, new ClusterSetup(2, 10, 2, 1, 1000, 0, 4, 0, 0));
-        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), new FixedMovePlanner(new PartitionId("none"), loads.StartOf(3), TimeSpan.FromMinutes(1)), Settings with { CorrectMeasuredOverload = true }, TimeProvider.System);
-        cluster.Advance();
-        var forecast = await new ConstantForecaster(2).ForecastAsync(new ForecastRequest(History(cluster), 3), CancellationToken.None);
-
-        var corrected = rebalancer.CorrectMeasuredOverload(cluster, forecast);
+        var (rebalancer, forecast, corrected) = await CorrectAfterOneStep(hotLoad: 9);
 
         Assert.Multiple(() =>
         {
@@ -111,6 +99,17 @@ public class PlannedRebalancerTests
 
             Assert.That(planner.Last!.Forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(expected));
         }
+    }
+
+    /// <summary>Two nodes of capacity 10, p000 (n0) measured at <paramref name="hotLoad"/> and p001 (n1) at 3 for one step; a forecast of 2 corrected.</summary>
+    private static async Task<(PlannedRebalancer Rebalancer, LoadForecast Forecast, LoadForecast Corrected)> CorrectAfterOneStep(double hotLoad)
+    {
+        var loads = TestTraces.Minutes(TestTraces.Repeat(hotLoad, 3), TestTraces.Repeat(3, 3));
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 10, 2, 1, 1000, 0, 4, 0, 0));
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), new RecordingPlanner(), Settings with { CorrectMeasuredOverload = true }, TimeProvider.System);
+        cluster.Advance();
+        var forecast = await new ConstantForecaster(2).ForecastAsync(new ForecastRequest(History(cluster), 3), CancellationToken.None);
+        return (rebalancer, forecast, rebalancer.CorrectMeasuredOverload(cluster, forecast));
     }
 
     private static LoadHistory History(ClusterModel cluster) =>
