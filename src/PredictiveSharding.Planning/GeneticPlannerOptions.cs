@@ -61,6 +61,14 @@ public sealed class GeneticPlannerOptions
     /// </summary>
     public double MoveCostWeight { get; set; } = 0.02;
 
+    /// <summary>
+    /// The objective counts the predicted peak (a share of the threshold) as at least this, so a plan pays for moves only
+    /// while they lower a peak above it: with 1 the plan buys predicted breaches avoided and nothing else (Slicer and Shard
+    /// Manager bound churn the same way), with 0 (default) every move that lowers the peak by more than its move cost is
+    /// made, which balances the whole cluster once any breach is predicted. Zero or more.
+    /// </summary>
+    public double PeakFloor { get; set; }
+
     /// <summary>Weight of capacity overflow at the 0.99 quantile (summed over nodes, as a share of capacity). Default 10; zero or more.</summary>
     public double OverflowWeight { get; set; } = 10;
 
@@ -143,6 +151,7 @@ public sealed class GeneticPlannerOptions
 
         CheckWeight(nameof(MoveCostWeight), MoveCostWeight);
         CheckWeight(nameof(OverflowWeight), OverflowWeight);
+        CheckWeight(nameof(PeakFloor), PeakFloor);
         if (!(SplitShareThreshold > 0 && SplitShareThreshold <= 1))
         {
             throw Bad(nameof(SplitShareThreshold), SplitShareThreshold, "in (0, 1]");

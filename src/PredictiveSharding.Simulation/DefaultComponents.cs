@@ -57,4 +57,22 @@ public static class DefaultComponents
             MoveCostWeight = 0.5,
         });
     }
+
+    /// <summary>
+    /// <see cref="CreatePlanner(SimulationContext)"/> with a peak floor (<see cref="GeneticPlannerOptions.PeakFloor"/>): the
+    /// oracle runs once without and once with a floor of 1 and keeps the better, because a planner that knows the future
+    /// needs no headroom below the threshold and then moves only what avoids a breach, while the floor's absence can still
+    /// win where finer balance happens to absorb what the horizon does not show.
+    /// </summary>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new GeneticShardPlanner(new GeneticPlannerOptions
+        {
+            Seed = context.Seed,
+            TimeBudget = TimeSpan.FromSeconds(5),
+            MoveCostWeight = 0.5,
+            PeakFloor = peakFloor,
+        });
+    }
 }

@@ -85,6 +85,9 @@ internal static class SimulationDefaults
     /// <summary>The reactive grid's consecutive-step counts.</summary>
     public static readonly int[] ReactiveConsecutiveGrid = [1, 2, 3];
 
+    /// <summary>The oracle's variants (GeneticPlannerOptions.PeakFloor); it reports the best, as reactive reports its grid's best.</summary>
+    public static readonly double[] OraclePeakFloors = [0, 1];
+
     /// <summary>Most key samples handed to the planner per partition.</summary>
     public const int PlannerKeySamples = 48;
 }

@@ -58,8 +58,8 @@ public sealed class StrategyResult
     /// <summary>Steps of the trace (warm-up included).</summary>
     public int Steps => _utilization.Length / Nodes;
 
-    /// <summary>The same result under another name (the published reactive setting when the grid already ran it).</summary>
-    internal StrategyResult Renamed(string name) => new(name, Setting, Nodes, _utilization)
+    /// <summary>The same result under another name (the published reactive setting when the grid already ran it), and setting when given.</summary>
+    internal StrategyResult Renamed(string name, string? setting = null) => new(name, setting ?? Setting, Nodes, _utilization)
     {
         OverloadedNodeSteps = OverloadedNodeSteps,
         OverloadNodeMinutes = OverloadNodeMinutes,

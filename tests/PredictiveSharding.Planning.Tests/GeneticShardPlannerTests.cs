@@ -33,6 +33,27 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_WithAPeakFloorOfOne_MovesOnlyWhatEndsTheBreach_WhereWithoutItBalancesTheCluster()
+    {
+        // n0 carries 900 of its 800 allowance; n1 and n2 carry 100 each. Moving one 150 ends the breach; balancing the
+        // cluster's 1100 over three nodes takes more moves.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 400), new Spec(0, 200), new Spec(0, 150), new Spec(0, 150), new Spec(1, 100), new Spec(2, 100) };
+        var floor = Options();
+        floor.PeakFloor = 1;
+        var balanced = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+        var floored = Planner(floor).Plan(Request(nodes, specs), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(floored.After.MaxUtilization, Is.LessThanOrEqualTo(0.8 + 1e-9), "the breach is gone");
+            Assert.That(floored.Actions.OfType<MoveAction>().Count(), Is.EqualTo(1));
+            Assert.That(balanced.Actions.OfType<MoveAction>().Count(), Is.GreaterThan(1));
+            Assert.That(floored.MovedBytes, Is.LessThan(balanced.MovedBytes));
+        });
+    }
+
+    [Test]
     public void Plan_WhenNodesHaveDiskCapacityButNoDiskForecast_KeepsDisksFromOverfilling()
     {
         // n1 has requests room but only 1.5 GB of disk: the 1 GB partitions can go there at most once.

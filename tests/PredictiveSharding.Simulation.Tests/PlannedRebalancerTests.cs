@@ -8,7 +8,7 @@ namespace PredictiveSharding.Simulation.Tests;
 
 public class PlannedRebalancerTests
 {
-    private static readonly PlannedSettings Settings = new(HorizonSteps: 6, PlanEverySteps: 1, FineTuneEverySteps: 100, HistoryWindowSteps: 50, UtilizationThreshold: 0.9, PlanningQuantile: 0.5, MaxKeySamples: 48);
+    private static readonly PlannedSettings Settings = new(HorizonSteps: 6, PlanEverySteps: 1, FineTuneEverySteps: 100, HistoryWindowSteps: 50, UtilizationThreshold: 0.9, PlanningQuantile: 0.5, MaxKeySamples: 48, CorrectMeasuredOverload: false);
 
     [Test]
     public async Task BeforeStep_StartsAPlannedMoveAtTheLatestStepThatStillBeatsTheBreach()
@@ -55,6 +55,67 @@ public class PlannedRebalancerTests
     }
 
     [Test]
+    public async Task CorrectMeasuredOverload_RaisesTheForecastOnANodeMeasuredOverCapacityOnly()
+    {
+        // Two partitions, one per node, capacity 10: p000 measured 30 (over), p001 measured 3; the forecast says 2 for both.
+        var (rebalancer, _, corrected) = await CorrectAfterOneStep(hotLoad: 30);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 3).Select(s => corrected.ValueAt(new PartitionId("p000"), ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(30));
+            Assert.That(Enumerable.Range(0, 3).Select(s => corrected.ValueAt(new PartitionId("p001"), ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(2), "a node under capacity keeps its forecast");
+            Assert.That(rebalancer.Corrections, Is.EqualTo(1));
+            Assert.That(rebalancer.CorrectedPartitions, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task CorrectMeasuredOverload_LeavesTheForecastAloneWhenNoNodeIsOverCapacity()
+    {
+        var (rebalancer, forecast, corrected) = await CorrectAfterOneStep(hotLoad: 9);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(corrected, Is.SameAs(forecast));
+            Assert.That(rebalancer.Corrections, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task BeforeStep_WithCorrection_PlansForTheMeasuredOverloadTheForecastMissed_AndNotForOneItForesaw()
+    {
+        // p000 runs at 30 against a capacity of 10. A forecaster saying 2 is contradicted by the measurement, so the planner
+        // is handed 30; one whose median is 2 but whose 0.9 quantile is 40 allowed for it, so its median stands.
+        var loads = TestTraces.Minutes(TestTraces.Repeat(30, 4), TestTraces.Repeat(3, 4));
+        foreach (var (forecaster, expected) in new (ILoadForecaster, double)[] { (new ConstantForecaster(2), 30.0), (new ConstantForecaster(2, upper: 40), 2.0) })
+        {
+            var cluster = new ClusterModel(loads, new ClusterSetup(2, 10, 2, 1, 1000, 0, 4, 0, 0));
+            var planner = new RecordingPlanner();
+            var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, forecaster, planner, Settings with { CorrectMeasuredOverload = true }, TimeProvider.System);
+            cluster.Advance();
+            await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+            cluster.Advance();
+            await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+            Assert.That(planner.Last!.Forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(expected));
+        }
+    }
+
+    /// <summary>Two nodes of capacity 10, p000 (n0) measured at <paramref name="hotLoad"/> and p001 (n1) at 3 for one step; a forecast of 2 corrected.</summary>
+    private static async Task<(PlannedRebalancer Rebalancer, LoadForecast Forecast, LoadForecast Corrected)> CorrectAfterOneStep(double hotLoad)
+    {
+        var loads = TestTraces.Minutes(TestTraces.Repeat(hotLoad, 3), TestTraces.Repeat(3, 3));
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 10, 2, 1, 1000, 0, 4, 0, 0));
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), new RecordingPlanner(), Settings with { CorrectMeasuredOverload = true }, TimeProvider.System);
+        cluster.Advance();
+        var forecast = await new ConstantForecaster(2).ForecastAsync(new ForecastRequest(History(cluster), 3), CancellationToken.None);
+        return (rebalancer, forecast, rebalancer.CorrectMeasuredOverload(cluster, forecast));
+    }
+
+    private static LoadHistory History(ClusterModel cluster) =>
+        new(cluster.Partitions.Select(p => new PredictiveSharding.Telemetry.PartitionLoadSeries(p.Id, cluster.Loads.Step, p.History.Select((v, s) => PredictiveSharding.Telemetry.LoadBucket.OfRequests(cluster.Loads.StartOf(s), v)).ToArray())).ToList());
+
+    [Test]
     public void Sample_CoversThePartitionsWholeLoadAndIsolatesTheHottestKeys()
     {
         var counts = Enumerable.Range(0, 100).Select(k => TestTraces.Repeat(k == 37 ? 500 : 1, 2)).ToArray();
@@ -88,7 +149,19 @@ public class PlannedRebalancerTests
         }
     }
 
-    private sealed class ConstantForecaster(double value) : ILoadForecaster
+    private sealed class RecordingPlanner : IShardPlanner
+    {
+        public PlanningRequest? Last { get; private set; }
+
+        public Task<ShardingPlan> PlanAsync(PlanningRequest request, CancellationToken cancellationToken)
+        {
+            Last = request;
+            var summary = new UtilizationSummary(0, new NodeId("n0"), ResourceKind.Requests, 0);
+            return Task.FromResult(new ShardingPlan(true, [], summary, summary, 0, TimeSpan.Zero));
+        }
+    }
+
+    private sealed class ConstantForecaster(double value, double? upper = null) : ILoadForecaster
     {
         public string Name => "constant";
 
@@ -100,10 +173,12 @@ public class PlannedRebalancerTests
 
         public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
         {
+            // The median, and when given an upper value as the 0.9 quantile.
+            double[] step = upper is { } u ? [value, u] : [value];
             var partitions = request.History.Series.ToDictionary(
                 s => s.Partition,
-                s => (IReadOnlyDictionary<ResourceKind, QuantileSeries>)new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(request.Horizon, 1, Enumerable.Repeat(value, request.Horizon).ToArray()) });
-            return Task.FromResult(new LoadForecast(request.History.Series[0].End, request.History.Step, [0.5], partitions));
+                s => (IReadOnlyDictionary<ResourceKind, QuantileSeries>)new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(request.Horizon, step.Length, Enumerable.Repeat(step, request.Horizon).SelectMany(x => x).ToArray()) });
+            return Task.FromResult(new LoadForecast(request.History.Series[0].End, request.History.Step, upper is null ? [0.5] : [0.5, 0.9], partitions));
         }
     }
 }

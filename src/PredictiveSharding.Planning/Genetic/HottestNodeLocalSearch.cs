@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PredictiveSharding.Planning.Placement;
 
 namespace PredictiveSharding.Planning.Genetic;
 
@@ -58,7 +59,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
         var hot = index.Hottest;
         var hotPeak = index.Max;
-        if (hotPeak <= 0)
+        if (hotPeak <= 0 || hotPeak <= p.PeakFloor)
         {
             return false;
         }
@@ -146,7 +147,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var delta = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
+                var delta = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + OverflowDelta(c, s, hot, to)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(s, to) - p.Locality(s, hot);
@@ -213,7 +214,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
-                var score = PeakDelta(index, ties, hot, to, hotPeak, newHot, newTo)
+                var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + (p.OverflowWeight * overflow)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
@@ -303,12 +304,12 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         return true;
     }
 
-    private static double PeakDelta(in PeakIndex index, int ties, int hot, int to, double hotPeak, double newHot, double newTo)
+    private static double PeakDelta(PlacementProblem p, in PeakIndex index, int ties, int hot, int to, double hotPeak, double newHot, double newTo)
     {
         var pairPeak = Math.Max(newHot, newTo);
         return ties <= 1
-            ? Math.Max(index.MaxExcluding(hot, to), pairPeak) - hotPeak
-            : (pairPeak - hotPeak) / ties;
+            ? p.CountedPeak(Math.Max(index.MaxExcluding(hot, to), pairPeak)) - p.CountedPeak(hotPeak)
+            : (p.CountedPeak(pairPeak) - p.CountedPeak(hotPeak)) / ties;
     }
 
     private static double OverflowDelta(AssignmentChromosome c, int s, int from, int to)

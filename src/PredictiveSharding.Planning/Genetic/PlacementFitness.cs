@@ -26,7 +26,7 @@ internal sealed class PlacementFitness : IFitness
             overflow += overflows[n];
         }
 
-        var fitness = peak + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost;
+        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost;
         chromosome.Fitness = fitness;
         return fitness;
     }
@@ -51,7 +51,7 @@ internal sealed class PlacementFitness : IFitness
         newFromPeak = c.PeakOf(from, load, -1);
         newToPeak = c.PeakOf(to, load, +1);
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
-        var delta = newPeak - index.Max;
+        var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);

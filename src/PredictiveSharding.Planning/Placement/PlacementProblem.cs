@@ -23,7 +23,8 @@ internal sealed class PlacementProblem
         double overflowWeight,
         double[]? localityCost = null,
         int[]? nodeRegion = null,
-        int regions = 0)
+        int regions = 0,
+        double peakFloor = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nodes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(resources);
@@ -67,6 +68,7 @@ internal sealed class PlacementProblem
         TotalBytes = total;
         MoveCostPerByte = total > 0 ? moveCostWeight / total : 0;
         Regions = regions;
+        PeakFloor = peakFloor;
         if (localityCost is not null && nodeRegion is not null && regions > 0)
         {
             if (localityCost.Length != Shards * regions || nodeRegion.Length != nodes)
@@ -125,6 +127,15 @@ internal sealed class PlacementProblem
     public int[]? NodeRegion { get; }
 
     public int Regions { get; }
+
+    /// <summary>
+    /// The objective counts the peak as at least this (a share of the threshold): lowering the peak below it gains
+    /// nothing, so no move is paid for that only deepens headroom already sufficient (GeneticPlannerOptions.PeakFloor).
+    /// </summary>
+    public double PeakFloor { get; }
+
+    /// <summary>The peak as the objective counts it: the peak, or <see cref="PeakFloor"/> when that is higher.</summary>
+    public double CountedPeak(double peak) => Math.Max(peak, PeakFloor);
 
     /// <summary>The locality cost of shard s on node n.</summary>
     public double Locality(int s, int n) =>

@@ -121,7 +121,8 @@ internal static class PlacementProblemBuilder
             options.OverflowWeight,
             localityCost,
             nodeRegion,
-            regions);
+            regions,
+            options.PeakFloor);
         return (problem, [.. ids]);
     }
 

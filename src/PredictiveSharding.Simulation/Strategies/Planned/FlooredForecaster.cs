@@ -31,35 +31,10 @@ internal sealed class FlooredForecaster : ILoadForecaster
     {
         ArgumentNullException.ThrowIfNull(request);
         var forecast = await _inner.ForecastAsync(request, cancellationToken).ConfigureAwait(false);
-        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(forecast.Partitions.Count);
-        foreach (var (partition, resources) in forecast.Partitions)
+        return ForecastFloor.Apply(forecast, partition =>
         {
             var history = request.History.Get(partition);
-            var last = history.Count == 0 ? 0 : history.Buckets[^1].Requests;
-            var floored = new Dictionary<ResourceKind, QuantileSeries>(resources.Count);
-            foreach (var (resource, series) in resources)
-            {
-                if (resource != ResourceKind.Requests)
-                {
-                    floored[resource] = series;
-                    continue;
-                }
-
-                var values = new double[series.Steps * series.QuantileCount];
-                for (var s = 0; s < series.Steps; s++)
-                {
-                    for (var q = 0; q < series.QuantileCount; q++)
-                    {
-                        values[(s * series.QuantileCount) + q] = Math.Max(series[s, q], last);
-                    }
-                }
-
-                floored[resource] = new QuantileSeries(series.Steps, series.QuantileCount, values);
-            }
-
-            partitions[partition] = floored;
-        }
-
-        return new LoadForecast(forecast.Origin, forecast.Step, forecast.Quantiles, partitions);
+            return history.Count == 0 ? 0 : history.Buckets[^1].Requests;
+        });
     }
 }

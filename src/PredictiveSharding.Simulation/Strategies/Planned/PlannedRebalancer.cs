@@ -22,11 +22,21 @@ internal sealed class PlannedRebalancer : IRebalancer
     private readonly IShardPlanner _planner;
     private readonly PlannedSettings _settings;
     private readonly TimeProvider _time;
+    /// <summary>
+    /// A measurement above this quantile of the forecast made for its step contradicts the forecast: the upper end of the
+    /// central 80% interval, the interval a calibrated forecaster's coverage80 refers to.
+    /// </summary>
+    private const double SurpriseQuantile = 0.9;
+
     private readonly List<PendingMove> _pending = [];
     private readonly List<string> _warnings = [];
     private int _firstStep = -1;
     private int _lastFineTune;
     private long _plans;
+    private long _corrections;
+    private long _correctedPartitions;
+    private LoadForecast? _lastForecast;
+    private int _lastForecastStep;
     private TimeSpan _forecastTime;
     private TimeSpan _planTime;
 
@@ -53,6 +63,12 @@ internal sealed class PlannedRebalancer : IRebalancer
     public IReadOnlyList<string> Warnings => _warnings;
 
     public long Plans => _plans;
+
+    /// <summary>Plans whose forecast was corrected because a node was measured over capacity.</summary>
+    public long Corrections => _corrections;
+
+    /// <summary>Partition forecasts raised to the measured load by <see cref="CorrectMeasuredOverload"/>, over all plans.</summary>
+    public long CorrectedPartitions => _correctedPartitions;
 
     public async ValueTask BeforeStepAsync(ClusterModel cluster, CancellationToken cancellationToken)
     {
@@ -119,6 +135,14 @@ internal sealed class PlannedRebalancer : IRebalancer
             _forecastTime += _time.GetElapsedTime(started);
         }
 
+        if (_settings.CorrectMeasuredOverload)
+        {
+            var raw = forecast;
+            forecast = CorrectMeasuredOverload(cluster, forecast);
+            _lastForecast = raw;
+            _lastForecastStep = step;
+        }
+
         started = _time.GetTimestamp();
         try
         {
@@ -142,10 +166,61 @@ internal sealed class PlannedRebalancer : IRebalancer
         }
     }
 
+    /// <summary>
+    /// The forecast is a prior and what a node measures is the correction: on a node whose load at the last replayed step
+    /// (move overhead included) exceeded its capacity, every partition is forecast at least at its measured load over the
+    /// whole horizon, so the planner treats the overload as the breach it already is and moves load off now, as a reactive
+    /// system would, instead of trusting a forecast that missed it. Elsewhere the forecast stands.
+    /// </summary>
+    internal LoadForecast CorrectMeasuredOverload(ClusterModel cluster, LoadForecast forecast)
+    {
+        var measured = cluster.LastNodeLoad;
+        var capacity = cluster.Setup.NodeCapacity;
+        var over = new bool[measured.Length];
+        var any = false;
+        for (var n = 0; n < measured.Length; n++)
+        {
+            over[n] = measured[n] > capacity;
+            any |= over[n];
+        }
+
+        if (!any)
+        {
+            return forecast;
+        }
+
+        var previous = _lastForecast;
+        var previousStep = cluster.Step - 1 - _lastForecastStep;
+        var corrected = ForecastFloor.Apply(forecast, id =>
+        {
+            if (cluster.Find(id) is not { } partition || !over[partition.Node])
+            {
+                return null;
+            }
+
+            // Only where the measurement contradicts the forecast: the load just measured lies above the upper quantile the
+            // last forecast gave for that step (or there was none, e.g. a new split child). A node over capacity within
+            // what was forecast is a risk the plan already took knowingly; correcting it would chase noise.
+            if (previous is not null && previousStep >= 0 && previousStep < previous.Horizon && previous.Partitions.ContainsKey(id)
+                && partition.LastLoad <= previous.ValueAt(id, ResourceKind.Requests, previousStep, SurpriseQuantile))
+            {
+                return null;
+            }
+
+            _correctedPartitions++;
+            return partition.LastLoad;
+        });
+        _corrections++;
+        return corrected;
+    }
+
     private void Apply(ClusterModel cluster, ShardingPlan plan)
     {
         _pending.Clear();
         var loads = cluster.Loads;
+        var moves = new List<MoveAction>();
+        var deadlines = new List<int>();
+        var durations = new List<int>();
         foreach (var action in plan.Actions)
         {
             switch (action)
@@ -154,16 +229,23 @@ internal sealed class PlannedRebalancer : IRebalancer
                     ApplySplit(cluster, split);
                     break;
                 case MoveAction move:
-                    var node = NodeIndex(move.To, cluster.Setup.Nodes);
+                    // The deadline is the predicted breach the move is for (start-by + duration, unless start-by was clamped to now).
                     var breach = move.StartBy + move.EstimatedDuration;
-                    var breachStep = (int)Math.Floor((breach - loads.Start) / loads.Step);
-                    var startStep = Math.Max(cluster.Step, breachStep - cluster.MoveSteps(move.Bytes));
-                    _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), node, startStep));
+                    moves.Add(move);
+                    deadlines.Add((int)Math.Floor((breach - loads.Start) / loads.Step));
+                    durations.Add(cluster.MoveSteps(move.Bytes));
                     break;
                 default:
                     Warn($"step {cluster.Step}: {action.GetType().Name} is not simulated; skipped.");
                     break;
             }
+        }
+
+        var starts = MoveScheduler.Schedule(deadlines, durations, cluster.Setup.MaxConcurrentMoves, cluster.Step);
+        for (var i = 0; i < moves.Count; i++)
+        {
+            var move = moves[i];
+            _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes), starts[i]));
         }
 
         // Earliest start first; among moves due together, those off the most loaded node first, so that the move slots go

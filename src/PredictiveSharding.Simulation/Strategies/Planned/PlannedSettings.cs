@@ -8,6 +8,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="UtilizationThreshold">Share of capacity the plan keeps forecast node load under.</param>
 /// <param name="PlanningQuantile">The forecast quantile planned for.</param>
 /// <param name="MaxKeySamples">Key samples per partition handed to the planner.</param>
+/// <param name="CorrectMeasuredOverload">Whether a node measured over capacity has its partitions' forecasts raised to their measured load.</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
     int PlanEverySteps,
@@ -15,4 +16,5 @@ internal sealed record PlannedSettings(
     int HistoryWindowSteps,
     double UtilizationThreshold,
     double PlanningQuantile,
-    int MaxKeySamples);
+    int MaxKeySamples,
+    bool CorrectMeasuredOverload);
