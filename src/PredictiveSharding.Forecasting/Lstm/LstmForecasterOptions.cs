@@ -59,6 +59,14 @@ public sealed class LstmForecasterOptions
     /// </summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Whether to recalibrate the quantiles after training on the held-out tail (split-conformal, per level: each
+    /// level's offset makes that share of held-out targets fall below it), so that intervals keep their nominal coverage
+    /// when the network is over- or under-confident. Needs <see cref="ValidationFraction"/> above 0 and at least 50
+    /// held-out points; otherwise the quantiles stay as trained. Default true.
+    /// </summary>
+    public bool CalibrateQuantiles { get; set; } = true;
+
     /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
 
@@ -145,6 +153,7 @@ public sealed class LstmForecasterOptions
         WindowsPerEpoch = WindowsPerEpoch,
         BatchSize = BatchSize,
         ValidationFraction = ValidationFraction,
+        CalibrateQuantiles = CalibrateQuantiles,
         EarlyStoppingPatience = EarlyStoppingPatience,
         GradientClipNorm = GradientClipNorm,
         Seed = Seed,

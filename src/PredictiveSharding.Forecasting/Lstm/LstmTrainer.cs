@@ -214,15 +214,26 @@ internal sealed class LstmTrainer
         return (series, starts);
     }
 
+    /// <summary>
+    /// Offsets that recalibrate <paramref name="network"/>'s quantiles on the held-out tail (see <see cref="QuantileCalibration"/>),
+    /// or null when nothing is held out or it is too small to fit them on.
+    /// </summary>
+    public float[]? FitCalibration(LstmNetwork network, CancellationToken cancellationToken)
+    {
+        if (ValidationSet() is not { } set || set.Series.Length * _spec.Horizon < QuantileCalibration.MinimumPoints)
+        {
+            return null;
+        }
+
+        var (q, targets) = PredictValidation(network, set, cancellationToken);
+        return QuantileCalibration.Fit(q, targets, _options.Quantiles, _spec.Horizon);
+    }
+
     private double ValidationLoss(LstmNetwork network, (SeriesFeatures[] Series, int[] Starts) set, float[] levels, CancellationToken cancellationToken)
     {
-        var model = new LstmModel(_options, _spec, network);
+        var (q, targets) = PredictValidation(network, set, cancellationToken);
         var n = set.Series.Length;
         var ho = network.HeadOutputSize;
-        var q = new float[n * ho];
-        var scales = new float[n];
-        var targets = new float[n * _spec.Horizon];
-        model.Predict(set.Series, set.Starts, q, scales, targets, _options.DegreeOfParallelism, cancellationToken);
         double loss = 0;
         for (var i = 0; i < n; i++)
         {
@@ -230,5 +241,17 @@ internal sealed class LstmTrainer
         }
 
         return loss / ((double)n * ho);
+    }
+
+    // Raw (uncalibrated) quantiles and targets of the held-out windows, in scaled units.
+    private (float[] Quantiles, float[] Targets) PredictValidation(LstmNetwork network, (SeriesFeatures[] Series, int[] Starts) set, CancellationToken cancellationToken)
+    {
+        var model = new LstmModel(_options, _spec, network);
+        var n = set.Series.Length;
+        var q = new float[n * network.HeadOutputSize];
+        var scales = new float[n];
+        var targets = new float[n * _spec.Horizon];
+        model.Predict(set.Series, set.Starts, q, scales, targets, _options.DegreeOfParallelism, cancellationToken);
+        return (q, targets);
     }
 }
