@@ -218,6 +218,49 @@ public sealed class LstmForecasterTests
         Assert.That(e!.Message, Does.Contain(expected));
     }
 
+    [Test]
+    public async Task Load_Version1File_ThrowsInvalidDataExceptionNamingBothVersions()
+    {
+        // Version 1 files had no quantile calibration; a current library refuses them rather than guess.
+        var bytes = await SavedModelAsync();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 1);
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain("format version 1").And.Contain("reads version 2"));
+    }
+
+    [Test]
+    public async Task FitAsync_CalibrationOnAndOff_StoresOffsetsOnlyWhenOn()
+    {
+        var history = SyntheticLoad.History(5, 300);
+        var on = new LstmForecaster(TinyOptions.Create());
+        var off = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = false));
+
+        await on.FitAsync(history, null, CancellationToken.None);
+        await off.FitAsync(history, null, CancellationToken.None);
+
+        Assert.That(on.Model!.IsCalibrated, Is.True);
+        Assert.That(off.Model!.IsCalibrated, Is.False);
+        Assert.That(off.Model.Calibration, Is.All.EqualTo(0f));
+    }
+
+    [Test]
+    public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(SyntheticLoad.History(5, 300), null, CancellationToken.None);
+        using var stream = new MemoryStream();
+
+        sut.Save(stream);
+        stream.Position = 0;
+        var loaded = LstmForecaster.Load(stream);
+
+        Assert.That(sut.Model!.IsCalibrated, Is.True);
+        Assert.That(loaded.Model!.Calibration, Is.EqualTo(sut.Model.Calibration));
+        Assert.That(loaded.Options.CalibrateQuantiles, Is.True);
+    }
+
     [TestCase(4)]
     [TestCase(15)]
     [TestCase(100)]
