@@ -20,6 +20,7 @@ internal sealed class LstmTrainer
     private readonly int[] _firstStart;
     private readonly long[] _cumulative;
     private readonly List<(int Series, int Start)> _validation = [];
+    private readonly List<(int Series, int Start)> _calibration = [];
 
     public LstmTrainer(LstmForecasterOptions options, LstmFeatureSpec spec, IReadOnlyList<SeriesFeatures> series, ILogger logger)
     {
@@ -51,6 +52,13 @@ internal sealed class LstmTrainer
                 for (var start = len - h - c; start + c >= trainEnd; start -= stride)
                 {
                     _validation.Add((i, start));
+                }
+
+                // Calibration reads every held-out window (every origin, so every time of day), not only the early-stopping
+                // ones: it needs the residual distribution, and more windows make its tail quantiles less noisy.
+                for (var start = len - h - c; start + c >= trainEnd; start--)
+                {
+                    _calibration.Add((i, start));
                 }
             }
         }
@@ -84,7 +92,7 @@ internal sealed class LstmTrainer
         var batchSeries = new int[batchSize];
         var batchStart = new int[batchSize];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism, CancellationToken = cancellationToken };
-        var validation = ValidationSet();
+        var validation = Spread(_validation);
         var weights = new LstmPackedWeights(network);
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
@@ -193,20 +201,20 @@ internal sealed class LstmTrainer
         return (i, _firstStart[i] + (int)(pick - before));
     }
 
-    private (SeriesFeatures[] Series, int[] Starts)? ValidationSet()
+    private (SeriesFeatures[] Series, int[] Starts)? Spread(List<(int Series, int Start)> windows)
     {
-        if (_validation.Count == 0)
+        if (windows.Count == 0)
         {
             return null;
         }
 
-        var count = Math.Min(MaxValidationWindows, _validation.Count);
+        var count = Math.Min(MaxValidationWindows, windows.Count);
         var series = new SeriesFeatures[count];
         var starts = new int[count];
         for (var k = 0; k < count; k++)
         {
             // Evenly spread over all candidate windows when there are more than the cap, so no series is favoured.
-            var (s, start) = _validation[(int)((long)k * _validation.Count / count)];
+            var (s, start) = windows[(int)((long)k * windows.Count / count)];
             series[k] = _series[s];
             starts[k] = start;
         }
@@ -220,7 +228,7 @@ internal sealed class LstmTrainer
     /// </summary>
     public float[]? FitCalibration(LstmNetwork network, CancellationToken cancellationToken)
     {
-        if (ValidationSet() is not { } set || set.Series.Length * _spec.Horizon < QuantileCalibration.MinimumPoints)
+        if (Spread(_calibration) is not { } set || set.Series.Length * _spec.Horizon < QuantileCalibration.MinimumPoints)
         {
             return null;
         }
