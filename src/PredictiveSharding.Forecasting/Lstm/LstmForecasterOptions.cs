@@ -62,8 +62,8 @@ public sealed class LstmForecasterOptions
     /// <summary>
     /// Whether to recalibrate the quantiles after training on the held-out tail (split-conformal, per level: each
     /// level's offset makes that share of held-out targets fall below it), so that intervals keep their nominal coverage
-    /// when the network is over- or under-confident. Needs <see cref="ValidationFraction"/> above 0 and at least 50
-    /// held-out points; otherwise the quantiles stay as trained. Default true.
+    /// when the network is over- or under-confident. Needs <see cref="ValidationFraction"/> above 0 and at least 200
+    /// held-out buckets over all series; otherwise the quantiles stay as trained. Default true.
     /// </summary>
     public bool CalibrateQuantiles { get; set; } = true;
 

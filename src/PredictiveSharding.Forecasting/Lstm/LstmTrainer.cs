@@ -21,6 +21,7 @@ internal sealed class LstmTrainer
     private readonly long[] _cumulative;
     private readonly List<(int Series, int Start)> _validation = [];
     private readonly List<(int Series, int Start)> _calibration = [];
+    private long _heldOutBuckets;
 
     public LstmTrainer(LstmForecasterOptions options, LstmFeatureSpec spec, IReadOnlyList<SeriesFeatures> series, ILogger logger)
     {
@@ -53,6 +54,8 @@ internal sealed class LstmTrainer
                 {
                     _validation.Add((i, start));
                 }
+
+                _heldOutBuckets += held;
 
                 // Calibration reads every held-out window (every origin, so every time of day), not only the early-stopping
                 // ones: it needs the residual distribution, and more windows make its tail quantiles less noisy.
@@ -224,11 +227,11 @@ internal sealed class LstmTrainer
 
     /// <summary>
     /// Offsets that recalibrate <paramref name="network"/>'s quantiles on the held-out tail (see <see cref="QuantileCalibration"/>),
-    /// or null when nothing is held out or it is too small to fit them on.
+    /// or null when fewer than <see cref="QuantileCalibration.MinimumHeldOutBuckets"/> buckets are held out.
     /// </summary>
     public float[]? FitCalibration(LstmNetwork network, CancellationToken cancellationToken)
     {
-        if (Spread(_calibration) is not { } set || set.Series.Length * _spec.Horizon < QuantileCalibration.MinimumPoints)
+        if (_heldOutBuckets < QuantileCalibration.MinimumHeldOutBuckets || Spread(_calibration) is not { } set)
         {
             return null;
         }

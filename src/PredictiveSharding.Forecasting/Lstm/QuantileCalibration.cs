@@ -9,8 +9,15 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// </summary>
 internal static class QuantileCalibration
 {
-    /// <summary>Fewest held-out points (windows × horizon steps) worth fitting offsets on; fewer leave the head as trained.</summary>
+    /// <summary>Fewest held-out points (windows × horizon steps) <see cref="Fit"/> fits offsets on; fewer give zeros.</summary>
     internal const int MinimumPoints = 50;
+
+    /// <summary>
+    /// Fewest distinct held-out buckets (summed over series) a trained model is calibrated on. Overlapping windows reuse
+    /// the same observations, so their count overstates the evidence; 200 distinct observations put about 20 beyond the
+    /// 0.1 and 0.9 levels, enough for their offsets not to be set by a handful of points.
+    /// </summary>
+    internal const int MinimumHeldOutBuckets = 200;
 
     /// <summary>
     /// Offsets per level from held-out windows: <paramref name="quantiles"/> is <c>[n × horizon·levels]</c> and

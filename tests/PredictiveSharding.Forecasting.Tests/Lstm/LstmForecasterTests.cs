@@ -234,7 +234,8 @@ public sealed class LstmForecasterTests
     [Test]
     public async Task FitAsync_CalibrationOnAndOff_StoresOffsetsOnlyWhenOn()
     {
-        var history = SyntheticLoad.History(5, 300);
+        // 8 series × 30 held-out buckets: above the 200 distinct held-out buckets calibration needs.
+        var history = SyntheticLoad.History(8, 300);
         var on = new LstmForecaster(TinyOptions.Create());
         var off = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = false));
 
@@ -247,10 +248,21 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task FitAsync_FewHeldOutBuckets_LeavesTheQuantilesUncalibrated()
+    {
+        // 3 series × 30 held-out buckets = 90 distinct observations: too few to set the 0.1 and 0.9 offsets on.
+        var sut = new LstmForecaster(TinyOptions.Create());
+
+        await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
+
+        Assert.That(sut.Model!.IsCalibrated, Is.False);
+    }
+
+    [Test]
     public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
     {
         var sut = new LstmForecaster(TinyOptions.Create());
-        await sut.FitAsync(SyntheticLoad.History(5, 300), null, CancellationToken.None);
+        await sut.FitAsync(SyntheticLoad.History(8, 300), null, CancellationToken.None);
         using var stream = new MemoryStream();
 
         sut.Save(stream);

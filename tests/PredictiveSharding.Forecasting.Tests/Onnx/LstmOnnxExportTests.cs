@@ -53,7 +53,7 @@ public sealed class LstmOnnxExportTests
     public async Task ExportOnnx_TrainedForecaster_MatchesItsForecastsOnRealFeatures()
     {
         var sut = new LstmForecaster(TinyOptions.Create());
-        var history = SyntheticLoad.History(5, 300);
+        var history = SyntheticLoad.History(8, 300);
         await sut.FitAsync(history, null, CancellationToken.None);
         var model = sut.Model!;
         Assert.That(model.IsCalibrated, Is.True, "the trained model should carry calibration offsets, so that the export's calibration nodes are checked");
