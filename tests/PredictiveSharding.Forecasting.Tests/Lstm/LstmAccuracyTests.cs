@@ -72,7 +72,7 @@ public sealed class LstmAccuracyTests
         const int firstOrigin = length - (24 * 7);
         var values = Enumerable.Range(0, seriesCount).Select(i => SyntheticLoad.Values(i, length, noise: 0.4)).ToArray();
         var training = new LoadHistory(values.Select((v, i) => SyntheticLoad.FromValues(SyntheticLoad.Id(i), v[..firstOrigin])));
-        var sut = new LstmForecaster(new LstmForecasterOptions { HiddenSize = 16, Horizon = Horizon, Epochs = 12, WindowsPerEpoch = 1024, BatchSize = 64, DegreeOfParallelism = 2, ValidationFraction = 0.2 });
+        var sut = new LstmForecaster(new LstmForecasterOptions { HiddenSize = 16, Horizon = Horizon, Epochs = 12, WindowsPerEpoch = 1024, BatchSize = 64, DegreeOfParallelism = 2, ValidationFraction = 0.2, CalibrateQuantiles = true });
         await sut.FitAsync(training, null, CancellationToken.None);
 
         int inside = 0, points = 0;

@@ -236,8 +236,9 @@ public sealed class LstmForecasterTests
     {
         // 8 series × 30 held-out buckets: above the 200 distinct held-out buckets calibration needs.
         var history = SyntheticLoad.History(8, 300);
-        var on = new LstmForecaster(TinyOptions.Create());
-        var off = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = false));
+        var on = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var off = new LstmForecaster(TinyOptions.Create());
+        Assert.That(new LstmForecasterOptions().CalibrateQuantiles, Is.False, "calibration is opt-in");
 
         await on.FitAsync(history, null, CancellationToken.None);
         await off.FitAsync(history, null, CancellationToken.None);
@@ -251,7 +252,7 @@ public sealed class LstmForecasterTests
     public async Task FitAsync_FewHeldOutBuckets_LeavesTheQuantilesUncalibrated()
     {
         // 3 series × 30 held-out buckets = 90 distinct observations: too few to set the 0.1 and 0.9 offsets on.
-        var sut = new LstmForecaster(TinyOptions.Create());
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
 
         await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
 
@@ -261,7 +262,7 @@ public sealed class LstmForecasterTests
     [Test]
     public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
     {
-        var sut = new LstmForecaster(TinyOptions.Create());
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
         await sut.FitAsync(SyntheticLoad.History(8, 300), null, CancellationToken.None);
         using var stream = new MemoryStream();
 

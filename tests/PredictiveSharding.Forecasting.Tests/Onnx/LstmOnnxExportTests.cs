@@ -52,7 +52,7 @@ public sealed class LstmOnnxExportTests
     [Test]
     public async Task ExportOnnx_TrainedForecaster_MatchesItsForecastsOnRealFeatures()
     {
-        var sut = new LstmForecaster(TinyOptions.Create());
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
         var history = SyntheticLoad.History(8, 300);
         await sut.FitAsync(history, null, CancellationToken.None);
         var model = sut.Model!;
