@@ -25,7 +25,10 @@ internal static class LstmBenchmarkData
         var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), options.ContextLength, options.Horizon, LstmFeatureSpec.ResolveLags(null, TimeSpan.FromHours(1)), [], stats);
         var network = LstmModel.CreateNetwork(options, spec);
         network.Initialize(new Random(seed));
-        return new LstmModel(options, spec, network);
+
+        // Offsets of the size split-conformal calibration produces, so that both the managed pass and the exported graph
+        // include the calibration step a trained default model carries.
+        return new LstmModel(options, spec, network, [-0.06f, 0.01f, 0.05f, 0.2f]);
     }
 
     public static float[] RandomArray(Random random, int count, double low, double high)

@@ -49,7 +49,8 @@ internal static class ForecastEvalModels
         SeasonalNaive => new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
         HoltWinters => new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
         FastTree => new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles, Seed = settings.Seed, MaxHorizon = settings.Horizon }),
-        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining) }),
+        // The evaluation scores quantile forecasts, so the LSTM's are recalibrated on its held-out tail (split-conformal).
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true }),
         _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
     };
 

@@ -73,7 +73,7 @@ public sealed class LstmForecaster : ILoadForecaster
             {
                 var network = LstmModel.CreateNetwork(options, spec);
                 network.Initialize(new Random(options.Seed));
-                _model = Train(options, spec, series, network, options.Epochs, progress, cancellationToken);
+                _model = Train(options, spec, series, network, options.Epochs, null, progress, cancellationToken);
             },
             cancellationToken);
     }
@@ -95,7 +95,7 @@ public sealed class LstmForecaster : ILoadForecaster
 
                 // A different seed per update keeps successive fine-tunings from replaying the same windows.
                 var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
-                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, null, cancellationToken, seed);
+                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, model.Calibration, null, cancellationToken, seed);
             },
             cancellationToken);
     }
@@ -185,7 +185,8 @@ public sealed class LstmForecaster : ILoadForecaster
 
     internal LstmModel? Model => _model;
 
-    private LstmModel Train(LstmForecasterOptions options, LstmFeatureSpec spec, SeriesFeatures[] series, LstmNetwork network, int epochs, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken, int? seed = null)
+    // previousCalibration: kept when the new data holds out too little to refit the offsets on (a short update).
+    private LstmModel Train(LstmForecasterOptions options, LstmFeatureSpec spec, SeriesFeatures[] series, LstmNetwork network, int epochs, float[]? previousCalibration, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken, int? seed = null)
     {
         var started = _time.GetTimestamp();
         var trainer = new LstmTrainer(options, spec, series, _logger);
@@ -204,10 +205,11 @@ public sealed class LstmForecaster : ILoadForecaster
             LstmMetrics.TrainingWindows.Add(trainer.WindowsTrained);
         }
 
+        var calibration = options.CalibrateQuantiles ? trainer.FitCalibration(network, cancellationToken) ?? previousCalibration : null;
         var seconds = _time.GetElapsedTime(started).TotalSeconds;
         LstmMetrics.TrainingSeconds.Record(seconds);
         LstmLog.TrainingFinished(_logger, seconds, trainer.WindowsTrained, seconds > 0 ? trainer.WindowsTrained / seconds : 0);
-        return new LstmModel(options, spec, network);
+        return new LstmModel(options, spec, network, calibration);
     }
 
     private static SeriesFeatures[] BuildTrainingSeries(LstmFeatureSpec spec, LoadHistory history)

@@ -59,6 +59,16 @@ public sealed class LstmForecasterOptions
     /// </summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Whether to recalibrate the quantiles after training on the held-out tail (split-conformal, per level: each
+    /// level's offset makes that share of held-out targets fall below it), so that intervals keep their nominal coverage
+    /// when the network is over- or under-confident. Needs <see cref="ValidationFraction"/> above 0 and at least 200
+    /// held-out buckets over all series; otherwise the quantiles stay as trained. Default false: on real traces the
+    /// recent tail is not always like the future (the offsets then narrow intervals that needed to be wider), and a
+    /// planner that provisions at a high quantile loses the margin it had; <c>psharding forecast-eval</c> turns it on.
+    /// </summary>
+    public bool CalibrateQuantiles { get; set; }
+
     /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
 
@@ -145,6 +155,7 @@ public sealed class LstmForecasterOptions
         WindowsPerEpoch = WindowsPerEpoch,
         BatchSize = BatchSize,
         ValidationFraction = ValidationFraction,
+        CalibrateQuantiles = CalibrateQuantiles,
         EarlyStoppingPatience = EarlyStoppingPatience,
         GradientClipNorm = GradientClipNorm,
         Seed = Seed,

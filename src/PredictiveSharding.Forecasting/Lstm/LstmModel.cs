@@ -6,7 +6,7 @@ internal sealed class LstmModel
     /// <summary>Rows per forward block: small enough that a block's gates and inputs stay in L2, large enough to fill the kernel.</summary>
     internal const int TileRows = 64;
 
-    public LstmModel(LstmForecasterOptions options, LstmFeatureSpec spec, LstmNetwork network)
+    public LstmModel(LstmForecasterOptions options, LstmFeatureSpec spec, LstmNetwork network, float[]? calibration = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(spec);
@@ -16,6 +16,13 @@ internal sealed class LstmModel
         Network = network;
         Weights = new LstmPackedWeights(network);
         Levels = options.Quantiles.Select(q => (float)q).ToArray();
+        if (calibration is not null && calibration.Length != Levels.Length)
+        {
+            throw new ArgumentException($"Expected {Levels.Length} calibration offsets (one per quantile level); got {calibration.Length}.", nameof(calibration));
+        }
+
+        Calibration = calibration ?? new float[Levels.Length];
+        IsCalibrated = QuantileCalibration.IsActive(Calibration);
     }
 
     public LstmForecasterOptions Options { get; }
@@ -27,6 +34,11 @@ internal sealed class LstmModel
     public LstmPackedWeights Weights { get; }
 
     public float[] Levels { get; }
+
+    /// <summary>Per-level offsets in scaled units added to the head's quantiles (<see cref="QuantileCalibration"/>); zeros when uncalibrated.</summary>
+    public float[] Calibration { get; }
+
+    public bool IsCalibrated { get; }
 
     public static LstmNetwork CreateNetwork(LstmForecasterOptions options, LstmFeatureSpec spec) =>
         new(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.Lags.Length);
@@ -64,6 +76,7 @@ internal sealed class LstmModel
                 }
 
                 scratch.Workspace.Run(Weights, scratch.X, steps, rows, scratch.Future, quantiles.AsSpan(first * ho, rows * ho));
+                Calibrate(quantiles.AsSpan(first * ho, rows * ho), rows);
                 return scratch;
             },
             _ => { });
@@ -90,6 +103,7 @@ internal sealed class LstmModel
                 var rows = Math.Min(TileRows, n - first);
                 var q = output.AsSpan(first * ho, rows * ho);
                 workspace.Run(Weights, x.AsSpan(first * net.InputSize), n * net.InputSize, steps, rows, future.AsSpan(first * net.FutureSize, rows * net.FutureSize), q);
+                Calibrate(q, rows);
                 for (var r = 0; r < rows; r++)
                 {
                     var s = scale[first + r];
@@ -103,6 +117,20 @@ internal sealed class LstmModel
                 return workspace;
             },
             _ => { });
+    }
+
+    private void Calibrate(Span<float> quantiles, int rows)
+    {
+        if (!IsCalibrated)
+        {
+            return;
+        }
+
+        var ho = Network.HeadOutputSize;
+        for (var r = 0; r < rows; r++)
+        {
+            QuantileCalibration.Apply(Calibration, quantiles.Slice(r * ho, ho), Spec.Horizon);
+        }
     }
 
     private sealed class PredictScratch

@@ -20,6 +20,8 @@ internal sealed class LstmTrainer
     private readonly int[] _firstStart;
     private readonly long[] _cumulative;
     private readonly List<(int Series, int Start)> _validation = [];
+    private readonly List<(int Series, int Start)> _calibration = [];
+    private long _heldOutBuckets;
 
     public LstmTrainer(LstmForecasterOptions options, LstmFeatureSpec spec, IReadOnlyList<SeriesFeatures> series, ILogger logger)
     {
@@ -51,6 +53,15 @@ internal sealed class LstmTrainer
                 for (var start = len - h - c; start + c >= trainEnd; start -= stride)
                 {
                     _validation.Add((i, start));
+                }
+
+                _heldOutBuckets += held;
+
+                // Calibration reads every held-out window (every origin, so every time of day), not only the early-stopping
+                // ones: it needs the residual distribution, and more windows make its tail quantiles less noisy.
+                for (var start = len - h - c; start + c >= trainEnd; start--)
+                {
+                    _calibration.Add((i, start));
                 }
             }
         }
@@ -84,7 +95,7 @@ internal sealed class LstmTrainer
         var batchSeries = new int[batchSize];
         var batchStart = new int[batchSize];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism, CancellationToken = cancellationToken };
-        var validation = ValidationSet();
+        var validation = Spread(_validation);
         var weights = new LstmPackedWeights(network);
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
@@ -193,20 +204,20 @@ internal sealed class LstmTrainer
         return (i, _firstStart[i] + (int)(pick - before));
     }
 
-    private (SeriesFeatures[] Series, int[] Starts)? ValidationSet()
+    private (SeriesFeatures[] Series, int[] Starts)? Spread(List<(int Series, int Start)> windows)
     {
-        if (_validation.Count == 0)
+        if (windows.Count == 0)
         {
             return null;
         }
 
-        var count = Math.Min(MaxValidationWindows, _validation.Count);
+        var count = Math.Min(MaxValidationWindows, windows.Count);
         var series = new SeriesFeatures[count];
         var starts = new int[count];
         for (var k = 0; k < count; k++)
         {
             // Evenly spread over all candidate windows when there are more than the cap, so no series is favoured.
-            var (s, start) = _validation[(int)((long)k * _validation.Count / count)];
+            var (s, start) = windows[(int)((long)k * windows.Count / count)];
             series[k] = _series[s];
             starts[k] = start;
         }
@@ -214,15 +225,26 @@ internal sealed class LstmTrainer
         return (series, starts);
     }
 
+    /// <summary>
+    /// Offsets that recalibrate <paramref name="network"/>'s quantiles on the held-out tail (see <see cref="QuantileCalibration"/>),
+    /// or null when fewer than <see cref="QuantileCalibration.MinimumHeldOutBuckets"/> buckets are held out.
+    /// </summary>
+    public float[]? FitCalibration(LstmNetwork network, CancellationToken cancellationToken)
+    {
+        if (_heldOutBuckets < QuantileCalibration.MinimumHeldOutBuckets || Spread(_calibration) is not { } set)
+        {
+            return null;
+        }
+
+        var (q, targets) = PredictValidation(network, set, cancellationToken);
+        return QuantileCalibration.Fit(q, targets, _options.Quantiles, _spec.Horizon);
+    }
+
     private double ValidationLoss(LstmNetwork network, (SeriesFeatures[] Series, int[] Starts) set, float[] levels, CancellationToken cancellationToken)
     {
-        var model = new LstmModel(_options, _spec, network);
+        var (q, targets) = PredictValidation(network, set, cancellationToken);
         var n = set.Series.Length;
         var ho = network.HeadOutputSize;
-        var q = new float[n * ho];
-        var scales = new float[n];
-        var targets = new float[n * _spec.Horizon];
-        model.Predict(set.Series, set.Starts, q, scales, targets, _options.DegreeOfParallelism, cancellationToken);
         double loss = 0;
         for (var i = 0; i < n; i++)
         {
@@ -230,5 +252,17 @@ internal sealed class LstmTrainer
         }
 
         return loss / ((double)n * ho);
+    }
+
+    // Raw (uncalibrated) quantiles and targets of the held-out windows, in scaled units.
+    private (float[] Quantiles, float[] Targets) PredictValidation(LstmNetwork network, (SeriesFeatures[] Series, int[] Starts) set, CancellationToken cancellationToken)
+    {
+        var model = new LstmModel(_options, _spec, network);
+        var n = set.Series.Length;
+        var q = new float[n * network.HeadOutputSize];
+        var scales = new float[n];
+        var targets = new float[n * _spec.Horizon];
+        model.Predict(set.Series, set.Starts, q, scales, targets, _options.DegreeOfParallelism, cancellationToken);
+        return (q, targets);
     }
 }

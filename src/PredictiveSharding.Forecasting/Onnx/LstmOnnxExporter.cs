@@ -9,7 +9,8 @@ namespace PredictiveSharding.Forecasting.Onnx;
 /// standard <c>LSTM</c> operator (W <c>[1, 4H, input]</c>, R <c>[1, 4H, H]</c>, B <c>[1, 8H]</c> = input bias then a zero
 /// recurrent bias; gate order i, o, f, c, which is also ours), layers joined by <c>Squeeze</c>; then the head
 /// (<c>Concat</c> with the future lags, <c>MatMul</c>, <c>Add</c>), the monotone transform (<c>Slice</c>,
-/// <c>Softplus</c>, <c>CumSum</c>, <c>Add</c>, <c>Concat</c>) and the rescale (<c>Mul</c>, <c>Relu</c>).
+/// <c>Softplus</c>, <c>CumSum</c>, <c>Add</c>, <c>Concat</c>) the calibration offsets when the model has them (<c>Add</c>, then <c>Slice</c>, <c>Max</c>, <c>Concat</c>
+/// for the running maximum) and the rescale (<c>Mul</c>, <c>Relu</c>).
 /// Field numbers are those of onnx/onnx.proto3 (messages ModelProto, GraphProto, NodeProto, AttributeProto,
 /// TensorProto, ValueInfoProto, TypeProto, TensorShapeProto, OperatorSetIdProto).
 /// </summary>
@@ -106,6 +107,11 @@ internal static class LstmOnnxExporter
             q3 = "q3";
         }
 
+        if (model.IsCalibrated)
+        {
+            q3 = AddCalibration(model, q3, nodes, initializers);
+        }
+
         nodes.Add(Node("Reshape", "flatten", [q3, "shape2"], ["q_scaled"]));
         nodes.Add(Node("Mul", "rescale", ["q_scaled", "scale"], ["q_load"]));
         nodes.Add(Node("Relu", "non_negative", ["q_load"], ["quantiles"]));
@@ -144,6 +150,42 @@ internal static class LstmOnnxExporter
         {
             m.Dispose();
         }
+    }
+
+    // The per-level offsets (Add, broadcast over batch and steps), then a running maximum over the levels (Slice, Max,
+    // Concat) so they cannot cross: QuantileCalibration.Apply in graph form.
+    private static string AddCalibration(LstmModel model, string q3, List<ProtoMessage> nodes, List<ProtoMessage> initializers)
+    {
+        var quantiles = model.Network.QuantileCount;
+        initializers.Add(FloatTensor("calibration", [quantiles], model.Calibration.ToArray()));
+        nodes.Add(Node("Add", "calibrate", [q3, "calibration"], ["q3_shifted"]));
+        if (quantiles == 1)
+        {
+            return "q3_shifted";
+        }
+
+        var levels = new string[quantiles];
+        for (var k = 0; k < quantiles; k++)
+        {
+            var lo = k == 0 ? "slice_0" : k == 1 ? "slice_1" : $"level_{k}";
+            if (k >= 2)
+            {
+                initializers.Add(Int64Tensor(lo, [1], [k]));
+            }
+
+            var hi = k == 0 ? "slice_1" : k + 1 == quantiles ? "slice_q" : $"level_{k + 1}";
+            var shifted = $"shifted_{k}";
+            nodes.Add(Node("Slice", $"level_slice_{k}", ["q3_shifted", lo, hi, "slice_axis"], [shifted]));
+            levels[k] = shifted;
+            if (k > 0)
+            {
+                levels[k] = $"monotone_{k}";
+                nodes.Add(Node("Max", $"running_max_{k}", [shifted, levels[k - 1]], [levels[k]]));
+            }
+        }
+
+        nodes.Add(Node("Concat", "calibrated", levels, ["q3_calibrated"], IntAttribute("axis", 2)));
+        return "q3_calibrated";
     }
 
     private static ProtoMessage Node(string op, string name, string[] inputs, string[] outputs, ProtoMessage? attribute = null)

@@ -8,12 +8,13 @@ namespace PredictiveSharding.Forecasting.Persistence;
 
 /// <summary>
 /// The LSTM model file: an 8-byte magic <c>PSLSTM\r\n</c>, a little-endian int32 format version, an int64 payload
-/// length, the payload (settings, feature layout and normalisation, parameters), and the XxHash64 of the payload.
+/// length, the payload (settings, feature layout and normalisation, parameters, quantile calibration offsets), and the XxHash64 of the payload.
 /// Readers refuse other magics and versions, short files and checksum mismatches before parsing anything.
 /// </summary>
 internal static class LstmModelSerializer
 {
-    public const int FormatVersion = 1;
+    // Version 2 added the quantile calibration (the option and the per-level offsets); version 1 files are refused.
+    public const int FormatVersion = 2;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
@@ -55,6 +56,7 @@ internal static class LstmModelSerializer
             w.Write(o.Seed);
             w.Write(o.DegreeOfParallelism);
             w.Write(o.UpdateEpochs);
+            w.Write(o.CalibrateQuantiles);
 
             var s = model.Spec;
             w.Write(s.Step.Ticks);
@@ -79,6 +81,12 @@ internal static class LstmModelSerializer
             w.Write(model.Network.InputSize);
             w.Write(p.Length);
             foreach (var v in p)
+            {
+                w.Write(v);
+            }
+
+            w.Write(model.Calibration.Length);
+            foreach (var v in model.Calibration)
             {
                 w.Write(v);
             }
@@ -179,6 +187,7 @@ internal static class LstmModelSerializer
         o.Seed = r.ReadInt32();
         o.DegreeOfParallelism = Math.Clamp(r.ReadInt32(), 1, 1024);
         o.UpdateEpochs = r.ReadInt32();
+        o.CalibrateQuantiles = r.ReadBoolean();
         o.Validate();
 
         var step = TimeSpan.FromTicks(r.ReadInt64());
@@ -220,12 +229,18 @@ internal static class LstmModelSerializer
             network.Parameters[i] = v;
         }
 
+        var calibration = ReadArray(r, r.ReadSingle, o.Quantiles.Count, "calibration offsets");
+        if (calibration.Length != o.Quantiles.Count || !calibration.All(float.IsFinite))
+        {
+            throw new ArgumentException($"{calibration.Length} calibration offsets stored for {o.Quantiles.Count} quantile levels, or one is not finite");
+        }
+
         if (r.BaseStream.Position != length)
         {
             throw new ArgumentException($"{length - r.BaseStream.Position} unexpected bytes after the parameters");
         }
 
-        return new LstmModel(o, spec, network);
+        return new LstmModel(o, spec, network, calibration);
     }
 
     private static T[] ReadArray<T>(BinaryReader reader, Func<T> read, int max, string what)

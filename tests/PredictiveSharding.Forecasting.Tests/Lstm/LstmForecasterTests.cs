@@ -150,7 +150,8 @@ public sealed class LstmForecasterTests
         for (var s = 0; s < 5; s++)
         {
             Assert.That(p[s, 1], Is.EqualTo(f[s, 1]));
-            Assert.That(p[s, 0], Is.EqualTo((f[s, 0] + f[s, 1]) / 2).Within(1e-9));
+            // Interpolation subtracts the two single-precision levels in float: exact to a float's rounding, not a double's.
+            Assert.That(p[s, 0], Is.EqualTo((f[s, 0] + f[s, 1]) / 2).Within(1e-5).Percent);
         }
     }
 
@@ -216,6 +217,62 @@ public sealed class LstmForecasterTests
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
 
         Assert.That(e!.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task Load_Version1File_ThrowsInvalidDataExceptionNamingBothVersions()
+    {
+        // Version 1 files had no quantile calibration; a current library refuses them rather than guess.
+        var bytes = await SavedModelAsync();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 1);
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain("format version 1").And.Contain("reads version 2"));
+    }
+
+    [Test]
+    public async Task FitAsync_CalibrationOnAndOff_StoresOffsetsOnlyWhenOn()
+    {
+        // 8 series × 30 held-out buckets: above the 200 distinct held-out buckets calibration needs.
+        var history = SyntheticLoad.History(8, 300);
+        var on = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var off = new LstmForecaster(TinyOptions.Create());
+        Assert.That(new LstmForecasterOptions().CalibrateQuantiles, Is.False, "calibration is opt-in");
+
+        await on.FitAsync(history, null, CancellationToken.None);
+        await off.FitAsync(history, null, CancellationToken.None);
+
+        Assert.That(on.Model!.IsCalibrated, Is.True);
+        Assert.That(off.Model!.IsCalibrated, Is.False);
+        Assert.That(off.Model.Calibration, Is.All.EqualTo(0f));
+    }
+
+    [Test]
+    public async Task FitAsync_FewHeldOutBuckets_LeavesTheQuantilesUncalibrated()
+    {
+        // 3 series × 30 held-out buckets = 90 distinct observations: too few to set the 0.1 and 0.9 offsets on.
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+
+        await sut.FitAsync(SyntheticLoad.History(3, 300), null, CancellationToken.None);
+
+        Assert.That(sut.Model!.IsCalibrated, Is.False);
+    }
+
+    [Test]
+    public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        await sut.FitAsync(SyntheticLoad.History(8, 300), null, CancellationToken.None);
+        using var stream = new MemoryStream();
+
+        sut.Save(stream);
+        stream.Position = 0;
+        var loaded = LstmForecaster.Load(stream);
+
+        Assert.That(sut.Model!.IsCalibrated, Is.True);
+        Assert.That(loaded.Model!.Calibration, Is.EqualTo(sut.Model.Calibration));
+        Assert.That(loaded.Options.CalibrateQuantiles, Is.True);
     }
 
     [TestCase(4)]

@@ -11,10 +11,13 @@ namespace PredictiveSharding.Forecasting.Tests.Onnx;
 /// </summary>
 public sealed class LstmOnnxExportTests
 {
-    [TestCase(1, 8, 3, 1, new[] { 24 })]
-    [TestCase(2, 6, 4, 4, new[] { 24, 168 })]
-    [TestCase(3, 20, 5, 2, new int[0])]
-    public void ExportedModel_RunByOnnxRuntime_MatchesManagedForwardPass(int layers, int hidden, int horizon, int quantiles, int[] lags)
+    [TestCase(1, 8, 3, 1, new[] { 24 }, false)]
+    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, false)]
+    [TestCase(3, 20, 5, 2, new int[0], false)]
+    [TestCase(1, 8, 3, 1, new[] { 24 }, true)]
+    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, true)]
+    [TestCase(2, 5, 3, 3, new int[0], true)]
+    public void ExportedModel_RunByOnnxRuntime_MatchesManagedForwardPass(int layers, int hidden, int horizon, int quantiles, int[] lags, bool calibrated)
     {
         var levels = Enumerable.Range(1, quantiles).Select(i => i / (quantiles + 1.0)).ToArray();
         var options = new LstmForecasterOptions { Layers = layers, HiddenSize = hidden, ContextLength = 10, Horizon = horizon, Quantiles = levels, SeasonalLags = lags, MaxRegions = 0 };
@@ -28,7 +31,9 @@ public sealed class LstmOnnxExportTests
             network.Parameters[i] = (float)(((random.NextDouble() * 2) - 1) * 0.5);
         }
 
-        var model = new LstmModel(options, spec, network);
+        // Calibration offsets that cross (the second is well below the first) exercise the running maximum in both passes.
+        var offsets = calibrated ? Enumerable.Range(0, quantiles).Select(k => (float)(k % 2 == 0 ? 0.3 : -0.8)).ToArray() : null;
+        var model = new LstmModel(options, spec, network, offsets);
         const int batch = 37;
         var x = RandomArray(random, 10 * batch * network.InputSize, 2);
         var future = RandomArray(random, batch * network.FutureSize, 1.5);
@@ -47,10 +52,11 @@ public sealed class LstmOnnxExportTests
     [Test]
     public async Task ExportOnnx_TrainedForecaster_MatchesItsForecastsOnRealFeatures()
     {
-        var sut = new LstmForecaster(TinyOptions.Create());
-        var history = SyntheticLoad.History(5, 300);
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var history = SyntheticLoad.History(8, 300);
         await sut.FitAsync(history, null, CancellationToken.None);
         var model = sut.Model!;
+        Assert.That(model.IsCalibrated, Is.True, "the trained model should carry calibration offsets, so that the export's calibration nodes are checked");
         var spec = model.Spec;
         var net = model.Network;
         var n = history.Series.Count;
@@ -85,14 +91,8 @@ public sealed class LstmOnnxExportTests
     private static float[] Managed(LstmModel model, float[] x, float[] future, float[] scale, int batch)
     {
         var net = model.Network;
-        var workspace = new LstmInferenceWorkspace(net, batch);
         var q = new float[batch * net.HeadOutputSize];
-        workspace.Run(model.Weights, x, model.Spec.ContextLength, batch, future, q);
-        for (var i = 0; i < q.Length; i++)
-        {
-            q[i] = Math.Max(0f, q[i] * scale[i / net.HeadOutputSize]);
-        }
-
+        model.PredictAssembled(x, future, scale, batch, q, degreeOfParallelism: 1);
         return q;
     }
 
