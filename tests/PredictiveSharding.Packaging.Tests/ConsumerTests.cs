@@ -89,7 +89,7 @@ public sealed partial class ConsumerTests
 
     [Test]
     [Order(4)]
-    public async Task QuickStart_PublishedWithNativeAot_HasNoWarningFromOurPackages_AndRuns()
+    public async Task QuickStart_PublishedWithNativeAot_HasNoWarningFromOurPackages_AndRunsOrStopsOnlyInRocksDbSharpsEmitBinding()
     {
         var output = Path.Combine(PackedPackages.WorkRoot, "aot");
         var publish = (await DotnetProcess.RunAsync(_app, Long, "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output))
