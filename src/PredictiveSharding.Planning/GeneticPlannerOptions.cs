@@ -98,6 +98,14 @@ public sealed class GeneticPlannerOptions
     public double MergeShareThreshold { get; set; } = 0.1;
 
     /// <summary>
+    /// Whether a partition is also split when its node is forecast over capacity at the overflow quantile (0.99) and the
+    /// partition's own 0.99-quantile peak exceeds <see cref="SplitShareThreshold"/> of the largest node's capacity, even
+    /// when the planning quantile predicts no breach. The objective already charges overflow at that quantile; without
+    /// this a surge-prone partition stays too coarse for the placement to spread it before the surge. Default false.
+    /// </summary>
+    public bool SplitOnOverflowQuantile { get; set; }
+
+    /// <summary>
     /// Whether to optimise placement even when no node is predicted to cross a threshold. Default false: a cluster
     /// under its thresholds is left alone (hysteresis against needless moves). Set it to compare placement quality.
     /// </summary>

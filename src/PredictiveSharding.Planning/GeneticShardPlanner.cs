@@ -85,7 +85,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         var warnings = new List<string>();
         var ids = new PartitionIdAllocator(request.Cluster);
         var splits = _options.EnableSplits
-            ? SplitRule.Decide(model, nodeLoad, breaches, cooling, _options, ids, warnings)
+            ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings)
             : [];
         var splitting = new bool[model.Partitions.Length];
         foreach (var split in splits)

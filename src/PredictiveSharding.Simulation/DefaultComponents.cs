@@ -64,7 +64,10 @@ public static class DefaultComponents
     /// needs no headroom below the threshold and then moves only what avoids a breach, while the floor's absence can still
     /// win where finer balance happens to absorb what the horizon does not show.
     /// </summary>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor)
+    /// <param name="context">The run.</param>
+    /// <param name="peakFloor">The planner's <see cref="GeneticPlannerOptions.PeakFloor"/>.</param>
+    /// <param name="splitOnOverflowQuantile">The planner's <see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>.</param>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         return new GeneticShardPlanner(new GeneticPlannerOptions
@@ -73,6 +76,7 @@ public static class DefaultComponents
             TimeBudget = TimeSpan.FromSeconds(5),
             MoveCostWeight = 0.5,
             PeakFloor = peakFloor,
+            SplitOnOverflowQuantile = splitOnOverflowQuantile,
         });
     }
 }

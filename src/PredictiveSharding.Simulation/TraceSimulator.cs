@@ -219,7 +219,9 @@ public sealed class TraceSimulator
 
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null)
     {
-        planner ??= (PlannerFactory ?? DefaultComponents.CreatePlanner)(context);
+        planner ??= PlannerFactory is not null ? PlannerFactory(context)
+            : _options.BurstAwareSplits ? DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: true)
+            : DefaultComponents.CreatePlanner(context);
         var settings = new PlannedSettings(
             _options.HorizonSteps,
             _options.PlanEverySteps,
@@ -228,7 +230,8 @@ public sealed class TraceSimulator
             _options.PlannerUtilizationThreshold,
             _options.PlanningQuantile,
             SimulationDefaults.PlannerKeySamples,
-            _options.CorrectMeasuredOverload);
+            _options.CorrectMeasuredOverload,
+            _options.BurstAwareSplits);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

@@ -19,6 +19,7 @@ internal static class SplitRule
         LoadModel model,
         double[] nodeLoad,
         NodeBreach?[] breaches,
+        NodeBreach?[] overflows,
         bool[] cooling,
         GeneticPlannerOptions options,
         PartitionIdAllocator ids,
@@ -27,6 +28,7 @@ internal static class SplitRule
         var decisions = new List<SplitDecision>();
         var constraints = model.Request.Constraints;
         var invLargest = LargestAllowanceInverse(model);
+        var invLargestCapacity = LargestCapacityInverse(model);
         var loadTarget = options.SplitShareThreshold * (1 - options.HysteresisMargin);
         var sizeTarget = constraints.MaxPartitionBytes is { } limit ? limit * (1 - options.HysteresisMargin) : double.PositiveInfinity;
         for (var p = 0; p < model.Partitions.Length; p++)
@@ -34,7 +36,11 @@ internal static class SplitRule
             var partition = model.Partitions[p];
             var breach = breaches[model.Owner[p]];
             var (share, _) = PeakShare(model, p, invLargest, diskOnly: false);
-            var loadTrigger = breach is not null && share > options.SplitShareThreshold;
+            // The upper quantile against capacity: a partition that may surge past the split share is split before it does,
+            // so that the placement (which charges overflow at this quantile) can spread its pieces in time.
+            var share99 = options.SplitOnOverflowQuantile && breach is null && overflows[model.Owner[p]] is not null ? PeakShare99(model, p, invLargestCapacity) : 0;
+            var overflowTrigger = share99 > options.SplitShareThreshold;
+            var loadTrigger = (breach is not null && share > options.SplitShareThreshold) || overflowTrigger;
             var sizeTrigger = constraints.MaxPartitionBytes is { } max && partition.SizeBytes > max;
             if (!loadTrigger && !sizeTrigger)
             {
@@ -61,7 +67,7 @@ internal static class SplitRule
 
             var (diskShare, hasDisk) = PeakShare(model, p, invLargest, diskOnly: true);
             var (requestShare, _) = PeakShare(model, p, invLargest, diskOnly: false, excludeDisk: true);
-            var loadScale = requestShare / loadTarget;
+            var loadScale = Math.Max(requestShare, overflowTrigger ? share99 : 0) / loadTarget;
             var sizeScale = Math.Max(partition.SizeBytes / sizeTarget, hasDisk ? diskShare / loadTarget : 0);
             var proposal = ChooseWays(model, nodeLoad, p, samples, options.MaxSplitWays, loadScale, sizeScale);
             var newIds = new PartitionId[proposal.Ways];
@@ -70,27 +76,53 @@ internal static class SplitRule
                 newIds[i] = ids.Allocate(partition.Id.Value + "." + i.ToString(CultureInfo.InvariantCulture));
             }
 
-            decisions.Add(new SplitDecision(p, proposal, newIds, Reason(model, p, breach, share, loadTrigger, sizeTrigger, proposal, options)));
+            decisions.Add(new SplitDecision(p, proposal, newIds, Reason(model, p, breach, share, loadTrigger, sizeTrigger, proposal, options, overflowTrigger ? share99 : 0)));
         }
 
         return decisions;
     }
 
     /// <summary>1 / the largest allowance (capacity × threshold) of any node, per resource.</summary>
-    public static double[] LargestAllowanceInverse(LoadModel model)
+    public static double[] LargestAllowanceInverse(LoadModel model) => SmallestPerResource(model, model.InvAllowance);
+
+    /// <summary>1 / the largest capacity of any node, per resource.</summary>
+    private static double[] LargestCapacityInverse(LoadModel model) => SmallestPerResource(model, model.InvCapacity);
+
+    /// <summary>The smallest of a per-node, per-resource value over the nodes, per resource.</summary>
+    private static double[] SmallestPerResource(LoadModel model, double[] perNode)
     {
         var resources = model.Resources.Length;
-        var inv = new double[resources];
+        var smallest = new double[resources];
         for (var r = 0; r < resources; r++)
         {
-            inv[r] = double.PositiveInfinity;
+            smallest[r] = double.PositiveInfinity;
             for (var n = 0; n < model.Nodes.Length; n++)
             {
-                inv[r] = Math.Min(inv[r], model.InvAllowance[(n * resources) + r]);
+                smallest[r] = Math.Min(smallest[r], perNode[(n * resources) + r]);
             }
         }
 
-        return inv;
+        return smallest;
+    }
+
+    /// <summary>A partition's peak load (disk excluded) at the overflow quantile as a share of the largest node's capacity.</summary>
+    private static double PeakShare99(LoadModel model, int p, double[] invLargestCapacity)
+    {
+        double share = 0;
+        for (var r = 0; r < model.Resources.Length; r++)
+        {
+            if (model.Resources[r] == ResourceKind.DiskBytes)
+            {
+                continue;
+            }
+
+            for (var t = 0; t < model.Steps; t++)
+            {
+                share = Math.Max(share, model.Load99[(p * model.Dimensions) + (r * model.Steps) + t] * invLargestCapacity[r]);
+            }
+        }
+
+        return share;
     }
 
     /// <summary>A partition's peak load over the horizon as a share of the largest node's allowance, and the step.</summary>
@@ -250,7 +282,7 @@ internal static class SplitRule
         }
     }
 
-    private static string Reason(LoadModel model, int p, NodeBreach? breach, double share, bool loadTrigger, bool sizeTrigger, SplitProposal proposal, GeneticPlannerOptions options)
+    private static string Reason(LoadModel model, int p, NodeBreach? breach, double share, bool loadTrigger, bool sizeTrigger, SplitProposal proposal, GeneticPlannerOptions options, double share99)
     {
         var partition = model.Partitions[p];
         var parts = new List<string>(2);
@@ -263,6 +295,11 @@ internal static class SplitRule
             }
 
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"{ReasonText.Breach(model, b)}; partition {partition.Id} alone peaks at {ReasonText.Share(share)} of the largest node's allowance (> split share {ReasonText.Share(options.SplitShareThreshold)}): split {proposal.Ways} ways at sampled keys, the largest shard taking {maxChild:P0} of its load"));
+        }
+
+        if (share99 > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"its node is forecast over capacity at q{ReasonText.Quantile(model.OverflowQuantileUsed)}, where partition {partition.Id} alone peaks at {ReasonText.Share(share99)} of the largest node's capacity (> split share {ReasonText.Share(options.SplitShareThreshold)}): split {proposal.Ways} ways before it surges"));
         }
 
         if (sizeTrigger)

@@ -34,6 +34,61 @@ public sealed class SplitRuleTests
     }
 
     [Test]
+    public void Plan_WhenOnlyTheUpperQuantileOverflows_SplitsOnlyWithSplitOnOverflowQuantile()
+    {
+        // p00 on n0 is forecast at 500 (q0.9: under the 800 allowance) but 1500 at q0.99 (over the 1000 capacity): no
+        // breach at the planning quantile, an overflow at the upper one.
+        var request = WidenUpperQuantile(Request(FourNodes(), [new Spec(0, 500) { Samples = UniformSamples(0, 12) }, new Spec(1, 100), new Spec(2, 100), new Spec(3, 100)]), factor: 3);
+        var aware = Options();
+        aware.SplitOnOverflowQuantile = true;
+
+        var plain = Planner().Plan(request, CancellationToken.None);
+        var plan = Planner(aware).Plan(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.Actions.OfType<SplitAction>(), Is.Empty);
+            var split = plan.Actions.OfType<SplitAction>().Single();
+            Assert.That(split.Partition, Is.EqualTo(Partition(0)));
+            Assert.That(split.Reason, Does.Contain("q0.99").And.Contain("before it surges"));
+            Assert.That(plan.Actions.OfType<MoveAction>().Select(m => m.Shard), Has.Some.Matches<PartitionId>(id => split.NewPartitions.Contains(id)), "the pieces are spread");
+        });
+    }
+
+    [Test]
+    public void Plan_WithSplitOnOverflowQuantile_LeavesAPartitionUnderTheSplitShareWhole()
+    {
+        // p00's q0.99 peak is 3 × 120 = 360, 0.36 of a node's capacity: below the 0.5 split share although n0 overflows
+        // at q0.99 (three more partitions of 120 there).
+        var request = WidenUpperQuantile(Request(FourNodes(), [new Spec(0, 130) { Samples = UniformSamples(0, 12) }, new Spec(0, 120), new Spec(0, 120), new Spec(1, 50)]), factor: 3);
+        var aware = Options();
+        aware.SplitOnOverflowQuantile = true;
+
+        var plan = Planner(aware).Plan(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
+    }
+
+    /// <summary>The request with every partition's q0.99 set to <paramref name="factor"/> × its q0.9.</summary>
+    private static PlanningRequest WidenUpperQuantile(PlanningRequest request, double factor)
+    {
+        var series = request.Forecast.Partitions.ToDictionary(kv => kv.Key, kv =>
+        {
+            var q = kv.Value[ResourceKind.Requests];
+            var values = new double[q.Steps * 3];
+            for (var t = 0; t < q.Steps; t++)
+            {
+                values[(t * 3) + 0] = q[t, 0];
+                values[(t * 3) + 1] = q[t, 1];
+                values[(t * 3) + 2] = factor * q[t, 1];
+            }
+
+            return (IReadOnlyDictionary<ResourceKind, Forecasting.QuantileSeries>)new Dictionary<ResourceKind, Forecasting.QuantileSeries> { [ResourceKind.Requests] = new Forecasting.QuantileSeries(q.Steps, 3, values) };
+        });
+        return request with { Forecast = new Forecasting.LoadForecast(request.Forecast.Origin, request.Forecast.Step, request.Forecast.Quantiles, series) };
+    }
+
+    [Test]
     public void Plan_WhenNodeStaysUnderThreshold_DoesNotSplitALargePartition()
     {
         // p00 takes 0.7 of the allowance, above the split share, but its node stays at 0.7 × 0.8 = 0.56 of capacity.

@@ -7,10 +7,11 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 internal static class ForecastFloor
 {
     /// <summary>
-    /// The forecast with each partition's request quantiles raised to at least <paramref name="floorOf"/>'s value for it;
-    /// partitions it gives no floor for (null) and other resources are unchanged.
+    /// The forecast with each partition's request quantiles from index <paramref name="fromQuantile"/> up raised to at least
+    /// <paramref name="floorOf"/>'s value for it; lower quantiles, partitions it gives no floor for (null) and other
+    /// resources are unchanged.
     /// </summary>
-    public static LoadForecast Apply(LoadForecast forecast, Func<PartitionId, double?> floorOf)
+    public static LoadForecast Apply(LoadForecast forecast, Func<PartitionId, double?> floorOf, int fromQuantile = 0)
     {
         ArgumentNullException.ThrowIfNull(forecast);
         ArgumentNullException.ThrowIfNull(floorOf);
@@ -28,7 +29,7 @@ internal static class ForecastFloor
             {
                 for (var q = 0; q < series.QuantileCount; q++)
                 {
-                    values[(s * series.QuantileCount) + q] = Math.Max(series[s, q], floor);
+                    values[(s * series.QuantileCount) + q] = q >= fromQuantile ? Math.Max(series[s, q], floor) : series[s, q];
                 }
             }
 

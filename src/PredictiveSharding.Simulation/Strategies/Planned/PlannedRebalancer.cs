@@ -39,6 +39,8 @@ internal sealed class PlannedRebalancer : IRebalancer
     private int _lastForecastStep;
     private TimeSpan _forecastTime;
     private TimeSpan _planTime;
+    private double _growth = 1;
+    private int _growthScannedTo;
 
     public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time)
     {
@@ -141,6 +143,13 @@ internal sealed class PlannedRebalancer : IRebalancer
             forecast = CorrectMeasuredOverload(cluster, forecast);
             _lastForecast = raw;
             _lastForecastStep = step;
+        }
+
+        if (_settings.BurstAware)
+        {
+            _growth = BurstFloor.GrowthRatio(cluster, _growthScannedTo, _growth);
+            _growthScannedTo = step;
+            forecast = BurstFloor.Apply(cluster, forecast, _growth);
         }
 
         started = _time.GetTimestamp();

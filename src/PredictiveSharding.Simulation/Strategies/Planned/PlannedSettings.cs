@@ -9,6 +9,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="PlanningQuantile">The forecast quantile planned for.</param>
 /// <param name="MaxKeySamples">Key samples per partition handed to the planner.</param>
 /// <param name="CorrectMeasuredOverload">Whether a node measured over capacity has its partitions' forecasts raised to their measured load.</param>
+/// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="BurstFloor"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
     int PlanEverySteps,
@@ -17,4 +18,5 @@ internal sealed record PlannedSettings(
     double UtilizationThreshold,
     double PlanningQuantile,
     int MaxKeySamples,
-    bool CorrectMeasuredOverload);
+    bool CorrectMeasuredOverload,
+    bool BurstAware = false);
