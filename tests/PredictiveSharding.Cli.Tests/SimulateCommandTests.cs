@@ -72,6 +72,23 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WithBurstAware_RunsThePredictiveStrategyWithTheOptInPreSplitting()
+    {
+        var trace = WriteShiftingHotSpot("burst.csv", steps: 60);
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "static,predictive", "--burst-aware", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        using var document = JsonDocument.Parse(stdout);
+        var strategies = document.RootElement.GetProperty("strategies").EnumerateArray().ToList();
+        Assert.That(strategies.Select(s => s.GetProperty("name").GetString()), Is.EqualTo(new[] { "static", "predictive" }));
+        Assert.That(
+            strategies[1].GetProperty("overloadNodeMinutes").GetDouble(),
+            Is.LessThan(strategies[0].GetProperty("overloadNodeMinutes").GetDouble()),
+            "with --burst-aware the predictive strategy still relieves the moving hot block");
+    }
+
+    [Test]
     public async Task Simulate_WhenTheTraceFileIsMissing_ExitsWithTwoNamingIt()
     {
         var missing = Path.Combine(Folder, "nope.csv");

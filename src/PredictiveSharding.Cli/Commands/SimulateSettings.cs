@@ -47,6 +47,9 @@ internal sealed class SimulateSettings
 
     public string? Plot { get; init; }
 
+    /// <summary>Turns on <see cref="SimulationOptions.BurstAwareSplits"/> (opt-in upper-quantile pre-splitting).</summary>
+    public bool BurstAware { get; init; }
+
     /// <summary>The simulation options; <see cref="SimulationOptions.Validate"/> names a bad one.</summary>
     public SimulationOptions ToOptions() => new()
     {
@@ -63,6 +66,7 @@ internal sealed class SimulateSettings
         MoveOverheadShare = MoveOverhead,
         HorizonSteps = Horizon,
         PlanEverySteps = PlanEvery,
+        BurstAwareSplits = BurstAware,
     };
 
     /// <summary>The command-line flag of a <see cref="SimulationOptions"/> property, for error messages.</summary>
