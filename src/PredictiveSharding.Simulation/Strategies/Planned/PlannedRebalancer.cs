@@ -55,7 +55,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity");
+        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
