@@ -35,6 +35,15 @@ internal static class DotnetProcess
             start.Environment.Remove(name);
         }
 
+        if (program != Dotnet)
+        {
+            // The programs under test (the quick start, the tool) keep their temporary folders in the test's own work
+            // folder, which the fixture deletes: a run that stops early (the Native AOT quick start in RocksDbSharp)
+            // then leaves nothing behind in the machine's /tmp.
+            var temp = Directory.CreateDirectory(Path.Combine(PackedPackages.WorkRoot, "tmp")).FullName;
+            start.Environment["TMPDIR"] = temp;
+        }
+
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
