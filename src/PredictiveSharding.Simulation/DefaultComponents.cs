@@ -47,16 +47,7 @@ public static class DefaultComponents
     /// every byte of the cluster cost as much as half of the threshold in peak utilisation: with the planner's default
     /// (0.02) a move is nearly free, and a plan made every step reshuffles partitions that need not move.
     /// </summary>
-    public static IShardPlanner CreatePlanner(SimulationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return new GeneticShardPlanner(new GeneticPlannerOptions
-        {
-            Seed = context.Seed,
-            TimeBudget = TimeSpan.FromSeconds(5),
-            MoveCostWeight = 0.5,
-        });
-    }
+    public static IShardPlanner CreatePlanner(SimulationContext context) => CreatePlanner(context, peakFloor: 0);
 
     /// <summary>
     /// <see cref="CreatePlanner(SimulationContext)"/> with a peak floor (<see cref="GeneticPlannerOptions.PeakFloor"/>): the

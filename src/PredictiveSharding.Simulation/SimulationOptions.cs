@@ -103,7 +103,7 @@ public sealed class SimulationOptions
     /// 5% of a node's capacity), and the planner splits a partition whose 0.99-quantile peak exceeds its split share of a
     /// node's capacity on a node forecast to overflow at that quantile but not to breach at the planning quantile, so
     /// surge-prone ranges are small and spread before the surge. Default false: it won on the Wikipedia daily trace and on
-    /// larger or finer clusters, but lost on two of four seeds of the embedded default (see the Simulation README).
+    /// larger or finer clusters, but lost on two of four seeds of the embedded default (see the simulation table in the repository's README).
     /// </summary>
     public bool BurstAwareSplits { get; set; }
 

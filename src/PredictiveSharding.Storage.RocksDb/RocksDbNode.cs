@@ -493,13 +493,14 @@ public sealed class RocksDbNode : IDisposable
 
                 lock (_writeLock)
                 {
-                    var logged = LogCapturedPuts(batch, entries, start, end);
-                    Commit(batch, _nextSequence + (end - start));
-                    RocksDbMetrics.Writes.Add(end - start);
-                    if (logged > 0)
+                    var captures = _captures;
+                    var logged = 0;
+                    for (var i = start; i < end; i++)
                     {
-                        RocksDbMetrics.CapturedChanges.Add(logged);
+                        logged += LogToCaptures(batch, captures, entries[i].Key, entries[i].Value, _nextSequence + (i - start));
                     }
+
+                    CommitWrites(batch, _nextSequence + (end - start), end - start, logged);
                 }
 
                 start = end;
@@ -509,31 +510,6 @@ public sealed class RocksDbNode : IDisposable
         {
             Exit();
         }
-    }
-
-    /// <summary>Under the write lock: adds change-log records for entries [start, end) that an open capture covers, numbered from the next sequence.</summary>
-    private int LogCapturedPuts(WriteBatch batch, IReadOnlyList<KeyValueEntry> entries, int start, int end)
-    {
-        var captures = _captures;
-        if (captures.Length == 0)
-        {
-            return 0;
-        }
-
-        var logged = 0;
-        for (var i = start; i < end; i++)
-        {
-            foreach (var capture in captures)
-            {
-                if (capture.Range.Contains(entries[i].Key))
-                {
-                    batch.Put(ChangeLogFormat.LogKey(capture.Number, _nextSequence + (i - start)), ChangeLogFormat.EncodeRecord(entries[i].Key.Span, entries[i].Value), _changesFamily);
-                    logged++;
-                }
-            }
-        }
-
-        return logged;
     }
 
     internal void ApplyChanges(IReadOnlyList<ChangeRecord> changes)
@@ -688,20 +664,37 @@ public sealed class RocksDbNode : IDisposable
                 batch.Delete(write.Key.Span, _dataFamily);
             }
 
-            foreach (var capture in captures)
-            {
-                if (capture.Range.Contains(write.Key))
-                {
-                    batch.Put(ChangeLogFormat.LogKey(capture.Number, sequence), ChangeLogFormat.EncodeRecord(write.Key.Span, write.Value), _changesFamily);
-                    logged++;
-                }
-            }
-
+            logged += LogToCaptures(batch, captures, write.Key, write.Value, sequence);
             sequence++;
         }
 
-        Commit(batch, sequence);
-        RocksDbMetrics.Writes.Add(writes.Length);
+        CommitWrites(batch, sequence, writes.Length, logged);
+    }
+
+    /// <summary>
+    /// Under the write lock: adds to <paramref name="batch"/> a change-log record numbered <paramref name="sequence"/> for
+    /// every open capture whose range holds <paramref name="key"/> (a null value is a delete); returns how many.
+    /// </summary>
+    private int LogToCaptures(WriteBatch batch, ActiveCapture[] captures, ShardKey key, ReadOnlyMemory<byte>? value, long sequence)
+    {
+        var logged = 0;
+        foreach (var capture in captures)
+        {
+            if (capture.Range.Contains(key))
+            {
+                batch.Put(ChangeLogFormat.LogKey(capture.Number, sequence), ChangeLogFormat.EncodeRecord(key.Span, value), _changesFamily);
+                logged++;
+            }
+        }
+
+        return logged;
+    }
+
+    /// <summary>Under the write lock: commits a batch of <paramref name="writes"/> data writes and <paramref name="logged"/> change-log records.</summary>
+    private void CommitWrites(WriteBatch batch, long nextSequence, int writes, int logged)
+    {
+        Commit(batch, nextSequence);
+        RocksDbMetrics.Writes.Add(writes);
         if (logged > 0)
         {
             RocksDbMetrics.CapturedChanges.Add(logged);
