@@ -68,6 +68,11 @@ public static class DefaultComponents
             MoveCostWeight = 0.5,
             PeakFloor = peakFloor,
             SplitOnOverflowQuantile = splitOnOverflowQuantile,
+
+            // With burst bounds in the 0.99 quantile, overflow there is routine on a busy cluster: weighted 10 × a breach,
+            // the sum over nodes outweighs the one breach the median forecast predicts and the plan spreads everything but
+            // the hot node. Weighted as a breach of the same size, the predicted breach comes first.
+            OverflowWeight = splitOnOverflowQuantile ? SimulationDefaults.BurstOverflowWeight : new GeneticPlannerOptions().OverflowWeight,
         });
     }
 }

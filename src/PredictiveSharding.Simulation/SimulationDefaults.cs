@@ -88,6 +88,13 @@ internal static class SimulationDefaults
     /// <summary>The oracle's variants (GeneticPlannerOptions.PeakFloor); it reports the best, as reactive reports its grid's best.</summary>
     public static readonly double[] OraclePeakFloors = [0, 1];
 
+    /// <summary>
+    /// The planner's weight of capacity overflow at the 0.99 quantile when that quantile holds burst bounds
+    /// (<see cref="SimulationOptions.BurstAwareSplits"/>): overflow costs as much as a breach of the planning threshold of
+    /// the same size.
+    /// </summary>
+    public const double BurstOverflowWeight = 1;
+
     /// <summary>Most key samples handed to the planner per partition.</summary>
     public const int PlannerKeySamples = 48;
 }

@@ -72,13 +72,13 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
-    public async Task Simulate_WithBurstAware_TurnsOnThePreSplittingForThePredictiveStrategyOnly()
+    public async Task Simulate_WithNoBurstAware_TurnsOffThePreSplittingForThePredictiveStrategyOnly()
     {
         var trace = WriteShiftingHotSpot("burst.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        var plain = await RunAsync(common);
-        var burst = await RunAsync([.. common, "--burst-aware"]);
+        var plain = await RunAsync([.. common, "--no-burst-aware"]);
+        var burst = await RunAsync(common);
 
         Assert.That(plain.ExitCode, Is.Zero, plain.Stderr);
         Assert.That(burst.ExitCode, Is.Zero, burst.Stderr);

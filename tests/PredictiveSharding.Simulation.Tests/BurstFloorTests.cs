@@ -8,47 +8,58 @@ namespace PredictiveSharding.Simulation.Tests;
 public class BurstFloorTests
 {
     [Test]
-    public void GrowthRatio_KeepsTheLargestGrowthFromAMeaningfulBase()
+    public void Scan_RecordsGrowthFromAMeaningfulBaseOnly_ByTheSizeOfTheBase()
     {
-        // Capacity 100: p000 grows 10 → 40 (4×, from 10% of capacity); p001 grows 1 → 30 (30×, but from 1%: ignored).
+        // Capacity 100: p000 10 → 40 → 20 (4× from 10% of capacity, then 0.5×); p001 1 → 30 → 30 (30× from 1%: ignored).
         var cluster = Replayed([10, 40, 20], [1, 30, 30], steps: 3);
+        var envelope = new GrowthEnvelope();
 
-        var ratio = BurstFloor.GrowthRatio(cluster, fromStep: 0);
+        BurstFloor.Scan(cluster, fromStep: 0, envelope);
 
         Assert.Multiple(() =>
         {
-            Assert.That(ratio, Is.EqualTo(4));
-            Assert.That(BurstFloor.GrowthRatio(cluster, fromStep: 2), Is.EqualTo(1), "no growth from a meaningful base after step 2");
-            Assert.That(BurstFloor.GrowthRatio(cluster, fromStep: 2, seen: ratio), Is.EqualTo(4), "a growth once seen is kept");
+            Assert.That(envelope.At(0.1), Is.EqualTo(4), "the 4× jump started at 10% of a node");
+            Assert.That(envelope.At(0.3), Is.EqualTo(1), "from 30% of a node nothing grew (30 → 30)");
+            Assert.That(envelope.At(0.02), Is.EqualTo(4), "smaller loads are judged by the growth of larger ones too, not by the 30× trickle");
         });
     }
 
     [Test]
-    public void Apply_RaisesOnlyTheUpperQuantileToTheLastLoadTimesTheGrowth()
+    public void Apply_RaisesOnlyTheUpperQuantileToTheLastLoadTimesTheGrowthFromThatLoad()
     {
+        // Last loads 20 and 30 (capacity 100); growth 4× was seen from 10% and 2× from 25%: both are judged by the 2×, the
+        // growth seen from loads at least about as large (bins are a factor √2 wide), not by the 4× of a smaller load.
         var cluster = Replayed([10, 40, 20], [1, 30, 30], steps: 3);
         var forecast = Constant(cluster, [0.5, 0.9, 0.99], 25);
+        var envelope = new GrowthEnvelope();
+        envelope.Add(0.1, 4);
+        envelope.Add(0.25, 2);
 
-        var bounded = BurstFloor.Apply(cluster, forecast, growth: 4);
+        var bounded = BurstFloor.Apply(cluster, forecast, envelope);
 
         var p0 = new PartitionId("p000");
         var p1 = new PartitionId("p001");
         Assert.Multiple(() =>
         {
-            Assert.That(bounded.ValueAt(p0, ResourceKind.Requests, 0, 0.99), Is.EqualTo(80), "last load 20 × 4");
-            Assert.That(bounded.ValueAt(p1, ResourceKind.Requests, 0, 0.99), Is.EqualTo(120), "last load 30 × 4");
+            Assert.That(bounded.ValueAt(p0, ResourceKind.Requests, 0, 0.99), Is.EqualTo(40), "last load 20 × 2");
+            Assert.That(bounded.ValueAt(p1, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "last load 30 × 2");
             Assert.That(bounded.ValueAt(p0, ResourceKind.Requests, 0, 0.5), Is.EqualTo(25), "the median stays the forecaster's");
             Assert.That(bounded.ValueAt(p0, ResourceKind.Requests, 0, 0.9), Is.EqualTo(25));
         });
     }
 
     [Test]
-    public void Apply_LeavesAForecastWithoutAnUpperQuantileAlone()
+    public void Apply_LeavesAForecastWithoutAnUpperQuantileOrWithoutGrowthSeenAlone()
     {
         var cluster = Replayed([10, 40, 20], [1, 30, 30], steps: 3);
-        var forecast = Constant(cluster, [0.5], 25);
+        var envelope = new GrowthEnvelope();
 
-        Assert.That(BurstFloor.Apply(cluster, forecast, growth: 4), Is.SameAs(forecast));
+        var empty = Constant(cluster, [0.5, 0.99], 25);
+        Assert.That(BurstFloor.Apply(cluster, empty, envelope), Is.SameAs(empty), "no growth seen yet: nothing to bound by");
+
+        envelope.Add(0.1, 4);
+        var medianOnly = Constant(cluster, [0.5], 25);
+        Assert.That(BurstFloor.Apply(cluster, medianOnly, envelope), Is.SameAs(medianOnly));
     }
 
     /// <summary>Two keys, one partition each on two nodes of capacity 100, replayed to the end.</summary>

@@ -34,10 +34,10 @@ internal static class SimulateCommand
         var horizon = new Option<int>("--horizon") { Description = "Steps the predictive and oracle strategies forecast and plan ahead.", DefaultValueFactory = _ => defaults.Horizon };
         var planEvery = new Option<int>("--plan-every") { Description = "Steps between two plans of the predictive and oracle strategies.", DefaultValueFactory = _ => defaults.PlanEvery };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
-        var burstAware = new Option<bool>("--burst-aware") { Description = "Predictive strategy: raise each partition's q0.99 by the largest one-step growth seen and pre-split surge-prone partitions (opt-in; helps on surging traces, hurts on busy ones)." };
+        var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, plot, burstAware, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, plot, noBurstAware, json })
         {
             command.Options.Add(option);
         }
@@ -62,7 +62,7 @@ internal static class SimulateCommand
                 Horizon = result.GetValue(horizon),
                 PlanEvery = result.GetValue(planEvery),
                 Plot = result.GetValue(plot),
-                BurstAware = result.GetValue(burstAware),
+                BurstAware = !result.GetValue(noBurstAware),
             };
             var interactive = !Console.IsErrorRedirected;
             return await RunAsync(settings, result.GetValue(json), Console.Out, Console.Error, interactive, null, cancellationToken).ConfigureAwait(false);

@@ -47,8 +47,8 @@ internal sealed class SimulateSettings
 
     public string? Plot { get; init; }
 
-    /// <summary>Turns on <see cref="SimulationOptions.BurstAwareSplits"/> (opt-in upper-quantile pre-splitting).</summary>
-    public bool BurstAware { get; init; }
+    /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
+    public bool BurstAware { get; init; } = true;
 
     /// <summary>The simulation options; <see cref="SimulationOptions.Validate"/> names a bad one.</summary>
     public SimulationOptions ToOptions() => new()

@@ -39,7 +39,7 @@ internal sealed class PlannedRebalancer : IRebalancer
     private int _lastForecastStep;
     private TimeSpan _forecastTime;
     private TimeSpan _planTime;
-    private double _growth = 1;
+    private readonly GrowthEnvelope _growth = new();
     private int _growthScannedTo;
 
     public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time)
@@ -147,7 +147,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
         if (_settings.BurstAware)
         {
-            _growth = BurstFloor.GrowthRatio(cluster, _growthScannedTo, _growth);
+            BurstFloor.Scan(cluster, _growthScannedTo, _growth);
             _growthScannedTo = step;
             forecast = BurstFloor.Apply(cluster, forecast, _growth);
         }
