@@ -15,7 +15,7 @@ public sealed class ForecastEvalModelsTests
     }
 
     [Test]
-    public void Create_Lstm_ReadsAWholeSeasonAndCalibrates()
+    public void Create_Lstm_ReadsAWholeSeasonCalibratesAndAveragesWeights()
     {
         var settings = new ForecastEvalSettings { Input = "unused.csv", Season = 60, Horizon = 15 };
 
@@ -24,6 +24,7 @@ public sealed class ForecastEvalModelsTests
         Assert.That(model.Options.ContextLength, Is.EqualTo(60));
         Assert.That(model.Options.Horizon, Is.EqualTo(15));
         Assert.That(model.Options.CalibrateQuantiles, Is.True);
+        Assert.That(model.Options.WeightAveraging, Is.True);
         Assert.That(model.Options.SeasonalLags, Is.EqualTo(new[] { 60 }));
     }
 }

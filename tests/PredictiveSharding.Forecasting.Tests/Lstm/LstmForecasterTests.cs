@@ -238,10 +238,10 @@ public sealed class LstmForecasterTests
     public async Task FitAsync_WeightAveraging_IsDeterministicAndChangesTheWeights()
     {
         var history = SyntheticLoad.History(3, 300);
-        var averaged = new LstmForecaster(TinyOptions.Create(epochs: 3));
-        var again = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => o.DegreeOfParallelism = 1));
-        var plain = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => o.WeightAveraging = false));
-        Assert.That(new LstmForecasterOptions().WeightAveraging, Is.True, "weight averaging is on by default");
+        var averaged = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => o.WeightAveraging = true));
+        var again = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => (o.WeightAveraging, o.DegreeOfParallelism) = (true, 1)));
+        var plain = new LstmForecaster(TinyOptions.Create(epochs: 3));
+        Assert.That(new LstmForecasterOptions().WeightAveraging, Is.False, "weight averaging is opt-in");
 
         await averaged.FitAsync(history, null, CancellationToken.None);
         await again.FitAsync(history, null, CancellationToken.None);
@@ -255,7 +255,7 @@ public sealed class LstmForecasterTests
     [Test]
     public void WeightAveragingDecay_SpansAboutOneEpochOfStepsAndIsZeroWhenOff()
     {
-        var options = new LstmForecasterOptions { WindowsPerEpoch = 4096, BatchSize = 128 };
+        var options = new LstmForecasterOptions { WindowsPerEpoch = 4096, BatchSize = 128, WeightAveraging = true };
 
         Assert.That(LstmTrainer.WeightAveragingDecay(options, 1_000_000), Is.EqualTo(1 - (1.0 / 32)).Within(1e-12));
         Assert.That(LstmTrainer.WeightAveragingDecay(options, 640), Is.EqualTo(0.9).Within(1e-12), "few windows: at least 10 steps");
@@ -293,7 +293,7 @@ public sealed class LstmForecasterTests
     [Test]
     public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
     {
-        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => (o.CalibrateQuantiles, o.WeightAveraging) = (true, true)));
         await sut.FitAsync(SyntheticLoad.History(8, 300), null, CancellationToken.None);
         using var stream = new MemoryStream();
 
