@@ -26,9 +26,16 @@ internal static class LstmBenchmarkData
         var network = LstmModel.CreateNetwork(options, spec);
         network.Initialize(new Random(seed));
 
-        // Offsets of the size split-conformal calibration produces, so that both the managed pass and the exported graph
-        // include the calibration step a trained default model carries.
-        return new LstmModel(options, spec, network, [-0.06f, 0.01f, 0.05f, 0.2f]);
+        // Offsets of the size split-conformal calibration produces (per step and level, relative to the step's spread), so
+        // that both the managed pass and the exported graph include the calibration step a calibrated model carries.
+        float[] perLevel = [-0.06f, 0.01f, 0.05f, 0.2f];
+        var offsets = new float[options.Horizon * perLevel.Length];
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            offsets[i] = perLevel[i % perLevel.Length] * (1 + (0.02f * (i / perLevel.Length)));
+        }
+
+        return new LstmModel(options, spec, network, offsets);
     }
 
     public static float[] RandomArray(Random random, int count, double low, double high)

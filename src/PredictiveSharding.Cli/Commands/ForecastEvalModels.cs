@@ -49,10 +49,16 @@ internal static class ForecastEvalModels
         SeasonalNaive => new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
         HoltWinters => new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles }),
         FastTree => new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = settings.Season, Quantiles = quantiles, Seed = settings.Seed, MaxHorizon = settings.Horizon }),
-        // The evaluation scores quantile forecasts, so the LSTM's are recalibrated on its held-out tail (split-conformal).
-        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true }),
+        // The evaluation scores quantile forecasts, so the LSTM's are recalibrated on its held-out tail (split-conformal)
+        // and its weights averaged over the last steps of training (both opt-in, see LstmForecasterOptions).
+        // The context covers at least one season, so that a season longer than the default context (60 one-minute steps)
+        // is read whole rather than only through its lag.
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true }),
         _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
     };
+
+    /// <summary>The LSTM's context: its default (24) or one season, whichever is longer.</summary>
+    internal static int LstmContext(int season) => Math.Max(new LstmForecasterOptions().ContextLength, season);
 
     /// <summary>
     /// The LSTM's seasonal lags: the declared season plus the LSTM's own defaults (a day and a week, when whole numbers

@@ -73,7 +73,7 @@ public sealed class LstmForecaster : ILoadForecaster
             {
                 var network = LstmModel.CreateNetwork(options, spec);
                 network.Initialize(new Random(options.Seed));
-                _model = Train(options, spec, series, network, options.Epochs, null, progress, cancellationToken);
+                _model = Train(options, spec, series, network, options.Epochs, averageWeights: true, null, progress, cancellationToken);
             },
             cancellationToken);
     }
@@ -95,7 +95,7 @@ public sealed class LstmForecaster : ILoadForecaster
 
                 // A different seed per update keeps successive fine-tunings from replaying the same windows.
                 var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
-                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, model.Calibration, null, cancellationToken, seed);
+                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
             },
             cancellationToken);
     }
@@ -186,14 +186,14 @@ public sealed class LstmForecaster : ILoadForecaster
     internal LstmModel? Model => _model;
 
     // previousCalibration: kept when the new data holds out too little to refit the offsets on (a short update).
-    private LstmModel Train(LstmForecasterOptions options, LstmFeatureSpec spec, SeriesFeatures[] series, LstmNetwork network, int epochs, float[]? previousCalibration, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken, int? seed = null)
+    private LstmModel Train(LstmForecasterOptions options, LstmFeatureSpec spec, SeriesFeatures[] series, LstmNetwork network, int epochs, bool averageWeights, float[]? previousCalibration, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken, int? seed = null)
     {
         var started = _time.GetTimestamp();
         var trainer = new LstmTrainer(options, spec, series, _logger);
         LstmLog.TrainingStarted(_logger, series.Length, network.Parameters.Length, epochs, options.WindowsPerEpoch);
         try
         {
-            trainer.Train(network, epochs, seed ?? unchecked(options.Seed + 1), progress, cancellationToken);
+            trainer.Train(network, epochs, seed ?? unchecked(options.Seed + 1), averageWeights, progress, cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
         {

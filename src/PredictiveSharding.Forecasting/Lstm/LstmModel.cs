@@ -16,12 +16,12 @@ internal sealed class LstmModel
         Network = network;
         Weights = new LstmPackedWeights(network);
         Levels = options.Quantiles.Select(q => (float)q).ToArray();
-        if (calibration is not null && calibration.Length != Levels.Length)
+        if (calibration is not null && calibration.Length != network.HeadOutputSize)
         {
-            throw new ArgumentException($"Expected {Levels.Length} calibration offsets (one per quantile level); got {calibration.Length}.", nameof(calibration));
+            throw new ArgumentException($"Expected {network.HeadOutputSize} calibration offsets (one per horizon step and quantile level); got {calibration.Length}.", nameof(calibration));
         }
 
-        Calibration = calibration ?? new float[Levels.Length];
+        Calibration = calibration ?? new float[network.HeadOutputSize];
         IsCalibrated = QuantileCalibration.IsActive(Calibration);
     }
 
@@ -35,7 +35,7 @@ internal sealed class LstmModel
 
     public float[] Levels { get; }
 
-    /// <summary>Per-level offsets in scaled units added to the head's quantiles (<see cref="QuantileCalibration"/>); zeros when uncalibrated.</summary>
+    /// <summary>Offsets per horizon step and level (<c>[horizon × levels]</c>, in units of the step's spread) added to the head's quantiles (<see cref="QuantileCalibration"/>); zeros when uncalibrated.</summary>
     public float[] Calibration { get; }
 
     public bool IsCalibrated { get; }

@@ -74,8 +74,13 @@ internal sealed class LstmTrainer
 
     public long WindowsTrained { get; private set; }
 
-    /// <summary>Trains <paramref name="network"/> in place for up to <paramref name="epochs"/> epochs.</summary>
-    public void Train(LstmNetwork network, int epochs, int seed, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trains <paramref name="network"/> in place for up to <paramref name="epochs"/> epochs; with
+    /// <paramref name="averageWeights"/> (and <see cref="LstmForecasterOptions.WeightAveraging"/>) the result is the
+    /// weight average. Fine-tuning passes false: its few steps move towards a new optimum rather than around one, and an
+    /// average would lag behind them.
+    /// </summary>
+    public void Train(LstmNetwork network, int epochs, int seed, bool averageWeights, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         var options = _options;
         var spec = _spec;
@@ -103,6 +108,18 @@ internal sealed class LstmTrainer
         var sinceBest = 0;
         var clip = (float)options.GradientClipNorm;
         var qh = spec.Horizon * levels.Length;
+
+        // Polyak averaging (an exponential moving average of the weights after every step): the average sits nearer the
+        // centre of the region the noisy mini-batch steps wander around than any single iterate, which lowers the
+        // validation loss at no cost when forecasting. Validation, early stopping and the kept weights use the average;
+        // the optimiser keeps stepping from the raw iterate.
+        // The average starts at zero and is divided by 1 − decay^steps (Adam's bias correction), so it holds only the
+        // iterates of this run: neither the random initialisation nor, when fine-tuning, the previous weights, which
+        // would otherwise damp how far an update can move the model.
+        var decay = averageWeights ? WeightAveragingDecay(options, TotalWindows) : 0;
+        var average = decay > 0 ? new float[network.Parameters.Length] : null;
+        var iterate = average is null ? [] : new float[network.Parameters.Length];
+        var averagedSteps = 0;
 
         // An epoch is at most one pass's worth of the distinct windows, so that on little data early stopping looks at
         // the validation loss after every pass rather than after dozens.
@@ -158,37 +175,79 @@ internal sealed class LstmTrainer
                 }
 
                 adam.Step(network.Parameters, gradient, options.LearningRate);
+                if (average is not null)
+                {
+                    // average ← decay·average + (1 − decay)·iterate.
+                    TensorPrimitives.Multiply(average, (float)decay, average);
+                    TensorPrimitives.MultiplyAdd(network.Parameters, (float)(1 - decay), average, average);
+                    averagedSteps++;
+                }
+
                 weights = new LstmPackedWeights(network);
                 WindowsTrained += rows;
+            }
+
+            if (average is not null)
+            {
+                // Validate (and keep) the averaged weights; the iterate goes back in before the next epoch's steps.
+                network.Parameters.AsSpan().CopyTo(iterate);
+                TensorPrimitives.Multiply(average, (float)(1 / (1 - Math.Pow(decay, averagedSteps))), network.Parameters);
             }
 
             var trainingLoss = epochLoss / Math.Max(1, epochPoints);
             var validationLoss = validation is null ? double.NaN : ValidationLoss(network, validation.Value, levels, cancellationToken);
             LstmLog.EpochFinished(_logger, epoch, trainingLoss, validationLoss);
             progress?.Report(new ForecasterProgress(epoch, epochs, trainingLoss, validationLoss));
-            if (validation is null)
+            var stop = false;
+            if (validation is not null)
             {
-                continue;
+                if (validationLoss < best)
+                {
+                    best = validationLoss;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    network.Parameters.AsSpan().CopyTo(bestParameters);
+                }
+                else if (++sinceBest >= options.EarlyStoppingPatience)
+                {
+                    LstmLog.EarlyStopped(_logger, epoch, bestEpoch, best);
+                    stop = true;
+                }
             }
 
-            if (validationLoss < best)
+            if (stop || epoch == epochs)
             {
-                best = validationLoss;
-                bestEpoch = epoch;
-                sinceBest = 0;
-                network.Parameters.AsSpan().CopyTo(bestParameters);
-            }
-            else if (++sinceBest >= options.EarlyStoppingPatience)
-            {
-                LstmLog.EarlyStopped(_logger, epoch, bestEpoch, best);
                 break;
+            }
+
+            if (average is not null)
+            {
+                iterate.AsSpan().CopyTo(network.Parameters);
+                weights = new LstmPackedWeights(network);
             }
         }
 
+        // Without validation the model is the last average (or iterate); with it, the best validated one.
         if (validation is not null)
         {
             bestParameters.AsSpan().CopyTo(network.Parameters);
         }
+    }
+
+    /// <summary>
+    /// The per-step decay of the weight average: <see cref="LstmForecasterOptions.WeightAveraging"/> over about one
+    /// epoch's optimiser steps (at least 10), so the average spans the steps between two validations; 0 when off.
+    /// </summary>
+    internal static double WeightAveragingDecay(LstmForecasterOptions options, long totalWindows)
+    {
+        if (!options.WeightAveraging)
+        {
+            return 0;
+        }
+
+        var windowsPerEpoch = Math.Min(options.WindowsPerEpoch, totalWindows);
+        var steps = Math.Max(10, (windowsPerEpoch + options.BatchSize - 1) / options.BatchSize);
+        return 1 - (1.0 / steps);
     }
 
     private (int Series, int Start) Sample(Random random)

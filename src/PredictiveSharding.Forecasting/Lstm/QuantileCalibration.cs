@@ -2,10 +2,15 @@ namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
 /// Split-conformal recalibration of the quantile head (conformalized quantile regression, Romano, Patterson and Candès
-/// 2019, applied per level): on windows the network was not trained on, the offset for level τ is the conformal
-/// τ-quantile of the residuals <c>y − q_τ</c> in scaled units, pooled over horizon steps; adding it makes the share of
-/// held-out targets below <c>q_τ</c> come out at τ. Offsets that would make levels cross are resolved by a running
-/// maximum over the levels, which keeps each step's quantiles monotone.
+/// 2019, applied per level and per horizon step): on windows the network was not trained on, the offset for level τ at
+/// step h is the conformal τ-quantile of the scores <c>(y − q_τ) ÷ w</c>, where <c>w</c> is the network's own spread
+/// at that step (<c>q_last − q_first</c>, floored at <see cref="WidthFloor"/>; locally weighted conformal prediction,
+/// Lei et al. 2018). Adding <c>offset · w</c> makes the share of held-out targets below <c>q_τ</c> come out at τ, while a
+/// series the network is unsure about gets a proportionally larger correction than a calm one, so one series' bursts do
+/// not set every series' margin. Scores are pooled over neighbouring steps until each step has
+/// <see cref="MinimumPointsPerStep"/>: errors grow with the lead time, so one offset for all steps leaves the first steps
+/// too wide and the last too narrow. Offsets that would make levels cross are resolved by a running maximum over the
+/// levels, which keeps each step's quantiles monotone.
 /// </summary>
 internal static class QuantileCalibration
 {
@@ -19,54 +24,80 @@ internal static class QuantileCalibration
     /// </summary>
     internal const int MinimumHeldOutBuckets = 200;
 
+    /// <summary>Fewest scores behind each step's offsets (the same 200-point rule as <see cref="MinimumHeldOutBuckets"/>).</summary>
+    internal const int MinimumPointsPerStep = 200;
+
     /// <summary>
-    /// Offsets per level from held-out windows: <paramref name="quantiles"/> is <c>[n × horizon·levels]</c> and
-    /// <paramref name="targets"/> <c>[n × horizon]</c>, both in scaled units. Returns zeros when there are too few points.
+    /// Smallest spread a score is divided by, in scaled units (the window's mean load is about 1): a network sure of an
+    /// exact value still gets a correction of at least this order, and scores stay finite.
+    /// </summary>
+    internal const float WidthFloor = 0.05f;
+
+    /// <summary>
+    /// Offsets per step and level (<c>[horizon × levels]</c>) from held-out windows: <paramref name="quantiles"/> is
+    /// <c>[n × horizon·levels]</c> and <paramref name="targets"/> <c>[n × horizon]</c>, both in scaled units. Returns
+    /// zeros when there are too few points.
     /// </summary>
     public static float[] Fit(ReadOnlySpan<float> quantiles, ReadOnlySpan<float> targets, IReadOnlyList<double> levels, int horizon)
     {
         var nq = levels.Count;
-        var offsets = new float[nq];
+        var offsets = new float[horizon * nq];
         var points = targets.Length;
         if (points < MinimumPoints)
         {
             return offsets;
         }
 
-        var residuals = new float[points];
-        for (var k = 0; k < nq; k++)
+        var windows = points / horizon;
+
+        // Steps pooled per offset: a band of neighbouring steps wide enough to hold MinimumPointsPerStep scores.
+        var band = Math.Min(horizon, (MinimumPointsPerStep + windows - 1) / windows);
+        var scores = new float[band * windows];
+        for (var step = 0; step < horizon; step++)
         {
-            for (var i = 0; i < points; i++)
+            var first = Math.Clamp(step - (band / 2), 0, horizon - band);
+            for (var k = 0; k < nq; k++)
             {
-                var window = i / horizon;
-                var step = i % horizon;
-                residuals[i] = targets[i] - quantiles[(window * horizon * nq) + (step * nq) + k];
+                var n = 0;
+                for (var s = first; s < first + band; s++)
+                {
+                    for (var w = 0; w < windows; w++)
+                    {
+                        var q = quantiles.Slice(((w * horizon) + s) * nq, nq);
+                        scores[n++] = (targets[(w * horizon) + s] - q[k]) / Width(q);
+                    }
+                }
+
+                Array.Sort(scores, 0, n);
+
+                // The conformal rank ⌈(n + 1)τ⌉ (1-based) gives at least τ coverage on exchangeable data; clamp to the sample.
+                var rank = (int)Math.Ceiling((n + 1) * levels[k]);
+                offsets[(step * nq) + k] = scores[Math.Clamp(rank, 1, n) - 1];
             }
-
-            Array.Sort(residuals);
-
-            // The conformal rank ⌈(n + 1)τ⌉ (1-based) gives at least τ coverage on exchangeable data; clamp to the sample.
-            var rank = (int)Math.Ceiling((points + 1) * levels[k]);
-            offsets[k] = residuals[Math.Clamp(rank, 1, points) - 1];
         }
 
         return offsets;
     }
 
-    /// <summary>Adds the offsets to one row of scaled quantiles (<c>[horizon × levels]</c>) and restores monotonicity.</summary>
+    /// <summary>Adds the offsets (scaled by each step's spread) to one row of scaled quantiles (<c>[horizon × levels]</c>) and restores monotonicity.</summary>
     public static void Apply(ReadOnlySpan<float> offsets, Span<float> row, int horizon)
     {
-        var nq = offsets.Length;
+        var nq = offsets.Length / horizon;
         for (var s = 0; s < horizon; s++)
         {
             var q = row.Slice(s * nq, nq);
-            q[0] += offsets[0];
+            var o = offsets.Slice(s * nq, nq);
+            var width = Width(q);
+            q[0] += o[0] * width;
             for (var k = 1; k < nq; k++)
             {
-                q[k] = Math.Max(q[k] + offsets[k], q[k - 1]);
+                q[k] = Math.Max(q[k] + (o[k] * width), q[k - 1]);
             }
         }
     }
+
+    /// <summary>The network's spread at one step: highest minus lowest quantile (monotone, so never negative), floored.</summary>
+    public static float Width(ReadOnlySpan<float> q) => Math.Max(q[^1] - q[0], WidthFloor);
 
     /// <summary>True when any offset differs from zero (an uncalibrated model skips the work and the ONNX nodes).</summary>
     public static bool IsActive(ReadOnlySpan<float> offsets)

@@ -152,13 +152,22 @@ internal static class LstmOnnxExporter
         }
     }
 
-    // The per-level offsets (Add, broadcast over batch and steps), then a running maximum over the levels (Slice, Max,
-    // Concat) so they cannot cross: QuantileCalibration.Apply in graph form.
+    // The offsets per step and level times each step's spread (QuantileCalibration.Width: highest minus lowest level,
+    // floored; Slice, Sub, Max, Mul, Add), then a running maximum over the levels (Slice, Max, Concat) so they cannot
+    // cross: QuantileCalibration.Apply in graph form.
     private static string AddCalibration(LstmModel model, string q3, List<ProtoMessage> nodes, List<ProtoMessage> initializers)
     {
         var quantiles = model.Network.QuantileCount;
-        initializers.Add(FloatTensor("calibration", [quantiles], model.Calibration.ToArray()));
-        nodes.Add(Node("Add", "calibrate", [q3, "calibration"], ["q3_shifted"]));
+        initializers.Add(FloatTensor("calibration", [model.Network.Horizon, quantiles], model.Calibration.ToArray()));
+        initializers.Add(FloatTensor("width_floor", [], [QuantileCalibration.WidthFloor]));
+        initializers.Add(Int64Tensor("last_level", [1], [quantiles - 1]));
+        initializers.Add(Int64Tensor("level_end", [1], [quantiles]));
+        nodes.Add(Node("Slice", "lowest_level", [q3, "slice_0", "slice_1", "slice_axis"], ["lowest"]));
+        nodes.Add(Node("Slice", "highest_level", [q3, "last_level", "level_end", "slice_axis"], ["highest"]));
+        nodes.Add(Node("Sub", "spread", ["highest", "lowest"], ["spread_raw"]));
+        nodes.Add(Node("Max", "spread_floor", ["spread_raw", "width_floor"], ["spread"]));
+        nodes.Add(Node("Mul", "scaled_offsets", ["spread", "calibration"], ["offsets"]));
+        nodes.Add(Node("Add", "calibrate", [q3, "offsets"], ["q3_shifted"]));
         if (quantiles == 1)
         {
             return "q3_shifted";

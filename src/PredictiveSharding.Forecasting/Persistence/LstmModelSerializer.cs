@@ -13,8 +13,10 @@ namespace PredictiveSharding.Forecasting.Persistence;
 /// </summary>
 internal static class LstmModelSerializer
 {
-    // Version 2 added the quantile calibration (the option and the per-level offsets); version 1 files are refused.
-    public const int FormatVersion = 2;
+    // Version 2 added the quantile calibration (the option and the per-level offsets); version 3 made the offsets per
+    // horizon step and relative to the network's spread, and added the weight-averaging option. Older files are refused
+    // (their offsets mean something else), with a message saying to retrain.
+    public const int FormatVersion = 3;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
@@ -57,6 +59,7 @@ internal static class LstmModelSerializer
             w.Write(o.DegreeOfParallelism);
             w.Write(o.UpdateEpochs);
             w.Write(o.CalibrateQuantiles);
+            w.Write(o.WeightAveraging);
 
             var s = model.Spec;
             w.Write(s.Step.Ticks);
@@ -121,7 +124,7 @@ internal static class LstmModelSerializer
         var version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         if (version != FormatVersion)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file has format version {version}; this library reads version {FormatVersion}."));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file has format version {version}; this library reads version {FormatVersion} only. Retrain the model (FitAsync) and save it again."));
         }
 
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
@@ -188,6 +191,7 @@ internal static class LstmModelSerializer
         o.DegreeOfParallelism = Math.Clamp(r.ReadInt32(), 1, 1024);
         o.UpdateEpochs = r.ReadInt32();
         o.CalibrateQuantiles = r.ReadBoolean();
+        o.WeightAveraging = r.ReadBoolean();
         o.Validate();
 
         var step = TimeSpan.FromTicks(r.ReadInt64());
@@ -229,10 +233,10 @@ internal static class LstmModelSerializer
             network.Parameters[i] = v;
         }
 
-        var calibration = ReadArray(r, r.ReadSingle, o.Quantiles.Count, "calibration offsets");
-        if (calibration.Length != o.Quantiles.Count || !calibration.All(float.IsFinite))
+        var calibration = ReadArray(r, r.ReadSingle, network.HeadOutputSize, "calibration offsets");
+        if (calibration.Length != network.HeadOutputSize || !calibration.All(float.IsFinite))
         {
-            throw new ArgumentException($"{calibration.Length} calibration offsets stored for {o.Quantiles.Count} quantile levels, or one is not finite");
+            throw new ArgumentException($"{calibration.Length} calibration offsets stored for {o.Horizon} steps × {o.Quantiles.Count} quantile levels, or one is not finite");
         }
 
         if (r.BaseStream.Position != length)

@@ -220,15 +220,46 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
-    public async Task Load_Version1File_ThrowsInvalidDataExceptionNamingBothVersions()
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task Load_OlderFormatVersion_ThrowsInvalidDataExceptionNamingBothVersions(int version)
     {
-        // Version 1 files had no quantile calibration; a current library refuses them rather than guess.
+        // Version 1 had no calibration and version 2 additive per-level offsets that mean something else under version
+        // 3's per-step, spread-relative ones: a current library refuses both rather than guess, and says to retrain.
         var bytes = await SavedModelAsync();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
 
-        Assert.That(e!.Message, Does.Contain("format version 1").And.Contain("reads version 2"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 3").And.Contain("Retrain"));
+    }
+
+    [Test]
+    public async Task FitAsync_WeightAveraging_IsDeterministicAndChangesTheWeights()
+    {
+        var history = SyntheticLoad.History(3, 300);
+        var averaged = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => o.WeightAveraging = true));
+        var again = new LstmForecaster(TinyOptions.Create(epochs: 3).With(o => (o.WeightAveraging, o.DegreeOfParallelism) = (true, 1)));
+        var plain = new LstmForecaster(TinyOptions.Create(epochs: 3));
+        Assert.That(new LstmForecasterOptions().WeightAveraging, Is.False, "weight averaging is opt-in");
+
+        await averaged.FitAsync(history, null, CancellationToken.None);
+        await again.FitAsync(history, null, CancellationToken.None);
+        await plain.FitAsync(history, null, CancellationToken.None);
+
+        Assert.That(again.Model!.Network.Parameters, Is.EqualTo(averaged.Model!.Network.Parameters));
+        Assert.That(plain.Model!.Network.Parameters, Is.Not.EqualTo(averaged.Model.Network.Parameters));
+        Assert.That(averaged.Model.Network.Parameters, Has.All.Matches<float>(float.IsFinite));
+    }
+
+    [Test]
+    public void WeightAveragingDecay_SpansAboutOneEpochOfStepsAndIsZeroWhenOff()
+    {
+        var options = new LstmForecasterOptions { WindowsPerEpoch = 4096, BatchSize = 128, WeightAveraging = true };
+
+        Assert.That(LstmTrainer.WeightAveragingDecay(options, 1_000_000), Is.EqualTo(1 - (1.0 / 32)).Within(1e-12));
+        Assert.That(LstmTrainer.WeightAveragingDecay(options, 640), Is.EqualTo(0.9).Within(1e-12), "few windows: at least 10 steps");
+        Assert.That(LstmTrainer.WeightAveragingDecay(options.Clone().With(o => o.WeightAveraging = false), 1_000_000), Is.Zero);
     }
 
     [Test]
@@ -262,7 +293,7 @@ public sealed class LstmForecasterTests
     [Test]
     public async Task SaveAndLoad_CalibratedModel_KeepsTheOffsets()
     {
-        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var sut = new LstmForecaster(TinyOptions.Create().With(o => (o.CalibrateQuantiles, o.WeightAveraging) = (true, true)));
         await sut.FitAsync(SyntheticLoad.History(8, 300), null, CancellationToken.None);
         using var stream = new MemoryStream();
 
@@ -273,6 +304,8 @@ public sealed class LstmForecasterTests
         Assert.That(sut.Model!.IsCalibrated, Is.True);
         Assert.That(loaded.Model!.Calibration, Is.EqualTo(sut.Model.Calibration));
         Assert.That(loaded.Options.CalibrateQuantiles, Is.True);
+        Assert.That(loaded.Options.WeightAveraging, Is.True);
+        Assert.That(loaded.Model.Calibration, Has.Length.EqualTo(sut.Model.Network.HeadOutputSize), "one offset per step and level");
     }
 
     [TestCase(4)]

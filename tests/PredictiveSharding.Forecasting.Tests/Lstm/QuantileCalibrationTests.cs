@@ -38,9 +38,54 @@ public sealed class QuantileCalibrationTests
     [Test]
     public void Apply_OffsetsThatWouldCrossLevels_KeepsEachStepMonotone()
     {
+        // Both steps have a spread (highest − lowest level) of 3, so the offsets move the levels by 3× their value.
         float[] row = [1f, 2f, 3f, 4f, 10f, 11f, 12f, 13f];
-        QuantileCalibration.Apply([0.5f, -2f, 0f, -5f], row, horizon: 2);
-        Assert.That(row, Is.EqualTo(new[] { 1.5f, 1.5f, 3f, 3f, 10.5f, 10.5f, 12f, 12f }));
+        QuantileCalibration.Apply([0.5f, -2f, 0f, -5f, 0f, 0f, 0f, 1f], row, horizon: 2);
+        Assert.That(row, Is.EqualTo(new[] { 2.5f, 2.5f, 3f, 3f, 10f, 11f, 12f, 16f }));
+    }
+
+    [Test]
+    public void Fit_NoiseGrowingWithTheStep_GivesNominalCoverageAtTheFirstAndLastStep()
+    {
+        // The "model" claims the same spread at every step while the true noise grows 1 → 4 over the horizon: pooled
+        // offsets would leave the first steps too wide and the last too narrow; per-step offsets fix both ends.
+        const int horizon = 12;
+        var (calibrationQ, calibrationY) = Sample(new Random(4), 2000, horizon, 1.0, step => 1 + (3.0 * step / (horizon - 1)));
+        var offsets = QuantileCalibration.Fit(calibrationQ, calibrationY, Levels, horizon);
+        var (testQ, testY) = Sample(new Random(5), 4000, horizon, 1.0, step => 1 + (3.0 * step / (horizon - 1)));
+        for (var w = 0; w < testY.Length / horizon; w++)
+        {
+            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon);
+        }
+
+        var first = Coverage(testQ, testY, i => i % horizon == 0);
+        var last = Coverage(testQ, testY, i => i % horizon == horizon - 1);
+        TestContext.Out.WriteLine($"coverage80 at the first step {first:F3}, at the last {last:F3}");
+        Assert.That(first, Is.InRange(0.75, 0.85));
+        Assert.That(last, Is.InRange(0.75, 0.85));
+    }
+
+    [Test]
+    public void Fit_CalmAndBurstySeriesTogether_GivesEachNominalCoverage()
+    {
+        // Half the windows are 5× noisier, and the model's spread says so but is too narrow for both by the same factor.
+        // Scores relative to the spread give each its own margin; additive ones would let the bursty half set both.
+        const int horizon = 6;
+        var (calibrationQ, calibrationY) = Mixed(new Random(6), 2000, horizon);
+        var offsets = QuantileCalibration.Fit(calibrationQ, calibrationY, Levels, horizon);
+        var (testQ, testY) = Mixed(new Random(7), 4000, horizon);
+        var beforeCalm = Coverage(testQ, testY, i => i / horizon % 2 == 0);
+        for (var w = 0; w < testY.Length / horizon; w++)
+        {
+            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon);
+        }
+
+        var calm = Coverage(testQ, testY, i => i / horizon % 2 == 0);
+        var bursty = Coverage(testQ, testY, i => i / horizon % 2 == 1);
+        TestContext.Out.WriteLine($"coverage80 calm {beforeCalm:F3} → {calm:F3}, bursty → {bursty:F3}");
+        Assert.That(beforeCalm, Is.LessThan(0.5), "the uncalibrated intervals must be too narrow for the test to mean anything");
+        Assert.That(calm, Is.InRange(0.75, 0.85));
+        Assert.That(bursty, Is.InRange(0.75, 0.85));
     }
 
     [Test]
@@ -50,13 +95,31 @@ public sealed class QuantileCalibrationTests
         Assert.That(QuantileCalibration.Fit(q, y, Levels, 6), Is.All.EqualTo(0f));
     }
 
-    private static (float[] Quantiles, float[] Targets) Sample(Random random, int windows, int horizon, double claimedSpread)
+    // Windows alternate between noise 1 and 5; the claimed spread is 0.3 × each window's true one.
+    private static (float[] Quantiles, float[] Targets) Mixed(Random random, int windows, int horizon)
     {
         var q = new float[windows * horizon * Levels.Length];
         var y = new float[windows * horizon];
         for (var i = 0; i < y.Length; i++)
         {
-            y[i] = (float)(5 + Normal(random));
+            var sd = i / horizon % 2 == 0 ? 1.0 : 5.0;
+            y[i] = (float)(20 + (sd * Normal(random)));
+            for (var k = 0; k < Levels.Length; k++)
+            {
+                q[(i * Levels.Length) + k] = (float)(20 + (0.3 * sd * NormalQuantile(Levels[k])));
+            }
+        }
+
+        return (q, y);
+    }
+
+    private static (float[] Quantiles, float[] Targets) Sample(Random random, int windows, int horizon, double claimedSpread, Func<int, double>? noise = null)
+    {
+        var q = new float[windows * horizon * Levels.Length];
+        var y = new float[windows * horizon];
+        for (var i = 0; i < y.Length; i++)
+        {
+            y[i] = (float)(5 + ((noise?.Invoke(i % horizon) ?? 1) * Normal(random)));
             for (var k = 0; k < Levels.Length; k++)
             {
                 q[(i * Levels.Length) + k] = (float)(5.4 + (claimedSpread * NormalQuantile(Levels[k])));
@@ -66,8 +129,13 @@ public sealed class QuantileCalibrationTests
         return (q, y);
     }
 
-    private static double Coverage(float[] q, float[] y) =>
-        Enumerable.Range(0, y.Length).Count(i => y[i] >= q[i * Levels.Length] && y[i] <= q[(i * Levels.Length) + 2]) / (double)y.Length;
+    private static double Coverage(float[] q, float[] y) => Coverage(q, y, _ => true);
+
+    private static double Coverage(float[] q, float[] y, Func<int, bool> include)
+    {
+        var points = Enumerable.Range(0, y.Length).Where(include).ToList();
+        return points.Count(i => y[i] >= q[i * Levels.Length] && y[i] <= q[(i * Levels.Length) + 2]) / (double)points.Count;
+    }
 
     private static double Below(float[] q, float[] y, int level) =>
         Enumerable.Range(0, y.Length).Count(i => y[i] <= q[(i * Levels.Length) + level]) / (double)y.Length;
