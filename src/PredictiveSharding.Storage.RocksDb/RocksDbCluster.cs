@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
+using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Storage.RocksDb;
@@ -129,6 +130,27 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         return ValueTask.FromResult(Node(node).ReadChunk(range, from, maxBytes, cancellationToken));
+    }
+
+    /// <summary>
+    /// Opens a bulk copy: one snapshot of the source read by one iterator into RocksDB table files that are ingested
+    /// into the target at each <see cref="RangeCopy.CommitAsync"/> (no write-ahead log or memtable on the target; the file
+    /// and the MANIFEST are synced by the ingest), with the source's checksum at that snapshot computed from the copied
+    /// bytes when the copy starts at the range's start.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown node, or <paramref name="source"/> and <paramref name="target"/> are the same node.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken)
+    {
+        var reader = Node(source);
+        var writer = Node(target);
+        if (ReferenceEquals(reader, writer))
+        {
+            throw new ArgumentException($"A copy needs two nodes; source and target are both '{source}'.", nameof(target));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeCopy>(new RocksDbRangeCopy(reader, writer, range, from));
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Execution.Resilience;
 using PredictiveSharding.Execution.Throttling;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
@@ -29,6 +30,9 @@ internal sealed class ExecutorServices
     public required ExecutionMetrics Metrics { get; init; }
 
     public required ByteThrottle Throttle { get; init; }
+
+    /// <summary>Retries of operations that span several mover calls (a copy), with the same policy as single calls.</summary>
+    public required MoverRetry Retry { get; init; }
 
     public FenceStatistics FenceStatistics
     {
