@@ -14,6 +14,7 @@ namespace PredictiveSharding.Execution.Moves;
 internal sealed class ExecutorServices
 {
     private readonly List<TimeSpan> _fenceDurations = [];
+    private long _copyCheckpointCostTicks;
 
     public required IDataMover Mover { get; init; }
 
@@ -33,6 +34,13 @@ internal sealed class ExecutorServices
 
     /// <summary>Retries of operations that span several mover calls (a copy), with the same policy as single calls.</summary>
     public required MoverRetry Retry { get; init; }
+
+    /// <summary>What the last copy checkpoint (commit on the target and journal record) took, on any move; zero before the first.</summary>
+    public TimeSpan CopyCheckpointCost
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _copyCheckpointCostTicks));
+        set => Interlocked.Exchange(ref _copyCheckpointCostTicks, value.Ticks);
+    }
 
     public FenceStatistics FenceStatistics
     {

@@ -103,6 +103,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         await using (copy.ConfigureAwait(false))
         {
             var chunks = 0;
+            var sinceCheckpoint = services.Time.GetTimestamp();
             while (true)
             {
                 var step = await copy.CopyNextAsync(Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
@@ -121,12 +122,21 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     return;
                 }
 
-                if (++chunks % ExecutorDefaults.CopyCheckpointChunks == 0)
+                // A checkpoint bounds what a resumed copy redoes, but costs a commit (for a store that ingests files, fsyncs and
+                // a MANIFEST write) and a journal fsync: take one every few chunks, but not before the copy has spent ten
+                // times the last checkpoint's cost since the previous one, so checkpoints stay a small share of a fast copy.
+                if (++chunks >= ExecutorDefaults.CopyCheckpointChunks
+                    && services.Time.GetElapsedTime(sinceCheckpoint) >= services.CopyCheckpointCost * ExecutorDefaults.CopyCheckpointCostFactor)
                 {
+                    var started = services.Time.GetTimestamp();
+
                     // The boundary is journalled only after the chunks below it are committed on the target, never before.
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = next;
                     await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                    services.CopyCheckpointCost = services.Time.GetElapsedTime(started);
+                    sinceCheckpoint = services.Time.GetTimestamp();
+                    chunks = 0;
                 }
             }
         }
