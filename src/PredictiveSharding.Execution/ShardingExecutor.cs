@@ -67,9 +67,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
         _hostMover = mover;
         _ownedJournal = ownedJournal;
         _slots = new NodeSlots(settings.MaxConcurrentMovesPerNode);
+        var retry = new MoverRetry(settings, time, log);
         _services = new ExecutorServices
         {
-            Mover = new RetryingDataMover(mover, new MoverRetry(settings, time, log)),
+            Mover = new RetryingDataMover(mover, retry),
+            Retry = retry,
             Journal = journal,
             Routing = routing,
             Options = settings,

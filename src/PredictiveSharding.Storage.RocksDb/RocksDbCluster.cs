@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
+using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Storage.RocksDb;
@@ -25,6 +26,7 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// <item>Writes: <c>WriteOptions.sync = SyncWrites</c> (default off: the write-ahead log is written before a write is acknowledged, which survives a process crash); capture metadata is always written with <c>sync</c>, because the executor journals capture ids.</item>
 /// <item>Reads: iterators with <c>iterate_lower_bound</c>/<c>iterate_upper_bound</c> set to the range, so RocksDB skips what lies outside it; each iterator reads one implicit snapshot (checksums an explicit one, taken under the write lock).</item>
 /// <item>The mover's scans (chunks, checksums) set <c>fill_cache = false</c> and <c>readahead_size = 2 MiB</c>: they read each block once, so they must not evict the blocks foreground reads use, and they read sequentially.</item>
+/// <item>Copies (<see cref="OpenCopyAsync"/>): one snapshot of the source read by one iterator into an uncompressed table file built with <c>SstFileWriter</c> and ingested into the target with <c>IngestExternalFiles</c> (<c>move_files</c>): no write-ahead log or memtable inserts on the target, and the ingest syncs the file and the MANIFEST, so a committed copy survives a machine crash. Compaction compresses the data later. Files are built in a folder beside the node's (<c>node-X.ingest</c>), emptied when the node opens.</item>
 /// </list>
 /// <para>
 /// When a routing table is given, each node serves host requests (<see cref="RocksDbNode.PutAsync"/>,
@@ -129,6 +131,27 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         return ValueTask.FromResult(Node(node).ReadChunk(range, from, maxBytes, cancellationToken));
+    }
+
+    /// <summary>
+    /// Opens a bulk copy: one snapshot of the source read by one iterator into RocksDB table files that are ingested
+    /// into the target at each <see cref="RangeCopy.CommitAsync"/> (no write-ahead log or memtable on the target; the file
+    /// and the MANIFEST are synced by the ingest), with the source's checksum at that snapshot computed from the copied
+    /// bytes when the copy starts at the range's start.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown node, or <paramref name="source"/> and <paramref name="target"/> are the same node.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken)
+    {
+        var reader = Node(source);
+        var writer = Node(target);
+        if (ReferenceEquals(reader, writer))
+        {
+            throw new ArgumentException($"A copy needs two nodes; source and target are both '{source}'.", nameof(target));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeCopy>(new RocksDbRangeCopy(reader, writer, range, from));
     }
 
     /// <inheritdoc />

@@ -4,6 +4,7 @@ using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
 using PredictiveSharding.Storage.RocksDb.ChangeFeed;
 using PredictiveSharding.Storage.RocksDb.Checksums;
+using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Storage.RocksDb.Fencing;
 using PredictiveSharding.Topology;
 using RocksDbSharp;
@@ -59,6 +60,10 @@ public sealed class RocksDbNode : IDisposable
     private readonly ColumnFamilyHandle _capturesFamily;
     private readonly WriteOptions _writeOptions;
     private readonly WriteOptions _syncWriteOptions;
+    private readonly ColumnFamilyOptions _ingestFileOptions;
+    private readonly IngestExternalFileOptions _ingestOptions;
+    private readonly string _ingestDirectory;
+    private readonly HashSet<RocksDbRangeCopy> _copies = [];
     private readonly RoutingVersionGuard? _guard;
     private readonly IRoutingTable? _routing;
     private readonly TimeProvider _timeProvider;
@@ -93,6 +98,22 @@ public sealed class RocksDbNode : IDisposable
             .SetMaxLogFileSize(1024 * 1024)
             .SetInfoLogLevel(InfoLogLevel.Warn);
         var familyOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes);
+
+        // Files a copy builds for ingestion are not compressed: compressing is what a flush or compaction does in the
+        // background for ordinary writes, and doing it on the copy's path made the copy slower than writing through the
+        // memtable. Compaction compresses the data later, as it would have anyway.
+        _ingestFileOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes).SetCompression(Compression.No);
+
+        // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
+        // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
+        _ingestDirectory = directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ".ingest";
+        if (System.IO.Directory.Exists(_ingestDirectory))
+        {
+            System.IO.Directory.Delete(_ingestDirectory, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(_ingestDirectory);
+        _ingestOptions = new IngestExternalFileOptions().SetMoveFiles(true);
         var families = new ColumnFamilies(familyOptions)
         {
             { ChangesFamilyName, familyOptions },
@@ -249,6 +270,18 @@ public sealed class RocksDbNode : IDisposable
             spin.SpinOnce();
         }
 
+        RocksDbRangeCopy[] copies;
+        lock (_copies)
+        {
+            copies = [.. _copies];
+        }
+
+        foreach (var copy in copies)
+        {
+            // A copy still open (its caller died with it) holds an iterator and a snapshot on this database.
+            copy.Release();
+        }
+
         foreach (var fence in Volatile.Read(ref _fences))
         {
             // Writers waiting at a fence must not wait forever for a node that is gone; they fail in Enter().
@@ -279,8 +312,10 @@ public sealed class RocksDbNode : IDisposable
                     batch.Put(ChangeLogFormat.MetaKey(captureId), ChangeLogFormat.EncodeMeta(number, range, _nextSequence), _capturesFamily);
                     batch.Put(ChangeLogFormat.CaptureCounterKey, ChangeLogFormat.EncodeUInt64(number + 1), _capturesFamily);
 
-                    // Synced whatever SyncWrites says: the executor journals this id and must find it after a crash.
-                    _db.Write(batch, _syncWriteOptions);
+                    // Durable as the node's writes are (SyncWrites): a crash of the process keeps it (write-ahead log); a
+                    // machine crash without SyncWrites may lose it, but then with every later write of the log, and the
+                    // executor rolls back a move whose capture it cannot find.
+                    _db.Write(batch, _writeOptions);
                 }
 
                 _nextCaptureNumber = number + 1;
@@ -341,6 +376,85 @@ public sealed class RocksDbNode : IDisposable
             }
 
             RocksDbLog.CaptureStopped(_logger, captureId, Id);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
+    internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
+
+    /// <summary>A snapshot and the node's next sequence, taken together under the write lock: the snapshot holds exactly the writes below it.</summary>
+    internal (Snapshot Snapshot, long Sequence) CreateSequencedSnapshot()
+    {
+        Enter();
+        try
+        {
+            lock (_writeLock)
+            {
+                return (_db.CreateSnapshot(), _nextSequence);
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>An iterator over the data column family; the caller keeps <paramref name="readOptions"/> alive as long as it.</summary>
+    internal Iterator NewDataIterator(ReadOptions readOptions)
+    {
+        Enter();
+        try
+        {
+            return _db.NewIterator(_dataFamily, readOptions);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal void RegisterCopy(RocksDbRangeCopy copy)
+    {
+        lock (_copies)
+        {
+            _copies.Add(copy);
+        }
+    }
+
+    internal void UnregisterCopy(RocksDbRangeCopy copy)
+    {
+        lock (_copies)
+        {
+            _copies.Remove(copy);
+        }
+    }
+
+    /// <summary>A new file name in this node's ingest folder.</summary>
+    internal string NewIngestFilePath() => Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
+
+    /// <summary>
+    /// Ingests a finished file of <paramref name="range"/>'s entries into the data family. Refused while a change capture
+    /// overlaps the range: ingested entries bypass the change log, so a capture would miss them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A change capture on this node overlaps <paramref name="range"/>.</exception>
+    internal void IngestCopy(string path, KeyRange range)
+    {
+        Enter();
+        try
+        {
+            var captures = Volatile.Read(ref _captures);
+            if (Array.Find(captures, c => c.Range.Overlaps(range)) is { } capture)
+            {
+                throw new InvalidOperationException($"Node '{Id}' has change capture '{capture.Handle.Id}' on {capture.Range}, which overlaps the range {range} being copied to it; a node cannot receive a range it is capturing.");
+            }
+
+            // Not under the write lock: RocksDB orders the ingest with concurrent writes itself, and host writes to other
+            // ranges should not wait for it (a capture cannot start here for a range the node does not own).
+            _db.IngestExternalFiles([path], _ingestOptions, _dataFamily);
         }
         finally
         {
@@ -724,6 +838,21 @@ public sealed class RocksDbNode : IDisposable
         if (range.End is { } bounded)
         {
             end = bounded.Span.ToArray();
+
+            // Nothing to delete (a move's target, normally): no tombstone, which an ingested copy would overlap and
+            // which would force RocksDB to flush the memtable holding it before the ingest.
+            var probeOptions = new ReadOptions().SetIterateLowerBound(start).SetIterateUpperBound(end);
+            using (var probe = _db.NewIterator(_dataFamily, probeOptions))
+            {
+                probe.Seek(start);
+                var any = probe.Valid();
+                ThrowIfFailed(probe);
+                GC.KeepAlive(probeOptions);
+                if (!any)
+                {
+                    return;
+                }
+            }
         }
         else
         {
@@ -828,7 +957,7 @@ public sealed class RocksDbNode : IDisposable
     /// and look like the end of the range (a short copy, a wrong checksum).
     /// </summary>
     /// <exception cref="RocksDbException">The iterator stopped on an error.</exception>
-    private static void ThrowIfFailed(Iterator iterator) => Native.Instance.rocksdb_iter_get_error(iterator.Handle);
+    internal static void ThrowIfFailed(Iterator iterator) => Native.Instance.rocksdb_iter_get_error(iterator.Handle);
 
     private void LoadState()
     {
@@ -914,7 +1043,7 @@ public sealed class RocksDbNode : IDisposable
         return pending;
     }
 
-    private void Enter()
+    internal void Enter()
     {
         Interlocked.Increment(ref _activeOperations);
         if (Volatile.Read(ref _disposed) != 0)
@@ -924,7 +1053,7 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
-    private void Exit() => Interlocked.Decrement(ref _activeOperations);
+    internal void Exit() => Interlocked.Decrement(ref _activeOperations);
 
     private readonly record struct PendingWrite(ShardKey Key, ReadOnlyMemory<byte>? Value);
 }

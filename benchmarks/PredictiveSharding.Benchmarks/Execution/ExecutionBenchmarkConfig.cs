@@ -15,14 +15,21 @@ public sealed class ExecutionBenchmarkConfig : ManualConfig
     /// <summary>Measured iterations per case.</summary>
     public const int Iterations = 5;
 
-    /// <summary>Creates the config.</summary>
+    /// <summary>Creates the config with <see cref="Iterations"/> measured iterations.</summary>
     public ExecutionBenchmarkConfig()
+        : this(Iterations)
+    {
+    }
+
+    /// <summary>Creates the config with <paramref name="iterations"/> measured iterations.</summary>
+    /// <param name="iterations">Measured iterations per case.</param>
+    public ExecutionBenchmarkConfig(int iterations)
     {
         AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
             .WithWarmupCount(1)
-            .WithIterationCount(Iterations)
+            .WithIterationCount(iterations)
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
             .WithId("ShortInProcess"));

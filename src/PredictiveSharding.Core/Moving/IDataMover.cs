@@ -54,6 +54,23 @@ public interface IDataMover
     /// <remarks>A chunk holds at least one entry when any is left, even when that entry alone is larger than <paramref name="maxBytes"/>.</remarks>
     ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens a copy of <paramref name="range"/> from <paramref name="source"/> to <paramref name="target"/>, starting at
+    /// <paramref name="from"/> (inclusive). The default copies with <see cref="ReadChunkAsync"/> and <see cref="WriteAsync"/>
+    /// on this mover; a store overrides it to copy one snapshot with its own bulk path (see <see cref="RangeCopy"/>). Writes
+    /// made through it are, like <see cref="WriteAsync"/>'s, puts that are safe to repeat.
+    /// </summary>
+    /// <param name="source">The node to read from.</param>
+    /// <param name="target">The node to write to.</param>
+    /// <param name="range">The range to copy.</param>
+    /// <param name="from">The first key to copy; the range's start, or a resume key of an earlier copy.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeCopy>(new ChunkedRangeCopy(this, source, target, range, from));
+    }
+
     /// <summary>Writes entries to a node (puts; idempotent).</summary>
     ValueTask WriteAsync(NodeId node, IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken);
 

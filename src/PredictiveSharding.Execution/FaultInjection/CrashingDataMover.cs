@@ -54,6 +54,13 @@ public sealed class CrashingDataMover : IDataMover
         return _inner.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
     }
 
+    /// <summary>Opens the inner mover's copy wrapped so that each step and each commit is a crash point, like any call.</summary>
+    public async ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken)
+    {
+        _crash.Tick("open copy");
+        return new CrashingRangeCopy(await _inner.OpenCopyAsync(source, target, range, from, cancellationToken).ConfigureAwait(false), _crash);
+    }
+
     /// <inheritdoc />
     public ValueTask WriteAsync(NodeId node, IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Execution.Resilience;
 using PredictiveSharding.Execution.Throttling;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
@@ -13,6 +14,7 @@ namespace PredictiveSharding.Execution.Moves;
 internal sealed class ExecutorServices
 {
     private readonly List<TimeSpan> _fenceDurations = [];
+    private long _copyCheckpointCostTicks;
 
     public required IDataMover Mover { get; init; }
 
@@ -29,6 +31,16 @@ internal sealed class ExecutorServices
     public required ExecutionMetrics Metrics { get; init; }
 
     public required ByteThrottle Throttle { get; init; }
+
+    /// <summary>Retries of operations that span several mover calls (a copy), with the same policy as single calls.</summary>
+    public required MoverRetry Retry { get; init; }
+
+    /// <summary>What the last copy checkpoint (commit on the target and journal record) took, on any move; zero before the first.</summary>
+    public TimeSpan CopyCheckpointCost
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _copyCheckpointCostTicks));
+        set => Interlocked.Exchange(ref _copyCheckpointCostTicks, value.Ticks);
+    }
 
     public FenceStatistics FenceStatistics
     {

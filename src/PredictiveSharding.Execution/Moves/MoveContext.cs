@@ -49,6 +49,12 @@ internal sealed class MoveContext
 
     public RangeChecksum? Verified { get; set; }
 
+    /// <summary>
+    /// The source's checksum at the copy's snapshot, computed by this process's copy from the bytes it copied (never
+    /// journalled: a resumed move verifies with two fresh checksums). Null when the copy could not offer one.
+    /// </summary>
+    public RangeChecksum? CopySourceChecksum { get; set; }
+
     public IAsyncDisposable? Fence { get; set; }
 
     public long FenceAcquiredAt { get; set; }

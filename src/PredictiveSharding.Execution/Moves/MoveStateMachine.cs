@@ -84,40 +84,60 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> CopyAsync(CancellationToken cancellationToken)
     {
-        // A resumed copy continues after its last journalled chunk boundary: keys below it are on the target already, and
-        // any of them written since is in the change feed, which started before the first chunk was read.
+        // A copy is stateful (a snapshot, files not yet ingested), so a transient failure is retried by opening it again
+        // from the last committed chunk boundary, not by repeating the failed call.
+        move.CopySourceChecksum = null;
+        await services.Retry.RunAsync("copy", CopyOnceAsync, cancellationToken).ConfigureAwait(false);
+
+        // A copy that checksummed the source as it read is verified before the catch-up: the target holds exactly that
+        // snapshot now, so no second scan of the source is needed.
+        return move.CopySourceChecksum is null ? MoveState.CatchingUp : MoveState.Verifying;
+    }
+
+    private async ValueTask CopyOnceAsync(CancellationToken cancellationToken)
+    {
+        // A resumed copy continues after its last committed chunk boundary: keys below it are on the target already, and
+        // any of them written since is in the change feed, which started before the copy's snapshot was taken.
         var from = move.CopyResumeFrom ?? move.Range.Start;
-        var chunks = 0;
-        while (true)
+        var copy = await Mover.OpenCopyAsync(move.From, move.To, move.Range, from, cancellationToken).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
         {
-            var chunk = await Mover.ReadChunkAsync(move.From, move.Range, from, Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
-            long bytes = 0;
-            foreach (var entry in chunk.Entries)
+            var chunks = 0;
+            var sinceCheckpoint = services.Time.GetTimestamp();
+            while (true)
             {
-                bytes += entry.Key.Length + entry.Value.Length;
-            }
+                var step = await copy.CopyNextAsync(Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
+                move.BytesCopied += step.Bytes;
+                move.KeysCopied += step.Keys;
+                services.Metrics.BytesCopied.Add(step.Bytes);
+                report(move, MoveState.Copying);
 
-            await services.Throttle.AcquireAsync(bytes, cancellationToken).ConfigureAwait(false);
-            if (chunk.Entries.Count > 0)
-            {
-                await Mover.WriteAsync(move.To, chunk.Entries, cancellationToken).ConfigureAwait(false);
-            }
+                // Paid after the step: the rate over time is the same, and the copy need not hold read entries while it waits.
+                await services.Throttle.AcquireAsync(step.Bytes, cancellationToken).ConfigureAwait(false);
+                if (step.ResumeFrom is not { } next)
+                {
+                    await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    move.CopyResumeFrom = null;
+                    move.CopySourceChecksum = copy.SourceChecksum;
+                    return;
+                }
 
-            move.BytesCopied += bytes;
-            move.KeysCopied += chunk.Entries.Count;
-            services.Metrics.BytesCopied.Add(bytes);
-            report(move, MoveState.Copying);
-            if (chunk.ResumeFrom is not { } next)
-            {
-                return MoveState.CatchingUp;
-            }
+                // A checkpoint bounds what a resumed copy redoes, but costs a commit (for a store that ingests files, fsyncs and
+                // a MANIFEST write) and a journal fsync: take one every few chunks, but not before the copy has spent ten
+                // times the last checkpoint's cost since the previous one, so checkpoints stay a small share of a fast copy.
+                if (++chunks >= ExecutorDefaults.CopyCheckpointChunks
+                    && services.Time.GetElapsedTime(sinceCheckpoint) >= services.CopyCheckpointCost * ExecutorDefaults.CopyCheckpointCostFactor)
+                {
+                    var started = services.Time.GetTimestamp();
 
-            from = next;
-            move.CopyResumeFrom = next;
-            if (++chunks % ExecutorDefaults.CopyCheckpointChunks == 0)
-            {
-                // Written after the chunks it covers were acknowledged by the target, never before.
-                await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                    // The boundary is journalled only after the chunks below it are committed on the target, never before.
+                    await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    move.CopyResumeFrom = next;
+                    await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                    services.CopyCheckpointCost = services.Time.GetElapsedTime(started);
+                    sinceCheckpoint = services.Time.GetTimestamp();
+                    chunks = 0;
+                }
             }
         }
     }
@@ -142,8 +162,12 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> VerifyAsync(CancellationToken cancellationToken)
     {
-        // The source's checksum is of one snapshot at sequence S; the target equals it exactly once every change below S is applied.
-        var source = await Mover.ChecksumAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
+        // The source's checksum is of one snapshot at sequence S; the target equals it exactly once every change below S is
+        // applied (and none at or above it). The copy's own checksum of the source qualifies while the target has not
+        // been given any change past its snapshot; otherwise the source is checksummed again.
+        var copied = move.CopySourceChecksum is { } fromCopy && move.NextSequence <= fromCopy.Sequence ? fromCopy : (RangeChecksum?)null;
+        move.CopySourceChecksum = null;
+        var source = copied ?? await Mover.ChecksumAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
         await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
         var target = await Mover.ChecksumAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
         if (!target.SameContentAs(source))
@@ -152,7 +176,9 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         }
 
         move.Verified = source;
-        return MoveState.CuttingOver;
+
+        // Verified at the copy's snapshot: the writes made since are still to be caught up before the cut-over.
+        return copied is null ? MoveState.CuttingOver : MoveState.CatchingUp;
     }
 
     private async Task<MoveState> CutOverAsync(CancellationToken cancellationToken)

@@ -21,6 +21,10 @@ internal sealed class RetryingDataMover(IDataMover inner, MoverRetry retry) : ID
     public ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken) =>
         retry.RunAsync("read chunk", ct => inner.ReadChunkAsync(node, range, from, maxBytes, ct), cancellationToken);
 
+    // Not retried here: a copy is stateful, and the executor retries a failed copy by opening it again (see MoveStateMachine).
+    public ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken) =>
+        inner.OpenCopyAsync(source, target, range, from, cancellationToken);
+
     public ValueTask WriteAsync(NodeId node, IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken) =>
         retry.RunAsync("write chunk", ct => inner.WriteAsync(node, entries, ct), cancellationToken);
 
