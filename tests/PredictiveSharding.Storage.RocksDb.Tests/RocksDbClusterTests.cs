@@ -7,18 +7,8 @@ namespace PredictiveSharding.Storage.RocksDb.Tests;
 
 /// <summary>What only a persistent store must do: survive a reopen, keep its feed ordered under concurrent writers, and refuse bad settings.</summary>
 [TestFixture]
-public sealed class RocksDbClusterTests
+public sealed class RocksDbClusterTests : TwoNodeClusterFixture
 {
-    private static readonly NodeId A = new("a");
-    private static readonly NodeId B = new("b");
-    private TempDirectory _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = new TempDirectory();
-
-    [TearDown]
-    public void DeleteFolder() => _folder.Dispose();
-
     [Test]
     public async Task Reopen_AfterDispose_KeepsDataCaptureLogAndSequenceOrder()
     {
@@ -178,7 +168,7 @@ public sealed class RocksDbClusterTests
     [Test]
     public void Constructor_WithDuplicateNode_ThrowsNamingIt()
     {
-        var options = new RocksDbClusterOptions { RootDirectory = _folder.Path };
+        var options = new RocksDbClusterOptions { RootDirectory = Folder.Path };
 
         Assert.That(() => new RocksDbCluster(options, [A, A]), Throws.ArgumentException.With.Message.Contains("'a'"));
         Assert.That(() => new RocksDbCluster(options, []), Throws.ArgumentException);
@@ -220,11 +210,7 @@ public sealed class RocksDbClusterTests
         Assert.That(() => cluster.Node(A).Get(Key("k")), Throws.InstanceOf<ObjectDisposedException>());
     }
 
-    private RocksDbCluster Open() => new(new RocksDbClusterOptions { RootDirectory = _folder.Path }, [A, B]);
-
     private static ShardKey Key(string text) => ShardKey.FromString(text);
-
-    private static KeyValueEntry Entry(string key, string value) => new(Key(key), Encoding.UTF8.GetBytes(value));
 
     private static async Task Put(RocksDbCluster cluster, NodeId node, string key, string value)
     {

@@ -8,18 +8,9 @@ namespace PredictiveSharding.Storage.RocksDb.Tests;
 
 /// <summary>The cluster's bulk copy (one snapshot, ingested table files, checksum of the copied bytes).</summary>
 [TestFixture]
-public sealed class RocksDbRangeCopyTests
+public sealed class RocksDbRangeCopyTests : TwoNodeClusterFixture
 {
-    private static readonly NodeId A = new("a");
-    private static readonly NodeId B = new("b");
     private static readonly KeyRange Range = KeyRange.FromStrings("k", "l");
-    private TempDirectory _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = new TempDirectory();
-
-    [TearDown]
-    public void DeleteFolder() => _folder.Dispose();
 
     [Test]
     public async Task Copy_WhileTheSourceTakesWrites_CopiesItsSnapshotAndChecksumsExactlyThat()
@@ -52,8 +43,8 @@ public sealed class RocksDbRangeCopyTests
             Assert.That(target.SameContentAs(before), Is.True, "the target holds the snapshot, read back");
         }
 
-        Assert.That(Directory.EnumerateFiles(_folder.Path, "*.sst", SearchOption.TopDirectoryOnly), Is.Empty);
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_folder.Path, "node-b.ingest")), Is.Empty, "ingested files were moved into the database");
+        Assert.That(Directory.EnumerateFiles(Folder.Path, "*.sst", SearchOption.TopDirectoryOnly), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Empty, "ingested files were moved into the database");
     }
 
     [Test]
@@ -125,7 +116,7 @@ public sealed class RocksDbRangeCopyTests
         await cluster.WriteAsync(A, Entries(0, 100, "v"), CancellationToken.None);
         var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
         await copy.CopyNextAsync(1 << 20, CancellationToken.None);
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_folder.Path, "node-b.ingest")), Is.Not.Empty, "the uncommitted file");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Not.Empty, "the uncommitted file");
         Assert.That(copy.SourceChecksum, Is.Not.Null, "the whole range was read");
 
         // The caller dies with the copy open: disposing the cluster must not hang or crash on its iterator and snapshot.
@@ -133,10 +124,10 @@ public sealed class RocksDbRangeCopyTests
         Assert.That(async () => await copy.CopyNextAsync(1024, CancellationToken.None), Throws.InstanceOf<ObjectDisposedException>());
         await copy.DisposeAsync();
 
-        var stray = Path.Combine(_folder.Path, "node-b.ingest", "left-by-a-crash.sst");
+        var stray = Path.Combine(Folder.Path, "node-b.ingest", "left-by-a-crash.sst");
         await File.WriteAllTextAsync(stray, "partial");
         using var reopened = Open();
-        Assert.That(Directory.EnumerateFiles(Path.Combine(_folder.Path, "node-b.ingest")), Is.Empty, "a file no copy owns is removed on open");
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Empty, "a file no copy owns is removed on open");
         Assert.That((await reopened.ChecksumAsync(B, Range, CancellationToken.None)).KeyCount, Is.Zero);
     }
 
@@ -158,12 +149,8 @@ public sealed class RocksDbRangeCopyTests
     public void OpenCopy_ToTheSameNode_IsRefused() =>
         Assert.That(async () => await Open().OpenCopyAsync(A, A, Range, Range.Start, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("'a'"));
 
-    private RocksDbCluster Open() => new(new RocksDbClusterOptions { RootDirectory = _folder.Path }, [A, B]);
-
     private static ShardKey Key(int i) => ShardKey.FromString("k" + i.ToString("D5", CultureInfo.InvariantCulture));
 
     private static List<KeyValueEntry> Entries(int from, int to, string value) =>
         Enumerable.Range(from, to - from).Select(i => new KeyValueEntry(Key(i), Encoding.UTF8.GetBytes(value + i))).ToList();
-
-    private static KeyValueEntry Entry(string key, string value) => new(ShardKey.FromString(key), Encoding.UTF8.GetBytes(value));
 }
