@@ -15,8 +15,9 @@ internal static class LstmModelSerializer
 {
     // Version 2 added the quantile calibration (the option and the per-level offsets); version 3 made the offsets per
     // horizon step and relative to the network's spread, and added the weight-averaging option. Older files are refused
-    // (their offsets mean something else), with a message saying to retrain.
-    public const int FormatVersion = 3;
+    // (their offsets mean something else), with a message saying to retrain. Version 4 added the training range of each
+    // standardised feature, which forecasting clamps static covariates to.
+    public const int FormatVersion = 4;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
