@@ -209,6 +209,16 @@ internal static class LstmModelSerializer
             stats[i] = r.ReadSingle();
         }
 
+        const int n = LstmFeatureSpec.StandardisedCount;
+        for (var f = 0; f < n; f++)
+        {
+            // Forecasting clamps to [min, max]; a reversed or NaN range can only come from a damaged file.
+            if (!(stats[(2 * n) + f] <= stats[(3 * n) + f]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"feature {f}'s training range [{stats[(2 * n) + f]}, {stats[(3 * n) + f]}] is empty"));
+            }
+        }
+
         var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats);
         var inputSize = r.ReadInt32();
         if (inputSize != spec.InputSize)
