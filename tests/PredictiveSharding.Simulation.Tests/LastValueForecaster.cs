@@ -12,9 +12,13 @@ internal sealed class LastValueForecaster : ILoadForecaster
 
     public int Updates { get; private set; }
 
+    /// <summary>The history the last <see cref="FitAsync"/> was given.</summary>
+    public LoadHistory? FittedOn { get; private set; }
+
     public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         IsFitted = true;
+        FittedOn = history;
         return Task.CompletedTask;
     }
 

@@ -43,6 +43,38 @@ public class PlannedRebalancerTests
     }
 
     [Test]
+    public async Task FirstPlan_TrainsTheForecasterOnEveryGranularityDownToSingleKeys()
+    {
+        // Regression: training on partitions, halves and quarters only left the 1-3-key children the planner cuts out of
+        // a hot range outside anything the LSTM had seen, and it forecast them near zero. Two partitions of 8 keys: the
+        // forecaster must see ranges of 8, 4, 2 and 1 keys, and each single key's own load.
+        var counts = Enumerable.Range(0, 16).Select(k => Enumerable.Range(0, 6).Select(t => (double)((k + 1) * (t + 1))).ToArray()).ToArray();
+        var loads = TestTraces.Minutes(counts);
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 1000, 2, 1, 1000, 0, 4, 0, 0));
+        var forecaster = new LastValueForecaster();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, forecaster, new RecordingPlanner(), Settings, TimeProvider.System);
+
+        cluster.Advance();
+        cluster.Advance();
+        cluster.Advance();
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        var history = forecaster.FittedOn;
+        Assert.That(history, Is.Not.Null);
+        var keyCounts = history!.Series.Select(s => history.Partitions[s.Partition].KeyCount).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(keyCounts.Distinct().Order(), Is.EqualTo(new long[] { 1, 2, 4, 8 }));
+            Assert.That(keyCounts.Count(c => c == 1), Is.EqualTo(16), "every key on its own");
+            var singles = history.Series.Where(s => history.Partitions[s.Partition].KeyCount == 1).Select(s => s.Buckets.Select(b => b.Requests).ToArray()).ToList();
+            for (var k = 0; k < 16; k++)
+            {
+                Assert.That(singles, Has.One.EqualTo(counts[k].Take(3).ToArray()), $"key {k}'s own past");
+            }
+        });
+    }
+
+    [Test]
     public async Task ForecastAsync_WhenFloored_NeverForecastsBelowTheLastLoad()
     {
         var start = TestTraces.Start;

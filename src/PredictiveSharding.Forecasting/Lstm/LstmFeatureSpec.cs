@@ -36,8 +36,11 @@ internal sealed class LstmFeatureSpec
         MaxLag = lags.Length == 0 ? 0 : lags.Max();
     }
 
-    /// <summary>Mean and standard deviation of log scale, 3 metadata and 4 node features: 16 numbers.</summary>
-    public const int StatisticsLength = 2 * (1 + MetadataWidth + NodeWidth);
+    /// <summary>Standardised features with statistics: log scale, 3 metadata and 4 node features.</summary>
+    public const int StandardisedCount = 1 + MetadataWidth + NodeWidth;
+
+    /// <summary>Mean, standard deviation, minimum and maximum of each standardised feature: 32 numbers.</summary>
+    public const int StatisticsLength = 4 * StandardisedCount;
 
     public TimeSpan Step { get; }
 
@@ -49,7 +52,7 @@ internal sealed class LstmFeatureSpec
 
     public string[] Regions { get; }
 
-    /// <summary>Means then standard deviations: [logScale, meta×3, node×4] twice.</summary>
+    /// <summary>Means, standard deviations, training minima and training maxima: [logScale, meta×3, node×4] four times.</summary>
     public float[] Statistics { get; }
 
     public int MaxLag { get; }
@@ -158,7 +161,7 @@ internal sealed class LstmFeatureSpec
         {
             for (var m = 0; m < MetadataWidth; m++)
             {
-                meta[m] = Standardise(MetadataValue(info, m), 1 + m);
+                meta[m] = StandardiseWithinTraining(MetadataValue(info, m), 1 + m);
             }
 
             var samples = index.SamplesOf(info.Node);
@@ -178,7 +181,7 @@ internal sealed class LstmFeatureSpec
                     {
                         for (var m = 0; m < NodeWidth; m++)
                         {
-                            node[(i * NodeWidth) + m] = Standardise(NodeValue(samples[j], m), 1 + MetadataWidth + m);
+                            node[(i * NodeWidth) + m] = StandardiseWithinTraining(NodeValue(samples[j], m), 1 + MetadataWidth + m);
                         }
                     }
                 }
@@ -379,13 +382,19 @@ internal sealed class LstmFeatureSpec
 
     private static void SetStats(float[] stats, int feature, List<double> values)
     {
-        var half = StatisticsLength / 2;
+        const int n = StandardisedCount;
         if (values.Count == 0)
         {
+            // Never seen in training: the model only ever saw 0 (the mean) there, so that is all it will be shown.
             stats[feature] = 0;
-            stats[half + feature] = 1;
+            stats[n + feature] = 1;
+            stats[(2 * n) + feature] = 0;
+            stats[(3 * n) + feature] = 0;
             return;
         }
+
+        stats[(2 * n) + feature] = (float)values.Min();
+        stats[(3 * n) + feature] = (float)values.Max();
 
         var mean = values.Average();
         var variance = values.Sum(v => (v - mean) * (v - mean)) / values.Count;
@@ -393,12 +402,23 @@ internal sealed class LstmFeatureSpec
         stats[feature] = (float)mean;
 
         // A feature that never varied in training carries no information; a unit deviation keeps it finite later.
-        stats[half + feature] = (float)(sd > 1e-6 ? sd : 1);
+        stats[StandardisedCount + feature] = (float)(sd > 1e-6 ? sd : 1);
     }
 
-    private float Standardise(double value, int feature)
+    private float Standardise(double value, int feature) =>
+        (float)((value - Statistics[feature]) / Statistics[StandardisedCount + feature]);
+
+    /// <summary>
+    /// A static covariate (partition metadata, node metric) standardised after clamping it to the range the training
+    /// history held. The network has no evidence outside that range and extrapolates there arbitrarily: partitions split
+    /// down to a few keys, far smaller than any trained on, were forecast at a few percent of their own steady load.
+    /// At the edge of the range the model answers for the nearest partition it knows. The log scale is not clamped: its
+    /// inputs are per-window means whose range the per-series statistics do not cover, and the scale multiplies the
+    /// output anyway.
+    /// </summary>
+    private float StandardiseWithinTraining(double value, int feature)
     {
-        var half = StatisticsLength / 2;
-        return (float)((value - Statistics[feature]) / Statistics[half + feature]);
+        const int n = StandardisedCount;
+        return Standardise(Math.Clamp(value, Statistics[(2 * n) + feature], Statistics[(3 * n) + feature]), feature);
     }
 }

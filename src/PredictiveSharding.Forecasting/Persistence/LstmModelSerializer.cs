@@ -15,8 +15,9 @@ internal static class LstmModelSerializer
 {
     // Version 2 added the quantile calibration (the option and the per-level offsets); version 3 made the offsets per
     // horizon step and relative to the network's spread, and added the weight-averaging option. Older files are refused
-    // (their offsets mean something else), with a message saying to retrain.
-    public const int FormatVersion = 3;
+    // (their offsets mean something else), with a message saying to retrain. Version 4 added the training range of each
+    // standardised feature, which forecasting clamps static covariates to.
+    public const int FormatVersion = 4;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
@@ -206,6 +207,16 @@ internal static class LstmModelSerializer
         for (var i = 0; i < stats.Length; i++)
         {
             stats[i] = r.ReadSingle();
+        }
+
+        const int n = LstmFeatureSpec.StandardisedCount;
+        for (var f = 0; f < n; f++)
+        {
+            // Forecasting clamps to [min, max]; a reversed or NaN range can only come from a damaged file.
+            if (!(stats[(2 * n) + f] <= stats[(3 * n) + f]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"feature {f}'s training range [{stats[(2 * n) + f]}, {stats[(3 * n) + f]}] is empty"));
+            }
         }
 
         var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats);

@@ -22,7 +22,7 @@ public sealed class LstmOnnxExportTests
         var levels = Enumerable.Range(1, quantiles).Select(i => i / (quantiles + 1.0)).ToArray();
         var options = new LstmForecasterOptions { Layers = layers, HiddenSize = hidden, ContextLength = 10, Horizon = horizon, Quantiles = levels, SeasonalLags = lags, MaxRegions = 0 };
         var stats = new float[LstmFeatureSpec.StatisticsLength];
-        Array.Fill(stats, 1f, LstmFeatureSpec.StatisticsLength / 2, LstmFeatureSpec.StatisticsLength / 2);
+        Array.Fill(stats, 1f, LstmFeatureSpec.StandardisedCount, LstmFeatureSpec.StandardisedCount);
         var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), 10, horizon, lags, [], stats);
         var network = LstmModel.CreateNetwork(options, spec);
         var random = new Random(layers * 100 + hidden);

@@ -336,8 +336,11 @@ internal sealed class PlannedRebalancer : IRebalancer
     }
 
     /// <summary>
-    /// The warm-up the forecaster trains on: the partitions, and their halves and quarters by key count (the shapes
-    /// partitions take after splits), so the model sees loads at the granularities it will be asked to forecast.
+    /// The warm-up the forecaster trains on: the partitions, and their halves, quarters and so on by key count down to
+    /// single keys (the shapes partitions take after splits, which go down to one hot key), so the model sees loads at
+    /// every granularity it will be asked to forecast. With halves and quarters only, the children the planner cuts out
+    /// of a hot range (one to three keys) lay outside everything trained on and the forecaster could only answer for the
+    /// smallest partition it knew.
     /// </summary>
     private static LoadHistory TrainingHistory(ClusterModel cluster)
     {
@@ -349,13 +352,8 @@ internal sealed class PlannedRebalancer : IRebalancer
         {
             series.Add(Series(loads, partition.Id, partition.History, 0, step));
             infos.Add(Info(cluster, partition, partition.Node));
-            foreach (var parts in (int[])[2, 4])
+            for (var parts = 2; parts <= partition.KeyCount; parts *= 2)
             {
-                if (partition.KeyCount < parts)
-                {
-                    continue;
-                }
-
                 for (var i = 0; i < parts; i++)
                 {
                     var lo = partition.Lo + (int)((long)i * partition.KeyCount / parts);
