@@ -402,7 +402,7 @@ internal sealed class LstmFeatureSpec
         stats[feature] = (float)mean;
 
         // A feature that never varied in training carries no information; a unit deviation keeps it finite later.
-        stats[StandardisedCount + feature] = (float)(sd > 1e-6 ? sd : 1);
+        stats[n + feature] = (float)(sd > 1e-6 ? sd : 1);
     }
 
     private float Standardise(double value, int feature) =>

@@ -37,7 +37,6 @@ internal sealed class RocksDbRangeCopy : RangeCopy
     private SstFileWriter? _writer;
     private string? _writerPath;
     private long _pendingEntries;
-    private Task _ingesting = Task.CompletedTask;
     private byte[] _keyBuffer = new byte[256];
     private byte[] _valueBuffer = new byte[4096];
     private bool _exhausted;
@@ -120,26 +119,17 @@ internal sealed class RocksDbRangeCopy : RangeCopy
         }
     }
 
-    public override async ValueTask CommitAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// One file per commit: each ingest costs fsyncs and a MANIFEST write, tens of milliseconds on a small disk, and
+    /// measured, rolling files over between commits made commits slower, not faster.
+    /// </remarks>
+    public override ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
-        StartIngest();
-
-        // Not cancellable: an ingest cannot be abandoned half-way, and the copy must not be reused while one runs.
-        await _ingesting.ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Hands the current file (if it holds anything) to the ingest chain: finished, then ingested after the files before it.
-    /// (Each ingest costs fsyncs and a MANIFEST write, tens of milliseconds on a small disk, so files are not rolled over
-    /// before a commit: measured, more files made commits slower, not faster.)
-    /// </summary>
-    private void StartIngest()
-    {
         if (_writer is null || _pendingEntries == 0)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         var writer = _writer;
@@ -147,24 +137,21 @@ internal sealed class RocksDbRangeCopy : RangeCopy
         _writer = null;
         _writerPath = null;
         _pendingEntries = 0;
-        var previous = _ingesting;
-        _ingesting = Task.Run(async () =>
+        try
         {
-            try
-            {
-                // A failed earlier file fails the chain: the commit that awaits it reports the first error.
-                await previous.ConfigureAwait(false);
-                writer.Finish();
-                _target.IngestCopy(path, _range);
-            }
-            finally
-            {
-                writer.Dispose();
+            // Not cancellable past this point: an ingest cannot be abandoned half-way.
+            writer.Finish();
+            _target.IngestCopy(path, _range);
+        }
+        finally
+        {
+            writer.Dispose();
 
-                // Ingest moves the file into the database; after a failure it is still ours to delete.
-                TryDelete(path);
-            }
-        });
+            // Ingest moves the file into the database; after a failure it is still ours to delete.
+            TryDelete(path);
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Frees the iterator and snapshot (on the source's database, which must still be open) and any unfinished file.</summary>
@@ -189,16 +176,6 @@ internal sealed class RocksDbRangeCopy : RangeCopy
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        // Files handed to the ingest chain finish (or fail) before the copy is gone; their errors were the commit's to report.
-        try
-        {
-            await _ingesting.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RocksDbException or IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // Reported by CommitAsync, or irrelevant to a copy that is abandoned.
-        }
-
         ReleaseWhileOpen();
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
