@@ -8,9 +8,12 @@ namespace PredictiveSharding.Simulation;
 public static class DefaultComponents
 {
     /// <summary>
-    /// An LSTM forecasting the run's horizon from a context of at least 24 steps, with the seasonal lags of one day and one
+    /// An LSTM forecasting the run's horizon from a context of max(24, horizon) steps when the warm-up holds at least twice
+    /// that context + horizon, and otherwise from what half the warm-up leaves beside the horizon (at least one step), so
+    /// that it trains on many distinct windows of the warm-up rather than on one; with the seasonal lags of one day and one
     /// week only when the warm-up holds them (a lag longer than the training data teaches nothing), a training budget small
-    /// enough for a whole simulation to run in minutes on two cores, and the run's seed.
+    /// enough for a whole simulation to run in minutes on two cores, and the run's seed. The simulator shortens the
+    /// predictive strategy's horizon on a short warm-up the same way (see the README's "Short warm-ups").
     /// </summary>
     public static ILoadForecaster CreateForecaster(SimulationContext context)
     {
@@ -31,7 +34,7 @@ public static class DefaultComponents
         var options = new LstmForecasterOptions
         {
             Horizon = context.HorizonSteps,
-            ContextLength = Math.Max(24, context.HorizonSteps),
+            ContextLength = WarmupSizing.Context(context.WarmupSteps, context.HorizonSteps),
             SeasonalLags = lags,
             Epochs = 12,
             WindowsPerEpoch = 2048,

@@ -60,7 +60,11 @@ public sealed class SimulationOptions
     /// <summary>A partition split or moved less than this many steps ago is not touched again, by any strategy. Default 2; zero or more.</summary>
     public int CooldownSteps { get; set; } = SimulationDefaults.CooldownSteps;
 
-    /// <summary>Steps the planned strategies look ahead. Default 12; at least 1.</summary>
+    /// <summary>
+    /// Steps the planned strategies look ahead. Default 12; at least 1. With the default forecaster (the LSTM) the
+    /// predictive strategy looks fewer steps ahead when the warm-up is shorter than twice its context + horizon, so that
+    /// the forecaster trains on many windows of the warm-up (see the README's "Short warm-ups"); the oracle always uses this.
+    /// </summary>
     public int HorizonSteps { get; set; } = SimulationDefaults.HorizonSteps;
 
     /// <summary>Steps between two plans of the planned strategies. Default 1; from 1 to <see cref="HorizonSteps"/>.</summary>

@@ -91,13 +91,20 @@ public sealed class TraceSimulator
                     break;
                 case StrategyNames.Predictive:
                     var replaySteps = loads.StepCount - setup.WarmupSteps;
-                    var forecaster = (ForecasterFactory ?? DefaultComponents.CreateForecaster)(context);
+
+                    // The default LSTM learns from windows of the warm-up: on a warm-up too short for windows of the default
+                    // context + horizon it forecasts, and the strategy plans, fewer steps ahead (WarmupSizing). A custom
+                    // forecaster gets the run's horizon.
+                    var predictiveContext = ForecasterFactory is null
+                        ? context with { HorizonSteps = WarmupSizing.Horizon(setup.WarmupSteps, _options.HorizonSteps, _options.PlanEverySteps) }
+                        : context;
+                    var forecaster = (ForecasterFactory ?? DefaultComponents.CreateForecaster)(predictiveContext);
                     if (_options.FloorForecastAtLastLoad)
                     {
                         forecaster = new FlooredForecaster(forecaster);
                     }
 
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, context, samplesFromFuture: false, replaySteps), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -223,7 +230,7 @@ public sealed class TraceSimulator
             : _options.BurstAwareSplits ? DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: true)
             : DefaultComponents.CreatePlanner(context);
         var settings = new PlannedSettings(
-            _options.HorizonSteps,
+            context.HorizonSteps,
             _options.PlanEverySteps,
             _options.FineTuneEverySteps ?? Math.Max(_options.HorizonSteps, (int)Math.Ceiling((double)replaySteps / SimulationDefaults.MaxFineTunes)),
             Math.Max(_options.HistoryWindowSteps, 1),

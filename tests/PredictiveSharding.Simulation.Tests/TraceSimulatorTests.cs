@@ -61,6 +61,53 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public async Task RunAsync_WithTheDefaultForecasterOnAShortWarmup_TrainsAfterTheWarmupAndPlansOverASizedHorizon()
+    {
+        // Warm-up 30 steps: the LSTM's default window (context 24 + horizon 12) fits in it once, which used to leave the
+        // strategy untrained for the first replay steps and then trained on one window; sized to half the warm-up
+        // (horizon 5, context 10) it trains on the warm-up at the first plan.
+        var loads = TestTraces.ShiftingHotSpot(steps: 100, dwell: 15);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.3, HorizonSteps = 12, Strategies = [StrategyNames.Predictive, StrategyNames.Oracle] };
+        var simulator = new TraceSimulator(options) { PlannerFactory = Planner };
+
+        var report = await simulator.RunAsync(loads, null, CancellationToken.None);
+
+        var predictive = report.Find(StrategyNames.Predictive)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.WarmupSteps, Is.EqualTo(30));
+            Assert.That(predictive.Warnings.Where(w => w.Contains("not trained", StringComparison.Ordinal)), Is.Empty);
+            Assert.That(predictive.Setting, Does.Contain("horizon 5 steps"));
+            Assert.That(report.Find(StrategyNames.Oracle)!.Setting, Does.Contain("horizon 12 steps"), "the bound keeps the run's horizon");
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_WithACustomForecasterOnAShortWarmup_GivesItTheRunsHorizon()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 40, dwell: 10);
+        var seen = new List<SimulationContext>();
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, HorizonSteps = 8, Strategies = [StrategyNames.Predictive] };
+        var simulator = new TraceSimulator(options)
+        {
+            PlannerFactory = Planner,
+            ForecasterFactory = context =>
+            {
+                seen.Add(context);
+                return new LastValueForecaster();
+            },
+        };
+
+        var report = await simulator.RunAsync(loads, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen.Select(c => c.HorizonSteps), Is.EqualTo(new[] { 8 }));
+            Assert.That(report.Find(StrategyNames.Predictive)!.Setting, Does.Contain("horizon 8 steps"));
+        });
+    }
+
+    [Test]
     public async Task RunAsync_WhenOneKeyIsHotterThanANode_CountsUnavoidableNodeSteps()
     {
         // Capacity 10; key 0 has 15 at steps 2 and 3; warm-up 1 step.

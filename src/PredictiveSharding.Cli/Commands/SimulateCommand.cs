@@ -31,7 +31,7 @@ internal static class SimulateCommand
         var bytesPerKey = new Option<long>("--bytes-per-key") { Description = "Stored bytes per key (partition size = keys × this).", DefaultValueFactory = _ => defaults.BytesPerKey };
         var bandwidth = new Option<double?>("--move-bandwidth") { Description = "Bytes a move copies per step; default: the mean initial partition size (an average partition moves in one step)." };
         var overhead = new Option<double>("--move-overhead") { Description = "Share of a moving partition's load added to both ends while it moves; in [0, 1].", DefaultValueFactory = _ => defaults.MoveOverhead };
-        var horizon = new Option<int>("--horizon") { Description = "Steps the predictive and oracle strategies forecast and plan ahead.", DefaultValueFactory = _ => defaults.Horizon };
+        var horizon = new Option<int>("--horizon") { Description = "Steps the predictive and oracle strategies forecast and plan ahead (the predictive one fewer when the warm-up is too short for the LSTM's context + horizon twice over).", DefaultValueFactory = _ => defaults.Horizon };
         var planEvery = new Option<int>("--plan-every") { Description = "Steps between two plans of the predictive and oracle strategies.", DefaultValueFactory = _ => defaults.PlanEvery };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
         var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
