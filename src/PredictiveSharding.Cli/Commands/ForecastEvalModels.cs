@@ -53,7 +53,7 @@ internal static class ForecastEvalModels
         // and its weights averaged over the last steps of training (both opt-in, see LstmForecasterOptions).
         // The context covers at least one season, so that a season longer than the default context (60 one-minute steps)
         // is read whole rather than only through its lag.
-        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true }),
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true, AdaptiveCalibrationRate = double.Parse(Environment.GetEnvironmentVariable("PS_EXP_GAMMA") ?? "0", System.Globalization.CultureInfo.InvariantCulture) }),
         _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
     };
 
