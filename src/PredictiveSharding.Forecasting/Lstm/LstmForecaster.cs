@@ -185,7 +185,9 @@ public sealed class LstmForecaster : ILoadForecaster
     /// Writes the network as an ONNX model (opset 17): standard <c>LSTM</c> nodes, the head and the monotone quantile
     /// transform. Inputs: <c>x</c> <c>[context, batch, features]</c> (already assembled and scaled), <c>future</c>
     /// <c>[batch, horizon·lags]</c> (scaled future lag values) and <c>scale</c> <c>[batch, 1]</c>; output <c>quantiles</c>
-    /// <c>[batch, horizon·quantiles]</c> in load units. Feature assembly stays outside the graph.
+    /// <c>[batch, horizon·quantiles]</c> in load units. Feature assembly (including the scale: 1 + the mean of the
+    /// context's last season) stays outside the graph, and so do the online offsets of
+    /// <see cref="LstmForecasterOptions.AdaptiveCalibrationRate"/>, which are process state rather than part of the model.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not fitted.</exception>
     public void ExportOnnx(Stream destination)
