@@ -8,7 +8,9 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// What the network sees at each step and how it is normalised, fixed when a model is first trained and saved with it.
 /// Per step: log(1 + load ÷ scale), sin/cos hour of day and day of week, log(1 + seasonal lag ÷ scale) per lag, log scale, partition
 /// metadata (log size, log key count, log access frequency), node metrics (CPU, log memory, log I/O, log network) and
-/// the client-region mix. The scale is DeepAR's: 1 + the series' mean over the context window (Salinas et al. 2020).
+/// the client-region mix. The scale is DeepAR's, 1 + the series' mean (Salinas et al. 2020), taken over the last
+/// <see cref="ScaleWindow"/> steps of the context: the last season when the shortest seasonal lag fits in the context,
+/// otherwise the whole context.
 /// Unknown metadata, node metrics and regions are 0, i.e. the training mean after standardisation.
 /// </summary>
 internal sealed class LstmFeatureSpec
@@ -34,6 +36,8 @@ internal sealed class LstmFeatureSpec
         Regions = regions;
         Statistics = statistics;
         MaxLag = lags.Length == 0 ? 0 : lags.Max();
+        var shortest = lags.Length == 0 ? 0 : lags.Min();
+        ScaleWindow = shortest >= 2 && shortest < contextLength ? shortest : contextLength;
     }
 
     /// <summary>Standardised features with statistics: log scale, 3 metadata and 4 node features.</summary>
@@ -56,6 +60,14 @@ internal sealed class LstmFeatureSpec
     public float[] Statistics { get; }
 
     public int MaxLag { get; }
+
+    /// <summary>
+    /// The last steps of the context whose mean sets the scale: the shortest seasonal lag when it is shorter than the
+    /// context, else the context. A whole-season mean has no seasonal bias, and the most recent season follows a level
+    /// shift that a context several seasons long averages away (daily page views with a 24-day context and a weekly
+    /// season: the median lagged sustained rises). With a context of exactly one season nothing changes.
+    /// </summary>
+    public int ScaleWindow { get; }
 
     public int InputSize => 1 + CalendarWidth + Lags.Length + 1 + MetadataWidth + NodeWidth + Regions.Length;
 
@@ -201,18 +213,19 @@ internal sealed class LstmFeatureSpec
     /// (step <c>t</c>'s features at <c>x[t·stepStride + rowOffset]</c>), the future lag values and, when
     /// <paramref name="targets"/> is not empty, the scaled targets of the following <see cref="Horizon"/> buckets.
     /// </summary>
-    /// <returns>The window's scale (1 + mean load over the context).</returns>
+    /// <returns>The window's scale (1 + mean load over the last <see cref="ScaleWindow"/> steps of the context).</returns>
     public float WriteWindow(SeriesFeatures s, int start, Span<float> x, int stepStride, int rowOffset, Span<float> future, Span<float> targets)
     {
         var c = ContextLength;
         var load = s.Load;
         double sum = 0;
-        for (var i = start; i < start + c; i++)
+        var window = ScaleWindow;
+        for (var i = start + c - window; i < start + c; i++)
         {
             sum += load[i];
         }
 
-        var scale = (float)(1 + (sum / c));
+        var scale = (float)(1 + (sum / window));
         var inv = 1 / scale;
         var logScale = Standardise(Math.Log(scale), 0);
         var lagCount = Lags.Length;

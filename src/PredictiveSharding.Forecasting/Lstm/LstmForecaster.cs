@@ -27,6 +27,9 @@ public sealed class LstmForecaster : ILoadForecaster
     private readonly TimeProvider _time;
     private volatile LstmModel? _model;
 
+    // Online coverage correction (LstmForecasterOptions.AdaptiveCalibrationRate); null when off or not fitted.
+    private volatile AdaptiveCalibration? _adaptive;
+
     /// <summary>Creates an untrained forecaster.</summary>
     /// <param name="options">Settings (copied); null uses the defaults.</param>
     /// <param name="logger">Training log; null logs nothing.</param>
@@ -46,6 +49,7 @@ public sealed class LstmForecaster : ILoadForecaster
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _model = model;
+        _adaptive = CreateAdaptive(model);
     }
 
     /// <inheritdoc />
@@ -73,7 +77,9 @@ public sealed class LstmForecaster : ILoadForecaster
             {
                 var network = LstmModel.CreateNetwork(options, spec);
                 network.Initialize(new Random(options.Seed));
-                _model = Train(options, spec, series, network, options.Epochs, averageWeights: true, null, progress, cancellationToken);
+                var model = Train(options, spec, series, network, options.Epochs, averageWeights: true, null, progress, cancellationToken);
+                _adaptive = CreateAdaptive(model);
+                _model = model;
             },
             cancellationToken);
     }
@@ -88,6 +94,7 @@ public sealed class LstmForecaster : ILoadForecaster
         var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; call FitAsync before UpdateAsync.");
         CheckStep(model, recent);
         var series = BuildTrainingSeries(model.Spec, recent);
+        _adaptive?.Observe(recent.Series);
         return Task.Run(
             () =>
             {
@@ -122,6 +129,10 @@ public sealed class LstmForecaster : ILoadForecaster
         LoadForecast.ValidateQuantiles(levels);
 
         var partitions = request.Partitions ?? history.Series.Select(s => s.Partition).ToList();
+        var adaptive = _adaptive;
+
+        // Actuals of earlier forecasts that this history now holds move the adaptive offsets before this forecast uses them.
+        adaptive?.Observe(history.Series);
         var index = new LoadHistoryIndex(history);
         var features = new SeriesFeatures[partitions.Count];
         var starts = new int[partitions.Count];
@@ -149,7 +160,8 @@ public sealed class LstmForecaster : ILoadForecaster
             }
         }
 
-        return Task.Run(() => Forecast(model, features, starts, origin, request.Horizon, levels, cancellationToken), cancellationToken);
+        var ends = adaptive is null ? null : partitions.Select(id => history.Get(id).End).ToArray();
+        return Task.Run(() => Forecast(model, adaptive, features, starts, ends, origin, request.Horizon, levels, cancellationToken), cancellationToken);
     }
 
     /// <summary>Writes the trained model in the versioned, checksummed binary format that <see cref="Load"/> reads.</summary>
@@ -173,7 +185,9 @@ public sealed class LstmForecaster : ILoadForecaster
     /// Writes the network as an ONNX model (opset 17): standard <c>LSTM</c> nodes, the head and the monotone quantile
     /// transform. Inputs: <c>x</c> <c>[context, batch, features]</c> (already assembled and scaled), <c>future</c>
     /// <c>[batch, horizon·lags]</c> (scaled future lag values) and <c>scale</c> <c>[batch, 1]</c>; output <c>quantiles</c>
-    /// <c>[batch, horizon·quantiles]</c> in load units. Feature assembly stays outside the graph.
+    /// <c>[batch, horizon·quantiles]</c> in load units. Feature assembly (including the scale: 1 + the mean of the
+    /// context's last season) stays outside the graph, and so do the online offsets of
+    /// <see cref="LstmForecasterOptions.AdaptiveCalibrationRate"/>, which are process state rather than part of the model.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not fitted.</exception>
     public void ExportOnnx(Stream destination)
@@ -239,7 +253,10 @@ public sealed class LstmForecaster : ILoadForecaster
         }
     }
 
-    private static LoadForecast Forecast(LstmModel model, SeriesFeatures[] features, int[] starts, DateTimeOffset origin, int horizon, IReadOnlyList<double> levels, CancellationToken cancellationToken)
+    private static AdaptiveCalibration? CreateAdaptive(LstmModel model) =>
+        model.Options.AdaptiveCalibrationRate > 0 ? new AdaptiveCalibration(model.Options.AdaptiveCalibrationRate, model.Levels, model.Spec.Horizon) : null;
+
+    private static LoadForecast Forecast(LstmModel model, AdaptiveCalibration? adaptive, SeriesFeatures[] features, int[] starts, DateTimeOffset[]? ends, DateTimeOffset origin, int horizon, IReadOnlyList<double> levels, CancellationToken cancellationToken)
     {
         var n = features.Length;
         var net = model.Network;
@@ -247,6 +264,14 @@ public sealed class LstmForecaster : ILoadForecaster
         var q = new float[n * ho];
         var scales = new float[n];
         model.Predict(features, starts, q, scales, null, model.Options.DegreeOfParallelism, cancellationToken);
+        if (adaptive is not null && ends is not null)
+        {
+            adaptive.Apply(q, n);
+            for (var i = 0; i < n; i++)
+            {
+                adaptive.Record(features[i].Partition, ends[i], model.Spec.Step, q.AsSpan(i * ho, ho), scales[i]);
+            }
+        }
         var trained = model.Options.Quantiles;
         var nq = trained.Count;
         var result = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(n);

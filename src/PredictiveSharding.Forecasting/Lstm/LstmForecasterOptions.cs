@@ -81,6 +81,18 @@ public sealed class LstmForecasterOptions
     /// </summary>
     public bool WeightAveraging { get; set; }
 
+    /// <summary>
+    /// Step size γ of adaptive conformal calibration, 0–1 (0 turns it off). Default 0. When above 0 the forecaster remembers
+    /// each partition's latest forecast and, when a later <see cref="LstmForecaster.ForecastAsync"/> or
+    /// <see cref="LstmForecaster.UpdateAsync"/> history holds its actuals, moves each quantile level's offset (in units of
+    /// the network's spread, added after <see cref="CalibrateQuantiles"/>) by γ times the level minus the share of those
+    /// actuals at or below it (adaptive conformal inference, Gibbs and Candès 2021), so that coverage returns to nominal
+    /// after a shift and a model with too little held out for split-conformal calibration is calibrated as it goes. The
+    /// offsets start at 0 after <see cref="LstmForecaster.FitAsync"/> and after loading a model, carry over
+    /// <see cref="LstmForecaster.UpdateAsync"/>, and are not saved. <c>psharding forecast-eval</c> uses 0.05.
+    /// </summary>
+    public double AdaptiveCalibrationRate { get; set; }
+
     /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
 
@@ -120,6 +132,11 @@ public sealed class LstmForecasterOptions
         if (!(ValidationFraction >= 0 && ValidationFraction <= 0.5))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, string.Create(CultureInfo.InvariantCulture, $"ValidationFraction must be in [0, 0.5]; got {ValidationFraction}."));
+        }
+
+        if (!(AdaptiveCalibrationRate >= 0 && AdaptiveCalibrationRate <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AdaptiveCalibrationRate), AdaptiveCalibrationRate, string.Create(CultureInfo.InvariantCulture, $"AdaptiveCalibrationRate must be in [0, 1]; got {AdaptiveCalibrationRate}."));
         }
 
         if (!(GradientClipNorm > 0) || double.IsPositiveInfinity(GradientClipNorm))
@@ -169,6 +186,7 @@ public sealed class LstmForecasterOptions
         ValidationFraction = ValidationFraction,
         CalibrateQuantiles = CalibrateQuantiles,
         WeightAveraging = WeightAveraging,
+        AdaptiveCalibrationRate = AdaptiveCalibrationRate,
         EarlyStoppingPatience = EarlyStoppingPatience,
         GradientClipNorm = GradientClipNorm,
         Seed = Seed,

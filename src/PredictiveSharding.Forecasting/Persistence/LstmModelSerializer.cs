@@ -16,8 +16,10 @@ internal static class LstmModelSerializer
     // Version 2 added the quantile calibration (the option and the per-level offsets); version 3 made the offsets per
     // horizon step and relative to the network's spread, and added the weight-averaging option. Older files are refused
     // (their offsets mean something else), with a message saying to retrain. Version 4 added the training range of each
-    // standardised feature, which forecasting clamps static covariates to.
-    public const int FormatVersion = 4;
+    // standardised feature, which forecasting clamps static covariates to. Version 5 scales each window by its last
+    // season's mean rather than the whole context's (LstmFeatureSpec.ScaleWindow): same layout, but a version 4
+    // network read its inputs on another scale; it also holds the adaptive calibration rate.
+    public const int FormatVersion = 5;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
@@ -61,6 +63,7 @@ internal static class LstmModelSerializer
             w.Write(o.UpdateEpochs);
             w.Write(o.CalibrateQuantiles);
             w.Write(o.WeightAveraging);
+            w.Write(o.AdaptiveCalibrationRate);
 
             var s = model.Spec;
             w.Write(s.Step.Ticks);
@@ -193,6 +196,7 @@ internal static class LstmModelSerializer
         o.UpdateEpochs = r.ReadInt32();
         o.CalibrateQuantiles = r.ReadBoolean();
         o.WeightAveraging = r.ReadBoolean();
+        o.AdaptiveCalibrationRate = r.ReadDouble();
         o.Validate();
 
         var step = TimeSpan.FromTicks(r.ReadInt64());

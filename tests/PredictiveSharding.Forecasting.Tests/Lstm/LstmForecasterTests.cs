@@ -223,17 +223,19 @@ public sealed class LstmForecasterTests
     [TestCase(1)]
     [TestCase(2)]
     [TestCase(3)]
+    [TestCase(4)]
     public async Task Load_OlderFormatVersion_ThrowsInvalidDataExceptionNamingBothVersions(int version)
     {
         // Version 1 had no calibration and version 2 additive per-level offsets that mean something else under version
-        // 3's per-step, spread-relative ones; version 3 lacks the features' training ranges that version 4 clamps to: a
+        // 3's per-step, spread-relative ones; version 3 lacks the features' training ranges that version 4 clamps to;
+        // version 4 networks were trained on windows scaled by the whole context's mean, not the last season's: a
         // current library refuses them rather than guess, and says to retrain.
         var bytes = await SavedModelAsync();
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
 
-        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 4").And.Contain("Retrain"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 5").And.Contain("Retrain"));
     }
 
     [Test]
@@ -331,6 +333,60 @@ public sealed class LstmForecasterTests
 
         Assert.That(() => sut.Save(new MemoryStream()), Throws.InvalidOperationException);
         Assert.That(() => sut.ExportOnnx(new MemoryStream()), Throws.InvalidOperationException);
+    }
+
+    [Test]
+    public async Task ForecastAsync_AdaptiveCalibration_RaisesIntervalsAfterActualsAboveThemAndKeepsTheMedian()
+    {
+        // Two copies of one saved model (the rate is saved; the adaptive offsets start at zero after Load). One forecasts
+        // at an earlier origin and then sees actuals three times the load there; the other sees only the later history.
+        // Both forecast the same later history, so only the offsets differ: every actual was above every level, so the
+        // first copy's interval levels must be higher and its median the same.
+        var fitted = new LstmForecaster(TinyOptions.Create(epochs: 1).With(o => o.AdaptiveCalibrationRate = 0.2));
+        var values = SyntheticLoad.Values(0, 200);
+        await fitted.FitAsync(new LoadHistory([SyntheticLoad.FromValues(SyntheticLoad.Id(0), values)]), null, CancellationToken.None);
+        using var stream = new MemoryStream();
+        fitted.Save(stream);
+        var adapted = LstmForecaster.Load(new MemoryStream(stream.ToArray()));
+        var fresh = LstmForecaster.Load(new MemoryStream(stream.ToArray()));
+        Assert.That(adapted.Options.AdaptiveCalibrationRate, Is.EqualTo(0.2));
+
+        var id = SyntheticLoad.Id(0);
+        var later = values.Concat(values.Skip(176).Take(12).Select(v => 3 * v)).ToArray();
+        await adapted.ForecastAsync(new ForecastRequest(new LoadHistory([SyntheticLoad.FromValues(id, values)]), 12), CancellationToken.None);
+        var request = new ForecastRequest(new LoadHistory([SyntheticLoad.FromValues(id, later)]), 12);
+        var a = await adapted.ForecastAsync(request, CancellationToken.None);
+        var b = await fresh.ForecastAsync(request, CancellationToken.None);
+
+        for (var h = 0; h < 12; h++)
+        {
+            Assert.That(a.ValueAt(id, ResourceKind.Requests, h, 0.5), Is.EqualTo(b.ValueAt(id, ResourceKind.Requests, h, 0.5)));
+            Assert.That(a.ValueAt(id, ResourceKind.Requests, h, 0.9), Is.GreaterThan(b.ValueAt(id, ResourceKind.Requests, h, 0.9)));
+            Assert.That(a.ValueAt(id, ResourceKind.Requests, h, 0.99), Is.GreaterThan(b.ValueAt(id, ResourceKind.Requests, h, 0.99)));
+        }
+    }
+
+    [TestCase(new[] { 7, 28 }, 7)]
+    [TestCase(new[] { 24 }, 24)]
+    [TestCase(new int[0], 24)]
+    public void WriteWindow_ScalesByTheLastSeasonOfTheContext(int[] lags, int window)
+    {
+        // Context 24: with a shortest lag of 7 steps the scale is 1 + the mean of the last 7 steps; with a lag as long as
+        // the context, or none, of the whole context.
+        var stats = new float[LstmFeatureSpec.StatisticsLength];
+        Array.Fill(stats, 1f, LstmFeatureSpec.StandardisedCount, LstmFeatureSpec.StandardisedCount);
+        var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), 24, 2, lags, [], stats);
+        var values = Enumerable.Range(0, 60).Select(t => (double)(t % 5) + (t >= 50 ? 10 : 0)).ToArray();
+        var series = SyntheticLoad.FromValues(SyntheticLoad.Id(0), values);
+        var features = spec.Build(series, new LoadHistoryIndex(new LoadHistory([series])), 0);
+        var start = 60 - 24 - 2;
+        var x = new float[24 * spec.InputSize];
+        var future = new float[2 * lags.Length];
+
+        var scale = spec.WriteWindow(features, start, x, spec.InputSize, 0, future, new float[2]);
+
+        Assert.That(spec.ScaleWindow, Is.EqualTo(window));
+        Assert.That(scale, Is.EqualTo(1 + values.Skip(start + 24 - window).Take(window).Average()).Within(1e-4));
     }
 
     private static async Task<byte[]> SavedModelAsync()

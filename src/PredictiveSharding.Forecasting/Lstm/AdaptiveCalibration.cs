@@ -1,0 +1,182 @@
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Lstm;
+
+/// <summary>
+/// Online recalibration of the quantile levels as actuals arrive: adaptive conformal inference (Gibbs and Candès 2021)
+/// in its quantile-tracking form (Angelopoulos, Candès and Tibshirani 2023). Each level τ has an offset θ_τ, in units
+/// of the network's spread at each step as in <see cref="QuantileCalibration"/>, added on top of the split-conformal
+/// offsets. When a forecast's buckets are later seen in a history, each level's offset moves by
+/// <c>γ · (τ − share of those actuals at or below the issued quantile)</c>: a level that too many actuals fall under
+/// is lowered, one that too few do is raised. The long-run share of actuals under each level then tends to τ whatever
+/// the data does (the offset is a stochastic-approximation of the score's τ-quantile, with no exchangeability assumed),
+/// which covers a shift the held-out tail never showed and a model trained on too little to split off a tail.
+/// </summary>
+/// <remarks>
+/// One offset per level, pooled over horizon steps and series: the split-conformal offsets already shape the steps, and
+/// pooling makes each update a share over many points rather than one indicator. The median is not adapted
+/// (<see cref="IsMedian"/>). Only each partition's latest forecast
+/// is kept; its steps are scored once, when their buckets first appear. Thread-safe.
+/// </remarks>
+internal sealed class AdaptiveCalibration
+{
+    /// <summary>
+    /// Largest offset either way, in spreads: far beyond any correction a working model needs, it keeps one odd run of
+    /// data from carrying the levels somewhere they take as long to come back from.
+    /// </summary>
+    internal const float MaxOffset = 2;
+
+    private readonly object _gate = new();
+    private readonly double _rate;
+    private readonly float[] _levels;
+    private readonly int _horizon;
+    private readonly float[] _offsets;
+    private readonly Dictionary<PartitionId, Pending> _pending = [];
+
+    public AdaptiveCalibration(double rate, float[] levels, int horizon)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(horizon);
+        _rate = rate;
+        _levels = levels;
+        _horizon = horizon;
+        _offsets = new float[levels.Length];
+    }
+
+    /// <summary>A copy of the current offsets, one per level, in units of the spread.</summary>
+    public float[] Offsets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (float[])_offsets.Clone();
+            }
+        }
+    }
+
+    /// <summary>Adds the current offsets (times each step's spread) to rows of scaled quantiles (<c>[rows × horizon·levels]</c>) and restores monotonicity.</summary>
+    public void Apply(Span<float> quantiles, int rows)
+    {
+        var nq = _levels.Length;
+        Span<float> offsets = stackalloc float[nq];
+        lock (_gate)
+        {
+            _offsets.CopyTo(offsets);
+        }
+
+        var ho = _horizon * nq;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var s = 0; s < _horizon; s++)
+            {
+                var q = quantiles.Slice((r * ho) + (s * nq), nq);
+                var width = QuantileCalibration.Width(q);
+                q[0] += offsets[0] * width;
+                for (var k = 1; k < nq; k++)
+                {
+                    q[k] = Math.Max(q[k] + (offsets[k] * width), q[k - 1]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Remembers the forecast issued for <paramref name="partition"/>: its first step starts at <paramref name="origin"/>,
+    /// <paramref name="row"/> holds its scaled quantiles (<c>[horizon × levels]</c>, as issued) and <paramref name="scale"/> its scale.
+    /// Replaces any earlier forecast for the partition.
+    /// </summary>
+    public void Record(PartitionId partition, DateTimeOffset origin, TimeSpan step, ReadOnlySpan<float> row, float scale)
+    {
+        var pending = new Pending(origin, step, row.ToArray(), scale);
+        lock (_gate)
+        {
+            _pending[partition] = pending;
+        }
+    }
+
+    /// <summary>
+    /// Scores the steps of remembered forecasts whose buckets <paramref name="series"/> now holds and moves each level's
+    /// offset by the rate times its coverage error over them. Returns the number of points scored.
+    /// </summary>
+    public int Observe(IEnumerable<PartitionLoadSeries> series)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var nq = _levels.Length;
+        var below = new long[nq];
+        var points = 0;
+        lock (_gate)
+        {
+            foreach (var s in series)
+            {
+                if (!_pending.TryGetValue(s.Partition, out var p) || p.Scored >= _horizon || s.Step != p.Step || s.Count == 0)
+                {
+                    continue;
+                }
+
+                // Bucket index of the forecast's first step; buckets are consecutive (PartitionLoadSeries checks that).
+                var first = (p.Origin - s.Start).Ticks / s.Step.Ticks;
+                var seen = (int)Math.Min(_horizon, s.Count - first);
+                for (var h = p.Scored; h < seen; h++)
+                {
+                    if (first + h < 0)
+                    {
+                        continue;
+                    }
+
+                    var y = s.Buckets[(int)(first + h)].Requests;
+                    for (var k = 0; k < nq; k++)
+                    {
+                        // The issued quantile in load units (clamped at zero like the forecast). An actual equal to a
+                        // lower level is inside the interval, so it counts as below only strictly; one equal to an upper
+                        // level counts as below: intervals then cover their nominal share even where loads tie with
+                        // quantiles, as an idle partition at zero does with all of them (most of Azure Functions' minutes).
+                        // With ≤ at the lower levels those ties could only ever push them down.
+                        var issued = Math.Max(0f, p.Row[(h * nq) + k] * p.Scale);
+                        if (_levels[k] < 0.5f ? y < issued : y <= issued)
+                        {
+                            below[k]++;
+                        }
+                    }
+
+                    points++;
+                }
+
+                p.Scored = Math.Max(p.Scored, seen);
+            }
+
+            for (var k = 0; k < nq && points > 0; k++)
+            {
+                if (!IsMedian(_levels[k]))
+                {
+                    var step = _rate * (_levels[k] - ((double)below[k] / points));
+                    _offsets[k] = (float)Math.Clamp(_offsets[k] + step, -MaxOffset, MaxOffset);
+                }
+            }
+        }
+
+        return points;
+    }
+
+    /// <summary>
+    /// The median is left as the network (and split-conformal calibration) set it: it is the point forecast a planner
+    /// provisions at, and one pooled offset for it moved the medians of series that needed none (it made the mean MASE
+    /// worse on a trace of many small, exactly periodic series while the intervals' coverage improved).
+    /// </summary>
+    internal static bool IsMedian(float level) => Math.Abs(level - 0.5f) < 1e-6f;
+
+    private sealed class Pending(DateTimeOffset origin, TimeSpan step, float[] row, float scale)
+    {
+        public DateTimeOffset Origin { get; } = origin;
+
+        public TimeSpan Step { get; } = step;
+
+        public float[] Row { get; } = row;
+
+        public float Scale { get; } = scale;
+
+        public int Scored { get; set; }
+    }
+}

@@ -1,0 +1,168 @@
+using PredictiveSharding.Forecasting.Lstm;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Forecasting.Tests.Lstm;
+
+/// <summary>
+/// Adaptive conformal calibration: a forecaster whose intervals became far too narrow (the noise tripled after
+/// training) must be brought back to nominal coverage by the actuals alone, the median left alone, and idle partitions
+/// whose loads tie with quantiles clamped at zero must not drag the levels away.
+/// </summary>
+public sealed class AdaptiveCalibrationTests
+{
+    private const int Horizon = 6;
+    private static readonly float[] Levels = [0.1f, 0.5f, 0.9f, 0.99f];
+
+    // z-scores of the levels: the quantiles of a normal distribution.
+    private static readonly float[] Z = [-1.2816f, 0f, 1.2816f, 2.3263f];
+
+    [Test]
+    public void Observe_NoiseTripledAfterTraining_ReturnsCoverageToNominal()
+    {
+        // The "network" claims load 100 ± 5 (normal quantiles, scale 100); the actuals have a standard deviation of 15, so
+        // its 80% interval covers about a third of them until the offsets catch up.
+        var sut = new AdaptiveCalibration(0.05, Levels, Horizon);
+        var random = new Random(3);
+        var id = new PartitionId("p");
+        var (early, late) = Run(sut, random, id, rounds: 600, claimedSd: 5, actualSd: 15, mean: 100);
+
+        var offsets = sut.Offsets;
+        TestContext.Out.WriteLine($"coverage80 first 50 rounds {early:F3}, last 300 rounds {late:F3}; offsets {string.Join(", ", offsets)}");
+        Assert.That(early, Is.LessThan(0.6), "the shift must make the intervals too narrow for the test to mean anything");
+        Assert.That(late, Is.InRange(0.75, 0.85));
+        Assert.That(offsets[1], Is.Zero, "the median is not adapted");
+        Assert.That(offsets[0], Is.LessThan(0));
+        Assert.That(offsets[2], Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void Observe_IdlePartitionAtZeroBesideABusyOne_KeepsNominalCoverageAndBoundedOffsets()
+    {
+        // Half the points are an idle partition at zero whose quantiles are all zero (they tie with every level); the
+        // other half a well-calibrated busy partition. Counting ties at lower levels as "below" would push those levels
+        // down without end; as inside, the pooled coverage stays nominal.
+        var sut = new AdaptiveCalibration(0.05, Levels, Horizon);
+        var random = new Random(4);
+        var busy = new PartitionId("busy");
+        var idle = new PartitionId("idle");
+        var busyValues = new List<double>();
+        var idleValues = new List<double>();
+        long inside = 0, points = 0;
+        for (var round = 0; round < 400; round++)
+        {
+            var busyRow = NormalRow(claimedSd: 5, mean: 100);
+            var idleRow = new float[Horizon * Levels.Length];
+            sut.Apply(busyRow, 1);
+            sut.Apply(idleRow, 1);
+            var origin = Start + (Step * busyValues.Count);
+            sut.Record(busy, origin, Step, busyRow, 100);
+            sut.Record(idle, origin, Step, idleRow, 100);
+            for (var h = 0; h < Horizon; h++)
+            {
+                var y = 100 + (5 * Gaussian(random));
+                busyValues.Add(y);
+                idleValues.Add(0);
+                if (round >= 100)
+                {
+                    inside += Inside(y, busyRow, h, 100) ? 1 : 0;
+                    inside += Inside(0, idleRow, h, 100) ? 1 : 0;
+                    points += 2;
+                }
+            }
+
+            sut.Observe([Tail(busy, busyValues), Tail(idle, idleValues)]);
+        }
+
+        var coverage = (double)inside / points;
+        var offsets = sut.Offsets;
+        TestContext.Out.WriteLine($"coverage80 {coverage:F3}; offsets {string.Join(", ", offsets)}");
+        Assert.That(coverage, Is.InRange(0.75, 0.85));
+        Assert.That(offsets, Has.All.InRange(-AdaptiveCalibration.MaxOffset + 0.01f, AdaptiveCalibration.MaxOffset - 0.01f));
+    }
+
+    [Test]
+    public void Observe_StepsAlreadyScored_AreNotCountedTwice()
+    {
+        var sut = new AdaptiveCalibration(0.1, Levels, Horizon);
+        var id = new PartitionId("p");
+        var row = NormalRow(claimedSd: 1, mean: 10);
+        sut.Record(id, Start, Step, row, 1);
+        var values = Enumerable.Repeat(100.0, Horizon).ToList();
+
+        Assert.That(sut.Observe([Series(id, Start, values.Take(2).ToList())]), Is.EqualTo(2));
+        Assert.That(sut.Observe([Series(id, Start, values)]), Is.EqualTo(Horizon - 2));
+        Assert.That(sut.Observe([Series(id, Start, values)]), Is.Zero);
+
+        // Every actual was above every level: each non-median level rose by rate × τ per observation.
+        Assert.That(sut.Offsets[0], Is.EqualTo(2 * 0.1 * 0.1).Within(1e-6));
+        Assert.That(sut.Offsets[2], Is.EqualTo(2 * 0.1 * 0.9).Within(1e-6));
+        Assert.That(sut.Offsets[1], Is.Zero);
+    }
+
+    private static readonly DateTimeOffset Start = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Step = TimeSpan.FromHours(1);
+
+    private static (double Early, double Late) Run(AdaptiveCalibration sut, Random random, PartitionId id, int rounds, double claimedSd, double actualSd, double mean)
+    {
+        var values = new List<double>();
+        long earlyInside = 0, earlyPoints = 0, lateInside = 0, latePoints = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            var row = NormalRow(claimedSd, mean);
+            sut.Apply(row, 1);
+            sut.Record(id, Start + (Step * values.Count), Step, row, (float)mean);
+            for (var h = 0; h < Horizon; h++)
+            {
+                var y = mean + (actualSd * Gaussian(random));
+                values.Add(y);
+                var inside = Inside(y, row, h, (float)mean) ? 1 : 0;
+                if (round < 50)
+                {
+                    earlyInside += inside;
+                    earlyPoints++;
+                }
+                else if (round >= rounds - 300)
+                {
+                    lateInside += inside;
+                    latePoints++;
+                }
+            }
+
+            sut.Observe([Tail(id, values)]);
+        }
+
+        return ((double)earlyInside / earlyPoints, (double)lateInside / latePoints);
+    }
+
+    // Scaled quantiles (scale = mean) of N(mean, sd) for every step.
+    private static float[] NormalRow(double claimedSd, double mean)
+    {
+        var row = new float[Horizon * Levels.Length];
+        for (var h = 0; h < Horizon; h++)
+        {
+            for (var k = 0; k < Levels.Length; k++)
+            {
+                row[(h * Levels.Length) + k] = (float)(1 + (Z[k] * claimedSd / mean));
+            }
+        }
+
+        return row;
+    }
+
+    private static bool Inside(double y, float[] row, int h, float scale) =>
+        y >= Math.Max(0, row[h * Levels.Length] * scale) && y <= Math.Max(0, row[(h * Levels.Length) + 2] * scale);
+
+    // The history a host would pass: only the latest buckets (the series does not start at the first forecast).
+    private static PartitionLoadSeries Tail(PartitionId id, List<double> values)
+    {
+        var from = Math.Max(0, values.Count - (2 * Horizon));
+        return Series(id, Start + (Step * from), values.Skip(from).ToList());
+    }
+
+    private static PartitionLoadSeries Series(PartitionId id, DateTimeOffset start, IReadOnlyList<double> values) =>
+        new(id, Step, values.Select((v, t) => LoadBucket.OfRequests(start + (Step * t), Math.Max(0, v))).ToArray());
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
