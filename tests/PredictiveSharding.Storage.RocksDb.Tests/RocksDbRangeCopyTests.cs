@@ -146,6 +146,145 @@ public sealed class RocksDbRangeCopyTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public async Task Copy_InSeveralFiles_IngestsThemAsItGoesAndReadsTheTargetBackIntoItsChecksum()
+    {
+        using var cluster = Open();
+        cluster.CopyFileBytes = 8 * 1024;
+        await cluster.WriteAsync(A, Entries(0, 2_000, new string('v', 100)), CancellationToken.None);
+        var before = await cluster.ChecksumAsync(A, Range, CancellationToken.None);
+
+        var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            var steps = 0;
+            while (!(await copy.CopyNextAsync(16 * 1024, CancellationToken.None)).IsLast)
+            {
+                steps++;
+                Assert.That(copy.TargetChecksum, Is.Null, "no target checksum before the whole range is committed");
+            }
+
+            Assert.That(copy.TargetChecksum, Is.Null, "the last file is not committed yet");
+            await copy.CommitAsync(CancellationToken.None);
+            Assert.That(steps, Is.GreaterThan(1));
+            Assert.That(copy.SourceChecksum, Is.EqualTo(before));
+            Assert.That(copy.TargetChecksum, Is.Not.Null);
+            Assert.That(copy.TargetChecksum!.Value.SameContentAs(before), Is.True, "the pieces read back, in order, are the source's snapshot");
+        }
+
+        Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).SameContentAs(before), Is.True);
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Empty, "every file was ingested");
+    }
+
+    [TestCase("k")]
+    [TestCase("k01234-stale")]
+    [TestCase("kz")]
+    public async Task Copy_OverAStaleKeyOnTheTarget_ReadsItBackAndTheChecksumsDiffer(string staleKey)
+    {
+        // A key the target holds in the range but the source does not: between two copied keys (so possibly between two
+        // files' pieces), before the first or after the last. Verification must see it wherever it is.
+        using var cluster = Open();
+        cluster.CopyFileBytes = 8 * 1024;
+        await cluster.WriteAsync(A, Entries(0, 2_000, new string('v', 100)), CancellationToken.None);
+        await cluster.WriteAsync(B, [Entry(staleKey, "stale")], CancellationToken.None);
+
+        var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            while (!(await copy.CopyNextAsync(16 * 1024, CancellationToken.None)).IsLast)
+            {
+            }
+
+            await copy.CommitAsync(CancellationToken.None);
+            Assert.That(copy.TargetChecksum!.Value.KeyCount, Is.EqualTo(2_001));
+            Assert.That(copy.TargetChecksum!.Value.SameContentAs(copy.SourceChecksum!.Value), Is.False);
+        }
+    }
+
+    [Test]
+    public async Task Copy_OfAnEmptyRange_StillReadsTheTargetBack()
+    {
+        using var cluster = Open();
+        await cluster.WriteAsync(B, [Entry("k-stale", "stale")], CancellationToken.None);
+        var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            Assert.That((await copy.CopyNextAsync(1024, CancellationToken.None)).IsLast, Is.True);
+            await copy.CommitAsync(CancellationToken.None);
+            Assert.That(copy.SourceChecksum!.Value.KeyCount, Is.Zero);
+            Assert.That(copy.TargetChecksum!.Value.KeyCount, Is.EqualTo(1), "the stale key on the target is read back");
+        }
+    }
+
+    [Test]
+    public async Task Copy_InSeveralFiles_AbandonedAfterACheckpoint_ResumesFromItAndEndsWithTheWholeRange()
+    {
+        // A crash between files: some files after the checkpoint may have been ingested, others not, and the file being
+        // filled is lost. The resumed copy starts at the checkpoint and must end with exactly the source's range.
+        using var cluster = Open();
+        cluster.CopyFileBytes = 4 * 1024;
+        await cluster.WriteAsync(A, Entries(0, 3_000, new string('v', 100)), CancellationToken.None);
+        ShardKey checkpoint;
+        var first = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (first)
+        {
+            var step = await first.CopyNextAsync(16 * 1024, CancellationToken.None);
+            step = await first.CopyNextAsync(16 * 1024, CancellationToken.None);
+            await first.CommitAsync(CancellationToken.None);
+            checkpoint = step.ResumeFrom!.Value;
+
+            // Several more files handed over, none committed: the copy dies with them in flight.
+            await first.CopyNextAsync(16 * 1024, CancellationToken.None);
+            await first.CopyNextAsync(16 * 1024, CancellationToken.None);
+        }
+
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Empty, "no file is left behind by the abandoned copy");
+
+        // Deleted on the source after the first copy: the resumed copy does not bring it back (the change feed deletes it on the target).
+        await cluster.ApplyChangesAsync(A, [new ChangeRecord(long.MaxValue - 1, Key(2_500), null)], CancellationToken.None);
+        var second = await cluster.OpenCopyAsync(A, B, Range, checkpoint, CancellationToken.None);
+        await using (second)
+        {
+            while (!(await second.CopyNextAsync(16 * 1024, CancellationToken.None)).IsLast)
+            {
+            }
+
+            await second.CommitAsync(CancellationToken.None);
+            Assert.That(second.TargetChecksum, Is.Null, "a copy of part of the range does not read the target back");
+        }
+
+        await cluster.ApplyChangesAsync(B, [new ChangeRecord(long.MaxValue - 1, Key(2_500), null)], CancellationToken.None);
+        var source = await cluster.ChecksumAsync(A, Range, CancellationToken.None);
+        Assert.That(source.KeyCount, Is.EqualTo(2_999));
+        Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).SameContentAs(source), Is.True);
+    }
+
+    [Test]
+    public async Task Copy_InSeveralFiles_WhoseIngestFails_FailsTheNextStepOrCommitAndLeavesNoFile()
+    {
+        using var cluster = Open();
+        cluster.CopyFileBytes = 4 * 1024;
+        await cluster.WriteAsync(A, Entries(0, 3_000, new string('v', 100)), CancellationToken.None);
+        await cluster.StartChangeCaptureAsync(B, Range, "b-capture", CancellationToken.None);
+        var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            Assert.That(
+                async () =>
+                {
+                    while (!(await copy.CopyNextAsync(16 * 1024, CancellationToken.None)).IsLast)
+                    {
+                    }
+
+                    await copy.CommitAsync(CancellationToken.None);
+                },
+                Throws.InvalidOperationException.With.Message.Contains("b-capture"));
+        }
+
+        Assert.That(Directory.EnumerateFiles(Path.Combine(Folder.Path, "node-b.ingest")), Is.Empty);
+        Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).KeyCount, Is.Zero);
+    }
+
+    [Test]
     public void OpenCopy_ToTheSameNode_IsRefused() =>
         Assert.That(async () => await Open().OpenCopyAsync(A, A, Range, Range.Start, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("'a'"));
 
