@@ -47,6 +47,9 @@ public sealed class RocksDbNode : IDisposable
     private const long MoverSliceBytes = 64 * 1024;
     private const int MoverSliceEntries = 512;
 
+    /// <summary>Write-back of an ingest file being built is started every this many bytes.</summary>
+    private const ulong IngestFileBytesPerSync = 1024 * 1024;
+
     // Largest buffer a chunk read copies values into; bigger chunks take several.
     private const int ValueBufferBytes = 4 * 1024 * 1024;
 
@@ -62,6 +65,7 @@ public sealed class RocksDbNode : IDisposable
     private readonly WriteOptions _syncWriteOptions;
     private readonly ColumnFamilyOptions _ingestFileOptions;
     private readonly IngestExternalFileOptions _ingestOptions;
+    private readonly EnvOptions _ingestFileEnvOptions;
     private readonly string _ingestDirectory;
     private readonly HashSet<RocksDbRangeCopy> _copies = [];
     private readonly RoutingVersionGuard? _guard;
@@ -103,6 +107,11 @@ public sealed class RocksDbNode : IDisposable
         // background for ordinary writes, and doing it on the copy's path made the copy slower than writing through the
         // memtable. Compaction compresses the data later, as it would have anyway.
         _ingestFileOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes).SetCompression(Compression.No);
+
+        // A file being built has its pages written back as it grows (RocksDB's bytes_per_sync, sync_file_range on Linux),
+        // so the fsync that finishing it takes (a file must be durable before it is ingested) finds little left to write.
+        _ingestFileEnvOptions = new EnvOptions();
+        Native.Instance.rocksdb_envoptions_set_bytes_per_sync(_ingestFileEnvOptions.Handle, IngestFileBytesPerSync);
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
         // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
@@ -385,6 +394,9 @@ public sealed class RocksDbNode : IDisposable
 
     /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
     internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
+
+    /// <summary>File options for table files built to be ingested (write-back started every <see cref="IngestFileBytesPerSync"/> bytes).</summary>
+    internal EnvOptions IngestFileEnvOptions => _ingestFileEnvOptions;
 
     /// <summary>A snapshot and the node's next sequence, taken together under the write lock: the snapshot holds exactly the writes below it.</summary>
     internal (Snapshot Snapshot, long Sequence) CreateSequencedSnapshot()

@@ -420,7 +420,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy
         if (_writer is null)
         {
             _writerPath = _target.NewIngestFilePath();
-            var writer = new SstFileWriter(new EnvOptions(), _target.IngestFileOptions);
+            var writer = new SstFileWriter(_target.IngestFileEnvOptions, _target.IngestFileOptions);
             try
             {
                 writer.Open(_writerPath);
