@@ -26,7 +26,7 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// <item>Writes: <c>WriteOptions.sync = SyncWrites</c> (default off: the write-ahead log is written before a write is acknowledged, which survives a process crash); capture metadata is always written with <c>sync</c>, because the executor journals capture ids.</item>
 /// <item>Reads: iterators with <c>iterate_lower_bound</c>/<c>iterate_upper_bound</c> set to the range, so RocksDB skips what lies outside it; each iterator reads one implicit snapshot (checksums an explicit one, taken under the write lock).</item>
 /// <item>The mover's scans (chunks, checksums) set <c>fill_cache = false</c> and <c>readahead_size = 2 MiB</c>: they read each block once, so they must not evict the blocks foreground reads use, and they read sequentially.</item>
-/// <item>Copies (<see cref="OpenCopyAsync"/>): one snapshot of the source read by one iterator into uncompressed table files built with <c>SstFileWriter</c>, each finished (and synced) in the background and ingested into the target with <c>IngestExternalFiles</c> (<c>move_files</c>) while the next one fills: no write-ahead log or memtable inserts on the target, and the file and the MANIFEST are synced before an ingest returns, so a committed copy survives a machine crash. Each ingested piece is read back from the target as it lands, into the target's checksum of the range. Compaction compresses the data later. Files are built in a folder beside the node's (<c>node-X.ingest</c>), emptied when the node opens.</item>
+/// <item>Copies (<see cref="OpenCopyAsync"/>): one snapshot of the source read by one iterator into an uncompressed table file built with <c>SstFileWriter</c> and ingested into the target with <c>IngestExternalFiles</c> (<c>move_files</c>): no write-ahead log or memtable inserts on the target, and the ingest syncs the file and the MANIFEST, so a committed copy survives a machine crash. Compaction compresses the data later. Files are built in a folder beside the node's (<c>node-X.ingest</c>), emptied when the node opens.</item>
 /// </list>
 /// <para>
 /// When a routing table is given, each node serves host requests (<see cref="RocksDbNode.PutAsync"/>,
@@ -91,9 +91,6 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         Nodes = ids;
     }
 
-    /// <summary>Bytes of entries per table file a copy builds (tests set it small to get several files out of little data).</summary>
-    internal long CopyFileBytes { get; set; } = RocksDbRangeCopy.FileBytes;
-
     /// <summary>The node with this id.</summary>
     /// <exception cref="ArgumentException">No such node.</exception>
     public RocksDbNode Node(NodeId id) =>
@@ -154,7 +151,7 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<RangeCopy>(new RocksDbRangeCopy(reader, writer, range, from, CopyFileBytes));
+        return ValueTask.FromResult<RangeCopy>(new RocksDbRangeCopy(reader, writer, range, from));
     }
 
     /// <inheritdoc />

@@ -47,9 +47,6 @@ public sealed class RocksDbNode : IDisposable
     private const long MoverSliceBytes = 64 * 1024;
     private const int MoverSliceEntries = 512;
 
-    /// <summary>Write-back of an ingest file being built is started every this many bytes.</summary>
-    private const ulong IngestFileBytesPerSync = 1024 * 1024;
-
     // Largest buffer a chunk read copies values into; bigger chunks take several.
     private const int ValueBufferBytes = 4 * 1024 * 1024;
 
@@ -65,7 +62,6 @@ public sealed class RocksDbNode : IDisposable
     private readonly WriteOptions _syncWriteOptions;
     private readonly ColumnFamilyOptions _ingestFileOptions;
     private readonly IngestExternalFileOptions _ingestOptions;
-    private readonly EnvOptions _ingestFileEnvOptions;
     private readonly string _ingestDirectory;
     private readonly HashSet<RocksDbRangeCopy> _copies = [];
     private readonly RoutingVersionGuard? _guard;
@@ -107,11 +103,6 @@ public sealed class RocksDbNode : IDisposable
         // background for ordinary writes, and doing it on the copy's path made the copy slower than writing through the
         // memtable. Compaction compresses the data later, as it would have anyway.
         _ingestFileOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes).SetCompression(Compression.No);
-
-        // A file being built has its pages written back as it grows (RocksDB's bytes_per_sync, sync_file_range on Linux),
-        // so the fsync that finishing it takes (a file must be durable before it is ingested) finds little left to write.
-        _ingestFileEnvOptions = new EnvOptions();
-        Native.Instance.rocksdb_envoptions_set_bytes_per_sync(_ingestFileEnvOptions.Handle, IngestFileBytesPerSync);
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
         // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
@@ -395,9 +386,6 @@ public sealed class RocksDbNode : IDisposable
     /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
     internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
 
-    /// <summary>File options for table files built to be ingested (write-back started every <see cref="IngestFileBytesPerSync"/> bytes).</summary>
-    internal EnvOptions IngestFileEnvOptions => _ingestFileEnvOptions;
-
     /// <summary>A snapshot and the node's next sequence, taken together under the write lock: the snapshot holds exactly the writes below it.</summary>
     internal (Snapshot Snapshot, long Sequence) CreateSequencedSnapshot()
     {
@@ -449,11 +437,11 @@ public sealed class RocksDbNode : IDisposable
     internal string NewIngestFilePath() => Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
 
     /// <summary>
-    /// Ingests finished files of <paramref name="range"/>'s entries (with disjoint key ranges) into the data family. Refused while a change capture
+    /// Ingests a finished file of <paramref name="range"/>'s entries into the data family. Refused while a change capture
     /// overlaps the range: ingested entries bypass the change log, so a capture would miss them.
     /// </summary>
     /// <exception cref="InvalidOperationException">A change capture on this node overlaps <paramref name="range"/>.</exception>
-    internal void IngestCopy(string[] paths, KeyRange range)
+    internal void IngestCopy(string path, KeyRange range)
     {
         Enter();
         try
@@ -466,7 +454,7 @@ public sealed class RocksDbNode : IDisposable
 
             // Not under the write lock: RocksDB orders the ingest with concurrent writes itself, and host writes to other
             // ranges should not wait for it (a capture cannot start here for a range the node does not own).
-            _db.IngestExternalFiles(paths, _ingestOptions, _dataFamily);
+            _db.IngestExternalFiles([path], _ingestOptions, _dataFamily);
         }
         finally
         {
@@ -582,24 +570,6 @@ public sealed class RocksDbNode : IDisposable
                 }, cancellationToken);
                 return hasher.ToChecksum(sequence);
             }
-        }
-        finally
-        {
-            Exit();
-        }
-    }
-
-    /// <summary>Appends every entry of <paramref name="range"/> as it is now, in key order, to <paramref name="hasher"/>.</summary>
-    internal void HashRange(KeyRange range, RangeHasher hasher, CancellationToken cancellationToken)
-    {
-        Enter();
-        try
-        {
-            ScanRange(range, range.Start, snapshot: null, bulk: true, (key, value) =>
-            {
-                hasher.Append(key, value);
-                return true;
-            }, cancellationToken);
         }
         finally
         {

@@ -152,41 +152,6 @@ public sealed class ShardingExecutorTests
     }
 
     [Test]
-    public async Task ExecuteAsync_WithACopyThatReadTheTargetBack_ComparesItsChecksumsWithoutAnotherScan()
-    {
-        var cluster = Create();
-        var mover = new SelfCheckingCopyMover(cluster.Store, wrongTargetChecksum: false);
-        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
-
-        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
-
-        var action = report.Actions.Single();
-        Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), action.Error?.ToString());
-        Assert.That(action.Verified, Is.True);
-        Assert.That(action.VerifiedKeys, Is.EqualTo(100));
-        Assert.That(mover.ChecksumCalls, Is.Zero, "neither side was checksummed again");
-        cluster.AssertConsistent();
-    }
-
-    [Test]
-    public async Task ExecuteAsync_WithACopyWhoseTargetChecksumDiffers_ChecksumsBothSidesInFullBeforeDeciding()
-    {
-        // The copy's read-back is not trusted to fail a move on its own (a retried copy may have left keys the change feed
-        // still deletes): a full comparison decides, and here the target is right.
-        var cluster = Create();
-        var mover = new SelfCheckingCopyMover(cluster.Store, wrongTargetChecksum: true);
-        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
-
-        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
-
-        var action = report.Actions.Single();
-        Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), action.Error?.ToString());
-        Assert.That(action.Verified, Is.True);
-        Assert.That(mover.ChecksumCalls, Is.EqualTo(1), "the target was checksummed in full (the source's checksum from the copy still holds)");
-        cluster.AssertConsistent();
-    }
-
-    [Test]
     public async Task ExecuteAsync_WhenVerificationFails_RollsBackAndReportsTheMismatch()
     {
         var cluster = Create();

@@ -21,15 +21,6 @@ public abstract class RangeCopy : IAsyncDisposable
     public virtual RangeChecksum? SourceChecksum => null;
 
     /// <summary>
-    /// The ordered checksum of the target's entries of the whole range, read back from the target after they were
-    /// committed there, when this copy also offers <see cref="SourceChecksum"/> and every step is committed; otherwise
-    /// null. A store that commits in pieces can read each piece back as soon as it is committed, while the copy goes on,
-    /// instead of the executor reading the whole range back afterwards. The executor compares it with
-    /// <see cref="SourceChecksum"/> only while nothing else has been written to the target's range since.
-    /// </summary>
-    public virtual RangeChecksum? TargetChecksum => null;
-
-    /// <summary>
     /// Copies the next entries of the range, about <paramref name="maxBytes"/> of keys and values (at least one entry
     /// when any is left). What a step wrote may stay invisible on the target until <see cref="CommitAsync"/>.
     /// </summary>

@@ -11,8 +11,6 @@ internal sealed class CrashingRangeCopy(RangeCopy inner, CrashSwitch crash) : Ra
 {
     public override RangeChecksum? SourceChecksum => inner.SourceChecksum;
 
-    public override RangeChecksum? TargetChecksum => inner.TargetChecksum;
-
     public override ValueTask<RangeCopyStep> CopyNextAsync(int maxBytes, CancellationToken cancellationToken)
     {
         crash.Tick("copy step");

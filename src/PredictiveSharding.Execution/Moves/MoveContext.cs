@@ -55,12 +55,6 @@ internal sealed class MoveContext
     /// </summary>
     public RangeChecksum? CopySourceChecksum { get; set; }
 
-    /// <summary>
-    /// The target's checksum of the range as the same copy committed it, read back by the store piece by piece as it
-    /// committed (never journalled). Null when the copy could not offer one.
-    /// </summary>
-    public RangeChecksum? CopyTargetChecksum { get; set; }
-
     public IAsyncDisposable? Fence { get; set; }
 
     public long FenceAcquiredAt { get; set; }

@@ -106,7 +106,6 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // A copy is stateful (a snapshot, files not yet ingested), so a transient failure is retried by opening it again
         // from the last committed chunk boundary, not by repeating the failed call.
         move.CopySourceChecksum = null;
-        move.CopyTargetChecksum = null;
         await services.Retry.RunAsync("copy", CopyOnceAsync, cancellationToken).ConfigureAwait(false);
 
         // A copy that checksummed the source as it read is verified before the catch-up: the target holds exactly that
@@ -139,7 +138,6 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = null;
                     move.CopySourceChecksum = copy.SourceChecksum;
-                    move.CopyTargetChecksum = copy.TargetChecksum;
                     return;
                 }
 
@@ -187,20 +185,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // applied (and none at or above it). The copy's own checksum of the source qualifies while the target has not
         // been given any change past its snapshot; otherwise the source is checksummed again.
         var copied = move.CopySourceChecksum is { } fromCopy && move.NextSequence <= fromCopy.Sequence ? fromCopy : (RangeChecksum?)null;
-        var copiedTarget = copied is null ? null : move.CopyTargetChecksum;
         move.CopySourceChecksum = null;
-        move.CopyTargetChecksum = null;
-        if (copied is { } sourceAtCopy && copiedTarget is { } targetAtCopy && targetAtCopy.SameContentAs(sourceAtCopy))
-        {
-            // The copy read the target back piece by piece as it committed, and nothing has been applied to the target since
-            // (no change has been drained): both sides are of the copy's snapshot, already compared. The changes below its
-            // sequence that the full path would drain first are drained by the catch-up with the rest.
-            move.Verified = sourceAtCopy;
-            return MoveState.CatchingUp;
-        }
-
-        // Otherwise (no read-back, or one that differed, e.g. after a retried copy left keys a change still to be drained
-        // deletes) both sides are compared in full, at the source's snapshot with every change below it drained.
         var source = copied ?? await Mover.ChecksumAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
         await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
         var target = await Mover.ChecksumAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
