@@ -188,7 +188,9 @@ internal sealed class MoveCheckRunner
             var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, ClusterId, cancellationToken).ConfigureAwait(false);
             try
             {
-                var executor = new ShardingExecutor(routing, new CrashingDataMover(cluster, crashSwitch), new CrashingMoveJournal(journal, crashSwitch), options);
+                // A crash also loses the journal records appended without a sync since the last synced one, as a crash of the
+                // machine may: the harsher case, which recovery must survive by redoing work.
+                var executor = new ShardingExecutor(routing, new CrashingDataMover(cluster, crashSwitch), new CrashingMoveJournal(journal, crashSwitch, loseUnsyncedRecords: true), options);
                 await using (executor.ConfigureAwait(false))
                 {
                     try

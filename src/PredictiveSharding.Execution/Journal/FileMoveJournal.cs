@@ -9,7 +9,9 @@ namespace PredictiveSharding.Execution.Journal;
 /// <summary>
 /// The default <see cref="IMoveJournal"/>: an append-only file. A header holds a magic number, a format version and the
 /// cluster id; each record is its length (4 bytes), its JSON and a CRC-32 of both, and is fsynced
-/// (<see cref="FileStream.Flush(bool)"/> with <c>true</c>) before <see cref="AppendAsync"/> returns. On opening, a torn or
+/// (<see cref="FileStream.Flush(bool)"/> with <c>true</c>) before <see cref="AppendAsync"/> returns; a record appended with
+/// <see cref="AppendWithoutSyncAsync"/> is handed to the operating system (it survives a crash of the process) and becomes
+/// durable with the next synced one or when the journal is closed. On opening, a torn or
 /// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
 /// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted.
 /// </summary>
@@ -107,7 +109,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
-    public async ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+    public ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken) => AppendCoreAsync(record, sync: true, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask AppendWithoutSyncAsync(MoveJournalRecord record, CancellationToken cancellationToken) => AppendCoreAsync(record, sync: false, cancellationToken);
+
+    private async ValueTask AppendCoreAsync(MoveJournalRecord record, bool sync, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         var bytes = Encode(record);
@@ -116,9 +123,10 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // Not cancellable once started: a half-written record would only be cut off again on the next open.
+            // Not cancellable once started: a half-written record would only be cut off again on the next open. Either way
+            // the record leaves the stream's buffer (a crash of the process keeps it); a synced one and all before it are on disk.
             await _stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
-            _stream.Flush(flushToDisk: true);
+            _stream.Flush(flushToDisk: sync);
             lock (_records)
             {
                 _records.Add(record);
@@ -173,6 +181,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         if (!_disposed)
         {
             _disposed = true;
+
+            // Records appended without a sync are made durable when the journal is closed.
+            _stream.Flush(flushToDisk: true);
             _stream.Dispose();
             _writeLock.Dispose();
         }
@@ -184,6 +195,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         if (!_disposed)
         {
             _disposed = true;
+            _stream.Flush(flushToDisk: true);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _writeLock.Dispose();
         }

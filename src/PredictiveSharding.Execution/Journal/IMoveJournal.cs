@@ -16,6 +16,14 @@ public interface IMoveJournal
     /// <remarks>Safe to call from several moves at once; records are written one at a time.</remarks>
     ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends a record without waiting for it to be durable: the next <see cref="AppendAsync"/> makes it durable, and until
+    /// then a crash may lose it, together with any other record appended this way since (never an earlier durable one).
+    /// The executor uses it only for records whose loss makes recovery redo work, not skip it. The default appends durably.
+    /// </summary>
+    /// <remarks>Safe to call from several moves at once; records are written one at a time, in call order with <see cref="AppendAsync"/>.</remarks>
+    ValueTask AppendWithoutSyncAsync(MoveJournalRecord record, CancellationToken cancellationToken) => AppendAsync(record, cancellationToken);
+
     /// <summary>Replaces the journal's content with <paramref name="records"/> atomically (to drop finished actions); a crash leaves either the old or the new content.</summary>
     ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken);
 }

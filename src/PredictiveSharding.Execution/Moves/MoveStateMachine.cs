@@ -26,7 +26,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             while (state is not (MoveState.Completed or MoveState.RolledBack))
             {
                 // Journal first: after a crash, recovery knows every state whose effects may have started.
-                await services.Journal.AppendAsync(move.ToRecord(state, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                await JournalAsync(state).ConfigureAwait(false);
                 ExecutorLog.StateEntered(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state);
                 report(move, state);
                 try
@@ -50,7 +50,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             }
 
             // The end is journalled too, so recovery knows the action needs nothing more.
-            await services.Journal.AppendAsync(move.ToRecord(state, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            await JournalAsync(state).ConfigureAwait(false);
             report(move, state);
             return state;
         }
@@ -59,6 +59,25 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             // A failure or a crash must not leave host writes fenced; after a publish they are refused as stale.
             await ReleaseFenceAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Journals <paramref name="state"/> with the move's position. Only a record that guards an effect recovery could not
+    /// otherwise undo or confirm waits for the disk: Preparing (before the target is written to, so that a rollback knows
+    /// to delete its copy and stop the capture), CuttingOver (before the publish) and CleaningUp (before the source's copy
+    /// is deleted), and RollingBack (before the undo). The others (Copying with its checkpoints, CatchingUp, Verifying,
+    /// Completed, RolledBack) become durable with the next synced one: losing them to a crash only sends recovery back to
+    /// an earlier record, from which it copies, catches up and verifies again (a copy checkpoint is an optimisation, a
+    /// change-feed position an earlier one of which replays more, verification always runs again after a resume), or
+    /// repeats a clean-up or rollback, which are idempotent. Whether a publish happened is asked of routing, never of the
+    /// journal.
+    /// </summary>
+    private ValueTask JournalAsync(MoveState state)
+    {
+        var record = move.ToRecord(state, services.Time.GetUtcNow());
+        return state is MoveState.Preparing or MoveState.CuttingOver or MoveState.CleaningUp or MoveState.RollingBack
+            ? services.Journal.AppendAsync(record, CancellationToken.None)
+            : services.Journal.AppendWithoutSyncAsync(record, CancellationToken.None);
     }
 
     private Task<MoveState> StepAsync(MoveState state, CancellationToken cancellationToken) => state switch
@@ -133,7 +152,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     // The boundary is journalled only after the chunks below it are committed on the target, never before.
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = next;
-                    await services.Journal.AppendAsync(move.ToRecord(MoveState.Copying, services.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+                    await JournalAsync(MoveState.Copying).ConfigureAwait(false);
                     services.CopyCheckpointCost = services.Time.GetElapsedTime(started);
                     sinceCheckpoint = services.Time.GetTimestamp();
                     chunks = 0;

@@ -35,6 +35,28 @@ public sealed class FileMoveJournalTests
         Assert.That(reopened.ClusterId, Is.EqualTo("cluster-1"));
     }
 
+    [Test]
+    public async Task AppendWithoutSyncAsync_InterleavedWithSyncedAppends_KeepsEveryRecordInOrderForAProcessThatComesBack()
+    {
+        var path = PathOf("j");
+        MoveJournalRecord[] records = [Record("a", MoveState.Preparing), Record("a", MoveState.Copying), Record("a", MoveState.CuttingOver), Record("a", MoveState.Completed)];
+        var journal = await FileMoveJournal.OpenAsync(path, "c");
+        await journal.AppendAsync(records[0], CancellationToken.None);
+        await journal.AppendWithoutSyncAsync(records[1], CancellationToken.None);
+        await journal.AppendAsync(records[2], CancellationToken.None);
+        await journal.AppendWithoutSyncAsync(records[3], CancellationToken.None);
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Has.Count.EqualTo(4));
+
+        // Handed to the operating system, not held in the stream's buffer: a crash of the process would keep it.
+        Assert.That(new FileInfo(path).Length, Is.EqualTo(FileMoveJournal.BuildHeader("c").Length + records.Sum(r => FileMoveJournal.Encode(r).Length)));
+        await journal.DisposeAsync();
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(records.Select(r => r.State)));
+    }
+
     [TestCase(1)]
     [TestCase(3)]
     [TestCase(20)]
