@@ -14,7 +14,7 @@ public abstract class RangeChecksumScan : IAsyncDisposable
 {
     /// <summary>
     /// Hashes the next entries of the range, about <paramref name="maxBytes"/> of keys and values (at least one entry when
-    /// any is left). The last step carries the checksum, equal to what <see cref="IDataMover.ChecksumAsync"/> returns for
+    /// any is left; the default scan of <see cref="IDataMover.OpenChecksumScanAsync"/> hashes the whole range at once). The last step carries the checksum, equal to what <see cref="IDataMover.ChecksumAsync"/> returns for
     /// the snapshot the scan was opened on; steps after it return it again with nothing scanned.
     /// </summary>
     /// <param name="maxBytes">Bytes of keys and values to hash in this step; positive.</param>
