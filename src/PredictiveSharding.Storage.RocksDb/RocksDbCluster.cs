@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
+using PredictiveSharding.Storage.RocksDb.Checksums;
 using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Topology;
 
@@ -185,6 +186,20 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     /// <inheritdoc />
     public ValueTask<RangeChecksum> ChecksumAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Node(node).Checksum(range, cancellationToken));
+
+    /// <summary>
+    /// Opens a checksum over one snapshot of the node, read in steps by one iterator (no block-cache fill, 2 MiB
+    /// readahead); the result equals <see cref="ChecksumAsync"/>'s for that snapshot. The snapshot is held until the scan
+    /// is disposed (or the node is).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown node.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+    {
+        var reader = Node(node);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeChecksumScan>(new RocksDbChecksumScan(reader, range));
+    }
 
     /// <inheritdoc />
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)

@@ -63,7 +63,7 @@ public sealed class RocksDbNode : IDisposable
     private readonly ColumnFamilyOptions _ingestFileOptions;
     private readonly IngestExternalFileOptions _ingestOptions;
     private readonly string _ingestDirectory;
-    private readonly HashSet<RocksDbRangeCopy> _copies = [];
+    private readonly HashSet<ISnapshotReader> _copies = [];
     private readonly RoutingVersionGuard? _guard;
     private readonly IRoutingTable? _routing;
     private readonly TimeProvider _timeProvider;
@@ -270,7 +270,7 @@ public sealed class RocksDbNode : IDisposable
             spin.SpinOnce();
         }
 
-        RocksDbRangeCopy[] copies;
+        ISnapshotReader[] copies;
         lock (_copies)
         {
             copies = [.. _copies];
@@ -278,7 +278,7 @@ public sealed class RocksDbNode : IDisposable
 
         foreach (var copy in copies)
         {
-            // A copy still open (its caller died with it) holds an iterator and a snapshot on this database.
+            // A copy or checksum scan still open (its caller died with it) holds an iterator and a snapshot on this database.
             copy.Release();
         }
 
@@ -417,7 +417,7 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
-    internal void RegisterCopy(RocksDbRangeCopy copy)
+    internal void RegisterCopy(ISnapshotReader copy)
     {
         lock (_copies)
         {
@@ -425,7 +425,7 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
-    internal void UnregisterCopy(RocksDbRangeCopy copy)
+    internal void UnregisterCopy(ISnapshotReader copy)
     {
         lock (_copies)
         {

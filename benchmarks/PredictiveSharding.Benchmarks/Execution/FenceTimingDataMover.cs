@@ -56,6 +56,9 @@ public sealed class FenceTimingDataMover : IDataMover
     public ValueTask<RangeChecksum> ChecksumAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) => _inner.ChecksumAsync(node, range, cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) => _inner.OpenChecksumScanAsync(node, range, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask DeleteRangeAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) => _inner.DeleteRangeAsync(node, range, cancellationToken);
 
     private sealed class TimedFence(IAsyncDisposable inner, long raisedAt, Action<double> onReleased) : IAsyncDisposable

@@ -91,6 +91,21 @@ public interface IDataMover
     ValueTask<RangeChecksum> ChecksumAsync(NodeId node, KeyRange range, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Opens a checksum of <paramref name="range"/> on <paramref name="node"/> computed in steps over one snapshot, so the
+    /// caller can pace the read (see <see cref="RangeChecksumScan"/>). Its result equals <see cref="ChecksumAsync"/>'s for
+    /// that snapshot, <see cref="RangeChecksum.Sequence"/> included. The default scans in a single step with
+    /// <see cref="ChecksumAsync"/>; a store overrides it to hold one snapshot and iterator across steps.
+    /// </summary>
+    /// <param name="node">The node whose range to checksum.</param>
+    /// <param name="range">The range to checksum.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeChecksumScan>(new SingleStepChecksumScan(this, node, range));
+    }
+
+    /// <summary>
     /// Blocks host writes to the range on a node until the returned handle is disposed; in-flight writes finish
     /// first, so when this returns no host write to the range is in progress and none will start. Writes outside the
     /// range, reads, and this interface's own writes are not blocked.

@@ -90,6 +90,13 @@ public sealed class CrashingDataMover : IDataMover
     }
 
     /// <inheritdoc />
+    public async ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+    {
+        _crash.Tick("open checksum scan");
+        return new CrashingChecksumScan(await _inner.OpenChecksumScanAsync(node, range, cancellationToken).ConfigureAwait(false), _crash);
+    }
+
+    /// <inheritdoc />
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
     {
         _crash.Tick("fence writes");

@@ -3,6 +3,7 @@ using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.FaultInjection;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Execution.Moves;
 
@@ -186,9 +187,9 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // been given any change past its snapshot; otherwise the source is checksummed again.
         var copied = move.CopySourceChecksum is { } fromCopy && move.NextSequence <= fromCopy.Sequence ? fromCopy : (RangeChecksum?)null;
         move.CopySourceChecksum = null;
-        var source = copied ?? await Mover.ChecksumAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
+        var source = copied ?? await ChecksumAsync(move.From, cancellationToken).ConfigureAwait(false);
         await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
-        var target = await Mover.ChecksumAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
+        var target = await ChecksumAsync(move.To, cancellationToken).ConfigureAwait(false);
         if (!target.SameContentAs(source))
         {
             throw new RangeVerificationException(move.Range, move.From, source, move.To, target);
@@ -198,6 +199,35 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
         // Verified at the copy's snapshot: the writes made since are still to be caught up before the cut-over.
         return copied is null ? MoveState.CuttingOver : MoveState.CatchingUp;
+    }
+
+    /// <summary>
+    /// Checksums the move's range on <paramref name="node"/> over one snapshot. A read-back of the whole range is as heavy
+    /// on the node as the copy, so with a throttle it is read in copy-sized steps that pay the same byte budget (the
+    /// foreground latency target holds for the whole move, not just its copy); without one it is read in one step.
+    /// </summary>
+    private ValueTask<RangeChecksum> ChecksumAsync(NodeId node, CancellationToken cancellationToken) =>
+        // A scan holds a snapshot and an iterator, so a transient failure is retried by opening it again, as a copy is.
+        services.Retry.RunAsync("checksum", ct => ChecksumOnceAsync(node, ct), cancellationToken);
+
+    private async ValueTask<RangeChecksum> ChecksumOnceAsync(NodeId node, CancellationToken cancellationToken)
+    {
+        var stepBytes = services.Throttle.IsUnlimited ? int.MaxValue : Options.ChunkBytes;
+        var scan = await Mover.OpenChecksumScanAsync(node, move.Range, cancellationToken).ConfigureAwait(false);
+        await using (scan.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                var step = await scan.StepAsync(stepBytes, cancellationToken).ConfigureAwait(false);
+
+                // Paid after the step, as the copy pays: the snapshot stays open while it waits, the entries do not.
+                await services.Throttle.AcquireAsync(step.Bytes, cancellationToken).ConfigureAwait(false);
+                if (step.Checksum is { } checksum)
+                {
+                    return checksum;
+                }
+            }
+        }
     }
 
     private async Task<MoveState> CutOverAsync(CancellationToken cancellationToken)

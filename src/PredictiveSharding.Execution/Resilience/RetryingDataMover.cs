@@ -37,6 +37,10 @@ internal sealed class RetryingDataMover(IDataMover inner, MoverRetry retry) : ID
     public ValueTask<RangeChecksum> ChecksumAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
         retry.RunAsync("checksum", ct => inner.ChecksumAsync(node, range, ct), cancellationToken);
 
+    // A scan is stateful (a snapshot, an iterator): the executor retries it whole by opening it again, as it does a copy.
+    public ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
+        inner.OpenChecksumScanAsync(node, range, cancellationToken);
+
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
         retry.RunAsync("fence writes", ct => inner.FenceWritesAsync(node, range, ct), cancellationToken);
 

@@ -19,7 +19,7 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// An ingested file gets a RocksDB sequence above everything in the target, so it shadows the range tombstone the move's
 /// preparation may have written there, and the changes the catch-up applies afterwards shadow it in turn.
 /// </remarks>
-internal sealed class RocksDbRangeCopy : RangeCopy
+internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 {
     private const int CancellationCheckInterval = 1024;
     private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
@@ -155,7 +155,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy
     }
 
     /// <summary>Frees the iterator and snapshot (on the source's database, which must still be open) and any unfinished file.</summary>
-    internal void Release()
+    public void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
         {

@@ -294,6 +294,85 @@ public abstract class DataMoverConformanceTests
         Assert.That(target.SameContentAs(snapshot), Is.True);
     }
 
+    /// <summary>
+    /// A checksum scan, in any step size, over the whole data, a range cut exactly at keys, or an empty range, ends with
+    /// exactly <see cref="IDataMover.ChecksumAsync"/>'s checksum (sequence included), and only the last step carries it.
+    /// (How much a step reads is the store's choice: the default scan reads the whole range in one.)
+    /// </summary>
+    [Test]
+    public async Task ChecksumScan_InAnyStepSize_EqualsChecksum()
+    {
+        await SeedAsync(NodeA, 120, "v");
+        await Sut.WriteAsync(NodeA, [Entry("k050", new string('x', 300))], CancellationToken.None);
+        var ranges = new[] { KeyRange.Full, KeyRange.FromStrings(Key(10), Key(60)), KeyRange.FromStrings("k5", "k6"), KeyRange.FromStrings(Key(119), "l") };
+        foreach (var range in ranges)
+        {
+            var expected = await Sut.ChecksumAsync(NodeA, range, CancellationToken.None);
+            foreach (var stepBytes in new[] { 1, 10, 64, 1000, int.MaxValue })
+            {
+                var steps = new List<RangeChecksumStep>();
+                var scan = await Sut.OpenChecksumScanAsync(NodeA, range, CancellationToken.None);
+                await using (scan.ConfigureAwait(false))
+                {
+                    do
+                    {
+                        steps.Add(await scan.StepAsync(stepBytes, CancellationToken.None));
+                    }
+                    while (!steps[^1].IsLast && steps.Count < 10_000);
+
+                    var again = await scan.StepAsync(stepBytes, CancellationToken.None);
+                    Assert.That(again, Is.EqualTo(new RangeChecksumStep(0, 0, steps[^1].Checksum)), "a step after the last repeats the checksum");
+                }
+
+                var label = $"range {range}, steps of {stepBytes} bytes";
+                Assert.That(steps[^1].Checksum, Is.EqualTo(expected), label);
+                Assert.That(steps.Take(steps.Count - 1).All(s => s.Checksum is null && s.Keys > 0), Is.True, label);
+                Assert.That(steps.Sum(s => s.Keys), Is.EqualTo(expected.KeyCount), label);
+                Assert.That(steps.Sum(s => s.Bytes), Is.EqualTo(expected.Bytes), label);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A checksum scan reads the snapshot it was opened on: host writes made after it opened (ahead of and behind its
+    /// position) are not in its checksum, and its sequence splits the change feed there.
+    /// </summary>
+    [Test]
+    public async Task ChecksumScan_WritesAfterOpen_AreNotInItsChecksum()
+    {
+        var range = KeyRange.FromStrings("k", "l");
+        await SeedAsync(NodeA, 60, "v");
+        var capture = await Sut.StartChangeCaptureAsync(NodeA, range, "feed-scan", CancellationToken.None);
+        await HostWriteAsync(Sut, NodeA, ShardKey.FromString(Key(1)), Bytes("before"), CancellationToken.None);
+        var before = await Sut.ChecksumAsync(NodeA, range, CancellationToken.None);
+
+        RangeChecksum result;
+        var scan = await Sut.OpenChecksumScanAsync(NodeA, range, CancellationToken.None);
+        await using (scan.ConfigureAwait(false))
+        {
+            var first = await scan.StepAsync(50, CancellationToken.None);
+            Assert.That(first.IsLast, Is.False);
+            await HostWriteAsync(Sut, NodeA, ShardKey.FromString(Key(0)), Bytes("behind"), CancellationToken.None);
+            await HostWriteAsync(Sut, NodeA, ShardKey.FromString(Key(55)), Bytes("ahead"), CancellationToken.None);
+            await HostWriteAsync(Sut, NodeA, ShardKey.FromString(Key(58)), null, CancellationToken.None);
+            await HostWriteAsync(Sut, NodeA, ShardKey.FromString("k0555"), Bytes("new key"), CancellationToken.None);
+            var step = first;
+            while (!step.IsLast)
+            {
+                step = await scan.StepAsync(50, CancellationToken.None);
+            }
+
+            result = step.Checksum!.Value;
+        }
+
+        var after = await Sut.ChecksumAsync(NodeA, range, CancellationToken.None);
+        var changes = await Sut.ReadChangesAsync(capture, capture.StartSequence, 100, CancellationToken.None);
+        Assert.That(result, Is.EqualTo(before), "content and sequence are the snapshot's at open");
+        Assert.That(after.SameContentAs(result), Is.False);
+        Assert.That(after.Sequence, Is.GreaterThan(result.Sequence));
+        Assert.That(changes.Where(c => c.Sequence >= result.Sequence).Select(c => c.Key.ToString()), Is.EqualTo(new[] { Key(0), Key(55), Key(58), "k0555" }));
+    }
+
     /// <summary>Deleting a range removes its keys and only those, and deleting again changes nothing.</summary>
     [Test]
     public async Task DeleteRange_RemovesOnlyTheRangeAndIsIdempotent()
@@ -363,6 +442,7 @@ public abstract class DataMoverConformanceTests
             Assert.That(async () => await Sut.WriteAsync(NodeB, [Entry("a", "b")], token), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await Sut.ReadChangesAsync(capture, 0, 10, token), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await Sut.ChecksumAsync(NodeA, KeyRange.Full, token), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(async () => await Sut.OpenChecksumScanAsync(NodeA, KeyRange.Full, token), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await Sut.FenceWritesAsync(NodeA, KeyRange.Full, token), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await Sut.DeleteRangeAsync(NodeA, KeyRange.Full, token), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await Sut.StartChangeCaptureAsync(NodeA, KeyRange.Full, "feed-8", token), Throws.InstanceOf<OperationCanceledException>());

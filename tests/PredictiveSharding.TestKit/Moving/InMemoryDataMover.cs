@@ -151,6 +151,13 @@ public sealed class InMemoryDataMover : IDataMover
     }
 
     /// <inheritdoc />
+    public ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<RangeChecksumScan>(Node(node).OpenChecksumScan(range));
+    }
+
+    /// <inheritdoc />
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -150,30 +150,23 @@ internal sealed class InMemoryNode
 
     public RangeChecksum Checksum(KeyRange range)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> length = stackalloc byte[4];
-        long keys = 0;
-        long bytes = 0;
-        long sequence;
+        using var scan = OpenChecksumScan(range);
+        return scan.Step(int.MaxValue).Checksum!.Value;
+    }
+
+    /// <summary>A scan of the range's entries as they are now, with the sequence that splits the change feed there.</summary>
+    public InMemoryChecksumScan OpenChecksumScan(KeyRange range)
+    {
         lock (_gate)
         {
-            sequence = _nextSequence;
+            var entries = new List<KeyValueEntry>();
             foreach (var cell in View(range, range.Start))
             {
-                BinaryPrimitives.WriteInt32LittleEndian(length, cell.Key.Length);
-                hash.AppendData(length);
-                hash.AppendData(cell.Key.Span);
-                BinaryPrimitives.WriteInt32LittleEndian(length, cell.Value.Length);
-                hash.AppendData(length);
-                hash.AppendData(cell.Value);
-                keys++;
-                bytes += cell.Key.Length + cell.Value.Length;
+                entries.Add(new KeyValueEntry(cell.Key, cell.Value));
             }
-        }
 
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return new RangeChecksum(BinaryPrimitives.ReadUInt128LittleEndian(digest), keys, bytes, sequence);
+            return new InMemoryChecksumScan(entries, _nextSequence);
+        }
     }
 
     public ChangeCapture StartCapture(KeyRange range, string id)
