@@ -433,6 +433,31 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// Releases <paramref name="reader"/> while the database is open: entering the node keeps its disposal from closing the
+    /// database under the release; a node already being disposed releases every open reader itself.
+    /// </summary>
+    internal void ReleaseWhileOpen(ISnapshotReader reader)
+    {
+        try
+        {
+            Enter();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            reader.Release();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     /// <summary>A new file name in this node's ingest folder.</summary>
     internal string NewIngestFilePath() => Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
 

@@ -12,14 +12,9 @@ namespace PredictiveSharding.Storage.RocksDb.Checksums;
 internal sealed class RocksDbChecksumScan : RangeChecksumScan, ISnapshotReader
 {
     private const int CancellationCheckInterval = 1024;
-    private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
 
     private readonly RocksDbNode _node;
-    private readonly Snapshot _snapshot;
-    private readonly long _sequence;
-
-    // The iterator reads its bounds from memory this object owns (see RocksDbNode.ScanRange): keep it referenced.
-    private readonly ReadOptions _readOptions;
+    private readonly SnapshotCursor _cursor;
     private readonly Iterator _iterator;
     private readonly RangeHasher _hasher = new();
     private RangeChecksum? _result;
@@ -28,30 +23,11 @@ internal sealed class RocksDbChecksumScan : RangeChecksumScan, ISnapshotReader
     public RocksDbChecksumScan(RocksDbNode node, KeyRange range)
     {
         _node = node;
-        (_snapshot, _sequence) = node.CreateSequencedSnapshot();
-        try
-        {
-            _readOptions = new ReadOptions()
-                .SetIterateLowerBound(range.Start.Span.ToArray())
-                .SetSnapshot(_snapshot)
-                .SetFillCache(false)
-                .SetReadaheadSize(BulkReadaheadBytes);
-            if (range.End is { } end)
-            {
-                _readOptions.SetIterateUpperBound(end.Span.ToArray());
-            }
-
-            _iterator = node.NewDataIterator(_readOptions);
-        }
-        catch
-        {
-            _snapshot.Dispose();
-            throw;
-        }
-
+        _cursor = new SnapshotCursor(node, range.Start, range.End);
+        _iterator = _cursor.Iterator;
         if (range.End is { } bound && range.Start >= bound)
         {
-            _result = _hasher.ToChecksum(_sequence);
+            _result = _hasher.ToChecksum(_cursor.Sequence);
         }
         else
         {
@@ -101,7 +77,7 @@ internal sealed class RocksDbChecksumScan : RangeChecksumScan, ISnapshotReader
 
             // An iterator also stops on an I/O or corruption error; that must not pass for the end of the range.
             RocksDbNode.ThrowIfFailed(_iterator);
-            _result = _hasher.ToChecksum(_sequence);
+            _result = _hasher.ToChecksum(_cursor.Sequence);
             return ValueTask.FromResult(new RangeChecksumStep(keys, bytes, _result));
         }
         finally
@@ -118,40 +94,13 @@ internal sealed class RocksDbChecksumScan : RangeChecksumScan, ISnapshotReader
             return;
         }
 
-        _iterator.Dispose();
-        _snapshot.Dispose();
-        GC.KeepAlive(_readOptions);
+        _cursor.Dispose();
         _node.UnregisterCopy(this);
     }
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        ReleaseWhileOpen();
+        _node.ReleaseWhileOpen(this);
         await base.DisposeAsyncCore().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Entering the node keeps its disposal from closing the database under the release; a node already being disposed
-    /// releases every open scan itself.
-    /// </summary>
-    private void ReleaseWhileOpen()
-    {
-        try
-        {
-            _node.Enter();
-        }
-        catch (ObjectDisposedException)
-        {
-            return;
-        }
-
-        try
-        {
-            Release();
-        }
-        finally
-        {
-            _node.Exit();
-        }
     }
 }

@@ -22,16 +22,12 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 {
     private const int CancellationCheckInterval = 1024;
-    private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
 
     private readonly RocksDbNode _source;
     private readonly RocksDbNode _target;
     private readonly KeyRange _range;
-    private readonly Snapshot _snapshot;
+    private readonly SnapshotCursor _cursor;
     private readonly long _sequence;
-
-    // The iterator reads its bounds from memory this object owns (see RocksDbNode.ScanRange): keep it referenced.
-    private readonly ReadOptions _readOptions;
     private readonly Iterator _iterator;
     private readonly RangeHasher? _hasher;
     private SstFileWriter? _writer;
@@ -48,20 +44,12 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         _target = target;
         _range = range;
         var start = from > range.Start ? from : range.Start;
-        (_snapshot, _sequence) = source.CreateSequencedSnapshot();
-        _readOptions = new ReadOptions()
-            .SetIterateLowerBound(start.Span.ToArray())
-            .SetSnapshot(_snapshot)
-            .SetFillCache(false)
-            .SetReadaheadSize(BulkReadaheadBytes);
-        if (range.End is { } end)
-        {
-            _readOptions.SetIterateUpperBound(end.Span.ToArray());
-        }
+        _cursor = new SnapshotCursor(source, start, range.End);
+        _sequence = _cursor.Sequence;
 
         // Only a copy of the whole range checksums the source; a resumed one covers part of it, over another snapshot.
         _hasher = start == range.Start ? new RangeHasher() : null;
-        _iterator = source.NewDataIterator(_readOptions);
+        _iterator = _cursor.Iterator;
         _iterator.Seek(start.Span);
         _exhausted = range.End is { } bound && start >= bound;
         source.RegisterCopy(this);
@@ -162,9 +150,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             return;
         }
 
-        _iterator.Dispose();
-        _snapshot.Dispose();
-        GC.KeepAlive(_readOptions);
+        _cursor.Dispose();
         _source.UnregisterCopy(this);
         if (_writer is not null)
         {
@@ -176,33 +162,8 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        ReleaseWhileOpen();
+        _source.ReleaseWhileOpen(this);
         await base.DisposeAsyncCore().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Entering the node keeps its disposal from closing the database under the release; a node already being disposed
-    /// releases every open copy itself.
-    /// </summary>
-    private void ReleaseWhileOpen()
-    {
-        try
-        {
-            _source.Enter();
-        }
-        catch (ObjectDisposedException)
-        {
-            return;
-        }
-
-        try
-        {
-            Release();
-        }
-        finally
-        {
-            _source.Exit();
-        }
     }
 
     private void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
