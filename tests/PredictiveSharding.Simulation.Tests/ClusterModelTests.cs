@@ -120,7 +120,7 @@ public class ClusterModelTests
             Assert.That(cluster.MoveSteps(20), Is.EqualTo(3));
             Assert.That(node0, Is.EqualTo(new[] { 12.0, 12, 12, 0 }), "source serves 8 plus 4 overhead for three steps, then nothing");
             Assert.That(node1, Is.EqualTo(new[] { 6.0, 6, 6, 10 }), "target serves 2 plus 4 overhead, then 2 + 8");
-            Assert.That(owners, Is.EqualTo(new[] { 0, 0, 0, 1 }));
+            Assert.That(owners, Is.EqualTo(new[] { 0, 0, 1, 1 }), "after its third copy step the partition belongs to the target, which serves the fourth step");
             Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
             Assert.That(cluster.Metrics.BytesMoved, Is.EqualTo(20));
         });
@@ -142,6 +142,42 @@ public class ClusterModelTests
             Assert.That(second, Is.False);
             Assert.That(cluster.Partitions[2].Moving, Is.False);
             Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Advance_WhenAMovesLastCopyStepIsReplayed_FreesItsSlotForTheNextDecision()
+    {
+        // One slot; bandwidth 10 bytes/step and 10 bytes per key: each one-key partition moves in one step. The move started
+        // before step 0 copies during step 0; before step 1 is replayed the slot must be free again, so that one slot
+        // carries one one-step move per step (not one every other step).
+        var loads = TestTraces.Minutes(TestTraces.Repeat(3, 4), TestTraces.Repeat(1, 4), TestTraces.Repeat(2, 4), TestTraces.Repeat(1, 4));
+        var setup = Setup(capacity: 100, partitions: 4, nodes: 2, bandwidth: 10, overhead: 0.5) with { MaxConcurrentMoves = 1 };
+        var cluster = new ClusterModel(loads, setup);
+        var first = cluster.Partitions[0];
+        var second = cluster.Partitions[2];
+
+        var startedFirst = cluster.TryStartMove(first, 1);
+        var blocked = cluster.TryStartMove(second, 1);
+        cluster.Advance();
+        var loadDuringCopy = cluster.LastNodeLoad.ToArray();
+        var slotAfterCopy = cluster.HasMoveSlot;
+        var startedSecond = cluster.TryStartMove(second, 1);
+        cluster.Advance();
+        var loadAfter = cluster.LastNodeLoad.ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(startedFirst, Is.True);
+            Assert.That(blocked, Is.False, "the only slot is busy while the first move copies");
+            Assert.That(loadDuringCopy, Is.EqualTo(new[] { 3 + 2 + 1.5, 1 + 1 + 1.5 }), "during its copy step the source still serves the partition and both ends carry half its load as overhead");
+            Assert.That(slotAfterCopy, Is.True, "the copy finished with the step just replayed");
+            Assert.That(first.Node, Is.EqualTo(1));
+            Assert.That(first.Moving, Is.False);
+            Assert.That(first.ChangedAtStep, Is.EqualTo(1), "the move counts as a change at the step its partition is first served from the target");
+            Assert.That(startedSecond, Is.True);
+            Assert.That(loadAfter, Is.EqualTo(new[] { 2 + 1.0, 1 + 1 + 3 + 1.0 }), "step 1: the first partition served by node 1, the second copying");
+            Assert.That(cluster.Metrics.Moves, Is.EqualTo(2));
         });
     }
 

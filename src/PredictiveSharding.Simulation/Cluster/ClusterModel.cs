@@ -58,6 +58,7 @@ internal sealed class ClusterModel
     /// <summary>The partitions in key order.</summary>
     public IReadOnlyList<SimPartition> Partitions => _partitions;
 
+    /// <summary>The moves still copying: a move leaves this list (and frees its slot) as soon as its last copy step has been replayed.</summary>
     public IReadOnlyList<RunningMove> RunningMoves => _running;
 
     public bool HasMoveSlot => _running.Count < Setup.MaxConcurrentMoves;
@@ -184,7 +185,10 @@ internal sealed class ClusterModel
         return partition.Node;
     }
 
-    /// <summary>Replays the next step: completes due moves, routes every key's requests to its owner, adds move overhead, records.</summary>
+    /// <summary>
+    /// Replays the next step: routes every key's requests to its owner, adds move overhead, records, then completes the
+    /// moves whose last copy step this was (their partitions serve the next step from their targets).
+    /// </summary>
     public void Advance()
     {
         if (Finished)
@@ -193,18 +197,6 @@ internal sealed class ClusterModel
         }
 
         var step = Step;
-        for (var i = _running.Count - 1; i >= 0; i--)
-        {
-            var move = _running[i];
-            if (move.EndStep <= step)
-            {
-                move.Partition.Node = move.To;
-                move.Partition.Moving = false;
-                move.Partition.ChangedAtStep = step;
-                _running.RemoveAt(i);
-            }
-        }
-
         Array.Clear(_nodeRequests);
         foreach (var partition in _partitions)
         {
@@ -227,6 +219,22 @@ internal sealed class ClusterModel
         }
 
         Step++;
+
+        // A move copies during the steps [start, end) and its partition is served from the target from step end on; once
+        // the step before end has been replayed the copy is done, so the move ends here and frees its slot for whatever a
+        // strategy starts before step end. Ending it only when step end is replayed held a one-step move's slot through the
+        // next decision too, so the cluster ran half the configured concurrent moves.
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            var move = _running[i];
+            if (move.EndStep <= Step)
+            {
+                move.Partition.Node = move.To;
+                move.Partition.Moving = false;
+                move.Partition.ChangedAtStep = Step;
+                _running.RemoveAt(i);
+            }
+        }
     }
 
     private void Add(SimPartition partition)
