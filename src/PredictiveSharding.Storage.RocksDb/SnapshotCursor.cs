@@ -15,6 +15,12 @@ internal sealed class SnapshotCursor : IDisposable
     private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
     private const int CancellationCheckInterval = 1024;
 
+    /// <summary>
+    /// The smallest share of a step worth a thread of its own: below it, handing work to the thread pool and waiting for
+    /// it costs a noticeable part of the work itself.
+    /// </summary>
+    public const long MinParallelShareBytes = 64 * 1024;
+
     private readonly Snapshot _snapshot;
     private readonly List<SnapshotLane> _lanes = [];
 
@@ -75,33 +81,73 @@ internal sealed class SnapshotCursor : IDisposable
     }
 
     /// <summary>
-    /// Reads the next entries, about <paramref name="maxBytes"/> of keys and values shared among the lanes not yet exhausted
-    /// (each reads at least one entry when it has any left, so every step progresses), the lanes in parallel, each on its
-    /// own thread with its own iterator; <paramref name="visit"/> gets each entry with its lane's index and is called
-    /// concurrently for different lanes, in key order within a lane. Returns the entries and bytes read.
+    /// Reads the next entries, up to <paramref name="maxBytes"/> of keys and values in all (at least one entry when any is
+    /// left, so every step progresses, and otherwise short of the limit only by less than an entry per lane), and gives
+    /// each to <paramref name="visit"/> with its lane's index. A large step is shared among the lanes not yet exhausted,
+    /// which read in parallel, each on its own thread with its own iterator, so <paramref name="visit"/> is called
+    /// concurrently for different lanes (in key order within a lane); a share a lane leaves unread because its sub-range
+    /// ended goes to the others. A small step (less than <see cref="MinParallelShareBytes"/> per lane) reads the lanes one
+    /// after the other, in key order, on the calling thread. Returns the entries and bytes read.
     /// </summary>
     public async ValueTask<(long Keys, long Bytes)> StepAsync(long maxBytes, Action<int, ReadOnlySpan<byte>, ReadOnlySpan<byte>> visit, CancellationToken cancellationToken)
     {
+        long keys = 0;
+        long bytes = 0;
         var active = new List<int>(_lanes.Count);
-        for (var i = 0; i < _lanes.Count; i++)
+        while (bytes < maxBytes)
         {
-            if (!_lanes[i].Exhausted)
+            active.Clear();
+            for (var i = 0; i < _lanes.Count; i++)
             {
-                active.Add(i);
+                if (!_lanes[i].Exhausted)
+                {
+                    active.Add(i);
+                }
+            }
+
+            if (active.Count == 0)
+            {
+                break;
+            }
+
+            var remaining = maxBytes - bytes;
+            (long Keys, long Bytes) read;
+            if (active.Count == 1 || remaining / active.Count < MinParallelShareBytes)
+            {
+                read = ReadLane(active[0], remaining, atLeastOne: keys == 0, visit, cancellationToken);
+            }
+            else
+            {
+                read = await ReadLanesAsync(active, remaining / active.Count, atLeastOne: keys == 0, visit, cancellationToken).ConfigureAwait(false);
+            }
+
+            keys += read.Keys;
+            bytes += read.Bytes;
+
+            // Only a lane that reached its sub-range's end leaves budget worth handing on; otherwise the step is done.
+            if (!active.Exists(i => _lanes[i].Exhausted))
+            {
+                break;
             }
         }
 
-        if (active.Count == 0)
+        return (keys, bytes);
+    }
+
+    /// <summary>Frees the iterators and the snapshot; the node's database must still be open.</summary>
+    public void Dispose()
+    {
+        foreach (var lane in _lanes)
         {
-            return (0, 0);
+            lane.Dispose();
         }
 
-        var share = Math.Max(1, maxBytes / active.Count);
-        if (active.Count == 1)
-        {
-            return ReadLane(active[0], share, visit, cancellationToken);
-        }
+        _snapshot.Dispose();
+    }
 
+    /// <summary>Reads the <paramref name="active"/> lanes in parallel, up to <paramref name="share"/> bytes each.</summary>
+    private async ValueTask<(long Keys, long Bytes)> ReadLanesAsync(List<int> active, long share, bool atLeastOne, Action<int, ReadOnlySpan<byte>, ReadOnlySpan<byte>> visit, CancellationToken cancellationToken)
+    {
         // The calling thread reads the first lane; the others run on the thread pool. Every lane is awaited, even after
         // one fails, so none is still using its iterator when the caller releases the cursor.
         var results = new (long Keys, long Bytes)[active.Count];
@@ -109,13 +155,13 @@ internal sealed class SnapshotCursor : IDisposable
         for (var i = 1; i < active.Count; i++)
         {
             var slot = i;
-            others[i - 1] = Task.Run(() => results[slot] = ReadLane(active[slot], share, visit, cancellationToken), CancellationToken.None);
+            others[i - 1] = Task.Run(() => results[slot] = ReadLane(active[slot], share, atLeastOne, visit, cancellationToken), CancellationToken.None);
         }
 
         Exception? inlineError = null;
         try
         {
-            results[0] = ReadLane(active[0], share, visit, cancellationToken);
+            results[0] = ReadLane(active[0], share, atLeastOne, visit, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -147,18 +193,8 @@ internal sealed class SnapshotCursor : IDisposable
         return (keys, bytes);
     }
 
-    /// <summary>Frees the iterators and the snapshot; the node's database must still be open.</summary>
-    public void Dispose()
-    {
-        foreach (var lane in _lanes)
-        {
-            lane.Dispose();
-        }
-
-        _snapshot.Dispose();
-    }
-
-    private (long Keys, long Bytes) ReadLane(int index, long maxBytes, Action<int, ReadOnlySpan<byte>, ReadOnlySpan<byte>> visit, CancellationToken cancellationToken)
+    /// <summary>Reads one lane up to <paramref name="maxBytes"/> (past it only for its first entry, when <paramref name="atLeastOne"/>).</summary>
+    private (long Keys, long Bytes) ReadLane(int index, long maxBytes, bool atLeastOne, Action<int, ReadOnlySpan<byte>, ReadOnlySpan<byte>> visit, CancellationToken cancellationToken)
     {
         var lane = _lanes[index];
         var iterator = lane.Iterator;
@@ -170,8 +206,8 @@ internal sealed class SnapshotCursor : IDisposable
             var value = iterator.GetValueSpan();
             var size = key.Length + value.Length;
 
-            // Never past the share, except that a lane always reads at least one entry so the step progresses.
-            if (keys > 0 && bytes + size > maxBytes)
+            // Never past the limit, except that a step always reads at least one entry so it progresses.
+            if ((keys > 0 || !atLeastOne) && bytes + size > maxBytes)
             {
                 return (keys, bytes);
             }
