@@ -40,7 +40,7 @@ internal sealed class SnapshotCursor : IDisposable
             {
                 var laneStart = i == 0 ? start : splits[i - 1];
                 var laneEnd = i == splits.Count ? end : splits[i];
-                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, laneEnd) { Exhausted = empty });
+                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, laneEnd, empty));
             }
         }
         catch
@@ -71,7 +71,7 @@ internal sealed class SnapshotCursor : IDisposable
             {
                 if (!lane.Exhausted)
                 {
-                    // A lane is exhausted as soon as its iterator is not valid, so this one is on its next entry.
+                    // A lane is marked exhausted as soon as its iterator is not valid, so this one stands on its next entry.
                     return ShardKey.FromBytes(lane.Iterator.GetKeySpan());
                 }
             }
