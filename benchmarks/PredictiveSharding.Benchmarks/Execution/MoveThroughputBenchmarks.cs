@@ -12,10 +12,11 @@ namespace PredictiveSharding.Benchmarks.Execution;
 /// fresh RocksDB database opened with the node's options, written with default <c>WriteOptions</c> (write-ahead log on, no
 /// sync), and nothing else. ExecutorMove: a whole unthrottled move by <see cref="ShardingExecutor"/> over the RocksDB store:
 /// journal records (fsynced) for every state, change capture on the source, delete of any stale copy on the target, the
-/// copy (one iterator over one snapshot of the source, entries written into a table file that is ingested into the target,
-/// which syncs it, the copied bytes hashed on the way into the source's checksum at that snapshot), verification (a full
-/// read-back of the range on the target, hashed and compared with the source's checksum), catch-up, fenced cut-over,
-/// routing publish, and the delete on the old owner. Target: the move's throughput at least 80% of the plain copy's
+/// copy (one snapshot of the source read by one iterator per sub-range, in parallel, entries written into one table file per
+/// sub-range, the files ingested into the target together, which syncs them, the copied bytes hashed on the way into the
+/// source's checksum at that snapshot), verification (a full read-back of the range on the target, in parallel sub-ranges,
+/// hashed and compared with the source's checksum), catch-up, fenced cut-over, routing publish, and the delete on the old
+/// owner (its table files of the range dropped; the clean-up grace is zero, so the clean-up is inside the timed move). Target: the move's throughput at least 80% of the plain copy's
 /// (Ratio of ExecutorMove ≤ 1.25). The move's copy and verification read sub-ranges on several threads
 /// (<see cref="RocksDbClusterOptions.ScanParallelism"/>, the processor count by default), so PlainParallelRocksDbCopy is
 /// the same plain copy on as many threads, for an honest second comparison.
