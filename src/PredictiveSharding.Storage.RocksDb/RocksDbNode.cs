@@ -937,7 +937,7 @@ public sealed class RocksDbNode : IDisposable
 
     /// <summary>
     /// Under the write lock, for a range the node does not own that no capture covers: drops the table files that lie wholly
-    /// inside [start, end) (RocksDB <c>DeleteFilesInRange</c>, a MANIFEST edit: no data is read or written) and returns true
+    /// inside [start, last key of the range] (RocksDB <c>DeleteFilesInRange</c>, a MANIFEST edit: no data is read or written) and returns true
     /// when the range is then empty, so the caller writes no range tombstone. A tombstone left in the memtable would make the
     /// next ingest of an overlapping copy wait for a memtable flush, and the entries it covers would stay on disk, to be
     /// stepped over by every scan of the range, until compaction reached them; a move's files are exactly such whole files.
@@ -955,21 +955,40 @@ public sealed class RocksDbNode : IDisposable
             return false;
         }
 
+        var probeOptions = new ReadOptions().SetIterateLowerBound(start).SetIterateUpperBound(end);
+        byte[] last;
+
+        // RocksDB drops files inside [first, last] with both ends included (the C API has no include_end switch), so the
+        // upper end given is the range's last key, never its exclusive end: a file that reaches the end key itself holds
+        // a key of the next range and must stay. The probe is closed before the drop so it pins no file.
+        using (var probe = _db.NewIterator(_dataFamily, probeOptions))
+        {
+            probe.SeekToLast();
+            if (!probe.Valid())
+            {
+                ThrowIfFailed(probe);
+                GC.KeepAlive(probeOptions);
+                return true;
+            }
+
+            last = probe.GetKeySpan().ToArray();
+        }
+
         lock (_copies)
         {
             if (_copies.Count > 0)
             {
+                GC.KeepAlive(probeOptions);
                 return false;
             }
 
-            Native.Instance.rocksdb_delete_file_in_range_cf(_db.Handle, _dataFamily.Handle, start, (UIntPtr)start.Length, end, (UIntPtr)end.Length);
+            Native.Instance.rocksdb_delete_file_in_range_cf(_db.Handle, _dataFamily.Handle, start, (UIntPtr)start.Length, last, (UIntPtr)last.Length);
         }
 
-        var probeOptions = new ReadOptions().SetIterateLowerBound(start).SetIterateUpperBound(end);
-        using var probe = _db.NewIterator(_dataFamily, probeOptions);
-        probe.Seek(start);
-        var empty = !probe.Valid();
-        ThrowIfFailed(probe);
+        using var after = _db.NewIterator(_dataFamily, probeOptions);
+        after.Seek(start);
+        var empty = !after.Valid();
+        ThrowIfFailed(after);
         GC.KeepAlive(probeOptions);
         return empty;
     }

@@ -179,6 +179,25 @@ public sealed class RocksDbParallelScanTests : TwoNodeClusterFixture
         await cluster.WriteAsync(A, Entries(0, 5_000, "v"), CancellationToken.None);
         await cluster.WriteAsync(B, [Entry("a", "below on b"), Entry("z", "above on b")], CancellationToken.None);
         var source = await cluster.ChecksumAsync(A, Range, CancellationToken.None);
+
+        // A table file on B that holds the range and the end key itself (the next range's first key): it must survive the
+        // delete of the range, end key included, though every other key of it is deleted.
+        await cluster.WriteAsync(A, [Entry("l", "the end key")], CancellationToken.None);
+        var withEnd = new KeyRange(Range.Start, ShardKey.FromString("l\0"));
+        var first = await cluster.OpenCopyAsync(A, B, withEnd, withEnd.Start, CancellationToken.None);
+        await using (first)
+        {
+            while (!(await first.CopyNextAsync(ParallelStepBytes, CancellationToken.None)).IsLast)
+            {
+            }
+
+            await first.CommitAsync(CancellationToken.None);
+        }
+
+        await cluster.DeleteRangeAsync(B, Range, CancellationToken.None);
+        Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).KeyCount, Is.Zero);
+        Assert.That((await cluster.ChecksumAsync(B, KeyRange.Full, CancellationToken.None)).KeyCount, Is.EqualTo(3), "the end key and B's keys outside the range are kept");
+        await cluster.DeleteRangeAsync(B, KeyRange.FromStrings("l", "l\0"), CancellationToken.None);
         for (var round = 0; round < 2; round++)
         {
             // B receives the range (ingested files), gives it back (routing says A owns it), and deletes its copy.
@@ -193,7 +212,9 @@ public sealed class RocksDbParallelScanTests : TwoNodeClusterFixture
             }
 
             Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).SameContentAs(source), Is.True, $"round {round}: copied");
+            var filesBefore = Directory.GetFiles(Path.Combine(Folder.Path, "node-b"), "*.sst").Length;
             await cluster.DeleteRangeAsync(B, Range, CancellationToken.None);
+            Assert.That(Directory.GetFiles(Path.Combine(Folder.Path, "node-b"), "*.sst"), Has.Length.LessThan(filesBefore), $"round {round}: the copy's files are dropped");
             Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).KeyCount, Is.Zero, $"round {round}: deleted");
             Assert.That((await cluster.ChecksumAsync(B, KeyRange.Full, CancellationToken.None)).KeyCount, Is.EqualTo(2), $"round {round}: B's keys outside the range are kept");
         }
