@@ -12,14 +12,14 @@ namespace PredictiveSharding.Benchmarks.Execution;
 /// fresh RocksDB database opened with the node's options, written with default <c>WriteOptions</c> (write-ahead log on, no
 /// sync), and nothing else. ExecutorMove: a whole unthrottled move by <see cref="ShardingExecutor"/> over the RocksDB store:
 /// journal records (fsynced) for every state, change capture on the source, delete of any stale copy on the target, the
-/// copy (one snapshot of the source read by one iterator per sub-range, in parallel, entries written into one table file per
-/// sub-range, the files ingested into the target together, which syncs them, the copied bytes hashed on the way into the
+/// copy (one snapshot of the source read by one iterator per sub-range, in parallel when there are several, entries written
+/// into one table file per sub-range, the files ingested into the target together, which syncs them, the copied bytes hashed on the way into the
 /// source's checksum at that snapshot), verification (a full read-back of the range on the target, in parallel sub-ranges,
 /// hashed and compared with the source's checksum), catch-up, fenced cut-over, routing publish, and the delete on the old
 /// owner (its table files of the range dropped; the clean-up grace is zero, so the clean-up is inside the timed move). Target: the move's throughput at least 80% of the plain copy's
-/// (Ratio of ExecutorMove ≤ 1.25). The move's copy and verification read sub-ranges on several threads
-/// (<see cref="RocksDbClusterOptions.ScanParallelism"/>, the processor count by default), so PlainParallelRocksDbCopy is
-/// the same plain copy on as many threads, for an honest second comparison.
+/// (Ratio of ExecutorMove ≤ 1.25). The move's copy and verification can read sub-ranges on several threads
+/// (<see cref="RocksDbClusterOptions.ScanParallelism"/>, 1 by default); PlainParallelRocksDbCopy is the same plain copy on
+/// as many threads as the move uses, for an honest second comparison when that is more than one.
 /// </summary>
 [Config(typeof(ExecutionBenchmarkConfig))]
 public class MoveThroughputBenchmarks
