@@ -15,7 +15,9 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// <see cref="RocksDbClusterOptions.RootDirectory"/>) per node, in one process. It implements <see cref="IDataMover"/>
 /// the way a host database would over its own engine: chunked reads with bounded RocksDB iterators, batched writes
 /// with <c>WriteBatch</c>, a change feed kept in a RocksDB column family (so <see cref="ResumeChangeCaptureAsync"/>
-/// works after the cluster is reopened), ordered XxHash128 checksums, <c>DeleteRange</c> and write fences.
+/// works after the cluster is reopened), ordered checksums (XxHash128 per entry, joined in key order so sub-ranges can be
+/// hashed in parallel), <c>DeleteRange</c> (after dropping whole table files of a range the node no longer owns,
+/// <c>DeleteFilesInRange</c>) and write fences.
 /// </summary>
 /// <remarks>
 /// <para>RocksDB options set on every node, and why:</para>
@@ -27,7 +29,7 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// <item>Writes: <c>WriteOptions.sync = SyncWrites</c> (default off: the write-ahead log is written before a write is acknowledged, which survives a process crash); capture metadata is always written with <c>sync</c>, because the executor journals capture ids.</item>
 /// <item>Reads: iterators with <c>iterate_lower_bound</c>/<c>iterate_upper_bound</c> set to the range, so RocksDB skips what lies outside it; each iterator reads one implicit snapshot (checksums an explicit one, taken under the write lock).</item>
 /// <item>The mover's scans (chunks, checksums) set <c>fill_cache = false</c> and <c>readahead_size = 2 MiB</c>: they read each block once, so they must not evict the blocks foreground reads use, and they read sequentially.</item>
-/// <item>Copies (<see cref="OpenCopyAsync"/>): one snapshot of the source read by one iterator into an uncompressed table file built with <c>SstFileWriter</c> and ingested into the target with <c>IngestExternalFiles</c> (<c>move_files</c>): no write-ahead log or memtable inserts on the target, and the ingest syncs the file and the MANIFEST, so a committed copy survives a machine crash. Compaction compresses the data later. Files are built in a folder beside the node's (<c>node-X.ingest</c>), emptied when the node opens.</item>
+/// <item>Copies (<see cref="OpenCopyAsync"/>): one snapshot of the source read by <see cref="RocksDbClusterOptions.ScanParallelism"/> iterators over sub-ranges in parallel, each into its own uncompressed table file built with <c>SstFileWriter</c>, the files ingested into the target together with one <c>IngestExternalFiles</c> (<c>move_files</c>): no write-ahead log or memtable inserts on the target, and the ingest syncs the file and the MANIFEST, so a committed copy survives a machine crash. Compaction compresses the data later. Files are built in a folder beside the node's (<c>node-X.ingest</c>), emptied when the node opens.</item>
 /// </list>
 /// <para>
 /// When a routing table is given, each node serves host requests (<see cref="RocksDbNode.PutAsync"/>,
@@ -135,7 +137,8 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     }
 
     /// <summary>
-    /// Opens a bulk copy: one snapshot of the source read by one iterator into RocksDB table files that are ingested
+    /// Opens a bulk copy: one snapshot of the source read by <see cref="RocksDbClusterOptions.ScanParallelism"/> iterators
+    /// over sub-ranges, in parallel, into RocksDB table files (one per sub-range) that are ingested together
     /// into the target at each <see cref="RangeCopy.CommitAsync"/> (no write-ahead log or memtable on the target; the file
     /// and the MANIFEST are synced by the ingest), with the source's checksum at that snapshot computed from the copied
     /// bytes when the copy starts at the range's start.
@@ -188,7 +191,8 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         ValueTask.FromResult(Node(node).Checksum(range, cancellationToken));
 
     /// <summary>
-    /// Opens a checksum over one snapshot of the node, read in steps by one iterator (no block-cache fill, 2 MiB
+    /// Opens a checksum over one snapshot of the node, read in steps by <see cref="RocksDbClusterOptions.ScanParallelism"/>
+    /// iterators over sub-ranges, in parallel (no block-cache fill, 2 MiB
     /// readahead); the result equals <see cref="ChecksumAsync"/>'s for that snapshot. The snapshot is held until the scan
     /// is disposed (or the node is).
     /// </summary>
@@ -209,7 +213,15 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         return ValueTask.FromResult(target.RaiseFence(range));
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Deletes every key of the range on the node with a RocksDB range tombstone. When the node owns none of the range in
+    /// the current routing version (a move's clean-up or preparation), no change capture covers it and no copy or checksum
+    /// scan is open on the node, whole table files inside the range are dropped first (<c>DeleteFilesInRange</c>; a move's
+    /// ingested files are such files), and when that leaves the range empty no tombstone is written: the next copy into the
+    /// range then ingests without forcing a memtable flush, and scans of it do not step over deleted entries.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown node.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public ValueTask DeleteRangeAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
     {
         Node(node).DeleteRange(range, cancellationToken);

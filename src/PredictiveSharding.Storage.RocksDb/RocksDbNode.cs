@@ -87,6 +87,7 @@ public sealed class RocksDbNode : IDisposable
         _guard = routing is null ? null : new RoutingVersionGuard(routing);
         _timeProvider = timeProvider;
         _logger = logger;
+        ScanLanes = options.ScanParallelism;
         System.IO.Directory.CreateDirectory(directory);
         var bufferBytes = (ulong)options.WriteBufferBytes;
         var dbOptions = new DbOptions()
@@ -383,6 +384,9 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
+    /// <summary>Iterators a copy from this node or a checksum scan of it reads in parallel (<see cref="RocksDbClusterOptions.ScanParallelism"/>).</summary>
+    internal int ScanLanes { get; }
+
     /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
     internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
 
@@ -462,11 +466,12 @@ public sealed class RocksDbNode : IDisposable
     internal string NewIngestFilePath() => Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
 
     /// <summary>
-    /// Ingests a finished file of <paramref name="range"/>'s entries into the data family. Refused while a change capture
+    /// Ingests finished files of <paramref name="range"/>'s entries (not overlapping each other) into the data family, in one
+    /// ingest (one MANIFEST write). Refused while a change capture
     /// overlaps the range: ingested entries bypass the change log, so a capture would miss them.
     /// </summary>
     /// <exception cref="InvalidOperationException">A change capture on this node overlaps <paramref name="range"/>.</exception>
-    internal void IngestCopy(string path, KeyRange range)
+    internal void IngestCopy(string[] paths, KeyRange range)
     {
         Enter();
         try
@@ -479,7 +484,7 @@ public sealed class RocksDbNode : IDisposable
 
             // Not under the write lock: RocksDB orders the ingest with concurrent writes itself, and host writes to other
             // ranges should not wait for it (a capture cannot start here for a range the node does not own).
-            _db.IngestExternalFiles([path], _ingestOptions, _dataFamily);
+            _db.IngestExternalFiles(paths, _ingestOptions, _dataFamily);
         }
         finally
         {
@@ -896,10 +901,15 @@ public sealed class RocksDbNode : IDisposable
             GC.KeepAlive(readOptions);
         }
 
+        var captures = Array.FindAll(_captures, c => c.Range.Overlaps(range));
+        if (captures.Length == 0 && DropFilesOfUnownedRange(range, start, end))
+        {
+            return;
+        }
+
         using var batch = new WriteBatch();
         batch.DeleteRange(start, (ulong)start.Length, end, (ulong)end.Length, _dataFamily);
         var sequence = _nextSequence;
-        var captures = Array.FindAll(_captures, c => c.Range.Overlaps(range));
         if (captures.Length > 0)
         {
             // A captured range must see the deletes key by key, or a replay of its feed would resurrect them.
@@ -923,6 +933,64 @@ public sealed class RocksDbNode : IDisposable
         }
 
         Commit(batch, sequence);
+    }
+
+    /// <summary>
+    /// Under the write lock, for a range the node does not own that no capture covers: drops the table files that lie wholly
+    /// inside [start, last key of the range] (RocksDB <c>DeleteFilesInRange</c>, a MANIFEST edit: no data is read or written) and returns true
+    /// when the range is then empty, so the caller writes no range tombstone. A tombstone left in the memtable would make the
+    /// next ingest of an overlapping copy wait for a memtable flush, and the entries it covers would stay on disk, to be
+    /// stepped over by every scan of the range, until compaction reached them; a move's files are exactly such whole files.
+    /// </summary>
+    /// <remarks>
+    /// Dropping files ignores snapshots and may for a moment uncover older versions of keys in files that straddle the
+    /// range's ends, which is why it is only done when no host read may be served from the range (the node does not own any
+    /// of it in the current routing version) and no copy or checksum scan holds a snapshot on this node; anything left is
+    /// then deleted by the tombstone as before.
+    /// </remarks>
+    private bool DropFilesOfUnownedRange(KeyRange range, byte[] start, byte[] end)
+    {
+        if (_routing is null || OwnsAnyOf(_routing.Current, range))
+        {
+            return false;
+        }
+
+        var probeOptions = new ReadOptions().SetIterateLowerBound(start).SetIterateUpperBound(end);
+        byte[] last;
+
+        // RocksDB drops files inside [first, last] with both ends included (the C API has no include_end switch), so the
+        // upper end given is the range's last key, never its exclusive end: a file that reaches the end key itself holds
+        // a key of the next range and must stay. The probe is closed before the drop so it pins no file.
+        using (var probe = _db.NewIterator(_dataFamily, probeOptions))
+        {
+            probe.SeekToLast();
+            if (!probe.Valid())
+            {
+                ThrowIfFailed(probe);
+                GC.KeepAlive(probeOptions);
+                return true;
+            }
+
+            last = probe.GetKeySpan().ToArray();
+        }
+
+        lock (_copies)
+        {
+            if (_copies.Count > 0)
+            {
+                GC.KeepAlive(probeOptions);
+                return false;
+            }
+
+            Native.Instance.rocksdb_delete_file_in_range_cf(_db.Handle, _dataFamily.Handle, start, (UIntPtr)start.Length, last, (UIntPtr)last.Length);
+        }
+
+        using var after = _db.NewIterator(_dataFamily, probeOptions);
+        after.Seek(start);
+        var empty = !after.Valid();
+        ThrowIfFailed(after);
+        GC.KeepAlive(probeOptions);
+        return empty;
     }
 
     /// <summary>Iterates [start, range.End) in key order until <paramref name="visit"/> returns false.</summary>
@@ -1042,6 +1110,19 @@ public sealed class RocksDbNode : IDisposable
         }
 
         return null;
+    }
+
+    private bool OwnsAnyOf(RoutingMap map, KeyRange range)
+    {
+        foreach (var route in map.Routes)
+        {
+            if (route.Range.Overlaps(range) && route.Node == Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool OwnsWholeRange(RoutingMap map, KeyRange range)

@@ -5,16 +5,20 @@ using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Storage.RocksDb.Tests;
 
-/// <summary>The IDataMover conformance suite against real RocksDB nodes in a temporary folder.</summary>
-[TestFixture]
-public sealed class RocksDbDataMoverConformanceTests : DataMoverConformanceTests
+/// <summary>
+/// The IDataMover conformance suite against real RocksDB nodes in a temporary folder, with copies and checksum scans read
+/// by one iterator and by four in parallel (ScanParallelism).
+/// </summary>
+[TestFixture(1)]
+[TestFixture(4)]
+public sealed class RocksDbDataMoverConformanceTests(int lanes) : DataMoverConformanceTests
 {
     private readonly Dictionary<IDataMover, TempDirectory> _folders = [];
 
     protected override IDataMover CreateSut(IReadOnlyList<NodeId> nodes)
     {
         var folder = new TempDirectory();
-        var cluster = new RocksDbCluster(new RocksDbClusterOptions { RootDirectory = folder.Path }, nodes);
+        var cluster = new RocksDbCluster(new RocksDbClusterOptions { RootDirectory = folder.Path, ScanParallelism = lanes }, nodes);
         _folders.Add(cluster, folder);
         return cluster;
     }

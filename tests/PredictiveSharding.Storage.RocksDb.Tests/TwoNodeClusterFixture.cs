@@ -23,5 +23,8 @@ public abstract class TwoNodeClusterFixture
     /// <summary>Opens (or reopens) the cluster of nodes a and b in the test's folder.</summary>
     protected RocksDbCluster Open() => new(new RocksDbClusterOptions { RootDirectory = Folder.Path }, [A, B]);
 
+    /// <summary>Opens (or reopens) the cluster with <paramref name="lanes"/> parallel iterators per copy or checksum scan.</summary>
+    protected RocksDbCluster Open(int lanes) => new(new RocksDbClusterOptions { RootDirectory = Folder.Path, ScanParallelism = lanes }, [A, B]);
+
     protected static KeyValueEntry Entry(string key, string value) => new(ShardKey.FromString(key), Encoding.UTF8.GetBytes(value));
 }

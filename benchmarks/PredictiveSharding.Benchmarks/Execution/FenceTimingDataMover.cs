@@ -44,6 +44,9 @@ public sealed class FenceTimingDataMover : IDataMover
     public ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken) => _inner.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
 
     /// <inheritdoc />
+    public ValueTask<RangeCopy> OpenCopyAsync(NodeId source, NodeId target, KeyRange range, ShardKey from, CancellationToken cancellationToken) => _inner.OpenCopyAsync(source, target, range, from, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask WriteAsync(NodeId node, IReadOnlyList<KeyValueEntry> entries, CancellationToken cancellationToken) => _inner.WriteAsync(node, entries, cancellationToken);
 
     /// <inheritdoc />

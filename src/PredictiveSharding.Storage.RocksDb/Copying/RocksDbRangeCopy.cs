@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Storage.RocksDb.Checksums;
@@ -6,12 +7,14 @@ using RocksDbSharp;
 namespace PredictiveSharding.Storage.RocksDb.Copying;
 
 /// <summary>
-/// The RocksDB cluster's bulk copy: one iterator over one snapshot of the source (no block-cache fill, 2 MiB readahead)
-/// feeds an <see cref="SstFileWriter"/> in the target's ingest folder; <see cref="CommitAsync"/> finishes the file and
-/// ingests it into the target (RocksDB's bulk-load path: no write-ahead log and no memtable inserts, and the file and the
+/// The RocksDB cluster's bulk copy: one snapshot of the source, read by one iterator per lane (sub-ranges read in
+/// parallel, <see cref="RocksDbClusterOptions.ScanParallelism"/>; no block-cache fill, 2 MiB readahead), each feeding an
+/// <see cref="SstFileWriter"/> in the target's ingest folder; <see cref="CommitAsync"/> finishes the files and ingests them
+/// into the target in one call (RocksDB's bulk-load path: no write-ahead log and no memtable inserts, and the file and the
 /// MANIFEST are synced before the ingest returns, so committed entries survive a crash of the process and of the machine).
-/// The bytes copied are hashed on the way, so a copy that began at the range's start yields the source's checksum at the
-/// snapshot without a second scan.
+/// The bytes copied are hashed on the way (each lane its sub-range; the hashes join in key order, see
+/// <see cref="RangeHasher"/>), so a copy that began at the range's start yields the source's checksum at the snapshot
+/// without a second scan.
 /// </summary>
 /// <remarks>
 /// Ingested entries take no sequence of the target's counter: sequences exist for change captures and checksums of the
@@ -21,21 +24,12 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// </remarks>
 internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 {
-    private const int CancellationCheckInterval = 1024;
-
     private readonly RocksDbNode _source;
     private readonly RocksDbNode _target;
     private readonly KeyRange _range;
     private readonly SnapshotCursor _cursor;
-    private readonly long _sequence;
-    private readonly Iterator _iterator;
-    private readonly RangeHasher? _hasher;
-    private SstFileWriter? _writer;
-    private string? _writerPath;
-    private long _pendingEntries;
-    private byte[] _keyBuffer = new byte[256];
-    private byte[] _valueBuffer = new byte[4096];
-    private bool _exhausted;
+    private readonly LaneWriter[] _writers;
+    private readonly bool _hashing;
     private int _released;
 
     public RocksDbRangeCopy(RocksDbNode source, RocksDbNode target, KeyRange range, ShardKey from)
@@ -44,62 +38,57 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         _target = target;
         _range = range;
         var start = from > range.Start ? from : range.Start;
-        _cursor = new SnapshotCursor(source, start, range.End);
-        _sequence = _cursor.Sequence;
+        _cursor = new SnapshotCursor(source, start, range.End, source.ScanLanes);
 
         // Only a copy of the whole range checksums the source; a resumed one covers part of it, over another snapshot.
-        _hasher = start == range.Start ? new RangeHasher() : null;
-        _iterator = _cursor.Iterator;
-        _iterator.Seek(start.Span);
-        _exhausted = range.End is { } bound && start >= bound;
+        _hashing = start == range.Start;
+        _writers = new LaneWriter[_cursor.Lanes.Count];
+        for (var i = 0; i < _writers.Length; i++)
+        {
+            _writers[i] = new LaneWriter(target, _hashing ? new RangeHasher() : null);
+        }
+
         source.RegisterCopy(this);
     }
 
-    public override RangeChecksum? SourceChecksum => _exhausted && _hasher is not null ? _hasher.ToChecksum(_sequence) : null;
+    public override RangeChecksum? SourceChecksum
+    {
+        get
+        {
+            if (!_hashing || !_cursor.Exhausted)
+            {
+                return null;
+            }
 
-    public override ValueTask<RangeCopyStep> CopyNextAsync(int maxBytes, CancellationToken cancellationToken)
+            // The lanes' sub-ranges in key order make up the range: joined, their hashes are the whole range's.
+            var whole = new RangeHasher();
+            foreach (var writer in _writers)
+            {
+                whole.Append(writer.Hasher!);
+            }
+
+            return whole.ToChecksum(_cursor.Sequence);
+        }
+    }
+
+    public override async ValueTask<RangeCopyStep> CopyNextAsync(int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
-        if (_exhausted)
+        if (_cursor.Exhausted)
         {
-            return ValueTask.FromResult(new RangeCopyStep(0, 0, null));
+            return new RangeCopyStep(0, 0, null);
         }
 
         _source.Enter();
         try
         {
-            long keys = 0;
-            long bytes = 0;
-            while (_iterator.Valid())
-            {
-                var key = _iterator.GetKeySpan();
-                var value = _iterator.GetValueSpan();
-                var size = key.Length + value.Length;
+            var (keys, bytes) = await _cursor.StepAsync(maxBytes, Copy, cancellationToken).ConfigureAwait(false);
 
-                // Never past the limit, except that a step always copies at least one entry so the copy progresses.
-                if (keys > 0 && bytes + size > maxBytes)
-                {
-                    return ValueTask.FromResult(new RangeCopyStep(keys, bytes, ShardKey.FromBytes(key)));
-                }
-
-                Put(key, value);
-                _hasher?.Append(key, value);
-                keys++;
-                bytes += size;
-                if (keys % CancellationCheckInterval == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                _iterator.Next();
-            }
-
-            // An iterator also stops on an I/O or corruption error; that must not pass for the end of the range.
-            RocksDbNode.ThrowIfFailed(_iterator);
-            _exhausted = true;
-            return ValueTask.FromResult(new RangeCopyStep(keys, bytes, null));
+            // Every key below the resume key is copied; with several lanes some above it may be too (copied again on a
+            // resume, which is harmless: copies are puts).
+            return new RangeCopyStep(keys, bytes, _cursor.ResumeKey);
         }
         finally
         {
@@ -108,41 +97,69 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     }
 
     /// <remarks>
-    /// One file per commit: each ingest costs fsyncs and a MANIFEST write, tens of milliseconds on a small disk, and
-    /// measured, rolling files over between commits made commits slower, not faster.
+    /// One file per lane per commit, ingested together in one call: each ingest costs fsyncs and a MANIFEST write, tens of
+    /// milliseconds on a small disk, and measured, rolling files over between commits made commits slower, not faster. The
+    /// lanes' sub-ranges do not overlap, so neither do their files.
     /// </remarks>
-    public override ValueTask CommitAsync(CancellationToken cancellationToken)
+    public override async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
-        if (_writer is null || _pendingEntries == 0)
+        var pending = Array.FindAll(_writers, w => w.HasEntries);
+        if (pending.Length == 0)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        var writer = _writer;
-        var path = _writerPath!;
-        _writer = null;
-        _writerPath = null;
-        _pendingEntries = 0;
+        var paths = new string[pending.Length];
         try
         {
-            // Not cancellable past this point: an ingest cannot be abandoned half-way.
-            writer.Finish();
-            _target.IngestCopy(path, _range);
+            // Not cancellable past this point: an ingest cannot be abandoned half-way. Finishing a file syncs it, so the
+            // lanes finish theirs in parallel.
+            var others = new Task<string>[pending.Length - 1];
+            for (var i = 1; i < pending.Length; i++)
+            {
+                others[i - 1] = Task.Run(pending[i].Finish, CancellationToken.None);
+            }
+
+            Exception? inlineError = null;
+            try
+            {
+                paths[0] = pending[0].Finish();
+            }
+            catch (Exception ex)
+            {
+                inlineError = ex;
+            }
+
+            // Every file is waited for, even after one failed, so none is still being written when the finally closes it.
+            try
+            {
+                (await Task.WhenAll(others).ConfigureAwait(false)).CopyTo(paths, 1);
+            }
+            catch (Exception) when (inlineError is not null)
+            {
+                // The first file's error is the one reported.
+            }
+
+            if (inlineError is not null)
+            {
+                ExceptionDispatchInfo.Throw(inlineError);
+            }
+
+            _target.IngestCopy(paths, _range);
         }
         finally
         {
-            writer.Dispose();
-
-            // Ingest moves the file into the database; after a failure it is still ours to delete.
-            TryDelete(path);
+            foreach (var writer in pending)
+            {
+                // Ingest moves the files into the database; after a failure they are still ours to delete.
+                writer.Abandon();
+            }
         }
-
-        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Frees the iterator and snapshot (on the source's database, which must still be open) and any unfinished file.</summary>
+    /// <summary>Frees the iterators and snapshot (on the source's database, which must still be open) and any unfinished files.</summary>
     public void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
@@ -152,11 +169,9 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 
         _cursor.Dispose();
         _source.UnregisterCopy(this);
-        if (_writer is not null)
+        foreach (var writer in _writers)
         {
-            _writer.Dispose();
-            _writer = null;
-            TryDelete(_writerPath!);
+            writer.Abandon();
         }
     }
 
@@ -166,51 +181,92 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
 
-    private void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    private void Copy(int lane, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (_writer is null)
-        {
-            _writerPath = _target.NewIngestFilePath();
-            var writer = new SstFileWriter(new EnvOptions(), _target.IngestFileOptions);
-            try
-            {
-                writer.Open(_writerPath);
-            }
-            catch
-            {
-                writer.Dispose();
-                throw;
-            }
-
-            _writer = writer;
-        }
-
-        // RocksDbSharp's writer takes arrays (with lengths): reuse two instead of allocating per entry.
-        if (key.Length > _keyBuffer.Length)
-        {
-            _keyBuffer = new byte[Math.Max(key.Length, _keyBuffer.Length * 2)];
-        }
-
-        if (value.Length > _valueBuffer.Length)
-        {
-            _valueBuffer = new byte[Math.Max(value.Length, _valueBuffer.Length * 2)];
-        }
-
-        key.CopyTo(_keyBuffer);
-        value.CopyTo(_valueBuffer);
-        Native.Instance.rocksdb_sstfilewriter_put(_writer.Handle, _keyBuffer, (UIntPtr)key.Length, _valueBuffer, (UIntPtr)value.Length);
-        _pendingEntries++;
+        var writer = _writers[lane];
+        writer.Put(key, value);
+        writer.Hasher?.Append(key, value);
     }
 
-    private static void TryDelete(string path)
+    /// <summary>One lane's table file (opened on its first entry) and checksum; used by one thread at a time.</summary>
+    private sealed class LaneWriter(RocksDbNode target, RangeHasher? hasher)
     {
-        try
+        private SstFileWriter? _writer;
+        private string? _path;
+        private byte[] _keyBuffer = new byte[256];
+        private byte[] _valueBuffer = new byte[4096];
+
+        public RangeHasher? Hasher { get; } = hasher;
+
+        public bool HasEntries => _writer is not null;
+
+        public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            File.Delete(path);
+            if (_writer is null)
+            {
+                var path = target.NewIngestFilePath();
+                var writer = new SstFileWriter(new EnvOptions(), target.IngestFileOptions);
+                try
+                {
+                    writer.Open(path);
+                }
+                catch
+                {
+                    writer.Dispose();
+                    throw;
+                }
+
+                _writer = writer;
+                _path = path;
+            }
+
+            // RocksDbSharp's writer takes arrays (with lengths): reuse two instead of allocating per entry.
+            if (key.Length > _keyBuffer.Length)
+            {
+                _keyBuffer = new byte[Math.Max(key.Length, _keyBuffer.Length * 2)];
+            }
+
+            if (value.Length > _valueBuffer.Length)
+            {
+                _valueBuffer = new byte[Math.Max(value.Length, _valueBuffer.Length * 2)];
+            }
+
+            key.CopyTo(_keyBuffer);
+            value.CopyTo(_valueBuffer);
+            Native.Instance.rocksdb_sstfilewriter_put(_writer.Handle, _keyBuffer, (UIntPtr)key.Length, _valueBuffer, (UIntPtr)value.Length);
         }
-        catch (IOException)
+
+        /// <summary>Finishes (and syncs) the file and returns its path; the file stays this writer's until <see cref="Abandon"/>.</summary>
+        public string Finish()
         {
-            // Left for the node to clear from its ingest folder when it next opens.
+            _writer!.Finish();
+            return _path!;
+        }
+
+        /// <summary>Closes the writer and deletes its file, if any (an ingested file has been moved away already).</summary>
+        public void Abandon()
+        {
+            if (_writer is null)
+            {
+                return;
+            }
+
+            _writer.Dispose();
+            _writer = null;
+            TryDelete(_path!);
+            _path = null;
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Left for the node to clear from its ingest folder when it next opens.
+            }
         }
     }
 }
