@@ -428,6 +428,11 @@ internal sealed class PlannedRebalancer : IRebalancer
             // next plan replaces this one anyway, and a larger budget only invites reshuffles.
             MoveBudgetBytes = (long)Math.Min(long.MaxValue / 2, setup.MoveBandwidthBytesPerStep * _settings.PlanEverySteps * setup.MaxConcurrentMoves),
             MaxConcurrentMoves = setup.MaxConcurrentMoves,
+
+            // The moves that can start before the next plan replaces this one: the slots free now, then every slot at each
+            // later step (a move of an average partition takes one step). A longer list only queues, and which of its moves
+            // start is then decided by the queue order rather than by the planner's objective.
+            MaxMovesPerPlan = Math.Max(1, setup.MaxConcurrentMoves - cluster.RunningMoves.Count + (setup.MaxConcurrentMoves * (_settings.PlanEverySteps - 1))),
             MoveBandwidthBytesPerSecond = setup.MoveBandwidthBytesPerStep / stepSeconds,
 
             // At least one step, so that a partition on its way (shown at its target, changed "now") is left alone.
