@@ -42,6 +42,24 @@ public class PlannedRebalancerTests
         });
     }
 
+    [TestCase(1, 3)]
+    [TestCase(3, 11)]
+    public async Task Plan_AsksForNoMoreMovesThanCanStartBeforeTheNextPlan(int planEvery, int expected)
+    {
+        // Four slots, one taken by a running two-step move: three can start now, and all four at each later step before
+        // the next plan.
+        var loads = TestTraces.Minutes(Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 6)).ToArray());
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings with { PlanEverySteps = planEvery }, TimeProvider.System);
+        cluster.Advance();
+        Assert.That(cluster.TryStartMove(cluster.Partitions[0], 1), Is.True);
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        Assert.That(planner.Last!.Constraints.MaxMovesPerPlan, Is.EqualTo(expected));
+    }
+
     [Test]
     public async Task FirstPlan_TrainsTheForecasterOnEveryGranularityDownToSingleKeys()
     {
