@@ -54,6 +54,35 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_WithMaxMovesPerPlanOfOne_MovesTheShardThatRelievesTheBreachMost()
+    {
+        // n0 carries 1000 of its 800 allowance in one 300 and four 175s. Without a limit the plan balances the cluster
+        // with several moves; with room for one move, only moving the 300 ends the breach (a 175 leaves n0 at 825).
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 300), new Spec(0, 175), new Spec(0, 175), new Spec(0, 175), new Spec(0, 175), new Spec(1, 100), new Spec(2, 100) };
+        var unlimited = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+        var limited = Planner().Plan(Request(nodes, specs, Constraints() with { MaxMovesPerPlan = 1 }), CancellationToken.None);
+
+        var move = limited.Actions.OfType<MoveAction>().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(unlimited.Actions.OfType<MoveAction>().Count(), Is.GreaterThan(1));
+            Assert.That(move.Shard, Is.EqualTo(Partition(0)));
+            Assert.That(limited.After.MaxUtilization, Is.LessThanOrEqualTo(0.8 + 1e-9), "the breach is gone");
+        });
+    }
+
+    [Test]
+    public void PlanningConstraints_WithMaxMovesPerPlanBelowOne_IsRejectedNamingIt()
+    {
+        var constraints = Constraints() with { MaxMovesPerPlan = 0 };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(constraints.Validate);
+
+        Assert.That(e!.Message, Does.Contain("MaxMovesPerPlan").And.Contain("got 0"));
+    }
+
+    [Test]
     public void Plan_WhenNodesHaveDiskCapacityButNoDiskForecast_KeepsDisksFromOverfilling()
     {
         // n1 has requests room but only 1.5 GB of disk: the 1 GB partitions can go there at most once.

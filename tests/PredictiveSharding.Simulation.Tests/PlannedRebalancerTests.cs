@@ -11,10 +11,10 @@ public class PlannedRebalancerTests
     private static readonly PlannedSettings Settings = new(HorizonSteps: 6, PlanEverySteps: 1, FineTuneEverySteps: 100, HistoryWindowSteps: 50, UtilizationThreshold: 0.9, PlanningQuantile: 0.5, MaxKeySamples: 48, CorrectMeasuredOverload: false);
 
     [Test]
-    public async Task BeforeStep_StartsAPlannedMoveAtTheLatestStepThatStillBeatsTheBreach()
+    public async Task BeforeStep_StartsAPlannedMoveAtOnce_EvenWhenItsBreachIsStepsAway()
     {
-        // The planner keeps asking to move p000 from n0 to n1 by 00:04 (breach at 00:05); the move takes one step, so it
-        // starts before step 4 and not earlier, although it is planned from step 1 on.
+        // The planner asks to move p000 from n0 to n1 by 00:04 (breach at 00:05). A plan carries only the moves that can
+        // start before the next plan, so the move starts at the first plan (step 1), not at its latest start (step 4).
         var loads = TestTraces.Minutes(Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 8)).ToArray());
         var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1000, 0, 4, 0, 0));
         var planner = new FixedMovePlanner(new PartitionId("p000"), loads.StartOf(4), TimeSpan.FromMinutes(1));
@@ -36,10 +36,28 @@ public class PlannedRebalancerTests
         Assert.Multiple(() =>
         {
             Assert.That(planner.Calls, Is.GreaterThan(1), "it re-plans every step");
-            Assert.That(movingFrom, Is.EqualTo(4));
+            Assert.That(movingFrom, Is.EqualTo(1));
             Assert.That(cluster.Find(new PartitionId("p000"))!.Node, Is.EqualTo(1));
             Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
         });
+    }
+
+    [TestCase(1, 3)]
+    [TestCase(3, 11)]
+    public async Task Plan_AsksForNoMoreMovesThanCanStartBeforeTheNextPlan(int planEvery, int expected)
+    {
+        // Four slots, one taken by a running two-step move: three can start now, and all four at each later step before
+        // the next plan.
+        var loads = TestTraces.Minutes(Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 6)).ToArray());
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings with { PlanEverySteps = planEvery }, TimeProvider.System);
+        cluster.Advance();
+        Assert.That(cluster.TryStartMove(cluster.Partitions[0], 1), Is.True);
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        Assert.That(planner.Last!.Constraints.MaxMovesPerPlan, Is.EqualTo(expected));
     }
 
     [Test]

@@ -27,6 +27,14 @@ public sealed record PlanningConstraints
     /// <summary>Most moves that may run at once (per plan). Default 4.</summary>
     public int MaxConcurrentMoves { get; init; } = 4;
 
+    /// <summary>
+    /// Most moves one plan may carry; null (the default) for no limit beyond <see cref="MoveBudgetBytes"/>. A host that
+    /// replans before its queue drains can set it to the moves it can start before the next plan: the planner then
+    /// chooses the moves that relieve the predicted breaches most within that count, instead of a longer list of which
+    /// only the first few would start (small split pieces fit a byte budget many times over).
+    /// </summary>
+    public int? MaxMovesPerPlan { get; init; }
+
     /// <summary>Move bandwidth used to estimate how long a move takes, bytes per second. Default 50 MB/s.</summary>
     public double MoveBandwidthBytesPerSecond { get; init; } = 50_000_000;
 
@@ -82,6 +90,11 @@ public sealed record PlanningConstraints
         if (!(MoveBandwidthBytesPerSecond > 0) || !double.IsFinite(MoveBandwidthBytesPerSecond))
         {
             throw Bad(nameof(MoveBandwidthBytesPerSecond), MoveBandwidthBytesPerSecond, "positive and finite");
+        }
+
+        if (MaxMovesPerPlan is < 1)
+        {
+            throw Bad(nameof(MaxMovesPerPlan), MaxMovesPerPlan.Value, "at least 1, or null for no limit");
         }
 
         if (Cooldown < TimeSpan.Zero)

@@ -53,6 +53,9 @@ internal sealed class AssignmentChromosome
 
     public long MovedBytes { get; private set; }
 
+    /// <summary>Shards away from their current node (the plan's moves).</summary>
+    public int MovedCount { get; private set; }
+
     public double LocalityCost { get; private set; }
 
     /// <summary>The objective (lower is better); valid after <see cref="PlacementFitness.Evaluate"/>.</summary>
@@ -86,6 +89,7 @@ internal sealed class AssignmentChromosome
         Array.Clear(NodeLoad99);
         var dims = p.Dimensions;
         long moved = 0;
+        var movedCount = 0;
         double locality = 0;
         for (var s = 0; s < p.Shards; s++)
         {
@@ -103,12 +107,14 @@ internal sealed class AssignmentChromosome
             if (n != p.Current[s])
             {
                 moved += p.Bytes[s];
+                movedCount++;
             }
 
             locality += p.Locality(s, n);
         }
 
         MovedBytes = moved;
+        MovedCount = movedCount;
         LocalityCost = locality;
         Array.Fill(_head, -1);
         Array.Clear(_count);
@@ -145,6 +151,7 @@ internal sealed class AssignmentChromosome
         Array.Copy(other._head, _head, _head.Length);
         Array.Copy(other._count, _count, _count.Length);
         MovedBytes = other.MovedBytes;
+        MovedCount = other.MovedCount;
         LocalityCost = other.LocalityCost;
         Fitness = other.Fitness;
     }
@@ -187,10 +194,12 @@ internal sealed class AssignmentChromosome
         if (from == home)
         {
             MovedBytes += p.Bytes[s];
+            MovedCount++;
         }
         else if (to == home)
         {
             MovedBytes -= p.Bytes[s];
+            MovedCount--;
         }
 
         LocalityCost += p.Locality(s, to) - p.Locality(s, from);

@@ -136,7 +136,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var movedDelta = PlacementFitness.MovedBytesDelta(c, s, to);
-                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
+                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes || c.MovedCount + PlacementFitness.MovedCountDelta(c, s, to) > p.MaxMoves)
                 {
                     continue;
                 }
@@ -208,7 +208,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var movedDelta = SwapMovedDelta(c, a, b, hot, to);
-                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes)
+                if (c.MovedBytes + movedDelta > p.MoveBudgetBytes || c.MovedCount + PlacementFitness.MovedCountDelta(c, a, to) + PlacementFitness.MovedCountDelta(c, b, hot) > p.MaxMoves)
                 {
                     continue;
                 }
@@ -280,7 +280,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             for (var k = -1; k < targets; k++)
             {
                 var to = k < 0 ? home : coolest[k];
-                if (to == worst || (k >= 0 && to == home) || c.MovedBytes + PlacementFitness.MovedBytesDelta(c, s, to) > p.MoveBudgetBytes)
+                if (to == worst || (k >= 0 && to == home) || c.MovedBytes + PlacementFitness.MovedBytesDelta(c, s, to) > p.MoveBudgetBytes
+                    || c.MovedCount + PlacementFitness.MovedCountDelta(c, s, to) > p.MaxMoves)
                 {
                     continue;
                 }

@@ -2,7 +2,8 @@ namespace PredictiveSharding.Planning.Genetic;
 
 /// <summary>
 /// Sends pinned shards home, then, while the moved bytes exceed the budget, sends home the moved shard whose return
-/// costs the least objective per byte freed among a few drawn at random. The budget is thus never exceeded.
+/// costs the least objective per byte freed among a few drawn at random; then, while more shards are moved than the
+/// problem's move count allows, the one whose return costs the least objective. Neither limit is thus ever exceeded.
 /// </summary>
 internal sealed class MoveBudgetRepair : IRepair
 {
@@ -21,7 +22,7 @@ internal sealed class MoveBudgetRepair : IRepair
             }
         }
 
-        if (chromosome.MovedBytes <= p.MoveBudgetBytes)
+        if (chromosome.MovedBytes <= p.MoveBudgetBytes && chromosome.MovedCount <= p.MaxMoves)
         {
             return;
         }
@@ -48,6 +49,31 @@ internal sealed class MoveBudgetRepair : IRepair
                 var s = moved[slot];
                 var delta = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
                 var score = delta / Math.Max(1, p.Bytes[s]);
+                if (score < bestScore || (score == bestScore && slot < bestSlot))
+                {
+                    bestScore = score;
+                    bestSlot = slot;
+                }
+            }
+
+            var shard = moved[bestSlot];
+            chromosome.Move(shard, p.Current[shard]);
+            moved[bestSlot] = moved[--count];
+        }
+
+        // A count rather than bytes: what is scarce is the moves the host can start before the next plan, so every kept
+        // move should be one whose return would cost the most, whatever its size.
+        while (count > p.MaxMoves)
+        {
+            var index = PeakIndex.Build(chromosome.NodePeak);
+            var bestSlot = -1;
+            var bestScore = double.PositiveInfinity;
+            var draws = Math.Min(Candidates, count);
+            for (var i = 0; i < draws; i++)
+            {
+                var slot = random.Next(count);
+                var s = moved[slot];
+                var score = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
                 if (score < bestScore || (score == bestScore && slot < bestSlot))
                 {
                     bestScore = score;

@@ -58,6 +58,14 @@ internal sealed class PlacementFitness : IFitness
         return delta;
     }
 
+    /// <summary>The change of the number of moved shards if shard s moved to node <paramref name="to"/>.</summary>
+    public static int MovedCountDelta(AssignmentChromosome c, int s, int to)
+    {
+        var from = c.Genes[s];
+        var home = c.Problem.Current[s];
+        return from == to ? 0 : from == home ? 1 : to == home ? -1 : 0;
+    }
+
     /// <summary>The change of moved bytes if shard s moved to node <paramref name="to"/>.</summary>
     public static long MovedBytesDelta(AssignmentChromosome c, int s, int to)
     {

@@ -115,6 +115,9 @@ internal sealed class PlacementProblem
 
     public long MoveBudgetBytes { get; }
 
+    /// <summary>Most shards a placement may move (PlanningConstraints.MaxMovesPerPlan); int.MaxValue for no limit.</summary>
+    public int MaxMoves { get; init; } = int.MaxValue;
+
     /// <summary>Objective cost of one moved byte (the move-cost weight over the cluster's bytes).</summary>
     public double MoveCostPerByte { get; }
 

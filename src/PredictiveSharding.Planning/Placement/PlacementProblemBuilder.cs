@@ -122,7 +122,10 @@ internal static class PlacementProblemBuilder
             localityCost,
             nodeRegion,
             regions,
-            options.PeakFloor);
+            options.PeakFloor)
+        {
+            MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
+        };
         return (problem, [.. ids]);
     }
 

@@ -13,6 +13,8 @@ public sealed class AssignmentChromosomeTests
         Assert.That(c.NodePeak, Is.EqualTo(fresh.NodePeak).Within(1e-9));
         Assert.That(c.NodeOverflow, Is.EqualTo(fresh.NodeOverflow).Within(1e-9));
         Assert.That(c.MovedBytes, Is.EqualTo(fresh.MovedBytes));
+        Assert.That(c.MovedCount, Is.EqualTo(fresh.MovedCount));
+        Assert.That(c.MovedCount, Is.EqualTo(c.Genes.Where((g, s) => g != c.Problem.Current[s]).Count()));
         Assert.That(c.LocalityCost, Is.EqualTo(fresh.LocalityCost).Within(1e-9));
         for (var n = 0; n < c.Problem.Nodes; n++)
         {

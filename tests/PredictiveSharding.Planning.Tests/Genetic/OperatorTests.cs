@@ -177,6 +177,43 @@ public sealed class OperatorTests
     }
 
     [Test]
+    public void MoveBudgetRepair_WhenMoreShardsMoveThanMaxMoves_KeepsOnlyThatMany()
+    {
+        var baseProblem = Instances.RandomProblem(60, 4, seed: 21);
+        var problem = new PlacementProblem(4, baseProblem.Resources, baseProblem.Steps, baseProblem.LoadQ, baseProblem.Load99, baseProblem.Bytes, baseProblem.Current, new bool[60], baseProblem.InvAllowance, baseProblem.InvCapacity, long.MaxValue, 0, 10)
+        {
+            MaxMoves = 3,
+        };
+        var c = Chromosome(problem, RandomGenes(problem, 11));
+        Assert.That(c.MovedCount, Is.GreaterThan(3));
+        var random = new SplitMix64(11);
+
+        MoveBudgetRepair.Instance.Repair(c, ref random);
+
+        Assert.That(c.MovedCount, Is.EqualTo(3), "only the excess goes home");
+        AssignmentChromosomeTests.AssertConsistent(c);
+    }
+
+    [Test]
+    public void HottestNodeLocalSearch_NeverMovesMoreShardsThanMaxMoves()
+    {
+        var baseProblem = Instances.RandomProblem(120, 6, seed: 18);
+        var problem = new PlacementProblem(6, baseProblem.Resources, baseProblem.Steps, baseProblem.LoadQ, baseProblem.Load99, baseProblem.Bytes, new int[120], new bool[120], baseProblem.InvAllowance, baseProblem.InvCapacity, long.MaxValue, 0.02, 10)
+        {
+            MaxMoves = 2,
+        };
+        var c = Chromosome(problem, problem.Current);
+        var before = c.NodePeak.Max();
+        var random = new SplitMix64(10);
+
+        new HottestNodeLocalSearch().Improve(c, 200, ref random);
+
+        Assert.That(c.MovedCount, Is.InRange(1, 2));
+        Assert.That(c.NodePeak.Max(), Is.LessThan(before), "the moves it made still lower the peak");
+        AssignmentChromosomeTests.AssertConsistent(c);
+    }
+
+    [Test]
     public void HottestNodeLocalSearch_RelievesCapacityOverflowBeforeThePeak()
     {
         // Node 0 is the hottest at the planning quantile (0.9) but within capacity at q0.99; node 1 is cooler (0.8)

@@ -11,8 +11,8 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <summary>
 /// Forecast, then plan: at the first step after the warm-up the forecaster is trained on the warm-up; every
 /// <see cref="PlannedSettings.PlanEverySteps"/> it forecasts each partition over the horizon from the past only, the planner
-/// turns that into splits and moves, splits apply at once (they move no data) and each move starts at the latest step that
-/// still completes it before the predicted breach (the plan's start-by time), when a move slot is free. A new plan replaces
+/// turns that into splits and moves, splits apply at once (they move no data) and the moves, no more than can start before
+/// the next plan (<see cref="PlanningConstraints.MaxMovesPerPlan"/>), start as soon as a move slot is free. A new plan replaces
 /// the moves of the previous one that have not started; running moves finish. The forecaster is fine-tuned every
 /// <see cref="PlannedSettings.FineTuneEverySteps"/> on the recent past.
 /// </summary>
@@ -87,7 +87,7 @@ internal sealed class PlannedRebalancer : IRebalancer
             await PlanAsync(cluster, cancellationToken).ConfigureAwait(false);
         }
 
-        StartDueMoves(cluster);
+        StartPendingMoves(cluster);
     }
 
     private async Task<bool> EnsureForecasterAsync(ClusterModel cluster, CancellationToken cancellationToken)
@@ -226,10 +226,7 @@ internal sealed class PlannedRebalancer : IRebalancer
     private void Apply(ClusterModel cluster, ShardingPlan plan)
     {
         _pending.Clear();
-        var loads = cluster.Loads;
         var moves = new List<MoveAction>();
-        var deadlines = new List<int>();
-        var durations = new List<int>();
         foreach (var action in plan.Actions)
         {
             switch (action)
@@ -238,11 +235,7 @@ internal sealed class PlannedRebalancer : IRebalancer
                     ApplySplit(cluster, split);
                     break;
                 case MoveAction move:
-                    // The deadline is the predicted breach the move is for (start-by + duration, unless start-by was clamped to now).
-                    var breach = move.StartBy + move.EstimatedDuration;
                     moves.Add(move);
-                    deadlines.Add((int)Math.Floor((breach - loads.Start) / loads.Step));
-                    durations.Add(cluster.MoveSteps(move.Bytes));
                     break;
                 default:
                     Warn($"step {cluster.Step}: {action.GetType().Name} is not simulated; skipped.");
@@ -250,26 +243,24 @@ internal sealed class PlannedRebalancer : IRebalancer
             }
         }
 
-        var starts = MoveScheduler.Schedule(deadlines, durations, cluster.Setup.MaxConcurrentMoves, cluster.Step);
-        for (var i = 0; i < moves.Count; i++)
+        // The plan holds only the moves that can start before the next plan (PlanningConstraints.MaxMovesPerPlan), so each
+        // starts as soon as a slot is free. Deferring one to its latest start (the plan's start-by) left slots idle now and,
+        // as every plan is capped the same way, a breach needing more moves than one step's slots could not be prepared in
+        // time: the oracle lost 3-7 overloaded node-days on the Wikipedia traces that way.
+        foreach (var move in moves)
         {
-            var move = moves[i];
-            _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes), starts[i]));
+            _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes)));
         }
 
-        // Earliest start first; among moves due together, those off the most loaded node first, so that the move slots go
-        // to the moves that relieve a hot node rather than to the ones that make room elsewhere.
+        // Moves off the most loaded node first, so that the move slots go to the moves that relieve a hot node rather than
+        // to the ones that make room elsewhere.
         var nodeLoad = new double[cluster.Setup.Nodes];
         foreach (var partition in cluster.Partitions)
         {
             nodeLoad[partition.Node] += partition.LastLoad;
         }
 
-        _pending.Sort((a, b) =>
-        {
-            var byStart = a.StartStep.CompareTo(b.StartStep);
-            return byStart != 0 ? byStart : nodeLoad[b.FromNode].CompareTo(nodeLoad[a.FromNode]);
-        });
+        _pending.Sort((a, b) => nodeLoad[b.FromNode].CompareTo(nodeLoad[a.FromNode]));
     }
 
     private void ApplySplit(ClusterModel cluster, SplitAction split)
@@ -298,16 +289,11 @@ internal sealed class PlannedRebalancer : IRebalancer
         cluster.Split(partition, cuts, split.NewPartitions);
     }
 
-    private void StartDueMoves(ClusterModel cluster)
+    private void StartPendingMoves(ClusterModel cluster)
     {
         for (var i = 0; i < _pending.Count && cluster.HasMoveSlot;)
         {
             var move = _pending[i];
-            if (move.StartStep > cluster.Step)
-            {
-                break;
-            }
-
             _pending.RemoveAt(i);
             var partition = cluster.Find(move.Partition);
             if (partition is null || partition.Moving || partition.Node == move.ToNode)
@@ -428,6 +414,11 @@ internal sealed class PlannedRebalancer : IRebalancer
             // next plan replaces this one anyway, and a larger budget only invites reshuffles.
             MoveBudgetBytes = (long)Math.Min(long.MaxValue / 2, setup.MoveBandwidthBytesPerStep * _settings.PlanEverySteps * setup.MaxConcurrentMoves),
             MaxConcurrentMoves = setup.MaxConcurrentMoves,
+
+            // The moves that can start before the next plan replaces this one: the slots free now, then every slot at each
+            // later step (a move of an average partition takes one step). A longer list only queues, and which of its moves
+            // start is then decided by the queue order rather than by the planner's objective.
+            MaxMovesPerPlan = Math.Max(1, setup.MaxConcurrentMoves - cluster.RunningMoves.Count + (setup.MaxConcurrentMoves * (_settings.PlanEverySteps - 1))),
             MoveBandwidthBytesPerSecond = setup.MoveBandwidthBytesPerStep / stepSeconds,
 
             // At least one step, so that a partition on its way (shown at its target, changed "now") is left alone.
