@@ -67,6 +67,27 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public async Task PlanAsync_WithMaxMovesPerPlanOfOne_MovesOnlyTheShardThatEndsTheBreach()
+    {
+        // n0 carries 1000 of its 800 allowance in one 300 and four 175s. Balancing the cluster takes several moves; with
+        // room for one move only moving the 300 ends the breach (a 175 would leave n0 at 0.825).
+        var loads = new[,] { { 300.0, 300.0 }, { 175.0, 175.0 }, { 175.0, 175.0 }, { 175.0, 175.0 }, { 175.0, 175.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000, 1000], homes: [0, 0, 0, 0, 0, 1, 2]);
+        var limited = request with { Constraints = request.Constraints with { MaxMovesPerPlan = 1 } };
+
+        var free = await Planner().PlanAsync(request, CancellationToken.None);
+        var capped = await Planner().PlanAsync(limited, CancellationToken.None);
+
+        var move = capped.Actions.OfType<MoveAction>().Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(free.Actions.OfType<MoveAction>().Count(), Is.GreaterThan(1), "without a cap the optimum balances with several moves");
+            Assert.That(move.Shard, Is.EqualTo(new PartitionId("p00")));
+            Assert.That(capped.After.MaxUtilization, Is.EqualTo(0.7).Within(1e-9), "n0 keeps 700 of 1000: the best a single move can do");
+        });
+    }
+
+    [Test]
     public async Task PlanAsync_WhenBreachIsLater_StartsByBreachMinusDuration()
     {
         // Under the threshold at step 0, over it at step 1.

@@ -47,6 +47,7 @@ internal sealed class CpSatPlacementSolver
         var x = CreateAssignmentVariables(model, problem);
         var objective = AddLoadConstraints(model, problem, x);
         AddMoveBudget(model, problem, x);
+        AddMoveCount(model, problem, x);
         model.Minimize(objective);
         var start = StartingPoint(problem);
         HintAssignment(model, problem, x, start);
@@ -108,7 +109,7 @@ internal sealed class CpSatPlacementSolver
     {
         var descent = MoveAwareDescent.Place(problem);
         var greedy = GreedyPlacement.Place(problem);
-        if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes)
+        if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > MaxMoves(problem))
         {
             return descent;
         }
@@ -354,6 +355,48 @@ internal sealed class CpSatPlacementSolver
         }
 
         model.Add(stay >= movable - budget);
+    }
+
+    /// <summary>
+    /// <see cref="PlanningConstraints.MaxMovesPerPlan"/>: at most that many movable partitions leave home, i.e. at least
+    /// (movable − cap) of them stay.
+    /// </summary>
+    private static void AddMoveCount(CpModel model, PlacementProblem problem, BoolVar?[][] x)
+    {
+        var cap = MaxMoves(problem);
+        var stay = LinearExpr.NewBuilder(problem.PartitionCount);
+        var movable = 0;
+        for (var p = 0; p < problem.PartitionCount; p++)
+        {
+            if (!problem.Pinned[p])
+            {
+                movable++;
+                stay.AddTerm(x[p][problem.Home[p]]!, 1);
+            }
+        }
+
+        if (movable > cap)
+        {
+            model.Add(stay >= movable - cap);
+        }
+    }
+
+    /// <summary>The most partitions a placement may move: <see cref="PlanningConstraints.MaxMovesPerPlan"/>, or no limit.</summary>
+    internal static int MaxMoves(PlacementProblem problem) => problem.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue;
+
+    /// <summary>How many partitions an assignment moves away from home.</summary>
+    internal static int MovedCount(PlacementProblem problem, int[] assignment)
+    {
+        var moved = 0;
+        for (var p = 0; p < problem.PartitionCount; p++)
+        {
+            if (assignment[p] != problem.Home[p])
+            {
+                moved++;
+            }
+        }
+
+        return moved;
     }
 
     private static LinearExprBuilder MovedBytesExpression(PlacementProblem problem, BoolVar?[][] x)

@@ -27,7 +27,9 @@ internal static class MoveAwareDescent
         }
 
         var budget = problem.Request.Constraints.MoveBudgetBytes;
+        var maxMoves = CpSatPlacementSolver.MaxMoves(problem);
         var moved = 0L;
+        var movedCount = 0;
         var peaks = new double[problem.NodeCount];
         for (var iteration = 0; iteration < 4 * problem.PartitionCount; iteration++)
         {
@@ -50,8 +52,9 @@ internal static class MoveAwareDescent
                     continue;
                 }
 
+                // Moving a partition off its home costs bytes and one of the plan's moves; moving one already away does not.
                 var cost = problem.Home[p] == hot ? problem.Partitions[p].SizeBytes : 0;
-                if (moved + cost > budget)
+                if (moved + cost > budget || (problem.Home[p] == hot && movedCount >= maxMoves))
                 {
                     continue;
                 }
@@ -85,8 +88,10 @@ internal static class MoveAwareDescent
             Add(problem, load, scale, bestPartition, hot, -1);
             Add(problem, load, scale, bestPartition, bestNode, 1);
             moved -= assignment[bestPartition] != problem.Home[bestPartition] ? problem.Partitions[bestPartition].SizeBytes : 0;
+            movedCount -= assignment[bestPartition] != problem.Home[bestPartition] ? 1 : 0;
             assignment[bestPartition] = bestNode;
             moved += bestNode != problem.Home[bestPartition] ? problem.Partitions[bestPartition].SizeBytes : 0;
+            movedCount += bestNode != problem.Home[bestPartition] ? 1 : 0;
         }
 
         return assignment;
