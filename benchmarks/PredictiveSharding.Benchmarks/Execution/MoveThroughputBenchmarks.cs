@@ -82,44 +82,7 @@ public class MoveThroughputBenchmarks
 
     /// <summary>Iterator over the range into 1 MiB write batches; returns the bytes copied.</summary>
     [Benchmark(Baseline = true)]
-    public long PlainRocksDbCopy()
-    {
-        var target = _plainTarget!;
-        var upper = _store.Keys[Keys].Span.ToArray();
-        var readOptions = new ReadOptions().SetIterateUpperBound(upper);
-        using var iterator = _plainSource.NewIterator(readOptions: readOptions);
-        var batch = new WriteBatch();
-        long copied = 0;
-        var pending = 0;
-        try
-        {
-            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
-            {
-                var key = iterator.GetKeySpan();
-                var value = iterator.GetValueSpan();
-                batch.Put(key, value, cf: null);
-                pending += key.Length + value.Length;
-                if (pending >= BatchBytes)
-                {
-                    target.Write(batch);
-                    batch.Dispose();
-                    batch = new WriteBatch();
-                    copied += pending;
-                    pending = 0;
-                }
-            }
-
-            target.Write(batch);
-
-            // The iterator's upper bound lives in memory the ReadOptions frees when finalized.
-            GC.KeepAlive(readOptions);
-            return copied + pending;
-        }
-        finally
-        {
-            batch.Dispose();
-        }
-    }
+    public long PlainRocksDbCopy() => CopyPlain(_plainTarget!, lower: null, _store.Keys[Keys].Span.ToArray());
 
     /// <summary>
     /// The plain copy with as many threads as the move's copy and verification use (<see cref="RocksDbClusterOptions.ScanParallelism"/>):

@@ -39,51 +39,43 @@ internal sealed class MoveBudgetRepair : IRepair
 
         while (chromosome.MovedBytes > p.MoveBudgetBytes && count > 0)
         {
-            var index = PeakIndex.Build(chromosome.NodePeak);
-            var bestSlot = -1;
-            var bestScore = double.PositiveInfinity;
-            var draws = Math.Min(Candidates, count);
-            for (var i = 0; i < draws; i++)
-            {
-                var slot = random.Next(count);
-                var s = moved[slot];
-                var delta = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
-                var score = delta / Math.Max(1, p.Bytes[s]);
-                if (score < bestScore || (score == bestScore && slot < bestSlot))
-                {
-                    bestScore = score;
-                    bestSlot = slot;
-                }
-            }
-
-            var shard = moved[bestSlot];
-            chromosome.Move(shard, p.Current[shard]);
-            moved[bestSlot] = moved[--count];
+            SendOneHome(chromosome, ref random, moved, ref count, perByte: true);
         }
 
         // A count rather than bytes: what is scarce is the moves the host can start before the next plan, so every kept
         // move should be one whose return would cost the most, whatever its size.
         while (count > p.MaxMoves)
         {
-            var index = PeakIndex.Build(chromosome.NodePeak);
-            var bestSlot = -1;
-            var bestScore = double.PositiveInfinity;
-            var draws = Math.Min(Candidates, count);
-            for (var i = 0; i < draws; i++)
-            {
-                var slot = random.Next(count);
-                var s = moved[slot];
-                var score = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
-                if (score < bestScore || (score == bestScore && slot < bestSlot))
-                {
-                    bestScore = score;
-                    bestSlot = slot;
-                }
-            }
-
-            var shard = moved[bestSlot];
-            chromosome.Move(shard, p.Current[shard]);
-            moved[bestSlot] = moved[--count];
+            SendOneHome(chromosome, ref random, moved, ref count, perByte: false);
         }
+    }
+
+    /// <summary>
+    /// Sends home the moved shard, among <see cref="Candidates"/> drawn from <paramref name="moved"/>[0..count), whose
+    /// return raises the objective least (per byte it frees when <paramref name="perByte"/>), and drops it from the list.
+    /// </summary>
+    private static void SendOneHome(AssignmentChromosome chromosome, ref SplitMix64 random, int[] moved, ref int count, bool perByte)
+    {
+        var p = chromosome.Problem;
+        var index = PeakIndex.Build(chromosome.NodePeak);
+        var bestSlot = -1;
+        var bestScore = double.PositiveInfinity;
+        var draws = Math.Min(Candidates, count);
+        for (var i = 0; i < draws; i++)
+        {
+            var slot = random.Next(count);
+            var s = moved[slot];
+            var delta = PlacementFitness.MoveDelta(chromosome, s, p.Current[s], index, out _, out _);
+            var score = perByte ? delta / Math.Max(1, p.Bytes[s]) : delta;
+            if (score < bestScore || (score == bestScore && slot < bestSlot))
+            {
+                bestScore = score;
+                bestSlot = slot;
+            }
+        }
+
+        var shard = moved[bestSlot];
+        chromosome.Move(shard, p.Current[shard]);
+        moved[bestSlot] = moved[--count];
     }
 }
