@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using PredictiveSharding.Keys;
 using RocksDbSharp;
 
@@ -40,7 +39,7 @@ internal sealed class SnapshotCursor : IDisposable
             {
                 var laneStart = i == 0 ? start : splits[i - 1];
                 var laneEnd = i == splits.Count ? end : splits[i];
-                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, laneEnd, empty));
+                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, empty));
             }
         }
         catch
@@ -148,40 +147,7 @@ internal sealed class SnapshotCursor : IDisposable
     /// <summary>Reads the <paramref name="active"/> lanes in parallel, up to <paramref name="share"/> bytes each.</summary>
     private async ValueTask<(long Keys, long Bytes)> ReadLanesAsync(List<int> active, long share, bool atLeastOne, Action<int, ReadOnlySpan<byte>, ReadOnlySpan<byte>> visit, CancellationToken cancellationToken)
     {
-        // The calling thread reads the first lane; the others run on the thread pool. Every lane is awaited, even after
-        // one fails, so none is still using its iterator when the caller releases the cursor.
-        var results = new (long Keys, long Bytes)[active.Count];
-        var others = new Task[active.Count - 1];
-        for (var i = 1; i < active.Count; i++)
-        {
-            var slot = i;
-            others[i - 1] = Task.Run(() => results[slot] = ReadLane(active[slot], share, atLeastOne, visit, cancellationToken), CancellationToken.None);
-        }
-
-        Exception? inlineError = null;
-        try
-        {
-            results[0] = ReadLane(active[0], share, atLeastOne, visit, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            inlineError = ex;
-        }
-
-        try
-        {
-            await Task.WhenAll(others).ConfigureAwait(false);
-        }
-        catch (Exception) when (inlineError is not null)
-        {
-            // The first lane's error is the one reported; the others' are of the same step.
-        }
-
-        if (inlineError is not null)
-        {
-            ExceptionDispatchInfo.Throw(inlineError);
-        }
-
+        var results = await LaneWork.RunAsync(active.Count, i => ReadLane(active[i], share, atLeastOne, visit, cancellationToken)).ConfigureAwait(false);
         long keys = 0;
         long bytes = 0;
         foreach (var (laneKeys, laneBytes) in results)

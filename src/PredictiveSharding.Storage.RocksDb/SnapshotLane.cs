@@ -11,14 +11,11 @@ internal sealed class SnapshotLane : IDisposable
 
     /// <param name="node">The node to read.</param>
     /// <param name="readOptions">Bounds and snapshot of the iterator; kept alive with it.</param>
-    /// <param name="start">The sub-range's first key.</param>
-    /// <param name="end">The sub-range's end; null for none.</param>
+    /// <param name="start">The sub-range's first key (its end is in <paramref name="readOptions"/>).</param>
     /// <param name="empty">True when [start, end) holds no key at all (the iterator is then not positioned).</param>
-    public SnapshotLane(RocksDbNode node, ReadOptions readOptions, ShardKey start, ShardKey? end, bool empty)
+    public SnapshotLane(RocksDbNode node, ReadOptions readOptions, ShardKey start, bool empty)
     {
         _readOptions = readOptions;
-        Start = start;
-        End = end;
         Iterator = node.NewDataIterator(readOptions);
         if (empty)
         {
@@ -42,12 +39,6 @@ internal sealed class SnapshotLane : IDisposable
             throw;
         }
     }
-
-    /// <summary>The sub-range's first key (inclusive).</summary>
-    public ShardKey Start { get; }
-
-    /// <summary>The sub-range's end (exclusive); null for no end.</summary>
-    public ShardKey? End { get; }
 
     /// <summary>The bounded iterator.</summary>
     public Iterator Iterator { get; }

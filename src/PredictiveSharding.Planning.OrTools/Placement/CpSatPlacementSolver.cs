@@ -109,7 +109,7 @@ internal sealed class CpSatPlacementSolver
     {
         var descent = MoveAwareDescent.Place(problem);
         var greedy = GreedyPlacement.Place(problem);
-        if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > MaxMoves(problem))
+        if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > problem.MaxMoves)
         {
             return descent;
         }
@@ -363,7 +363,7 @@ internal sealed class CpSatPlacementSolver
     /// </summary>
     private static void AddMoveCount(CpModel model, PlacementProblem problem, BoolVar?[][] x)
     {
-        var cap = MaxMoves(problem);
+        var cap = problem.MaxMoves;
         var stay = LinearExpr.NewBuilder(problem.PartitionCount);
         var movable = 0;
         for (var p = 0; p < problem.PartitionCount; p++)
@@ -380,9 +380,6 @@ internal sealed class CpSatPlacementSolver
             model.Add(stay >= movable - cap);
         }
     }
-
-    /// <summary>The most partitions a placement may move: <see cref="PlanningConstraints.MaxMovesPerPlan"/>, or no limit.</summary>
-    internal static int MaxMoves(PlacementProblem problem) => problem.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue;
 
     /// <summary>How many partitions an assignment moves away from home.</summary>
     internal static int MovedCount(PlacementProblem problem, int[] assignment)

@@ -27,7 +27,7 @@ internal static class MoveAwareDescent
         }
 
         var budget = problem.Request.Constraints.MoveBudgetBytes;
-        var maxMoves = CpSatPlacementSolver.MaxMoves(problem);
+        var maxMoves = problem.MaxMoves;
         var moved = 0L;
         var movedCount = 0;
         var peaks = new double[problem.NodeCount];

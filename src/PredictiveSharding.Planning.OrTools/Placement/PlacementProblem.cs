@@ -44,6 +44,9 @@ internal sealed class PlacementProblem
 
     public PlanningRequest Request { get; }
 
+    /// <summary>The most partitions a placement may move: <see cref="PlanningConstraints.MaxMovesPerPlan"/>, or no limit.</summary>
+    public int MaxMoves => Request.Constraints.MaxMovesPerPlan ?? int.MaxValue;
+
     public PartitionInfo[] Partitions { get; }
 
     public NodeInfo[] Nodes { get; }

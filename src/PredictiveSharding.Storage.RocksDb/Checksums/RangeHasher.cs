@@ -79,6 +79,18 @@ internal sealed class RangeHasher
 
     public RangeChecksum ToChecksum(long sequence) => new(new UInt128(_high, _low), KeyCount, Bytes, sequence);
 
+    /// <summary>The checksum of consecutive sub-ranges hashed apart (<paramref name="parts"/> in key order) as one range.</summary>
+    public static RangeChecksum Join(IEnumerable<RangeHasher> parts, long sequence)
+    {
+        var whole = new RangeHasher();
+        foreach (var part in parts)
+        {
+            whole.Append(part);
+        }
+
+        return whole.ToChecksum(sequence);
+    }
+
     private static ulong Reduce(ulong value)
     {
         var reduced = (value & Modulus) + (value >> 61);

@@ -85,14 +85,5 @@ internal sealed class RocksDbChecksumScan : RangeChecksumScan, ISnapshotReader
     private void Hash(int lane, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _hashers[lane].Append(key, value);
 
     /// <summary>The lanes' sub-ranges in key order make up the range: joined, their hashes are the whole range's.</summary>
-    private RangeChecksum Join()
-    {
-        var whole = new RangeHasher();
-        foreach (var hasher in _hashers)
-        {
-            whole.Append(hasher);
-        }
-
-        return whole.ToChecksum(_cursor.Sequence);
-    }
+    private RangeChecksum Join() => RangeHasher.Join(_hashers, _cursor.Sequence);
 }

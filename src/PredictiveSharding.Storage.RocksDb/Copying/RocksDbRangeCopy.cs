@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Storage.RocksDb.Checksums;
@@ -61,13 +60,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             }
 
             // The lanes' sub-ranges in key order make up the range: joined, their hashes are the whole range's.
-            var whole = new RangeHasher();
-            foreach (var writer in _writers)
-            {
-                whole.Append(writer.Hasher!);
-            }
-
-            return whole.ToChecksum(_cursor.Sequence);
+            return RangeHasher.Join(_writers.Select(w => w.Hasher!), _cursor.Sequence);
         }
     }
 
@@ -111,42 +104,11 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             return;
         }
 
-        var paths = new string[pending.Length];
         try
         {
             // Not cancellable past this point: an ingest cannot be abandoned half-way. Finishing a file syncs it, so the
             // lanes finish theirs in parallel.
-            var others = new Task<string>[pending.Length - 1];
-            for (var i = 1; i < pending.Length; i++)
-            {
-                others[i - 1] = Task.Run(pending[i].Finish, CancellationToken.None);
-            }
-
-            Exception? inlineError = null;
-            try
-            {
-                paths[0] = pending[0].Finish();
-            }
-            catch (Exception ex)
-            {
-                inlineError = ex;
-            }
-
-            // Every file is waited for, even after one failed, so none is still being written when the finally closes it.
-            try
-            {
-                (await Task.WhenAll(others).ConfigureAwait(false)).CopyTo(paths, 1);
-            }
-            catch (Exception) when (inlineError is not null)
-            {
-                // The first file's error is the one reported.
-            }
-
-            if (inlineError is not null)
-            {
-                ExceptionDispatchInfo.Throw(inlineError);
-            }
-
+            var paths = await LaneWork.RunAsync(pending.Length, i => pending[i].Finish()).ConfigureAwait(false);
             _target.IngestCopy(paths, _range);
         }
         finally

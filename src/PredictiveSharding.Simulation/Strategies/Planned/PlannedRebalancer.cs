@@ -226,7 +226,6 @@ internal sealed class PlannedRebalancer : IRebalancer
     private void Apply(ClusterModel cluster, ShardingPlan plan)
     {
         _pending.Clear();
-        var moves = new List<MoveAction>();
         foreach (var action in plan.Actions)
         {
             switch (action)
@@ -235,21 +234,16 @@ internal sealed class PlannedRebalancer : IRebalancer
                     ApplySplit(cluster, split);
                     break;
                 case MoveAction move:
-                    moves.Add(move);
+                    // The plan holds only the moves that can start before the next plan (MaxMovesPerPlan), so each starts
+                    // as soon as a slot is free. Deferring one to its latest start (the plan's start-by) left slots idle
+                    // now and, as every plan is capped the same way, a breach needing more moves than one step's slots
+                    // could not be prepared in time: the oracle lost 3-7 overloaded node-days on the Wikipedia traces.
+                    _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes)));
                     break;
                 default:
                     Warn($"step {cluster.Step}: {action.GetType().Name} is not simulated; skipped.");
                     break;
             }
-        }
-
-        // The plan holds only the moves that can start before the next plan (PlanningConstraints.MaxMovesPerPlan), so each
-        // starts as soon as a slot is free. Deferring one to its latest start (the plan's start-by) left slots idle now and,
-        // as every plan is capped the same way, a breach needing more moves than one step's slots could not be prepared in
-        // time: the oracle lost 3-7 overloaded node-days on the Wikipedia traces that way.
-        foreach (var move in moves)
-        {
-            _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes)));
         }
 
         // Moves off the most loaded node first, so that the move slots go to the moves that relieve a hot node rather than
