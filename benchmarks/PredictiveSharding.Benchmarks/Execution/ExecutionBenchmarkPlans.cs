@@ -21,10 +21,10 @@ public static class ExecutionBenchmarkPlans
     }
 
     /// <summary>Executes the plan and throws unless every action completed (a benchmark of a failed move measures nothing).</summary>
-    public static async Task<ExecutionReport> ExecuteAndCheckAsync(ShardingExecutor executor, ShardingPlan plan)
+    public static async Task<ExecutionReport> ExecuteAndCheckAsync(ShardingExecutor executor, ShardingPlan plan, IProgress<ExecutionProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(executor);
-        var report = await executor.ExecuteAsync(plan).ConfigureAwait(false);
+        var report = await executor.ExecuteAsync(plan, progress).ConfigureAwait(false);
         if (!report.AllCompleted)
         {
             var failed = report.Actions.First(a => a.Outcome != ActionOutcome.Completed);

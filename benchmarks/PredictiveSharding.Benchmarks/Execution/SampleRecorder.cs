@@ -32,7 +32,11 @@ public static class SampleRecorder
     }
 
     /// <summary>The samples of the last <paramref name="lastIterations"/> iterations (the measured ones; earlier ones are warm-up).</summary>
-    public static IReadOnlyList<double> Measured(string caseKey, int lastIterations)
+    public static IReadOnlyList<double> Measured(string caseKey, int lastIterations) =>
+        MeasuredIterations(caseKey, lastIterations).SelectMany(i => i).ToArray();
+
+    /// <summary>The samples of each of the last <paramref name="lastIterations"/> iterations, oldest first.</summary>
+    public static IReadOnlyList<IReadOnlyList<double>> MeasuredIterations(string caseKey, int lastIterations)
     {
         if (!Iterations.TryGetValue(caseKey, out var iterations))
         {
@@ -41,7 +45,7 @@ public static class SampleRecorder
 
         lock (iterations)
         {
-            return iterations.Skip(Math.Max(0, iterations.Count - lastIterations)).SelectMany(i => i).ToArray();
+            return iterations.Skip(Math.Max(0, iterations.Count - lastIterations)).Select(i => (IReadOnlyList<double>)i.ToArray()).ToArray();
         }
     }
 
