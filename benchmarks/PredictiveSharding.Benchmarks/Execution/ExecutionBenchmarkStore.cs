@@ -29,7 +29,8 @@ public sealed class ExecutionBenchmarkStore : IDisposable
     /// <param name="movingKeys">Keys in the moving partition.</param>
     /// <param name="stayingKeys">Keys in the staying partition.</param>
     /// <param name="valueBytes">Bytes per value.</param>
-    public ExecutionBenchmarkStore(int movingKeys, int stayingKeys, int valueBytes)
+    /// <param name="scanParallelism">The cluster's <see cref="RocksDbClusterOptions.ScanParallelism"/>; null for its default.</param>
+    public ExecutionBenchmarkStore(int movingKeys, int stayingKeys, int valueBytes, int? scanParallelism = null)
     {
         MovingKeys = movingKeys;
         Keys = Enumerable.Range(0, movingKeys + stayingKeys).Select(Key).ToArray();
@@ -39,7 +40,9 @@ public sealed class ExecutionBenchmarkStore : IDisposable
         Routing = new RoutingTable(new RoutingMap(
             [new PartitionRoute(Moving, new KeyRange(ShardKey.Empty, boundary), Source), new PartitionRoute(Staying, new KeyRange(boundary, null), Source)],
             version: 0));
-        Cluster = new RocksDbCluster(new RocksDbClusterOptions { RootDirectory = Path.Combine(Folder, "cluster") }, [Source, Target], Routing);
+        var options = new RocksDbClusterOptions { RootDirectory = Path.Combine(Folder, "cluster") };
+        options.ScanParallelism = scanParallelism ?? options.ScanParallelism;
+        Cluster = new RocksDbCluster(options, [Source, Target], Routing);
         foreach (var batch in Keys.Chunk(4096))
         {
             Cluster.WriteAsync(Source, batch.Select(k => new KeyValueEntry(k, Value(valueBytes, 0))).ToList(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
