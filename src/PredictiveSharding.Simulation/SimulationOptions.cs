@@ -112,6 +112,14 @@ public sealed class SimulationOptions
     /// </summary>
     public bool BurstAwareSplits { get; set; } = true;
 
+    /// <summary>
+    /// Whether the predictive strategy raises a partition's median forecast (and the quantiles above it) where the
+    /// partition's own past shows a clear period longer than the forecaster's context: each forecast step is floored at
+    /// the least load the partition had at the same phase in each of the last three periods (a timer firing every 30 or
+    /// 60 steps, which a 24-step context never shows). Default true; false plans on the forecast alone.
+    /// </summary>
+    public bool SeasonalFloor { get; set; } = true;
+
     /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
     public IReadOnlyList<double> ReactiveThresholds { get; set; } = SimulationDefaults.ReactiveThresholdGrid;
 

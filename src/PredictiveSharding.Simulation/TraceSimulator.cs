@@ -104,7 +104,12 @@ public sealed class TraceSimulator
                         forecaster = new FlooredForecaster(forecaster);
                     }
 
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    // Periods the forecaster's context cannot show (longer than it, and than the horizon, so that a period ago is
+                    // past for every forecast step) raise its median: SeasonalFloor.
+                    var seasonalMinPeriod = _options.SeasonalFloor
+                        ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
+                        : 0;
+                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -224,7 +229,7 @@ public sealed class TraceSimulator
         return best;
     }
 
-    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null)
+    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
             : _options.BurstAwareSplits ? DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: true)
@@ -238,7 +243,8 @@ public sealed class TraceSimulator
             _options.PlanningQuantile,
             SimulationDefaults.PlannerKeySamples,
             _options.CorrectMeasuredOverload,
-            _options.BurstAwareSplits);
+            _options.BurstAwareSplits,
+            seasonalMinPeriod);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

@@ -95,6 +95,26 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WithNoSeasonalFloor_TurnsItOffForThePredictiveStrategy()
+    {
+        var trace = WriteShiftingHotSpot("seasonal.csv", steps: 60);
+        string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive", "--json"];
+
+        var plain = await RunAsync([.. common, "--no-seasonal-floor"]);
+        var seasonal = await RunAsync(common);
+
+        Assert.That(plain.ExitCode, Is.Zero, plain.Stderr);
+        Assert.That(seasonal.ExitCode, Is.Zero, seasonal.Stderr);
+        using var plainJson = JsonDocument.Parse(plain.Stdout);
+        using var seasonalJson = JsonDocument.Parse(seasonal.Stdout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(seasonalJson.RootElement.GetProperty("strategies")[0].GetProperty("setting").GetString(), Does.Contain(", seasonal floor (periods ≥ "));
+            Assert.That(plainJson.RootElement.GetProperty("strategies")[0].GetProperty("setting").GetString(), Does.Not.Contain("seasonal"));
+        });
+    }
+
+    [Test]
     public async Task Simulate_WhenTheTraceFileIsMissing_ExitsWithTwoNamingIt()
     {
         var missing = Path.Combine(Folder, "nope.csv");

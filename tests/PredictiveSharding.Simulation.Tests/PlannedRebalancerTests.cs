@@ -92,6 +92,34 @@ public class PlannedRebalancerTests
         });
     }
 
+    [TestCase(25, 110.0)]
+    [TestCase(0, 2.0)]
+    public async Task SeasonalMinPeriod_FloorsThePlannedMedianOfATimerTheForecasterMisses(int minPeriod, double expected)
+    {
+        // Key 0 fires 110 every 30 steps (steps 0, 30, ..., 210) and is quiet at 1 between; key 1 is steady at 1. The
+        // forecaster says 2 everywhere. Planning at step 210, the firing's step: with a minimum period of 25 the planner is
+        // handed the firing (110 in each of the last three periods) as key 0's median; without, the forecaster's 2.
+        var timer = Enumerable.Range(0, 220).Select(i => i % 30 == 0 ? 110.0 : 1).ToArray();
+        var cluster = new ClusterModel(TestTraces.Minutes(timer, TestTraces.Repeat(1, 220)), new ClusterSetup(2, 1000, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), planner, Settings with { HistoryWindowSteps = 512, SeasonalMinPeriod = minPeriod }, TimeProvider.System);
+        for (var s = 0; s < 210; s++)
+        {
+            cluster.Advance();
+        }
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        var forecast = planner.Last!.Forecast;
+        Assert.Multiple(() =>
+        {
+            Assert.That(forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(expected));
+            Assert.That(forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, 1, 0.5), Is.EqualTo(2), "the step after the firing is quiet");
+            Assert.That(forecast.ValueAt(new PartitionId("p001"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(2), "a steady key has no period");
+            Assert.That(rebalancer.SeasonalPartitions, Is.EqualTo(minPeriod > 0 ? 1 : 0));
+        });
+    }
+
     [Test]
     public async Task ForecastAsync_WhenFloored_NeverForecastsBelowTheLastLoad()
     {

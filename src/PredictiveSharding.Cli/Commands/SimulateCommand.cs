@@ -35,9 +35,10 @@ internal static class SimulateCommand
         var planEvery = new Option<int>("--plan-every") { Description = "Steps between two plans of the predictive and oracle strategies.", DefaultValueFactory = _ => defaults.PlanEvery };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
         var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
+        var noSeasonalFloor = new Option<bool>("--no-seasonal-floor") { Description = "Predictive strategy: do not raise a partition's median forecast where its own past shows a period longer than the forecaster's context (to the least load at that phase in each of the last three periods)." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, plot, noBurstAware, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, plot, noBurstAware, noSeasonalFloor, json })
         {
             command.Options.Add(option);
         }
@@ -63,6 +64,7 @@ internal static class SimulateCommand
                 PlanEvery = result.GetValue(planEvery),
                 Plot = result.GetValue(plot),
                 BurstAware = !result.GetValue(noBurstAware),
+                SeasonalFloor = !result.GetValue(noSeasonalFloor),
             };
             var interactive = !Console.IsErrorRedirected;
             return await RunAsync(settings, result.GetValue(json), Console.Out, Console.Error, interactive, null, cancellationToken).ConfigureAwait(false);

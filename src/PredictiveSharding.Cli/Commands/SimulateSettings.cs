@@ -50,6 +50,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
 
+    /// <summary><see cref="SimulationOptions.SeasonalFloor"/> (median floors from periods longer than the context; default on, off with --no-seasonal-floor).</summary>
+    public bool SeasonalFloor { get; init; } = true;
+
     /// <summary>The simulation options; <see cref="SimulationOptions.Validate"/> names a bad one.</summary>
     public SimulationOptions ToOptions() => new()
     {
@@ -67,6 +70,7 @@ internal sealed class SimulateSettings
         HorizonSteps = Horizon,
         PlanEverySteps = PlanEvery,
         BurstAwareSplits = BurstAware,
+        SeasonalFloor = SeasonalFloor,
     };
 
     /// <summary>The command-line flag of a <see cref="SimulationOptions"/> property, for error messages.</summary>

@@ -35,6 +35,7 @@ internal sealed class PlannedRebalancer : IRebalancer
     private long _plans;
     private long _corrections;
     private long _correctedPartitions;
+    private long _seasonalPartitions;
     private LoadForecast? _lastForecast;
     private int _lastForecastStep;
     private TimeSpan _forecastTime;
@@ -55,7 +56,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}");
+        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -68,6 +69,9 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     /// <summary>Plans whose forecast was corrected because a node was measured over capacity.</summary>
     public long Corrections => _corrections;
+
+    /// <summary>Partition forecasts raised to a seasonal floor (<see cref="SeasonalFloor"/>), over all plans.</summary>
+    public long SeasonalPartitions => _seasonalPartitions;
 
     /// <summary>Partition forecasts raised to the measured load by <see cref="CorrectMeasuredOverload"/>, over all plans.</summary>
     public long CorrectedPartitions => _correctedPartitions;
@@ -143,6 +147,14 @@ internal sealed class PlannedRebalancer : IRebalancer
             forecast = CorrectMeasuredOverload(cluster, forecast);
             _lastForecast = raw;
             _lastForecastStep = step;
+        }
+
+        // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
+        // partition's own past shows it, so its median is raised to what came back in each recent period.
+        if (_settings.SeasonalMinPeriod > 0)
+        {
+            forecast = SeasonalFloor.Apply(cluster, forecast, _settings.HistoryWindowSteps, _settings.SeasonalMinPeriod, out var floored);
+            _seasonalPartitions += floored;
         }
 
         if (_settings.BurstAware)

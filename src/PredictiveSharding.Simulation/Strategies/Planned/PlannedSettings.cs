@@ -10,6 +10,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="MaxKeySamples">Key samples per partition handed to the planner.</param>
 /// <param name="CorrectMeasuredOverload">Whether a node measured over capacity has its partitions' forecasts raised to their measured load.</param>
 /// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="BurstFloor"/>).</param>
+/// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="SeasonalFloor"/>); 0 for none.</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
     int PlanEverySteps,
@@ -19,4 +20,5 @@ internal sealed record PlannedSettings(
     double PlanningQuantile,
     int MaxKeySamples,
     bool CorrectMeasuredOverload,
-    bool BurstAware = false);
+    bool BurstAware = false,
+    int SeasonalMinPeriod = 0);

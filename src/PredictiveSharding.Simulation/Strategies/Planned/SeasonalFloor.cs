@@ -1,0 +1,181 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Simulation.Strategies.Planned;
+
+/// <summary>
+/// A median-level floor from a period the forecaster cannot see: a timer that fires every 30 or 60 steps repeats beyond
+/// a 24-step context, so the forecaster sees only the quiet steps between firings and forecasts the next firing at the
+/// quiet level. Where a partition's own past shows a clear period at least <c>minPeriod</c> steps long, each forecast
+/// step's median (and every quantile above it) is raised to the least load the partition had at the same phase in each
+/// of the last <see cref="Cycles"/> periods: a load that came back in every recent period is expected to come back, at
+/// the level it never fell below. A one-off surge never repeats in all of them, so it sets no floor; quantiles below the
+/// median stay the forecaster's.
+/// </summary>
+internal static class SeasonalFloor
+{
+    /// <summary>Periods a floor must hold in (and the period detection's seasonal estimate reads): three, so one odd period cannot set it.</summary>
+    public const int Cycles = 3;
+
+    /// <summary>
+    /// A period counts when the seasonal estimate at that lag errs by at most this share of the median error over all
+    /// candidate periods (it stands out: explains the series twice as well as an arbitrary long lag does) and by less
+    /// than the best estimate at any shorter lag (one the forecaster's context shows).
+    /// </summary>
+    public const double MaxRelativeError = 0.5;
+
+    /// <summary>The forecast quantile from which on values are raised: the median.</summary>
+    public const double MinQuantile = 0.5;
+
+    /// <summary>
+    /// The period of <paramref name="history"/>'s last <paramref name="window"/> steps, or 0 when none is clear. Every lag
+    /// from 1 to a quarter of the window is scored by the absolute error of the seasonal estimate at that lag (the median
+    /// of the loads one, two and three lags earlier) over the same steps (the window's last window − 3 × the longest lag).
+    /// The best lag of at least <paramref name="minPeriod"/> counts when it errs by at most <see cref="MaxRelativeError"/>
+    /// × the median such lag's error and by less than the best shorter lag. Noise and a one-off surge are explained about
+    /// as well by any lag, a trend by a short one, a weekly pattern in daily data by a week; a timer firing every 30 steps
+    /// only by 30 (or a multiple).
+    /// </summary>
+    public static int DetectPeriod(IReadOnlyList<double> history, int window, int minPeriod)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minPeriod, 2);
+        var n = Math.Min(history.Count, window);
+        var offset = history.Count - n;
+        var maxPeriod = n / (Cycles + 1);
+        if (maxPeriod < minPeriod)
+        {
+            return 0;
+        }
+
+        var from = Cycles * maxPeriod;
+        var bestShort = double.PositiveInfinity;
+        var errors = new double[maxPeriod - minPeriod + 1];
+        for (var p = 1; p <= maxPeriod; p++)
+        {
+            double error = 0;
+            for (var i = from; i < n; i++)
+            {
+                var x = history[offset + i];
+                error += Math.Abs(x - Median(history[offset + i - p], history[offset + i - (2 * p)], history[offset + i - (3 * p)]));
+            }
+
+            if (p < minPeriod)
+            {
+                bestShort = Math.Min(bestShort, error);
+            }
+            else
+            {
+                errors[p - minPeriod] = error;
+            }
+        }
+
+        var best = 0;
+        for (var k = 1; k < errors.Length; k++)
+        {
+            if (errors[k] < errors[best])
+            {
+                best = k;
+            }
+        }
+
+        var sorted = (double[])errors.Clone();
+        Array.Sort(sorted);
+        var typical = sorted[sorted.Length / 2];
+        return typical > 0 && errors[best] <= MaxRelativeError * typical && errors[best] < bestShort ? minPeriod + best : 0;
+    }
+
+    /// <summary>
+    /// The floor at forecast step <paramref name="h"/> (0 = the next step to replay, <paramref name="history"/>.Count):
+    /// the least load at the same phase in each of the last <see cref="Cycles"/> periods, or 0 when one of them lies
+    /// before the history or not yet in the past.
+    /// </summary>
+    public static double FloorAt(IReadOnlyList<double> history, int period, int h)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var floor = double.PositiveInfinity;
+        for (var c = 1; c <= Cycles; c++)
+        {
+            var s = history.Count + h - (c * period);
+            if (s < 0 || s >= history.Count)
+            {
+                return 0;
+            }
+
+            floor = Math.Min(floor, history[s]);
+        }
+
+        return floor;
+    }
+
+    /// <summary>
+    /// The forecast with each periodic partition's request quantiles at or above <see cref="MinQuantile"/> raised, step by
+    /// step, to <see cref="FloorAt"/>; partitions without a clear period of at least <paramref name="minPeriod"/> steps over
+    /// the last <paramref name="window"/> steps are unchanged. Counts the partitions raised in <paramref name="floored"/>.
+    /// </summary>
+    public static LoadForecast Apply(ClusterModel cluster, LoadForecast forecast, int window, int minPeriod, out int floored)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(forecast);
+        floored = 0;
+        var from = -1;
+        for (var q = 0; q < forecast.Quantiles.Count; q++)
+        {
+            if (forecast.Quantiles[q] >= MinQuantile - 1e-9)
+            {
+                from = q;
+                break;
+            }
+        }
+
+        if (from < 0)
+        {
+            return forecast;
+        }
+
+        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(forecast.Partitions.Count);
+        foreach (var (id, resources) in forecast.Partitions)
+        {
+            partitions[id] = resources;
+            if (cluster.Find(id) is not { } partition || !resources.TryGetValue(ResourceKind.Requests, out var series))
+            {
+                continue;
+            }
+
+            var period = DetectPeriod(partition.History, window, minPeriod);
+            if (period == 0)
+            {
+                continue;
+            }
+
+            var values = new double[series.Steps * series.QuantileCount];
+            var raised = false;
+            for (var s = 0; s < series.Steps; s++)
+            {
+                var floor = FloorAt(partition.History, period, s);
+                for (var q = 0; q < series.QuantileCount; q++)
+                {
+                    var value = series[s, q];
+                    if (q >= from && floor > value)
+                    {
+                        value = floor;
+                        raised = true;
+                    }
+
+                    values[(s * series.QuantileCount) + q] = value;
+                }
+            }
+
+            if (raised)
+            {
+                floored++;
+                partitions[id] = new Dictionary<ResourceKind, QuantileSeries>(resources) { [ResourceKind.Requests] = new QuantileSeries(series.Steps, series.QuantileCount, values) };
+            }
+        }
+
+        return new LoadForecast(forecast.Origin, forecast.Step, forecast.Quantiles, partitions);
+    }
+
+    private static double Median(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+}
