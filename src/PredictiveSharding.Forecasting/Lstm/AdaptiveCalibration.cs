@@ -15,8 +15,8 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// </summary>
 /// <remarks>
 /// One offset per level, pooled over horizon steps and series: the split-conformal offsets already shape the steps, and
-/// pooling makes each update a share over many points rather than one indicator. The median is not adapted, nor moved by the others (<see cref="AddOffsets"/>)
-/// (<see cref="IsMedian"/>). Only each partition's latest forecast
+/// pooling makes each update a share over many points rather than one indicator. The median is not adapted
+/// (<see cref="IsMedian"/>), nor moved by the other levels' offsets (<see cref="AddOffsets"/>). Only each partition's latest forecast
 /// is kept; its steps are scored once, when their buckets first appear. Thread-safe.
 /// </remarks>
 internal sealed class AdaptiveCalibration
