@@ -16,7 +16,7 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// <remarks>
 /// One offset per level, pooled over horizon steps and series: the split-conformal offsets already shape the steps, and
 /// pooling makes each update a share over many points rather than one indicator. The median is not adapted
-/// (<see cref="IsMedian"/>). Only each partition's latest forecast
+/// (<see cref="IsMedian"/>), nor moved by the other levels' offsets (<see cref="AddOffsets"/>). Only each partition's latest forecast
 /// is kept; its steps are scored once, when their buckets first appear. Thread-safe.
 /// </remarks>
 internal sealed class AdaptiveCalibration
@@ -32,6 +32,9 @@ internal sealed class AdaptiveCalibration
     private readonly float[] _levels;
     private readonly int _horizon;
     private readonly float[] _offsets;
+
+    // Index of the median level (never adapted; monotonicity is restored outwards from it), or -1 when there is none.
+    private readonly int _median;
     private readonly Dictionary<PartitionId, Pending> _pending = [];
 
     public AdaptiveCalibration(double rate, float[] levels, int horizon)
@@ -43,6 +46,7 @@ internal sealed class AdaptiveCalibration
         _levels = levels;
         _horizon = horizon;
         _offsets = new float[levels.Length];
+        _median = Array.FindIndex(levels, IsMedian);
     }
 
     /// <summary>A copy of the current offsets, one per level, in units of the spread.</summary>
@@ -72,14 +76,30 @@ internal sealed class AdaptiveCalibration
         {
             for (var s = 0; s < _horizon; s++)
             {
-                var q = quantiles.Slice((r * ho) + (s * nq), nq);
-                var width = QuantileCalibration.Width(q);
-                q[0] += offsets[0] * width;
-                for (var k = 1; k < nq; k++)
-                {
-                    q[k] = Math.Max(q[k] + (offsets[k] * width), q[k - 1]);
-                }
+                AddOffsets(quantiles.Slice((r * ho) + (s * nq), nq), offsets, _median);
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds offsets (in spreads) to one step's scaled quantiles and restores monotonicity outwards from the median, which
+    /// has no offset: a lower level raised past it is held at the median rather than carrying it up (a running maximum
+    /// from the lowest level moved the point forecast whenever the lowest level's offset grew past the median, though
+    /// the median is never adapted). Without a median level (<paramref name="median"/> −1), a running maximum from the
+    /// lowest level.
+    /// </summary>
+    private static void AddOffsets(Span<float> q, ReadOnlySpan<float> offsets, int median)
+    {
+        var nq = q.Length;
+        var width = QuantileCalibration.Width(q);
+        for (var k = median + 1; k < nq; k++)
+        {
+            q[k] = k == 0 ? q[k] + (offsets[k] * width) : Math.Max(q[k] + (offsets[k] * width), q[k - 1]);
+        }
+
+        for (var k = median; k >= 0; k--)
+        {
+            q[k] = k == nq - 1 ? q[k] + (offsets[k] * width) : Math.Min(q[k] + (offsets[k] * width), q[k + 1]);
         }
     }
 

@@ -100,6 +100,38 @@ public sealed class AdaptiveCalibrationTests
         Assert.That(sut.Offsets[1], Is.Zero);
     }
 
+    [Test]
+    public void Apply_LowerLevelOffsetPastTheMedian_LeavesTheMedianAndKeepsLevelsOrdered()
+    {
+        // Actuals far above every level raise every interval level by rate × τ per update: after six at rate 1 the 0.1
+        // level's offset (0.6 spreads) is more than its distance to the median (z₀.₁ / (z₀.₉₉ − z₀.₁) ≈ 0.36 spreads).
+        // The median, which is never adapted, must stay where the network put it and the 0.1 level stop at it (a
+        // running maximum from the lowest level carried the median up with it).
+        var sut = new AdaptiveCalibration(1.0, Levels, Horizon);
+        var id = new PartitionId("p");
+        var values = new List<double>();
+        for (var round = 0; round < 6; round++)
+        {
+            var issued = NormalRow(claimedSd: 1, mean: 10);
+            sut.Apply(issued, 1);
+            sut.Record(id, Start + (Step * values.Count), Step, issued, 1);
+            values.AddRange(Enumerable.Repeat(100.0, Horizon));
+            sut.Observe([Tail(id, values)]);
+        }
+
+        Assert.That(sut.Offsets[0], Is.EqualTo(0.6).Within(1e-5));
+        var row = NormalRow(claimedSd: 1, mean: 10);
+        var medians = Enumerable.Range(0, Horizon).Select(h => row[(h * Levels.Length) + 1]).ToArray();
+        sut.Apply(row, 1);
+        for (var h = 0; h < Horizon; h++)
+        {
+            var q = row.AsSpan(h * Levels.Length, Levels.Length).ToArray();
+            Assert.That(q[1], Is.EqualTo(medians[h]), "the median is not moved by the other levels' offsets");
+            Assert.That(q, Is.Ordered, "levels stay in order");
+            Assert.That(q[0], Is.EqualTo(q[1]), "the 0.1 level stops at the median");
+        }
+    }
+
     private static readonly DateTimeOffset Start = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Step = TimeSpan.FromHours(1);
 
