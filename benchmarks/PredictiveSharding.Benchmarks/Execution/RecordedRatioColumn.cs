@@ -55,7 +55,7 @@ public sealed class RecordedRatioColumn : IColumn
 
     /// <inheritdoc />
     public string Legend =>
-        $"{ColumnName}: median over the measured iterations of each iteration's {_numerator} ÷ {_denominator} {RecordedPercentileColumn.PercentileName(_what, _percentile)} (min–max in brackets)";
+        $"{ColumnName}: median over the measured iterations of each iteration's {_numerator} ÷ {_denominator} {RecordedPercentileColumn.PercentileName(_what, _percentile)} (min–max in brackets), and the ratio of the percentiles over all samples of the measured iterations (pooled)";
 
     /// <summary>Each iteration's ratio, in iteration order; iterations where either series is empty are skipped.</summary>
     public static IReadOnlyList<double> IterationRatios(IReadOnlyList<IReadOnlyList<double>> numerator, IReadOnlyList<IReadOnlyList<double>> denominator, double percentile)
@@ -81,17 +81,19 @@ public sealed class RecordedRatioColumn : IColumn
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
         var iterations = RecordedPercentileColumn.MeasuredIterationCount(benchmarkCase);
-        var ratios = IterationRatios(
-            SampleRecorder.MeasuredIterations(RecordedPercentileColumn.KeyOf(benchmarkCase, _numerator), iterations),
-            SampleRecorder.MeasuredIterations(RecordedPercentileColumn.KeyOf(benchmarkCase, _denominator), iterations),
-            _percentile);
+        var top = SampleRecorder.MeasuredIterations(RecordedPercentileColumn.KeyOf(benchmarkCase, _numerator), iterations);
+        var bottom = SampleRecorder.MeasuredIterations(RecordedPercentileColumn.KeyOf(benchmarkCase, _denominator), iterations);
+        var ratios = IterationRatios(top, bottom, _percentile);
         if (ratios.Count == 0)
         {
             return "-";
         }
 
+        // Pooled: the percentile over every sample of each series; the series alternate within every iteration, so both
+        // pools span the same stretch of time.
+        var pooled = SampleRecorder.Percentile(top.SelectMany(i => i).ToArray(), _percentile) / SampleRecorder.Percentile(bottom.SelectMany(i => i).ToArray(), _percentile);
         var median = SampleRecorder.Percentile(ratios, 50);
-        return string.Create(CultureInfo.InvariantCulture, $"{median:0.00} ({ratios.Min():0.00}–{ratios.Max():0.00}, n={ratios.Count})");
+        return string.Create(CultureInfo.InvariantCulture, $"{median:0.00} ({ratios.Min():0.00}–{ratios.Max():0.00}, n={ratios.Count}; pooled {pooled:0.00})");
     }
 
     /// <inheritdoc />
