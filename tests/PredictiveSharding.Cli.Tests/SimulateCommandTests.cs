@@ -77,20 +77,13 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("burst.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        var plain = await RunAsync([.. common, "--no-burst-aware"]);
-        var burst = await RunAsync(common);
+        var (plain, burst) = await StrategiesWithoutAndWithAsync(common, "--no-burst-aware");
 
-        Assert.That(plain.ExitCode, Is.Zero, plain.Stderr);
-        Assert.That(burst.ExitCode, Is.Zero, burst.Stderr);
-        using var plainJson = JsonDocument.Parse(plain.Stdout);
-        using var burstJson = JsonDocument.Parse(burst.Stdout);
-        var plainStrategies = plainJson.RootElement.GetProperty("strategies").EnumerateArray().ToList();
-        var burstStrategies = burstJson.RootElement.GetProperty("strategies").EnumerateArray().ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(burstStrategies[0].GetProperty("setting").GetString(), Does.EndWith(", burst-aware splits"));
-            Assert.That(plainStrategies[0].GetProperty("setting").GetString(), Does.Not.Contain("burst-aware"));
-            Assert.That(burstStrategies[1].GetProperty("overloadNodeMinutes").GetDouble(), Is.EqualTo(plainStrategies[1].GetProperty("overloadNodeMinutes").GetDouble()), "the oracle's true-future forecast has no q0.99 to raise, so the flag leaves its result alone");
+            Assert.That(burst[0].GetProperty("setting").GetString(), Does.EndWith(", burst-aware splits"));
+            Assert.That(plain[0].GetProperty("setting").GetString(), Does.Not.Contain("burst-aware"));
+            Assert.That(burst[1].GetProperty("overloadNodeMinutes").GetDouble(), Is.EqualTo(plain[1].GetProperty("overloadNodeMinutes").GetDouble()), "the oracle's true-future forecast has no q0.99 to raise, so the flag leaves its result alone");
         });
     }
 
@@ -100,17 +93,12 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("seasonal.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive", "--json"];
 
-        var plain = await RunAsync([.. common, "--no-seasonal-floor"]);
-        var seasonal = await RunAsync(common);
+        var (plain, seasonal) = await StrategiesWithoutAndWithAsync(common, "--no-seasonal-floor");
 
-        Assert.That(plain.ExitCode, Is.Zero, plain.Stderr);
-        Assert.That(seasonal.ExitCode, Is.Zero, seasonal.Stderr);
-        using var plainJson = JsonDocument.Parse(plain.Stdout);
-        using var seasonalJson = JsonDocument.Parse(seasonal.Stdout);
         Assert.Multiple(() =>
         {
-            Assert.That(seasonalJson.RootElement.GetProperty("strategies")[0].GetProperty("setting").GetString(), Does.Contain(", seasonal floor (periods ≥ "));
-            Assert.That(plainJson.RootElement.GetProperty("strategies")[0].GetProperty("setting").GetString(), Does.Not.Contain("seasonal"));
+            Assert.That(seasonal[0].GetProperty("setting").GetString(), Does.Contain(", seasonal floor (periods ≥ "));
+            Assert.That(plain[0].GetProperty("setting").GetString(), Does.Not.Contain("seasonal"));
         });
     }
 
@@ -174,5 +162,21 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var path = Path.Combine(Folder, name);
         File.WriteAllText(path, csv.ToString());
         return path;
+    }
+
+    /// <summary>Runs <paramref name="common"/> with <paramref name="offFlag"/> and without it; both must succeed. Returns each run's strategies.</summary>
+    private static async Task<(JsonElement[] Off, JsonElement[] On)> StrategiesWithoutAndWithAsync(string[] common, string offFlag)
+    {
+        var off = await RunAsync([.. common, offFlag]);
+        var on = await RunAsync(common);
+        Assert.That(off.ExitCode, Is.Zero, off.Stderr);
+        Assert.That(on.ExitCode, Is.Zero, on.Stderr);
+        return (Strategies(off.Stdout), Strategies(on.Stdout));
+    }
+
+    private static JsonElement[] Strategies(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("strategies").EnumerateArray().Select(s => s.Clone()).ToArray();
     }
 }
