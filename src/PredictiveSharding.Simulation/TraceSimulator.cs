@@ -99,17 +99,12 @@ public sealed class TraceSimulator
                         ? context with { HorizonSteps = WarmupSizing.Horizon(setup.WarmupSteps, _options.HorizonSteps, _options.PlanEverySteps) }
                         : context;
                     var forecaster = (ForecasterFactory ?? DefaultComponents.CreateForecaster)(predictiveContext);
-                    if (_options.FloorForecastAtLastLoad)
-                    {
-                        forecaster = new FlooredForecaster(forecaster);
-                    }
-
                     // Periods the forecaster's context cannot show (longer than it, and than the horizon, so that a period ago is
-                    // past for every forecast step) raise its median: SeasonalFloor.
+                    // past for every forecast step) raise its median: ForecastGuardOptions.SeasonalMinPeriod.
                     var seasonalMinPeriod = _options.SeasonalFloor
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -229,7 +224,7 @@ public sealed class TraceSimulator
         return best;
     }
 
-    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0)
+    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
             : _options.BurstAwareSplits ? DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: true)
@@ -244,7 +239,8 @@ public sealed class TraceSimulator
             SimulationDefaults.PlannerKeySamples,
             _options.CorrectMeasuredOverload,
             _options.BurstAwareSplits,
-            seasonalMinPeriod);
+            seasonalMinPeriod,
+            floorAtLastLoad);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

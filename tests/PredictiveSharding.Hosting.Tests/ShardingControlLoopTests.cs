@@ -20,7 +20,7 @@ public sealed class ShardingControlLoopTests
 
     private sealed class Rig : IDisposable
     {
-        public Rig(int warmup = 3, bool execute = true)
+        public Rig(int warmup = 3, bool execute = true, Action<ControlLoopOptions>? configure = null)
         {
             Routing = new RoutingTable(new RoutingMap(
                 [
@@ -33,6 +33,7 @@ public sealed class ShardingControlLoopTests
             Executor = new RoutingOnlyExecutor(Routing);
             var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
             Options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = warmup, Execute = execute };
+            configure?.Invoke(Options);
             Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), Options, Time);
         }
 
@@ -163,6 +164,80 @@ public sealed class ShardingControlLoopTests
         Assert.That(b1.Count, Is.EqualTo(history.Get(new PartitionId("c")).Count), "children get the parent's whole history");
         Assert.That(b1.Buckets[0].Requests + b2.Buckets[0].Requests, Is.EqualTo(100).Within(1e-9), "the parent's load is shared out, not duplicated");
         Assert.That(b1.Buckets[0].Requests, Is.GreaterThan(0).And.LessThan(100));
+    }
+
+    [TestCase(true, 100.0)]
+    [TestCase(false, 50.0)]
+    public async Task RunCycle_WhenTheForecastFallsBelowTheLastLoad_PlansAtLeastTheLastLoad(bool floor, double expected)
+    {
+        // "b" serves 100 requests a minute; the forecaster expects half. With the last-load floor (the default) the planner
+        // is handed at least 100 at every step and quantile; without it, the forecaster's 50 as the median.
+        using var rig = new Rig(warmup: 2, execute: false, configure: o => o.ForecastGuard.FloorAtLastLoad = floor);
+        rig.Forecaster.Scale = 0.5;
+        ControlCycleResult? result = null;
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            rig.Minute();
+            result = await rig.Loop.RunCycleAsync(CancellationToken.None);
+        }
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        var b = new PartitionId("b");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, planned.Horizon).Select(s => planned.ValueAt(b, ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(expected));
+            Assert.That(planned.ValueAt(b, ResourceKind.Requests, 0, 0.1), Is.EqualTo(floor ? 100 : 40), "every quantile is floored, not only the median");
+            Assert.That(result!.Forecast, Is.SameAs(planned), "the cycle reports the forecast it planned on");
+        });
+    }
+
+    [TestCase(true, 60.0)]
+    [TestCase(false, 24.0)]
+    public async Task RunCycle_AfterAPartitionGrewThreefold_BoundsTheTopQuantileByThatGrowth(bool bound, double expected)
+    {
+        // "b" goes 20 → 60 → 20 requests a minute on a node of 100: a 3× step from 20% of a node. At 20 again, its q0.99
+        // (the forecaster's 20 × 1.2) is raised to 20 × 3 with the burst bound, and stays 24 without it.
+        using var rig = new Rig(warmup: 1, execute: false, configure: o => o.ForecastGuard = new() { FloorAtLastLoad = false, BoundBursts = bound });
+        rig.Forecaster.Quantiles = [0.5, 0.99];
+        foreach (var hot in new[] { 10, 30, 10 })
+        {
+            rig.Minute(hot);
+            await rig.Loop.RunCycleAsync(CancellationToken.None);
+        }
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        var b = new PartitionId("b");
+        Assert.Multiple(() =>
+        {
+            Assert.That(planned.ValueAt(b, ResourceKind.Requests, 0, 0.99), Is.EqualTo(expected).Within(1e-9));
+            Assert.That(planned.ValueAt(b, ResourceKind.Requests, 0, 0.5), Is.EqualTo(20).Within(1e-9), "the median stays the forecaster's");
+        });
+    }
+
+    [Test]
+    public void Options_ForecastGuardDefaults_FloorAndBoundButNoSeasonalFloor()
+    {
+        var options = new ControlLoopOptions();
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.ForecastGuard.FloorAtLastLoad, Is.True);
+            Assert.That(options.ForecastGuard.BoundBursts, Is.True);
+            Assert.That(options.ForecastGuard.SeasonalMinPeriod, Is.Null);
+            Assert.That(options.Validate, Throws.Nothing);
+        });
+    }
+
+    [Test]
+    public void Options_ForecastGuardOutOfRange_ThrowNamingTheSetting()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new ControlLoopOptions { ForecastGuard = new() { SeasonalMinPeriod = 1 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("SeasonalMinPeriod").And.Message.Contains("1"));
+            Assert.That(() => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 30 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("ForecastGuard.SeasonalMinPeriod").And.Message.Contains("Horizon (60)"));
+            Assert.That(() => new ControlLoopOptions { ForecastGuard = new() { SeasonalWindow = 0 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("SeasonalWindow"));
+            Assert.That(() => new ControlLoopOptions { ForecastGuard = null! }.Validate(), Throws.ArgumentNullException.With.Message.Contains("ForecastGuard"));
+            Assert.That(() => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 61 } }.Validate(), Throws.Nothing);
+        });
     }
 
     [Test]

@@ -120,16 +120,25 @@ public class PlannedRebalancerTests
         });
     }
 
-    [Test]
-    public async Task ForecastAsync_WhenFloored_NeverForecastsBelowTheLastLoad()
+    [TestCase(true, 9.0)]
+    [TestCase(false, 2.0)]
+    public async Task FloorAtLastLoad_PlansAPartitionAtLeastAtItsLastLoad(bool floor, double expected)
     {
-        var start = TestTraces.Start;
-        var series = new PredictiveSharding.Telemetry.PartitionLoadSeries(new PartitionId("p"), TimeSpan.FromMinutes(1), [PredictiveSharding.Telemetry.LoadBucket.OfRequests(start, 9), PredictiveSharding.Telemetry.LoadBucket.OfRequests(start.AddMinutes(1), 4)]);
-        var floored = new FlooredForecaster(new ConstantForecaster(2));
+        // Key 0 measured 9 at the last step; the forecaster says 2. With the floor the planner is handed 9 at every step.
+        var cluster = new ClusterModel(TestTraces.Minutes([4, 9, 9], [1, 1, 1]), new ClusterSetup(2, 1000, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2), planner, Settings with { FloorAtLastLoad = floor }, TimeProvider.System);
+        cluster.Advance();
+        cluster.Advance();
 
-        var forecast = await floored.ForecastAsync(new ForecastRequest(new LoadHistory([series]), 3), CancellationToken.None);
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
 
-        Assert.That(Enumerable.Range(0, 3).Select(s => forecast.ValueAt(new PartitionId("p"), ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(4));
+        var forecast = planner.Last!.Forecast;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, forecast.Horizon).Select(s => forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, s, 0.5)), Is.All.EqualTo(expected));
+            Assert.That(forecast.ValueAt(new PartitionId("p001"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(2), "a partition below the forecast keeps it");
+        });
     }
 
     [Test]

@@ -5,6 +5,15 @@ public class SimulationOptionsTests
     [Test]
     public void Validate_WithDefaults_Passes() => Assert.That(() => new SimulationOptions().Validate(), Throws.Nothing);
 
+    [Test]
+    public void SeasonalFloor_IsOnByDefaultAndCanBeTurnedOff()
+    {
+        var options = new SimulationOptions();
+        Assert.That(options.SeasonalFloor, Is.True);
+        options.SeasonalFloor = false;
+        Assert.DoesNotThrow(options.Validate);
+    }
+
     [TestCase(0)]
     [TestCase(-3)]
     public void Validate_WhenNodesIsNotPositive_ThrowsNamingTheValue(int nodes) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PredictiveSharding.Planning;
+using PredictiveSharding.Planning.Guards;
 
 namespace PredictiveSharding.Hosting.ControlLoop;
 
@@ -26,6 +27,15 @@ public sealed class ControlLoopOptions
 
     /// <summary>The host's planning policy (thresholds, budgets, cooldowns).</summary>
     public PlanningConstraints Constraints { get; set; } = new();
+
+    /// <summary>
+    /// The guards applied to each forecast before it is planned on (<see cref="Planning.Guards.ForecastGuard"/>). Default:
+    /// the last-load floor and the burst bound on, the seasonal floor off. Set
+    /// <see cref="ForecastGuardOptions.SeasonalMinPeriod"/> above the forecaster's context (and <see cref="Horizon"/>) to
+    /// raise the median forecast of partitions whose own past shows a longer period; the loop cannot know the
+    /// forecaster's context, so it does not choose one.
+    /// </summary>
+    public ForecastGuardOptions ForecastGuard { get; set; } = new();
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -58,6 +68,13 @@ public sealed class ControlLoopOptions
 
         ArgumentNullException.ThrowIfNull(Constraints, nameof(Constraints));
         Constraints.Validate();
+        ArgumentNullException.ThrowIfNull(ForecastGuard, nameof(ForecastGuard));
+        ForecastGuard.Validate();
+        if (ForecastGuard.SeasonalMinPeriod is { } period && period <= Horizon)
+        {
+            // A period no longer than the horizon would floor forecast steps a period ahead with loads not yet measured.
+            throw Bad("ForecastGuard.SeasonalMinPeriod", period, $"greater than Horizon ({Horizon})");
+        }
     }
 
     private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>

@@ -8,6 +8,7 @@ using PredictiveSharding.Hosting.Diagnostics;
 using PredictiveSharding.Hosting.History;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Planning;
+using PredictiveSharding.Planning.Guards;
 using PredictiveSharding.Routing;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
@@ -34,6 +35,8 @@ public sealed class ShardingControlLoop : IDisposable
     private readonly ControlLoopMetrics _metrics;
     private readonly SemaphoreSlim _oneCycleAtATime = new(1, 1);
     private readonly PartitionHistory _history;
+    private readonly ForecastGuard _guard;
+    private DateTimeOffset? _growthObservedThrough;
     private readonly Dictionary<PartitionId, DateTimeOffset> _lastChanged = [];
     private LoadForecast? _previousForecast;
     private int _cyclesSinceTraining;
@@ -71,6 +74,7 @@ public sealed class ShardingControlLoop : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(options.MaxHistoryBuckets);
+        _guard = new ForecastGuard(options.ForecastGuard);
     }
 
     /// <summary>The last outcome of the loop.</summary>
@@ -130,8 +134,11 @@ public sealed class ShardingControlLoop : IDisposable
             _cyclesSinceTraining++;
         }
 
-        var forecast = await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false);
-        _previousForecast = forecast;
+        var raw = await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false);
+
+        // The forecast error metric judges the forecaster; the plan is made on the guarded forecast.
+        _previousForecast = raw;
+        var forecast = Guard(raw, history, snapshot);
 
         var started = _time.GetTimestamp();
         var request = new PlanningRequest(snapshot, forecast, _options.Constraints, _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
@@ -158,6 +165,57 @@ public sealed class ShardingControlLoop : IDisposable
 
         RememberChanges(plan);
         return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
+    }
+
+    /// <summary>
+    /// The forecast raised by the guards (<see cref="ControlLoopOptions.ForecastGuard"/>): each partition's history, own
+    /// from after what it inherited at a split, on its owner's request capacity. Growth is learnt from the buckets not
+    /// seen by an earlier cycle.
+    /// </summary>
+    private LoadForecast Guard(LoadForecast forecast, LoadHistory history, ClusterSnapshot snapshot)
+    {
+        var capacities = new Dictionary<NodeId, double>();
+        foreach (var node in snapshot.Nodes)
+        {
+            capacities[node.Id] = node.Capacity.TryGetValue(ResourceKind.Requests, out var capacity) ? capacity : double.NaN;
+        }
+
+        var owners = new Dictionary<PartitionId, NodeId>();
+        foreach (var partition in snapshot.Partitions)
+        {
+            owners[partition.Id] = partition.Node;
+        }
+
+        var guarded = new List<GuardedPartition>(history.Series.Count);
+        var observedThrough = _growthObservedThrough;
+        foreach (var series in history.Series)
+        {
+            var buckets = series.Buckets;
+            var loads = new double[buckets.Count];
+            for (var i = 0; i < loads.Length; i++)
+            {
+                loads[i] = buckets[i].Requests;
+            }
+
+            // Unknown owner or capacity: NaN turns the burst bound off for this partition; the floors still apply.
+            var capacity = owners.TryGetValue(series.Partition, out var owner) ? capacities.GetValueOrDefault(owner, double.NaN) : double.NaN;
+            var partition = new GuardedPartition(series.Partition, loads, capacity) { OwnFrom = Math.Min(_history.InheritedBuckets(series.Partition), loads.Length) };
+            guarded.Add(partition);
+            if (_options.ForecastGuard.BoundBursts && buckets.Count > 0)
+            {
+                var from = buckets.Count;
+                while (from > 0 && (_growthObservedThrough is not { } through || buckets[from - 1].Start > through))
+                {
+                    from--;
+                }
+
+                _guard.ObserveGrowth(partition, from);
+                observedThrough = observedThrough is { } seen && seen >= buckets[^1].Start ? seen : buckets[^1].Start;
+            }
+        }
+
+        _growthObservedThrough = observedThrough;
+        return _guard.Apply(forecast, guarded);
     }
 
     private void Meter(ShardingPlan plan, double planMillis)

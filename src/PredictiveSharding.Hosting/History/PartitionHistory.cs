@@ -17,6 +17,7 @@ internal sealed class PartitionHistory
     private readonly Dictionary<PartitionId, List<LoadBucket>> _buckets = [];
     private readonly Dictionary<PartitionId, KeyRange> _ranges = [];
     private readonly Dictionary<PartitionId, IReadOnlyList<KeySample>> _latestSamples = [];
+    private readonly Dictionary<PartitionId, int> _inherited = [];
     private TimeSpan _step;
 
     public PartitionHistory(int maxBuckets) => _maxBuckets = maxBuckets;
@@ -49,7 +50,12 @@ internal sealed class PartitionHistory
             list.AddRange(series.Buckets);
             if (list.Count > _maxBuckets)
             {
-                list.RemoveRange(0, list.Count - _maxBuckets);
+                var dropped = list.Count - _maxBuckets;
+                list.RemoveRange(0, dropped);
+                if (_inherited.TryGetValue(series.Partition, out var inherited))
+                {
+                    _inherited[series.Partition] = Math.Max(0, inherited - dropped);
+                }
             }
         }
 
@@ -64,6 +70,7 @@ internal sealed class PartitionHistory
             _buckets.Remove(gone);
             _latestSamples.Remove(gone);
             _ranges.Remove(gone);
+            _inherited.Remove(gone);
         }
 
         foreach (var route in current.Routes)
@@ -87,6 +94,12 @@ internal sealed class PartitionHistory
         return series.Count == 0 ? null : new LoadHistory(series);
     }
 
+    /// <summary>
+    /// How many of the partition's oldest buckets were copied from its parent at a split (scaled by its share) rather than
+    /// measured for it: they say how the parent grew, not the partition. 0 for a partition with only its own.
+    /// </summary>
+    public int InheritedBuckets(PartitionId partition) => _inherited.GetValueOrDefault(partition);
+
     /// <summary>The last bucket of a partition, or null.</summary>
     public LoadBucket? Last(PartitionId partition) =>
         _buckets.TryGetValue(partition, out var list) && list.Count > 0 ? list[^1] : null;
@@ -102,6 +115,7 @@ internal sealed class PartitionHistory
 
             var share = ShareOf(parent, range, child.Range);
             _buckets[child.Partition] = history.Select(b => new LoadBucket(b.Start, b.Reads * share, b.Writes * share, b.BytesRead * share, b.BytesWritten * share, b.DistinctClients * share)).ToList();
+            _inherited[child.Partition] = history.Count;
             return;
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Planning;
+using PredictiveSharding.Planning.Guards;
 using PredictiveSharding.Simulation.Cluster;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
@@ -35,12 +36,12 @@ internal sealed class PlannedRebalancer : IRebalancer
     private long _plans;
     private long _corrections;
     private long _correctedPartitions;
-    private long _seasonalPartitions;
     private LoadForecast? _lastForecast;
     private int _lastForecastStep;
     private TimeSpan _forecastTime;
     private TimeSpan _planTime;
-    private readonly GrowthEnvelope _growth = new();
+    private readonly ForecastGuard? _lastLoadGuard;
+    private readonly ForecastGuard _guard;
     private int _growthScannedTo;
 
     public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time)
@@ -50,13 +51,24 @@ internal sealed class PlannedRebalancer : IRebalancer
         _planner = planner ?? throw new ArgumentNullException(nameof(planner));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+
+        // The last-load floor applies to the forecaster's output itself (before the measured-overload correction, which
+        // compares a measurement with the floored forecast); the seasonal floor and burst bound apply after it.
+        _lastLoadGuard = settings.FloorAtLastLoad ? new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true, BoundBursts = false }) : null;
+        _guard = new ForecastGuard(new ForecastGuardOptions
+        {
+            FloorAtLastLoad = false,
+            BoundBursts = settings.BurstAware,
+            SeasonalMinPeriod = settings.SeasonalMinPeriod > 0 ? settings.SeasonalMinPeriod : null,
+            SeasonalWindow = settings.HistoryWindowSteps,
+        });
     }
 
     public string Name { get; }
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -70,8 +82,8 @@ internal sealed class PlannedRebalancer : IRebalancer
     /// <summary>Plans whose forecast was corrected because a node was measured over capacity.</summary>
     public long Corrections => _corrections;
 
-    /// <summary>Partition forecasts raised to a seasonal floor (<see cref="SeasonalFloor"/>), over all plans.</summary>
-    public long SeasonalPartitions => _seasonalPartitions;
+    /// <summary>Partition forecasts raised to a seasonal floor (<see cref="ForecastGuardOptions.SeasonalMinPeriod"/>), over all plans.</summary>
+    public long SeasonalPartitions => _guard.SeasonalPartitions;
 
     /// <summary>Partition forecasts raised to the measured load by <see cref="CorrectMeasuredOverload"/>, over all plans.</summary>
     public long CorrectedPartitions => _correctedPartitions;
@@ -141,6 +153,12 @@ internal sealed class PlannedRebalancer : IRebalancer
             _forecastTime += _time.GetElapsedTime(started);
         }
 
+        var guarded = Guarded(cluster);
+        if (_lastLoadGuard is not null)
+        {
+            forecast = _lastLoadGuard.Apply(forecast, guarded);
+        }
+
         if (_settings.CorrectMeasuredOverload)
         {
             var raw = forecast;
@@ -150,19 +168,19 @@ internal sealed class PlannedRebalancer : IRebalancer
         }
 
         // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
-        // partition's own past shows it, so its median is raised to what came back in each recent period.
-        if (_settings.SeasonalMinPeriod > 0)
-        {
-            forecast = SeasonalFloor.Apply(cluster, forecast, _settings.HistoryWindowSteps, _settings.SeasonalMinPeriod, out var floored);
-            _seasonalPartitions += floored;
-        }
-
+        // partition's own past shows it, so its median is raised to what came back in each recent period. A surge the
+        // partition never had is bounded by the growth the cluster has shown from loads as large.
         if (_settings.BurstAware)
         {
-            BurstFloor.Scan(cluster, _growthScannedTo, _growth);
+            foreach (var partition in guarded)
+            {
+                _guard.ObserveGrowth(partition, _growthScannedTo);
+            }
+
             _growthScannedTo = step;
-            forecast = BurstFloor.Apply(cluster, forecast, _growth);
         }
+
+        forecast = _guard.Apply(forecast, guarded);
 
         started = _time.GetTimestamp();
         try
@@ -212,7 +230,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
         var previous = _lastForecast;
         var previousStep = cluster.Step - 1 - _lastForecastStep;
-        var corrected = ForecastFloor.Apply(forecast, id =>
+        var corrected = ForecastGuard.RaiseTo(forecast, id =>
         {
             if (cluster.Find(id) is not { } partition || !over[partition.Node])
             {
@@ -233,6 +251,19 @@ internal sealed class PlannedRebalancer : IRebalancer
         });
         _corrections++;
         return corrected;
+    }
+
+    /// <summary>The current partitions as the forecast guards see them: their whole history, own from their creation, on nodes of the cluster's capacity.</summary>
+    private static List<GuardedPartition> Guarded(ClusterModel cluster)
+    {
+        var capacity = cluster.Setup.NodeCapacity;
+        var guarded = new List<GuardedPartition>(cluster.Partitions.Count);
+        foreach (var partition in cluster.Partitions)
+        {
+            guarded.Add(new GuardedPartition(partition.Id, partition.History, capacity) { OwnFrom = partition.CreatedAtStep });
+        }
+
+        return guarded;
     }
 
     private void Apply(ClusterModel cluster, ShardingPlan plan)

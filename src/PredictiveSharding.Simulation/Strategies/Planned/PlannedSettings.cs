@@ -9,8 +9,9 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="PlanningQuantile">The forecast quantile planned for.</param>
 /// <param name="MaxKeySamples">Key samples per partition handed to the planner.</param>
 /// <param name="CorrectMeasuredOverload">Whether a node measured over capacity has its partitions' forecasts raised to their measured load.</param>
-/// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="BurstFloor"/>).</param>
-/// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="SeasonalFloor"/>); 0 for none.</param>
+/// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BoundBursts"/>).</param>
+/// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.SeasonalMinPeriod"/>); 0 for none.</param>
+/// <param name="FloorAtLastLoad">Whether no forecast value falls below the partition's last measured load (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.FloorAtLastLoad"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
     int PlanEverySteps,
@@ -21,4 +22,5 @@ internal sealed record PlannedSettings(
     int MaxKeySamples,
     bool CorrectMeasuredOverload,
     bool BurstAware = false,
-    int SeasonalMinPeriod = 0);
+    int SeasonalMinPeriod = 0,
+    bool FloorAtLastLoad = false);

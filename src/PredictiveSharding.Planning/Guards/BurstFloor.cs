@@ -1,7 +1,7 @@
 using PredictiveSharding.Forecasting;
-using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Topology;
 
-namespace PredictiveSharding.Simulation.Strategies.Planned;
+namespace PredictiveSharding.Planning.Guards;
 
 /// <summary>
 /// The upper forecast quantile as a burst bound: a forecaster trained on a partition's own past cannot foresee a surge that
@@ -25,38 +25,41 @@ internal static class BurstFloor
     public const double MinBaseShare = 0.05;
 
     /// <summary>
-    /// Adds to <paramref name="envelope"/> the one-step growth of every current partition over the steps from
-    /// <paramref name="fromStep"/> on (a split child from its split on: before it, its parent's history holds the same
-    /// load), counting only steps that start from at least <see cref="MinBaseShare"/> × capacity. Called with the first
-    /// step not yet scanned, it keeps every growth the cluster has ever shown: a surge does not become less possible
-    /// because the last one was long ago.
+    /// Adds to <paramref name="envelope"/> the one-step growth of <paramref name="partition"/>'s loads into each step from
+    /// <paramref name="fromStep"/> on (and after its <see cref="GuardedPartition.OwnFrom"/>: before it, a split child's
+    /// history is its parent's or its range's, not its own), counting only steps that start from at least
+    /// <see cref="MinBaseShare"/> × its node's capacity. Called with the first step not yet scanned, it keeps every growth
+    /// the cluster has ever shown: a surge does not become less possible because the last one was long ago.
     /// </summary>
-    public static void Scan(ClusterModel cluster, int fromStep, GrowthEnvelope envelope)
+    public static void Scan(GuardedPartition partition, int fromStep, GrowthEnvelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(envelope);
-        var capacity = cluster.Setup.NodeCapacity;
-        foreach (var partition in cluster.Partitions)
+        var capacity = partition.NodeCapacity;
+        if (!(capacity > 0) || double.IsPositiveInfinity(capacity))
         {
-            var history = partition.History;
-            for (var t = Math.Max(1, Math.Max(fromStep, partition.CreatedAtStep + 1)); t < history.Count; t++)
+            return;
+        }
+
+        var history = partition.Loads;
+        for (var t = Math.Max(1, Math.Max(fromStep, partition.OwnFrom + 1)); t < history.Count; t++)
+        {
+            if (history[t - 1] >= MinBaseShare * capacity)
             {
-                if (history[t - 1] >= MinBaseShare * capacity)
-                {
-                    envelope.Add(history[t - 1] / capacity, history[t] / history[t - 1]);
-                }
+                envelope.Add(history[t - 1] / capacity, history[t] / history[t - 1]);
             }
         }
     }
 
     /// <summary>
-    /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's measured load
-    /// times the envelope's growth for a load of that size; unchanged when the forecast has no such quantile (e.g. the
-    /// oracle's exact future) or the envelope has seen no growth.
+    /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's last load times
+    /// the envelope's growth for a load of that size; unchanged when the forecast has no such quantile (e.g. an exact
+    /// future) or the envelope has seen no growth, and for partitions not in <paramref name="partitions"/> or whose node
+    /// capacity is unknown.
     /// </summary>
-    public static LoadForecast Apply(ClusterModel cluster, LoadForecast forecast, GrowthEnvelope envelope)
+    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(partitions);
         ArgumentNullException.ThrowIfNull(forecast);
         ArgumentNullException.ThrowIfNull(envelope);
         var from = TopQuantileIndex(forecast);
@@ -65,8 +68,10 @@ internal static class BurstFloor
             return forecast;
         }
 
-        var capacity = cluster.Setup.NodeCapacity;
-        return ForecastFloor.Apply(forecast, id => cluster.Find(id) is { } partition ? partition.LastLoad * envelope.At(partition.LastLoad / capacity) : null, from);
+        return ForecastFloor.Apply(
+            forecast,
+            id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) ? p.LastLoad * envelope.At(p.LastLoad / p.NodeCapacity) : null,
+            from);
     }
 
     /// <summary>The index of the lowest forecast quantile at or above <see cref="MinQuantile"/>, or −1.</summary>

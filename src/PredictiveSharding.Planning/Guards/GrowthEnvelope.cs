@@ -1,4 +1,4 @@
-namespace PredictiveSharding.Simulation.Strategies.Planned;
+namespace PredictiveSharding.Planning.Guards;
 
 /// <summary>
 /// The largest one-step growth ratio seen from a load at least as large as a given one. Load made of many requests

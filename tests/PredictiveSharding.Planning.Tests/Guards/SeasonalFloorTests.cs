@@ -1,9 +1,8 @@
 using PredictiveSharding.Forecasting;
-using PredictiveSharding.Simulation.Cluster;
-using PredictiveSharding.Simulation.Strategies.Planned;
+using PredictiveSharding.Planning.Guards;
 using PredictiveSharding.Topology;
 
-namespace PredictiveSharding.Simulation.Tests;
+namespace PredictiveSharding.Planning.Tests.Guards;
 
 public class SeasonalFloorTests
 {
@@ -57,13 +56,17 @@ public class SeasonalFloorTests
     {
         // p000 fires every 30 steps (the next step, 210, is a firing: phase 0); p001 is steady at 3. The forecaster says 5.
         var timer = Timer(steps: 210, period: 30, phase: 0);
-        var cluster = Replayed(timer, TestTraces.Repeat(3, 210));
-        var forecast = Constant(cluster, [0.1, 0.5, 0.99], 5);
-
-        var floored = SeasonalFloor.Apply(cluster, forecast, window: 512, minPeriod: 25, out var count);
-
         var p0 = new PartitionId("p000");
         var p1 = new PartitionId("p001");
+        var partitions = new Dictionary<PartitionId, GuardedPartition>
+        {
+            [p0] = new(p0, timer, 1000),
+            [p1] = new(p1, Enumerable.Repeat(3.0, 210).ToArray(), 1000),
+        };
+        var forecast = GuardForecasts.Constant([p0, p1], [0.1, 0.5, 0.99], 5);
+
+        var floored = SeasonalFloor.Apply(partitions, forecast, window: 512, minPeriod: 25, out var count);
+
         var expected = Math.Min(timer[180], Math.Min(timer[150], timer[120]));
         Assert.Multiple(() =>
         {
@@ -77,43 +80,10 @@ public class SeasonalFloorTests
         });
     }
 
-    [Test]
-    public void SeasonalFloor_IsOnByDefaultAndCanBeTurnedOff()
-    {
-        var options = new SimulationOptions();
-        Assert.That(options.SeasonalFloor, Is.True);
-        options.SeasonalFloor = false;
-        Assert.DoesNotThrow(options.Validate);
-    }
-
     /// <summary>2-3 requests a step (seeded noise), and 100-130 at every step of the given phase of the period.</summary>
     private static double[] Timer(int steps, int period, int phase)
     {
         var random = new Random(11);
         return Enumerable.Range(0, steps).Select(i => i % period == phase ? 100.0 + (30 * random.NextDouble()) : 2 + random.NextDouble()).ToArray();
-    }
-
-    /// <summary>Two keys, one partition each on two nodes of capacity 1000, replayed to the end.</summary>
-    private static ClusterModel Replayed(double[] first, double[] second)
-    {
-        var cluster = new ClusterModel(TestTraces.Minutes(first, second), new ClusterSetup(2, 1000, 2, 1, 1000, 0, 4, 0, 0));
-        while (!cluster.Finished)
-        {
-            cluster.Advance();
-        }
-
-        return cluster;
-    }
-
-    private static LoadForecast Constant(ClusterModel cluster, double[] quantiles, double value)
-    {
-        const int steps = 4;
-        var series = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
-        foreach (var partition in cluster.Partitions)
-        {
-            series[partition.Id] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(steps, quantiles.Length, Enumerable.Repeat(value, steps * quantiles.Length).ToArray()) };
-        }
-
-        return new LoadForecast(TestTraces.Start, TimeSpan.FromMinutes(1), quantiles, series);
     }
 }

@@ -1,8 +1,7 @@
 using PredictiveSharding.Forecasting;
-using PredictiveSharding.Simulation.Cluster;
 using PredictiveSharding.Topology;
 
-namespace PredictiveSharding.Simulation.Strategies.Planned;
+namespace PredictiveSharding.Planning.Guards;
 
 /// <summary>
 /// A median-level floor from a period the forecaster cannot see: a timer that fires every 30 or 60 steps repeats beyond
@@ -114,9 +113,9 @@ internal static class SeasonalFloor
     /// step, to <see cref="FloorAt"/>; partitions without a clear period of at least <paramref name="minPeriod"/> steps over
     /// the last <paramref name="window"/> steps are unchanged. Counts the partitions raised in <paramref name="floored"/>.
     /// </summary>
-    public static LoadForecast Apply(ClusterModel cluster, LoadForecast forecast, int window, int minPeriod, out int floored)
+    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> guarded, LoadForecast forecast, int window, int minPeriod, out int floored)
     {
-        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(guarded);
         ArgumentNullException.ThrowIfNull(forecast);
         floored = 0;
         var from = -1;
@@ -138,12 +137,12 @@ internal static class SeasonalFloor
         foreach (var (id, resources) in forecast.Partitions)
         {
             partitions[id] = resources;
-            if (cluster.Find(id) is not { } partition || !resources.TryGetValue(ResourceKind.Requests, out var series))
+            if (!guarded.TryGetValue(id, out var partition) || !resources.TryGetValue(ResourceKind.Requests, out var series))
             {
                 continue;
             }
 
-            var period = DetectPeriod(partition.History, window, minPeriod);
+            var period = DetectPeriod(partition.Loads, window, minPeriod);
             if (period == 0)
             {
                 continue;
@@ -153,7 +152,7 @@ internal static class SeasonalFloor
             var raised = false;
             for (var s = 0; s < series.Steps; s++)
             {
-                var floor = FloorAt(partition.History, period, s);
+                var floor = FloorAt(partition.Loads, period, s);
                 for (var q = 0; q < series.QuantileCount; q++)
                 {
                     var value = series[s, q];

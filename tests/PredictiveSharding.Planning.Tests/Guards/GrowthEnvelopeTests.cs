@@ -1,6 +1,6 @@
-using PredictiveSharding.Simulation.Strategies.Planned;
+using PredictiveSharding.Planning.Guards;
 
-namespace PredictiveSharding.Simulation.Tests;
+namespace PredictiveSharding.Planning.Tests.Guards;
 
 public class GrowthEnvelopeTests
 {

@@ -1,7 +1,7 @@
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Topology;
 
-namespace PredictiveSharding.Simulation.Strategies.Planned;
+namespace PredictiveSharding.Planning.Guards;
 
 /// <summary>Raises a forecast's request values, every quantile and step, to a floor per partition.</summary>
 internal static class ForecastFloor

@@ -1,0 +1,97 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.Guards;
+
+/// <summary>
+/// Guards a forecast before it is planned on, against what a forecaster trained on each partition's own recent past
+/// cannot see: the load measured just now (<see cref="ForecastGuardOptions.FloorAtLastLoad"/>), a burst the partition has
+/// never had but partitions of its size have (<see cref="ForecastGuardOptions.BoundBursts"/>), and a period longer than
+/// the forecaster's context (<see cref="ForecastGuardOptions.SeasonalMinPeriod"/>). Every guard only raises forecast
+/// values, never lowers them.
+/// </summary>
+/// <remarks>
+/// Stateful: the growth the burst bound uses accumulates over every <see cref="ObserveGrowth"/> call, because a surge
+/// does not become less possible because the last one was long ago. Not thread-safe; one guard per control loop.
+/// </remarks>
+public sealed class ForecastGuard
+{
+    private readonly GrowthEnvelope _growth = new();
+
+    /// <summary>Creates a guard with the given settings (copied).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public ForecastGuard(ForecastGuardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options.Clone();
+    }
+
+    /// <summary>The guard's settings (a copy of those it was created with).</summary>
+    public ForecastGuardOptions Options { get; }
+
+    /// <summary>True until a one-step growth from a meaningful load (at least 5% of a node's capacity) has been observed.</summary>
+    public bool HasObservedGrowth => !_growth.IsEmpty;
+
+    /// <summary>Partition forecasts raised by the seasonal floor, over every <see cref="Apply"/> call.</summary>
+    public long SeasonalPartitions { get; private set; }
+
+    /// <summary>
+    /// Learns the one-step growth of <paramref name="partition"/>'s loads into each step from index <paramref name="from"/>
+    /// on (and from its <see cref="GuardedPartition.OwnFrom"/> + 1 on), counting only steps that start from at least 5% of
+    /// its node's capacity: from near zero any ratio is possible and says nothing about load that matters. Call it with
+    /// the steps not yet observed; observing a step twice does no harm.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="partition"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="from"/> is negative.</exception>
+    public void ObserveGrowth(GuardedPartition partition, int from)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        BurstFloor.Scan(partition, from, _growth);
+    }
+
+    /// <summary>
+    /// The forecast with the enabled guards applied, in order: the last-load floor, the seasonal floor, the burst bound.
+    /// Partitions of the forecast missing from <paramref name="partitions"/> are unchanged.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public LoadForecast Apply(LoadForecast forecast, IEnumerable<GuardedPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(forecast);
+        ArgumentNullException.ThrowIfNull(partitions);
+        var byId = new Dictionary<PartitionId, GuardedPartition>();
+        foreach (var partition in partitions)
+        {
+            ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
+            byId[partition.Partition] = partition;
+        }
+
+        if (Options.FloorAtLastLoad)
+        {
+            forecast = ForecastFloor.Apply(forecast, id => byId.TryGetValue(id, out var p) ? p.LastLoad : null);
+        }
+
+        if (Options.SeasonalMinPeriod is { } minPeriod)
+        {
+            forecast = SeasonalFloor.Apply(byId, forecast, Options.SeasonalWindow, minPeriod, out var floored);
+            SeasonalPartitions += floored;
+        }
+
+        if (Options.BoundBursts)
+        {
+            forecast = BurstFloor.Apply(byId, forecast, _growth);
+        }
+
+        return forecast;
+    }
+
+    /// <summary>
+    /// The forecast with every request value (each quantile and step) of each partition raised to at least
+    /// <paramref name="floorOf"/>'s value for it; partitions it gives null for are unchanged. A building block for a
+    /// host's own corrections (e.g. raising the partitions of a node measured over capacity to their measured load).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static LoadForecast RaiseTo(LoadForecast forecast, Func<PartitionId, double?> floorOf) => ForecastFloor.Apply(forecast, floorOf);
+}

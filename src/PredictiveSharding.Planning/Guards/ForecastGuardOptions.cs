@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Planning.Guards;
+
+/// <summary>Which guards <see cref="ForecastGuard"/> applies to a forecast before planning, and their settings.</summary>
+public sealed class ForecastGuardOptions
+{
+    /// <summary>
+    /// Whether no forecast value (any quantile, any step) may fall below the partition's last measured load. A forecaster
+    /// cannot foresee a surge that has not begun and tends to forecast a running one's decay too early; with the floor the
+    /// plan reacts to what is already measured at least as fast as a reactive system would. Default true.
+    /// </summary>
+    public bool FloorAtLastLoad { get; set; } = true;
+
+    /// <summary>
+    /// Whether the top forecast quantile (q0.99 and above) is raised to a burst bound: the partition's last load times the
+    /// largest one-step growth the cluster has shown from a load at least as large (as a share of node capacity). Default true.
+    /// </summary>
+    public bool BoundBursts { get; set; } = true;
+
+    /// <summary>
+    /// The shortest period (in steps) of a partition's own past that raises its median forecast and above to the least
+    /// load at the same phase in each of the last three periods; null (the default) turns the seasonal floor off. Set it
+    /// above the forecaster's context (and the horizon): shorter periods are the forecaster's to see. At least 2.
+    /// </summary>
+    public int? SeasonalMinPeriod { get; set; }
+
+    /// <summary>
+    /// The most recent steps searched for a period. The search costs about window² / 4 operations per partition and
+    /// finds periods up to a quarter of the window. Default 512.
+    /// </summary>
+    public int SeasonalWindow { get; set; } = 512;
+
+    /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        if (SeasonalMinPeriod is { } period && period < 2)
+        {
+            throw Bad(nameof(SeasonalMinPeriod), period, "at least 2 (or null for no seasonal floor)");
+        }
+
+        if (SeasonalWindow < 1)
+        {
+            throw Bad(nameof(SeasonalWindow), SeasonalWindow, "at least 1");
+        }
+    }
+
+    /// <summary>A copy, so that a guard's settings cannot change under it.</summary>
+    internal ForecastGuardOptions Clone() => (ForecastGuardOptions)MemberwiseClone();
+
+    private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
+        new(name, value, string.Create(CultureInfo.InvariantCulture, $"ForecastGuardOptions.{name} must be {expected}; got {value}."));
+}

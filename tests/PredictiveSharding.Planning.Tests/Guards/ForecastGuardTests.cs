@@ -1,0 +1,138 @@
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Planning.Guards;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.Tests.Guards;
+
+public class ForecastGuardTests
+{
+    private static readonly PartitionId P = new("p");
+    private static readonly PartitionId Q = new("q");
+
+    [Test]
+    public void Apply_WithTheLastLoadFloor_NeverForecastsBelowTheLastLoad()
+    {
+        var guard = new ForecastGuard(new ForecastGuardOptions { BoundBursts = false });
+        var forecast = GuardForecasts.Constant([P, Q], [0.1, 0.5, 0.99], 2, steps: 3);
+
+        var guarded = guard.Apply(forecast, [new GuardedPartition(P, [9, 4], 100), new GuardedPartition(Q, [1, 1], 100)]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Values(guarded, P), Is.All.EqualTo(4), "every quantile and step of p at its last load");
+            Assert.That(Values(guarded, Q), Is.All.EqualTo(2), "q's forecast is above its last load");
+        });
+    }
+
+    [Test]
+    public void Apply_WithEveryGuardOff_ReturnsTheForecastUnchanged()
+    {
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false, BoundBursts = false });
+        var forecast = GuardForecasts.Constant([P], [0.5, 0.99], 2);
+
+        Assert.That(guard.Apply(forecast, [new GuardedPartition(P, [9, 40], 100)]), Is.SameAs(forecast));
+    }
+
+    [Test]
+    public void Apply_LeavesPartitionsItIsNotToldAboutAlone()
+    {
+        var guard = new ForecastGuard(new ForecastGuardOptions());
+        var forecast = GuardForecasts.Constant([P, Q], [0.5, 0.99], 2);
+
+        var guarded = guard.Apply(forecast, [new GuardedPartition(P, [9], 100)]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Values(guarded, P), Is.All.EqualTo(9));
+            Assert.That(Values(guarded, Q), Is.All.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void Apply_BoundsBurstsByTheGrowthObservedSoFar()
+    {
+        // A partition at 20% of a node tripled once; the other, now at 20 of 100, is bounded at q0.99 by 20 × 3.
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false });
+        var forecast = GuardForecasts.Constant([Q], [0.5, 0.99], 2);
+        var q = new GuardedPartition(Q, [20, 20], 100);
+        Assert.That(guard.Apply(forecast, [q]), Is.SameAs(forecast), "no growth observed yet");
+
+        guard.ObserveGrowth(new GuardedPartition(P, [20, 60, 30], 100), from: 0);
+        var bounded = guard.Apply(forecast, [q]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(guard.HasObservedGrowth);
+            Assert.That(bounded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60));
+            Assert.That(bounded.ValueAt(Q, ResourceKind.Requests, 0, 0.5), Is.EqualTo(2), "the median stays the forecaster's");
+        });
+    }
+
+    [Test]
+    public void Apply_WithASeasonalMinPeriod_RaisesTheMedianOfAPeriodicPartitionAndCountsIt()
+    {
+        // Firing 100 every 30 steps (the next step, 210, is one), quiet at 2 otherwise.
+        var timer = Enumerable.Range(0, 210).Select(i => i % 30 == 0 ? 100.0 : 2).ToArray();
+        var on = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false, BoundBursts = false, SeasonalMinPeriod = 25 });
+        var off = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false, BoundBursts = false });
+        var forecast = GuardForecasts.Constant([P], [0.1, 0.5], 5);
+        GuardedPartition[] partitions = [new(P, timer, 1000)];
+
+        var raised = on.Apply(forecast, partitions);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(raised.ValueAt(P, ResourceKind.Requests, 0, 0.5), Is.EqualTo(100));
+            Assert.That(raised.ValueAt(P, ResourceKind.Requests, 0, 0.1), Is.EqualTo(5));
+            Assert.That(on.SeasonalPartitions, Is.EqualTo(1));
+            Assert.That(off.Apply(forecast, partitions), Is.SameAs(forecast), "null: no seasonal floor");
+        });
+    }
+
+    [TestCase(1, 512, "SeasonalMinPeriod")]
+    [TestCase(-3, 512, "SeasonalMinPeriod")]
+    [TestCase(25, 0, "SeasonalWindow")]
+    public void Constructor_WithAnOptionOutOfRange_ThrowsNamingIt(int minPeriod, int window, string name)
+    {
+        var options = new ForecastGuardOptions { SeasonalMinPeriod = minPeriod, SeasonalWindow = window };
+
+        Assert.That(() => new ForecastGuard(options), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo(name).And.Message.Contains(name));
+    }
+
+    [Test]
+    public void Options_AreACopy_AndDefaultToTheFloorAndBurstBoundWithoutSeasonalFloor()
+    {
+        var options = new ForecastGuardOptions();
+        var guard = new ForecastGuard(options);
+        options.FloorAtLastLoad = false;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(guard.Options.FloorAtLastLoad, Is.True);
+            Assert.That(guard.Options.BoundBursts, Is.True);
+            Assert.That(guard.Options.SeasonalMinPeriod, Is.Null);
+        });
+    }
+
+    [Test]
+    public void GuardedPartition_RejectsANegativeOwnFromAndNullLoads()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => new GuardedPartition(P, [1], 10) { OwnFrom = -1 }, Throws.TypeOf<ArgumentOutOfRangeException>());
+            Assert.That(() => new GuardedPartition(P, null!, 10), Throws.ArgumentNullException);
+            Assert.That(new GuardedPartition(P, [], 10).LastLoad, Is.Zero);
+        });
+    }
+
+    private static IEnumerable<double> Values(LoadForecast forecast, PartitionId partition)
+    {
+        for (var s = 0; s < forecast.Horizon; s++)
+        {
+            foreach (var q in forecast.Quantiles)
+            {
+                yield return forecast.ValueAt(partition, ResourceKind.Requests, s, q);
+            }
+        }
+    }
+}
