@@ -170,7 +170,7 @@ public sealed class ShardingControlLoopTests
     [TestCase(false, 50.0)]
     public async Task RunCycle_WhenTheForecastFallsBelowTheLastLoad_PlansAtLeastTheLastLoad(bool floor, double expected)
     {
-        // "b" serves 100 requests a minute; the forecaster expects half. With the last-load floor (the default) the planner
+        // "b" serves 100 requests a minute; the forecaster expects half. With the last-load floor (opt-in) the planner
         // is handed at least 100 at every step and quantile; without it, the forecaster's 50 as the median.
         using var rig = new Rig(warmup: 2, execute: false, configure: o => o.ForecastGuard.FloorAtLastLoad = floor);
         rig.Forecaster.Scale = 0.5;
@@ -215,12 +215,12 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
-    public void Options_ForecastGuardDefaults_FloorAndBoundButNoSeasonalFloor()
+    public void Options_ForecastGuardDefaults_BurstBoundAlone()
     {
         var options = new ControlLoopOptions();
         Assert.Multiple(() =>
         {
-            Assert.That(options.ForecastGuard.FloorAtLastLoad, Is.True);
+            Assert.That(options.ForecastGuard.FloorAtLastLoad, Is.False);
             Assert.That(options.ForecastGuard.BoundBursts, Is.True);
             Assert.That(options.ForecastGuard.SeasonalMinPeriod, Is.Null);
             Assert.That(options.Validate, Throws.Nothing);

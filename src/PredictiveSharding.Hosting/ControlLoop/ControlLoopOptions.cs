@@ -30,7 +30,7 @@ public sealed class ControlLoopOptions
 
     /// <summary>
     /// The guards applied to each forecast before it is planned on (<see cref="Planning.Guards.ForecastGuard"/>). Default:
-    /// the last-load floor and the burst bound on, the seasonal floor off. Set
+    /// the burst bound on, the last-load floor and the seasonal floor off (as in the simulation's predictive strategy). Set
     /// <see cref="ForecastGuardOptions.SeasonalMinPeriod"/> above the forecaster's context (and <see cref="Horizon"/>) to
     /// raise the median forecast of partitions whose own past shows a longer period; the loop cannot know the
     /// forecaster's context, so it does not choose one.

@@ -12,7 +12,7 @@ public class ForecastGuardTests
     [Test]
     public void Apply_WithTheLastLoadFloor_NeverForecastsBelowTheLastLoad()
     {
-        var guard = new ForecastGuard(new ForecastGuardOptions { BoundBursts = false });
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true, BoundBursts = false });
         var forecast = GuardForecasts.Constant([P, Q], [0.1, 0.5, 0.99], 2, steps: 3);
 
         var guarded = guard.Apply(forecast, [new GuardedPartition(P, [9, 4], 100), new GuardedPartition(Q, [1, 1], 100)]);
@@ -36,7 +36,7 @@ public class ForecastGuardTests
     [Test]
     public void Apply_LeavesPartitionsItIsNotToldAboutAlone()
     {
-        var guard = new ForecastGuard(new ForecastGuardOptions());
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true });
         var forecast = GuardForecasts.Constant([P, Q], [0.5, 0.99], 2);
 
         var guarded = guard.Apply(forecast, [new GuardedPartition(P, [9], 100)]);
@@ -100,15 +100,15 @@ public class ForecastGuardTests
     }
 
     [Test]
-    public void Options_AreACopy_AndDefaultToTheFloorAndBurstBoundWithoutSeasonalFloor()
+    public void Options_AreACopy_AndDefaultToTheBurstBoundAlone()
     {
         var options = new ForecastGuardOptions();
         var guard = new ForecastGuard(options);
-        options.FloorAtLastLoad = false;
+        options.FloorAtLastLoad = true;
 
         Assert.Multiple(() =>
         {
-            Assert.That(guard.Options.FloorAtLastLoad, Is.True);
+            Assert.That(guard.Options.FloorAtLastLoad, Is.False);
             Assert.That(guard.Options.BoundBursts, Is.True);
             Assert.That(guard.Options.SeasonalMinPeriod, Is.Null);
         });
