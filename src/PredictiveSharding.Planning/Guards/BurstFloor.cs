@@ -62,7 +62,7 @@ internal static class BurstFloor
         ArgumentNullException.ThrowIfNull(partitions);
         ArgumentNullException.ThrowIfNull(forecast);
         ArgumentNullException.ThrowIfNull(envelope);
-        var from = TopQuantileIndex(forecast);
+        var from = ForecastFloor.FirstQuantileAtOrAbove(forecast, MinQuantile);
         if (from < 0 || envelope.IsEmpty)
         {
             return forecast;
@@ -72,19 +72,5 @@ internal static class BurstFloor
             forecast,
             id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) ? p.LastLoad * envelope.At(p.LastLoad / p.NodeCapacity) : null,
             from);
-    }
-
-    /// <summary>The index of the lowest forecast quantile at or above <see cref="MinQuantile"/>, or −1.</summary>
-    private static int TopQuantileIndex(LoadForecast forecast)
-    {
-        for (var q = 0; q < forecast.Quantiles.Count; q++)
-        {
-            if (forecast.Quantiles[q] >= MinQuantile - 1e-9)
-            {
-                return q;
-            }
-        }
-
-        return -1;
     }
 }

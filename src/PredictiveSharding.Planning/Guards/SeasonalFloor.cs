@@ -117,63 +117,27 @@ internal static class SeasonalFloor
     {
         ArgumentNullException.ThrowIfNull(guarded);
         ArgumentNullException.ThrowIfNull(forecast);
-        floored = 0;
-        var from = -1;
-        for (var q = 0; q < forecast.Quantiles.Count; q++)
-        {
-            if (forecast.Quantiles[q] >= MinQuantile - 1e-9)
-            {
-                from = q;
-                break;
-            }
-        }
-
+        var from = ForecastFloor.FirstQuantileAtOrAbove(forecast, MinQuantile);
         if (from < 0)
         {
+            floored = 0;
             return forecast;
         }
 
-        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(forecast.Partitions.Count);
-        foreach (var (id, resources) in forecast.Partitions)
-        {
-            partitions[id] = resources;
-            if (!guarded.TryGetValue(id, out var partition) || !resources.TryGetValue(ResourceKind.Requests, out var series))
+        return ForecastFloor.ApplyPerStep(
+            forecast,
+            id =>
             {
-                continue;
-            }
-
-            var period = DetectPeriod(partition.Loads, window, minPeriod);
-            if (period == 0)
-            {
-                continue;
-            }
-
-            var values = new double[series.Steps * series.QuantileCount];
-            var raised = false;
-            for (var s = 0; s < series.Steps; s++)
-            {
-                var floor = FloorAt(partition.Loads, period, s);
-                for (var q = 0; q < series.QuantileCount; q++)
+                if (!guarded.TryGetValue(id, out var partition))
                 {
-                    var value = series[s, q];
-                    if (q >= from && floor > value)
-                    {
-                        value = floor;
-                        raised = true;
-                    }
-
-                    values[(s * series.QuantileCount) + q] = value;
+                    return null;
                 }
-            }
 
-            if (raised)
-            {
-                floored++;
-                partitions[id] = new Dictionary<ResourceKind, QuantileSeries>(resources) { [ResourceKind.Requests] = new QuantileSeries(series.Steps, series.QuantileCount, values) };
-            }
-        }
-
-        return new LoadForecast(forecast.Origin, forecast.Step, forecast.Quantiles, partitions);
+                var period = DetectPeriod(partition.Loads, window, minPeriod);
+                return period == 0 ? null : s => FloorAt(partition.Loads, period, s);
+            },
+            from,
+            out floored);
     }
 
     private static double Median(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));

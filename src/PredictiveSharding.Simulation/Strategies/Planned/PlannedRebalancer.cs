@@ -167,9 +167,6 @@ internal sealed class PlannedRebalancer : IRebalancer
             _lastForecastStep = step;
         }
 
-        // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
-        // partition's own past shows it, so its median is raised to what came back in each recent period. A surge the
-        // partition never had is bounded by the growth the cluster has shown from loads as large.
         if (_settings.BurstAware)
         {
             foreach (var partition in guarded)
@@ -180,6 +177,9 @@ internal sealed class PlannedRebalancer : IRebalancer
             _growthScannedTo = step;
         }
 
+        // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
+        // partition's own past shows it, so its median is raised to what came back in each recent period. A surge the
+        // partition never had is bounded by the growth the cluster has shown from loads as large.
         forecast = _guard.Apply(forecast, guarded);
 
         started = _time.GetTimestamp();
