@@ -132,6 +132,35 @@ internal sealed class RedisClusterAdmin
         return !string.Equals((string?)result, "NOKEY", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>CLUSTER INFO</c>'s <c>cluster_current_epoch</c> (the highest epoch the node has heard of) and
+    /// <c>cluster_my_epoch</c> (its own configuration epoch).
+    /// </summary>
+    public async Task<(long CurrentEpoch, long MyEpoch)> EpochsAsync(string address, CancellationToken cancellationToken)
+    {
+        var text = Text(await ExecuteAsync(address, "CLUSTER", ["INFO"], cancellationToken).ConfigureAwait(false));
+        return (Field(text, "cluster_current_epoch"), Field(text, "cluster_my_epoch"));
+
+        static long Field(string text, string name)
+        {
+            foreach (var line in text.Split('\n'))
+            {
+                var trimmed = line.TrimEnd('\r');
+                if (trimmed.Length > name.Length && trimmed.StartsWith(name, StringComparison.Ordinal) && trimmed[name.Length] == ':' &&
+                    long.TryParse(trimmed.AsSpan(name.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+            }
+
+            throw new InvalidOperationException($"CLUSTER INFO did not report {name}.");
+        }
+    }
+
+    /// <summary><c>CLUSTER BUMPEPOCH</c>: the node takes a configuration epoch above every one it knows, unless it holds the highest already.</summary>
+    public Task BumpEpochAsync(string address, CancellationToken cancellationToken) =>
+        ExecuteAsync(address, "CLUSTER", ["BUMPEPOCH"], cancellationToken);
+
     public async Task<string> InfoAsync(string address, string section, CancellationToken cancellationToken) =>
         Text(await ExecuteAsync(address, "INFO", [section], cancellationToken).ConfigureAwait(false));
 

@@ -36,4 +36,10 @@ internal static partial class RedisShardingLog
 
     [LoggerMessage(10, LogLevel.Warning, "Target {Node} holds {Keys} keys of slot {Slot} after the move, {Expected} expected (clients created or deleted keys meanwhile, or keys were lost)")]
     public static partial void TargetCountDiffers(ILogger logger, string node, int slot, long keys, long expected);
+
+    [LoggerMessage(12, LogLevel.Warning, "Master {Node} has heard of epoch {Known} only, below the highest master epoch {Highest}, after waiting for gossip; handing the slot over anyway")]
+    public static partial void EpochNotHeard(ILogger logger, string node, long known, long highest);
+
+    [LoggerMessage(13, LogLevel.Warning, "Master {Node} lost its claim on slot {Slot} to an older, higher-epoch claim; claiming it again and bumping its epoch (repair {Attempt})")]
+    public static partial void ClaimRepaired(ILogger logger, string node, int slot, int attempt);
 }

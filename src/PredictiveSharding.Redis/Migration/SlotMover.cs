@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using PredictiveSharding.Redis.Cluster;
@@ -15,6 +16,12 @@ namespace PredictiveSharding.Redis.Migration;
 /// </summary>
 internal sealed class SlotMover
 {
+    // How long the hand-over waits for gossip to bring the target the other masters' epochs (it takes one or two cluster
+    // pings, about 100 ms each), how often it looks, and how often a lost claim is made again before the move fails.
+    private static readonly TimeSpan EpochGossipWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan EpochPollInterval = TimeSpan.FromMilliseconds(20);
+    private const int ClaimRepairAttempts = 3;
+
     private readonly RedisClusterAdmin _admin;
     private readonly RedisMigrationOptions _options;
     private readonly TimeProvider _time;
@@ -212,6 +219,9 @@ internal sealed class SlotMover
     {
         // The target first (it bumps its config epoch, so its claim wins), then the source, then everyone else; Redis
         // documents this order for SETSLOT NODE. Only the target's answer is required: the others learn by gossip.
+        // The bump goes only as high as the target has heard of (it does not bump at all when it believes it holds the
+        // highest epoch), so it must have heard of the source's epoch first; see AwaitTargetKnowsEpochsAsync.
+        await AwaitTargetKnowsEpochsAsync(endpoints, masters, cancellationToken).ConfigureAwait(false);
         await RetryAsync("CLUSTER SETSLOT NODE", endpoints.Target, slot, () => _admin.SetSlotNodeAsync(endpoints.Target, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
         foreach (var master in masters.Where(m => m != endpoints.Target).OrderBy(m => m == endpoints.Source ? 0 : 1))
         {
@@ -225,8 +235,89 @@ internal sealed class SlotMover
             }
         }
 
+        await ConfirmTargetClaimAsync(endpoints, slot, tally, cancellationToken).ConfigureAwait(false);
         tally.Slots++;
         _metrics.SlotsMigrated.Add(1);
+    }
+
+    /// <summary>
+    /// Waits (at most <see cref="EpochGossipWait"/>) until the target has heard of every master's configuration epoch.
+    /// Why: SETSLOT NODE on the importing node bumps its epoch to one above the highest it knows, or not at all when it
+    /// believes its own is the highest. Right after another hand-over, gossip may not yet have told it of the source's
+    /// newer epoch; its claim then carries a lower epoch than the source's, a source ping sent before the source gave the
+    /// slot up makes the target drop its claim, and once the source obeys its own SETSLOT no master serves the slot (seen
+    /// in CI after a roll-back: "Hash slot … is not served by any master"). Waiting is on the wall clock (gossip is real
+    /// time), not on the injected TimeProvider.
+    /// </summary>
+    private async Task AwaitTargetKnowsEpochsAsync(MoveEndpoints endpoints, IReadOnlyList<string> masters, CancellationToken cancellationToken)
+    {
+        long highest = 0;
+        foreach (var master in masters)
+        {
+            try
+            {
+                highest = Math.Max(highest, (await _admin.EpochsAsync(master, cancellationToken).ConfigureAwait(false)).MyEpoch);
+            }
+            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+            {
+                // A master that does not answer cannot send the stale claim either.
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            long known;
+            try
+            {
+                known = (await _admin.EpochsAsync(endpoints.Target, cancellationToken).ConfigureAwait(false)).CurrentEpoch;
+            }
+            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+            {
+                return; // SETSLOT on the target, next, reports the failure with its retries.
+            }
+
+            if (known >= highest)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > EpochGossipWait)
+            {
+                RedisShardingLog.EpochNotHeard(_logger, endpoints.Target, known, highest);
+                return;
+            }
+
+            await Task.Delay(EpochPollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After the hand-over, the target's own view must list the slot as its own. If it does not (its claim was lost to an
+    /// older, higher-epoch claim of the source; see <see cref="AwaitTargetKnowsEpochsAsync"/>), the target claims the slot
+    /// again and bumps its epoch above every one it knows, so that its claim wins; all keys are on the target by now.
+    /// </summary>
+    internal async Task ConfirmTargetClaimAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var own = (await RetryAsync("CLUSTER NODES", endpoints.Target, slot, () => _admin.NodesAsync(endpoints.Target, cancellationToken), tally, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(n => n.IsMyself);
+            if (own is null || own.Owns(slot) || attempt > ClaimRepairAttempts)
+            {
+                if (own is not null && !own.Owns(slot))
+                {
+                    throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} was handed to '{endpoints.Target}', but that master still does not list it as its own after {ClaimRepairAttempts} repairs.")) { Slot = slot };
+                }
+
+                return;
+            }
+
+            RedisShardingLog.ClaimRepaired(_logger, endpoints.Target, slot, attempt);
+            await RetryAsync("CLUSTER SETSLOT NODE", endpoints.Target, slot, () => _admin.SetSlotNodeAsync(endpoints.Target, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+            await RetryAsync("CLUSTER BUMPEPOCH", endpoints.Target, slot, () => _admin.BumpEpochAsync(endpoints.Target, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(EpochPollInterval, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task CountTargetAsync(MoveEndpoints endpoints, int slot, long targetBefore, MoveTally tally, CancellationToken cancellationToken)

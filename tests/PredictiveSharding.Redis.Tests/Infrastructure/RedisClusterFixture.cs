@@ -64,8 +64,9 @@ public abstract class RedisClusterFixture
 
     /// <summary>
     /// The cluster's routing map once every master's own view covers every slot: each master learns a slot's new owner by
-    /// gossip as well as by the SETSLOT sent to it, and a read between the two can see a slot that no master claims yet
-    /// (seen once in CI right after a roll-back). Waits at most 5 s, then lets the last error through.
+    /// gossip as well as by the SETSLOT sent to it. A slot that no master claimed for good, seen in CI right after a
+    /// roll-back, was a lost claim in the hand-over, not slow gossip (SlotMover now guards the hand-over against it; see
+    /// the Redis package README). Waits at most 5 s, then lets the last error through.
     /// </summary>
     protected async Task<RoutingMap> CurrentMapAsync(int maxSlotsPerPartition)
     {

@@ -255,6 +255,68 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
 
+    [Test]
+    public async Task Execute_BackAndForthInQuickSuccession_LeavesEverySlotServedAfterEachHandOver()
+    {
+        // Each hand-over makes the former owner the next target while gossip may not yet have told it the epoch the last
+        // target took; a target claiming with a lower epoch than the source's lost the slot to the source's older claim
+        // and left it served by no master (seen in CI after a roll-back). The view is read at once, without the waiting
+        // CurrentMapAsync does, since both ends have obeyed SETSLOT by the time a move returns.
+        var (routing, route, other) = await PickPartitionAsync(slots: 4, index: 11);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "pingpong:"));
+        await workload.LoadAsync();
+        var home = route.Node;
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2 });
+
+        for (var hop = 0; hop < 6; hop++)
+        {
+            var current = routing.Current.Get(route.Partition);
+            var to = current.Node == home ? other : home;
+            var summary = await executor.ExecuteAsync(Plan(new MoveAction(route.Partition, current.Node, to, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+            Assert.That(summary.Errors, Is.Empty, $"hop {hop}");
+            var cluster = await RedisSlotRouting.BuildRoutingMapAsync(Connection, HashSlot.Count, CancellationToken.None);
+            Assert.That(OwnerOf(cluster, slots), Is.EqualTo(to), $"hop {hop}");
+        }
+
+        // Claims still in flight when the last move returned have landed by now.
+        await Task.Delay(500);
+        Assert.That(OwnerOf(await RedisSlotRouting.BuildRoutingMapAsync(Connection, HashSlot.Count, CancellationToken.None), slots), Is.EqualTo(home));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task ConfirmTargetClaim_WhenNoMasterServesTheHandedOverSlot_TheTargetClaimsItAgainWithAHigherEpoch()
+    {
+        // The end state of the lost-claim race, made by hand on an empty slot: the target gives the slot to the source,
+        // while the source believes the target owns it, so no master lists it as its own.
+        var (_, route, source) = await PickPartitionAsync(slots: 1, index: 12);
+        var slot = HashSlotRange.FromKeyRange(route.Range).Start;
+        var target = route.Node.Value;
+        var admin = new RedisClusterAdmin(Connection);
+        Assert.That(await admin.CountKeysInSlotAsync(target, slot, CancellationToken.None), Is.Zero, "the slot must be empty to orphan it by hand");
+        var sourceId = await admin.MyIdAsync(source.Value, CancellationToken.None);
+        var targetId = await admin.MyIdAsync(target, CancellationToken.None);
+        await admin.SetSlotNodeAsync(target, slot, sourceId, CancellationToken.None);
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OwnerOf(slot), Is.Null, "the slot is orphaned");
+        using var metrics = new Diagnostics.RedisShardingMetrics(null);
+        var mover = new SlotMover(admin, new RedisMigrationOptions { JournalPath = NewJournalPath() }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, metrics, hook: null);
+
+        await mover.ConfirmTargetClaimAsync(new MoveEndpoints(source.Value, sourceId, target, targetId), slot, new MoveTally(), CancellationToken.None);
+
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OwnerOf(slot)?.Address, Is.EqualTo(target));
+        var view = await admin.ReadViewAsync(CancellationToken.None);
+        var highest = 0L;
+        foreach (var master in view.Masters)
+        {
+            highest = Math.Max(highest, (await admin.EpochsAsync(master.Address, CancellationToken.None)).MyEpoch);
+        }
+
+        Assert.That((await admin.EpochsAsync(target, CancellationToken.None)).MyEpoch, Is.EqualTo(highest), "the target's claim carries the highest epoch, so no older claim overrides it");
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), new HashSlotRange(slot, slot + 1)), Is.EqualTo(route.Node));
+    }
+
     /// <summary>A partition of the wanted size on some master, a routing table of the cluster as it is now, and another master to move it to.</summary>
     private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target)> PickPartitionAsync(int slots, int index)
     {
