@@ -252,36 +252,25 @@ internal sealed class SlotMover
     private async Task AwaitTargetKnowsEpochsAsync(MoveEndpoints endpoints, IReadOnlyList<string> masters, CancellationToken cancellationToken)
     {
         long highest = 0;
+        long known = long.MaxValue; // the target's current epoch; stays MaxValue (no wait) if it does not answer
         foreach (var master in masters)
         {
             try
             {
-                highest = Math.Max(highest, (await _admin.EpochsAsync(master, cancellationToken).ConfigureAwait(false)).MyEpoch);
+                var (current, mine) = await _admin.EpochsAsync(master, cancellationToken).ConfigureAwait(false);
+                highest = Math.Max(highest, mine);
+                known = master == endpoints.Target ? current : known;
             }
             catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
             {
-                // A master that does not answer cannot send the stale claim either.
+                // A master that does not answer cannot send the stale claim either; an unanswering target makes SETSLOT,
+                // next, report the failure with its retries.
             }
         }
 
         var started = Stopwatch.GetTimestamp();
-        while (true)
+        while (known < highest)
         {
-            long known;
-            try
-            {
-                known = (await _admin.EpochsAsync(endpoints.Target, cancellationToken).ConfigureAwait(false)).CurrentEpoch;
-            }
-            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
-            {
-                return; // SETSLOT on the target, next, reports the failure with its retries.
-            }
-
-            if (known >= highest)
-            {
-                return;
-            }
-
             if (Stopwatch.GetElapsedTime(started) > EpochGossipWait)
             {
                 RedisShardingLog.EpochNotHeard(_logger, endpoints.Target, known, highest);
@@ -289,6 +278,14 @@ internal sealed class SlotMover
             }
 
             await Task.Delay(EpochPollInterval, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                known = (await _admin.EpochsAsync(endpoints.Target, cancellationToken).ConfigureAwait(false)).CurrentEpoch;
+            }
+            catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+            {
+                return;
+            }
         }
     }
 
@@ -299,21 +296,21 @@ internal sealed class SlotMover
     /// </summary>
     internal async Task ConfirmTargetClaimAsync(MoveEndpoints endpoints, int slot, MoveTally tally, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        for (var repair = 0; ; repair++)
         {
             var own = (await RetryAsync("CLUSTER NODES", endpoints.Target, slot, () => _admin.NodesAsync(endpoints.Target, cancellationToken), tally, cancellationToken).ConfigureAwait(false))
                 .FirstOrDefault(n => n.IsMyself);
-            if (own is null || own.Owns(slot) || attempt > ClaimRepairAttempts)
+            if (own is null || own.Owns(slot))
             {
-                if (own is not null && !own.Owns(slot))
-                {
-                    throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} was handed to '{endpoints.Target}', but that master still does not list it as its own after {ClaimRepairAttempts} repairs.")) { Slot = slot };
-                }
-
                 return;
             }
 
-            RedisShardingLog.ClaimRepaired(_logger, endpoints.Target, slot, attempt);
+            if (repair == ClaimRepairAttempts)
+            {
+                throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {slot} was handed to '{endpoints.Target}', but that master still does not list it as its own after {ClaimRepairAttempts} repairs.")) { Slot = slot };
+            }
+
+            RedisShardingLog.ClaimRepaired(_logger, endpoints.Target, slot, repair + 1);
             await RetryAsync("CLUSTER SETSLOT NODE", endpoints.Target, slot, () => _admin.SetSlotNodeAsync(endpoints.Target, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
             await RetryAsync("CLUSTER BUMPEPOCH", endpoints.Target, slot, () => _admin.BumpEpochAsync(endpoints.Target, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
             await Task.Delay(EpochPollInterval, cancellationToken).ConfigureAwait(false);
