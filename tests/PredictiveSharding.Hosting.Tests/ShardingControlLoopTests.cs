@@ -214,6 +214,25 @@ public sealed class ShardingControlLoopTests
         });
     }
 
+    [TestCase(true, null, 3)]
+    [TestCase(true, 7, 7)]
+    [TestCase(false, null, null)]
+    public async Task RunCycle_PlansAtMostOneWaveOfMovesUnlessTheHostChoosesOtherwise(bool cap, int? hostCap, int? expected)
+    {
+        using var rig = new Rig(warmup: 1, configure: o =>
+        {
+            o.CapMovesPerCycle = cap;
+            o.Constraints = o.Constraints with { MaxConcurrentMoves = 3, MaxMovesPerPlan = hostCap };
+        });
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(rig.Planner.LastRequest!.Constraints.MaxMovesPerPlan, Is.EqualTo(expected));
+            Assert.That(rig.Planner.LastRequest.Constraints with { MaxMovesPerPlan = hostCap }, Is.EqualTo(rig.Options.Constraints), "nothing else of the host's policy changes");
+        });
+    }
+
     [Test]
     public void Options_ForecastGuardDefaults_BurstBoundAlone()
     {

@@ -24,7 +24,11 @@ public sealed record PlanningConstraints
     /// <summary>Most bytes one plan may move. Default 10 GiB.</summary>
     public long MoveBudgetBytes { get; init; } = 10L * 1024 * 1024 * 1024;
 
-    /// <summary>Most moves that may run at once (per plan). Default 4.</summary>
+    /// <summary>
+    /// Most moves that may run at once. Default 4. The planners do not read it (the executor bounds concurrency per node);
+    /// the hosting package's control loop caps each plan at this many moves unless <see cref="MaxMovesPerPlan"/> is set,
+    /// and the simulation runs at most this many moves at a time.
+    /// </summary>
     public int MaxConcurrentMoves { get; init; } = 4;
 
     /// <summary>

@@ -29,6 +29,16 @@ public sealed class ControlLoopOptions
     public PlanningConstraints Constraints { get; set; } = new();
 
     /// <summary>
+    /// When true (the default) and <see cref="Constraints"/> sets no <see cref="PlanningConstraints.MaxMovesPerPlan"/>, each
+    /// plan carries at most <see cref="PlanningConstraints.MaxConcurrentMoves"/> moves: one wave, which the cycle carries
+    /// out before it plans again on a fresher forecast. Why: the planner then chooses the few moves that relieve the
+    /// predicted breaches most instead of a long list whose later moves run on an ever older forecast (small split pieces
+    /// fit a byte budget many times over). The simulation's predictive strategy caps its plans the same way, at the moves
+    /// that can start before its next plan. False leaves the number of moves to the byte budget alone.
+    /// </summary>
+    public bool CapMovesPerCycle { get; set; } = true;
+
+    /// <summary>
     /// The guards applied to each forecast before it is planned on (<see cref="Planning.Guards.ForecastGuard"/>). Default:
     /// the burst bound on, the last-load floor and the seasonal floor off (as in the simulation's predictive strategy). Set
     /// <see cref="ForecastGuardOptions.SeasonalMinPeriod"/> above the forecaster's context (and <see cref="Horizon"/>) to

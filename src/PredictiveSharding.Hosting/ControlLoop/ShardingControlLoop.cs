@@ -141,7 +141,7 @@ public sealed class ShardingControlLoop : IDisposable
         var forecast = Guard(raw, history, snapshot);
 
         var started = _time.GetTimestamp();
-        var request = new PlanningRequest(snapshot, forecast, _options.Constraints, _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
+        var request = new PlanningRequest(snapshot, forecast, PlanConstraints(), _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
         var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
         var planMillis = _time.GetElapsedTime(started).TotalMilliseconds;
         Meter(plan, planMillis);
@@ -166,6 +166,12 @@ public sealed class ShardingControlLoop : IDisposable
         RememberChanges(plan);
         return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
     }
+
+    /// <summary>The host's constraints, capped at one wave of moves unless the host chose a cap or turned it off (<see cref="ControlLoopOptions.CapMovesPerCycle"/>).</summary>
+    private PlanningConstraints PlanConstraints() =>
+        _options.CapMovesPerCycle && _options.Constraints.MaxMovesPerPlan is null
+            ? _options.Constraints with { MaxMovesPerPlan = _options.Constraints.MaxConcurrentMoves }
+            : _options.Constraints;
 
     /// <summary>
     /// The forecast raised by the guards (<see cref="ControlLoopOptions.ForecastGuard"/>): each partition's history, own
