@@ -98,6 +98,13 @@ for (var step = 0; step < trace.StepCount; step++)
         var text = $"[{trace.StartOf(step + 1):HH:mm}] moved {move.Partition} ({move.Slots} slots, {move.KeysMigrated} keys) {move.From} -> {move.To}";
         moves.Add(text);
         Console.WriteLine(text);
+
+        // Each action says why: the planner's reason for this move (the breach it answers).
+        var why = result.Plan!.Actions.OfType<MoveAction>().FirstOrDefault(a => a.Shard.Value == move.Partition)?.Reason;
+        if (why is not null)
+        {
+            Console.WriteLine("        " + why);
+        }
         firstMove = firstMove < 0 ? windows.Count : firstMove;
         lastMove = windows.Count;
     }
