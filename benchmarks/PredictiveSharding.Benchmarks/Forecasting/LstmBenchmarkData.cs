@@ -10,12 +10,6 @@ internal static class LstmBenchmarkData
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>
-    /// Machine peak, single precision: 2 cores × 2 FMA pipes of 256 bits (AMD Zen 4 runs a 512-bit FMA as two 256-bit
-    /// halves) × 8 lanes × 2 FLOPs = 64 FLOPs per cycle, times the 2.6 GHz nominal clock (lscpu's BogoMIPS / 2).
-    /// </summary>
-    public const double PeakGflops = 2 * 2 * 8 * 2 * 2.6;
-
     /// <summary>A model with the default options (2 × 40 cells, context 24, horizon 24, lags 24 and 168) and random weights.</summary>
     public static LstmModel DefaultModel(int seed = 1)
     {
