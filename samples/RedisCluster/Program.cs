@@ -105,6 +105,7 @@ for (var step = 0; step < trace.StepCount; step++)
         {
             Console.WriteLine("        " + why);
         }
+
         firstMove = firstMove < 0 ? windows.Count : firstMove;
         lastMove = windows.Count;
     }

@@ -16,20 +16,18 @@ internal static class FmaPeak
     // 12 chains of 4-cycle FMAs on 2 pipes keep 8 in flight with room to spare.
     private const int Accumulators = 12;
 
-    private const int FlopsPerIteration = Accumulators * 8 * 2;
-
     private static float _sink;
 
     /// <summary>Runs <paramref name="flops"/> single-precision FLOPs of FMA on every core; returns when all are done.</summary>
     public static void Run(double flops)
     {
         var workers = Environment.ProcessorCount;
-        var iterations = (long)Math.Ceiling(flops / workers / FlopsPerIteration);
         var wide = Avx512F.IsSupported;
+        var flopsPerIteration = Accumulators * (wide ? Vector512<float>.Count : Vector256<float>.Count) * 2;
+        var iterations = (long)Math.Ceiling(flops / workers / flopsPerIteration);
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
         {
-            // 512-bit vectors do twice the FLOPs per instruction: half the iterations.
-            var sum = wide ? Kernel<Lanes512, Vector512<float>>((iterations + 1) / 2) : Kernel<Lanes256, Vector256<float>>(iterations);
+            var sum = wide ? Kernel<Lanes512, Vector512<float>>(iterations) : Kernel<Lanes256, Vector256<float>>(iterations);
             Interlocked.Exchange(ref _sink, sum);
         });
     }
