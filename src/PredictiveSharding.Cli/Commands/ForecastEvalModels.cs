@@ -55,12 +55,15 @@ internal static class ForecastEvalModels
         // inference, rate chosen on a development subset: NAB tweets, NAB AWS and every other Wikipedia article).
         // The context covers at least one season, so that a season longer than the default context (60 one-minute steps)
         // is read whole rather than only through its lag.
-        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true, AdaptiveCalibrationRate = AdaptiveCalibrationRate }),
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true, AdaptiveCalibrationRate = AdaptiveCalibrationRate, SeasonalMedianSeasons = SeasonalMedianSeasons }),
         _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
     };
 
     /// <summary>Step size of the LSTM's adaptive conformal calibration in forecast-eval (<see cref="LstmForecasterOptions.AdaptiveCalibrationRate"/>).</summary>
     internal const double AdaptiveCalibrationRate = 0.05;
+
+    /// <summary>Seasons in the LSTM head's seasonal median in forecast-eval (<see cref="LstmForecasterOptions.SeasonalMedianSeasons"/>).</summary>
+    internal const int SeasonalMedianSeasons = 3;
 
     /// <summary>The LSTM's context: its default (24) or one season, whichever is longer.</summary>
     internal static int LstmContext(int season) => Math.Max(new LstmForecasterOptions().ContextLength, season);

@@ -19,7 +19,7 @@ internal sealed class LstmFeatureSpec
     public const int MetadataWidth = 3;
     public const int NodeWidth = 4;
 
-    public LstmFeatureSpec(TimeSpan step, int contextLength, int horizon, int[] lags, string[] regions, float[] statistics)
+    public LstmFeatureSpec(TimeSpan step, int contextLength, int horizon, int[] lags, string[] regions, float[] statistics, int medianSeasons = 0)
     {
         ArgumentNullException.ThrowIfNull(lags);
         ArgumentNullException.ThrowIfNull(regions);
@@ -36,6 +36,8 @@ internal sealed class LstmFeatureSpec
         Regions = regions;
         Statistics = statistics;
         MaxLag = lags.Length == 0 ? 0 : lags.Max();
+        MedianSeasons = medianSeasons;
+        HistoryReach = MaxLag * Math.Max(1, medianSeasons);
         var shortest = lags.Length == 0 ? 0 : lags.Min();
         ScaleWindow = shortest >= 2 && shortest < contextLength ? shortest : contextLength;
     }
@@ -60,6 +62,15 @@ internal sealed class LstmFeatureSpec
     public float[] Statistics { get; }
 
     public int MaxLag { get; }
+
+    /// <summary>Seasons in the head's seasonal median of each lag (0: no median inputs).</summary>
+    public int MedianSeasons { get; }
+
+    /// <summary>Steps of history before the context that the head's future inputs read.</summary>
+    public int HistoryReach { get; }
+
+    /// <summary>The head's future inputs per horizon step: each lag's seasonal-naive value, then each lag's seasonal median.</summary>
+    public int FutureWidth => MedianSeasons > 0 ? 2 * Lags.Length : Lags.Length;
 
     /// <summary>
     /// The last steps of the context whose mean sets the scale: the shortest seasonal lag when it is shorter than the
@@ -141,7 +152,7 @@ internal sealed class LstmFeatureSpec
             SetStats(stats, 1 + MetadataWidth + m, values);
         }
 
-        return new LstmFeatureSpec(history.Step, options.ContextLength, options.Horizon, lags, regions, stats);
+        return new LstmFeatureSpec(history.Step, options.ContextLength, options.Horizon, lags, regions, stats, options.SeasonalMedianSeasons);
     }
 
     /// <summary>Turns one series (from bucket <paramref name="from"/> on) into feature arrays, checking its values.</summary>
@@ -275,6 +286,8 @@ internal sealed class LstmFeatureSpec
         }
 
         var known = start + c;
+        var width = FutureWidth;
+        Span<float> phase = stackalloc float[Math.Max(1, MedianSeasons)];
         for (var h = 0; h < Horizon; h++)
         {
             for (var l = 0; l < lagCount; l++)
@@ -286,7 +299,17 @@ internal sealed class LstmFeatureSpec
                     j -= m;
                 }
 
-                future[(h * lagCount) + l] = load[j >= 0 ? j : known - 1] * inv;
+                future[(h * width) + l] = load[j >= 0 ? j : known - 1] * inv;
+                if (MedianSeasons > 0)
+                {
+                    var n = 0;
+                    for (var k = j; n < MedianSeasons && k >= 0; k -= m)
+                    {
+                        phase[n++] = load[k];
+                    }
+
+                    future[(h * width) + lagCount + l] = (n == 0 ? load[known - 1] : Median(phase[..n])) * inv;
+                }
             }
         }
 
@@ -299,6 +322,57 @@ internal sealed class LstmFeatureSpec
         }
 
         return scale;
+    }
+
+    /// <summary>
+    /// Which future input the head starts by copying: the first lag's seasonal median when the feature layout has one
+    /// and it fits <paramref name="series"/> better than seasonal naive (mean absolute error, each series divided by 1 +
+    /// its mean, as the network sees it), otherwise the first lag's seasonal-naive value (0). The head then starts as the
+    /// better of the two simple forecasts and training learns a correction to it: timer-driven or steadily repeating
+    /// series are copied best by the last season, bursty ones by the median, and which kind a store holds is known only
+    /// from its data.
+    /// </summary>
+    public int InitialHeadInput(IReadOnlyList<SeriesFeatures> series)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (MedianSeasons == 0 || Lags.Length == 0)
+        {
+            return 0;
+        }
+
+        var m = Lags[0];
+        Span<float> phase = stackalloc float[MedianSeasons];
+        double naiveError = 0, medianError = 0;
+        foreach (var s in series)
+        {
+            var load = s.Load;
+            double sum = 0;
+            foreach (var v in load)
+            {
+                sum += v;
+            }
+
+            var inv = 1 / (1 + (load.Length == 0 ? 0 : sum / load.Length));
+            for (var t = m * MedianSeasons; t < load.Length; t++)
+            {
+                for (var k = 0; k < MedianSeasons; k++)
+                {
+                    phase[k] = load[t - ((k + 1) * m)];
+                }
+
+                naiveError += Math.Abs(load[t] - load[t - m]) * inv;
+                medianError += Math.Abs(load[t] - Median(phase)) * inv;
+            }
+        }
+
+        return medianError < naiveError ? Lags.Length : 0;
+    }
+
+    private static float Median(Span<float> values)
+    {
+        values.Sort();
+        var mid = values.Length / 2;
+        return values.Length % 2 == 1 ? values[mid] : 0.5f * (values[mid - 1] + values[mid]);
     }
 
     internal static void WriteCalendar(DateTimeOffset time, Span<float> destination)

@@ -76,7 +76,7 @@ public sealed class LstmForecaster : ILoadForecaster
             () =>
             {
                 var network = LstmModel.CreateNetwork(options, spec);
-                network.Initialize(new Random(options.Seed));
+                network.Initialize(new Random(options.Seed), spec.InitialHeadInput(series));
                 var model = Train(options, spec, series, network, options.Epochs, averageWeights: true, null, progress, cancellationToken);
                 _adaptive = CreateAdaptive(model);
                 _model = model;
@@ -151,7 +151,7 @@ public sealed class LstmForecaster : ILoadForecaster
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{id}' has {s.Count} buckets; the LSTM needs a context of {spec.ContextLength}."), nameof(request));
             }
 
-            var from = Math.Max(0, s.Count - spec.ContextLength - spec.MaxLag);
+            var from = Math.Max(0, s.Count - spec.ContextLength - spec.HistoryReach);
             features[i] = spec.Build(s, index, from);
             starts[i] = features[i].Length - spec.ContextLength;
             if (s.End > origin)

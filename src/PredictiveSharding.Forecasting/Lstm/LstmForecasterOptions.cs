@@ -11,6 +11,8 @@ public sealed class LstmForecasterOptions
 {
     internal const int MaxLag = 100_000;
 
+    internal const int MaxSeasonalMedianSeasons = 8;
+
     /// <summary>Stacked LSTM layers, 1–8. Default 2.</summary>
     public int Layers { get; set; } = 2;
 
@@ -93,6 +95,14 @@ public sealed class LstmForecasterOptions
     /// </summary>
     public double AdaptiveCalibrationRate { get; set; }
 
+    /// <summary>
+    /// How many past seasons the head's seasonal median spans, 0 or 2–8 (0 turns it off). Default 0. When above 0 the head
+    /// sees, beside each seasonal lag's latest same-phase value (seasonal naive), the median of the same phase over that
+    /// many latest seasons, so a one-off burst a season ago does not come back as a forecast while a value that repeats
+    /// every season still does. Values before the series' start are left out of the median.
+    /// </summary>
+    public int SeasonalMedianSeasons { get; set; }
+
     /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
 
@@ -137,6 +147,11 @@ public sealed class LstmForecasterOptions
         if (!(AdaptiveCalibrationRate >= 0 && AdaptiveCalibrationRate <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(AdaptiveCalibrationRate), AdaptiveCalibrationRate, string.Create(CultureInfo.InvariantCulture, $"AdaptiveCalibrationRate must be in [0, 1]; got {AdaptiveCalibrationRate}."));
+        }
+
+        if (SeasonalMedianSeasons != 0 && SeasonalMedianSeasons is < 2 or > MaxSeasonalMedianSeasons)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SeasonalMedianSeasons), SeasonalMedianSeasons, string.Create(CultureInfo.InvariantCulture, $"SeasonalMedianSeasons must be 0 (off) or in 2..{MaxSeasonalMedianSeasons}; got {SeasonalMedianSeasons}."));
         }
 
         if (!(GradientClipNorm > 0) || double.IsPositiveInfinity(GradientClipNorm))
@@ -187,6 +202,7 @@ public sealed class LstmForecasterOptions
         CalibrateQuantiles = CalibrateQuantiles,
         WeightAveraging = WeightAveraging,
         AdaptiveCalibrationRate = AdaptiveCalibrationRate,
+        SeasonalMedianSeasons = SeasonalMedianSeasons,
         EarlyStoppingPatience = EarlyStoppingPatience,
         GradientClipNorm = GradientClipNorm,
         Seed = Seed,

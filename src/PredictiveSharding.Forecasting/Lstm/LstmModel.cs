@@ -41,7 +41,7 @@ internal sealed class LstmModel
     public bool IsCalibrated { get; }
 
     public static LstmNetwork CreateNetwork(LstmForecasterOptions options, LstmFeatureSpec spec) =>
-        new(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.Lags.Length);
+        new(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.FutureWidth);
 
     /// <summary>
     /// Forward pass for one window per entry, in parallel blocks of <see cref="TileRows"/>. Writes each window's

@@ -112,9 +112,17 @@ internal sealed class LstmNetwork
     /// head, and a head that starts as the seasonal-naive forecast (first lag copied to the lowest quantile, small
     /// increments above it), so training learns a correction to seasonal naive rather than the season itself.
     /// </summary>
-    public void Initialize(Random random)
+    /// <param name="random">The source of the initial weights.</param>
+    /// <param name="seasonalInput">Which of a horizon step's future inputs the head starts by copying (0: the first
+    /// lag's seasonal-naive value; the first lag's seasonal median when the feature layout has one and it fits better).</param>
+    public void Initialize(Random random, int seasonalInput = 0)
     {
         ArgumentNullException.ThrowIfNull(random);
+        if (seasonalInput < 0 || (LagCount > 0 && seasonalInput >= LagCount))
+        {
+            throw new ArgumentOutOfRangeException(nameof(seasonalInput), seasonalInput, $"The head has {LagCount} future inputs per horizon step.");
+        }
+
         var p = Parameters;
         Array.Clear(p);
         var bound = 1.0 / Math.Sqrt(HiddenSize);
@@ -145,7 +153,7 @@ internal sealed class LstmNetwork
         {
             if (LagCount > 0)
             {
-                var row = HiddenSize + (step * LagCount);
+                var row = HiddenSize + (step * LagCount) + seasonalInput;
                 p[HeadWeightOffset + (row * HeadOutputSize) + (step * QuantileCount)] += 1f;
             }
 

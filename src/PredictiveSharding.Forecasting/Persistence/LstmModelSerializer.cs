@@ -19,7 +19,8 @@ internal static class LstmModelSerializer
     // standardised feature, which forecasting clamps static covariates to. Version 5 scales each window by its last
     // season's mean rather than the whole context's (LstmFeatureSpec.ScaleWindow): same layout, but a version 4
     // network read its inputs on another scale; it also holds the adaptive calibration rate.
-    public const int FormatVersion = 5;
+    // Version 6 adds the seasonal-median head inputs (LstmForecasterOptions.SeasonalMedianSeasons).
+    public const int FormatVersion = 6;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
@@ -64,6 +65,7 @@ internal static class LstmModelSerializer
             w.Write(o.CalibrateQuantiles);
             w.Write(o.WeightAveraging);
             w.Write(o.AdaptiveCalibrationRate);
+            w.Write(o.SeasonalMedianSeasons);
 
             var s = model.Spec;
             w.Write(s.Step.Ticks);
@@ -197,6 +199,7 @@ internal static class LstmModelSerializer
         o.CalibrateQuantiles = r.ReadBoolean();
         o.WeightAveraging = r.ReadBoolean();
         o.AdaptiveCalibrationRate = r.ReadDouble();
+        o.SeasonalMedianSeasons = r.ReadInt32();
         o.Validate();
 
         var step = TimeSpan.FromTicks(r.ReadInt64());
@@ -223,7 +226,7 @@ internal static class LstmModelSerializer
             }
         }
 
-        var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats);
+        var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats, o.SeasonalMedianSeasons);
         var inputSize = r.ReadInt32();
         if (inputSize != spec.InputSize)
         {

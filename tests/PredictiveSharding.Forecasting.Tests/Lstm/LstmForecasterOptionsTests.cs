@@ -30,6 +30,9 @@ public sealed class LstmForecasterOptionsTests
         yield return Case(o => o.EarlyStoppingPatience = 0, nameof(LstmForecasterOptions.EarlyStoppingPatience), "0");
         yield return Case(o => o.AdaptiveCalibrationRate = 1.5, nameof(LstmForecasterOptions.AdaptiveCalibrationRate), "1.5");
         yield return Case(o => o.AdaptiveCalibrationRate = double.NaN, nameof(LstmForecasterOptions.AdaptiveCalibrationRate), "NaN");
+        yield return Case(o => o.SeasonalMedianSeasons = 1, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "1");
+        yield return Case(o => o.SeasonalMedianSeasons = 9, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "9");
+        yield return Case(o => o.SeasonalMedianSeasons = -2, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "-2");
         yield return Case(o => o.MaxRegions = 65, nameof(LstmForecasterOptions.MaxRegions), "65");
         yield return Case(o => o.SeasonalLags = [24, 0], nameof(LstmForecasterOptions.SeasonalLags), "0");
         yield return Case(o => o.Quantiles = [0.5, 0.1], nameof(LstmForecasterOptions.Quantiles), "0.1");

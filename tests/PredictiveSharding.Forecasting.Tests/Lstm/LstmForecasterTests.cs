@@ -224,18 +224,19 @@ public sealed class LstmForecasterTests
     [TestCase(2)]
     [TestCase(3)]
     [TestCase(4)]
+    [TestCase(5)]
     public async Task Load_OlderFormatVersion_ThrowsInvalidDataExceptionNamingBothVersions(int version)
     {
         // Version 1 had no calibration and version 2 additive per-level offsets that mean something else under version
         // 3's per-step, spread-relative ones; version 3 lacks the features' training ranges that version 4 clamps to;
-        // version 4 networks were trained on windows scaled by the whole context's mean, not the last season's: a
-        // current library refuses them rather than guess, and says to retrain.
+        // version 4 networks were trained on windows scaled by the whole context's mean, not the last season's; version 5
+        // files lack the seasonal-median setting: a current library refuses them rather than guess, and says to retrain.
         var bytes = await SavedModelAsync();
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
 
-        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 5").And.Contain("Retrain"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 6").And.Contain("Retrain"));
     }
 
     [Test]

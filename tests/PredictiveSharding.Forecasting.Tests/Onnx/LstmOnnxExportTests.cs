@@ -11,19 +11,20 @@ namespace PredictiveSharding.Forecasting.Tests.Onnx;
 /// </summary>
 public sealed class LstmOnnxExportTests
 {
-    [TestCase(1, 8, 3, 1, new[] { 24 }, false)]
-    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, false)]
-    [TestCase(3, 20, 5, 2, new int[0], false)]
-    [TestCase(1, 8, 3, 1, new[] { 24 }, true)]
-    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, true)]
-    [TestCase(2, 5, 3, 3, new int[0], true)]
-    public void ExportedModel_RunByOnnxRuntime_MatchesManagedForwardPass(int layers, int hidden, int horizon, int quantiles, int[] lags, bool calibrated)
+    [TestCase(1, 8, 3, 1, new[] { 24 }, false, 0)]
+    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, false, 0)]
+    [TestCase(3, 20, 5, 2, new int[0], false, 0)]
+    [TestCase(1, 8, 3, 1, new[] { 24 }, true, 0)]
+    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, true, 0)]
+    [TestCase(2, 5, 3, 3, new int[0], true, 0)]
+    [TestCase(2, 6, 4, 4, new[] { 24, 168 }, true, 3)]
+    public void ExportedModel_RunByOnnxRuntime_MatchesManagedForwardPass(int layers, int hidden, int horizon, int quantiles, int[] lags, bool calibrated, int medianSeasons)
     {
         var levels = Enumerable.Range(1, quantiles).Select(i => i / (quantiles + 1.0)).ToArray();
-        var options = new LstmForecasterOptions { Layers = layers, HiddenSize = hidden, ContextLength = 10, Horizon = horizon, Quantiles = levels, SeasonalLags = lags, MaxRegions = 0 };
+        var options = new LstmForecasterOptions { Layers = layers, HiddenSize = hidden, ContextLength = 10, Horizon = horizon, Quantiles = levels, SeasonalLags = lags, MaxRegions = 0, SeasonalMedianSeasons = medianSeasons };
         var stats = new float[LstmFeatureSpec.StatisticsLength];
         Array.Fill(stats, 1f, LstmFeatureSpec.StandardisedCount, LstmFeatureSpec.StandardisedCount);
-        var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), 10, horizon, lags, [], stats);
+        var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), 10, horizon, lags, [], stats, medianSeasons);
         var network = LstmModel.CreateNetwork(options, spec);
         var random = new Random(layers * 100 + hidden);
         for (var i = 0; i < network.Parameters.Length; i++)
