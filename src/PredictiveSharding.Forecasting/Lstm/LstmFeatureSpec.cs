@@ -37,7 +37,7 @@ internal sealed class LstmFeatureSpec
         Statistics = statistics;
         MaxLag = lags.Length == 0 ? 0 : lags.Max();
         MedianSeasons = medianSeasons;
-        HistoryReach = MaxLag * Math.Max(1, medianSeasons);
+        HistoryReach = lags.Length == 0 ? 0 : Math.Max(MaxLag, lags[0] * medianSeasons);
         var shortest = lags.Length == 0 ? 0 : lags.Min();
         ScaleWindow = shortest >= 2 && shortest < contextLength ? shortest : contextLength;
     }
@@ -66,11 +66,18 @@ internal sealed class LstmFeatureSpec
     /// <summary>Seasons in the head's seasonal median of each lag (0: no median inputs).</summary>
     public int MedianSeasons { get; }
 
-    /// <summary>Steps of history before the context that the head's future inputs read.</summary>
+    /// <summary>Steps of history before the context that the head's future inputs read (the longest lag, or the shortest lag's median seasons).</summary>
     public int HistoryReach { get; }
 
-    /// <summary>The head's future inputs per horizon step: each lag's seasonal-naive value, then each lag's seasonal median.</summary>
-    public int FutureWidth => MedianSeasons > 0 ? 2 * Lags.Length : Lags.Length;
+    /// <summary>
+    /// The head's future inputs per horizon step: each lag's seasonal-naive value, then, with seasonal medians, the
+    /// shortest lag's seasonal median. Only the shortest lag gets one: three weekly seasons reach back three weeks and
+    /// gave the head inputs it did worse with (NYC taxi at 30-minute steps, MASE ratio 0.59 → 0.77 with a median per lag).
+    /// </summary>
+    public bool HasMedianInput => MedianSeasons > 0 && Lags.Length > 0;
+
+    /// <summary>The number of the head's future inputs per horizon step (see <see cref="HasMedianInput"/>).</summary>
+    public int FutureWidth => Lags.Length + (HasMedianInput ? 1 : 0);
 
     /// <summary>
     /// The last steps of the context whose mean sets the scale: the shortest seasonal lag when it is shorter than the
@@ -300,7 +307,7 @@ internal sealed class LstmFeatureSpec
                 }
 
                 future[(h * width) + l] = load[j >= 0 ? j : known - 1] * inv;
-                if (MedianSeasons > 0)
+                if (l == 0 && HasMedianInput)
                 {
                     var n = 0;
                     for (var k = j; n < MedianSeasons && k >= 0; k -= m)
@@ -308,7 +315,7 @@ internal sealed class LstmFeatureSpec
                         phase[n++] = load[k];
                     }
 
-                    future[(h * width) + lagCount + l] = (n == 0 ? load[known - 1] : Median(phase[..n])) * inv;
+                    future[(h * width) + lagCount] = (n == 0 ? load[known - 1] : Median(phase[..n])) * inv;
                 }
             }
         }
@@ -325,8 +332,8 @@ internal sealed class LstmFeatureSpec
     }
 
     /// <summary>
-    /// Which future input the head starts by copying: the first lag's seasonal median when the feature layout has one
-    /// and it fits <paramref name="series"/> better than seasonal naive (mean absolute error, each series divided by 1 +
+    /// Which future input the head starts by copying: the shortest lag's seasonal median when the feature layout has one
+    /// and it fits <paramref name="series"/> better than that lag's seasonal naive (mean absolute error, each series divided by 1 +
     /// its mean, as the network sees it), otherwise the first lag's seasonal-naive value (0). The head then starts as the
     /// better of the two simple forecasts and training learns a correction to it: timer-driven or steadily repeating
     /// series are copied best by the last season, bursty ones by the median, and which kind a store holds is known only
@@ -335,7 +342,7 @@ internal sealed class LstmFeatureSpec
     public int InitialHeadInput(IReadOnlyList<SeriesFeatures> series)
     {
         ArgumentNullException.ThrowIfNull(series);
-        if (MedianSeasons == 0 || Lags.Length == 0)
+        if (!HasMedianInput)
         {
             return 0;
         }

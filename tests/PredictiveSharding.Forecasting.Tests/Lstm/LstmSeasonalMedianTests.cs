@@ -49,10 +49,27 @@ public sealed class LstmSeasonalMedianTests
     }
 
     [Test]
-    public void FutureWidth_MediansOff_IsOneInputPerLagAsBefore()
+    public void FutureWidth_OneInputPerLagPlusTheShortestLagsMedian()
     {
         Assert.That(Spec([24, 168], medianSeasons: 0).FutureWidth, Is.EqualTo(2));
-        Assert.That(Spec([24, 168], medianSeasons: 3).FutureWidth, Is.EqualTo(4));
+        Assert.That(Spec([24, 168], medianSeasons: 3).FutureWidth, Is.EqualTo(3));
+        Assert.That(Spec([], medianSeasons: 3).FutureWidth, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void WriteWindow_TwoLags_WritesBothNaiveValuesThenOnlyTheShortestLagsMedian()
+    {
+        // Lags 2 and 4, three seasons: after 9, 1, 8, 2, 7, 3, 6, 4 the next step's phase under lag 2 was 6, 7, 8 (median 7)
+        // and under lag 4 it was 7 (seasonal naive).
+        var spec = Spec([2, 4], medianSeasons: 3, contextLength: 2, horizon: 1);
+        var values = new double[] { 9, 1, 8, 2, 7, 3, 6, 4, 5 };
+        var features = Build(spec, values);
+        var future = new float[spec.FutureWidth];
+
+        var scale = spec.WriteWindow(features, values.Length - 2 - 1, new float[2 * spec.InputSize], spec.InputSize, 0, future, new float[1]);
+
+        Assert.That(future.Select(f => Math.Round(f * scale, 3)), Is.EqualTo(new[] { 6.0, 7.0, 7.0 }));
+        Assert.That(spec.HistoryReach, Is.EqualTo(6), "three seasons of the shortest lag (2) reach further than the longest lag (4)");
     }
 
     [Test]
