@@ -65,7 +65,7 @@ public sealed class LstmForecasterOptions
     /// Whether to recalibrate the quantiles after training on the held-out tail (split-conformal per horizon step and
     /// level, with scores relative to the network's own spread at that step, so that a series it is unsure about gets a
     /// proportionally larger correction than a calm one), so that intervals keep their nominal coverage when the network
-    /// is over- or under-confident. Needs <see cref="ValidationFraction"/> above 0 and at least 200 held-out buckets over
+    /// is over- or under-confident. The median (level 0.5), the point forecast, is left as trained. Needs <see cref="ValidationFraction"/> above 0 and at least 200 held-out buckets over
     /// all series; otherwise the quantiles stay as trained. Default false: on real traces the recent tail is not always
     /// like the future (the offsets then narrow intervals that needed to be wider), and a planner that provisions at a
     /// high quantile loses the margin it had; <c>psharding forecast-eval</c> turns it on.
