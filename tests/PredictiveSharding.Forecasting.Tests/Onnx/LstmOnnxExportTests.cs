@@ -51,16 +51,22 @@ public sealed class LstmOnnxExportTests
         }
     }
 
-    [Test]
-    public async Task ExportOnnx_TrainedForecaster_MatchesItsForecastsOnRealFeatures()
+    [TestCase(0)]
+    [TestCase(3)]
+    public async Task ExportOnnx_TrainedForecaster_MatchesItsForecastsOnRealFeatures(int medianSeasons)
     {
-        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.CalibrateQuantiles = true));
+        var sut = new LstmForecaster(TinyOptions.Create().With(o =>
+        {
+            o.CalibrateQuantiles = true;
+            o.SeasonalMedianSeasons = medianSeasons;
+        }));
         var history = SyntheticLoad.History(8, 300);
         await sut.FitAsync(history, null, CancellationToken.None);
         var model = sut.Model!;
         Assert.That(model.IsCalibrated, Is.True, "the trained model should carry calibration offsets, so that the export's calibration nodes are checked");
         var spec = model.Spec;
         var net = model.Network;
+        Assert.That(spec.HasMedianInput, Is.EqualTo(medianSeasons > 0), "the case with seasonal medians must export the median input");
         var n = history.Series.Count;
         var index = new LoadHistoryIndex(history);
         var x = new float[spec.ContextLength * n * net.InputSize];
