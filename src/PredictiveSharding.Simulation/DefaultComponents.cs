@@ -10,8 +10,8 @@ public static class DefaultComponents
     /// <summary>
     /// An LSTM forecasting the run's horizon from a context of max(24, horizon) steps when the warm-up holds at least twice
     /// that context + horizon, and otherwise from what half the warm-up leaves beside the horizon (at least one step), so
-    /// that it trains on many distinct windows of the warm-up rather than on one; with the seasonal lags of one day and one
-    /// week only when the warm-up holds them (a lag longer than the training data teaches nothing), a training budget small
+    /// that it trains on many distinct windows of the warm-up rather than on one; with the seasonal lags of one hour, one
+    /// day and one week, each only when it is at least two steps and the warm-up holds two of them (a lag longer than the training data teaches nothing), a training budget small
     /// enough for a whole simulation to run in minutes on two cores, and the run's seed. The simulator shortens the
     /// predictive strategy's horizon on a short warm-up the same way (see the README's "Short warm-ups").
     /// </summary>
@@ -19,7 +19,8 @@ public static class DefaultComponents
     {
         ArgumentNullException.ThrowIfNull(context);
         var lags = new List<int>();
-        foreach (var period in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromDays(1), TimeSpan.FromDays(7)])
+        // An hour as well: on minute steps serverless functions fire on hourly timers, and a day does not fit the warm-up.
+        foreach (var period in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)])
         {
             if (period.Ticks % context.Step.Ticks == 0)
             {
@@ -47,28 +48,29 @@ public static class DefaultComponents
     /// <summary>
     /// The genetic planner with the run's seed, a time budget (5 s) generous enough that a plan ends by its generations or
     /// stagnation rather than by the clock, so a run's figures do not depend on how busy the machine is, and a move cost that makes moving
-    /// every byte of the cluster cost as much as half of the threshold in peak utilisation: with the planner's default
-    /// (0.02) a move is nearly free, and a plan made every step reshuffles partitions that need not move.
+    /// every byte of the cluster cost as much as twice the threshold in peak utilisation (<see cref="SimulationDefaults.MoveCostWeight"/>):
+    /// with the planner's default (0.02) a move is nearly free, and a plan made every step reshuffles partitions that need not move.
     /// </summary>
     public static IShardPlanner CreatePlanner(SimulationContext context) => CreatePlanner(context, peakFloor: 0);
 
     /// <summary>
     /// <see cref="CreatePlanner(SimulationContext)"/> with a peak floor (<see cref="GeneticPlannerOptions.PeakFloor"/>): the
-    /// oracle runs once without and once with a floor of 1 and keeps the better, because a planner that knows the future
+    /// oracle runs without and with a floor of 1 (each at two move costs) and keeps the best, because a planner that knows the future
     /// needs no headroom below the threshold and then moves only what avoids a breach, while the floor's absence can still
     /// win where finer balance happens to absorb what the horizon does not show.
     /// </summary>
     /// <param name="context">The run.</param>
     /// <param name="peakFloor">The planner's <see cref="GeneticPlannerOptions.PeakFloor"/>.</param>
     /// <param name="splitOnOverflowQuantile">The planner's <see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>.</param>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false)
+    /// <param name="moveCostWeight">The planner's <see cref="GeneticPlannerOptions.MoveCostWeight"/>; null: <see cref="SimulationDefaults.MoveCostWeight"/>.</param>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         return new GeneticShardPlanner(new GeneticPlannerOptions
         {
             Seed = context.Seed,
             TimeBudget = TimeSpan.FromSeconds(5),
-            MoveCostWeight = 0.5,
+            MoveCostWeight = moveCostWeight ?? SimulationDefaults.MoveCostWeight,
             PeakFloor = peakFloor,
             SplitOnOverflowQuantile = splitOnOverflowQuantile,
 

@@ -56,7 +56,9 @@ public sealed class TraceSimulator
         var defaultSetting = PublishedSetting(loads.Step);
         var reuseDefault = grid.Contains(defaultSetting) && names.IndexOf(StrategyNames.Reactive) < names.IndexOf(StrategyNames.ReactiveDefault);
         var oracleFloors = PlannerFactory is null ? SimulationDefaults.OraclePeakFloors : [0.0];
-        var totalRuns = names.Count - (grid.Count > 0 ? 1 : 0) + grid.Count - (reuseDefault ? 1 : 0) + (names.Contains(StrategyNames.Oracle) ? oracleFloors.Length - 1 : 0);
+        double[] oracleMoveCosts = PlannerFactory is null ? SimulationDefaults.OracleMoveCostWeights : [SimulationDefaults.MoveCostWeight];
+        var oracleVariants = oracleFloors.Length * oracleMoveCosts.Length;
+        var totalRuns = names.Count - (grid.Count > 0 ? 1 : 0) + grid.Count - (reuseDefault ? 1 : 0) + (names.Contains(StrategyNames.Oracle) ? oracleVariants - 1 : 0);
         var run = 0;
 
         var results = new List<StrategyResult>(names.Count);
@@ -108,12 +110,15 @@ public sealed class TraceSimulator
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
-                    var variants = new List<StrategyResult>(oracleFloors.Length);
-                    foreach (var floor in oracleFloors)
+                    var variants = new List<StrategyResult>(oracleVariants);
+                    foreach (var moveCost in oracleMoveCosts)
                     {
-                        var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor) : null;
-                        var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                        variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}")) : oracle);
+                        foreach (var floor in oracleFloors)
+                        {
+                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost) : null;
+                            var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
+                            variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}")) : oracle);
+                        }
                     }
 
                     results.Add(Best(variants));
