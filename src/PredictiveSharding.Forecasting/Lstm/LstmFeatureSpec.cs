@@ -1,4 +1,5 @@
 using System.Globalization;
+using PredictiveSharding.Forecasting.Features;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
 
@@ -294,7 +295,7 @@ internal sealed class LstmFeatureSpec
 
         var known = start + c;
         var width = FutureWidth;
-        Span<float> phase = stackalloc float[Math.Max(1, MedianSeasons)];
+        Span<double> phase = stackalloc double[Math.Max(1, MedianSeasons)];
         for (var h = 0; h < Horizon; h++)
         {
             for (var l = 0; l < lagCount; l++)
@@ -315,7 +316,7 @@ internal sealed class LstmFeatureSpec
                         phase[n++] = load[k];
                     }
 
-                    future[(h * width) + lagCount] = (n == 0 ? load[known - 1] : Median(phase[..n])) * inv;
+                    future[(h * width) + lagCount] = (n == 0 ? load[known - 1] : (float)Median(phase[..n])) * inv;
                 }
             }
         }
@@ -348,7 +349,7 @@ internal sealed class LstmFeatureSpec
         }
 
         var m = Lags[0];
-        Span<float> phase = stackalloc float[MedianSeasons];
+        Span<double> phase = stackalloc double[MedianSeasons];
         double naiveError = 0, medianError = 0;
         foreach (var s in series)
         {
@@ -375,11 +376,11 @@ internal sealed class LstmFeatureSpec
         return medianError < naiveError ? Lags.Length : 0;
     }
 
-    private static float Median(Span<float> values)
+    /// <summary>Sorts <paramref name="values"/> in place and returns their median (the mean of the middle two when even).</summary>
+    private static double Median(Span<double> values)
     {
         values.Sort();
-        var mid = values.Length / 2;
-        return values.Length % 2 == 1 ? values[mid] : 0.5f * (values[mid - 1] + values[mid]);
+        return EmpiricalQuantile.OfSorted(values, 0.5);
     }
 
     internal static void WriteCalendar(DateTimeOffset time, Span<float> destination)

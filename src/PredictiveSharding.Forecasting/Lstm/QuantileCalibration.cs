@@ -36,9 +36,6 @@ internal static class QuantileCalibration
     /// </summary>
     internal const float WidthFloor = 0.05f;
 
-    /// <summary>The level left uncalibrated: the point forecast.</summary>
-    internal const double MedianLevel = 0.5;
-
     /// <summary>
     /// Offsets per step and level (<c>[horizon × levels]</c>) from held-out windows: <paramref name="quantiles"/> is
     /// <c>[n × horizon·levels]</c> and <paramref name="targets"/> <c>[n × horizon]</c>, both in scaled units. Returns
@@ -78,7 +75,7 @@ internal static class QuantileCalibration
 
                 // The conformal rank ⌈(n + 1)τ⌉ (1-based) gives at least τ coverage on exchangeable data; clamp to the sample.
                 var rank = (int)Math.Ceiling((n + 1) * levels[k]);
-                offsets[(step * nq) + k] = levels[k] == MedianLevel ? 0 : scores[Math.Clamp(rank, 1, n) - 1];
+                offsets[(step * nq) + k] = AdaptiveCalibration.IsMedian((float)levels[k]) ? 0 : scores[Math.Clamp(rank, 1, n) - 1];
             }
         }
 
