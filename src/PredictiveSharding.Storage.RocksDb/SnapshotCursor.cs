@@ -1,4 +1,5 @@
 using PredictiveSharding.Keys;
+using PredictiveSharding.Storage.RocksDb.Interop;
 using RocksDbSharp;
 
 namespace PredictiveSharding.Storage.RocksDb;
@@ -166,10 +167,14 @@ internal sealed class SnapshotCursor : IDisposable
         var iterator = lane.Iterator;
         long keys = 0;
         long bytes = 0;
-        while (iterator.Valid())
+
+        // The per-entry calls go straight to the native library where they can (a third less time per entry, see
+        // DirectEntryCalls); the binding's are the fallback.
+        var direct = DirectEntryCalls.Current;
+        while (direct?.Valid(iterator) ?? iterator.Valid())
         {
-            var key = iterator.GetKeySpan();
-            var value = iterator.GetValueSpan();
+            var key = direct is null ? iterator.GetKeySpan() : direct.Key(iterator);
+            var value = direct is null ? iterator.GetValueSpan() : direct.Value(iterator);
             var size = key.Length + value.Length;
 
             // Never past the limit, except that a step always reads at least one entry so it progresses.
@@ -186,7 +191,14 @@ internal sealed class SnapshotCursor : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            iterator.Next();
+            if (direct is null)
+            {
+                iterator.Next();
+            }
+            else
+            {
+                direct.Next(iterator);
+            }
         }
 
         // An iterator also stops on an I/O or corruption error; that must not pass for the end of the range.

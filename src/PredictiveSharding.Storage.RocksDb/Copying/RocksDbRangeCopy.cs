@@ -1,6 +1,7 @@
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Storage.RocksDb.Checksums;
+using PredictiveSharding.Storage.RocksDb.Interop;
 using RocksDbSharp;
 
 namespace PredictiveSharding.Storage.RocksDb.Copying;
@@ -158,6 +159,9 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         private byte[] _keyBuffer = new byte[256];
         private byte[] _valueBuffer = new byte[4096];
 
+        // Taken when the copy is made, on the flow that made it (see DirectEntryCalls.Current).
+        private readonly DirectEntryCalls? _direct = DirectEntryCalls.Current;
+
         public RangeHasher? Hasher { get; } = hasher;
 
         public bool HasEntries => _writer is not null;
@@ -180,6 +184,13 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 
                 _writer = writer;
                 _path = path;
+            }
+
+            if (_direct is { } direct)
+            {
+                // Straight from the iterator's memory into the file (see DirectEntryCalls).
+                direct.Put(_writer, key, value);
+                return;
             }
 
             // RocksDbSharp's writer takes arrays (with lengths): reuse two instead of allocating per entry.
