@@ -87,11 +87,12 @@ public sealed class LstmForecasterOptions
     /// Step size γ of adaptive conformal calibration, 0–1 (0 turns it off). Default 0. When above 0 the forecaster remembers
     /// each partition's latest forecast and, when a later <see cref="LstmForecaster.ForecastAsync"/> or
     /// <see cref="LstmForecaster.UpdateAsync"/> history holds its actuals, moves each quantile level's offset (in units of
-    /// the network's spread, added after <see cref="CalibrateQuantiles"/>) by γ times the level minus the share of those
+    /// the level's distance from the median at each step, added after <see cref="CalibrateQuantiles"/>) by γ times the level minus the share of those
     /// actuals at or below it (adaptive conformal inference, Gibbs and Candès 2021), so that coverage returns to nominal
     /// after a shift and a model with too little held out for split-conformal calibration is calibrated as it goes. The
     /// offsets start at 0 after <see cref="LstmForecaster.FitAsync"/> and after loading a model, carry over
-    /// <see cref="LstmForecaster.UpdateAsync"/>, and are not saved. <c>psharding forecast-eval</c> uses 0.05.
+    /// <see cref="LstmForecaster.UpdateAsync"/>, and are not saved. <c>psharding forecast-eval</c> uses 1 (it forecasts every
+    /// H steps, so a holdout gives only tens of updates).
     /// </summary>
     public double AdaptiveCalibrationRate { get; set; }
 

@@ -101,16 +101,39 @@ public sealed class AdaptiveCalibrationTests
     }
 
     [Test]
+    public void Apply_OneOffsetStep_WidensEachSideInProportionToItself()
+    {
+        // Two forecasts with the same 80% interval around 1 (0.8–1.2) but very different tails: a calm one (0.99 at 1.3)
+        // and a bursty one (0.99 at 9). Every actual above every level raises each interval level by rate × τ, in units
+        // of the level's distance from the median, so both 0.9 levels move by the same 0.09 × 0.2: in spreads the bursty
+        // one's would have moved 8.2 / 0.5 = 16 times as far.
+        var sut = new AdaptiveCalibration(0.1, Levels, 1);
+        sut.Record(new PartitionId("p"), Start, Step, [0.8f, 1f, 1.2f, 1.3f], 1);
+        sut.Observe([Series(new PartitionId("p"), Start, [100.0])]);
+        float[] calm = [0.8f, 1f, 1.2f, 1.3f];
+        float[] bursty = [0.8f, 1f, 1.2f, 9f];
+
+        sut.Apply(calm, 1);
+        sut.Apply(bursty, 1);
+
+        Assert.That(calm[2], Is.EqualTo(1.2f + (0.1f * 0.9f * 0.2f)).Within(1e-6));
+        Assert.That(bursty[2], Is.EqualTo(calm[2]).Within(1e-6), "the same interval moves the same way whatever the tail");
+        Assert.That(calm[0], Is.EqualTo(0.8f + (0.1f * 0.1f * 0.2f)).Within(1e-6), "the lower side in units of its own distance");
+        Assert.That(bursty[3], Is.EqualTo(9f + (0.1f * 0.99f * 8f)).Within(1e-5), "the tail in units of its own distance");
+        Assert.That(calm[1], Is.EqualTo(1f), "the median stays");
+    }
+
+    [Test]
     public void Apply_LowerLevelOffsetPastTheMedian_LeavesTheMedianAndKeepsLevelsOrdered()
     {
-        // Actuals far above every level raise every interval level by rate × τ per update: after six at rate 1 the 0.1
-        // level's offset (0.6 spreads) is more than its distance to the median (z₀.₁ / (z₀.₉₉ − z₀.₁) ≈ 0.36 spreads).
+        // Actuals far above every level raise every interval level by rate × τ per update: after twelve at rate 1 the
+        // 0.1 level's offset is 1.2 of its distance to the median, so it would pass the median.
         // The median, which is never adapted, must stay where the network put it and the 0.1 level stop at it (a
         // running maximum from the lowest level carried the median up with it).
         var sut = new AdaptiveCalibration(1.0, Levels, Horizon);
         var id = new PartitionId("p");
         var values = new List<double>();
-        for (var round = 0; round < 6; round++)
+        for (var round = 0; round < 12; round++)
         {
             var issued = NormalRow(claimedSd: 1, mean: 10);
             sut.Apply(issued, 1);
@@ -119,7 +142,7 @@ public sealed class AdaptiveCalibrationTests
             sut.Observe([Tail(id, values)]);
         }
 
-        Assert.That(sut.Offsets[0], Is.EqualTo(0.6).Within(1e-5));
+        Assert.That(sut.Offsets[0], Is.EqualTo(1.2).Within(1e-5));
         var row = NormalRow(claimedSd: 1, mean: 10);
         var medians = Enumerable.Range(0, Horizon).Select(h => row[(h * Levels.Length) + 1]).ToArray();
         sut.Apply(row, 1);
