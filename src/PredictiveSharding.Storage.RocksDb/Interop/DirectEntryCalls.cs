@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using RocksDbSharp;
@@ -98,6 +99,7 @@ internal sealed unsafe class DirectEntryCalls
         public void Dispose() => BindingOnlyFlow.Value = false;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The field is on RocksDbSharp's binding class, which it emits at run time (Reflection.Emit), so a trimmer never sees or removes it; when it is missing the scans fall back to the binding.")]
     private static DirectEntryCalls? Create()
     {
         try
