@@ -101,10 +101,11 @@ internal sealed class AdaptiveCalibration
     {
         var nq = q.Length;
         Span<float> shift = stackalloc float[nq];
-        var width = QuantileCalibration.Width(q);
+
+        // Units taken from the levels as given, before any of them moves; the spread only when there is no median.
+        var width = median >= 0 ? 0 : QuantileCalibration.Width(q);
         for (var k = 0; k < nq; k++)
         {
-            // Units taken from the levels as given, before any of them moves.
             shift[k] = offsets[k] * (median >= 0 ? Math.Abs(q[k] - q[median]) : width);
         }
 
