@@ -97,8 +97,11 @@ public sealed class GeneticShardPlanner : IShardPlanner
         var merges = MergeRule.Decide(model, cooling, splitting, _options, ids);
         var (problem, shardIds) = PlacementProblemBuilder.Build(model, splits, merges, cooling, _options);
         var bound = LowerBound.Compute(problem);
-        var feasible = bound.Value <= 1 + 1e-9;
-        var shortfall = Math.Max(0, bound.Value - 1);
+
+        // Feasibility is judged on the whole forecast: the search's capped loads hide what no node can take.
+        var wholeBound = problem.Uncapped is { } uncapped ? LowerBound.Compute(uncapped) : bound;
+        var feasible = wholeBound.Value <= 1 + 1e-9;
+        var shortfall = Math.Max(0, wholeBound.Value - 1);
 
         var placement = new AssignmentChromosome(problem);
         placement.Assign(problem.Current);
@@ -122,8 +125,9 @@ public sealed class GeneticShardPlanner : IShardPlanner
             PlanningLog.NothingToDo(_logger);
         }
 
-        var after = BreachFinder.Summarize(model, placement.NodeLoad);
-        AddOutcomeWarnings(model, placement, feasible, shortfall, bound, warnings);
+        var reported = Reported(problem, placement);
+        var after = BreachFinder.Summarize(model, reported.NodeLoad);
+        AddOutcomeWarnings(model, reported, feasible, shortfall, wholeBound, warnings);
 
         var actions = new List<ShardingAction>();
         foreach (var split in splits)
@@ -136,7 +140,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             actions.Add(new MergeAction(model.Partitions[merge.Left].Id, model.Partitions[merge.Left + 1].Id, merge.Merged, merge.Reason));
         }
 
-        actions.AddRange(MoveExplainer.Explain(model, problem, shardIds, placement, breaches, overflows));
+        actions.AddRange(MoveExplainer.Explain(model, problem.Reported, shardIds, reported, breaches, overflows));
         var plan = new ShardingPlan(feasible, actions, before, after, placement.MovedBytes, _time.GetElapsedTime(started))
         {
             Shortfall = shortfall,
@@ -151,6 +155,19 @@ public sealed class GeneticShardPlanner : IShardPlanner
         PlanningLog.PlanFinished(_logger, plan.PlanTime.TotalMilliseconds, actions.Count, plan.MovedBytes, before.MaxUtilization, after.MaxUtilization, feasible);
         _metrics.Record(plan);
         return plan;
+    }
+
+    /// <summary>The placement's genes over the whole forecast loads (itself when no load was capped).</summary>
+    private static AssignmentChromosome Reported(PlacementProblem problem, AssignmentChromosome placement)
+    {
+        if (problem.Uncapped is not { } uncapped)
+        {
+            return placement;
+        }
+
+        var reported = new AssignmentChromosome(uncapped);
+        reported.Assign(placement.Genes);
+        return reported;
     }
 
     private static void AddOutcomeWarnings(LoadModel model, AssignmentChromosome placement, bool feasible, double shortfall, LowerBound bound, List<string> warnings)

@@ -54,6 +54,41 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_WhenAShardIsHotterThanEveryNode_StillEndsTheBreachesItCanEnd()
+    {
+        // p00 (3000 requests, no sampled keys, so it cannot be split) is over every node's 800 allowance wherever it goes.
+        // n1 carries 850 of 800 in two shards: a breach that moving either to n2 ends. Counted in full, p00 alone was the
+        // peak of every placement, so n1's breach did not change the objective and stayed.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 3000), new Spec(1, 450), new Spec(1, 400), new Spec(2, 100) };
+
+        var plan = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+
+        var moves = plan.Actions.OfType<MoveAction>().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(moves, Has.Count.EqualTo(1));
+            Assert.That(moves.Select(m => (m.From, m.To)), Is.All.EqualTo((Node(1), Node(2))), "n1's breach is ended by a move to n2");
+            Assert.That(plan.Feasible, Is.False, "p00 still fits no node");
+            Assert.That(plan.Shortfall, Is.EqualTo((3000.0 / 800) - 1).Within(1e-9), "the shortfall is judged on p00's whole load");
+            Assert.That(plan.After.MaxUtilization, Is.EqualTo(3000.0 / 1000).Within(1e-9), "the predicted peak is p00's whole load");
+            Assert.That(plan.Warnings, Has.Some.Contain("a shard that cannot be split further is hotter than any node's allowance"));
+        });
+    }
+
+    [Test]
+    public void Plan_WhenAShardIsHotterThanEveryNodeAndAlone_LeavesItWhereItIs()
+    {
+        // Isolated, p00 is as well placed as it can be: carrying it to another node would gain nothing and cost its bytes.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 3000, Bytes: 1_000), new Spec(1, 300), new Spec(2, 500) };
+
+        var plan = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<MoveAction>(), Is.Empty);
+    }
+
+    [Test]
     public void Plan_WithMaxMovesPerPlanOfOne_MovesTheShardThatRelievesTheBreachMost()
     {
         // n0 carries 1000 of its 800 allowance in one 300 and four 175s. Without a limit the plan balances the cluster

@@ -118,6 +118,16 @@ internal sealed class PlacementProblem
     /// <summary>Most shards a placement may move (PlanningConstraints.MaxMovesPerPlan); int.MaxValue for no limit.</summary>
     public int MaxMoves { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// The same problem with each shard's whole forecast load, when the builder capped some shard's load at the largest
+    /// node's limit (PlacementProblemBuilder); null when nothing was capped. Feasibility, the plan's predicted utilisation
+    /// and the moves' reasons are judged on it, the search on this one.
+    /// </summary>
+    public PlacementProblem? Uncapped { get; init; }
+
+    /// <summary>The problem to report on: <see cref="Uncapped"/>, or this one when nothing was capped.</summary>
+    public PlacementProblem Reported => Uncapped ?? this;
+
     /// <summary>Objective cost of one moved byte (the move-cost weight over the cluster's bytes).</summary>
     public double MoveCostPerByte { get; }
 

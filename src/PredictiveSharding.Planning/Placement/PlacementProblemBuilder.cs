@@ -104,13 +104,14 @@ internal static class PlacementProblemBuilder
         }
 
         var loadArray = loadQ.ToArray();
+        var load99Array = load99.ToArray();
         var (localityCost, nodeRegion, regions) = Locality(model, loadArray, mixes);
-        var problem = new PlacementProblem(
+        PlacementProblem Create(double[] shardLoad, double[] shardLoad99, PlacementProblem? uncapped) => new(
             model.Nodes.Length,
             model.Resources.Length,
             model.Steps,
-            loadArray,
-            [.. load99],
+            shardLoad,
+            shardLoad99,
             [.. bytes],
             [.. current],
             [.. pinned],
@@ -125,8 +126,69 @@ internal static class PlacementProblemBuilder
             options.PeakFloor)
         {
             MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
+            Uncapped = uncapped,
         };
+
+        var whole = Create(loadArray, load99Array, uncapped: null);
+        var cappedLoad = (double[])loadArray.Clone();
+        var cappedLoad99 = (double[])load99Array.Clone();
+        var anyCapped = CapAtLargestNode(model, cappedLoad, model.InvAllowance);
+        anyCapped |= CapAtLargestNode(model, cappedLoad99, model.InvCapacity);
+        var problem = anyCapped ? Create(cappedLoad, cappedLoad99, whole) : whole;
         return (problem, [.. ids]);
+    }
+
+    /// <summary>
+    /// Caps every shard's load, per resource and step, at the largest node's limit (<paramref name="inverse"/> holds
+    /// 1 / limit per node and resource: the allowance for the planning quantile, the capacity for the overflow quantile).
+    /// </summary>
+    /// <remarks>
+    /// Why: the part of a shard's load above what any node can take is over the limit wherever the shard goes, so no
+    /// placement can lower it. Counted in full, one such shard (a hot key that cannot be split further) is the cluster's
+    /// peak in every placement and hides every other node's breach from the objective, and the only "improvement" left
+    /// is to carry the hot shard to whichever node has least else on it, plan after plan. Capped, its node counts as full
+    /// plus whatever shares the node with it, so the plan isolates it and then attends to the breaches it can end. The
+    /// rules, the plan's feasibility, its predicted utilisation and the moves' reasons still use the whole forecast
+    /// (<see cref="PlacementProblem.Uncapped"/>).
+    /// </remarks>
+    /// <returns>Whether any load was capped.</returns>
+    private static bool CapAtLargestNode(LoadModel model, double[] loads, double[] inverse)
+    {
+        var capped = false;
+        var resources = model.Resources.Length;
+        var steps = model.Steps;
+        var dims = model.Dimensions;
+        var shards = loads.Length / dims;
+        for (var r = 0; r < resources; r++)
+        {
+            var smallestInverse = double.PositiveInfinity;
+            for (var n = 0; n < model.Nodes.Length; n++)
+            {
+                smallestInverse = Math.Min(smallestInverse, inverse[(n * resources) + r]);
+            }
+
+            // 0: some node's limit is unbounded, so every load fits somewhere.
+            if (!(smallestInverse > 0) || double.IsPositiveInfinity(smallestInverse))
+            {
+                continue;
+            }
+
+            var ceiling = 1 / smallestInverse;
+            for (var s = 0; s < shards; s++)
+            {
+                var row = loads.AsSpan((s * dims) + (r * steps), steps);
+                for (var t = 0; t < steps; t++)
+                {
+                    if (row[t] > ceiling)
+                    {
+                        row[t] = ceiling;
+                        capped = true;
+                    }
+                }
+            }
+        }
+
+        return capped;
     }
 
     private static Dictionary<string, double> MergeMix(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)
