@@ -135,7 +135,7 @@ public static class GeneticPlannerInstances
     {
         var model = LoadModel.Build(request);
         var (problem, _) = PlacementProblemBuilder.Build(model, [], [], new bool[model.Partitions.Length], new GeneticPlannerOptions());
-        return LowerBound.Compute(problem).Value * Threshold;
+        return LowerBound.Compute(problem.Reported).Value * Threshold;
     }
 
     private static double Size(int node) => node % 3 == 0 ? 1.5 : 1.0;
