@@ -105,6 +105,9 @@ internal static class PlacementProblemBuilder
 
         var loadArray = loadQ.ToArray();
         var load99Array = load99.ToArray();
+        var bytesArray = bytes.ToArray();
+        var currentArray = current.ToArray();
+        var pinnedArray = pinned.ToArray();
         var (localityCost, nodeRegion, regions) = Locality(model, loadArray, mixes);
         PlacementProblem Create(double[] shardLoad, double[] shardLoad99, PlacementProblem? uncapped) => new(
             model.Nodes.Length,
@@ -112,9 +115,9 @@ internal static class PlacementProblemBuilder
             model.Steps,
             shardLoad,
             shardLoad99,
-            [.. bytes],
-            [.. current],
-            [.. pinned],
+            bytesArray,
+            currentArray,
+            pinnedArray,
             model.InvAllowance,
             model.InvCapacity,
             model.Request.Constraints.MoveBudgetBytes,
@@ -130,16 +133,14 @@ internal static class PlacementProblemBuilder
         };
 
         var whole = Create(loadArray, load99Array, uncapped: null);
-        var cappedLoad = (double[])loadArray.Clone();
-        var cappedLoad99 = (double[])load99Array.Clone();
-        var anyCapped = CapAtLargestNode(model, cappedLoad, model.InvAllowance);
-        anyCapped |= CapAtLargestNode(model, cappedLoad99, model.InvCapacity);
-        var problem = anyCapped ? Create(cappedLoad, cappedLoad99, whole) : whole;
+        var cappedLoad = CappedAtLargestNode(model, loadArray, model.InvAllowance);
+        var cappedLoad99 = CappedAtLargestNode(model, load99Array, model.InvCapacity);
+        var problem = cappedLoad is null && cappedLoad99 is null ? whole : Create(cappedLoad ?? loadArray, cappedLoad99 ?? load99Array, whole);
         return (problem, [.. ids]);
     }
 
     /// <summary>
-    /// Caps every shard's load, per resource and step, at the largest node's limit (<paramref name="inverse"/> holds
+    /// Every shard's load capped, per resource and step, at the largest node's limit (<paramref name="inverse"/> holds
     /// 1 / limit per node and resource: the allowance for the planning quantile, the capacity for the overflow quantile).
     /// </summary>
     /// <remarks>
@@ -151,14 +152,14 @@ internal static class PlacementProblemBuilder
     /// rules, the plan's feasibility, its predicted utilisation and the moves' reasons still use the whole forecast
     /// (<see cref="PlacementProblem.Uncapped"/>).
     /// </remarks>
-    /// <returns>Whether any load was capped.</returns>
-    private static bool CapAtLargestNode(LoadModel model, double[] loads, double[] inverse)
+    /// <returns>A capped copy of <paramref name="loads"/>, or null when no load exceeds its limit.</returns>
+    private static double[]? CappedAtLargestNode(LoadModel model, double[] loads, double[] inverse)
     {
-        var capped = false;
         var resources = model.Resources.Length;
         var steps = model.Steps;
         var dims = model.Dimensions;
         var shards = loads.Length / dims;
+        double[]? capped = null;
         for (var r = 0; r < resources; r++)
         {
             var smallestInverse = double.PositiveInfinity;
@@ -176,13 +177,12 @@ internal static class PlacementProblemBuilder
             var ceiling = 1 / smallestInverse;
             for (var s = 0; s < shards; s++)
             {
-                var row = loads.AsSpan((s * dims) + (r * steps), steps);
-                for (var t = 0; t < steps; t++)
+                for (var d = (s * dims) + (r * steps); d < (s * dims) + ((r + 1) * steps); d++)
                 {
-                    if (row[t] > ceiling)
+                    if (loads[d] > ceiling)
                     {
-                        row[t] = ceiling;
-                        capped = true;
+                        capped ??= (double[])loads.Clone();
+                        capped[d] = ceiling;
                     }
                 }
             }
