@@ -82,6 +82,14 @@ public sealed class SimulationOptions
     /// <summary>Node utilisation the planner keeps the forecast under (PlanningConstraints.DefaultUtilizationThreshold). Default 0.9; in (0, 1].</summary>
     public double PlannerUtilizationThreshold { get; set; } = SimulationDefaults.PlannerUtilizationThreshold;
 
+    /// <summary>
+    /// The predictive strategy's move cost (GeneticPlannerOptions.MoveCostWeight): moving every byte of the cluster costs as
+    /// much as this many times the utilisation threshold in predicted peak. Higher moves fewer bytes for the insurance the
+    /// burst bounds ask for, at some risk of overload (the README's simulation section measures 2, 4 and 6). Default 2;
+    /// zero or more, finite. The oracle keeps its own variants (2 and 0.5), so the bound does not move with this.
+    /// </summary>
+    public double MoveCostWeight { get; set; } = SimulationDefaults.MoveCostWeight;
+
     /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.5 (the median: the threshold keeps the margin); in (0, 1).</summary>
     public double PlanningQuantile { get; set; } = SimulationDefaults.PlanningQuantile;
 
@@ -215,6 +223,11 @@ public sealed class SimulationOptions
         if (!(PlanningQuantile > 0 && PlanningQuantile < 1))
         {
             throw Bad(nameof(PlanningQuantile), PlanningQuantile, "in (0, 1)");
+        }
+
+        if (!(MoveCostWeight >= 0 && double.IsFinite(MoveCostWeight)))
+        {
+            throw Bad(nameof(MoveCostWeight), MoveCostWeight, "zero or more and finite");
         }
 
         ValidateGrid();

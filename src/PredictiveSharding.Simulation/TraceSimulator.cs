@@ -106,7 +106,8 @@ public sealed class TraceSimulator
                     var seasonalMinPeriod = _options.SeasonalFloor
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
-                    results.Add(await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false));
+                    var predictive = await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
+                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}")) : predictive);
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -232,8 +233,7 @@ public sealed class TraceSimulator
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
-            : _options.BurstAwareSplits ? DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: true)
-            : DefaultComponents.CreatePlanner(context);
+            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight);
         var settings = new PlannedSettings(
             context.HorizonSteps,
             _options.PlanEverySteps,

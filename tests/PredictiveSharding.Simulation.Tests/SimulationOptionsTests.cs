@@ -34,6 +34,12 @@ public class SimulationOptionsTests
     public void Validate_WhenAStrategyIsUnknown_ThrowsNamingIt() =>
         Assert.That(() => new SimulationOptions { Strategies = ["static", "psychic"] }.Validate(), Throws.ArgumentException.With.Message.Contains("'psychic'"));
 
+    [TestCase(-0.5)]
+    [TestCase(double.NaN)]
+    [TestCase(double.PositiveInfinity)]
+    public void Validate_WhenMoveCostIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
+        Assert.That(() => new SimulationOptions { MoveCostWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("MoveCostWeight").And.Message.Contains("MoveCostWeight must be zero or more and finite"));
+
     [Test]
     public void Validate_WhenPlanningIsRarerThanTheHorizon_Throws() =>
         Assert.That(() => new SimulationOptions { HorizonSteps = 4, PlanEverySteps = 5 }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("PlanEverySteps"));

@@ -83,6 +83,28 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public async Task RunAsync_WithMoveCostWeight_PricesThePredictivePlannersMoves()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
+        async Task<StrategyResult> PredictiveAt(double weight)
+        {
+            var options = new SimulationOptions { Nodes = 4, Partitions = 4, HorizonSteps = 4, MoveCostWeight = weight, Strategies = [StrategyNames.Predictive] };
+            var report = await new TraceSimulator(options) { ForecasterFactory = _ => new LastValueForecaster() }.RunAsync(loads, null, CancellationToken.None);
+            return report.Find(StrategyNames.Predictive)!;
+        }
+
+        var free = await PredictiveAt(0);
+        var dear = await PredictiveAt(1e6);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(free.BytesMoved, Is.Positive, "free moves spread the hot block's pieces");
+            Assert.That(dear.BytesMoved, Is.Zero, "no predicted peak is worth a move at that price");
+            Assert.That(dear.Setting, Does.EndWith(", move cost 1000000"));
+        });
+    }
+
+    [Test]
     public async Task RunAsync_WithACustomForecasterOnAShortWarmup_GivesItTheRunsHorizon()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 40, dwell: 10);

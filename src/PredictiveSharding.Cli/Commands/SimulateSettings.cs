@@ -47,6 +47,9 @@ internal sealed class SimulateSettings
 
     public string? Plot { get; init; }
 
+    /// <summary><see cref="SimulationOptions.MoveCostWeight"/> (the predictive planner's move cost; default 2).</summary>
+    public double MoveCost { get; init; } = 2;
+
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
 
@@ -69,6 +72,7 @@ internal sealed class SimulateSettings
         MoveOverheadShare = MoveOverhead,
         HorizonSteps = Horizon,
         PlanEverySteps = PlanEvery,
+        MoveCostWeight = MoveCost,
         BurstAwareSplits = BurstAware,
         SeasonalFloor = SeasonalFloor,
     };
@@ -88,6 +92,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.MoveOverheadShare) => "--move-overhead",
         nameof(SimulationOptions.HorizonSteps) => "--horizon",
         nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
+        nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         _ => string.Empty,
     };
 }
