@@ -48,7 +48,12 @@ try
         nodes.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = capacity })).ToArray(),
         route => (store.Node(route.Node).Scan(route.Range, int.MaxValue, CancellationToken.None).Entries.Count * 110L, store.Node(route.Node).Scan(route.Range, int.MaxValue, CancellationToken.None).Entries.Count));
     var forecaster = new LstmForecaster(new LstmForecasterOptions { ContextLength = 12, Horizon = 10, SeasonalLags = [60], Epochs = 8, WindowsPerEpoch = 512, Seed = 7 });
-    var planner = new GeneticShardPlanner(new GeneticPlannerOptions { Seed = 7, TimeBudget = TimeSpan.FromMilliseconds(500) });
+    // The preset for forecasts whose q0.99 the loop's guard raises to burst bounds (its default), as AddPredictiveSharding
+    // registers it; seeded, with a short search budget for the cycle.
+    var plannerOptions = GeneticPlannerOptions.ForBurstBoundForecasts();
+    plannerOptions.Seed = 7;
+    plannerOptions.TimeBudget = TimeSpan.FromMilliseconds(500);
+    var planner = new GeneticShardPlanner(plannerOptions);
     await using var executor = new JournalledPlanExecutor(routing, store, new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "embedded-sample", CleanupGracePeriod = TimeSpan.FromSeconds(2) });
     using var loop = new ShardingControlLoop(routing, recorder, forecaster, planner, executor, inventory, new ControlLoopOptions
     {

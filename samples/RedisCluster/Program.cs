@@ -53,7 +53,12 @@ var journal = Path.Combine(Path.GetTempPath(), $"psharding-redis-sample-{Environ
 using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 100 });
 var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = capacity });
 var forecaster = new LstmForecaster(new LstmForecasterOptions { ContextLength = 12, Horizon = CycleEvery, SeasonalLags = [60], Epochs = 8, WindowsPerEpoch = 512, Seed = 7 });
-var planner = new GeneticShardPlanner(new GeneticPlannerOptions { Seed = 7, TimeBudget = TimeSpan.FromMilliseconds(300) });
+// The preset for forecasts whose q0.99 the loop's guard raises to burst bounds (its default), as AddPredictiveSharding
+// registers it; seeded, with a short search budget for the cycle.
+var plannerOptions = GeneticPlannerOptions.ForBurstBoundForecasts();
+plannerOptions.Seed = 7;
+plannerOptions.TimeBudget = TimeSpan.FromMilliseconds(300);
+var planner = new GeneticShardPlanner(plannerOptions);
 using var loop = new ShardingControlLoop(routing, recorder, forecaster, planner, executor, inventory, new ControlLoopOptions
 {
     Interval = trace.Step * CycleEvery,

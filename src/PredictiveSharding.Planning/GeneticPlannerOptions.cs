@@ -111,6 +111,24 @@ public sealed class GeneticPlannerOptions
     /// </summary>
     public bool RebalanceUnderThresholds { get; set; }
 
+    /// <summary>
+    /// Settings for forecasts whose 0.99 quantile carries a burst bound (<see cref="Guards.ForecastGuard"/> with
+    /// <see cref="Guards.ForecastGuardOptions.BoundBursts"/>, the control loop's default), as the simulation's predictive
+    /// strategy plans and the README's comparison measures: moving every byte of the cluster costs 2 × the threshold in
+    /// predicted peak (<see cref="MoveCostWeight"/>; at the default 0.02 a plan made every interval reshuffles partitions
+    /// that need not move), overflow at the 0.99 quantile weighs as a breach of the same size (<see cref="OverflowWeight"/>
+    /// 1: burst bounds put many nodes over capacity at once, and at 10 their sum outweighs the breach the median forecast
+    /// predicts, so the plan spreads everything but the hot node), and a surge-prone partition is split on the 0.99
+    /// quantile (<see cref="SplitOnOverflowQuantile"/>). Every other setting at its default.
+    /// </summary>
+    /// <returns>New options; change any of them before use.</returns>
+    public static GeneticPlannerOptions ForBurstBoundForecasts() => new()
+    {
+        MoveCostWeight = 2,
+        OverflowWeight = 1,
+        SplitOnOverflowQuantile = true,
+    };
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()

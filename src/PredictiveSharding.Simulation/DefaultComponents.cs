@@ -62,22 +62,25 @@ public static class DefaultComponents
     /// <param name="context">The run.</param>
     /// <param name="peakFloor">The planner's <see cref="GeneticPlannerOptions.PeakFloor"/>.</param>
     /// <param name="splitOnOverflowQuantile">The planner's <see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>.</param>
-    /// <param name="moveCostWeight">The planner's <see cref="GeneticPlannerOptions.MoveCostWeight"/>; null: <see cref="SimulationDefaults.MoveCostWeight"/>.</param>
+    /// <param name="moveCostWeight">The planner's <see cref="GeneticPlannerOptions.MoveCostWeight"/>; null: <see cref="SimulationDefaults.MoveCostWeight"/> (the burst preset's too).</param>
     internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new GeneticShardPlanner(new GeneticPlannerOptions
-        {
-            Seed = context.Seed,
-            TimeBudget = TimeSpan.FromSeconds(5),
-            MoveCostWeight = moveCostWeight ?? SimulationDefaults.MoveCostWeight,
-            PeakFloor = peakFloor,
-            SplitOnOverflowQuantile = splitOnOverflowQuantile,
 
-            // With burst bounds in the 0.99 quantile, overflow there is routine on a busy cluster: weighted 10 × a breach,
-            // the sum over nodes outweighs the one breach the median forecast predicts and the plan spreads everything but
-            // the hot node. Weighted as a breach of the same size, the predicted breach comes first.
-            OverflowWeight = splitOnOverflowQuantile ? SimulationDefaults.BurstOverflowWeight : new GeneticPlannerOptions().OverflowWeight,
-        });
+        // With burst bounds in the 0.99 quantile the planner takes the settings made for them (overflow there weighs as a
+        // breach of the same size, surge-prone partitions split on that quantile): the same preset a host's control loop
+        // starts from. Without them, the earlier behaviour: overflow weighed 10 × a breach, splits on the planning quantile.
+        var options = splitOnOverflowQuantile
+            ? GeneticPlannerOptions.ForBurstBoundForecasts()
+            : new GeneticPlannerOptions { MoveCostWeight = SimulationDefaults.MoveCostWeight };
+        options.Seed = context.Seed;
+        options.TimeBudget = TimeSpan.FromSeconds(5);
+        options.PeakFloor = peakFloor;
+        if (moveCostWeight is { } weight)
+        {
+            options.MoveCostWeight = weight;
+        }
+
+        return new GeneticShardPlanner(options);
     }
 }

@@ -102,13 +102,6 @@ internal static class SimulationDefaults
     /// </summary>
     public static readonly double[] OracleMoveCostWeights = [MoveCostWeight, 0.5];
 
-    /// <summary>
-    /// The planner's weight of capacity overflow at the 0.99 quantile when that quantile holds burst bounds
-    /// (<see cref="SimulationOptions.BurstAwareSplits"/>): overflow costs as much as a breach of the planning threshold of
-    /// the same size.
-    /// </summary>
-    public const double BurstOverflowWeight = 1;
-
     /// <summary>Most key samples handed to the planner per partition.</summary>
     public const int PlannerKeySamples = 48;
 }

@@ -74,4 +74,65 @@ public sealed class AddPredictiveShardingTests
         Assert.That(provider.GetRequiredService<IShardPlanner>(), Is.InstanceOf<GeneticShardPlanner>());
         Assert.That(provider.GetRequiredService<IOptions<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>>().Value.Horizon, Is.EqualTo(90));
     }
+
+    [Test]
+    public void PlannerOptions_WithTheDefaultBurstGuard_StartFromTheBurstBoundPreset()
+    {
+        var planner = PlannerOptions(services => services.AddPredictiveSharding());
+
+        var preset = GeneticPlannerOptions.ForBurstBoundForecasts();
+        Assert.Multiple(() =>
+        {
+            Assert.That(planner.MoveCostWeight, Is.EqualTo(preset.MoveCostWeight).And.Not.EqualTo(new GeneticPlannerOptions().MoveCostWeight));
+            Assert.That(planner.OverflowWeight, Is.EqualTo(preset.OverflowWeight).And.Not.EqualTo(new GeneticPlannerOptions().OverflowWeight));
+            Assert.That(planner.SplitOnOverflowQuantile, Is.True);
+        });
+    }
+
+    [Test]
+    public void PlannerOptions_ConfiguredByTheHostBeforeOrAfterAddPredictiveSharding_KeepTheHostsValues()
+    {
+        var before = PlannerOptions(services =>
+        {
+            services.Configure<GeneticPlannerOptions>(o => { o.MoveCostWeight = 5; o.Seed = 11; });
+            services.AddPredictiveSharding();
+        });
+        var after = PlannerOptions(services =>
+        {
+            services.AddPredictiveSharding();
+            services.Configure<GeneticPlannerOptions>(o => o.OverflowWeight = 3);
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before.MoveCostWeight, Is.EqualTo(5), "a Configure made before the registration is not overwritten");
+            Assert.That(before.Seed, Is.EqualTo(11));
+            Assert.That(before.OverflowWeight, Is.EqualTo(GeneticPlannerOptions.ForBurstBoundForecasts().OverflowWeight), "what the host leaves alone comes from the preset");
+            Assert.That(after.OverflowWeight, Is.EqualTo(3));
+            Assert.That(after.MoveCostWeight, Is.EqualTo(GeneticPlannerOptions.ForBurstBoundForecasts().MoveCostWeight));
+        });
+    }
+
+    [Test]
+    public void PlannerOptions_WithTheBurstGuardOff_AreTheClassDefaults()
+    {
+        var planner = PlannerOptions(services => services.AddPredictiveSharding(o => o.ForecastGuard.BoundBursts = false));
+
+        var defaults = new GeneticPlannerOptions();
+        Assert.Multiple(() =>
+        {
+            Assert.That(planner.MoveCostWeight, Is.EqualTo(defaults.MoveCostWeight));
+            Assert.That(planner.OverflowWeight, Is.EqualTo(defaults.OverflowWeight));
+            Assert.That(planner.SplitOnOverflowQuantile, Is.False);
+        });
+    }
+
+    private static GeneticPlannerOptions PlannerOptions(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IRoutingTable>(new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1"))));
+        register(services);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<GeneticPlannerOptions>>().Value;
+    }
 }

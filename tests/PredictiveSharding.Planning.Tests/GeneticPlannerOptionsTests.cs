@@ -45,6 +45,25 @@ public sealed class GeneticPlannerOptionsTests
     }
 
     [Test]
+    public void ForBurstBoundForecasts_PricesMovesAndOverflowForBurstBounds_AndLeavesTheRestAtDefaults()
+    {
+        var preset = GeneticPlannerOptions.ForBurstBoundForecasts();
+        var defaults = new GeneticPlannerOptions();
+        Assert.Multiple(() =>
+        {
+            Assert.That(preset.Validate, Throws.Nothing);
+            Assert.That(preset.MoveCostWeight, Is.EqualTo(2));
+            Assert.That(preset.OverflowWeight, Is.EqualTo(1));
+            Assert.That(preset.SplitOnOverflowQuantile, Is.True);
+            Assert.That(preset.PopulationSize, Is.EqualTo(defaults.PopulationSize));
+            Assert.That(preset.TimeBudget, Is.EqualTo(defaults.TimeBudget));
+            Assert.That(preset.PeakFloor, Is.EqualTo(defaults.PeakFloor));
+            Assert.That(preset.SplitShareThreshold, Is.EqualTo(defaults.SplitShareThreshold));
+            Assert.That(GeneticPlannerOptions.ForBurstBoundForecasts(), Is.Not.SameAs(preset), "each call is a new instance the caller may change");
+        });
+    }
+
+    [Test]
     public void Constructor_WhenOptionsAreInvalid_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new GeneticShardPlanner(new GeneticPlannerOptions { EliteCount = -1 }));

@@ -41,6 +41,10 @@ public class SimulationOptionsTests
         Assert.That(() => new SimulationOptions { MoveCostWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("MoveCostWeight").And.Message.Contains("MoveCostWeight must be zero or more and finite"));
 
     [Test]
+    public void MoveCostWeight_DefaultIsTheBurstPresetsThatHostsGet() =>
+        Assert.That(new SimulationOptions().MoveCostWeight, Is.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().MoveCostWeight), "the simulation measures what a host's control loop plans with");
+
+    [Test]
     public void Validate_WhenPlanningIsRarerThanTheHorizon_Throws() =>
         Assert.That(() => new SimulationOptions { HorizonSteps = 4, PlanEverySteps = 5 }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("PlanEverySteps"));
 

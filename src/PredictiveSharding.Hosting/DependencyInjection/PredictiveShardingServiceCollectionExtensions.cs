@@ -25,7 +25,9 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// Registers the control loop as a hosted service, its options (validated at start), a <see cref="LoadRecorder"/> over
     /// the host's <see cref="IRoutingTable"/>, <see cref="ControlLoopHealthCheck"/>, and the default forecaster
     /// (<see cref="LstmForecaster"/>, options <see cref="LstmForecasterOptions"/>, its horizon set to the loop's) and planner
-    /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>) and executor
+    /// (<see cref="GeneticShardPlanner"/>, options <see cref="GeneticPlannerOptions"/>, which start from
+    /// <see cref="GeneticPlannerOptions.ForBurstBoundForecasts"/> while <see cref="ControlLoopOptions.ForecastGuard"/> bounds
+    /// bursts, its default, before the host's configuration applies) and executor
     /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
     /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
@@ -50,6 +52,9 @@ public static class PredictiveShardingServiceCollectionExtensions
 
         services.AddOptions<LstmForecasterOptions>()
             .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = loop.Value.Horizon);
+        // The planner's options start from the preset for burst-bounded forecasts while the loop's guard makes them (its
+        // default), so a host gets the settings the simulation measured; anything the host configures wins.
+        services.TryAddTransient<IOptionsFactory<GeneticPlannerOptions>, LoopPlannerOptionsFactory>();
         services.AddOptions<GeneticPlannerOptions>();
         services.TryAddSingleton<ILoadForecaster>(sp => new LstmForecaster(
             sp.GetRequiredService<IOptions<LstmForecasterOptions>>().Value,
