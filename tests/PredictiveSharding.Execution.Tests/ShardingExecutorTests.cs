@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using PredictiveSharding.Execution.Journal;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
@@ -392,6 +394,36 @@ public sealed class ShardingExecutorTests
         Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
         Assert.That(journal.Records, Is.Empty, "finished actions are dropped from the journal");
         cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenCancelledDuringTheGracePeriod_LogsTheStopAsInformationNotAnError()
+    {
+        var cluster = Create();
+        var options = FastOptions();
+        options.CleanupGracePeriod = TimeSpan.FromSeconds(30);
+        var logger = new FakeLogger<ShardingExecutor>();
+        using var cts = new CancellationTokenSource();
+        await using var executor = new ShardingExecutor(cluster.Routing, cluster.Store, new InMemoryMoveJournal("c"), options, cluster.Time, logger);
+        var version = cluster.Routing.Current.Version;
+        var run = executor.ExecuteAsync(Plan(Move("p2", N1, N3)), cancellationToken: cts.Token);
+        for (var i = 0; i < 1000 && cluster.Routing.Current.Version == version; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        await cts.CancelAsync();
+        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+
+        var records = logger.Collector.GetSnapshot();
+        var stopped = records.Single(r => r.Id.Id == 12);
+        Assert.Multiple(() =>
+        {
+            Assert.That(records.Where(r => r.Level >= LogLevel.Error), Is.Empty, "a shutdown during the grace period is not an error");
+            Assert.That(stopped.Level, Is.EqualTo(LogLevel.Information));
+            Assert.That(stopped.Message, Does.Contain("stopped in CleaningUp").And.Contain("the next recovery finishes it"));
+            Assert.That(stopped.Exception, Is.Null);
+        });
     }
 
     [Test]

@@ -29,6 +29,9 @@ internal static partial class ExecutorLog
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "Action {ActionId} is left in {State} (the next recovery finishes it)")]
     public static partial void LeftPending(ILogger logger, string actionId, MoveState state, Exception error);
 
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Action {ActionId} stopped in {State} because the executor was cancelled (the next recovery finishes it)")]
+    public static partial void StoppedPending(ILogger logger, string actionId, MoveState state);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "The move journal's tail was torn or corrupted and was cut off at byte {Offset} ({Bytes} bytes dropped): {Reason}")]
     public static partial void JournalRepaired(ILogger logger, long offset, long bytes, string reason);
 

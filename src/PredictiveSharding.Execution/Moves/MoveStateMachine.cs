@@ -40,7 +40,16 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     {
                         // Clean-up only goes forward and an undo only backward; the journal keeps the state for recovery.
                         move.Error ??= ex;
-                        ExecutorLog.LeftPending(services.Logger, move.ActionId, state, ex);
+                        if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                        {
+                            // A host shutting down during the grace period is routine, not an error worth a stack trace.
+                            ExecutorLog.StoppedPending(services.Logger, move.ActionId, state);
+                        }
+                        else
+                        {
+                            ExecutorLog.LeftPending(services.Logger, move.ActionId, state, ex);
+                        }
+
                         return state;
                     }
 
