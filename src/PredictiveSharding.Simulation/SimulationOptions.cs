@@ -86,7 +86,8 @@ public sealed class SimulationOptions
     /// The predictive strategy's move cost (GeneticPlannerOptions.MoveCostWeight): moving every byte of the cluster costs as
     /// much as this many times the utilisation threshold in predicted peak. Higher moves fewer bytes for the insurance the
     /// burst bounds ask for, at some risk of overload (the README's simulation section measures 2, 4 and 6). Default 2;
-    /// zero or more, finite. The oracle keeps its own variants (2 and 0.5), so the bound does not move with this.
+    /// zero or more, finite. The oracle keeps its own variants (2 and 0.5), so the bound does not move with this; a planner
+    /// of the host's own (<see cref="TraceSimulator.PlannerFactory"/>) ignores it.
     /// </summary>
     public double MoveCostWeight { get; set; } = SimulationDefaults.MoveCostWeight;
 
