@@ -126,6 +126,22 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WithAHostsPolicy_PlansBothPlannedStrategiesToIt()
+    {
+        var trace = WriteShiftingHotSpot("policy.csv", steps: 40);
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--planning-quantile", "0.9", "--utilization-threshold", "0.8", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        var strategies = Strategies(stdout);
+        Assert.Multiple(() =>
+        {
+            Assert.That(strategies[0].GetProperty("setting").GetString(), Does.Contain("q0.9 under 0.8 × capacity"));
+            Assert.That(strategies[1].GetProperty("setting").GetString(), Does.Contain("q0.9 under 0.8 × capacity"));
+        });
+    }
+
+    [Test]
     public async Task Simulate_WhenTheTraceFileIsMissing_ExitsWithTwoNamingIt()
     {
         var missing = Path.Combine(Folder, "nope.csv");
@@ -155,6 +171,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--warmup", "1")]
     [TestCase("--warmup", "-0.1")]
     [TestCase("--move-cost", "-1")]
+    [TestCase("--planning-quantile", "1")]
+    [TestCase("--utilization-threshold", "0")]
     public async Task Simulate_WhenAnOptionIsOutOfRange_ExitsWithTwoNamingTheOptionAndValue(string option, string value)
     {
         var trace = WriteShiftingHotSpot("range.csv", steps: 20);

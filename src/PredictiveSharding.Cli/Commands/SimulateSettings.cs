@@ -47,6 +47,12 @@ internal sealed class SimulateSettings
 
     public string? Plot { get; init; }
 
+    /// <summary><see cref="SimulationOptions.PlanningQuantile"/> (the planned strategies' forecast quantile; default 0.5).</summary>
+    public double PlanningQuantile { get; init; } = 0.5;
+
+    /// <summary><see cref="SimulationOptions.PlannerUtilizationThreshold"/> (the planned strategies' threshold; default 0.9).</summary>
+    public double UtilizationThreshold { get; init; } = 0.9;
+
     /// <summary><see cref="SimulationOptions.MoveCostWeight"/> (the predictive planner's move cost; default 2).</summary>
     public double MoveCost { get; init; } = 2;
 
@@ -73,6 +79,8 @@ internal sealed class SimulateSettings
         HorizonSteps = Horizon,
         PlanEverySteps = PlanEvery,
         MoveCostWeight = MoveCost,
+        PlanningQuantile = PlanningQuantile,
+        PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
         SeasonalFloor = SeasonalFloor,
     };
@@ -93,6 +101,8 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.HorizonSteps) => "--horizon",
         nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
+        nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
+        nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
         _ => string.Empty,
     };
 }
