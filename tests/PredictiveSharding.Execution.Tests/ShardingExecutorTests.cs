@@ -368,18 +368,9 @@ public sealed class ShardingExecutorTests
         var options = FastOptions();
         options.CleanupGracePeriod = TimeSpan.FromSeconds(30);
         var journal = new InMemoryMoveJournal("c");
-        using var cts = new CancellationTokenSource();
         await using (var executor = cluster.Executor(journal, options))
         {
-            var version = cluster.Routing.Current.Version;
-            var run = executor.ExecuteAsync(Plan(Move("p2", N1, N3)), cancellationToken: cts.Token);
-            for (var i = 0; i < 1000 && cluster.Routing.Current.Version == version; i++)
-            {
-                await Task.Delay(5);
-            }
-
-            await cts.CancelAsync();
-            Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+            await CancelOncePublishedAsync(cluster, executor, Plan(Move("p2", N1, N3)));
         }
 
         Assert.That(journal.Records[^1].State, Is.EqualTo(MoveState.CleaningUp));
@@ -403,17 +394,9 @@ public sealed class ShardingExecutorTests
         var options = FastOptions();
         options.CleanupGracePeriod = TimeSpan.FromSeconds(30);
         var logger = new FakeLogger<ShardingExecutor>();
-        using var cts = new CancellationTokenSource();
         await using var executor = new ShardingExecutor(cluster.Routing, cluster.Store, new InMemoryMoveJournal("c"), options, cluster.Time, logger);
-        var version = cluster.Routing.Current.Version;
-        var run = executor.ExecuteAsync(Plan(Move("p2", N1, N3)), cancellationToken: cts.Token);
-        for (var i = 0; i < 1000 && cluster.Routing.Current.Version == version; i++)
-        {
-            await Task.Delay(5);
-        }
 
-        await cts.CancelAsync();
-        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
+        await CancelOncePublishedAsync(cluster, executor, Plan(Move("p2", N1, N3)));
 
         var records = logger.Collector.GetSnapshot();
         var stopped = records.Single(r => r.Id.Id == 12);
@@ -424,6 +407,21 @@ public sealed class ShardingExecutorTests
             Assert.That(stopped.Message, Does.Contain("stopped in CleaningUp").And.Contain("the next recovery finishes it"));
             Assert.That(stopped.Exception, Is.Null);
         });
+    }
+
+    /// <summary>Starts the plan, waits until its move has published the new routing version (the grace period), then cancels.</summary>
+    private static async Task CancelOncePublishedAsync(TestCluster cluster, ShardingExecutor executor, ShardingPlan plan)
+    {
+        using var cts = new CancellationTokenSource();
+        var version = cluster.Routing.Current.Version;
+        var run = executor.ExecuteAsync(plan, cancellationToken: cts.Token);
+        for (var i = 0; i < 1000 && cluster.Routing.Current.Version == version; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        await cts.CancelAsync();
+        Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
     }
 
     [Test]
