@@ -5,6 +5,9 @@ namespace PredictiveSharding.Cli.Commands;
 /// <summary>The arguments of <c>psharding simulate</c>, before they become <see cref="SimulationOptions"/>.</summary>
 internal sealed class SimulateSettings
 {
+    // The flags' defaults are the library's, read from one default instance so that the two cannot drift apart.
+    private static readonly SimulationOptions Defaults = new();
+
     /// <summary>The trace file; null runs the embedded default.</summary>
     public string? Trace { get; init; }
 
@@ -21,40 +24,40 @@ internal sealed class SimulateSettings
     /// </summary>
     public const int EmbeddedKeyFanout = 16;
 
-    public int Nodes { get; init; } = 8;
+    public int Nodes { get; init; } = Defaults.Nodes;
 
-    public double Headroom { get; init; } = 0.8;
+    public double Headroom { get; init; } = Defaults.Headroom;
 
     public double? NodeCapacity { get; init; }
 
     public int? Partitions { get; init; }
 
-    public double Warmup { get; init; } = 0.3;
+    public double Warmup { get; init; } = Defaults.WarmupFraction;
 
     public IReadOnlyList<string> Strategies { get; init; } = StrategyNames.All;
 
-    public int Seed { get; init; } = 1;
+    public int Seed { get; init; } = Defaults.Seed;
 
-    public long BytesPerKey { get; init; } = 1L << 20;
+    public long BytesPerKey { get; init; } = Defaults.BytesPerKey;
 
     public double? MoveBandwidth { get; init; }
 
-    public double MoveOverhead { get; init; } = 0.25;
+    public double MoveOverhead { get; init; } = Defaults.MoveOverheadShare;
 
-    public int Horizon { get; init; } = 12;
+    public int Horizon { get; init; } = Defaults.HorizonSteps;
 
-    public int PlanEvery { get; init; } = 1;
+    public int PlanEvery { get; init; } = Defaults.PlanEverySteps;
 
     public string? Plot { get; init; }
 
     /// <summary><see cref="SimulationOptions.PlanningQuantile"/> (the planned strategies' forecast quantile; default 0.5).</summary>
-    public double PlanningQuantile { get; init; } = 0.5;
+    public double PlanningQuantile { get; init; } = Defaults.PlanningQuantile;
 
     /// <summary><see cref="SimulationOptions.PlannerUtilizationThreshold"/> (the planned strategies' threshold; default 0.9).</summary>
-    public double UtilizationThreshold { get; init; } = 0.9;
+    public double UtilizationThreshold { get; init; } = Defaults.PlannerUtilizationThreshold;
 
     /// <summary><see cref="SimulationOptions.MoveCostWeight"/> (the predictive planner's move cost; default 2).</summary>
-    public double MoveCost { get; init; } = 2;
+    public double MoveCost { get; init; } = Defaults.MoveCostWeight;
 
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
