@@ -11,7 +11,8 @@ public sealed class ExecutorOptions
     /// <summary>
     /// Copy bandwidth for all moves of the executor together, in bytes per second (a token bucket refilled every
     /// 100 ms, bursting at most one refill); null copies unthrottled. Default 8 MiB/s, sized for small nodes (see the README's
-    /// figures for the foreground latency it costs).
+    /// figures for the foreground latency it costs). The verification reads pay from the same budget; a copy that reads
+    /// the target back as it goes (<see cref="Moving.RangeCopy.ReadsBackTarget"/>) pays for each byte twice instead.
     /// </summary>
     public long? ThrottleBytesPerSecond { get; set; } = ExecutorDefaults.ThrottleBytesPerSecond;
 

@@ -8,7 +8,8 @@ namespace PredictiveSharding.Moving;
 /// <remarks>
 /// A store overrides <see cref="IDataMover.OpenCopyAsync"/> when it can copy faster than chunk reads and writes: e.g. read
 /// one snapshot with one iterator, build the target's files directly and ingest them at <see cref="CommitAsync"/>, and
-/// checksum the source from the bytes it copies (<see cref="SourceChecksum"/>). Not thread-safe: one caller at a time.
+/// checksum the source from the bytes it copies (<see cref="SourceChecksum"/>), and read back each commit on the target
+/// while the next chunks copy (<see cref="TargetChecksum"/>). Not thread-safe: one caller at a time.
 /// </remarks>
 public abstract class RangeCopy : IAsyncDisposable
 {
@@ -19,6 +20,23 @@ public abstract class RangeCopy : IAsyncDisposable
     /// checksumming the source again.
     /// </summary>
     public virtual RangeChecksum? SourceChecksum => null;
+
+    /// <summary>
+    /// True when the copy reads back, from the target, what each <see cref="CommitAsync"/> made durable there while later
+    /// steps go on (see <see cref="TargetChecksum"/>). That read costs the target as much as a verification read would, so
+    /// the executor's throttle charges every byte such a copy copies twice.
+    /// </summary>
+    public virtual bool ReadsBackTarget => false;
+
+    /// <summary>
+    /// The ordered checksum (as <see cref="IDataMover.ChecksumAsync"/> computes it) of the whole range read back from the
+    /// target after the commits that made the copy durable there, when the copy also offers a <see cref="SourceChecksum"/>
+    /// and read back every key of the range on the target (between and around the copied entries too, so a stray entry
+    /// counts); otherwise null, and always null before the last <see cref="CommitAsync"/>. Its
+    /// <see cref="RangeChecksum.Sequence"/> is the source snapshot's. The executor then compares it with
+    /// <see cref="SourceChecksum"/> instead of reading the target again: the verification read overlaps the copy.
+    /// </summary>
+    public virtual RangeChecksum? TargetChecksum => null;
 
     /// <summary>
     /// Copies the next entries of the range, about <paramref name="maxBytes"/> of keys and values (at least one entry

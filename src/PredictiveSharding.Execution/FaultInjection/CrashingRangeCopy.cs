@@ -11,6 +11,10 @@ internal sealed class CrashingRangeCopy(RangeCopy inner, CrashSwitch crash) : Ra
 {
     public override RangeChecksum? SourceChecksum => inner.SourceChecksum;
 
+    public override bool ReadsBackTarget => inner.ReadsBackTarget;
+
+    public override RangeChecksum? TargetChecksum => inner.TargetChecksum;
+
     public override ValueTask<RangeCopyStep> CopyNextAsync(int maxBytes, CancellationToken cancellationToken)
     {
         crash.Tick("copy step");

@@ -55,6 +55,13 @@ internal sealed class MoveContext
     /// </summary>
     public RangeChecksum? CopySourceChecksum { get; set; }
 
+    /// <summary>
+    /// The target's checksum of the whole range read back by the same copy after its commits (see
+    /// <see cref="Moving.RangeCopy.TargetChecksum"/>; never journalled, like <see cref="CopySourceChecksum"/>). Null when
+    /// the copy did not read the target back.
+    /// </summary>
+    public RangeChecksum? CopyTargetChecksum { get; set; }
+
     public IAsyncDisposable? Fence { get; set; }
 
     public long FenceAcquiredAt { get; set; }

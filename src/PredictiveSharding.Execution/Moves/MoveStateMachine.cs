@@ -116,6 +116,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // A copy is stateful (a snapshot, files not yet ingested), so a transient failure is retried by opening it again
         // from the last committed chunk boundary, not by repeating the failed call.
         move.CopySourceChecksum = null;
+        move.CopyTargetChecksum = null;
         await services.Retry.RunAsync("copy", CopyOnceAsync, cancellationToken).ConfigureAwait(false);
 
         // A copy that checksummed the source as it read is verified before the catch-up: the target holds exactly that
@@ -142,12 +143,14 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                 report(move, MoveState.Copying);
 
                 // Paid after the step: the rate over time is the same, and the copy need not hold read entries while it waits.
-                await services.Throttle.AcquireAsync(step.Bytes, cancellationToken).ConfigureAwait(false);
+                // A copy that reads its commits back on the target pays for that read too, as a verification scan would.
+                await services.Throttle.AcquireAsync(copy.ReadsBackTarget ? 2 * step.Bytes : step.Bytes, cancellationToken).ConfigureAwait(false);
                 if (step.ResumeFrom is not { } next)
                 {
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = null;
                     move.CopySourceChecksum = copy.SourceChecksum;
+                    move.CopyTargetChecksum = move.CopySourceChecksum is null ? null : copy.TargetChecksum;
                     return;
                 }
 
@@ -195,10 +198,16 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // applied (and none at or above it). The copy's own checksum of the source qualifies while the target has not
         // been given any change past its snapshot; otherwise the source is checksummed again.
         var copied = move.CopySourceChecksum is { } fromCopy && move.NextSequence <= fromCopy.Sequence ? fromCopy : (RangeChecksum?)null;
+        var readBack = copied is null ? null : move.CopyTargetChecksum;
         move.CopySourceChecksum = null;
+        move.CopyTargetChecksum = null;
         var source = copied ?? await ChecksumAsync(move.From, cancellationToken).ConfigureAwait(false);
-        await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
-        var target = await ChecksumAsync(move.To, cancellationToken).ConfigureAwait(false);
+        var drained = await DrainAsync(source.Sequence, long.MaxValue, cancellationToken).ConfigureAwait(false);
+
+        // The copy's read-back of the target stands for a fresh one only while nothing has been applied to the target
+        // since: changes below the snapshot's sequence (written between the capture's start and the snapshot, already
+        // in the copy) are re-applied by the drain, so after any the target is read again.
+        var target = readBack is { } whileCopying && drained == 0 ? whileCopying : await ChecksumAsync(move.To, cancellationToken).ConfigureAwait(false);
         if (!target.SameContentAs(source))
         {
             throw new RangeVerificationException(move.Range, move.From, source, move.To, target);

@@ -226,6 +226,35 @@ public abstract class DataMoverConformanceTests
         Assert.That(source.KeyCount, Is.LessThan(80), "some keys were deleted by the host");
     }
 
+    /// <summary>
+    /// A bulk copy of a whole range (<see cref="IDataMover.OpenCopyAsync"/>) reproduces it on the target once committed; the
+    /// checksums it offers (<see cref="RangeCopy.SourceChecksum"/>, <see cref="RangeCopy.TargetChecksum"/>, which the
+    /// executor compares instead of reading the nodes again) are the nodes' own, and a target checksum comes only with a
+    /// source checksum.
+    /// </summary>
+    [Test]
+    public async Task Copy_OfAWholeRange_ReproducesItAndOffersOnlyTheNodesOwnChecksums()
+    {
+        await SeedAsync(NodeA, 100, "v");
+        var range = KeyRange.FromStrings("k010", "k090");
+        var copy = await Sut.OpenCopyAsync(NodeA, NodeB, range, range.Start, CancellationToken.None).ConfigureAwait(false);
+        await using (copy.ConfigureAwait(false))
+        {
+            while (!(await copy.CopyNextAsync(200, CancellationToken.None).ConfigureAwait(false)).IsLast)
+            {
+            }
+
+            await copy.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            var source = await Sut.ChecksumAsync(NodeA, range, CancellationToken.None).ConfigureAwait(false);
+            var target = await Sut.ChecksumAsync(NodeB, range, CancellationToken.None).ConfigureAwait(false);
+            Assert.That(target.KeyCount, Is.EqualTo(80));
+            Assert.That(target.SameContentAs(source), Is.True, $"source {source}, target {target}");
+            Assert.That(copy.SourceChecksum is not { } fromSource || fromSource.SameContentAs(source), Is.True, $"the copy's source checksum {copy.SourceChecksum} is the source's {source}");
+            Assert.That(copy.TargetChecksum is not { } fromTarget || fromTarget.SameContentAs(target), Is.True, $"the copy's target checksum {copy.TargetChecksum} is the target's {target}");
+            Assert.That(copy.TargetChecksum is null || copy.SourceChecksum is not null, Is.True, "a target checksum comes with a source checksum");
+        }
+    }
+
     /// <summary>Equal contents give equal checksums; a changed value, an extra key or a missing key changes it.</summary>
     [Test]
     public async Task Checksum_IsEqualExactlyWhenContentsAreEqual()
