@@ -6,6 +6,7 @@ using PredictiveSharding.Storage.RocksDb.ChangeFeed;
 using PredictiveSharding.Storage.RocksDb.Checksums;
 using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Storage.RocksDb.Fencing;
+using PredictiveSharding.Storage.RocksDb.Interop;
 using PredictiveSharding.Topology;
 using RocksDbSharp;
 
@@ -88,6 +89,7 @@ public sealed class RocksDbNode : IDisposable
         _timeProvider = timeProvider;
         _logger = logger;
         ScanLanes = options.ScanParallelism;
+        ReadBackWhileCopying = options.ReadBackWhileCopying;
         System.IO.Directory.CreateDirectory(directory);
         var bufferBytes = (ulong)options.WriteBufferBytes;
         var dbOptions = new DbOptions()
@@ -387,6 +389,9 @@ public sealed class RocksDbNode : IDisposable
     /// <summary>Iterators a copy from this node or a checksum scan of it reads in parallel (<see cref="RocksDbClusterOptions.ScanParallelism"/>).</summary>
     internal int ScanLanes { get; }
 
+    /// <summary>Whether a whole-range copy to this node reads its commits back as it goes (<see cref="RocksDbClusterOptions.ReadBackWhileCopying"/>).</summary>
+    internal bool ReadBackWhileCopying { get; }
+
     /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
     internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
 
@@ -600,6 +605,122 @@ public sealed class RocksDbNode : IDisposable
                 }, cancellationToken);
                 return hasher.ToChecksum(sequence);
             }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Cuts <paramref name="range"/> into up to <paramref name="parts"/> consecutive sub-ranges of about equal key space
+    /// between the first and last key the node holds in it now (two seeks, no scan; <see cref="KeySplitter"/>), for reading
+    /// on several threads; the range itself when it holds too few keys to cut.
+    /// </summary>
+    internal IReadOnlyList<KeyRange> SplitForReading(KeyRange range, int parts)
+    {
+        if (parts <= 1 || (range.End is { } end && range.Start >= end))
+        {
+            return [range];
+        }
+
+        Enter();
+        try
+        {
+            var readOptions = new ReadOptions().SetIterateLowerBound(range.Start.Span.ToArray()).SetFillCache(false);
+            if (range.End is { } upper)
+            {
+                readOptions.SetIterateUpperBound(upper.Span.ToArray());
+            }
+
+            using var iterator = _db.NewIterator(_dataFamily, readOptions);
+            iterator.Seek(range.Start.Span);
+            if (!iterator.Valid())
+            {
+                ThrowIfFailed(iterator);
+                GC.KeepAlive(readOptions);
+                return [range];
+            }
+
+            var first = iterator.GetKeySpan().ToArray();
+            iterator.SeekToLast();
+            if (!iterator.Valid())
+            {
+                ThrowIfFailed(iterator);
+                GC.KeepAlive(readOptions);
+                return [range];
+            }
+
+            var splits = KeySplitter.Split(first, iterator.GetKeySpan(), parts);
+            GC.KeepAlive(readOptions);
+            var pieces = new KeyRange[splits.Count + 1];
+            for (var i = 0; i < pieces.Length; i++)
+            {
+                pieces[i] = new KeyRange(i == 0 ? range.Start : splits[i - 1], i == splits.Count ? range.End : splits[i]);
+            }
+
+            return pieces;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="hasher"/> every entry the node holds in <paramref name="range"/> now, in key order (no
+    /// snapshot: the caller reads a range nothing else writes, the part of a range being copied here that a commit has
+    /// just ingested), reading for bulk work (no block-cache fill, 2 MiB readahead).
+    /// </summary>
+    /// <param name="range">The keys to read.</param>
+    /// <param name="hasher">Receives the entries.</param>
+    /// <param name="direct">The native library's per-entry calls, or null for the binding's (see <see cref="DirectEntryCalls"/>).</param>
+    /// <param name="cancellationToken">Cancels the read (checked every 1,024 entries).</param>
+    internal void HashRangeInto(KeyRange range, RangeHasher hasher, DirectEntryCalls? direct, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (range.End is { } end && range.Start >= end)
+            {
+                return;
+            }
+
+            var readOptions = new ReadOptions()
+                .SetIterateLowerBound(range.Start.Span.ToArray())
+                .SetFillCache(false)
+                .SetReadaheadSize(BulkReadaheadBytes);
+            if (range.End is { } upper)
+            {
+                readOptions.SetIterateUpperBound(upper.Span.ToArray());
+            }
+
+            using var iterator = _db.NewIterator(_dataFamily, readOptions);
+            var visited = 0;
+            iterator.Seek(range.Start.Span);
+            while (direct?.Valid(iterator) ?? iterator.Valid())
+            {
+                hasher.Append(direct is null ? iterator.GetKeySpan() : direct.Key(iterator), direct is null ? iterator.GetValueSpan() : direct.Value(iterator));
+                if (++visited % CancellationCheckInterval == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                if (direct is null)
+                {
+                    iterator.Next();
+                }
+                else
+                {
+                    direct.Next(iterator);
+                }
+            }
+
+            ThrowIfFailed(iterator);
+
+            // The iterator's bounds live in memory the ReadOptions frees when finalized (see ScanRange).
+            GC.KeepAlive(readOptions);
         }
         finally
         {

@@ -40,7 +40,7 @@ internal sealed class SnapshotCursor : IDisposable
             {
                 var laneStart = i == 0 ? start : splits[i - 1];
                 var laneEnd = i == splits.Count ? end : splits[i];
-                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, empty));
+                _lanes.Add(new SnapshotLane(node, BulkReadOptions(laneStart, laneEnd), laneStart, laneEnd, empty));
             }
         }
         catch

@@ -11,11 +11,14 @@ internal sealed class SnapshotLane : IDisposable
 
     /// <param name="node">The node to read.</param>
     /// <param name="readOptions">Bounds and snapshot of the iterator; kept alive with it.</param>
-    /// <param name="start">The sub-range's first key (its end is in <paramref name="readOptions"/>).</param>
+    /// <param name="start">The sub-range's first key.</param>
+    /// <param name="end">The sub-range's end (exclusive; also in <paramref name="readOptions"/>); null for no end.</param>
     /// <param name="empty">True when [start, end) holds no key at all (the iterator is then not positioned).</param>
-    public SnapshotLane(RocksDbNode node, ReadOptions readOptions, ShardKey start, bool empty)
+    public SnapshotLane(RocksDbNode node, ReadOptions readOptions, ShardKey start, ShardKey? end, bool empty)
     {
         _readOptions = readOptions;
+        Start = start;
+        End = end;
         Iterator = node.NewDataIterator(readOptions);
         if (empty)
         {
@@ -39,6 +42,18 @@ internal sealed class SnapshotLane : IDisposable
             throw;
         }
     }
+
+    /// <summary>The sub-range's first key (inclusive).</summary>
+    public ShardKey Start { get; }
+
+    /// <summary>The sub-range's end (exclusive), or null for no end.</summary>
+    public ShardKey? End { get; }
+
+    /// <summary>
+    /// The first key of the sub-range not read yet: the entry the iterator stands on, or <see cref="End"/> once exhausted
+    /// (every key of the sub-range below it has been read).
+    /// </summary>
+    public ShardKey? NextUnread => Exhausted ? End : ShardKey.FromBytes(Iterator.GetKeySpan());
 
     /// <summary>The bounded iterator.</summary>
     public Iterator Iterator { get; }

@@ -14,7 +14,13 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// MANIFEST are synced before the ingest returns, so committed entries survive a crash of the process and of the machine).
 /// The bytes copied are hashed on the way (each lane its sub-range; the hashes join in key order, see
 /// <see cref="RangeHasher"/>), so a copy that began at the range's start yields the source's checksum at the snapshot
-/// without a second scan.
+/// without a second scan. With <see cref="RocksDbClusterOptions.ReadBackWhileCopying"/> on the target, such a copy hands
+/// its files over every 4 MiB to a background task that finishes (syncs) and ingests them and then reads back the part of
+/// the range they covered on the target (lane by lane, from where the last read-back ended to the lane's next unread key,
+/// so every key of the range on the target is read, strays between copied entries too), while the copy goes on reading the
+/// source; <see cref="CommitAsync"/> waits for every hand-off, and the last one's read-back, cut by key, runs on every
+/// core. The reads join into <see cref="TargetChecksum"/>: the move's verification read overlaps its copy instead of
+/// following it.
 /// </summary>
 /// <remarks>
 /// Ingested entries take no sequence of the target's counter: sequences exist for change captures and checksums of the
@@ -24,12 +30,29 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// </remarks>
 internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 {
+    /// <summary>Threads the read-back of the last commit's part may use (it runs once the copy is done).</summary>
+    private const int MaxFinalReadBackThreads = 4;
+
+    /// <summary>
+    /// Bytes a reading-back copy writes before it hands its files to the background: small enough that the part left to
+    /// read after the last step is a small share of a range, large enough that an ingest's syncs and MANIFEST write are
+    /// paid rarely (they run off the copy's thread, but each one orders the read-backs behind it).
+    /// </summary>
+    private const long HandOffBytes = 4L * 1024 * 1024;
+
     private readonly RocksDbNode _source;
     private readonly RocksDbNode _target;
     private readonly KeyRange _range;
     private readonly SnapshotCursor _cursor;
     private readonly LaneWriter[] _writers;
     private readonly bool _hashing;
+    private readonly ReadBackLane[]? _readBack;
+    private readonly CancellationTokenSource _readBackStop = new();
+    private readonly DirectEntryCalls? _direct = DirectEntryCalls.Current;
+    private Task _background = Task.CompletedTask;
+    private long _sinceHandOff;
+    private volatile bool _readBackFailed;
+    private RangeChecksum? _targetChecksum;
     private int _released;
 
     public RocksDbRangeCopy(RocksDbNode source, RocksDbNode target, KeyRange range, ShardKey from)
@@ -46,6 +69,13 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         for (var i = 0; i < _writers.Length; i++)
         {
             _writers[i] = new LaneWriter(target, _hashing ? new RangeHasher() : null);
+        }
+
+        // Only worth it when the source is checksummed too (the executor compares the two), and only with a core the copy's
+        // lanes leave free: measured on 2 cores, a read-back beside two copying lanes made the move slower, not faster.
+        if (_hashing && target.ReadBackWhileCopying && _cursor.Lanes.Count < Environment.ProcessorCount)
+        {
+            _readBack = _cursor.Lanes.Select(l => new ReadBackLane(l.Start)).ToArray();
         }
 
         source.RegisterCopy(this);
@@ -65,6 +95,10 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         }
     }
 
+    public override bool ReadsBackTarget => _readBack is not null;
+
+    public override RangeChecksum? TargetChecksum => _targetChecksum;
+
     public override async ValueTask<RangeCopyStep> CopyNextAsync(int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
@@ -79,6 +113,10 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         try
         {
             var (keys, bytes) = await _cursor.StepAsync(maxBytes, Copy, cancellationToken).ConfigureAwait(false);
+            if (_readBack is not null && (_sinceHandOff += bytes) >= HandOffBytes && !_cursor.Exhausted)
+            {
+                HandOff(lastPart: false);
+            }
 
             // Every key below the resume key is copied; with several lanes some above it may be too (copied again on a
             // resume, which is harmless: copies are puts).
@@ -99,26 +137,128 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     {
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
+        if (_readBack is not null)
+        {
+            // What is still in this copy's files goes the way of the earlier hand-offs; durable once they all are.
+            HandOff(lastPart: _cursor.Exhausted);
+            await _background.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_cursor.Exhausted && !_readBackFailed)
+            {
+                _targetChecksum = RangeHasher.Join(_readBack.SelectMany(l => l.Hashers), _cursor.Sequence);
+            }
+
+            return;
+        }
+
         var pending = Array.FindAll(_writers, w => w.HasEntries);
         if (pending.Length == 0)
         {
             return;
         }
 
+        var files = Array.ConvertAll(pending, w => w.Detach());
         try
         {
             // Not cancellable past this point: an ingest cannot be abandoned half-way. Finishing a file syncs it, so the
             // lanes finish theirs in parallel.
-            var paths = await LaneWork.RunAsync(pending.Length, i => pending[i].Finish()).ConfigureAwait(false);
+            var paths = await LaneWork.RunAsync(files.Length, i => files[i].Finish()).ConfigureAwait(false);
             _target.IngestCopy(paths, _range);
         }
         finally
         {
-            foreach (var writer in pending)
+            foreach (var file in files)
             {
                 // Ingest moves the files into the database; after a failure they are still ours to delete.
-                writer.Abandon();
+                file.Abandon();
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands the lanes' files and the read-back of the part of the range they cover (each lane from where its last
+    /// read-back ended to its next unread key, or its end once exhausted) to a background task queued behind the earlier
+    /// ones, and starts new files for the next steps.
+    /// </summary>
+    private void HandOff(bool lastPart)
+    {
+        _sinceHandOff = 0;
+        var files = _writers.Where(w => w.HasEntries).Select(w => w.Detach()).ToArray();
+        var segments = new List<(ReadBackLane Lane, KeyRange Range)>();
+        for (var i = 0; i < _readBack!.Length; i++)
+        {
+            var lane = _readBack[i];
+            var upTo = _cursor.Lanes[i].NextUnread;
+            if (lane.Done || (upTo is { } bound && bound <= lane.From))
+            {
+                continue;
+            }
+
+            segments.Add((lane, new KeyRange(lane.From, upTo)));
+            if (upTo is { } next)
+            {
+                lane.From = next;
+            }
+
+            lane.Done = _cursor.Lanes[i].Exhausted;
+        }
+
+        if (files.Length == 0 && segments.Count == 0)
+        {
+            return;
+        }
+
+        // The last part is all that is left of the move's reading once the copy is done: cut and read on every core.
+        var threads = lastPart ? Math.Clamp(Environment.ProcessorCount, 1, MaxFinalReadBackThreads) : 1;
+        var previous = _background;
+        var stop = _readBackStop.Token;
+
+        // Not given the token: a hand-off always runs, if only to delete its files.
+        _background = Task.Run(() => IngestAndReadBackAsync(previous, files, segments, threads, stop), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// After the earlier hand-offs (whose failure fails this one before it ingests anything), finishes and ingests
+    /// <paramref name="files"/>, then reads <paramref name="segments"/> back from the target. A failed read-back leaves
+    /// <see cref="TargetChecksum"/> null, so the executor reads the target itself (and meets a lasting error again there,
+    /// with its retries); a failed ingest fails the commit that waits for it.
+    /// </summary>
+    private async Task IngestAndReadBackAsync(Task previous, TableFile[] files, List<(ReadBackLane Lane, KeyRange Range)> segments, int threads, CancellationToken stop)
+    {
+        try
+        {
+            await previous.ConfigureAwait(false);
+            if (files.Length > 0)
+            {
+                var paths = await LaneWork.RunAsync(files.Length, i => files[i].Finish()).ConfigureAwait(false);
+                _target.IngestCopy(paths, _range);
+            }
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Abandon();
+            }
+        }
+
+        if (_readBackFailed)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var (lane, range) in segments)
+            {
+                var pieces = _target.SplitForReading(range, threads);
+                lane.Hashers.AddRange(await LaneWork.RunAsync(pieces.Count, i => ReadBack(pieces[i], stop)).ConfigureAwait(false));
+            }
+        }
+#pragma warning disable CA1031 // Any failure of the read-back only means the executor verifies by reading the target itself.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            _readBackFailed = true;
         }
     }
 
@@ -130,6 +270,19 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             return;
         }
 
+        // A hand-off still running ingests into and reads the target, not the snapshot: its read-back is stopped, and it is
+        // waited for, so the copy leaves no file or thread behind.
+        _readBackStop.Cancel();
+        try
+        {
+            _background.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Its error was the commit's to report; released, the copy reports nothing more.
+        }
+
+        _readBackStop.Dispose();
         _cursor.Dispose();
         _source.UnregisterCopy(this);
         foreach (var writer in _writers)
@@ -144,11 +297,29 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
 
+    private RangeHasher ReadBack(KeyRange piece, CancellationToken stop)
+    {
+        var hasher = new RangeHasher();
+        _target.HashRangeInto(piece, hasher, _direct, stop);
+        return hasher;
+    }
+
     private void Copy(int lane, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var writer = _writers[lane];
         writer.Put(key, value);
         writer.Hasher?.Append(key, value);
+    }
+
+    /// <summary>One lane's read-back of the target: where the next one starts, and the hash of what was read so far.</summary>
+    private sealed class ReadBackLane(ShardKey from)
+    {
+        public ShardKey From { get; set; } = from;
+
+        public bool Done { get; set; }
+
+        /// <summary>The hashes of the consecutive pieces read so far, in key order (joined, the lane's hash).</summary>
+        public List<RangeHasher> Hashers { get; } = [];
     }
 
     /// <summary>One lane's table file (opened on its first entry) and checksum; used by one thread at a time.</summary>
@@ -209,25 +380,40 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             Native.Instance.rocksdb_sstfilewriter_put(_writer.Handle, _keyBuffer, (UIntPtr)key.Length, _valueBuffer, (UIntPtr)value.Length);
         }
 
-        /// <summary>Finishes (and syncs) the file and returns its path; the file stays this writer's until <see cref="Abandon"/>.</summary>
-        public string Finish()
+        /// <summary>Gives up the file written so far (null-free only while <see cref="HasEntries"/>); the next entry opens a new one.</summary>
+        public TableFile Detach()
         {
-            _writer!.Finish();
-            return _path!;
+            var file = new TableFile(_writer!, _path!);
+            _writer = null;
+            _path = null;
+            return file;
         }
 
-        /// <summary>Closes the writer and deletes its file, if any (an ingested file has been moved away already).</summary>
+        /// <summary>Closes the writer and deletes its file, if any.</summary>
         public void Abandon()
         {
-            if (_writer is null)
+            if (_writer is not null)
             {
-                return;
+                Detach().Abandon();
             }
+        }
+    }
 
-            _writer.Dispose();
-            _writer = null;
-            TryDelete(_path!);
-            _path = null;
+    /// <summary>A lane's table file handed over for ingest: finished once, then abandoned (deleted unless ingested).</summary>
+    private sealed class TableFile(SstFileWriter writer, string path)
+    {
+        /// <summary>Finishes (and syncs) the file and returns its path; the file stays this object's until <see cref="Abandon"/>.</summary>
+        public string Finish()
+        {
+            writer.Finish();
+            return path;
+        }
+
+        /// <summary>Closes the writer and deletes the file (an ingested file has been moved away already).</summary>
+        public void Abandon()
+        {
+            writer.Dispose();
+            TryDelete(path);
         }
 
         private static void TryDelete(string path)
