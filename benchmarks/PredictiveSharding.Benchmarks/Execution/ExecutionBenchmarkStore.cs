@@ -30,7 +30,8 @@ public sealed class ExecutionBenchmarkStore : IDisposable
     /// <param name="stayingKeys">Keys in the staying partition.</param>
     /// <param name="valueBytes">Bytes per value.</param>
     /// <param name="scanParallelism">The cluster's <see cref="RocksDbClusterOptions.ScanParallelism"/>; null for its default.</param>
-    public ExecutionBenchmarkStore(int movingKeys, int stayingKeys, int valueBytes, int? scanParallelism = null)
+    /// <param name="readBackWhileCopying">The cluster's <see cref="RocksDbClusterOptions.ReadBackWhileCopying"/>.</param>
+    public ExecutionBenchmarkStore(int movingKeys, int stayingKeys, int valueBytes, int? scanParallelism = null, bool readBackWhileCopying = true)
     {
         MovingKeys = movingKeys;
         Keys = Enumerable.Range(0, movingKeys + stayingKeys).Select(Key).ToArray();
@@ -40,7 +41,7 @@ public sealed class ExecutionBenchmarkStore : IDisposable
         Routing = new RoutingTable(new RoutingMap(
             [new PartitionRoute(Moving, new KeyRange(ShardKey.Empty, boundary), Source), new PartitionRoute(Staying, new KeyRange(boundary, null), Source)],
             version: 0));
-        var options = new RocksDbClusterOptions { RootDirectory = Path.Combine(Folder, "cluster") };
+        var options = new RocksDbClusterOptions { RootDirectory = Path.Combine(Folder, "cluster"), ReadBackWhileCopying = readBackWhileCopying };
         options.ScanParallelism = scanParallelism ?? options.ScanParallelism;
         Cluster = new RocksDbCluster(options, [Source, Target], Routing);
         foreach (var batch in Keys.Chunk(4096))

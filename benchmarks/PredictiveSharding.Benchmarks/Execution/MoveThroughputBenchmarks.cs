@@ -47,9 +47,13 @@ public class MoveThroughputBenchmarks
     private const string CopyStage = "copy";
     private const string VerifyStage = "verify";
     private const string Floor = "floor";
+    private const string SerialMove = "move-serial";
     private ExecutionBenchmarkStore _store = null!;
     private FileMoveJournal _journal = null!;
     private ShardingExecutor _executor = null!;
+    private ExecutionBenchmarkStore _serialStore = null!;
+    private FileMoveJournal _serialJournal = null!;
+    private ShardingExecutor _serialExecutor = null!;
     private RocksDb _plainSource = null!;
     private RocksDb? _plainTarget;
     private string _plainTargetFolder = string.Empty;
@@ -71,6 +75,11 @@ public class MoveThroughputBenchmarks
         _store = new ExecutionBenchmarkStore(Keys, stayingKeys: 1_000, ValueBytes, Lanes);
         _journal = FileMoveJournal.OpenAsync(Path.Combine(_store.Folder, "moves.journal"), "bench").GetAwaiter().GetResult();
         _executor = new ShardingExecutor(_store.Routing, _store.Cluster, _journal, new ExecutorOptions { ThrottleBytesPerSecond = null, CleanupGracePeriod = TimeSpan.Zero });
+
+        // The same move with the verification read after the copy (the store's behaviour before ReadBackWhileCopying).
+        _serialStore = new ExecutionBenchmarkStore(Keys, stayingKeys: 1_000, ValueBytes, Lanes, readBackWhileCopying: false);
+        _serialJournal = FileMoveJournal.OpenAsync(Path.Combine(_serialStore.Folder, "moves.journal"), "bench").GetAwaiter().GetResult();
+        _serialExecutor = new ShardingExecutor(_serialStore.Routing, _serialStore.Cluster, _serialJournal, new ExecutorOptions { ThrottleBytesPerSecond = null, CleanupGracePeriod = TimeSpan.Zero });
         _plainSource = OpenPlain(Path.Combine(_store.Folder, "plain-source"));
         using var batch = new WriteBatch();
         foreach (var key in _store.Keys.Take(Keys))
@@ -91,6 +100,9 @@ public class MoveThroughputBenchmarks
     {
         _executor.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _journal.Dispose();
+        _serialExecutor.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _serialJournal.Dispose();
+        _serialStore.Dispose();
         _plainSource.Dispose();
         _store.Dispose();
     }
@@ -103,6 +115,7 @@ public class MoveThroughputBenchmarks
         SampleRecorder.BeginIteration(SeriesKey(CopyStage));
         SampleRecorder.BeginIteration(SeriesKey(VerifyStage));
         SampleRecorder.BeginIteration(SeriesKey(Floor));
+        SampleRecorder.BeginIteration(SeriesKey(SerialMove));
         _plainTargetFolder = Path.Combine(_store.Folder, "plain-target-" + _plainIteration++);
         _plainTarget = OpenPlain(_plainTargetFolder);
     }
@@ -201,11 +214,11 @@ public class MoveThroughputBenchmarks
     public async Task<long> PairedMoveAndPlainCopy()
     {
         long bytes = 0;
-        var first = _pairedIteration++ % 3;
-        for (var i = 0; i < 3; i++)
+        var first = _pairedIteration++ % 4;
+        for (var i = 0; i < 4; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            switch ((first + i) % 3)
+            switch ((first + i) % 4)
             {
                 case 0:
                     var stages = new MoveStageTimer();
@@ -225,9 +238,14 @@ public class MoveThroughputBenchmarks
                     // the plain copy's cost, which its own timing leaves out).
                     _plainTarget!.Flush(new FlushOptions().SetWaitForFlush(true));
                     break;
-                default:
+                case 2:
                     bytes += StorageFloorCopy();
                     SampleRecorder.Add(SeriesKey(Floor), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    break;
+                default:
+                    var serial = await ExecutionBenchmarkPlans.ExecuteAndCheckAsync(_serialExecutor, ExecutionBenchmarkPlans.MoveToOtherNode(_serialStore)).ConfigureAwait(false);
+                    SampleRecorder.Add(SeriesKey(SerialMove), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    bytes += serial.Actions[0].BytesCopied;
                     break;
             }
         }
@@ -330,10 +348,13 @@ public class MoveThroughputBenchmarks
                 new RecordedPercentileColumn("time", 50, CopyStage),
                 new RecordedPercentileColumn("time", 50, VerifyStage),
                 new RecordedPercentileColumn("time", 50, Floor),
+                new RecordedPercentileColumn("time", 50, SerialMove),
                 new RecordedRatioColumn("time", 50, Move, Plain),
                 new RecordedRatioColumn("time", 50, CopyStage, Plain),
                 new RecordedRatioColumn("time", 50, Floor, Plain),
-                new RecordedRatioColumn("time", 50, Move, Floor));
+                new RecordedRatioColumn("time", 50, Move, Floor),
+                new RecordedRatioColumn("time", 50, SerialMove, Plain),
+                new RecordedRatioColumn("time", 50, Move, SerialMove));
         }
     }
 }
