@@ -17,8 +17,9 @@ namespace PredictiveSharding.Benchmarks.Execution;
 /// journal records (fsynced) for every state, change capture on the source, delete of any stale copy on the target, the
 /// copy (one snapshot of the source read by one iterator per sub-range, in parallel when there are several, entries written
 /// into one table file per sub-range, the files ingested into the target together, which syncs them, the copied bytes hashed on the way into the
-/// source's checksum at that snapshot), verification (a full read-back of the range on the target, in parallel sub-ranges,
-/// hashed and compared with the source's checksum), catch-up, fenced cut-over, routing publish, and the delete on the old
+/// source's checksum at that snapshot), verification (a full read-back of the range on the target, hashed and compared
+/// with the source's checksum; with <see cref="RocksDbClusterOptions.ReadBackWhileCopying"/>, the default while a core is
+/// free, read by a background task part by part as the copy ingests, so the Verifying state only compares), catch-up, fenced cut-over, routing publish, and the delete on the old
 /// owner (its table files of the range dropped; the clean-up grace is zero, so the clean-up is inside the timed move). Target: the move's throughput at least 80% of the plain copy's
 /// (Ratio of ExecutorMove ≤ 1.25). The move's copy and verification can read sub-ranges on several threads
 /// (<see cref="RocksDbClusterOptions.ScanParallelism"/>, 1 by default); PlainParallelRocksDbCopy is the same plain copy on
@@ -34,7 +35,9 @@ namespace PredictiveSharding.Benchmarks.Execution;
 /// the same snapshot read into an uncompressed table file, the file synced and ingested, every entry hashed on the way and
 /// the target read back and hashed, the per-entry calls made straight into the native library as the move makes them
 /// (<see cref="Storage.RocksDb.Interop.DirectEntryCalls"/>; the plain copy uses RocksDbSharp's binding, as a host would) — so "time floor/plain" is the best ratio any verified move through ingestion could
-/// reach here, and "time move/floor" what our machinery adds on top of it.
+/// reach here, and "time move/floor" what our machinery adds on top of it. They also time the same move on a second store
+/// with <see cref="RocksDbClusterOptions.ReadBackWhileCopying"/> off ("move-serial": the target read after the copy), so
+/// "time move/move-serial" is what overlapping the read with the copy saves.
 /// </summary>
 [Config(typeof(Config))]
 public class MoveThroughputBenchmarks
