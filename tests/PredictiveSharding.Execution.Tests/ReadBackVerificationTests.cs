@@ -80,7 +80,7 @@ public sealed class ReadBackVerificationTests
         options.ThrottleBytesPerSecond = Rate;
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options, mover);
 
-        var report = await RunOnTheClockAsync(cluster, executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
+        var report = await cluster.RunOnTheClockAsync(executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
 
         Assert.That(report.AllCompleted, Is.True);
         Assert.That(mover.Scanned, Is.Empty);
@@ -94,18 +94,5 @@ public sealed class ReadBackVerificationTests
         var span = steps[^1].At - steps[0].At;
         Assert.That(span, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds((paid - (Rate / 10)) / (double)Rate) - TimeSpan.FromMilliseconds(200)));
         cluster.AssertConsistent();
-    }
-
-    private static async Task<ExecutionReport> RunOnTheClockAsync(TestCluster cluster, Task<ExecutionReport> run)
-    {
-        var advanced = TimeSpan.Zero;
-        while (!run.IsCompleted && advanced < TimeSpan.FromMinutes(5))
-        {
-            cluster.Time.Advance(TimeSpan.FromMilliseconds(100));
-            advanced += TimeSpan.FromMilliseconds(100);
-            await Task.WhenAny(run, Task.Delay(5));
-        }
-
-        return await run;
     }
 }

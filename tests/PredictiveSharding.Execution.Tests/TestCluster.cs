@@ -63,6 +63,20 @@ internal sealed class TestCluster
 
     public FakeTimeProvider Time { get; } = new();
 
+    /// <summary>Advances <see cref="Time"/> 100 ms at a time (up to five minutes) until <paramref name="run"/> ends, and returns its report.</summary>
+    public async Task<ExecutionReport> RunOnTheClockAsync(Task<ExecutionReport> run)
+    {
+        var advanced = TimeSpan.Zero;
+        while (!run.IsCompleted && advanced < TimeSpan.FromMinutes(5))
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(100));
+            advanced += TimeSpan.FromMilliseconds(100);
+            await Task.WhenAny(run, Task.Delay(5));
+        }
+
+        return await run;
+    }
+
     public int AcknowledgedWrites { get; private set; }
 
     public static TestCluster Create(int keys = 300) => new(keys);

@@ -18,7 +18,7 @@ public sealed class VerificationThrottleTests
         options.ThrottleBytesPerSecond = Rate;
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options, mover);
 
-        var report = await RunOnTheClockAsync(cluster, executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
+        var report = await cluster.RunOnTheClockAsync(executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
 
         Assert.That(report.AllCompleted, Is.True);
         Assert.That(report.Actions.Single().Verified, Is.True);
@@ -67,7 +67,7 @@ public sealed class VerificationThrottleTests
         var before = cluster.Routing.Current;
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options, mover);
 
-        var report = await RunOnTheClockAsync(cluster, executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
+        var report = await cluster.RunOnTheClockAsync(executor.ExecuteAsync(Plan(Move("p2", N1, N3))));
 
         var action = report.Actions.Single();
         Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.RolledBack));
@@ -105,18 +105,5 @@ public sealed class VerificationThrottleTests
         Assert.That(cluster.Routing.Current, Is.SameAs(before));
         Assert.That(cluster.Store.Dump(N3), Is.Empty);
         cluster.AssertConsistent();
-    }
-
-    private static async Task<ExecutionReport> RunOnTheClockAsync(TestCluster cluster, Task<ExecutionReport> run)
-    {
-        var advanced = TimeSpan.Zero;
-        while (!run.IsCompleted && advanced < TimeSpan.FromMinutes(5))
-        {
-            cluster.Time.Advance(TimeSpan.FromMilliseconds(100));
-            advanced += TimeSpan.FromMilliseconds(100);
-            await Task.WhenAny(run, Task.Delay(5));
-        }
-
-        return await run;
     }
 }
