@@ -144,7 +144,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             await _background.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_cursor.Exhausted && !_readBackFailed)
             {
-                _targetChecksum = RangeHasher.Join(_readBack.SelectMany(l => l.Hashers), _cursor.Sequence);
+                _targetChecksum = RangeHasher.Join(_readBack.Select(l => l.Hash), _cursor.Sequence);
             }
 
             return;
@@ -251,7 +251,11 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             foreach (var (lane, range) in segments)
             {
                 var pieces = _target.SplitForReading(range, threads);
-                lane.Hashers.AddRange(await LaneWork.RunAsync(pieces.Count, i => ReadBack(pieces[i], stop)).ConfigureAwait(false));
+                foreach (var piece in await LaneWork.RunAsync(pieces.Count, i => ReadBack(pieces[i], stop)).ConfigureAwait(false))
+                {
+                    // Joined as they come, in key order, so a long copy holds one hash per lane, not one per hand-off.
+                    lane.Hash.Append(piece);
+                }
             }
         }
 #pragma warning disable CA1031 // Any failure of the read-back only means the executor verifies by reading the target itself.
@@ -318,8 +322,8 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 
         public bool Done { get; set; }
 
-        /// <summary>The hashes of the consecutive pieces read so far, in key order (joined, the lane's hash).</summary>
-        public List<RangeHasher> Hashers { get; } = [];
+        /// <summary>The hash of everything the lane has read back so far, in key order.</summary>
+        public RangeHasher Hash { get; } = new();
     }
 
     /// <summary>One lane's table file (opened on its first entry) and checksum; used by one thread at a time.</summary>
