@@ -139,8 +139,18 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _released) != 0, this);
         if (_readBack is not null)
         {
-            // What is still in this copy's files goes the way of the earlier hand-offs; durable once they all are.
-            HandOff(lastPart: _cursor.Exhausted);
+            // What is still in this copy's files goes the way of the earlier hand-offs; durable once they all are. The hand-off
+            // reads where the source's iterators stand, so the source must stay open meanwhile.
+            _source.Enter();
+            try
+            {
+                HandOff(lastPart: _cursor.Exhausted);
+            }
+            finally
+            {
+                _source.Exit();
+            }
+
             await _background.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_cursor.Exhausted && !_readBackFailed)
             {
