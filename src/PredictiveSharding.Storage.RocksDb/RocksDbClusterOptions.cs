@@ -45,8 +45,8 @@ public sealed class RocksDbClusterOptions
     /// while it copies the next chunks, so that the move's verification compares the two checksums the copy computed
     /// instead of reading the whole range on the target after the copy (<see cref="Moving.RangeCopy.TargetChecksum"/>).
     /// Default true: the same bytes are read either way, but overlapped with the copy (and with the copy's file syncs and
-    /// ingests, which move to the same background task) an unthrottled move took 0.89 × the time on this project's 2-core
-    /// machine (median of ten paired benchmark runs); the executor's throttle charges the read as it charged the
+    /// ingests, which move to the same background task) an unthrottled move took 0.86 × the time on this project's 2-core
+    /// machine (median of five paired benchmark runs); the executor's throttle charges the read as it charged the
     /// separate one. Used only while the copy's lanes (<see cref="ScanParallelism"/>) leave a core free: beside two
     /// copying lanes on two cores it made moves slower. The last part is still read after the last step, on every core;
     /// a resumed copy, or a move whose target is given changes before verification, is verified by a full read as before.
