@@ -208,31 +208,8 @@ internal sealed class SnapshotCursor : IDisposable
     }
 
     /// <summary>Split keys between the range's first and last key in the snapshot (two seeks; no scan).</summary>
-    private IReadOnlyList<ShardKey> FindSplits(RocksDbNode node, ShardKey start, ShardKey? end, int lanes)
-    {
-        var readOptions = BulkReadOptions(start, end);
-        using var iterator = node.NewDataIterator(readOptions);
-        iterator.Seek(start.Span);
-        if (!iterator.Valid())
-        {
-            RocksDbNode.ThrowIfFailed(iterator);
-            GC.KeepAlive(readOptions);
-            return [];
-        }
-
-        var first = iterator.GetKeySpan().ToArray();
-        iterator.SeekToLast();
-        if (!iterator.Valid())
-        {
-            RocksDbNode.ThrowIfFailed(iterator);
-            GC.KeepAlive(readOptions);
-            return [];
-        }
-
-        var splits = KeySplitter.Split(first, iterator.GetKeySpan(), lanes);
-        GC.KeepAlive(readOptions);
-        return splits;
-    }
+    private IReadOnlyList<ShardKey> FindSplits(RocksDbNode node, ShardKey start, ShardKey? end, int lanes) =>
+        node.FindSplitKeys(BulkReadOptions(start, end), start, lanes);
 
     private ReadOptions BulkReadOptions(ShardKey start, ShardKey? end)
     {

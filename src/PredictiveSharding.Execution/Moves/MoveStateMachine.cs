@@ -150,7 +150,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = null;
                     move.CopySourceChecksum = copy.SourceChecksum;
-                    move.CopyTargetChecksum = move.CopySourceChecksum is null ? null : copy.TargetChecksum;
+                    move.CopyTargetChecksum = copy.TargetChecksum;
                     return;
                 }
 

@@ -48,7 +48,6 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     private readonly bool _hashing;
     private readonly ReadBackLane[]? _readBack;
     private readonly CancellationTokenSource _readBackStop = new();
-    private readonly DirectEntryCalls? _direct = DirectEntryCalls.Current;
     private Task _background = Task.CompletedTask;
     private long _sinceHandOff;
     private volatile bool _readBackFailed;
@@ -166,11 +165,18 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             return;
         }
 
-        var files = Array.ConvertAll(pending, w => w.Detach());
+        // Not cancellable past this point: an ingest cannot be abandoned half-way.
+        await IngestAsync(Array.ConvertAll(pending, w => w.Detach())).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Finishes <paramref name="files"/> (finishing a file syncs it, so the lanes finish theirs in parallel) and ingests them
+    /// into the target in one call; then, or after a failure, lets go of them.
+    /// </summary>
+    private async Task IngestAsync(TableFile[] files)
+    {
         try
         {
-            // Not cancellable past this point: an ingest cannot be abandoned half-way. Finishing a file syncs it, so the
-            // lanes finish theirs in parallel.
             var paths = await LaneWork.RunAsync(files.Length, i => files[i].Finish()).ConfigureAwait(false);
             _target.IngestCopy(paths, _range);
         }
@@ -237,18 +243,17 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         try
         {
             await previous.ConfigureAwait(false);
-            if (files.Length > 0)
-            {
-                var paths = await LaneWork.RunAsync(files.Length, i => files[i].Finish()).ConfigureAwait(false);
-                _target.IngestCopy(paths, _range);
-            }
         }
-        finally
+        catch
         {
-            foreach (var file in files)
-            {
-                file.Abandon();
-            }
+            // An earlier hand-off failed: this one's files are not ingested after it, only deleted.
+            Array.ForEach(files, f => f.Abandon());
+            throw;
+        }
+
+        if (files.Length > 0)
+        {
+            await IngestAsync(files).ConfigureAwait(false);
         }
 
         if (_readBackFailed)
@@ -314,7 +319,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     private RangeHasher ReadBack(KeyRange piece, CancellationToken stop)
     {
         var hasher = new RangeHasher();
-        _target.HashRangeInto(piece, hasher, _direct, stop);
+        _target.HashRangeInto(piece, hasher, stop);
         return hasher;
     }
 
