@@ -21,7 +21,10 @@ namespace PredictiveSharding.Planning.OrTools;
 /// and horizon steps of load / (capacity × <see cref="PlanningConstraints.ThresholdFor"/>) — plus 10 × the sum over
 /// nodes of how far each exceeds its capacity at the 0.99 quantile (or the forecast's highest), the same objective as
 /// the genetic planner's without its move-cost and locality terms; (2) at that value, the fewest moved bytes. With one
-/// threshold for every resource, (1) is the peak utilisation of <see cref="ShardingPlan.After"/> divided by it. The move budget (<see cref="PlanningConstraints.MoveBudgetBytes"/>)
+/// threshold for every resource, (1) is the peak utilisation of <see cref="ShardingPlan.After"/> divided by it. As in the
+/// genetic planner, the search counts each partition's load only up to the largest node's limit (allowance, or capacity at
+/// the 0.99 quantile): a partition hotter than any node would otherwise be the peak of every placement and hide every
+/// other breach; "optimal" refers to that capped objective, and the plan's figures use the whole forecast. The move budget (<see cref="PlanningConstraints.MoveBudgetBytes"/>)
 /// and cooldowns are hard constraints, so the plan never moves more bytes than the budget. Locality
 /// (<see cref="PlanningConstraints.LocalityWeight"/>) and the number of concurrent moves are not modelled.
 /// Utilisation is rounded to 1/100,000 of the threshold per partition inside the solver; the plan's figures are exact.
@@ -83,7 +86,8 @@ public sealed class CpSatShardPlanner : IShardPlanner
             return new CpSatPlanResult(calm, false, false, double.NaN);
         }
 
-        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(problem, cancellationToken);
+        // The search sees loads capped at the largest node's limit (see CappedAtLargestNode); the plan reports the whole forecast.
+        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(problem.CappedAtLargestNode(), cancellationToken);
         var after = PlacementEvaluation.Of(problem, solution.Assignment);
         var moves = MoveExplainer.Explain(problem, before, after, solution.Assignment);
         var movedBytes = CpSatPlacementSolver.MovedBytes(problem, solution.Assignment);

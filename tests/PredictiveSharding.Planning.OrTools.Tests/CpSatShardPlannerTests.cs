@@ -148,6 +148,40 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public async Task PlanAsync_WhenAShardIsHotterThanEveryNode_StillEndsTheBreachesItCanEnd()
+    {
+        // p00 (3000 requests) is over every node's 800 allowance wherever it goes. n1 carries 850 of 800 in two shards: a
+        // breach that moving either to n2 ends. Counted in full, p00 alone is the peak of every placement, so n1's breach
+        // would not change the objective.
+        var loads = new[,] { { 3000.0, 3000.0 }, { 450.0, 450.0 }, { 400.0, 400.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000, 1000], homes: [0, 1, 1, 2]);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        var moves = plan.Actions.OfType<MoveAction>().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(moves, Has.Count.EqualTo(1));
+            Assert.That(moves.Select(m => (m.From, m.To)), Is.All.EqualTo((new NodeId("n1"), new NodeId("n2"))), "n1's breach is ended by a move to n2");
+            Assert.That(plan.Feasible, Is.False, "p00 still fits no node");
+            Assert.That(plan.Shortfall, Is.EqualTo((3000.0 / 800) - 1).Within(1e-9), "the shortfall is judged on p00's whole load");
+            Assert.That(plan.After.MaxUtilization, Is.EqualTo(3.0).Within(1e-9), "the predicted peak is p00's whole load");
+            Assert.That(plan.Warnings, Has.Some.Contains("Partition p00 alone"));
+        });
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenAShardIsHotterThanEveryNodeAndAlone_LeavesItWhereItIs()
+    {
+        var loads = new[,] { { 3000.0, 3000.0 }, { 300.0, 300.0 }, { 500.0, 500.0 } };
+        var request = Request(loads, [1000, 1000, 1000], homes: [0, 1, 2]);
+
+        var plan = await Planner().PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<MoveAction>(), Is.Empty, "carrying p00 elsewhere gains nothing and costs its bytes");
+    }
+
+    [Test]
     public async Task PlanAsync_WhenUnderThresholdsAndNotAskedToRebalance_ReturnsNoActions()
     {
         var loads = new[,] { { 300.0, 300.0 }, { 100.0, 100.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };

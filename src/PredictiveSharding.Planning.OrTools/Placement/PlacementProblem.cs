@@ -83,6 +83,28 @@ internal sealed class PlacementProblem
 
     public double CapacityOf(int node, int resource) => Capacity[(node * ResourceCount) + resource];
 
+    /// <summary>
+    /// The problem the search optimises: this one with every partition's load capped, per resource and step, at the
+    /// largest node's limit (its allowance at the planning quantile, its capacity at the overflow quantile); this
+    /// instance itself when no load exceeds its limit.
+    /// </summary>
+    /// <remarks>
+    /// Why: the part of a partition's load above what any node can take is over the limit wherever it goes, so no
+    /// placement can lower it. Counted in full, one such partition (a hot range this placement-only planner cannot split)
+    /// is the peak of every placement and hides every other node's breach from the objective. Capped, its node counts as
+    /// full plus whatever shares the node with it, so the optimum isolates it and then ends the breaches that can be
+    /// ended. The plan's feasibility, predicted utilisation and the moves' reasons use the whole forecast (this instance).
+    /// The genetic planner caps the same way (PlacementProblemBuilder), so the two still optimise the same objective.
+    /// </remarks>
+    public PlacementProblem CappedAtLargestNode()
+    {
+        var load = Capped(Load, threshold: true);
+        var overflowLoad = Capped(OverflowLoad, threshold: false);
+        return load is null && overflowLoad is null
+            ? this
+            : new PlacementProblem(Request, Partitions, Nodes, Resources, Steps, load ?? Load, overflowLoad ?? OverflowLoad, Capacity, Threshold, Home, Pinned);
+    }
+
     /// <summary>Checks the request and lays it out densely.</summary>
     /// <exception cref="ArgumentException">The request is inconsistent; the message names the bad value.</exception>
     public static PlacementProblem Create(PlanningRequest request)
@@ -184,6 +206,35 @@ internal sealed class PlacementProblem
         }
 
         return new PlacementProblem(request, partitions, nodes, resources, steps, load, overflowLoad, capacity, threshold, home, pinned);
+    }
+
+    /// <summary>A copy of <paramref name="loads"/> capped at the largest node's limit per resource, or null when none exceeds it.</summary>
+    private double[]? Capped(double[] loads, bool threshold)
+    {
+        double[]? capped = null;
+        for (var r = 0; r < ResourceCount; r++)
+        {
+            var ceiling = 0.0;
+            for (var n = 0; n < NodeCount; n++)
+            {
+                ceiling = Math.Max(ceiling, CapacityOf(n, r) * (threshold ? Threshold[r] : 1));
+            }
+
+            for (var p = 0; p < PartitionCount; p++)
+            {
+                for (var t = 0; t < Steps; t++)
+                {
+                    var i = LoadIndex(p, r, t);
+                    if (loads[i] > ceiling)
+                    {
+                        capped ??= (double[])loads.Clone();
+                        capped[i] = ceiling;
+                    }
+                }
+            }
+        }
+
+        return capped;
     }
 
     /// <summary>
