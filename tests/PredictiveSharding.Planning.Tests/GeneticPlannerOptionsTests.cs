@@ -58,7 +58,8 @@ public sealed class GeneticPlannerOptionsTests
             Assert.That(preset.PopulationSize, Is.EqualTo(defaults.PopulationSize));
             Assert.That(preset.TimeBudget, Is.EqualTo(defaults.TimeBudget));
             Assert.That(preset.PeakFloor, Is.EqualTo(defaults.PeakFloor));
-            Assert.That(preset.SplitShareThreshold, Is.EqualTo(defaults.SplitShareThreshold));
+            Assert.That(preset.SplitShareThreshold, Is.EqualTo(0.35), "surge-prone ranges are cut finer than the class default before any surge");
+            Assert.That(defaults.SplitShareThreshold, Is.EqualTo(0.5));
             Assert.That(GeneticPlannerOptions.ForBurstBoundForecasts(), Is.Not.SameAs(preset), "each call is a new instance the caller may change");
         });
     }

@@ -69,6 +69,31 @@ public sealed class SplitRuleTests
         Assert.That(plan.Actions.OfType<SplitAction>(), Is.Empty);
     }
 
+    [Test]
+    public void Plan_WithTheBurstBoundPreset_SplitsAPartitionAboveItsFinerSplitShare()
+    {
+        // The same cluster as above: p00's q0.99 peak passes the preset's 0.35 share but not the class default's 0.5.
+        var request = WidenUpperQuantile(Request(FourNodes(), [new Spec(0, 130) { Samples = UniformSamples(0, 12) }, new Spec(0, 120), new Spec(0, 120), new Spec(1, 50)]), factor: 3);
+        var preset = GeneticPlannerOptions.ForBurstBoundForecasts();
+        preset.Seed = 1;
+        preset.MaxGenerations = 40;
+        var coarse = GeneticPlannerOptions.ForBurstBoundForecasts();
+        coarse.Seed = 1;
+        coarse.MaxGenerations = 40;
+        coarse.SplitShareThreshold = 0.5;
+
+        var plan = Planner(preset).Plan(request, CancellationToken.None);
+        var coarsePlan = Planner(coarse).Plan(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            var split = plan.Actions.OfType<SplitAction>().Single();
+            Assert.That(split.Partition, Is.EqualTo(Partition(0)));
+            Assert.That(split.Reason, Does.Contain("(> split share 0.35)"));
+            Assert.That(coarsePlan.Actions.OfType<SplitAction>(), Is.Empty);
+        });
+    }
+
     /// <summary>The request with every partition's q0.99 set to <paramref name="factor"/> × its q0.9.</summary>
     private static PlanningRequest WidenUpperQuantile(PlanningRequest request, double factor)
     {
