@@ -14,10 +14,10 @@ internal static partial class PlanningLog
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Genetic search over {Shards} shards stopped by {StoppedBy} after {Generations} generations; fitness {SeededFitness} after seeding ({SeedingMilliseconds} ms), {Fitness} at the end; lower bound {LowerBound}")]
     public static partial void SearchFinished(ILogger logger, int shards, string stoppedBy, int generations, double seededFitness, double seedingMilliseconds, double fitness, double lowerBound);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Plan ready in {Milliseconds} ms: {Actions} actions, {MovedBytes} bytes moved, peak utilisation {Before} -> {After}, feasible {Feasible}")]
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Plan ready in {Milliseconds:0.0} ms: {Actions} actions, {MovedBytes} bytes moved, peak utilisation {Before:0.000} -> {After:0.000}, feasible {Feasible}")]
     public static partial void PlanFinished(ILogger logger, double milliseconds, int actions, long movedBytes, double before, double after, bool feasible);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Predicted load exceeds what the thresholds allow by {Shortfall}; the plan is the best placement found")]
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Predicted load exceeds what the thresholds allow by {Shortfall:P1}; the plan is the best placement found")]
     public static partial void Infeasible(ILogger logger, double shortfall);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "No node is predicted to cross a threshold; placement left as it is")]
