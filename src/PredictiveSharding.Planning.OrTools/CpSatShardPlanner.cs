@@ -87,12 +87,13 @@ public sealed class CpSatShardPlanner : IShardPlanner
         }
 
         // The search sees loads capped at the largest node's limit (see CappedAtLargestNode); the plan reports the whole forecast.
-        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(problem.CappedAtLargestNode(), cancellationToken);
+        var search = problem.CappedAtLargestNode();
+        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(search, cancellationToken);
         var after = PlacementEvaluation.Of(problem, solution.Assignment);
         var moves = MoveExplainer.Explain(problem, before, after, solution.Assignment);
         var movedBytes = CpSatPlacementSolver.MovedBytes(problem, solution.Assignment);
         var elapsed = _timeProvider.GetElapsedTime(started);
-        var warnings = Warnings(problem, solution, after);
+        var warnings = Warnings(problem, solution, after, capped: !ReferenceEquals(search, problem));
         var plan = new ShardingPlan(after.WithinThresholds, moves, before.Summary, after.Summary, movedBytes, elapsed)
         {
             Shortfall = Math.Max(0, after.PeakRelativeToThreshold - 1),
@@ -111,7 +112,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
         return new CpSatPlanResult(plan, solution.PeakProvenOptimal, solution.MovedBytesProvenMinimal, solution.ObjectiveBound);
     }
 
-    private string[] Warnings(PlacementProblem problem, PlacementSolution solution, PlacementEvaluation after)
+    private string[] Warnings(PlacementProblem problem, PlacementSolution solution, PlacementEvaluation after, bool capped)
     {
         var constraints = problem.Request.Constraints;
         var warnings = new List<string>
@@ -122,6 +123,11 @@ public sealed class CpSatShardPlanner : IShardPlanner
                     ? string.Create(CultureInfo.InvariantCulture, $"CP-SAT proved this placement optimal: no placement within the move budget has a lower peak relative to the thresholds (objective {solution.Objective:0.#####}){(solution.MovedBytesProvenMinimal ? " or moves fewer bytes at that peak" : string.Empty)}.")
                     : string.Create(CultureInfo.InvariantCulture, $"CP-SAT stopped at the time limit of {_options.TimeLimit.TotalSeconds:0.###} s without proving optimality: objective {solution.Objective:0.#####}, lower bound {solution.ObjectiveBound:0.#####}."),
         };
+
+        if (capped)
+        {
+            warnings.Add("The search counted each partition's load only up to the largest node's limit (a partition hotter than any node is over it wherever it goes); the objective above is on those loads, the plan's utilisation on the whole forecast.");
+        }
 
         if (!after.WithinThresholds)
         {

@@ -120,7 +120,8 @@ public sealed class GeneticPlannerOptions
     /// 1: burst bounds put many nodes over capacity at once, and at 10 their sum outweighs the breach the median forecast
     /// predicts, so the plan spreads everything but the hot node), and a surge-prone partition is split on the 0.99
     /// quantile (<see cref="SplitOnOverflowQuantile"/>) once its 0.99-quantile peak passes 0.35 of a node
-    /// (<see cref="SplitShareThreshold"/>, default 0.5). Why finer than the default: a burst bound says a range may surge,
+    /// (<see cref="SplitShareThreshold"/>, default 0.5; the same share applies to splits for a breach at the planning
+    /// quantile). Why finer than the default: a burst bound says a range may surge,
     /// not which one will, and a range that surges whole onto one node can only be relieved by moving all of it at once;
     /// ranges cut to about a third of a node before any surge let the placement spread the pieces. Reactive splitters cut
     /// finer still (TiKV splits a region at 0.25 of a node's CPU; the simulation's best reactive settings split at

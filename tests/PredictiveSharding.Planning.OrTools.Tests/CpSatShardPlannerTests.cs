@@ -167,6 +167,7 @@ public sealed class CpSatShardPlannerTests
             Assert.That(plan.Shortfall, Is.EqualTo((3000.0 / 800) - 1).Within(1e-9), "the shortfall is judged on p00's whole load");
             Assert.That(plan.After.MaxUtilization, Is.EqualTo(3.0).Within(1e-9), "the predicted peak is p00's whole load");
             Assert.That(plan.Warnings, Has.Some.Contains("Partition p00 alone"));
+            Assert.That(plan.Warnings, Has.Some.Contains("only up to the largest node's limit"), "the objective the solver reports is on capped loads");
         });
     }
 
