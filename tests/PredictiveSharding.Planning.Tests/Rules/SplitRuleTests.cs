@@ -58,7 +58,7 @@ public sealed class SplitRuleTests
     [Test]
     public void Plan_WithSplitOnOverflowQuantile_LeavesAPartitionUnderTheSplitShareWhole()
     {
-        // p00's q0.99 peak is 3 × 120 = 360, 0.36 of a node's capacity: below the 0.5 split share although n0 overflows
+        // p00's q0.99 peak is 3 × 130 = 390, 0.39 of a node's capacity: below the 0.5 split share although n0 overflows
         // at q0.99 (three more partitions of 120 there).
         var request = WidenUpperQuantile(Request(FourNodes(), [new Spec(0, 130) { Samples = UniformSamples(0, 12) }, new Spec(0, 120), new Spec(0, 120), new Spec(1, 50)]), factor: 3);
         var aware = Options();
@@ -72,7 +72,7 @@ public sealed class SplitRuleTests
     [Test]
     public void Plan_WithTheBurstBoundPreset_SplitsAPartitionAboveItsFinerSplitShare()
     {
-        // The same cluster as above: p00's q0.99 peak passes the preset's 0.35 share but not the class default's 0.5.
+        // The same cluster as above: p00's q0.99 peak (0.39 of a node) passes the preset's 0.35 share but not the class default's 0.5.
         var request = WidenUpperQuantile(Request(FourNodes(), [new Spec(0, 130) { Samples = UniformSamples(0, 12) }, new Spec(0, 120), new Spec(0, 120), new Spec(1, 50)]), factor: 3);
         var preset = GeneticPlannerOptions.ForBurstBoundForecasts();
         preset.Seed = 1;
