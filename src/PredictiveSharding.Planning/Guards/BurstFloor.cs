@@ -6,7 +6,7 @@ namespace PredictiveSharding.Planning.Guards;
 /// <summary>
 /// The upper forecast quantile as a burst bound: a forecaster trained on a partition's own past cannot foresee a surge that
 /// partition has never had, but the cluster's past shows how fast load has grown in one step. Each partition's burst is its
-/// measured load times the largest one-step growth the cluster has shown from a load at least as large as the
+/// level (its last measured load, or the median of its last few; <see cref="ForecastGuardOptions.BurstLevelSteps"/>) times the largest one-step growth the cluster has shown from a load at least as large as the
 /// partition's (<see cref="GrowthEnvelope"/>): a surge of a large range is judged by how large ranges have surged, not by
 /// the jump of a trickle. The forecast's top quantile (at or above <see cref="MinQuantile"/>, the one the planner checks
 /// capacity overflow at) is raised to it, so the planner splits and spreads a partition whose burst could overflow its
@@ -26,13 +26,15 @@ internal static class BurstFloor
 
     /// <summary>
     /// Adds to <paramref name="envelope"/> the one-step growth of <paramref name="partition"/>'s loads into each step from
-    /// <paramref name="fromStep"/> on (and after its <see cref="GuardedPartition.OwnFrom"/>: before it, a split child's
+    /// <paramref name="fromStep"/> on (the step's load over the level of the <paramref name="levelSteps"/> steps before it) (and after its <see cref="GuardedPartition.OwnFrom"/>: before it, a split child's
     /// history is its parent's or its range's, not its own), counting only steps that start from at least
     /// <see cref="MinBaseShare"/> × its node's capacity. Called with the first step not yet scanned, it keeps every growth
-    /// the cluster has ever shown: a surge does not become less possible because the last one was long ago.
+    /// the cluster has ever shown: a surge does not become less possible because the last one was long ago. The growth is
+    /// measured from the same level the bound is applied to, so that the two agree whatever the level's length.
     /// </summary>
-    public static void Scan(GuardedPartition partition, int fromStep, GrowthEnvelope envelope)
+    public static void Scan(GuardedPartition partition, int fromStep, GrowthEnvelope envelope, int levelSteps = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(levelSteps, 1);
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(envelope);
         var capacity = partition.NodeCapacity;
@@ -44,21 +46,23 @@ internal static class BurstFloor
         var history = partition.Loads;
         for (var t = Math.Max(1, Math.Max(fromStep, partition.OwnFrom + 1)); t < history.Count; t++)
         {
-            if (history[t - 1] >= MinBaseShare * capacity)
+            var level = Level(history, t, partition.OwnFrom, levelSteps);
+            if (level >= MinBaseShare * capacity)
             {
-                envelope.Add(history[t - 1] / capacity, history[t] / history[t - 1]);
+                envelope.Add(level / capacity, history[t] / level);
             }
         }
     }
 
     /// <summary>
-    /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's last load times
-    /// the envelope's growth for a load of that size; unchanged when the forecast has no such quantile (e.g. an exact
+    /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's level (the median
+    /// of its last <paramref name="levelSteps"/> own loads) times the envelope's growth for a load of that size; unchanged when the forecast has no such quantile (e.g. an exact
     /// future) or the envelope has seen no growth, and for partitions not in <paramref name="partitions"/> or whose node
     /// capacity is unknown.
     /// </summary>
-    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope)
+    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope, int levelSteps = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(levelSteps, 1);
         ArgumentNullException.ThrowIfNull(partitions);
         ArgumentNullException.ThrowIfNull(forecast);
         ArgumentNullException.ThrowIfNull(envelope);
@@ -70,7 +74,43 @@ internal static class BurstFloor
 
         return ForecastFloor.Apply(
             forecast,
-            id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) ? p.LastLoad * envelope.At(p.LastLoad / p.NodeCapacity) : null,
+            id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) ? Bound(p, envelope, levelSteps) : null,
             from);
+    }
+
+    private static double Bound(GuardedPartition partition, GrowthEnvelope envelope, int levelSteps)
+    {
+        var level = Level(partition.Loads, partition.Loads.Count, partition.OwnFrom, levelSteps);
+        return level * envelope.At(level / partition.NodeCapacity);
+    }
+
+    /// <summary>
+    /// The median of the loads of the <paramref name="steps"/> steps before index <paramref name="end"/> that are the
+    /// partition's own (from <paramref name="ownFrom"/> on); the step just before <paramref name="end"/> alone when none of
+    /// the window is its own (a split child's first step); 0 before any step.
+    /// </summary>
+    internal static double Level(IReadOnlyList<double> loads, int end, int ownFrom, int steps)
+    {
+        if (end <= 0)
+        {
+            return 0;
+        }
+
+        var from = Math.Min(end - 1, Math.Max(ownFrom, end - steps));
+        var count = end - from;
+        if (count == 1)
+        {
+            return loads[end - 1];
+        }
+
+        // A short window (a setting of a few to tens of steps): sorting a stack copy is cheaper than anything cleverer.
+        Span<double> window = count <= 256 ? stackalloc double[count] : new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            window[i] = loads[from + i];
+        }
+
+        window.Sort();
+        return count % 2 == 1 ? window[count / 2] : (window[(count / 2) - 1] + window[count / 2]) / 2;
     }
 }

@@ -39,7 +39,8 @@ public sealed class ForecastGuard
 
     /// <summary>
     /// Learns the one-step growth of <paramref name="partition"/>'s loads into each step from index <paramref name="from"/>
-    /// on (and from its <see cref="GuardedPartition.OwnFrom"/> + 1 on), counting only steps that start from at least 5% of
+    /// on (and from its <see cref="GuardedPartition.OwnFrom"/> + 1 on), each step's load over the level before it (the
+    /// median of <see cref="ForecastGuardOptions.BurstLevelSteps"/> own steps), counting only steps whose level is at least 5% of
     /// its node's capacity: from near zero any ratio is possible and says nothing about load that matters. Call it with
     /// the steps not yet observed; observing a step twice does no harm.
     /// </summary>
@@ -49,7 +50,7 @@ public sealed class ForecastGuard
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentOutOfRangeException.ThrowIfNegative(from);
-        BurstFloor.Scan(partition, from, _growth);
+        BurstFloor.Scan(partition, from, _growth, Options.BurstLevelSteps);
     }
 
     /// <summary>
@@ -81,7 +82,7 @@ public sealed class ForecastGuard
 
         if (Options.BoundBursts)
         {
-            forecast = BurstFloor.Apply(byId, forecast, _growth);
+            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps);
         }
 
         return forecast;

@@ -100,6 +100,27 @@ public class ForecastGuardTests
     }
 
     [Test]
+    public void Apply_WithABurstLevelOfSeveralSteps_LearnsAndBoundsFromTheMedianLevel()
+    {
+        // P went 20, 20, 20, then 60: 3× over its level. Q's last step spiked to 40 after 10s: from its level (10) the bound
+        // is 10 × 3, where the last-load bound would be 40 × 3.
+        var guard = new ForecastGuard(new ForecastGuardOptions { BurstLevelSteps = 3 });
+        var forecast = GuardForecasts.Constant([Q], [0.5, 0.99], 2);
+        guard.ObserveGrowth(new GuardedPartition(P, [20, 20, 20, 60], 100), from: 0);
+
+        var bounded = guard.Apply(forecast, [new GuardedPartition(Q, [10, 10, 40], 100)]);
+
+        Assert.That(bounded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(30));
+    }
+
+    [TestCase(0)]
+    [TestCase(-3)]
+    public void Constructor_WithABurstLevelOfLessThanOneStep_ThrowsNamingIt(int steps) =>
+        Assert.That(
+            () => new ForecastGuard(new ForecastGuardOptions { BurstLevelSteps = steps }),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("BurstLevelSteps").And.Message.Contains("got " + steps.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Test]
     public void Options_AreACopy_AndDefaultToTheBurstBoundAlone()
     {
         var options = new ForecastGuardOptions();
@@ -111,6 +132,7 @@ public class ForecastGuardTests
             Assert.That(guard.Options.FloorAtLastLoad, Is.False);
             Assert.That(guard.Options.BoundBursts, Is.True);
             Assert.That(guard.Options.SeasonalMinPeriod, Is.Null);
+            Assert.That(guard.Options.BurstLevelSteps, Is.EqualTo(1), "the last load, as before the setting existed");
         });
     }
 
