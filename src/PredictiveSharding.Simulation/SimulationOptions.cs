@@ -122,6 +122,14 @@ public sealed class SimulationOptions
     public bool BurstAwareSplits { get; set; } = true;
 
     /// <summary>
+    /// The steps whose median load the predictive strategy's burst bound grows from (ForecastGuardOptions.BurstLevelSteps):
+    /// 1 (the default) is the last step's load. On per-minute counts a median over about ten steps keeps the bound from
+    /// jumping with every step's count and the planner from moving partitions for insurance the trace never uses, at the
+    /// price of a bound that follows a real rise later (see the README's comparison). At least 1.
+    /// </summary>
+    public int BurstLevelSteps { get; set; } = 1;
+
+    /// <summary>
     /// Whether the predictive strategy raises a partition's median forecast (and the quantiles above it) where the
     /// partition's own past shows a clear period longer than the forecaster's context: each forecast step is floored at
     /// the least load the partition had at the same phase in each of the last three periods (a timer firing every 30 or
@@ -229,6 +237,11 @@ public sealed class SimulationOptions
         if (!(MoveCostWeight >= 0 && double.IsFinite(MoveCostWeight)))
         {
             throw Bad(nameof(MoveCostWeight), MoveCostWeight, "zero or more and finite");
+        }
+
+        if (BurstLevelSteps < 1)
+        {
+            throw Bad(nameof(BurstLevelSteps), BurstLevelSteps, "at least 1");
         }
 
         ValidateGrid();

@@ -245,7 +245,8 @@ public sealed class TraceSimulator
             _options.CorrectMeasuredOverload,
             _options.BurstAwareSplits,
             seasonalMinPeriod,
-            floorAtLastLoad);
+            floorAtLastLoad,
+            _options.BurstLevelSteps);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

@@ -40,6 +40,11 @@ public class SimulationOptionsTests
     public void Validate_WhenMoveCostIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
         Assert.That(() => new SimulationOptions { MoveCostWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("MoveCostWeight").And.Message.Contains("MoveCostWeight must be zero or more and finite"));
 
+    [TestCase(0)]
+    [TestCase(-1)]
+    public void Validate_WhenTheBurstLevelIsUnderOneStep_ThrowsNamingTheValue(int steps) =>
+        Assert.That(() => new SimulationOptions { BurstLevelSteps = steps }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("BurstLevelSteps").And.Message.Contains("BurstLevelSteps must be at least 1"));
+
     [Test]
     public void MoveCostWeight_DefaultIsTheBurstPresetsThatHostsGet() =>
         Assert.That(new SimulationOptions().MoveCostWeight, Is.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().MoveCostWeight), "the simulation measures what a host's control loop plans with");

@@ -62,6 +62,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
 
+    /// <summary><see cref="SimulationOptions.BurstLevelSteps"/> (the steps whose median the burst bound grows from; default 1).</summary>
+    public int BurstLevelSteps { get; init; } = Defaults.BurstLevelSteps;
+
     /// <summary><see cref="SimulationOptions.SeasonalFloor"/> (median floors from periods longer than the context; default on, off with --no-seasonal-floor).</summary>
     public bool SeasonalFloor { get; init; } = true;
 
@@ -85,6 +88,7 @@ internal sealed class SimulateSettings
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
+        BurstLevelSteps = BurstLevelSteps,
         SeasonalFloor = SeasonalFloor,
     };
 
@@ -106,6 +110,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
+        nameof(SimulationOptions.BurstLevelSteps) => "--burst-level-steps",
         _ => string.Empty,
     };
 }

@@ -11,6 +11,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="CorrectMeasuredOverload">Whether a node measured over capacity has its partitions' forecasts raised to their measured load.</param>
 /// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BoundBursts"/>).</param>
 /// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.SeasonalMinPeriod"/>); 0 for none.</param>
+/// <param name="BurstLevelSteps">The steps whose median load the burst bound grows from (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BurstLevelSteps"/>).</param>
 /// <param name="FloorAtLastLoad">Whether no forecast value falls below the partition's last measured load (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.FloorAtLastLoad"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
@@ -23,4 +24,5 @@ internal sealed record PlannedSettings(
     bool CorrectMeasuredOverload,
     bool BurstAware = false,
     int SeasonalMinPeriod = 0,
-    bool FloorAtLastLoad = false);
+    bool FloorAtLastLoad = false,
+    int BurstLevelSteps = 1);
