@@ -231,6 +231,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task Simulate_WhenPredictiveBuysInsuranceTheTraceNeverUses_SaysWhichSettingsTradeItAway()
+    {
+        // The shipped per-minute Azure trace at one key per function: predictive moves far more than reactive (README's
+        // fan-out-1 table) at the same overload, and the table says what to try.
+        var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10"));
+    }
+
     /// <summary>Runs <paramref name="common"/> with <paramref name="offFlag"/> and without it; both must succeed. Returns each run's strategies.</summary>
     private static async Task<(JsonElement[] Off, JsonElement[] On)> StrategiesWithoutAndWithAsync(string[] common, string offFlag)
     {

@@ -152,7 +152,7 @@ internal static class SimulateCommand
         }
         else
         {
-            SimulateTable.Write(report, traceName, output);
+            SimulateTable.Write(report, traceName, output, settings.BurstLevelSteps);
         }
 
         return 0;

@@ -7,7 +7,11 @@ namespace PredictiveSharding.Cli.Commands;
 /// <summary>The human-readable report of <c>psharding simulate</c>: the cluster, one row per strategy, the reactive grid and the comparison.</summary>
 internal static class SimulateTable
 {
-    public static void Write(SimulationReport report, string traceName, TextWriter output)
+    /// <param name="report">The simulation's results.</param>
+    /// <param name="traceName">What was replayed, for the first line.</param>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="burstLevelSteps">The run's <see cref="SimulationOptions.BurstLevelSteps"/>, so that advice names only settings not already in use.</param>
+    public static void Write(SimulationReport report, string traceName, TextWriter output, int burstLevelSteps = 1)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
@@ -21,14 +25,17 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report))
+        foreach (var line in Comparison(report, burstLevelSteps))
         {
             console.WriteLine(line);
         }
     }
 
-    /// <summary>The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios.</summary>
-    internal static IEnumerable<string> Comparison(SimulationReport report)
+    /// <summary>
+    /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when
+    /// predictive moved more than twice reactive's bytes without overloading less, which settings trade that insurance away.
+    /// </summary>
+    internal static IEnumerable<string> Comparison(SimulationReport report, int burstLevelSteps = 1)
     {
         var predictive = report.Find(StrategyNames.Predictive);
         var reactive = report.Find(StrategyNames.Reactive);
@@ -53,6 +60,15 @@ internal static class SimulateTable
             yield return reactive.BytesMoved > 0
                 ? F($"predictive moved {(double)predictive.BytesMoved / reactive.BytesMoved:0.##} × the bytes of the best reactive (target ≤ 2)")
                 : F($"the best reactive moved nothing; predictive moved {predictive.BytesMoved / (1 << 20):0.#} MiB");
+
+            // The case the README's fan-out-1 table shows: burst bounds summed per node keep ordinary nodes at the edge of
+            // capacity and the plan keeps buying insurance the trace never calls on. Say which knobs trade it away.
+            if (reactive.BytesMoved > 0 && predictive.BytesMoved > 2 * reactive.BytesMoved && predictive.OverloadNodeMinutes >= reactive.OverloadNodeMinutes)
+            {
+                yield return burstLevelSteps == 1
+                    ? "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and a higher --move-cost prices every move up"
+                    : "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; a higher --move-cost prices every move up";
+            }
         }
 
         if (published is not null)
