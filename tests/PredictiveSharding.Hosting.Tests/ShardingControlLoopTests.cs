@@ -254,6 +254,7 @@ public sealed class ShardingControlLoopTests
             Assert.That(() => new ControlLoopOptions { ForecastGuard = new() { SeasonalMinPeriod = 1 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("SeasonalMinPeriod").And.Message.Contains("1"));
             Assert.That(() => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 30 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("ForecastGuard.SeasonalMinPeriod").And.Message.Contains("Horizon (60)"));
             Assert.That(() => new ControlLoopOptions { ForecastGuard = new() { SeasonalWindow = 0 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("SeasonalWindow"));
+            Assert.That(() => new ControlLoopOptions { ForecastGuard = new() { BurstLevelSteps = 0 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("BurstLevelSteps"));
             Assert.That(() => new ControlLoopOptions { ForecastGuard = null! }.Validate(), Throws.ArgumentNullException.With.Message.Contains("ForecastGuard"));
             Assert.That(() => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 61 } }.Validate(), Throws.Nothing);
         });
