@@ -239,9 +239,16 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
 
         var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive");
+        var withLevel = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--burst-level-steps", "10");
 
         Assert.That(exitCode, Is.Zero, stderr);
-        Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10"));
+        Assert.That(withLevel.ExitCode, Is.Zero, withLevel.Stderr);
+        Assert.Multiple(() =>
+        {
+            Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10"));
+            Assert.That(withLevel.Stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--move-cost"), "2.4 × reactive's bytes with the median level");
+            Assert.That(withLevel.Stdout, Does.Not.Contain("--burst-level-steps 10 grows"), "a setting already in use is not suggested again");
+        });
     }
 
     /// <summary>Runs <paramref name="common"/> with <paramref name="offFlag"/> and without it; both must succeed. Returns each run's strategies.</summary>

@@ -152,7 +152,7 @@ internal static class SimulateCommand
         }
         else
         {
-            SimulateTable.Write(report, traceName, output, settings.BurstLevelSteps);
+            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1);
         }
 
         return 0;

@@ -10,8 +10,8 @@ internal static class SimulateTable
     /// <param name="report">The simulation's results.</param>
     /// <param name="traceName">What was replayed, for the first line.</param>
     /// <param name="output">Where the report goes.</param>
-    /// <param name="burstLevelSteps">The run's <see cref="SimulationOptions.BurstLevelSteps"/>, so that advice names only settings not already in use.</param>
-    public static void Write(SimulationReport report, string traceName, TextWriter output, int burstLevelSteps = 1)
+    /// <param name="suggestBurstLevel">Whether advice may name <c>--burst-level-steps</c>: the run bounded bursts from the last load (not off, not already a median).</param>
+    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
@@ -25,7 +25,7 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, burstLevelSteps))
+        foreach (var line in Comparison(report, suggestBurstLevel))
         {
             console.WriteLine(line);
         }
@@ -35,7 +35,7 @@ internal static class SimulateTable
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when
     /// predictive moved more than twice reactive's bytes without overloading less, which settings trade that insurance away.
     /// </summary>
-    internal static IEnumerable<string> Comparison(SimulationReport report, int burstLevelSteps = 1)
+    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true)
     {
         var predictive = report.Find(StrategyNames.Predictive);
         var reactive = report.Find(StrategyNames.Reactive);
@@ -65,9 +65,10 @@ internal static class SimulateTable
             // capacity and the plan keeps buying insurance the trace never calls on. Say which knobs trade it away.
             if (reactive.BytesMoved > 0 && predictive.BytesMoved > 2 * reactive.BytesMoved && predictive.OverloadNodeMinutes >= reactive.OverloadNodeMinutes)
             {
-                yield return burstLevelSteps == 1
-                    ? "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and a higher --move-cost prices every move up"
-                    : "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; a higher --move-cost prices every move up";
+                var burstLevel = suggestBurstLevel
+                    ? "on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and "
+                    : string.Empty;
+                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + burstLevel + "a higher --move-cost prices every move up";
             }
         }
 

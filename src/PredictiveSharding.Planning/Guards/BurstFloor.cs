@@ -6,9 +6,10 @@ namespace PredictiveSharding.Planning.Guards;
 /// <summary>
 /// The upper forecast quantile as a burst bound: a forecaster trained on a partition's own past cannot foresee a surge that
 /// partition has never had, but the cluster's past shows how fast load has grown in one step. Each partition's burst is its
-/// level (its last measured load, or the median of its last few; <see cref="ForecastGuardOptions.BurstLevelSteps"/>) times the largest one-step growth the cluster has shown from a load at least as large as the
-/// partition's (<see cref="GrowthEnvelope"/>): a surge of a large range is judged by how large ranges have surged, not by
-/// the jump of a trickle. The forecast's top quantile (at or above <see cref="MinQuantile"/>, the one the planner checks
+/// level (its last measured load, or the median of its last few; <see cref="ForecastGuardOptions.BurstLevelSteps"/>)
+/// times the largest one-step growth the cluster has shown from a load at least as large as the partition's
+/// (<see cref="GrowthEnvelope"/>): a surge of a large range is judged by how large ranges have surged, not by the jump
+/// of a trickle. The forecast's top quantile (at or above <see cref="MinQuantile"/>, the one the planner checks
 /// capacity overflow at) is raised to it, so the planner splits and spreads a partition whose burst could overflow its
 /// node before the burst, not after. The median and the other quantiles stay the forecaster's, so the plan's thresholds
 /// and move costs still follow the forecast.
@@ -26,8 +27,9 @@ internal static class BurstFloor
 
     /// <summary>
     /// Adds to <paramref name="envelope"/> the one-step growth of <paramref name="partition"/>'s loads into each step from
-    /// <paramref name="fromStep"/> on (the step's load over the level of the <paramref name="levelSteps"/> steps before it) (and after its <see cref="GuardedPartition.OwnFrom"/>: before it, a split child's
-    /// history is its parent's or its range's, not its own), counting only steps that start from at least
+    /// <paramref name="fromStep"/> on, each as the step's load over the level of the <paramref name="levelSteps"/> steps
+    /// before it, and only after its <see cref="GuardedPartition.OwnFrom"/> (before it, a split child's history is its
+    /// parent's or its range's, not its own), counting only steps that start from at least
     /// <see cref="MinBaseShare"/> × its node's capacity. Called with the first step not yet scanned, it keeps every growth
     /// the cluster has ever shown: a surge does not become less possible because the last one was long ago. The growth is
     /// measured from the same level the bound is applied to, so that the two agree whatever the level's length.
@@ -56,8 +58,8 @@ internal static class BurstFloor
 
     /// <summary>
     /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's level (the median
-    /// of its last <paramref name="levelSteps"/> own loads) times the envelope's growth for a load of that size; unchanged when the forecast has no such quantile (e.g. an exact
-    /// future) or the envelope has seen no growth, and for partitions not in <paramref name="partitions"/> or whose node
+    /// of its last <paramref name="levelSteps"/> own loads) times the envelope's growth for a load of that size; unchanged
+    /// when the forecast has no such quantile (e.g. an exact future) or the envelope has seen no growth, and for partitions not in <paramref name="partitions"/> or whose node
     /// capacity is unknown.
     /// </summary>
     public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope, int levelSteps = 1)

@@ -40,8 +40,8 @@ public sealed class ForecastGuard
     /// <summary>
     /// Learns the one-step growth of <paramref name="partition"/>'s loads into each step from index <paramref name="from"/>
     /// on (and from its <see cref="GuardedPartition.OwnFrom"/> + 1 on), each step's load over the level before it (the
-    /// median of <see cref="ForecastGuardOptions.BurstLevelSteps"/> own steps), counting only steps whose level is at least 5% of
-    /// its node's capacity: from near zero any ratio is possible and says nothing about load that matters. Call it with
+    /// median of <see cref="ForecastGuardOptions.BurstLevelSteps"/> own steps), counting only steps whose level is at
+    /// least 5% of its node's capacity: from near zero any ratio is possible and says nothing about load that matters. Call it with
     /// the steps not yet observed; observing a step twice does no harm.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="partition"/> is null.</exception>
