@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Hosting.ControlLoop;
@@ -34,7 +35,7 @@ public sealed class ShardingControlLoopTests
             var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
             Options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = warmup, Execute = execute };
             configure?.Invoke(Options);
-            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), Options, Time);
+            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), Options, Time, Logger);
         }
 
         public FakeTimeProvider Time { get; } = new(Start);
@@ -46,6 +47,8 @@ public sealed class ShardingControlLoopTests
         public LastValueForecaster Forecaster { get; } = new();
 
         public HotPartitionPlanner Planner { get; } = new();
+
+        public CapturingLogger<ShardingControlLoop> Logger { get; } = new();
 
         public RoutingOnlyExecutor Executor { get; }
 
@@ -116,6 +119,39 @@ public sealed class ShardingControlLoopTests
         Assert.That(result.Plan!.Actions, Is.Not.Empty);
         Assert.That(rig.Executor.Plans, Is.Empty);
         Assert.That(rig.Routing.Current.Version, Is.Zero);
+    }
+
+    [TestCase(true, 7, "executing the best placement found")]
+    [TestCase(false, 9, "not executed")]
+    public async Task RunCycle_WithAnInfeasiblePlan_WarnsOnceSayingWhetherItIsExecuted(bool execute, int eventId, string says)
+    {
+        using var rig = new Rig(warmup: 2, execute: execute);
+        rig.Planner.Shortfall = 0.25;
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute();
+        var result = await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(result.Plan!.Feasible, Is.False);
+        var warnings = rig.Logger.Records.Where(r => r.Level == LogLevel.Warning).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1), string.Join(" | ", warnings.Select(w => w.Message)));
+        Assert.That(warnings[0].EventId, Is.EqualTo(eventId));
+        Assert.That(warnings[0].Message, Does.Contain(says).And.Contain("25.0"));
+    }
+
+    [Test]
+    public async Task RunCycle_WhenAPlanIsExecuted_LogsTheBytesMovedBesideTheBytesPlanned()
+    {
+        using var rig = new Rig(warmup: 2);
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute();
+        var result = await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(result.Stage, Is.EqualTo(ControlCycleStage.Executed));
+        var executed = rig.Logger.Records.Single(r => r.EventId == 4);
+        Assert.That(result.Plan!.MovedBytes, Is.Positive);
+        Assert.That(executed.Message, Does.Contain($"{result.Execution!.BytesMoved} bytes moved ({result.Plan.MovedBytes} planned)"));
     }
 
     [Test]

@@ -145,19 +145,27 @@ public sealed class ShardingControlLoop : IDisposable
         var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
         var planMillis = _time.GetElapsedTime(started).TotalMilliseconds;
         Meter(plan, planMillis);
+        var execute = _options.Execute && plan.Actions.Count > 0;
         if (!plan.Feasible)
         {
-            Log.Infeasible(_logger, plan.Shortfall);
+            if (execute)
+            {
+                Log.Infeasible(_logger, plan.Shortfall);
+            }
+            else
+            {
+                Log.InfeasibleNotExecuted(_logger, plan.Shortfall);
+            }
         }
 
-        if (!_options.Execute || plan.Actions.Count == 0)
+        if (!execute)
         {
             return new ControlCycleResult(ControlCycleStage.Planned, forecast, plan, null);
         }
 
         var summary = await _executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
         _metrics.BytesMoved.Add(summary.BytesMoved);
-        Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved);
+        Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
         foreach (var error in summary.Errors)
         {
             Log.RolledBack(_logger, error);

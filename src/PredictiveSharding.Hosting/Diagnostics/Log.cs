@@ -14,8 +14,10 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "Plan: {Actions} actions ({Splits} splits, {Moves} moves, {Bytes} bytes), predicted peak utilisation {Before:F3} -> {After:F3}, feasible {Feasible}, planned in {Millis:F0} ms.")]
     public static partial void Planned(ILogger logger, int actions, int splits, int moves, long bytes, double before, double after, bool feasible, double millis);
 
-    [LoggerMessage(4, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved.")]
-    public static partial void Executed(ILogger logger, int completed, int rolledBack, long bytes);
+    // The planner's bytes are estimates from partition sizes; the executor's are what the mover copied. Both in one line so
+    // an operator can see how far the estimates are off without joining two log records.
+    [LoggerMessage(4, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved ({PlannedBytes} planned).")]
+    public static partial void Executed(ILogger logger, int completed, int rolledBack, long bytes, long plannedBytes);
 
     [LoggerMessage(5, LogLevel.Warning, "Action rolled back: {Error}")]
     public static partial void RolledBack(ILogger logger, string error);
@@ -25,6 +27,9 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; executing the best placement found.")]
     public static partial void Infeasible(ILogger logger, double shortfall);
+
+    [LoggerMessage(9, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; not executed (the loop only plans, or the plan has no actions).")]
+    public static partial void InfeasibleNotExecuted(ILogger logger, double shortfall);
 
     [LoggerMessage(8, LogLevel.Information, "Control loop stopped.")]
     public static partial void Stopped(ILogger logger);

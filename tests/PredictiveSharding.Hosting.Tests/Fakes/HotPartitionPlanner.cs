@@ -10,6 +10,9 @@ internal sealed class HotPartitionPlanner : IShardPlanner
 
     public bool Fail { get; set; }
 
+    /// <summary>When above 0, plans are returned infeasible by this shortfall (the actions are the same).</summary>
+    public double Shortfall { get; set; }
+
     public int Calls { get; private set; }
 
     public int MaxConcurrent { get; private set; }
@@ -37,11 +40,11 @@ internal sealed class HotPartitionPlanner : IShardPlanner
             var summary = new UtilizationSummary(nodeLoad.Values.Max() / 100, coolest, ResourceKind.Requests, 0);
             if (hot is null || hot.Node == coolest)
             {
-                return new ShardingPlan(true, [], summary, summary, 0, TimeSpan.Zero);
+                return new ShardingPlan(Shortfall <= 0, [], summary, summary, 0, TimeSpan.Zero) { Shortfall = Shortfall };
             }
 
             var move = new MoveAction(hot.Id, hot.Node, coolest, hot.SizeBytes, request.Now, TimeSpan.Zero, "hottest partition to the coolest node (test planner)");
-            return new ShardingPlan(true, [move], summary, summary, hot.SizeBytes, TimeSpan.Zero);
+            return new ShardingPlan(Shortfall <= 0, [move], summary, summary, hot.SizeBytes, TimeSpan.Zero) { Shortfall = Shortfall };
         }
         finally
         {
