@@ -63,7 +63,8 @@ public static class DefaultComponents
     /// <param name="peakFloor">The planner's <see cref="GeneticPlannerOptions.PeakFloor"/>.</param>
     /// <param name="splitOnOverflowQuantile">The planner's <see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>.</param>
     /// <param name="moveCostWeight">The planner's <see cref="GeneticPlannerOptions.MoveCostWeight"/>; null: <see cref="SimulationDefaults.MoveCostWeight"/> (the burst preset's too).</param>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null)
+    /// <param name="breachSumWeight">The planner's <see cref="GeneticPlannerOptions.BreachSumWeight"/>.</param>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
 
@@ -76,6 +77,7 @@ public static class DefaultComponents
         options.Seed = context.Seed;
         options.TimeBudget = TimeSpan.FromSeconds(5);
         options.PeakFloor = peakFloor;
+        options.BreachSumWeight = breachSumWeight;
         if (moveCostWeight is { } weight)
         {
             options.MoveCostWeight = weight;

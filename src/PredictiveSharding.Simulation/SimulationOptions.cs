@@ -91,6 +91,14 @@ public sealed class SimulationOptions
     /// </summary>
     public double MoveCostWeight { get; set; } = SimulationDefaults.MoveCostWeight;
 
+    /// <summary>
+    /// The predictive and oracle planners' weight of every node's predicted peak above its threshold, summed over nodes
+    /// (GeneticPlannerOptions.BreachSumWeight): with 0 (the default) a plan sees only the hottest node, so a node over its
+    /// threshold beside an unavoidably hot one is left there. Zero or more, finite. A planner of the host's own
+    /// (<see cref="TraceSimulator.PlannerFactory"/>) ignores it.
+    /// </summary>
+    public double BreachSumWeight { get; set; }
+
     /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.5 (the median: the threshold keeps the margin); in (0, 1).</summary>
     public double PlanningQuantile { get; set; } = SimulationDefaults.PlanningQuantile;
 
@@ -237,6 +245,11 @@ public sealed class SimulationOptions
         if (!(MoveCostWeight >= 0 && double.IsFinite(MoveCostWeight)))
         {
             throw Bad(nameof(MoveCostWeight), MoveCostWeight, "zero or more and finite");
+        }
+
+        if (!(BreachSumWeight >= 0 && double.IsFinite(BreachSumWeight)))
+        {
+            throw Bad(nameof(BreachSumWeight), BreachSumWeight, "zero or more and finite");
         }
 
         if (BurstLevelSteps < 1)

@@ -126,6 +126,27 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WithABreachSumWeight_NamesItInBothPlannedStrategiesSettings()
+    {
+        var trace = WriteShiftingHotSpot("breachsum.csv", steps: 60);
+        string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
+
+        var off = await RunAsync(common);
+        var on = await RunAsync([.. common, "--breach-sum-weight", "3"]);
+
+        Assert.That(off.ExitCode, Is.Zero, off.Stderr);
+        Assert.That(on.ExitCode, Is.Zero, on.Stderr);
+        var (without, with) = (Strategies(off.Stdout), Strategies(on.Stdout));
+        Assert.Multiple(() =>
+        {
+            Assert.That(with[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3"));
+            Assert.That(with[1].GetProperty("setting").GetString(), Does.EndWith(", breach sum weight 3"));
+            Assert.That(without[0].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
+            Assert.That(without[1].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
+        });
+    }
+
+    [Test]
     public async Task Simulate_WithAHostsPolicy_PlansBothPlannedStrategiesToIt()
     {
         var trace = WriteShiftingHotSpot("policy.csv", steps: 40);
@@ -172,6 +193,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--warmup", "-0.1")]
     [TestCase("--move-cost", "-1")]
     [TestCase("--burst-level-steps", "0")]
+    [TestCase("--breach-sum-weight", "-1")]
     [TestCase("--planning-quantile", "1")]
     [TestCase("--utilization-threshold", "0")]
     public async Task Simulate_WhenAnOptionIsOutOfRange_ExitsWithTwoNamingTheOptionAndValue(string option, string value)

@@ -76,6 +76,37 @@ public sealed class GeneticShardPlannerTests
         });
     }
 
+    [TestCase(0, false)]
+    [TestCase(1, true)]
+    public void Plan_WhenTheHottestNodeCannotBeHelped_EndsAnotherNodesBreachOnlyWithABreachSumWeight(double weight, bool ended)
+    {
+        // n0 carries 950 of its 800 allowance in two partitions that changed just now (cooling, so pinned): the worst peak
+        // whatever the plan does. n1 carries 850 of 800 in two partitions that either move to n2 would end. Counting only
+        // the worst peak, n1's breach changes nothing and a move only costs; counted per node, it is worth a move.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 500), new Spec(0, 450), new Spec(1, 450), new Spec(1, 400), new Spec(2, 100) };
+        var request = Request(nodes, specs) with { LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [Partition(0)] = Now, [Partition(1)] = Now } };
+        var options = Options();
+        options.BreachSumWeight = weight;
+
+        var plan = Planner(options).Plan(request, CancellationToken.None);
+
+        var moves = plan.Actions.OfType<MoveAction>().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(moves.Select(m => m.Shard), Has.None.EqualTo(Partition(0)).And.None.EqualTo(Partition(1)), "cooling partitions stay");
+            if (ended)
+            {
+                Assert.That(moves, Has.Count.EqualTo(1));
+                Assert.That(moves.Select(m => (m.From, m.To)), Is.All.EqualTo((Node(1), Node(2))), "n1's breach is ended by a move to n2");
+            }
+            else
+            {
+                Assert.That(moves, Is.Empty, "the worst peak is n0's either way, so no move pays");
+            }
+        });
+    }
+
     [Test]
     public void Plan_WhenAShardIsHotterThanEveryNodeAndAlone_LeavesItWhereItIs()
     {

@@ -40,6 +40,16 @@ public class SimulationOptionsTests
     public void Validate_WhenMoveCostIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
         Assert.That(() => new SimulationOptions { MoveCostWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("MoveCostWeight").And.Message.Contains("MoveCostWeight must be zero or more and finite"));
 
+    [TestCase(-0.5)]
+    [TestCase(double.NaN)]
+    [TestCase(double.PositiveInfinity)]
+    public void Validate_WhenTheBreachSumWeightIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
+        Assert.That(() => new SimulationOptions { BreachSumWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("BreachSumWeight").And.Message.Contains("BreachSumWeight must be zero or more and finite"));
+
+    [Test]
+    public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
+        Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
+
     [TestCase(0)]
     [TestCase(-1)]
     public void Validate_WhenTheBurstLevelIsUnderOneStep_ThrowsNamingTheValue(int steps) =>

@@ -36,13 +36,14 @@ internal static class SimulateCommand
         var planningQuantile = new Option<double>("--planning-quantile") { Description = "Predictive and oracle strategies: the forecast quantile the plan keeps under the threshold (a host's PlanningConstraints.PlanningQuantile, 0.9 by default there); in (0, 1).", DefaultValueFactory = _ => defaults.PlanningQuantile };
         var threshold = new Option<double>("--utilization-threshold") { Description = "Predictive and oracle strategies: the share of a node's capacity the plan keeps that quantile under (a host's PlanningConstraints.DefaultUtilizationThreshold, 0.8 by default there); in (0, 1].", DefaultValueFactory = _ => defaults.UtilizationThreshold };
         var moveCost = new Option<double>("--move-cost") { Description = "Predictive strategy: what moving every byte of the cluster costs, in multiples of the utilisation threshold in predicted peak (the planner's MoveCostWeight); higher moves fewer bytes for burst insurance; zero or more.", DefaultValueFactory = _ => defaults.MoveCost };
+        var breachSum = new Option<double>("--breach-sum-weight") { Description = "Predictive and oracle strategies: weight of every node's predicted peak above its threshold, summed over nodes, beside the worst peak (the planner's BreachSumWeight; 0: only the hottest node counts, so a node over its threshold beside an unavoidably hot one stays there); zero or more.", DefaultValueFactory = _ => defaults.BreachSumWeight };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
         var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
         var burstLevel = new Option<int>("--burst-level-steps") { Description = "Predictive strategy: the steps whose median load the burst bound grows from (1: the last step's load). About 10 on per-minute counts keeps the planner from chasing each step's noise with insurance moves; it also follows real rises later. At least 1.", DefaultValueFactory = _ => defaults.BurstLevelSteps };
         var noSeasonalFloor = new Option<bool>("--no-seasonal-floor") { Description = "Predictive strategy: do not raise a partition's median forecast where its own past shows a period longer than the forecaster's context (to the least load at that phase in each of the last three periods)." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, plot, noBurstAware, burstLevel, noSeasonalFloor, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSeasonalFloor, json })
         {
             command.Options.Add(option);
         }
@@ -67,6 +68,7 @@ internal static class SimulateCommand
                 Horizon = result.GetValue(horizon),
                 PlanEvery = result.GetValue(planEvery),
                 MoveCost = result.GetValue(moveCost),
+                BreachSumWeight = result.GetValue(breachSum),
                 PlanningQuantile = result.GetValue(planningQuantile),
                 UtilizationThreshold = result.GetValue(threshold),
                 Plot = result.GetValue(plot),

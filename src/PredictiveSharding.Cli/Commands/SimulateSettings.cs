@@ -59,6 +59,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.MoveCostWeight"/> (the predictive planner's move cost; default 2).</summary>
     public double MoveCost { get; init; } = Defaults.MoveCostWeight;
 
+    /// <summary><see cref="SimulationOptions.BreachSumWeight"/> (the planned strategies' weight of every node's breach; default 0).</summary>
+    public double BreachSumWeight { get; init; } = Defaults.BreachSumWeight;
+
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
 
@@ -85,6 +88,7 @@ internal sealed class SimulateSettings
         HorizonSteps = Horizon,
         PlanEverySteps = PlanEvery,
         MoveCostWeight = MoveCost,
+        BreachSumWeight = BreachSumWeight,
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
@@ -108,6 +112,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.HorizonSteps) => "--horizon",
         nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
+        nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
         nameof(SimulationOptions.BurstLevelSteps) => "--burst-level-steps",

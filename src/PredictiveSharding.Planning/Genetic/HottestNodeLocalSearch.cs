@@ -57,6 +57,11 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return true;
         }
 
+        if (p.BreachSumWeight > 0 && TryRelieveBreaches(c, index))
+        {
+            return true;
+        }
+
         var hot = index.Hottest;
         var hotPeak = index.Max;
         if (hotPeak <= 0 || hotPeak <= p.PeakFloor)
@@ -148,6 +153,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var delta = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
+                    + BreachDelta(p, hotPeak, newHot, c.NodePeak[to], newTo)
                     + OverflowDelta(c, s, hot, to)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(s, to) - p.Locality(s, hot);
@@ -215,6 +221,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
                 var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
+                    + BreachDelta(p, hotPeak, newHot, c.NodePeak[to], newTo)
                     + (p.OverflowWeight * overflow)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
@@ -259,17 +266,22 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             }
         }
 
-        if (worst < 0)
-        {
-            return false;
-        }
+        return worst >= 0 && TryBestMoveOff(c, index, worst);
+    }
 
+    /// <summary>
+    /// Makes the best exact improvement (<see cref="PlacementFitness.MoveDelta"/>) that moves one of node
+    /// <paramref name="node"/>'s shards home or to one of the coolest nodes, within the move budget; false when none improves.
+    /// </summary>
+    private bool TryBestMoveOff(AssignmentChromosome c, in PeakIndex index, int node)
+    {
+        var p = c.Problem;
         var coolest = c.NodeScratch;
-        var targets = SelectCoolest(c.NodePeak, worst, Math.Min(_targets, p.Nodes - 1), coolest);
+        var targets = SelectCoolest(c.NodePeak, node, Math.Min(_targets, p.Nodes - 1), coolest);
         var bestDelta = -Tolerance;
         var bestShard = -1;
         var bestTarget = -1;
-        for (var s = c.FirstOnNode(worst); s >= 0; s = c.NextOnNode(s))
+        for (var s = c.FirstOnNode(node); s >= 0; s = c.NextOnNode(s))
         {
             if (p.Pinned[s])
             {
@@ -280,7 +292,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             for (var k = -1; k < targets; k++)
             {
                 var to = k < 0 ? home : coolest[k];
-                if (to == worst || (k >= 0 && to == home) || c.MovedBytes + PlacementFitness.MovedBytesDelta(c, s, to) > p.MoveBudgetBytes
+                if (to == node || (k >= 0 && to == home) || c.MovedBytes + PlacementFitness.MovedBytesDelta(c, s, to) > p.MoveBudgetBytes
                     || c.MovedCount + PlacementFitness.MovedCountDelta(c, s, to) > p.MaxMoves)
                 {
                     continue;
@@ -304,6 +316,42 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         c.Move(bestShard, bestTarget);
         return true;
     }
+
+    /// <summary>
+    /// With <see cref="PlacementProblem.BreachSumWeight"/>, every node over its threshold counts, not only the hottest: when
+    /// the hottest cannot be relieved (a shard hotter than its threshold), the next node over its threshold gets the best
+    /// exact improvement moving one of its shards home or to one of the coolest nodes; nodes are tried worst first.
+    /// </summary>
+    private bool TryRelieveBreaches(AssignmentChromosome c, in PeakIndex index)
+    {
+        var p = c.Problem;
+        Span<bool> tried = p.Nodes <= 512 ? stackalloc bool[p.Nodes] : new bool[p.Nodes];
+        while (true)
+        {
+            var worst = -1;
+            for (var n = 0; n < p.Nodes; n++)
+            {
+                if (!tried[n] && c.NodePeak[n] > 1 && (worst < 0 || c.NodePeak[n] > c.NodePeak[worst]))
+                {
+                    worst = n;
+                }
+            }
+
+            if (worst < 0)
+            {
+                return false;
+            }
+
+            tried[worst] = true;
+            if (TryBestMoveOff(c, index, worst))
+            {
+                return true;
+            }
+        }
+    }
+
+    private static double BreachDelta(PlacementProblem p, double fromPeak, double newFromPeak, double toPeak, double newToPeak) =>
+        p.BreachSumWeight == 0 ? 0 : p.Breach(newFromPeak) + p.Breach(newToPeak) - p.Breach(fromPeak) - p.Breach(toPeak);
 
     private static double PeakDelta(PlacementProblem p, in PeakIndex index, int ties, int hot, int to, double hotPeak, double newHot, double newTo)
     {

@@ -2,8 +2,8 @@ namespace PredictiveSharding.Planning.Genetic;
 
 /// <summary>
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
-/// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for moved bytes and
-/// for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it hard.
+/// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
+/// above its threshold (when weighted), for moved bytes and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it hard.
 /// </summary>
 internal sealed class PlacementFitness : IFitness
 {
@@ -14,6 +14,7 @@ internal sealed class PlacementFitness : IFitness
         var p = chromosome.Problem;
         double peak = 0;
         double overflow = 0;
+        double breaches = 0;
         var peaks = chromosome.NodePeak;
         var overflows = chromosome.NodeOverflow;
         for (var n = 0; n < peaks.Length; n++)
@@ -24,9 +25,10 @@ internal sealed class PlacementFitness : IFitness
             }
 
             overflow += overflows[n];
+            breaches += p.Breach(peaks[n]);
         }
 
-        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost;
+        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost + breaches;
         chromosome.Fitness = fitness;
         return fitness;
     }
@@ -53,6 +55,7 @@ internal sealed class PlacementFitness : IFitness
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
+        delta += p.Breach(newFromPeak) + p.Breach(newToPeak) - p.Breach(c.NodePeak[from]) - p.Breach(c.NodePeak[to]);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;

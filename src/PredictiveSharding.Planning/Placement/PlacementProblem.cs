@@ -150,6 +150,12 @@ internal sealed class PlacementProblem
     /// <summary>The peak as the objective counts it: the peak, or <see cref="PeakFloor"/> when that is higher.</summary>
     public double CountedPeak(double peak) => Math.Max(peak, PeakFloor);
 
+    /// <summary>Weight of each node's peak above its threshold, summed over nodes (GeneticPlannerOptions.BreachSumWeight).</summary>
+    public double BreachSumWeight { get; init; }
+
+    /// <summary>What a node with this peak (a share of its threshold) adds to the objective beside the worst peak.</summary>
+    public double Breach(double peak) => peak > 1 ? BreachSumWeight * (peak - 1) : 0;
+
     /// <summary>The locality cost of shard s on node n.</summary>
     public double Locality(int s, int n) =>
         LocalityCost is null ? 0 : LocalityCost[(s * Regions) + NodeRegion![n]];

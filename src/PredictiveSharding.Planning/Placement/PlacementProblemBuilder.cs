@@ -129,6 +129,7 @@ internal static class PlacementProblemBuilder
             options.PeakFloor)
         {
             MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
+            BreachSumWeight = options.BreachSumWeight,
             Uncapped = uncapped,
         };
 
