@@ -108,12 +108,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("movecost.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        var free = await RunAsync([.. common, "--move-cost", "0"]);
-        var dear = await RunAsync([.. common, "--move-cost", "1000000"]);
-
-        Assert.That(free.ExitCode, Is.Zero, free.Stderr);
-        Assert.That(dear.ExitCode, Is.Zero, dear.Stderr);
-        var (cheap, costly) = (Strategies(free.Stdout), Strategies(dear.Stdout));
+        var cheap = await StrategiesOfAsync([.. common, "--move-cost", "0"]);
+        var costly = await StrategiesOfAsync([.. common, "--move-cost", "1000000"]);
         Assert.Multiple(() =>
         {
             Assert.That(cheap[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 0"));
@@ -131,12 +127,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("breachsum.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        var off = await RunAsync(common);
-        var on = await RunAsync([.. common, "--breach-sum-weight", "3"]);
-
-        Assert.That(off.ExitCode, Is.Zero, off.Stderr);
-        Assert.That(on.ExitCode, Is.Zero, on.Stderr);
-        var (without, with) = (Strategies(off.Stdout), Strategies(on.Stdout));
+        var without = await StrategiesOfAsync(common);
+        var with = await StrategiesOfAsync([.. common, "--breach-sum-weight", "3"]);
         Assert.Multiple(() =>
         {
             Assert.That(with[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3"));
@@ -281,6 +273,14 @@ public sealed class SimulateCommandTests : TempFolderFixture
         Assert.That(off.ExitCode, Is.Zero, off.Stderr);
         Assert.That(on.ExitCode, Is.Zero, on.Stderr);
         return (Strategies(off.Stdout), Strategies(on.Stdout));
+    }
+
+    /// <summary>Runs the CLI, asserts it succeeded, and returns the strategies of its JSON output.</summary>
+    private static async Task<JsonElement[]> StrategiesOfAsync(params string[] args)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(args);
+        Assert.That(exitCode, Is.Zero, stderr);
+        return Strategies(stdout);
     }
 
     private static JsonElement[] Strategies(string json)
