@@ -318,9 +318,10 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     }
 
     /// <summary>
-    /// With <see cref="PlacementProblem.BreachSumWeight"/>, every node over its threshold counts, not only the hottest: when
-    /// the hottest cannot be relieved (a shard hotter than its threshold), the next node over its threshold gets the best
-    /// exact improvement moving one of its shards home or to one of the coolest nodes; nodes are tried worst first.
+    /// With <see cref="PlacementProblem.BreachSumWeight"/>, every node over its threshold counts, not only the hottest: the
+    /// nodes over their thresholds are tried worst first, and the first with an exact improvement (one of its shards moved
+    /// home or to one of the coolest nodes) gets it, so a breach beside a node no move can help (a shard hotter than its
+    /// threshold) is still relieved.
     /// </summary>
     private bool TryRelieveBreaches(AssignmentChromosome c, in PeakIndex index)
     {
