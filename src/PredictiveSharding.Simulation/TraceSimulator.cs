@@ -107,7 +107,7 @@ public sealed class TraceSimulator
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
                     var predictive = await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{(_options.BreachSumWeight > 0 ? $", breach sum weight {_options.BreachSumWeight:0.##}" : string.Empty)}")) : predictive);
+                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{BreachSumSetting()}")) : predictive);
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -118,7 +118,7 @@ public sealed class TraceSimulator
                         {
                             var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight) : null;
                             var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                            variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{(_options.BreachSumWeight > 0 ? $", breach sum weight {_options.BreachSumWeight:0.##}" : string.Empty)}")) : oracle);
+                            variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{BreachSumSetting()}")) : oracle);
                         }
                     }
 
@@ -229,6 +229,10 @@ public sealed class TraceSimulator
 
         return best;
     }
+
+    /// <summary>The planned strategies' setting text for <see cref="SimulationOptions.BreachSumWeight"/>; empty when off.</summary>
+    private string BreachSumSetting() =>
+        _options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty;
 
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false)
     {

@@ -153,7 +153,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var delta = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
-                    + BreachDelta(p, hotPeak, newHot, c.NodePeak[to], newTo)
+                    + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
                     + OverflowDelta(c, s, hot, to)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(s, to) - p.Locality(s, hot);
@@ -221,7 +221,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
                 var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
-                    + BreachDelta(p, hotPeak, newHot, c.NodePeak[to], newTo)
+                    + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
                     + (p.OverflowWeight * overflow)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
@@ -350,9 +350,6 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             }
         }
     }
-
-    private static double BreachDelta(PlacementProblem p, double fromPeak, double newFromPeak, double toPeak, double newToPeak) =>
-        p.BreachSumWeight == 0 ? 0 : p.Breach(newFromPeak) + p.Breach(newToPeak) - p.Breach(fromPeak) - p.Breach(toPeak);
 
     private static double PeakDelta(PlacementProblem p, in PeakIndex index, int ties, int hot, int to, double hotPeak, double newHot, double newTo)
     {

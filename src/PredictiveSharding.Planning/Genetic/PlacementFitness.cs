@@ -3,7 +3,8 @@ namespace PredictiveSharding.Planning.Genetic;
 /// <summary>
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
 /// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
-/// above its threshold (when weighted), for moved bytes and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it hard.
+/// above its threshold (when weighted), for moved bytes and for serving shards away from their clients' region. The move
+/// budget is not a penalty: repair keeps it hard.
 /// </summary>
 internal sealed class PlacementFitness : IFitness
 {
@@ -55,7 +56,7 @@ internal sealed class PlacementFitness : IFitness
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
-        delta += p.Breach(newFromPeak) + p.Breach(newToPeak) - p.Breach(c.NodePeak[from]) - p.Breach(c.NodePeak[to]);
+        delta += p.BreachChange(c.NodePeak[from], newFromPeak, c.NodePeak[to], newToPeak);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;

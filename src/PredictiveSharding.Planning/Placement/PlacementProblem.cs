@@ -156,6 +156,10 @@ internal sealed class PlacementProblem
     /// <summary>What a node with this peak (a share of its threshold) adds to the objective beside the worst peak.</summary>
     public double Breach(double peak) => peak > 1 ? BreachSumWeight * (peak - 1) : 0;
 
+    /// <summary>The change of the weighted breaches when two nodes' peaks change (0 without a weight).</summary>
+    public double BreachChange(double fromPeak, double newFromPeak, double toPeak, double newToPeak) =>
+        BreachSumWeight == 0 ? 0 : Breach(newFromPeak) + Breach(newToPeak) - Breach(fromPeak) - Breach(toPeak);
+
     /// <summary>The locality cost of shard s on node n.</summary>
     public double Locality(int s, int n) =>
         LocalityCost is null ? 0 : LocalityCost[(s * Regions) + NodeRegion![n]];
