@@ -138,6 +138,14 @@ public sealed class SimulationOptions
     public int BurstLevelSteps { get; set; } = 1;
 
     /// <summary>
+    /// Whether the predictive strategy's burst bound covers partitions of a single key too
+    /// (ForecastGuardOptions.BoundSingleKeyBursts). Default true. False leaves a one-key partition's forecast as the
+    /// forecaster gave it: a key cannot be split, so its bound is insured only by moving it whole, and at one key per
+    /// trace series that kept the planner trading keys between nodes (see the README's comparison).
+    /// </summary>
+    public bool BurstBoundSingleKeys { get; set; } = true;
+
+    /// <summary>
     /// Whether the predictive strategy raises a partition's median forecast (and the quantiles above it) where the
     /// partition's own past shows a clear period longer than the forecaster's context: each forecast step is floored at
     /// the least load the partition had at the same phase in each of the last three periods (a timer firing every 30 or

@@ -250,7 +250,8 @@ public sealed class TraceSimulator
             _options.BurstAwareSplits,
             seasonalMinPeriod,
             floorAtLastLoad,
-            _options.BurstLevelSteps);
+            _options.BurstLevelSteps,
+            _options.BurstBoundSingleKeys);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

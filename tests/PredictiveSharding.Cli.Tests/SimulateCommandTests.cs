@@ -246,6 +246,31 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_OnTheShippedPerMinuteTraceWithoutSingleKeyBounds_TradesFewerKeysBetweenNodes()
+    {
+        // The same trace: with every hot unit one function, the pieces the planner splits off are single keys, whose burst
+        // bound travels with them; left at the forecaster's own q0.99 they stop being traded between nodes (615 moves → 121
+        // when measured) at the same overload.
+        var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
+        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json"];
+
+        var bounded = await RunAsync(common);
+        var unbounded = await RunAsync([.. common, "--no-single-key-burst-bound"]);
+
+        Assert.That(bounded.ExitCode, Is.Zero, bounded.Stderr);
+        Assert.That(unbounded.ExitCode, Is.Zero, unbounded.Stderr);
+        var all = Strategies(bounded.Stdout)[0];
+        var multiKey = Strategies(unbounded.Stdout)[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(multiKey.GetProperty("moves").GetInt64() * 3, Is.LessThan(all.GetProperty("moves").GetInt64()), "a third of the moves or fewer");
+            Assert.That(multiKey.GetProperty("overloadNodeMinutes").GetDouble(), Is.LessThanOrEqualTo(all.GetProperty("overloadNodeMinutes").GetDouble() + 5), "about the same overload");
+            Assert.That(multiKey.GetProperty("setting").GetString(), Does.Contain("single keys unbounded"));
+            Assert.That(all.GetProperty("setting").GetString(), Does.Not.Contain("single keys unbounded"));
+        });
+    }
+
+    [Test]
     public async Task Simulate_WhenPredictiveBuysInsuranceTheTraceNeverUses_SaysWhichSettingsTradeItAway()
     {
         // The shipped per-minute Azure trace at one key per function: predictive moves far more than reactive (README's

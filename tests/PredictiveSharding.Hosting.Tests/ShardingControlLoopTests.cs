@@ -21,7 +21,7 @@ public sealed class ShardingControlLoopTests
 
     private sealed class Rig : IDisposable
     {
-        public Rig(int warmup = 3, bool execute = true, Action<ControlLoopOptions>? configure = null)
+        public Rig(int warmup = 3, bool execute = true, Action<ControlLoopOptions>? configure = null, long keysPerPartition = 10)
         {
             Routing = new RoutingTable(new RoutingMap(
                 [
@@ -35,7 +35,7 @@ public sealed class ShardingControlLoopTests
             var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
             Options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = warmup, Execute = execute };
             configure?.Invoke(Options);
-            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), Options, Time, Logger);
+            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, keysPerPartition)), Options, Time, Logger);
         }
 
         public FakeTimeProvider Time { get; } = new(Start);
@@ -248,6 +248,27 @@ public sealed class ShardingControlLoopTests
             Assert.That(planned.ValueAt(b, ResourceKind.Requests, 0, 0.99), Is.EqualTo(expected).Within(1e-9));
             Assert.That(planned.ValueAt(b, ResourceKind.Requests, 0, 0.5), Is.EqualTo(20).Within(1e-9), "the median stays the forecaster's");
         });
+    }
+
+    [TestCase(10L, true, 60.0)]
+    [TestCase(1L, true, 60.0)]
+    [TestCase(1L, false, 24.0)]
+    [TestCase(10L, false, 60.0)]
+    [TestCase(0L, false, 60.0)]
+    public async Task RunCycle_WithoutSingleKeyBounds_LeavesOnlyOneKeyPartitionsUnbounded(long keys, bool boundSingleKeys, double expected)
+    {
+        // As above, with the inventory's key count per partition: the loop hands it to the guard, which leaves a partition of
+        // one key at the forecaster's q0.99 when told to; a count of 0 (a host that does not count keys) is not one key.
+        using var rig = new Rig(warmup: 1, execute: false, configure: o => o.ForecastGuard = new() { FloorAtLastLoad = false, BoundSingleKeyBursts = boundSingleKeys }, keysPerPartition: keys);
+        rig.Forecaster.Quantiles = [0.5, 0.99];
+        foreach (var hot in new[] { 10, 30, 10 })
+        {
+            rig.Minute(hot);
+            await rig.Loop.RunCycleAsync(CancellationToken.None);
+        }
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        Assert.That(planned.ValueAt(new PartitionId("b"), ResourceKind.Requests, 0, 0.99), Is.EqualTo(expected).Within(1e-9));
     }
 
     [TestCase(true, null, 3)]

@@ -47,6 +47,10 @@ public class SimulationOptionsTests
         Assert.That(() => new SimulationOptions { BreachSumWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("BreachSumWeight").And.Message.Contains("BreachSumWeight must be zero or more and finite"));
 
     [Test]
+    public void BurstBoundSingleKeys_DefaultIsOn_AsInTheHostsGuard() =>
+        Assert.That(new SimulationOptions().BurstBoundSingleKeys, Is.True.And.EqualTo(new PredictiveSharding.Planning.Guards.ForecastGuardOptions().BoundSingleKeyBursts));
+
+    [Test]
     public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
         Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
 

@@ -43,7 +43,8 @@ internal static class SimulateCommand
         var noSeasonalFloor = new Option<bool>("--no-seasonal-floor") { Description = "Predictive strategy: do not raise a partition's median forecast where its own past shows a period longer than the forecaster's context (to the least load at that phase in each of the last three periods)." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSeasonalFloor, json })
+        var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSingleKeyBound, noSeasonalFloor, json })
         {
             command.Options.Add(option);
         }
@@ -74,6 +75,7 @@ internal static class SimulateCommand
                 Plot = result.GetValue(plot),
                 BurstAware = !result.GetValue(noBurstAware),
                 BurstLevelSteps = result.GetValue(burstLevel),
+                BurstBoundSingleKeys = !result.GetValue(noSingleKeyBound),
                 SeasonalFloor = !result.GetValue(noSeasonalFloor),
             };
             var interactive = !Console.IsErrorRedirected;

@@ -68,6 +68,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BurstLevelSteps"/> (the steps whose median the burst bound grows from; default 1).</summary>
     public int BurstLevelSteps { get; init; } = Defaults.BurstLevelSteps;
 
+    /// <summary><see cref="SimulationOptions.BurstBoundSingleKeys"/> (burst bounds on one-key partitions too; default on, off with --no-single-key-burst-bound).</summary>
+    public bool BurstBoundSingleKeys { get; init; } = true;
+
     /// <summary><see cref="SimulationOptions.SeasonalFloor"/> (median floors from periods longer than the context; default on, off with --no-seasonal-floor).</summary>
     public bool SeasonalFloor { get; init; } = true;
 
@@ -93,6 +96,7 @@ internal sealed class SimulateSettings
         PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
         BurstLevelSteps = BurstLevelSteps,
+        BurstBoundSingleKeys = BurstBoundSingleKeys,
         SeasonalFloor = SeasonalFloor,
     };
 

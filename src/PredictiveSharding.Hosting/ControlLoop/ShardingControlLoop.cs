@@ -195,9 +195,11 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         var owners = new Dictionary<PartitionId, NodeId>();
+        var keyCounts = new Dictionary<PartitionId, long>();
         foreach (var partition in snapshot.Partitions)
         {
             owners[partition.Id] = partition.Node;
+            keyCounts[partition.Id] = partition.KeyCount;
         }
 
         var guarded = new List<GuardedPartition>(history.Series.Count);
@@ -213,7 +215,12 @@ public sealed class ShardingControlLoop : IDisposable
 
             // Unknown owner or capacity: NaN turns the burst bound off for this partition; the floors still apply.
             var capacity = owners.TryGetValue(series.Partition, out var owner) ? capacities.GetValueOrDefault(owner, double.NaN) : double.NaN;
-            var partition = new GuardedPartition(series.Partition, loads, capacity) { OwnFrom = Math.Min(_history.InheritedBuckets(series.Partition), loads.Length) };
+            // A key count of 0 is a host that does not count keys (PartitionInfo allows it): unknown, not empty.
+            var partition = new GuardedPartition(series.Partition, loads, capacity)
+            {
+                OwnFrom = Math.Min(_history.InheritedBuckets(series.Partition), loads.Length),
+                KeyCount = keyCounts.TryGetValue(series.Partition, out var keys) && keys > 0 ? keys : null,
+            };
             guarded.Add(partition);
             if (_options.ForecastGuard.BoundBursts && buckets.Count > 0)
             {

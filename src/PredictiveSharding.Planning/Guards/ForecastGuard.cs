@@ -82,7 +82,7 @@ public sealed class ForecastGuard
 
         if (Options.BoundBursts)
         {
-            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps);
+            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps, Options.BoundSingleKeyBursts);
         }
 
         return forecast;

@@ -33,6 +33,21 @@ public sealed class ForecastGuardOptions
     public int BurstLevelSteps { get; set; } = 1;
 
     /// <summary>
+    /// Whether a partition known to hold a single key (<see cref="GuardedPartition.KeyCount"/> of 1) gets the burst bound
+    /// too. Default true. The bound's insurance is bought by splitting a surge-prone range and spreading its pieces; a
+    /// single key cannot be split, so its bound can only be insured by moving the key whole, and the bound travels with it:
+    /// where every hot unit is one key (a function, a tenant, an article), the planner then keeps trading keys between
+    /// nodes whose bounds overflow in turn. False leaves such a partition's forecast as the forecaster gave it. Measured in
+    /// the trace-driven comparison (docs/measurements.md, session 19): at one key per trace series it cut the predictive
+    /// strategy's moves on the per-minute Azure trace from 615 to 121 at the same overloaded minutes and took all
+    /// Wikipedia articles from reactive's 30,240 overloaded node-minutes to the oracle's 28,800; but where a hot range was
+    /// split down to single keys that surge together (Wikipedia at 16 keys per article) those pieces lost their insurance
+    /// (the even articles 2,880 → 11,520 and 10,080 node-minutes on seeds 1 and 5, against reactive's 8,640), so it is a
+    /// setting, not the default.
+    /// </summary>
+    public bool BoundSingleKeyBursts { get; set; } = true;
+
+    /// <summary>
     /// The shortest period (in steps) of a partition's own past that raises its median forecast and above to the least
     /// load at the same phase in each of the last three periods; null (the default) turns the seasonal floor off. Set it
     /// above the forecaster's context (and the horizon): shorter periods are the forecaster's to see. At least 2.

@@ -13,6 +13,7 @@ namespace PredictiveSharding.Planning.Guards;
 public sealed record GuardedPartition(PartitionId Partition, IReadOnlyList<double> Loads, double NodeCapacity)
 {
     private readonly int _ownFrom;
+    private readonly long? _keyCount;
 
     /// <summary>Requests per step, oldest first; the last is the partition's last measured load.</summary>
     public IReadOnlyList<double> Loads { get; init; } = Loads ?? throw new ArgumentNullException(nameof(Loads));
@@ -30,6 +31,25 @@ public sealed record GuardedPartition(PartitionId Partition, IReadOnlyList<doubl
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(OwnFrom));
             _ownFrom = value;
+        }
+    }
+
+    /// <summary>
+    /// Keys the partition holds, when the host knows it; null (the default) when unknown. A partition of one key cannot be
+    /// split (see <see cref="ForecastGuardOptions.BoundSingleKeyBursts"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long? KeyCount
+    {
+        get => _keyCount;
+        init
+        {
+            if (value is { } count)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(count, nameof(KeyCount));
+            }
+
+            _keyCount = value;
         }
     }
 

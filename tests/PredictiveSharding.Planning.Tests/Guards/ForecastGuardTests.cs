@@ -8,6 +8,7 @@ public class ForecastGuardTests
 {
     private static readonly PartitionId P = new("p");
     private static readonly PartitionId Q = new("q");
+    private static readonly PartitionId R = new("r");
 
     [Test]
     public void Apply_WithTheLastLoadFloor_NeverForecastsBelowTheLastLoad()
@@ -111,6 +112,50 @@ public class ForecastGuardTests
         var bounded = guard.Apply(forecast, [new GuardedPartition(Q, [10, 10, 40], 100)]);
 
         Assert.That(bounded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(30));
+    }
+
+    [Test]
+    public void Apply_WithoutSingleKeyBounds_LeavesOnlyPartitionsKnownToHoldOneKeyUnbounded()
+    {
+        // P tripled once from 20% of a node. Three partitions now at 20: one key, many keys, and a key count the host
+        // did not give. Only the one-key partition keeps its forecast; with the default every one is bounded at 60.
+        var forecast = GuardForecasts.Constant([P, Q, R], [0.5, 0.99], 2);
+        GuardedPartition[] partitions =
+        [
+            new(P, [20, 20], 100) { KeyCount = 1 },
+            new(Q, [20, 20], 100) { KeyCount = 40 },
+            new(R, [20, 20], 100),
+        ];
+        var off = new ForecastGuard(new ForecastGuardOptions { BoundSingleKeyBursts = false });
+        var on = new ForecastGuard(new ForecastGuardOptions());
+        foreach (var guard in new[] { off, on })
+        {
+            guard.ObserveGrowth(new GuardedPartition(new PartitionId("grew"), [20, 60, 30], 100) { KeyCount = 1 }, from: 0);
+        }
+
+        var withoutSingle = off.Apply(forecast, partitions);
+        var withSingle = on.Apply(forecast, partitions);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(withoutSingle.ValueAt(P, ResourceKind.Requests, 0, 0.99), Is.EqualTo(2), "one key: the forecaster's own q0.99");
+            Assert.That(withoutSingle.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "a splittable range is still bounded");
+            Assert.That(withoutSingle.ValueAt(R, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "an unknown key count is not taken for one key");
+            Assert.That(off.HasObservedGrowth, "a one-key partition's growth is still learnt");
+            Assert.That(withSingle.ValueAt(P, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "by default one key is bounded too");
+            Assert.That(on.Options.BoundSingleKeyBursts, Is.True);
+        });
+    }
+
+    [Test]
+    public void GuardedPartition_RejectsANegativeKeyCount()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new GuardedPartition(P, [1], 10) { KeyCount = -2 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.ParamName, Is.EqualTo("KeyCount"));
+            Assert.That(new GuardedPartition(P, [1], 10).KeyCount, Is.Null, "unknown unless the host says");
+        });
     }
 
     [TestCase(0)]

@@ -60,6 +60,7 @@ internal sealed class PlannedRebalancer : IRebalancer
             FloorAtLastLoad = false,
             BoundBursts = settings.BurstAware,
             BurstLevelSteps = settings.BurstLevelSteps,
+            BoundSingleKeyBursts = settings.BoundSingleKeys,
             SeasonalMinPeriod = settings.SeasonalMinPeriod > 0 ? settings.SeasonalMinPeriod : null,
             SeasonalWindow = settings.HistoryWindowSteps,
         });
@@ -69,7 +70,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -261,7 +262,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         var guarded = new List<GuardedPartition>(cluster.Partitions.Count);
         foreach (var partition in cluster.Partitions)
         {
-            guarded.Add(new GuardedPartition(partition.Id, partition.History, capacity) { OwnFrom = partition.CreatedAtStep });
+            guarded.Add(new GuardedPartition(partition.Id, partition.History, capacity) { OwnFrom = partition.CreatedAtStep, KeyCount = partition.KeyCount });
         }
 
         return guarded;

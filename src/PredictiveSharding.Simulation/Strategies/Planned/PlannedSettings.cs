@@ -12,6 +12,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="BurstAware">Whether the top forecast quantile is raised to a burst bound (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BoundBursts"/>).</param>
 /// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.SeasonalMinPeriod"/>); 0 for none.</param>
 /// <param name="BurstLevelSteps">The steps whose median load the burst bound grows from (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BurstLevelSteps"/>).</param>
+/// <param name="BoundSingleKeys">Whether partitions of one key get the burst bound too (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BoundSingleKeyBursts"/>).</param>
 /// <param name="FloorAtLastLoad">Whether no forecast value falls below the partition's last measured load (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.FloorAtLastLoad"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
@@ -25,4 +26,5 @@ internal sealed record PlannedSettings(
     bool BurstAware = false,
     int SeasonalMinPeriod = 0,
     bool FloorAtLastLoad = false,
-    int BurstLevelSteps = 1);
+    int BurstLevelSteps = 1,
+    bool BoundSingleKeys = true);
