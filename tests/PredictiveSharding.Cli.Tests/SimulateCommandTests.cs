@@ -284,7 +284,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         Assert.That(withLevel.ExitCode, Is.Zero, withLevel.Stderr);
         Assert.Multiple(() =>
         {
-            Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10"));
+            Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10").And.Contain("--no-single-key-burst-bound"));
             Assert.That(withLevel.Stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--move-cost"), "2.4 × reactive's bytes with the median level");
             Assert.That(withLevel.Stdout, Does.Not.Contain("--burst-level-steps 10 grows"), "a setting already in use is not suggested again");
         });

@@ -156,7 +156,7 @@ internal static class SimulateCommand
         }
         else
         {
-            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1);
+            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys);
         }
 
         return 0;

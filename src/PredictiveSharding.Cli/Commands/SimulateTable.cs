@@ -11,7 +11,8 @@ internal static class SimulateTable
     /// <param name="traceName">What was replayed, for the first line.</param>
     /// <param name="output">Where the report goes.</param>
     /// <param name="suggestBurstLevel">Whether advice may name <c>--burst-level-steps</c>: the run bounded bursts from the last load (not off, not already a median).</param>
-    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true)
+    /// <param name="suggestSingleKeys">Whether advice may name <c>--no-single-key-burst-bound</c>: the run bounded bursts of one-key partitions too.</param>
+    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true, bool suggestSingleKeys = true)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
@@ -25,7 +26,7 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, suggestBurstLevel))
+        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys))
         {
             console.WriteLine(line);
         }
@@ -35,7 +36,7 @@ internal static class SimulateTable
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when
     /// predictive moved more than twice reactive's bytes without overloading less, which settings trade that insurance away.
     /// </summary>
-    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true)
+    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true, bool suggestSingleKeys = true)
     {
         var predictive = report.Find(StrategyNames.Predictive);
         var reactive = report.Find(StrategyNames.Reactive);
@@ -68,7 +69,10 @@ internal static class SimulateTable
                 var burstLevel = suggestBurstLevel
                     ? "on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and "
                     : string.Empty;
-                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + burstLevel + "a higher --move-cost prices every move up";
+                var singleKeys = suggestSingleKeys
+                    ? "where every hot unit is one key (a function, a tenant), --no-single-key-burst-bound leaves partitions of one key out of the bound, "
+                    : string.Empty;
+                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + burstLevel + singleKeys + "a higher --move-cost prices every move up";
             }
         }
 

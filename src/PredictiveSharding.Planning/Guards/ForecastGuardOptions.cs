@@ -39,8 +39,8 @@ public sealed class ForecastGuardOptions
     /// where every hot unit is one key (a function, a tenant, an article), the planner then keeps trading keys between
     /// nodes whose bounds overflow in turn. False leaves such a partition's forecast as the forecaster gave it. Measured in
     /// the trace-driven comparison (docs/measurements.md, session 19): at one key per trace series it cut the predictive
-    /// strategy's moves on the per-minute Azure trace from 615 to 121 at the same overloaded minutes and took all
-    /// Wikipedia articles from reactive's 30,240 overloaded node-minutes to the oracle's 28,800; but where a hot range was
+    /// strategy's moves on the per-minute Azure trace from 615 to 121 at the same overloaded minutes and the even Wikipedia
+    /// articles' bytes from 5.5–6.4 × reactive's to 0.03–0.06 × (seeds 1, 3, 5); but where a hot range was
     /// split down to single keys that surge together (Wikipedia at 16 keys per article) those pieces lost their insurance
     /// (the even articles 2,880 → 11,520 and 10,080 node-minutes on seeds 1 and 5, against reactive's 8,640), so it is a
     /// setting, not the default.
