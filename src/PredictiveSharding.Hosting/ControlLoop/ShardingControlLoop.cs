@@ -194,12 +194,10 @@ public sealed class ShardingControlLoop : IDisposable
             capacities[node.Id] = node.Capacity.TryGetValue(ResourceKind.Requests, out var capacity) ? capacity : double.NaN;
         }
 
-        var owners = new Dictionary<PartitionId, NodeId>();
-        var keyCounts = new Dictionary<PartitionId, long>();
+        var partitions = new Dictionary<PartitionId, PartitionInfo>();
         foreach (var partition in snapshot.Partitions)
         {
-            owners[partition.Id] = partition.Node;
-            keyCounts[partition.Id] = partition.KeyCount;
+            partitions[partition.Id] = partition;
         }
 
         var guarded = new List<GuardedPartition>(history.Series.Count);
@@ -214,12 +212,14 @@ public sealed class ShardingControlLoop : IDisposable
             }
 
             // Unknown owner or capacity: NaN turns the burst bound off for this partition; the floors still apply.
-            var capacity = owners.TryGetValue(series.Partition, out var owner) ? capacities.GetValueOrDefault(owner, double.NaN) : double.NaN;
+            var info = partitions.GetValueOrDefault(series.Partition);
+            var capacity = info is null ? double.NaN : capacities.GetValueOrDefault(info.Node, double.NaN);
+
             // A key count of 0 is a host that does not count keys (PartitionInfo allows it): unknown, not empty.
             var partition = new GuardedPartition(series.Partition, loads, capacity)
             {
                 OwnFrom = Math.Min(_history.InheritedBuckets(series.Partition), loads.Length),
-                KeyCount = keyCounts.TryGetValue(series.Partition, out var keys) && keys > 0 ? keys : null,
+                KeyCount = info is { KeyCount: > 0 } ? info.KeyCount : null,
             };
             guarded.Add(partition);
             if (_options.ForecastGuard.BoundBursts && buckets.Count > 0)
