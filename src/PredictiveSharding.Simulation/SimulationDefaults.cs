@@ -29,6 +29,9 @@ internal static class SimulationDefaults
     /// <summary>A partition split or moved less than this many steps ago is left alone by every strategy.</summary>
     public const int CooldownSteps = 2;
 
+    /// <summary>Which one-key partitions keep the burst bound: those whose load moves with a key-order neighbour's (ForecastGuardOptions.SingleKeyNeighbourCorrelation).</summary>
+    public const double SingleKeyNeighbourCorrelation = 0.9;
+
     public const int HorizonSteps = 12;
 
     public const int PlanEverySteps = 1;

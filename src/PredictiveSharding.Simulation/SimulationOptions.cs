@@ -146,6 +146,15 @@ public sealed class SimulationOptions
     public bool BurstBoundSingleKeys { get; set; } = true;
 
     /// <summary>
+    /// With <see cref="BurstBoundSingleKeys"/>, which one-key partitions keep the predictive strategy's burst bound
+    /// (ForecastGuardOptions.SingleKeyNeighbourCorrelation): those whose load changes correlate at least this much with a
+    /// neighbouring partition's in key order over the last 24 steps. Default 0.9. A trace key fanned out to several keys
+    /// (<see cref="KeyFanout"/>) shares its requests equally among them, so its pieces always keep the bound; at one key
+    /// per trace series, keys hot on their own lose it. −1 bounds every one-key partition. From −1 to 1.
+    /// </summary>
+    public double SingleKeyNeighbourCorrelation { get; set; } = SimulationDefaults.SingleKeyNeighbourCorrelation;
+
+    /// <summary>
     /// Whether the predictive strategy raises a partition's median forecast (and the quantiles above it) where the
     /// partition's own past shows a clear period longer than the forecaster's context: each forecast step is floored at
     /// the least load the partition had at the same phase in each of the last three periods (a timer firing every 30 or
@@ -213,6 +222,11 @@ public sealed class SimulationOptions
         if (MaxConcurrentMoves < 1)
         {
             throw Bad(nameof(MaxConcurrentMoves), MaxConcurrentMoves, "at least 1");
+        }
+
+        if (!(SingleKeyNeighbourCorrelation >= -1 && SingleKeyNeighbourCorrelation <= 1))
+        {
+            throw Bad(nameof(SingleKeyNeighbourCorrelation), SingleKeyNeighbourCorrelation, "from -1 to 1");
         }
 
         if (CooldownSteps < 0)

@@ -251,7 +251,8 @@ public sealed class TraceSimulator
             seasonalMinPeriod,
             floorAtLastLoad,
             _options.BurstLevelSteps,
-            _options.BurstBoundSingleKeys);
+            _options.BurstBoundSingleKeys,
+            _options.SingleKeyNeighbourCorrelation);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
     }
 

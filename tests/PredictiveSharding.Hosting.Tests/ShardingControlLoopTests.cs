@@ -271,6 +271,40 @@ public sealed class ShardingControlLoopTests
         Assert.That(planned.ValueAt(new PartitionId("b"), ResourceKind.Requests, 0, 0.99), Is.EqualTo(expected).Within(1e-9));
     }
 
+    [TestCase(false, -1.0, true)]
+    [TestCase(false, 0.9, false)]
+    [TestCase(true, 0.9, true)]
+    public async Task RunCycle_BoundsAOneKeyPartitionOnlyWhileItMovesWithAKeyOrderNeighbour(bool withNeighbour, double correlation, bool bounded)
+    {
+        // Every partition holds one key. "b" (keys h–q) follows a course of its own, unless it rises and falls with "a"
+        // (keys below h); "c" (q on) has one more of its own. The loop hands the guard each partition's key range from the
+        // inventory, so the guard can find b's neighbours and compare twelve minutes of changes.
+        using var rig = new Rig(warmup: 1, execute: false, configure: o => o.ForecastGuard = new() { FloorAtLastLoad = false, SingleKeyNeighbourCorrelation = correlation }, keysPerPartition: 1);
+        rig.Forecaster.Quantiles = [0.5, 0.99];
+        var random = new Random(5);
+        for (var minute = 0; minute < 12; minute++)
+        {
+            var own = random.Next(60, 200);
+            var left = withNeighbour ? 2 * own : random.Next(60, 200);
+            foreach (var (prefix, count) in new[] { ("a", left), ("k", own), ("r", random.Next(60, 200)) })
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    rig.Recorder.Record(Encoding.UTF8.GetBytes(prefix + i), RequestKind.Read, 10);
+                }
+            }
+
+            rig.Time.Advance(Bucket);
+            await rig.Loop.RunCycleAsync(CancellationToken.None);
+        }
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        var b = new PartitionId("b");
+        var median = planned.ValueAt(b, ResourceKind.Requests, 0, 0.5);
+        var top = planned.ValueAt(b, ResourceKind.Requests, 0, 0.99);
+        Assert.That(top > median * 1.2, Is.EqualTo(bounded), $"q0.99 {top} against the median {median}");
+    }
+
     [TestCase(true, null, 3)]
     [TestCase(true, 7, 7)]
     [TestCase(false, null, null)]

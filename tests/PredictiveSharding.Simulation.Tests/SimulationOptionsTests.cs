@@ -51,6 +51,16 @@ public class SimulationOptionsTests
         Assert.That(new SimulationOptions().BurstBoundSingleKeys, Is.True.And.EqualTo(new PredictiveSharding.Planning.Guards.ForecastGuardOptions().BoundSingleKeyBursts));
 
     [Test]
+    public void SingleKeyNeighbourCorrelation_DefaultIsTheHostsGuards() =>
+        Assert.That(new SimulationOptions().SingleKeyNeighbourCorrelation, Is.EqualTo(0.9).And.EqualTo(new PredictiveSharding.Planning.Guards.ForecastGuardOptions().SingleKeyNeighbourCorrelation));
+
+    [TestCase(1.5)]
+    [TestCase(-2.0)]
+    [TestCase(double.NaN)]
+    public void Validate_WhenTheSingleKeyCorrelationIsOutsideMinusOneToOne_ThrowsNamingTheValue(double threshold) =>
+        Assert.That(() => new SimulationOptions { SingleKeyNeighbourCorrelation = threshold }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SingleKeyNeighbourCorrelation").And.Message.Contains("SingleKeyNeighbourCorrelation must be from -1 to 1"));
+
+    [Test]
     public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
         Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
 

@@ -44,7 +44,8 @@ internal static class SimulateCommand
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSingleKeyBound, noSeasonalFloor, json })
+        var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, json })
         {
             command.Options.Add(option);
         }
@@ -76,6 +77,7 @@ internal static class SimulateCommand
                 BurstAware = !result.GetValue(noBurstAware),
                 BurstLevelSteps = result.GetValue(burstLevel),
                 BurstBoundSingleKeys = !result.GetValue(noSingleKeyBound),
+                SingleKeyNeighbourCorrelation = result.GetValue(singleKeyCorrelation),
                 SeasonalFloor = !result.GetValue(noSeasonalFloor),
             };
             var interactive = !Console.IsErrorRedirected;

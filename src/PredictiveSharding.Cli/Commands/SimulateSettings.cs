@@ -71,6 +71,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BurstBoundSingleKeys"/> (burst bounds on one-key partitions too; default on, off with --no-single-key-burst-bound).</summary>
     public bool BurstBoundSingleKeys { get; init; } = true;
 
+    /// <summary><see cref="SimulationOptions.SingleKeyNeighbourCorrelation"/> (which one-key partitions keep the burst bound; default 0.9).</summary>
+    public double SingleKeyNeighbourCorrelation { get; init; } = Defaults.SingleKeyNeighbourCorrelation;
+
     /// <summary><see cref="SimulationOptions.SeasonalFloor"/> (median floors from periods longer than the context; default on, off with --no-seasonal-floor).</summary>
     public bool SeasonalFloor { get; init; } = true;
 
@@ -97,6 +100,7 @@ internal sealed class SimulateSettings
         BurstAwareSplits = BurstAware,
         BurstLevelSteps = BurstLevelSteps,
         BurstBoundSingleKeys = BurstBoundSingleKeys,
+        SingleKeyNeighbourCorrelation = SingleKeyNeighbourCorrelation,
         SeasonalFloor = SeasonalFloor,
     };
 
@@ -120,6 +124,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
         nameof(SimulationOptions.BurstLevelSteps) => "--burst-level-steps",
+        nameof(SimulationOptions.SingleKeyNeighbourCorrelation) => "--single-key-correlation",
         _ => string.Empty,
     };
 }

@@ -220,6 +220,7 @@ public sealed class ShardingControlLoop : IDisposable
             {
                 OwnFrom = Math.Min(_history.InheritedBuckets(series.Partition), loads.Length),
                 KeyCount = info is { KeyCount: > 0 } ? info.KeyCount : null,
+                Range = info?.Range,
             };
             guarded.Add(partition);
             if (_options.ForecastGuard.BoundBursts && buckets.Count > 0)

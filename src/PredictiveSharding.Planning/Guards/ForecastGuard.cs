@@ -82,7 +82,11 @@ public sealed class ForecastGuard
 
         if (Options.BoundBursts)
         {
-            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps, Options.BoundSingleKeyBursts);
+            // Single keys left unbounded: all of them, or (by default) those whose load moves with no key-order neighbour's.
+            IReadOnlySet<PartitionId>? unbounded = !Options.BoundSingleKeyBursts
+                ? byId.Values.Where(p => p.KeyCount == 1).Select(p => p.Partition).ToHashSet()
+                : Options.SingleKeyNeighbourCorrelation > -1 ? NeighbourCoMovement.MovingAlone(byId, Options.SingleKeyNeighbourCorrelation) : null;
+            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps, unbounded);
         }
 
         return forecast;

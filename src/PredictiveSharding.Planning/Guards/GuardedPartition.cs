@@ -1,3 +1,4 @@
+using PredictiveSharding.Keys;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Planning.Guards;
@@ -52,6 +53,12 @@ public sealed record GuardedPartition(PartitionId Partition, IReadOnlyList<doubl
             _keyCount = value;
         }
     }
+
+    /// <summary>
+    /// The partition's key range, when the host knows it; null (the default) when unknown. It finds the partition's
+    /// neighbours in key order (see <see cref="ForecastGuardOptions.SingleKeyNeighbourCorrelation"/>).
+    /// </summary>
+    public KeyRange? Range { get; init; }
 
     /// <summary>The last measured load: the last of <see cref="Loads"/>, or 0 when there is none.</summary>
     public double LastLoad => Loads.Count == 0 ? 0 : Loads[^1];

@@ -61,6 +61,7 @@ internal sealed class PlannedRebalancer : IRebalancer
             BoundBursts = settings.BurstAware,
             BurstLevelSteps = settings.BurstLevelSteps,
             BoundSingleKeyBursts = settings.BoundSingleKeys,
+            SingleKeyNeighbourCorrelation = settings.SingleKeyNeighbourCorrelation,
             SeasonalMinPeriod = settings.SeasonalMinPeriod > 0 ? settings.SeasonalMinPeriod : null,
             SeasonalWindow = settings.HistoryWindowSteps,
         });
@@ -70,7 +71,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -262,7 +263,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         var guarded = new List<GuardedPartition>(cluster.Partitions.Count);
         foreach (var partition in cluster.Partitions)
         {
-            guarded.Add(new GuardedPartition(partition.Id, partition.History, capacity) { OwnFrom = partition.CreatedAtStep, KeyCount = partition.KeyCount });
+            guarded.Add(new GuardedPartition(partition.Id, partition.History, capacity) { OwnFrom = partition.CreatedAtStep, KeyCount = partition.KeyCount, Range = RangeOf(cluster.Loads, partition.Lo, partition.Hi) });
         }
 
         return guarded;

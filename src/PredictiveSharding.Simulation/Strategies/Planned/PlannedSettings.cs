@@ -13,6 +13,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="SeasonalMinPeriod">The shortest period of a partition's own past that raises its median forecast (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.SeasonalMinPeriod"/>); 0 for none.</param>
 /// <param name="BurstLevelSteps">The steps whose median load the burst bound grows from (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BurstLevelSteps"/>).</param>
 /// <param name="BoundSingleKeys">Whether partitions of one key get the burst bound too (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.BoundSingleKeyBursts"/>).</param>
+/// <param name="SingleKeyNeighbourCorrelation">Which single keys keep the burst bound (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.SingleKeyNeighbourCorrelation"/>).</param>
 /// <param name="FloorAtLastLoad">Whether no forecast value falls below the partition's last measured load (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.FloorAtLastLoad"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
@@ -27,4 +28,5 @@ internal sealed record PlannedSettings(
     int SeasonalMinPeriod = 0,
     bool FloorAtLastLoad = false,
     int BurstLevelSteps = 1,
-    bool BoundSingleKeys = true);
+    bool BoundSingleKeys = true,
+    double SingleKeyNeighbourCorrelation = SimulationDefaults.SingleKeyNeighbourCorrelation);
