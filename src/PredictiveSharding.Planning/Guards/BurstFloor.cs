@@ -60,9 +60,9 @@ internal static class BurstFloor
     /// The forecast with every quantile at or above <see cref="MinQuantile"/> raised to each partition's level (the median
     /// of its last <paramref name="levelSteps"/> own loads) times the envelope's growth for a load of that size; unchanged
     /// when the forecast has no such quantile (e.g. an exact future) or the envelope has seen no growth, and for partitions not in <paramref name="partitions"/> or whose node
-    /// capacity is unknown, and for the single-key partitions in <paramref name="unboundedSingleKeys"/> (null: none).
+    /// capacity is unknown, and for the partitions in <paramref name="unbounded"/> (null: none).
     /// </summary>
-    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope, int levelSteps = 1, IReadOnlySet<PartitionId>? unboundedSingleKeys = null)
+    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> partitions, LoadForecast forecast, GrowthEnvelope envelope, int levelSteps = 1, IReadOnlySet<PartitionId>? unbounded = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(levelSteps, 1);
         ArgumentNullException.ThrowIfNull(partitions);
@@ -76,7 +76,7 @@ internal static class BurstFloor
 
         return ForecastFloor.Apply(
             forecast,
-            id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) && !(p.KeyCount == 1 && unboundedSingleKeys is not null && unboundedSingleKeys.Contains(id)) ? Bound(p, envelope, levelSteps) : null,
+            id => partitions.TryGetValue(id, out var p) && p.NodeCapacity > 0 && !double.IsPositiveInfinity(p.NodeCapacity) && unbounded?.Contains(id) != true ? Bound(p, envelope, levelSteps) : null,
             from);
     }
 

@@ -53,17 +53,8 @@ internal static class NeighbourCoMovement
                 continue;
             }
 
-            var moves = false;
-            foreach (var neighbour in (ReadOnlySpan<GuardedPartition?>)[left, right])
-            {
-                if (neighbour is not null && !(Correlation(partition.Loads, neighbour.Loads) < threshold))
-                {
-                    moves = true;
-                    break;
-                }
-            }
-
-            if (!moves)
+            // "Cannot judge" is positive infinity, which is never below the threshold: the bound stays.
+            if ((left is null || Correlation(partition.Loads, left.Loads) < threshold) && (right is null || Correlation(partition.Loads, right.Loads) < threshold))
             {
                 alone.Add(partition.Partition);
             }
