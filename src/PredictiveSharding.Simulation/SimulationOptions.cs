@@ -45,6 +45,15 @@ public sealed class SimulationOptions
     /// </summary>
     public double MoveOverheadShare { get; set; } = SimulationDefaults.MoveOverheadShare;
 
+    /// <summary>
+    /// Whether the predictive and oracle planners are told <see cref="MoveOverheadShare"/> (GeneticPlannerOptions.MoveOverheadShare),
+    /// as they are told the bandwidth, so a plan charges each move's copy on both its ends while it runs. Default false: a
+    /// plan prices a move by its bytes only. Measured on the 25-row screen (docs/measurements.md) it passes as many rows as
+    /// not, but different ones, so it is a setting. A planner of the host's own (<see cref="TraceSimulator.PlannerFactory"/>)
+    /// ignores it.
+    /// </summary>
+    public bool PlannerModelsMoveOverhead { get; set; }
+
     /// <summary>Share of the trace replayed before metrics start, shared by every strategy (no strategy acts in it; the predictive one trains on it). Default 0.3; in [0, 1).</summary>
     public double WarmupFraction { get; set; } = SimulationDefaults.WarmupFraction;
 

@@ -107,7 +107,7 @@ public sealed class TraceSimulator
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
                     var predictive = await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{BreachSumSetting()}")) : predictive);
+                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}")) : predictive);
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -116,9 +116,9 @@ public sealed class TraceSimulator
                     {
                         foreach (var floor in oracleFloors)
                         {
-                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight) : null;
+                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight, moveOverheadShare: PlannedMoveOverhead) : null;
                             var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                            variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{BreachSumSetting()}")) : oracle);
+                            variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{PlannerSetting()}")) : oracle);
                         }
                     }
 
@@ -230,14 +230,21 @@ public sealed class TraceSimulator
         return best;
     }
 
-    /// <summary>The planned strategies' setting text for <see cref="SimulationOptions.BreachSumWeight"/>; empty when off.</summary>
-    private string BreachSumSetting() =>
-        _options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty;
+    /// <summary>The move overhead the planned strategies' planner charges (<see cref="SimulationOptions.PlannerModelsMoveOverhead"/>).</summary>
+    private double PlannedMoveOverhead => _options.PlannerModelsMoveOverhead ? _options.MoveOverheadShare : 0;
+
+    /// <summary>
+    /// The planned strategies' setting text for <see cref="SimulationOptions.BreachSumWeight"/> and
+    /// <see cref="SimulationOptions.PlannerModelsMoveOverhead"/>; empty when both are off.
+    /// </summary>
+    private string PlannerSetting() =>
+        (_options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty)
+        + (PlannedMoveOverhead > 0 ? string.Create(CultureInfo.InvariantCulture, $", move overhead {PlannedMoveOverhead:0.##} planned for") : string.Empty);
 
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
-            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight);
+            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight, moveOverheadShare: PlannedMoveOverhead);
         var settings = new PlannedSettings(
             context.HorizonSteps,
             _options.PlanEverySteps,

@@ -26,6 +26,9 @@ public sealed class GeneticPlannerOptionsTests
         yield return Case("PeakFloor", o => o.PeakFloor = -0.5);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = -1);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = double.NaN);
+        yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = -0.1);
+        yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = 1.5);
+        yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = double.NaN);
         yield return Case("SplitShareThreshold", o => o.SplitShareThreshold = 0);
         yield return Case("HysteresisMargin", o => o.HysteresisMargin = 0.5);
         yield return Case("MaxSplitWays", o => o.MaxSplitWays = 1);

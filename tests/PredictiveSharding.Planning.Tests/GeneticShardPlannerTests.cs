@@ -107,6 +107,33 @@ public sealed class GeneticShardPlannerTests
         });
     }
 
+    [TestCase(0.0, 1_000_000_000_000L, true)]
+    [TestCase(0.25, 1_000_000_000_000L, false)]
+    [TestCase(0.25, 1_000_000_000L, true)]
+    public void Plan_WithAMoveOverhead_SkipsAMoveWhoseCopyWouldPushItsTargetPastTheLoadItRelieves(double overhead, long bytes, bool moves)
+    {
+        // n0 carries 850 of its 800 allowance (p00 500, p01 350), n1 450. Moving p01 leaves n1 at its allowance exactly, so
+        // without an overhead the move is planned. At 50 MB/s a 1 TB copy takes six hourly steps, the whole horizon:
+        // meanwhile n1 would carry 450 + 1.25 × 350 = 887.5, more than n0's 850 now, so the move is not worth it. A 1 GB
+        // copy ends within the first step, whose load is 0.9 × the peak's, so the move pays again.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000) };
+        var specs = new[] { new Spec(0, 500, bytes), new Spec(0, 350, bytes), new Spec(1, 450, bytes) };
+        var options = Options();
+        options.MoveOverheadShare = overhead;
+
+        var plan = Planner(options).Plan(Request(nodes, specs), CancellationToken.None);
+
+        var planned = plan.Actions.OfType<MoveAction>().ToList();
+        if (moves)
+        {
+            Assert.That(planned.Select(m => (m.Shard, m.From, m.To)), Is.EqualTo(new[] { (Partition(1), Node(0), Node(1)) }));
+        }
+        else
+        {
+            Assert.That(planned, Is.Empty, "the copy would cost more peak than the move relieves");
+        }
+    }
+
     [Test]
     public void Plan_WhenAShardIsHotterThanEveryNodeAndAlone_LeavesItWhereItIs()
     {

@@ -87,7 +87,7 @@ internal static class Instances
     /// A random placement problem: shard loads log-normal-ish, a shared daily shape over the steps with per-shard
     /// phase, two resources, nodes of two sizes, random current placement.
     /// </summary>
-    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0)
+    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0)
     {
         var random = new Random(seed);
         var dims = resources * steps;
@@ -134,6 +134,8 @@ internal static class Instances
             }
         }
 
-        return new PlacementProblem(nodes, resources, steps, load, load99, bytes, current, new bool[shards], invAllow, invCap, budget, moveCost, 10);
+        // With an overhead, each shard's copy lasts 1 to `steps` steps (so some copies end inside the horizon, some not).
+        var transient = moveOverhead > 0 ? new MoveTransient([.. Enumerable.Range(0, shards).Select(_ => 1 + random.Next(steps))], moveOverhead) : null;
+        return new PlacementProblem(nodes, resources, steps, load, load99, bytes, current, new bool[shards], invAllow, invCap, budget, moveCost, 10, transient: transient);
     }
 }

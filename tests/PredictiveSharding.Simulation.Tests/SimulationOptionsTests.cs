@@ -61,6 +61,10 @@ public class SimulationOptionsTests
         Assert.That(() => new SimulationOptions { SingleKeyNeighbourCorrelation = threshold }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("SingleKeyNeighbourCorrelation").And.Message.Contains("SingleKeyNeighbourCorrelation must be from -1 to 1"));
 
     [Test]
+    public void PlannerModelsMoveOverhead_DefaultIsOff_AsTheHostsPlannerChargesNoOverheadByDefault() =>
+        Assert.That(new SimulationOptions().PlannerModelsMoveOverhead, Is.False.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().MoveOverheadShare > 0));
+
+    [Test]
     public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
         Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
 

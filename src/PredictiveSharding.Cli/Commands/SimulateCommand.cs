@@ -30,7 +30,7 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice.", DefaultValueFactory = _ => defaults.Seed };
         var bytesPerKey = new Option<long>("--bytes-per-key") { Description = "Stored bytes per key (partition size = keys × this).", DefaultValueFactory = _ => defaults.BytesPerKey };
         var bandwidth = new Option<double?>("--move-bandwidth") { Description = "Bytes a move copies per step; default: the mean initial partition size (an average partition moves in one step)." };
-        var overhead = new Option<double>("--move-overhead") { Description = "Share of a moving partition's load added to both ends while it moves; in [0, 1].", DefaultValueFactory = _ => defaults.MoveOverhead };
+        var overhead = new Option<double>("--move-overhead") { Description = "Share of a moving partition's load added to both ends while it moves (the planners are told it only with --planned-move-overhead); in [0, 1].", DefaultValueFactory = _ => defaults.MoveOverhead };
         var horizon = new Option<int>("--horizon") { Description = "Steps the predictive and oracle strategies forecast and plan ahead (the predictive one fewer when the warm-up is too short for the LSTM's context + horizon twice over).", DefaultValueFactory = _ => defaults.Horizon };
         var planEvery = new Option<int>("--plan-every") { Description = "Steps between two plans of the predictive and oracle strategies.", DefaultValueFactory = _ => defaults.PlanEvery };
         var planningQuantile = new Option<double>("--planning-quantile") { Description = "Predictive and oracle strategies: the forecast quantile the plan keeps under the threshold (a host's PlanningConstraints.PlanningQuantile, 0.9 by default there); in (0, 1).", DefaultValueFactory = _ => defaults.PlanningQuantile };
@@ -45,7 +45,8 @@ internal static class SimulateCommand
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
         var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, json })
+        var plannedOverhead = new Option<bool>("--planned-move-overhead") { Description = "Predictive and oracle strategies: tell the planner the --move-overhead share, so a plan charges each move's copy on both its ends (at the planning quantile) while it runs, instead of pricing a move by its bytes only." };
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
         {
             command.Options.Add(option);
         }
@@ -79,6 +80,7 @@ internal static class SimulateCommand
                 BurstBoundSingleKeys = !result.GetValue(noSingleKeyBound),
                 SingleKeyNeighbourCorrelation = result.GetValue(singleKeyCorrelation),
                 SeasonalFloor = !result.GetValue(noSeasonalFloor),
+                PlannerModelsMoveOverhead = result.GetValue(plannedOverhead),
             };
             var interactive = !Console.IsErrorRedirected;
             return await RunAsync(settings, result.GetValue(json), Console.Out, Console.Error, interactive, null, cancellationToken).ConfigureAwait(false);

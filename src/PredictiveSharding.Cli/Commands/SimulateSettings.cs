@@ -74,6 +74,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.SingleKeyNeighbourCorrelation"/> (which one-key partitions keep the burst bound; default 0.9).</summary>
     public double SingleKeyNeighbourCorrelation { get; init; } = Defaults.SingleKeyNeighbourCorrelation;
 
+    /// <summary><see cref="SimulationOptions.PlannerModelsMoveOverhead"/> (the planners charge a move's copy overhead; default off, on with --planned-move-overhead).</summary>
+    public bool PlannerModelsMoveOverhead { get; init; }
+
     /// <summary><see cref="SimulationOptions.SeasonalFloor"/> (median floors from periods longer than the context; default on, off with --no-seasonal-floor).</summary>
     public bool SeasonalFloor { get; init; } = true;
 
@@ -102,6 +105,7 @@ internal sealed class SimulateSettings
         BurstBoundSingleKeys = BurstBoundSingleKeys,
         SingleKeyNeighbourCorrelation = SingleKeyNeighbourCorrelation,
         SeasonalFloor = SeasonalFloor,
+        PlannerModelsMoveOverhead = PlannerModelsMoveOverhead,
     };
 
     /// <summary>The command-line flag of a <see cref="SimulationOptions"/> property, for error messages.</summary>

@@ -28,6 +28,8 @@ internal sealed class AssignmentChromosome
         _count = new int[problem.Nodes];
         DeltaScratch = new double[problem.Dimensions];
         DeltaScratch99 = new double[problem.Dimensions];
+        TargetDeltaScratch = new double[problem.Dimensions];
+        TargetDeltaScratch99 = new double[problem.Dimensions];
     }
 
     // Each node's shards as a doubly linked list (next/prev by shard, head by node), so operators visit a node's
@@ -79,6 +81,12 @@ internal sealed class AssignmentChromosome
     /// <summary>Scratch load vector at the overflow quantile.</summary>
     public double[] DeltaScratch99 { get; }
 
+    /// <summary>Scratch load vector for the partner node of a swap (planning quantile) when a move transient is modelled.</summary>
+    public double[] TargetDeltaScratch { get; }
+
+    /// <summary>Scratch load vector for the partner node of a swap at the overflow quantile.</summary>
+    public double[] TargetDeltaScratch99 { get; }
+
     /// <summary>Sets every gene and recomputes all derived state from scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Assign(ReadOnlySpan<int> genes)
@@ -94,14 +102,18 @@ internal sealed class AssignmentChromosome
         for (var s = 0; s < p.Shards; s++)
         {
             var n = Genes[s];
-            var shardLoad = p.LoadQ.AsSpan(s * dims, dims);
-            var shardLoad99 = p.Load99.AsSpan(s * dims, dims);
-            var nodeLoad = NodeLoad.AsSpan(n * dims, dims);
-            var nodeLoad99 = NodeLoad99.AsSpan(n * dims, dims);
-            for (var d = 0; d < dims; d++)
+            if (p.HasMoveTransient && n != p.Current[s])
             {
-                nodeLoad[d] += shardLoad[d];
-                nodeLoad99[d] += shardLoad99[d];
+                // A moved shard weighs on both ends: its whole load on its current node, less what leaving takes away,
+                // and what arriving adds on its new one.
+                var home = p.Current[s];
+                AddTo(home, p.LoadQ.AsSpan(s * dims, dims), p.Load99.AsSpan(s * dims, dims), +1);
+                AddTo(home, p.ChangeQ(s, home), p.Change99(s, home), -1);
+                AddTo(n, p.ChangeQ(s, n), p.Change99(s, n), +1);
+            }
+            else
+            {
+                AddTo(n, p.LoadQ.AsSpan(s * dims, dims), p.Load99.AsSpan(s * dims, dims), +1);
             }
 
             if (n != p.Current[s])
@@ -175,20 +187,8 @@ internal sealed class AssignmentChromosome
     public void MoveLoads(int s, int from, int to)
     {
         var p = Problem;
-        var dims = p.Dimensions;
-        var shardLoad = p.LoadQ.AsSpan(s * dims, dims);
-        var shardLoad99 = p.Load99.AsSpan(s * dims, dims);
-        var fromLoad = NodeLoad.AsSpan(from * dims, dims);
-        var fromLoad99 = NodeLoad99.AsSpan(from * dims, dims);
-        var toLoad = NodeLoad.AsSpan(to * dims, dims);
-        var toLoad99 = NodeLoad99.AsSpan(to * dims, dims);
-        for (var d = 0; d < dims; d++)
-        {
-            fromLoad[d] -= shardLoad[d];
-            fromLoad99[d] -= shardLoad99[d];
-            toLoad[d] += shardLoad[d];
-            toLoad99[d] += shardLoad99[d];
-        }
+        AddTo(from, p.ChangeQ(s, from), p.Change99(s, from), -1);
+        AddTo(to, p.ChangeQ(s, to), p.Change99(s, to), +1);
 
         var home = p.Current[s];
         if (from == home)
@@ -206,6 +206,20 @@ internal sealed class AssignmentChromosome
         Genes[s] = to;
         Unlink(s, from);
         Link(s, to);
+    }
+
+    /// <summary>Adds (<paramref name="sign"/> +1) or subtracts (−1) a load vector at both quantiles to node n's loads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddTo(int n, ReadOnlySpan<double> load, ReadOnlySpan<double> load99, double sign)
+    {
+        var dims = Problem.Dimensions;
+        var nodeLoad = NodeLoad.AsSpan(n * dims, dims);
+        var nodeLoad99 = NodeLoad99.AsSpan(n * dims, dims);
+        for (var d = 0; d < dims; d++)
+        {
+            nodeLoad[d] += sign * load[d];
+            nodeLoad99[d] += sign * load99[d];
+        }
     }
 
     private void Link(int s, int n)

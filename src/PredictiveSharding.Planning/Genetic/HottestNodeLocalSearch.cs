@@ -124,8 +124,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         for (var i = 0; i < count; i++)
         {
             var s = shards[i];
-            var load = p.LoadQ.AsSpan(s * dims, dims);
-            var newHot = c.PeakBelow(hot, load, -1, hotPeak - Tolerance);
+            var newHot = c.PeakBelow(hot, p.ChangeQ(s, hot), -1, hotPeak - Tolerance);
             if (double.IsPositiveInfinity(newHot))
             {
                 continue;
@@ -146,7 +145,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var newTo = c.PeakBelow(to, load, +1, hotPeak - Tolerance);
+                var newTo = c.PeakBelow(to, p.ChangeQ(s, to), +1, hotPeak - Tolerance);
                 if (double.IsPositiveInfinity(newTo))
                 {
                     continue;
@@ -184,6 +183,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         var dims = p.Dimensions;
         var delta = c.DeltaScratch;
         var delta99 = c.DeltaScratch99;
+        var toDelta = c.TargetDeltaScratch;
+        var toDelta99 = c.TargetDeltaScratch99;
         var bestDelta = -Tolerance;
         var bestA = -1;
         var bestB = -1;
@@ -192,22 +193,38 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         for (var i = 0; i < tries; i++)
         {
             var a = hotShards[tries == hotCount ? i : random.Next(hotCount)];
-            var loadA = p.LoadQ.AsSpan(a * dims, dims);
-            var loadA99 = p.Load99.AsSpan(a * dims, dims);
+            var loadA = p.ChangeQ(a, hot);
+            var loadA99 = p.Change99(a, hot);
             for (var j = 0; j < draws; j++)
             {
                 var b = partners[draws == partnerCount ? j : random.Next(partnerCount)];
                 var to = c.Genes[b];
-                var loadB = p.LoadQ.AsSpan(b * dims, dims);
-                var loadB99 = p.Load99.AsSpan(b * dims, dims);
+                var loadB = p.ChangeQ(b, hot);
+                var loadB99 = p.Change99(b, hot);
                 for (var d = 0; d < dims; d++)
                 {
                     delta[d] = loadA[d] - loadB[d];
                     delta99[d] = loadA99[d] - loadB99[d];
                 }
 
+                // With a move transient a shard weighs differently on its current node and elsewhere, so the partner node
+                // sees its own difference; without one both nodes see the same.
+                var (deltaTo, deltaTo99) = p.HasMoveTransient ? (toDelta, toDelta99) : (delta, delta99);
+                if (p.HasMoveTransient)
+                {
+                    var arriveA = p.ChangeQ(a, to);
+                    var arriveA99 = p.Change99(a, to);
+                    var leaveB = p.ChangeQ(b, to);
+                    var leaveB99 = p.Change99(b, to);
+                    for (var d = 0; d < dims; d++)
+                    {
+                        toDelta[d] = arriveA[d] - leaveB[d];
+                        toDelta99[d] = arriveA99[d] - leaveB99[d];
+                    }
+                }
+
                 var newHot = c.PeakBelow(hot, delta, -1, hotPeak - Tolerance);
-                var newTo = double.IsPositiveInfinity(newHot) ? newHot : c.PeakBelow(to, delta, +1, hotPeak - Tolerance);
+                var newTo = double.IsPositiveInfinity(newHot) ? newHot : c.PeakBelow(to, deltaTo, +1, hotPeak - Tolerance);
                 if (double.IsPositiveInfinity(newTo))
                 {
                     continue;
@@ -219,7 +236,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
+                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, deltaTo99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
                     + (p.OverflowWeight * overflow)
@@ -367,8 +384,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return 0;
         }
 
-        var load99 = p.Load99.AsSpan(s * p.Dimensions, p.Dimensions);
-        var change = c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
+        var change = c.OverflowOf(from, p.Change99(s, from), -1) + c.OverflowOf(to, p.Change99(s, to), +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
         return p.OverflowWeight * change;
     }
 

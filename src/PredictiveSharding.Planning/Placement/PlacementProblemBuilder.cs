@@ -109,6 +109,7 @@ internal static class PlacementProblemBuilder
         var currentArray = current.ToArray();
         var pinnedArray = pinned.ToArray();
         var (localityCost, nodeRegion, regions) = Locality(model, loadArray, mixes);
+        var transient = Transient(model, bytesArray, options);
         PlacementProblem Create(double[] shardLoad, double[] shardLoad99, PlacementProblem? uncapped) => new(
             model.Nodes.Length,
             model.Resources.Length,
@@ -126,7 +127,8 @@ internal static class PlacementProblemBuilder
             localityCost,
             nodeRegion,
             regions,
-            options.PeakFloor)
+            options.PeakFloor,
+            transient)
         {
             MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
             BreachSumWeight = options.BreachSumWeight,
@@ -190,6 +192,27 @@ internal static class PlacementProblemBuilder
         }
 
         return capped;
+    }
+
+    /// <summary>
+    /// How many forecast steps each shard's move would take at the constraints' bandwidth (at least one for a shard with
+    /// bytes), with the options' overhead share; null when the share is 0.
+    /// </summary>
+    private static MoveTransient? Transient(LoadModel model, long[] bytes, GeneticPlannerOptions options)
+    {
+        if (!(options.MoveOverheadShare > 0))
+        {
+            return null;
+        }
+
+        var bytesPerStep = model.Request.Constraints.MoveBandwidthBytesPerSecond * model.Request.Forecast.Step.TotalSeconds;
+        var steps = new int[bytes.Length];
+        for (var s = 0; s < steps.Length; s++)
+        {
+            steps[s] = bytes[s] <= 0 ? 0 : (int)Math.Clamp(Math.Ceiling(bytes[s] / bytesPerStep), 1, model.Steps);
+        }
+
+        return new MoveTransient(steps, options.MoveOverheadShare);
     }
 
     private static Dictionary<string, double> MergeMix(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)
