@@ -30,10 +30,13 @@ public sealed class AssignmentChromosomeTests
         }
     }
 
-    [Test]
-    public void Move_KeepsDerivedStateEqualToAFullRecompute()
+    [TestCase(0.0)]
+    [TestCase(0.3)]
+    public void Move_KeepsDerivedStateEqualToAFullRecompute(double moveOverhead)
     {
-        var problem = Instances.RandomProblem(60, 5, seed: 3);
+        // With a move overhead (GeneticPlannerOptions.MoveOverheadShare) a moved shard weighs on both its ends.
+        var problem = Instances.RandomProblem(60, 5, seed: 3, moveOverhead: moveOverhead);
+        Assert.That(problem.HasMoveTransient, Is.EqualTo(moveOverhead > 0));
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
         var random = new SplitMix64(9);
@@ -62,10 +65,11 @@ public sealed class AssignmentChromosomeTests
         Assert.That(c.MovedBytes, Is.Zero);
     }
 
-    [Test]
-    public void MoveDelta_EqualsTheFitnessChangeOfTheMove()
+    [TestCase(0.0)]
+    [TestCase(0.25)]
+    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead)
     {
-        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05);
+        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead);
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
         var before = PlacementFitness.Instance.Evaluate(c);
