@@ -29,7 +29,6 @@ internal sealed class AssignmentChromosome
         DeltaScratch = new double[problem.Dimensions];
         DeltaScratch99 = new double[problem.Dimensions];
         TargetDeltaScratch = new double[problem.Dimensions];
-        TargetDeltaScratch99 = new double[problem.Dimensions];
     }
 
     // Each node's shards as a doubly linked list (next/prev by shard, head by node), so operators visit a node's
@@ -84,9 +83,6 @@ internal sealed class AssignmentChromosome
     /// <summary>Scratch load vector for the partner node of a swap (planning quantile) when a move transient is modelled.</summary>
     public double[] TargetDeltaScratch { get; }
 
-    /// <summary>Scratch load vector for the partner node of a swap at the overflow quantile.</summary>
-    public double[] TargetDeltaScratch99 { get; }
-
     /// <summary>Sets every gene and recomputes all derived state from scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Assign(ReadOnlySpan<int> genes)
@@ -102,21 +98,26 @@ internal sealed class AssignmentChromosome
         for (var s = 0; s < p.Shards; s++)
         {
             var n = Genes[s];
-            if (p.HasMoveTransient && n != p.Current[s])
+            var load = p.LoadQ.AsSpan(s * dims, dims);
+            var home = p.Current[s];
+            if (p.HasMoveTransient && n != home)
             {
-                // A moved shard weighs on both ends: its whole load on its current node, less what leaving takes away,
-                // and what arriving adds on its new one.
-                var home = p.Current[s];
-                AddTo(home, p.LoadQ.AsSpan(s * dims, dims), p.Load99.AsSpan(s * dims, dims), +1);
-                AddTo(home, p.ChangeQ(s, home), p.Change99(s, home), -1);
-                AddTo(n, p.ChangeQ(s, n), p.Change99(s, n), +1);
+                // A moved shard weighs on both ends while it copies: what arriving adds on its new node, and on its current
+                // one its load less what leaving takes away (the planning quantile only; the overflow quantile pays none).
+                AddTo(n, p.ChangeQ(s, n), p.Load99Of(s), +1);
+                var residue = NodeLoad.AsSpan(home * dims, dims);
+                var leaving = p.ChangeQ(s, home);
+                for (var d = 0; d < dims; d++)
+                {
+                    residue[d] += load[d] - leaving[d];
+                }
             }
             else
             {
-                AddTo(n, p.LoadQ.AsSpan(s * dims, dims), p.Load99.AsSpan(s * dims, dims), +1);
+                AddTo(n, load, p.Load99Of(s), +1);
             }
 
-            if (n != p.Current[s])
+            if (n != home)
             {
                 moved += p.Bytes[s];
                 movedCount++;
@@ -187,8 +188,8 @@ internal sealed class AssignmentChromosome
     public void MoveLoads(int s, int from, int to)
     {
         var p = Problem;
-        AddTo(from, p.ChangeQ(s, from), p.Change99(s, from), -1);
-        AddTo(to, p.ChangeQ(s, to), p.Change99(s, to), +1);
+        AddTo(from, p.ChangeQ(s, from), p.Load99Of(s), -1);
+        AddTo(to, p.ChangeQ(s, to), p.Load99Of(s), +1);
 
         var home = p.Current[s];
         if (from == home)

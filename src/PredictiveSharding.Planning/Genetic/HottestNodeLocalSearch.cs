@@ -184,7 +184,6 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         var delta = c.DeltaScratch;
         var delta99 = c.DeltaScratch99;
         var toDelta = c.TargetDeltaScratch;
-        var toDelta99 = c.TargetDeltaScratch99;
         var bestDelta = -Tolerance;
         var bestA = -1;
         var bestB = -1;
@@ -194,13 +193,13 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         {
             var a = hotShards[tries == hotCount ? i : random.Next(hotCount)];
             var loadA = p.ChangeQ(a, hot);
-            var loadA99 = p.Change99(a, hot);
+            var loadA99 = p.Load99Of(a);
             for (var j = 0; j < draws; j++)
             {
                 var b = partners[draws == partnerCount ? j : random.Next(partnerCount)];
                 var to = c.Genes[b];
                 var loadB = p.ChangeQ(b, hot);
-                var loadB99 = p.Change99(b, hot);
+                var loadB99 = p.Load99Of(b);
                 for (var d = 0; d < dims; d++)
                 {
                     delta[d] = loadA[d] - loadB[d];
@@ -208,18 +207,16 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 // With a move transient a shard weighs differently on its current node and elsewhere, so the partner node
-                // sees its own difference; without one both nodes see the same.
-                var (deltaTo, deltaTo99) = p.HasMoveTransient ? (toDelta, toDelta99) : (delta, delta99);
+                // sees its own difference at the planning quantile; without one both nodes see the same. The overflow
+                // quantile pays no overhead, so there both nodes always see delta99.
+                var deltaTo = p.HasMoveTransient ? toDelta : delta;
                 if (p.HasMoveTransient)
                 {
                     var arriveA = p.ChangeQ(a, to);
-                    var arriveA99 = p.Change99(a, to);
                     var leaveB = p.ChangeQ(b, to);
-                    var leaveB99 = p.Change99(b, to);
                     for (var d = 0; d < dims; d++)
                     {
                         toDelta[d] = arriveA[d] - leaveB[d];
-                        toDelta99[d] = arriveA99[d] - leaveB99[d];
                     }
                 }
 
@@ -236,7 +233,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, deltaTo99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
+                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
                     + (p.OverflowWeight * overflow)
@@ -384,7 +381,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return 0;
         }
 
-        var change = c.OverflowOf(from, p.Change99(s, from), -1) + c.OverflowOf(to, p.Change99(s, to), +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
+        var load99 = p.Load99Of(s);
+        var change = c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
         return p.OverflowWeight * change;
     }
 

@@ -52,7 +52,8 @@ internal sealed class PlacementFitness : IFitness
         newToPeak = c.PeakOf(to, p.ChangeQ(s, to), +1);
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
-        delta += p.OverflowWeight * (c.OverflowOf(from, p.Change99(s, from), -1) + c.OverflowOf(to, p.Change99(s, to), +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
+        var load99 = p.Load99Of(s);
+        delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
         delta += p.BreachChange(c.NodePeak[from], newFromPeak, c.NodePeak[to], newToPeak);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);

@@ -122,10 +122,10 @@ internal sealed class PlacementProblem
     public ReadOnlySpan<double> ChangeQ(int s, int n) => (n == Current[s] ? HomeChangeQ : AwayChangeQ).AsSpan(s * Dimensions, Dimensions);
 
     /// <summary>
-    /// What shard s adds to or takes from node n at the overflow quantile: its load there, wherever n is. The copy's
-    /// overhead is not charged at this quantile; see <see cref="TransientChanges"/>.
+    /// Shard s's load at the overflow quantile: what it adds to or takes from any node there, since the copy's overhead is
+    /// not charged at this quantile (see <see cref="TransientChanges"/>).
     /// </summary>
-    public ReadOnlySpan<double> Change99(int s, int n) => Load99.AsSpan(s * Dimensions, Dimensions);
+    public ReadOnlySpan<double> Load99Of(int s) => Load99.AsSpan(s * Dimensions, Dimensions);
 
     public long TotalBytes { get; }
 
