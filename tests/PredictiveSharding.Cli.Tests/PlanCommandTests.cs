@@ -92,6 +92,119 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Contain(forecast).And.Contain("$.partitions.p99").And.Contain("not in"));
     }
 
+    [Test]
+    public async Task RunAsync_WithALowerThreshold_MovesAtLeastAsMuchAndStartsEarlier()
+    {
+        var baseline = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast });
+        var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Threshold = 0.6 });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(baseline.Code, Is.Zero, baseline.Error);
+        Assert.That(plan!.MovedBytes, Is.GreaterThanOrEqualTo(baseline.Plan!.MovedBytes));
+        Assert.That(FirstStartBy(plan), Is.LessThan(FirstStartBy(baseline.Plan)), "at 0.6 the hot node crosses its threshold a step earlier");
+        Assert.That(plan.Actions.Where(a => a.Type == "move").Select(a => a.Reason), Has.Some.Contains("threshold 0.60"));
+    }
+
+    [Test]
+    public async Task RunAsync_WithAHigherMoveCost_MovesFewerBytes()
+    {
+        var baseline = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast });
+        var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, MoveCost = 5 });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(plan!.MovedBytes, Is.LessThan(baseline.Plan!.MovedBytes));
+        Assert.That(plan.After!.MaxUtilization, Is.LessThan(plan.Before!.MaxUtilization), "still relieves the hot node");
+    }
+
+    [Test]
+    public async Task RunAsync_WithAMoveBandwidth_TimesEveryMoveByIt()
+    {
+        var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, MoveBandwidth = 1_000_000 });
+
+        Assert.That(code, Is.Zero, error);
+        var moves = plan!.Actions.Where(a => a.Type == "move").ToList();
+        Assert.That(moves, Is.Not.Empty);
+        Assert.That(moves, Is.All.Matches<PlanActionDocument>(a => Math.Abs(a.DurationSeconds!.Value - (a.Bytes!.Value / 1_000_000.0)) < 1e-6));
+    }
+
+    [Test]
+    public void GeneticOptions_TakesTheWeightsGivenAndTheDefaultsOtherwise()
+    {
+        var given = PlanCommand.GeneticOptions(new PlanSettings { MoveCost = 0.5, BreachSumWeight = 3, MoveOverhead = 0.25, Seed = 7 }, TimeSpan.FromSeconds(3));
+        var defaults = new Planning.GeneticPlannerOptions();
+        var left = PlanCommand.GeneticOptions(new PlanSettings(), TimeSpan.FromSeconds(3));
+
+        Assert.That((given.MoveCostWeight, given.BreachSumWeight, given.MoveOverheadShare, given.Seed, given.TimeBudget), Is.EqualTo((0.5, 3.0, 0.25, 7, TimeSpan.FromSeconds(3))));
+        Assert.That((left.MoveCostWeight, left.BreachSumWeight, left.MoveOverheadShare), Is.EqualTo((defaults.MoveCostWeight, defaults.BreachSumWeight, defaults.MoveOverheadShare)));
+    }
+
+    [Test]
+    public async Task Invoke_WithTheNewOptionsThroughTheCommandLine_PlansWithThem()
+    {
+        var output = Path.Combine(_scratch, "plan.json");
+        var root = new RootCommand();
+        foreach (var command in CommandCatalog.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var code = await root.Parse(["plan", "--cluster", PlanTestFiles.SampleCluster, "--forecast", PlanTestFiles.SampleForecast, "--time-budget-ms", "2000", "--threshold", "0.7", "--move-bandwidth", "2000000", "--move-cost", "0.1", "--breach-sum-weight", "1", "--move-overhead", "0.25", "--out", output]).InvokeAsync();
+
+        Assert.That(code, Is.Zero);
+        await using var stream = File.OpenRead(output);
+        var plan = PlanJson.Read(stream, output);
+        var moves = plan.Actions.Where(a => a.Type == "move").ToList();
+        Assert.That(moves, Is.Not.Empty);
+        Assert.That(moves, Is.All.Matches<PlanActionDocument>(a => Math.Abs(a.DurationSeconds!.Value - (a.Bytes!.Value / 2_000_000.0)) < 1e-6));
+        Assert.That(moves.Select(a => a.Reason), Has.Some.Contains("threshold 0.70"));
+    }
+
+    [TestCase("--move-cost")]
+    [TestCase("--breach-sum-weight")]
+    [TestCase("--move-overhead")]
+    public async Task RunAsync_WithCpSatAndAGeneticOnlyWeight_ExitsWithTwoNamingIt(string option)
+    {
+        var settings = new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Planner = "cpsat" };
+        settings = option switch
+        {
+            "--move-cost" => settings with { MoveCost = 1 },
+            "--breach-sum-weight" => settings with { BreachSumWeight = 1 },
+            _ => settings with { MoveOverhead = 0.5 },
+        };
+
+        var (code, plan, error) = await RunAsync(settings);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(plan, Is.Null);
+        Assert.That(error, Does.Contain(option).And.Contain("genetic planner only"));
+    }
+
+    [TestCase("--threshold", 1.5)]
+    [TestCase("--threshold", 0.0)]
+    [TestCase("--move-bandwidth", 0.0)]
+    [TestCase("--move-bandwidth", double.PositiveInfinity)]
+    [TestCase("--move-cost", -1.0)]
+    [TestCase("--breach-sum-weight", double.NaN)]
+    [TestCase("--move-overhead", 1.5)]
+    public async Task RunAsync_WhenAPlannerSettingIsOutOfRange_ExitsWithTwoNamingItAndTheValue(string option, double value)
+    {
+        var settings = new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast };
+        settings = option switch
+        {
+            "--threshold" => settings with { Threshold = value },
+            "--move-bandwidth" => settings with { MoveBandwidth = value },
+            "--move-cost" => settings with { MoveCost = value },
+            "--breach-sum-weight" => settings with { BreachSumWeight = value },
+            _ => settings with { MoveOverhead = value },
+        };
+
+        var (code, plan, error) = await RunAsync(settings);
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(plan, Is.Null);
+        Assert.That(error, Does.Contain(option).And.Contain(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [TestCase(1.5, null, "--quantile")]
     [TestCase(0.9, -1L, "--move-budget-bytes")]
     public async Task RunAsync_WhenAnOptionIsOutOfRange_ExitsWithTwoNamingIt(double quantile, long? budget, string option)
@@ -112,6 +225,9 @@ public sealed class PlanCommandTests
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
     }
+
+    private static DateTimeOffset FirstStartBy(PlanDocument plan) =>
+        plan.Actions.Where(a => a.StartBy is not null).Min(a => a.StartBy!.Value);
 
     private static async Task<(int Code, PlanDocument? Plan, string Error)> RunAsync(PlanSettings settings)
     {

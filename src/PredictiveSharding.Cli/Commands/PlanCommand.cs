@@ -30,6 +30,11 @@ internal static class PlanCommand
         var planner = new Option<string>("--planner") { Description = "genetic (splits and placement) or cpsat (exact placement only, Google OR-Tools).", DefaultValueFactory = _ => defaults.Planner };
         planner.AcceptOnlyFromAmong("genetic", "cpsat");
         var output = new Option<string?>("--out") { Description = "Where to write plan.json (default: standard output)." };
+        var threshold = new Option<double?>("--threshold") { Description = "Share of a node's capacity every resource is kept under at the quantile, in (0, 1] (default 0.8)." };
+        var bandwidth = new Option<double?>("--move-bandwidth") { Description = "Bytes per second a move copies: its duration and start-by time (default 50,000,000)." };
+        var moveCost = new Option<double?>("--move-cost") { Description = "Genetic planner: what moving every byte of the cluster costs, in shares of the threshold in predicted peak; higher moves fewer bytes (default 0.02)." };
+        var breachSum = new Option<double?>("--breach-sum-weight") { Description = "Genetic planner: weight of every node's predicted peak above its threshold, summed over nodes, beside the worst peak (default 0: only the hottest node counts)." };
+        var overhead = new Option<double?>("--move-overhead") { Description = "Genetic planner: share of a moving shard's load its copy adds to both ends while it runs, charged at the quantile, from 0 to 1 (default 0)." };
         var command = new Command("plan", "Plan splits and placement ahead of the forecast load: cluster.json + forecast.json → plan.json.");
         command.Options.Add(cluster);
         command.Options.Add(forecast);
@@ -39,6 +44,11 @@ internal static class PlanCommand
         command.Options.Add(seed);
         command.Options.Add(planner);
         command.Options.Add(output);
+        command.Options.Add(threshold);
+        command.Options.Add(bandwidth);
+        command.Options.Add(moveCost);
+        command.Options.Add(breachSum);
+        command.Options.Add(overhead);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
             var settings = defaults with
@@ -51,6 +61,11 @@ internal static class PlanCommand
                 Seed = result.GetValue(seed),
                 Planner = result.GetValue(planner) ?? defaults.Planner,
                 Out = result.GetValue(output),
+                Threshold = result.GetValue(threshold),
+                MoveBandwidth = result.GetValue(bandwidth),
+                MoveCost = result.GetValue(moveCost),
+                BreachSumWeight = result.GetValue(breachSum),
+                MoveOverhead = result.GetValue(overhead),
             };
             return await RunAsync(settings, Console.Out, Console.Error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         });
@@ -110,12 +125,24 @@ internal static class PlanCommand
         {
             PlanningQuantile = settings.Quantile,
             MoveBudgetBytes = settings.MoveBudgetBytes ?? defaults.MoveBudgetBytes,
+            DefaultUtilizationThreshold = settings.Threshold ?? defaults.DefaultUtilizationThreshold,
+            MoveBandwidthBytesPerSecond = settings.MoveBandwidth ?? defaults.MoveBandwidthBytesPerSecond,
         };
         var request = new PlanningRequest(cluster, forecast, constraints, forecast.Origin);
         var budget = TimeSpan.FromMilliseconds(settings.TimeBudgetMs);
         IShardPlanner planner = settings.Planner == "cpsat"
             ? new CpSatShardPlanner(new CpSatPlannerOptions { TimeLimit = budget, Seed = settings.Seed }, timeProvider)
-            : new GeneticShardPlanner(new GeneticPlannerOptions { TimeBudget = budget, Seed = settings.Seed }, timeProvider);
+            : new GeneticShardPlanner(GeneticOptions(settings, budget), timeProvider);
         return planner.PlanAsync(request, cancellationToken);
+    }
+
+    /// <summary>The genetic planner's options: its defaults, with what the command line set.</summary>
+    internal static GeneticPlannerOptions GeneticOptions(PlanSettings settings, TimeSpan budget)
+    {
+        var options = new GeneticPlannerOptions { TimeBudget = budget, Seed = settings.Seed };
+        options.MoveCostWeight = settings.MoveCost ?? options.MoveCostWeight;
+        options.BreachSumWeight = settings.BreachSumWeight ?? options.BreachSumWeight;
+        options.MoveOverheadShare = settings.MoveOverhead ?? options.MoveOverheadShare;
+        return options;
     }
 }

@@ -26,6 +26,21 @@ internal sealed record PlanSettings
     /// <summary>Where to write plan.json; null for standard output.</summary>
     public string? Out { get; init; }
 
+    /// <summary>The share of a node's capacity every resource is kept under; null for PlanningConstraints' default (0.8).</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Bytes per second a move copies (its duration and start-by time); null for PlanningConstraints' default (50 MB/s).</summary>
+    public double? MoveBandwidth { get; init; }
+
+    /// <summary>Genetic planner only: its MoveCostWeight; null for the planner's default (0.02).</summary>
+    public double? MoveCost { get; init; }
+
+    /// <summary>Genetic planner only: its BreachSumWeight; null for the planner's default (0).</summary>
+    public double? BreachSumWeight { get; init; }
+
+    /// <summary>Genetic planner only: its MoveOverheadShare; null for the planner's default (0).</summary>
+    public double? MoveOverhead { get; init; }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Cluster))
@@ -61,6 +76,48 @@ internal sealed record PlanSettings
         if (Planner is not ("genetic" or "cpsat"))
         {
             throw Bad("--planner", Planner, "genetic or cpsat");
+        }
+
+        if (Threshold is { } threshold && !(threshold > 0 && threshold <= 1))
+        {
+            throw Bad("--threshold", threshold, "in (0, 1]");
+        }
+
+        if (MoveBandwidth is { } bandwidth && !(bandwidth > 0 && double.IsFinite(bandwidth)))
+        {
+            throw Bad("--move-bandwidth", bandwidth, "a positive number of bytes per second");
+        }
+
+        if (MoveCost is { } cost && !(cost >= 0 && double.IsFinite(cost)))
+        {
+            throw Bad("--move-cost", cost, "zero or more");
+        }
+
+        if (BreachSumWeight is { } weight && !(weight >= 0 && double.IsFinite(weight)))
+        {
+            throw Bad("--breach-sum-weight", weight, "zero or more");
+        }
+
+        if (MoveOverhead is { } overhead && !(overhead >= 0 && overhead <= 1))
+        {
+            throw Bad("--move-overhead", overhead, "from 0 to 1");
+        }
+
+        // CP-SAT minimises the worst peak and then the moved bytes; it has no weights to set, so a weight given with it
+        // would be silently ignored. Refuse it instead.
+        if (Planner == "cpsat")
+        {
+            RefuseWithCpSat("--move-cost", MoveCost);
+            RefuseWithCpSat("--breach-sum-weight", BreachSumWeight);
+            RefuseWithCpSat("--move-overhead", MoveOverhead);
+        }
+    }
+
+    private static void RefuseWithCpSat(string option, double? value)
+    {
+        if (value is { } given)
+        {
+            throw Bad(option, given, "left out with --planner cpsat (it applies to the genetic planner only)");
         }
     }
 
