@@ -51,13 +51,7 @@ public sealed class PlanCommandTests
     public async Task Invoke_ThroughTheCommandLine_WritesPlanJsonToOut()
     {
         var output = Path.Combine(_scratch, "plan.json");
-        var root = new RootCommand();
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        var code = await root.Parse(["plan", "--cluster", PlanTestFiles.SampleCluster, "--forecast", PlanTestFiles.SampleForecast, "--time-budget-ms", "2000", "--seed", "3", "--out", output]).InvokeAsync();
+        var code = await InvokeAsync("--time-budget-ms", "2000", "--seed", "3", "--out", output);
 
         Assert.That(code, Is.Zero);
         await using var stream = File.OpenRead(output);
@@ -142,13 +136,7 @@ public sealed class PlanCommandTests
     public async Task Invoke_WithTheNewOptionsThroughTheCommandLine_PlansWithThem()
     {
         var output = Path.Combine(_scratch, "plan.json");
-        var root = new RootCommand();
-        foreach (var command in CommandCatalog.All())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        var code = await root.Parse(["plan", "--cluster", PlanTestFiles.SampleCluster, "--forecast", PlanTestFiles.SampleForecast, "--time-budget-ms", "2000", "--threshold", "0.7", "--move-bandwidth", "2000000", "--move-cost", "0.1", "--breach-sum-weight", "1", "--move-overhead", "0.25", "--out", output]).InvokeAsync();
+        var code = await InvokeAsync("--time-budget-ms", "2000", "--threshold", "0.7", "--move-bandwidth", "2000000", "--move-cost", "0.1", "--breach-sum-weight", "1", "--move-overhead", "0.25", "--out", output);
 
         Assert.That(code, Is.Zero);
         await using var stream = File.OpenRead(output);
@@ -224,6 +212,18 @@ public sealed class PlanCommandTests
 
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
+    }
+
+    /// <summary>Runs <c>psharding plan</c> on the sample files through the command line, with <paramref name="options"/>.</summary>
+    private static Task<int> InvokeAsync(params string[] options)
+    {
+        var root = new RootCommand();
+        foreach (var command in CommandCatalog.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root.Parse(["plan", "--cluster", PlanTestFiles.SampleCluster, "--forecast", PlanTestFiles.SampleForecast, .. options]).InvokeAsync();
     }
 
     private static DateTimeOffset FirstStartBy(PlanDocument plan) =>
