@@ -280,28 +280,11 @@ internal sealed class AssignmentChromosome
         for (var r = 0; r < p.Resources; r++)
         {
             var inv = p.InvAllowance[(n * p.Resources) + r];
-            var offset = r * steps;
-            if (sign == 0)
+            var row = load.Slice(r * steps, steps);
+            var v = sign == 0 ? RowMax.Of(row, inv) : RowMax.Of(row, delta.Slice(r * steps, steps), sign, inv);
+            if (v > peak)
             {
-                for (var t = 0; t < steps; t++)
-                {
-                    var v = load[offset + t] * inv;
-                    if (v > peak)
-                    {
-                        peak = v;
-                    }
-                }
-            }
-            else
-            {
-                for (var t = 0; t < steps; t++)
-                {
-                    var v = (load[offset + t] + (sign * delta[offset + t])) * inv;
-                    if (v > peak)
-                    {
-                        peak = v;
-                    }
-                }
+                peak = v;
             }
         }
 
@@ -309,8 +292,8 @@ internal sealed class AssignmentChromosome
     }
 
     /// <summary>
-    /// Like <see cref="PeakOf"/>, but stops as soon as the peak reaches <paramref name="limit"/> and then returns
-    /// positive infinity: scoring a candidate move only needs to know whether it stays under the current peak.
+    /// Like <see cref="PeakOf"/>, but returns positive infinity as soon as a resource's peak reaches
+    /// <paramref name="limit"/>: scoring a candidate move only needs to know whether it stays under the current peak.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double PeakBelow(int n, ReadOnlySpan<double> delta, double sign, double limit)
@@ -322,20 +305,16 @@ internal sealed class AssignmentChromosome
         double peak = 0;
         for (var r = 0; r < p.Resources; r++)
         {
-            var inv = p.InvAllowance[(n * p.Resources) + r];
-            var offset = r * steps;
-            for (var t = 0; t < steps; t++)
+            var v = RowMax.Of(load.Slice(r * steps, steps), delta.Slice(r * steps, steps), sign, p.InvAllowance[(n * p.Resources) + r]);
+            if (v > peak)
             {
-                var v = (load[offset + t] + (sign * delta[offset + t])) * inv;
-                if (v > peak)
+                // The peak so far is always under the limit, so a value above it that reaches the limit is the first.
+                if (v >= limit)
                 {
-                    if (v >= limit)
-                    {
-                        return double.PositiveInfinity;
-                    }
-
-                    peak = v;
+                    return double.PositiveInfinity;
                 }
+
+                peak = v;
             }
         }
 
@@ -354,14 +333,11 @@ internal sealed class AssignmentChromosome
         for (var r = 0; r < p.Resources; r++)
         {
             var inv = p.InvCapacity[(n * p.Resources) + r];
-            var offset = r * steps;
-            for (var t = 0; t < steps; t++)
+            var row = load.Slice(r * steps, steps);
+            var v = sign == 0 ? RowMax.Of(row, inv) : RowMax.Of(row, delta99.Slice(r * steps, steps), sign, inv);
+            if (v > worst)
             {
-                var v = sign == 0 ? load[offset + t] * inv : (load[offset + t] + (sign * delta99[offset + t])) * inv;
-                if (v > worst)
-                {
-                    worst = v;
-                }
+                worst = v;
             }
         }
 

@@ -145,6 +145,25 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
+                if (p.LoadsNonNegative)
+                {
+                    // Arriving cannot lower the target's peak or overflow, so the score with the target's current peak in
+                    // place of its new one and no overflow gained there is a lower bound of the exact score: every term is
+                    // monotone in those two, and the terms are summed in the same order, so in floating point too. A
+                    // candidate whose bound cannot beat the best so far is skipped before its new peak is computed (most
+                    // are, once a good move is found); the search takes exactly the moves it took without the bound.
+                    var toPeak = c.NodePeak[to];
+                    var bound = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, toPeak)
+                        + p.BreachChange(hotPeak, newHot, toPeak, toPeak)
+                        + OverflowLowerBound(c, hot, to)
+                        + (p.MoveCostPerByte * movedDelta)
+                        + p.Locality(s, to) - p.Locality(s, hot);
+                    if (bound >= bestDelta)
+                    {
+                        continue;
+                    }
+                }
+
                 var newTo = c.PeakBelow(to, p.ChangeQ(s, to), +1, hotPeak - Tolerance);
                 if (double.IsPositiveInfinity(newTo))
                 {
@@ -371,6 +390,24 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         return ties <= 1
             ? p.CountedPeak(Math.Max(index.MaxExcluding(hot, to), pairPeak)) - p.CountedPeak(hotPeak)
             : (p.CountedPeak(pairPeak) - p.CountedPeak(hotPeak)) / ties;
+    }
+
+    /// <summary>
+    /// A lower bound of <see cref="OverflowDelta"/> for a move from <paramref name="from"/> to <paramref name="to"/> when loads
+    /// are not negative: the source's overflow cannot fall below 0 and the target's cannot fall, so the change is at least
+    /// minus the source's overflow. Written in <see cref="OverflowDelta"/>'s order of operations, so it bounds it in floating
+    /// point too.
+    /// </summary>
+    private static double OverflowLowerBound(AssignmentChromosome c, int from, int to)
+    {
+        var p = c.Problem;
+        if (p.OverflowWeight == 0)
+        {
+            return 0;
+        }
+
+        var toOverflow = c.NodeOverflow[to];
+        return p.OverflowWeight * (0 + toOverflow - c.NodeOverflow[from] - toOverflow);
     }
 
     private static double OverflowDelta(AssignmentChromosome c, int s, int from, int to)

@@ -83,7 +83,14 @@ internal sealed class PlacementProblem
 
         (AwayChangeQ, HomeChangeQ) = TransientChanges(loadQ, transient);
         HasMoveTransient = !ReferenceEquals(AwayChangeQ, LoadQ);
+        LoadsNonNegative = AllNonNegative(LoadQ) && AllNonNegative(Load99) && AllNonNegative(AwayChangeQ) && AllNonNegative(HomeChangeQ);
     }
+
+    /// <summary>
+    /// True when every shard load and change vector is zero or more (forecasts of load always are), so a shard arriving
+    /// on a node can only raise its peak and overflow. The local search relies on it to skip candidates by a lower bound.
+    /// </summary>
+    public bool LoadsNonNegative { get; internal set; }
 
     public int Shards { get; }
 
@@ -207,6 +214,20 @@ internal sealed class PlacementProblem
     /// that insurance needs (16 nodes: 31 → 254–404 overloaded node-minutes).</item>
     /// </list>
     /// </remarks>
+    private static bool AllNonNegative(double[] values)
+    {
+        foreach (var v in values)
+        {
+            // Written so that NaN fails too.
+            if (!(v >= 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private (double[] Away, double[] Home) TransientChanges(double[] load, MoveTransient? transient)
     {
         if (transient is not { } t || !(t.OverheadShare > 0))
