@@ -195,6 +195,20 @@ internal sealed class PlacementProblem
     public double BreachChange(double fromPeak, double newFromPeak, double toPeak, double newToPeak) =>
         BreachSumWeight == 0 ? 0 : Breach(newFromPeak) + Breach(newToPeak) - Breach(fromPeak) - Breach(toPeak);
 
+    private static bool AllNonNegative(double[] values)
+    {
+        foreach (var v in values)
+        {
+            // Written so that NaN fails too.
+            if (!(v >= 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// The two change vectors of every shard at the planning quantile: away (arriving at or leaving a node other than its
     /// current one) and home (leaving or returning to its current node). Without a transient both are the shard's load.
@@ -214,20 +228,6 @@ internal sealed class PlacementProblem
     /// that insurance needs (16 nodes: 31 → 254–404 overloaded node-minutes).</item>
     /// </list>
     /// </remarks>
-    private static bool AllNonNegative(double[] values)
-    {
-        foreach (var v in values)
-        {
-            // Written so that NaN fails too.
-            if (!(v >= 0))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private (double[] Away, double[] Home) TransientChanges(double[] load, MoveTransient? transient)
     {
         if (transient is not { } t || !(t.OverheadShare > 0))
