@@ -307,6 +307,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WhenReactiveAndOracleAreClose_SaysTheTraceGivesPredictionLittleToWin()
+    {
+        // The shipped per-minute Azure trace at one key per function: one function is hotter than a node, so 336 of
+        // reactive's 337 overloaded node-minutes are unavoidable and the oracle reaches 336.
+        var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive,oracle");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("reactive and oracle are already close (oracle 336 against reactive's 337 overloaded node-minutes, 0.3 % apart; 336 no strategy can avoid): this trace gives prediction little to win"));
+    }
+
+    [Test]
     public async Task Simulate_WithThePlannedMoveOverhead_TheCopysCostReachesThePlanAndItMovesLess()
     {
         // The embedded trace at eight keys per function, where predictive moved 2.07 × reactive's bytes when measured: told
