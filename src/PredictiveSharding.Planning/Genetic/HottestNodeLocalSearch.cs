@@ -116,8 +116,6 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return false;
         }
 
-        var dims = p.Dimensions;
-
         var bestDelta = -Tolerance;
         var bestShard = -1;
         var bestTarget = -1;

@@ -89,6 +89,7 @@ internal sealed class PlacementProblem
     /// <summary>
     /// True when every shard load and change vector is zero or more (forecasts of load always are), so a shard arriving
     /// on a node can only raise its peak and overflow. The local search relies on it to skip candidates by a lower bound.
+    /// Computed by the constructor; settable only so that tests can run the search without the bound and compare.
     /// </summary>
     public bool LoadsNonNegative { get; internal set; }
 
