@@ -98,6 +98,9 @@ public sealed class CpSatShardPlanner : IShardPlanner
         {
             Shortfall = Math.Max(0, after.PeakRelativeToThreshold - 1),
             Warnings = warnings,
+
+            // Every unproven outcome comes from a limit (wall-clock or deterministic time), in either phase.
+            StoppedAtTimeLimit = !(solution.PeakProvenOptimal && solution.MovedBytesProvenMinimal),
         };
 
         if (!solution.FoundSolution)

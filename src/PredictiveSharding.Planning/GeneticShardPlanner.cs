@@ -103,6 +103,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         var feasible = wholeBound.Value <= 1 + 1e-9;
         var shortfall = Math.Max(0, wholeBound.Value - 1);
 
+        var stoppedAtTimeLimit = false;
         var placement = new AssignmentChromosome(problem);
         placement.Assign(problem.Current);
         PlacementFitness.Instance.Evaluate(placement);
@@ -117,6 +118,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);
             if (result.StoppedBy == "time budget")
             {
+                stoppedAtTimeLimit = true;
                 warnings.Add(string.Create(CultureInfo.InvariantCulture, $"The search stopped at its time budget ({_options.TimeBudget.TotalMilliseconds:0} ms) after {result.Generations} generations; another run may find a different plan."));
             }
         }
@@ -145,6 +147,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         {
             Shortfall = shortfall,
             Warnings = warnings,
+            StoppedAtTimeLimit = stoppedAtTimeLimit,
         };
 
         if (!feasible)

@@ -15,7 +15,7 @@ internal sealed class PlanningMetrics
     public PlanningMetrics(IMeterFactory? meterFactory)
     {
         var meter = meterFactory?.Create(MeterName) ?? SharedMeter;
-        _plans = meter.CreateCounter<long>("psharding.planning.plans", unit: "{plan}", description: "Plans made.");
+        _plans = meter.CreateCounter<long>("psharding.planning.plans", unit: "{plan}", description: "Plans made, tagged feasible and stopped_at_time_limit (the search was cut short by its time budget).");
         _planTime = meter.CreateHistogram<double>("psharding.planning.plan.duration", unit: "ms", description: "Time to make a plan.");
         _movedBytes = meter.CreateCounter<long>("psharding.planning.moved_bytes", unit: "By", description: "Bytes the plans move.");
     }
@@ -23,7 +23,7 @@ internal sealed class PlanningMetrics
     public void Record(ShardingPlan plan)
     {
         var feasible = new KeyValuePair<string, object?>("feasible", plan.Feasible);
-        _plans.Add(1, feasible);
+        _plans.Add(1, feasible, new KeyValuePair<string, object?>("stopped_at_time_limit", plan.StoppedAtTimeLimit));
         _planTime.Record(plan.PlanTime.TotalMilliseconds, feasible);
         _movedBytes.Add(plan.MovedBytes);
     }

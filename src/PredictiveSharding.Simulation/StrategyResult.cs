@@ -52,6 +52,15 @@ public sealed class StrategyResult
     /// <summary>Notes on what the strategy could not do (actions that no longer applied, a forecaster that could not train yet).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Plans made (0 for the strategies that do not plan).</summary>
+    public long Plans { get; init; }
+
+    /// <summary>
+    /// Plans whose search the planner's time limit cut short (<see cref="Planning.ShardingPlan.StoppedAtTimeLimit"/>): when above
+    /// 0 the strategy's figures depend on the machine's speed and load, and another machine may not reproduce them.
+    /// </summary>
+    public long PlansStoppedAtTimeLimit { get; init; }
+
     /// <summary>Nodes of the cluster.</summary>
     public int Nodes { get; }
 
@@ -71,6 +80,8 @@ public sealed class StrategyResult
         ForecastSeconds = ForecastSeconds,
         PlanSeconds = PlanSeconds,
         Warnings = Warnings,
+        Plans = Plans,
+        PlansStoppedAtTimeLimit = PlansStoppedAtTimeLimit,
     };
 
     /// <summary>A node's utilisation (load over capacity) at a step of the trace, warm-up included.</summary>

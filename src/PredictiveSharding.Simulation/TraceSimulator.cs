@@ -301,6 +301,8 @@ public sealed class TraceSimulator
             ForecastSeconds = rebalancer.ForecastTime.TotalSeconds,
             PlanSeconds = rebalancer.PlanTime.TotalSeconds,
             Warnings = rebalancer is PlannedRebalancer planned ? planned.Warnings : [],
+            Plans = rebalancer is PlannedRebalancer counted ? counted.Plans : 0,
+            PlansStoppedAtTimeLimit = rebalancer is PlannedRebalancer cut ? cut.PlansStoppedAtTimeLimit : 0,
         };
     }
 }

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PredictiveSharding.Cli.Commands;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Simulation;
 
 using static PredictiveSharding.Cli.Tests.CliProcess;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Cli.Tests;
 
@@ -204,6 +208,46 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     /// <summary>16 keys in 4 blocks; every key 1 request per minute, plus 12 on the keys of one block, which changes every 10 minutes.</summary>
+    [Test]
+    public async Task Simulate_WhenThePlannersTimeLimitCutsPlansShort_SaysHowManyInBothModes_AndNothingWhenNoneIs()
+    {
+        var trace = WriteShiftingHotSpot("cut.csv", steps: 60);
+        var settings = new SimulateSettings { Trace = trace, Nodes = 4, Partitions = 4, Horizon = 4, Strategies = ["static", "oracle"] };
+
+        var (jsonOut, jsonErr) = await RunInProcessAsync(settings, json: true, TimeSpan.FromSeconds(1));
+        var (tableOut, _) = await RunInProcessAsync(settings, json: false, TimeSpan.FromSeconds(1));
+        var (wholeOut, wholeErr) = await RunInProcessAsync(settings, json: true, TimeSpan.Zero);
+
+        const string Note = "oracle plans stopped at the planner's time limit; its figures depend on this machine's speed and load";
+        Assert.Multiple(() =>
+        {
+            Assert.That(jsonOut.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "stdout keeps exactly the JSON object");
+            Assert.That(jsonErr, Does.Match(@"simulate: note: [1-9]\d* of [1-9]\d* " + System.Text.RegularExpressions.Regex.Escape(Note)));
+            Assert.That(tableOut, Does.Contain(Note));
+            Assert.That(wholeErr + wholeOut, Does.Not.Contain("time limit"), "a clock that never moves never cuts a search short");
+        });
+    }
+
+    /// <summary>Runs simulate in this process with a genetic planner whose clock moves <paramref name="clockStep"/> per read (2 s budget).</summary>
+    private static async Task<(string Output, string Error)> RunInProcessAsync(SimulateSettings settings, bool json, TimeSpan clockStep)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await SimulateCommand.RunAsync(
+            settings,
+            json,
+            output,
+            error,
+            interactive: false,
+            options => new TraceSimulator(options)
+            {
+                PlannerFactory = c => new GeneticShardPlanner(new GeneticPlannerOptions { Seed = c.Seed, DegreeOfParallelism = 1, MaxGenerations = 1000, StagnationLimit = 1000, TimeBudget = TimeSpan.FromSeconds(2) }, new SteppingTimeProvider(clockStep)),
+            },
+            CancellationToken.None);
+        Assert.That(code, Is.Zero, error.ToString());
+        return (output.ToString(), error.ToString());
+    }
+
     private string WriteShiftingHotSpot(string name, int steps)
     {
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -42,6 +42,30 @@ public sealed class CpSatShardPlannerTests
 
         Assert.That(result.ProvenOptimal, Is.True);
         Assert.That(result.Plan.After.MaxUtilization, Is.EqualTo(best).Within(1e-4), "rounding to 1/100,000 of the threshold per partition");
+        Assert.That(result.Plan.StoppedAtTimeLimit, Is.EqualTo(!result.MovedBytesProvenMinimal));
+    }
+
+    [Test]
+    public async Task PlanDetailedAsync_WhenTheLimitEndsTheSearchBeforeAProof_FlagsThePlanAsCutShort()
+    {
+        // 60 partitions on 5 nodes, all but a few on the first: far too many placements to prove anything in a
+        // hundred-thousandth of a deterministic second.
+        var random = new Random(17);
+        var loads = new double[60, 2];
+        var homes = new int[60];
+        for (var p = 0; p < 60; p++)
+        {
+            loads[p, 0] = 20 + (random.NextDouble() * 80);
+            loads[p, 1] = 20 + (random.NextDouble() * 80);
+            homes[p] = p < 50 ? 0 : p % 5;
+        }
+
+        var planner = new CpSatShardPlanner(new CpSatPlannerOptions { DeterministicTimeLimit = 1e-5, TimeLimit = TimeSpan.FromSeconds(60) });
+
+        var result = await planner.PlanDetailedAsync(Request(loads, [1000, 1000, 1000, 1000, 1000], homes), CancellationToken.None);
+
+        Assert.That(result.ProvenOptimal, Is.False);
+        Assert.That(result.Plan.StoppedAtTimeLimit, Is.True);
     }
 
     [Test]

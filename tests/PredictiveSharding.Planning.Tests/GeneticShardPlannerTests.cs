@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Topology;
 using static PredictiveSharding.Planning.Tests.Instances;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Planning.Tests;
 
@@ -301,7 +302,27 @@ public sealed class GeneticShardPlannerTests
         var plan = planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000)], specs), CancellationToken.None);
 
         Assert.That(plan.Warnings, Has.Some.StartsWith("The search stopped at its time budget (2000 ms)"));
+        Assert.That(plan.StoppedAtTimeLimit, Is.True);
         Assert.That(plan.After.MaxUtilization, Is.LessThan(plan.Before.MaxUtilization), "still the best placement found so far");
+    }
+
+    [Test]
+    public void Plan_FlagsASearchCutShortByTheClock_OnThePlanAndItsMetric_AndNotOneThatEndedByItself()
+    {
+        using var collector = new MetricCollector<long>(null, "PredictiveSharding.Planning", "psharding.planning.plans");
+        var specs = new[] { new Spec(0, 300), new Spec(0, 300), new Spec(0, 300), new Spec(1, 50), new Spec(2, 50) };
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var options = Options();
+        options.MaxGenerations = 1000;
+        options.TimeBudget = TimeSpan.FromSeconds(2);
+
+        var cut = new GeneticShardPlanner(options, new SteppingTimeProvider(TimeSpan.FromSeconds(1))).Plan(Request(nodes, specs), CancellationToken.None);
+        var ended = new GeneticShardPlanner(options, new FakeTimeProvider()).Plan(Request(nodes, specs), CancellationToken.None);
+
+        Assert.That((cut.StoppedAtTimeLimit, ended.StoppedAtTimeLimit), Is.EqualTo((true, false)));
+        Assert.That(ended.Warnings, Has.None.Contains("time budget"));
+        var tags = collector.GetMeasurementSnapshot().Select(m => m.Tags["stopped_at_time_limit"]).ToList();
+        Assert.That(tags, Is.EqualTo(new object?[] { true, false }));
     }
 
     [Test]
@@ -313,15 +334,5 @@ public sealed class GeneticShardPlannerTests
         var plan = planner.Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 500), new Spec(0, 500), new Spec(1, 50)]), CancellationToken.None);
 
         Assert.That(plan.PlanTime, Is.EqualTo(TimeSpan.Zero), "the fake clock never moved");
-    }
-
-    /// <summary>A clock that moves forward by a fixed step each time it is read (no sleeping).</summary>
-    private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
     }
 }

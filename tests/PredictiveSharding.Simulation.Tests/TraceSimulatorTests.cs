@@ -1,4 +1,5 @@
 using PredictiveSharding.Planning;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Simulation.Tests;
 
@@ -203,6 +204,30 @@ public class TraceSimulatorTests
             Assert.That(expanded.Row(0).ToArray(), Is.EqualTo(new[] { 1.0, 1, 1, 1, 0.5, 0.5, 0.5, 0.5 }));
         });
     }
+
+    [Test]
+    public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.25, HorizonSteps = 6, Strategies = [StrategyNames.Static, StrategyNames.Oracle] };
+
+        // The same search under a clock that moves a second per read (its 2 s budget ends every search) and one that never moves.
+        var cut = await new TraceSimulator(options) { PlannerFactory = c => TimedPlanner(c, new SteppingTimeProvider(TimeSpan.FromSeconds(1))) }.RunAsync(loads, null, CancellationToken.None);
+        var whole = await new TraceSimulator(options) { PlannerFactory = c => TimedPlanner(c, new SteppingTimeProvider(TimeSpan.Zero)) }.RunAsync(loads, null, CancellationToken.None);
+
+        var (cutOracle, wholeOracle) = (cut.Find(StrategyNames.Oracle)!, whole.Find(StrategyNames.Oracle)!);
+        Assert.Multiple(() =>
+        {
+            Assert.That(cutOracle.Plans, Is.GreaterThan(0));
+            Assert.That(cutOracle.PlansStoppedAtTimeLimit, Is.InRange(1, cutOracle.Plans), "every plan that searched was cut short");
+            Assert.That(wholeOracle.Plans, Is.GreaterThan(0));
+            Assert.That(wholeOracle.PlansStoppedAtTimeLimit, Is.Zero);
+            Assert.That((cut.Find(StrategyNames.Static)!.Plans, cut.Find(StrategyNames.Static)!.PlansStoppedAtTimeLimit), Is.EqualTo((0L, 0L)), "static never plans");
+        });
+    }
+
+    private static GeneticShardPlanner TimedPlanner(SimulationContext context, TimeProvider clock) =>
+        new(new GeneticPlannerOptions { Seed = context.Seed, MoveCostWeight = 0.5, DegreeOfParallelism = 1, MaxGenerations = 1000, StagnationLimit = 1000, TimeBudget = TimeSpan.FromSeconds(2) }, clock);
 
     private sealed class SynchronousProgress(Action<SimulationProgress> report) : IProgress<SimulationProgress>
     {

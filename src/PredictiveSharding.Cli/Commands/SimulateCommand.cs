@@ -157,6 +157,12 @@ internal static class SimulateCommand
             var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds)).ToList();
             var document = new SimulateJsonReport(report.Nodes, report.NodeCapacity, report.WarmupSteps, report.UnavoidableNodeSteps, strategies);
             await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
+
+            // stdout holds exactly the one object; the note goes where the progress went.
+            foreach (var line in SimulateTable.CutShortPlans(report))
+            {
+                await error.WriteLineAsync("simulate: " + line).ConfigureAwait(false);
+            }
         }
         else
         {

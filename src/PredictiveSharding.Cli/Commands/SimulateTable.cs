@@ -29,11 +29,20 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys))
+        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys).Concat(CutShortPlans(report)))
         {
             console.WriteLine(line);
         }
     }
+
+    /// <summary>
+    /// One line per strategy some of whose plans the planner's time limit cut short: those figures depend on how fast
+    /// this machine was while it ran, so a reader comparing runs across machines knows which ones may not reproduce.
+    /// </summary>
+    internal static IEnumerable<string> CutShortPlans(SimulationReport report) =>
+        report.Strategies
+            .Where(s => s.PlansStoppedAtTimeLimit > 0)
+            .Select(s => F($"note: {s.PlansStoppedAtTimeLimit} of {s.Plans} {s.Name} plans stopped at the planner's time limit; its figures depend on this machine's speed and load, and another machine may not reproduce them"));
 
     /// <summary>
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when

@@ -39,6 +39,14 @@ public sealed record ShardingPlan
     /// <summary>How long planning took.</summary>
     public TimeSpan PlanTime { get; }
 
+    /// <summary>
+    /// True when the planner's search was cut short by a time limit before it converged, ran out of generations or
+    /// proved its placement optimal: the plan is the best found so far. Under a wall-clock limit it depends on the
+    /// machine's speed and load, so the same request may plan differently elsewhere; a host that sees it often should
+    /// raise the limit. False for planners that do not search.
+    /// </summary>
+    public bool StoppedAtTimeLimit { get; init; }
+
     /// <summary>Notes on what the plan could not do (e.g. a single key hotter than a node can carry).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Planning.Genetic;
 using PredictiveSharding.Planning.Placement;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Planning.Tests.Genetic;
 
@@ -65,7 +66,7 @@ public sealed class GeneticAlgorithmTests
     public void Run_WhenTimeBudgetIsUsed_StopsByTimeBudget()
     {
         var problem = Instances.RandomProblem(40, 4, seed: 25);
-        var time = new AdvancingTimeProvider(TimeSpan.FromMilliseconds(100));
+        var time = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100));
 
         var result = Run(problem, new GeneticPlannerOptions { Seed = 6, MaxGenerations = 1000, StagnationLimit = 1000, TimeBudget = TimeSpan.FromSeconds(1) }, time);
 
@@ -93,15 +94,5 @@ public sealed class GeneticAlgorithmTests
         var result = Run(problem, new GeneticPlannerOptions { Seed = 7, MaxGenerations = 60 });
 
         Assert.That(result.Best.NodePeak.Max() / bound.Value, Is.LessThan(1.01));
-    }
-
-    /// <summary>A clock that moves forward by a fixed step each time it is read, to exercise the time budget without sleeping.</summary>
-    private sealed class AdvancingTimeProvider(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
     }
 }

@@ -34,6 +34,7 @@ internal sealed class PlannedRebalancer : IRebalancer
     private int _firstStep = -1;
     private int _lastFineTune;
     private long _plans;
+    private long _plansStoppedAtTimeLimit;
     private long _corrections;
     private long _correctedPartitions;
     private LoadForecast? _lastForecast;
@@ -81,6 +82,9 @@ internal sealed class PlannedRebalancer : IRebalancer
     public IReadOnlyList<string> Warnings => _warnings;
 
     public long Plans => _plans;
+
+    /// <summary>Plans whose search the planner's time limit cut short (<see cref="ShardingPlan.StoppedAtTimeLimit"/>).</summary>
+    public long PlansStoppedAtTimeLimit => _plansStoppedAtTimeLimit;
 
     /// <summary>Plans whose forecast was corrected because a node was measured over capacity.</summary>
     public long Corrections => _corrections;
@@ -195,6 +199,10 @@ internal sealed class PlannedRebalancer : IRebalancer
             };
             var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
             _plans++;
+            if (plan.StoppedAtTimeLimit)
+            {
+                _plansStoppedAtTimeLimit++;
+            }
             foreach (var warning in plan.Warnings)
             {
                 Warn(string.Create(CultureInfo.InvariantCulture, $"step {step}: planner: {warning}"));
