@@ -399,7 +399,7 @@ public sealed class ShardingExecutorTests
         await CancelOncePublishedAsync(cluster, executor, Plan(Move("p2", N1, N3)));
 
         var records = logger.Collector.GetSnapshot();
-        var stopped = records.Single(r => r.Id.Id == 12);
+        var stopped = records.Single(r => r.Id.Id == 2012);
         Assert.Multiple(() =>
         {
             Assert.That(records.Where(r => r.Level >= LogLevel.Error), Is.Empty, "a shutdown during the grace period is not an error");

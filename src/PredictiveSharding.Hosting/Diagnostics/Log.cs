@@ -5,32 +5,32 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// <summary>The loop's log messages, source-generated so logging allocates nothing when the level is off.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Debug, "Control cycle observing: {Buckets} of {Needed} buckets of history before the first forecast.")]
+    [LoggerMessage(1001, LogLevel.Debug, "Control cycle observing: {Buckets} of {Needed} buckets of history before the first forecast.")]
     public static partial void Warming(ILogger logger, int buckets, int needed);
 
-    [LoggerMessage(2, LogLevel.Information, "Forecaster {Forecaster} trained on {Series} series.")]
+    [LoggerMessage(1002, LogLevel.Information, "Forecaster {Forecaster} trained on {Series} series.")]
     public static partial void Trained(ILogger logger, string forecaster, int series);
 
-    [LoggerMessage(3, LogLevel.Information, "Plan: {Actions} actions ({Splits} splits, {Moves} moves, {Bytes} bytes), predicted peak utilisation {Before:F3} -> {After:F3}, feasible {Feasible}, planned in {Millis:F0} ms.")]
+    [LoggerMessage(1003, LogLevel.Information, "Plan: {Actions} actions ({Splits} splits, {Moves} moves, {Bytes} bytes), predicted peak utilisation {Before:F3} -> {After:F3}, feasible {Feasible}, planned in {Millis:F0} ms.")]
     public static partial void Planned(ILogger logger, int actions, int splits, int moves, long bytes, double before, double after, bool feasible, double millis);
 
     // The planner's bytes are estimates from partition sizes; the executor's are what the mover copied. Both in one line so
     // an operator can see how far the estimates are off without joining two log records.
-    [LoggerMessage(4, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved ({PlannedBytes} planned).")]
+    [LoggerMessage(1004, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved ({PlannedBytes} planned).")]
     public static partial void Executed(ILogger logger, int completed, int rolledBack, long bytes, long plannedBytes);
 
-    [LoggerMessage(5, LogLevel.Warning, "Action rolled back: {Error}")]
+    [LoggerMessage(1005, LogLevel.Warning, "Action rolled back: {Error}")]
     public static partial void RolledBack(ILogger logger, string error);
 
-    [LoggerMessage(6, LogLevel.Error, "Control cycle failed; it will run again at the next interval.")]
+    [LoggerMessage(1006, LogLevel.Error, "Control cycle failed; it will run again at the next interval.")]
     public static partial void CycleFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(7, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; executing the best placement found.")]
+    [LoggerMessage(1007, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; executing the best placement found.")]
     public static partial void Infeasible(ILogger logger, double shortfall);
 
-    [LoggerMessage(9, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; not executed (the loop only plans, or the plan has no actions).")]
+    [LoggerMessage(1009, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; not executed (the loop only plans, or the plan has no actions).")]
     public static partial void InfeasibleNotExecuted(ILogger logger, double shortfall);
 
-    [LoggerMessage(8, LogLevel.Information, "Control loop stopped.")]
+    [LoggerMessage(1008, LogLevel.Information, "Control loop stopped.")]
     public static partial void Stopped(ILogger logger);
 }

@@ -4,42 +4,42 @@ namespace PredictiveSharding.Redis.Diagnostics;
 
 internal static partial class RedisShardingLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Moving partition {Partition} (slots {Slots}) from {From} to {To}")]
+    [LoggerMessage(6001, LogLevel.Information, "Moving partition {Partition} (slots {Slots}) from {From} to {To}")]
     public static partial void MoveStarted(ILogger logger, string partition, string slots, string from, string to);
 
-    [LoggerMessage(2, LogLevel.Information, "Moved partition {Partition} to {To}: {Keys} keys in {Slots} slots, {Retries} retries, {Mismatches} of {Sampled} sampled values differed")]
+    [LoggerMessage(6002, LogLevel.Information, "Moved partition {Partition} to {To}: {Keys} keys in {Slots} slots, {Retries} retries, {Mismatches} of {Sampled} sampled values differed")]
     public static partial void MoveCompleted(ILogger logger, string partition, string to, long keys, int slots, int retries, int mismatches, int sampled);
 
-    [LoggerMessage(3, LogLevel.Warning, "Move of partition {Partition} failed and is being rolled back: {Reason}")]
+    [LoggerMessage(6003, LogLevel.Warning, "Move of partition {Partition} failed and is being rolled back: {Reason}")]
     public static partial void MoveFailed(ILogger logger, string partition, string reason, Exception exception);
 
-    [LoggerMessage(4, LogLevel.Warning, "Retrying {Command} on {Node} (attempt {Attempt}) after: {Error}")]
+    [LoggerMessage(6004, LogLevel.Warning, "Retrying {Command} on {Node} (attempt {Attempt}) after: {Error}")]
     public static partial void Retrying(ILogger logger, string command, string node, int attempt, string error);
 
-    [LoggerMessage(5, LogLevel.Warning, "Sampled key {Key} of slot {Slot} differs after the move (a client may have written it meanwhile)")]
+    [LoggerMessage(6005, LogLevel.Warning, "Sampled key {Key} of slot {Slot} differs after the move (a client may have written it meanwhile)")]
     public static partial void SampleMismatch(ILogger logger, string key, int slot);
 
-    [LoggerMessage(6, LogLevel.Warning, "Master {Node} did not take SETSLOT {Slot} NODE (it learns the new owner by gossip): {Error}")]
+    [LoggerMessage(6006, LogLevel.Warning, "Master {Node} did not take SETSLOT {Slot} NODE (it learns the new owner by gossip): {Error}")]
     public static partial void AssignSkipped(ILogger logger, string node, int slot, string error);
 
-    [LoggerMessage(7, LogLevel.Information, "Recovering move {Move} of partition {Partition} (slots {Slots}, {From} -> {To}) by {Policy}")]
+    [LoggerMessage(6007, LogLevel.Information, "Recovering move {Move} of partition {Partition} (slots {Slots}, {From} -> {To}) by {Policy}")]
     public static partial void Recovering(ILogger logger, string move, string partition, string slots, string from, string to, string policy);
 
-    [LoggerMessage(8, LogLevel.Error, "Move {Move} of partition {Partition} stays unfinished: {Reason}")]
+    [LoggerMessage(6008, LogLevel.Error, "Move {Move} of partition {Partition} stays unfinished: {Reason}")]
     public static partial void RecoveryFailed(ILogger logger, string move, string partition, string reason);
 
-    [LoggerMessage(9, LogLevel.Warning, "Action refused: {Reason}")]
+    [LoggerMessage(6009, LogLevel.Warning, "Action refused: {Reason}")]
     public static partial void ActionRefused(ILogger logger, string reason);
 
-    [LoggerMessage(11, LogLevel.Warning, "Key {Key} of slot {Slot} already existed on {Target}, hidden from clients while the source served the slot; replaced that stale copy with the source's value")]
+    [LoggerMessage(6011, LogLevel.Warning, "Key {Key} of slot {Slot} already existed on {Target}, hidden from clients while the source served the slot; replaced that stale copy with the source's value")]
     public static partial void StaleKeyReplaced(ILogger logger, string key, int slot, string target);
 
-    [LoggerMessage(10, LogLevel.Warning, "Target {Node} holds {Keys} keys of slot {Slot} after the move, {Expected} expected (clients created or deleted keys meanwhile, or keys were lost)")]
+    [LoggerMessage(6010, LogLevel.Warning, "Target {Node} holds {Keys} keys of slot {Slot} after the move, {Expected} expected (clients created or deleted keys meanwhile, or keys were lost)")]
     public static partial void TargetCountDiffers(ILogger logger, string node, int slot, long keys, long expected);
 
-    [LoggerMessage(12, LogLevel.Warning, "Master {Node} has heard of epoch {Known} only, below the highest master epoch {Highest}, after waiting for gossip; handing the slot over anyway")]
+    [LoggerMessage(6012, LogLevel.Warning, "Master {Node} has heard of epoch {Known} only, below the highest master epoch {Highest}, after waiting for gossip; handing the slot over anyway")]
     public static partial void EpochNotHeard(ILogger logger, string node, long known, long highest);
 
-    [LoggerMessage(13, LogLevel.Warning, "Master {Node} lost its claim on slot {Slot} to an older, higher-epoch claim; claiming it again and bumping its epoch (repair {Attempt})")]
+    [LoggerMessage(6013, LogLevel.Warning, "Master {Node} lost its claim on slot {Slot} to an older, higher-epoch claim; claiming it again and bumping its epoch (repair {Attempt})")]
     public static partial void ClaimRepaired(ILogger logger, string node, int slot, int attempt);
 }
