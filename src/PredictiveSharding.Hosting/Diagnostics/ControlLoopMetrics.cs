@@ -11,15 +11,15 @@ internal sealed class ControlLoopMetrics : IDisposable
     public ControlLoopMetrics(IMeterFactory? meterFactory)
     {
         var meter = meterFactory?.Create(MeterName) ?? (_ownedMeter = new Meter(MeterName));
-        Cycles = meter.CreateCounter<long>("psharding.loop.cycles", description: "Control cycles completed.");
-        FailedCycles = meter.CreateCounter<long>("psharding.loop.cycles.failed", description: "Control cycles that failed (retried next interval).");
-        Splits = meter.CreateCounter<long>("psharding.loop.splits", description: "Split actions planned.");
-        Moves = meter.CreateCounter<long>("psharding.loop.moves", description: "Move actions planned.");
+        Cycles = meter.CreateCounter<long>("psharding.loop.cycles", unit: "{cycle}", description: "Control cycles completed.");
+        FailedCycles = meter.CreateCounter<long>("psharding.loop.cycles.failed", unit: "{cycle}", description: "Control cycles that failed (retried next interval).");
+        Splits = meter.CreateCounter<long>("psharding.loop.splits", unit: "{split}", description: "Split actions planned.");
+        Moves = meter.CreateCounter<long>("psharding.loop.moves", unit: "{move}", description: "Move actions planned.");
         BytesMoved = meter.CreateCounter<long>("psharding.loop.bytes_moved", unit: "By", description: "Bytes moved by completed moves.");
         PlanTime = meter.CreateHistogram<double>("psharding.loop.plan_time", unit: "ms", description: "Time the planner took.");
-        ForecastError = meter.CreateHistogram<double>("psharding.loop.forecast_error", description: "Relative absolute error of the previous cycle's one-step median forecast: sum |actual - median| / sum actual.");
-        PredictedPeakUtilization = meter.CreateHistogram<double>("psharding.loop.predicted_peak_utilization", description: "Predicted peak utilisation after the plan (planning quantile).");
-        ActualPeakUtilization = meter.CreateHistogram<double>("psharding.loop.actual_peak_utilization", description: "Measured peak node utilisation of requests in the last bucket.");
+        ForecastError = meter.CreateHistogram<double>("psharding.loop.forecast_error", unit: "1", description: "Relative absolute error of the previous cycle's one-step median forecast: sum |actual - median| / sum actual.");
+        PredictedPeakUtilization = meter.CreateHistogram<double>("psharding.loop.predicted_peak_utilization", unit: "1", description: "Predicted peak utilisation after the plan (planning quantile).");
+        ActualPeakUtilization = meter.CreateHistogram<double>("psharding.loop.actual_peak_utilization", unit: "1", description: "Measured peak node utilisation of requests in the last bucket.");
     }
 
     public Counter<long> Cycles { get; }
