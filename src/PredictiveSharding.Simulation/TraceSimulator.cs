@@ -289,6 +289,7 @@ public sealed class TraceSimulator
         }
 
         var metrics = cluster.Metrics;
+        var planned = rebalancer as PlannedRebalancer;
         return new StrategyResult(name, rebalancer.Setting, setup.Nodes, metrics.Utilization.ToArray())
         {
             OverloadedNodeSteps = metrics.OverloadedNodeSteps,
@@ -300,9 +301,9 @@ public sealed class TraceSimulator
             BytesMoved = metrics.BytesMoved,
             ForecastSeconds = rebalancer.ForecastTime.TotalSeconds,
             PlanSeconds = rebalancer.PlanTime.TotalSeconds,
-            Warnings = rebalancer is PlannedRebalancer planned ? planned.Warnings : [],
-            Plans = rebalancer is PlannedRebalancer counted ? counted.Plans : 0,
-            PlansStoppedAtTimeLimit = rebalancer is PlannedRebalancer cut ? cut.PlansStoppedAtTimeLimit : 0,
+            Warnings = planned?.Warnings ?? [],
+            Plans = planned?.Plans ?? 0,
+            PlansStoppedAtTimeLimit = planned?.PlansStoppedAtTimeLimit ?? 0,
         };
     }
 }
