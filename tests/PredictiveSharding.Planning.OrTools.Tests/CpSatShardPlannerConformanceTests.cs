@@ -4,7 +4,8 @@ namespace PredictiveSharding.Planning.OrTools.Tests;
 
 /// <summary>
 /// The planner conformance suite for the CP-SAT planner. Every case applies as it is: the suite's instances have no key
-/// samples and no size limit, so a placement-only planner is judged on placement alone.
+/// samples and no size limit, so a placement-only planner is judged on placement alone. The test cases and their
+/// assertions are the base suite's (<see cref="ShardPlannerConformanceTests"/>); this fixture only supplies the planner.
 /// </summary>
 [TestFixture]
 public sealed class CpSatShardPlannerConformanceTests : ShardPlannerConformanceTests

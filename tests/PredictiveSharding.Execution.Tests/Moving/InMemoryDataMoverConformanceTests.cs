@@ -5,7 +5,10 @@ using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Execution.Tests.Moving;
 
-/// <summary>The TestKit's in-memory store passes the conformance suite every mover must pass.</summary>
+/// <summary>
+/// The TestKit's in-memory store passes the conformance suite every mover must pass. The test cases and their
+/// assertions are the base suite's (<see cref="DataMoverConformanceTests"/>); this fixture only supplies the store.
+/// </summary>
 [TestFixture]
 public sealed class InMemoryDataMoverConformanceTests : DataMoverConformanceTests
 {
