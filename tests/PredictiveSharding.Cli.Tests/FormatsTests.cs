@@ -99,6 +99,7 @@ public sealed class FormatsTests
         {
             Shortfall = 0.25,
             Warnings = ["hot key 'x'"],
+            StoppedAtTimeLimit = true,
         };
 
         var text = PlanJson.Serialize(PlanJson.ToDocument(plan));
@@ -110,6 +111,8 @@ public sealed class FormatsTests
         Assert.That(back.Shortfall, Is.EqualTo(0.25));
         Assert.That(back.MovedBytes, Is.EqualTo(100_000_000));
         Assert.That(back.PlanMillis, Is.EqualTo(450));
+        Assert.That(back.StoppedAtTimeLimit, Is.True);
+        Assert.That(text, Does.Contain("\"stoppedAtTimeLimit\": true"), "the field has the camel-case name samples/plan/README.md documents");
         Assert.That(back.Warnings, Is.EqualTo(new[] { "hot key 'x'" }));
         Assert.That(back.Before!.MaxUtilization, Is.EqualTo(1.12));
         Assert.That(back.After!.Resource, Is.EqualTo("cpu"));

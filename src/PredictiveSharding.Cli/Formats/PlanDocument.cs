@@ -15,6 +15,8 @@ internal sealed class PlanDocument
 
     public long PlanMillis { get; set; }
 
+    public bool StoppedAtTimeLimit { get; set; }
+
     public double Shortfall { get; set; }
 
     public List<string> Warnings { get; set; } = [];

@@ -20,6 +20,7 @@ internal static class PlanJson
             After = ToDocument(plan.After),
             MovedBytes = plan.MovedBytes,
             PlanMillis = (long)Math.Round(plan.PlanTime.TotalMilliseconds),
+            StoppedAtTimeLimit = plan.StoppedAtTimeLimit,
             Shortfall = Math.Round(plan.Shortfall, 6),
             Warnings = [.. plan.Warnings],
         };
