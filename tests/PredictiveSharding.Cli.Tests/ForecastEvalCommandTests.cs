@@ -156,7 +156,31 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
         var (exitCode, _, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive", "--json");
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("'small'"));
+        Assert.That(stderr, Does.Contain("'small' (30 steps)").And.Contain("'large' (30 steps)").And.Contain("at least 120 steps"));
+    }
+
+    [Test]
+    public async Task ForecastEval_OneSeriesTooShort_EvaluatesTheOthersAndNamesTheShortOne()
+    {
+        // Real traces mix series that began late with long ones: 240 steps each, and one of 40 that began 200 hours in.
+        var input = WriteSeasonalCsv("mixed.csv", steps: 240);
+        var late = new StringBuilder();
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        for (var t = 200; t < 240; t++)
+        {
+            late.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},late,{10 + (t % 24)}\n");
+        }
+
+        await File.AppendAllTextAsync(input, late.ToString());
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive", "--json");
+        var (_, human, _) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stderr, Does.Contain("1 series too short to evaluate, left out: 'late' (40 steps)"));
+        using var document = JsonDocument.Parse(stdout.Trim());
+        Assert.That(document.RootElement.GetProperty("models").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(human, Does.Match(@"series\s+2\b"), "the figures are over the two series long enough");
     }
 
     /// <summary>Two hourly series with a daily cycle and seeded noise, in long format.</summary>

@@ -106,6 +106,20 @@ internal static class ForecastEvalCommand
             return 2;
         }
 
+        // Real data mixes series that began late with long ones; the short ones are set aside by name, not allowed to
+        // end the whole evaluation, and the figures are over the rest.
+        var tooShort = series.Where(s => !evaluator.CanEvaluate(s.Count)).ToList();
+        if (tooShort.Count > 0)
+        {
+            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forecast-eval: {SkippedText(tooShort, evaluator.MinimumLength, settings)}")).ConfigureAwait(false);
+            if (tooShort.Count == series.Count)
+            {
+                return 2;
+            }
+
+            series = series.Where(s => evaluator.CanEvaluate(s.Count)).ToList();
+        }
+
         var shortestTraining = series.Min(s => evaluator.FirstOrigin(s.Count));
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"forecast-eval: {series.Count} series, step {series[0].Step}, {series.Min(s => s.Count)}–{series.Max(s => s.Count)} steps; season {settings.Season}, horizon {settings.Horizon}, holdout {settings.HoldoutFraction}")).ConfigureAwait(false);
         var results = new List<ForecastEvaluation>(settings.Models.Count);
@@ -141,6 +155,17 @@ internal static class ForecastEvalCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Which series are too short to evaluate, and what they would need.</summary>
+    internal static string SkippedText(IReadOnlyList<PartitionLoadSeries> tooShort, int minimumLength, ForecastEvalSettings settings)
+    {
+        const int Named = 5;
+        var names = string.Join(", ", tooShort.Take(Named).Select(s => string.Create(CultureInfo.InvariantCulture, $"'{s.Partition}' ({s.Count} steps)")));
+        var more = tooShort.Count > Named ? string.Create(CultureInfo.InvariantCulture, $" and {tooShort.Count - Named} more") : string.Empty;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{tooShort.Count} series too short to evaluate, left out: {names}{more}. Each needs at least {minimumLength} steps: more than a season ({settings.Season}) before its first origin and a whole horizon ({settings.Horizon}) after it, with the last {settings.HoldoutFraction} held out.");
     }
 
     /// <summary>An exception's message without the "(Parameter 'x')" and "Actual value was" decorations meant for developers.</summary>

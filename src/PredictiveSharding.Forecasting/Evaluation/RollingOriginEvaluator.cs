@@ -45,6 +45,38 @@ public sealed class RollingOriginEvaluator
     /// <summary>The first origin of a series of <paramref name="length"/> steps: n − ⌊holdout · n⌋.</summary>
     public int FirstOrigin(int length) => length - (int)Math.Floor(_holdoutFraction * length);
 
+    /// <summary>
+    /// Whether a series of <paramref name="length"/> steps can be evaluated: more than a season before its first origin
+    /// and a whole horizon after it. <see cref="EvaluateAsync"/> refuses a series for which this is false, so a caller
+    /// holding series of mixed lengths can set the short ones aside first and say which.
+    /// </summary>
+    public bool CanEvaluate(int length)
+    {
+        var first = FirstOrigin(length);
+        return first > _seasonLength && (long)first + _horizon <= length;
+    }
+
+    /// <summary>The fewest steps a series needs for <see cref="CanEvaluate"/> to hold (<see cref="int.MaxValue"/> when none can).</summary>
+    public int MinimumLength
+    {
+        get
+        {
+            // ⌊holdout · n⌋ ≥ horizon needs n ≥ horizon / holdout, and n − ⌊holdout · n⌋ > season needs n > season / (1 − holdout):
+            // start just below both, then step up. Both conditions only ever turn true as n grows (the first origin and the
+            // held-out steps never decrease), so the first n that passes is the minimum.
+            var start = Math.Max(_seasonLength + _horizon + 1.0, Math.Max(Math.Floor(_horizon / _holdoutFraction), Math.Floor(_seasonLength / (1 - _holdoutFraction))) - 2);
+            for (var length = (long)start; length < int.MaxValue; length++)
+            {
+                if (CanEvaluate((int)length))
+                {
+                    return (int)length;
+                }
+            }
+
+            return int.MaxValue;
+        }
+    }
+
     /// <summary>Fits <paramref name="forecaster"/> and scores its forecasts over the held-out part of every series.</summary>
     /// <param name="forecaster">A forecaster; it is (re)fitted here.</param>
     /// <param name="series">The series, all on one step, none shorter than a season plus the holdout and one horizon.</param>
@@ -120,7 +152,7 @@ public sealed class RollingOriginEvaluator
             ArgumentNullException.ThrowIfNull(s, nameof(series));
             var values = LoadValues.Of(s, nameof(series));
             var first = FirstOrigin(values.Length);
-            if (first <= _seasonLength || first + _horizon > values.Length)
+            if (!CanEvaluate(values.Length))
             {
                 throw new ArgumentException(
                     string.Create(CultureInfo.InvariantCulture, $"Series '{s.Partition}' has {values.Length} steps: its first origin would be step {first} (holdout {_holdoutFraction}), which needs more than a season ({_seasonLength}) before it and a whole horizon ({_horizon}) after it."),

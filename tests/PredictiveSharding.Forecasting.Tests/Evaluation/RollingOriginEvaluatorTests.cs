@@ -24,6 +24,32 @@ public sealed class RollingOriginEvaluatorTests
         Assert.That(sut.FirstOrigin(104), Is.EqualTo(84));
     }
 
+    [TestCase(24, 24, 0.2, 120)] // first origin 96 > 24 and 96 + 24 ≤ 120; 119 holds out only 23
+    [TestCase(7, 7, 0.2, 35)]
+    [TestCase(60, 15, 0.2, 76)] // 61 > 60 before the first origin needs 76 (76 − 15 = 61)
+    [TestCase(24, 24, 0.5, 49)]
+    [TestCase(1, 1, 0.001, 1000)]
+    public void MinimumLength_IsTheFirstLengthThatCanBeEvaluated(int season, int horizon, double holdout, int expected)
+    {
+        var sut = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = season, Horizon = horizon, HoldoutFraction = holdout });
+
+        Assert.That(sut.MinimumLength, Is.EqualTo(expected));
+        Assert.That(sut.CanEvaluate(expected), Is.True);
+        Assert.That(sut.CanEvaluate(expected - 1), Is.False);
+        Assert.That(Enumerable.Range(1, expected - 1).Any(sut.CanEvaluate), Is.False, "no shorter length passes");
+    }
+
+    [Test]
+    public void EvaluateAsync_SeriesShorterThanMinimumLength_IsRefusedNamingItAndItsLength()
+    {
+        var sut = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = 24, Horizon = 24 });
+        var series = new[] { TestSeries.From("short", Ramp(sut.MinimumLength - 1)) };
+
+        var e = Assert.ThrowsAsync<ArgumentException>(() => sut.EvaluateAsync(new SeasonalNaiveForecaster(), series, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("'short'").And.Contain("119 steps"));
+    }
+
     [Test]
     public async Task EvaluateAsync_FitsBeforeFirstOriginAndForecastsEveryHorizonWhileItFits()
     {
