@@ -4,8 +4,9 @@ namespace PredictiveSharding.Packaging.Tests;
 
 /// <summary>
 /// docs/observability.md against the code it describes: every log event id is unique, lies in its package's range and
-/// is listed with its level; every meter instrument the packages create is listed. A host wires dashboards and log
-/// filters from that page, so it must not drift.
+/// is listed with its level; every meter instrument the packages create is listed with its unit; every tag the code
+/// attaches to a measurement is named in the table (as a set: which instrument carries which is checked by eye). A host
+/// wires dashboards and log filters from that page, so it must not drift.
 /// </summary>
 [Category("Packaging")]
 public sealed partial class ObservabilityDocTests
@@ -63,6 +64,26 @@ public sealed partial class ObservabilityDocTests
         Assert.That(inDoc, Is.EqualTo(inCode));
     }
 
+    [Test]
+    public void TheDocsMeterTable_NamesEveryTagTheCodeAttaches_AndNoOther()
+    {
+        var inCode = SourceFiles()
+            .SelectMany(f => Tag().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var inDoc = MeterRowTags().Matches(Doc)
+            .SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Where(t => t != "–")
+            .Select(t => t.Trim('`'))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.That(inCode, Is.Not.Empty, "the scan found the tags");
+        Assert.That(inDoc, Is.EqualTo(inCode));
+    }
+
     private static IEnumerable<(int Id, string Level, string Package)> LogEvents() =>
         from file in SourceFiles()
         from Match m in LoggerMessage().Matches(File.ReadAllText(file))
@@ -87,6 +108,14 @@ public sealed partial class ObservabilityDocTests
     // A row of the meter table: | `Meter` | `instrument` | type | unit | tags | meaning |
     [GeneratedRegex(@"^\| `PredictiveSharding[\w.]*` \| `([^`]+)` \| \w+ \| ([^|]+?) \| ", RegexOptions.Multiline)]
     private static partial Regex MeterRow();
+
+    // A tag attached to a measurement: new KeyValuePair<string, object?>("name", value).
+    [GeneratedRegex(@"KeyValuePair<string, object\?>\(""([^""]+)""")]
+    private static partial Regex Tag();
+
+    // The tags column of a meter-table row: | `Meter` | `instrument` | type | unit | tags | meaning |
+    [GeneratedRegex(@"^\| `PredictiveSharding[\w.]*` \| `[^`]+` \| \w+ \| [^|]+? \| ([^|]+?) \| ", RegexOptions.Multiline)]
+    private static partial Regex MeterRowTags();
 
     // A row of the event table: | 2001 | Information | Execution | ... |
     [GeneratedRegex(@"^\| (\d{4}) \| (\w+) \| ", RegexOptions.Multiline)]
