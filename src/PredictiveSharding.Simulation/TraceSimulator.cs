@@ -158,7 +158,7 @@ public sealed class TraceSimulator
             var peak = loads.PeakTotal();
             if (!(peak > 0))
             {
-                throw new ArgumentException("The trace has no requests at any step; there is nothing to size the nodes by (give NodeCapacity) or to simulate.", nameof(loads));
+                throw new ArgumentException("The trace has no requests at any step: there is nothing to size the nodes by. Set NodeCapacity (psharding simulate --node-capacity) to replay it anyway.", nameof(loads));
             }
 
             capacity = peak / (nodes * _options.Headroom);

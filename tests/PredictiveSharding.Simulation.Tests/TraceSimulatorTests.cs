@@ -178,7 +178,7 @@ public class TraceSimulatorTests
     {
         var loads = TestTraces.Minutes([0, 0], [0, 0]);
 
-        Assert.That(async () => await new TraceSimulator(new SimulationOptions()).RunAsync(loads, null, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("no requests"));
+        Assert.That(async () => await new TraceSimulator(new SimulationOptions()).RunAsync(loads, null, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("no requests").And.Message.Contains("--node-capacity"));
     }
 
     [Test]
