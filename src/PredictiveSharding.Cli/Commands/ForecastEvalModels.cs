@@ -70,8 +70,17 @@ internal static class ForecastEvalModels
     /// <summary>Seasons in the LSTM head's seasonal median in forecast-eval (<see cref="LstmForecasterOptions.SeasonalMedianSeasons"/>).</summary>
     internal const int SeasonalMedianSeasons = 3;
 
-    /// <summary>The LSTM's context: its default (24) or one season, whichever is longer.</summary>
-    internal static int LstmContext(int season) => Math.Max(new LstmForecasterOptions().ContextLength, season);
+    /// <summary>
+    /// The longest context forecast-eval gives the LSTM. Its cost grows with the context (every training window unrolls it),
+    /// and a season longer than this reaches the network anyway: the season is always among its lag inputs
+    /// (<see cref="LstmLags"/>, the value one season back beside every step) and its head's seasonal median. Measured: a
+    /// per-minute trace with a daily season (50 series of five days, season 1,440) had not finished training the LSTM after
+    /// 20 minutes with a whole day of context.
+    /// </summary>
+    internal const int MaxLstmContext = 168;
+
+    /// <summary>The LSTM's context: its default (24) or one season, whichever is longer, but no more than <see cref="MaxLstmContext"/>.</summary>
+    internal static int LstmContext(int season) => Math.Max(new LstmForecasterOptions().ContextLength, Math.Min(season, MaxLstmContext));
 
     /// <summary>
     /// The LSTM's seasonal lags: the declared season plus the LSTM's own defaults (a day and a week, when whole numbers
