@@ -201,6 +201,7 @@ public sealed class PlanCommandTests
 
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain(option));
+        Assert.That(error.Trim(), Does.Not.Contain("\n").And.Not.Contain("Actual value").And.Not.Contain("(Parameter"), "one line for a person, without the developer's decorations");
     }
 
     [Test]

@@ -63,7 +63,7 @@ internal static class ForecastEvalCommand
             }
             catch (ArgumentException e)
             {
-                await Console.Error.WriteLineAsync("forecast-eval: " + Describe(e)).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("forecast-eval: " + CliErrorText.Of(e)).ConfigureAwait(false);
                 return 2;
             }
 
@@ -102,7 +102,7 @@ internal static class ForecastEvalCommand
         }
         catch (Exception e) when (e is ArgumentException or TraceFormatException or IOException or UnauthorizedAccessException)
         {
-            await error.WriteLineAsync("forecast-eval: " + Describe(e)).ConfigureAwait(false);
+            await error.WriteLineAsync("forecast-eval: " + CliErrorText.Of(e)).ConfigureAwait(false);
             return 2;
         }
 
@@ -136,7 +136,7 @@ internal static class ForecastEvalCommand
             }
             catch (ArgumentException e)
             {
-                await error.WriteLineAsync($"forecast-eval: {name}: {Describe(e)}").ConfigureAwait(false);
+                await error.WriteLineAsync($"forecast-eval: {name}: {CliErrorText.Of(e)}").ConfigureAwait(false);
                 return 2;
             }
         }
@@ -166,22 +166,6 @@ internal static class ForecastEvalCommand
         return string.Create(
             CultureInfo.InvariantCulture,
             $"{tooShort.Count} series too short to evaluate, left out: {names}{more}. Each needs at least {minimumLength} steps: more than a season ({settings.Season}) before its first origin and a whole horizon ({settings.Horizon}) after it, with the last {settings.HoldoutFraction} held out.");
-    }
-
-    /// <summary>An exception's message without the "(Parameter 'x')" and "Actual value was" decorations meant for developers.</summary>
-    private static string Describe(Exception e)
-    {
-        var message = e.Message.Split('\n')[0].TrimEnd();
-        if (e is ArgumentException { ParamName: { } param })
-        {
-            var suffix = $" (Parameter '{param}')";
-            if (message.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                message = message[..^suffix.Length];
-            }
-        }
-
-        return message;
     }
 
     private static string Table(ForecastEvaluation r)

@@ -86,13 +86,13 @@ internal static class PlanCommand
         }
         catch (PlanFileException e)
         {
-            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            await error.WriteLineAsync(CliErrorText.Of(e)).ConfigureAwait(false);
             return 2;
         }
         catch (ArgumentException e)
         {
             // Bad options, and what the planner finds inconsistent between the files.
-            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            await error.WriteLineAsync(CliErrorText.Of(e)).ConfigureAwait(false);
             return 2;
         }
 

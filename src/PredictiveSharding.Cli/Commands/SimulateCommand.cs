@@ -172,25 +172,12 @@ internal static class SimulateCommand
         return 0;
     }
 
-    /// <summary>An exception's message without the "(Parameter 'x')" and "Actual value was" decorations, with the flag named.</summary>
+    /// <summary>The exception's message for a command-line user (<see cref="CliErrorText.Of"/>), with the flag named.</summary>
     private static string Describe(Exception e)
     {
-        var message = e.Message.Split('\n')[0].TrimEnd();
-        if (e is ArgumentException { ParamName: { } param })
-        {
-            var suffix = $" (Parameter '{param}')";
-            if (message.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                message = message[..^suffix.Length];
-            }
-
-            var flag = SimulateSettings.FlagOf(param);
-            if (flag.Length > 0)
-            {
-                message = flag + ": " + message;
-            }
-        }
-
-        return message;
+        var message = CliErrorText.Of(e);
+        return e is ArgumentException { ParamName: { } param } && SimulateSettings.FlagOf(param) is { Length: > 0 } flag
+            ? flag + ": " + message
+            : message;
     }
 }
