@@ -72,8 +72,8 @@ public sealed partial class ObservabilityDocTests
             .Distinct()
             .Order(StringComparer.Ordinal)
             .ToList();
-        var inDoc = MeterRowTags().Matches(Doc)
-            .SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var inDoc = MeterRow().Matches(Doc)
+            .SelectMany(m => m.Groups[3].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Where(t => t != "–")
             .Select(t => t.Trim('`'))
             .Distinct()
@@ -106,16 +106,12 @@ public sealed partial class ObservabilityDocTests
     private static partial Regex Instrument();
 
     // A row of the meter table: | `Meter` | `instrument` | type | unit | tags | meaning |
-    [GeneratedRegex(@"^\| `PredictiveSharding[\w.]*` \| `([^`]+)` \| \w+ \| ([^|]+?) \| ", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\| `PredictiveSharding[\w.]*` \| `([^`]+)` \| \w+ \| ([^|]+?) \| ([^|]+?) \| ", RegexOptions.Multiline)]
     private static partial Regex MeterRow();
 
     // A tag attached to a measurement: new KeyValuePair<string, object?>("name", value).
     [GeneratedRegex(@"KeyValuePair<string, object\?>\(""([^""]+)""")]
     private static partial Regex Tag();
-
-    // The tags column of a meter-table row: | `Meter` | `instrument` | type | unit | tags | meaning |
-    [GeneratedRegex(@"^\| `PredictiveSharding[\w.]*` \| `[^`]+` \| \w+ \| [^|]+? \| ([^|]+?) \| ", RegexOptions.Multiline)]
-    private static partial Regex MeterRowTags();
 
     // A row of the event table: | 2001 | Information | Execution | ... |
     [GeneratedRegex(@"^\| (\d{4}) \| (\w+) \| ", RegexOptions.Multiline)]

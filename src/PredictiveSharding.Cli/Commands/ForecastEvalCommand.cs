@@ -117,7 +117,7 @@ internal static class ForecastEvalCommand
                 return 2;
             }
 
-            series = series.Where(s => evaluator.CanEvaluate(s.Count)).ToList();
+            series = series.Except(tooShort).ToList();
         }
 
         var shortestTraining = series.Min(s => evaluator.FirstOrigin(s.Count));
