@@ -45,6 +45,15 @@ public sealed class RocksDbNode : IDisposable
     internal const string CapturesFamilyName = "psharding-captures";
     private const int CancellationCheckInterval = 1024;
     private const ulong BulkReadaheadBytes = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Data-block size of the table files a copy builds for ingestion (RocksDB's default is 4 KiB). Larger blocks cost
+    /// the copy's writer, its read-back and the next move's scan less per entry: measured on the 21 MB move benchmark,
+    /// move ÷ plain copy 1.39–1.55 with 4 KiB blocks against 1.24–1.26 with 16 or 32 KiB in the same session. Still
+    /// half HBase's default 64 KiB block; point reads from these files fetch 32 KiB blocks (one read, in the page cache
+    /// or the block cache alike) until compaction rewrites them with the column family's own block size.
+    /// </summary>
+    internal const ulong IngestBlockBytes = 32 * 1024;
     private const long MoverSliceBytes = 64 * 1024;
     private const int MoverSliceEntries = 512;
 
@@ -105,7 +114,10 @@ public sealed class RocksDbNode : IDisposable
         // Files a copy builds for ingestion are not compressed: compressing is what a flush or compaction does in the
         // background for ordinary writes, and doing it on the copy's path made the copy slower than writing through the
         // memtable. Compaction compresses the data later, as it would have anyway.
-        _ingestFileOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes).SetCompression(Compression.No);
+        _ingestFileOptions = new ColumnFamilyOptions()
+            .SetWriteBufferSize(bufferBytes)
+            .SetCompression(Compression.No)
+            .SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(IngestBlockBytes));
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
         // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.

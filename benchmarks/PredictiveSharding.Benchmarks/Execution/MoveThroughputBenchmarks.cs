@@ -34,7 +34,7 @@ namespace PredictiveSharding.Benchmarks.Execution;
 /// hashing the table file, its fsync and ingest — and "verify" the target's read-back; "time copy/plain" compares the
 /// copy stage alone with the plain copy, the whole move being "time move/plain". The same iterations also time
 /// <see cref="StorageFloorCopy"/> ("floor"): the storage work a verified move cannot skip, with none of our machinery —
-/// the same snapshot read into an uncompressed table file, the file synced and ingested, every entry hashed on the way and
+/// the same snapshot read into an uncompressed table file (the move's block size and writer), the file synced and ingested, every entry hashed on the way and
 /// the target read back and hashed, the per-entry calls made straight into the native library as the move makes them
 /// (<see cref="Storage.RocksDb.Interop.DirectEntryCalls"/>; the plain copy uses RocksDbSharp's binding, as a host would) — so "time floor/plain" is the best ratio any verified move through ingestion could
 /// reach here, and "time move/floor" what our machinery adds on top of it. They also time the same move on a second store
@@ -314,16 +314,17 @@ public class MoveThroughputBenchmarks
         // The per-entry calls go straight to the native library, as the move's do, so that a faster binding does not
         // pass for machinery saved.
         var direct = DirectEntryCalls.Instance ?? throw new InvalidOperationException("The RocksDB library's handle was not found; the floor needs the direct calls the move uses.");
-        using (var writer = new SstFileWriter(new EnvOptions(), new ColumnFamilyOptions().SetCompression(Compression.No)))
+        // The move's table files: uncompressed, its block size, and its writer (which leaves the file's pages cached).
+        var fileOptions = new ColumnFamilyOptions().SetCompression(Compression.No).SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(RocksDbNode.IngestBlockBytes));
+        using (var writer = TableFileWriter.Open(file, fileOptions))
         {
-            writer.Open(file);
             using (var iterator = _plainSource.NewIterator(readOptions: readOptions))
             {
                 for (iterator.SeekToFirst(); direct.Valid(iterator); direct.Next(iterator))
                 {
                     var key = direct.Key(iterator);
                     var value = direct.Value(iterator);
-                    direct.Put(writer, key, value);
+                    direct.Put(writer.Handle, key, value);
                     sourceSum += EntryHash(key, value);
                     bytes += key.Length + value.Length;
                 }

@@ -8,8 +8,9 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 
 /// <summary>
 /// The RocksDB cluster's bulk copy: one snapshot of the source, read by one iterator per lane (sub-ranges read in
-/// parallel, <see cref="RocksDbClusterOptions.ScanParallelism"/>; no block-cache fill, 2 MiB readahead), each feeding an
-/// <see cref="SstFileWriter"/> in the target's ingest folder; <see cref="CommitAsync"/> finishes the files and ingests them
+/// parallel, <see cref="RocksDbClusterOptions.ScanParallelism"/>; no block-cache fill, 2 MiB readahead), each feeding a
+/// table file in the target's ingest folder (<see cref="TableFileWriter"/>: RocksDB's <c>SstFileWriter</c>, its pages left in
+/// the page cache for the read-back); <see cref="CommitAsync"/> finishes the files and ingests them
 /// into the target in one call (RocksDB's bulk-load path: no write-ahead log and no memtable inserts, and the file and the
 /// MANIFEST are synced before the ingest returns, so committed entries survive a crash of the process and of the machine).
 /// The bytes copied are hashed on the way (each lane its sub-range; the hashes join in key order, see
@@ -344,7 +345,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     /// <summary>One lane's table file (opened on its first entry) and checksum; used by one thread at a time.</summary>
     private sealed class LaneWriter(RocksDbNode target, RangeHasher? hasher)
     {
-        private SstFileWriter? _writer;
+        private TableFileWriter? _writer;
         private string? _path;
         private byte[] _keyBuffer = new byte[256];
         private byte[] _valueBuffer = new byte[4096];
@@ -361,25 +362,14 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             if (_writer is null)
             {
                 var path = target.NewIngestFilePath();
-                var writer = new SstFileWriter(new EnvOptions(), target.IngestFileOptions);
-                try
-                {
-                    writer.Open(path);
-                }
-                catch
-                {
-                    writer.Dispose();
-                    throw;
-                }
-
-                _writer = writer;
+                _writer = TableFileWriter.Open(path, target.IngestFileOptions);
                 _path = path;
             }
 
             if (_direct is { } direct)
             {
                 // Straight from the iterator's memory into the file (see DirectEntryCalls).
-                direct.Put(_writer, key, value);
+                direct.Put(_writer.Handle, key, value);
                 return;
             }
 
@@ -419,7 +409,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     }
 
     /// <summary>A lane's table file handed over for ingest: finished once, then abandoned (deleted unless ingested).</summary>
-    private sealed class TableFile(SstFileWriter writer, string path)
+    private sealed class TableFile(TableFileWriter writer, string path)
     {
         /// <summary>Finishes (and syncs) the file and returns its path; the file stays this object's until <see cref="Abandon"/>.</summary>
         public string Finish()

@@ -17,7 +17,7 @@ namespace PredictiveSharding.Storage.RocksDb.Interop;
 /// through function pointers (the same with or without <c>SuppressGCTransition</c>, which is not used: <c>next</c> may
 /// read a block from disk, and a call that can block must keep its GC transition). The put also takes the key and value
 /// where they are, where the binding wants arrays (so each entry was copied into two buffers first). Nothing else in
-/// the store is called this way: elsewhere a call per operation is noise.
+/// the store is called this way (but see <see cref="TableFileWriter"/>): elsewhere a call per operation is noise.
 /// The library handle is read from RocksDbSharp's generated binding (a private field, so the library is the one the
 /// binding chose among the package's variants); if a future RocksDbSharp no longer has it, <see cref="Instance"/> is
 /// null and the scans use the binding, slower but the same.
@@ -32,6 +32,7 @@ internal sealed unsafe class DirectEntryCalls
 
     private DirectEntryCalls(IntPtr library)
     {
+        Library = library;
         _valid = (delegate* unmanaged[Cdecl]<IntPtr, byte>)NativeLibrary.GetExport(library, "rocksdb_iter_valid");
         _key = (delegate* unmanaged[Cdecl]<IntPtr, nuint*, byte*>)NativeLibrary.GetExport(library, "rocksdb_iter_key");
         _value = (delegate* unmanaged[Cdecl]<IntPtr, nuint*, byte*>)NativeLibrary.GetExport(library, "rocksdb_iter_value");
@@ -55,6 +56,9 @@ internal sealed unsafe class DirectEntryCalls
         return new BindingOnlyScope();
     }
 
+    /// <summary>The handle of the native library RocksDbSharp loaded (see <see cref="TableFileWriter"/>).</summary>
+    public IntPtr Library { get; }
+
     /// <summary>Whether the iterator stands on an entry.</summary>
     public bool Valid(Iterator iterator) => _valid(iterator.Handle) != 0;
 
@@ -77,14 +81,17 @@ internal sealed unsafe class DirectEntryCalls
     /// <summary>Moves the iterator to the next entry.</summary>
     public void Next(Iterator iterator) => _next(iterator.Handle);
 
-    /// <summary>Adds an entry to a table file (keys in increasing order); throws <see cref="RocksDbException"/> as the binding does.</summary>
-    public void Put(SstFileWriter writer, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Adds an entry to the table file behind <paramref name="writer"/> (a <c>rocksdb_sstfilewriter_t*</c>; keys in increasing
+    /// order); throws <see cref="RocksDbException"/> as the binding does.
+    /// </summary>
+    public void Put(IntPtr writer, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var error = IntPtr.Zero;
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            _put(writer.Handle, k, (nuint)key.Length, v, (nuint)value.Length, &error);
+            _put(writer, k, (nuint)key.Length, v, (nuint)value.Length, &error);
         }
 
         if (error != IntPtr.Zero)
