@@ -8,7 +8,7 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 
 /// <summary>
 /// The RocksDB cluster's bulk copy: one snapshot of the source, read by one iterator per lane (sub-ranges read in
-/// parallel, <see cref="RocksDbClusterOptions.ScanParallelism"/>; no block-cache fill, 2 MiB readahead), each feeding a
+/// parallel, <see cref="RocksDbClusterOptions.ScanParallelism"/>; no block-cache fill, 2 MiB readahead), each feeding an
 /// table file in the target's ingest folder (<see cref="TableFileWriter"/>: RocksDB's <c>SstFileWriter</c>, its pages left in
 /// the page cache for the read-back); <see cref="CommitAsync"/> finishes the files and ingests them
 /// into the target in one call (RocksDB's bulk-load path: no write-ahead log and no memtable inserts, and the file and the
@@ -19,8 +19,8 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// its files over every 4 MiB to a background task that finishes (syncs) and ingests them and then reads back the part of
 /// the range they covered on the target (lane by lane, from where the last read-back ended to the lane's next unread key,
 /// so every key of the range on the target is read, strays between copied entries too), while the copy goes on reading the
-/// source; <see cref="CommitAsync"/> waits for every hand-off, and the last one's read-back, cut by key, runs on every
-/// core. The reads join into <see cref="TargetChecksum"/>: the move's verification read overlaps its copy instead of
+/// source; <see cref="CommitAsync"/> waits for every hand-off, and the read-backs that start once the copy is done are
+/// cut by key and run on every core. The reads join into <see cref="TargetChecksum"/>: the move's verification read overlaps its copy instead of
 /// following it.
 /// </summary>
 /// <remarks>
@@ -31,7 +31,7 @@ namespace PredictiveSharding.Storage.RocksDb.Copying;
 /// </remarks>
 internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
 {
-    /// <summary>Threads the read-back of the last commit's part may use (it runs once the copy is done).</summary>
+    /// <summary>Threads a read-back that starts once the copy is done may use.</summary>
     private const int MaxFinalReadBackThreads = 4;
 
     /// <summary>
@@ -52,6 +52,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     private Task _background = Task.CompletedTask;
     private long _sinceHandOff;
     private volatile bool _readBackFailed;
+    private volatile bool _copyDone;
     private RangeChecksum? _targetChecksum;
     private int _released;
 
@@ -224,13 +225,16 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
             return;
         }
 
-        // The last part is all that is left of the move's reading once the copy is done: cut and read on every core.
-        var threads = lastPart ? Math.Clamp(Environment.ProcessorCount, 1, MaxFinalReadBackThreads) : 1;
+        if (lastPart)
+        {
+            _copyDone = true;
+        }
+
         var previous = _background;
         var stop = _readBackStop.Token;
 
         // Not given the token: a hand-off always runs, if only to delete its files.
-        _background = Task.Run(() => IngestAndReadBackAsync(previous, files, segments, threads, stop), CancellationToken.None);
+        _background = Task.Run(() => IngestAndReadBackAsync(previous, files, segments, stop), CancellationToken.None);
     }
 
     /// <summary>
@@ -239,7 +243,7 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     /// <see cref="TargetChecksum"/> null, so the executor reads the target itself (and meets a lasting error again there,
     /// with its retries); a failed ingest fails the commit that waits for it.
     /// </summary>
-    private async Task IngestAndReadBackAsync(Task previous, TableFile[] files, List<(ReadBackLane Lane, KeyRange Range)> segments, int threads, CancellationToken stop)
+    private async Task IngestAndReadBackAsync(Task previous, TableFile[] files, List<(ReadBackLane Lane, KeyRange Range)> segments, CancellationToken stop)
     {
         try
         {
@@ -266,6 +270,9 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
         {
             foreach (var (lane, range) in segments)
             {
+                // Once the copy is done, the read-backs still queued are all that is left of the move's reading, and nothing
+                // else runs: each is cut by key and read on every core (beside a copying lane, a second reader only slowed both).
+                var threads = _copyDone ? Math.Clamp(Environment.ProcessorCount, 1, MaxFinalReadBackThreads) : 1;
                 var pieces = _target.SplitForReading(range, threads);
                 foreach (var piece in await LaneWork.RunAsync(pieces.Count, i => ReadBack(pieces[i], stop)).ConfigureAwait(false))
                 {
