@@ -53,7 +53,7 @@ public sealed class RocksDbNode : IDisposable
     /// half HBase's default 64 KiB block; point reads from these files fetch 32 KiB blocks (one read, in the page cache
     /// or the block cache alike) until compaction rewrites them with the column family's own block size.
     /// </summary>
-    internal const ulong IngestBlockBytes = 32 * 1024;
+    private const ulong IngestBlockBytes = 32 * 1024;
     private const long MoverSliceBytes = 64 * 1024;
     private const int MoverSliceEntries = 512;
 
@@ -111,13 +111,7 @@ public sealed class RocksDbNode : IDisposable
             .SetInfoLogLevel(InfoLogLevel.Warn);
         var familyOptions = new ColumnFamilyOptions().SetWriteBufferSize(bufferBytes);
 
-        // Files a copy builds for ingestion are not compressed: compressing is what a flush or compaction does in the
-        // background for ordinary writes, and doing it on the copy's path made the copy slower than writing through the
-        // memtable. Compaction compresses the data later, as it would have anyway.
-        _ingestFileOptions = new ColumnFamilyOptions()
-            .SetWriteBufferSize(bufferBytes)
-            .SetCompression(Compression.No)
-            .SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(IngestBlockBytes));
+        _ingestFileOptions = CreateIngestFileOptions().SetWriteBufferSize(bufferBytes);
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
         // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
@@ -406,6 +400,17 @@ public sealed class RocksDbNode : IDisposable
 
     /// <summary>Options for table files built to be ingested into the data family (its comparator; no compression).</summary>
     internal ColumnFamilyOptions IngestFileOptions => _ingestFileOptions;
+
+    /// <summary>
+    /// The options of the table files a copy builds for ingestion (the benchmark's storage floor builds its file with them
+    /// too). Not compressed: compressing is what a flush or compaction does in the background for ordinary writes, and
+    /// doing it on the copy's path made the copy slower than writing through the memtable; compaction compresses the data
+    /// later, as it would have anyway. Blocks of <see cref="IngestBlockBytes"/>.
+    /// </summary>
+    internal static ColumnFamilyOptions CreateIngestFileOptions() =>
+        new ColumnFamilyOptions()
+            .SetCompression(Compression.No)
+            .SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(IngestBlockBytes));
 
     /// <summary>A snapshot and the node's next sequence, taken together under the write lock: the snapshot holds exactly the writes below it.</summary>
     internal (Snapshot Snapshot, long Sequence) CreateSequencedSnapshot()

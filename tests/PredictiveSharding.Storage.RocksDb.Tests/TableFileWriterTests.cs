@@ -126,8 +126,7 @@ public sealed class TableFileWriterTests
 
     private static string Value(int i) => new string((char)('a' + (i % 26)), 200 + (i % 50));
 
-    private static ColumnFamilyOptions FileOptions() =>
-        new ColumnFamilyOptions().SetCompression(Compression.No).SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(RocksDbNode.IngestBlockBytes));
+    private static ColumnFamilyOptions FileOptions() => RocksDbNode.CreateIngestFileOptions();
 
     /// <summary>The bytes this process has read from storage (not from the page cache), from /proc/self/io.</summary>
     private static bool TryReadStorageBytes(out long bytes)

@@ -315,8 +315,7 @@ public class MoveThroughputBenchmarks
         // pass for machinery saved.
         var direct = DirectEntryCalls.Instance ?? throw new InvalidOperationException("The RocksDB library's handle was not found; the floor needs the direct calls the move uses.");
         // The move's table files: uncompressed, its block size, and its writer (which leaves the file's pages cached).
-        var fileOptions = new ColumnFamilyOptions().SetCompression(Compression.No).SetBlockBasedTableFactory(new BlockBasedTableOptions().SetBlockSize(RocksDbNode.IngestBlockBytes));
-        using (var writer = TableFileWriter.Open(file, fileOptions))
+        using (var writer = TableFileWriter.Open(file, RocksDbNode.CreateIngestFileOptions()))
         {
             using (var iterator = _plainSource.NewIterator(readOptions: readOptions))
             {

@@ -58,10 +58,9 @@ internal sealed unsafe class TableFileWriter : IDisposable
         // [0, 8): the C API's wrapper, pointing at the writer object that follows it.
         _memory = NativeMemory.AllocZeroed((nuint)(sizeof(IntPtr) + WriterObjectBytes));
         var writer = (IntPtr)_memory + sizeof(IntPtr);
-        native.Construct(writer, _environment.Handle, options.Handle, native.Comparator, IntPtr.Zero, 0, DefaultIoPriority);
+        native.Construct(writer, _environment.Handle, options.Handle);
         *(IntPtr*)_memory = writer;
         Handle = (IntPtr)_memory;
-        KeepsPagesCached = true;
     }
 
     /// <summary>Whether the native constructor is found, so writers made outside <see cref="DirectEntryCalls.BindingOnly"/> keep pages cached.</summary>
@@ -71,7 +70,7 @@ internal sealed unsafe class TableFileWriter : IDisposable
     public IntPtr Handle { get; }
 
     /// <summary>Whether this writer was made with the page-cache invalidation off (false: RocksDbSharp's writer).</summary>
-    public bool KeepsPagesCached { get; }
+    public bool KeepsPagesCached => _binding is null;
 
     /// <summary>
     /// A writer with <paramref name="options"/> (which must outlive it) opened on <paramref name="path"/>: the native
@@ -138,7 +137,7 @@ internal sealed unsafe class TableFileWriter : IDisposable
         }
 
         /// <summary><c>rocksdb::BytewiseComparator()</c>, the comparator of every node's options.</summary>
-        public IntPtr Comparator { get; }
+        private IntPtr Comparator { get; }
 
         public static NativeConstructor? Find(DirectEntryCalls? calls)
         {
@@ -156,8 +155,9 @@ internal sealed unsafe class TableFileWriter : IDisposable
                 : null;
         }
 
-        public void Construct(IntPtr writer, IntPtr environment, IntPtr options, IntPtr comparator, IntPtr family, byte invalidatePageCache, int ioPriority) =>
-            _construct(writer, environment, options, comparator, family, invalidatePageCache, ioPriority);
+        /// <summary>Constructs a writer at <paramref name="writer"/>: bytewise comparator, no column family, no page-cache invalidation, the default I/O priority.</summary>
+        public void Construct(IntPtr writer, IntPtr environment, IntPtr options) =>
+            _construct(writer, environment, options, Comparator, IntPtr.Zero, 0, DefaultIoPriority);
 
         public void Destroy(IntPtr writer) => _destroy(writer);
     }
