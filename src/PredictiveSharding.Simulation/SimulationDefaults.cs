@@ -105,6 +105,12 @@ internal static class SimulationDefaults
     /// </summary>
     public static readonly double[] OracleMoveCostWeights = [MoveCostWeight, 0.5];
 
+    /// <summary>
+    /// The predictive strategy's data-movement budget as a multiple of what the published reactive setting has moved by the
+    /// same step (SimulationOptions.ReactiveByteBudget): no more than the reactive balancer it replaces.
+    /// </summary>
+    public const double ReactiveByteBudget = 1;
+
     /// <summary>Most key samples handed to the planner per partition.</summary>
     public const int PlannerKeySamples = 48;
 }

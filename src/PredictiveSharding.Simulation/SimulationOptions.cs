@@ -108,6 +108,18 @@ public sealed class SimulationOptions
     /// </summary>
     public double BreachSumWeight { get; set; }
 
+    /// <summary>
+    /// The predictive strategy's data-movement budget: by any step it may have moved at most this multiple of the bytes the
+    /// published reactive setting (the <c>reactive-default</c> strategy, replayed beside it on the same trace and knowing
+    /// the same past) has moved by then, plus one round of move slots (<see cref="MaxConcurrentMoves"/> × the initial
+    /// average partition) so that it can act before the reactive balancer has. It is the budget of an operator who will
+    /// not let prediction move more data than the reactive balancer it replaces: where every strategy overloads alike
+    /// (one key hotter than a node), the burst insurance otherwise moved 6–12 × reactive's bytes for nothing. Each plan's
+    /// move budget (PlanningConstraints.MoveBudgetBytes) is what remains of it, so the planner chooses which moves the
+    /// bytes go to. Default 1; 0 lifts the cap; zero or more, finite. The oracle, the bound, is not capped.
+    /// </summary>
+    public double ReactiveByteBudget { get; set; } = SimulationDefaults.ReactiveByteBudget;
+
     /// <summary>Forecast quantile the planner plans for (PlanningConstraints.PlanningQuantile). Default 0.5 (the median: the threshold keeps the margin); in (0, 1).</summary>
     public double PlanningQuantile { get; set; } = SimulationDefaults.PlanningQuantile;
 
@@ -286,6 +298,11 @@ public sealed class SimulationOptions
         if (BurstLevelSteps < 1)
         {
             throw Bad(nameof(BurstLevelSteps), BurstLevelSteps, "at least 1");
+        }
+
+        if (!(ReactiveByteBudget >= 0 && double.IsFinite(ReactiveByteBudget)))
+        {
+            throw Bad(nameof(ReactiveByteBudget), ReactiveByteBudget, "zero or more and finite");
         }
 
         ValidateGrid();

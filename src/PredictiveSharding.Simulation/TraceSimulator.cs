@@ -106,8 +106,14 @@ public sealed class TraceSimulator
                     var seasonalMinPeriod = _options.SeasonalFloor
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
-                    var predictive = await ReplayAsync(loads, setup, Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
-                    results.Add(PlannerFactory is null ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}")) : predictive);
+                    var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup, defaultSetting));
+                    var predictive = await ReplayAsync(loads, setup, planned, name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
+                    var budgetSetting = _options.ReactiveByteBudget > 0
+                        ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × reactive-default's + {setup.MaxConcurrentMoves} partitions")
+                        : string.Empty;
+                    results.Add(PlannerFactory is null
+                        ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") + budgetSetting)
+                        : predictive.Renamed(name, predictive.Setting + budgetSetting));
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
@@ -241,7 +247,24 @@ public sealed class TraceSimulator
         (_options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty)
         + (PlannedMoveOverhead > 0 ? string.Create(CultureInfo.InvariantCulture, $", move overhead {PlannedMoveOverhead:0.##} planned for") : string.Empty);
 
-    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false)
+    /// <summary>
+    /// The predictive strategy's data-movement budget (<see cref="SimulationOptions.ReactiveByteBudget"/>): a shadow replay
+    /// of the published reactive setting on the same trace and cluster, and one round of move slots of the initial average
+    /// partition on top; null when the option is 0.
+    /// </summary>
+    private ReactiveByteBudget? ByteBudget(KeyLoads loads, ClusterSetup setup, ReactiveSettings published)
+    {
+        if (_options.ReactiveByteBudget <= 0)
+        {
+            return null;
+        }
+
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer(StrategyNames.ReactiveDefault, published, _options.Seed, _time));
+        var averagePartitionBytes = (double)loads.KeyCount * setup.BytesPerKey / setup.InitialPartitions;
+        return new ReactiveByteBudget(shadow, _options.ReactiveByteBudget, setup.MaxConcurrentMoves * averagePartitionBytes);
+    }
+
+    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
             : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight, moveOverheadShare: PlannedMoveOverhead);
@@ -260,7 +283,7 @@ public sealed class TraceSimulator
             _options.BurstLevelSteps,
             _options.BurstBoundSingleKeys,
             _options.SingleKeyNeighbourCorrelation);
-        return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture };
+        return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
     }
 
     private static async Task<StrategyResult> ReplayAsync(KeyLoads loads, ClusterSetup setup, IRebalancer rebalancer, string name, IProgress<SimulationProgress>? progress, int run, int totalRuns, CancellationToken cancellationToken)

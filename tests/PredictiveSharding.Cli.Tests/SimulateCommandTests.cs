@@ -116,8 +116,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var costly = await StrategiesOfAsync([.. common, "--move-cost", "1000000"]);
         Assert.Multiple(() =>
         {
-            Assert.That(cheap[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 0"));
-            Assert.That(costly[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 1000000"));
+            Assert.That(cheap[0].GetProperty("setting").GetString(), Does.Contain(", move cost 0,"));
+            Assert.That(costly[0].GetProperty("setting").GetString(), Does.Contain(", move cost 1000000,"));
             Assert.That(cheap[0].GetProperty("bytesMoved").GetInt64(), Is.Positive, "with free moves the hot block's pieces are spread");
             Assert.That(costly[0].GetProperty("bytesMoved").GetInt64(), Is.Zero, "no predicted peak is worth a move at that price");
             Assert.That(costly[1].GetProperty("overloadNodeMinutes").GetDouble(), Is.EqualTo(cheap[1].GetProperty("overloadNodeMinutes").GetDouble()), "the oracle keeps its own move costs");
@@ -135,7 +135,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var with = await StrategiesOfAsync([.. common, "--breach-sum-weight", "3"]);
         Assert.Multiple(() =>
         {
-            Assert.That(with[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3"));
+            Assert.That(with[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3, bytes within 1 × reactive-default's + 4 partitions"));
             Assert.That(with[1].GetProperty("setting").GetString(), Does.EndWith(", breach sum weight 3"));
             Assert.That(without[0].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
             Assert.That(without[1].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
@@ -190,6 +190,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--move-cost", "-1")]
     [TestCase("--burst-level-steps", "0")]
     [TestCase("--breach-sum-weight", "-1")]
+    [TestCase("--reactive-byte-budget", "-1")]
     [TestCase("--planning-quantile", "1")]
     [TestCase("--utilization-threshold", "0")]
     [TestCase("--single-key-correlation", "1.5")]
@@ -273,7 +274,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // rest is calm. With the bound grown from each minute's count the planner moved partitions at almost every step
         // (615 moves in 336 measured minutes when measured); from the ten-minute median it moves a few.
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
-        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json"];
+        // Without the byte budget, which would cap both runs alike and hide the difference this test is about.
+        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--reactive-byte-budget", "0"];
 
         var fromLast = await RunAsync(common);
         var fromLevel = await RunAsync([.. common, "--burst-level-steps", "10"]);
@@ -291,13 +293,35 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_OnTheShippedPerMinuteTrace_KeepsPredictivesBytesWithinReactiveDefaultsPlusOneRoundOfMoveSlots()
+    {
+        // One key per function: every strategy overloads alike (one function is hotter than a node) and reactive makes a
+        // few moves, while predictive's burst insurance moved 12 × its bytes (README's fan-out-1 table). The default
+        // budget holds it to reactive-default's bytes plus 4 moves of the initial average partition (500 keys of 1 MiB
+        // in 32 partitions).
+        var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
+        string[] common = ["simulate", "--trace", trace, "--strategies", "reactive-default,predictive", "--json"];
+
+        var (free, capped) = await StrategiesWithoutAndWithAsync(common, "--reactive-byte-budget=0");
+        var allowance = 4 * (500.0 / 32) * (1 << 20);
+        Assert.Multiple(() =>
+        {
+            Assert.That(capped[1].GetProperty("bytesMoved").GetInt64(), Is.LessThanOrEqualTo(capped[0].GetProperty("bytesMoved").GetInt64() + allowance));
+            Assert.That(free[1].GetProperty("bytesMoved").GetInt64(), Is.GreaterThan(3 * capped[1].GetProperty("bytesMoved").GetInt64()), "without the budget the insurance moves several times as much");
+            Assert.That(capped[1].GetProperty("overloadNodeMinutes").GetDouble(), Is.LessThanOrEqualTo(capped[0].GetProperty("overloadNodeMinutes").GetDouble()), "and overloads no more than reactive-default");
+            Assert.That(capped[1].GetProperty("setting").GetString(), Does.EndWith(", bytes within 1 × reactive-default's + 4 partitions"));
+        });
+    }
+
+    [Test]
     public async Task Simulate_OnTheShippedPerMinuteTraceWithoutSingleKeyBounds_TradesFewerKeysBetweenNodes()
     {
         // The same trace: with every hot unit one function, the pieces the planner splits off are single keys, whose burst
         // bound travels with them; left at the forecaster's own q0.99 they stop being traded between nodes (615 moves → 121
         // when measured) at the same overload. Compared with every single key bounded (--single-key-correlation -1).
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
-        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--single-key-correlation=-1"];
+        // Without the byte budget, which would cap both runs alike and hide the difference this test is about.
+        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--single-key-correlation=-1", "--reactive-byte-budget", "0"];
 
         var (unbounded, bounded) = await StrategiesWithoutAndWithAsync(common, "--no-single-key-burst-bound");
         var all = bounded[0];
@@ -318,7 +342,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // (--single-key-correlation 0.9) most one-key pieces lose the burst bound that -1 gives every one of them: fewer
         // keys traded between nodes (615 moves → 205 when measured) at about the same overload.
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
-        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json"];
+        // Without the byte budget, which would cap both runs alike and hide the difference this test is about.
+        string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--reactive-byte-budget", "0"];
 
         var (every, byDefault) = await StrategiesWithoutAndWithAsync(common, "--single-key-correlation=-1");
         Assert.Multiple(() =>
@@ -337,8 +362,9 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // fan-out-1 table) at the same overload, and the table says what to try.
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
 
-        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive");
-        var withLevel = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--burst-level-steps", "10");
+        // Without the byte budget (--reactive-byte-budget 0), which by default keeps predictive's bytes near reactive's.
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--reactive-byte-budget", "0");
+        var withLevel = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--burst-level-steps", "10", "--reactive-byte-budget", "0");
 
         Assert.That(exitCode, Is.Zero, stderr);
         Assert.That(withLevel.ExitCode, Is.Zero, withLevel.Stderr);

@@ -101,7 +101,7 @@ public class TraceSimulatorTests
         {
             Assert.That(free.BytesMoved, Is.Positive, "free moves spread the hot block's pieces");
             Assert.That(dear.BytesMoved, Is.Zero, "no predicted peak is worth a move at that price");
-            Assert.That(dear.Setting, Does.EndWith(", move cost 1000000"));
+            Assert.That(dear.Setting, Does.Contain(", move cost 1000000,"));
         });
     }
 

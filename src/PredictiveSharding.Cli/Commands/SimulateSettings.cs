@@ -62,6 +62,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BreachSumWeight"/> (the planned strategies' weight of every node's breach; default 0).</summary>
     public double BreachSumWeight { get; init; } = Defaults.BreachSumWeight;
 
+    /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against reactive-default's; default 1, 0 lifts the cap).</summary>
+    public double ReactiveByteBudget { get; init; } = Defaults.ReactiveByteBudget;
+
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>
     public bool BurstAware { get; init; } = true;
 
@@ -98,6 +101,7 @@ internal sealed class SimulateSettings
         PlanEverySteps = PlanEvery,
         MoveCostWeight = MoveCost,
         BreachSumWeight = BreachSumWeight,
+        ReactiveByteBudget = ReactiveByteBudget,
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
@@ -125,6 +129,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
+        nameof(SimulationOptions.ReactiveByteBudget) => "--reactive-byte-budget",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
         nameof(SimulationOptions.BurstLevelSteps) => "--burst-level-steps",

@@ -193,7 +193,15 @@ internal sealed class PlannedRebalancer : IRebalancer
         try
         {
             var now = loads.StartOf(step);
-            var request = new PlanningRequest(Snapshot(cluster), forecast, Constraints(cluster), now)
+            var constraints = Constraints(cluster);
+            if (ByteBudget is not null)
+            {
+                // Moves of an earlier plan that have not started are replaced by this plan, so only started moves count.
+                var remaining = await ByteBudget.RemainingAsync(step, cluster.Metrics.BytesMoved, cancellationToken).ConfigureAwait(false);
+                constraints = constraints with { MoveBudgetBytes = Math.Min(constraints.MoveBudgetBytes, remaining) };
+            }
+
+            var request = new PlanningRequest(Snapshot(cluster), forecast, constraints, now)
             {
                 LastChanged = LastChanged(cluster, now),
             };
@@ -445,6 +453,9 @@ internal sealed class PlannedRebalancer : IRebalancer
     /// false (a forecasting strategy) weighs them by the same number of steps just past.
     /// </summary>
     public bool SamplesFromFuture { get; init; }
+
+    /// <summary>The data-movement budget against a reactive shadow (<see cref="SimulationOptions.ReactiveByteBudget"/>); null: none beyond the plan's own.</summary>
+    public ReactiveByteBudget? ByteBudget { get; init; }
 
     private PlanningConstraints Constraints(ClusterModel cluster)
     {

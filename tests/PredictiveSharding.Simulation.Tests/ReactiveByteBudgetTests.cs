@@ -1,0 +1,129 @@
+using PredictiveSharding.Planning;
+using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Simulation.Strategies.Planned;
+using PredictiveSharding.Simulation.Strategies.Reactive;
+
+namespace PredictiveSharding.Simulation.Tests;
+
+public class ReactiveByteBudgetTests
+{
+    private const long Mib = 1L << 20;
+
+    private static SimulationOptions Options(double budget, params string[] strategies) => new()
+    {
+        Nodes = 4,
+        Partitions = 4,
+        HorizonSteps = 4,
+        MaxConcurrentMoves = 1,
+        MoveCostWeight = 0,
+        ReactiveByteBudget = budget,
+        Strategies = strategies,
+    };
+
+    private static Task<SimulationReport> RunAsync(double budget, params string[] strategies) =>
+        new TraceSimulator(Options(budget, strategies)) { ForecasterFactory = _ => new LastValueForecaster() }
+            .RunAsync(TestTraces.ShiftingHotSpot(steps: 80, dwell: 10), null, CancellationToken.None);
+
+    [Test]
+    public async Task RunAsync_WithABudget_MovesNoMoreThanItsShareOfReactiveDefaultsBytesPlusOneRoundOfMoveSlots()
+    {
+        // On this trace reactive splits the hot block down and moves its pieces (about 39 MiB) and the free predictive
+        // strategy moves less (about 14 MiB), so a tenth of reactive's bytes is what binds.
+        var free = (await RunAsync(0, StrategyNames.ReactiveDefault, StrategyNames.Predictive)).Find(StrategyNames.Predictive)!;
+        var report = await RunAsync(0.1, StrategyNames.ReactiveDefault, StrategyNames.Predictive);
+        var reactive = report.Find(StrategyNames.ReactiveDefault)!;
+        var capped = report.Find(StrategyNames.Predictive)!;
+
+        // 16 keys of 1 MiB in 4 initial partitions: one round of one move slot is 4 MiB.
+        var allowed = (0.1 * reactive.BytesMoved) + (4 * Mib);
+        Assert.Multiple(() =>
+        {
+            Assert.That(free.BytesMoved, Is.GreaterThan(allowed), "without the budget the free moves exceed it, so the cap is what binds");
+            Assert.That(capped.BytesMoved, Is.LessThanOrEqualTo(allowed));
+            Assert.That(capped.BytesMoved, Is.Positive, "within the budget it still moves");
+            Assert.That(capped.Setting, Does.Contain("bytes within 0.1 × reactive-default's + 1 partitions"));
+            Assert.That(free.Setting, Does.Not.Contain("reactive-default's"));
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_ByDefault_StaysWithinReactiveDefaultsBytesPlusOneRoundOfMoveSlots()
+    {
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, HorizonSteps = 4, MoveCostWeight = 0, Strategies = [StrategyNames.ReactiveDefault, StrategyNames.Predictive] };
+        var report = await new TraceSimulator(options) { ForecasterFactory = _ => new LastValueForecaster() }
+            .RunAsync(TestTraces.ShiftingHotSpot(steps: 80, dwell: 10), null, CancellationToken.None);
+
+        // Four move slots of the initial 4 MiB partitions.
+        var predictive = report.Find(StrategyNames.Predictive)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(report.Find(StrategyNames.ReactiveDefault)!.BytesMoved + (16 * Mib)));
+            Assert.That(predictive.Setting, Does.EndWith(", bytes within 1 × reactive-default's + 4 partitions"));
+        });
+    }
+
+    [Test]
+    public async Task BytesMovedBy_ReplayedToTheEnd_EqualsWhatTheReactiveStrategyMovesOnItsOwn()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 80, dwell: 10);
+        var options = Options(0, StrategyNames.ReactiveDefault);
+        var simulator = new TraceSimulator(options);
+        var alone = (await simulator.RunAsync(loads, null, CancellationToken.None)).Find(StrategyNames.ReactiveDefault)!;
+        var setup = simulator.Setup(loads);
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), options.Seed, TimeProvider.System));
+
+        var byWarmupEnd = await shadow.BytesMovedByAsync(setup.WarmupSteps, CancellationToken.None);
+        var halfway = await shadow.BytesMovedByAsync(loads.StepCount / 2, CancellationToken.None);
+        var atEnd = await shadow.BytesMovedByAsync(loads.StepCount, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(alone.BytesMoved, Is.Positive, "the trace makes the reactive strategy move");
+            Assert.That(byWarmupEnd, Is.LessThanOrEqualTo(halfway));
+            Assert.That(halfway, Is.LessThanOrEqualTo(atEnd));
+            Assert.That(atEnd, Is.EqualTo(alone.BytesMoved), "the shadow replays the strategy step for step");
+        });
+    }
+
+    [Test]
+    public async Task BytesMovedBy_AStepAlreadyPassed_ThrowsNamingBothSteps()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 40, dwell: 10);
+        var setup = new TraceSimulator(Options(1, StrategyNames.Predictive)).Setup(loads);
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), 1, TimeProvider.System));
+        await shadow.BytesMovedByAsync(20, CancellationToken.None);
+
+        Assert.That(
+            async () => await shadow.BytesMovedByAsync(19, CancellationToken.None),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("up to step 20").And.Message.Contains("step 19"));
+    }
+
+    [Test]
+    public async Task Remaining_IsTheFactorTimesTheShadowPlusTheAllowanceLessWhatMoved_NeverNegative()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 80, dwell: 10);
+        var setup = new TraceSimulator(Options(1, StrategyNames.Predictive)).Setup(loads);
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), 1, TimeProvider.System));
+        var budget = new ReactiveByteBudget(shadow, 2, 3 * Mib);
+        var reactiveAtEnd = await shadow.BytesMovedByAsync(loads.StepCount, CancellationToken.None);
+
+        var remaining = await budget.RemainingAsync(loads.StepCount, Mib, CancellationToken.None);
+        var exhausted = await budget.RemainingAsync(loads.StepCount, long.MaxValue / 4, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(remaining, Is.EqualTo((2 * reactiveAtEnd) + (3 * Mib) - Mib));
+            Assert.That(exhausted, Is.Zero);
+        });
+    }
+
+    [TestCase(-0.5)]
+    [TestCase(double.NaN)]
+    [TestCase(double.PositiveInfinity)]
+    public void Validate_WhenTheBudgetIsNegativeOrNotFinite_ThrowsNamingTheValue(double budget) =>
+        Assert.That(() => new SimulationOptions { ReactiveByteBudget = budget }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ReactiveByteBudget").And.Message.Contains("ReactiveByteBudget must be zero or more and finite"));
+
+    [Test]
+    public void ReactiveByteBudget_DefaultsToReactiveDefaultsBytes() =>
+        Assert.That(new SimulationOptions().ReactiveByteBudget, Is.EqualTo(1));
+}
