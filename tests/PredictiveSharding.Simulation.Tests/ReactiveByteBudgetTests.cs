@@ -117,12 +117,6 @@ public class ReactiveByteBudgetTests
         });
     }
 
-    [TestCase(-0.5)]
-    [TestCase(double.NaN)]
-    [TestCase(double.PositiveInfinity)]
-    public void Validate_WhenTheBudgetIsNegativeOrNotFinite_ThrowsNamingTheValue(double budget) =>
-        Assert.That(() => new SimulationOptions { ReactiveByteBudget = budget }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("ReactiveByteBudget").And.Message.Contains("ReactiveByteBudget must be zero or more and finite"));
-
     [Test]
     public void ReactiveByteBudget_DefaultsToReactiveDefaultsBytes() =>
         Assert.That(new SimulationOptions().ReactiveByteBudget, Is.EqualTo(1));

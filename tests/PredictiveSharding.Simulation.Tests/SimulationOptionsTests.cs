@@ -34,17 +34,25 @@ public class SimulationOptionsTests
     public void Validate_WhenAStrategyIsUnknown_ThrowsNamingIt() =>
         Assert.That(() => new SimulationOptions { Strategies = ["static", "psychic"] }.Validate(), Throws.ArgumentException.With.Message.Contains("'psychic'"));
 
-    [TestCase(-0.5)]
-    [TestCase(double.NaN)]
-    [TestCase(double.PositiveInfinity)]
-    public void Validate_WhenMoveCostIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
-        Assert.That(() => new SimulationOptions { MoveCostWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("MoveCostWeight").And.Message.Contains("MoveCostWeight must be zero or more and finite"));
+    private static IEnumerable<TestCaseData> NonNegativeFiniteSettings()
+    {
+        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.ReactiveByteBudget) })
+        {
+            foreach (var value in new[] { -0.5, double.NaN, double.PositiveInfinity })
+            {
+                yield return new TestCaseData(option, value);
+            }
+        }
+    }
 
-    [TestCase(-0.5)]
-    [TestCase(double.NaN)]
-    [TestCase(double.PositiveInfinity)]
-    public void Validate_WhenTheBreachSumWeightIsNegativeOrNotFinite_ThrowsNamingTheValue(double weight) =>
-        Assert.That(() => new SimulationOptions { BreachSumWeight = weight }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("BreachSumWeight").And.Message.Contains("BreachSumWeight must be zero or more and finite"));
+    [TestCaseSource(nameof(NonNegativeFiniteSettings))]
+    public void Validate_WhenASettingThatMustBeZeroOrMoreIsNegativeOrNotFinite_ThrowsNamingTheValue(string option, double value)
+    {
+        var options = new SimulationOptions();
+        typeof(SimulationOptions).GetProperty(option)!.SetValue(options, value);
+
+        Assert.That(options.Validate, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo(option).And.Message.Contains($"{option} must be zero or more and finite"));
+    }
 
     [Test]
     public void BurstBoundSingleKeys_DefaultIsOn_AsInTheHostsGuard() =>
