@@ -365,14 +365,17 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // Without the byte budget (--reactive-byte-budget 0), which by default keeps predictive's bytes near reactive's.
         var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--reactive-byte-budget", "0");
         var withLevel = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive", "--burst-level-steps", "10", "--reactive-byte-budget", "0");
+        var withBudget = await RunAsync("simulate", "--trace", trace, "--strategies", "reactive,predictive");
 
         Assert.That(exitCode, Is.Zero, stderr);
         Assert.That(withLevel.ExitCode, Is.Zero, withLevel.Stderr);
+        Assert.That(withBudget.ExitCode, Is.Zero, withBudget.Stderr);
         Assert.Multiple(() =>
         {
-            Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--burst-level-steps 10").And.Contain("--no-single-key-burst-bound"));
+            Assert.That(stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--reactive-byte-budget 1").And.Contain("--burst-level-steps 10").And.Contain("--no-single-key-burst-bound"));
             Assert.That(withLevel.Stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Contain("--move-cost"), "2.4 × reactive's bytes with the median level");
             Assert.That(withLevel.Stdout, Does.Not.Contain("--burst-level-steps 10 grows"), "a setting already in use is not suggested again");
+            Assert.That(withBudget.Stdout, Does.Contain("hint: predictive moved more than twice reactive's bytes").And.Not.Contain("--reactive-byte-budget"), "2.29 × with the default budget, which is not suggested again");
         });
     }
 

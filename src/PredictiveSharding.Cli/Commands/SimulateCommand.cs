@@ -168,7 +168,7 @@ internal static class SimulateCommand
         }
         else
         {
-            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys);
+            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys, suggestByteBudget: settings.ReactiveByteBudget == 0);
         }
 
         return 0;

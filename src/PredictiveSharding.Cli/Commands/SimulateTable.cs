@@ -15,7 +15,8 @@ internal static class SimulateTable
     /// <param name="output">Where the report goes.</param>
     /// <param name="suggestBurstLevel">Whether advice may name <c>--burst-level-steps</c>: the run bounded bursts from the last load (not off, not already a median).</param>
     /// <param name="suggestSingleKeys">Whether advice may name <c>--no-single-key-burst-bound</c>: the run bounded bursts of one-key partitions too.</param>
-    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true, bool suggestSingleKeys = true)
+    /// <param name="suggestByteBudget">Whether advice may name <c>--reactive-byte-budget</c>: the run had lifted the byte budget.</param>
+    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
@@ -29,7 +30,7 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys).Concat(CutShortPlans(report)))
+        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys, suggestByteBudget).Concat(CutShortPlans(report)))
         {
             console.WriteLine(line);
         }
@@ -48,7 +49,7 @@ internal static class SimulateTable
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when
     /// predictive moved more than twice reactive's bytes without overloading less, which settings trade that insurance away.
     /// </summary>
-    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true, bool suggestSingleKeys = true)
+    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false)
     {
         var predictive = report.Find(StrategyNames.Predictive);
         var reactive = report.Find(StrategyNames.Reactive);
@@ -92,7 +93,10 @@ internal static class SimulateTable
                 var singleKeys = suggestSingleKeys
                     ? "where every hot unit is one key (a function, a tenant), --no-single-key-burst-bound leaves partitions of one key out of the bound, "
                     : string.Empty;
-                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + burstLevel + singleKeys + "a higher --move-cost prices every move up";
+                var byteBudget = suggestByteBudget
+                    ? "--reactive-byte-budget 1 (the default) holds its bytes to what the published reactive setting moves plus one round of move slots, "
+                    : string.Empty;
+                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + byteBudget + burstLevel + singleKeys + "a higher --move-cost prices every move up";
             }
         }
 
