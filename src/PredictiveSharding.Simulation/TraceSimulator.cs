@@ -108,12 +108,11 @@ public sealed class TraceSimulator
                         : 0;
                     var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup, defaultSetting));
                     var predictive = await ReplayAsync(loads, setup, planned, name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
+                    var plannerSetting = PlannerFactory is null ? string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") : string.Empty;
                     var budgetSetting = _options.ReactiveByteBudget > 0
                         ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × reactive-default's + {setup.MaxConcurrentMoves} partitions")
                         : string.Empty;
-                    results.Add(PlannerFactory is null
-                        ? predictive.Renamed(name, predictive.Setting + string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") + budgetSetting)
-                        : predictive.Renamed(name, predictive.Setting + budgetSetting));
+                    results.Add(predictive.Renamed(name, predictive.Setting + plannerSetting + budgetSetting));
                     break;
                 case StrategyNames.Oracle:
                     // The bound is the best the same pipeline does with the true future: the best of its variants.
