@@ -83,6 +83,17 @@ public sealed class GeneticPlannerOptions
     public double BreachSumWeight { get; set; }
 
     /// <summary>
+    /// Weight of a node's predicted peak above its threshold (a share of the threshold) when the node holds a shard that
+    /// alone reaches the allowance of any node: a key, or a range no split divides, that fills a node by itself. Such a
+    /// node is at its limit whatever the plan does, and the worst-peak term sees little of what else it carries: there,
+    /// moving a cold partition off lowers the worst peak by that partition's small load, which a move cost outweighs, and
+    /// the node stays over capacity step after step. With this weight that other load counts on its own, so the plan
+    /// isolates the hot shard as a reactive balancer ends up doing. Default 0; <see cref="ForBurstBoundForecasts"/> sets 2.
+    /// Zero or more.
+    /// </summary>
+    public double IsolationWeight { get; set; }
+
+    /// <summary>
     /// Share of a moving shard's load that its copy adds to both its old and its new node while the move runs (reading,
     /// shipping and writing the range on top of serving it). A move of <c>b</c> bytes runs for ⌈b / bandwidth⌉ forecast
     /// steps at <see cref="PlanningConstraints.MoveBandwidthBytesPerSecond"/>; during those steps the plan charges the share
@@ -147,13 +158,16 @@ public sealed class GeneticPlannerOptions
     /// not which one will, and a range that surges whole onto one node can only be relieved by moving all of it at once;
     /// ranges cut to about a third of a node before any surge let the placement spread the pieces. Reactive splitters cut
     /// finer still (TiKV splits a region at 0.25 of a node's CPU; the simulation's best reactive settings split at
-    /// 0.1–0.15). Every other setting at its default.
+    /// 0.1–0.15). With moves that costly, load beside a shard that fills a node alone would stay there, so such a node's
+    /// breach weighs 2 more (<see cref="IsolationWeight"/>: shedding 0.03 of a threshold there then outweighs moving one
+    /// of 32 equal partitions, 2 / 32). Every other setting at its default.
     /// </summary>
     /// <returns>New options; change any of them before use.</returns>
     public static GeneticPlannerOptions ForBurstBoundForecasts() => new()
     {
         MoveCostWeight = 2,
         OverflowWeight = 1,
+        IsolationWeight = 2,
         SplitOnOverflowQuantile = true,
         SplitShareThreshold = 0.35,
     };
@@ -207,6 +221,7 @@ public sealed class GeneticPlannerOptions
         CheckWeight(nameof(MoveCostWeight), MoveCostWeight);
         CheckWeight(nameof(OverflowWeight), OverflowWeight);
         CheckWeight(nameof(BreachSumWeight), BreachSumWeight);
+        CheckWeight(nameof(IsolationWeight), IsolationWeight);
         CheckWeight(nameof(PeakFloor), PeakFloor);
         if (!(MoveOverheadShare >= 0 && MoveOverheadShare <= 1))
         {

@@ -64,8 +64,9 @@ public static class DefaultComponents
     /// <param name="splitOnOverflowQuantile">The planner's <see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>.</param>
     /// <param name="moveCostWeight">The planner's <see cref="GeneticPlannerOptions.MoveCostWeight"/>; null: <see cref="SimulationDefaults.MoveCostWeight"/> (the burst preset's too).</param>
     /// <param name="breachSumWeight">The planner's <see cref="GeneticPlannerOptions.BreachSumWeight"/>.</param>
+    /// <param name="isolationWeight">The planner's <see cref="GeneticPlannerOptions.IsolationWeight"/>; null: the options' own (the burst preset's 2, else 0).</param>
     /// <param name="moveOverheadShare">The planner's <see cref="GeneticPlannerOptions.MoveOverheadShare"/>.</param>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double moveOverheadShare = 0)
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double? isolationWeight = null, double moveOverheadShare = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
 
@@ -79,6 +80,7 @@ public static class DefaultComponents
         options.TimeBudget = TimeSpan.FromSeconds(5);
         options.PeakFloor = peakFloor;
         options.BreachSumWeight = breachSumWeight;
+        options.IsolationWeight = isolationWeight ?? options.IsolationWeight;
         options.MoveOverheadShare = moveOverheadShare;
         if (moveCostWeight is { } weight)
         {

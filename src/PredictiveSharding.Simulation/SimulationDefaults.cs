@@ -106,6 +106,12 @@ internal static class SimulationDefaults
     public static readonly double[] OracleMoveCostWeights = [MoveCostWeight, 0.5];
 
     /// <summary>
+    /// The planned strategies' weight of a breach on a node that holds a shard filling a node alone
+    /// (GeneticPlannerOptions.IsolationWeight): the burst preset's 2, so the simulation plans as a host's control loop does.
+    /// </summary>
+    public const double IsolationWeight = 2;
+
+    /// <summary>
     /// The predictive strategy's data-movement budget as a multiple of what the published reactive setting has moved by the
     /// same step (SimulationOptions.ReactiveByteBudget): no more than the reactive balancer it replaces.
     /// </summary>

@@ -109,6 +109,15 @@ public sealed class SimulationOptions
     public double BreachSumWeight { get; set; }
 
     /// <summary>
+    /// The predictive and oracle planners' weight of a node's predicted peak above its threshold when the node holds a
+    /// shard that alone fills a node's allowance (GeneticPlannerOptions.IsolationWeight): what else that node carries then
+    /// counts on its own, so a plan isolates a hot key rather than leave a node a few percent over capacity for as long as
+    /// the key stays hot. Default 2 (the burst preset's); 0 turns it off; zero or more, finite. A planner of the host's own
+    /// (<see cref="TraceSimulator.PlannerFactory"/>) ignores it.
+    /// </summary>
+    public double IsolationWeight { get; set; } = SimulationDefaults.IsolationWeight;
+
+    /// <summary>
     /// The predictive strategy's data-movement budget: by any step it may have moved at most this multiple of the bytes the
     /// published reactive setting (the <c>reactive-default</c> strategy, replayed beside it on the same trace and knowing
     /// the same past) has moved by then, plus one round of move slots (<see cref="MaxConcurrentMoves"/> × the initial
@@ -293,6 +302,11 @@ public sealed class SimulationOptions
         if (!(BreachSumWeight >= 0 && double.IsFinite(BreachSumWeight)))
         {
             throw Bad(nameof(BreachSumWeight), BreachSumWeight, "zero or more and finite");
+        }
+
+        if (!(IsolationWeight >= 0 && double.IsFinite(IsolationWeight)))
+        {
+            throw Bad(nameof(IsolationWeight), IsolationWeight, "zero or more and finite");
         }
 
         if (BurstLevelSteps < 1)

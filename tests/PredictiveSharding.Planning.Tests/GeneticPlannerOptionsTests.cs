@@ -26,6 +26,8 @@ public sealed class GeneticPlannerOptionsTests
         yield return Case("PeakFloor", o => o.PeakFloor = -0.5);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = -1);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = double.NaN);
+        yield return Case("IsolationWeight", o => o.IsolationWeight = -1);
+        yield return Case("IsolationWeight", o => o.IsolationWeight = double.PositiveInfinity);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = -0.1);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = 1.5);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = double.NaN);

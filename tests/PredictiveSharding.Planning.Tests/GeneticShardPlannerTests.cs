@@ -108,6 +108,34 @@ public sealed class GeneticShardPlannerTests
         });
     }
 
+    [TestCase(0, false)]
+    [TestCase(2, true)]
+    public void Plan_WhenAShardFillsItsNodeAlone_MovesTheRestOffOnlyWithAnIsolationWeight(double weight, bool isolated)
+    {
+        // p00 is one hot key that just moved (cooling) and fills n0's 800 allowance alone (820); p01, cold (30), shares n0
+        // with it. Moving p01 lowers the worst peak by 30 / 800 = 0.0375, less than its move costs (2 × 1 / 28 of the
+        // cluster's bytes = 0.071), so the worst peak alone keeps it there; weighted by the isolation weight n0's breach
+        // adds 2 × 0.0375, and the move pays.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000), NodeOf(2, 1000) };
+        var specs = new[] { new Spec(0, 820), new Spec(0, 30), new Spec(1, 500, 13_000_000_000), new Spec(2, 500, 13_000_000_000) };
+        var request = Request(nodes, specs) with { LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [Partition(0)] = Now } };
+        var options = Options();
+        options.MoveCostWeight = 2;
+        options.IsolationWeight = weight;
+
+        var plan = Planner(options).Plan(request, CancellationToken.None);
+
+        var moves = plan.Actions.OfType<MoveAction>().ToList();
+        if (isolated)
+        {
+            Assert.That(moves.Select(m => (m.Shard, m.From)), Is.EqualTo(new[] { (Partition(1), Node(0)) }), "the cold partition leaves the hot key's node");
+        }
+        else
+        {
+            Assert.That(moves, Is.Empty, "the move costs more than the worst peak gains");
+        }
+    }
+
     [TestCase(0.0, 1_000_000_000_000L, true)]
     [TestCase(0.25, 1_000_000_000_000L, false)]
     [TestCase(0.25, 1_000_000_000L, true)]

@@ -85,9 +85,11 @@ internal static class Instances
 
     /// <summary>
     /// A random placement problem: shard loads log-normal-ish, a shared daily shape over the steps with per-shard
-    /// phase, two resources, nodes of two sizes, random current placement.
+    /// phase, two resources, nodes of two sizes, random current placement. The first <paramref name="hotShards"/> shards
+    /// are scaled to 1.5 × the largest node's allowance in their first resource (each fills any node alone), and
+    /// <paramref name="isolationWeight"/> weighs the breaches of the nodes that hold them.
     /// </summary>
-    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0)
+    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0, int hotShards = 0, double isolationWeight = 0)
     {
         var random = new Random(seed);
         var dims = resources * steps;
@@ -136,6 +138,21 @@ internal static class Instances
 
         // With an overhead, each shard's copy lasts 1 to `steps` steps (so some copies end inside the horizon, some not).
         var transient = moveOverhead > 0 ? new MoveTransient([.. Enumerable.Range(0, shards).Select(_ => 1 + random.Next(steps))], moveOverhead) : null;
-        return new PlacementProblem(nodes, resources, steps, load, load99, bytes, current, new bool[shards], invAllow, invCap, budget, moveCost, 10, transient: transient);
+        var largestAllowance = 1 / invAllow.Where((_, i) => i % resources == 0).Min();
+        for (var s = 0; s < hotShards; s++)
+        {
+            var first = load.AsSpan(s * dims, steps);
+            var scale = 1.5 * largestAllowance / first.ToArray().Max();
+            for (var d = 0; d < dims; d++)
+            {
+                load[(s * dims) + d] *= scale;
+                load99[(s * dims) + d] *= scale;
+            }
+        }
+
+        return new PlacementProblem(nodes, resources, steps, load, load99, bytes, current, new bool[shards], invAllow, invCap, budget, moveCost, 10, transient: transient)
+        {
+            IsolationWeight = isolationWeight,
+        };
     }
 }

@@ -36,7 +36,7 @@ public class SimulationOptionsTests
 
     private static IEnumerable<TestCaseData> NonNegativeFiniteSettings()
     {
-        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.ReactiveByteBudget) })
+        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.IsolationWeight), nameof(SimulationOptions.ReactiveByteBudget) })
         {
             foreach (var value in new[] { -0.5, double.NaN, double.PositiveInfinity })
             {
@@ -75,6 +75,10 @@ public class SimulationOptionsTests
     [Test]
     public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
         Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
+
+    [Test]
+    public void IsolationWeight_DefaultIsTheHostsPresets() =>
+        Assert.That(new SimulationOptions().IsolationWeight, Is.EqualTo(2).And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().IsolationWeight));
 
     [TestCase(0)]
     [TestCase(-1)]

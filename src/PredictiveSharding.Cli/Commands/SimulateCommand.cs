@@ -38,6 +38,7 @@ internal static class SimulateCommand
         var moveCost = new Option<double>("--move-cost") { Description = "Predictive strategy: what moving every byte of the cluster costs, in multiples of the utilisation threshold in predicted peak (the planner's MoveCostWeight); higher moves fewer bytes for burst insurance; zero or more.", DefaultValueFactory = _ => defaults.MoveCost };
         var byteBudget = new Option<double>("--reactive-byte-budget") { Description = "Predictive strategy: at most this multiple of the bytes reactive-default (the published setting, replayed beside it on the same past) has moved by each step, plus one round of move slots; 0 lifts the cap; zero or more.", DefaultValueFactory = _ => defaults.ReactiveByteBudget };
         var breachSum = new Option<double>("--breach-sum-weight") { Description = "Predictive and oracle strategies: weight of every node's predicted peak above its threshold, summed over nodes, beside the worst peak (the planner's BreachSumWeight; 0: only the hottest node counts, so a node over its threshold beside an unavoidably hot one stays there); zero or more.", DefaultValueFactory = _ => defaults.BreachSumWeight };
+        var isolation = new Option<double>("--isolation-weight") { Description = "Predictive and oracle strategies: weight of a node's predicted peak above its threshold when the node holds a shard that fills a node alone (the planner's IsolationWeight), so what else it carries is moved off and the hot shard isolated; 0 turns it off; zero or more.", DefaultValueFactory = _ => defaults.IsolationWeight };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
         var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
         var burstLevel = new Option<int>("--burst-level-steps") { Description = "Predictive strategy: the steps whose median load the burst bound grows from (1: the last step's load). About 10 on per-minute counts keeps the planner from chasing each step's noise with insurance moves; it also follows real rises later. At least 1.", DefaultValueFactory = _ => defaults.BurstLevelSteps };
@@ -47,7 +48,7 @@ internal static class SimulateCommand
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
         var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
         var plannedOverhead = new Option<bool>("--planned-move-overhead") { Description = "Predictive and oracle strategies: tell the planner the --move-overhead share, so a plan charges each move's copy on both its ends (at the planning quantile) while it runs, instead of pricing a move by its bytes only." };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, byteBudget, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, byteBudget, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
         {
             command.Options.Add(option);
         }
@@ -73,6 +74,7 @@ internal static class SimulateCommand
                 PlanEvery = result.GetValue(planEvery),
                 MoveCost = result.GetValue(moveCost),
                 BreachSumWeight = result.GetValue(breachSum),
+                IsolationWeight = result.GetValue(isolation),
                 ReactiveByteBudget = result.GetValue(byteBudget),
                 PlanningQuantile = result.GetValue(planningQuantile),
                 UtilizationThreshold = result.GetValue(threshold),

@@ -62,6 +62,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BreachSumWeight"/> (the planned strategies' weight of every node's breach; default 0).</summary>
     public double BreachSumWeight { get; init; } = Defaults.BreachSumWeight;
 
+    /// <summary><see cref="SimulationOptions.IsolationWeight"/> (the planned strategies' weight of a breach beside a shard that fills a node; default 2).</summary>
+    public double IsolationWeight { get; init; } = Defaults.IsolationWeight;
+
     /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against reactive-default's; default 1, 0 lifts the cap).</summary>
     public double ReactiveByteBudget { get; init; } = Defaults.ReactiveByteBudget;
 
@@ -101,6 +104,7 @@ internal sealed class SimulateSettings
         PlanEverySteps = PlanEvery,
         MoveCostWeight = MoveCost,
         BreachSumWeight = BreachSumWeight,
+        IsolationWeight = IsolationWeight,
         ReactiveByteBudget = ReactiveByteBudget,
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
@@ -129,6 +133,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.PlanEverySteps) => "--plan-every",
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
+        nameof(SimulationOptions.IsolationWeight) => "--isolation-weight",
         nameof(SimulationOptions.ReactiveByteBudget) => "--reactive-byte-budget",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",

@@ -26,6 +26,7 @@ internal sealed class AssignmentChromosome
         _prev = new int[problem.Shards];
         _head = new int[problem.Nodes];
         _count = new int[problem.Nodes];
+        _fillers = new int[problem.Nodes];
         DeltaScratch = new double[problem.Dimensions];
         DeltaScratch99 = new double[problem.Dimensions];
         TargetDeltaScratch = new double[problem.Dimensions];
@@ -37,6 +38,9 @@ internal sealed class AssignmentChromosome
     private readonly int[] _prev;
     private readonly int[] _head;
     private readonly int[] _count;
+
+    // How many shards that fill an allowance alone (PlacementProblem.FillsAllowance) each node holds.
+    private readonly int[] _fillers;
 
     public PlacementProblem Problem { get; }
 
@@ -131,6 +135,7 @@ internal sealed class AssignmentChromosome
         LocalityCost = locality;
         Array.Fill(_head, -1);
         Array.Clear(_count);
+        Array.Clear(_fillers);
         for (var s = p.Shards - 1; s >= 0; s--)
         {
             Link(s, Genes[s]);
@@ -151,6 +156,20 @@ internal sealed class AssignmentChromosome
     /// <summary>How many shards node n holds.</summary>
     public int CountOnNode(int n) => _count[n];
 
+    /// <summary>True when node n holds a shard that fills an allowance alone (<see cref="PlacementProblem.FillsAllowance"/>).</summary>
+    public bool HoldsFiller(int n) => _fillers[n] > 0;
+
+    /// <summary>
+    /// Whether node n would hold a shard that fills an allowance alone after shard <paramref name="leaving"/> left it and
+    /// shard <paramref name="arriving"/> came (either −1 for none).
+    /// </summary>
+    public bool HoldsFillerAfter(int n, int leaving, int arriving)
+    {
+        var fills = Problem.FillsAllowance;
+        var count = _fillers[n] - (leaving >= 0 && fills[leaving] ? 1 : 0) + (arriving >= 0 && fills[arriving] ? 1 : 0);
+        return count > 0;
+    }
+
     /// <summary>Copies another chromosome of the same problem.</summary>
     public void CopyFrom(AssignmentChromosome other)
     {
@@ -163,6 +182,7 @@ internal sealed class AssignmentChromosome
         Array.Copy(other._prev, _prev, _prev.Length);
         Array.Copy(other._head, _head, _head.Length);
         Array.Copy(other._count, _count, _count.Length);
+        Array.Copy(other._fillers, _fillers, _fillers.Length);
         MovedBytes = other.MovedBytes;
         MovedCount = other.MovedCount;
         LocalityCost = other.LocalityCost;
@@ -235,6 +255,10 @@ internal sealed class AssignmentChromosome
 
         _head[n] = s;
         _count[n]++;
+        if (Problem.FillsAllowance[s])
+        {
+            _fillers[n]++;
+        }
     }
 
     private void Unlink(int s, int n)
@@ -256,6 +280,10 @@ internal sealed class AssignmentChromosome
         }
 
         _count[n]--;
+        if (Problem.FillsAllowance[s])
+        {
+            _fillers[n]--;
+        }
     }
 
     /// <summary>Recomputes a node's peak and overflow from its loads.</summary>

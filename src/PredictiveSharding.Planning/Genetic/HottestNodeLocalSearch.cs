@@ -152,7 +152,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     // are, once a good move is found); the search takes exactly the moves it took without the bound.
                     var toPeak = c.NodePeak[to];
                     var bound = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, toPeak)
-                        + p.BreachChange(hotPeak, newHot, toPeak, toPeak)
+                        + PlacementFitness.BreachChange(c, s, hot, to, newHot, toPeak)
                         + OverflowLowerBound(c, hot, to)
                         + (p.MoveCostPerByte * movedDelta)
                         + p.Locality(s, to) - p.Locality(s, hot);
@@ -169,7 +169,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 }
 
                 var delta = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
-                    + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
+                    + PlacementFitness.BreachChange(c, s, hot, to, newHot, newTo)
                     + OverflowDelta(c, s, hot, to)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(s, to) - p.Locality(s, hot);
@@ -252,7 +252,9 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
                 var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
-                    + p.BreachChange(hotPeak, newHot, c.NodePeak[to], newTo)
+                    + (!p.CountsBreaches ? 0 : p.BreachChange(
+                        hotPeak, newHot, c.HoldsFiller(hot), c.HoldsFillerAfter(hot, a, b),
+                        c.NodePeak[to], newTo, c.HoldsFiller(to), c.HoldsFillerAfter(to, b, a)))
                     + (p.OverflowWeight * overflow)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
@@ -354,6 +356,12 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     /// home or to one of the coolest nodes) gets it, so a breach beside a node no move can help (a shard hotter than its
     /// threshold) is still relieved.
     /// </summary>
+    /// <remarks>
+    /// <see cref="PlacementProblem.IsolationWeight"/> alone does not run this step: a node holding a shard that fills an
+    /// allowance is usually the hottest, where the main step already scores its moves with that weight, and taking the
+    /// first improvement off such nodes before the hottest node's best move cost the 16-node comparison 5 overloaded
+    /// node-minutes and k3000 one (docs/measurements.md).
+    /// </remarks>
     private bool TryRelieveBreaches(AssignmentChromosome c, in PeakIndex index)
     {
         var p = c.Problem;

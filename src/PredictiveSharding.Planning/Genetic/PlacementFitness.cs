@@ -3,7 +3,7 @@ namespace PredictiveSharding.Planning.Genetic;
 /// <summary>
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
 /// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
-/// above its threshold (when weighted), for moved bytes and for serving shards away from their clients' region. The move
+/// above its threshold (when weighted, and weighted more on a node holding a shard that fills an allowance alone), for moved bytes and for serving shards away from their clients' region. The move
 /// budget is not a penalty: repair keeps it hard.
 /// </summary>
 internal sealed class PlacementFitness : IFitness
@@ -26,7 +26,7 @@ internal sealed class PlacementFitness : IFitness
             }
 
             overflow += overflows[n];
-            breaches += p.Breach(peaks[n]);
+            breaches += p.Breach(peaks[n], chromosome.HoldsFiller(n));
         }
 
         var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost + breaches;
@@ -54,10 +54,22 @@ internal sealed class PlacementFitness : IFitness
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         var load99 = p.Load99Of(s);
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
-        delta += p.BreachChange(c.NodePeak[from], newFromPeak, c.NodePeak[to], newToPeak);
+        delta += BreachChange(c, s, from, to, newFromPeak, newToPeak);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;
+    }
+
+    /// <summary>
+    /// The change of the weighted breaches (<see cref="Placement.PlacementProblem.Breach(double, bool)"/>) if shard s moved from node
+    /// <paramref name="from"/> to node <paramref name="to"/>, leaving them at the given peaks.
+    /// </summary>
+    public static double BreachChange(AssignmentChromosome c, int s, int from, int to, double newFromPeak, double newToPeak)
+    {
+        var p = c.Problem;
+        return !p.CountsBreaches ? 0 : p.BreachChange(
+            c.NodePeak[from], newFromPeak, c.HoldsFiller(from), c.HoldsFillerAfter(from, s, -1),
+            c.NodePeak[to], newToPeak, c.HoldsFiller(to), c.HoldsFillerAfter(to, -1, s));
     }
 
     /// <summary>The change of the number of moved shards if shard s moved to node <paramref name="to"/>.</summary>

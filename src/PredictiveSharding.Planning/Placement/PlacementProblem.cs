@@ -84,7 +84,19 @@ internal sealed class PlacementProblem
         (AwayChangeQ, HomeChangeQ) = TransientChanges(loadQ, transient);
         HasMoveTransient = !ReferenceEquals(AwayChangeQ, LoadQ);
         LoadsNonNegative = AllNonNegative(LoadQ) && AllNonNegative(Load99) && AllNonNegative(AwayChangeQ) && AllNonNegative(HomeChangeQ);
+        FillsAllowance = FillingShards(out var any);
+        HasFillers = any;
     }
+
+    /// <summary>
+    /// Per shard: true when its own load at the planning quantile reaches the allowance (capacity × threshold) of every
+    /// node, so any node that takes it is at its limit with it alone. Loads the search caps at the largest node's
+    /// allowance reach exactly 1 there; the tolerance keeps those in.
+    /// </summary>
+    public bool[] FillsAllowance { get; }
+
+    /// <summary>True when some shard <see cref="FillsAllowance"/>.</summary>
+    public bool HasFillers { get; }
 
     /// <summary>
     /// True when every shard load and change vector is zero or more (forecasts of load always are), so a shard arriving
@@ -189,12 +201,69 @@ internal sealed class PlacementProblem
     /// <summary>Weight of each node's peak above its threshold, summed over nodes (GeneticPlannerOptions.BreachSumWeight).</summary>
     public double BreachSumWeight { get; init; }
 
-    /// <summary>What a node with this peak (a share of its threshold) adds to the objective beside the worst peak.</summary>
-    public double Breach(double peak) => peak > 1 ? BreachSumWeight * (peak - 1) : 0;
+    /// <summary>
+    /// Weight of a node's peak above its threshold when the node holds a shard that fills an allowance alone
+    /// (<see cref="FillsAllowance"/>; GeneticPlannerOptions.IsolationWeight): what else that node carries.
+    /// </summary>
+    public double IsolationWeight { get; init; }
 
-    /// <summary>The change of the weighted breaches when two nodes' peaks change (0 without a weight).</summary>
-    public double BreachChange(double fromPeak, double newFromPeak, double toPeak, double newToPeak) =>
-        BreachSumWeight == 0 ? 0 : Breach(newFromPeak) + Breach(newToPeak) - Breach(fromPeak) - Breach(toPeak);
+    /// <summary>
+    /// What a node with this peak (a share of its threshold) adds to the objective beside the worst peak: its breach at
+    /// <see cref="BreachSumWeight"/>, and at <see cref="IsolationWeight"/> more when it holds a shard that fills an
+    /// allowance alone.
+    /// </summary>
+    public double Breach(double peak, bool holdsFiller) =>
+        peak > 1 ? (BreachSumWeight + (holdsFiller ? IsolationWeight : 0)) * (peak - 1) : 0;
+
+    /// <summary>True when the breach terms can change at all (some weight applies); false lets callers skip them.</summary>
+    public bool CountsBreaches => BreachSumWeight > 0 || (IsolationWeight > 0 && HasFillers);
+
+    /// <summary>
+    /// The change of the weighted breaches when two nodes' peaks change and whether each holds a shard that fills an
+    /// allowance (before and after); 0 without a weight.
+    /// </summary>
+    public double BreachChange(double fromPeak, double newFromPeak, bool fromHolds, bool newFromHolds, double toPeak, double newToPeak, bool toHolds, bool newToHolds) =>
+        !CountsBreaches ? 0 : Breach(newFromPeak, newFromHolds) + Breach(newToPeak, newToHolds) - Breach(fromPeak, fromHolds) - Breach(toPeak, toHolds);
+
+    private bool[] FillingShards(out bool any)
+    {
+        // Per shard and resource its highest load over the horizon; a shard fills every node when, on each node, one
+        // resource's highest load reaches that node's allowance.
+        const double Tolerance = 1e-9;
+        var fills = new bool[Shards];
+        var highest = new double[Resources];
+        any = false;
+        for (var s = 0; s < Shards; s++)
+        {
+            for (var r = 0; r < Resources; r++)
+            {
+                double top = 0;
+                foreach (var v in LoadQ.AsSpan((s * Dimensions) + (r * Steps), Steps))
+                {
+                    top = Math.Max(top, v);
+                }
+
+                highest[r] = top;
+            }
+
+            var everywhere = true;
+            for (var n = 0; n < Nodes && everywhere; n++)
+            {
+                var reaches = false;
+                for (var r = 0; r < Resources && !reaches; r++)
+                {
+                    reaches = highest[r] * InvAllowance[(n * Resources) + r] >= 1 - Tolerance;
+                }
+
+                everywhere = reaches;
+            }
+
+            fills[s] = everywhere;
+            any |= everywhere;
+        }
+
+        return fills;
+    }
 
     private static bool AllNonNegative(double[] values)
     {

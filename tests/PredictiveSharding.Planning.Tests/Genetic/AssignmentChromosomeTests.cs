@@ -27,15 +27,20 @@ public sealed class AssignmentChromosomeTests
             var expected = Enumerable.Range(0, c.Problem.Shards).Where(s => c.Genes[s] == n);
             Assert.That(listed, Is.EquivalentTo(expected), $"shards listed on node {n}");
             Assert.That(c.CountOnNode(n), Is.EqualTo(listed.Count));
+            Assert.That(c.HoldsFiller(n), Is.EqualTo(listed.Any(s => c.Problem.FillsAllowance[s])), $"node {n} holds a shard that fills an allowance");
+            Assert.That(c.HoldsFiller(n), Is.EqualTo(fresh.HoldsFiller(n)));
         }
     }
 
-    [TestCase(0.0)]
-    [TestCase(0.3)]
-    public void Move_KeepsDerivedStateEqualToAFullRecompute(double moveOverhead)
+    [TestCase(0.0, 0)]
+    [TestCase(0.3, 0)]
+    [TestCase(0.0, 4)]
+    public void Move_KeepsDerivedStateEqualToAFullRecompute(double moveOverhead, int hotShards)
     {
-        // With a move overhead (GeneticPlannerOptions.MoveOverheadShare) a moved shard weighs on both its ends.
-        var problem = Instances.RandomProblem(60, 5, seed: 3, moveOverhead: moveOverhead);
+        // With a move overhead (GeneticPlannerOptions.MoveOverheadShare) a moved shard weighs on both its ends; with hot
+        // shards, which nodes hold one that fills an allowance changes as they move.
+        var problem = Instances.RandomProblem(60, 5, seed: 3, moveOverhead: moveOverhead, hotShards: hotShards);
+        Assert.That(problem.FillsAllowance.Count(f => f), Is.EqualTo(hotShards));
         Assert.That(problem.HasMoveTransient, Is.EqualTo(moveOverhead > 0));
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
@@ -65,11 +70,13 @@ public sealed class AssignmentChromosomeTests
         Assert.That(c.MovedBytes, Is.Zero);
     }
 
-    [TestCase(0.0)]
-    [TestCase(0.25)]
-    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead)
+    [TestCase(0.0, 0, 0.0)]
+    [TestCase(0.25, 0, 0.0)]
+    [TestCase(0.0, 3, 2.0)]
+    [TestCase(0.25, 3, 2.0)]
+    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead, int hotShards, double isolationWeight)
     {
-        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead);
+        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolationWeight);
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
         var before = PlacementFitness.Instance.Evaluate(c);
@@ -85,5 +92,35 @@ public sealed class AssignmentChromosomeTests
             Assert.That(after - before, Is.EqualTo(delta).Within(1e-9));
             before = after;
         }
+    }
+
+    [Test]
+    public void HotShardsOnANode_WithAnIsolationWeight_ChargeItsBreachOnlyWhileItHoldsOne()
+    {
+        // Shard 0 fills any node alone. Its node's breach costs the isolation weight × the breach, on top of the worst
+        // peak; once shard 0 leaves, that node's breach (if any) costs nothing beyond the worst peak, and its new node pays.
+        var problem = Instances.RandomProblem(12, 3, seed: 7, hotShards: 1, isolationWeight: 2);
+        var c = new AssignmentChromosome(problem);
+        c.Assign(problem.Current);
+        var home = c.Genes[0];
+        var away = (home + 1) % problem.Nodes;
+        var without = Instances.RandomProblem(12, 3, seed: 7, hotShards: 1);
+        var plain = new AssignmentChromosome(without);
+        plain.Assign(without.Current);
+
+        var charged = PlacementFitness.Instance.Evaluate(c) - PlacementFitness.Instance.Evaluate(plain);
+        var homePeak = c.NodePeak[home];
+        c.Move(0, away);
+        plain.Move(0, away);
+        var chargedAway = PlacementFitness.Instance.Evaluate(c) - PlacementFitness.Instance.Evaluate(plain);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(homePeak, Is.GreaterThan(1), "the hot shard's node is over its threshold");
+            Assert.That(charged, Is.EqualTo(2 * (homePeak - 1)).Within(1e-9), "charged where it is");
+            Assert.That(chargedAway, Is.EqualTo(2 * (c.NodePeak[away] - 1)).Within(1e-9), "charged where it went");
+            Assert.That(c.HoldsFiller(home), Is.False);
+            Assert.That(c.HoldsFiller(away), Is.True);
+        });
     }
 }

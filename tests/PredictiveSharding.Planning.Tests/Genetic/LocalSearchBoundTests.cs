@@ -10,15 +10,19 @@ namespace PredictiveSharding.Planning.Tests.Genetic;
 /// </summary>
 public sealed class LocalSearchBoundTests
 {
-    [TestCase(41, 0.0, 0.0)]
-    [TestCase(42, 0.02, 0.0)]
-    [TestCase(43, 0.02, 0.25)]
-    [TestCase(44, 0.5, 0.0)]
-    [TestCase(45, 2.0, 0.5)]
-    public void Improve_WithTheBound_TakesExactlyTheMovesItTakesWithout(int seed, double moveCost, double moveOverhead)
+    [TestCase(41, 0.0, 0.0, 0)]
+    [TestCase(42, 0.02, 0.0, 0)]
+    [TestCase(43, 0.02, 0.25, 0)]
+    [TestCase(44, 0.5, 0.0, 0)]
+    [TestCase(45, 2.0, 0.5, 0)]
+    [TestCase(46, 2.0, 0.0, 3)]
+    [TestCase(47, 0.5, 0.25, 3)]
+    public void Improve_WithTheBound_TakesExactlyTheMovesItTakesWithout(int seed, double moveCost, double moveOverhead, int hotShards)
     {
-        var bounded = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead);
-        var exhaustive = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead);
+        // With hot shards (each fills any node alone) their nodes' breaches carry an isolation weight of 2.
+        var isolation = hotShards > 0 ? 2.0 : 0.0;
+        var bounded = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation);
+        var exhaustive = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation);
         exhaustive.LoadsNonNegative = false;
         Assert.That(bounded.LoadsNonNegative, Is.True, "forecast loads are never negative");
 
@@ -31,6 +35,36 @@ public sealed class LocalSearchBoundTests
             Assert.That(withBound.MovedCount, Is.GreaterThan(0), "the search moved shards");
         });
         AssignmentChromosomeTests.AssertConsistent(withBound);
+    }
+
+    [TestCase(51, 0)]
+    [TestCase(52, 3)]
+    public void Improve_WithAnIsolationWeight_NeverRaisesTheFitnessAtAnyStep(int seed, int hotShards)
+    {
+        // Every step (move or swap) is taken only if its exact score improves the objective, isolation weight included.
+        var problem = Instances.RandomProblem(80, 6, seed, moveCost: 0.5, hotShards: hotShards, isolationWeight: 2);
+        var c = new AssignmentChromosome(problem);
+        c.Assign(new int[problem.Shards]);
+        var random = new SplitMix64(3);
+        var fitness = PlacementFitness.Instance.Evaluate(c);
+        var steps = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var genes = (int[])c.Genes.Clone();
+            new HottestNodeLocalSearch().Improve(c, 1, ref random);
+            if (genes.SequenceEqual(c.Genes))
+            {
+                break;
+            }
+
+            var next = PlacementFitness.Instance.Evaluate(c);
+            Assert.That(next, Is.LessThan(fitness + 1e-12), $"step {i}");
+            fitness = next;
+            steps++;
+        }
+
+        Assert.That(steps, Is.GreaterThan(10), "the search took steps");
+        AssignmentChromosomeTests.AssertConsistent(c);
     }
 
     [Test]

@@ -33,6 +33,36 @@ public sealed class PlacementTests
     }
 
     [Test]
+    public void FillsAllowance_MarksTheShardsThatReachEveryNodesAllowanceAlone()
+    {
+        // Node 1 is twice as large (allowance 2, against node 0's 1). Shard 0 reaches both; shard 1 only node 0's; shard 2
+        // exactly node 1's, as a load capped at the largest node's allowance does (within rounding); shard 3 neither.
+        var problem = new PlacementProblem(2, 1, 1, [2.5, 1.5, 2 - 1e-12, 0.3], [2.5, 1.5, 2, 0.3], [1, 1, 1, 1], [0, 0, 1, 1], new bool[4], [1.0, 0.5], [0.8, 0.4], long.MaxValue, 0, 10);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem.FillsAllowance, Is.EqualTo(new[] { true, false, true, false }));
+            Assert.That(problem.HasFillers, Is.True);
+            Assert.That(Simple([0.5, 0.9], 2).HasFillers, Is.False);
+        });
+    }
+
+    [Test]
+    public void Breach_WeighsANodeHoldingAFillingShardByBothWeights()
+    {
+        var problem = new PlacementProblem(1, 1, 1, [1.2], [1.2], [1], [0], [false], [1.0], [0.8], long.MaxValue, 0, 10) { BreachSumWeight = 0.5, IsolationWeight = 2 };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem.Breach(1.2, holdsFiller: true), Is.EqualTo(2.5 * 0.2).Within(1e-12));
+            Assert.That(problem.Breach(1.2, holdsFiller: false), Is.EqualTo(0.5 * 0.2).Within(1e-12));
+            Assert.That(problem.Breach(0.9, holdsFiller: true), Is.Zero, "under the threshold nothing is charged");
+            Assert.That(problem.CountsBreaches, Is.True);
+            Assert.That(new PlacementProblem(1, 1, 1, [0.5], [0.5], [1], [0], [false], [1.0], [0.8], long.MaxValue, 0, 10) { IsolationWeight = 2 }.CountsBreaches, Is.False, "no shard fills a node, so the weight has nothing to weigh");
+        });
+    }
+
+    [Test]
     public void GreedyPlacement_BalancesEqualShards()
     {
         var problem = Simple([.. Enumerable.Repeat(0.25, 12)], 3);
