@@ -129,6 +129,7 @@ public sealed class GeneticShardPlannerTests
         if (isolated)
         {
             Assert.That(moves.Select(m => (m.Shard, m.From)), Is.EqualTo(new[] { (Partition(1), Node(0)) }), "the cold partition leaves the hot key's node");
+            Assert.That(moves[0].Reason, Does.EndWith("; n0 keeps p00, which alone reaches a node's allowance, so its other load moves off"));
         }
         else
         {

@@ -57,7 +57,7 @@ internal static class MoveExplainer
                 startBy = request.Now;
             }
 
-            var reason = Reason(model, problem, shardIds[s], s, from, to, placement, own, earliestBreach);
+            var reason = Reason(model, problem, shardIds, s, from, to, placement, own, earliestBreach);
             moves.Add(new MoveAction(shardIds[s], model.Nodes[from].Id, model.Nodes[to].Id, problem.Bytes[s], startBy, duration, reason));
         }
 
@@ -65,11 +65,17 @@ internal static class MoveExplainer
         return moves;
     }
 
-    private static string Reason(LoadModel model, PlacementProblem problem, PartitionId shard, int s, int from, int to, AssignmentChromosome placement, NodeBreach? own, NodeBreach? earliest)
+    private static string Reason(LoadModel model, PlacementProblem problem, PartitionId[] shardIds, int s, int from, int to, AssignmentChromosome placement, NodeBreach? own, NodeBreach? earliest)
     {
         var inv = CultureInfo.InvariantCulture;
+        var shard = shardIds[s];
         var target = model.Nodes[to];
         var after = string.Create(inv, $"move {shard} to {target.Id} (its predicted peak after the plan {ReasonText.Share(PeakUtilization(model, placement, to))} × capacity, {model.Nodes[from].Id} {ReasonText.Share(PeakUtilization(model, placement, from))})");
+        if (problem.IsolationWeight > 0 && FillerStaying(problem, placement, from) is { } filler)
+        {
+            after += string.Create(inv, $"; {model.Nodes[from].Id} keeps {shardIds[filler]}, which alone reaches a node's allowance, so its other load moves off");
+        }
+
         if (own is { } breach)
         {
             return ReasonText.Breach(model, breach) + "; " + after;
@@ -84,6 +90,20 @@ internal static class MoveExplainer
         return earliest is { } e
             ? "make room so the cluster stays under its thresholds (earliest breach: " + ReasonText.Breach(model, e) + "); " + after
             : "lower the cluster's predicted peak; " + after;
+    }
+
+    /// <summary>A shard that fills a node's allowance alone and stays on node n under the placement, or null.</summary>
+    private static int? FillerStaying(PlacementProblem problem, AssignmentChromosome placement, int n)
+    {
+        for (var s = placement.FirstOnNode(n); s >= 0; s = placement.NextOnNode(s))
+        {
+            if (problem.FillsAllowance[s] && problem.Current[s] == n)
+            {
+                return s;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Node n's highest load / capacity over resources and steps under the placement.</summary>
