@@ -124,19 +124,19 @@ public sealed class PlanCommandTests
     [Test]
     public void GeneticOptions_TakesTheWeightsGivenAndTheDefaultsOtherwise()
     {
-        var given = PlanCommand.GeneticOptions(new PlanSettings { MoveCost = 0.5, BreachSumWeight = 3, MoveOverhead = 0.25, Seed = 7 }, TimeSpan.FromSeconds(3));
+        var given = PlanCommand.GeneticOptions(new PlanSettings { MoveCost = 0.5, BreachSumWeight = 3, IsolationWeight = 2, MoveOverhead = 0.25, Seed = 7 }, TimeSpan.FromSeconds(3));
         var defaults = new Planning.GeneticPlannerOptions();
         var left = PlanCommand.GeneticOptions(new PlanSettings(), TimeSpan.FromSeconds(3));
 
-        Assert.That((given.MoveCostWeight, given.BreachSumWeight, given.MoveOverheadShare, given.Seed, given.TimeBudget), Is.EqualTo((0.5, 3.0, 0.25, 7, TimeSpan.FromSeconds(3))));
-        Assert.That((left.MoveCostWeight, left.BreachSumWeight, left.MoveOverheadShare), Is.EqualTo((defaults.MoveCostWeight, defaults.BreachSumWeight, defaults.MoveOverheadShare)));
+        Assert.That((given.MoveCostWeight, given.BreachSumWeight, given.IsolationWeight, given.MoveOverheadShare, given.Seed, given.TimeBudget), Is.EqualTo((0.5, 3.0, 2.0, 0.25, 7, TimeSpan.FromSeconds(3))));
+        Assert.That((left.MoveCostWeight, left.BreachSumWeight, left.IsolationWeight, left.MoveOverheadShare), Is.EqualTo((defaults.MoveCostWeight, defaults.BreachSumWeight, defaults.IsolationWeight, defaults.MoveOverheadShare)));
     }
 
     [Test]
     public async Task Invoke_WithTheNewOptionsThroughTheCommandLine_PlansWithThem()
     {
         var output = Path.Combine(_scratch, "plan.json");
-        var code = await InvokeAsync("--time-budget-ms", "2000", "--threshold", "0.7", "--move-bandwidth", "2000000", "--move-cost", "0.1", "--breach-sum-weight", "1", "--move-overhead", "0.25", "--out", output);
+        var code = await InvokeAsync("--time-budget-ms", "2000", "--threshold", "0.7", "--move-bandwidth", "2000000", "--move-cost", "0.1", "--breach-sum-weight", "1", "--isolation-weight", "2", "--move-overhead", "0.25", "--out", output);
 
         Assert.That(code, Is.Zero);
         await using var stream = File.OpenRead(output);
@@ -149,6 +149,7 @@ public sealed class PlanCommandTests
 
     [TestCase("--move-cost")]
     [TestCase("--breach-sum-weight")]
+    [TestCase("--isolation-weight")]
     [TestCase("--move-overhead")]
     public async Task RunAsync_WithCpSatAndAGeneticOnlyWeight_ExitsWithTwoNamingIt(string option)
     {
@@ -157,6 +158,7 @@ public sealed class PlanCommandTests
         {
             "--move-cost" => settings with { MoveCost = 1 },
             "--breach-sum-weight" => settings with { BreachSumWeight = 1 },
+            "--isolation-weight" => settings with { IsolationWeight = 1 },
             _ => settings with { MoveOverhead = 0.5 },
         };
 
@@ -173,6 +175,7 @@ public sealed class PlanCommandTests
     [TestCase("--move-bandwidth", double.PositiveInfinity)]
     [TestCase("--move-cost", -1.0)]
     [TestCase("--breach-sum-weight", double.NaN)]
+    [TestCase("--isolation-weight", -1.0)]
     [TestCase("--move-overhead", 1.5)]
     public async Task RunAsync_WhenAPlannerSettingIsOutOfRange_ExitsWithTwoNamingItAndTheValue(string option, double value)
     {
@@ -183,6 +186,7 @@ public sealed class PlanCommandTests
             "--move-bandwidth" => settings with { MoveBandwidth = value },
             "--move-cost" => settings with { MoveCost = value },
             "--breach-sum-weight" => settings with { BreachSumWeight = value },
+            "--isolation-weight" => settings with { IsolationWeight = value },
             _ => settings with { MoveOverhead = value },
         };
 

@@ -38,6 +38,9 @@ internal sealed record PlanSettings
     /// <summary>Genetic planner only: its BreachSumWeight; null for the planner's default (0).</summary>
     public double? BreachSumWeight { get; init; }
 
+    /// <summary>Genetic planner only: its IsolationWeight; null for the planner's default (0).</summary>
+    public double? IsolationWeight { get; init; }
+
     /// <summary>Genetic planner only: its MoveOverheadShare; null for the planner's default (0).</summary>
     public double? MoveOverhead { get; init; }
 
@@ -98,6 +101,11 @@ internal sealed record PlanSettings
             throw Bad("--breach-sum-weight", weight, "zero or more");
         }
 
+        if (IsolationWeight is { } isolation && !(isolation >= 0 && double.IsFinite(isolation)))
+        {
+            throw Bad("--isolation-weight", isolation, "zero or more");
+        }
+
         if (MoveOverhead is { } overhead && !(overhead >= 0 && overhead <= 1))
         {
             throw Bad("--move-overhead", overhead, "from 0 to 1");
@@ -109,6 +117,7 @@ internal sealed record PlanSettings
         {
             RefuseWithCpSat("--move-cost", MoveCost);
             RefuseWithCpSat("--breach-sum-weight", BreachSumWeight);
+            RefuseWithCpSat("--isolation-weight", IsolationWeight);
             RefuseWithCpSat("--move-overhead", MoveOverhead);
         }
     }
