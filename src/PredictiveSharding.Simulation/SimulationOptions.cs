@@ -294,29 +294,13 @@ public sealed class SimulationOptions
             throw Bad(nameof(PlanningQuantile), PlanningQuantile, "in (0, 1)");
         }
 
-        if (!(MoveCostWeight >= 0 && double.IsFinite(MoveCostWeight)))
-        {
-            throw Bad(nameof(MoveCostWeight), MoveCostWeight, "zero or more and finite");
-        }
-
-        if (!(BreachSumWeight >= 0 && double.IsFinite(BreachSumWeight)))
-        {
-            throw Bad(nameof(BreachSumWeight), BreachSumWeight, "zero or more and finite");
-        }
-
-        if (!(IsolationWeight >= 0 && double.IsFinite(IsolationWeight)))
-        {
-            throw Bad(nameof(IsolationWeight), IsolationWeight, "zero or more and finite");
-        }
-
+        NonNegativeFinite(nameof(MoveCostWeight), MoveCostWeight);
+        NonNegativeFinite(nameof(BreachSumWeight), BreachSumWeight);
+        NonNegativeFinite(nameof(IsolationWeight), IsolationWeight);
+        NonNegativeFinite(nameof(ReactiveByteBudget), ReactiveByteBudget);
         if (BurstLevelSteps < 1)
         {
             throw Bad(nameof(BurstLevelSteps), BurstLevelSteps, "at least 1");
-        }
-
-        if (!(ReactiveByteBudget >= 0 && double.IsFinite(ReactiveByteBudget)))
-        {
-            throw Bad(nameof(ReactiveByteBudget), ReactiveByteBudget, "zero or more and finite");
         }
 
         ValidateGrid();
@@ -370,6 +354,15 @@ public sealed class SimulationOptions
             {
                 throw Bad(nameof(ReactiveConsecutiveSteps), count, "at least 1");
             }
+        }
+    }
+
+    private static void NonNegativeFinite(string name, double value)
+    {
+        // Written so that NaN fails too.
+        if (!(value >= 0 && double.IsFinite(value)))
+        {
+            throw Bad(name, value, "zero or more and finite");
         }
     }
 

@@ -91,21 +91,9 @@ internal sealed record PlanSettings
             throw Bad("--move-bandwidth", bandwidth, "a positive number of bytes per second");
         }
 
-        if (MoveCost is { } cost && !(cost >= 0 && double.IsFinite(cost)))
-        {
-            throw Bad("--move-cost", cost, "zero or more");
-        }
-
-        if (BreachSumWeight is { } weight && !(weight >= 0 && double.IsFinite(weight)))
-        {
-            throw Bad("--breach-sum-weight", weight, "zero or more");
-        }
-
-        if (IsolationWeight is { } isolation && !(isolation >= 0 && double.IsFinite(isolation)))
-        {
-            throw Bad("--isolation-weight", isolation, "zero or more");
-        }
-
+        NonNegativeWeight("--move-cost", MoveCost);
+        NonNegativeWeight("--breach-sum-weight", BreachSumWeight);
+        NonNegativeWeight("--isolation-weight", IsolationWeight);
         if (MoveOverhead is { } overhead && !(overhead >= 0 && overhead <= 1))
         {
             throw Bad("--move-overhead", overhead, "from 0 to 1");
@@ -119,6 +107,15 @@ internal sealed record PlanSettings
             RefuseWithCpSat("--breach-sum-weight", BreachSumWeight);
             RefuseWithCpSat("--isolation-weight", IsolationWeight);
             RefuseWithCpSat("--move-overhead", MoveOverhead);
+        }
+    }
+
+    /// <summary>A genetic-planner weight, when given, must be zero or more and finite (NaN fails too).</summary>
+    private static void NonNegativeWeight(string option, double? value)
+    {
+        if (value is { } weight && !(weight >= 0 && double.IsFinite(weight)))
+        {
+            throw Bad(option, weight, "zero or more");
         }
     }
 

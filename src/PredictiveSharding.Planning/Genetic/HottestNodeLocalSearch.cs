@@ -252,9 +252,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
                 var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
-                    + (!p.CountsBreaches ? 0 : p.BreachChange(
-                        hotPeak, newHot, c.HoldsFiller(hot), c.HoldsFillerAfter(hot, a, b),
-                        c.NodePeak[to], newTo, c.HoldsFiller(to), c.HoldsFillerAfter(to, b, a)))
+                    + PlacementFitness.SwapBreachChange(c, a, b, hot, to, newHot, newTo)
                     + (p.OverflowWeight * overflow)
                     + (p.MoveCostPerByte * movedDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);

@@ -3,8 +3,9 @@ namespace PredictiveSharding.Planning.Genetic;
 /// <summary>
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
 /// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
-/// above its threshold (when weighted, and weighted more on a node holding a shard that fills an allowance alone), for moved bytes and for serving shards away from their clients' region. The move
-/// budget is not a penalty: repair keeps it hard.
+/// above its threshold (when weighted, and weighted more on a node holding a shard that fills an allowance alone), for
+/// moved bytes and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it
+/// hard.
 /// </summary>
 internal sealed class PlacementFitness : IFitness
 {
@@ -61,15 +62,22 @@ internal sealed class PlacementFitness : IFitness
     }
 
     /// <summary>
-    /// The change of the weighted breaches (<see cref="Placement.PlacementProblem.Breach(double, bool)"/>) if shard s moved from node
-    /// <paramref name="from"/> to node <paramref name="to"/>, leaving them at the given peaks.
+    /// The change of the weighted breaches (<see cref="Placement.PlacementProblem.Breach(double, bool)"/>) if shard s
+    /// moved from node <paramref name="from"/> to node <paramref name="to"/>, leaving them at the given peaks.
     /// </summary>
-    public static double BreachChange(AssignmentChromosome c, int s, int from, int to, double newFromPeak, double newToPeak)
+    public static double BreachChange(AssignmentChromosome c, int s, int from, int to, double newFromPeak, double newToPeak) =>
+        SwapBreachChange(c, s, -1, from, to, newFromPeak, newToPeak);
+
+    /// <summary>
+    /// The change of the weighted breaches if shard a moved from node <paramref name="from"/> to node <paramref name="to"/>
+    /// and shard b (−1 for none) the other way, leaving the two nodes at the given peaks.
+    /// </summary>
+    public static double SwapBreachChange(AssignmentChromosome c, int a, int b, int from, int to, double newFromPeak, double newToPeak)
     {
         var p = c.Problem;
         return !p.CountsBreaches ? 0 : p.BreachChange(
-            c.NodePeak[from], newFromPeak, c.HoldsFiller(from), c.HoldsFillerAfter(from, s, -1),
-            c.NodePeak[to], newToPeak, c.HoldsFiller(to), c.HoldsFillerAfter(to, -1, s));
+            c.NodePeak[from], newFromPeak, c.HoldsFiller(from), c.HoldsFillerAfter(from, a, b),
+            c.NodePeak[to], newToPeak, c.HoldsFiller(to), c.HoldsFillerAfter(to, b, a));
     }
 
     /// <summary>The change of the number of moved shards if shard s moved to node <paramref name="to"/>.</summary>

@@ -220,10 +220,10 @@ internal sealed class PlacementProblem
 
     /// <summary>
     /// The change of the weighted breaches when two nodes' peaks change and whether each holds a shard that fills an
-    /// allowance (before and after); 0 without a weight.
+    /// allowance (before and after). Callers skip it when <see cref="CountsBreaches"/> is false: it is 0 then.
     /// </summary>
     public double BreachChange(double fromPeak, double newFromPeak, bool fromHolds, bool newFromHolds, double toPeak, double newToPeak, bool toHolds, bool newToHolds) =>
-        !CountsBreaches ? 0 : Breach(newFromPeak, newFromHolds) + Breach(newToPeak, newToHolds) - Breach(fromPeak, fromHolds) - Breach(toPeak, toHolds);
+        Breach(newFromPeak, newFromHolds) + Breach(newToPeak, newToHolds) - Breach(fromPeak, fromHolds) - Breach(toPeak, toHolds);
 
     private bool[] FillingShards(out bool any)
     {
