@@ -121,7 +121,9 @@ public sealed class SimulationOptions
     /// The predictive strategy's data-movement budget: by any step it may have moved at most this multiple of the bytes the
     /// published reactive setting (the <c>reactive-default</c> strategy, replayed beside it on the same trace and knowing
     /// the same past) has moved by then, plus one round of move slots (<see cref="MaxConcurrentMoves"/> × the initial
-    /// average partition) so that it can act before the reactive balancer has. It is the budget of an operator who will
+    /// average partition) so that it can act before the reactive balancer has, but never more than the larger of twice this
+    /// multiple of the shadow's bytes and that round alone (where reactive moves less than a round in all, the round on top
+    /// of its few moves is what took prediction past twice its bytes). It is the budget of an operator who will
     /// not let prediction move more data than the reactive balancer it replaces: where every strategy overloads alike
     /// (one key hotter than a node), the burst insurance otherwise moved 6–12 × reactive's bytes for nothing. Each plan's
     /// move budget (PlanningConstraints.MoveBudgetBytes) is what remains of it, so the planner chooses which moves the

@@ -110,7 +110,7 @@ public sealed class TraceSimulator
                     var predictive = await ReplayAsync(loads, setup, planned, name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
                     var plannerSetting = PlannerFactory is null ? string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") : string.Empty;
                     var budgetSetting = _options.ReactiveByteBudget > 0
-                        ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × reactive-default's + {setup.MaxConcurrentMoves} partitions")
+                        ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × reactive-default's + {setup.MaxConcurrentMoves} partitions, never past the larger of {ReactiveByteBudget.AllowanceCapMultiple * _options.ReactiveByteBudget:0.##} × and {setup.MaxConcurrentMoves} partitions")
                         : string.Empty;
                     results.Add(predictive.Renamed(name, predictive.Setting + plannerSetting + budgetSetting));
                     break;

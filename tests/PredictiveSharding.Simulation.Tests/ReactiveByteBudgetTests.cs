@@ -41,7 +41,7 @@ public class ReactiveByteBudgetTests
             Assert.That(free.BytesMoved, Is.GreaterThan(allowed), "without the budget the free moves exceed it, so the cap is what binds");
             Assert.That(capped.BytesMoved, Is.LessThanOrEqualTo(allowed));
             Assert.That(capped.BytesMoved, Is.Positive, "within the budget it still moves");
-            Assert.That(capped.Setting, Does.Contain("bytes within 0.1 × reactive-default's + 1 partitions"));
+            Assert.That(capped.Setting, Does.Contain("bytes within 0.1 × reactive-default's + 1 partitions, never past the larger of 0.2 × and 1 partitions"));
             Assert.That(free.Setting, Does.Not.Contain("reactive-default's"));
         });
     }
@@ -53,12 +53,14 @@ public class ReactiveByteBudgetTests
         var report = await new TraceSimulator(options) { ForecasterFactory = _ => new LastValueForecaster() }
             .RunAsync(TestTraces.ShiftingHotSpot(steps: 80, dwell: 10), null, CancellationToken.None);
 
-        // Four move slots of the initial 4 MiB partitions.
+        // Four move slots of the initial 4 MiB partitions, and never past twice reactive's bytes once those exceed them.
         var predictive = report.Find(StrategyNames.Predictive)!;
+        var reactive = report.Find(StrategyNames.ReactiveDefault)!.BytesMoved;
         Assert.Multiple(() =>
         {
-            Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(report.Find(StrategyNames.ReactiveDefault)!.BytesMoved + (16 * Mib)));
-            Assert.That(predictive.Setting, Does.EndWith(", bytes within 1 × reactive-default's + 4 partitions"));
+            Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(reactive + (16 * Mib)));
+            Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(Math.Max(2 * reactive, 16 * Mib)));
+            Assert.That(predictive.Setting, Does.EndWith(", bytes within 1 × reactive-default's + 4 partitions, never past the larger of 2 × and 4 partitions"));
         });
     }
 
@@ -114,6 +116,31 @@ public class ReactiveByteBudgetTests
         {
             Assert.That(remaining, Is.EqualTo((2 * reactiveAtEnd) + (3 * Mib) - Mib));
             Assert.That(exhausted, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Remaining_WhenReactiveMovedLessThanTheAllowance_IsCappedAtTwiceReactivesShareOrTheAllowanceAlone()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 80, dwell: 10);
+        var setup = new TraceSimulator(Options(1, StrategyNames.Predictive)).Setup(loads);
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), 1, TimeProvider.System));
+        var reactiveAtEnd = await shadow.BytesMovedByAsync(loads.StepCount, CancellationToken.None);
+
+        // An allowance between reactive's bytes and twice them: twice reactive's bytes bind, not reactive's plus the allowance.
+        var between = new ReactiveByteBudget(shadow, 1, 1.5 * reactiveAtEnd);
+        var remaining = await between.RemainingAsync(loads.StepCount, Mib, CancellationToken.None);
+
+        // An allowance above twice reactive's bytes: the allowance alone binds.
+        var large = new ReactiveByteBudget(shadow, 1, 3.0 * reactiveAtEnd);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reactiveAtEnd, Is.Positive, "the trace makes the reactive strategy move");
+            Assert.That(remaining, Is.EqualTo((2 * reactiveAtEnd) - Mib));
+            Assert.That(large.Allowed(reactiveAtEnd), Is.EqualTo(3.0 * reactiveAtEnd));
+            Assert.That(large.Allowed(0), Is.EqualTo(3.0 * reactiveAtEnd), "before reactive moves, the allowance alone");
+            Assert.That(between.Allowed(0.1 * reactiveAtEnd), Is.EqualTo(1.5 * reactiveAtEnd), "early on, the allowance alone");
         });
     }
 
