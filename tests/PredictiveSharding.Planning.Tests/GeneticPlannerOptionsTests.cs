@@ -28,6 +28,8 @@ public sealed class GeneticPlannerOptionsTests
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = double.NaN);
         yield return Case("IsolationWeight", o => o.IsolationWeight = -1);
         yield return Case("IsolationWeight", o => o.IsolationWeight = double.PositiveInfinity);
+        yield return Case("PerMoveCost", o => o.PerMoveCost = -0.01);
+        yield return Case("PerMoveCost", o => o.PerMoveCost = double.NaN);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = -0.1);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = 1.5);
         yield return Case("MoveOverheadShare", o => o.MoveOverheadShare = double.NaN);

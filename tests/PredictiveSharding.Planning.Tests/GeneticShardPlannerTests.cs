@@ -164,6 +164,32 @@ public sealed class GeneticShardPlannerTests
         }
     }
 
+    [TestCase(0.0, true)]
+    [TestCase(0.03, true)]
+    [TestCase(0.1, false)]
+    public void Plan_WithAPerMoveCost_MakesAMoveOnlyWhenItGainsMoreThanTheCost(double perMoveCost, bool moves)
+    {
+        // n0 carries 850 of its 800 allowance (p00 500, p01 350), n1 450. Moving p01 ends n0's breach: the worst peak goes
+        // from 850 / 800 = 1.0625 to n1's 800 / 800 = 1, a gain of 0.0625, less a third of the cluster's bytes at the
+        // default move-cost weight (0.02 / 3). A per-move cost below what is left (0.056) keeps the move; one above drops it.
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000) };
+        var specs = new[] { new Spec(0, 500), new Spec(0, 350), new Spec(1, 450) };
+        var options = Options();
+        options.PerMoveCost = perMoveCost;
+
+        var plan = Planner(options).Plan(Request(nodes, specs), CancellationToken.None);
+
+        var planned = plan.Actions.OfType<MoveAction>().ToList();
+        if (moves)
+        {
+            Assert.That(planned.Select(m => (m.Shard, m.From, m.To)), Is.EqualTo(new[] { (Partition(1), Node(0), Node(1)) }));
+        }
+        else
+        {
+            Assert.That(planned, Is.Empty, "the move gains less than it costs");
+        }
+    }
+
     [Test]
     public void Plan_WhenAShardIsHotterThanEveryNodeAndAlone_LeavesItWhereItIs()
     {

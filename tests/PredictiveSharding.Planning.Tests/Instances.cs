@@ -87,9 +87,10 @@ internal static class Instances
     /// A random placement problem: shard loads log-normal-ish, a shared daily shape over the steps with per-shard
     /// phase, two resources, nodes of two sizes, random current placement. The first <paramref name="hotShards"/> shards
     /// are scaled to 1.5 × the largest node's allowance in their first resource (each fills any node alone), and
-    /// <paramref name="isolationWeight"/> weighs the breaches of the nodes that hold them.
+    /// <paramref name="isolationWeight"/> weighs the breaches of the nodes that hold them; <paramref name="perMoveCost"/>
+    /// is charged for every moved shard.
     /// </summary>
-    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0, int hotShards = 0, double isolationWeight = 0)
+    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0, int hotShards = 0, double isolationWeight = 0, double perMoveCost = 0)
     {
         var random = new Random(seed);
         var dims = resources * steps;
@@ -153,6 +154,7 @@ internal static class Instances
         return new PlacementProblem(nodes, resources, steps, load, load99, bytes, current, new bool[shards], invAllow, invCap, budget, moveCost, 10, transient: transient)
         {
             IsolationWeight = isolationWeight,
+            PerMoveCost = perMoveCost,
         };
     }
 }

@@ -4,7 +4,7 @@ namespace PredictiveSharding.Planning.Genetic;
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
 /// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
 /// above its threshold (when weighted, and weighted more on a node holding a shard that fills an allowance alone), for
-/// moved bytes and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it
+/// moved bytes and moved shards, and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it
 /// hard.
 /// </summary>
 internal sealed class PlacementFitness : IFitness
@@ -30,7 +30,7 @@ internal sealed class PlacementFitness : IFitness
             breaches += p.Breach(peaks[n], chromosome.HoldsFiller(n));
         }
 
-        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + chromosome.LocalityCost + breaches;
+        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + (p.PerMoveCost * chromosome.MovedCount) + chromosome.LocalityCost + breaches;
         chromosome.Fitness = fitness;
         return fitness;
     }
@@ -57,6 +57,7 @@ internal sealed class PlacementFitness : IFitness
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
         delta += BreachChange(c, s, from, to, newFromPeak, newToPeak);
         delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
+        delta += p.PerMoveCost * MovedCountDelta(c, s, to);
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;
     }

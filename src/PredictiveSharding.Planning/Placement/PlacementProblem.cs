@@ -179,6 +179,9 @@ internal sealed class PlacementProblem
     /// <summary>Objective cost of one moved byte (the move-cost weight over the cluster's bytes).</summary>
     public double MoveCostPerByte { get; }
 
+    /// <summary>Objective cost of each moved shard on top of its bytes (GeneticPlannerOptions.PerMoveCost).</summary>
+    public double PerMoveCost { get; init; }
+
     public double OverflowWeight { get; }
 
     /// <summary>Objective cost of serving shard s in region g, <c>[s × Regions + g]</c>; null when locality is ignored.</summary>

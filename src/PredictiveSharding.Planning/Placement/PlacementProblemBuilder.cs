@@ -133,6 +133,7 @@ internal static class PlacementProblemBuilder
             MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
             BreachSumWeight = options.BreachSumWeight,
             IsolationWeight = options.IsolationWeight,
+            PerMoveCost = options.PerMoveCost,
             Uncapped = uncapped,
         };
 

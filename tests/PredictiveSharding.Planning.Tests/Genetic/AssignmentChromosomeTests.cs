@@ -70,13 +70,15 @@ public sealed class AssignmentChromosomeTests
         Assert.That(c.MovedBytes, Is.Zero);
     }
 
-    [TestCase(0.0, 0, 0.0)]
-    [TestCase(0.25, 0, 0.0)]
-    [TestCase(0.0, 3, 2.0)]
-    [TestCase(0.25, 3, 2.0)]
-    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead, int hotShards, double isolationWeight)
+    [TestCase(0.0, 0, 0.0, 0.0)]
+    [TestCase(0.25, 0, 0.0, 0.0)]
+    [TestCase(0.0, 3, 2.0, 0.0)]
+    [TestCase(0.25, 3, 2.0, 0.0)]
+    [TestCase(0.0, 0, 0.0, 0.03)]
+    [TestCase(0.25, 3, 2.0, 0.03)]
+    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead, int hotShards, double isolationWeight, double perMoveCost)
     {
-        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolationWeight);
+        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolationWeight, perMoveCost: perMoveCost);
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
         var before = PlacementFitness.Instance.Evaluate(c);
