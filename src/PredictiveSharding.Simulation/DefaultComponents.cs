@@ -66,7 +66,8 @@ public static class DefaultComponents
     /// <param name="breachSumWeight">The planner's <see cref="GeneticPlannerOptions.BreachSumWeight"/>.</param>
     /// <param name="isolationWeight">The planner's <see cref="GeneticPlannerOptions.IsolationWeight"/>; null: the options' own (the burst preset's 2, else 0).</param>
     /// <param name="moveOverheadShare">The planner's <see cref="GeneticPlannerOptions.MoveOverheadShare"/>.</param>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double? isolationWeight = null, double moveOverheadShare = 0)
+    /// <param name="perMoveCost">The planner's <see cref="GeneticPlannerOptions.PerMoveCost"/>.</param>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double? isolationWeight = null, double moveOverheadShare = 0, double perMoveCost = 0)
     {
         ArgumentNullException.ThrowIfNull(context);
 
@@ -82,6 +83,7 @@ public static class DefaultComponents
         options.BreachSumWeight = breachSumWeight;
         options.IsolationWeight = isolationWeight ?? options.IsolationWeight;
         options.MoveOverheadShare = moveOverheadShare;
+        options.PerMoveCost = perMoveCost;
         if (moveCostWeight is { } weight)
         {
             options.MoveCostWeight = weight;

@@ -118,6 +118,15 @@ public sealed class SimulationOptions
     public double IsolationWeight { get; set; } = SimulationDefaults.IsolationWeight;
 
     /// <summary>
+    /// The predictive and oracle planners' cost of each move on top of its bytes (GeneticPlannerOptions.PerMoveCost, a
+    /// share of the threshold in predicted peak): a plan makes a move only when it gains at least this much, so small
+    /// pieces are not traded between nodes every step for gains within the forecast's noise. Default 0 (off; measured
+    /// in docs/measurements.md: far fewer moves, but more overload on the daily Wikipedia traces); zero or more, finite.
+    /// A planner of the host's own (<see cref="TraceSimulator.PlannerFactory"/>) ignores it.
+    /// </summary>
+    public double PerMoveCost { get; set; }
+
+    /// <summary>
     /// The predictive strategy's data-movement budget: by any step it may have moved at most this multiple of the bytes the
     /// published reactive setting (the <c>reactive-default</c> strategy, replayed beside it on the same trace and knowing
     /// the same past) has moved by then, plus one round of move slots (<see cref="MaxConcurrentMoves"/> × the initial
@@ -299,6 +308,7 @@ public sealed class SimulationOptions
         NonNegativeFinite(nameof(MoveCostWeight), MoveCostWeight);
         NonNegativeFinite(nameof(BreachSumWeight), BreachSumWeight);
         NonNegativeFinite(nameof(IsolationWeight), IsolationWeight);
+        NonNegativeFinite(nameof(PerMoveCost), PerMoveCost);
         NonNegativeFinite(nameof(ReactiveByteBudget), ReactiveByteBudget);
         if (BurstLevelSteps < 1)
         {

@@ -121,7 +121,7 @@ public sealed class TraceSimulator
                     {
                         foreach (var floor in oracleFloors)
                         {
-                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead) : null;
+                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead, perMoveCost: _options.PerMoveCost) : null;
                             var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
                             variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{PlannerSetting()}")) : oracle);
                         }
@@ -240,12 +240,13 @@ public sealed class TraceSimulator
 
     /// <summary>
     /// The planned strategies' setting text for <see cref="SimulationOptions.BreachSumWeight"/>,
-    /// <see cref="SimulationOptions.IsolationWeight"/> and <see cref="SimulationOptions.PlannerModelsMoveOverhead"/>; empty
-    /// when all are off.
+    /// <see cref="SimulationOptions.IsolationWeight"/>, <see cref="SimulationOptions.PerMoveCost"/> and
+    /// <see cref="SimulationOptions.PlannerModelsMoveOverhead"/>; empty when all are off.
     /// </summary>
     private string PlannerSetting() =>
         (_options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty)
         + (_options.IsolationWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", isolation weight {_options.IsolationWeight:0.##}") : string.Empty)
+        + (_options.PerMoveCost > 0 ? string.Create(CultureInfo.InvariantCulture, $", per-move cost {_options.PerMoveCost:0.###}") : string.Empty)
         + (PlannedMoveOverhead > 0 ? string.Create(CultureInfo.InvariantCulture, $", move overhead {PlannedMoveOverhead:0.##} planned for") : string.Empty);
 
     /// <summary>
@@ -268,7 +269,7 @@ public sealed class TraceSimulator
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
-            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead);
+            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead, perMoveCost: _options.PerMoveCost);
         var settings = new PlannedSettings(
             context.HorizonSteps,
             _options.PlanEverySteps,

@@ -124,12 +124,12 @@ public sealed class PlanCommandTests
     [Test]
     public void GeneticOptions_TakesTheWeightsGivenAndTheDefaultsOtherwise()
     {
-        var given = PlanCommand.GeneticOptions(new PlanSettings { MoveCost = 0.5, BreachSumWeight = 3, IsolationWeight = 2, MoveOverhead = 0.25, Seed = 7 }, TimeSpan.FromSeconds(3));
+        var given = PlanCommand.GeneticOptions(new PlanSettings { MoveCost = 0.5, BreachSumWeight = 3, IsolationWeight = 2, PerMoveCost = 0.01, MoveOverhead = 0.25, Seed = 7 }, TimeSpan.FromSeconds(3));
         var defaults = new Planning.GeneticPlannerOptions();
         var left = PlanCommand.GeneticOptions(new PlanSettings(), TimeSpan.FromSeconds(3));
 
-        Assert.That((given.MoveCostWeight, given.BreachSumWeight, given.IsolationWeight, given.MoveOverheadShare, given.Seed, given.TimeBudget), Is.EqualTo((0.5, 3.0, 2.0, 0.25, 7, TimeSpan.FromSeconds(3))));
-        Assert.That((left.MoveCostWeight, left.BreachSumWeight, left.IsolationWeight, left.MoveOverheadShare), Is.EqualTo((defaults.MoveCostWeight, defaults.BreachSumWeight, defaults.IsolationWeight, defaults.MoveOverheadShare)));
+        Assert.That((given.MoveCostWeight, given.BreachSumWeight, given.IsolationWeight, given.PerMoveCost, given.MoveOverheadShare, given.Seed, given.TimeBudget), Is.EqualTo((0.5, 3.0, 2.0, 0.01, 0.25, 7, TimeSpan.FromSeconds(3))));
+        Assert.That((left.MoveCostWeight, left.BreachSumWeight, left.IsolationWeight, left.PerMoveCost, left.MoveOverheadShare), Is.EqualTo((defaults.MoveCostWeight, defaults.BreachSumWeight, defaults.IsolationWeight, defaults.PerMoveCost, defaults.MoveOverheadShare)));
     }
 
     [Test]
@@ -150,6 +150,7 @@ public sealed class PlanCommandTests
     [TestCase("--move-cost")]
     [TestCase("--breach-sum-weight")]
     [TestCase("--isolation-weight")]
+    [TestCase("--per-move-cost")]
     [TestCase("--move-overhead")]
     public async Task RunAsync_WithCpSatAndAGeneticOnlyWeight_ExitsWithTwoNamingIt(string option)
     {
@@ -159,6 +160,7 @@ public sealed class PlanCommandTests
             "--move-cost" => settings with { MoveCost = 1 },
             "--breach-sum-weight" => settings with { BreachSumWeight = 1 },
             "--isolation-weight" => settings with { IsolationWeight = 1 },
+            "--per-move-cost" => settings with { PerMoveCost = 0.01 },
             _ => settings with { MoveOverhead = 0.5 },
         };
 
@@ -176,6 +178,7 @@ public sealed class PlanCommandTests
     [TestCase("--move-cost", -1.0)]
     [TestCase("--breach-sum-weight", double.NaN)]
     [TestCase("--isolation-weight", -1.0)]
+    [TestCase("--per-move-cost", -0.5)]
     [TestCase("--move-overhead", 1.5)]
     public async Task RunAsync_WhenAPlannerSettingIsOutOfRange_ExitsWithTwoNamingItAndTheValue(string option, double value)
     {
@@ -187,6 +190,7 @@ public sealed class PlanCommandTests
             "--move-cost" => settings with { MoveCost = value },
             "--breach-sum-weight" => settings with { BreachSumWeight = value },
             "--isolation-weight" => settings with { IsolationWeight = value },
+            "--per-move-cost" => settings with { PerMoveCost = value },
             _ => settings with { MoveOverhead = value },
         };
 

@@ -134,8 +134,12 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var byDefault = await StrategiesOfAsync(common);
         var breachSum = await StrategiesOfAsync([.. common, "--breach-sum-weight", "3"]);
         var noIsolation = await StrategiesOfAsync([.. common, "--isolation-weight", "0"]);
+        var perMove = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);
         Assert.Multiple(() =>
         {
+            Assert.That(perMove[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, per-move cost 0.01, bytes within 1 × reactive-default's + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(perMove[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, per-move cost 0.01"));
+            Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("per-move"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, bytes within 1 × reactive-default's + 4 partitions, never past the larger of 2 × and 4 partitions"));
             Assert.That(byDefault[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
@@ -195,6 +199,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--burst-level-steps", "0")]
     [TestCase("--breach-sum-weight", "-1")]
     [TestCase("--isolation-weight", "-1")]
+    [TestCase("--per-move-cost", "-1")]
     [TestCase("--reactive-byte-budget", "-1")]
     [TestCase("--planning-quantile", "1")]
     [TestCase("--utilization-threshold", "0")]
@@ -383,6 +388,25 @@ public sealed class SimulateCommandTests : TempFolderFixture
             // With the default budget predictive moves exactly twice reactive's bytes (the budget's cap binds: reactive moves
             // less than its round of move slots) and overloads less (336 against 337), so there is no hint.
             Assert.That(withBudget.Stdout, Does.Contain("predictive moved 2 × the bytes of the best reactive (target ≤ 2)").And.Not.Contain("hint: predictive moved more than twice"), "within the target, no hint");
+        });
+    }
+
+    [Test]
+    public async Task Simulate_WithAPerMoveCost_MovesFarLessForNoMoreOverload()
+    {
+        // The embedded trace at 5-minute steps: the planner trades small pieces between nodes for gains within the
+        // forecast's noise (123 moves when measured). Charging each move 0.01 of a threshold keeps only the moves worth
+        // that (35), and the overloaded node-minutes stay at 15.
+        string[] common = ["simulate", "--step-seconds", "300", "--strategies", "predictive", "--json"];
+
+        var free = await StrategiesOfAsync(common);
+        var charged = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(charged[0].GetProperty("moves").GetInt32(), Is.LessThan(free[0].GetProperty("moves").GetInt32() / 2));
+            Assert.That(charged[0].GetProperty("overloadNodeMinutes").GetDouble(), Is.LessThanOrEqualTo(free[0].GetProperty("overloadNodeMinutes").GetDouble()));
+            Assert.That(charged[0].GetProperty("setting").GetString(), Does.Contain(", per-move cost 0.01,"));
         });
     }
 

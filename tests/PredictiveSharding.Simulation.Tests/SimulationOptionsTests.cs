@@ -36,7 +36,7 @@ public class SimulationOptionsTests
 
     private static IEnumerable<TestCaseData> NonNegativeFiniteSettings()
     {
-        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.IsolationWeight), nameof(SimulationOptions.ReactiveByteBudget) })
+        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.IsolationWeight), nameof(SimulationOptions.PerMoveCost), nameof(SimulationOptions.ReactiveByteBudget) })
         {
             foreach (var value in new[] { -0.5, double.NaN, double.PositiveInfinity })
             {

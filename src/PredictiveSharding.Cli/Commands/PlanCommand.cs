@@ -35,6 +35,7 @@ internal static class PlanCommand
         var moveCost = new Option<double?>("--move-cost") { Description = "Genetic planner: what moving every byte of the cluster costs, in shares of the threshold in predicted peak; higher moves fewer bytes (default 0.02)." };
         var breachSum = new Option<double?>("--breach-sum-weight") { Description = "Genetic planner: weight of every node's predicted peak above its threshold, summed over nodes, beside the worst peak (default 0: only the hottest node counts)." };
         var isolation = new Option<double?>("--isolation-weight") { Description = "Genetic planner: weight of a node's predicted peak above its threshold when the node holds a shard that fills a node alone, so the plan moves the rest of its load off (default 0)." };
+        var perMoveCost = new Option<double?>("--per-move-cost") { Description = "Genetic planner: what each move costs on top of its bytes, in shares of the threshold in predicted peak, so a move is made only when it gains more (default 0)." };
         var overhead = new Option<double?>("--move-overhead") { Description = "Genetic planner: share of a moving shard's load its copy adds to both ends while it runs, charged at the quantile, from 0 to 1 (default 0)." };
         var command = new Command("plan", "Plan splits and placement ahead of the forecast load: cluster.json + forecast.json → plan.json.");
         command.Options.Add(cluster);
@@ -50,6 +51,7 @@ internal static class PlanCommand
         command.Options.Add(moveCost);
         command.Options.Add(breachSum);
         command.Options.Add(isolation);
+        command.Options.Add(perMoveCost);
         command.Options.Add(overhead);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
@@ -68,6 +70,7 @@ internal static class PlanCommand
                 MoveCost = result.GetValue(moveCost),
                 BreachSumWeight = result.GetValue(breachSum),
                 IsolationWeight = result.GetValue(isolation),
+                PerMoveCost = result.GetValue(perMoveCost),
                 MoveOverhead = result.GetValue(overhead),
             };
             return await RunAsync(settings, Console.Out, Console.Error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
@@ -146,6 +149,7 @@ internal static class PlanCommand
         options.MoveCostWeight = settings.MoveCost ?? options.MoveCostWeight;
         options.BreachSumWeight = settings.BreachSumWeight ?? options.BreachSumWeight;
         options.IsolationWeight = settings.IsolationWeight ?? options.IsolationWeight;
+        options.PerMoveCost = settings.PerMoveCost ?? options.PerMoveCost;
         options.MoveOverheadShare = settings.MoveOverhead ?? options.MoveOverheadShare;
         return options;
     }

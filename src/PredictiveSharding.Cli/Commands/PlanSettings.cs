@@ -41,6 +41,9 @@ internal sealed record PlanSettings
     /// <summary>Genetic planner only: its IsolationWeight; null for the planner's default (0).</summary>
     public double? IsolationWeight { get; init; }
 
+    /// <summary>Genetic planner only: its PerMoveCost; null for the planner's default (0).</summary>
+    public double? PerMoveCost { get; init; }
+
     /// <summary>Genetic planner only: its MoveOverheadShare; null for the planner's default (0).</summary>
     public double? MoveOverhead { get; init; }
 
@@ -94,6 +97,7 @@ internal sealed record PlanSettings
         NonNegativeWeight("--move-cost", MoveCost);
         NonNegativeWeight("--breach-sum-weight", BreachSumWeight);
         NonNegativeWeight("--isolation-weight", IsolationWeight);
+        NonNegativeWeight("--per-move-cost", PerMoveCost);
         if (MoveOverhead is { } overhead && !(overhead >= 0 && overhead <= 1))
         {
             throw Bad("--move-overhead", overhead, "from 0 to 1");
@@ -106,6 +110,7 @@ internal sealed record PlanSettings
             RefuseWithCpSat("--move-cost", MoveCost);
             RefuseWithCpSat("--breach-sum-weight", BreachSumWeight);
             RefuseWithCpSat("--isolation-weight", IsolationWeight);
+            RefuseWithCpSat("--per-move-cost", PerMoveCost);
             RefuseWithCpSat("--move-overhead", MoveOverhead);
         }
     }

@@ -65,6 +65,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.IsolationWeight"/> (the planned strategies' weight of a breach beside a shard that fills a node; default 2).</summary>
     public double IsolationWeight { get; init; } = Defaults.IsolationWeight;
 
+    /// <summary><see cref="SimulationOptions.PerMoveCost"/> (the planned strategies' cost of each move on top of its bytes; default 0).</summary>
+    public double PerMoveCost { get; init; } = Defaults.PerMoveCost;
+
     /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against reactive-default's; default 1, 0 lifts the cap).</summary>
     public double ReactiveByteBudget { get; init; } = Defaults.ReactiveByteBudget;
 
@@ -105,6 +108,7 @@ internal sealed class SimulateSettings
         MoveCostWeight = MoveCost,
         BreachSumWeight = BreachSumWeight,
         IsolationWeight = IsolationWeight,
+        PerMoveCost = PerMoveCost,
         ReactiveByteBudget = ReactiveByteBudget,
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
@@ -134,6 +138,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
         nameof(SimulationOptions.IsolationWeight) => "--isolation-weight",
+        nameof(SimulationOptions.PerMoveCost) => "--per-move-cost",
         nameof(SimulationOptions.ReactiveByteBudget) => "--reactive-byte-budget",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
