@@ -146,22 +146,10 @@ public sealed class GeneticShardPlannerTests
         // without an overhead the move is planned. At 50 MB/s a 1 TB copy takes six hourly steps, the whole horizon:
         // meanwhile n1 would carry 450 + 1.25 × 350 = 887.5, more than n0's 850 now, so the move is not worth it. A 1 GB
         // copy ends within the first step, whose load is 0.9 × the peak's, so the move pays again.
-        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000) };
-        var specs = new[] { new Spec(0, 500, bytes), new Spec(0, 350, bytes), new Spec(1, 450, bytes) };
         var options = Options();
         options.MoveOverheadShare = overhead;
 
-        var plan = Planner(options).Plan(Request(nodes, specs), CancellationToken.None);
-
-        var planned = plan.Actions.OfType<MoveAction>().ToList();
-        if (moves)
-        {
-            Assert.That(planned.Select(m => (m.Shard, m.From, m.To)), Is.EqualTo(new[] { (Partition(1), Node(0), Node(1)) }));
-        }
-        else
-        {
-            Assert.That(planned, Is.Empty, "the copy would cost more peak than the move relieves");
-        }
+        AssertMovesP01ToN1OrNothing(PlanN0OverItsAllowance(options, bytes), moves, "the copy would cost more peak than the move relieves");
     }
 
     [TestCase(0.0, true)]
@@ -172,21 +160,29 @@ public sealed class GeneticShardPlannerTests
         // n0 carries 850 of its 800 allowance (p00 500, p01 350), n1 450. Moving p01 ends n0's breach: the worst peak goes
         // from 850 / 800 = 1.0625 to n1's 800 / 800 = 1, a gain of 0.0625, less a third of the cluster's bytes at the
         // default move-cost weight (0.02 / 3). A per-move cost below what is left (0.056) keeps the move; one above drops it.
-        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000) };
-        var specs = new[] { new Spec(0, 500), new Spec(0, 350), new Spec(1, 450) };
         var options = Options();
         options.PerMoveCost = perMoveCost;
 
-        var plan = Planner(options).Plan(Request(nodes, specs), CancellationToken.None);
+        AssertMovesP01ToN1OrNothing(PlanN0OverItsAllowance(options, new Spec(0, 0).Bytes), moves, "the move gains less than it costs");
+    }
 
-        var planned = plan.Actions.OfType<MoveAction>().ToList();
+    /// <summary>Plans two nodes of 1000 (allowance 800): n0 with p00 (500) and p01 (350), n1 with p02 (450); each partition <paramref name="bytes"/> large.</summary>
+    private static List<MoveAction> PlanN0OverItsAllowance(GeneticPlannerOptions options, long bytes)
+    {
+        var nodes = new[] { NodeOf(0, 1000), NodeOf(1, 1000) };
+        var specs = new[] { new Spec(0, 500, bytes), new Spec(0, 350, bytes), new Spec(1, 450, bytes) };
+        return Planner(options).Plan(Request(nodes, specs), CancellationToken.None).Actions.OfType<MoveAction>().ToList();
+    }
+
+    private static void AssertMovesP01ToN1OrNothing(List<MoveAction> planned, bool moves, string whyNothing)
+    {
         if (moves)
         {
             Assert.That(planned.Select(m => (m.Shard, m.From, m.To)), Is.EqualTo(new[] { (Partition(1), Node(0), Node(1)) }));
         }
         else
         {
-            Assert.That(planned, Is.Empty, "the move gains less than it costs");
+            Assert.That(planned, Is.Empty, whyNothing);
         }
     }
 
