@@ -34,6 +34,25 @@ public sealed class PlanCommandTests
     }
 
     [Test]
+    public async Task RunAsync_WithAPerMoveCostOnSampleFiles_KeepsOnlyTheMovesWorthIt()
+    {
+        // samples/plan/README.md: 4 moves by default; at 0.05 per move the plan keeps 2, still under the threshold.
+        var sample = new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Seed = 42 };
+
+        var (_, free, _) = await RunAsync(sample);
+        var (code, charged, error) = await RunAsync(sample with { PerMoveCost = 0.05 });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.Multiple(() =>
+        {
+            Assert.That(free!.Actions.Count(a => a.Type == "move"), Is.EqualTo(4));
+            Assert.That(charged!.Actions.Count(a => a.Type == "move"), Is.EqualTo(2));
+            Assert.That(charged.MovedBytes, Is.LessThan(free.MovedBytes));
+            Assert.That(charged.After!.MaxUtilization, Is.LessThanOrEqualTo(0.8), "every node still under the default threshold");
+        });
+    }
+
+    [Test]
     public async Task RunAsync_WithCpSatOnSampleFiles_PlacesWithoutSplittingAndSaysTheHotPartitionMustBeSplit()
     {
         var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Planner = "cpsat", TimeBudgetMs = 10_000 });
