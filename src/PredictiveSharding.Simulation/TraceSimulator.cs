@@ -121,7 +121,7 @@ public sealed class TraceSimulator
                     {
                         foreach (var floor in oracleFloors)
                         {
-                            var planner = PlannerFactory is null ? DefaultComponents.CreatePlanner(context, floor, moveCostWeight: moveCost, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead, perMoveCost: _options.PerMoveCost) : null;
+                            var planner = PlannerFactory is null ? DefaultPlanner(context, floor, splitOnOverflowQuantile: false, moveCost) : null;
                             var oracle = await ReplayAsync(loads, setup, Planned(name, new OracleForecaster(loads), context, samplesFromFuture: true, loads.StepCount - setup.WarmupSteps, planner), name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
                             variants.Add(PlannerFactory is null ? oracle.Renamed(name, oracle.Setting + string.Create(CultureInfo.InvariantCulture, $", peak floor {floor:0.##}, move cost {moveCost:0.##}{PlannerSetting()}")) : oracle);
                         }
@@ -236,6 +236,13 @@ public sealed class TraceSimulator
     }
 
     /// <summary>The move overhead the planned strategies' planner charges (<see cref="SimulationOptions.PlannerModelsMoveOverhead"/>).</summary>
+    /// <summary>
+    /// The genetic planner of a planned strategy, with this run's planner weights (breach sum, isolation, per-move cost,
+    /// the planned move overhead); the oracle's variants differ only in the peak floor and move cost given here.
+    /// </summary>
+    private IShardPlanner DefaultPlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile, double moveCostWeight) =>
+        DefaultComponents.CreatePlanner(context, peakFloor, splitOnOverflowQuantile, moveCostWeight, _options.BreachSumWeight, _options.IsolationWeight, PlannedMoveOverhead, _options.PerMoveCost);
+
     private double PlannedMoveOverhead => _options.PlannerModelsMoveOverhead ? _options.MoveOverheadShare : 0;
 
     /// <summary>
@@ -269,7 +276,7 @@ public sealed class TraceSimulator
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
-            : DefaultComponents.CreatePlanner(context, peakFloor: 0, splitOnOverflowQuantile: _options.BurstAwareSplits, moveCostWeight: _options.MoveCostWeight, breachSumWeight: _options.BreachSumWeight, isolationWeight: _options.IsolationWeight, moveOverheadShare: PlannedMoveOverhead, perMoveCost: _options.PerMoveCost);
+            : DefaultPlanner(context, peakFloor: 0, _options.BurstAwareSplits, _options.MoveCostWeight);
         var settings = new PlannedSettings(
             context.HorizonSteps,
             _options.PlanEverySteps,
