@@ -25,6 +25,16 @@ public sealed class StrategyResult
     /// <summary>Overloaded node-steps × the step length in minutes.</summary>
     public double OverloadNodeMinutes { get; init; }
 
+    /// <summary>
+    /// Of <see cref="OverloadedNodeSteps"/>, those whose requests alone were within capacity: the copy load of the
+    /// strategy's running moves (<see cref="SimulationOptions.MoveOverheadShare"/>) put the node over, so the strategy's
+    /// own moves caused them.
+    /// </summary>
+    public long MoveOverloadedNodeSteps { get; init; }
+
+    /// <summary><see cref="MoveOverloadedNodeSteps"/> × the step length in minutes.</summary>
+    public double MoveOverloadNodeMinutes { get; init; }
+
     /// <summary>Share of the requests served by a node that was overloaded at that step, in [0, 1].</summary>
     public double OverloadedRequestShare { get; init; }
 
@@ -72,6 +82,8 @@ public sealed class StrategyResult
     {
         OverloadedNodeSteps = OverloadedNodeSteps,
         OverloadNodeMinutes = OverloadNodeMinutes,
+        MoveOverloadedNodeSteps = MoveOverloadedNodeSteps,
+        MoveOverloadNodeMinutes = MoveOverloadNodeMinutes,
         OverloadedRequestShare = OverloadedRequestShare,
         P99Utilization = P99Utilization,
         Splits = Splits,

@@ -326,6 +326,8 @@ public sealed class TraceSimulator
         {
             OverloadedNodeSteps = metrics.OverloadedNodeSteps,
             OverloadNodeMinutes = metrics.OverloadedNodeSteps * loads.Step.TotalMinutes,
+            MoveOverloadedNodeSteps = metrics.MoveOverloadedNodeSteps,
+            MoveOverloadNodeMinutes = metrics.MoveOverloadedNodeSteps * loads.Step.TotalMinutes,
             OverloadedRequestShare = metrics.Requests > 0 ? metrics.RequestsOnOverloadedNodes / metrics.Requests : 0,
             P99Utilization = metrics.UtilizationPercentile(99),
             Splits = metrics.Splits,

@@ -20,7 +20,7 @@ namespace PredictiveSharding.Cli.Tests;
 public sealed class SimulateCommandTests : TempFolderFixture
 {
     private static readonly string[] TopFields = ["nodes", "nodeCapacity", "warmupSteps", "unavoidableNodeSteps", "strategies"];
-    private static readonly string[] StrategyFields = ["name", "overloadNodeMinutes", "overloadedRequestShare", "p99Utilization", "splits", "moves", "bytesMoved", "computeSeconds", "setting", "forecastSeconds", "planSeconds"];
+    private static readonly string[] StrategyFields = ["name", "overloadNodeMinutes", "overloadedRequestShare", "p99Utilization", "splits", "moves", "bytesMoved", "computeSeconds", "setting", "forecastSeconds", "planSeconds", "moveOverloadNodeMinutes"];
     private static readonly string[] Names = ["static", "reactive", "reactive-default", "predictive", "oracle"];
 
     [Test]
@@ -51,6 +51,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
             Assert.That(strategy.EnumerateObject().Select(p => p.Name), Is.EqualTo(StrategyFields));
             Assert.That(strategy.GetProperty("overloadNodeMinutes").GetDouble(), Is.InRange(0.0, 4 * 70.0));
             Assert.That(strategy.GetProperty("overloadedRequestShare").GetDouble(), Is.InRange(0.0, 1.0));
+            Assert.That(strategy.GetProperty("moveOverloadNodeMinutes").GetDouble(), Is.InRange(0.0, strategy.GetProperty("overloadNodeMinutes").GetDouble()), "overload by the strategy's own copies is part of its overload");
             Assert.That(strategy.GetProperty("setting").GetString(), Is.Not.Empty);
         }
 
@@ -72,7 +73,23 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--strategies", "static,reactive-default");
 
         Assert.That(exitCode, Is.Zero, stderr);
-        Assert.That(stdout, Does.Contain("static").And.Contain("reactive-default").And.Contain("overload node-min"));
+        Assert.That(stdout, Does.Contain("static").And.Contain("reactive-default").And.Contain("overload node-min").And.Contain("of it by copies"));
+    }
+
+    [Test]
+    public void MoveOverloadNote_WhenPredictiveLosesWithCopiesPuttingNodesOver_SaysHowMuchAndWhatTellsThePlanner()
+    {
+        // rm17, a fresh per-minute draw of the random-bursts family: predictive 6 against reactive's 2, 3 of them by copies.
+        var note = SimulateTable.MoveOverloadNote(predictive: 6, predictiveByMoves: 3, reactive: 2, reactiveByMoves: 0, suggestPlannedMoveOverhead: true);
+        var told = SimulateTable.MoveOverloadNote(6, 3, 2, 0, suggestPlannedMoveOverhead: false);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(note, Is.EqualTo("predictive overloaded 4 node-minutes more than the best reactive; 3 of its overloaded node-minutes were on nodes whose requests alone were within capacity (its own moves' copy load put them over; reactive's: 0); --planned-move-overhead tells the planners that load"));
+            Assert.That(told, Does.Not.Contain("--planned-move-overhead"), "a planner already told is not told again");
+            Assert.That(SimulateTable.MoveOverloadNote(2, 2, 2, 0, true), Is.Null, "no worse than reactive: nothing to explain");
+            Assert.That(SimulateTable.MoveOverloadNote(6, 0, 2, 0, true), Is.Null, "its copies overloaded nothing");
+        });
     }
 
     [Test]

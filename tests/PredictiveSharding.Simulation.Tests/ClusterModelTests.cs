@@ -127,6 +127,49 @@ public class ClusterModelTests
     }
 
     [Test]
+    public void Advance_WhenAMovesCopyLoadPutsANodeOver_CountsItAsOverloadedByMoves()
+    {
+        // Capacity 10. Partition 0 (keys 0-1) on node 0 serves 8 per step, partition 1 (keys 2-3) on node 1 serves 2, and
+        // at step 3 both keys of partition 0 jump to 6 (12 in all). The move of partition 0 takes 3 steps at overhead 0.5:
+        // steps 1-2 node 0 carries 8 + 4 = 12 > 10 with its requests (8) within capacity, so its copy put it over; step 3
+        // node 0 carries 12 + 6 = 18 with 12 requests, over by its requests alone; node 1 (2 + 4, then 2 + 6 = 8) never
+        // is over; step 4 the partition serves its 12 from node 1, over by its requests.
+        var loads = TestTraces.Minutes([4, 4, 4, 6, 6], [4, 4, 4, 6, 6], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2, bandwidth: 8, overhead: 0.5));
+        cluster.Advance();
+        Assert.That(cluster.TryStartMove(cluster.Partitions[0], 1), Is.True);
+
+        while (!cluster.Finished)
+        {
+            cluster.Advance();
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Metrics.OverloadedNodeSteps, Is.EqualTo(4), "node 0 at steps 1, 2 and 3; node 1 at step 4");
+            Assert.That(cluster.Metrics.MoveOverloadedNodeSteps, Is.EqualTo(2), "only steps 1 and 2 of node 0 are over because of the copy");
+            Assert.That(cluster.Metrics.UtilizationAt(3, 0), Is.EqualTo(1.8).Within(1e-6));
+        });
+    }
+
+    [Test]
+    public void Advance_DuringWarmup_DoesNotCountOverloadByMoves()
+    {
+        // The same copy as above, but every step before step 3 is warm-up: the copy's two overloaded steps are not counted.
+        var loads = TestTraces.Minutes([4, 4, 4, 1], [4, 4, 4, 1], [1, 1, 1, 1], [1, 1, 1, 1]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2, bandwidth: 8, overhead: 0.5, warmup: 3));
+        cluster.Advance();
+        Assert.That(cluster.TryStartMove(cluster.Partitions[0], 1), Is.True);
+
+        while (!cluster.Finished)
+        {
+            cluster.Advance();
+        }
+
+        Assert.That(cluster.Metrics.MoveOverloadedNodeSteps, Is.Zero);
+    }
+
+    [Test]
     public void TryStartMove_WhenAllSlotsAreBusy_RefusesWithoutChangingAnything()
     {
         var loads = TestTraces.Minutes(Enumerable.Range(0, 6).Select(_ => TestTraces.Repeat(1, 3)).ToArray());

@@ -58,6 +58,10 @@ public class TraceSimulatorTests
             Assert.That(forecaster.Updates, Is.GreaterThan(0), "and fine-tunes it as the replay goes on");
             Assert.That(report.WarmupSteps, Is.EqualTo(12));
             Assert.That(report.Strategies.Select(s => s.OverloadNodeMinutes), Is.EqualTo(report.Strategies.Select(s => (double)s.OverloadedNodeSteps)), "one-minute steps");
+            Assert.That(report.Strategies.Select(s => s.MoveOverloadNodeMinutes), Is.EqualTo(report.Strategies.Select(s => (double)s.MoveOverloadedNodeSteps)), "one-minute steps");
+            Assert.That(report.Strategies.Concat(report.ReactiveGrid), Has.All.Matches<StrategyResult>(s => s.MoveOverloadedNodeSteps <= s.OverloadedNodeSteps), "overload by moves is part of the overload");
+            Assert.That(report.Find(StrategyNames.Static)!.MoveOverloadedNodeSteps, Is.Zero, "static moves nothing");
+            Assert.That(reactive.MoveOverloadedNodeSteps, Is.EqualTo(report.ReactiveGrid.First(g => g.Setting == reactive.Setting).MoveOverloadedNodeSteps), "the grid's best is reported with its own figures");
         });
     }
 

@@ -160,7 +160,7 @@ internal static class SimulateCommand
 
         if (json)
         {
-            var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds)).ToList();
+            var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds, s.MoveOverloadNodeMinutes)).ToList();
             var document = new SimulateJsonReport(report.Nodes, report.NodeCapacity, report.WarmupSteps, report.UnavoidableNodeSteps, strategies);
             await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
 
@@ -172,7 +172,7 @@ internal static class SimulateCommand
         }
         else
         {
-            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys, suggestByteBudget: settings.ReactiveByteBudget == 0);
+            SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys, suggestByteBudget: settings.ReactiveByteBudget == 0, suggestPlannedMoveOverhead: !settings.PlannerModelsMoveOverhead);
         }
 
         return 0;

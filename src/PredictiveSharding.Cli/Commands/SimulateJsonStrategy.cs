@@ -1,6 +1,9 @@
 namespace PredictiveSharding.Cli.Commands;
 
-/// <summary>One strategy in <c>psharding simulate --json</c>; computeSeconds = forecastSeconds + planSeconds.</summary>
+/// <summary>
+/// One strategy in <c>psharding simulate --json</c>; computeSeconds = forecastSeconds + planSeconds; moveOverloadNodeMinutes
+/// is the part of overloadNodeMinutes on nodes whose requests alone were within capacity (the strategy's own copies put them over).
+/// </summary>
 internal sealed record SimulateJsonStrategy(
     string Name,
     double OverloadNodeMinutes,
@@ -12,4 +15,5 @@ internal sealed record SimulateJsonStrategy(
     double ComputeSeconds,
     string Setting,
     double ForecastSeconds,
-    double PlanSeconds);
+    double PlanSeconds,
+    double MoveOverloadNodeMinutes);

@@ -16,7 +16,8 @@ internal static class SimulateTable
     /// <param name="suggestBurstLevel">Whether advice may name <c>--burst-level-steps</c>: the run bounded bursts from the last load (not off, not already a median).</param>
     /// <param name="suggestSingleKeys">Whether advice may name <c>--no-single-key-burst-bound</c>: the run bounded bursts of one-key partitions too.</param>
     /// <param name="suggestByteBudget">Whether advice may name <c>--reactive-byte-budget</c>: the run had lifted the byte budget.</param>
-    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false)
+    /// <param name="suggestPlannedMoveOverhead">Whether advice may name <c>--planned-move-overhead</c>: moves loaded their ends and the planners were not told.</param>
+    public static void Write(SimulationReport report, string traceName, TextWriter output, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false, bool suggestPlannedMoveOverhead = true)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
@@ -30,7 +31,7 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys, suggestByteBudget).Concat(CutShortPlans(report)))
+        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys, suggestByteBudget, suggestPlannedMoveOverhead).Concat(CutShortPlans(report)))
         {
             console.WriteLine(line);
         }
@@ -49,7 +50,7 @@ internal static class SimulateTable
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when
     /// predictive moved more than twice reactive's bytes without overloading less, which settings trade that insurance away.
     /// </summary>
-    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false)
+    internal static IEnumerable<string> Comparison(SimulationReport report, bool suggestBurstLevel = true, bool suggestSingleKeys = true, bool suggestByteBudget = false, bool suggestPlannedMoveOverhead = true)
     {
         var predictive = report.Find(StrategyNames.Predictive);
         var reactive = report.Find(StrategyNames.Reactive);
@@ -75,6 +76,11 @@ internal static class SimulateTable
                 var unavoidable = report.UnavoidableNodeSteps * report.Step.TotalMinutes;
                 yield return F($"reactive and oracle are already close (oracle {oracle.OverloadNodeMinutes:0.#} against reactive's {reactive.OverloadNodeMinutes:0.#} overloaded node-minutes, {gap / reactive.OverloadNodeMinutes:P1} apart{(unavoidable > 0 ? F($"; {unavoidable:0.#} no strategy can avoid") : string.Empty)}): this trace gives prediction little to win");
             }
+        }
+
+        if (reactive is not null && MoveOverloadNote(predictive.OverloadNodeMinutes, predictive.MoveOverloadNodeMinutes, reactive.OverloadNodeMinutes, reactive.MoveOverloadNodeMinutes, suggestPlannedMoveOverhead) is { } note)
+        {
+            yield return note;
         }
 
         if (reactive is not null)
@@ -108,11 +114,22 @@ internal static class SimulateTable
         }
     }
 
+    /// <summary>
+    /// Where predictive overloads more than the best reactive and its own copies put nodes over that their requests alone
+    /// would not have, how much of its overload that is (on fresh synthetic draws at per-minute steps, about half of the
+    /// excess); null otherwise.
+    /// </summary>
+    internal static string? MoveOverloadNote(double predictive, double predictiveByMoves, double reactive, double reactiveByMoves, bool suggestPlannedMoveOverhead) =>
+        predictive > reactive && predictiveByMoves > 0
+            ? F($"predictive overloaded {predictive - reactive:0.#} node-minutes more than the best reactive; {predictiveByMoves:0.#} of its overloaded node-minutes were on nodes whose requests alone were within capacity (its own moves' copy load put them over; reactive's: {reactiveByMoves:0.#})")
+                + (suggestPlannedMoveOverhead ? "; --planned-move-overhead tells the planners that load" : string.Empty)
+            : null;
+
     private static Table Strategies(IReadOnlyList<StrategyResult> results, string first, bool settingFirst = false)
     {
         var table = new Table().Border(TableBorder.Ascii);
         table.AddColumn(first);
-        foreach (var header in new[] { "overload node-min", "overloaded req share", "p99 util", "splits", "moves", "MiB moved", "forecast s", "plan s" })
+        foreach (var header in new[] { "overload node-min", "of it by copies", "overloaded req share", "p99 util", "splits", "moves", "MiB moved", "forecast s", "plan s" })
         {
             table.AddColumn(new TableColumn(header).RightAligned());
         }
@@ -128,6 +145,7 @@ internal static class SimulateTable
             {
                 settingFirst ? r.Setting : r.Name,
                 F($"{r.OverloadNodeMinutes:0.#}"),
+                F($"{r.MoveOverloadNodeMinutes:0.#}"),
                 F($"{r.OverloadedRequestShare:P2}"),
                 F($"{r.P99Utilization:0.###}"),
                 F($"{r.Splits}"),

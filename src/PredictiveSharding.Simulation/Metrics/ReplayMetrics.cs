@@ -21,6 +21,12 @@ internal sealed class ReplayMetrics
 
     public long OverloadedNodeSteps { get; private set; }
 
+    /// <summary>
+    /// Overloaded node-steps whose requests alone were within capacity: the load the running moves' copies added put the
+    /// node over. A strategy's own moves caused these.
+    /// </summary>
+    public long MoveOverloadedNodeSteps { get; private set; }
+
     public double RequestsOnOverloadedNodes { get; private set; }
 
     public double Requests { get; private set; }
@@ -45,6 +51,10 @@ internal sealed class ReplayMetrics
         {
             OverloadedNodeSteps++;
             RequestsOnOverloadedNodes += requests;
+            if (requests <= capacity)
+            {
+                MoveOverloadedNodeSteps++;
+            }
         }
     }
 
