@@ -66,6 +66,31 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public async Task RunAsync_WhenMovesAddNoLoad_NoOverloadIsByCopies()
+    {
+        // With no copy load a node's load is its requests, so whatever overloads it, it is not the strategy's moves.
+        var loads = TestTraces.ShiftingHotSpot(steps: 40, dwell: 10);
+        var options = new SimulationOptions
+        {
+            Nodes = 4,
+            Partitions = 4,
+            HorizonSteps = 4,
+            MoveOverheadShare = 0,
+            Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault, StrategyNames.Oracle],
+        };
+        var simulator = new TraceSimulator(options) { PlannerFactory = Planner };
+
+        var report = await simulator.RunAsync(loads, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Strategies.Sum(s => s.Moves), Is.GreaterThan(0), "some strategy moved");
+            Assert.That(report.Find(StrategyNames.Static)!.OverloadedNodeSteps, Is.GreaterThan(0), "and the trace overloads");
+            Assert.That(report.Strategies.Select(s => s.MoveOverloadedNodeSteps), Is.All.Zero);
+        });
+    }
+
+    [Test]
     public async Task RunAsync_WithTheDefaultForecasterOnAShortWarmup_TrainsAfterTheWarmupAndPlansOverASizedHorizon()
     {
         // Warm-up 30 steps: the LSTM's default window (context 24 + horizon 12) fits in it once, which used to leave the
