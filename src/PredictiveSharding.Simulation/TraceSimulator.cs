@@ -235,7 +235,6 @@ public sealed class TraceSimulator
         return best;
     }
 
-    /// <summary>The move overhead the planned strategies' planner charges (<see cref="SimulationOptions.PlannerModelsMoveOverhead"/>).</summary>
     /// <summary>
     /// The genetic planner of a planned strategy, with this run's planner weights (breach sum, isolation, per-move cost,
     /// the planned move overhead); the oracle's variants differ only in the peak floor and move cost given here.
@@ -243,6 +242,7 @@ public sealed class TraceSimulator
     private IShardPlanner DefaultPlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile, double moveCostWeight) =>
         DefaultComponents.CreatePlanner(context, peakFloor, splitOnOverflowQuantile, moveCostWeight, _options.BreachSumWeight, _options.IsolationWeight, PlannedMoveOverhead, _options.PerMoveCost);
 
+    /// <summary>The move overhead the planned strategies' planner charges (<see cref="SimulationOptions.PlannerModelsMoveOverhead"/>).</summary>
     private double PlannedMoveOverhead => _options.PlannerModelsMoveOverhead ? _options.MoveOverheadShare : 0;
 
     /// <summary>

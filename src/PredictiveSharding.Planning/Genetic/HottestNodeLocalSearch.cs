@@ -155,7 +155,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     var bound = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, toPeak)
                         + PlacementFitness.BreachChange(c, s, hot, to, newHot, toPeak)
                         + OverflowLowerBound(c, hot, to)
-                        + (p.MoveCostPerByte * movedDelta) + (p.PerMoveCost * countDelta)
+                        + p.MoveCost(movedDelta, countDelta)
                         + p.Locality(s, to) - p.Locality(s, hot);
                     if (bound >= bestDelta)
                     {
@@ -172,7 +172,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 var delta = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + PlacementFitness.BreachChange(c, s, hot, to, newHot, newTo)
                     + OverflowDelta(c, s, hot, to)
-                    + (p.MoveCostPerByte * movedDelta) + (p.PerMoveCost * countDelta)
+                    + p.MoveCost(movedDelta, countDelta)
                     + p.Locality(s, to) - p.Locality(s, hot);
                 if (delta < bestDelta)
                 {
@@ -256,7 +256,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + PlacementFitness.SwapBreachChange(c, a, b, hot, to, newHot, newTo)
                     + (p.OverflowWeight * overflow)
-                    + (p.MoveCostPerByte * movedDelta) + (p.PerMoveCost * countDelta)
+                    + p.MoveCost(movedDelta, countDelta)
                     + p.Locality(a, to) - p.Locality(a, hot) + p.Locality(b, hot) - p.Locality(b, to);
                 if (score < bestDelta)
                 {

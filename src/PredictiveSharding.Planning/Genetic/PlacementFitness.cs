@@ -30,7 +30,7 @@ internal sealed class PlacementFitness : IFitness
             breaches += p.Breach(peaks[n], chromosome.HoldsFiller(n));
         }
 
-        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + (p.MoveCostPerByte * chromosome.MovedBytes) + (p.PerMoveCost * chromosome.MovedCount) + chromosome.LocalityCost + breaches;
+        var fitness = p.CountedPeak(peak) + (p.OverflowWeight * overflow) + p.MoveCost(chromosome.MovedBytes, chromosome.MovedCount) + chromosome.LocalityCost + breaches;
         chromosome.Fitness = fitness;
         return fitness;
     }
@@ -56,8 +56,7 @@ internal sealed class PlacementFitness : IFitness
         var load99 = p.Load99Of(s);
         delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
         delta += BreachChange(c, s, from, to, newFromPeak, newToPeak);
-        delta += p.MoveCostPerByte * MovedBytesDelta(c, s, to);
-        delta += p.PerMoveCost * MovedCountDelta(c, s, to);
+        delta += p.MoveCost(MovedBytesDelta(c, s, to), MovedCountDelta(c, s, to));
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;
     }

@@ -182,6 +182,12 @@ internal sealed class PlacementProblem
     /// <summary>Objective cost of each moved shard on top of its bytes (GeneticPlannerOptions.PerMoveCost).</summary>
     public double PerMoveCost { get; init; }
 
+    /// <summary>
+    /// Objective cost of moving <paramref name="bytes"/> in <paramref name="moves"/> shard moves (either may be a change,
+    /// negative): the one definition the fitness, its move delta and the local search's bounds and deltas all price moves by.
+    /// </summary>
+    public double MoveCost(long bytes, int moves) => (MoveCostPerByte * bytes) + (PerMoveCost * moves);
+
     public double OverflowWeight { get; }
 
     /// <summary>Objective cost of serving shard s in region g, <c>[s × Regions + g]</c>; null when locality is ignored.</summary>
