@@ -28,6 +28,8 @@ public sealed class ForecastEvalModelsTests
         Assert.That(model.Options.CalibrateQuantiles, Is.True);
         Assert.That(model.Options.WeightAveraging, Is.True);
         Assert.That(model.Options.SeasonalLags, Is.EqualTo(new[] { 60 }));
+        Assert.That(model.Options.SeasonalMedianSeasons, Is.EqualTo(3));
+        Assert.That(model.Options.SeasonalProfileSeasons, Is.EqualTo(8), "the profile spans what the lags already reach");
     }
 
     [Test]

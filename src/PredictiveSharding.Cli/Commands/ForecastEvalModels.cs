@@ -55,7 +55,7 @@ internal static class ForecastEvalModels
         // inference; see AdaptiveCalibrationRate for the rate).
         // The context covers at least one season, so that a season longer than the default context (60 one-minute steps)
         // is read whole rather than only through its lag.
-        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true, AdaptiveCalibrationRate = AdaptiveCalibrationRate, SeasonalMedianSeasons = SeasonalMedianSeasons }),
+        Lstm => new LstmForecaster(new LstmForecasterOptions { Horizon = settings.Horizon, ContextLength = LstmContext(settings.Season), Quantiles = quantiles, Seed = settings.Seed, SeasonalLags = LstmLags(settings.Season, step, shortestTraining), CalibrateQuantiles = true, WeightAveraging = true, AdaptiveCalibrationRate = AdaptiveCalibrationRate, SeasonalMedianSeasons = SeasonalMedianSeasons, SeasonalProfileSeasons = SeasonalProfileSeasons }),
         _ => throw new ArgumentException($"Unknown model '{name}'.", nameof(name)),
     };
 
@@ -69,6 +69,12 @@ internal static class ForecastEvalModels
 
     /// <summary>Seasons in the LSTM head's seasonal median in forecast-eval (<see cref="LstmForecasterOptions.SeasonalMedianSeasons"/>).</summary>
     internal const int SeasonalMedianSeasons = 3;
+
+    /// <summary>
+    /// The most seasons the LSTM head's seasonal profile spans in forecast-eval (<see cref="LstmForecasterOptions.SeasonalProfileSeasons"/>):
+    /// the largest allowed, since it never reads history the network does not read anyway.
+    /// </summary>
+    internal const int SeasonalProfileSeasons = 8;
 
     /// <summary>
     /// The longest context forecast-eval gives the LSTM. Its cost grows with the context (every training window unrolls it),

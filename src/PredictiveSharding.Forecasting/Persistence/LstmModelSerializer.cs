@@ -19,14 +19,34 @@ internal static class LstmModelSerializer
     // standardised feature, which forecasting clamps static covariates to. Version 5 scales each window by its last
     // season's mean rather than the whole context's (LstmFeatureSpec.ScaleWindow): same layout, but a version 4
     // network read its inputs on another scale; it also holds the adaptive calibration rate.
-    // Version 6 adds the seasonal-median head inputs (LstmForecasterOptions.SeasonalMedianSeasons).
-    public const int FormatVersion = 6;
+    // Version 6 adds the seasonal-median head inputs (LstmForecasterOptions.SeasonalMedianSeasons). Version 7 adds
+    // LstmForecasterOptions.SeasonalProfileSeasons; a version 6 file is read with it off, which is what it was trained with.
+    public const int FormatVersion = 7;
+
+    /// <summary>The oldest format version still read: version 6, whose models mean the same with the profile option off.</summary>
+    public const int OldestReadableVersion = 6;
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChecksumLength = 8;
     private static readonly byte[] Magic = "PSLSTM\r\n"u8.ToArray();
 
-    public static void Write(LstmModel model, Stream destination)
+    public static void Write(LstmModel model, Stream destination) => Write(model, destination, FormatVersion);
+
+    /// <summary>
+    /// Writes in <paramref name="formatVersion"/>'s layout: the current one, or version 6 for a model that does not use
+    /// what version 7 added (so tests can show that older files still load).
+    /// </summary>
+    internal static void Write(LstmModel model, Stream destination, int formatVersion)
     {
+        if (formatVersion is < OldestReadableVersion or > FormatVersion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(formatVersion), formatVersion, string.Create(CultureInfo.InvariantCulture, $"Only format versions {OldestReadableVersion} to {FormatVersion} can be written; got {formatVersion}."));
+        }
+
+        if (formatVersion < 7 && model.Options.SeasonalProfileSeasons != 0)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Format version {formatVersion} cannot hold SeasonalProfileSeasons {model.Options.SeasonalProfileSeasons}."), nameof(formatVersion));
+        }
+
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
@@ -66,6 +86,10 @@ internal static class LstmModelSerializer
             w.Write(o.WeightAveraging);
             w.Write(o.AdaptiveCalibrationRate);
             w.Write(o.SeasonalMedianSeasons);
+            if (formatVersion >= 7)
+            {
+                w.Write(o.SeasonalProfileSeasons);
+            }
 
             var s = model.Spec;
             w.Write(s.Step.Ticks);
@@ -104,7 +128,7 @@ internal static class LstmModelSerializer
         var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
         Span<byte> header = stackalloc byte[HeaderLength];
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], formatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(header[12..], bytes.Length);
         destination.Write(header);
         destination.Write(bytes);
@@ -128,9 +152,9 @@ internal static class LstmModelSerializer
         }
 
         var version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
-        if (version != FormatVersion)
+        if (version is < OldestReadableVersion or > FormatVersion)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file has format version {version}; this library reads version {FormatVersion} only. Retrain the model (FitAsync) and save it again."));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file has format version {version}; this library reads versions {OldestReadableVersion} to {FormatVersion} only. Retrain the model (FitAsync) and save it again."));
         }
 
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
@@ -161,7 +185,7 @@ internal static class LstmModelSerializer
 
         try
         {
-            return Parse(payload, (int)length);
+            return Parse(payload, (int)length, version);
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
         {
@@ -169,7 +193,7 @@ internal static class LstmModelSerializer
         }
     }
 
-    private static LstmModel Parse(byte[] payload, int length)
+    private static LstmModel Parse(byte[] payload, int length, int version)
     {
         using var r = new BinaryReader(new MemoryStream(payload, 0, length, writable: false), Encoding.UTF8);
         var o = new LstmForecasterOptions
@@ -200,6 +224,7 @@ internal static class LstmModelSerializer
         o.WeightAveraging = r.ReadBoolean();
         o.AdaptiveCalibrationRate = r.ReadDouble();
         o.SeasonalMedianSeasons = r.ReadInt32();
+        o.SeasonalProfileSeasons = version >= 7 ? r.ReadInt32() : 0;
         o.Validate();
 
         var step = TimeSpan.FromTicks(r.ReadInt64());
@@ -226,7 +251,7 @@ internal static class LstmModelSerializer
             }
         }
 
-        var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats, o.SeasonalMedianSeasons);
+        var spec = new LstmFeatureSpec(step, o.ContextLength, o.Horizon, lags, regions, stats, o.SeasonalMedianSeasons, o.SeasonalProfileSeasons);
         var inputSize = r.ReadInt32();
         if (inputSize != spec.InputSize)
         {

@@ -33,6 +33,10 @@ public sealed class LstmForecasterOptionsTests
         yield return Case(o => o.SeasonalMedianSeasons = 1, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "1");
         yield return Case(o => o.SeasonalMedianSeasons = 9, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "9");
         yield return Case(o => o.SeasonalMedianSeasons = -2, nameof(LstmForecasterOptions.SeasonalMedianSeasons), "-2");
+        yield return Case(o => o.SeasonalProfileSeasons = 4, nameof(LstmForecasterOptions.SeasonalProfileSeasons), "4");
+        yield return Case(o => (o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = (3, 2), nameof(LstmForecasterOptions.SeasonalProfileSeasons), "2");
+        yield return Case(o => (o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = (3, 9), nameof(LstmForecasterOptions.SeasonalProfileSeasons), "9");
+        yield return Case(o => (o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = (3, -1), nameof(LstmForecasterOptions.SeasonalProfileSeasons), "-1");
         yield return Case(o => o.MaxRegions = 65, nameof(LstmForecasterOptions.MaxRegions), "65");
         yield return Case(o => o.SeasonalLags = [24, 0], nameof(LstmForecasterOptions.SeasonalLags), "0");
         yield return Case(o => o.Quantiles = [0.5, 0.1], nameof(LstmForecasterOptions.Quantiles), "0.1");

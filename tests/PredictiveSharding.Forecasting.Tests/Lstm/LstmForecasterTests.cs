@@ -231,12 +231,24 @@ public sealed class LstmForecasterTests
         // 3's per-step, spread-relative ones; version 3 lacks the features' training ranges that version 4 clamps to;
         // version 4 networks were trained on windows scaled by the whole context's mean, not the last season's; version 5
         // files lack the seasonal-median setting: a current library refuses them rather than guess, and says to retrain.
+        // (Version 6 still loads: it lacks only the seasonal profile setting, whose default is what it was trained with.)
         var bytes = await SavedModelAsync();
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
 
-        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads version 6").And.Contain("Retrain"));
+        Assert.That(e!.Message, Does.Contain($"format version {version}").And.Contain("reads versions 6 to 7").And.Contain("Retrain"));
+    }
+
+    [Test]
+    public async Task Load_NewerFormatVersion_ThrowsInvalidDataExceptionNamingBothVersions()
+    {
+        var bytes = await SavedModelAsync();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 8);
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new MemoryStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain("format version 8").And.Contain("reads versions 6 to 7"));
     }
 
     [Test]
