@@ -14,6 +14,11 @@ public sealed class LstmSeasonalMedianTests
 {
     private const int Season = 24;
 
+    /// <summary>Length of the rolling-origin tests' series: five weeks, the last held out.</summary>
+    private const int FiveWeeks = 24 * 7 * 5;
+
+    private const int FirstOrigin = FiveWeeks - (24 * 7);
+
     [Test]
     public void WriteWindow_WithSeasonalMedian_WritesEachStepsNaiveValueThenItsMedian()
     {
@@ -116,14 +121,11 @@ public sealed class LstmSeasonalMedianTests
     {
         // Eight series with a daily cycle and, at 4% of steps, a one-off burst of 6×: seasonal naive forecasts every burst
         // again a day later. Rolling origins over the last week, as forecast-eval does.
-        const int seriesCount = 8;
-        const int length = 24 * 7 * 5;
-        const int firstOrigin = length - (24 * 7);
-        var values = Enumerable.Range(0, seriesCount).Select(i => Bursty(i, length)).ToArray();
+        var values = EightSeries(Bursty);
 
-        var withMedian = await MaseAsync(values, firstOrigin, medianSeasons: 3);
-        var without = await MaseAsync(values, firstOrigin, medianSeasons: 0);
-        var naive = values.Average(v => NaiveMase(v, firstOrigin));
+        var withMedian = await MaseAsync(values, medianSeasons: 3);
+        var without = await MaseAsync(values, medianSeasons: 0);
+        var naive = values.Average(v => NaiveMase(v, FirstOrigin));
 
         TestContext.Out.WriteLine($"MASE: with medians {withMedian:F3}, without {without:F3}, seasonal naive {naive:F3}");
         Assert.That(withMedian, Is.LessThan(0.8 * naive));
@@ -182,7 +184,7 @@ public sealed class LstmSeasonalMedianTests
     {
         // One lag of a day and a median of three days: the network reads three days back, so the profile spans three
         // seasons, and the mean of three without the lowest and highest is their median. Nothing may change.
-        var history = new LoadHistory(Enumerable.Range(0, 3).Select(i => SyntheticLoad.FromValues(SyntheticLoad.Id(i), Bursty(i, 300))));
+        var history = ThreeSeries(Bursty, 300);
         var with = new LstmForecaster(TinyOptions.Create().With(o => (o.SeasonalLags, o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = ([Season], 3, 8)));
         var without = new LstmForecaster(TinyOptions.Create().With(o => (o.SeasonalLags, o.SeasonalMedianSeasons) = ([Season], 3)));
 
@@ -204,13 +206,10 @@ public sealed class LstmSeasonalMedianTests
         // Eight series with a daily cycle and Gaussian noise of a fifth of the level: the best forecast is the cycle
         // itself, which the median of three noisy days estimates worse than the trimmed mean of the seven the weekly lag
         // already reaches. Rolling origins over the last week, as forecast-eval does.
-        const int seriesCount = 8;
-        const int length = 24 * 7 * 5;
-        const int firstOrigin = length - (24 * 7);
-        var values = Enumerable.Range(0, seriesCount).Select(i => Noisy(i, length)).ToArray();
+        var values = EightSeries(Noisy);
 
-        var withProfile = await MaseAsync(values, firstOrigin, medianSeasons: 3, lags: [Season, 7 * Season], profileSeasons: 8);
-        var withMedian = await MaseAsync(values, firstOrigin, medianSeasons: 3, lags: [Season, 7 * Season]);
+        var withProfile = await MaseAsync(values, medianSeasons: 3, lags: [Season, 7 * Season], profileSeasons: 8);
+        var withMedian = await MaseAsync(values, medianSeasons: 3, lags: [Season, 7 * Season]);
 
         TestContext.Out.WriteLine($"MASE: profile {withProfile:F3}, median of three {withMedian:F3}");
         Assert.That(withProfile, Is.LessThan(withMedian));
@@ -219,14 +218,8 @@ public sealed class LstmSeasonalMedianTests
     [Test]
     public async Task SaveAndLoad_WithSeasonalProfile_KeepsItAndForecastsIdentically()
     {
-        var sut = new LstmForecaster(TinyOptions.Create().With(o => (o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = (3, 8)));
-        var history = new LoadHistory(Enumerable.Range(0, 3).Select(i => SyntheticLoad.FromValues(SyntheticLoad.Id(i), Noisy(i, 400))));
-        await sut.FitAsync(history, null, CancellationToken.None);
-        using var stream = new MemoryStream();
-
-        sut.Save(stream);
-        stream.Position = 0;
-        var loaded = LstmForecaster.Load(stream);
+        var history = ThreeSeries(Noisy, 400);
+        var (sut, loaded) = await FitSaveAndLoadAsync(TinyOptions.Create().With(o => (o.SeasonalMedianSeasons, o.SeasonalProfileSeasons) = (3, 8)), history);
 
         Assert.That(loaded.Options.SeasonalProfileSeasons, Is.EqualTo(8));
         Assert.That(loaded.Model!.Spec.ProfileSeasons, Is.EqualTo(sut.Model!.Spec.ProfileSeasons));
@@ -238,7 +231,7 @@ public sealed class LstmSeasonalMedianTests
     {
         // A model saved by the previous release (format 6) has no profile setting; it was trained without one.
         var sut = new LstmForecaster(TinyOptions.Create().With(o => o.SeasonalMedianSeasons = 3));
-        var history = new LoadHistory(Enumerable.Range(0, 3).Select(i => SyntheticLoad.FromValues(SyntheticLoad.Id(i), Bursty(i, 300))));
+        var history = ThreeSeries(Bursty, 300);
         await sut.FitAsync(history, null, CancellationToken.None);
         using var stream = new MemoryStream();
 
@@ -266,26 +259,27 @@ public sealed class LstmSeasonalMedianTests
     [Test]
     public async Task SaveAndLoad_WithSeasonalMedian_ForecastsIdentically()
     {
-        var sut = new LstmForecaster(TinyOptions.Create().With(o => o.SeasonalMedianSeasons = 3));
-        var history = new LoadHistory(Enumerable.Range(0, 3).Select(i => SyntheticLoad.FromValues(SyntheticLoad.Id(i), Bursty(i, 300))));
-        await sut.FitAsync(history, null, CancellationToken.None);
-        using var stream = new MemoryStream();
-
-        sut.Save(stream);
-        stream.Position = 0;
-        var loaded = LstmForecaster.Load(stream);
+        var history = ThreeSeries(Bursty, 300);
+        var (sut, loaded) = await FitSaveAndLoadAsync(TinyOptions.Create().With(o => o.SeasonalMedianSeasons = 3), history);
 
         Assert.That(loaded.Options.SeasonalMedianSeasons, Is.EqualTo(3));
-        var a = await sut.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
-        var b = await loaded.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
-        foreach (var (id, resources) in a.Partitions)
-        {
-            for (var s = 0; s < 12; s++)
-            {
-                Assert.That(b.Partitions[id][ResourceKind.Requests].AtStep(s).ToArray(), Is.EqualTo(resources[ResourceKind.Requests].AtStep(s).ToArray()));
-            }
-        }
+        await AssertSameForecastsAsync(sut, loaded, history);
     }
+
+    private static async Task<(LstmForecaster Fitted, LstmForecaster Loaded)> FitSaveAndLoadAsync(LstmForecasterOptions options, LoadHistory history)
+    {
+        var fitted = new LstmForecaster(options);
+        await fitted.FitAsync(history, null, CancellationToken.None);
+        using var stream = new MemoryStream();
+        fitted.Save(stream);
+        stream.Position = 0;
+        return (fitted, LstmForecaster.Load(stream));
+    }
+
+    private static LoadHistory ThreeSeries(Func<int, int, double[]> values, int length) =>
+        new(Enumerable.Range(0, 3).Select(i => SyntheticLoad.FromValues(SyntheticLoad.Id(i), values(i, length))));
+
+    private static double[][] EightSeries(Func<int, int, double[]> values) => [.. Enumerable.Range(0, 8).Select(i => values(i, FiveWeeks))];
 
     private static async Task AssertSameForecastsAsync(LstmForecaster expected, LstmForecaster actual, LoadHistory history)
     {
@@ -307,9 +301,9 @@ public sealed class LstmSeasonalMedianTests
         return [.. future.Select(f => f * scale)];
     }
 
-    private static async Task<double> MaseAsync(double[][] values, int firstOrigin, int medianSeasons, int[]? lags = null, int profileSeasons = 0)
+    private static async Task<double> MaseAsync(double[][] values, int medianSeasons, int[]? lags = null, int profileSeasons = 0)
     {
-        var training = new LoadHistory(values.Select((v, i) => SyntheticLoad.FromValues(SyntheticLoad.Id(i), v[..firstOrigin])));
+        var training = new LoadHistory(values.Select((v, i) => SyntheticLoad.FromValues(SyntheticLoad.Id(i), v[..FirstOrigin])));
         var sut = new LstmForecaster(new LstmForecasterOptions
         {
             HiddenSize = 16,
@@ -330,7 +324,7 @@ public sealed class LstmSeasonalMedianTests
             var v = values[i];
             double error = 0;
             var points = 0;
-            for (var origin = firstOrigin; origin + Season <= v.Length; origin += Season)
+            for (var origin = FirstOrigin; origin + Season <= v.Length; origin += Season)
             {
                 var context = new LoadHistory([SyntheticLoad.FromValues(SyntheticLoad.Id(i), v[..origin])]);
                 var forecast = await sut.ForecastAsync(new ForecastRequest(context, Season) { Quantiles = [0.5] }, CancellationToken.None);
@@ -342,7 +336,7 @@ public sealed class LstmSeasonalMedianTests
                 }
             }
 
-            total += error / points / Scale(v, firstOrigin);
+            total += error / points / Scale(v, FirstOrigin);
         }
 
         return total / values.Length;
