@@ -184,6 +184,36 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
     }
 
     /// <summary>Two hourly series with a daily cycle and seeded noise, in long format.</summary>
+    [Test]
+    public async Task ForecastEval_WithJson_WritesUndefinedMetricsAsNullNotAsAString()
+    {
+        // Two series that repeat their day exactly have no seasonal-naive scale, so MASE is undefined for both; every
+        // value is zero, so wQL (pinball loss over the sum of absolute actuals) is undefined too. JSON has no NaN.
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        foreach (var series in new[] { "a", "b" })
+        {
+            for (var t = 0; t < 240; t++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},{series},0\n");
+            }
+        }
+
+        var input = Path.Combine(Folder, "zeros.csv");
+        await File.WriteAllTextAsync(input, text.ToString());
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--models", "seasonal-naive", "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stdout, Does.Not.Contain("NaN"));
+        using var document = JsonDocument.Parse(stdout);
+        var model = document.RootElement.GetProperty("models")[0];
+        Assert.That(model.EnumerateObject().Select(p => p.Name), Is.EqualTo(ModelFields), "the fields stay, with null values");
+        Assert.That(model.GetProperty("mase").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(model.GetProperty("wql").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(model.GetProperty("coverage80").GetDouble(), Is.EqualTo(1.0), "a zero forecast of zeros lies inside its interval");
+    }
+
     private string WriteSeasonalCsv(string name, int steps)
     {
         var random = new Random(5);

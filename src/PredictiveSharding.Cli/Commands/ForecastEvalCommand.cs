@@ -143,7 +143,7 @@ internal static class ForecastEvalCommand
 
         if (json)
         {
-            var report = new ForecastEvalReport(results.Select(r => new ForecastEvalModelResult(r.Name, r.Mase, r.Wql, r.Coverage80, r.TrainSeconds, r.ForecastMillisPerSeries)).ToList());
+            var report = new ForecastEvalReport(results.Select(r => new ForecastEvalModelResult(r.Name, DefinedOrNull(r.Mase), DefinedOrNull(r.Wql), DefinedOrNull(r.Coverage80), r.TrainSeconds, r.ForecastMillisPerSeries)).ToList());
             await output.WriteLineAsync(JsonSerializer.Serialize(report, ForecastEvalJsonContext.Default.ForecastEvalReport)).ConfigureAwait(false);
         }
         else
@@ -168,6 +168,9 @@ internal static class ForecastEvalCommand
             $"{tooShort.Count} series too short to evaluate, left out: {names}{more}. Each needs at least {minimumLength} steps: more than a season ({settings.Season}) before its first origin and a whole horizon ({settings.Horizon}) after it, with the last {settings.HoldoutFraction} held out.");
     }
 
+    /// <summary>A metric for the JSON report: null where it is undefined (NaN), since JSON has no NaN.</summary>
+    internal static double? DefinedOrNull(double value) => double.IsNaN(value) ? null : value;
+
     private static string Table(ForecastEvaluation r)
     {
         var rows = new (string Metric, string Value)[]
@@ -188,6 +191,6 @@ internal static class ForecastEvalCommand
         lines.Add(string.Empty);
         return string.Join(Environment.NewLine, lines);
 
-        static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        static string F(double v, string format) => double.IsNaN(v) ? "undefined" : v.ToString(format, CultureInfo.InvariantCulture);
     }
 }

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace PredictiveSharding.Cli.Commands;
 
-/// <summary>Source-generated (trim-safe) JSON for forecast-eval's report; NaN (a metric undefined for every series) is written as "NaN".</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+/// <summary>
+/// Source-generated (trim-safe) JSON for forecast-eval's report. Strict JSON numbers only: a metric that is undefined
+/// (NaN) is written as null, never as the string "NaN", so typed readers and jq comparisons do not break on it.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ForecastEvalReport))]
 internal sealed partial class ForecastEvalJsonContext : JsonSerializerContext;
