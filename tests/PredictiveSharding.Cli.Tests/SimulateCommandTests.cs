@@ -206,6 +206,43 @@ public sealed class SimulateCommandTests : TempFolderFixture
         Assert.That(stderr, Does.Contain("yesterday").Or.Contain("line 3"));
     }
 
+    [Test]
+    public async Task Simulate_WhenThePlotsFolderDoesNotExist_ExitsWithTwoBeforeReplaying()
+    {
+        var trace = WriteShiftingHotSpot("plot-folder.csv", steps: 20);
+        var plot = Path.Combine(Folder, "no-such-folder", "u.png");
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--json");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain("--plot").And.Contain(plot));
+            Assert.That(stderr, Does.Not.Contain("replaying"), "refused before the run, not after it");
+            Assert.That(stderr, Does.Not.Contain("   at "), "a message, not a stack trace");
+            Assert.That(stdout, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Simulate_WhenThePlotCannotBeWritten_PrintsTheReportFirstThenExitsWithTwo()
+    {
+        // The path names an existing folder: it passes the check before the run, and writing the PNG there fails.
+        var trace = WriteShiftingHotSpot("plot-write.csv", steps: 20);
+        var plot = Directory.CreateDirectory(Path.Combine(Folder, "taken.png")).FullName;
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--json");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain("--plot").And.Contain(plot).And.Contain("cannot be written"));
+            Assert.That(stderr, Does.Not.Contain("   at "), "a message, not a stack trace");
+        });
+        using var document = JsonDocument.Parse(stdout);
+        Assert.That(document.RootElement.GetProperty("strategies")[0].GetProperty("name").GetString(), Is.EqualTo("static"), "the run's figures are not lost with the plot");
+    }
+
     [TestCase("--nodes", "0")]
     [TestCase("--nodes", "-2")]
     [TestCase("--headroom", "0")]

@@ -116,6 +116,16 @@ internal static class SimulateCommand
 
             var options = settings.ToOptions();
             options.Validate();
+            if (settings.Plot is { } plot)
+            {
+                // Checked before the run, which can take minutes, rather than failing when the PNG is written at its end.
+                var folder = Path.GetDirectoryName(Path.GetFullPath(plot));
+                if (folder is not null && !Directory.Exists(folder))
+                {
+                    throw new DirectoryNotFoundException($"--plot: the folder of '{plot}' ('{folder}') does not exist.");
+                }
+            }
+
             simulator = createSimulator?.Invoke(options) ?? new TraceSimulator(options);
             var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             if (settings.Trace is { } path)
@@ -152,12 +162,6 @@ internal static class SimulateCommand
             return 2;
         }
 
-        if (settings.Plot is { } plotPath)
-        {
-            SimulatePlot.Write(report, plotPath);
-            await error.WriteLineAsync($"simulate: wrote {plotPath}").ConfigureAwait(false);
-        }
-
         if (json)
         {
             var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds, s.MoveOverloadNodeMinutes)).ToList();
@@ -173,6 +177,23 @@ internal static class SimulateCommand
         else
         {
             SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys, suggestByteBudget: settings.ReactiveByteBudget == 0, suggestPlannedMoveOverhead: !settings.PlannerModelsMoveOverhead);
+        }
+
+        // The plot comes after the report, so that a PNG that cannot be written (a full disk, a folder removed or
+        // read-only) does not cost the figures of a run that took minutes.
+        if (settings.Plot is { } plotPath)
+        {
+            try
+            {
+                SimulatePlot.Write(report, plotPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"simulate: --plot: '{plotPath}' cannot be written: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            await error.WriteLineAsync($"simulate: wrote {plotPath}").ConfigureAwait(false);
         }
 
         return 0;
