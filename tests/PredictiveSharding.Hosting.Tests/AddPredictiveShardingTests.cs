@@ -64,6 +64,33 @@ public sealed class AddPredictiveShardingTests
     }
 
     [Test]
+    public async Task Host_WhenACycleThrowsOperationCanceledWithoutShutdown_KeepsRunningCycles()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var host = Host(o => { o.Interval = TimeSpan.FromMinutes(1); o.WarmupBuckets = 1; }, time).Build();
+        await host.StartAsync();
+        var loop = host.Services.GetRequiredService<ShardingControlLoop>();
+        var planner = (HotPartitionPlanner)host.Services.GetRequiredService<IShardPlanner>();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        planner.FailOnceWith = new TaskCanceledException("a stage's own timeout (injected by the test)");
+        for (var i = 0; i < 500 && planner.Calls < 3; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(stopping, Is.False, "one failed cycle must not stop the host");
+            Assert.That(planner.Calls, Is.GreaterThanOrEqualTo(3), "cycles go on after the failed one");
+            Assert.That(loop.Status.LastFailure, Is.Not.Null, "the failed cycle is recorded");
+            Assert.That(loop.Status.ConsecutiveFailures, Is.Zero);
+        });
+    }
+
+    [Test]
     public void Defaults_AreTheLstmForecasterAndGeneticPlanner_WithTheLoopsHorizon()
     {
         var services = new ServiceCollection();

@@ -173,6 +173,40 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenAStageCancelsItselfWithoutTheCallersToken_RecordsAFailure()
+    {
+        // A stage's own timeout (an HttpClient timeout in an inventory or mover, a planner's deadline) surfaces as an
+        // OperationCanceledException although nobody cancelled the cycle: that is a failed cycle, not a shutdown.
+        using var rig = new Rig(warmup: 1);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        var timeout = new TaskCanceledException("planner deadline (injected by the test)");
+        rig.Planner.FailOnceWith = timeout;
+        rig.Minute();
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<OperationCanceledException>());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1));
+            Assert.That(rig.Loop.Status.LastError, Is.SameAs(timeout));
+            Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Degraded));
+            Assert.That(rig.Logger.Records.Count(r => r.EventId == 1006), Is.EqualTo(1), "the failure is logged");
+        });
+    }
+
+    [Test]
+    public async Task RunCycle_CancelledByTheCaller_IsNotAFailure()
+    {
+        using var rig = new Rig(warmup: 1);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        rig.Minute();
+        Assert.That(async () => await rig.Loop.RunCycleAsync(cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero);
+        Assert.That(rig.Loop.Status.LastFailure, Is.Null);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        Assert.That(rig.Loop.Status.LastSuccess, Is.Not.Null, "the loop is usable after a cancelled call");
+    }
+
+    [Test]
     public async Task RunCycle_CalledConcurrently_NeverRunsTwoPlansAtOnce()
     {
         using var rig = new Rig(warmup: 1, execute: false);

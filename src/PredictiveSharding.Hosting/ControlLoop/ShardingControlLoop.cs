@@ -81,8 +81,8 @@ public sealed class ShardingControlLoop : IDisposable
     public ControlLoopStatus Status { get; } = new();
 
     /// <summary>Runs one cycle: harvest, forecast, plan and (unless <see cref="ControlLoopOptions.Execute"/> is off) execute.</summary>
-    /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    /// <remarks>Any other failure is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
+    /// <exception cref="OperationCanceledException">Cancelled through <paramref name="cancellationToken"/>.</exception>
+    /// <remarks>Any other failure (an OperationCanceledException included when the token was not cancelled) is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
     public async Task<ControlCycleResult> RunCycleAsync(CancellationToken cancellationToken)
     {
         await _oneCycleAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -93,8 +93,9 @@ public sealed class ShardingControlLoop : IDisposable
             Status.Succeeded(_time.GetUtcNow());
             return result;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // An OperationCanceledException the caller did not ask for (a stage's own timeout) is a failed cycle too.
             _metrics.FailedCycles.Add(1);
             Status.Failed(_time.GetUtcNow(), e);
             Log.CycleFailed(_logger, e);

@@ -10,6 +10,9 @@ internal sealed class HotPartitionPlanner : IShardPlanner
 
     public bool Fail { get; set; }
 
+    /// <summary>When set, the next call throws this exception (once).</summary>
+    public Exception? FailOnceWith { get; set; }
+
     /// <summary>When above 0, plans are returned infeasible by this shortfall (the actions are the same).</summary>
     public double Shortfall { get; set; }
 
@@ -28,6 +31,12 @@ internal sealed class HotPartitionPlanner : IShardPlanner
             await Task.Yield();
             Calls++;
             LastRequest = request;
+            if (FailOnceWith is { } once)
+            {
+                FailOnceWith = null;
+                throw once;
+            }
+
             if (Fail)
             {
                 throw new InvalidOperationException("planner failure injected by the test");
