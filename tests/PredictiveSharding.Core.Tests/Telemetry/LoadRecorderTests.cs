@@ -99,6 +99,30 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void KeySamples_OfARequestStreamThatCyclesThroughKeys_AreNotBiasedToOneKey()
+    {
+        // A scan or a batch job that reads the same sixteen keys in turn: each key carries a sixteenth of the load, so the
+        // sample must hold them in about that share whatever the period of the stream against SampleOneIn.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 16, KeySampleSize = 32 });
+        var keys = Enumerable.Range(0, 16).Select(i => Key("row" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        for (var i = 0; i < 16 * 2_000; i++)
+        {
+            recorder.Record(keys[i % keys.Length], RequestKind.Read, 0);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var samples = recorder.Harvest().KeySamples[new PartitionId("right")];
+        var total = samples.Sum(s => s.Weight);
+        var largestShare = samples.GroupBy(s => s.Key).Max(g => g.Sum(s => s.Weight)) / total;
+        Assert.Multiple(() =>
+        {
+            Assert.That(samples.Select(s => s.Key).Distinct().Count(), Is.GreaterThanOrEqualTo(10), "most of the sixteen equally loaded keys are sampled");
+            Assert.That(largestShare, Is.LessThan(0.25), "no key stands for much more than its sixteenth of the load");
+        });
+    }
+
+    [Test]
     public void DistinctClientsAndRegions_AreEstimated()
     {
         var time = new FakeTimeProvider(Start);
