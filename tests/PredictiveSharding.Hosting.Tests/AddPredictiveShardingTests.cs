@@ -36,6 +36,16 @@ public sealed class AddPredictiveShardingTests
         Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Horizon").And.Message.Contains("-3"));
     }
 
+    [TestCase(0.5)]
+    [TestCase(60 * 24 * 60 * 60 * 1000.0)]
+    public void Start_WithAnIntervalTheTimerCannotRun_FailsNamingTheSetting(double milliseconds)
+    {
+        // Positive, but below a millisecond or beyond the ~49.7 days a timer can wait: the loop's timer would throw
+        // after start (ending the loop, and by default the host) with a message that names no option.
+        using var host = Host(o => o.Interval = TimeSpan.FromMilliseconds(milliseconds), new FakeTimeProvider()).Build();
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Interval"));
+    }
+
     [Test]
     public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
     {
