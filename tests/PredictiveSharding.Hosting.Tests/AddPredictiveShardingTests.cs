@@ -101,6 +101,32 @@ public sealed class AddPredictiveShardingTests
     }
 
     [Test]
+    public void Provider_WithTheDefaultExecutor_DisposesSynchronously()
+    {
+        // A process without the generic host builds a provider, resolves the loop and drives it by hand; `using var
+        // provider` disposes it synchronously, which throws for a resolved service that is only IAsyncDisposable.
+        var folder = Directory.CreateTempSubdirectory("psharding-dispose-");
+        try
+        {
+            var services = new ServiceCollection();
+            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+            services.AddSingleton<IRoutingTable>(routing);
+            services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+            services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+            services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            services.AddPredictiveSharding().UseForecaster<LastValueForecaster>().UsePlanner<HotPartitionPlanner>();
+            var provider = services.BuildServiceProvider();
+            Assert.That(provider.GetRequiredService<ShardingControlLoop>(), Is.Not.Null);
+            Assert.That(provider.GetRequiredService<IPlanExecutor>(), Is.InstanceOf<PredictiveSharding.Hosting.Execution.JournalledPlanExecutor>());
+            Assert.That(provider.Dispose, Throws.Nothing);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public void Defaults_AreTheLstmForecasterAndGeneticPlanner_WithTheLoopsHorizon()
     {
         var services = new ServiceCollection();
