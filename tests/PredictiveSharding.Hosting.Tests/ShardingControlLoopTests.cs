@@ -207,6 +207,18 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task HealthCheck_FirstAskedLongAfterTheLoopStartedWithoutASuccessfulCycle_IsUnhealthy()
+    {
+        // The check is a singleton made on the first probe, which may come long after the loop started. A loop whose
+        // first cycle never completed (stuck in a mover, say) has gone without a success since it started, not since
+        // the probe.
+        using var rig = new Rig();
+        rig.Time.Advance(rig.Options.Interval * 10);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Unhealthy));
+    }
+
+    [Test]
     public async Task RunCycle_CalledConcurrently_NeverRunsTwoPlansAtOnce()
     {
         using var rig = new Rig(warmup: 1, execute: false);

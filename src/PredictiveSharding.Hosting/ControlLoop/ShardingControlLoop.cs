@@ -75,7 +75,11 @@ public sealed class ShardingControlLoop : IDisposable
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(options.MaxHistoryBuckets);
         _guard = new ForecastGuard(options.ForecastGuard);
+        CreatedAt = _time.GetUtcNow();
     }
+
+    /// <summary>When the loop was made: the health check counts time without a completed cycle from here until the first one.</summary>
+    internal DateTimeOffset CreatedAt { get; }
 
     /// <summary>The last outcome of the loop.</summary>
     public ControlLoopStatus Status { get; } = new();
