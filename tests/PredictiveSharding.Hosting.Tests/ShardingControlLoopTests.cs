@@ -248,6 +248,36 @@ public sealed class ShardingControlLoopTests
         Assert.That(b1.Buckets[0].Requests, Is.GreaterThan(0).And.LessThan(100));
     }
 
+    [Test]
+    public async Task RunCycle_WhenAnotherWriterSplitsBetweenTheLoopsMapReadAndItsHarvest_LaterCyclesStillSucceed()
+    {
+        // The host splits an idle partition ("b" takes no requests this minute) just after the cycle read the routing
+        // map but before the recorder harvested: the harvest is of the new map (the children, not the idle parent), the
+        // cycle's map the old one. The history must not end up with a hole that fails every later cycle.
+        using var rig = new Rig(warmup: 1, execute: false);
+        var stale = new StaleOnceRoutingTable(rig.Routing);
+        var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+        using var loop = new ShardingControlLoop(stale, rig.Recorder, rig.Forecaster, rig.Planner, rig.Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), rig.Options, rig.Time);
+        rig.Minute();
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        rig.Recorder.Record("a"u8, RequestKind.Read, 10);
+        rig.Time.Advance(Bucket);
+        stale.StaleNext = rig.Routing.Current;
+        rig.Routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("key-3")], [new PartitionId("b1"), new PartitionId("b2")]));
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            rig.Minute();
+            Assert.That(async () => await loop.RunCycleAsync(CancellationToken.None), Throws.Nothing, $"cycle {cycle} after the split");
+        }
+
+        var history = rig.Forecaster.LastHistory!;
+        Assert.That(history.Contains(new PartitionId("b1")) && history.Contains(new PartitionId("b2")), Is.True);
+        Assert.That(history.Get(new PartitionId("b1")).End, Is.EqualTo(history.Get(new PartitionId("a")).End), "the children's history reaches the last harvest");
+    }
+
     [TestCase(true, 100.0)]
     [TestCase(false, 50.0)]
     public async Task RunCycle_WhenTheForecastFallsBelowTheLastLoad_PlansAtLeastTheLastLoad(bool floor, double expected)

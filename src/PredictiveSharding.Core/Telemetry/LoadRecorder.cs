@@ -176,7 +176,7 @@ public sealed class LoadRecorder : IDisposable
             if (to <= from)
             {
                 // Nothing closed yet: keep what was counted for the next harvest.
-                return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map.Version);
+                return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map);
             }
 
             var series = new List<PartitionLoadSeries>(_live.Count);
@@ -204,7 +204,7 @@ public sealed class LoadRecorder : IDisposable
             }
 
             _nextBucketToHarvest = to;
-            return new LoadHarvest(series, samples, map.Version);
+            return new LoadHarvest(series, samples, map);
         }
     }
 

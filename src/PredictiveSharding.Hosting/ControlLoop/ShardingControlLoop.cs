@@ -113,8 +113,11 @@ public sealed class ShardingControlLoop : IDisposable
 
     private async Task<ControlCycleResult> RunCycleCoreAsync(CancellationToken cancellationToken)
     {
-        var map = _routing.Current;
+        // The map the harvest was taken against, not the table's map read again: every partition of it has a series for
+        // the buckets harvested, so the history stays aligned when another writer publishes a new map in between (a
+        // child missing a harvest leaves a hole in its history, and every later cycle would fail on it).
         var harvest = _recorder.Harvest();
+        var map = harvest.Routing;
         RecordForecastError(harvest);
         _history.Append(harvest, map);
 
