@@ -101,6 +101,45 @@ public sealed class AddPredictiveShardingTests
     }
 
     [Test]
+    public async Task Host_StoppedDuringACycle_CancelsItWithoutCountingAFailure()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var host = Host(o => { o.Interval = TimeSpan.FromMinutes(1); o.WarmupBuckets = 1; }, time).Build();
+        await host.StartAsync();
+        var loop = host.Services.GetRequiredService<ShardingControlLoop>();
+        var planner = (HotPartitionPlanner)host.Services.GetRequiredService<IShardPlanner>();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        planner.Gate = async ct =>
+        {
+            entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult();
+                throw;
+            }
+        };
+        for (var i = 0; i < 500 && !entered.Task.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        Assert.That(entered.Task.IsCompleted, Is.True, "a cycle reached the planner");
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(cancelled.Task.IsCompleted, Is.True, "the running cycle saw the host's stop");
+            Assert.That(loop.Status.LastFailure, Is.Null, "a cycle cancelled by shutdown is not a failure");
+            Assert.That(loop.Status.ConsecutiveFailures, Is.Zero);
+        });
+    }
+
+    [Test]
     public void Provider_WithTheDefaultExecutor_DisposesSynchronously()
     {
         // A process without the generic host builds a provider, resolves the loop and drives it by hand; `using var

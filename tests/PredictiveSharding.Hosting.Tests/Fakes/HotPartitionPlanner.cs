@@ -10,6 +10,9 @@ internal sealed class HotPartitionPlanner : IShardPlanner
 
     public bool Fail { get; set; }
 
+    /// <summary>When set, each call awaits it (with the call's token) before planning.</summary>
+    public Func<CancellationToken, Task>? Gate { get; set; }
+
     /// <summary>When set, the next call throws this exception (once).</summary>
     public Exception? FailOnceWith { get; set; }
 
@@ -29,6 +32,11 @@ internal sealed class HotPartitionPlanner : IShardPlanner
         try
         {
             await Task.Yield();
+            if (Gate is { } gate)
+            {
+                await gate(cancellationToken);
+            }
+
             Calls++;
             LastRequest = request;
             if (FailOnceWith is { } once)
