@@ -36,6 +36,16 @@ public sealed class AddPredictiveShardingTests
         Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Horizon").And.Message.Contains("-3"));
     }
 
+    [TestCase(0.5)]
+    [TestCase(60 * 24 * 60 * 60 * 1000.0)]
+    public void Start_WithAnIntervalTheTimerCannotRun_FailsNamingTheSetting(double milliseconds)
+    {
+        // Positive, but below a millisecond or beyond the ~49.7 days a timer can wait: the loop's timer would throw
+        // after start (ending the loop, and by default the host) with a message that names no option.
+        using var host = Host(o => o.Interval = TimeSpan.FromMilliseconds(milliseconds), new FakeTimeProvider()).Build();
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Interval"));
+    }
+
     [Test]
     public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
     {
@@ -61,6 +71,98 @@ public sealed class AddPredictiveShardingTests
         Assert.That(host.Services.GetRequiredService<ILoadForecaster>(), Is.InstanceOf<LastValueForecaster>());
         Assert.That(host.Services.GetRequiredService<IShardPlanner>(), Is.InstanceOf<HotPartitionPlanner>());
         Assert.That(host.Services.GetRequiredService<IPlanExecutor>(), Is.InstanceOf<RoutingOnlyExecutor>());
+    }
+
+    [Test]
+    public async Task Host_WhenACycleThrowsOperationCanceledWithoutShutdown_KeepsRunningCycles()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var host = Host(o => { o.Interval = TimeSpan.FromMinutes(1); o.WarmupBuckets = 1; }, time).Build();
+        await host.StartAsync();
+        var loop = host.Services.GetRequiredService<ShardingControlLoop>();
+        var planner = (HotPartitionPlanner)host.Services.GetRequiredService<IShardPlanner>();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        planner.FailOnceWith = new TaskCanceledException("a stage's own timeout (injected by the test)");
+        for (var i = 0; i < 500 && planner.Calls < 3; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        var stopping = lifetime.ApplicationStopping.IsCancellationRequested;
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(stopping, Is.False, "one failed cycle must not stop the host");
+            Assert.That(planner.Calls, Is.GreaterThanOrEqualTo(3), "cycles go on after the failed one");
+            Assert.That(loop.Status.LastFailure, Is.Not.Null, "the failed cycle is recorded");
+            Assert.That(loop.Status.ConsecutiveFailures, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Host_StoppedDuringACycle_CancelsItWithoutCountingAFailure()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        using var host = Host(o => { o.Interval = TimeSpan.FromMinutes(1); o.WarmupBuckets = 1; }, time).Build();
+        await host.StartAsync();
+        var loop = host.Services.GetRequiredService<ShardingControlLoop>();
+        var planner = (HotPartitionPlanner)host.Services.GetRequiredService<IShardPlanner>();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        planner.Gate = async ct =>
+        {
+            entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult();
+                throw;
+            }
+        };
+        for (var i = 0; i < 500 && !entered.Task.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        Assert.That(entered.Task.IsCompleted, Is.True, "a cycle reached the planner");
+        await host.StopAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(cancelled.Task.IsCompleted, Is.True, "the running cycle saw the host's stop");
+            Assert.That(loop.Status.LastFailure, Is.Null, "a cycle cancelled by shutdown is not a failure");
+            Assert.That(loop.Status.ConsecutiveFailures, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void Provider_WithTheDefaultExecutor_DisposesSynchronously()
+    {
+        // A process without the generic host builds a provider, resolves the loop and drives it by hand; `using var
+        // provider` disposes it synchronously, which throws for a resolved service that is only IAsyncDisposable.
+        var folder = Directory.CreateTempSubdirectory("psharding-dispose-");
+        try
+        {
+            var services = new ServiceCollection();
+            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+            services.AddSingleton<IRoutingTable>(routing);
+            services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+            services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+            services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            services.AddPredictiveSharding().UseForecaster<LastValueForecaster>().UsePlanner<HotPartitionPlanner>();
+            var provider = services.BuildServiceProvider();
+            Assert.That(provider.GetRequiredService<ShardingControlLoop>(), Is.Not.Null);
+            Assert.That(provider.GetRequiredService<IPlanExecutor>(), Is.InstanceOf<PredictiveSharding.Hosting.Execution.JournalledPlanExecutor>());
+            Assert.That(provider.Dispose, Throws.Nothing);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Test]

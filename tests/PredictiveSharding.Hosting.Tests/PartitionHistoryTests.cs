@@ -45,4 +45,47 @@ public sealed class PartitionHistoryTests
             Assert.That(history.InheritedBuckets(new PartitionId("a")), Is.Zero, "a partition never split has only its own");
         });
     }
+
+    [Test]
+    public void Append_AfterASplitMidBucket_CountsTheParentsPartOfThatBucketForItsChildren()
+    {
+        // "b" serves 100 requests a minute; it is split 60 requests into a minute. The recorder harvests those 60 from
+        // the retired parent and the 40 after the split from the children: the children's history must hold all 100,
+        // or each split shows the forecaster a dip that never happened.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var routing = new RoutingTable(new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), new NodeId("n1")),
+                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), new NodeId("n2")),
+            ],
+            0));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1, KeySampleSize = 256 }, time);
+        var history = new PartitionHistory(maxBuckets: 10);
+        void Requests(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                recorder.Record(Encoding.UTF8.GetBytes(i % 2 == 0 ? "p" + i : "x" + i), RequestKind.Read, 10);
+            }
+        }
+
+        Requests(100);
+        time.Advance(TimeSpan.FromMinutes(1));
+        history.Append(recorder.Harvest(), routing.Current);
+        Requests(60);
+        routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("t")], [new PartitionId("b1"), new PartitionId("b2")]));
+        Requests(40);
+        time.Advance(TimeSpan.FromMinutes(1));
+        history.Append(recorder.Harvest(), routing.Current);
+
+        var loads = history.ToLoadHistory(routing.Current)!;
+        var b1 = loads.Get(new PartitionId("b1")).RequestValues();
+        var b2 = loads.Get(new PartitionId("b2")).RequestValues();
+        Assert.Multiple(() =>
+        {
+            Assert.That(b1[0] + b2[0], Is.EqualTo(100).Within(1e-9), "the inherited minute");
+            Assert.That(b1[1] + b2[1], Is.EqualTo(100).Within(1e-9), "the minute of the split: the parent's 60 and the children's 40");
+            Assert.That(b1[1], Is.EqualTo(50).Within(1e-9), "shared as the parent's sampled keys say ('p…' below 't', 'x…' above)");
+        });
+    }
 }

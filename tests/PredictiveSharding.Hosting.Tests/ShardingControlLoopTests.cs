@@ -173,6 +173,52 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenAStageCancelsItselfWithoutTheCallersToken_RecordsAFailure()
+    {
+        // A stage's own timeout (an HttpClient timeout in an inventory or mover, a planner's deadline) surfaces as an
+        // OperationCanceledException although nobody cancelled the cycle: that is a failed cycle, not a shutdown.
+        using var rig = new Rig(warmup: 1);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        var timeout = new TaskCanceledException("planner deadline (injected by the test)");
+        rig.Planner.FailOnceWith = timeout;
+        rig.Minute();
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<OperationCanceledException>());
+        Assert.Multiple(async () =>
+        {
+            Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1));
+            Assert.That(rig.Loop.Status.LastError, Is.SameAs(timeout));
+            Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Degraded));
+            Assert.That(rig.Logger.Records.Count(r => r.EventId == 1006), Is.EqualTo(1), "the failure is logged");
+        });
+    }
+
+    [Test]
+    public async Task RunCycle_CancelledByTheCaller_IsNotAFailure()
+    {
+        using var rig = new Rig(warmup: 1);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        rig.Minute();
+        Assert.That(async () => await rig.Loop.RunCycleAsync(cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero);
+        Assert.That(rig.Loop.Status.LastFailure, Is.Null);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        Assert.That(rig.Loop.Status.LastSuccess, Is.Not.Null, "the loop is usable after a cancelled call");
+    }
+
+    [Test]
+    public async Task HealthCheck_FirstAskedLongAfterTheLoopStartedWithoutASuccessfulCycle_IsUnhealthy()
+    {
+        // The check is a singleton made on the first probe, which may come long after the loop started. A loop whose
+        // first cycle never completed (stuck in a mover, say) has gone without a success since it started, not since
+        // the probe.
+        using var rig = new Rig();
+        rig.Time.Advance(rig.Options.Interval * 10);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Unhealthy));
+    }
+
+    [Test]
     public async Task RunCycle_CalledConcurrently_NeverRunsTwoPlansAtOnce()
     {
         using var rig = new Rig(warmup: 1, execute: false);
@@ -200,6 +246,36 @@ public sealed class ShardingControlLoopTests
         Assert.That(b1.Count, Is.EqualTo(history.Get(new PartitionId("c")).Count), "children get the parent's whole history");
         Assert.That(b1.Buckets[0].Requests + b2.Buckets[0].Requests, Is.EqualTo(100).Within(1e-9), "the parent's load is shared out, not duplicated");
         Assert.That(b1.Buckets[0].Requests, Is.GreaterThan(0).And.LessThan(100));
+    }
+
+    [Test]
+    public async Task RunCycle_WhenAnotherWriterSplitsBetweenTheLoopsMapReadAndItsHarvest_LaterCyclesStillSucceed()
+    {
+        // The host splits an idle partition ("b" takes no requests this minute) just after the cycle read the routing
+        // map but before the recorder harvested: the harvest is of the new map (the children, not the idle parent), the
+        // cycle's map the old one. The history must not end up with a hole that fails every later cycle.
+        using var rig = new Rig(warmup: 1, execute: false);
+        var stale = new StaleOnceRoutingTable(rig.Routing);
+        var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+        using var loop = new ShardingControlLoop(stale, rig.Recorder, rig.Forecaster, rig.Planner, rig.Executor, new FixedClusterInventory(nodes, _ => (1000, 10)), rig.Options, rig.Time);
+        rig.Minute();
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        rig.Recorder.Record("a"u8, RequestKind.Read, 10);
+        rig.Time.Advance(Bucket);
+        stale.StaleNext = rig.Routing.Current;
+        rig.Routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("key-3")], [new PartitionId("b1"), new PartitionId("b2")]));
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            rig.Minute();
+            Assert.That(async () => await loop.RunCycleAsync(CancellationToken.None), Throws.Nothing, $"cycle {cycle} after the split");
+        }
+
+        var history = rig.Forecaster.LastHistory!;
+        Assert.That(history.Contains(new PartitionId("b1")) && history.Contains(new PartitionId("b2")), Is.True);
+        Assert.That(history.Get(new PartitionId("b1")).End, Is.EqualTo(history.Get(new PartitionId("a")).End), "the children's history reaches the last harvest");
     }
 
     [TestCase(true, 100.0)]

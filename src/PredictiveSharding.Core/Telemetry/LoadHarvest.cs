@@ -1,3 +1,4 @@
+using PredictiveSharding.Routing;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Telemetry;
@@ -5,11 +6,11 @@ namespace PredictiveSharding.Telemetry;
 /// <summary>What one <see cref="LoadRecorder.Harvest"/> returns: the closed buckets since the previous harvest, and key samples.</summary>
 public sealed class LoadHarvest
 {
-    internal LoadHarvest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, long routingVersion)
+    internal LoadHarvest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, RoutingMap routing)
     {
         Series = series;
         KeySamples = keySamples;
-        RoutingVersion = routingVersion;
+        Routing = routing;
     }
 
     /// <summary>
@@ -22,7 +23,14 @@ public sealed class LoadHarvest
     public IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> KeySamples { get; }
 
     /// <summary>The routing version current when the harvest was taken.</summary>
-    public long RoutingVersion { get; }
+    public long RoutingVersion => Routing.Version;
+
+    /// <summary>
+    /// The routing map current when the harvest was taken: each of its partitions has a series in <see cref="Series"/>
+    /// (unless no bucket closed). A consumer that keeps per-partition history should use this map rather than read the
+    /// routing table again, which another writer may have changed since.
+    /// </summary>
+    public RoutingMap Routing { get; }
 
     /// <summary>Total requests across all series.</summary>
     public double TotalRequests

@@ -139,11 +139,16 @@ public sealed class LoadRecorder : IDisposable
 
         var counters = state.Counters[map.IndexOf(key)];
         var clientHash = clientId == 0 ? 0 : Mix(clientId) | 1;
-        var count = counters.Add(bucket, Thread.GetCurrentProcessorId() & _stripeMask, kind, bytes, clientHash, region.Index);
+        var stripe = Thread.GetCurrentProcessorId() & _stripeMask;
+        var count = counters.Add(bucket, stripe, kind, bytes, clientHash, region.Index);
 
-        // Systematic sampling: every SampleOneIn-th request of a partition's counter goes to its reservoir, which
-        // then keeps a uniform sample of those. Deciding by the count the increment returned costs nothing extra.
-        if (((ulong)count & _sampleMask) == 0)
+        // One request in SampleOneIn goes to the partition's reservoir, which then keeps a uniform sample of those. The
+        // choice hashes the running count the increment returned (with the bucket and stripe, so the positions chosen
+        // differ from one bucket to the next): taking every SampleOneIn-th request instead would sample one key only
+        // from a stream that cycles through keys with a period dividing SampleOneIn (a scan, a batch job, a client
+        // reading the same rows in turn).
+        var position = (ulong)count + ((((ulong)bucket * 31) + (ulong)stripe) * 0x9E3779B97F4A7C15UL) + _seed;
+        if ((Mix(position) & _sampleMask) == 0)
         {
             counters.Reservoir.Offer(key);
         }
@@ -171,7 +176,7 @@ public sealed class LoadRecorder : IDisposable
             if (to <= from)
             {
                 // Nothing closed yet: keep what was counted for the next harvest.
-                return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map.Version);
+                return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map);
             }
 
             var series = new List<PartitionLoadSeries>(_live.Count);
@@ -199,7 +204,7 @@ public sealed class LoadRecorder : IDisposable
             }
 
             _nextBucketToHarvest = to;
-            return new LoadHarvest(series, samples, map.Version);
+            return new LoadHarvest(series, samples, map);
         }
     }
 

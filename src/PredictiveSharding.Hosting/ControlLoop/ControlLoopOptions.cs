@@ -7,7 +7,7 @@ namespace PredictiveSharding.Hosting.ControlLoop;
 /// <summary>Settings of the control loop. Defaults suit a one-minute bucket and an hour's look-ahead.</summary>
 public sealed class ControlLoopOptions
 {
-    /// <summary>Time between cycles (harvest, forecast, plan, execute). Default 1 minute; match the recorder's bucket length.</summary>
+    /// <summary>Time between cycles (harvest, forecast, plan, execute), from 1 ms to 49.7 days. Default 1 minute; match the recorder's bucket length.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Steps (buckets) to forecast and plan over. Default 60.</summary>
@@ -51,9 +51,10 @@ public sealed class ControlLoopOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
     {
-        if (Interval <= TimeSpan.Zero)
+        // The loop's PeriodicTimer takes whole milliseconds from 1 to uint.MaxValue - 1 (about 49.7 days).
+        if (Interval < TimeSpan.FromMilliseconds(1) || Interval >= TimeSpan.FromMilliseconds(uint.MaxValue))
         {
-            throw Bad(nameof(Interval), Interval, "positive");
+            throw Bad(nameof(Interval), Interval, "from 1 ms to 49.7 days");
         }
 
         if (Horizon < 1)

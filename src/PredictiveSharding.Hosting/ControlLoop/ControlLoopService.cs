@@ -32,9 +32,11 @@ internal sealed class ControlLoopService : BackgroundService
                 {
                     await _loop.RunCycleAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
-                    // Already logged and metered by the loop; the next tick tries again.
+                    // Already logged and metered by the loop; the next tick tries again. An OperationCanceledException
+                    // while the host is not stopping is a stage's own timeout, a failed cycle like any other: letting it
+                    // out would end the loop for good (and, by default, stop the host).
                 }
             }
         }

@@ -75,14 +75,18 @@ public sealed class ShardingControlLoop : IDisposable
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(options.MaxHistoryBuckets);
         _guard = new ForecastGuard(options.ForecastGuard);
+        CreatedAt = _time.GetUtcNow();
     }
+
+    /// <summary>When the loop was made: the health check counts time without a completed cycle from here until the first one.</summary>
+    internal DateTimeOffset CreatedAt { get; }
 
     /// <summary>The last outcome of the loop.</summary>
     public ControlLoopStatus Status { get; } = new();
 
     /// <summary>Runs one cycle: harvest, forecast, plan and (unless <see cref="ControlLoopOptions.Execute"/> is off) execute.</summary>
-    /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    /// <remarks>Any other failure is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
+    /// <exception cref="OperationCanceledException">Cancelled through <paramref name="cancellationToken"/>.</exception>
+    /// <remarks>Any other failure (an OperationCanceledException included when the token was not cancelled) is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
     public async Task<ControlCycleResult> RunCycleAsync(CancellationToken cancellationToken)
     {
         await _oneCycleAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -93,8 +97,9 @@ public sealed class ShardingControlLoop : IDisposable
             Status.Succeeded(_time.GetUtcNow());
             return result;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // An OperationCanceledException the caller did not ask for (a stage's own timeout) is a failed cycle too.
             _metrics.FailedCycles.Add(1);
             Status.Failed(_time.GetUtcNow(), e);
             Log.CycleFailed(_logger, e);
@@ -108,8 +113,11 @@ public sealed class ShardingControlLoop : IDisposable
 
     private async Task<ControlCycleResult> RunCycleCoreAsync(CancellationToken cancellationToken)
     {
-        var map = _routing.Current;
+        // The map the harvest was taken against, not the table's map read again: every partition of it has a series for
+        // the buckets harvested, so the history stays aligned when another writer publishes a new map in between (a
+        // child missing a harvest leaves a hole in its history, and every later cycle would fail on it).
         var harvest = _recorder.Harvest();
+        var map = harvest.Routing;
         RecordForecastError(harvest);
         _history.Append(harvest, map);
 

@@ -13,7 +13,6 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     private readonly ShardingControlLoop _loop;
     private readonly ControlLoopOptions _options;
     private readonly TimeProvider _time;
-    private readonly DateTimeOffset _started;
 
     /// <summary>Creates the check.</summary>
     public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time)
@@ -24,14 +23,14 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
         _loop = loop;
         _options = options.Value;
         _time = time;
-        _started = time.GetUtcNow();
     }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = _loop.Status;
-        var since = status.LastSuccess ?? _started;
+        // Before the first success, from when the loop was made, not from when this check was (on the first probe).
+        var since = status.LastSuccess ?? _loop.CreatedAt;
         var stale = _time.GetUtcNow() - since > 3 * _options.Interval;
         var data = new Dictionary<string, object>
         {

@@ -13,7 +13,7 @@ namespace PredictiveSharding.Hosting.Execution;
 /// <see cref="IDataMover"/>. The executor (and its file journal) is opened on first use, which also recovers whatever a
 /// previous process left unfinished.
 /// </summary>
-public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable
+public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, IDisposable
 {
     private readonly IRoutingTable _routing;
     private readonly IDataMover _mover;
@@ -57,6 +57,12 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable
             .ToList();
         return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors);
     }
+
+    /// <summary>
+    /// Disposes synchronously, for a service provider disposed with <c>Dispose</c> (which throws for a resolved service
+    /// that is only <see cref="IAsyncDisposable"/>). Prefer <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

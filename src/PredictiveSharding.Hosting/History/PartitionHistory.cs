@@ -59,6 +59,16 @@ internal sealed class PartitionHistory
             }
         }
 
+        // A partition that left the map was harvested for what it served before (a split or merge mid-bucket): that load
+        // belongs to its successors, which otherwise show a dip in the bucket of the change that never happened.
+        foreach (var series in harvest.Series)
+        {
+            if (!current.Contains(series.Partition) && _ranges.TryGetValue(series.Partition, out var range))
+            {
+                HandOver(series, range, current);
+            }
+        }
+
         foreach (var (partition, samples) in harvest.KeySamples)
         {
             _latestSamples[partition] = samples;
@@ -118,6 +128,57 @@ internal sealed class PartitionHistory
             _inherited[child.Partition] = history.Count;
             return;
         }
+    }
+
+    /// <summary>Adds a departed partition's harvested buckets to the buckets of the routes that took over its keys.</summary>
+    private void HandOver(PartitionLoadSeries departed, KeyRange range, RoutingMap current)
+    {
+        foreach (var route in current.Routes)
+        {
+            // A child of a split gets its share; a partition that absorbed the departed one (a merge) gets all of it.
+            var share = range.Covers(route.Range) ? ShareOf(departed.Partition, range, route.Range) : route.Range.Covers(range) ? 1.0 : 0.0;
+            if (share <= 0 || !_buckets.TryGetValue(route.Partition, out var list))
+            {
+                continue;
+            }
+
+            foreach (var bucket in departed.Buckets)
+            {
+                var at = list.FindLastIndex(b => b.Start == bucket.Start);
+                if (at < 0)
+                {
+                    continue;
+                }
+
+                var mine = list[at];
+                list[at] = new LoadBucket(
+                    mine.Start,
+                    mine.Reads + (bucket.Reads * share),
+                    mine.Writes + (bucket.Writes * share),
+                    mine.BytesRead + (bucket.BytesRead * share),
+                    mine.BytesWritten + (bucket.BytesWritten * share),
+                    mine.DistinctClients + (bucket.DistinctClients * share))
+                {
+                    RegionRequests = AddRegions(mine.RegionRequests, bucket.RegionRequests, share),
+                };
+            }
+        }
+    }
+
+    private static IReadOnlyDictionary<string, double> AddRegions(IReadOnlyDictionary<string, double> mine, IReadOnlyDictionary<string, double> departed, double share)
+    {
+        if (departed.Count == 0)
+        {
+            return mine;
+        }
+
+        var sum = new Dictionary<string, double>(mine);
+        foreach (var (region, requests) in departed)
+        {
+            sum[region] = sum.GetValueOrDefault(region) + (requests * share);
+        }
+
+        return sum;
     }
 
     private double ShareOf(PartitionId parent, KeyRange parentRange, KeyRange childRange)

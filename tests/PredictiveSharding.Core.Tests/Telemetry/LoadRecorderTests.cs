@@ -99,6 +99,30 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void KeySamples_OfARequestStreamThatCyclesThroughKeys_AreNotBiasedToOneKey()
+    {
+        // A scan or a batch job that reads the same sixteen keys in turn: each key carries a sixteenth of the load, so the
+        // sample must hold them in about that share whatever the period of the stream against SampleOneIn.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 16, KeySampleSize = 32 });
+        var keys = Enumerable.Range(0, 16).Select(i => Key("row" + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        for (var i = 0; i < 16 * 2_000; i++)
+        {
+            recorder.Record(keys[i % keys.Length], RequestKind.Read, 0);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var samples = recorder.Harvest().KeySamples[new PartitionId("right")];
+        var total = samples.Sum(s => s.Weight);
+        var largestShare = samples.GroupBy(s => s.Key).Max(g => g.Sum(s => s.Weight)) / total;
+        Assert.Multiple(() =>
+        {
+            Assert.That(samples.Select(s => s.Key).Distinct().Count(), Is.GreaterThanOrEqualTo(10), "most of the sixteen equally loaded keys are sampled");
+            Assert.That(largestShare, Is.LessThan(0.25), "no key stands for much more than its sixteenth of the load");
+        });
+    }
+
+    [Test]
     public void DistinctClientsAndRegions_AreEstimated()
     {
         var time = new FakeTimeProvider(Start);
@@ -190,5 +214,48 @@ public sealed class LoadRecorderTests
         Assert.That(harvested, Is.EqualTo((double)Threads * PerThread));
         Assert.That(bytesHarvested, Is.EqualTo(3.0 * Threads * PerThread));
         Assert.That(splits, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void ConcurrentRecording_WithTheClockJumpingPastTheRingAndOpenBucketHarvests_LosesAndDuplicatesNothing()
+    {
+        // Jumps of several buckets at once reuse the counters' ring of cells while writers still count into them; half the
+        // harvests also take the open bucket. Every request must still be harvested exactly once.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1) });
+        const int Threads = 3;
+        const int PerThread = 150_000;
+        using var done = new CountdownEvent(Threads);
+        var writers = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            Span<byte> key = stackalloc byte[1];
+            for (var i = 0; i < PerThread; i++)
+            {
+                key[0] = (byte)(i * 7);
+                recorder.Record(key, RequestKind.Write, 1);
+            }
+
+            done.Signal();
+        })).ToList();
+        writers.ForEach(w => w.Start());
+        var harvested = 0.0;
+        var bytes = 0.0;
+        var step = 0;
+        while (!done.IsSet)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(step % 3 == 0 ? 5_500 : 300));
+            var harvest = recorder.Harvest(includeOpenBucket: step++ % 2 == 0);
+            harvested += harvest.TotalRequests;
+            bytes += harvest.Series.Sum(s => s.Buckets.Sum(b => b.BytesWritten));
+            Assert.That(harvest.Series.Select(s => s.Count).Distinct().Count(), Is.LessThanOrEqualTo(1), "every series covers the same buckets");
+        }
+
+        writers.ForEach(w => w.Join());
+        time.Advance(TimeSpan.FromSeconds(1));
+        var last = recorder.Harvest(includeOpenBucket: true);
+        harvested += last.TotalRequests;
+        bytes += last.Series.Sum(s => s.Buckets.Sum(b => b.BytesWritten));
+        Assert.That(harvested, Is.EqualTo((double)Threads * PerThread));
+        Assert.That(bytes, Is.EqualTo((double)Threads * PerThread));
     }
 }

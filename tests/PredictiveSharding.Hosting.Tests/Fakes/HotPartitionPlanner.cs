@@ -10,6 +10,12 @@ internal sealed class HotPartitionPlanner : IShardPlanner
 
     public bool Fail { get; set; }
 
+    /// <summary>When set, each call awaits it (with the call's token) before planning.</summary>
+    public Func<CancellationToken, Task>? Gate { get; set; }
+
+    /// <summary>When set, the next call throws this exception (once).</summary>
+    public Exception? FailOnceWith { get; set; }
+
     /// <summary>When above 0, plans are returned infeasible by this shortfall (the actions are the same).</summary>
     public double Shortfall { get; set; }
 
@@ -26,8 +32,19 @@ internal sealed class HotPartitionPlanner : IShardPlanner
         try
         {
             await Task.Yield();
+            if (Gate is { } gate)
+            {
+                await gate(cancellationToken);
+            }
+
             Calls++;
             LastRequest = request;
+            if (FailOnceWith is { } once)
+            {
+                FailOnceWith = null;
+                throw once;
+            }
+
             if (Fail)
             {
                 throw new InvalidOperationException("planner failure injected by the test");
