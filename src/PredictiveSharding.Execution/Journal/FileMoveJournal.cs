@@ -239,7 +239,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
         if (content.Length < 12)
         {
-            return 0;
+            return TornCreation(path, content, clusterId);
         }
 
         var version = BinaryPrimitives.ReadUInt16LittleEndian(content[4..]);
@@ -252,7 +252,8 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         var headerLength = 12 + idLength + 4;
         if (content.Length < headerLength)
         {
-            return 0;
+            // Shorter than the header it claims: a creation torn before its header was complete, or a corrupted length.
+            return TornCreation(path, content, clusterId);
         }
 
         var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(content[(12 + idLength)..]);
@@ -273,6 +274,22 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         }
 
         return headerLength;
+    }
+
+    /// <summary>
+    /// Returns 0 (re-create the journal) when <paramref name="content"/> is the start of the header this cluster's journal
+    /// is created with, as a creation torn before its header was complete leaves it; anything else is a corrupted header,
+    /// and the file (which may hold records) is not touched.
+    /// </summary>
+    private static int TornCreation(string path, ReadOnlySpan<byte> content, string clusterId)
+    {
+        var header = BuildHeader(clusterId);
+        if (content.Length < header.Length && content.SequenceEqual(header.AsSpan(0, content.Length)))
+        {
+            return 0;
+        }
+
+        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has a corrupted header (it claims a header longer than the file's {content.Length} bytes, and is not the start of a journal for cluster '{clusterId}'); it cannot be trusted."));
     }
 
     /// <summary>Reads records from <paramref name="offset"/>; returns where the trusted part ends and, when it ends early, why.</summary>

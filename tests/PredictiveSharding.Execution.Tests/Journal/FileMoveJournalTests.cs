@@ -182,6 +182,26 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task OpenAsync_WhenTheHeaderClusterIdLengthIsCorruptedPastTheFileEnd_ThrowsAndKeepsTheRecords()
+    {
+        // A bit flip in the header's id-length field makes the header look longer than the file. That is corruption, not a
+        // torn creation (the file holds records after the header), and must not re-create the journal empty.
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "cluster"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            await journal.AppendAsync(Record("a", MoveState.CuttingOver), CancellationToken.None);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[9] ^= 0x08; // id length 7 -> 2055, longer than the whole file
+        await File.WriteAllBytesAsync(path, bytes);
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "cluster"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("corrupted header"));
+        Assert.That(await File.ReadAllBytesAsync(path), Is.EqualTo(bytes), "a journal that cannot be trusted is left as it is for an operator");
+    }
+
+    [Test]
     public async Task OpenAsync_WhenCreationWasTorn_RecreatesTheJournalAndReportsIt()
     {
         var path = PathOf("j");
