@@ -13,7 +13,8 @@ namespace PredictiveSharding.Execution.Journal;
 /// <see cref="AppendWithoutSyncAsync"/> is handed to the operating system (it survives a crash of the process) and becomes
 /// durable with the next synced one or when the journal is closed. On opening, a torn or
 /// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
-/// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted.
+/// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted. A record of more
+/// than 1 MiB (as JSON) is refused with an <see cref="ArgumentException"/> before anything is written.
 /// </summary>
 /// <remarks>The file is opened for exclusive writing: two executors cannot share a journal.</remarks>
 public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
@@ -216,6 +217,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     internal static byte[] Encode(MoveJournalRecord record)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(record, JournalJsonContext.Default.MoveJournalRecord);
+        if (json.Length > MaxRecordBytes)
+        {
+            // Opening would take its length for corruption and drop it with every record after it: refuse it now instead.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The journal record of action '{record.ActionId}' ({record.State}) is {json.Length} bytes; a move journal record may be at most {MaxRecordBytes} bytes (are the range's keys that long?). Nothing was written."), nameof(record));
+        }
+
         var bytes = new byte[4 + json.Length + 4];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, json.Length);
         json.CopyTo(bytes.AsSpan(4));

@@ -143,6 +143,28 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task AppendAsync_WithARecordLargerThanOpeningAccepts_IsRefusedAndDoesNotCostTheRecordsAfterIt()
+    {
+        // Opening treats a length over FileMoveJournal.MaxRecordBytes as corruption and drops it and everything after it,
+        // so appending such a record (a range bound of a 600 KB key, 1.2 MB in hex) must fail instead of claiming durability.
+        var path = PathOf("j");
+        var hugeKey = new string('A', 1_200_000);
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            var error = Assert.ThrowsAsync<ArgumentException>(async () => await journal.AppendAsync(Record("big", MoveState.Preparing) with { RangeStart = hugeKey }, CancellationToken.None))!;
+            Assert.That(error.Message, Does.Contain("'big'").And.Contain(FileMoveJournal.MaxRecordBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
+            await journal.AppendAsync(Record("b", MoveState.CuttingOver), CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a", "b" }), "a durable record after the refused one survives the reopen");
+    }
+
+    [Test]
     public async Task OpenAsync_ForAnotherCluster_IsRefusedNamingBothClusters()
     {
         var path = PathOf("j");
