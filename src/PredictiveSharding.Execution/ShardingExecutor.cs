@@ -391,6 +391,12 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 }
             }
 
+            if (stop.IsCancellationRequested)
+            {
+                // A cancelled plan starts nothing more: a split or merge would otherwise still publish (it takes no token).
+                return Skipped(action, actionId, new OperationCanceledException($"Action #{action.Index} was not started: the plan was cancelled.", null, stop.Token));
+            }
+
             var report = action.Kind == ActionKind.Move
                 ? await RunMoveAsync(action, actionId, tracker, stop.Token).ConfigureAwait(false)
                 : await RunRoutingOnlyAsync(action, actionId, tracker).ConfigureAwait(false);
