@@ -200,6 +200,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var failure = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault();
             if (failure is not null)
             {
+                // An action that failed this way (a journal write, a bug) stopped where its last record says, with its capture
+                // and any partial copy still there: the next plan recovers it first, as a restarted executor would.
+                _recovered = false;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
 
