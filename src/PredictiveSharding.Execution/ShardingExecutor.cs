@@ -125,7 +125,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// source's change capture are still there (the copy from its last chunk boundary, the catch-up from its last applied
     /// sequence, verification in full), and otherwise rolled back (capture stopped, target copy deleted, source stays the
     /// owner), with the reason logged; a split or merge is completed if routing shows it, otherwise dropped. Then the
-    /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run.
+    /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run, or if
+    /// an earlier plan or recovery left an action pending.
     /// </summary>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
@@ -207,6 +208,14 @@ public sealed class ShardingExecutor : IAsyncDisposable
             }
 
             var reports = tasks.Select(t => t.Result).ToArray();
+            if (reports.Any(IsPending))
+            {
+                // A clean-up or rollback left pending (a cancellation in the grace period, a failing store call) is finished
+                // before the next plan: once a later plan moved the range on, recovery could no longer tell that the old
+                // owner's copy is stale, and it would stay there for good.
+                _recovered = false;
+            }
+
             var fences = FenceStatistics.From([.. reports.Where(r => r.FenceDuration is not null).Select(r => r.FenceDuration!.Value)]);
             var report = new ExecutionReport(planId, reports, fences, _services.Time.GetElapsedTime(started));
             ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
@@ -261,7 +270,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
 
         await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
-        _recovered = true;
+
+        // What is still pending (cancelled, or a store call failed) is tried again before the next plan.
+        _recovered = !reports.Any(IsPending);
         return new RecoveryReport(reports, contents.Repair);
     }
 
@@ -535,6 +546,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
         FinalState = action.Kind == ActionKind.Move ? MoveState.Preparing : MoveState.Publishing,
         Error = reason,
     };
+
+    private static bool IsPending(ActionReport report) => report.Outcome is ActionOutcome.CleanupPending or ActionOutcome.RollbackPending;
 
     private static List<MoveJournalRecord> LastRecords(IReadOnlyList<MoveJournalRecord> records)
     {
