@@ -37,6 +37,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
     private readonly IAsyncDisposable? _ownedJournal;
     private readonly NodeSlots _slots;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Cancelled by <see cref="DisposeAsync"/>: stops a running plan or recovery, which it then waits for.</summary>
+    private readonly CancellationTokenSource _disposing = new();
     private bool _recovered;
     private long _planNumber;
     private int _disposed;
@@ -134,12 +137,14 @@ public sealed class ShardingExecutor : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             throw new InvalidOperationException("This executor is already running a plan or a recovery.");
         }
 
         try
         {
-            return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+            return await RecoverCoreAsync(run.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -165,14 +170,17 @@ public sealed class ShardingExecutor : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             throw new InvalidOperationException("This executor is already running a plan or a recovery.");
         }
 
         try
         {
+            // The caller's cancellation, or DisposeAsync's.
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             if (!_recovered)
             {
-                await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+                await RecoverCoreAsync(run.Token).ConfigureAwait(false);
             }
 
             var schedule = PlanValidator.Validate(plan, _services.Routing.Current, _hostMover.Nodes);
@@ -182,7 +190,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var tracker = new PlanProgressTracker(planId, schedule.Count, expected, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
             ExecutorLog.PlanStarted(_services.Logger, planId, schedule.Count);
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
             var tasks = new Task<ActionReport>[schedule.Count];
             for (var i = 0; i < schedule.Count; i++)
             {
@@ -221,6 +229,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
             await CompactJournalAsync(CompactAfterPlanRecords, CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            _disposing.Token.ThrowIfCancellationRequested();
             return report;
         }
         finally
@@ -229,7 +238,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
     }
 
-    /// <summary>Releases the throttle, the meter and, when the executor opened it, the journal.</summary>
+    /// <summary>
+    /// Stops a running plan or recovery as its cancellation would (moves not yet published roll back, a clean-up is left
+    /// to the next recovery) and waits for it to end, then releases the throttle, the meter and, when the executor opened
+    /// it, the journal. Nothing is changed in the store or the journal after this returns.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -237,6 +250,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
             return;
         }
 
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        _disposing.Dispose();
         _services.Throttle.Dispose();
         _services.Metrics.Dispose();
         _slots.Dispose();
