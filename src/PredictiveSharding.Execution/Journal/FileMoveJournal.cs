@@ -22,6 +22,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     /// <summary>Largest record accepted; a larger length field means corruption.</summary>
     internal const int MaxRecordBytes = 1024 * 1024;
 
+    /// <summary>Longest cluster id (UTF-8 bytes) the header holds; a longer length field means corruption.</summary>
+    internal const int MaxClusterIdBytes = 4096;
+
     private static ReadOnlySpan<byte> Magic => "PSMJ"u8;
 
     private const ushort FormatVersion = 1;
@@ -48,7 +51,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     public string ClusterId { get; }
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/> for <paramref name="clusterId"/>, repairing a torn tail.</summary>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
     /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
     /// <exception cref="InvalidDataException">The file is not a move journal, or its header is corrupted.</exception>
     /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open).</exception>
@@ -56,6 +59,13 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterId);
+        var idBytes = Encoding.UTF8.GetByteCount(clusterId);
+        if (idBytes > MaxClusterIdBytes)
+        {
+            // A longer id would be written into a header that every later open refuses as corrupted.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A journal's cluster id may be at most {MaxClusterIdBytes} UTF-8 bytes; got {idBytes}."), nameof(clusterId));
+        }
+
         var full = System.IO.Path.GetFullPath(path);
         if (System.IO.Path.GetDirectoryName(full) is { } directory)
         {
@@ -251,7 +261,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
         var version = BinaryPrimitives.ReadUInt16LittleEndian(content[4..]);
         var idLength = BinaryPrimitives.ReadInt32LittleEndian(content[8..]);
-        if (idLength is < 1 or > 4096)
+        if (idLength is < 1 or > MaxClusterIdBytes)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has a corrupted header (cluster id length {idLength})."));
         }

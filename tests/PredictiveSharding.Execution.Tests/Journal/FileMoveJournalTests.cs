@@ -165,6 +165,22 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task OpenAsync_WithAClusterIdLongerThanTheHeaderAllows_IsRefusedBeforeCreatingAJournalItCouldNotReopen()
+    {
+        // Opening accepts a header whose cluster id is at most 4096 UTF-8 bytes; creating a journal with a longer id would
+        // write a header that every later open (the recovery after a crash) refuses as corrupted.
+        var path = PathOf("j");
+        var longId = new string('c', 5000);
+
+        var error = Assert.ThrowsAsync<ArgumentException>(async () => await FileMoveJournal.OpenAsync(path, longId))!;
+
+        Assert.That(error.ParamName, Is.EqualTo("clusterId"));
+        Assert.That(error.Message, Does.Contain("5000").And.Contain("4096"));
+        Assert.That(File.Exists(path), Is.False, "no journal was created");
+        await Task.CompletedTask;
+    }
+
+    [Test]
     public async Task OpenAsync_ForAnotherCluster_IsRefusedNamingBothClusters()
     {
         var path = PathOf("j");
