@@ -63,6 +63,16 @@ internal static class ExecutorDefaults
     /// <summary>First retry delay; each further retry doubles it.</summary>
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The longest delay a timer (<see cref="TimeProvider.CreateTimer"/>, <see cref="Task.Delay(TimeSpan, TimeProvider)"/>,
+    /// a <see cref="CancellationTokenSource"/> timeout) accepts: 2^32 - 2 ms, about 49.7 days. Time options are bounded by
+    /// it, and a retry's doubled delay is capped at it.
+    /// </summary>
+    public static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary><see cref="MaxTimerDelay"/> as option messages name it.</summary>
+    public static readonly string MaxTimerDelayText = MaxTimerDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture) + " (about 49.7 days)";
+
     /// <summary>The default transient-error test: timeouts and I/O errors.</summary>
     public static bool IsTransient(Exception exception) => exception is TimeoutException or IOException;
 }

@@ -28,19 +28,19 @@ public sealed class ExecutorOptions
     /// <summary>Changes read from a change feed per call. Default 1024; at least 1.</summary>
     public int ChangeBatchSize { get; set; } = ExecutorDefaults.ChangeBatchSize;
 
-    /// <summary>Longest the cut-over may take to fence the source and drain the last changes; past it the fence is released and the cut-over retried. Default 5 s; positive.</summary>
+    /// <summary>Longest the cut-over may take to fence the source and drain the last changes; past it the fence is released and the cut-over retried. Default 5 s; positive, at most about 49.7 days (the longest a timer waits).</summary>
     public TimeSpan FenceTimeout { get; set; } = ExecutorDefaults.FenceTimeout;
 
     /// <summary>Cut-over attempts before a move rolls back. Default 3; at least 1.</summary>
     public int MaxCutOverAttempts { get; set; } = ExecutorDefaults.MaxCutOverAttempts;
 
-    /// <summary>Wait between publishing the new owner and deleting the range on the old one. Default 30 s; zero or more.</summary>
+    /// <summary>Wait between publishing the new owner and deleting the range on the old one. Default 30 s; zero to about 49.7 days (the longest a timer waits).</summary>
     public TimeSpan CleanupGracePeriod { get; set; } = ExecutorDefaults.CleanupGracePeriod;
 
     /// <summary>Retries of a mover call that failed with a transient error (see <see cref="IsTransient"/>). Default 3; 0 to 100.</summary>
     public int MaxRetryAttempts { get; set; } = ExecutorDefaults.MaxRetryAttempts;
 
-    /// <summary>Delay before the first retry; each further retry doubles it. Default 200 ms; zero or more.</summary>
+    /// <summary>Delay before the first retry; each further retry doubles it, up to the longest a timer waits (about 49.7 days). Default 200 ms; zero to that.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = ExecutorDefaults.RetryBaseDelay;
 
     /// <summary>Which mover errors are retried; others roll the move back. Default: <see cref="TimeoutException"/> and <see cref="IOException"/>.</summary>
@@ -71,11 +71,11 @@ public sealed class ExecutorOptions
         Check(CatchUpLagThreshold >= 0, nameof(CatchUpLagThreshold), CatchUpLagThreshold, "0 or more");
         Check(MaxCatchUpRounds >= 1, nameof(MaxCatchUpRounds), MaxCatchUpRounds, "at least 1");
         Check(ChangeBatchSize >= 1, nameof(ChangeBatchSize), ChangeBatchSize, "at least 1");
-        Check(FenceTimeout > TimeSpan.Zero, nameof(FenceTimeout), FenceTimeout, "positive");
+        Check(FenceTimeout > TimeSpan.Zero && FenceTimeout <= ExecutorDefaults.MaxTimerDelay, nameof(FenceTimeout), FenceTimeout, "positive and at most " + ExecutorDefaults.MaxTimerDelayText);
         Check(MaxCutOverAttempts >= 1, nameof(MaxCutOverAttempts), MaxCutOverAttempts, "at least 1");
-        Check(CleanupGracePeriod >= TimeSpan.Zero, nameof(CleanupGracePeriod), CleanupGracePeriod, "zero or more");
+        Check(CleanupGracePeriod >= TimeSpan.Zero && CleanupGracePeriod <= ExecutorDefaults.MaxTimerDelay, nameof(CleanupGracePeriod), CleanupGracePeriod, "between zero and " + ExecutorDefaults.MaxTimerDelayText);
         Check(MaxRetryAttempts is >= 0 and <= 100, nameof(MaxRetryAttempts), MaxRetryAttempts, "between 0 and 100");
-        Check(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), RetryBaseDelay, "zero or more");
+        Check(RetryBaseDelay >= TimeSpan.Zero && RetryBaseDelay <= ExecutorDefaults.MaxTimerDelay, nameof(RetryBaseDelay), RetryBaseDelay, "between zero and " + ExecutorDefaults.MaxTimerDelayText);
         if (IsTransient is null)
         {
             throw new ArgumentException("ExecutorOptions.IsTransient must not be null.", nameof(IsTransient));

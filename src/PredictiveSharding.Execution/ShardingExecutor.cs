@@ -37,6 +37,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
     private readonly IAsyncDisposable? _ownedJournal;
     private readonly NodeSlots _slots;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Cancelled by <see cref="DisposeAsync"/>: stops a running plan or recovery, which it then waits for.</summary>
+    private readonly CancellationTokenSource _disposing = new();
     private bool _recovered;
     private long _planNumber;
     private int _disposed;
@@ -125,7 +128,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// source's change capture are still there (the copy from its last chunk boundary, the catch-up from its last applied
     /// sequence, verification in full), and otherwise rolled back (capture stopped, target copy deleted, source stays the
     /// owner), with the reason logged; a split or merge is completed if routing shows it, otherwise dropped. Then the
-    /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run.
+    /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run, or if
+    /// an earlier plan or recovery left an action pending.
     /// </summary>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
@@ -133,12 +137,14 @@ public sealed class ShardingExecutor : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             throw new InvalidOperationException("This executor is already running a plan or a recovery.");
         }
 
         try
         {
-            return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+            return await RecoverCoreAsync(run.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -164,14 +170,17 @@ public sealed class ShardingExecutor : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             throw new InvalidOperationException("This executor is already running a plan or a recovery.");
         }
 
         try
         {
+            // The caller's cancellation, or DisposeAsync's.
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             if (!_recovered)
             {
-                await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
+                await RecoverCoreAsync(run.Token).ConfigureAwait(false);
             }
 
             var schedule = PlanValidator.Validate(plan, _services.Routing.Current, _hostMover.Nodes);
@@ -181,7 +190,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var tracker = new PlanProgressTracker(planId, schedule.Count, expected, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
             ExecutorLog.PlanStarted(_services.Logger, planId, schedule.Count);
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
             var tasks = new Task<ActionReport>[schedule.Count];
             for (var i = 0; i < schedule.Count; i++)
             {
@@ -200,15 +209,27 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var failure = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault();
             if (failure is not null)
             {
+                // An action that failed this way (a journal write, a bug) stopped where its last record says, with its capture
+                // and any partial copy still there: the next plan recovers it first, as a restarted executor would.
+                _recovered = false;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
 
             var reports = tasks.Select(t => t.Result).ToArray();
+            if (reports.Any(IsPending))
+            {
+                // A clean-up or rollback left pending (a cancellation in the grace period, a failing store call) is finished
+                // before the next plan: once a later plan moved the range on, recovery could no longer tell that the old
+                // owner's copy is stale, and it would stay there for good.
+                _recovered = false;
+            }
+
             var fences = FenceStatistics.From([.. reports.Where(r => r.FenceDuration is not null).Select(r => r.FenceDuration!.Value)]);
             var report = new ExecutionReport(planId, reports, fences, _services.Time.GetElapsedTime(started));
             ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
             await CompactJournalAsync(CompactAfterPlanRecords, CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            _disposing.Token.ThrowIfCancellationRequested();
             return report;
         }
         finally
@@ -217,7 +238,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
     }
 
-    /// <summary>Releases the throttle, the meter and, when the executor opened it, the journal.</summary>
+    /// <summary>
+    /// Stops a running plan or recovery as its cancellation would (moves not yet published roll back, a clean-up is left
+    /// to the next recovery) and waits for it to end, then releases the throttle, the meter and, when the executor opened
+    /// it, the journal. Nothing is changed in the store or the journal after this returns.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -225,6 +250,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
             return;
         }
 
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        _disposing.Dispose();
         _services.Throttle.Dispose();
         _services.Metrics.Dispose();
         _slots.Dispose();
@@ -258,7 +286,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
 
         await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
-        _recovered = true;
+
+        // What is still pending (cancelled, or a store call failed) is tried again before the next plan.
+        _recovered = !reports.Any(IsPending);
         return new RecoveryReport(reports, contents.Repair);
     }
 
@@ -389,6 +419,12 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 {
                     return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} depends on action #{dependency} ({before.ActionId}), which ended {before.Outcome}."));
                 }
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                // A cancelled plan starts nothing more: a split or merge would otherwise still publish (it takes no token).
+                return Skipped(action, actionId, new OperationCanceledException($"Action #{action.Index} was not started: the plan was cancelled.", null, stop.Token));
             }
 
             var report = action.Kind == ActionKind.Move
@@ -526,6 +562,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
         FinalState = action.Kind == ActionKind.Move ? MoveState.Preparing : MoveState.Publishing,
         Error = reason,
     };
+
+    private static bool IsPending(ActionReport report) => report.Outcome is ActionOutcome.CleanupPending or ActionOutcome.RollbackPending;
 
     private static List<MoveJournalRecord> LastRecords(IReadOnlyList<MoveJournalRecord> records)
     {

@@ -22,6 +22,12 @@ public sealed class ExecutorOptionsTests
         yield return new TestCaseData(new ExecutorOptions { CleanupGracePeriod = TimeSpan.FromSeconds(-1) }, "CleanupGracePeriod", "-00:00:01");
         yield return new TestCaseData(new ExecutorOptions { MaxRetryAttempts = 101 }, "MaxRetryAttempts", "101");
         yield return new TestCaseData(new ExecutorOptions { RetryBaseDelay = TimeSpan.FromSeconds(-1) }, "RetryBaseDelay", "-00:00:01");
+
+        // Longer than a timer can wait (about 49.7 days): accepted, every cut-over, grace period or retry would throw later.
+        yield return new TestCaseData(new ExecutorOptions { FenceTimeout = TimeSpan.FromDays(60) }, "FenceTimeout", "60.00:00:00");
+        yield return new TestCaseData(new ExecutorOptions { CleanupGracePeriod = TimeSpan.FromDays(60) }, "CleanupGracePeriod", "60.00:00:00");
+        yield return new TestCaseData(new ExecutorOptions { CleanupGracePeriod = TimeSpan.MaxValue }, "CleanupGracePeriod", TimeSpan.MaxValue.ToString());
+        yield return new TestCaseData(new ExecutorOptions { RetryBaseDelay = TimeSpan.FromDays(60) }, "RetryBaseDelay", "60.00:00:00");
     }
 
     [TestCaseSource(nameof(BadOptions))]

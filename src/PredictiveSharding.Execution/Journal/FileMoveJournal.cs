@@ -13,13 +13,17 @@ namespace PredictiveSharding.Execution.Journal;
 /// <see cref="AppendWithoutSyncAsync"/> is handed to the operating system (it survives a crash of the process) and becomes
 /// durable with the next synced one or when the journal is closed. On opening, a torn or
 /// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
-/// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted.
+/// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted. A record of more
+/// than 1 MiB (as JSON) is refused with an <see cref="ArgumentException"/> before anything is written.
 /// </summary>
 /// <remarks>The file is opened for exclusive writing: two executors cannot share a journal.</remarks>
 public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
 {
     /// <summary>Largest record accepted; a larger length field means corruption.</summary>
     internal const int MaxRecordBytes = 1024 * 1024;
+
+    /// <summary>Longest cluster id (UTF-8 bytes) the header holds; a longer length field means corruption.</summary>
+    internal const int MaxClusterIdBytes = 4096;
 
     private static ReadOnlySpan<byte> Magic => "PSMJ"u8;
 
@@ -47,7 +51,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     public string ClusterId { get; }
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/> for <paramref name="clusterId"/>, repairing a torn tail.</summary>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
     /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
     /// <exception cref="InvalidDataException">The file is not a move journal, or its header is corrupted.</exception>
     /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open).</exception>
@@ -55,6 +59,13 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterId);
+        var idBytes = Encoding.UTF8.GetByteCount(clusterId);
+        if (idBytes > MaxClusterIdBytes)
+        {
+            // A longer id would be written into a header that every later open refuses as corrupted.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A journal's cluster id may be at most {MaxClusterIdBytes} UTF-8 bytes; got {idBytes}."), nameof(clusterId));
+        }
+
         var full = System.IO.Path.GetFullPath(path);
         if (System.IO.Path.GetDirectoryName(full) is { } directory)
         {
@@ -216,6 +227,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     internal static byte[] Encode(MoveJournalRecord record)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(record, JournalJsonContext.Default.MoveJournalRecord);
+        if (json.Length > MaxRecordBytes)
+        {
+            // Opening would take its length for corruption and drop it with every record after it: refuse it now instead.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The journal record of action '{record.ActionId}' ({record.State}) is {json.Length} bytes; a move journal record may be at most {MaxRecordBytes} bytes (are the range's keys that long?). Nothing was written."), nameof(record));
+        }
+
         var bytes = new byte[4 + json.Length + 4];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, json.Length);
         json.CopyTo(bytes.AsSpan(4));
@@ -239,12 +256,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
         if (content.Length < 12)
         {
-            return 0;
+            return TornCreation(path, content, clusterId);
         }
 
         var version = BinaryPrimitives.ReadUInt16LittleEndian(content[4..]);
         var idLength = BinaryPrimitives.ReadInt32LittleEndian(content[8..]);
-        if (idLength is < 1 or > 4096)
+        if (idLength is < 1 or > MaxClusterIdBytes)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has a corrupted header (cluster id length {idLength})."));
         }
@@ -252,7 +269,8 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         var headerLength = 12 + idLength + 4;
         if (content.Length < headerLength)
         {
-            return 0;
+            // Shorter than the header it claims: a creation torn before its header was complete, or a corrupted length.
+            return TornCreation(path, content, clusterId);
         }
 
         var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(content[(12 + idLength)..]);
@@ -273,6 +291,22 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         }
 
         return headerLength;
+    }
+
+    /// <summary>
+    /// Returns 0 (re-create the journal) when <paramref name="content"/> is the start of the header this cluster's journal
+    /// is created with, as a creation torn before its header was complete leaves it; anything else is a corrupted header,
+    /// and the file (which may hold records) is not touched.
+    /// </summary>
+    private static int TornCreation(string path, ReadOnlySpan<byte> content, string clusterId)
+    {
+        var header = BuildHeader(clusterId);
+        if (content.Length < header.Length && content.SequenceEqual(header.AsSpan(0, content.Length)))
+        {
+            return 0;
+        }
+
+        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The move journal '{path}' has a corrupted header (it claims a header longer than the file's {content.Length} bytes, and is not the start of a journal for cluster '{clusterId}'); it cannot be trusted."));
     }
 
     /// <summary>Reads records from <paramref name="offset"/>; returns where the trusted part ends and, when it ends early, why.</summary>

@@ -16,6 +16,9 @@ namespace PredictiveSharding.Execution.Moves;
 /// </summary>
 internal sealed class MoveStateMachine(MoveContext move, ExecutorServices services, Action<MoveContext, MoveState> report)
 {
+    /// <summary>Bytes and keys copied below the copy's resume point: what a copy reopened there has copied already.</summary>
+    private (long Bytes, long Keys) _copiedAtResumePoint;
+
     private IDataMover Mover => services.Mover;
 
     private ExecutorOptions Options => services.Options;
@@ -117,6 +120,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // from the last committed chunk boundary, not by repeating the failed call.
         move.CopySourceChecksum = null;
         move.CopyTargetChecksum = null;
+        _copiedAtResumePoint = (move.BytesCopied, move.KeysCopied);
         await services.Retry.RunAsync("copy", CopyOnceAsync, cancellationToken).ConfigureAwait(false);
 
         // A copy that checksummed the source as it read is verified before the catch-up: the target holds exactly that
@@ -129,6 +133,9 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // A resumed copy continues after its last committed chunk boundary: keys below it are on the target already, and
         // any of them written since is in the change feed, which started before the copy's snapshot was taken.
         var from = move.CopyResumeFrom ?? move.Range.Start;
+
+        // What an earlier attempt copied past the resume point is copied again: count it once.
+        (move.BytesCopied, move.KeysCopied) = _copiedAtResumePoint;
         var copy = await Mover.OpenCopyAsync(move.From, move.To, move.Range, from, cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
@@ -165,6 +172,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                     // The boundary is journalled only after the chunks below it are committed on the target, never before.
                     await copy.CommitAsync(cancellationToken).ConfigureAwait(false);
                     move.CopyResumeFrom = next;
+                    _copiedAtResumePoint = (move.BytesCopied, move.KeysCopied);
                     await JournalAsync(MoveState.Copying).ConfigureAwait(false);
                     services.CopyCheckpointCost = services.Time.GetElapsedTime(started);
                     sinceCheckpoint = services.Time.GetTimestamp();

@@ -32,7 +32,7 @@ internal sealed class MoverRetry
             }
             catch (Exception ex) when (attempt < _maxAttempts && IsRetryable(ex, cancellationToken))
             {
-                var delay = _baseDelay * Math.Pow(2, attempt);
+                var delay = Backoff(_baseDelay, attempt);
                 ExecutorLog.RetryingMoverCall(_logger, operation, attempt + 1, _maxAttempts, delay, ex);
                 if (delay > TimeSpan.Zero)
                 {
@@ -51,6 +51,17 @@ internal sealed class MoverRetry
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// <paramref name="baseDelay"/> doubled <paramref name="attempt"/> times, capped at the longest a timer waits: up to 100
+    /// retries are allowed, and uncapped the delay would outgrow the timer (and then <see cref="TimeSpan"/>) and the retry
+    /// would fail with an error about its own delay instead of waiting.
+    /// </summary>
+    internal static TimeSpan Backoff(TimeSpan baseDelay, int attempt)
+    {
+        var ticks = baseDelay.Ticks * Math.Pow(2, attempt);
+        return ticks >= ExecutorDefaults.MaxTimerDelay.Ticks ? ExecutorDefaults.MaxTimerDelay : TimeSpan.FromTicks((long)ticks);
+    }
 
     private bool IsRetryable(Exception ex, CancellationToken cancellationToken) =>
         ex is not SimulatedCrashException and not OperationCanceledException

@@ -143,6 +143,44 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task AppendAsync_WithARecordLargerThanOpeningAccepts_IsRefusedAndDoesNotCostTheRecordsAfterIt()
+    {
+        // Opening treats a length over FileMoveJournal.MaxRecordBytes as corruption and drops it and everything after it,
+        // so appending such a record (a range bound of a 600 KB key, 1.2 MB in hex) must fail instead of claiming durability.
+        var path = PathOf("j");
+        var hugeKey = new string('A', 1_200_000);
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            var error = Assert.ThrowsAsync<ArgumentException>(async () => await journal.AppendAsync(Record("big", MoveState.Preparing) with { RangeStart = hugeKey }, CancellationToken.None))!;
+            Assert.That(error.Message, Does.Contain("'big'").And.Contain(FileMoveJournal.MaxRecordBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
+            await journal.AppendAsync(Record("b", MoveState.CuttingOver), CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a", "b" }), "a durable record after the refused one survives the reopen");
+    }
+
+    [Test]
+    public async Task OpenAsync_WithAClusterIdLongerThanTheHeaderAllows_IsRefusedBeforeCreatingAJournalItCouldNotReopen()
+    {
+        // Opening accepts a header whose cluster id is at most 4096 UTF-8 bytes; creating a journal with a longer id would
+        // write a header that every later open (the recovery after a crash) refuses as corrupted.
+        var path = PathOf("j");
+        var longId = new string('c', 5000);
+
+        var error = Assert.ThrowsAsync<ArgumentException>(async () => await FileMoveJournal.OpenAsync(path, longId))!;
+
+        Assert.That(error.ParamName, Is.EqualTo("clusterId"));
+        Assert.That(error.Message, Does.Contain("5000").And.Contain("4096"));
+        Assert.That(File.Exists(path), Is.False, "no journal was created");
+        await Task.CompletedTask;
+    }
+
+    [Test]
     public async Task OpenAsync_ForAnotherCluster_IsRefusedNamingBothClusters()
     {
         var path = PathOf("j");
@@ -179,6 +217,26 @@ public sealed class FileMoveJournalTests
         await File.WriteAllBytesAsync(path, bytes);
 
         Assert.That(async () => await FileMoveJournal.OpenAsync(path, "cluster"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("corrupted header"));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhenTheHeaderClusterIdLengthIsCorruptedPastTheFileEnd_ThrowsAndKeepsTheRecords()
+    {
+        // A bit flip in the header's id-length field makes the header look longer than the file. That is corruption, not a
+        // torn creation (the file holds records after the header), and must not re-create the journal empty.
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "cluster"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Preparing), CancellationToken.None);
+            await journal.AppendAsync(Record("a", MoveState.CuttingOver), CancellationToken.None);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        bytes[9] ^= 0x08; // id length 7 -> 2055, longer than the whole file
+        await File.WriteAllBytesAsync(path, bytes);
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "cluster"), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("corrupted header"));
+        Assert.That(await File.ReadAllBytesAsync(path), Is.EqualTo(bytes), "a journal that cannot be trusted is left as it is for an operator");
     }
 
     [Test]
