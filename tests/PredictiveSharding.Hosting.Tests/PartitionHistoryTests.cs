@@ -88,4 +88,77 @@ public sealed class PartitionHistoryTests
             Assert.That(b1[1], Is.EqualTo(50).Within(1e-9), "shared as the parent's sampled keys say ('p…' below 't', 'x…' above)");
         });
     }
+
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> NoSamples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>();
+
+    [Test]
+    public void Append_AfterAThreeWaySplitWithNothingSampled_GivesEachChildAThirdOfTheParentsHistory()
+    {
+        var map = new RoutingMap([new PartitionRoute(new PartitionId("b"), KeyRange.Full, new NodeId("n1"))], 0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        history.Append([Series("b", 0, 90), Series("b", 1, 90)], NoSamples, map);
+
+        var split = map.Apply([new SplitChange(new PartitionId("b"), [ShardKey.FromString("h"), ShardKey.FromString("p")], [new PartitionId("b1"), new PartitionId("b2"), new PartitionId("b3")])]);
+        history.Append([Series("b1", 2, 0), Series("b2", 2, 0), Series("b3", 2, 0)], NoSamples, split);
+
+        var loads = history.ToLoadHistory(split)!;
+        Assert.Multiple(() =>
+        {
+            foreach (var child in new[] { "b1", "b2", "b3" })
+            {
+                Assert.That(loads.Get(new PartitionId(child)).RequestValues()[..2], Is.EqualTo(new[] { 30.0, 30.0 }).Within(1e-9), child + ": a third each, so the children add up to the parent");
+                Assert.That(history.InheritedBuckets(new PartitionId(child)), Is.EqualTo(2));
+            }
+        });
+    }
+
+    [Test]
+    public void Append_AfterAMerge_StartsTheMergedPartitionWithTheSumOfItsPartsHistories()
+    {
+        var map = new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), new NodeId("n1")),
+                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), new NodeId("n1")),
+            ],
+            0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        history.Append([Series("a", 0, 10), Series("b", 0, 20)], NoSamples, map);
+        history.Append([Series("a", 1, 11), Series("b", 1, 21)], NoSamples, map);
+
+        var merged = map.Apply([new MergeChange(new PartitionId("a"), new PartitionId("b"), new PartitionId("ab"))]);
+        history.Append([Series("ab", 2, 33)], NoSamples, merged);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(history.ToLoadHistory(merged)!.Get(new PartitionId("ab")).RequestValues(), Is.EqualTo(new[] { 30.0, 32.0, 33.0 }).Within(1e-9), "its parts' two minutes summed, then its own");
+            Assert.That(history.InheritedBuckets(new PartitionId("ab")), Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void Append_AfterASplitThatKeepsTheParentsId_SharesTheHistoryInsteadOfCountingItTwice()
+    {
+        var map = new RoutingMap([new PartitionRoute(new PartitionId("b"), KeyRange.Full, new NodeId("n1"))], 0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>
+        {
+            [new PartitionId("b")] = [new KeySample(ShardKey.FromString("c"), 75), new KeySample(ShardKey.FromString("x"), 25)],
+        };
+        history.Append([Series("b", 0, 100)], samples, map);
+
+        // The left child keeps the id "b": its range shrinks to ["", "m") while "b2" takes ["m", ∞).
+        var split = map.Apply([new SplitChange(new PartitionId("b"), [ShardKey.FromString("m")], [new PartitionId("b"), new PartitionId("b2")])]);
+        history.Append([Series("b", 1, 70), Series("b2", 1, 30)], NoSamples, split);
+
+        var loads = history.ToLoadHistory(split)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(loads.Get(new PartitionId("b")).RequestValues(), Is.EqualTo(new[] { 75.0, 70.0 }).Within(1e-9), "the kept id's earlier minute is its share, not the whole parent's");
+            Assert.That(loads.Get(new PartitionId("b2")).RequestValues(), Is.EqualTo(new[] { 25.0, 30.0 }).Within(1e-9));
+        });
+    }
+
+    private static PartitionLoadSeries Series(string partition, int minute, double reads) =>
+        new(new PartitionId(partition), TimeSpan.FromMinutes(1), [new LoadBucket(Start.AddMinutes(minute), reads, 0)]);
 }

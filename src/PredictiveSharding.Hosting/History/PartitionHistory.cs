@@ -8,8 +8,10 @@ namespace PredictiveSharding.Hosting.History;
 
 /// <summary>
 /// The load history the loop keeps per partition, bounded in length. A partition born of a split starts with its
-/// parent's history scaled by its share of the parent's sampled load (an equal share when nothing was sampled), so
-/// the forecaster has context for it from the first cycle.
+/// parent's history scaled by its share of the parent's sampled load (an equal share among the parent's successors
+/// when nothing was sampled), one born of a merge with the sum of its parts' histories, and one whose range a change
+/// altered under a kept id is re-derived the same way, so the forecaster has context for each from the first cycle
+/// and the total load across a change is neither lost nor counted twice.
 /// </summary>
 internal sealed class PartitionHistory
 {
@@ -28,17 +30,31 @@ internal sealed class PartitionHistory
     /// <summary>The most recent key samples seen per partition.</summary>
     public IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> LatestSamples => _latestSamples;
 
-    public void Append(LoadHarvest harvest, RoutingMap current)
+    public void Append(LoadHarvest harvest, RoutingMap current) => Append(harvest.Series, harvest.KeySamples, current);
+
+    /// <summary>Appends a harvest given as its parts (what <see cref="LoadHarvest"/> holds; tests build them directly).</summary>
+    internal void Append(IReadOnlyList<PartitionLoadSeries> harvestSeries, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, RoutingMap current)
     {
+        // A route that is new, or whose range changed under an id the change kept (a split or merge may reuse one), takes
+        // its history from the partitions that held its keys before: the children of a split a share each, a merge the
+        // sum. All are derived from the old histories before any is replaced, so a kept id is not read after its own change.
+        var derived = new List<(PartitionId Partition, List<LoadBucket> History)>();
         foreach (var route in current.Routes)
         {
-            if (!_buckets.ContainsKey(route.Partition))
+            var unchanged = _buckets.ContainsKey(route.Partition) && _ranges.TryGetValue(route.Partition, out var before) && before == route.Range;
+            if (!unchanged && Derive(route, current) is { } history)
             {
-                SeedFromParent(route);
+                derived.Add((route.Partition, history));
             }
         }
 
-        foreach (var series in harvest.Series)
+        foreach (var (partition, history) in derived)
+        {
+            _buckets[partition] = history;
+            _inherited[partition] = history.Count;
+        }
+
+        foreach (var series in harvestSeries)
         {
             _step = series.Step;
             if (!_buckets.TryGetValue(series.Partition, out var list))
@@ -61,7 +77,7 @@ internal sealed class PartitionHistory
 
         // A partition that left the map was harvested for what it served before (a split or merge mid-bucket): that load
         // belongs to its successors, which otherwise show a dip in the bucket of the change that never happened.
-        foreach (var series in harvest.Series)
+        foreach (var series in harvestSeries)
         {
             if (!current.Contains(series.Partition) && _ranges.TryGetValue(series.Partition, out var range))
             {
@@ -69,7 +85,7 @@ internal sealed class PartitionHistory
             }
         }
 
-        foreach (var (partition, samples) in harvest.KeySamples)
+        foreach (var (partition, samples) in keySamples)
         {
             _latestSamples[partition] = samples;
         }
@@ -114,20 +130,46 @@ internal sealed class PartitionHistory
     public LoadBucket? Last(PartitionId partition) =>
         _buckets.TryGetValue(partition, out var list) && list.Count > 0 ? list[^1] : null;
 
-    private void SeedFromParent(PartitionRoute child)
+    /// <summary>
+    /// The history of a route from the partitions whose old ranges overlap it, each scaled by its share of their load
+    /// (<see cref="ShareOf"/>) and summed bucket by bucket; null when no known partition held any of its keys.
+    /// </summary>
+    private List<LoadBucket>? Derive(PartitionRoute route, RoutingMap current)
     {
-        foreach (var (parent, range) in _ranges)
+        SortedDictionary<DateTimeOffset, LoadBucket>? sum = null;
+        foreach (var (old, range) in _ranges)
         {
-            if (parent == child.Partition || !range.Covers(child.Range) || !_buckets.TryGetValue(parent, out var history))
+            if (!range.Overlaps(route.Range) || !_buckets.TryGetValue(old, out var history))
             {
                 continue;
             }
 
-            var share = ShareOf(parent, range, child.Range);
-            _buckets[child.Partition] = history.Select(b => new LoadBucket(b.Start, b.Reads * share, b.Writes * share, b.BytesRead * share, b.BytesWritten * share, b.DistinctClients * share)).ToList();
-            _inherited[child.Partition] = history.Count;
-            return;
+            // A share of 0 still gives buckets: that the keys carried no load is history too.
+            var share = ShareOf(old, range, route.Range, current);
+            sum ??= [];
+            foreach (var bucket in history)
+            {
+                sum[bucket.Start] = Accumulate(sum.GetValueOrDefault(bucket.Start), bucket, share);
+            }
         }
+
+        return sum?.Values.ToList();
+    }
+
+    /// <summary><paramref name="mine"/> (or an empty bucket at the same start) plus <paramref name="share"/> of <paramref name="other"/>.</summary>
+    private static LoadBucket Accumulate(LoadBucket? mine, LoadBucket other, double share)
+    {
+        mine ??= new LoadBucket(other.Start, 0, 0);
+        return new LoadBucket(
+            mine.Start,
+            mine.Reads + (other.Reads * share),
+            mine.Writes + (other.Writes * share),
+            mine.BytesRead + (other.BytesRead * share),
+            mine.BytesWritten + (other.BytesWritten * share),
+            mine.DistinctClients + (other.DistinctClients * share))
+        {
+            RegionRequests = AddRegions(mine.RegionRequests, other.RegionRequests, share),
+        };
     }
 
     /// <summary>Adds a departed partition's harvested buckets to the buckets of the routes that took over its keys.</summary>
@@ -136,8 +178,13 @@ internal sealed class PartitionHistory
         foreach (var route in current.Routes)
         {
             // A child of a split gets its share; a partition that absorbed the departed one (a merge) gets all of it.
-            var share = range.Covers(route.Range) ? ShareOf(departed.Partition, range, route.Range) : route.Range.Covers(range) ? 1.0 : 0.0;
-            if (share <= 0 || !_buckets.TryGetValue(route.Partition, out var list))
+            if (!range.Overlaps(route.Range) || !_buckets.TryGetValue(route.Partition, out var list))
+            {
+                continue;
+            }
+
+            var share = ShareOf(departed.Partition, range, route.Range, current);
+            if (share <= 0)
             {
                 continue;
             }
@@ -150,17 +197,7 @@ internal sealed class PartitionHistory
                     continue;
                 }
 
-                var mine = list[at];
-                list[at] = new LoadBucket(
-                    mine.Start,
-                    mine.Reads + (bucket.Reads * share),
-                    mine.Writes + (bucket.Writes * share),
-                    mine.BytesRead + (bucket.BytesRead * share),
-                    mine.BytesWritten + (bucket.BytesWritten * share),
-                    mine.DistinctClients + (bucket.DistinctClients * share))
-                {
-                    RegionRequests = AddRegions(mine.RegionRequests, bucket.RegionRequests, share),
-                };
+                list[at] = Accumulate(list[at], bucket, share);
             }
         }
     }
@@ -181,20 +218,28 @@ internal sealed class PartitionHistory
         return sum;
     }
 
-    private double ShareOf(PartitionId parent, KeyRange parentRange, KeyRange childRange)
+    /// <summary>
+    /// The share of an old partition's load that a route's range takes: all of it when the route covers the old range
+    /// (a merge, or the same keys), else the share of its sampled load whose keys the route holds, or, with nothing
+    /// sampled, an equal share among the routes that now hold its keys.
+    /// </summary>
+    private double ShareOf(PartitionId old, KeyRange oldRange, KeyRange routeRange, RoutingMap current)
     {
-        if (_latestSamples.TryGetValue(parent, out var samples) && samples.Count > 0)
+        if (routeRange.Covers(oldRange))
+        {
+            return 1;
+        }
+
+        if (_latestSamples.TryGetValue(old, out var samples) && samples.Count > 0)
         {
             var total = samples.Sum(s => s.Weight);
-            var inside = samples.Where(s => childRange.Contains(s.Key)).Sum(s => s.Weight);
+            var inside = samples.Where(s => routeRange.Contains(s.Key)).Sum(s => s.Weight);
             if (total > 0)
             {
                 return inside / total;
             }
         }
 
-        // Nothing sampled: assume the load splits evenly between the parent's children seen so far.
-        var siblings = _ranges.Count(r => parentRange.Covers(r.Value) && r.Key != parent);
-        return 1.0 / Math.Max(2, siblings + 1);
+        return 1.0 / Math.Max(1, current.Routes.Count(r => r.Range.Overlaps(oldRange)));
     }
 }
