@@ -229,6 +229,33 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task Dispose_DuringACycle_LetsItFinishAndRefusesTheCallerWaitingBehindIt()
+    {
+        using var rig = new Rig(warmup: 1, execute: false);
+        rig.Minute();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig.Planner.Gate = async _ =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+        };
+        var running = rig.Loop.RunCycleAsync(CancellationToken.None);
+        await entered.Task;
+        var waiting = rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        rig.Loop.Dispose();
+        release.SetResult();
+
+        // Bounded waits only so that a regression fails instead of hanging the run; nothing here measures speed.
+        var first = await running.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(first.Plan, Is.Not.Null, "the running cycle finishes its plan");
+        Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)), "the caller behind it is refused, not left waiting");
+        Assert.ThrowsAsync<ObjectDisposedException>(() => rig.Loop.RunCycleAsync(CancellationToken.None));
+        Assert.That(rig.Planner.Calls, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task RunCycle_AfterSplit_ChildrenStartWithTheirShareOfTheParentsHistory()
     {
         using var rig = new Rig(warmup: 2, execute: false);

@@ -34,6 +34,7 @@ public sealed class ShardingControlLoop : IDisposable
     private readonly ILogger _logger;
     private readonly ControlLoopMetrics _metrics;
     private readonly SemaphoreSlim _oneCycleAtATime = new(1, 1);
+    private volatile bool _disposed;
     private readonly PartitionHistory _history;
     private readonly ForecastGuard _guard;
     private DateTimeOffset? _growthObservedThrough;
@@ -89,9 +90,12 @@ public sealed class ShardingControlLoop : IDisposable
     /// <remarks>Any other failure (an OperationCanceledException included when the token was not cancelled) is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
     public async Task<ControlCycleResult> RunCycleAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _oneCycleAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A caller that was waiting for the running cycle when the loop was disposed does not start another.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var result = await RunCycleCoreAsync(cancellationToken).ConfigureAwait(false);
             _metrics.Cycles.Add(1);
             Status.Succeeded(_time.GetUtcNow());
@@ -341,9 +345,15 @@ public sealed class ShardingControlLoop : IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A cycle still running (a host whose shutdown timeout passed) finishes; callers waiting for it then get an
+    /// <see cref="ObjectDisposedException"/> rather than a cycle. The semaphore is deliberately not disposed: disposing it
+    /// under a running cycle made that cycle's release throw and left a caller waiting for it hanging for good (a
+    /// <see cref="SemaphoreSlim"/> holds no unmanaged handle unless its wait handle is asked for, which this one's never is).
+    /// </remarks>
     public void Dispose()
     {
-        _oneCycleAtATime.Dispose();
+        _disposed = true;
         _metrics.Dispose();
     }
 }
