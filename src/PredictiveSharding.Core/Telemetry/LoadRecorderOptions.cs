@@ -6,7 +6,7 @@ namespace PredictiveSharding.Telemetry;
 /// <summary>Settings of a <see cref="LoadRecorder"/>. Defaults suit a recorder harvested once a minute.</summary>
 public sealed class LoadRecorderOptions
 {
-    /// <summary>The length of one time bucket of the load series. Default one minute.</summary>
+    /// <summary>The length of one time bucket of the load series, from 1 ms to 49.7 days (what a timer waits). Default one minute.</summary>
     public TimeSpan BucketLength { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
@@ -34,9 +34,11 @@ public sealed class LoadRecorderOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
     {
-        if (BucketLength < TimeSpan.FromMilliseconds(1))
+        // The bucket timer takes whole milliseconds up to uint.MaxValue - 1 (about 49.7 days); past that it threw on the
+        // first request, naming no option.
+        if (BucketLength < TimeSpan.FromMilliseconds(1) || BucketLength >= TimeSpan.FromMilliseconds(uint.MaxValue))
         {
-            throw Bad(nameof(BucketLength), BucketLength, "at least 1 ms");
+            throw Bad(nameof(BucketLength), BucketLength, "from 1 ms to 49.7 days");
         }
 
         if (KeySampleSize is < 1 or > 4096)

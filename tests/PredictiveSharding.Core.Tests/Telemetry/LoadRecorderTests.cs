@@ -155,6 +155,14 @@ public sealed class LoadRecorderTests
         Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, foreign), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
     }
 
+    [TestCase(0.0)]
+    [TestCase(60.0 * 24 * 50)]
+    public void Options_BucketLengthOutsideWhatTheTimerTakes_ThrowsNamingIt(double minutes)
+    {
+        var options = new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(minutes) };
+        Assert.That(() => new LoadRecorder(TwoPartitions(), options), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains(nameof(LoadRecorderOptions.BucketLength)).And.Message.Contains("49.7 days"));
+    }
+
     [TestCase(nameof(LoadRecorderOptions.SampleOneIn), 3)]
     [TestCase(nameof(LoadRecorderOptions.KeySampleSize), 0)]
     [TestCase(nameof(LoadRecorderOptions.ClientSketchBits), 100)]
