@@ -321,21 +321,29 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> CleanUpAsync(CancellationToken cancellationToken)
     {
-        if (services.OwnsAnyOf(move.From, move.Range))
-        {
-            throw new InvalidOperationException($"Routing version {services.Routing.Current.Version} gives node '{move.From}' keys of {move.Range} again; its copy is not deleted.");
-        }
-
+        EnsureTheOldOwnerHasNoneOfTheRange();
         await Mover.StopChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
         var wait = (move.CleanupAfter ?? services.Time.GetUtcNow()) - services.Time.GetUtcNow();
         if (wait > TimeSpan.Zero)
         {
             // Requests routed with the previous version may still be reading on the old owner.
             await Task.Delay(wait, services.Time, cancellationToken).ConfigureAwait(false);
+
+            // Checked again after the wait (30 s by default): routing may have given the old owner keys of the range back
+            // meanwhile (the host's own change), and deleting them then would delete live data.
+            EnsureTheOldOwnerHasNoneOfTheRange();
         }
 
         await Mover.DeleteRangeAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
         return MoveState.Completed;
+    }
+
+    private void EnsureTheOldOwnerHasNoneOfTheRange()
+    {
+        if (services.OwnsAnyOf(move.From, move.Range))
+        {
+            throw new InvalidOperationException($"Routing version {services.Routing.Current.Version} gives node '{move.From}' keys of {move.Range} again; its copy is not deleted.");
+        }
     }
 
     private async Task<MoveState> RollBackAsync()
