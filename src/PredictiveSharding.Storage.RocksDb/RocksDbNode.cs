@@ -114,14 +114,8 @@ public sealed class RocksDbNode : IDisposable
         _ingestFileOptions = CreateIngestFileOptions().SetWriteBufferSize(bufferBytes);
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
-        // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
+        // of copying). '.' never occurs in a node's folder name.
         _ingestDirectory = directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ".ingest";
-        if (System.IO.Directory.Exists(_ingestDirectory))
-        {
-            System.IO.Directory.Delete(_ingestDirectory, recursive: true);
-        }
-
-        System.IO.Directory.CreateDirectory(_ingestDirectory);
         _ingestOptions = new IngestExternalFileOptions().SetMoveFiles(true);
         var families = new ColumnFamilies(familyOptions)
         {
@@ -129,6 +123,23 @@ public sealed class RocksDbNode : IDisposable
             { CapturesFamilyName, familyOptions },
         };
         _db = RocksDbSharp.RocksDb.Open(dbOptions, directory, families);
+        try
+        {
+            // Only once RocksDB's lock on the folder is ours: a file left by a crash belongs to no copy and is removed, but
+            // an open refused because another cluster holds the node must not delete that cluster's copies' files.
+            if (System.IO.Directory.Exists(_ingestDirectory))
+            {
+                System.IO.Directory.Delete(_ingestDirectory, recursive: true);
+            }
+
+            System.IO.Directory.CreateDirectory(_ingestDirectory);
+        }
+        catch
+        {
+            _db.Dispose();
+            throw;
+        }
+
         _dataFamily = _db.GetDefaultColumnFamily();
         _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
         _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
