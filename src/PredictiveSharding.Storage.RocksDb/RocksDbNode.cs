@@ -133,19 +133,20 @@ public sealed class RocksDbNode : IDisposable
             }
 
             System.IO.Directory.CreateDirectory(_ingestDirectory);
+            _dataFamily = _db.GetDefaultColumnFamily();
+            _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
+            _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
+            _writeOptions = new WriteOptions().SetSync(options.SyncWrites);
+            _syncWriteOptions = new WriteOptions().SetSync(true);
+            LoadState();
         }
         catch
         {
+            // A node that fails to open must not keep the database (and RocksDB's lock on its folder) open.
             _db.Dispose();
             throw;
         }
 
-        _dataFamily = _db.GetDefaultColumnFamily();
-        _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
-        _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
-        _writeOptions = new WriteOptions().SetSync(options.SyncWrites);
-        _syncWriteOptions = new WriteOptions().SetSync(true);
-        LoadState();
         RocksDbLog.NodeOpened(_logger, id, directory, _captures.Length);
     }
 
@@ -1208,7 +1209,18 @@ public sealed class RocksDbNode : IDisposable
                 }
                 else if (ChangeLogFormat.TryReadMetaKey(key, out var captureId))
                 {
-                    var (number, range, startSequence) = ChangeLogFormat.DecodeMeta(iterator.GetValueSpan());
+                    ulong number;
+                    KeyRange range;
+                    long startSequence;
+                    try
+                    {
+                        (number, range, startSequence) = ChangeLogFormat.DecodeMeta(iterator.GetValueSpan());
+                    }
+                    catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException)
+                    {
+                        throw new InvalidDataException($"Node '{Id}' in '{Directory}' holds an unreadable record of change capture '{captureId}' ({iterator.GetValueSpan().Length} bytes); the capture's state is lost.", e);
+                    }
+
                     captures.Add(new ActiveCapture(Id, captureId, number, range, startSequence));
                     _nextCaptureNumber = Math.Max(_nextCaptureNumber, number + 1);
                     _nextSequence = Math.Max(_nextSequence, startSequence);

@@ -187,6 +187,27 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public void Open_WithAnUnreadableCaptureRecord_ThrowsNamingItAndLeavesTheFolderUnlocked()
+    {
+        Open().Dispose();
+        var families = new RocksDbSharp.ColumnFamilies
+        {
+            { RocksDbNode.ChangesFamilyName, new RocksDbSharp.ColumnFamilyOptions() },
+            { RocksDbNode.CapturesFamilyName, new RocksDbSharp.ColumnFamilyOptions() },
+        };
+        using (var db = RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions(), Path.Combine(Folder.Path, "node-a"), families))
+        {
+            // A capture record (tag 1, id "move-9") cut short.
+            db.Put([0x01, .. Encoding.UTF8.GetBytes("move-9")], [0, 0, 0], db.GetColumnFamily(RocksDbNode.CapturesFamilyName));
+        }
+
+        Assert.That(() => Open(), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("'move-9'"));
+
+        // The failed open closed the database again: RocksDB's lock does not refuse the next attempt.
+        Assert.That(() => Open(), Throws.InstanceOf<InvalidDataException>());
+    }
+
+    [Test]
     public void Constructor_WithDuplicateNode_ThrowsNamingIt()
     {
         var options = new RocksDbClusterOptions { RootDirectory = Folder.Path };
