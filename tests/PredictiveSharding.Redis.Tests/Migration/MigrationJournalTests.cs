@@ -58,6 +58,20 @@ public sealed class MigrationJournalTests
     }
 
     [Test]
+    public void Append_AfterAWholeLastRecordWithoutItsNewline_KeepsThatRecord()
+    {
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m2", "p2", "a:1", "c:3", 10, 20));
+        File.AppendAllText(_path, "{\"kind\":\"end\",\"move\":\"m1\",\"note\":\"completed\"}");
+        Assert.That(journal.OpenMoves().Select(m => m.Id), Is.EqualTo(new[] { "m2" }));
+
+        journal.Append(new JournalRecord(JournalRecord.End, "m2", Note: "completed"));
+
+        Assert.That(journal.OpenMoves(), Is.Empty);
+    }
+
+    [Test]
     public void CompactIfIdle_WhenEveryMoveEnded_EmptiesTheFile()
     {
         var journal = new MigrationJournal(_path);

@@ -34,13 +34,41 @@ internal sealed class MigrationJournal
         {
             using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
 
-            // A crash mid-append leaves a torn last line whose step never ran. Appending after it would glue this record to
-            // it: the joined line would not parse, so this record would be lost, and once another followed it the journal
-            // would no longer be readable at all. The torn part is cut off first.
-            stream.SetLength(EndOfLastWholeLine(stream));
+            // A crash mid-append leaves a last line without its newline. Appending after it would glue this record to it:
+            // the joined line would not parse, so this record would be lost, and once another followed it the journal would
+            // no longer be readable at all. A torn record (its step never ran) is cut off first; a whole one, which
+            // OpenMoves already counts, only gets its newline.
+            var wholeLines = EndOfLastWholeLine(stream);
+            if (wholeLines < stream.Length)
+            {
+                var tail = new byte[stream.Length - wholeLines];
+                stream.Seek(wholeLines, SeekOrigin.Begin);
+                stream.ReadExactly(tail);
+                if (IsRecord(tail))
+                {
+                    stream.WriteByte((byte)'\n');
+                }
+                else
+                {
+                    stream.SetLength(wholeLines);
+                }
+            }
+
             stream.Seek(0, SeekOrigin.End);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
+        }
+    }
+
+    private static bool IsRecord(byte[] line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, JournalJsonContext.Default.JournalRecord) is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
