@@ -114,14 +114,8 @@ public sealed class RocksDbNode : IDisposable
         _ingestFileOptions = CreateIngestFileOptions().SetWriteBufferSize(bufferBytes);
 
         // Copies build their files here (beside the database, on the same file system, so ingesting moves them instead
-        // of copying); a file left by a crash belongs to no copy and is removed. '.' never occurs in a node's folder name.
+        // of copying). '.' never occurs in a node's folder name.
         _ingestDirectory = directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + ".ingest";
-        if (System.IO.Directory.Exists(_ingestDirectory))
-        {
-            System.IO.Directory.Delete(_ingestDirectory, recursive: true);
-        }
-
-        System.IO.Directory.CreateDirectory(_ingestDirectory);
         _ingestOptions = new IngestExternalFileOptions().SetMoveFiles(true);
         var families = new ColumnFamilies(familyOptions)
         {
@@ -129,12 +123,30 @@ public sealed class RocksDbNode : IDisposable
             { CapturesFamilyName, familyOptions },
         };
         _db = RocksDbSharp.RocksDb.Open(dbOptions, directory, families);
-        _dataFamily = _db.GetDefaultColumnFamily();
-        _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
-        _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
-        _writeOptions = new WriteOptions().SetSync(options.SyncWrites);
-        _syncWriteOptions = new WriteOptions().SetSync(true);
-        LoadState();
+        try
+        {
+            // Only once RocksDB's lock on the folder is ours: a file left by a crash belongs to no copy and is removed, but
+            // an open refused because another cluster holds the node must not delete that cluster's copies' files.
+            if (System.IO.Directory.Exists(_ingestDirectory))
+            {
+                System.IO.Directory.Delete(_ingestDirectory, recursive: true);
+            }
+
+            System.IO.Directory.CreateDirectory(_ingestDirectory);
+            _dataFamily = _db.GetDefaultColumnFamily();
+            _changesFamily = _db.GetColumnFamily(ChangesFamilyName);
+            _capturesFamily = _db.GetColumnFamily(CapturesFamilyName);
+            _writeOptions = new WriteOptions().SetSync(options.SyncWrites);
+            _syncWriteOptions = new WriteOptions().SetSync(true);
+            LoadState();
+        }
+        catch
+        {
+            // A node that fails to open must not keep the database (and RocksDB's lock on its folder) open.
+            _db.Dispose();
+            throw;
+        }
+
         RocksDbLog.NodeOpened(_logger, id, directory, _captures.Length);
     }
 
@@ -1197,7 +1209,18 @@ public sealed class RocksDbNode : IDisposable
                 }
                 else if (ChangeLogFormat.TryReadMetaKey(key, out var captureId))
                 {
-                    var (number, range, startSequence) = ChangeLogFormat.DecodeMeta(iterator.GetValueSpan());
+                    ulong number;
+                    KeyRange range;
+                    long startSequence;
+                    try
+                    {
+                        (number, range, startSequence) = ChangeLogFormat.DecodeMeta(iterator.GetValueSpan());
+                    }
+                    catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException)
+                    {
+                        throw new InvalidDataException($"Node '{Id}' in '{Directory}' holds an unreadable record of change capture '{captureId}' ({iterator.GetValueSpan().Length} bytes); the capture's state is lost.", e);
+                    }
+
                     captures.Add(new ActiveCapture(Id, captureId, number, range, startSequence));
                     _nextCaptureNumber = Math.Max(_nextCaptureNumber, number + 1);
                     _nextSequence = Math.Max(_nextSequence, startSequence);

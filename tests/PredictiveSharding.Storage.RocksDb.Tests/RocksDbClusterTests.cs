@@ -166,6 +166,48 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public async Task Open_TheSameFolderTwice_LeavesTheOpenClustersCopyFilesAlone()
+    {
+        using var first = Open();
+        await first.WriteAsync(B, [Entry("k1", "one"), Entry("k2", "two")], CancellationToken.None);
+        var range = KeyRange.FromStrings("k", "l");
+        var copy = await first.OpenCopyAsync(B, A, range, range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            var step = await copy.CopyNextAsync(1 << 20, CancellationToken.None);
+            Assert.That(step.Keys, Is.EqualTo(2));
+
+            // Refused by RocksDB's lock on node a's folder, the second open must not have touched that node's files.
+            Assert.That(() => Open(), Throws.InstanceOf<RocksDbSharp.RocksDbException>());
+
+            await copy.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.That(first.Node(A).Get(ShardKey.FromString("k2")).Value?.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("two")));
+    }
+
+    [Test]
+    public void Open_WithAnUnreadableCaptureRecord_ThrowsNamingItAndLeavesTheFolderUnlocked()
+    {
+        Open().Dispose();
+        var families = new RocksDbSharp.ColumnFamilies
+        {
+            { RocksDbNode.ChangesFamilyName, new RocksDbSharp.ColumnFamilyOptions() },
+            { RocksDbNode.CapturesFamilyName, new RocksDbSharp.ColumnFamilyOptions() },
+        };
+        using (var db = RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions(), Path.Combine(Folder.Path, "node-a"), families))
+        {
+            // A capture record (tag 1, id "move-9") cut short.
+            db.Put([0x01, .. Encoding.UTF8.GetBytes("move-9")], [0, 0, 0], db.GetColumnFamily(RocksDbNode.CapturesFamilyName));
+        }
+
+        Assert.That(() => Open(), Throws.InstanceOf<InvalidDataException>().With.Message.Contains("'move-9'"));
+
+        // The failed open closed the database again: RocksDB's lock does not refuse the next attempt.
+        Assert.That(() => Open(), Throws.InstanceOf<InvalidDataException>());
+    }
+
+    [Test]
     public void Constructor_WithDuplicateNode_ThrowsNamingIt()
     {
         var options = new RocksDbClusterOptions { RootDirectory = Folder.Path };

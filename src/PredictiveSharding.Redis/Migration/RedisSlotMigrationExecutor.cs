@@ -295,6 +295,15 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         _journal.Append(new JournalRecord(JournalRecord.RollBack, id, Note: failure.Message));
         var mover = CreateMover();
         var where = inFlight >= 0 ? string.Create(CultureInfo.InvariantCulture, $"at slot {inFlight}") : "after its last slot";
+        if (inFlight >= 0 && await TargetOwnsAsync(endpoints.Target, inFlight, cancellationToken).ConfigureAwait(false))
+        {
+            // The slot failed after its hand-over (counting its keys on the target, confirming the claim): it is not open any
+            // more but the target's, and goes back with the slots handed over before it. Aborting it as an open slot would
+            // leave it on the target (no key: closed there) or fail (keys: the target refuses to import a slot it owns).
+            handedOver = new HashSlotRange(handedOver.Start, inFlight + 1);
+            inFlight = -1;
+        }
+
         try
         {
             if (inFlight >= 0)
@@ -327,6 +336,20 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 UnreachableNode = down,
                 Slot = failure.Slot,
             };
+        }
+    }
+
+    /// <summary>Whether <paramref name="target"/> lists <paramref name="slot"/> as its own; false when it does not answer.</summary>
+    private async Task<bool> TargetOwnsAsync(string target, int slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var own = (await _admin.NodesAsync(target, cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.IsMyself);
+            return own is not null && own.Owns(slot);
+        }
+        catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+        {
+            return false;
         }
     }
 

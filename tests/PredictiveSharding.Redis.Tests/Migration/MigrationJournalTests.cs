@@ -42,6 +42,36 @@ public sealed class MigrationJournalTests
     }
 
     [Test]
+    public void Append_AfterATornLastLine_IsReadAndTheJournalStaysReadable()
+    {
+        // A crash while the move's end record was written: recovery finishes the move and journals its end again.
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        File.AppendAllText(_path, "{\"kind\":\"end\",\"mo");
+        Assert.That(journal.OpenMoves().Select(m => m.Id), Is.EqualTo(new[] { "m1" }));
+
+        journal.Append(new JournalRecord(JournalRecord.End, "m1", Note: "completed"));
+        Assert.That(journal.OpenMoves(), Is.Empty, "the end record written after the torn line counts");
+
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m2", "p2", "a:1", "c:3", 10, 20));
+        Assert.That(new MigrationJournal(_path).OpenMoves().Select(m => m.Id), Is.EqualTo(new[] { "m2" }), "later records are read, not refused as corrupt");
+    }
+
+    [Test]
+    public void Append_AfterAWholeLastRecordWithoutItsNewline_KeepsThatRecord()
+    {
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m2", "p2", "a:1", "c:3", 10, 20));
+        File.AppendAllText(_path, "{\"kind\":\"end\",\"move\":\"m1\",\"note\":\"completed\"}");
+        Assert.That(journal.OpenMoves().Select(m => m.Id), Is.EqualTo(new[] { "m2" }));
+
+        journal.Append(new JournalRecord(JournalRecord.End, "m2", Note: "completed"));
+
+        Assert.That(journal.OpenMoves(), Is.Empty);
+    }
+
+    [Test]
     public void CompactIfIdle_WhenEveryMoveEnded_EmptiesTheFile()
     {
         var journal = new MigrationJournal(_path);

@@ -317,6 +317,54 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), new HashSlotRange(slot, slot + 1)), Is.EqualTo(route.Node));
     }
 
+    [TestCase(0)]
+    [TestCase(3)]
+    public async Task Execute_WhenASlotFailsAfterItsHandOver_RollsThatSlotBackToo(int keysPerSlot)
+    {
+        // A failure after the target took the slot (its key count, the claim check) must not leave the slot on the target
+        // while the move is reported, journalled and routed as rolled back.
+        var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 13 + keysPerSlot);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: Math.Max(keysPerSlot, 1), prefix: "afterhandover" + keysPerSlot + ":"));
+        if (keysPerSlot > 0)
+        {
+            await workload.LoadAsync();
+        }
+
+        var failAt = slots.Start + 1;
+        var failed = false;
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                if (step == MigrationStep.Assigned && slot == failAt && !failed)
+                {
+                    failed = true;
+                    throw new RedisMigrationException("injected: the target stopped answering right after it took the slot") { Slot = slot };
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.RolledBack, Is.EqualTo(1));
+        Assert.That(summary.Errors.Single(), Does.Contain("was rolled back"));
+        var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+        Assert.That(view.OpenSlots(), Is.Empty);
+        for (var slot = slots.Start; slot < slots.End; slot++)
+        {
+            Assert.That(view.OwnerOf(slot)?.Address, Is.EqualTo(route.Node.Value), $"slot {slot} is back on the source");
+        }
+
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        if (keysPerSlot > 0)
+        {
+            Assert.That(await workload.LostWritesAsync(), Is.Empty);
+        }
+    }
+
     /// <summary>A partition of the wanted size on some master, a routing table of the cluster as it is now, and another master to move it to.</summary>
     private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target)> PickPartitionAsync(int slots, int index)
     {

@@ -32,10 +32,67 @@ internal sealed class MigrationJournal
         var bytes = Encoding.UTF8.GetBytes(line);
         lock (_gate)
         {
-            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+
+            // A crash mid-append leaves a last line without its newline. Appending after it would glue this record to it:
+            // the joined line would not parse, so this record would be lost, and once another followed it the journal would
+            // no longer be readable at all. A torn record (its step never ran) is cut off first; a whole one, which
+            // OpenMoves already counts, only gets its newline.
+            var wholeLines = EndOfLastWholeLine(stream);
+            if (wholeLines < stream.Length)
+            {
+                var tail = new byte[stream.Length - wholeLines];
+                stream.Seek(wholeLines, SeekOrigin.Begin);
+                stream.ReadExactly(tail);
+                if (IsRecord(tail))
+                {
+                    stream.WriteByte((byte)'\n');
+                }
+                else
+                {
+                    stream.SetLength(wholeLines);
+                }
+            }
+
+            stream.Seek(0, SeekOrigin.End);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
         }
+    }
+
+    private static bool IsRecord(byte[] line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, JournalJsonContext.Default.JournalRecord) is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The length of the file up to and including its last newline (0 when it has none).</summary>
+    private static long EndOfLastWholeLine(FileStream stream)
+    {
+        var buffer = new byte[4096];
+        var end = stream.Length;
+        while (end > 0)
+        {
+            var start = Math.Max(0, end - buffer.Length);
+            var count = (int)(end - start);
+            stream.Seek(start, SeekOrigin.Begin);
+            stream.ReadExactly(buffer, 0, count);
+            var newline = buffer.AsSpan(0, count).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return start + newline + 1;
+            }
+
+            end = start;
+        }
+
+        return 0;
     }
 
     /// <summary>Moves begun and not ended, oldest first. A torn last line (a crash mid-write) is ignored: its step never ran.</summary>
