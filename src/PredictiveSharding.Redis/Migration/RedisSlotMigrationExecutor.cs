@@ -51,6 +51,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     private readonly ILogger _logger;
     private readonly RedisShardingMetrics _metrics;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private volatile bool _disposed;
     private long _moveCounter;
 
     /// <summary>Creates the executor.</summary>
@@ -89,9 +90,12 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A caller that waited behind a run the executor was disposed under does not start another.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
             Validate(plan, view);
 
@@ -153,9 +157,12 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// </summary>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A caller that waited behind a run the executor was disposed under does not start another.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return await RecoverCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -165,9 +172,14 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A run still going finishes; callers waiting behind it get an <see cref="ObjectDisposedException"/>. The semaphore is
+    /// deliberately not disposed: disposed under a running call, that call's release threw and a waiting caller hung for
+    /// good (a <see cref="SemaphoreSlim"/> holds no unmanaged handle unless its wait handle is asked for, which this one's never is).
+    /// </remarks>
     public void Dispose()
     {
-        _oneAtATime.Dispose();
+        _disposed = true;
         _metrics.Dispose();
     }
 

@@ -365,6 +365,37 @@ public sealed class MigrationTests : RedisClusterFixture
         }
     }
 
+    [Test]
+    public async Task Dispose_DuringAMove_LetsItFinishAndRefusesTheCallerWaitingBehindIt()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 29);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath() })
+        {
+            StepHook = async (step, _, _) =>
+            {
+                if (step == MigrationStep.Assigned && entered.TrySetResult())
+                {
+                    await release.Task;
+                }
+            },
+        };
+
+        var running = executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+        await entered.Task;
+        var waiting = executor.RecoverAsync(CancellationToken.None);
+        executor.Dispose();
+        release.SetResult();
+
+        // Bounded waits only so that a regression fails instead of hanging the run; nothing here measures speed.
+        var summary = await running.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.That(summary.Errors, Is.Empty, "the move under way finishes");
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
+        Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)), "the caller behind it is refused, not left waiting");
+        Assert.ThrowsAsync<ObjectDisposedException>(() => executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None));
+    }
+
     /// <summary>A partition of the wanted size on some master, a routing table of the cluster as it is now, and another master to move it to.</summary>
     private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target)> PickPartitionAsync(int slots, int index)
     {
