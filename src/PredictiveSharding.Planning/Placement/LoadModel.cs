@@ -171,6 +171,18 @@ internal sealed class LoadModel
             }
         }
 
+        // Every byte count the planner adds up (moved bytes, merged partitions, the budget checks) is at most this sum.
+        long totalBytes = 0;
+        foreach (var partition in cluster.Partitions)
+        {
+            if (partition.SizeBytes > long.MaxValue - totalBytes)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The partitions' sizes add up to more than {long.MaxValue} bytes at partition '{partition.Id}' ({partition.SizeBytes} bytes)."), nameof(request));
+            }
+
+            totalBytes += partition.SizeBytes;
+        }
+
         if (cluster.Partitions.Count > 0 && forecast.Horizon < 1)
         {
             throw new ArgumentException("The forecast has no horizon steps.", nameof(request));
