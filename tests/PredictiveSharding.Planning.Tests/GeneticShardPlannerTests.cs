@@ -439,4 +439,15 @@ public sealed class GeneticShardPlannerTests
         Assert.That(split.SplitKeys.Select(k => k.ToString()), Does.Contain("k00-b"));
         Assert.That(plan.After.MaxUtilization, Is.LessThan(plan.Before.MaxUtilization));
     }
+
+    [Test]
+    public void Plan_WhenTheHorizonEndsAfterTheLastRepresentableTime_ThrowsNamingIt()
+    {
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 900), new Spec(0, 100), new Spec(1, 10)]);
+        var forecast = request.Forecast;
+        var late = request with { Forecast = new LoadForecast(forecast.Origin, TimeSpan.FromDays(1_000_000), forecast.Quantiles, forecast.Partitions) };
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(late, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("6 steps of 1000000.00:00:00"));
+    }
 }

@@ -152,6 +152,12 @@ internal sealed class PlacementProblem
             throw new ArgumentException("The forecast has no horizon steps; at least one step of load is needed to plan.", nameof(request));
         }
 
+        // Start-by times and reasons name the time of every step up to the horizon's end.
+        if ((double)forecast.Step.Ticks * steps > DateTimeOffset.MaxValue.UtcTicks - forecast.Origin.UtcTicks)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {steps} steps of {forecast.Step} from {forecast.Origin:O} end after the last representable time."), nameof(request));
+        }
+
         var r = resources.Length;
 
         var capacity = new double[nodes.Length * r];

@@ -188,6 +188,12 @@ internal sealed class LoadModel
             throw new ArgumentException("The forecast has no horizon steps.", nameof(request));
         }
 
+        // Start-by times and reasons name the time of every step up to the horizon's end.
+        if ((double)forecast.Step.Ticks * forecast.Horizon > DateTimeOffset.MaxValue.UtcTicks - forecast.Origin.UtcTicks)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {forecast.Horizon} steps of {forecast.Step} from {forecast.Origin:O} end after the last representable time."), nameof(request));
+        }
+
         foreach (var name in resourceSet)
         {
             var resource = new ResourceKind(name);
