@@ -19,7 +19,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     private const double Tolerance = 1e-12;
 
     /// <summary>Steps between two questions to <see cref="Improve"/>'s stop callback.</summary>
-    internal const int StopCheckSteps = 64;
+    internal const int StopCheckSteps = 8;
     private readonly int _targets;
     private readonly int _swapShards;
     private readonly int _swapTargets;
