@@ -95,6 +95,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
 
         var merges = MergeRule.Decide(model, cooling, splitting, _options, ids);
+        cancellationToken.ThrowIfCancellationRequested();
         var (problem, shardIds) = PlacementProblemBuilder.Build(model, splits, merges, cooling, _options);
         var bound = LowerBound.Compute(problem);
 
@@ -112,6 +113,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             var algorithm = new GeneticAlgorithm(problem, _options, _time);
             // Seeds: the current placement, a move-aware drain of the nodes above the lower bound, and LPT greedy.
             var drained = DrainPlacement.Place(problem, bound.Value * 0.98, bound.Value);
+            cancellationToken.ThrowIfCancellationRequested();
             var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem)], cancellationToken);
             placement = result.Best;
             MovePruner.Prune(placement);

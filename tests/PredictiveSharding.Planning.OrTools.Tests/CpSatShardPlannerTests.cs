@@ -144,6 +144,56 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public async Task PlanAsync_WhenAPartitionChangedAtTheEndOfTime_KeepsItInCooldown()
+    {
+        // A host may mark a partition "never touch" with the largest time; the cooldown sum overflowed.
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]) with
+        {
+            LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [new PartitionId("p01")] = DateTimeOffset.MaxValue },
+        };
+
+        var plan = await Planner().PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<MoveAction>().Select(m => m.Shard), Has.None.EqualTo(new PartitionId("p01")));
+    }
+
+    [TestCase(1.0, 1L << 40)] // 35,000 years: more than a TimeSpan holds
+    [TestCase(1.0, 100_000_000_000L)] // 3,170 years: a TimeSpan, but starting before year 1
+    public async Task PlanAsync_WhenAMoveWouldTakeCenturies_StillPlansIt_StartingNow(double bandwidth, long bytes)
+    {
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1], sizes: [bytes, 2 * bytes, 1, 1]);
+        request = request with { Constraints = request.Constraints with { MoveBandwidthBytesPerSecond = bandwidth } };
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        var move = plan.Actions.OfType<MoveAction>().Single(m => m.Bytes >= bytes);
+        Assert.That(move.StartBy, Is.EqualTo(Origin));
+        Assert.That(move.EstimatedDuration, Is.GreaterThan(TimeSpan.FromDays(365 * 1000)));
+    }
+
+    [Test]
+    public void PlanAsync_WhenPartitionSizesAddUpBeyondALong_ThrowsNamingThem()
+    {
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1], sizes: [long.MaxValue / 2, long.MaxValue / 2, long.MaxValue / 2, 1]);
+
+        Assert.That(() => Planner().PlanAsync(request, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("p02").And.Message.Contains("bytes"));
+    }
+
+    [Test]
+    public void PlanAsync_WhenTheHorizonEndsAfterTheLastRepresentableTime_ThrowsNamingIt()
+    {
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+        var forecast = request.Forecast;
+        request = request with { Forecast = new LoadForecast(forecast.Origin, TimeSpan.FromDays(2_000_000), forecast.Quantiles, forecast.Partitions) };
+
+        Assert.That(() => Planner().PlanAsync(request, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("2 steps of 2000000.00:00:00"));
+    }
+
+    [Test]
     public async Task PlanAsync_WhenNodesHaveDiskCapacityTheForecastLacks_PlacesBySizeToo()
     {
         // Requests alone would pair p00 with p01; their sizes (2 GB each) do not fit one 3 GB disk.

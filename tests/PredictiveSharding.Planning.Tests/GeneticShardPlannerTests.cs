@@ -386,4 +386,68 @@ public sealed class GeneticShardPlannerTests
 
         Assert.That(plan.PlanTime, Is.EqualTo(TimeSpan.Zero), "the fake clock never moved");
     }
+
+    [TestCase(1.0, 1L << 40)] // 35,000 years: more than a TimeSpan holds
+    [TestCase(50_000_000.0, (long.MaxValue / 2) - 1_000_000_000)] // 2,900 years: a TimeSpan, but starting before year 1
+    public void Plan_WhenAMoveWouldTakeCenturies_StillPlansIt_StartingNow(double bandwidth, long bytes)
+    {
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 450, bytes), new Spec(0, 450, bytes), new Spec(1, 50)], Constraints() with { MoveBandwidthBytesPerSecond = bandwidth });
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.StartBy, Is.EqualTo(Now));
+        Assert.That(move.EstimatedDuration, Is.GreaterThan(TimeSpan.FromDays(365 * 1000)));
+    }
+
+    [Test]
+    public void Plan_WhenAPartitionChangedAtTheEndOfTime_KeepsItInCooldown()
+    {
+        // A host may mark a partition "never touch" with the largest time, or set the longest cooldown.
+        var specs = new[] { new Spec(0, 450), new Spec(0, 450), new Spec(1, 50) };
+        var atEnd = Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs) with { LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [Partition(0)] = DateTimeOffset.MaxValue } };
+        var longest = Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, Constraints() with { Cooldown = TimeSpan.MaxValue }) with { LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [Partition(0)] = DateTimeOffset.MinValue } };
+
+        foreach (var request in new[] { atEnd, longest })
+        {
+            var plan = Planner().Plan(request, CancellationToken.None);
+            Assert.That(plan.Actions.OfType<MoveAction>().Select(m => m.Shard), Is.EqualTo(new[] { Partition(1) }), "p00 stays, p01 goes");
+        }
+    }
+
+    [Test]
+    public void Plan_WhenPartitionSizesAddUpBeyondALong_ThrowsNamingThem()
+    {
+        // Summed, the move budget checks overflowed: a plan moved 2 × (long.MaxValue / 2) bytes under a budget of half that.
+        var specs = new[] { new Spec(0, 60, long.MaxValue / 2), new Spec(0, 60, long.MaxValue / 2), new Spec(0, 60, long.MaxValue / 2), new Spec(1, 1) };
+        var request = Request([NodeOf(0, 100), NodeOf(1, 100), NodeOf(2, 100)], specs, Constraints((long.MaxValue / 2) + 10) with { MoveBandwidthBytesPerSecond = 1e30 });
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(request, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("p02").And.Contain("bytes"));
+    }
+
+    [Test]
+    public void Plan_WhenKeySampleWeightsAddUpBeyondADouble_StillSplitsAtTheHeavyKey()
+    {
+        // Two finite samples of one key add up to infinity; the split chooser then divided infinity by infinity.
+        var samples = new[] { ("k00-a", 1e308), ("k00-b", 1e308), ("k00-b", 1e308), ("k00-c", 1e308) };
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 900) { Samples = samples }, new Spec(1, 0)]);
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.SplitKeys.Select(k => k.ToString()), Does.Contain("k00-b"));
+        Assert.That(plan.After.MaxUtilization, Is.LessThan(plan.Before.MaxUtilization));
+    }
+
+    [Test]
+    public void Plan_WhenTheHorizonEndsAfterTheLastRepresentableTime_ThrowsNamingIt()
+    {
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 900), new Spec(0, 100), new Spec(1, 10)]);
+        var forecast = request.Forecast;
+        var late = request with { Forecast = new LoadForecast(forecast.Origin, TimeSpan.FromDays(1_000_000), forecast.Quantiles, forecast.Partitions) };
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(late, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("6 steps of 1000000.00:00:00"));
+    }
 }

@@ -9,6 +9,9 @@ namespace PredictiveSharding.Planning.OrTools.Explain;
 /// </summary>
 internal static class MoveExplainer
 {
+    /// <summary>A little under <see cref="TimeSpan.MaxValue"/> in seconds, so that anything below it converts exactly.</summary>
+    private static readonly double MaxDurationSeconds = TimeSpan.MaxValue.TotalSeconds - 1;
+
     public static IReadOnlyList<MoveAction> Explain(PlacementProblem problem, PlacementEvaluation before, PlacementEvaluation after, ReadOnlySpan<int> assignment)
     {
         var request = problem.Request;
@@ -26,7 +29,8 @@ internal static class MoveExplainer
             }
 
             var partition = problem.Partitions[p];
-            var duration = TimeSpan.FromSeconds(partition.SizeBytes / constraints.MoveBandwidthBytesPerSecond);
+            var seconds = partition.SizeBytes / constraints.MoveBandwidthBytesPerSecond;
+            var duration = seconds < MaxDurationSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
             var own = before.FirstBreach(from);
             var breach = own ?? anywhere;
 
@@ -34,11 +38,9 @@ internal static class MoveExplainer
             var deadline = breach is null
                 ? forecast.Origin + (forecast.Step * forecast.Horizon)
                 : forecast.Origin + (forecast.Step * breach.Step);
-            var startBy = deadline - duration;
-            if (startBy < request.Now)
-            {
-                startBy = request.Now;
-            }
+
+            // Compared before subtracting: a move of centuries would start before the first representable time.
+            var startBy = duration >= deadline - request.Now ? request.Now : deadline - duration;
 
             var action = string.Create(
                 CultureInfo.InvariantCulture,

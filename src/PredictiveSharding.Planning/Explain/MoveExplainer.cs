@@ -13,6 +13,9 @@ namespace PredictiveSharding.Planning.Explain;
 /// </summary>
 internal static class MoveExplainer
 {
+    /// <summary>A little under <see cref="TimeSpan.MaxValue"/> in seconds, so that anything below it converts exactly.</summary>
+    private static readonly double MaxDurationSeconds = TimeSpan.MaxValue.TotalSeconds - 1;
+
     public static List<MoveAction> Explain(
         LoadModel model,
         PlacementProblem problem,
@@ -50,12 +53,11 @@ internal static class MoveExplainer
 
             var own = breaches[from] ?? overflows[from];
             var deadline = own is { } o ? model.StepTime(o.Step) : earliest ?? horizonEnd;
-            var duration = TimeSpan.FromSeconds(problem.Bytes[s] / bandwidth);
-            var startBy = deadline - duration;
-            if (startBy < request.Now)
-            {
-                startBy = request.Now;
-            }
+            var duration = Duration(problem.Bytes[s], bandwidth);
+
+            // Compared before subtracting: a move of centuries (a huge range at a trickle of bandwidth) would start
+            // before the first representable time.
+            var startBy = duration >= deadline - request.Now ? request.Now : deadline - duration;
 
             var reason = Reason(model, problem, shardIds, s, from, to, placement, own, earliestBreach);
             moves.Add(new MoveAction(shardIds[s], model.Nodes[from].Id, model.Nodes[to].Id, problem.Bytes[s], startBy, duration, reason));
@@ -63,6 +65,13 @@ internal static class MoveExplainer
 
         moves.Sort((a, b) => a.StartBy != b.StartBy ? a.StartBy.CompareTo(b.StartBy) : string.CompareOrdinal(a.Shard.Value, b.Shard.Value));
         return moves;
+    }
+
+    /// <summary>The time to copy <paramref name="bytes"/> at <paramref name="bandwidth"/> bytes per second, at most <see cref="TimeSpan.MaxValue"/>.</summary>
+    private static TimeSpan Duration(long bytes, double bandwidth)
+    {
+        var seconds = bytes / bandwidth;
+        return seconds < MaxDurationSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
     }
 
     private static string Reason(LoadModel model, PlacementProblem problem, PartitionId[] shardIds, int s, int from, int to, AssignmentChromosome placement, NodeBreach? own, NodeBreach? earliest)

@@ -69,7 +69,12 @@ internal sealed class GeneticAlgorithm
         }
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.DegreeOfParallelism };
-        ForEach(size, parallel, i => Initialize(population[i], seeds, i));
+
+        // Seeding runs long local searches (as many steps as there are shards for the first ones), which on a large
+        // cluster take longer than the time budget: they end once it is spent or the run is cancelled. Only then does
+        // the clock matter here, so a seeding that ends within the budget is the same on any machine.
+        bool Stop() => cancellationToken.IsCancellationRequested || _time.GetElapsedTime(started) >= _options.TimeBudget;
+        ForEach(size, parallel, i => Initialize(population[i], seeds, i, Stop));
         ElitistReinsertion.SortByFitness(population);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -118,7 +123,7 @@ internal sealed class GeneticAlgorithm
         return new GeneticResult(population[0], generation, stoppedBy, seedingTime, seededFitness);
     }
 
-    private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index)
+    private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index, Func<bool> stop)
     {
         var random = SplitMix64.ForStream(_options.Seed, 0, index);
         chromosome.Assign(seeds[index % seeds.Count]);
@@ -133,12 +138,12 @@ internal sealed class GeneticAlgorithm
         }
 
         Repair.Repair(chromosome, ref random);
-        if (index >= seeds.Count && LocalSearch is not null)
+        if (index >= seeds.Count && LocalSearch is not null && !stop())
         {
             // The seeds themselves get a long search: from the current placement it drains the hot nodes with few
             // moves, which is what a move-cost-aware plan needs (the greedy seed moves nearly every shard).
             var steps = index < seeds.Count * 2 ? Math.Max(_options.LocalSearchSteps * 8, _problem.Shards) : _options.LocalSearchSteps * 2;
-            LocalSearch.Improve(chromosome, steps, ref random);
+            LocalSearch.Improve(chromosome, steps, ref random, stop);
         }
 
         Fitness.Evaluate(chromosome);

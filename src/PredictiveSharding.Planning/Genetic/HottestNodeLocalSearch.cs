@@ -17,6 +17,9 @@ namespace PredictiveSharding.Planning.Genetic;
 internal sealed class HottestNodeLocalSearch : ILocalSearch
 {
     private const double Tolerance = 1e-12;
+
+    /// <summary>Steps between two questions to <see cref="Improve"/>'s stop callback.</summary>
+    internal const int StopCheckSteps = 8;
     private readonly int _targets;
     private readonly int _swapShards;
     private readonly int _swapTargets;
@@ -30,7 +33,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         _swapPartners = swapPartners;
     }
 
-    public void Improve(AssignmentChromosome chromosome, int maxSteps, ref SplitMix64 random)
+    public void Improve(AssignmentChromosome chromosome, int maxSteps, ref SplitMix64 random, Func<bool>? stop = null)
     {
         var p = chromosome.Problem;
         if (p.Nodes < 2)
@@ -40,6 +43,12 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
         for (var step = 0; step < maxSteps; step++)
         {
+            // Asked every StopCheckSteps steps, not every step: it may read a clock, and a step of a small problem is cheap.
+            if (stop is not null && step > 0 && step % StopCheckSteps == 0 && stop())
+            {
+                return;
+            }
+
             if (!TryStep(chromosome, ref random))
             {
                 return;

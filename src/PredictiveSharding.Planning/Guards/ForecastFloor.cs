@@ -8,8 +8,8 @@ internal static class ForecastFloor
 {
     /// <summary>
     /// The forecast with each partition's request quantiles from index <paramref name="fromQuantile"/> up raised to at least
-    /// <paramref name="floorOf"/>'s value for it; lower quantiles, partitions it gives no floor for (null) and other
-    /// resources are unchanged.
+    /// <paramref name="floorOf"/>'s value for it; lower quantiles, partitions it gives no floor for (null) or a floor that
+    /// is not a finite number, and other resources are unchanged.
     /// </summary>
     public static LoadForecast Apply(LoadForecast forecast, Func<PartitionId, double?> floorOf, int fromQuantile = 0)
     {
@@ -20,8 +20,8 @@ internal static class ForecastFloor
     /// <summary>
     /// The forecast with each partition's request quantiles from index <paramref name="fromQuantile"/> up raised, at every
     /// forecast step s, to at least the value of the step floor <paramref name="floorOf"/> gives for it; lower quantiles,
-    /// partitions it gives no floor for (null) and other resources are unchanged. <paramref name="raised"/> counts the
-    /// partitions with at least one value raised.
+    /// partitions it gives no floor for (null), steps whose floor is not a finite number and other resources are
+    /// unchanged. <paramref name="raised"/> counts the partitions with at least one value raised.
     /// </summary>
     public static LoadForecast ApplyPerStep(LoadForecast forecast, Func<PartitionId, Func<int, double>?> floorOf, int fromQuantile, out int raised)
     {
@@ -45,7 +45,9 @@ internal static class ForecastFloor
                 for (var q = 0; q < series.QuantileCount; q++)
                 {
                     var value = series[s, q];
-                    if (q >= fromQuantile && floor > value)
+                    // A floor that is not a finite number (a glitch in the loads it came from) raises nothing: no
+                    // forecast value may be infinite.
+                    if (q >= fromQuantile && floor > value && double.IsFinite(floor))
                     {
                         value = floor;
                         any = true;

@@ -94,7 +94,8 @@ public sealed class ForecastGuard
 
     /// <summary>
     /// The forecast with every request value (each quantile and step) of each partition raised to at least
-    /// <paramref name="floorOf"/>'s value for it; partitions it gives null for are unchanged. A building block for a
+    /// <paramref name="floorOf"/>'s value for it; partitions it gives null, or a value that is not a finite number, for
+    /// are unchanged. A building block for a
     /// host's own corrections (e.g. raising the partitions of a node measured over capacity to their measured load).
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>

@@ -22,10 +22,14 @@ internal sealed class GrowthEnvelope
     /// <summary>True until a growth (any ratio) has been added.</summary>
     public bool IsEmpty { get; private set; } = true;
 
-    /// <summary>Records a step from <paramref name="baseShare"/> (load as a share of a node's capacity) growing by <paramref name="ratio"/>; ignores non-positive or non-number values.</summary>
+    /// <summary>
+    /// Records a step from <paramref name="baseShare"/> (load as a share of a node's capacity) growing by
+    /// <paramref name="ratio"/>; ignores values that are not positive, finite numbers (an infinite load is a measurement
+    /// glitch, not growth evidence, and an infinite ratio kept here would make every later bound infinite).
+    /// </summary>
     public void Add(double baseShare, double ratio)
     {
-        if (!(baseShare > 0) || !(ratio > 0) || double.IsNaN(ratio) || double.IsNaN(baseShare))
+        if (!(baseShare > 0) || !(ratio > 0) || !double.IsFinite(ratio) || !double.IsFinite(baseShare))
         {
             return;
         }

@@ -8,6 +8,11 @@ namespace PredictiveSharding.Planning.Rules;
 /// </summary>
 internal static class CooldownPolicy
 {
+    /// <remarks>
+    /// Compared as the time since the change, not as the change plus the cooldown: that sum overflows for a change at
+    /// (or a cooldown up to) the end of time, which a host may use to mean "never touch", while any two times' difference
+    /// fits a <see cref="TimeSpan"/>.
+    /// </remarks>
     public static bool IsCooling(PlanningRequest request, PartitionId partition) =>
-        request.LastChanged.TryGetValue(partition, out var changed) && changed + request.Constraints.Cooldown > request.Now;
+        request.LastChanged.TryGetValue(partition, out var changed) && request.Now - changed < request.Constraints.Cooldown;
 }

@@ -77,6 +77,10 @@ internal static class SplitRule
             }
 
             decisions.Add(new SplitDecision(p, proposal, newIds, Reason(model, p, breach, share, loadTrigger, sizeTrigger, proposal, options, overflowTrigger ? share99 : 0)));
+            if (sizeTrigger)
+            {
+                WarnStillTooLarge(model, p, proposal, samples.Count, options, warnings);
+            }
         }
 
         return decisions;
@@ -279,6 +283,24 @@ internal static class SplitRule
         if (worst > 1)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"Key '{key}' of partition '{model.Partitions[p].Id}' carries {keyShare:P0} of its sampled load: {worst:0.00} × the largest node's allowance (capacity × threshold) of {model.Resources[worstResource]} at step {worstStep} ({ReasonText.Time(model.StepTime(worstStep))}), q{ReasonText.Quantile(model.PlanningQuantile)}. No split can spread a single key; it needs a bigger node, replicas or an application change."));
+        }
+    }
+
+    /// <summary>Warns when the largest shard of a split for size is still above the size limit (too few sampled keys, or MaxSplitWays).</summary>
+    private static void WarnStillTooLarge(LoadModel model, int p, SplitProposal proposal, int samples, GeneticPlannerOptions options, List<string> warnings)
+    {
+        var partition = model.Partitions[p];
+        var limit = model.Request.Constraints.MaxPartitionBytes!.Value;
+        double largestShare = 0;
+        foreach (var s in proposal.SizeShares)
+        {
+            largestShare = Math.Max(largestShare, s);
+        }
+
+        var largest = (long)(largestShare * partition.SizeBytes);
+        if (largest > limit)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"Partition '{partition.Id}' is split {proposal.Ways} ways for size, but its largest shard, about {ReasonText.Bytes(largest)} bytes, is still above MaxPartitionBytes {ReasonText.Bytes(limit)}: its {samples} distinct sampled keys and MaxSplitWays ({options.MaxSplitWays}) allow no finer split in this plan."));
         }
     }
 

@@ -67,10 +67,29 @@ internal sealed class KeyWeights
             }
         }
 
-        double total = 0;
-        foreach (var w in weights)
+        var total = Sum(weights);
+        if (double.IsInfinity(total))
         {
-            total += w;
+            // Finite weights whose sum is not (or one key's merged weight): only their ratios matter, so scale them down
+            // by the largest sample's weight, summed afresh by key.
+            double largest = 0;
+            foreach (var sample in inRange)
+            {
+                largest = Math.Max(largest, sample.Weight);
+            }
+
+            var k = -1;
+            for (var i = 0; i < inRange.Count; i++)
+            {
+                if (i == 0 || inRange[i].Key != inRange[i - 1].Key)
+                {
+                    weights[++k] = 0;
+                }
+
+                weights[k] += inRange[i].Weight / largest;
+            }
+
+            total = Sum(weights);
         }
 
         if (!(total > 0))
@@ -84,5 +103,16 @@ internal sealed class KeyWeights
         }
 
         return new KeyWeights([.. keys], [.. weights], total);
+    }
+
+    private static double Sum(List<double> values)
+    {
+        double total = 0;
+        foreach (var v in values)
+        {
+            total += v;
+        }
+
+        return total;
     }
 }

@@ -75,6 +75,38 @@ public sealed class GeneticAlgorithmTests
     }
 
     [Test]
+    public void Run_WhenTheTimeBudgetIsSpentWhileSeeding_StartsNoFurtherLocalSearch()
+    {
+        // The clock moves a second per read and the budget is a second: it is spent before the first seed's local search.
+        var problem = Instances.RandomProblem(40, 4, seed: 25);
+        var search = new CountingLocalSearch();
+        var algorithm = new GeneticAlgorithm(problem, new GeneticPlannerOptions { Seed = 6, DegreeOfParallelism = 1, TimeBudget = TimeSpan.FromSeconds(1) }, new SteppingTimeProvider(TimeSpan.FromSeconds(1)))
+        {
+            LocalSearch = search,
+        };
+
+        var result = algorithm.Run([problem.Current], CancellationToken.None);
+
+        Assert.That((search.Calls, result.StoppedBy, result.Generations), Is.EqualTo((0, "time budget", 0)));
+        AssignmentChromosomeTests.AssertConsistent(result.Best);
+    }
+
+    [Test]
+    public void Run_WhenCancelledWhileSeeding_StartsNoFurtherLocalSearch()
+    {
+        var problem = Instances.RandomProblem(40, 4, seed: 26);
+        using var cts = new CancellationTokenSource();
+        var search = new CountingLocalSearch(cts.Cancel);
+        var algorithm = new GeneticAlgorithm(problem, new GeneticPlannerOptions { Seed = 6, DegreeOfParallelism = 1 }, new FakeTimeProvider())
+        {
+            LocalSearch = search,
+        };
+
+        Assert.Throws<OperationCanceledException>(() => algorithm.Run([problem.Current], cts.Token));
+        Assert.That(search.Calls, Is.EqualTo(1), "the population has 23 more to search; none is started once cancelled");
+    }
+
+    [Test]
     public void Run_WhenCancelled_Throws()
     {
         var problem = Instances.RandomProblem(40, 4, seed: 26);
@@ -94,5 +126,17 @@ public sealed class GeneticAlgorithmTests
         var result = Run(problem, new GeneticPlannerOptions { Seed = 7, MaxGenerations = 60 });
 
         Assert.That(result.Best.NodePeak.Max() / bound.Value, Is.LessThan(1.01));
+    }
+
+    /// <summary>A local search that changes nothing and counts its calls, calling <c>onCall</c> at each.</summary>
+    private sealed class CountingLocalSearch(Action? onCall = null) : ILocalSearch
+    {
+        public int Calls { get; private set; }
+
+        public void Improve(AssignmentChromosome chromosome, int maxSteps, ref SplitMix64 random, Func<bool>? stop = null)
+        {
+            Calls++;
+            onCall?.Invoke();
+        }
     }
 }

@@ -177,6 +177,27 @@ public sealed class OperatorTests
     }
 
     [Test]
+    public void HottestNodeLocalSearch_WhenToldToStop_EndsWithinOneCheckInterval()
+    {
+        // Every shard starts on node 0, so hundreds of improving steps are there to take.
+        var baseProblem = Instances.RandomProblem(400, 8, seed: 18);
+        var problem = new PlacementProblem(8, baseProblem.Resources, baseProblem.Steps, baseProblem.LoadQ, baseProblem.Load99, baseProblem.Bytes, new int[400], new bool[400], baseProblem.InvAllowance, baseProblem.InvCapacity, long.MaxValue, 0.02, 10);
+        var whole = Chromosome(problem, problem.Current);
+        var stopped = Chromosome(problem, problem.Current);
+        var random = new SplitMix64(10);
+        var again = new SplitMix64(10);
+        var asked = 0;
+
+        new HottestNodeLocalSearch().Improve(whole, 1000, ref random);
+        new HottestNodeLocalSearch().Improve(stopped, 1000, ref again, () => ++asked > 0);
+
+        Assert.That(whole.MovedCount, Is.GreaterThan(2 * HottestNodeLocalSearch.StopCheckSteps), "without a stop the search runs on");
+        Assert.That(asked, Is.EqualTo(1));
+        Assert.That(stopped.MovedCount, Is.InRange(1, 2 * HottestNodeLocalSearch.StopCheckSteps), "a step moves one shard or swaps two");
+        AssignmentChromosomeTests.AssertConsistent(stopped);
+    }
+
+    [Test]
     public void MoveBudgetRepair_WhenMoreShardsMoveThanMaxMoves_KeepsOnlyThatMany()
     {
         var baseProblem = Instances.RandomProblem(60, 4, seed: 21);

@@ -148,6 +148,53 @@ public class ForecastGuardTests
     }
 
     [Test]
+    public void Apply_AfterObservingAnInfiniteLoad_StillBoundsByTheFiniteGrowthSeen()
+    {
+        // A measurement glitch (a rate over an empty interval) once gave p an infinite load. It is no growth evidence;
+        // kept as an infinite ratio it made every later bound infinite, and every later Apply threw for good.
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false });
+        var forecast = GuardForecasts.Constant([Q], [0.5, 0.99], 2);
+        guard.ObserveGrowth(new GuardedPartition(P, [20, double.PositiveInfinity, 20], 100), from: 0);
+        guard.ObserveGrowth(new GuardedPartition(R, [20, 60], 100), from: 0);
+
+        var bounded = guard.Apply(forecast, [new GuardedPartition(Q, [20, 20], 100)]);
+
+        Assert.That(bounded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60));
+    }
+
+    [TestCase(double.PositiveInfinity)]
+    [TestCase(double.NaN)]
+    [TestCase(-5.0)]
+    public void Apply_WhenTheLastLoadIsNotAFiniteNonNegativeNumber_LeavesThatPartitionsForecastAlone(double last)
+    {
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true });
+        guard.ObserveGrowth(new GuardedPartition(R, [20, 60], 100), from: 0);
+        var forecast = GuardForecasts.Constant([P, Q], [0.5, 0.99], 2);
+
+        var guarded = guard.Apply(forecast, [new GuardedPartition(P, [20, last], 100), new GuardedPartition(Q, [20, 20], 100)]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Values(guarded, P), Is.All.EqualTo(2));
+            Assert.That(guarded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "the other partitions are still guarded");
+        });
+    }
+
+    [Test]
+    public void RaiseTo_WithAFloorThatIsNotAFiniteNumber_LeavesThatPartitionAlone()
+    {
+        var forecast = GuardForecasts.Constant([P, Q], [0.5, 0.99], 2);
+
+        var raised = ForecastGuard.RaiseTo(forecast, id => id == P ? double.PositiveInfinity : 7);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Values(raised, P), Is.All.EqualTo(2));
+            Assert.That(Values(raised, Q), Is.All.EqualTo(7));
+        });
+    }
+
+    [Test]
     public void GuardedPartition_RejectsANegativeKeyCount()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new GuardedPartition(P, [1], 10) { KeyCount = -2 });

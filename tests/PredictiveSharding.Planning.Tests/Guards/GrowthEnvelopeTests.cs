@@ -51,13 +51,15 @@ public class GrowthEnvelopeTests
     }
 
     [Test]
-    public void Add_IgnoresValuesThatAreNotPositiveNumbers()
+    public void Add_IgnoresValuesThatAreNotPositiveFiniteNumbers()
     {
         var envelope = new GrowthEnvelope();
         envelope.Add(double.NaN, 3);
         envelope.Add(0.2, double.NaN);
         envelope.Add(0, 3);
         envelope.Add(0.2, -1);
+        envelope.Add(0.2, double.PositiveInfinity);
+        envelope.Add(double.PositiveInfinity, 3);
 
         Assert.That(envelope.IsEmpty);
     }

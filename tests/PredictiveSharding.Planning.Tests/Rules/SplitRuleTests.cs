@@ -139,6 +139,34 @@ public sealed class SplitRuleTests
         Assert.That(plan.Actions.OfType<MoveAction>(), Is.Empty, "no load breach, so no moves");
     }
 
+    [TestCase(3, 8, 100_000_000_000L)] // three sampled keys: three shards of about 33 GB
+    [TestCase(40, 8, 200_000_000_000L)] // MaxSplitWays 8: eight shards of 25 GB
+    public void Plan_WhenNoSplitTheSamplesAllowBringsTheShardsUnderTheSizeLimit_SplitsAsFarAsItCanAndWarns(int keys, int maxWays, long bytes)
+    {
+        var constraints = Constraints() with { MaxPartitionBytes = 10_000_000_000 };
+        var specs = new[] { new Spec(0, 10, bytes) { Samples = UniformSamples(0, keys) }, new Spec(1, 10) };
+        var options = Options();
+        options.MaxSplitWays = maxWays;
+
+        var plan = Planner(options).Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, constraints), CancellationToken.None);
+
+        var split = plan.Actions.OfType<SplitAction>().Single();
+        Assert.That(split.NewPartitions, Has.Count.EqualTo(Math.Min(keys, maxWays)));
+        Assert.That(plan.Warnings, Has.Some.Contain("p00").And.Contain("still above MaxPartitionBytes 10000000000"));
+    }
+
+    [Test]
+    public void Plan_WhenTheSplitBringsEveryShardUnderTheSizeLimit_DoesNotWarnAboutIt()
+    {
+        var constraints = Constraints() with { MaxPartitionBytes = 10_000_000_000 };
+        var specs = new[] { new Spec(0, 10, 25_000_000_000) { Samples = UniformSamples(0, 40) }, new Spec(1, 10) };
+
+        var plan = Planner().Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, constraints), CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<SplitAction>().Single().NewPartitions, Has.Count.EqualTo(4));
+        Assert.That(plan.Warnings, Has.None.Contain("MaxPartitionBytes"));
+    }
+
     [Test]
     public void Plan_WhenPartitionChangedWithinCooldown_NeitherSplitsNorMovesIt()
     {
