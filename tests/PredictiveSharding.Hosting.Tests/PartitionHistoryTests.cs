@@ -26,7 +26,7 @@ public sealed class PartitionHistoryTests
         {
             recorder.Record(Encoding.UTF8.GetBytes("x"), RequestKind.Read, 10);
             time.Advance(TimeSpan.FromMinutes(1));
-            history.Append(recorder.Harvest(), routing.Current);
+            history.Append(recorder.Harvest());
         }
 
         Minute();
@@ -71,12 +71,12 @@ public sealed class PartitionHistoryTests
 
         Requests(100);
         time.Advance(TimeSpan.FromMinutes(1));
-        history.Append(recorder.Harvest(), routing.Current);
+        history.Append(recorder.Harvest());
         Requests(60);
         routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("t")], [new PartitionId("b1"), new PartitionId("b2")]));
         Requests(40);
         time.Advance(TimeSpan.FromMinutes(1));
-        history.Append(recorder.Harvest(), routing.Current);
+        history.Append(recorder.Harvest());
 
         var loads = history.ToLoadHistory(routing.Current)!;
         var b1 = loads.Get(new PartitionId("b1")).RequestValues();

@@ -416,17 +416,6 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
-    public void Plan_WhenPartitionSizesAddUpBeyondALong_ThrowsNamingThem()
-    {
-        // Summed, the move budget checks overflowed: a plan moved 2 × (long.MaxValue / 2) bytes under a budget of half that.
-        var specs = new[] { new Spec(0, 60, long.MaxValue / 2), new Spec(0, 60, long.MaxValue / 2), new Spec(0, 60, long.MaxValue / 2), new Spec(1, 1) };
-        var request = Request([NodeOf(0, 100), NodeOf(1, 100), NodeOf(2, 100)], specs, Constraints((long.MaxValue / 2) + 10) with { MoveBandwidthBytesPerSecond = 1e30 });
-
-        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(request, CancellationToken.None));
-        Assert.That(ex!.Message, Does.Contain("p02").And.Contain("bytes"));
-    }
-
-    [Test]
     public void Plan_WhenKeySampleWeightsAddUpBeyondADouble_StillSplitsAtTheHeavyKey()
     {
         // Two finite samples of one key add up to infinity; the split chooser then divided infinity by infinity.
@@ -438,16 +427,5 @@ public sealed class GeneticShardPlannerTests
         var split = plan.Actions.OfType<SplitAction>().Single();
         Assert.That(split.SplitKeys.Select(k => k.ToString()), Does.Contain("k00-b"));
         Assert.That(plan.After.MaxUtilization, Is.LessThan(plan.Before.MaxUtilization));
-    }
-
-    [Test]
-    public void Plan_WhenTheHorizonEndsAfterTheLastRepresentableTime_ThrowsNamingIt()
-    {
-        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 900), new Spec(0, 100), new Spec(1, 10)]);
-        var forecast = request.Forecast;
-        var late = request with { Forecast = new LoadForecast(forecast.Origin, TimeSpan.FromDays(1_000_000), forecast.Quantiles, forecast.Partitions) };
-
-        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(late, CancellationToken.None));
-        Assert.That(ex!.Message, Does.Contain("6 steps of 1000000.00:00:00"));
     }
 }

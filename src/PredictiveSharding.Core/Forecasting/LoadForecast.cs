@@ -10,7 +10,7 @@ namespace PredictiveSharding.Forecasting;
 public sealed class LoadForecast
 {
     /// <summary>Creates a forecast and checks that every series has the horizon and quantiles given here.</summary>
-    /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), or a series of the wrong shape.</exception>
+    /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), a series of the wrong shape, or a horizon that ends after <see cref="DateTimeOffset.MaxValue"/>.</exception>
     public LoadForecast(DateTimeOffset origin, TimeSpan step, IReadOnlyList<double> quantiles, IReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> partitions)
     {
         Guard.Positive(step, nameof(step));
@@ -34,6 +34,12 @@ public sealed class LoadForecast
 
                 horizon = series.Steps;
             }
+        }
+
+        // Planners name the time of every step (start-by times, reasons), so the last one must be representable.
+        if ((double)step.Ticks * Math.Max(horizon, 0) > DateTimeOffset.MaxValue.UtcTicks - origin.UtcTicks)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {horizon} steps of {step} from {origin:O} end after the last representable time."), nameof(step));
         }
 
         Origin = origin;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PredictiveSharding.Keys;
 
 namespace PredictiveSharding.Topology;
@@ -15,7 +16,7 @@ public sealed class ClusterSnapshot
     /// <param name="nodes">The nodes; ids must be unique.</param>
     /// <param name="partitions">The partitions in any order; ids must be unique, each owned by a listed node, and together they must cover the key space exactly.</param>
     /// <param name="routingVersion">The routing version this snapshot describes.</param>
-    /// <exception cref="ArgumentException">Duplicate ids, an unknown owner, or ranges that overlap, leave a gap or do not reach the ends of the key space.</exception>
+    /// <exception cref="ArgumentException">Duplicate ids, an unknown owner, ranges that overlap, leave a gap or do not reach the ends of the key space, or sizes that add up to more than <see cref="long.MaxValue"/> bytes.</exception>
     public ClusterSnapshot(IEnumerable<NodeInfo> nodes, IEnumerable<PartitionInfo> partitions, long routingVersion)
     {
         ArgumentNullException.ThrowIfNull(nodes);
@@ -34,6 +35,9 @@ public sealed class ClusterSnapshot
 
         _partitionsById = [];
         var sorted = new List<PartitionInfo>();
+
+        // Planners add byte counts up to this sum (moved bytes, merged partitions, move budgets), so it must fit a long.
+        long totalBytes = 0;
         foreach (var partition in partitions)
         {
             ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
@@ -41,6 +45,13 @@ public sealed class ClusterSnapshot
             {
                 throw new ArgumentException($"Partition id '{partition.Id}' appears more than once.", nameof(partitions));
             }
+
+            if (partition.SizeBytes > long.MaxValue - totalBytes)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The partitions' sizes add up to more than {long.MaxValue} bytes at partition '{partition.Id}' ({partition.SizeBytes} bytes)."), nameof(partitions));
+            }
+
+            totalBytes += partition.SizeBytes;
 
             if (!_nodesById.ContainsKey(partition.Node))
             {

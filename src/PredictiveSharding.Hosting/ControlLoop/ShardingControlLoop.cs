@@ -123,7 +123,7 @@ public sealed class ShardingControlLoop : IDisposable
         var harvest = _recorder.Harvest();
         var map = harvest.Routing;
         RecordForecastError(harvest);
-        _history.Append(harvest, map);
+        _history.Append(harvest);
 
         var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
         RecordActualPeak(snapshot, map);

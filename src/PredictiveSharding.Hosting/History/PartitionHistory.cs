@@ -30,7 +30,8 @@ internal sealed class PartitionHistory
     /// <summary>The most recent key samples seen per partition.</summary>
     public IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> LatestSamples => _latestSamples;
 
-    public void Append(LoadHarvest harvest, RoutingMap current) => Append(harvest.Series, harvest.KeySamples, current);
+    /// <summary>Appends a harvest, keeping history against the routing map it was taken on.</summary>
+    public void Append(LoadHarvest harvest) => Append(harvest.Series, harvest.KeySamples, harvest.Routing);
 
     /// <summary>Appends a harvest given as its parts (what <see cref="LoadHarvest"/> holds; tests build them directly).</summary>
     internal void Append(IReadOnlyList<PartitionLoadSeries> harvestSeries, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, RoutingMap current)

@@ -133,29 +133,11 @@ internal sealed class PlacementProblem
         var partitions = cluster.Partitions.ToArray();
         var nodes = cluster.Nodes.ToArray();
 
-        // The solver and the move budget add byte counts up to this sum.
-        long totalBytes = 0;
-        foreach (var partition in partitions)
-        {
-            if (partition.SizeBytes > long.MaxValue - totalBytes)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The partitions' sizes add up to more than {long.MaxValue} bytes at partition '{partition.Id}' ({partition.SizeBytes} bytes)."), nameof(request));
-            }
-
-            totalBytes += partition.SizeBytes;
-        }
-
         var resources = CollectResources(request);
         var steps = forecast.Horizon;
         if (steps == 0)
         {
             throw new ArgumentException("The forecast has no horizon steps; at least one step of load is needed to plan.", nameof(request));
-        }
-
-        // Start-by times and reasons name the time of every step up to the horizon's end.
-        if ((double)forecast.Step.Ticks * steps > DateTimeOffset.MaxValue.UtcTicks - forecast.Origin.UtcTicks)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {steps} steps of {forecast.Step} from {forecast.Origin:O} end after the last representable time."), nameof(request));
         }
 
         var r = resources.Length;

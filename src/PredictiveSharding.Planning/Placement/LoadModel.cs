@@ -171,27 +171,9 @@ internal sealed class LoadModel
             }
         }
 
-        // Every byte count the planner adds up (moved bytes, merged partitions, the budget checks) is at most this sum.
-        long totalBytes = 0;
-        foreach (var partition in cluster.Partitions)
-        {
-            if (partition.SizeBytes > long.MaxValue - totalBytes)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The partitions' sizes add up to more than {long.MaxValue} bytes at partition '{partition.Id}' ({partition.SizeBytes} bytes)."), nameof(request));
-            }
-
-            totalBytes += partition.SizeBytes;
-        }
-
         if (cluster.Partitions.Count > 0 && forecast.Horizon < 1)
         {
             throw new ArgumentException("The forecast has no horizon steps.", nameof(request));
-        }
-
-        // Start-by times and reasons name the time of every step up to the horizon's end.
-        if ((double)forecast.Step.Ticks * forecast.Horizon > DateTimeOffset.MaxValue.UtcTicks - forecast.Origin.UtcTicks)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {forecast.Horizon} steps of {forecast.Step} from {forecast.Origin:O} end after the last representable time."), nameof(request));
         }
 
         foreach (var name in resourceSet)

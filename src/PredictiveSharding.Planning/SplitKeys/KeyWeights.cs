@@ -54,42 +54,18 @@ internal sealed class KeyWeights
         inRange.Sort((a, b) => a.Key.CompareTo(b.Key));
         var keys = new List<ShardKey>();
         var weights = new List<double>();
-        foreach (var sample in inRange)
-        {
-            if (keys.Count > 0 && keys[^1] == sample.Key)
-            {
-                weights[^1] += sample.Weight;
-            }
-            else
-            {
-                keys.Add(sample.Key);
-                weights.Add(sample.Weight);
-            }
-        }
-
-        var total = Sum(weights);
+        var total = MergeByKey(inRange, 1, keys, weights);
         if (double.IsInfinity(total))
         {
-            // Finite weights whose sum is not (or one key's merged weight): only their ratios matter, so scale them down
-            // by the largest sample's weight, summed afresh by key.
+            // Finite weights whose sum is not (or one key's merged weight): only their ratios matter, so merge them again
+            // scaled down by the largest sample's weight.
             double largest = 0;
             foreach (var sample in inRange)
             {
                 largest = Math.Max(largest, sample.Weight);
             }
 
-            var k = -1;
-            for (var i = 0; i < inRange.Count; i++)
-            {
-                if (i == 0 || inRange[i].Key != inRange[i - 1].Key)
-                {
-                    weights[++k] = 0;
-                }
-
-                weights[k] += inRange[i].Weight / largest;
-            }
-
-            total = Sum(weights);
+            total = MergeByKey(inRange, largest, keys, weights);
         }
 
         if (!(total > 0))
@@ -105,12 +81,32 @@ internal sealed class KeyWeights
         return new KeyWeights([.. keys], [.. weights], total);
     }
 
-    private static double Sum(List<double> values)
+    /// <summary>
+    /// Fills <paramref name="keys"/> and <paramref name="weights"/> (cleared first) with each distinct key of the sorted
+    /// <paramref name="sorted"/> samples and its summed weight divided by <paramref name="divisor"/>; returns the total.
+    /// </summary>
+    private static double MergeByKey(List<KeySample> sorted, double divisor, List<ShardKey> keys, List<double> weights)
     {
+        keys.Clear();
+        weights.Clear();
         double total = 0;
-        foreach (var v in values)
+        foreach (var sample in sorted)
         {
-            total += v;
+            var weight = sample.Weight / divisor;
+            if (keys.Count > 0 && keys[^1] == sample.Key)
+            {
+                weights[^1] += weight;
+            }
+            else
+            {
+                keys.Add(sample.Key);
+                weights.Add(weight);
+            }
+        }
+
+        foreach (var w in weights)
+        {
+            total += w;
         }
 
         return total;

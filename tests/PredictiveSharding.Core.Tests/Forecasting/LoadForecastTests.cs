@@ -34,6 +34,19 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void Constructor_WhenTheHorizonEndsAfterTheLastRepresentableTime_ThrowsNamingIt()
+    {
+        // Planners name the time of every step (start-by times, reasons); past DateTimeOffset.MaxValue that threw naming nothing.
+        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(6, 1, [1, 2, 3, 4, 5, 6]) },
+        };
+
+        Assert.That(() => new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromDays(1_000_000), [0.5], partitions), Throws.ArgumentException.With.Message.Contains("6 steps of 1000000.00:00:00"));
+        Assert.That(new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromDays(100_000), [0.5], partitions).Horizon, Is.EqualTo(6), "a horizon that ends in time is accepted");
+    }
+
+    [Test]
     public void QuantileSeries_DecreasingAcrossQuantilesOrNaN_Throws()
     {
         Assert.That(() => new QuantileSeries(1, 2, [5, 4]), Throws.ArgumentException.With.Message.Contains("decrease"));

@@ -20,6 +20,16 @@ public sealed class ClusterSnapshotTests
     }
 
     [Test]
+    public void Constructor_WhenSizesAddUpBeyondALong_ThrowsNamingThePartition()
+    {
+        // Planners sum sizes (moved bytes, merges, move budgets); past long.MaxValue the budget checks overflowed.
+        PartitionInfo Sized(string id, string start, string? end) => new(new PartitionId(id), KeyRange.FromStrings(start, end), new NodeId("n1"), long.MaxValue / 2, 1);
+
+        var ex = Assert.Throws<ArgumentException>(() => new ClusterSnapshot([N1], [Sized("a", "", "f"), Sized("b", "f", "m"), Sized("c", "m", null)], 0));
+        Assert.That(ex!.Message, Does.Contain("'c'").And.Contain("bytes"));
+    }
+
+    [Test]
     public void Constructor_WithGap_ThrowsNamingBothPartitions()
     {
         var ex = Assert.Throws<ArgumentException>(() => new ClusterSnapshot([N1], [P("a", "", "f"), P("b", "m", null)], 0));
