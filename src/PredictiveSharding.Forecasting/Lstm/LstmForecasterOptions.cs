@@ -213,7 +213,8 @@ public sealed class LstmForecasterOptions
         HiddenSize = HiddenSize,
         ContextLength = ContextLength,
         Horizon = Horizon,
-        Quantiles = Quantiles.ToArray(),
+        // Null is copied as null so that Validate, which runs on the copy, names the option instead of ToArray failing.
+        Quantiles = Quantiles is null ? null! : Quantiles.ToArray(),
         SeasonalLags = SeasonalLags?.ToArray(),
         MaxRegions = MaxRegions,
         LearningRate = LearningRate,

@@ -56,6 +56,16 @@ public sealed class LstmForecasterOptionsTests
     }
 
     [Test]
+    public void Constructor_NullQuantiles_ThrowsArgumentExceptionNamingTheOption()
+    {
+        var options = new LstmForecasterOptions { Quantiles = null! };
+
+        var e = Assert.Catch<ArgumentException>(() => _ = new LstmForecaster(options));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(LstmForecasterOptions.Quantiles)));
+    }
+
+    [Test]
     public void Constructor_OptionsChangedAfterwards_KeepsItsCopy()
     {
         var options = new LstmForecasterOptions { HiddenSize = 16 };
