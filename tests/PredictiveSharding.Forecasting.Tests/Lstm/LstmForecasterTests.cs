@@ -339,6 +339,34 @@ public sealed class LstmForecasterTests
         Assert.That(e!.Message, Does.Contain(keep == 4 ? "magic" : "truncated"));
     }
 
+    [TestCase(int.MaxValue, "impossible")]
+    [TestCase(2_000_000_000L, "truncated")]
+    [TestCase(1_000_000L, "truncated")]
+    public async Task Load_NonSeekableStreamDeclaringMorePayloadThanItHolds_ThrowsInvalidDataExceptionWithoutAllocatingIt(long declared, string expected)
+    {
+        // The length field sits outside the checksum: damaged, it must not make the reader allocate what it declares.
+        var bytes = await SavedModelAsync();
+        BitConverter.GetBytes(declared).CopyTo(bytes, 12);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new NonSeekableStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain(expected));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore, Is.LessThan(64L << 20));
+    }
+
+    [Test]
+    public async Task Load_NonSeekableStream_ReadsTheModel()
+    {
+        var bytes = await SavedModelAsync();
+
+        var loaded = LstmForecaster.Load(new NonSeekableStream(bytes));
+
+        using var again = new MemoryStream();
+        loaded.Save(again);
+        Assert.That(again.ToArray(), Is.EqualTo(bytes));
+    }
+
     [Test]
     public void SaveAndExport_BeforeFit_ThrowInvalidOperationException()
     {
@@ -409,6 +437,34 @@ public sealed class LstmForecasterTests
         using var stream = new MemoryStream();
         sut.Save(stream);
         return stream.ToArray();
+    }
+
+    /// <summary>A read-only stream that cannot seek (a network or decompression stream), handing out a few bytes per read.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 1000));
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Reports on the calling thread, so a test sees every report before the awaited call returns.</summary>
