@@ -111,6 +111,17 @@ public sealed class FastTreeForecasterTests
     }
 
     [Test]
+    public void Constructor_MaxHistoryLengthShorterThanOneTrainingRow_ThrowsNamingTheOptionAndValue()
+    {
+        // A training row needs two seasons of context and a target: with 10 retained steps of a 24-step season no series,
+        // however long, could be trained on, and the fit blamed the series.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, MaxHistoryLength = 10 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.MaxHistoryLength)));
+        Assert.That(e.Message, Does.Contain("49").And.Contain("10"));
+    }
+
+    [Test]
     public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { LearningRate = 0 }));
