@@ -111,8 +111,8 @@ public sealed class LstmForecaster : ILoadForecaster
     /// <remarks>Levels other than the trained ones are interpolated linearly between the two nearest trained levels and,
     /// outside the trained range, take the nearest end (as <see cref="LoadForecast.ValueAt"/> does): a model trained up
     /// to 0.99 cannot say more about 0.999. The forecast's origin is the latest end among the requested series.</remarks>
-    /// <exception cref="ArgumentException">The request names a partition without history, a series shorter than the
-    /// context, a horizon longer than the model's, or a step other than the model's.</exception>
+    /// <exception cref="ArgumentException">The request names a partition without history or lists one twice, a series
+    /// shorter than the context, a horizon longer than the model's, or a step other than the model's.</exception>
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -137,12 +137,18 @@ public sealed class LstmForecaster : ILoadForecaster
         var features = new SeriesFeatures[partitions.Count];
         var starts = new int[partitions.Count];
         var origin = DateTimeOffset.MinValue;
+        var seen = new HashSet<PartitionId>(partitions.Count);
         for (var i = 0; i < partitions.Count; i++)
         {
             var id = partitions[i];
             if (!history.Contains(id))
             {
                 throw new ArgumentException($"The forecast request names partition '{id}', which has no series in the history.", nameof(request));
+            }
+
+            if (!seen.Add(id))
+            {
+                throw new ArgumentException($"The forecast request lists partition '{id}' more than once.", nameof(request));
             }
 
             var s = history.Get(id);

@@ -134,6 +134,20 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task ForecastAsync_PartitionListedTwice_ThrowsArgumentExceptionNamingIt()
+    {
+        // The baselines refuse this too; silently answering with one forecast for two requested entries hid the mistake.
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(2, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var request = new ForecastRequest(history, 12) { Partitions = [SyntheticLoad.Id(1), SyntheticLoad.Id(0), SyntheticLoad.Id(1)] };
+
+        var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(request, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain(SyntheticLoad.Id(1).Value).And.Contain("more than once"));
+    }
+
+    [Test]
     public async Task ForecastAsync_ShorterHorizonAndOtherLevels_InterpolatesWithinTrainedLevels()
     {
         var sut = new LstmForecaster(TinyOptions.Create());
