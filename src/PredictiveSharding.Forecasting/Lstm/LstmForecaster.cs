@@ -12,7 +12,8 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// set of load quantiles for every step of the horizon. Written in C# on System.Numerics.Tensors, with no native code.
 /// </summary>
 /// <remarks>
-/// <para>Input policy: series must hold finite, non-negative loads on consecutive buckets of one step; gaps,
+/// <para>Input policy: series must hold finite, non-negative loads (at most <see cref="float.MaxValue"/>: the network
+/// computes in single precision) on consecutive buckets of one step; gaps,
 /// duplicates and unordered buckets are refused where the series is built (<see cref="Telemetry.PartitionLoadSeries"/>),
 /// so a host fills a gap (with zero if nothing was served) before handing the history over. Training needs at least
 /// context + horizon buckets per series; forecasting at least context buckets.</para>

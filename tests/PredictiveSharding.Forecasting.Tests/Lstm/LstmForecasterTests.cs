@@ -134,6 +134,21 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public void FitAsync_LoadBeyondSinglePrecision_ThrowsArgumentExceptionNamingSeriesAndValueAndStaysUnfitted()
+    {
+        // Finite as a double, +∞ as the network's float: it was accepted and the fit failed as "diverged, lower LearningRate".
+        var values = SyntheticLoad.Values(1, 300);
+        values[150] = 1e39;
+        var history = new LoadHistory([SyntheticLoad.Series(0, 300), SyntheticLoad.FromValues(new PartitionId("huge"), values)]);
+        var sut = new LstmForecaster(TinyOptions.Create());
+
+        var e = Assert.Throws<ArgumentException>(() => sut.FitAsync(history, null, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("huge").And.Contain("1E+39"));
+        Assert.That(sut.IsFitted, Is.False);
+    }
+
+    [Test]
     public async Task ForecastAsync_PartitionListedTwice_ThrowsArgumentExceptionNamingIt()
     {
         // The baselines refuse this too; silently answering with one forecast for two requested entries hid the mistake.
