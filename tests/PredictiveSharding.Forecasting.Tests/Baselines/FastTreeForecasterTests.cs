@@ -128,4 +128,25 @@ public sealed class FastTreeForecasterTests
 
         Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.LearningRate)));
     }
+
+    [Test]
+    public async Task UpdateAsync_TwoUpdatesAtOnce_KeepsTheBucketsOfBoth()
+    {
+        // Documented thread-safe: the second update read the state before the first had trained and written it, so the
+        // first one's buckets were dropped, and continuing that partition later was refused as a gap.
+        var options = new FastTreeForecasterOptions { SeasonLength = 24, NumberOfTrees = 5, MaxHorizon = 2, NumberOfThreads = 1 };
+        var a = TestSeries.Seasonal(240, 24, 100, noise: 0.2);
+        var b = TestSeries.Seasonal(240, 24, 30, noise: 0.2, seed: 2);
+        var sut = new FastTreeForecaster(options);
+        await sut.FitAsync(TestSeries.History(TestSeries.From("a", a[..192]), TestSeries.From("b", b[..192])), null, CancellationToken.None);
+
+        var first = sut.UpdateAsync(TestSeries.History(TestSeries.From("a", a[..216])), CancellationToken.None);
+        var second = sut.UpdateAsync(TestSeries.History(TestSeries.From("b", b[..216])), CancellationToken.None);
+        await Task.WhenAll(first, second);
+
+        var continuation = TestSeries.History(
+            TestSeries.From("a", a[216..], start: TestSeries.Start + (TestSeries.Hour * 216)),
+            TestSeries.From("b", b[216..], start: TestSeries.Start + (TestSeries.Hour * 216)));
+        Assert.That(async () => await sut.UpdateAsync(continuation, CancellationToken.None), Throws.Nothing);
+    }
 }
