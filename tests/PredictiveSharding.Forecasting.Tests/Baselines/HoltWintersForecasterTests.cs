@@ -111,6 +111,16 @@ public sealed class HoltWintersForecasterTests
     }
 
     [Test]
+    public void Constructor_MaxHistoryLengthBelowMinimumResiduals_ThrowsNamingTheOptionAndValue()
+    {
+        // Keeping 3 residuals while 20 are required to estimate the quantiles silently estimated them from 3.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new HoltWintersForecaster(new HoltWintersForecasterOptions { MinimumResiduals = 20, MaxHistoryLength = 3 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(HoltWintersForecasterOptions.MaxHistoryLength)));
+        Assert.That(e.Message, Does.Contain("20").And.Contain("3"));
+    }
+
+    [Test]
     public void Constructor_TooFewEvaluations_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new HoltWintersForecaster(new HoltWintersForecasterOptions { MaxEvaluations = 5 }));
