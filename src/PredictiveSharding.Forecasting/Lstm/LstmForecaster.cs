@@ -19,6 +19,8 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// context + horizon buckets per series; forecasting at least context buckets.</para>
 /// <para>A failed or cancelled <see cref="FitAsync"/> or <see cref="UpdateAsync"/> leaves the previous model in place:
 /// training works on a copy that replaces the model only when it has finished.</para>
+/// <para>Forecasts may run while a fit or an update trains. An update that finishes after a fit or another update
+/// that started later is redone on top of that model rather than replacing it.</para>
 /// <para>Only the <see cref="ResourceKind.Requests"/> resource is forecast.</para>
 /// </remarks>
 public sealed class LstmForecaster : ILoadForecaster
@@ -99,11 +101,26 @@ public sealed class LstmForecaster : ILoadForecaster
         return Task.Run(
             () =>
             {
-                var network = model.Network.Clone();
+                while (true)
+                {
+                    var network = model.Network.Clone();
 
-                // A different seed per update keeps successive fine-tunings from replaying the same windows.
-                var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
-                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
+                    // A different seed per update keeps successive fine-tunings from replaying the same windows.
+                    var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
+                    var tuned = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
+
+                    // A fit or another update that finished while this one trained is not overwritten with a tuned copy of
+                    // the model it replaced: this update is redone on top of it.
+                    var current = Interlocked.CompareExchange(ref _model, tuned, model);
+                    if (ReferenceEquals(current, model))
+                    {
+                        return;
+                    }
+
+                    model = current!;
+                    CheckStep(model, recent);
+                    series = BuildTrainingSeries(model.Spec, recent);
+                }
             },
             cancellationToken);
     }

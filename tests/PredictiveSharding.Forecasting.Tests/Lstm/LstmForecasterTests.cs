@@ -96,6 +96,25 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task UpdateAsync_FinishingAfterARefit_KeepsTheRefitModelAndTunesIt()
+    {
+        // The long update started on the first model; the refit finished first. The update then wrote a tuned copy of
+        // the first model over the refit, which was silently lost.
+        var options = TinyOptions.Create(epochs: 1).With(o => (o.UpdateEpochs, o.EarlyStoppingPatience) = (40, 100));
+        var sut = new LstmForecaster(options);
+        await sut.FitAsync(SyntheticLoad.History(2, 300), null, CancellationToken.None);
+
+        var update = sut.UpdateAsync(SyntheticLoad.History(2, 320), CancellationToken.None);
+        await sut.FitAsync(SyntheticLoad.History(3, 340), null, CancellationToken.None);
+        var refit = sut.Model!;
+        Assume.That(update.IsCompleted, Is.False, "the update must still be training when the refit ends");
+        await update;
+
+        Assert.That(sut.Model!.Spec, Is.SameAs(refit.Spec), "the model after both is the refit's, fine-tuned");
+        Assert.That(sut.Model.Network.Parameters, Is.Not.EqualTo(refit.Network.Parameters));
+    }
+
+    [Test]
     public async Task UpdateAsync_DifferentStep_ThrowsArgumentExceptionAndKeepsTheModel()
     {
         var sut = new LstmForecaster(TinyOptions.Create());
