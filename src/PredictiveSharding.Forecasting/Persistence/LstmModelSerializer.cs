@@ -206,10 +206,10 @@ internal static class LstmModelSerializer
             ContextLength = r.ReadInt32(),
             Horizon = r.ReadInt32(),
         };
-        o.Quantiles = ReadArray(r, r.ReadDouble, 1000, "quantiles");
+        o.Quantiles = ReadArray(r, r.ReadDouble, LstmForecasterOptions.MaxListLength, "quantiles");
         if (r.ReadBoolean())
         {
-            o.SeasonalLags = ReadArray(r, r.ReadInt32, 1000, "seasonal lags");
+            o.SeasonalLags = ReadArray(r, r.ReadInt32, LstmForecasterOptions.MaxListLength, "seasonal lags");
         }
 
         o.MaxRegions = r.ReadInt32();
@@ -236,7 +236,7 @@ internal static class LstmModelSerializer
             throw new ArgumentException($"step {step} is not positive");
         }
 
-        var lags = ReadArray(r, r.ReadInt32, 1000, "lags");
+        var lags = ReadArray(r, r.ReadInt32, LstmForecasterOptions.MaxListLength, "lags");
         var regions = ReadArray(r, r.ReadString, 64, "regions");
         var stats = new float[LstmFeatureSpec.StatisticsLength];
         for (var i = 0; i < stats.Length; i++)
