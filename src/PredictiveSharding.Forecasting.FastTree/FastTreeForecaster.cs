@@ -92,31 +92,31 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// <inheritdoc />
     /// <remarks>
     /// A cheap refit: the new buckets are appended to the retained history (a gap is refused) and the final model is
-    /// retrained on it with the same settings; the error quantiles measured at fit are kept.
+    /// retrained on it with the same settings; the error quantiles measured at fit are kept. Concurrent updates (and a
+    /// fit finishing meanwhile) each apply on top of the other, none is lost: an update that finds the state replaced
+    /// when its training ends appends its buckets to the new state and trains again.
     /// </remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
         var state = Volatile.Read(ref _state) ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
-        if (recent.Step != state.Step)
-        {
-            throw new ArgumentException($"The history's step is {recent.Step} but the forecaster was fitted with step {state.Step}.", nameof(recent));
-        }
-
-        var stored = new Dictionary<PartitionId, StoredSeries>(state.Series);
-        foreach (var series in recent.Series)
-        {
-            stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
-                ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
-                : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
-        }
-
+        var stored = Merge(state, recent);
         return Task.Run(
             () =>
             {
-                var model = _trainer.Train(_trainer.Rows(stored.Values, s => s.Values.Length), cancellationToken);
-                Volatile.Write(ref _state, state with { Model = model, Series = stored });
+                while (true)
+                {
+                    var model = _trainer.Train(_trainer.Rows(stored.Values, s => s.Values.Length), cancellationToken);
+                    var current = Interlocked.CompareExchange(ref _state, state with { Model = model, Series = stored }, state);
+                    if (ReferenceEquals(current, state))
+                    {
+                        return;
+                    }
+
+                    state = current!;
+                    stored = Merge(state, recent);
+                }
             },
             cancellationToken);
     }
@@ -159,6 +159,26 @@ public sealed class FastTreeForecaster : ILoadForecaster
         }
 
         return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    /// <summary>The retained series of <paramref name="state"/> with <paramref name="recent"/>'s new buckets appended.</summary>
+    /// <exception cref="ArgumentException">Another step, a gap after the retained data, or a bad value.</exception>
+    private Dictionary<PartitionId, StoredSeries> Merge(State state, LoadHistory recent)
+    {
+        if (recent.Step != state.Step)
+        {
+            throw new ArgumentException($"The history's step is {recent.Step} but the forecaster was fitted with step {state.Step}.", nameof(recent));
+        }
+
+        var stored = new Dictionary<PartitionId, StoredSeries>(state.Series);
+        foreach (var series in recent.Series)
+        {
+            stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
+                ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
+                : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
+        }
+
+        return stored;
     }
 
     /// <summary>Forecasts the <paramref name="points"/>.Length steps after <paramref name="context"/> (ending at <paramref name="end"/>); returns the scale used.</summary>

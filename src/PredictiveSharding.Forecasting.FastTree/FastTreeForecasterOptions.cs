@@ -1,3 +1,5 @@
+using PredictiveSharding.Forecasting.Features;
+
 namespace PredictiveSharding.Forecasting.Baselines;
 
 /// <summary>Options of <see cref="FastTreeForecaster"/>.</summary>
@@ -36,7 +38,10 @@ public sealed class FastTreeForecasterOptions
     /// <summary>One-step errors needed to estimate quantiles. Default 8; at least 1.</summary>
     public int MinimumResiduals { get; set; } = BaselineDefaults.MinimumResiduals;
 
-    /// <summary>Most recent steps retained per series for training and refits. Default 8760; at least 2.</summary>
+    /// <summary>
+    /// Most recent steps retained per series for training and refits. Default 8760; at least 2·<see cref="SeasonLength"/> + 1
+    /// (and 4), the context and target of one training row: a shorter limit would leave no series anything to train on.
+    /// </summary>
     public int MaxHistoryLength { get; set; } = BaselineDefaults.MaxHistoryLength;
 
     /// <summary>Seed of ML.NET's context and the trainer. Default 42.</summary>
@@ -65,6 +70,7 @@ public sealed class FastTreeForecasterOptions
         OptionChecks.AtLeast(MaxTrainingRows, 100, nameof(MaxTrainingRows));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));
+        OptionChecks.AtLeast(MaxHistoryLength, LagFeatures.ContextLength(SeasonLength) + 1, nameof(MaxHistoryLength));
         if (NumberOfThreads is { } threads)
         {
             OptionChecks.AtLeast(threads, 1, nameof(NumberOfThreads));

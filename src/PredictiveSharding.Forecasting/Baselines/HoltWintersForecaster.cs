@@ -86,31 +86,42 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     }
 
     /// <inheritdoc />
-    /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen; a gap is refused), and their one-step errors join the residual sample. A new partition is fitted.</remarks>
+    /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen; a gap
+    /// is refused), and their one-step errors join the residual sample. A new partition is fitted. Concurrent updates (and
+    /// a fit finishing meanwhile) each apply on top of the other, none is lost.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
         var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        cancellationToken.ThrowIfCancellationRequested();
-        CheckStep(recent.Step, state.Step, nameof(recent));
-        var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(state.Models);
-        foreach (var series in recent.Series)
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (models.TryGetValue(series.Partition, out var known))
+            CheckStep(recent.Step, state.Step, nameof(recent));
+            var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(state.Models);
+            foreach (var series in recent.Series)
             {
-                var fresh = new StoredSeries(series.Partition, known.End, state.Step, []).Append(series, int.MaxValue, nameof(recent));
-                models[series.Partition] = known.Extend(fresh.Values, state.Step, _maxHistoryLength);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (models.TryGetValue(series.Partition, out var known))
+                {
+                    var fresh = new StoredSeries(series.Partition, known.End, state.Step, []).Append(series, int.MaxValue, nameof(recent));
+                    models[series.Partition] = known.Extend(fresh.Values, state.Step, _maxHistoryLength);
+                }
+                else
+                {
+                    LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
+                    models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
+                }
             }
-            else
-            {
-                LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
-                models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
-            }
-        }
 
-        Volatile.Write(ref _state, new State(state.Step, models));
-        return Task.CompletedTask;
+            // Swapped only if no other update or fit replaced the state meanwhile; otherwise redone on top of that one.
+            var current = Interlocked.CompareExchange(ref _state, new State(state.Step, models), state);
+            if (ReferenceEquals(current, state))
+            {
+                return Task.CompletedTask;
+            }
+
+            state = current!;
+        }
     }
 
     /// <inheritdoc />

@@ -21,7 +21,7 @@ public sealed class HoltWintersForecasterOptions
     /// <summary>One-step residuals needed (after the first season, which only warms the state up) to estimate error quantiles. Default 8; at least 1.</summary>
     public int MinimumResiduals { get; set; } = BaselineDefaults.MinimumResiduals;
 
-    /// <summary>Most recent one-step residuals retained per series for the error quantiles. Default 8760; at least 2.</summary>
+    /// <summary>Most recent one-step residuals retained per series for the error quantiles. Default 8760; at least 2 and at least <see cref="MinimumResiduals"/>.</summary>
     public int MaxHistoryLength { get; set; } = BaselineDefaults.MaxHistoryLength;
 
     /// <summary>Throws when an option is out of range.</summary>
@@ -38,6 +38,7 @@ public sealed class HoltWintersForecasterOptions
         OptionChecks.AtLeast(MaxEvaluations, 10, nameof(MaxEvaluations));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));
+        OptionChecks.AtLeast(MaxHistoryLength, MinimumResiduals, nameof(MaxHistoryLength));
         OptionChecks.Quantiles(Quantiles, nameof(Quantiles));
     }
 }

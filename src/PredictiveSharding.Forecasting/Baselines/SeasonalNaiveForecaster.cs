@@ -65,25 +65,35 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     }
 
     /// <inheritdoc />
-    /// <remarks>Appends the new buckets (those after the data already known; a gap is refused) and re-estimates the error quantiles lazily.</remarks>
+    /// <remarks>Appends the new buckets (those after the data already known; a gap is refused) and re-estimates the error
+    /// quantiles lazily. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
         var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        cancellationToken.ThrowIfCancellationRequested();
-        CheckStep(recent.Step, state.Step, nameof(recent));
-        var models = new Dictionary<PartitionId, SeasonalResiduals>(state.Models);
-        foreach (var series in recent.Series)
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var stored = models.TryGetValue(series.Partition, out var known)
-                ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
-                : StoredSeries.From(series, nameof(recent));
-            models[series.Partition] = CreateModel(stored, nameof(recent));
-        }
+            CheckStep(recent.Step, state.Step, nameof(recent));
+            var models = new Dictionary<PartitionId, SeasonalResiduals>(state.Models);
+            foreach (var series in recent.Series)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var stored = models.TryGetValue(series.Partition, out var known)
+                    ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
+                    : StoredSeries.From(series, nameof(recent));
+                models[series.Partition] = CreateModel(stored, nameof(recent));
+            }
 
-        Volatile.Write(ref _state, new State(state.Step, models));
-        return Task.CompletedTask;
+            // Swapped only if no other update or fit replaced the state meanwhile; otherwise redone on top of that one.
+            var current = Interlocked.CompareExchange(ref _state, new State(state.Step, models), state);
+            if (ReferenceEquals(current, state))
+            {
+                return Task.CompletedTask;
+            }
+
+            state = current!;
+        }
     }
 
     /// <inheritdoc />

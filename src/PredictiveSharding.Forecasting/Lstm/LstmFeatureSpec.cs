@@ -180,7 +180,7 @@ internal sealed class LstmFeatureSpec
     }
 
     /// <summary>Turns one series (from bucket <paramref name="from"/> on) into feature arrays, checking its values.</summary>
-    /// <exception cref="ArgumentException">A load value is NaN, infinite or negative.</exception>
+    /// <exception cref="ArgumentException">A load value is NaN, infinite, negative or beyond single precision.</exception>
     public SeriesFeatures Build(PartitionLoadSeries series, LoadHistoryIndex index, int from)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -193,6 +193,12 @@ internal sealed class LstmFeatureSpec
             if (!double.IsFinite(v) || v < 0)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{series.Partition}' has load {v} at bucket {from + i} ({series.Buckets[from + i].Start:O}); load must be finite and non-negative."), nameof(series));
+            }
+
+            // The network computes in single precision: a larger load would become +∞ there and surface as a diverged fit.
+            if (v > float.MaxValue)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{series.Partition}' has load {v} at bucket {from + i} ({series.Buckets[from + i].Start:O}); the LSTM computes in single precision and takes loads up to {float.MaxValue}."), nameof(series));
             }
 
             load[i] = (float)v;

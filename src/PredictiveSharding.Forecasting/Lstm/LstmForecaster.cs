@@ -12,12 +12,15 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// set of load quantiles for every step of the horizon. Written in C# on System.Numerics.Tensors, with no native code.
 /// </summary>
 /// <remarks>
-/// <para>Input policy: series must hold finite, non-negative loads on consecutive buckets of one step; gaps,
+/// <para>Input policy: series must hold finite, non-negative loads (at most <see cref="float.MaxValue"/>: the network
+/// computes in single precision) on consecutive buckets of one step; gaps,
 /// duplicates and unordered buckets are refused where the series is built (<see cref="Telemetry.PartitionLoadSeries"/>),
 /// so a host fills a gap (with zero if nothing was served) before handing the history over. Training needs at least
 /// context + horizon buckets per series; forecasting at least context buckets.</para>
 /// <para>A failed or cancelled <see cref="FitAsync"/> or <see cref="UpdateAsync"/> leaves the previous model in place:
 /// training works on a copy that replaces the model only when it has finished.</para>
+/// <para>Forecasts may run while a fit or an update trains. An update that finishes after a fit or another update
+/// that started later is redone on top of that model rather than replacing it.</para>
 /// <para>Only the <see cref="ResourceKind.Requests"/> resource is forecast.</para>
 /// </remarks>
 public sealed class LstmForecaster : ILoadForecaster
@@ -98,11 +101,26 @@ public sealed class LstmForecaster : ILoadForecaster
         return Task.Run(
             () =>
             {
-                var network = model.Network.Clone();
+                while (true)
+                {
+                    var network = model.Network.Clone();
 
-                // A different seed per update keeps successive fine-tunings from replaying the same windows.
-                var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
-                _model = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
+                    // A different seed per update keeps successive fine-tunings from replaying the same windows.
+                    var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
+                    var tuned = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
+
+                    // A fit or another update that finished while this one trained is not overwritten with a tuned copy of
+                    // the model it replaced: this update is redone on top of it.
+                    var current = Interlocked.CompareExchange(ref _model, tuned, model);
+                    if (ReferenceEquals(current, model))
+                    {
+                        return;
+                    }
+
+                    model = current!;
+                    CheckStep(model, recent);
+                    series = BuildTrainingSeries(model.Spec, recent);
+                }
             },
             cancellationToken);
     }
@@ -111,8 +129,8 @@ public sealed class LstmForecaster : ILoadForecaster
     /// <remarks>Levels other than the trained ones are interpolated linearly between the two nearest trained levels and,
     /// outside the trained range, take the nearest end (as <see cref="LoadForecast.ValueAt"/> does): a model trained up
     /// to 0.99 cannot say more about 0.999. The forecast's origin is the latest end among the requested series.</remarks>
-    /// <exception cref="ArgumentException">The request names a partition without history, a series shorter than the
-    /// context, a horizon longer than the model's, or a step other than the model's.</exception>
+    /// <exception cref="ArgumentException">The request names a partition without history or lists one twice, a series
+    /// shorter than the context, a horizon longer than the model's, or a step other than the model's.</exception>
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -137,12 +155,18 @@ public sealed class LstmForecaster : ILoadForecaster
         var features = new SeriesFeatures[partitions.Count];
         var starts = new int[partitions.Count];
         var origin = DateTimeOffset.MinValue;
+        var seen = new HashSet<PartitionId>(partitions.Count);
         for (var i = 0; i < partitions.Count; i++)
         {
             var id = partitions[i];
             if (!history.Contains(id))
             {
                 throw new ArgumentException($"The forecast request names partition '{id}', which has no series in the history.", nameof(request));
+            }
+
+            if (!seen.Add(id))
+            {
+                throw new ArgumentException($"The forecast request lists partition '{id}' more than once.", nameof(request));
             }
 
             var s = history.Get(id);

@@ -13,6 +13,9 @@ public sealed class LstmForecasterOptions
 
     internal const int MaxSeasonalMedianSeasons = 8;
 
+    /// <summary>The most quantile levels, and the most seasonal lags, a model file holds (the reader refuses more).</summary>
+    internal const int MaxListLength = 1000;
+
     /// <summary>Stacked LSTM layers, 1–8. Default 2.</summary>
     public int Layers { get; set; } = 2;
 
@@ -29,11 +32,11 @@ public sealed class LstmForecasterOptions
     /// <summary>Buckets forecast ahead in one pass, 1–10,000. Default 24. A request may ask for fewer, never more.</summary>
     public int Horizon { get; set; } = 24;
 
-    /// <summary>Quantile levels the model learns, strictly increasing in (0, 1). Default 0.1, 0.5, 0.9, 0.99.</summary>
+    /// <summary>Quantile levels the model learns, strictly increasing in (0, 1), at most 1,000. Default 0.1, 0.5, 0.9, 0.99.</summary>
     public IReadOnlyList<double> Quantiles { get; set; } = [0.1, 0.5, 0.9, 0.99];
 
     /// <summary>
-    /// Seasonal lags in buckets (1–100,000), fed at every step and, for each forecast step, the latest known value one
+    /// Seasonal lags in buckets (1–100,000; at most 1,000 of them), fed at every step and, for each forecast step, the latest known value one
     /// season back. Null (the default) uses one day and one week when they are whole numbers of buckets of at least 2
     /// (24 and 168 for hourly buckets).
     /// </summary>
@@ -186,6 +189,11 @@ public sealed class LstmForecasterOptions
             throw new ArgumentException("Quantiles must not be null.", nameof(Quantiles));
         }
 
+        if (Quantiles.Count > MaxListLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Quantiles), Quantiles.Count, string.Create(CultureInfo.InvariantCulture, $"Quantiles may hold at most {MaxListLength} levels (a model file holds no more); got {Quantiles.Count}."));
+        }
+
         try
         {
             LoadForecast.ValidateQuantiles(Quantiles);
@@ -197,6 +205,11 @@ public sealed class LstmForecasterOptions
 
         if (SeasonalLags is not null)
         {
+            if (SeasonalLags.Count > MaxListLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SeasonalLags), SeasonalLags.Count, string.Create(CultureInfo.InvariantCulture, $"SeasonalLags may hold at most {MaxListLength} lags (a model file holds no more); got {SeasonalLags.Count}."));
+            }
+
             foreach (var lag in SeasonalLags)
             {
                 if (lag < 1 || lag > MaxLag)
@@ -213,7 +226,8 @@ public sealed class LstmForecasterOptions
         HiddenSize = HiddenSize,
         ContextLength = ContextLength,
         Horizon = Horizon,
-        Quantiles = Quantiles.ToArray(),
+        // Null is copied as null so that Validate, which runs on the copy, names the option instead of ToArray failing.
+        Quantiles = Quantiles is null ? null! : Quantiles.ToArray(),
         SeasonalLags = SeasonalLags?.ToArray(),
         MaxRegions = MaxRegions,
         LearningRate = LearningRate,

@@ -158,7 +158,7 @@ internal static class LstmModelSerializer
         }
 
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
-        if (length < 0 || length > int.MaxValue)
+        if (length < 0 || length > Array.MaxLength - ChecksumLength)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file declares an impossible payload length of {length} bytes."));
         }
@@ -168,9 +168,12 @@ internal static class LstmModelSerializer
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is truncated: {length} payload bytes and an {ChecksumLength}-byte checksum expected, {source.Length - source.Position} present."));
         }
 
-        var payload = new byte[length + ChecksumLength];
-        var read = ReadFully(source, payload);
-        if (read < payload.Length)
+        // A stream that cannot say how much it holds is read as its bytes arrive, so a damaged length field (the header
+        // is not under the checksum) reports a truncated file instead of allocating up to 2 GB first.
+        var expected = (int)length + ChecksumLength;
+        var payload = source.CanSeek ? new byte[expected] : [];
+        var read = source.CanSeek ? ReadFully(source, payload) : ReadIncrementally(source, expected, out payload);
+        if (read < expected)
         {
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The LSTM model file is truncated: {length} payload bytes and an {ChecksumLength}-byte checksum expected, {read} present."));
         }
@@ -203,10 +206,10 @@ internal static class LstmModelSerializer
             ContextLength = r.ReadInt32(),
             Horizon = r.ReadInt32(),
         };
-        o.Quantiles = ReadArray(r, r.ReadDouble, 1000, "quantiles");
+        o.Quantiles = ReadArray(r, r.ReadDouble, LstmForecasterOptions.MaxListLength, "quantiles");
         if (r.ReadBoolean())
         {
-            o.SeasonalLags = ReadArray(r, r.ReadInt32, 1000, "seasonal lags");
+            o.SeasonalLags = ReadArray(r, r.ReadInt32, LstmForecasterOptions.MaxListLength, "seasonal lags");
         }
 
         o.MaxRegions = r.ReadInt32();
@@ -233,7 +236,7 @@ internal static class LstmModelSerializer
             throw new ArgumentException($"step {step} is not positive");
         }
 
-        var lags = ReadArray(r, r.ReadInt32, 1000, "lags");
+        var lags = ReadArray(r, r.ReadInt32, LstmForecasterOptions.MaxListLength, "lags");
         var regions = ReadArray(r, r.ReadString, 64, "regions");
         var stats = new float[LstmFeatureSpec.StatisticsLength];
         for (var i = 0; i < stats.Length; i++)
@@ -305,6 +308,25 @@ internal static class LstmModelSerializer
         }
 
         return values;
+    }
+
+    private static int ReadIncrementally(Stream source, int expected, out byte[] payload)
+    {
+        using var received = new MemoryStream();
+        var buffer = new byte[81_920];
+        while (received.Length < expected)
+        {
+            var n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, expected - received.Length));
+            if (n == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer, 0, n);
+        }
+
+        payload = received.ToArray();
+        return payload.Length;
     }
 
     private static int ReadFully(Stream source, Span<byte> buffer)

@@ -111,10 +111,42 @@ public sealed class FastTreeForecasterTests
     }
 
     [Test]
+    public void Constructor_MaxHistoryLengthShorterThanOneTrainingRow_ThrowsNamingTheOptionAndValue()
+    {
+        // A training row needs two seasons of context and a target: with 10 retained steps of a 24-step season no series,
+        // however long, could be trained on, and the fit blamed the series.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, MaxHistoryLength = 10 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.MaxHistoryLength)));
+        Assert.That(e.Message, Does.Contain("49").And.Contain("10"));
+    }
+
+    [Test]
     public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { LearningRate = 0 }));
 
         Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.LearningRate)));
+    }
+
+    [Test]
+    public async Task UpdateAsync_TwoUpdatesAtOnce_KeepsTheBucketsOfBoth()
+    {
+        // Documented thread-safe: the second update read the state before the first had trained and written it, so the
+        // first one's buckets were dropped, and continuing that partition later was refused as a gap.
+        var options = new FastTreeForecasterOptions { SeasonLength = 24, NumberOfTrees = 5, MaxHorizon = 2, NumberOfThreads = 1 };
+        var a = TestSeries.Seasonal(240, 24, 100, noise: 0.2);
+        var b = TestSeries.Seasonal(240, 24, 30, noise: 0.2, seed: 2);
+        var sut = new FastTreeForecaster(options);
+        await sut.FitAsync(TestSeries.History(TestSeries.From("a", a[..192]), TestSeries.From("b", b[..192])), null, CancellationToken.None);
+
+        var first = sut.UpdateAsync(TestSeries.History(TestSeries.From("a", a[..216])), CancellationToken.None);
+        var second = sut.UpdateAsync(TestSeries.History(TestSeries.From("b", b[..216])), CancellationToken.None);
+        await Task.WhenAll(first, second);
+
+        var continuation = TestSeries.History(
+            TestSeries.From("a", a[216..], start: TestSeries.Start + (TestSeries.Hour * 216)),
+            TestSeries.From("b", b[216..], start: TestSeries.Start + (TestSeries.Hour * 216)));
+        Assert.That(async () => await sut.UpdateAsync(continuation, CancellationToken.None), Throws.Nothing);
     }
 }

@@ -41,6 +41,10 @@ public sealed class LstmForecasterOptionsTests
         yield return Case(o => o.SeasonalLags = [24, 0], nameof(LstmForecasterOptions.SeasonalLags), "0");
         yield return Case(o => o.Quantiles = [0.5, 0.1], nameof(LstmForecasterOptions.Quantiles), "0.1");
         yield return Case(o => o.Quantiles = [0.5, 1.0], nameof(LstmForecasterOptions.Quantiles), "1");
+
+        // More than a model file holds: the model trained and saved, and then could not be loaded.
+        yield return Case(o => o.Quantiles = Enumerable.Range(1, 1001).Select(i => i / 1002.0).ToArray(), nameof(LstmForecasterOptions.Quantiles), "1001");
+        yield return Case(o => o.SeasonalLags = Enumerable.Range(1, 1001).ToArray(), nameof(LstmForecasterOptions.SeasonalLags), "1001");
     }
 
     [TestCaseSource(nameof(BadOptions))]
@@ -53,6 +57,16 @@ public sealed class LstmForecasterOptionsTests
 
         Assert.That(e!.ParamName, Is.EqualTo(name));
         Assert.That(e.Message, Does.Contain(value));
+    }
+
+    [Test]
+    public void Constructor_NullQuantiles_ThrowsArgumentExceptionNamingTheOption()
+    {
+        var options = new LstmForecasterOptions { Quantiles = null! };
+
+        var e = Assert.Catch<ArgumentException>(() => _ = new LstmForecaster(options));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(LstmForecasterOptions.Quantiles)));
     }
 
     [Test]

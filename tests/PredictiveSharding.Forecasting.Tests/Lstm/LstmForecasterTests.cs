@@ -96,6 +96,25 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task UpdateAsync_FinishingAfterARefit_KeepsTheRefitModelAndTunesIt()
+    {
+        // The long update started on the first model; the refit finished first. The update then wrote a tuned copy of
+        // the first model over the refit, which was silently lost.
+        var options = TinyOptions.Create(epochs: 1).With(o => (o.UpdateEpochs, o.EarlyStoppingPatience) = (40, 100));
+        var sut = new LstmForecaster(options);
+        await sut.FitAsync(SyntheticLoad.History(2, 300), null, CancellationToken.None);
+
+        var update = sut.UpdateAsync(SyntheticLoad.History(2, 320), CancellationToken.None);
+        await sut.FitAsync(SyntheticLoad.History(3, 340), null, CancellationToken.None);
+        var refit = sut.Model!;
+        Assume.That(update.IsCompleted, Is.False, "the update must still be training when the refit ends");
+        await update;
+
+        Assert.That(sut.Model!.Spec, Is.SameAs(refit.Spec), "the model after both is the refit's, fine-tuned");
+        Assert.That(sut.Model.Network.Parameters, Is.Not.EqualTo(refit.Network.Parameters));
+    }
+
+    [Test]
     public async Task UpdateAsync_DifferentStep_ThrowsArgumentExceptionAndKeepsTheModel()
     {
         var sut = new LstmForecaster(TinyOptions.Create());
@@ -131,6 +150,35 @@ public sealed class LstmForecasterTests
         var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(new ForecastRequest(shortHistory, 12), CancellationToken.None));
 
         Assert.That(e!.Message, Does.Contain("newly-split").And.Contain("24"));
+    }
+
+    [Test]
+    public void FitAsync_LoadBeyondSinglePrecision_ThrowsArgumentExceptionNamingSeriesAndValueAndStaysUnfitted()
+    {
+        // Finite as a double, +∞ as the network's float: it was accepted and the fit failed as "diverged, lower LearningRate".
+        var values = SyntheticLoad.Values(1, 300);
+        values[150] = 1e39;
+        var history = new LoadHistory([SyntheticLoad.Series(0, 300), SyntheticLoad.FromValues(new PartitionId("huge"), values)]);
+        var sut = new LstmForecaster(TinyOptions.Create());
+
+        var e = Assert.Throws<ArgumentException>(() => sut.FitAsync(history, null, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("huge").And.Contain("1E+39"));
+        Assert.That(sut.IsFitted, Is.False);
+    }
+
+    [Test]
+    public async Task ForecastAsync_PartitionListedTwice_ThrowsArgumentExceptionNamingIt()
+    {
+        // The baselines refuse this too; silently answering with one forecast for two requested entries hid the mistake.
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(2, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var request = new ForecastRequest(history, 12) { Partitions = [SyntheticLoad.Id(1), SyntheticLoad.Id(0), SyntheticLoad.Id(1)] };
+
+        var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(request, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain(SyntheticLoad.Id(1).Value).And.Contain("more than once"));
     }
 
     [Test]
@@ -339,6 +387,34 @@ public sealed class LstmForecasterTests
         Assert.That(e!.Message, Does.Contain(keep == 4 ? "magic" : "truncated"));
     }
 
+    [TestCase(int.MaxValue, "impossible")]
+    [TestCase(2_000_000_000L, "truncated")]
+    [TestCase(1_000_000L, "truncated")]
+    public async Task Load_NonSeekableStreamDeclaringMorePayloadThanItHolds_ThrowsInvalidDataExceptionWithoutAllocatingIt(long declared, string expected)
+    {
+        // The length field sits outside the checksum: damaged, it must not make the reader allocate what it declares.
+        var bytes = await SavedModelAsync();
+        BitConverter.GetBytes(declared).CopyTo(bytes, 12);
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(new NonSeekableStream(bytes)));
+
+        Assert.That(e!.Message, Does.Contain(expected));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore, Is.LessThan(64L << 20));
+    }
+
+    [Test]
+    public async Task Load_NonSeekableStream_ReadsTheModel()
+    {
+        var bytes = await SavedModelAsync();
+
+        var loaded = LstmForecaster.Load(new NonSeekableStream(bytes));
+
+        using var again = new MemoryStream();
+        loaded.Save(again);
+        Assert.That(again.ToArray(), Is.EqualTo(bytes));
+    }
+
     [Test]
     public void SaveAndExport_BeforeFit_ThrowInvalidOperationException()
     {
@@ -409,6 +485,34 @@ public sealed class LstmForecasterTests
         using var stream = new MemoryStream();
         sut.Save(stream);
         return stream.ToArray();
+    }
+
+    /// <summary>A read-only stream that cannot seek (a network or decompression stream), handing out a few bytes per read.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 1000));
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Reports on the calling thread, so a test sees every report before the awaited call returns.</summary>
