@@ -46,14 +46,26 @@ public sealed class LoadRecorder : IDisposable
 
     /// <summary>Creates a recorder over a routing table.</summary>
     /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
-    /// <param name="options">Settings; validated here.</param>
+    /// <param name="options">Settings; copied and validated here, so changing them afterwards does not affect this recorder.</param>
     /// <param name="timeProvider">The host's clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="seed">Seed of the key reservoirs' random numbers.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public LoadRecorder(IRoutingTable routing, LoadRecorderOptions? options = null, TimeProvider? timeProvider = null, ulong seed = 0x5EED)
     {
         ArgumentNullException.ThrowIfNull(routing);
-        _options = options ?? new LoadRecorderOptions();
+
+        // A copy: the settings are read again long after construction (bucket starts, counters of new partitions), so a
+        // caller changing its options object afterwards must not change them behind the validation.
+        var given = options ?? new LoadRecorderOptions();
+        _options = new LoadRecorderOptions
+        {
+            BucketLength = given.BucketLength,
+            KeySampleSize = given.KeySampleSize,
+            SampleOneIn = given.SampleOneIn,
+            MaxSampledKeyBytes = given.MaxSampledKeyBytes,
+            MaxRegions = given.MaxRegions,
+            ClientSketchBits = given.ClientSketchBits,
+        };
         _options.Validate();
         _routing = routing;
         _time = timeProvider ?? TimeProvider.System;

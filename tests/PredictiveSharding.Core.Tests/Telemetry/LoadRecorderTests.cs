@@ -174,6 +174,34 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Options_ChangedAfterConstruction_DoNotChangeTheRecorder()
+    {
+        // The recorder validated the options once and then read some of them again later: a longer bucket set on the
+        // same object afterwards relabelled 10-second buckets 20 seconds apart, and fewer regions made the counters of a
+        // partition created later too short for a region registered before.
+        var time = new FakeTimeProvider(Start);
+        var options = new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), MaxRegions = 2 };
+        var table = TwoPartitions();
+        using var recorder = Recorder(table, time, options);
+        var eu = recorder.RegisterRegion("eu");
+        var us = recorder.RegisterRegion("us");
+        options.BucketLength = TimeSpan.FromSeconds(20);
+        options.MaxRegions = 0;
+
+        table.Apply(new SplitChange(new PartitionId("right"), [ShardKey.FromString("t")], [new PartitionId("r1"), new PartitionId("r2")]));
+        recorder.Record(Key("zebra"), RequestKind.Read, 0, 0, us);
+        recorder.Record(Key("apple"), RequestKind.Read, 0, 0, eu);
+        time.Advance(TimeSpan.FromSeconds(30));
+        var harvest = recorder.Harvest();
+
+        Assert.That(recorder.BucketLength, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        var r2 = harvest.Series.Single(s => s.Partition.Value == "r2");
+        Assert.That(r2.Step, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        Assert.That(r2.Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start, Start.AddSeconds(10), Start.AddSeconds(20) }));
+        Assert.That(r2.Buckets[0].RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["us"] = 1 }));
+    }
+
+    [Test]
     public void ConcurrentRecordingHarvestingAndSplitting_LosesAndDuplicatesNothing()
     {
         var time = new FakeTimeProvider(Start);
