@@ -56,6 +56,18 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void QuantileSeries_IndexOutsideTheSeries_ThrowsNamingItInsteadOfReadingAnotherStep()
+    {
+        // Values are laid out step by step, so quantile index 2 of step 0 was step 1's first value, returned silently.
+        var series = new QuantileSeries(2, 2, [1, 2, 3, 4]);
+        Assert.That(() => series[0, 2], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("quantile index 2").And.Message.Contains("2 quantiles"));
+        Assert.That(() => series[0, -1], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
+        Assert.That(() => series[2, 0], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("step 2").And.Message.Contains("2 steps"));
+        Assert.That(() => series.AtStep(2).ToArray(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("step 2"));
+        Assert.That(series[1, 1], Is.EqualTo(4));
+    }
+
+    [Test]
     public void LoadHistory_MixedStepsOrDuplicates_Throw()
     {
         var hourly = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
