@@ -270,6 +270,33 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public void PlanDetailedAsync_WhenCancelledBeforeTheSearchStarts_StopsInsteadOfSearchingToTheTimeLimit()
+    {
+        // CP-SAT's StopSearch only reaches a search already running: a token cancelled while the model and the starting
+        // point were built (or between the phases) was ignored until the phase ended at its time limit. This instance
+        // (120 real-valued loads on 7 unequal nodes) is not proven optimal within minutes, and the limit is a day.
+        var random = new Random(5);
+        var loads = new double[120, 1];
+        for (var p = 0; p < 120; p++)
+        {
+            loads[p, 0] = 10 + (random.NextDouble() * 90);
+        }
+
+        var request = Request(loads, [.. Enumerable.Range(0, 7).Select(n => 1000 + (n * 137.3))], homes: new int[120]);
+        using var cancellation = new CancellationTokenSource();
+
+        // The planner reads the clock first thing when its task starts: cancel there, after the synchronous checks.
+        var planner = new CpSatShardPlanner(
+            new CpSatPlannerOptions { TimeLimit = TimeSpan.FromDays(1), RebalanceUnderThresholds = true },
+            new CancellingClock(cancellation));
+
+        // The guard only bounds a hang (the fixed planner stops at once; the old one searched for the whole day).
+        Assert.That(
+            async () => await planner.PlanDetailedAsync(request, cancellation.Token).WaitAsync(TimeSpan.FromMinutes(2)),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
     public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));
@@ -283,6 +310,16 @@ public sealed class CpSatShardPlannerTests
 
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { Seed = -1 }.Validate());
         Assert.That(ex!.ParamName, Is.EqualTo("Seed"));
+    }
+
+    /// <summary>The system clock, which cancels a token the first time it is read.</summary>
+    private sealed class CancellingClock(CancellationTokenSource cancellation) : TimeProvider
+    {
+        public override long GetTimestamp()
+        {
+            cancellation.Cancel();
+            return base.GetTimestamp();
+        }
     }
 
     private static double Peak(double[,] loads, double[] capacities, int[] assignment)
@@ -326,7 +363,7 @@ public sealed class CpSatShardPlannerTests
         for (var p = 0; p < count; p++)
         {
             var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
-            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("00", CultureInfo.InvariantCulture), p == count - 1 ? null : "k" + (p + 1).ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("000", CultureInfo.InvariantCulture), p == count - 1 ? null : "k" + (p + 1).ToString("000", CultureInfo.InvariantCulture));
             partitions.Add(new PartitionInfo(id, range, nodes[homes[p]].Id, sizes?[p] ?? 2_000_000_000, 1000));
             var values = new double[steps * 3];
             for (var t = 0; t < steps; t++)

@@ -49,7 +49,7 @@ internal sealed class CpSatPlacementSolver
         AddMoveBudget(model, problem, x);
         AddMoveCount(model, problem, x);
         model.Minimize(objective);
-        var start = StartingPoint(problem);
+        var start = StartingPoint(problem, cancellationToken);
         HintAssignment(model, problem, x, start);
 
         var first = Run(model, problem, x, _options.TimeLimit * FirstPhaseShare, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
@@ -105,9 +105,9 @@ internal sealed class CpSatPlacementSolver
     /// The hint: the move-aware descent from the current placement (few moves), unless the greedy placement has a
     /// clearly lower peak within the budget — CP-SAT finds its first good solutions near the hint.
     /// </summary>
-    private static int[] StartingPoint(PlacementProblem problem)
+    private static int[] StartingPoint(PlacementProblem problem, CancellationToken cancellationToken)
     {
-        var descent = MoveAwareDescent.Place(problem);
+        var descent = MoveAwareDescent.Place(problem, cancellationToken);
         var greedy = GreedyPlacement.Place(problem);
         if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > problem.MaxMoves)
         {
@@ -139,6 +139,9 @@ internal sealed class CpSatPlacementSolver
         CpSolverStatus status;
         using (cancellationToken.Register(solver.StopSearch))
         {
+            // StopSearch only reaches a search already running (before Solve it does nothing), so a token cancelled
+            // earlier (while the model and the starting point were built, or between the phases) is checked here.
+            cancellationToken.ThrowIfCancellationRequested();
             status = solver.Solve(model);
         }
 
