@@ -47,6 +47,20 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void Constructor_WhenAPartitionOrResourceHasNoSeries_ThrowsNamingIt()
+    {
+        // A null entry threw a NullReferenceException that named neither the partition nor the resource.
+        var noResources = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> { [P] = null! };
+        var noSeries = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Cpu] = null! },
+        };
+
+        Assert.That(() => new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), [0.5], noResources), Throws.InstanceOf<ArgumentException>().With.Message.Contains("'p1'"));
+        Assert.That(() => new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), [0.5], noSeries), Throws.InstanceOf<ArgumentException>().With.Message.Contains("'p1'").And.Message.Contains("cpu"));
+    }
+
+    [Test]
     public void QuantileSeries_DecreasingAcrossQuantilesOrNaN_Throws()
     {
         Assert.That(() => new QuantileSeries(1, 2, [5, 4]), Throws.ArgumentException.With.Message.Contains("decrease"));
