@@ -13,9 +13,10 @@ public sealed class QuantileSeries
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantiles);
-        if (values.Length != steps * quantiles)
+        // In long: the product of two ints can wrap round to the length of a shorter array.
+        if (values.Length != (long)steps * quantiles)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{steps} steps × {quantiles} quantiles need {steps * quantiles} values; got {values.Length}."), nameof(values));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{steps} steps × {quantiles} quantiles need {(long)steps * quantiles} values; got {values.Length}."), nameof(values));
         }
 
         for (var s = 0; s < steps; s++)

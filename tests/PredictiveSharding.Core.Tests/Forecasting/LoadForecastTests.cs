@@ -82,6 +82,13 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void QuantileSeries_WhenStepsTimesQuantilesOverflowsAnInt_ThrowsNamingTheShape()
+    {
+        // 65,536 × 65,536 wrapped to 0, so an empty array passed the length check and the first read threw IndexOutOfRange.
+        Assert.That(() => new QuantileSeries(65_536, 65_536, []), Throws.ArgumentException.With.Message.Contains("65536 steps"));
+    }
+
+    [Test]
     public void LoadHistory_MixedStepsOrDuplicates_Throw()
     {
         var hourly = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
