@@ -79,8 +79,15 @@ public sealed class LoadForecast
     /// nearest forecast quantiles (clamped at the ends).
     /// </summary>
     /// <exception cref="KeyNotFoundException">No forecast for that partition or resource.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="quantile"/> is NaN, or <paramref name="step"/> is outside the horizon.</exception>
     public double ValueAt(PartitionId partition, ResourceKind resource, int step, double quantile)
     {
+        if (double.IsNaN(quantile))
+        {
+            // NaN compares false with every level and would read as the highest quantile.
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile level must be a number; got NaN.");
+        }
+
         if (!Partitions.TryGetValue(partition, out var resources) || !resources.TryGetValue(resource, out var series))
         {
             throw new KeyNotFoundException($"The forecast has no '{resource}' series for partition '{partition}'.");

@@ -25,6 +25,14 @@ public sealed class LoadForecastTests
         Assert.That(() => forecast.ValueAt(new PartitionId("x"), ResourceKind.Requests, 0, 0.5), Throws.InstanceOf<KeyNotFoundException>().With.Message.Contains("'x'"));
     }
 
+    [Test]
+    public void ValueAt_NaNQuantile_ThrowsInsteadOfAnsweringWithTheHighestQuantile()
+    {
+        // NaN compares false with every level, so it fell through to the clamp at the top and read as q0.9.
+        var forecast = Forecast([0.5, 0.9], [100, 200]);
+        Assert.That(() => forecast.ValueAt(P, ResourceKind.Requests, 0, double.NaN), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("NaN"));
+    }
+
     [TestCase(new[] { 0.9, 0.5 }, "increasing")]
     [TestCase(new[] { 0.0, 0.5 }, "between 0 and 1")]
     [TestCase(new[] { 0.5, 1.0 }, "between 0 and 1")]
