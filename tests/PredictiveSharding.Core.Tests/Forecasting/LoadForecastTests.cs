@@ -97,6 +97,18 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void LoadHistory_DuplicateOrNullPartitionInfo_ThrowsNamingTheParameter()
+    {
+        // The metadata went through ToDictionary: a null entry threw a NullReferenceException, a duplicate an exception
+        // naming no parameter.
+        var series = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        var info = new PartitionInfo(P, PredictiveSharding.Keys.KeyRange.Full, new NodeId("n1"), 0, 0);
+        Assert.That(() => new LoadHistory([series], [info, info]), Throws.ArgumentException.With.Property("ParamName").EqualTo("partitions").And.Message.Contains("'p1'"));
+        Assert.That(() => new LoadHistory([series], [null!]), Throws.InstanceOf<ArgumentNullException>().With.Property("ParamName").EqualTo("partitions"));
+        Assert.That(() => new LoadHistory([series], nodeSamples: [null!]), Throws.InstanceOf<ArgumentNullException>().With.Property("ParamName").EqualTo("nodeSamples"));
+    }
+
+    [Test]
     public void LoadHistory_MixedStepsOrDuplicates_Throw()
     {
         var hourly = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
