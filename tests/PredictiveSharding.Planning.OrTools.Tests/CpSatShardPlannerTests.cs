@@ -297,6 +297,25 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public void PlanAsync_WhenANodesCapacityIsTooSmallToCountInTheModel_ThrowsNamingTheNode()
+    {
+        // A host draining a node by giving it a tiny capacity (zero is refused): utilisation in 1/100,000 of the threshold
+        // overflowed a long, and CP-SAT's refusal came back as an InvalidOperationException carrying the whole model dump
+        // and naming no node.
+        var loads = new double[100, 1];
+        for (var p = 0; p < 100; p++)
+        {
+            loads[p, 0] = 30;
+        }
+
+        var request = Request(loads, [10_000, 1e-12], homes: new int[100]);
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => Planner().PlanAsync(request, CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("'n1'").And.Contain("1E-12").And.Contain("'requests'"));
+    }
+
+    [Test]
     public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));

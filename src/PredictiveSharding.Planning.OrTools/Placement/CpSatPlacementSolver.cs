@@ -212,6 +212,10 @@ internal sealed class CpSatPlacementSolver
         var rows = new List<(LinearExprBuilder Expr, long Max)>();
         var overflowRows = new List<(int Node, LinearExprBuilder Expr, long Max)>();
         var unit = 0L;
+
+        // CP-SAT counts in longs and refuses a model whose sums may overflow: every row, and the objective that adds
+        // OverflowWeight × each node's overflow, must fit. A node with a tiny capacity (one being drained) breaks that.
+        var rowLimit = long.MaxValue / (2 * (1 + (OverflowWeight * problem.NodeCount)));
         for (var n = 0; n < problem.NodeCount; n++)
         {
             for (var r = 0; r < problem.ResourceCount; r++)
@@ -223,6 +227,7 @@ internal sealed class CpSatPlacementSolver
                     var expr = LinearExpr.NewBuilder(problem.PartitionCount);
                     var overflowExpr = LinearExpr.NewBuilder(problem.PartitionCount);
                     long max = 0, overflowMax = 0;
+                    double total = 0, overflowTotal = 0;
                     for (var p = 0; p < problem.PartitionCount; p++)
                     {
                         if (x[p][n] is not { } v)
@@ -231,6 +236,14 @@ internal sealed class CpSatPlacementSolver
                         }
 
                         var i = problem.LoadIndex(p, r, t);
+                        total += problem.Load[i] / limit * UtilizationScale;
+                        overflowTotal += problem.OverflowLoad[i] / capacity * UtilizationScale;
+                        if (Math.Max(total, overflowTotal) > rowLimit)
+                        {
+                            throw new ArgumentException(
+                                string.Create(CultureInfo.InvariantCulture, $"Node '{problem.Nodes[n].Id}' has capacity {capacity:G} for '{problem.Resources[r]}', so small against the partitions' load that holding them could put it at more than {rowLimit / UtilizationScale:G3} × its threshold, past what the CP-SAT model can count; give it a larger capacity or leave it out of the snapshot."));
+                        }
+
                         var coefficient = Scale(problem.Load[i] / limit);
                         if (coefficient > 0)
                         {
