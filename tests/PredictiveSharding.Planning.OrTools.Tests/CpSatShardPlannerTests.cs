@@ -316,6 +316,22 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public async Task PlanDetailedAsync_WhenANodeOverflowsMoreAtALaterStep_StillFindsThePlacement()
+    {
+        // A node's overflow variable took its bound from the node's first overflow row (its first resource and step), so a
+        // later step that could overflow more was capped by it: here the only placement (one node, load rising from 1.2×
+        // to 1.8× its capacity) was infeasible in the model, and the plan fell back to the starting point with a warning
+        // that blamed the time limit. With more nodes the same cap silently excluded placements from the "proven" optimum.
+        var request = Request(new[,] { { 40.0, 60.0 }, { 40.0, 60.0 }, { 40.0, 60.0 } }, [100], homes: [0, 0, 0]);
+
+        var result = await Planner().PlanDetailedAsync(request, CancellationToken.None);
+
+        Assert.That(result.ProvenOptimal, Is.True, string.Join(" | ", result.Plan.Warnings));
+        Assert.That(result.Plan.Warnings[0], Does.Contain("proved this placement optimal"));
+        Assert.That(result.ObjectiveBound, Is.EqualTo((180 / 80.0) + (10 * ((198 / 100.0) - 1))).Within(1e-4), "peak 2.25 × the threshold plus 10 × the overflow of 0.98 × capacity at q0.99");
+    }
+
+    [Test]
     public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));

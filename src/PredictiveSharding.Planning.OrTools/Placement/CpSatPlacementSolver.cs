@@ -284,12 +284,20 @@ internal sealed class CpSatPlacementSolver
 
         var objective = LinearExpr.NewBuilder(1 + problem.NodeCount);
         objective.Add(peak);
+        // A node's overflow is the largest of its rows (resources and steps), so its bound is the largest row's: bounded
+        // by the first row only, it made placements that overflow more at a later step or on another resource infeasible.
+        var overflowBound = new long[problem.NodeCount];
+        foreach (var (n, _, max) in overflowRows)
+        {
+            overflowBound[n] = Math.Max(overflowBound[n], max - UtilizationScale);
+        }
+
         var overflow = new IntVar?[problem.NodeCount];
-        foreach (var (n, expr, max) in overflowRows)
+        foreach (var (n, expr, _) in overflowRows)
         {
             if (overflow[n] is not { } o)
             {
-                o = model.NewIntVar(0, max - UtilizationScale, string.Create(CultureInfo.InvariantCulture, $"overflow_{n}"));
+                o = model.NewIntVar(0, overflowBound[n], string.Create(CultureInfo.InvariantCulture, $"overflow_{n}"));
                 overflow[n] = o;
                 objective.AddTerm(o, OverflowWeight);
             }
