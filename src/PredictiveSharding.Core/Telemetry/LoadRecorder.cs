@@ -128,12 +128,18 @@ public sealed class LoadRecorder : IDisposable
     /// <param name="bytes">Bytes read or written; not negative.</param>
     /// <param name="clientId">A stable id of the client (any hash of it); 0 when unknown.</param>
     /// <param name="region">The client's region, from <see cref="RegisterRegion"/>; <see cref="RegionId.Unknown"/> when unknown.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative, or <paramref name="region"/> was not registered here.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative, <paramref name="kind"/> is not a defined kind, or <paramref name="region"/> was not registered here.</exception>
     public void Record(ReadOnlySpan<byte> key, RequestKind kind, int bytes, ulong clientId = 0, RegionId region = default)
     {
         if (bytes < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Request bytes must not be negative.");
+        }
+
+        if ((uint)kind > (uint)RequestKind.Write)
+        {
+            // Anything but a read was counted as a write.
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A request is a read or a write.");
         }
 
         if ((uint)region.Index > (uint)Volatile.Read(ref _regionCount))

@@ -155,6 +155,16 @@ public sealed class LoadRecorderTests
         Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, foreign), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
     }
 
+    [Test]
+    public void Record_UndefinedRequestKind_ThrowsInsteadOfCountingAWrite()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time);
+        Assert.That(() => recorder.Record(Key("a"), (RequestKind)7, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("7"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(recorder.Harvest().TotalRequests, Is.Zero);
+    }
+
     [TestCase(0.0)]
     [TestCase(60.0 * 24 * 50)]
     public void Options_BucketLengthOutsideWhatTheTimerTakes_ThrowsNamingIt(double minutes)
