@@ -332,6 +332,23 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public async Task PlanDetailedAsync_WhenBuildingTheModelUsesUpTheTimeLimit_DoesNotSearchPastIt()
+    {
+        // TimeLimit bounds the whole solve, and the planner's clock says building the model and the starting point took
+        // all of it: the first phase still searched for 80% of the limit on top. It now returns the starting point.
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+        var limit = TimeSpan.FromSeconds(60);
+        var planner = new CpSatShardPlanner(new CpSatPlannerOptions { TimeLimit = limit, RebalanceUnderThresholds = true }, new SlowClock(limit));
+
+        var result = await planner.PlanDetailedAsync(request, CancellationToken.None);
+
+        Assert.That(result.ProvenOptimal, Is.False);
+        Assert.That(result.Plan.StoppedAtTimeLimit, Is.True);
+        Assert.That(result.Plan.Warnings[0], Does.Contain("found no placement within 60 s"));
+    }
+
+    [Test]
     public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));
@@ -345,6 +362,16 @@ public sealed class CpSatShardPlannerTests
 
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { Seed = -1 }.Validate());
         Assert.That(ex!.ParamName, Is.EqualTo("Seed"));
+    }
+
+    /// <summary>A clock that moves on by <paramref name="step"/> each time it is read.</summary>
+    private sealed class SlowClock(TimeSpan step) : TimeProvider
+    {
+        private long _now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _now, step.Ticks);
     }
 
     /// <summary>The system clock, which cancels a token the first time it is read.</summary>

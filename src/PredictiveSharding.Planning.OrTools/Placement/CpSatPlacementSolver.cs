@@ -52,7 +52,14 @@ internal sealed class CpSatPlacementSolver
         var start = StartingPoint(problem, cancellationToken);
         HintAssignment(model, problem, x, start);
 
-        var first = Run(model, problem, x, _options.TimeLimit * FirstPhaseShare, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
+        // The limit is for the whole solve: what building the model and the starting point took comes off the first phase.
+        var firstWall = Min(_options.TimeLimit * FirstPhaseShare, _options.TimeLimit - _timeProvider.GetElapsedTime(started));
+        if (firstWall <= TimeSpan.Zero)
+        {
+            return new PlacementSolution(start, false, false, false, double.NaN, double.NaN);
+        }
+
+        var first = Run(model, problem, x, firstWall, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
         if (first.Assignment is not { } assignment)
         {
             // The starting point respects the budget and the cooldowns, so it is a placement CP-SAT would have accepted.
