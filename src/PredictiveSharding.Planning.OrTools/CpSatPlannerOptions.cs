@@ -9,8 +9,9 @@ public sealed class CpSatPlannerOptions
     public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Wall-clock limit for the whole solve (both phases: the peak, then the moved bytes at that peak). When it is
-    /// reached the best placement found so far is returned and <see cref="CpSatPlanResult.ProvenOptimal"/> is false.
+    /// Wall-clock limit for the whole solve (building the model and its starting point, then both phases: the peak, then
+    /// the moved bytes at that peak). When it is reached the best placement found so far is returned and
+    /// <see cref="CpSatPlanResult.ProvenOptimal"/> is false.
     /// Default 10 s; must be positive and at most one day.
     /// </summary>
     public TimeSpan TimeLimit { get; init; } = DefaultTimeLimit;

@@ -270,6 +270,85 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
+    public void PlanDetailedAsync_WhenCancelledBeforeTheSearchStarts_StopsInsteadOfSearchingToTheTimeLimit()
+    {
+        // CP-SAT's StopSearch only reaches a search already running: a token cancelled while the model and the starting
+        // point were built (or between the phases) was ignored until the phase ended at its time limit. This instance
+        // (120 real-valued loads on 7 unequal nodes) is not proven optimal within minutes, and the limit is a day.
+        var random = new Random(5);
+        var loads = new double[120, 1];
+        for (var p = 0; p < 120; p++)
+        {
+            loads[p, 0] = 10 + (random.NextDouble() * 90);
+        }
+
+        var request = Request(loads, [.. Enumerable.Range(0, 7).Select(n => 1000 + (n * 137.3))], homes: new int[120]);
+        using var cancellation = new CancellationTokenSource();
+
+        // The planner reads the clock first thing when its task starts: cancel there, after the synchronous checks.
+        var planner = new CpSatShardPlanner(
+            new CpSatPlannerOptions { TimeLimit = TimeSpan.FromDays(1), RebalanceUnderThresholds = true },
+            new CancellingClock(cancellation));
+
+        // The guard only bounds a hang (the fixed planner stops at once; the old one searched for the whole day).
+        Assert.That(
+            async () => await planner.PlanDetailedAsync(request, cancellation.Token).WaitAsync(TimeSpan.FromMinutes(2)),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void PlanAsync_WhenANodesCapacityIsTooSmallToCountInTheModel_ThrowsNamingTheNode()
+    {
+        // A host draining a node by giving it a tiny capacity (zero is refused): utilisation in 1/100,000 of the threshold
+        // overflowed a long, and CP-SAT's refusal came back as an InvalidOperationException carrying the whole model dump
+        // and naming no node.
+        var loads = new double[100, 1];
+        for (var p = 0; p < 100; p++)
+        {
+            loads[p, 0] = 30;
+        }
+
+        var request = Request(loads, [10_000, 1e-12], homes: new int[100]);
+
+        var ex = Assert.ThrowsAsync<ArgumentException>(() => Planner().PlanAsync(request, CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("'n1'").And.Contain("1E-12").And.Contain("'requests'"));
+    }
+
+    [Test]
+    public async Task PlanDetailedAsync_WhenANodeOverflowsMoreAtALaterStep_StillFindsThePlacement()
+    {
+        // A node's overflow variable took its bound from the node's first overflow row (its first resource and step), so a
+        // later step that could overflow more was capped by it: here the only placement (one node, load rising from 1.2×
+        // to 1.8× its capacity) was infeasible in the model, and the plan fell back to the starting point with a warning
+        // that blamed the time limit. With more nodes the same cap silently excluded placements from the "proven" optimum.
+        var request = Request(new[,] { { 40.0, 60.0 }, { 40.0, 60.0 }, { 40.0, 60.0 } }, [100], homes: [0, 0, 0]);
+
+        var result = await Planner().PlanDetailedAsync(request, CancellationToken.None);
+
+        Assert.That(result.ProvenOptimal, Is.True, string.Join(" | ", result.Plan.Warnings));
+        Assert.That(result.Plan.Warnings[0], Does.Contain("proved this placement optimal"));
+        Assert.That(result.ObjectiveBound, Is.EqualTo((180 / 80.0) + (10 * ((198 / 100.0) - 1))).Within(1e-4), "peak 2.25 × the threshold plus 10 × the overflow of 0.98 × capacity at q0.99");
+    }
+
+    [Test]
+    public async Task PlanDetailedAsync_WhenBuildingTheModelUsesUpTheTimeLimit_DoesNotSearchPastIt()
+    {
+        // TimeLimit bounds the whole solve, and the planner's clock says building the model and the starting point took
+        // all of it: the first phase still searched for 80% of the limit on top. It now returns the starting point.
+        var loads = new[,] { { 500.0, 500.0 }, { 400.0, 400.0 }, { 100.0, 100.0 }, { 100.0, 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1, 1]);
+        var limit = TimeSpan.FromSeconds(60);
+        var planner = new CpSatShardPlanner(new CpSatPlannerOptions { TimeLimit = limit, RebalanceUnderThresholds = true }, new SlowClock(limit));
+
+        var result = await planner.PlanDetailedAsync(request, CancellationToken.None);
+
+        Assert.That(result.ProvenOptimal, Is.False);
+        Assert.That(result.Plan.StoppedAtTimeLimit, Is.True);
+        Assert.That(result.Plan.Warnings[0], Does.Contain("found no placement within 60 s"));
+    }
+
+    [Test]
     public void Constructor_WhenOptionIsOutOfRange_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new CpSatShardPlanner(new CpSatPlannerOptions { Workers = 0 }));
@@ -283,6 +362,26 @@ public sealed class CpSatShardPlannerTests
 
         ex = Assert.Throws<ArgumentOutOfRangeException>(() => new CpSatPlannerOptions { Seed = -1 }.Validate());
         Assert.That(ex!.ParamName, Is.EqualTo("Seed"));
+    }
+
+    /// <summary>A clock that moves on by <paramref name="step"/> each time it is read.</summary>
+    private sealed class SlowClock(TimeSpan step) : TimeProvider
+    {
+        private long _now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _now, step.Ticks);
+    }
+
+    /// <summary>The system clock, which cancels a token the first time it is read.</summary>
+    private sealed class CancellingClock(CancellationTokenSource cancellation) : TimeProvider
+    {
+        public override long GetTimestamp()
+        {
+            cancellation.Cancel();
+            return base.GetTimestamp();
+        }
     }
 
     private static double Peak(double[,] loads, double[] capacities, int[] assignment)
@@ -326,7 +425,7 @@ public sealed class CpSatShardPlannerTests
         for (var p = 0; p < count; p++)
         {
             var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
-            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("00", CultureInfo.InvariantCulture), p == count - 1 ? null : "k" + (p + 1).ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("000", CultureInfo.InvariantCulture), p == count - 1 ? null : "k" + (p + 1).ToString("000", CultureInfo.InvariantCulture));
             partitions.Add(new PartitionInfo(id, range, nodes[homes[p]].Id, sizes?[p] ?? 2_000_000_000, 1000));
             var values = new double[steps * 3];
             for (var t = 0; t < steps; t++)

@@ -10,7 +10,7 @@ namespace PredictiveSharding.Forecasting;
 public sealed class LoadForecast
 {
     /// <summary>Creates a forecast and checks that every series has the horizon and quantiles given here.</summary>
-    /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), a series of the wrong shape, or a horizon that ends after <see cref="DateTimeOffset.MaxValue"/>.</exception>
+    /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), a null or wrongly shaped series, or a horizon that ends after <see cref="DateTimeOffset.MaxValue"/>.</exception>
     public LoadForecast(DateTimeOffset origin, TimeSpan step, IReadOnlyList<double> quantiles, IReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> partitions)
     {
         Guard.Positive(step, nameof(step));
@@ -20,8 +20,18 @@ public sealed class LoadForecast
         var horizon = -1;
         foreach (var (partition, resources) in partitions)
         {
+            if (resources is null)
+            {
+                throw new ArgumentException($"The forecast of partition '{partition}' is null; give it a dictionary of series per resource.", nameof(partitions));
+            }
+
             foreach (var (resource, series) in resources)
             {
+                if (series is null)
+                {
+                    throw new ArgumentException($"The forecast of '{partition}'/{resource} is null.", nameof(partitions));
+                }
+
                 if (series.QuantileCount != quantiles.Count)
                 {
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Forecast of '{partition}'/{resource} has {series.QuantileCount} quantiles; expected {quantiles.Count}."), nameof(partitions));
@@ -69,8 +79,15 @@ public sealed class LoadForecast
     /// nearest forecast quantiles (clamped at the ends).
     /// </summary>
     /// <exception cref="KeyNotFoundException">No forecast for that partition or resource.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="quantile"/> is NaN, or <paramref name="step"/> is outside the horizon.</exception>
     public double ValueAt(PartitionId partition, ResourceKind resource, int step, double quantile)
     {
+        if (double.IsNaN(quantile))
+        {
+            // NaN compares false with every level and would read as the highest quantile.
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile level must be a number; got NaN.");
+        }
+
         if (!Partitions.TryGetValue(partition, out var resources) || !resources.TryGetValue(resource, out var series))
         {
             throw new KeyNotFoundException($"The forecast has no '{resource}' series for partition '{partition}'.");

@@ -12,7 +12,7 @@ public sealed class LoadHistory
     /// <param name="series">One series per partition; all on the same step.</param>
     /// <param name="partitions">Partition metadata (size, key count, access frequency), where known.</param>
     /// <param name="nodeSamples">Node resource samples (CPU, memory, I/O), where the host supplies them.</param>
-    /// <exception cref="ArgumentException">No series, duplicate partitions, or series on different steps.</exception>
+    /// <exception cref="ArgumentException">No series, duplicate partitions (in the series or the metadata), null entries, or series on different steps.</exception>
     public LoadHistory(IEnumerable<PartitionLoadSeries> series, IEnumerable<PartitionInfo>? partitions = null, IEnumerable<NodeResourceSample>? nodeSamples = null)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -39,8 +39,24 @@ public sealed class LoadHistory
 
         Series = list;
         Step = list[0].Step;
-        Partitions = (partitions ?? []).ToDictionary(p => p.Id);
-        NodeSamples = (nodeSamples ?? []).ToList();
+        var byId = new Dictionary<PartitionId, PartitionInfo>();
+        foreach (var partition in partitions ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
+            if (!byId.TryAdd(partition.Id, partition))
+            {
+                throw new ArgumentException($"Partition '{partition.Id}' has more than one description.", nameof(partitions));
+            }
+        }
+
+        var samples = (nodeSamples ?? []).ToList();
+        foreach (var sample in samples)
+        {
+            ArgumentNullException.ThrowIfNull(sample, nameof(nodeSamples));
+        }
+
+        Partitions = byId;
+        NodeSamples = samples;
     }
 
     /// <summary>The series.</summary>

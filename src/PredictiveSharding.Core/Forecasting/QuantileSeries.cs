@@ -13,9 +13,10 @@ public sealed class QuantileSeries
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantiles);
-        if (values.Length != steps * quantiles)
+        // In long: the product of two ints can wrap round to the length of a shorter array.
+        if (values.Length != (long)steps * quantiles)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{steps} steps × {quantiles} quantiles need {steps * quantiles} values; got {values.Length}."), nameof(values));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{steps} steps × {quantiles} quantiles need {(long)steps * quantiles} values; got {values.Length}."), nameof(values));
         }
 
         for (var s = 0; s < steps; s++)
@@ -47,8 +48,35 @@ public sealed class QuantileSeries
     public int QuantileCount { get; }
 
     /// <summary>The value at a step and quantile index.</summary>
-    public double this[int step, int quantile] => _values[(step * QuantileCount) + quantile];
+    /// <exception cref="ArgumentOutOfRangeException">The step or the quantile index is outside the series.</exception>
+    public double this[int step, int quantile]
+    {
+        get
+        {
+            CheckStep(step);
+            if ((uint)quantile >= (uint)QuantileCount)
+            {
+                // Values are laid out step by step: an index past the quantiles would read the next step's values.
+                throw new ArgumentOutOfRangeException(nameof(quantile), quantile, string.Create(CultureInfo.InvariantCulture, $"The quantile index {quantile} is outside the series' {QuantileCount} quantiles."));
+            }
+
+            return _values[(step * QuantileCount) + quantile];
+        }
+    }
 
     /// <summary>The quantile values of one step.</summary>
-    public ReadOnlySpan<double> AtStep(int step) => _values.AsSpan(step * QuantileCount, QuantileCount);
+    /// <exception cref="ArgumentOutOfRangeException">The step is outside the series.</exception>
+    public ReadOnlySpan<double> AtStep(int step)
+    {
+        CheckStep(step);
+        return _values.AsSpan(step * QuantileCount, QuantileCount);
+    }
+
+    private void CheckStep(int step)
+    {
+        if ((uint)step >= (uint)Steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(step), step, string.Create(CultureInfo.InvariantCulture, $"The step {step} is outside the series' {Steps} steps."));
+        }
+    }
 }

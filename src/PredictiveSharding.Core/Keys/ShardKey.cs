@@ -78,7 +78,8 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
     public string ToUtf8String() => new UTF8Encoding(false, true).GetString(Span);
 
     /// <summary>
-    /// The key as text for humans and logs: its UTF-8 text when that is printable, otherwise <c>0x</c> and its hex bytes.
+    /// The key as text for humans and logs: its UTF-8 text when that is printable and does not itself read as
+    /// <c>0x</c> and hex digits, otherwise <c>0x</c> and its hex bytes; <see cref="Parse"/> turns either back into the key.
     /// </summary>
     public override string ToString()
     {
@@ -93,7 +94,9 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
 
         try
         {
-            return ToUtf8String();
+            // Text such as "0xAB" would parse back as the bytes it spells, not as its own UTF-8 bytes.
+            var text = ToUtf8String();
+            return IsHexForm(text) ? "0x" + Convert.ToHexString(span) : text;
         }
         catch (DecoderFallbackException)
         {
@@ -105,13 +108,16 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
     public static ShardKey Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (text.Length > 2 && text.StartsWith("0x", StringComparison.Ordinal) && IsHex(text.AsSpan(2)))
+        if (IsHexForm(text))
         {
             return FromBytes(Convert.FromHexString(text.AsSpan(2)));
         }
 
         return FromString(text);
     }
+
+    private static bool IsHexForm(string text) =>
+        text.Length > 2 && text.StartsWith("0x", StringComparison.Ordinal) && IsHex(text.AsSpan(2));
 
     private static bool IsHex(ReadOnlySpan<char> chars) =>
         chars.Length % 2 == 0 && !chars.ContainsAnyExcept(HexDigits);

@@ -21,6 +21,12 @@ internal sealed class ChunkedRangeCopy(IDataMover mover, NodeId source, NodeId t
         }
 
         var chunk = await mover.ReadChunkAsync(source, range, start, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (chunk.ResumeFrom is { } resume && resume <= start)
+        {
+            // The executor copies until the last step: a chunk that does not move on would be copied forever.
+            throw new InvalidOperationException($"Reading {range} on node '{source}' from '{start}' returned {chunk.Entries.Count} entries and a resume key '{resume}' that does not move past it; a chunk must hold at least one entry when any is left, and resume after it.");
+        }
+
         long bytes = 0;
         foreach (var entry in chunk.Entries)
         {

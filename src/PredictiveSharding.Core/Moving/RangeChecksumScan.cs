@@ -12,6 +12,8 @@ namespace PredictiveSharding.Moving;
 /// </remarks>
 public abstract class RangeChecksumScan : IAsyncDisposable
 {
+    private int _disposed;
+
     /// <summary>
     /// Hashes the next entries of the range, about <paramref name="maxBytes"/> of keys and values (at least one entry when
     /// any is left; the default scan of <see cref="IDataMover.OpenChecksumScanAsync"/> hashes the whole range at once). The last step carries the checksum, equal to what <see cref="IDataMover.ChecksumAsync"/> returns for
@@ -24,10 +26,16 @@ public abstract class RangeChecksumScan : IAsyncDisposable
     /// <summary>Frees what the scan holds (snapshot, iterator).</summary>
     public async ValueTask DisposeAsync()
     {
+        // Once only, as DisposeAsyncCore promises: a store frees native snapshots and iterators there.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await DisposeAsyncCore().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Frees what the scan holds; called once by <see cref="DisposeAsync"/>.</summary>
+    /// <summary>Frees what the scan holds; called by the first <see cref="DisposeAsync"/> only.</summary>
     protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
 }

@@ -13,6 +13,8 @@ namespace PredictiveSharding.Moving;
 /// </remarks>
 public abstract class RangeCopy : IAsyncDisposable
 {
+    private int _disposed;
+
     /// <summary>
     /// The ordered checksum (as <see cref="IDataMover.ChecksumAsync"/> computes it) of exactly the entries this copy read,
     /// when they are the whole range as one snapshot of the source (<see cref="RangeChecksum.Sequence"/> names it);
@@ -56,10 +58,16 @@ public abstract class RangeCopy : IAsyncDisposable
     /// <summary>Frees what the copy holds (snapshot, iterator, unfinished files); entries not committed may be lost.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Once only, as DisposeAsyncCore promises: a store frees native snapshots and iterators there.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await DisposeAsyncCore().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Frees what the copy holds; called once by <see cref="DisposeAsync"/>.</summary>
+    /// <summary>Frees what the copy holds; called by the first <see cref="DisposeAsync"/> only.</summary>
     protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
 }

@@ -18,7 +18,7 @@ public sealed class RoutingMap
     /// <summary>Creates a map and checks that the routes cover the key space exactly once.</summary>
     /// <param name="routes">The routes in any order.</param>
     /// <param name="version">The routing version, non-negative.</param>
-    /// <exception cref="ArgumentException">Duplicate partition ids, overlapping ranges, gaps, or ranges that do not reach the ends of the key space.</exception>
+    /// <exception cref="ArgumentException">Default or duplicate partition ids, a default node id, overlapping ranges, gaps, or ranges that do not reach the ends of the key space.</exception>
     public RoutingMap(IEnumerable<PartitionRoute> routes, long version)
     {
         ArgumentNullException.ThrowIfNull(routes);
@@ -27,6 +27,18 @@ public sealed class RoutingMap
         foreach (var route in sorted)
         {
             ArgumentNullException.ThrowIfNull(route, nameof(routes));
+
+            // default(PartitionId) and default(NodeId) carry no text; accepted, they failed far from here (a load recorder
+            // hashing the partition's name).
+            if (route.Partition.Value is null)
+            {
+                throw new ArgumentException($"The route of {route.Range} has no partition id (a default PartitionId).", nameof(routes));
+            }
+
+            if (route.Node.Value is null)
+            {
+                throw new ArgumentException($"Partition '{route.Partition}' {route.Range} has no node (a default NodeId).", nameof(routes));
+            }
         }
 
         Array.Sort(sorted, (a, b) => a.Range.Start.CompareTo(b.Range.Start));

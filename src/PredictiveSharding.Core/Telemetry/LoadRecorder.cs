@@ -46,14 +46,26 @@ public sealed class LoadRecorder : IDisposable
 
     /// <summary>Creates a recorder over a routing table.</summary>
     /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
-    /// <param name="options">Settings; validated here.</param>
+    /// <param name="options">Settings; copied and validated here, so changing them afterwards does not affect this recorder.</param>
     /// <param name="timeProvider">The host's clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="seed">Seed of the key reservoirs' random numbers.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public LoadRecorder(IRoutingTable routing, LoadRecorderOptions? options = null, TimeProvider? timeProvider = null, ulong seed = 0x5EED)
     {
         ArgumentNullException.ThrowIfNull(routing);
-        _options = options ?? new LoadRecorderOptions();
+
+        // A copy: the settings are read again long after construction (bucket starts, counters of new partitions), so a
+        // caller changing its options object afterwards must not change them behind the validation.
+        var given = options ?? new LoadRecorderOptions();
+        _options = new LoadRecorderOptions
+        {
+            BucketLength = given.BucketLength,
+            KeySampleSize = given.KeySampleSize,
+            SampleOneIn = given.SampleOneIn,
+            MaxSampledKeyBytes = given.MaxSampledKeyBytes,
+            MaxRegions = given.MaxRegions,
+            ClientSketchBits = given.ClientSketchBits,
+        };
         _options.Validate();
         _routing = routing;
         _time = timeProvider ?? TimeProvider.System;
@@ -116,12 +128,18 @@ public sealed class LoadRecorder : IDisposable
     /// <param name="bytes">Bytes read or written; not negative.</param>
     /// <param name="clientId">A stable id of the client (any hash of it); 0 when unknown.</param>
     /// <param name="region">The client's region, from <see cref="RegisterRegion"/>; <see cref="RegionId.Unknown"/> when unknown.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative, or <paramref name="region"/> was not registered here.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative, <paramref name="kind"/> is not a defined kind, or <paramref name="region"/> was not registered here.</exception>
     public void Record(ReadOnlySpan<byte> key, RequestKind kind, int bytes, ulong clientId = 0, RegionId region = default)
     {
         if (bytes < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Request bytes must not be negative.");
+        }
+
+        if ((uint)kind > (uint)RequestKind.Write)
+        {
+            // Anything but a read was counted as a write.
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "A request is a read or a write.");
         }
 
         if ((uint)region.Index > (uint)Volatile.Read(ref _regionCount))

@@ -16,7 +16,7 @@ public sealed class ClusterSnapshot
     /// <param name="nodes">The nodes; ids must be unique.</param>
     /// <param name="partitions">The partitions in any order; ids must be unique, each owned by a listed node, and together they must cover the key space exactly.</param>
     /// <param name="routingVersion">The routing version this snapshot describes.</param>
-    /// <exception cref="ArgumentException">Duplicate ids, an unknown owner, ranges that overlap, leave a gap or do not reach the ends of the key space, or sizes that add up to more than <see cref="long.MaxValue"/> bytes.</exception>
+    /// <exception cref="ArgumentException">Default or duplicate ids, an unknown owner, ranges that overlap, leave a gap or do not reach the ends of the key space, or sizes that add up to more than <see cref="long.MaxValue"/> bytes.</exception>
     public ClusterSnapshot(IEnumerable<NodeInfo> nodes, IEnumerable<PartitionInfo> partitions, long routingVersion)
     {
         ArgumentNullException.ThrowIfNull(nodes);
@@ -27,6 +27,11 @@ public sealed class ClusterSnapshot
         foreach (var node in nodes)
         {
             ArgumentNullException.ThrowIfNull(node, nameof(nodes));
+            if (node.Id.Value is null)
+            {
+                throw new ArgumentException("A node has no id (a default NodeId).", nameof(nodes));
+            }
+
             if (!_nodesById.TryAdd(node.Id, node))
             {
                 throw new ArgumentException($"Node id '{node.Id}' appears more than once.", nameof(nodes));
@@ -41,6 +46,11 @@ public sealed class ClusterSnapshot
         foreach (var partition in partitions)
         {
             ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
+            if (partition.Id.Value is null)
+            {
+                throw new ArgumentException($"The partition of {partition.Range} has no id (a default PartitionId).", nameof(partitions));
+            }
+
             if (!_partitionsById.TryAdd(partition.Id, partition))
             {
                 throw new ArgumentException($"Partition id '{partition.Id}' appears more than once.", nameof(partitions));

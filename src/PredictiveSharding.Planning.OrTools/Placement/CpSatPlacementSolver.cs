@@ -49,10 +49,17 @@ internal sealed class CpSatPlacementSolver
         AddMoveBudget(model, problem, x);
         AddMoveCount(model, problem, x);
         model.Minimize(objective);
-        var start = StartingPoint(problem);
+        var start = StartingPoint(problem, cancellationToken);
         HintAssignment(model, problem, x, start);
 
-        var first = Run(model, problem, x, _options.TimeLimit * FirstPhaseShare, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
+        // The limit is for the whole solve: what building the model and the starting point took comes off the first phase.
+        var firstWall = Min(_options.TimeLimit * FirstPhaseShare, _options.TimeLimit - _timeProvider.GetElapsedTime(started));
+        if (firstWall <= TimeSpan.Zero)
+        {
+            return new PlacementSolution(start, false, false, false, double.NaN, double.NaN);
+        }
+
+        var first = Run(model, problem, x, firstWall, _options.DeterministicTimeLimit * FirstPhaseShare, 1, cancellationToken);
         if (first.Assignment is not { } assignment)
         {
             // The starting point respects the budget and the cooldowns, so it is a placement CP-SAT would have accepted.
@@ -105,9 +112,9 @@ internal sealed class CpSatPlacementSolver
     /// The hint: the move-aware descent from the current placement (few moves), unless the greedy placement has a
     /// clearly lower peak within the budget — CP-SAT finds its first good solutions near the hint.
     /// </summary>
-    private static int[] StartingPoint(PlacementProblem problem)
+    private static int[] StartingPoint(PlacementProblem problem, CancellationToken cancellationToken)
     {
-        var descent = MoveAwareDescent.Place(problem);
+        var descent = MoveAwareDescent.Place(problem, cancellationToken);
         var greedy = GreedyPlacement.Place(problem);
         if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > problem.MaxMoves)
         {
@@ -139,6 +146,9 @@ internal sealed class CpSatPlacementSolver
         CpSolverStatus status;
         using (cancellationToken.Register(solver.StopSearch))
         {
+            // StopSearch only reaches a search already running (before Solve it does nothing), so a token cancelled
+            // earlier (while the model and the starting point were built, or between the phases) is checked here.
+            cancellationToken.ThrowIfCancellationRequested();
             status = solver.Solve(model);
         }
 
@@ -209,6 +219,10 @@ internal sealed class CpSatPlacementSolver
         var rows = new List<(LinearExprBuilder Expr, long Max)>();
         var overflowRows = new List<(int Node, LinearExprBuilder Expr, long Max)>();
         var unit = 0L;
+
+        // CP-SAT counts in longs and refuses a model whose sums may overflow: every row, and the objective that adds
+        // OverflowWeight × each node's overflow, must fit. A node with a tiny capacity (one being drained) breaks that.
+        var rowLimit = long.MaxValue / (2 * (1 + (OverflowWeight * problem.NodeCount)));
         for (var n = 0; n < problem.NodeCount; n++)
         {
             for (var r = 0; r < problem.ResourceCount; r++)
@@ -220,6 +234,7 @@ internal sealed class CpSatPlacementSolver
                     var expr = LinearExpr.NewBuilder(problem.PartitionCount);
                     var overflowExpr = LinearExpr.NewBuilder(problem.PartitionCount);
                     long max = 0, overflowMax = 0;
+                    double total = 0, overflowTotal = 0;
                     for (var p = 0; p < problem.PartitionCount; p++)
                     {
                         if (x[p][n] is not { } v)
@@ -228,6 +243,14 @@ internal sealed class CpSatPlacementSolver
                         }
 
                         var i = problem.LoadIndex(p, r, t);
+                        total += problem.Load[i] / limit * UtilizationScale;
+                        overflowTotal += problem.OverflowLoad[i] / capacity * UtilizationScale;
+                        if (Math.Max(total, overflowTotal) > rowLimit)
+                        {
+                            throw new ArgumentException(
+                                string.Create(CultureInfo.InvariantCulture, $"Node '{problem.Nodes[n].Id}' has capacity {capacity:G} for '{problem.Resources[r]}', so small against the partitions' load that holding them could put it at more than {rowLimit / UtilizationScale:G3} × its threshold, past what the CP-SAT model can count; give it a larger capacity or leave it out of the snapshot."));
+                        }
+
                         var coefficient = Scale(problem.Load[i] / limit);
                         if (coefficient > 0)
                         {
@@ -268,12 +291,20 @@ internal sealed class CpSatPlacementSolver
 
         var objective = LinearExpr.NewBuilder(1 + problem.NodeCount);
         objective.Add(peak);
+        // A node's overflow is the largest of its rows (resources and steps), so its bound is the largest row's: bounded
+        // by the first row only, it made placements that overflow more at a later step or on another resource infeasible.
+        var overflowBound = new long[problem.NodeCount];
+        foreach (var (n, _, max) in overflowRows)
+        {
+            overflowBound[n] = Math.Max(overflowBound[n], max - UtilizationScale);
+        }
+
         var overflow = new IntVar?[problem.NodeCount];
-        foreach (var (n, expr, max) in overflowRows)
+        foreach (var (n, expr, _) in overflowRows)
         {
             if (overflow[n] is not { } o)
             {
-                o = model.NewIntVar(0, max - UtilizationScale, string.Create(CultureInfo.InvariantCulture, $"overflow_{n}"));
+                o = model.NewIntVar(0, overflowBound[n], string.Create(CultureInfo.InvariantCulture, $"overflow_{n}"));
                 overflow[n] = o;
                 objective.AddTerm(o, OverflowWeight);
             }

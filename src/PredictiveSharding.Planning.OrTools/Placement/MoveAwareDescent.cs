@@ -7,7 +7,8 @@ namespace PredictiveSharding.Planning.OrTools.Placement;
 /// </summary>
 internal static class MoveAwareDescent
 {
-    public static int[] Place(PlacementProblem problem)
+    /// <exception cref="OperationCanceledException">Cancelled (checked at each step: on large instances the descent takes a while).</exception>
+    public static int[] Place(PlacementProblem problem, CancellationToken cancellationToken)
     {
         var dims = problem.ResourceCount * problem.Steps;
         var scale = new double[problem.NodeCount * problem.ResourceCount];
@@ -33,6 +34,7 @@ internal static class MoveAwareDescent
         var peaks = new double[problem.NodeCount];
         for (var iteration = 0; iteration < 4 * problem.PartitionCount; iteration++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var hot = 0;
             for (var n = 0; n < problem.NodeCount; n++)
             {

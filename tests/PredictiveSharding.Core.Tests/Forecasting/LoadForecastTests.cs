@@ -25,6 +25,14 @@ public sealed class LoadForecastTests
         Assert.That(() => forecast.ValueAt(new PartitionId("x"), ResourceKind.Requests, 0, 0.5), Throws.InstanceOf<KeyNotFoundException>().With.Message.Contains("'x'"));
     }
 
+    [Test]
+    public void ValueAt_NaNQuantile_ThrowsInsteadOfAnsweringWithTheHighestQuantile()
+    {
+        // NaN compares false with every level, so it fell through to the clamp at the top and read as q0.9.
+        var forecast = Forecast([0.5, 0.9], [100, 200]);
+        Assert.That(() => forecast.ValueAt(P, ResourceKind.Requests, 0, double.NaN), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("NaN"));
+    }
+
     [TestCase(new[] { 0.9, 0.5 }, "increasing")]
     [TestCase(new[] { 0.0, 0.5 }, "between 0 and 1")]
     [TestCase(new[] { 0.5, 1.0 }, "between 0 and 1")]
@@ -47,12 +55,57 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void Constructor_WhenAPartitionOrResourceHasNoSeries_ThrowsNamingIt()
+    {
+        // A null entry threw a NullReferenceException that named neither the partition nor the resource.
+        var noResources = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> { [P] = null! };
+        var noSeries = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Cpu] = null! },
+        };
+
+        Assert.That(() => new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), [0.5], noResources), Throws.InstanceOf<ArgumentException>().With.Message.Contains("'p1'"));
+        Assert.That(() => new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), [0.5], noSeries), Throws.InstanceOf<ArgumentException>().With.Message.Contains("'p1'").And.Message.Contains("cpu"));
+    }
+
+    [Test]
     public void QuantileSeries_DecreasingAcrossQuantilesOrNaN_Throws()
     {
         Assert.That(() => new QuantileSeries(1, 2, [5, 4]), Throws.ArgumentException.With.Message.Contains("decrease"));
         Assert.That(() => new QuantileSeries(1, 2, [double.NaN, 4]), Throws.ArgumentException.With.Message.Contains("NaN"));
         Assert.That(() => new QuantileSeries(1, 2, [-1, 4]), Throws.ArgumentException.With.Message.Contains("-1"));
         Assert.That(() => new QuantileSeries(2, 2, [1, 2, 3]), Throws.ArgumentException.With.Message.Contains("need 4 values"));
+    }
+
+    [Test]
+    public void QuantileSeries_IndexOutsideTheSeries_ThrowsNamingItInsteadOfReadingAnotherStep()
+    {
+        // Values are laid out step by step, so quantile index 2 of step 0 was step 1's first value, returned silently.
+        var series = new QuantileSeries(2, 2, [1, 2, 3, 4]);
+        Assert.That(() => series[0, 2], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("quantile index 2").And.Message.Contains("2 quantiles"));
+        Assert.That(() => series[0, -1], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
+        Assert.That(() => series[2, 0], Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("step 2").And.Message.Contains("2 steps"));
+        Assert.That(() => series.AtStep(2).ToArray(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("step 2"));
+        Assert.That(series[1, 1], Is.EqualTo(4));
+    }
+
+    [Test]
+    public void QuantileSeries_WhenStepsTimesQuantilesOverflowsAnInt_ThrowsNamingTheShape()
+    {
+        // 65,536 × 65,536 wrapped to 0, so an empty array passed the length check and the first read threw IndexOutOfRange.
+        Assert.That(() => new QuantileSeries(65_536, 65_536, []), Throws.ArgumentException.With.Message.Contains("65536 steps"));
+    }
+
+    [Test]
+    public void LoadHistory_DuplicateOrNullPartitionInfo_ThrowsNamingTheParameter()
+    {
+        // The metadata went through ToDictionary: a null entry threw a NullReferenceException, a duplicate an exception
+        // naming no parameter.
+        var series = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        var info = new PartitionInfo(P, PredictiveSharding.Keys.KeyRange.Full, new NodeId("n1"), 0, 0);
+        Assert.That(() => new LoadHistory([series], [info, info]), Throws.ArgumentException.With.Property("ParamName").EqualTo("partitions").And.Message.Contains("'p1'"));
+        Assert.That(() => new LoadHistory([series], [null!]), Throws.InstanceOf<ArgumentNullException>().With.Property("ParamName").EqualTo("partitions"));
+        Assert.That(() => new LoadHistory([series], nodeSamples: [null!]), Throws.InstanceOf<ArgumentNullException>().With.Property("ParamName").EqualTo("nodeSamples"));
     }
 
     [Test]

@@ -38,6 +38,17 @@ public sealed class ShardKeyTests
         Assert.That(ShardKey.Parse(key.ToString()), Is.EqualTo(key));
     }
 
+    [TestCase("0xAB")]
+    [TestCase("0x0010c3")]
+    [TestCase("0x00")]
+    public void Parse_OfToString_RoundTrips_WhenTheTextItselfLooksLikeHex(string text)
+    {
+        // Printable text that reads as 0x and hex digits would parse back as those bytes (one byte for "0xAB" instead
+        // of the four of its text), so plan.json's split keys named other keys than the plan's.
+        var key = ShardKey.FromString(text);
+        Assert.That(ShardKey.Parse(key.ToString()), Is.EqualTo(key));
+    }
+
     [Test]
     public void Successor_IsSmallestGreaterKey()
     {

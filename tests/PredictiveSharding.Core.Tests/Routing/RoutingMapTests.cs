@@ -79,6 +79,23 @@ public sealed class RoutingMapTests
     }
 
     [Test]
+    public void ConstructorAndApply_DefaultIds_ThrowNamingTheRange()
+    {
+        // default(PartitionId) and default(NodeId) have no text: a map holding them was accepted, and a load recorder over
+        // it threw a NullReferenceException hashing the partition's name.
+        Assert.That(
+            () => new RoutingMap([new PartitionRoute(default, KeyRange.Full, N1)], 0),
+            Throws.ArgumentException.With.Message.Contains("partition id").And.Message.Contains("+inf"));
+        Assert.That(
+            () => new RoutingMap([new PartitionRoute(new PartitionId("a"), KeyRange.Full, default)], 0),
+            Throws.ArgumentException.With.Message.Contains("node").And.Message.Contains("'a'"));
+        Assert.That(() => ThreePartitions().Apply(new MoveChange(new PartitionId("a"), default)), Throws.ArgumentException.With.Message.Contains("'a'"));
+        Assert.That(
+            () => ThreePartitions().Apply(new SplitChange(new PartitionId("a"), [ShardKey.FromString("c")], [new PartitionId("a1"), default])),
+            Throws.ArgumentException.With.Message.Contains("partition id"));
+    }
+
+    [Test]
     public void RoutingTable_TryPublish_IsCompareAndSwap()
     {
         var table = new RoutingTable(ThreePartitions());

@@ -155,6 +155,16 @@ public sealed class LoadRecorderTests
         Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, foreign), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
     }
 
+    [Test]
+    public void Record_UndefinedRequestKind_ThrowsInsteadOfCountingAWrite()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time);
+        Assert.That(() => recorder.Record(Key("a"), (RequestKind)7, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("7"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(recorder.Harvest().TotalRequests, Is.Zero);
+    }
+
     [TestCase(0.0)]
     [TestCase(60.0 * 24 * 50)]
     public void Options_BucketLengthOutsideWhatTheTimerTakes_ThrowsNamingIt(double minutes)
@@ -171,6 +181,34 @@ public sealed class LoadRecorderTests
         var options = new LoadRecorderOptions();
         typeof(LoadRecorderOptions).GetProperty(option)!.SetValue(options, value);
         Assert.That(() => new LoadRecorder(TwoPartitions(), options), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains(option).And.Message.Contains(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void Options_ChangedAfterConstruction_DoNotChangeTheRecorder()
+    {
+        // The recorder validated the options once and then read some of them again later: a longer bucket set on the
+        // same object afterwards relabelled 10-second buckets 20 seconds apart, and fewer regions made the counters of a
+        // partition created later too short for a region registered before.
+        var time = new FakeTimeProvider(Start);
+        var options = new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), MaxRegions = 2 };
+        var table = TwoPartitions();
+        using var recorder = Recorder(table, time, options);
+        var eu = recorder.RegisterRegion("eu");
+        var us = recorder.RegisterRegion("us");
+        options.BucketLength = TimeSpan.FromSeconds(20);
+        options.MaxRegions = 0;
+
+        table.Apply(new SplitChange(new PartitionId("right"), [ShardKey.FromString("t")], [new PartitionId("r1"), new PartitionId("r2")]));
+        recorder.Record(Key("zebra"), RequestKind.Read, 0, 0, us);
+        recorder.Record(Key("apple"), RequestKind.Read, 0, 0, eu);
+        time.Advance(TimeSpan.FromSeconds(30));
+        var harvest = recorder.Harvest();
+
+        Assert.That(recorder.BucketLength, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        var r2 = harvest.Series.Single(s => s.Partition.Value == "r2");
+        Assert.That(r2.Step, Is.EqualTo(TimeSpan.FromSeconds(10)));
+        Assert.That(r2.Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start, Start.AddSeconds(10), Start.AddSeconds(20) }));
+        Assert.That(r2.Buckets[0].RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["us"] = 1 }));
     }
 
     [Test]

@@ -30,6 +30,17 @@ public sealed class ClusterSnapshotTests
     }
 
     [Test]
+    public void Constructor_DefaultIds_Throw()
+    {
+        // default(NodeId) and default(PartitionId) have no text; they were accepted and failed later, far from the cause.
+        var nameless = new NodeInfo(default, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 });
+        Assert.That(() => new ClusterSnapshot([N1, nameless], [P("a", "", null)], 0), Throws.ArgumentException.With.Property("ParamName").EqualTo("nodes"));
+        Assert.That(
+            () => new ClusterSnapshot([N1], [new PartitionInfo(default, KeyRange.Full, N1.Id, 10, 1)], 0),
+            Throws.ArgumentException.With.Property("ParamName").EqualTo("partitions").And.Message.Contains("+inf"));
+    }
+
+    [Test]
     public void Constructor_WithGap_ThrowsNamingBothPartitions()
     {
         var ex = Assert.Throws<ArgumentException>(() => new ClusterSnapshot([N1], [P("a", "", "f"), P("b", "m", null)], 0));
