@@ -48,7 +48,11 @@ public sealed class LoadRecorder : IDisposable
     /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
     /// <param name="options">Settings; copied and validated here, so changing them afterwards does not affect this recorder.</param>
     /// <param name="timeProvider">The host's clock; <see cref="TimeProvider.System"/> when null.</param>
-    /// <param name="seed">Seed of the key reservoirs' random numbers.</param>
+    /// <param name="seed">
+    /// Seed of the key reservoirs' random numbers: the same requests in the same order give the same samples in every
+    /// process. With <see cref="LoadRecorderOptions.SampleOneIn"/> above 1, which requests are offered to a reservoir also
+    /// depends on the processor each one ran on (its counters' stripe), so only <c>SampleOneIn = 1</c> repeats exactly.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public LoadRecorder(IRoutingTable routing, LoadRecorderOptions? options = null, TimeProvider? timeProvider = null, ulong seed = 0x5EED)
     {

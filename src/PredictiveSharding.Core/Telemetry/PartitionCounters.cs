@@ -45,8 +45,25 @@ internal sealed class PartitionCounters
         // this one and would otherwise share a line with the first processor's counters.
         _cells = new long[CacheLineLongs + (RingSize * stripes * _rowStride)];
         Array.Fill(_epochs, -1);
-        Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes, seed: (ulong)partition.Value.GetHashCode(StringComparison.Ordinal) ^ randomSeed);
+        Reservoir = new KeyReservoir(sampleSize, maxSampledKeyBytes, seed: StableHash(partition.Value) ^ randomSeed);
         ClientSketchBits = clientSketchBits;
+    }
+
+    /// <summary>
+    /// FNV-1a (64-bit) over the name's UTF-16 code units: the same in every process, unlike <see cref="string.GetHashCode()"/>,
+    /// which .NET randomises per process and made the reservoirs' samples differ from run to run for the same seed. Written
+    /// out rather than taken from System.IO.Hashing so that Core, the contracts package, keeps no dependency; it only
+    /// derives a seed, once per partition.
+    /// </summary>
+    internal static ulong StableHash(string text)
+    {
+        var hash = 0xCBF29CE484222325UL;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 0x100000001B3UL;
+        }
+
+        return hash;
     }
 
     public PartitionId Partition { get; }

@@ -99,6 +99,24 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void KeySamples_WithTheSameSeed_AreTheSameInEveryProcess()
+    {
+        // The reservoir's seed mixes in a hash of the partition's name. string.GetHashCode is randomised per process, so
+        // the same seed and the same requests gave another sample in every run: a replay could not be repeated. The keys
+        // below are what this seed samples; a change of them is a change of the sampling, not noise.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, KeySampleSize = 6 }, time, seed: 42);
+        for (var i = 0; i < 100; i++)
+        {
+            recorder.Record(Key("k" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)), RequestKind.Read, 0);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        var sampled = recorder.Harvest().KeySamples[new PartitionId("left")].Select(s => s.Key.ToString()).ToArray();
+        Assert.That(sampled, Is.EqualTo(new[] { "k063", "k001", "k057", "k025", "k033", "k089" }));
+    }
+
+    [Test]
     public void KeySamples_OfARequestStreamThatCyclesThroughKeys_AreNotBiasedToOneKey()
     {
         // A scan or a batch job that reads the same sixteen keys in turn: each key carries a sixteenth of the load, so the
