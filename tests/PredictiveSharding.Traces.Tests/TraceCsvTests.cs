@@ -82,6 +82,15 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_GivenStepBeforeTheUnixEpoch_FloorsToEpochAlignedSteps()
+    {
+        // 23:59:30 lies in the minute starting 23:59:00, 00:00:10 in the next one: two steps, not one.
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n1969-12-31T23:59:30Z,a,1\n1970-01-01T00:00:10Z,a,2\n"), TimeSpan.FromMinutes(1));
+        Assert.That(trace.Start, Is.EqualTo(new DateTimeOffset(1969, 12, 31, 23, 59, 0, TimeSpan.Zero)));
+        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 2.0 }));
+    }
+
+    [Test]
     public void Resample_SumsWholeGroupsAndDropsPartialEnds()
     {
         var series = Series("timestamp,series,value\n2024-01-01T00:30:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n2024-01-01T01:30:00Z,a,3\n2024-01-01T02:00:00Z,a,4\n");
