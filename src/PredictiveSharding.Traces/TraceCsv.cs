@@ -76,6 +76,17 @@ public static class TraceCsv
             }
         }
 
+        foreach (var name in order)
+        {
+            var values = bySeries[name];
+            var steps = values.Keys.Last() - values.Keys.First() + 1;
+            if (steps > Array.MaxLength)
+            {
+                var last = lastSeen[name];
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {last.Line}: series '{name}' would span {steps} steps of {grid.Step} up to {last.Timestamp:O}, more than a series can hold; give a longer step or remove the stray row."));
+            }
+        }
+
         return order.Select(name => ToSeries(name, bySeries[name], grid)).ToList();
     }
 
@@ -97,6 +108,7 @@ public static class TraceCsv
         var grid = StepGrid.Create(rows, step, source);
         var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);
         long maxIndex = 0;
+        var maxRow = rows[0];
         foreach (var row in rows)
         {
             if (lastSeen.TryGetValue(row.Name, out var previous) && row.Timestamp < previous.Timestamp)
@@ -105,7 +117,18 @@ public static class TraceCsv
             }
 
             lastSeen[row.Name] = row;
-            maxIndex = Math.Max(maxIndex, grid.IndexOf(row.Timestamp));
+            var index = grid.IndexOf(row.Timestamp);
+            if (index > maxIndex)
+            {
+                maxIndex = index;
+                maxRow = row;
+            }
+        }
+
+        // Every key holds a count for every step: a stray far-off row must not ask for billions of them.
+        if (maxIndex + 1 > Array.MaxLength / Math.Max(1, lastSeen.Count))
+        {
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {maxRow.Line}: {maxRow.Timestamp:O} is {maxIndex} steps of {grid.Step} after the first timestamp; {lastSeen.Count} keys × {maxIndex + 1} steps is more than a trace can hold. Give a longer step or remove the stray row."));
         }
 
         var keys = lastSeen.Keys.Select(ShardKey.FromString).ToArray();
@@ -125,7 +148,8 @@ public static class TraceCsv
 
         foreach (var row in rows)
         {
-            counts[keyIndex[row.Name]][grid.IndexOf(row.Timestamp)] += row.Value;
+            var index = grid.IndexOf(row.Timestamp);
+            counts[keyIndex[row.Name]][index] += row.Value;
         }
 
         return new KeyTrace(grid.Origin, grid.Step, keys, counts);

@@ -82,6 +82,23 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_SpanTooLongForItsStep_ThrowsNamingTheLineAndStep()
+    {
+        // Three rows a second apart make the inferred step one second; a fourth a century later needs billions of steps.
+        var csv = "timestamp,key,count\n2000-01-01T00:00:00Z,a,1\n2000-01-01T00:00:01Z,a,1\n2000-01-01T00:00:02Z,a,1\n2100-01-01T00:00:00Z,a,1\n";
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line 5").And.Message.Contains("00:00:01"));
+    }
+
+    [Test]
+    public void ReadSeries_SpanTooLongForItsStep_ThrowsNamingTheLineAndStep()
+    {
+        var csv = "timestamp,series,value\n2000-01-01T00:00:00Z,a,1\n2000-01-01T00:00:01Z,a,1\n2000-01-01T00:00:02Z,a,1\n2100-01-01T00:00:00Z,a,1\n";
+        Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 5").And.Message.Contains("00:00:01"));
+    }
+
+    [Test]
     public void ReadKeyTrace_GivenStepBeforeTheUnixEpoch_FloorsToEpochAlignedSteps()
     {
         // 23:59:30 lies in the minute starting 23:59:00, 00:00:10 in the next one: two steps, not one.
