@@ -68,7 +68,13 @@ public static class TraceCsv
                     throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); give --step to aggregate them."));
                 }
 
-                values[index] = existing + row.Value;
+                var sum = existing + row.Value;
+                if (!double.IsFinite(sum))
+                {
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' sums to more than {double.MaxValue} in the step starting {grid.StartOf(index):O}."));
+                }
+
+                values[index] = sum;
             }
             else
             {
@@ -149,7 +155,12 @@ public static class TraceCsv
         foreach (var row in rows)
         {
             var index = grid.IndexOf(row.Timestamp);
-            counts[keyIndex[row.Name]][index] += row.Value;
+            ref var count = ref counts[keyIndex[row.Name]][index];
+            count += row.Value;
+            if (!double.IsFinite(count))
+            {
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{row.Name}' sums to more than {double.MaxValue} requests in the step starting {grid.StartOf(index):O}."));
+            }
         }
 
         return new KeyTrace(grid.Origin, grid.Step, keys, counts);

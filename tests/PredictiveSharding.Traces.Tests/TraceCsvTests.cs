@@ -99,6 +99,22 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_CountsSummingPastTheLargestNumber_ThrowsNamingTheLine()
+    {
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,a,1e308\n2024-01-01T00:00:10Z,a,1e308\n2024-01-01T00:01:00Z,a,1\n";
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line 3").And.Message.Contains("'a'"));
+    }
+
+    [Test]
+    public void ReadSeries_ValuesSummingPastTheLargestNumber_ThrowsNamingTheLine()
+    {
+        var csv = "timestamp,series,value\n2024-01-01T00:00:00Z,a,1e308\n2024-01-01T00:00:10Z,a,1e308\n2024-01-01T00:01:00Z,a,1\n";
+        Assert.That(() => Series(csv, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("'a'"));
+    }
+
+    [Test]
     public void ReadKeyTrace_GivenStepBeforeTheUnixEpoch_FloorsToEpochAlignedSteps()
     {
         // 23:59:30 lies in the minute starting 23:59:00, 00:00:10 in the next one: two steps, not one.
