@@ -235,6 +235,16 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void Expand_WhenKeysTimesFanoutPassTheLargestArray_ThrowsArgumentExceptionNamingTheCounts()
+    {
+        // 32,769 keys × 65,536 = 2,147,549,184 keys: more than an int counts, and more cells than a replay can hold.
+        var keys = Enumerable.Range(0, 32769).Select(k => PredictiveSharding.Keys.ShardKey.FromString($"k{k:D5}")).ToArray();
+        var loads = new PredictiveSharding.Simulation.Cluster.KeyLoads(keys, TestTraces.Start, TimeSpan.FromMinutes(1), keys.Select(_ => new[] { 1.0 }).ToArray());
+
+        Assert.That(() => loads.Expand(65536), Throws.ArgumentException.With.Message.Contains("32769 keys").And.Message.Contains("65536"));
+    }
+
+    [Test]
     public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
