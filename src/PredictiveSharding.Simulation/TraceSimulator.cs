@@ -175,6 +175,12 @@ public sealed class TraceSimulator
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Partitions must be at most the trace's key count ({loads.KeyCount}); got {partitions}."), nameof(loads));
         }
 
+        // Partition sizes, bytes moved and budgets are counted in 64 bits: the cluster's bytes must fit in one.
+        if (_options.BytesPerKey > long.MaxValue / loads.KeyCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.BytesPerKey (psharding simulate --bytes-per-key) × the trace's {loads.KeyCount} keys must fit in 64 bits, so at most {long.MaxValue / loads.KeyCount}; got {_options.BytesPerKey}."), nameof(loads));
+        }
+
         var bandwidth = _options.MoveBandwidthBytesPerStep ?? (double)loads.KeyCount * _options.BytesPerKey / partitions;
         var warmup = (int)Math.Floor(_options.WarmupFraction * loads.StepCount);
         return new ClusterSetup(nodes, capacity, partitions, _options.BytesPerKey, bandwidth, _options.MoveOverheadShare, _options.MaxConcurrentMoves, _options.CooldownSteps, warmup);

@@ -245,6 +245,17 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void RunAsync_WhenBytesPerKeyTimesKeysPassA64BitCount_ThrowsNamingBytesPerKey()
+    {
+        var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, BytesPerKey = long.MaxValue / 2, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("BytesPerKey").And.Message.Contains((long.MaxValue / 2).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
     public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
