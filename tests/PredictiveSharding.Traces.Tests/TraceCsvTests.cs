@@ -123,6 +123,24 @@ public sealed class TraceCsvTests
         Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 2.0 }));
     }
 
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a\"b,1\n2024-01-01T00:01:00Z,a,2\n", "line 2", "a\"b")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,\"2\n2024-01-01T00:02:00Z,a,3\n", "line", "\"2")]
+    public void ReadKeyTrace_BadQuoting_ThrowsSayingWhatIsWrongAndNamingTheField(string csv, string line, string field)
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, " + line).And.Message.Contains(field).And.Message.Contains("quote").And.Message.Not.Contains("BadDataFound"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_QuoteNeverClosed_NamesOnlyTheStartOfWhatItSwallowed()
+    {
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,\"a,1\n" + string.Concat(Enumerable.Range(1, 1000).Select(i => $"2024-01-01T00:{i % 60:D2}:00Z,a,1\n"));
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("\"a,1").And.Message.Length.LessThan(400));
+    }
+
     [Test]
     public void Resample_SumsWholeGroupsAndDropsPartialEnds()
     {
