@@ -169,7 +169,14 @@ public sealed class TraceSimulator
             capacity = peak / (nodes * _options.Headroom);
         }
 
-        var partitions = _options.Partitions ?? Math.Min(SimulationDefaults.PartitionsPerNode * nodes, loads.KeyCount);
+        // Every replay records each node's utilisation at each step.
+        if (nodes > Array.MaxLength / loads.StepCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Nodes (psharding simulate --nodes) × the trace's {loads.StepCount} steps must be at most {Array.MaxLength} node-steps, so at most {Array.MaxLength / loads.StepCount} nodes; got {nodes}."), nameof(loads));
+        }
+
+        // In 64 bits: four times a large node count passes int.MaxValue.
+        var partitions = _options.Partitions ?? (int)Math.Min((long)SimulationDefaults.PartitionsPerNode * nodes, loads.KeyCount);
         if (partitions > loads.KeyCount)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Partitions must be at most the trace's key count ({loads.KeyCount}); got {partitions}."), nameof(loads));

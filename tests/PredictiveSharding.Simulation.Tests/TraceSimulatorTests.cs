@@ -256,6 +256,28 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void Setup_WithMoreNodesThanFourTimesAnIntHolds_DefaultsPartitionsToTheKeyCount()
+    {
+        // 4 × 600,000,000 nodes passes int.MaxValue: the default is still capped at the 3 keys, not a negative count.
+        var loads = TestTraces.Minutes([1, 1], [1, 1], [1, 1]);
+
+        var setup = new TraceSimulator(new SimulationOptions { Nodes = 600_000_000 }).Setup(loads);
+
+        Assert.That(setup.InitialPartitions, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void RunAsync_WhenNodesTimesStepsPassTheLargestArray_ThrowsNamingNodes()
+    {
+        var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 1_000_000_000, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("SimulationOptions.Nodes").And.Message.Contains("1000000000"));
+    }
+
+    [Test]
     public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
