@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PredictiveSharding.Cli.Commands;
 
 using static PredictiveSharding.Cli.Tests.CliProcess;
 
@@ -212,6 +213,26 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
         Assert.That(model.GetProperty("mase").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(model.GetProperty("wql").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(model.GetProperty("coverage80").GetDouble(), Is.EqualTo(1.0), "a zero forecast of zeros lies inside its interval");
+    }
+
+    [Test]
+    public async Task ForecastEval_WhenCancelled_ExitsWith130SayingSo_AndPrintsNoReport()
+    {
+        var input = WriteSeasonalCsv("cancel.csv", steps: 24 * 10);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var settings = new ForecastEvalSettings { Input = input, Season = 24, Horizon = 24, Models = ["seasonal-naive"] };
+
+        var code = await ForecastEvalCommand.RunAsync(settings, json: true, output, error, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
     }
 
     private string WriteSeasonalCsv(string name, int steps)

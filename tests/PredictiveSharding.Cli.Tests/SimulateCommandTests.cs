@@ -272,6 +272,25 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task Simulate_WhenCancelled_ExitsWith130SayingSo_AndPrintsNoReport()
+    {
+        var trace = WriteShiftingHotSpot("cancel.csv", steps: 20);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Strategies = ["static"] }, json: true, output, error, interactive: false, null, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
     /// <summary>16 keys in 4 blocks; every key 1 request per minute, plus 12 on the keys of one block, which changes every 10 minutes.</summary>
     [Test]
     public async Task Simulate_WhenThePlannersTimeLimitCutsPlansShort_SaysHowManyInBothModes_AndNothingWhenNoneIs()
