@@ -177,7 +177,7 @@ internal static class SimulateCommand
             await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
 
             // stdout holds exactly the one object; the note goes where the progress went.
-            foreach (var line in SimulateTable.CutShortPlans(report))
+            foreach (var line in SimulateTable.CutShortPlans(report).Concat(SimulateTable.StrategyNotes(report)))
             {
                 await error.WriteLineAsync("simulate: " + line).ConfigureAwait(false);
             }
