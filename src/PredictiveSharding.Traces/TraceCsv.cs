@@ -10,8 +10,8 @@ namespace PredictiveSharding.Traces;
 /// <c>timestamp,series,value</c> into load series and <c>timestamp,key,count</c> into a <see cref="KeyTrace"/>.
 /// </summary>
 /// <remarks>
-/// <para>Step: when none is given it is inferred as the most common gap between consecutive timestamps and each
-/// timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
+/// <para>Step: when none is given it is inferred as the median gap between consecutive distinct timestamps (snapped to a
+/// common step within 2%) and each timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
 /// are floored to steps aligned to the Unix epoch and values falling into one step are summed (aggregation).</para>
 /// <para>Order: within a series (or key) timestamps must not go backwards; in a series file a timestamp must not repeat.
 /// Gaps: a missing step of a <c>series</c> file is filled by linear interpolation between its neighbours (a missing
