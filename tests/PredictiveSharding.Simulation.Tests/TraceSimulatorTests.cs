@@ -278,6 +278,30 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void RunAsync_WhenThePlannedHorizonIsLongerThanTheTrace_ThrowsNamingHorizonSteps()
+    {
+        // A horizon past the whole trace forecasts only steps after its end (zeros for the oracle); --horizon 100000000
+        // on a 30-step trace had the oracle allocate gigabytes per plan.
+        var loads = TestTraces.Minutes([1, 2, 3, 4, 5], [1, 1, 1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, HorizonSteps = 1000, Strategies = [StrategyNames.Static, StrategyNames.Oracle] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("SimulationOptions.HorizonSteps").And.Message.Contains("1000").And.Message.Contains("5 steps"));
+    }
+
+    [Test]
+    public async Task RunAsync_WithoutPlannedStrategies_IgnoresAHorizonLongerThanTheTrace()
+    {
+        var loads = TestTraces.Minutes([1, 2, 3, 4, 5], [1, 1, 1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, HorizonSteps = 1000, Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault] };
+
+        var report = await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None);
+
+        Assert.That(report.Strategies, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
