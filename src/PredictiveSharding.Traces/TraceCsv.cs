@@ -65,7 +65,7 @@ public static class TraceCsv
             {
                 if (step is null)
                 {
-                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); give --step to aggregate them."));
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); pass an explicit step to the reader to sum the samples of each step."));
                 }
 
                 var sum = existing + row.Value;

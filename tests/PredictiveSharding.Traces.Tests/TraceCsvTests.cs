@@ -142,6 +142,17 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadSeries_TwoSamplesInOneInferredStep_AdvisesAnExplicitStepWithoutNamingAFlagNoCommandHas()
+    {
+        // No psharding command has a --step flag, and forecast-eval's --step-seconds resamples after reading, so the advice
+        // must name what helps: the step given to the reader.
+        var csv = "timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,2\n2024-01-01T00:02:00Z,a,3\n2024-01-01T00:02:20Z,a,4\n";
+        Assert.That(
+            () => Series(csv),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 5").And.Message.Contains("explicit step").And.Message.Not.Contains("--step "));
+    }
+
+    [Test]
     public void Resample_SumsWholeGroupsAndDropsPartialEnds()
     {
         var series = Series("timestamp,series,value\n2024-01-01T00:30:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n2024-01-01T01:30:00Z,a,3\n2024-01-01T02:00:00Z,a,4\n");
