@@ -235,6 +235,31 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task ForecastEval_OnAKeyTraceWithAnEmptyKey_ExitsWithTwoNamingTheFileAndTheEmptyKey()
+    {
+        // A key trace may hold the empty key; as a series to evaluate it has no name.
+        var input = Path.Combine(Folder, "empty-key.csv");
+        var text = new StringBuilder("timestamp,key,count\n");
+        for (var t = 0; t < 24 * 10; t++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero).AddHours(t):yyyy-MM-ddTHH:mm:ssZ},,{t % 24}\n");
+        }
+
+        await File.WriteAllTextAsync(input, text.ToString());
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await ForecastEvalCommand.RunAsync(new ForecastEvalSettings { Input = input, Season = 24, Horizon = 24, Models = ["seasonal-naive"] }, json: true, output, error, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(error.ToString(), Does.Contain(input).And.Contain("empty key"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
     private string WriteSeasonalCsv(string name, int steps)
     {
         var random = new Random(5);
