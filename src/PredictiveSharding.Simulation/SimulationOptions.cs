@@ -70,7 +70,8 @@ public sealed class SimulationOptions
     public int CooldownSteps { get; set; } = SimulationDefaults.CooldownSteps;
 
     /// <summary>
-    /// Steps the planned strategies look ahead. Default 12; at least 1. With the default forecaster (the LSTM) the
+    /// Steps the planned strategies look ahead. Default 12; at least 1, and with the predictive or oracle strategy at most
+    /// the trace's steps (<see cref="TraceSimulator.RunAsync(Traces.KeyTrace, IProgress{SimulationProgress}?, CancellationToken)"/> refuses more). With the default forecaster (the LSTM) the
     /// predictive strategy looks fewer steps ahead when the warm-up is shorter than twice its context + horizon, so that
     /// the forecaster trains on many windows of the warm-up (see the README's "Short warm-ups"); the oracle always uses this.
     /// </summary>

@@ -37,7 +37,7 @@ public sealed class TraceSimulator
     public Func<SimulationContext, IShardPlanner>? PlannerFactory { get; init; }
 
     /// <summary>Replays the trace with every requested strategy.</summary>
-    /// <exception cref="ArgumentException">The trace is empty or has no requests, or has fewer keys than the requested partitions.</exception>
+    /// <exception cref="ArgumentException">The trace is empty or has no requests, has fewer keys than the requested partitions, or fewer steps than the predictive or oracle strategy's horizon.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public Task<SimulationReport> RunAsync(KeyTrace trace, IProgress<SimulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -50,6 +50,12 @@ public sealed class TraceSimulator
         ArgumentNullException.ThrowIfNull(loads);
         _options.Validate();
         var setup = Setup(loads);
+        if ((_options.Strategies.Contains(StrategyNames.Predictive) || _options.Strategies.Contains(StrategyNames.Oracle)) && _options.HorizonSteps > loads.StepCount)
+        {
+            // Every step past the trace's end is forecast (the oracle: as zero) and planned over, for nothing.
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.HorizonSteps (psharding simulate --horizon) must be at most the trace's {loads.StepCount} steps for the predictive and oracle strategies; got {_options.HorizonSteps}."), nameof(loads));
+        }
+
         var context = new SimulationContext(loads.Step, loads.StepCount, setup.WarmupSteps, loads.KeyCount, _options.HorizonSteps, _options.Seed);
         var names = _options.Strategies.ToList();
         var grid = names.Contains(StrategyNames.Reactive) ? Grid() : [];
@@ -169,10 +175,23 @@ public sealed class TraceSimulator
             capacity = peak / (nodes * _options.Headroom);
         }
 
-        var partitions = _options.Partitions ?? Math.Min(SimulationDefaults.PartitionsPerNode * nodes, loads.KeyCount);
+        // Every replay records each node's utilisation at each step.
+        if (nodes > Array.MaxLength / loads.StepCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Nodes (psharding simulate --nodes) × the trace's {loads.StepCount} steps must be at most {Array.MaxLength} node-steps, so at most {Array.MaxLength / loads.StepCount} nodes; got {nodes}."), nameof(loads));
+        }
+
+        // In 64 bits: four times a large node count passes int.MaxValue.
+        var partitions = _options.Partitions ?? (int)Math.Min((long)SimulationDefaults.PartitionsPerNode * nodes, loads.KeyCount);
         if (partitions > loads.KeyCount)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Partitions must be at most the trace's key count ({loads.KeyCount}); got {partitions}."), nameof(loads));
+        }
+
+        // Partition sizes, bytes moved and budgets are counted in 64 bits: the cluster's bytes must fit in one.
+        if (_options.BytesPerKey > long.MaxValue / loads.KeyCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.BytesPerKey (psharding simulate --bytes-per-key) × the trace's {loads.KeyCount} keys must fit in 64 bits, so at most {long.MaxValue / loads.KeyCount}; got {_options.BytesPerKey}."), nameof(loads));
         }
 
         var bandwidth = _options.MoveBandwidthBytesPerStep ?? (double)loads.KeyCount * _options.BytesPerKey / partitions;

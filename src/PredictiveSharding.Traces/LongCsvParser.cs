@@ -17,6 +17,9 @@ internal static class LongCsvParser
             TrimOptions = TrimOptions.Trim,
             DetectColumnCountChanges = true,
             PrepareHeaderForMatch = args => args.Header.Trim().ToLowerInvariant(),
+
+            // CsvHelper's own message only says how to ignore bad data; this one says what is wrong and where.
+            BadDataFound = args => throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {args.Context.Parser?.RawRow}: a quote inside an unquoted field, or a quoted field never closed, in '{Excerpt(args.Field)}'. Quote a field holding commas, quotes or line breaks as \"...\" with its quotes doubled.")),
         };
         using var csv = new CsvReader(reader, config, leaveOpen: true);
         if (!csv.Read() || !csv.ReadHeader())
@@ -61,7 +64,8 @@ internal static class LongCsvParser
         }
         catch (CsvHelperException e)
         {
-            throw new TraceFormatException($"{source}, line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0]}", e);
+            var record = e.Context?.Parser?.RawRecord is { Length: > 0 } raw ? $" The row: '{Excerpt(raw)}'." : string.Empty;
+            throw new TraceFormatException($"{source}, line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0].TrimEnd()}{record}", e);
         }
 
         if (rows.Count == 0)
@@ -70,6 +74,14 @@ internal static class LongCsvParser
         }
 
         return rows;
+    }
+
+    /// <summary>The start of a field or row for a message: a quote never closed swallows the rest of the file.</summary>
+    private static string Excerpt(string text)
+    {
+        const int Length = 80;
+        text = text.TrimEnd('\r', '\n');
+        return text.Length <= Length ? text : text[..Length] + "…";
     }
 
     private static int Column(CsvReader csv, string[] names, string source)

@@ -37,7 +37,9 @@ internal sealed class StepGrid
                 throw new ArgumentOutOfRangeException(nameof(step), given, "The step must be positive.");
             }
 
-            var aligned = min.UtcTicks - ((min.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % given.Ticks);
+            // Floored, not truncated, so that a timestamp before the epoch starts the step it lies in rather than the next one.
+            var offset = (min.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % given.Ticks;
+            var aligned = min.UtcTicks - (offset < 0 ? offset + given.Ticks : offset);
             return new StepGrid(new DateTimeOffset(aligned, TimeSpan.Zero), given, round: false);
         }
 

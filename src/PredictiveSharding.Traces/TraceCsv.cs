@@ -10,8 +10,8 @@ namespace PredictiveSharding.Traces;
 /// <c>timestamp,series,value</c> into load series and <c>timestamp,key,count</c> into a <see cref="KeyTrace"/>.
 /// </summary>
 /// <remarks>
-/// <para>Step: when none is given it is inferred as the most common gap between consecutive timestamps and each
-/// timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
+/// <para>Step: when none is given it is inferred as the median gap between consecutive distinct timestamps (snapped to a
+/// common step within 2%) and each timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
 /// are floored to steps aligned to the Unix epoch and values falling into one step are summed (aggregation).</para>
 /// <para>Order: within a series (or key) timestamps must not go backwards; in a series file a timestamp must not repeat.
 /// Gaps: a missing step of a <c>series</c> file is filled by linear interpolation between its neighbours (a missing
@@ -65,14 +65,31 @@ public static class TraceCsv
             {
                 if (step is null)
                 {
-                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); give --step to aggregate them."));
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' has two samples in the step starting {grid.StartOf(index):O} (inferred step {grid.Step}); pass an explicit step to the reader to sum the samples of each step."));
                 }
 
-                values[index] = existing + row.Value;
+                var sum = existing + row.Value;
+                if (!double.IsFinite(sum))
+                {
+                    throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: series '{row.Name}' sums to more than {double.MaxValue} in the step starting {grid.StartOf(index):O}."));
+                }
+
+                values[index] = sum;
             }
             else
             {
                 values[index] = row.Value;
+            }
+        }
+
+        foreach (var name in order)
+        {
+            var values = bySeries[name];
+            var steps = values.Keys.Last() - values.Keys.First() + 1;
+            if (steps > Array.MaxLength)
+            {
+                var last = lastSeen[name];
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {last.Line}: series '{name}' would span {steps} steps of {grid.Step} up to {last.Timestamp:O}, more than a series can hold; give a longer step or remove the stray row."));
             }
         }
 
@@ -97,6 +114,7 @@ public static class TraceCsv
         var grid = StepGrid.Create(rows, step, source);
         var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);
         long maxIndex = 0;
+        var maxRow = rows[0];
         foreach (var row in rows)
         {
             if (lastSeen.TryGetValue(row.Name, out var previous) && row.Timestamp < previous.Timestamp)
@@ -105,7 +123,18 @@ public static class TraceCsv
             }
 
             lastSeen[row.Name] = row;
-            maxIndex = Math.Max(maxIndex, grid.IndexOf(row.Timestamp));
+            var index = grid.IndexOf(row.Timestamp);
+            if (index > maxIndex)
+            {
+                maxIndex = index;
+                maxRow = row;
+            }
+        }
+
+        // Every key holds a count for every step: a stray far-off row must not ask for billions of them.
+        if (maxIndex + 1 > Array.MaxLength / Math.Max(1, lastSeen.Count))
+        {
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {maxRow.Line}: {maxRow.Timestamp:O} is {maxIndex} steps of {grid.Step} after the first timestamp; {lastSeen.Count} keys × {maxIndex + 1} steps is more than a trace can hold. Give a longer step or remove the stray row."));
         }
 
         var keys = lastSeen.Keys.Select(ShardKey.FromString).ToArray();
@@ -125,7 +154,13 @@ public static class TraceCsv
 
         foreach (var row in rows)
         {
-            counts[keyIndex[row.Name]][grid.IndexOf(row.Timestamp)] += row.Value;
+            var index = grid.IndexOf(row.Timestamp);
+            ref var count = ref counts[keyIndex[row.Name]][index];
+            count += row.Value;
+            if (!double.IsFinite(count))
+            {
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{row.Name}' sums to more than {double.MaxValue} requests in the step starting {grid.StartOf(index):O}."));
+            }
         }
 
         return new KeyTrace(grid.Origin, grid.Step, keys, counts);

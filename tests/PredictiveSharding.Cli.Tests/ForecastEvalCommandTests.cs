@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PredictiveSharding.Cli.Commands;
 
 using static PredictiveSharding.Cli.Tests.CliProcess;
 
@@ -212,6 +213,51 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
         Assert.That(model.GetProperty("mase").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(model.GetProperty("wql").ValueKind, Is.EqualTo(JsonValueKind.Null));
         Assert.That(model.GetProperty("coverage80").GetDouble(), Is.EqualTo(1.0), "a zero forecast of zeros lies inside its interval");
+    }
+
+    [Test]
+    public async Task ForecastEval_WhenCancelled_ExitsWith130SayingSo_AndPrintsNoReport()
+    {
+        var input = WriteSeasonalCsv("cancel.csv", steps: 24 * 10);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var settings = new ForecastEvalSettings { Input = input, Season = 24, Horizon = 24, Models = ["seasonal-naive"] };
+
+        var code = await ForecastEvalCommand.RunAsync(settings, json: true, output, error, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task ForecastEval_OnAKeyTraceWithAnEmptyKey_ExitsWithTwoNamingTheFileAndTheEmptyKey()
+    {
+        // A key trace may hold the empty key; as a series to evaluate it has no name.
+        var input = Path.Combine(Folder, "empty-key.csv");
+        var text = new StringBuilder("timestamp,key,count\n");
+        for (var t = 0; t < 24 * 10; t++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero).AddHours(t):yyyy-MM-ddTHH:mm:ssZ},,{t % 24}\n");
+        }
+
+        await File.WriteAllTextAsync(input, text.ToString());
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await ForecastEvalCommand.RunAsync(new ForecastEvalSettings { Input = input, Season = 24, Horizon = 24, Models = ["seasonal-naive"] }, json: true, output, error, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(error.ToString(), Does.Contain(input).And.Contain("empty key"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
     }
 
     private string WriteSeasonalCsv(string name, int steps)

@@ -16,6 +16,24 @@ public sealed class MoveCheckCommandTests
         ["acknowledgedWrites", "lostWrites", "staleReads", "doubleOwnedKeys", "movesCompleted", "movesRolledBack", "movesResumed", "crashes", "verifiedKeys", "seconds"];
 
     [Test]
+    public async Task MoveCheck_WhenCancelled_ExitsWith130SayingSo_AndPrintsNoReport()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var code = await PredictiveSharding.Cli.Commands.MoveCheckCommand.RunAsync(new PredictiveSharding.Cli.Commands.MoveCheckSettings(Keys: 600, Writers: 2, Moves: 2, Crashes: 0), json: true, output, error, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task MoveCheck_WithJson_PrintsExactlyOneObjectWithNoViolations()
     {
         var (exitCode, stdout, stderr) = await RunAsync("move-check", "--keys", "600", "--writers", "2", "--moves", "3", "--crashes", "2", "--seed", "7", "--json");

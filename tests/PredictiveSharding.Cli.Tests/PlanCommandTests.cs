@@ -242,6 +242,24 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
     }
 
+    [Test]
+    public async Task Plan_WhenCancelled_ExitsWith130SayingSo_AndWritesNoPlan()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var code = await PlanCommand.RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast }, output, error, TimeProvider.System, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
     /// <summary>Runs <c>psharding plan</c> on the sample files through the command line, with <paramref name="options"/>.</summary>
     private static Task<int> InvokeAsync(params string[] options)
     {

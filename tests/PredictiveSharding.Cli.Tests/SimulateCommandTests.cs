@@ -272,6 +272,43 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task Simulate_WhenCancelled_ExitsWith130SayingSo_AndPrintsNoReport()
+    {
+        var trace = WriteShiftingHotSpot("cancel.csv", steps: 20);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Strategies = ["static"] }, json: true, output, error, interactive: false, null, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130));
+            Assert.That(error.ToString(), Does.Contain("cancelled"));
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Simulate_WhenAStrategyLeavesNotes_PrintsThemOnStderrAndKeepsStdoutOneObject()
+    {
+        // Without a warm-up the LSTM has nothing to train on at first: the predictive strategy notes that it waits.
+        var trace = WriteShiftingHotSpot("notes.csv", steps: 20);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Nodes = 2, Warmup = 0, Strategies = ["predictive"] }, json: true, output, error, interactive: false, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Zero, error.ToString());
+            Assert.That(error.ToString(), Does.Contain("predictive").And.Contain("forecaster not trained yet"));
+            Assert.That(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "stdout keeps exactly the JSON object");
+        });
+    }
+
     /// <summary>16 keys in 4 blocks; every key 1 request per minute, plus 12 on the keys of one block, which changes every 10 minutes.</summary>
     [Test]
     public async Task Simulate_WhenThePlannersTimeLimitCutsPlansShort_SaysHowManyInBothModes_AndNothingWhenNoneIs()

@@ -252,4 +252,25 @@ public class ClusterModelTests
         Assert.That(() => cluster.Split(cluster.Partitions[0], [0], [new PartitionId("a"), new PartitionId("b")]), Throws.ArgumentException.With.Message.Contains("index 0"));
         Assert.That(cluster.Partitions, Has.Count.EqualTo(1));
     }
+
+    [Test]
+    public void TryStartMove_WithABandwidthTooSmallToFinishWithinTheTrace_KeepsMovingInsteadOfFinishingAtOnce()
+    {
+        // 10 bytes at 1e-9 bytes per step is 1e10 steps, past int.MaxValue: the move must last to the end of the trace.
+        var loads = TestTraces.Minutes([1, 1, 1, 1], [1, 1, 1, 1]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2, bandwidth: 1e-9));
+        cluster.Advance();
+        var partition = cluster.Partitions[0];
+
+        Assert.That(cluster.TryStartMove(partition, 1), Is.True);
+        cluster.Advance();
+        cluster.Advance();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(partition.Moving, Is.True);
+            Assert.That(partition.Node, Is.Zero);
+            Assert.That(cluster.RunningMoves, Has.Count.EqualTo(1));
+        });
+    }
 }

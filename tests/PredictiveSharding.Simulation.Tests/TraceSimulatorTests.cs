@@ -235,6 +235,73 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void Expand_WhenKeysTimesFanoutPassTheLargestArray_ThrowsArgumentExceptionNamingTheCounts()
+    {
+        // 32,769 keys × 65,536 = 2,147,549,184 keys: more than an int counts, and more cells than a replay can hold.
+        var keys = Enumerable.Range(0, 32769).Select(k => PredictiveSharding.Keys.ShardKey.FromString($"k{k:D5}")).ToArray();
+        var loads = new PredictiveSharding.Simulation.Cluster.KeyLoads(keys, TestTraces.Start, TimeSpan.FromMinutes(1), keys.Select(_ => new[] { 1.0 }).ToArray());
+
+        Assert.That(() => loads.Expand(65536), Throws.ArgumentException.With.Message.Contains("32769 keys").And.Message.Contains("65536"));
+    }
+
+    [Test]
+    public void RunAsync_WhenBytesPerKeyTimesKeysPassA64BitCount_ThrowsNamingBytesPerKey()
+    {
+        var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, BytesPerKey = long.MaxValue / 2, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("BytesPerKey").And.Message.Contains((long.MaxValue / 2).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void Setup_WithMoreNodesThanFourTimesAnIntHolds_DefaultsPartitionsToTheKeyCount()
+    {
+        // 4 × 600,000,000 nodes passes int.MaxValue: the default is still capped at the 3 keys, not a negative count.
+        var loads = TestTraces.Minutes([1, 1], [1, 1], [1, 1]);
+
+        var setup = new TraceSimulator(new SimulationOptions { Nodes = 600_000_000 }).Setup(loads);
+
+        Assert.That(setup.InitialPartitions, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void RunAsync_WhenNodesTimesStepsPassTheLargestArray_ThrowsNamingNodes()
+    {
+        var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 1_000_000_000, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("SimulationOptions.Nodes").And.Message.Contains("1000000000"));
+    }
+
+    [Test]
+    public void RunAsync_WhenThePlannedHorizonIsLongerThanTheTrace_ThrowsNamingHorizonSteps()
+    {
+        // A horizon past the whole trace forecasts only steps after its end (zeros for the oracle); --horizon 100000000
+        // on a 30-step trace had the oracle allocate gigabytes per plan.
+        var loads = TestTraces.Minutes([1, 2, 3, 4, 5], [1, 1, 1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, HorizonSteps = 1000, Strategies = [StrategyNames.Static, StrategyNames.Oracle] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("SimulationOptions.HorizonSteps").And.Message.Contains("1000").And.Message.Contains("5 steps"));
+    }
+
+    [Test]
+    public async Task RunAsync_WithoutPlannedStrategies_IgnoresAHorizonLongerThanTheTrace()
+    {
+        var loads = TestTraces.Minutes([1, 2, 3, 4, 5], [1, 1, 1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, HorizonSteps = 1000, Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault] };
+
+        var report = await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None);
+
+        Assert.That(report.Strategies, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public async Task RunAsync_CountsThePlansTheTimeLimitCutShort_AndOnlyThose()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);

@@ -82,6 +82,77 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_SpanTooLongForItsStep_ThrowsNamingTheLineAndStep()
+    {
+        // Three rows a second apart make the inferred step one second; a fourth a century later needs billions of steps.
+        var csv = "timestamp,key,count\n2000-01-01T00:00:00Z,a,1\n2000-01-01T00:00:01Z,a,1\n2000-01-01T00:00:02Z,a,1\n2100-01-01T00:00:00Z,a,1\n";
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line 5").And.Message.Contains("00:00:01"));
+    }
+
+    [Test]
+    public void ReadSeries_SpanTooLongForItsStep_ThrowsNamingTheLineAndStep()
+    {
+        var csv = "timestamp,series,value\n2000-01-01T00:00:00Z,a,1\n2000-01-01T00:00:01Z,a,1\n2000-01-01T00:00:02Z,a,1\n2100-01-01T00:00:00Z,a,1\n";
+        Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 5").And.Message.Contains("00:00:01"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_CountsSummingPastTheLargestNumber_ThrowsNamingTheLine()
+    {
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,a,1e308\n2024-01-01T00:00:10Z,a,1e308\n2024-01-01T00:01:00Z,a,1\n";
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line 3").And.Message.Contains("'a'"));
+    }
+
+    [Test]
+    public void ReadSeries_ValuesSummingPastTheLargestNumber_ThrowsNamingTheLine()
+    {
+        var csv = "timestamp,series,value\n2024-01-01T00:00:00Z,a,1e308\n2024-01-01T00:00:10Z,a,1e308\n2024-01-01T00:01:00Z,a,1\n";
+        Assert.That(() => Series(csv, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("'a'"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_GivenStepBeforeTheUnixEpoch_FloorsToEpochAlignedSteps()
+    {
+        // 23:59:30 lies in the minute starting 23:59:00, 00:00:10 in the next one: two steps, not one.
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n1969-12-31T23:59:30Z,a,1\n1970-01-01T00:00:10Z,a,2\n"), TimeSpan.FromMinutes(1));
+        Assert.That(trace.Start, Is.EqualTo(new DateTimeOffset(1969, 12, 31, 23, 59, 0, TimeSpan.Zero)));
+        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 2.0 }));
+    }
+
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a\"b,1\n2024-01-01T00:01:00Z,a,2\n", "line 2", "a\"b")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,\"2\n2024-01-01T00:02:00Z,a,3\n", "line", "\"2")]
+    public void ReadKeyTrace_BadQuoting_ThrowsSayingWhatIsWrongAndNamingTheField(string csv, string line, string field)
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, " + line).And.Message.Contains(field).And.Message.Contains("quote").And.Message.Not.Contains("BadDataFound"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_QuoteNeverClosed_NamesOnlyTheStartOfWhatItSwallowed()
+    {
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,\"a,1\n" + string.Concat(Enumerable.Range(1, 1000).Select(i => $"2024-01-01T00:{i % 60:D2}:00Z,a,1\n"));
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("\"a,1").And.Message.Length.LessThan(400));
+    }
+
+    [Test]
+    public void ReadSeries_TwoSamplesInOneInferredStep_AdvisesAnExplicitStepWithoutNamingAFlagNoCommandHas()
+    {
+        // No psharding command has a --step flag, and forecast-eval's --step-seconds resamples after reading, so the advice
+        // must name what helps: the step given to the reader.
+        var csv = "timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,2\n2024-01-01T00:02:00Z,a,3\n2024-01-01T00:02:20Z,a,4\n";
+        Assert.That(
+            () => Series(csv),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 5").And.Message.Contains("explicit step").And.Message.Not.Contains("--step "));
+    }
+
+    [Test]
     public void Resample_SumsWholeGroupsAndDropsPartialEnds()
     {
         var series = Series("timestamp,series,value\n2024-01-01T00:30:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n2024-01-01T01:30:00Z,a,3\n2024-01-01T02:00:00Z,a,4\n");

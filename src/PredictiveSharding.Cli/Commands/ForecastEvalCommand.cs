@@ -12,7 +12,7 @@ namespace PredictiveSharding.Cli.Commands;
 /// REFERENCE.md fixes (see <see cref="RollingOriginEvaluator"/>). Every model is fitted once on each series' data before
 /// its first origin, then forecasts H steps at every origin from the data before it.
 /// </summary>
-/// <remarks>Exit codes: 0 done; 2 bad input (arguments, file, or series too short), with the reason on stderr.</remarks>
+/// <remarks>Exit codes: 0 done; 2 bad input (arguments, file, or series too short), with the reason on stderr; 130 cancelled (Ctrl+C).</remarks>
 internal static class ForecastEvalCommand
 {
     /// <summary>The quantile levels every model produces and wQL averages over (the defaults).</summary>
@@ -125,10 +125,10 @@ internal static class ForecastEvalCommand
         var results = new List<ForecastEvaluation>(settings.Models.Count);
         foreach (var name in settings.Models)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await error.WriteLineAsync($"forecast-eval: evaluating {name}…").ConfigureAwait(false);
             try
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                await error.WriteLineAsync($"forecast-eval: evaluating {name}…").ConfigureAwait(false);
                 var model = ForecastEvalModels.Create(name, settings, Quantiles, series[0].Step, shortestTraining);
                 var evaluation = await evaluator.EvaluateAsync(model, series, cancellationToken).ConfigureAwait(false);
                 results.Add(evaluation);
@@ -138,6 +138,11 @@ internal static class ForecastEvalCommand
             {
                 await error.WriteLineAsync($"forecast-eval: {name}: {CliErrorText.Of(e)}").ConfigureAwait(false);
                 return 2;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await error.WriteLineAsync("forecast-eval: cancelled; no report.").ConfigureAwait(false);
+                return SimulateCommand.CancelledExitCode;
             }
         }
 

@@ -11,7 +11,7 @@ internal static class ForecastEvalInput
     /// zeros) and, when <paramref name="step"/> is given, sums the buckets to that step.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="TraceFormatException">Malformed content.</exception>
+    /// <exception cref="TraceFormatException">Malformed content, or a key trace with the empty key.</exception>
     /// <exception cref="ArgumentException">The step is not a whole multiple of the file's step.</exception>
     public static IReadOnlyList<PartitionLoadSeries> Read(string path, TimeSpan? step)
     {
@@ -24,7 +24,14 @@ internal static class ForecastEvalInput
         if (IsKeyTrace(path))
         {
             // A key trace omits zero rows, so it is read as counts per key and step (missing = zero requests).
-            series = TraceCsv.ReadKeyTrace(path, step).ToSeries();
+            var trace = TraceCsv.ReadKeyTrace(path, step);
+            if (trace.Keys.Any(k => k.IsEmpty))
+            {
+                // A key trace may hold the empty key; a series to evaluate is named by its key and cannot be.
+                throw new TraceFormatException($"{path}: rows with an empty key cannot be evaluated as a series (a series needs a name); give them a key or leave them out.");
+            }
+
+            series = trace.ToSeries();
         }
         else
         {

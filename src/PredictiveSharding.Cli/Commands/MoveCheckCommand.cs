@@ -13,7 +13,7 @@ namespace PredictiveSharding.Cli.Commands;
 /// when the final owner holds an older version of the key (or none); a read is stale when the owner the routing named
 /// returned a version older than the last write acknowledged before the read began; a key is double-owned when a node
 /// other than its final owner still holds it, or when two routes of one published routing version claim it. Exit code
-/// 0 when all three are zero, 1 otherwise.
+/// 0 when all three are zero, 1 otherwise; 2 for an option out of range; 130 cancelled (Ctrl+C).
 /// </remarks>
 internal static class MoveCheckCommand
 {
@@ -63,7 +63,17 @@ internal static class MoveCheckCommand
 
         // With --json, stdout carries the one object only; the running commentary goes nowhere.
         var log = json ? TextWriter.Null : output;
-        var report = await new MoveCheckRunner(settings, log).RunAsync(cancellationToken).ConfigureAwait(false);
+        MoveCheckReport report;
+        try
+        {
+            report = await new MoveCheckRunner(settings, log).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("move-check: cancelled; no report.").ConfigureAwait(false);
+            return SimulateCommand.CancelledExitCode;
+        }
+
         if (report.Crashes < settings.Crashes)
         {
             // A crash point is drawn among the calls a run is expected to make; a run that ends first hands its crash to the

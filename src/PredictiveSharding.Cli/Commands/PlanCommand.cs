@@ -14,7 +14,7 @@ namespace PredictiveSharding.Cli.Commands;
 /// <remarks>
 /// The plan is made as of the forecast's origin (its first step), so the same files give the same start-by times.
 /// Exit code 0 with a plan (an infeasible plan too: infeasibility is a result), 2 for a bad option or a bad value in
-/// a file (the message names the file, the JSON path and the value).
+/// a file (the message names the file, the JSON path and the value), 130 cancelled (Ctrl+C).
 /// </remarks>
 internal static class PlanCommand
 {
@@ -100,6 +100,11 @@ internal static class PlanCommand
             // Bad options, and what the planner finds inconsistent between the files.
             await error.WriteLineAsync(CliErrorText.Of(e)).ConfigureAwait(false);
             return 2;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("plan: cancelled; no plan written.").ConfigureAwait(false);
+            return SimulateCommand.CancelledExitCode;
         }
 
         var document = PlanJson.ToDocument(plan);

@@ -12,9 +12,12 @@ namespace PredictiveSharding.Cli.Commands;
 /// load-based splitting and rebalancing — best of a grid and the published settings — predictive and oracle) and compares
 /// overloaded node-minutes, overloaded request share, p99 utilisation, churn and compute time.
 /// </summary>
-/// <remarks>Exit codes: 0 done; 2 bad input (arguments, missing or malformed trace), with the reason on stderr.</remarks>
+/// <remarks>Exit codes: 0 done; 2 bad input (arguments, missing or malformed trace), with the reason on stderr; 130 cancelled (Ctrl+C).</remarks>
 internal static class SimulateCommand
 {
+    /// <summary>The exit code of a run cancelled with Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    internal const int CancelledExitCode = 130;
+
     public static Command Create()
     {
         var defaults = new SimulateSettings();
@@ -161,6 +164,11 @@ internal static class SimulateCommand
             await error.WriteLineAsync("simulate: " + Describe(e)).ConfigureAwait(false);
             return 2;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("simulate: cancelled; no report.").ConfigureAwait(false);
+            return CancelledExitCode;
+        }
 
         if (json)
         {
@@ -169,7 +177,7 @@ internal static class SimulateCommand
             await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
 
             // stdout holds exactly the one object; the note goes where the progress went.
-            foreach (var line in SimulateTable.CutShortPlans(report))
+            foreach (var line in SimulateTable.CutShortPlans(report).Concat(SimulateTable.StrategyNotes(report)))
             {
                 await error.WriteLineAsync("simulate: " + line).ConfigureAwait(false);
             }

@@ -31,7 +31,7 @@ internal static class SimulateTable
             console.Write(Strategies(report.ReactiveGrid, "reactive setting", settingFirst: true));
         }
 
-        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys, suggestByteBudget, suggestPlannedMoveOverhead).Concat(CutShortPlans(report)))
+        foreach (var line in Comparison(report, suggestBurstLevel, suggestSingleKeys, suggestByteBudget, suggestPlannedMoveOverhead).Concat(CutShortPlans(report)).Concat(StrategyNotes(report)))
         {
             console.WriteLine(line);
         }
@@ -45,6 +45,28 @@ internal static class SimulateTable
         report.Strategies
             .Where(s => s.PlansStoppedAtTimeLimit > 0)
             .Select(s => F($"note: {s.PlansStoppedAtTimeLimit} of {s.Plans} {s.Name} plans stopped at the planner's time limit; its figures depend on this machine's speed and load, and another machine may not reproduce them"));
+
+    /// <summary>
+    /// One line per strategy that left notes of its own (<see cref="StrategyResult.Warnings"/>: a forecaster that could not
+    /// train yet, planned actions that no longer applied), with how many and the first and last, so that a strategy that
+    /// sat idle says why. The planner's notes relayed there ("step N: planner: …", a breach still predicted after a plan)
+    /// are left out: the overload figures already show them, and most plans of a hot trace leave one.
+    /// </summary>
+    internal static IEnumerable<string> StrategyNotes(SimulationReport report)
+    {
+        foreach (var strategy in report.Strategies)
+        {
+            var notes = strategy.Warnings.Where(w => !w.Contains(": planner: ", StringComparison.Ordinal)).ToList();
+            if (notes.Count == 1)
+            {
+                yield return F($"note: {strategy.Name}: {notes[0]}");
+            }
+            else if (notes.Count > 1)
+            {
+                yield return F($"note: {strategy.Name} left {notes.Count} notes{(strategy.Warnings.Count >= 100 ? " among the first 100 it kept" : string.Empty)}; the first: {notes[0]}; the last: {notes[^1]}");
+            }
+        }
+    }
 
     /// <summary>
     /// The headline comparison: the share of the reactive-to-oracle gap predictive closes, and its ratios; and, when

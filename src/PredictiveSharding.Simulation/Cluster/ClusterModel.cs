@@ -73,8 +73,12 @@ internal sealed class ClusterModel
 
     public long BytesOf(SimPartition partition) => partition.KeyCount * Setup.BytesPerKey;
 
-    /// <summary>Steps a move of this many bytes takes: ⌈bytes / bandwidth⌉, at least one.</summary>
-    public int MoveSteps(long bytes) => Math.Max(1, (int)Math.Ceiling(bytes / Setup.MoveBandwidthBytesPerStep));
+    /// <summary>Steps a move of this many bytes takes: ⌈bytes / bandwidth⌉, at least one (int.MaxValue when more, which outlasts any trace).</summary>
+    public int MoveSteps(long bytes)
+    {
+        var steps = Math.Ceiling(bytes / Setup.MoveBandwidthBytesPerStep);
+        return steps >= int.MaxValue ? int.MaxValue : Math.Max(1, (int)steps);
+    }
 
     /// <summary>
     /// Splits a partition at key indices strictly inside it, in ascending order. The children stay on its node and inherit
@@ -159,7 +163,9 @@ internal sealed class ClusterModel
         }
 
         var bytes = BytesOf(partition);
-        _running.Add(new RunningMove(partition, partition.Node, toNode, Step, Step + MoveSteps(bytes), bytes));
+        // Summed in 64 bits: a move longer than the steps left ends after the trace, not (wrapped negative) at once.
+        var endStep = (int)Math.Min((long)Step + MoveSteps(bytes), int.MaxValue);
+        _running.Add(new RunningMove(partition, partition.Node, toNode, Step, endStep, bytes));
         partition.Moving = true;
         partition.ChangedAtStep = Step;
         if (Step >= Setup.WarmupSteps)

@@ -97,6 +97,13 @@ internal sealed class KeyLoads
             return this;
         }
 
+        // Checked before anything is allocated: the key count alone can pass int.MaxValue.
+        var cells = (long)KeyCount * fanout * StepCount;
+        if (cells > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The trace has {KeyCount} keys × fan-out {fanout} × {StepCount} steps = {cells} cells, more than one replay can hold."), nameof(fanout));
+        }
+
         var keys = new ShardKey[KeyCount * fanout];
         var counts = new double[keys.Length][];
         for (var k = 0; k < KeyCount; k++)
