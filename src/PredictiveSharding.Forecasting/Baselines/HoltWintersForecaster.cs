@@ -13,7 +13,9 @@ namespace PredictiveSharding.Forecasting.Baselines;
 /// The forecast starts from the state at the end of each requested context: the fitted state when the context ends
 /// where the fitted (or updated) data ends; the fitted parameters re-run over the context when it starts where the fit
 /// started; otherwise the fitted parameters from a fresh starting state (the context then needs two seasons). A partition
-/// never fitted is fitted on its context on the fly. Deterministic (no randomness); thread-safe.
+/// never fitted is fitted on its context on the fly. Multiplicative seasonality is chosen only for a strictly positive
+/// series; a multiplicative model whose update or context holds a load of zero or less (an idle partition) runs on in
+/// additive form, with its state converted at the current level. Deterministic (no randomness); thread-safe.
 /// </remarks>
 public sealed class HoltWintersForecaster : ILoadForecaster
 {
@@ -104,7 +106,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
                 if (models.TryGetValue(series.Partition, out var known))
                 {
                     var fresh = new StoredSeries(series.Partition, known.End, state.Step, []).Append(series, int.MaxValue, nameof(recent));
-                    models[series.Partition] = known.Extend(fresh.Values, state.Step, _maxHistoryLength);
+                    models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, state.Step, _maxHistoryLength);
                 }
                 else
                 {
@@ -176,6 +178,9 @@ public sealed class HoltWintersForecaster : ILoadForecaster
         {
             return (model, model.Final.Clone());
         }
+
+        // A context with a load of zero or less runs a multiplicative model in additive form (see ForValues).
+        model = model.ForValues(context.Values);
 
         HoltWintersState start;
         if (context.Start == model.FitStart)

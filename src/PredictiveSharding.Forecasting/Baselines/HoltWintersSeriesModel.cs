@@ -63,6 +63,39 @@ internal sealed class HoltWintersSeriesModel
         return best!;
     }
 
+    /// <summary>
+    /// This model in additive form when it is multiplicative and <paramref name="values"/> hold a load of zero or less;
+    /// otherwise this model. Multiplicative seasonality is defined only for positive data (the fit chooses it only for a
+    /// strictly positive series): its recursions divide by the level and the seasonal ratios, which a stretch of zeros
+    /// drives towards nothing, and the loads after it then made ratios of about 10^9 and forecasts of 10^11 requests. The
+    /// same smoothing parameters run on in additive form from the state converted at the current level
+    /// (<see cref="HoltWintersState.MultiplicativeToAdditive"/>), and the relative one-step errors become absolute at that
+    /// level.
+    /// </summary>
+    public HoltWintersSeriesModel ForValues(ReadOnlySpan<double> values)
+    {
+        if (!Parameters.Multiplicative || !values.ContainsAnyExceptInRange(double.Epsilon, double.PositiveInfinity))
+        {
+            return this;
+        }
+
+        var scale = Math.Max(Final.Level, 0);
+        var residuals = new double[_residuals.Length];
+        for (var i = 0; i < residuals.Length; i++)
+        {
+            residuals[i] = _residuals[i] * scale;
+        }
+
+        return new HoltWintersSeriesModel(
+            Parameters with { Multiplicative = false },
+            FitStart,
+            Initial.MultiplicativeToAdditive(),
+            End,
+            Final.MultiplicativeToAdditive(),
+            residuals,
+            Sse);
+    }
+
     /// <summary>This model after the state has run over the new values, which follow <see cref="End"/> directly.</summary>
     public HoltWintersSeriesModel Extend(ReadOnlySpan<double> newValues, TimeSpan step, int maxResiduals)
     {

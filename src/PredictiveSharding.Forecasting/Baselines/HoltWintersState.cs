@@ -22,6 +22,23 @@ internal sealed class HoltWintersState
     public HoltWintersState Clone() => new(Level, Trend, (double[])Seasonal.Clone(), Phase);
 
     /// <summary>
+    /// This multiplicative state in additive form: the same level and trend, and each seasonal ratio <c>s</c> as the
+    /// deviation <c>level · (s − 1)</c> it stands for at the current level, so the next point forecast is unchanged (exactly
+    /// without a trend, to first order in the trend otherwise).
+    /// </summary>
+    public HoltWintersState MultiplicativeToAdditive()
+    {
+        var scale = Math.Max(Level, 0);
+        var seasonal = new double[Seasonal.Length];
+        for (var i = 0; i < seasonal.Length; i++)
+        {
+            seasonal[i] = scale * (Seasonal[i] - 1);
+        }
+
+        return new HoltWintersState(Level, Trend, seasonal, Phase);
+    }
+
+    /// <summary>
     /// The classical starting state from up to four whole seasons: level = first season's mean, trend = the change of
     /// seasonal means per step, seasonal terms = the average deviation (or ratio) of each phase from its season's mean,
     /// normalised to sum 0 (or average 1).

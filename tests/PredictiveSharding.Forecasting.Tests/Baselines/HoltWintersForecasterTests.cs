@@ -48,6 +48,47 @@ public sealed class HoltWintersForecasterTests
     }
 
     [Test]
+    public async Task UpdateAsync_ASeasonOfZeroLoadOnAMultiplicativeModel_KeepsForecastsOnTheScaleOfTheData()
+    {
+        // A partition idle for 30 hours. The multiplicative recursions divide by the level and the seasonal terms, which the
+        // zeros drive towards nothing: the loads after them made seasonal terms of about 10^9, and the forecast reached
+        // 3.6 × 10^11 requests where the data never exceeded 200.
+        var busy = TestSeries.Seasonal(240, 24, 100, amplitude: 0.9, noise: 0.05);
+        var sut = new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = 24, Seasonality = HoltWintersSeasonality.Multiplicative });
+        await sut.FitAsync(TestSeries.History(TestSeries.From("a", busy)), null, CancellationToken.None);
+        var later = busy.Concat(Enumerable.Repeat(0.0, 30)).Concat(TestSeries.Seasonal(48, 24, 100, amplitude: 0.9, noise: 0.05, seed: 2)[..5]).ToArray();
+        var history = TestSeries.History(TestSeries.From("a", later));
+        await sut.UpdateAsync(history, CancellationToken.None);
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 24), CancellationToken.None);
+
+        var series = forecast.Partitions[new PartitionId("a")][ResourceKind.Requests];
+        for (var h = 0; h < 24; h++)
+        {
+            Assert.That(series.AtStep(h).ToArray(), Has.All.InRange(-50.0, 500.0), $"step {h}");
+        }
+    }
+
+    [Test]
+    public async Task ForecastAsync_AContextWithAnIdleDayOnAMultiplicativeModel_KeepsForecastsOnTheScaleOfTheData()
+    {
+        // The same through a forecast context that restarts the state (it neither starts at the fit nor ends where the fit
+        // ended): a first season of zeros made every seasonal ratio 0 / 0, and the forecast came out all zeros.
+        var busy = TestSeries.Seasonal(240, 24, 100, amplitude: 0.6, noise: 0.05);
+        var sut = new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = 24, Seasonality = HoltWintersSeasonality.Multiplicative });
+        await sut.FitAsync(TestSeries.History(TestSeries.From("a", busy)), null, CancellationToken.None);
+        var context = Enumerable.Repeat(0.0, 24).Concat(TestSeries.Seasonal(48, 24, 100, amplitude: 0.6, noise: 0.05, seed: 3)).ToArray();
+        var history = TestSeries.History(TestSeries.From("a", context, start: TestSeries.Start + (TestSeries.Hour * 300)));
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 24) { Quantiles = [0.5] }, CancellationToken.None);
+
+        var median = forecast.Partitions[new PartitionId("a")][ResourceKind.Requests];
+        var values = Enumerable.Range(0, 24).Select(h => median[h, 0]).ToArray();
+        Assert.That(values, Has.All.InRange(-50.0, 500.0));
+        Assert.That(values.Average(), Is.EqualTo(100).Within(40), "the median follows the busy days after the idle one");
+    }
+
+    [Test]
     public void VarianceFactor_HandComputed_MatchesTheEtsFormula()
     {
         // c_1 = 0.5(1 + 0.2·0.9) = 0.59; c_2 = 0.5(1 + 0.2·1.71) + 0.1 = 0.771 (j = 2 is a multiple of m = 2).
