@@ -13,6 +13,7 @@ public sealed class ParseErrorExitCodeTests
     [TestCase("--bogus", "simulate", "--bogus")]
     [TestCase("many", "move-check", "--crashes", "many")]
     [TestCase("no-such-command", "no-such-command")]
+    [TestCase("--bogus", "forecast-eval", "--input", "x.csv", "--season", "24", "--horizon", "24", "--bogus")]
     public async Task AParseErrorExitsTwoAndNamesTheBadValueOnStderr(string badValue, params string[] args)
     {
         var (exitCode, stdout, stderr) = await CliProcess.RunAsync(args);
@@ -20,5 +21,14 @@ public sealed class ParseErrorExitCodeTests
         Assert.That(exitCode, Is.EqualTo(2), "bad input exits 2, as documented; stderr: " + stderr);
         Assert.That(stdout, Is.Empty, "nothing on stdout, where --json output goes");
         Assert.That(stderr, Does.Contain(badValue));
+    }
+
+    [Test]
+    public async Task ForecastEvalHelpDoesNotOfferAdditionalArguments()
+    {
+        var (exitCode, stdout, _) = await CliProcess.RunAsync("forecast-eval", "--help");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(stdout, Does.Not.Contain("additional arguments").IgnoreCase, "forecast-eval refuses any argument it does not know");
     }
 }
