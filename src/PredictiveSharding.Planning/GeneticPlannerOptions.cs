@@ -107,8 +107,8 @@ public sealed class GeneticPlannerOptions
 
     /// <summary>
     /// Share of a moving shard's load that its copy adds to both its old and its new node while the move runs (reading,
-    /// shipping and writing the range on top of serving it). A move of <c>b</c> bytes runs for ⌈b / bandwidth⌉ forecast
-    /// steps at <see cref="PlanningConstraints.MoveBandwidthBytesPerSecond"/>; during those steps the plan charges the share
+    /// shipping and writing the range on top of serving it). A move of <c>b</c> bytes runs for ⌈b / (bandwidth × step
+    /// seconds)⌉ forecast steps (at most the horizon) at <see cref="PlanningConstraints.MoveBandwidthBytesPerSecond"/>; during those steps the plan charges the share
     /// on both ends at the planning quantile, so it neither moves load onto a node that the copy itself would push over nor
     /// counts on relief the copy eats. The overflow quantile's burst insurance is not charged it (charged there, it blocked
     /// the moves the insurance needs; docs/measurements.md). Default 0 (moves cost only their bytes): the executor's

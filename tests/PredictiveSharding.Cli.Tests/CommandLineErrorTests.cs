@@ -26,17 +26,29 @@ public sealed class CommandLineErrorTests
         });
     }
 
-    [Test]
-    public async Task UnknownOption_ExitsWithTwoNamingIt_WithNothingOnStdout()
+    [TestCase("--nodess", "simulate", "--nodess", "4", "--json")]
+    [TestCase("--bogus", "plan", "--cluster", "c.json", "--forecast", "f.json", "--bogus", "1")]
+    [TestCase("--bogus", "forecast-eval", "--input", "x.csv", "--season", "24", "--horizon", "24", "--bogus")]
+    [TestCase("no-such-command", "no-such-command")]
+    public async Task UnknownOptionOrCommand_ExitsWithTwoNamingIt_WithNothingOnStdout(string unknown, params string[] args)
     {
-        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--nodess", "4", "--json");
+        var (exitCode, stdout, stderr) = await RunAsync(args);
 
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.EqualTo(2));
-            Assert.That(stderr, Does.Contain("--nodess"));
+            Assert.That(stderr, Does.Contain(unknown));
             Assert.That(stdout, Is.Empty);
         });
+    }
+
+    [Test]
+    public async Task ForecastEvalHelp_DoesNotOfferAdditionalArguments()
+    {
+        var (exitCode, stdout, _) = await RunAsync("forecast-eval", "--help");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(stdout, Does.Not.Contain("additional arguments").IgnoreCase, "forecast-eval refuses any argument it does not know");
     }
 
     [Test]
