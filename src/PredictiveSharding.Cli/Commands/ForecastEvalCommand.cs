@@ -9,7 +9,7 @@ namespace PredictiveSharding.Cli.Commands;
 
 /// <summary>
 /// <c>psharding forecast-eval</c>: rolling-origin evaluation of forecasters on a long-format trace, with the protocol
-/// REFERENCE.md fixes (see <see cref="RollingOriginEvaluator"/>). Every model is fitted once on each series' data before
+/// the design reference fixes (see <see cref="RollingOriginEvaluator"/>). Every model is fitted once on each series' data before
 /// its first origin, then forecasts H steps at every origin from the data before it.
 /// </summary>
 /// <remarks>Exit codes: 0 done; 2 bad input (arguments, file, or series too short), with the reason on stderr; 130 cancelled (Ctrl+C).</remarks>

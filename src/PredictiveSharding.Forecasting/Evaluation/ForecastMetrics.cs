@@ -1,8 +1,8 @@
 namespace PredictiveSharding.Forecasting.Evaluation;
 
 /// <summary>
-/// Point and probabilistic forecast metrics as GluonTS and the M4 competition define them (see REFERENCE.md,
-/// "Forecast metrics"): MASE, pinball loss, weighted quantile loss and interval coverage.
+/// Point and probabilistic forecast metrics as GluonTS and the M4 competition define them (Hyndman &amp; Koehler 2006 for MASE;
+/// GluonTS' evaluator for the quantile losses): MASE, pinball loss, weighted quantile loss and interval coverage.
 /// </summary>
 internal static class ForecastMetrics
 {

@@ -6,7 +6,7 @@ using PredictiveSharding.Topology;
 namespace PredictiveSharding.Forecasting.Evaluation;
 
 /// <summary>
-/// Rolling-origin evaluation as REFERENCE.md defines it for <c>forecast-eval</c>: for a series of n steps the first
+/// Rolling-origin evaluation as the design reference (not shipped) defines it for <c>forecast-eval</c>: for a series of n steps the first
 /// origin is n − ⌊holdout · n⌋ and origins follow every H steps while origin + H ≤ n; the model is fitted once on each
 /// series' data before its first origin and, at each origin, forecasts H steps from the data before it. MASE (denominator
 /// from the part before the first origin, seasonal period m) and wQL are computed per series and averaged over series;
