@@ -227,12 +227,7 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
 
         var code = await ForecastEvalCommand.RunAsync(settings, json: true, output, error, cancelled.Token);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(code, Is.EqualTo(130));
-            Assert.That(error.ToString(), Does.Contain("cancelled"));
-            Assert.That(output.ToString(), Is.Empty);
-        });
+        CancelledRun.AssertReported(code, output, error);
     }
 
     [Test]

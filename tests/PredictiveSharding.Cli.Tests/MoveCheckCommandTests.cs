@@ -25,12 +25,7 @@ public sealed class MoveCheckCommandTests
 
         var code = await PredictiveSharding.Cli.Commands.MoveCheckCommand.RunAsync(new PredictiveSharding.Cli.Commands.MoveCheckSettings(Keys: 600, Writers: 2, Moves: 2, Crashes: 0), json: true, output, error, cancelled.Token);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(code, Is.EqualTo(130));
-            Assert.That(error.ToString(), Does.Contain("cancelled"));
-            Assert.That(output.ToString(), Is.Empty);
-        });
+        CancelledRun.AssertReported(code, output, error);
     }
 
     [Test]

@@ -252,12 +252,7 @@ public sealed class PlanCommandTests
 
         var code = await PlanCommand.RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast }, output, error, TimeProvider.System, cancelled.Token);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(code, Is.EqualTo(130));
-            Assert.That(error.ToString(), Does.Contain("cancelled"));
-            Assert.That(output.ToString(), Is.Empty);
-        });
+        CancelledRun.AssertReported(code, output, error);
     }
 
     /// <summary>Runs <c>psharding plan</c> on the sample files through the command line, with <paramref name="options"/>.</summary>

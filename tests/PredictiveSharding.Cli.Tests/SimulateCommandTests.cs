@@ -283,12 +283,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
 
         var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Strategies = ["static"] }, json: true, output, error, interactive: false, null, cancelled.Token);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(code, Is.EqualTo(130));
-            Assert.That(error.ToString(), Does.Contain("cancelled"));
-            Assert.That(output.ToString(), Is.Empty);
-        });
+        CancelledRun.AssertReported(code, output, error);
     }
 
     [Test]

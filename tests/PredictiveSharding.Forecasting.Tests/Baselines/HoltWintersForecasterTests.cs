@@ -173,29 +173,7 @@ public sealed class HoltWintersForecasterTests
     public async Task UpdateAsync_ConcurrentUpdatesAddingPartitions_KeepsEveryOne()
     {
         // Documented thread-safe: updates that read the same state each wrote their own copy, and the last one won.
-        var lost = new List<string>();
-        for (var round = 0; round < 3; round++)
-        {
-            var sut = new HoltWintersForecaster(new HoltWintersForecasterOptions { MaxEvaluations = 30 });
-            await sut.FitAsync(TestSeries.History(TestSeries.From("base", TestSeries.Seasonal(48, 24, 10))), null, CancellationToken.None);
-            var names = Enumerable.Range(0, 100).Select(i => "new" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
-            Parallel.ForEach(names, name => sut.UpdateAsync(TestSeries.History(TestSeries.From(name, TestSeries.Seasonal(48, 24, 10))), CancellationToken.None).GetAwaiter().GetResult());
-
-            // A context of one season ending where the update ended is enough only for a fitted partition (a new one needs two).
-            foreach (var name in names)
-            {
-                var context = TestSeries.History(TestSeries.From(name, TestSeries.Seasonal(24, 24, 10), start: TestSeries.Start + (TestSeries.Hour * 24)));
-                try
-                {
-                    await sut.ForecastAsync(new ForecastRequest(context, 12), CancellationToken.None);
-                }
-                catch (ArgumentException)
-                {
-                    lost.Add(name);
-                }
-            }
-        }
+        var lost = await ConcurrentUpdates.LostPartitionsAsync(() => new HoltWintersForecaster(new HoltWintersForecasterOptions { MaxEvaluations = 30 }), rounds: 3, partitions: 100);
 
         Assert.That(lost, Is.Empty);
     }

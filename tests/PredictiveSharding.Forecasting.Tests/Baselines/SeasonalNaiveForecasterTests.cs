@@ -121,29 +121,7 @@ public sealed class SeasonalNaiveForecasterTests
     public async Task UpdateAsync_ConcurrentUpdatesAddingPartitions_KeepsEveryOne()
     {
         // Documented thread-safe: updates that read the same state each wrote their own copy, and the last one won.
-        var lost = new List<string>();
-        for (var round = 0; round < 5; round++)
-        {
-            var sut = new SeasonalNaiveForecaster();
-            await sut.FitAsync(TestSeries.History(TestSeries.From("base", TestSeries.Seasonal(48, 24, 10))), null, CancellationToken.None);
-            var names = Enumerable.Range(0, 200).Select(i => "new" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
-            Parallel.ForEach(names, name => sut.UpdateAsync(TestSeries.History(TestSeries.From(name, TestSeries.Seasonal(48, 24, 10))), CancellationToken.None).GetAwaiter().GetResult());
-
-            // One season of context is enough only for a partition the forecaster has fitted (a new one needs 24 + 8).
-            foreach (var name in names)
-            {
-                var context = TestSeries.History(TestSeries.From(name, TestSeries.Seasonal(24, 24, 10), start: TestSeries.Start + (TestSeries.Hour * 24)));
-                try
-                {
-                    await sut.ForecastAsync(new ForecastRequest(context, 12), CancellationToken.None);
-                }
-                catch (ArgumentException)
-                {
-                    lost.Add(name);
-                }
-            }
-        }
+        var lost = await ConcurrentUpdates.LostPartitionsAsync(() => new SeasonalNaiveForecaster(), rounds: 5, partitions: 200);
 
         Assert.That(lost, Is.Empty);
     }
