@@ -37,6 +37,8 @@ internal sealed class StepGrid
                 throw new ArgumentOutOfRangeException(nameof(step), given, "The step must be positive.");
             }
 
+            RequireWholeMultipleOfTheFilesStep(rows, given, source);
+
             // Floored, not truncated, so that a timestamp before the epoch starts the step it lies in rather than the next one.
             var offset = (min.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % given.Ticks;
             var aligned = min.UtcTicks - (offset < 0 ? offset + given.Ticks : offset);
@@ -45,6 +47,41 @@ internal sealed class StepGrid
 
         return new StepGrid(min, InferStep(rows, source), round: true);
     }
+
+    /// <summary>
+    /// Refuses an explicit step that is not a whole multiple of the step a regular file already has: per-minute rows read
+    /// at 90 s put two rows in one step and one in the next (a sawtooth the load never had), and at 30 s leave every other
+    /// step empty. A file is regular when it has at least <see cref="RegularFileMinimumTimestamps"/> distinct timestamps and
+    /// every gap between neighbours lies within 2% of a whole multiple of its inferred step; raw event logs are not, and
+    /// any step buckets them.
+    /// </summary>
+    private static void RequireWholeMultipleOfTheFilesStep(IReadOnlyList<TraceRow> rows, TimeSpan given, string source)
+    {
+        var times = rows.Select(r => r.Timestamp.UtcTicks).Distinct().Order().ToArray();
+        if (times.Length < RegularFileMinimumTimestamps)
+        {
+            return;
+        }
+
+        var own = InferStep(rows, source).Ticks;
+        for (var i = 1; i < times.Length; i++)
+        {
+            var multiple = (double)(times[i] - times[i - 1]) / own;
+            if (Math.Abs(multiple - Math.Round(multiple)) > 0.02)
+            {
+                return;
+            }
+        }
+
+        var ratio = (double)given.Ticks / own;
+        if (Math.Abs(ratio - Math.Round(ratio)) > 1e-9 || Math.Round(ratio) < 1)
+        {
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: its rows are {TimeSpan.FromTicks(own)} apart, so a step of {given} would hold unequal numbers of them (or none); give a whole multiple of {TimeSpan.FromTicks(own)}."));
+        }
+    }
+
+    /// <summary>Fewest distinct timestamps that make a file's own step evidence enough to refuse a step that does not fit it.</summary>
+    private const int RegularFileMinimumTimestamps = 8;
 
     /// <summary>
     /// The median gap between consecutive distinct timestamps, snapped to a common step (1 s … 1 week) when within 2%

@@ -114,6 +114,34 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("'a'"));
     }
 
+    [TestCase(90, true)]
+    [TestCase(30, true)]
+    [TestCase(120, false)]
+    [TestCase(60, false)]
+    public void ReadKeyTrace_GivenStepThatIsNotAWholeMultipleOfARegularFilesStep_IsRefusedNamingBoth(int seconds, bool refused)
+    {
+        // Per-minute rows read at 90 s used to give steps of two rows and one row in turn: a sawtooth the load never had.
+        var csv = "timestamp,key,count\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"2024-01-01T00:{i:D2}:00Z,a,10\n"));
+        TestDelegate read = () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromSeconds(seconds), "minutes.csv");
+        if (refused)
+        {
+            var e = Assert.Throws<TraceFormatException>(read);
+            Assert.That(e!.Message, Does.Contain("minutes.csv").And.Contain("00:01:00").And.Contain(TimeSpan.FromSeconds(seconds).ToString()));
+        }
+        else
+        {
+            Assert.DoesNotThrow(read);
+        }
+    }
+
+    [Test]
+    public void ReadKeyTrace_GivenStepOnRawEvents_BucketsThemWhateverTheirSpacing()
+    {
+        var csv = "timestamp,key,count\n" + string.Concat(new[] { 0, 7, 19, 23, 41, 58, 66, 90, 101, 133 }.Select(s => $"2024-01-01T00:{s / 60:D2}:{s % 60:D2}Z,a,1\n"));
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromSeconds(45), "events.csv");
+        Assert.That(trace.CountsOf(0).ToArray().Sum(), Is.EqualTo(10));
+    }
+
     [Test]
     public void ReadKeyTrace_GivenStepBeforeTheUnixEpoch_FloorsToEpochAlignedSteps()
     {

@@ -22,7 +22,7 @@ internal static class SimulateCommand
     {
         var defaults = new SimulateSettings();
         var trace = new Option<string?>("--trace") { Description = "Long-format CSV timestamp,key,count (ISO-8601; any keys, any step). Without it: the embedded Azure Functions trace (500 functions × 480 minutes)." };
-        var stepSeconds = new Option<int?>("--step-seconds") { Description = "Aggregate the trace to this step (seconds) while reading; default: the file's own step." };
+        var stepSeconds = new Option<int?>("--step-seconds") { Description = "Aggregate the trace to this step (seconds) while reading: any step for raw events, a whole multiple of the file's own step for rows already on a regular grid; default: the file's own step." };
         var fanout = new Option<int?>("--key-fanout") { Description = "Keys each trace key stands for (its requests shared equally), so a hot series is a splittable range; default 1 for --trace, " + SimulateSettings.EmbeddedKeyFanout + " for the embedded trace." };
         var nodes = new Option<int>("--nodes") { Description = "Nodes in the cluster.", DefaultValueFactory = _ => defaults.Nodes };
         var headroom = new Option<double>("--headroom") { Description = "Node capacity = peak total load per step / (nodes × headroom); in (0, 1].", DefaultValueFactory = _ => defaults.Headroom };
