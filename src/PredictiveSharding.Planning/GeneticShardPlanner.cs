@@ -14,8 +14,10 @@ namespace PredictiveSharding.Planning;
 /// shards, at which sampled keys), then a genetic algorithm with local search that assigns every shard to a node,
 /// minimising the predicted peak utilisation (as a share of each resource's threshold) over nodes, resources and
 /// horizon steps, with penalties for moved bytes, capacity overflow at the 0.99 quantile and serving shards away from
-/// their clients' region. The move budget is never exceeded. A cluster predicted to stay under its thresholds is left
-/// alone (unless <see cref="GeneticPlannerOptions.RebalanceUnderThresholds"/>).
+/// their clients' region. The move budget is never exceeded. A cluster predicted to stay under its thresholds (and
+/// its nodes' capacity at the overflow quantile) gets no moves (unless <see cref="GeneticPlannerOptions.RebalanceUnderThresholds"/>);
+/// the rules still split partitions above <see cref="PlanningConstraints.MaxPartitionBytes"/> and, when
+/// <see cref="PlanningConstraints.AllowMerges"/>, merge cold neighbours.
 /// </summary>
 /// <remarks>
 /// Thread-safe: one planner may serve concurrent <see cref="PlanAsync"/> calls. The same request, options and seed give
