@@ -184,7 +184,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         {
             var what = bound.Aggregate >= bound.Indivisible
                 ? "the cluster's total predicted load exceeds its total allowance (capacity × threshold)"
-                : "a shard that cannot be split further is hotter than any node's allowance";
+                : "a shard this plan does not split further (a single key, too few sampled keys, MaxSplitWays, a cooldown or splits turned off) is hotter than any node's allowance";
             warnings.Add(string.Create(inv, $"Infeasible: {what} by {shortfall:P1} at q{ReasonText.Quantile(model.PlanningQuantile)}; the plan is the best placement found."));
         }
 
