@@ -128,7 +128,11 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
         else
         {
-            PlanningLog.NothingToDo(_logger);
+            PlanningLog.NothingToDo(
+                _logger,
+                !(anyBreach || _options.RebalanceUnderThresholds) ? "no node is predicted to cross a threshold or its capacity"
+                : problem.Nodes <= 1 ? "the cluster has one node"
+                : "there is no shard to place");
         }
 
         var reported = Reported(problem, placement);

@@ -353,6 +353,23 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_OnOneNodePredictedOverItsThreshold_DoesNotLogThatNoNodeIs()
+    {
+        var logger = new FakeLogger<GeneticShardPlanner>();
+        var planner = new GeneticShardPlanner(Options(), new FakeTimeProvider(), logger);
+
+        // 900 + 100 requests on one node of 1000: over its 0.8 threshold, but there is nowhere to move anything.
+        planner.Plan(Request([NodeOf(0, 1000)], [new Spec(0, 900), new Spec(0, 100)]), CancellationToken.None);
+
+        var messages = logger.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(messages, Has.None.Contain("No node is predicted to cross a threshold"));
+            Assert.That(messages, Has.Some.EqualTo("Placement left as it is: the cluster has one node"));
+        });
+    }
+
+    [Test]
     public void Constructor_CopiesOptions_SoLaterChangesHaveNoEffect()
     {
         var options = Options();
