@@ -144,9 +144,11 @@ public sealed class GeneticPlannerOptions
 
     /// <summary>
     /// Whether a partition is also split when its node is forecast over capacity at the overflow quantile (0.99) and the
-    /// partition's own 0.99-quantile peak exceeds <see cref="SplitShareThreshold"/> of the largest node's capacity, even
-    /// when the planning quantile predicts no breach. The objective already charges overflow at that quantile; without
-    /// this a surge-prone partition stays too coarse for the placement to spread it before the surge. Default false.
+    /// partition's own 0.99-quantile peak exceeds <see cref="SplitShareThreshold"/> of the largest node's capacity, when
+    /// the planning quantile predicts no breach on that node (on a node with a breach at the planning quantile, only the
+    /// planning quantile's peak is held against the split share). The objective already charges overflow at that
+    /// quantile; without this a surge-prone partition stays too coarse for the placement to spread it before the surge.
+    /// Default false.
     /// </summary>
     public bool SplitOnOverflowQuantile { get; set; }
 

@@ -14,8 +14,10 @@ namespace PredictiveSharding.Planning;
 /// shards, at which sampled keys), then a genetic algorithm with local search that assigns every shard to a node,
 /// minimising the predicted peak utilisation (as a share of each resource's threshold) over nodes, resources and
 /// horizon steps, with penalties for moved bytes, capacity overflow at the 0.99 quantile and serving shards away from
-/// their clients' region. The move budget is never exceeded. A cluster predicted to stay under its thresholds is left
-/// alone (unless <see cref="GeneticPlannerOptions.RebalanceUnderThresholds"/>).
+/// their clients' region. The move budget is never exceeded. A cluster predicted to stay under its thresholds (and
+/// its nodes' capacity at the overflow quantile) gets no moves (unless <see cref="GeneticPlannerOptions.RebalanceUnderThresholds"/>);
+/// the rules still split partitions above <see cref="PlanningConstraints.MaxPartitionBytes"/> and, when
+/// <see cref="PlanningConstraints.AllowMerges"/>, merge cold neighbours.
 /// </summary>
 /// <remarks>
 /// Thread-safe: one planner may serve concurrent <see cref="PlanAsync"/> calls. The same request, options and seed give
@@ -126,7 +128,11 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
         else
         {
-            PlanningLog.NothingToDo(_logger);
+            PlanningLog.NothingToDo(
+                _logger,
+                !(anyBreach || _options.RebalanceUnderThresholds) ? "no node is predicted to cross a threshold or its capacity"
+                : problem.Nodes <= 1 ? "the cluster has one node"
+                : "there is no shard to place");
         }
 
         var reported = Reported(problem, placement);
@@ -182,7 +188,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         {
             var what = bound.Aggregate >= bound.Indivisible
                 ? "the cluster's total predicted load exceeds its total allowance (capacity × threshold)"
-                : "a shard that cannot be split further is hotter than any node's allowance";
+                : "a shard this plan does not split further (a single key, too few sampled keys, MaxSplitWays, a cooldown or splits turned off) is hotter than any node's allowance";
             warnings.Add(string.Create(inv, $"Infeasible: {what} by {shortfall:P1} at q{ReasonText.Quantile(model.PlanningQuantile)}; the plan is the best placement found."));
         }
 

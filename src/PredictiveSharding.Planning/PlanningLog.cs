@@ -20,6 +20,6 @@ internal static partial class PlanningLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Predicted load exceeds what the thresholds allow by {Shortfall:P1}; the plan is the best placement found")]
     public static partial void Infeasible(ILogger logger, double shortfall);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "No node is predicted to cross a threshold; placement left as it is")]
-    public static partial void NothingToDo(ILogger logger);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "Placement left as it is: {Why}")]
+    public static partial void NothingToDo(ILogger logger, string why);
 }

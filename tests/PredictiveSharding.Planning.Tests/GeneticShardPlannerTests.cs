@@ -73,7 +73,28 @@ public sealed class GeneticShardPlannerTests
             Assert.That(plan.Feasible, Is.False, "p00 still fits no node");
             Assert.That(plan.Shortfall, Is.EqualTo((3000.0 / 800) - 1).Within(1e-9), "the shortfall is judged on p00's whole load");
             Assert.That(plan.After.MaxUtilization, Is.EqualTo(3000.0 / 1000).Within(1e-9), "the predicted peak is p00's whole load");
-            Assert.That(plan.Warnings, Has.Some.Contain("a shard that cannot be split further is hotter than any node's allowance"));
+            Assert.That(plan.Warnings, Has.Some.Contain("a shard this plan does not split further").And.Contain("is hotter than any node's allowance"));
+        });
+    }
+
+    [Test]
+    public void Plan_WhenAHotPartitionIsLeftWholeByItsCooldown_DoesNotCallItUnsplittable()
+    {
+        // p00 (900 requests over an 800 allowance, 20 sampled keys) could be split, but changed a minute ago.
+        var hot = new Spec(0, 900) { Samples = UniformSamples(0, 20) };
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [hot, new Spec(0, 100), new Spec(1, 100)]) with
+        {
+            LastChanged = new Dictionary<PartitionId, DateTimeOffset> { [Partition(0)] = Now.AddMinutes(-1) },
+        };
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Feasible, Is.False);
+            Assert.That(plan.Warnings, Has.Some.Contain("within the cooldown"));
+            Assert.That(plan.Warnings, Has.None.Contain("cannot be split"), "p00 has 20 sampled keys: only its cooldown keeps it whole");
+            Assert.That(plan.Warnings, Has.Some.Contain("Infeasible: a shard this plan does not split further"));
         });
     }
 
@@ -329,6 +350,23 @@ public sealed class GeneticShardPlannerTests
 
         Assert.That(logger.Collector.GetSnapshot().Select(r => r.Message), Has.Some.StartsWith("Plan ready"));
         Assert.That(logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Information), Is.Not.Empty);
+    }
+
+    [Test]
+    public void Plan_OnOneNodePredictedOverItsThreshold_DoesNotLogThatNoNodeIs()
+    {
+        var logger = new FakeLogger<GeneticShardPlanner>();
+        var planner = new GeneticShardPlanner(Options(), new FakeTimeProvider(), logger);
+
+        // 900 + 100 requests on one node of 1000: over its 0.8 threshold, but there is nowhere to move anything.
+        planner.Plan(Request([NodeOf(0, 1000)], [new Spec(0, 900), new Spec(0, 100)]), CancellationToken.None);
+
+        var messages = logger.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(messages, Has.None.Contain("No node is predicted to cross a threshold"));
+            Assert.That(messages, Has.Some.EqualTo("Placement left as it is: the cluster has one node"));
+        });
     }
 
     [Test]

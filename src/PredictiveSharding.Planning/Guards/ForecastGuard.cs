@@ -58,6 +58,7 @@ public sealed class ForecastGuard
     /// Partitions of the forecast missing from <paramref name="partitions"/> are unchanged.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="partitions"/> names a partition more than once.</exception>
     public LoadForecast Apply(LoadForecast forecast, IEnumerable<GuardedPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(forecast);
@@ -66,7 +67,12 @@ public sealed class ForecastGuard
         foreach (var partition in partitions)
         {
             ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
-            byId[partition.Partition] = partition;
+
+            // Two histories of one partition: which one the guards would use is the caller's mistake, not ours to pick.
+            if (!byId.TryAdd(partition.Partition, partition))
+            {
+                throw new ArgumentException($"Partition '{partition.Partition}' appears more than once in the guarded partitions.", nameof(partitions));
+            }
         }
 
         if (Options.FloorAtLastLoad)

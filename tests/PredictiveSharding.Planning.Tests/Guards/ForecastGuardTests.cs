@@ -35,6 +35,18 @@ public class ForecastGuardTests
     }
 
     [Test]
+    public void Apply_WithAPartitionGivenTwice_ThrowsNamingIt()
+    {
+        // Two histories of p: the floor would silently follow whichever came last.
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true });
+        var forecast = GuardForecasts.Constant([P], [0.5, 0.99], 2);
+
+        Assert.That(
+            () => guard.Apply(forecast, [new GuardedPartition(P, [9], 100), new GuardedPartition(P, [1], 100)]),
+            Throws.ArgumentException.With.Message.Contains("'p'").And.Property("ParamName").EqualTo("partitions"));
+    }
+
+    [Test]
     public void Apply_LeavesPartitionsItIsNotToldAboutAlone()
     {
         var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true });
