@@ -46,6 +46,41 @@ public sealed class AddPredictiveShardingTests
         Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Interval"));
     }
 
+    [TestCase("recorder", "LoadRecorderOptions.BucketLength")]
+    [TestCase("lstm", "LstmForecasterOptions.Epochs")]
+    [TestCase("planner", "GeneticPlannerOptions.PopulationSize")]
+    [TestCase("executor", "ExecutorOptions.ChunkBytes")]
+    public void Start_WithAnInvalidComponentSetting_FailsAsOptionsValidationNamingIt(string component, string setting)
+    {
+        // Configuration bound from appsettings: a host catches OptionsValidationException at start (as the GenericHost
+        // sample does) to report a bad setting; the components' settings used to surface as the constructors'
+        // ArgumentOutOfRangeException instead (and the LSTM's without its class's name).
+        var folder = Directory.CreateTempSubdirectory("psharding-validate-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+                services.AddSingleton<IRoutingTable>(routing);
+                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                services.AddPredictiveSharding(configureRecorder: o => o.BucketLength = component == "recorder" ? TimeSpan.FromSeconds(-1) : o.BucketLength);
+                services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.Epochs = component == "lstm" ? -1 : o.Epochs);
+                services.Configure<GeneticPlannerOptions>(o => o.PopulationSize = component == "planner" ? 0 : o.PopulationSize);
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o =>
+                {
+                    o.JournalPath = Path.Combine(folder.FullName, "moves.journal");
+                    o.ChunkBytes = component == "executor" ? 5 : o.ChunkBytes;
+                });
+            }).Build();
+            Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains(setting));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Test]
     public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,8 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
     /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
-    /// the host registered first wins.
+    /// the host registered first wins. The options of the loop, the recorder, the forecaster, the planner and the executor
+    /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
     {
@@ -49,6 +51,14 @@ public static class PredictiveShardingServiceCollectionExtensions
         {
             recorderOptions.Configure(configureRecorder);
         }
+
+        // Every component's options are checked at start, like the loop's: otherwise a bad setting surfaced as whatever
+        // the component's constructor threw when the hosted service was resolved (an ArgumentOutOfRangeException, not the
+        // OptionsValidationException a host catches for its configuration, and for the LSTM without the class's name).
+        ValidateOnStart<LoadRecorderOptions>(services, o => o.Validate());
+        ValidateOnStart<LstmForecasterOptions>(services, o => o.Validate());
+        ValidateOnStart<GeneticPlannerOptions>(services, o => o.Validate());
+        ValidateOnStart<ExecutorOptions>(services, o => o.Validate());
 
         services.AddOptions<LstmForecasterOptions>()
             .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = loop.Value.Horizon);
@@ -96,5 +106,12 @@ public static class PredictiveShardingServiceCollectionExtensions
         services.TryAddSingleton<ControlLoopHealthCheck>();
         services.AddHostedService<ControlLoopService>();
         return new PredictiveShardingBuilder(services);
+    }
+
+    private static void ValidateOnStart<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, Action<TOptions> validate)
+        where TOptions : class
+    {
+        services.AddOptions<TOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, SettingsValidator<TOptions>>(_ => new SettingsValidator<TOptions>(validate)));
     }
 }
