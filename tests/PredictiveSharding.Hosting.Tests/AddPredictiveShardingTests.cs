@@ -82,6 +82,42 @@ public sealed class AddPredictiveShardingTests
     }
 
     [Test]
+    public void Start_WithTheDefaultForecasterAndAWarmupShorterThanItsTrainingHistory_FailsNamingBoth()
+    {
+        // The LSTM trains on context + horizon buckets per series: with a shorter warm-up every cycle from its end until
+        // that much history had accumulated failed (the health check turning unhealthy), though the host had started.
+        var folder = Directory.CreateTempSubdirectory("psharding-warmup-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+                services.AddSingleton<IRoutingTable>(routing);
+                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                services.AddPredictiveSharding(o => { o.Horizon = 3; o.WarmupBuckets = 10; });
+                services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.ContextLength = 12);
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            }).Build();
+            Assert.That(
+                async () => await host.StartAsync(),
+                Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("WarmupBuckets").And.Message.Contains("ContextLength (12)").And.Message.Contains("got 10"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Start_WithAHostForecasterAndAShortWarmup_Starts()
+    {
+        // The check is the LSTM's: a host's own forecaster needs whatever history it needs.
+        using var host = Host(o => { o.Horizon = 60; o.WarmupBuckets = 1; }, new FakeTimeProvider()).Build();
+        Assert.That(async () => { await host.StartAsync(); await host.StopAsync(); }, Throws.Nothing);
+    }
+
+    [Test]
     public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);

@@ -33,7 +33,8 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
     /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
     /// the host registered first wins. The options of the loop, the recorder, the forecaster, the planner and the executor
-    /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it.
+    /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it,
+    /// as does, with the default forecaster, a <see cref="ControlLoopOptions.WarmupBuckets"/> below the LSTM's context + horizon.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
     {
@@ -67,7 +68,7 @@ public static class PredictiveShardingServiceCollectionExtensions
         services.TryAddTransient<IOptionsFactory<GeneticPlannerOptions>, LoopPlannerOptionsFactory>();
         services.AddOptions<GeneticPlannerOptions>();
         services.TryAddSingleton<ILoadForecaster>(sp => new LstmForecaster(
-            sp.GetRequiredService<IOptions<LstmForecasterOptions>>().Value,
+            LstmOptionsForTheLoop(sp),
             sp.GetService<ILogger<LstmForecaster>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IShardPlanner>(sp => new GeneticShardPlanner(
@@ -106,6 +107,26 @@ public static class PredictiveShardingServiceCollectionExtensions
         services.TryAddSingleton<ControlLoopHealthCheck>();
         services.AddHostedService<ControlLoopService>();
         return new PredictiveShardingBuilder(services);
+    }
+
+    /// <summary>
+    /// The LSTM's options, refused when the loop's warm-up is shorter than the history the LSTM trains on (context +
+    /// horizon): every cycle from the end of the warm-up until that much history had accumulated would fail.
+    /// </summary>
+    private static LstmForecasterOptions LstmOptionsForTheLoop(IServiceProvider services)
+    {
+        var lstm = services.GetRequiredService<IOptions<LstmForecasterOptions>>().Value;
+        var loop = services.GetRequiredService<IOptions<ControlLoopOptions>>().Value;
+        var needed = (long)lstm.ContextLength + lstm.Horizon;
+        if (loop.WarmupBuckets < needed)
+        {
+            var message = string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"ControlLoopOptions.WarmupBuckets must be at least the LSTM's LstmForecasterOptions.ContextLength ({lstm.ContextLength}) + ControlLoopOptions.Horizon ({lstm.Horizon}) = {needed}, the history it trains on; got {loop.WarmupBuckets}.");
+            throw new OptionsValidationException(Options.DefaultName, typeof(ControlLoopOptions), [message]);
+        }
+
+        return lstm;
     }
 
     private static void ValidateOnStart<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, Action<TOptions> validate)
