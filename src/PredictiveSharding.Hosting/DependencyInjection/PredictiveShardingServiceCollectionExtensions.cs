@@ -57,7 +57,21 @@ public static class PredictiveShardingServiceCollectionExtensions
         // the component's constructor threw when the hosted service was resolved (an ArgumentOutOfRangeException, not the
         // OptionsValidationException a host catches for its configuration, and for the LSTM without the class's name).
         ValidateOnStart<LoadRecorderOptions>(services, o => o.Validate());
-        ValidateOnStart<LstmForecasterOptions>(services, o => o.Validate());
+        ValidateOnStart<LstmForecasterOptions>(services, o =>
+        {
+            // Its horizon is the loop's (post-configured below), which the LSTM's range need not bound when the host
+            // brings a forecaster of its own: that one is the default forecaster's constructor's to refuse.
+            var horizon = o.Horizon;
+            o.Horizon = 1;
+            try
+            {
+                o.Validate();
+            }
+            finally
+            {
+                o.Horizon = horizon;
+            }
+        });
         ValidateOnStart<GeneticPlannerOptions>(services, o => o.Validate());
         ValidateOnStart<ExecutorOptions>(services, o => o.Validate());
 
