@@ -46,6 +46,77 @@ public sealed class AddPredictiveShardingTests
         Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Interval"));
     }
 
+    [TestCase("recorder", "LoadRecorderOptions.BucketLength")]
+    [TestCase("lstm", "LstmForecasterOptions.Epochs")]
+    [TestCase("planner", "GeneticPlannerOptions.PopulationSize")]
+    [TestCase("executor", "ExecutorOptions.ChunkBytes")]
+    public void Start_WithAnInvalidComponentSetting_FailsAsOptionsValidationNamingIt(string component, string setting)
+    {
+        // Configuration bound from appsettings: a host catches OptionsValidationException at start (as the GenericHost
+        // sample does) to report a bad setting; the components' settings used to surface as the constructors'
+        // ArgumentOutOfRangeException instead (and the LSTM's without its class's name).
+        var folder = Directory.CreateTempSubdirectory("psharding-validate-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+                services.AddSingleton<IRoutingTable>(routing);
+                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                services.AddPredictiveSharding(configureRecorder: o => o.BucketLength = component == "recorder" ? TimeSpan.FromSeconds(-1) : o.BucketLength);
+                services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.Epochs = component == "lstm" ? -1 : o.Epochs);
+                services.Configure<GeneticPlannerOptions>(o => o.PopulationSize = component == "planner" ? 0 : o.PopulationSize);
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o =>
+                {
+                    o.JournalPath = Path.Combine(folder.FullName, "moves.journal");
+                    o.ChunkBytes = component == "executor" ? 5 : o.ChunkBytes;
+                });
+            }).Build();
+            Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains(setting));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Start_WithTheDefaultForecasterAndAWarmupShorterThanItsTrainingHistory_FailsNamingBoth()
+    {
+        // The LSTM trains on context + horizon buckets per series: with a shorter warm-up every cycle from its end until
+        // that much history had accumulated failed (the health check turning unhealthy), though the host had started.
+        var folder = Directory.CreateTempSubdirectory("psharding-warmup-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+                services.AddSingleton<IRoutingTable>(routing);
+                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                services.AddPredictiveSharding(o => { o.Horizon = 3; o.WarmupBuckets = 10; });
+                services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.ContextLength = 12);
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            }).Build();
+            Assert.That(
+                async () => await host.StartAsync(),
+                Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("WarmupBuckets").And.Message.Contains("ContextLength (12)").And.Message.Contains("got 10"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Start_WithAHostForecasterAShortWarmupAndAHorizonBeyondTheLstms_Starts()
+    {
+        // The checks are the LSTM's: a host's own forecaster needs whatever history, and takes whatever horizon, it does.
+        using var host = Host(o => { o.Horizon = 20_000; o.WarmupBuckets = 1; }, new FakeTimeProvider()).Build();
+        Assert.That(async () => { await host.StartAsync(); await host.StopAsync(); }, Throws.Nothing);
+    }
+
     [Test]
     public async Task Host_RunsCyclesOnItsIntervalAndStopsCleanly()
     {

@@ -49,6 +49,32 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_AfterDispose_ThrowsObjectDisposedNamingTheExecutorAndOpensNoJournal()
+    {
+        // A provider disposed under a late cycle (a host whose shutdown timeout passed): the refusal named a semaphore.
+        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
+        try
+        {
+            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test" };
+            var executor = new JournalledPlanExecutor(routing, new InMemoryDataMover([N1, N2], routing), options);
+            await executor.DisposeAsync();
+            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
+            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("a"), N1, N2, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 0, TimeSpan.Zero);
+
+            var error = Assert.ThrowsAsync<ObjectDisposedException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
+
+            Assert.That(error.ObjectName, Does.Contain(nameof(JournalledPlanExecutor)));
+            Assert.That(File.Exists(options.JournalPath), Is.False);
+            Assert.That(executor.Dispose, Throws.Nothing, "disposing again is harmless");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public void Constructor_WithoutJournalPath_ThrowsNamingIt()
     {
         var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));

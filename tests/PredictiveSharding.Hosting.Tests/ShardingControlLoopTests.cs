@@ -253,6 +253,8 @@ public sealed class ShardingControlLoopTests
         Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)), "the caller behind it is refused, not left waiting");
         Assert.ThrowsAsync<ObjectDisposedException>(() => rig.Loop.RunCycleAsync(CancellationToken.None));
         Assert.That(rig.Planner.Calls, Is.EqualTo(1));
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero, "the refused caller ran no cycle, so none failed");
+        Assert.That(rig.Logger.Records.Where(r => r.Level == LogLevel.Error), Is.Empty, "no 'control cycle failed' error at shutdown");
     }
 
     [Test]

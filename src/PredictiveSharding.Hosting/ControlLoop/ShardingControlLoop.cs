@@ -87,15 +87,22 @@ public sealed class ShardingControlLoop : IDisposable
 
     /// <summary>Runs one cycle: harvest, forecast, plan and (unless <see cref="ControlLoopOptions.Execute"/> is off) execute.</summary>
     /// <exception cref="OperationCanceledException">Cancelled through <paramref name="cancellationToken"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The loop was disposed (before the call, or while it waited for the running cycle); no cycle ran.</exception>
     /// <remarks>Any other failure (an OperationCanceledException included when the token was not cancelled) is recorded in <see cref="Status"/>, metered, and rethrown; the loop's state stays usable for the next cycle.</remarks>
     public async Task<ControlCycleResult> RunCycleAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _oneCycleAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_disposed)
+        {
+            // A caller that was waiting for the running cycle when the loop was disposed does not start another; it ran no
+            // cycle, so none failed (no failure metered, recorded in Status or logged as an error).
+            _oneCycleAtATime.Release();
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
         try
         {
-            // A caller that was waiting for the running cycle when the loop was disposed does not start another.
-            ObjectDisposedException.ThrowIf(_disposed, this);
             var result = await RunCycleCoreAsync(cancellationToken).ConfigureAwait(false);
             _metrics.Cycles.Add(1);
             Status.Succeeded(_time.GetUtcNow());

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,9 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
     /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
-    /// the host registered first wins.
+    /// the host registered first wins. The options of the loop, the recorder, the forecaster, the planner and the executor
+    /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it,
+    /// as does, with the default forecaster, a <see cref="ControlLoopOptions.WarmupBuckets"/> below the LSTM's context + horizon.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
     {
@@ -50,6 +53,28 @@ public static class PredictiveShardingServiceCollectionExtensions
             recorderOptions.Configure(configureRecorder);
         }
 
+        // Every component's options are checked at start, like the loop's: otherwise a bad setting surfaced as whatever
+        // the component's constructor threw when the hosted service was resolved (an ArgumentOutOfRangeException, not the
+        // OptionsValidationException a host catches for its configuration, and for the LSTM without the class's name).
+        ValidateOnStart<LoadRecorderOptions>(services, o => o.Validate());
+        ValidateOnStart<LstmForecasterOptions>(services, o =>
+        {
+            // Its horizon is the loop's (post-configured below), which the LSTM's range need not bound when the host
+            // brings a forecaster of its own: that one is the default forecaster's constructor's to refuse.
+            var horizon = o.Horizon;
+            o.Horizon = 1;
+            try
+            {
+                o.Validate();
+            }
+            finally
+            {
+                o.Horizon = horizon;
+            }
+        });
+        ValidateOnStart<GeneticPlannerOptions>(services, o => o.Validate());
+        ValidateOnStart<ExecutorOptions>(services, o => o.Validate());
+
         services.AddOptions<LstmForecasterOptions>()
             .PostConfigure<IOptions<ControlLoopOptions>>((lstm, loop) => lstm.Horizon = loop.Value.Horizon);
         // The planner's options start from the preset for burst-bounded forecasts while the loop's guard makes them (its
@@ -57,7 +82,7 @@ public static class PredictiveShardingServiceCollectionExtensions
         services.TryAddTransient<IOptionsFactory<GeneticPlannerOptions>, LoopPlannerOptionsFactory>();
         services.AddOptions<GeneticPlannerOptions>();
         services.TryAddSingleton<ILoadForecaster>(sp => new LstmForecaster(
-            sp.GetRequiredService<IOptions<LstmForecasterOptions>>().Value,
+            LstmOptionsForTheLoop(sp),
             sp.GetService<ILogger<LstmForecaster>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IShardPlanner>(sp => new GeneticShardPlanner(
@@ -96,5 +121,32 @@ public static class PredictiveShardingServiceCollectionExtensions
         services.TryAddSingleton<ControlLoopHealthCheck>();
         services.AddHostedService<ControlLoopService>();
         return new PredictiveShardingBuilder(services);
+    }
+
+    /// <summary>
+    /// The LSTM's options, refused when the loop's warm-up is shorter than the history the LSTM trains on (context +
+    /// horizon): every cycle from the end of the warm-up until that much history had accumulated would fail.
+    /// </summary>
+    private static LstmForecasterOptions LstmOptionsForTheLoop(IServiceProvider services)
+    {
+        var lstm = services.GetRequiredService<IOptions<LstmForecasterOptions>>().Value;
+        var loop = services.GetRequiredService<IOptions<ControlLoopOptions>>().Value;
+        var needed = (long)lstm.ContextLength + lstm.Horizon;
+        if (loop.WarmupBuckets < needed)
+        {
+            var message = string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"ControlLoopOptions.WarmupBuckets must be at least the LSTM's LstmForecasterOptions.ContextLength ({lstm.ContextLength}) + ControlLoopOptions.Horizon ({lstm.Horizon}) = {needed}, the history it trains on; got {loop.WarmupBuckets}.");
+            throw new OptionsValidationException(Options.DefaultName, typeof(ControlLoopOptions), [message]);
+        }
+
+        return lstm;
+    }
+
+    private static void ValidateOnStart<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, Action<TOptions> validate)
+        where TOptions : class
+    {
+        services.AddOptions<TOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, SettingsValidator<TOptions>>(_ => new SettingsValidator<TOptions>(validate)));
     }
 }

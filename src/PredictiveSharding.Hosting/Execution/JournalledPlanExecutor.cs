@@ -23,6 +23,7 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     private readonly IMeterFactory? _meterFactory;
     private readonly SemaphoreSlim _open = new(1, 1);
     private ShardingExecutor? _executor;
+    private int _disposed;
 
     /// <summary>Creates the executor; nothing is opened until the first plan.</summary>
     /// <exception cref="ArgumentException">The options lack a journal path or cluster id, or are out of range.</exception>
@@ -49,6 +50,7 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var executor = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var report = await executor.ExecuteAsync(plan, progress: null, cancellationToken).ConfigureAwait(false);
         var errors = report.Actions
@@ -65,14 +67,33 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
+    /// <remarks>
+    /// An open in progress finishes first, so the executor (and journal) it opens is disposed here too rather than left
+    /// open. The open semaphore is not disposed: an open finishing meanwhile must still release it (a
+    /// <see cref="SemaphoreSlim"/> holds no unmanaged handle unless its wait handle is asked for, which this one's never is).
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
-        if (_executor is { } executor)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _open.WaitAsync().ConfigureAwait(false);
+        ShardingExecutor? executor;
+        try
+        {
+            executor = _executor;
+        }
+        finally
+        {
+            _open.Release();
+        }
+
+        if (executor is not null)
         {
             await executor.DisposeAsync().ConfigureAwait(false);
         }
-
-        _open.Dispose();
     }
 
     private async Task<ShardingExecutor> OpenAsync(CancellationToken cancellationToken)
@@ -85,6 +106,8 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         await _open.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Disposed while this call waited: open nothing that no one would dispose.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             _executor ??= await ShardingExecutor.CreateAsync(_routing, _mover, _options, _time, _logger, _meterFactory, cancellationToken).ConfigureAwait(false);
             return _executor;
         }
