@@ -60,10 +60,7 @@ public sealed class AddPredictiveShardingTests
         {
             using var host = new HostBuilder().ConfigureServices(services =>
             {
-                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
-                services.AddSingleton<IRoutingTable>(routing);
-                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
-                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                AddOneNodeCluster(services);
                 services.AddPredictiveSharding(configureRecorder: o => o.BucketLength = component == "recorder" ? TimeSpan.FromSeconds(-1) : o.BucketLength);
                 services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.Epochs = component == "lstm" ? -1 : o.Epochs);
                 services.Configure<GeneticPlannerOptions>(o => o.PopulationSize = component == "planner" ? 0 : o.PopulationSize);
@@ -91,10 +88,7 @@ public sealed class AddPredictiveShardingTests
         {
             using var host = new HostBuilder().ConfigureServices(services =>
             {
-                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
-                services.AddSingleton<IRoutingTable>(routing);
-                services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
-                services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                AddOneNodeCluster(services);
                 services.AddPredictiveSharding(o => { o.Horizon = 3; o.WarmupBuckets = 10; });
                 services.Configure<PredictiveSharding.Forecasting.Lstm.LstmForecasterOptions>(o => o.ContextLength = 12);
                 services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
@@ -107,6 +101,15 @@ public sealed class AddPredictiveShardingTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The host's side of a one-node cluster: its routing table, an in-memory store and a fixed inventory.</summary>
+    private static void AddOneNodeCluster(IServiceCollection services)
+    {
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+        services.AddSingleton<IRoutingTable>(routing);
+        services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+        services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
     }
 
     [Test]
