@@ -103,21 +103,12 @@ public sealed class FastTreeForecaster : ILoadForecaster
         cancellationToken.ThrowIfCancellationRequested();
         var stored = Merge(state, recent);
         return Task.Run(
-            () =>
+            () => CopyOnWrite.Publish(ref _state, state, read =>
             {
-                while (true)
-                {
-                    var model = _trainer.Train(_trainer.Rows(stored.Values, s => s.Values.Length), cancellationToken);
-                    var current = Interlocked.CompareExchange(ref _state, state with { Model = model, Series = stored }, state);
-                    if (ReferenceEquals(current, state))
-                    {
-                        return;
-                    }
-
-                    state = current!;
-                    stored = Merge(state, recent);
-                }
-            },
+                var series = ReferenceEquals(read, state) ? stored : Merge(read, recent);
+                var model = _trainer.Train(_trainer.Rows(series.Values, s => s.Values.Length), cancellationToken);
+                return read with { Model = model, Series = series };
+            }),
             cancellationToken);
     }
 

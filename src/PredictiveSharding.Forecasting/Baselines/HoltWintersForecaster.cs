@@ -95,18 +95,18 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     {
         ArgumentNullException.ThrowIfNull(recent);
         var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        while (true)
+        CopyOnWrite.Publish(ref _state, state, read =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            CheckStep(recent.Step, state.Step, nameof(recent));
-            var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(state.Models);
+            CheckStep(recent.Step, read.Step, nameof(recent));
+            var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(read.Models);
             foreach (var series in recent.Series)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (models.TryGetValue(series.Partition, out var known))
                 {
-                    var fresh = new StoredSeries(series.Partition, known.End, state.Step, []).Append(series, int.MaxValue, nameof(recent));
-                    models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, state.Step, _maxHistoryLength);
+                    var fresh = new StoredSeries(series.Partition, known.End, read.Step, []).Append(series, int.MaxValue, nameof(recent));
+                    models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, read.Step, _maxHistoryLength);
                 }
                 else
                 {
@@ -115,15 +115,9 @@ public sealed class HoltWintersForecaster : ILoadForecaster
                 }
             }
 
-            // Swapped only if no other update or fit replaced the state meanwhile; otherwise redone on top of that one.
-            var current = Interlocked.CompareExchange(ref _state, new State(state.Step, models), state);
-            if (ReferenceEquals(current, state))
-            {
-                return Task.CompletedTask;
-            }
-
-            state = current!;
-        }
+            return new State(read.Step, models);
+        });
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

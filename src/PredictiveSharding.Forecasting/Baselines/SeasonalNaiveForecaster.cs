@@ -71,11 +71,11 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     {
         ArgumentNullException.ThrowIfNull(recent);
         var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        while (true)
+        CopyOnWrite.Publish(ref _state, state, read =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            CheckStep(recent.Step, state.Step, nameof(recent));
-            var models = new Dictionary<PartitionId, SeasonalResiduals>(state.Models);
+            CheckStep(recent.Step, read.Step, nameof(recent));
+            var models = new Dictionary<PartitionId, SeasonalResiduals>(read.Models);
             foreach (var series in recent.Series)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -85,15 +85,9 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
                 models[series.Partition] = CreateModel(stored, nameof(recent));
             }
 
-            // Swapped only if no other update or fit replaced the state meanwhile; otherwise redone on top of that one.
-            var current = Interlocked.CompareExchange(ref _state, new State(state.Step, models), state);
-            if (ReferenceEquals(current, state))
-            {
-                return Task.CompletedTask;
-            }
-
-            state = current!;
-        }
+            return new State(read.Step, models);
+        });
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

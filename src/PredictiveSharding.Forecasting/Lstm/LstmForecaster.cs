@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Forecasting.Features;
 using PredictiveSharding.Forecasting.Onnx;
 using PredictiveSharding.Forecasting.Persistence;
 using PredictiveSharding.Topology;
@@ -101,26 +102,24 @@ public sealed class LstmForecaster : ILoadForecaster
         return Task.Run(
             () =>
             {
-                while (true)
+                // A fit or another update that finished while this one trained is not overwritten with a tuned copy of the
+                // model it replaced: this update is redone on top of it. (Interlocked access inside Publish is a full
+                // fence, so the volatile field's ordering is kept.)
+#pragma warning disable CS0420
+                CopyOnWrite.Publish(ref _model, model, read =>
+#pragma warning restore CS0420
                 {
-                    var network = model.Network.Clone();
-
-                    // A different seed per update keeps successive fine-tunings from replaying the same windows.
-                    var seed = unchecked(model.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
-                    var tuned = Train(model.Options, model.Spec, series, network, model.Options.UpdateEpochs, averageWeights: false, model.Calibration, null, cancellationToken, seed);
-
-                    // A fit or another update that finished while this one trained is not overwritten with a tuned copy of
-                    // the model it replaced: this update is redone on top of it.
-                    var current = Interlocked.CompareExchange(ref _model, tuned, model);
-                    if (ReferenceEquals(current, model))
+                    var windows = series;
+                    if (!ReferenceEquals(read, model))
                     {
-                        return;
+                        CheckStep(read, recent);
+                        windows = BuildTrainingSeries(read.Spec, recent);
                     }
 
-                    model = current!;
-                    CheckStep(model, recent);
-                    series = BuildTrainingSeries(model.Spec, recent);
-                }
+                    // A different seed per update keeps successive fine-tunings from replaying the same windows.
+                    var seed = unchecked(read.Options.Seed + (int)(recent.Series[0].End.UtcTicks % int.MaxValue));
+                    return Train(read.Options, read.Spec, windows, read.Network.Clone(), read.Options.UpdateEpochs, averageWeights: false, read.Calibration, null, cancellationToken, seed);
+                });
             },
             cancellationToken);
     }
