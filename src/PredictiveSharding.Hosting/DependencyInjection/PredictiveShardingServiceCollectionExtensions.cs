@@ -60,7 +60,8 @@ public static class PredictiveShardingServiceCollectionExtensions
         ValidateOnStart<LstmForecasterOptions>(services, o =>
         {
             // Its horizon is the loop's (post-configured below), which the LSTM's range need not bound when the host
-            // brings a forecaster of its own: that one is the default forecaster's constructor's to refuse.
+            // brings a forecaster of its own: that one is the default forecaster's constructor's to refuse. Setting it aside
+            // here is safe: the options factory validates a fresh instance before anything else can read it.
             var horizon = o.Horizon;
             o.Horizon = 1;
             try
