@@ -140,6 +140,34 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenThePlanHasWarnings_LogsThemInOneRecordBesideThePlan()
+    {
+        using var rig = new Rig(warmup: 2);
+        rig.Planner.Warnings = ["Partition 'p1' would be split but changed within the cooldown", "Still predicted after the plan: node n2"];
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        var notes = rig.Logger.Records.Single(r => r.EventId == 1010);
+        Assert.That(notes.Level, Is.EqualTo(LogLevel.Information));
+        Assert.That(notes.Message, Is.EqualTo("Plan notes (2): Partition 'p1' would be split but changed within the cooldown | Still predicted after the plan: node n2"));
+    }
+
+    [Test]
+    public async Task RunCycle_WhenThePlanHasNoWarnings_LogsNoNotes()
+    {
+        using var rig = new Rig(warmup: 2);
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(rig.Logger.Records.Any(r => r.EventId == 1003), Is.True, "a plan was made");
+        Assert.That(rig.Logger.Records.Any(r => r.EventId == 1010), Is.False);
+    }
+
+    [Test]
     public async Task RunCycle_WhenAPlanIsExecuted_LogsTheBytesMovedBesideTheBytesPlanned()
     {
         using var rig = new Rig(warmup: 2);

@@ -268,6 +268,10 @@ public sealed class ShardingControlLoop : IDisposable
         _metrics.PlanTime.Record(planMillis);
         _metrics.PredictedPeakUtilization.Record(plan.After.MaxUtilization);
         Log.Planned(_logger, plan.Actions.Count, splits, moves, plan.MovedBytes, plan.Before.MaxUtilization, plan.After.MaxUtilization, plan.Feasible, planMillis);
+        if (plan.Warnings.Count > 0 && _logger.IsEnabled(LogLevel.Information))
+        {
+            Log.PlanNotes(_logger, plan.Warnings.Count, string.Join(" | ", plan.Warnings));
+        }
     }
 
     private void RememberChanges(ShardingPlan plan)

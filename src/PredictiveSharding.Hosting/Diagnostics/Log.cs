@@ -31,6 +31,12 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Warning, "Plan is infeasible: predicted load exceeds what the thresholds allow by {Shortfall:P1}; not executed (the loop only plans, or the plan has no actions).")]
     public static partial void InfeasibleNotExecuted(ILogger logger, double shortfall);
 
+    // The plan's warnings say why it leaves a predicted breach in place (cooldowns, the move cap, the search's time
+    // budget, a key hotter than a node); without them a plan of no actions at a predicted peak above 1 reads as a fault.
+    // One record per cycle, not one per warning: a cycle a second with a warning per node would flood the log.
+    [LoggerMessage(1010, LogLevel.Information, "Plan notes ({Count}): {Notes}")]
+    public static partial void PlanNotes(ILogger logger, int count, string notes);
+
     [LoggerMessage(1008, LogLevel.Information, "Control loop stopped.")]
     public static partial void Stopped(ILogger logger);
 }

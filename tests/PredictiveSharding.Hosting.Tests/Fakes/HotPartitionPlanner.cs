@@ -19,6 +19,9 @@ internal sealed class HotPartitionPlanner : IShardPlanner
     /// <summary>When above 0, plans are returned infeasible by this shortfall (the actions are the same).</summary>
     public double Shortfall { get; set; }
 
+    /// <summary>The warnings every plan carries.</summary>
+    public IReadOnlyList<string> Warnings { get; set; } = [];
+
     public int Calls { get; private set; }
 
     public int MaxConcurrent { get; private set; }
@@ -57,11 +60,11 @@ internal sealed class HotPartitionPlanner : IShardPlanner
             var summary = new UtilizationSummary(nodeLoad.Values.Max() / 100, coolest, ResourceKind.Requests, 0);
             if (hot is null || hot.Node == coolest)
             {
-                return new ShardingPlan(Shortfall <= 0, [], summary, summary, 0, TimeSpan.Zero) { Shortfall = Shortfall };
+                return new ShardingPlan(Shortfall <= 0, [], summary, summary, 0, TimeSpan.Zero) { Shortfall = Shortfall, Warnings = Warnings };
             }
 
             var move = new MoveAction(hot.Id, hot.Node, coolest, hot.SizeBytes, request.Now, TimeSpan.Zero, "hottest partition to the coolest node (test planner)");
-            return new ShardingPlan(Shortfall <= 0, [move], summary, summary, hot.SizeBytes, TimeSpan.Zero) { Shortfall = Shortfall };
+            return new ShardingPlan(Shortfall <= 0, [move], summary, summary, hot.SizeBytes, TimeSpan.Zero) { Shortfall = Shortfall, Warnings = Warnings };
         }
         finally
         {
