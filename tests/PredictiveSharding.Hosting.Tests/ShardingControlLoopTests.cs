@@ -155,6 +155,21 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenAnActionDidNotComplete_WarnsWithoutCallingItARollback()
+    {
+        using var rig = new Rig(warmup: 2);
+        rig.Executor.Errors = ["Move of 'p1' (n1 -> n2) ended Skipped in state Planned: an earlier action on an overlapping range did not complete"];
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute();
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        var record = rig.Logger.Records.Single(r => r.EventId == 1005);
+        Assert.That(record.Level, Is.EqualTo(LogLevel.Warning));
+        Assert.That(record.Message, Does.StartWith("Action did not complete: Move of 'p1'").And.Not.Contain("rolled back"));
+    }
+
+    [Test]
     public async Task RunCycle_WhenThePlanHasNoWarnings_LogsNoNotes()
     {
         using var rig = new Rig(warmup: 2);

@@ -187,7 +187,7 @@ public sealed class ShardingControlLoop : IDisposable
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
         foreach (var error in summary.Errors)
         {
-            Log.RolledBack(_logger, error);
+            Log.NotCompleted(_logger, error);
         }
 
         RememberChanges(plan);

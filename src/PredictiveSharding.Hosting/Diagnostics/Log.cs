@@ -19,8 +19,10 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Information, "Executed plan: {Completed} actions completed, {RolledBack} rolled back, {Bytes} bytes moved ({PlannedBytes} planned).")]
     public static partial void Executed(ILogger logger, int completed, int rolledBack, long bytes, long plannedBytes);
 
-    [LoggerMessage(1005, LogLevel.Warning, "Action rolled back: {Error}")]
-    public static partial void RolledBack(ILogger logger, string error);
+    // Not only rollbacks: an executor's errors also name skipped actions and moves whose clean-up the next recovery
+    // finishes, and each message says how its action ended.
+    [LoggerMessage(1005, LogLevel.Warning, "Action did not complete: {Error}")]
+    public static partial void NotCompleted(ILogger logger, string error);
 
     [LoggerMessage(1006, LogLevel.Error, "Control cycle failed; it will run again at the next interval.")]
     public static partial void CycleFailed(ILogger logger, Exception exception);

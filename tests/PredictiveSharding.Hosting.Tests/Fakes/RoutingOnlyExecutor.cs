@@ -9,11 +9,14 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
 {
     public List<ShardingPlan> Plans { get; } = [];
 
+    /// <summary>Messages the summary reports for actions that did not complete (the moves still change routing).</summary>
+    public IReadOnlyList<string> Errors { get; set; } = [];
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         Plans.Add(plan);
         var changes = plan.Actions.OfType<MoveAction>().Select(m => (RoutingChange)new MoveChange(m.Shard, m.To)).ToArray();
         routing.Apply(changes);
-        return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, []));
+        return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
     }
 }
