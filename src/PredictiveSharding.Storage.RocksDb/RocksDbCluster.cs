@@ -47,7 +47,7 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     /// <param name="routing">The cluster's routing table, used to refuse host requests for keys a node does not own; null to serve every key.</param>
     /// <param name="timeProvider">Time source for fence durations; null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
-    /// <exception cref="ArgumentException">No nodes, a duplicate node id, or an invalid option.</exception>
+    /// <exception cref="ArgumentException">No nodes, a duplicate node id, an invalid option, or the root folder holds the database of a node not in <paramref name="nodes"/> (opening without it would hide its data).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="RocksDbSharp.RocksDbException">RocksDB could not open a node (e.g. its folder is locked by another open cluster).</exception>
     public RocksDbCluster(RocksDbClusterOptions options, IEnumerable<NodeId> nodes, IRoutingTable? routing = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -61,6 +61,7 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
             throw new ArgumentException("A RocksDB cluster needs at least one node.", nameof(nodes));
         }
 
+        RefuseOmittedNodes(options.RootDirectory, ids);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RocksDbCluster>();
         _nodes = new Dictionary<NodeId, RocksDbNode>(ids.Length);
         try
@@ -92,6 +93,43 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         }
 
         Nodes = ids;
+    }
+
+    /// <summary>
+    /// Refuses to open a root folder that holds a node's database which the caller left out: the cluster would serve
+    /// and route around that node as if its data did not exist, and the executor's recovery would not see its ranges.
+    /// </summary>
+    /// <remarks>
+    /// The node folders themselves are the node list (their names are derived from the ids one to one), so no separate
+    /// manifest can disagree with the data. A database is recognised by RocksDB's <c>CURRENT</c> file; a decommissioned
+    /// node's folder must be removed (once its ranges have moved away) before the cluster is reopened without it.
+    /// </remarks>
+    private static void RefuseOmittedNodes(string root, NodeId[] nodes)
+    {
+        if (!System.IO.Directory.Exists(root))
+        {
+            return;
+        }
+
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in nodes)
+        {
+            if (id.Value is not null)
+            {
+                expected.Add(FolderName(id));
+            }
+        }
+
+        var omitted = System.IO.Directory.EnumerateDirectories(root, "node-*")
+            .Where(d => !d.EndsWith(".ingest", StringComparison.Ordinal) && !expected.Contains(Path.GetFileName(d)) && File.Exists(Path.Combine(d, "CURRENT")))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (omitted.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The folder '{root}' holds the database of node(s) not in the list given ({string.Join(", ", omitted.Select(Path.GetFileName))}); opening without them would hide their data. Pass every node, or remove a decommissioned node's folder once its ranges have moved away.",
+                nameof(nodes));
+        }
     }
 
     /// <summary>The node with this id.</summary>

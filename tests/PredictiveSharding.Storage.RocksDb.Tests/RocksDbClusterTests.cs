@@ -49,6 +49,47 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public async Task Reopen_WithANodeLeftOut_IsRefusedNamingItsFolder()
+    {
+        using (var cluster = Open())
+        {
+            await cluster.WriteAsync(B, [Entry("k0", "only on b")], CancellationToken.None);
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => new RocksDbCluster(new RocksDbClusterOptions { RootDirectory = Folder.Path }, [A]).Dispose());
+        Assert.That(error!.ParamName, Is.EqualTo("nodes"));
+        Assert.That(error.Message, Does.Contain("node-b").And.Contain(Folder.Path));
+
+        using (var again = Open())
+        {
+            Assert.That(again.Node(B).Get(Key("k0")).Value?.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("only on b")), "the refused open changed nothing");
+        }
+    }
+
+    [Test]
+    public async Task Reopen_WithANodeAdded_OpensEveryNode()
+    {
+        using (var cluster = Open())
+        {
+            await cluster.WriteAsync(A, [Entry("k0", "on a")], CancellationToken.None);
+        }
+
+        using var grown = new RocksDbCluster(new RocksDbClusterOptions { RootDirectory = Folder.Path }, [A, B, new NodeId("c")]);
+        Assert.That(grown.Node(A).Get(Key("k0")).Value?.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("on a")));
+        Assert.That(grown.Nodes, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public void Open_WithAForeignFolderBesideTheNodes_OpensNormally()
+    {
+        Directory.CreateDirectory(Path.Combine(Folder.Path, "node-old-but-empty"));
+        Directory.CreateDirectory(Path.Combine(Folder.Path, "backups"));
+
+        using var cluster = Open();
+        Assert.That(cluster.Nodes, Is.EqualTo(new[] { A, B }));
+    }
+
+    [Test]
     public async Task Checksum_AfterReopen_ReportsASequenceAboveEveryEarlierWrite()
     {
         long before;
