@@ -68,6 +68,19 @@ public sealed class ShardingControlLoopTests
             Time.Advance(Bucket);
         }
 
+        /// <summary>Runs <paramref name="cycles"/> cycles, each after a minute of traffic; returns the last cycle's result.</summary>
+        public async Task<ControlCycleResult> RunCyclesAsync(int cycles)
+        {
+            ControlCycleResult? result = null;
+            for (var cycle = 0; cycle < cycles; cycle++)
+            {
+                Minute();
+                result = await Loop.RunCycleAsync(CancellationToken.None);
+            }
+
+            return result!;
+        }
+
         public void Dispose()
         {
             Loop.Dispose();
@@ -144,10 +157,7 @@ public sealed class ShardingControlLoopTests
     {
         using var rig = new Rig(warmup: 2);
         rig.Planner.Warnings = ["Partition 'p1' would be split but changed within the cooldown", "Still predicted after the plan: node n2"];
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        await rig.RunCyclesAsync(2);
 
         var notes = rig.Logger.Records.Single(r => r.EventId == 1010);
         Assert.That(notes.Level, Is.EqualTo(LogLevel.Information));
@@ -159,10 +169,7 @@ public sealed class ShardingControlLoopTests
     {
         using var rig = new Rig(warmup: 2);
         rig.Executor.Errors = ["Move of 'p1' (n1 -> n2) ended Skipped in state Planned: an earlier action on an overlapping range did not complete"];
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        await rig.RunCyclesAsync(2);
 
         var record = rig.Logger.Records.Single(r => r.EventId == 1005);
         Assert.That(record.Level, Is.EqualTo(LogLevel.Warning));
@@ -173,10 +180,7 @@ public sealed class ShardingControlLoopTests
     public async Task RunCycle_WhenThePlanHasNoWarnings_LogsNoNotes()
     {
         using var rig = new Rig(warmup: 2);
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
-        rig.Minute();
-        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        await rig.RunCyclesAsync(2);
 
         Assert.That(rig.Logger.Records.Any(r => r.EventId == 1003), Is.True, "a plan was made");
         Assert.That(rig.Logger.Records.Any(r => r.EventId == 1010), Is.False);
