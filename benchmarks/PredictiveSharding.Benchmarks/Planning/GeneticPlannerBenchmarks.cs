@@ -38,7 +38,7 @@ public class GeneticPlannerBenchmarks
         _allBytes = _request.Cluster.Partitions.Sum(p => p.SizeBytes);
     }
 
-    /// <summary>The whole planner with default options (except the move-cost weight), placement only (no samples on the instance).</summary>
+    /// <summary>The whole planner with default options (except the move-cost weight and seed 1), placement only (no samples on the instance).</summary>
     [Benchmark]
     public ShardingPlan Genetic()
     {
