@@ -114,6 +114,7 @@ internal sealed class PlacementProblem
         ArgumentNullException.ThrowIfNull(request.Forecast, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Constraints, nameof(request));
         request.Constraints.Validate();
+        ForecastFreshness.ThrowIfStale(request);
 
         var cluster = request.Cluster;
         var forecast = request.Forecast;
