@@ -46,7 +46,9 @@ builder.Services.AddSingleton<IClusterInventory>(new FixedClusterInventory(
 
 // PredictiveSharding: one call, options from configuration (validated at start), defaults LSTM + GA + journalled executor.
 var section = builder.Configuration.GetSection("PredictiveSharding");
-builder.Services.AddPredictiveSharding(o => section.GetSection("ControlLoop").Bind(o), o => section.GetSection("Recorder").Bind(o));
+// The binder skips UtilizationThresholds (keyed by ResourceKind, which it cannot bind); the builder reads them.
+builder.Services.AddPredictiveSharding(o => section.GetSection("ControlLoop").Bind(o), o => section.GetSection("Recorder").Bind(o))
+    .BindUtilizationThresholds(section.GetSection("ControlLoop:Constraints:UtilizationThresholds"));
 builder.Services.Configure<LstmForecasterOptions>(section.GetSection("Lstm"));
 builder.Services.Configure<GeneticPlannerOptions>(section.GetSection("Planner"));
 builder.Services.Configure<ExecutorOptions>(o =>
