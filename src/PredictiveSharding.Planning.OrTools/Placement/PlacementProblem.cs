@@ -113,6 +113,7 @@ internal sealed class PlacementProblem
         ArgumentNullException.ThrowIfNull(request.Cluster, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Forecast, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Constraints, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.LastChanged, nameof(request));
         request.Constraints.Validate();
         ForecastFreshness.ThrowIfStale(request);
 
