@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PredictiveSharding.Execution;
 using PredictiveSharding.Forecasting.Lstm;
+using PredictiveSharding.Hosting.ControlLoop;
 using PredictiveSharding.Hosting.DependencyInjection;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Keys;
@@ -23,7 +24,27 @@ using PredictiveSharding.Topology;
 // appsettings.json sits beside the program, wherever it is started from.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.Configure<SampleSettings>(builder.Configuration.GetSection("Sample"));
-var sample = builder.Configuration.GetSection("Sample").Get<SampleSettings>() ?? new SampleSettings();
+var section = builder.Configuration.GetSection("PredictiveSharding");
+SampleSettings sample;
+try
+{
+    // Every section bound once before anything starts: a value the binder cannot convert ("ten" for a number) throws an
+    // InvalidOperationException naming its path, reported here as one line rather than as a stack trace from the host's
+    // start. Values out of range are refused at start by the options' validation (OptionsValidationException, below).
+    sample = builder.Configuration.GetSection("Sample").Get<SampleSettings>() ?? new SampleSettings();
+    sample.Validate();
+    _ = section.GetSection("ControlLoop").Get<ControlLoopOptions>();
+    _ = section.GetSection("Recorder").Get<LoadRecorderOptions>();
+    _ = section.GetSection("Lstm").Get<LstmForecasterOptions>();
+    _ = section.GetSection("Planner").Get<GeneticPlannerOptions>();
+    _ = section.GetSection("Executor").Get<ExecutorOptions>();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine("Invalid configuration: " + e.Message);
+    return 2;
+}
+
 var folder = Directory.CreateTempSubdirectory("psharding-generichost-");
 
 // What the service already had: nodes, a routing table, a store.
@@ -45,8 +66,9 @@ builder.Services.AddSingleton<IClusterInventory>(new FixedClusterInventory(
     }));
 
 // PredictiveSharding: one call, options from configuration (validated at start), defaults LSTM + GA + journalled executor.
-var section = builder.Configuration.GetSection("PredictiveSharding");
-builder.Services.AddPredictiveSharding(o => section.GetSection("ControlLoop").Bind(o), o => section.GetSection("Recorder").Bind(o));
+// The binder skips UtilizationThresholds (keyed by ResourceKind, which it cannot bind); the builder reads them.
+builder.Services.AddPredictiveSharding(o => section.GetSection("ControlLoop").Bind(o), o => section.GetSection("Recorder").Bind(o))
+    .BindUtilizationThresholds(section.GetSection("ControlLoop:Constraints:UtilizationThresholds"));
 builder.Services.Configure<LstmForecasterOptions>(section.GetSection("Lstm"));
 builder.Services.Configure<GeneticPlannerOptions>(section.GetSection("Planner"));
 builder.Services.Configure<ExecutorOptions>(o =>
@@ -60,6 +82,9 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficService>())
 try
 {
     using var host = builder.Build();
+
+    // The options' validation runs at start anyway; run it now so that a bad setting stops the sample before it loads keys.
+    host.Services.GetService<IStartupValidator>()?.Validate();
 
     // Load the keys before serving.
     var engine = host.Services.GetRequiredService<KeyValueEngine>();
@@ -75,7 +100,14 @@ try
 }
 catch (OptionsValidationException e)
 {
-    Console.Error.WriteLine("Invalid configuration: " + e.Message);
+    // One line: an out-of-range message ends with the runtime's "Actual value was ..." on a line of its own.
+    Console.Error.WriteLine("Invalid configuration: " + e.Message.ReplaceLineEndings(" "));
+    return 2;
+}
+catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is OptionsValidationException))
+{
+    // More than one options class failed its validation (a bad loop setting also fails the options made from the loop's).
+    Console.Error.WriteLine("Invalid configuration: " + string.Join("; ", e.InnerExceptions.Select(inner => inner.Message.ReplaceLineEndings(" ")).Distinct()));
     return 2;
 }
 finally

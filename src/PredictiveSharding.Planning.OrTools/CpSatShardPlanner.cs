@@ -63,7 +63,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
         (await PlanDetailedAsync(request, cancellationToken).ConfigureAwait(false)).Plan;
 
     /// <summary>Plans placement and reports whether CP-SAT proved it optimal.</summary>
-    /// <exception cref="ArgumentException">The request is inconsistent (forecasts for unknown or missing partitions, a zero or missing capacity, a capacity so small against the load that the model cannot count its utilisation, a forecast resource no node has, an empty cluster, invalid constraints); the message names the bad value.</exception>
+    /// <exception cref="ArgumentException">The request is inconsistent (forecasts for unknown or missing partitions, a zero or missing capacity, a capacity so small against the load that the model cannot count its utilisation, a forecast resource no node has, an empty cluster, invalid constraints, a forecast whose last step ends at or before the request's Now); the message names the bad value.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the solver is stopped.</exception>
     public Task<CpSatPlanResult> PlanDetailedAsync(PlanningRequest request, CancellationToken cancellationToken)
     {

@@ -384,6 +384,15 @@ public sealed class CpSatShardPlannerTests
         }
     }
 
+    [Test]
+    public void PlanDetailedAsync_WithNullLastChanged_ThrowsArgumentNullNamingTheRequest()
+    {
+        // As the genetic planner does; it was a NullReferenceException from inside the model's construction.
+        var request = Request(new[,] { { 100.0 } }, [1000.0, 1000.0], homes: [0]) with { LastChanged = null! };
+
+        Assert.That(() => Planner().PlanDetailedAsync(request, CancellationToken.None), Throws.InstanceOf<ArgumentNullException>().With.Property("ParamName").EqualTo("request"));
+    }
+
     private static double Peak(double[,] loads, double[] capacities, int[] assignment)
     {
         var peak = 0.0;

@@ -41,6 +41,8 @@ public sealed class ShardingControlLoop : IDisposable
     private readonly Dictionary<PartitionId, DateTimeOffset> _lastChanged = [];
     private LoadForecast? _previousForecast;
     private int _cyclesSinceTraining;
+    private readonly ProgressClock _progress;
+    private long _runningSinceUtcTicks = -1;
 
     /// <summary>Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -77,10 +79,25 @@ public sealed class ShardingControlLoop : IDisposable
         _history = new PartitionHistory(options.MaxHistoryBuckets);
         _guard = new ForecastGuard(options.ForecastGuard);
         CreatedAt = _time.GetUtcNow();
+        _progress = new ProgressClock(_time);
     }
 
     /// <summary>When the loop was made: the health check counts time without a completed cycle from here until the first one.</summary>
     internal DateTimeOffset CreatedAt { get; }
+
+    /// <summary>When the cycle running now started, or null when none runs.</summary>
+    internal DateTimeOffset? RunningSince => Interlocked.Read(ref _runningSinceUtcTicks) is var ticks and >= 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// When the work of a cycle last advanced: a stage started, a training epoch ended, or (with the default
+    /// <see cref="Execution.JournalledPlanExecutor"/>) a move copied a chunk or changed state. Null when never.
+    /// </summary>
+    internal DateTimeOffset? LastProgress =>
+        (_progress.Last, (_executor as Execution.JournalledPlanExecutor)?.Progress.Last) switch
+        {
+            ({ } own, { } moves) => own > moves ? own : moves,
+            (var own, var moves) => own ?? moves,
+        };
 
     /// <summary>The last outcome of the loop.</summary>
     public ControlLoopStatus Status { get; } = new();
@@ -103,6 +120,7 @@ public sealed class ShardingControlLoop : IDisposable
 
         try
         {
+            Interlocked.Exchange(ref _runningSinceUtcTicks, _time.GetUtcNow().UtcTicks);
             var result = await RunCycleCoreAsync(cancellationToken).ConfigureAwait(false);
             _metrics.Cycles.Add(1);
             Status.Succeeded(_time.GetUtcNow());
@@ -118,6 +136,7 @@ public sealed class ShardingControlLoop : IDisposable
         }
         finally
         {
+            Interlocked.Exchange(ref _runningSinceUtcTicks, -1);
             _oneCycleAtATime.Release();
         }
     }
@@ -127,11 +146,13 @@ public sealed class ShardingControlLoop : IDisposable
         // The map the harvest was taken against, not the table's map read again: every partition of it has a series for
         // the buckets harvested, so the history stays aligned when another writer publishes a new map in between (a
         // child missing a harvest leaves a hole in its history, and every later cycle would fail on it).
+        _progress.Mark();
         var harvest = _recorder.Harvest();
         var map = harvest.Routing;
         RecordForecastError(harvest);
         _history.Append(harvest);
 
+        _progress.Mark();
         var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
         RecordActualPeak(snapshot, map);
         if (_history.Length < _options.WarmupBuckets)
@@ -141,9 +162,10 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         var history = _history.ToLoadHistory(map)!;
+        _progress.Mark();
         if (!_forecaster.IsFitted || (_options.RetrainEveryCycles > 0 && _cyclesSinceTraining >= _options.RetrainEveryCycles))
         {
-            await _forecaster.FitAsync(history, null, cancellationToken).ConfigureAwait(false);
+            await _forecaster.FitAsync(history, _progress, cancellationToken).ConfigureAwait(false);
             _cyclesSinceTraining = 0;
             Log.Trained(_logger, _forecaster.Name, history.Series.Count);
         }
@@ -153,12 +175,14 @@ public sealed class ShardingControlLoop : IDisposable
             _cyclesSinceTraining++;
         }
 
+        _progress.Mark();
         var raw = await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false);
 
         // The forecast error metric judges the forecaster; the plan is made on the guarded forecast.
         _previousForecast = raw;
         var forecast = Guard(raw, history, snapshot);
 
+        _progress.Mark();
         var started = _time.GetTimestamp();
         var request = new PlanningRequest(snapshot, forecast, PlanConstraints(), _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
         var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
@@ -182,6 +206,7 @@ public sealed class ShardingControlLoop : IDisposable
             return new ControlCycleResult(ControlCycleStage.Planned, forecast, plan, null);
         }
 
+        _progress.Mark();
         var summary = await _executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
         _metrics.BytesMoved.Add(summary.BytesMoved);
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);

@@ -1,14 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Forecasting;
+using PredictiveSharding.Hosting.ControlLoop;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Planning;
+using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Hosting.DependencyInjection;
 
-/// <summary>Chooses the forecaster, planner, executor and inventory behind the control loop. Each call replaces what was registered before.</summary>
+/// <summary>
+/// Chooses the forecaster, planner, executor and inventory behind the control loop (each Use call replaces what was
+/// registered before), and binds the settings .NET's configuration binder cannot (<see cref="BindUtilizationThresholds"/>).
+/// </summary>
 public sealed class PredictiveShardingBuilder
 {
     internal PredictiveShardingBuilder(IServiceCollection services) => Services = services;
@@ -43,6 +50,26 @@ public sealed class PredictiveShardingBuilder
 
     /// <summary>Uses the inventory the factory makes.</summary>
     public PredictiveShardingBuilder UseInventory(Func<IServiceProvider, IClusterInventory> factory) => Replace(factory);
+
+    /// <summary>
+    /// Sets the loop's <see cref="PlanningConstraints.UtilizationThresholds"/> from a configuration section whose keys are
+    /// resource names and whose values are shares of capacity, such as
+    /// <c>configuration.GetSection("ControlLoop:Constraints:UtilizationThresholds")</c> for
+    /// <c>"Constraints": { "UtilizationThresholds": { "Cpu": 0.7, "Requests": 0.75 } }</c>. .NET's configuration binder
+    /// cannot bind that dictionary itself: its key, <see cref="ResourceKind"/>, is neither a string, an enum nor an integer,
+    /// so <c>Bind</c> skips it without an error. Names match the built-in resources (<c>requests</c>, <c>cpu</c>,
+    /// <c>memoryBytes</c>, <c>diskBytes</c>, <c>ioBytes</c>, <c>networkBytes</c>) in any case; a resource of the host's own is set
+    /// in code. The thresholds are applied when the loop's options are made, after the configure action given to
+    /// <c>AddPredictiveSharding</c>, and replace a threshold already set for the same resource. An unknown resource name or a
+    /// value that is not a number stops the host at start with an <see cref="OptionsValidationException"/> naming its
+    /// configuration path; a value out of range, as any bad constraint does.
+    /// </summary>
+    public PredictiveShardingBuilder BindUtilizationThresholds(IConfiguration thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(thresholds);
+        Services.AddOptions<ControlLoopOptions>().Configure(o => UtilizationThresholdSettings.Apply(o, thresholds));
+        return this;
+    }
 
     private PredictiveShardingBuilder Replace<TService, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TImplementation>()
         where TService : class

@@ -5,8 +5,13 @@ using PredictiveSharding.Hosting.ControlLoop;
 namespace PredictiveSharding.Hosting.Diagnostics;
 
 /// <summary>
-/// Healthy while cycles succeed; degraded after one failed cycle; unhealthy after three failures in a row or when no
-/// cycle has succeeded for three intervals. Register with <c>services.AddHealthChecks().AddCheck&lt;ControlLoopHealthCheck&gt;("predictive-sharding")</c>.
+/// Healthy while cycles succeed; degraded after one failed cycle, or while a cycle runs longer than three intervals but
+/// is still making progress (a stage started, a training epoch ended or, with the default
+/// <see cref="Execution.JournalledPlanExecutor"/>, a move copied a chunk or changed state within the last three
+/// intervals: a long move); unhealthy after three failures in a row, or when no cycle has succeeded for three intervals
+/// and none is making progress (no cycle running, or the running one stalled for three intervals). A host executor of
+/// its own reports no move progress, so a cycle spending more than three intervals in it counts as stalled. Register with
+/// <c>services.AddHealthChecks().AddCheck&lt;ControlLoopHealthCheck&gt;("predictive-sharding")</c>.
 /// </summary>
 public sealed class ControlLoopHealthCheck : IHealthCheck
 {
@@ -29,19 +34,33 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = _loop.Status;
+        var now = _time.GetUtcNow();
+        var window = 3 * _options.Interval;
         // Before the first success, from when the loop was made, not from when this check was (on the first probe).
         var since = status.LastSuccess ?? _loop.CreatedAt;
-        var stale = _time.GetUtcNow() - since > 3 * _options.Interval;
+        var stale = now - since > window;
+        var runningSince = _loop.RunningSince;
+        var lastProgress = _loop.LastProgress;
         var data = new Dictionary<string, object>
         {
             ["consecutiveFailures"] = status.ConsecutiveFailures,
             ["lastSuccess"] = status.LastSuccess?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
+            ["cycleRunningSince"] = runningSince?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+            ["lastProgress"] = lastProgress?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
         };
-        HealthCheckResult result = status.ConsecutiveFailures >= 3 || stale
+
+        // A cycle running longer than the window (a long move) is not a stuck loop while its work keeps advancing: a
+        // liveness probe that restarted the process then would abort the move.
+        var progressing = runningSince is not null && lastProgress is { } progress && now - progress <= window;
+        HealthCheckResult result = status.ConsecutiveFailures >= 3
             ? HealthCheckResult.Unhealthy($"The control loop has not completed a cycle since {since:O} ({status.ConsecutiveFailures} failures in a row).", status.LastError, data)
-            : status.ConsecutiveFailures > 0
-                ? HealthCheckResult.Degraded("The last control cycle failed; the next interval retries it.", status.LastError, data)
-                : HealthCheckResult.Healthy("Control cycles are completing.", data);
+            : stale && progressing
+                ? HealthCheckResult.Degraded($"A control cycle has been running since {runningSince:O}, no cycle has completed since {since:O}, but it is still making progress (last at {lastProgress:O}).", status.LastError, data)
+                : stale
+                    ? HealthCheckResult.Unhealthy($"The control loop has not completed a cycle since {since:O} ({status.ConsecutiveFailures} failures in a row){(runningSince is null ? string.Empty : $"; the cycle running since {runningSince:O} has made no progress since {lastProgress:O}")}.", status.LastError, data)
+                    : status.ConsecutiveFailures > 0
+                        ? HealthCheckResult.Degraded("The last control cycle failed; the next interval retries it.", status.LastError, data)
+                        : HealthCheckResult.Healthy("Control cycles are completing.", data);
         return Task.FromResult(result);
     }
 }

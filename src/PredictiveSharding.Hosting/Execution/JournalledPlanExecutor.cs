@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using PredictiveSharding.Execution;
 using PredictiveSharding.Executing;
+using PredictiveSharding.Hosting.Diagnostics;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Routing;
@@ -44,7 +45,11 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
         _meterFactory = meterFactory;
+        Progress = new ProgressClock(_time);
     }
+
+    /// <summary>When a move of a plan last advanced (a chunk copied, a state changed), for the loop's health check.</summary>
+    internal ProgressClock Progress { get; }
 
     /// <inheritdoc />
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
@@ -52,7 +57,7 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var executor = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var report = await executor.ExecuteAsync(plan, progress: null, cancellationToken).ConfigureAwait(false);
+        var report = await executor.ExecuteAsync(plan, Progress, cancellationToken).ConfigureAwait(false);
         var errors = report.Actions
             .Where(a => a.Outcome != ActionOutcome.Completed)
             .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")

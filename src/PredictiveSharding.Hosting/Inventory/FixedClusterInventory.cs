@@ -29,12 +29,15 @@ public sealed class FixedClusterInventory : IClusterInventory
     }
 
     /// <inheritdoc />
+    /// <exception cref="OperationCanceledException">Cancelled before or between partitions' size callbacks.</exception>
     public ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(keySamples);
+        // Checked per partition: the size callback may scan the partition's range (as the GenericHost sample's does).
         var partitions = routing.Routes.Select(route =>
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (size, keys) = _sizeOf(route);
             return new PartitionInfo(route.Partition, route.Range, route.Node, size, keys)
             {

@@ -40,6 +40,12 @@ internal sealed class CpSatPlacementSolver
         _logger = logger;
     }
 
+    /// <summary>Test seam: runs after a phase's cancellation check, just before CP-SAT starts its search.</summary>
+    internal Action? BeforeSolve { get; set; }
+
+    /// <summary>Test seam: how the last phase's search ended.</summary>
+    internal CpSolverStatus? LastStatus { get; private set; }
+
     public PlacementSolution Solve(PlacementProblem problem, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
@@ -142,16 +148,30 @@ internal sealed class CpSatPlacementSolver
             parameters += string.Create(CultureInfo.InvariantCulture, $" max_deterministic_time:{d:R}");
         }
 
-        var solver = new CpSolver { StringParameters = parameters };
+        // Cancellation: CpSolver.StopSearch reaches only a search whose native wrapper exists, and Solve creates that
+        // wrapper when it starts, so a token cancelled between the check below and that moment would be lost (the phase
+        // then ran to its time limit). The log callback closes that gap: CP-SAT logs from the start of every solve (and
+        // through presolve and search), each line on a live wrapper, so a token already cancelled stops the search at
+        // its first line. Logging only feeds the callback (not stdout) and does not change the search.
+        var solver = new CpSolver { StringParameters = parameters + " log_search_progress:true log_to_stdout:false" };
+        solver.SetLogCallback(_ =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                solver.StopSearch();
+            }
+        });
         CpSolverStatus status;
         using (cancellationToken.Register(solver.StopSearch))
         {
-            // StopSearch only reaches a search already running (before Solve it does nothing), so a token cancelled
-            // earlier (while the model and the starting point were built, or between the phases) is checked here.
+            // A token cancelled earlier (while the model and the starting point were built, or between the phases) is
+            // checked here.
             cancellationToken.ThrowIfCancellationRequested();
+            BeforeSolve?.Invoke();
             status = solver.Solve(model);
         }
 
+        LastStatus = status;
         cancellationToken.ThrowIfCancellationRequested();
         var objective = solver.ObjectiveValue;
         var bound = solver.BestObjectiveBound;

@@ -113,7 +113,9 @@ internal sealed class PlacementProblem
         ArgumentNullException.ThrowIfNull(request.Cluster, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Forecast, nameof(request));
         ArgumentNullException.ThrowIfNull(request.Constraints, nameof(request));
+        ArgumentNullException.ThrowIfNull(request.LastChanged, nameof(request));
         request.Constraints.Validate();
+        ForecastFreshness.ThrowIfStale(request);
 
         var cluster = request.Cluster;
         var forecast = request.Forecast;

@@ -129,6 +129,7 @@ internal sealed class LoadModel
         ArgumentNullException.ThrowIfNull(request.Constraints, nameof(request));
         ArgumentNullException.ThrowIfNull(request.LastChanged, nameof(request));
         request.Constraints.Validate();
+        ForecastFreshness.ThrowIfStale(request);
 
         var cluster = request.Cluster;
         var forecast = request.Forecast;

@@ -143,6 +143,31 @@ public abstract class ShardPlannerConformanceTests
         Assert.That(ex!.Message, Does.Contain("gpuSeconds"));
     }
 
+    /// <summary>A forecast whose every step ends at or before the planning time is refused, naming both times.</summary>
+    [Test]
+    public void Plan_WhenForecastEndsBeforeNow_ThrowsNamingItsLastStepAndNow()
+    {
+        var request = OverloadedRequest(4, 100);
+        var end = request.Forecast.Origin + (request.Forecast.Step * request.Forecast.Horizon);
+        var lastStart = end - request.Forecast.Step;
+        var stale = request with { Now = end };
+
+        var ex = Assert.ThrowsAsync(Is.InstanceOf<ArgumentException>(), () => CreateSut().PlanAsync(stale, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain(lastStart.ToString("O", CultureInfo.InvariantCulture)).And.Contain(end.ToString("O", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>A forecast whose last step is still running at the planning time is planned on.</summary>
+    [Test]
+    public async Task Plan_WhenNowIsInTheForecastsLastStep_Plans()
+    {
+        var request = OverloadedRequest(4, 100);
+        var end = request.Forecast.Origin + (request.Forecast.Step * request.Forecast.Horizon);
+
+        var plan = await CreateSut().PlanAsync(request with { Now = end - TimeSpan.FromTicks(1) }, CancellationToken.None);
+
+        Assert.That(plan, Is.Not.Null);
+    }
+
     /// <summary>Invalid constraints are refused.</summary>
     [Test]
     public void Plan_WhenConstraintsAreInvalid_ThrowsNamingTheSetting()

@@ -1,0 +1,25 @@
+using PredictiveSharding.Execution;
+using PredictiveSharding.Forecasting;
+
+namespace PredictiveSharding.Hosting.Diagnostics;
+
+/// <summary>
+/// When work last advanced (a cycle's stage started, a training epoch ended, a move copied a chunk or changed state), for
+/// <see cref="ControlLoopHealthCheck"/> to tell a long cycle that is still working from one that is stuck. Thread-safe.
+/// </summary>
+internal sealed class ProgressClock(TimeProvider time) : IProgress<ExecutionProgress>, IProgress<ForecasterProgress>
+{
+    private long _lastUtcTicks = -1;
+
+    /// <summary>When progress was last marked, or null when never.</summary>
+    public DateTimeOffset? Last => Interlocked.Read(ref _lastUtcTicks) is var ticks and >= 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Marks progress now.</summary>
+    public void Mark() => Interlocked.Exchange(ref _lastUtcTicks, time.GetUtcNow().UtcTicks);
+
+    /// <inheritdoc />
+    public void Report(ExecutionProgress value) => Mark();
+
+    /// <inheritdoc />
+    public void Report(ForecasterProgress value) => Mark();
+}

@@ -1,0 +1,111 @@
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
+using PredictiveSharding.Execution;
+using PredictiveSharding.Hosting.ControlLoop;
+using PredictiveSharding.Hosting.Diagnostics;
+using PredictiveSharding.Hosting.Execution;
+using PredictiveSharding.Hosting.Inventory;
+using PredictiveSharding.Hosting.Tests.Fakes;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.TestKit.Moving;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.Tests;
+
+/// <summary>The health check during a cycle that runs longer than three intervals: a long move of the default executor.</summary>
+public sealed class ControlLoopHealthCheckTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+    private static readonly NodeId N1 = new("n1");
+    private static readonly NodeId N2 = new("n2");
+
+    [Test]
+    public async Task CheckHealth_DuringAMoveLongerThanThreeIntervalsThatKeepsCopying_IsDegradedNotUnhealthy()
+    {
+        // Each chunk the move copies takes an interval: after five, no cycle has completed for six intervals, but the
+        // move copied a chunk one interval ago. A liveness probe must not restart the process under it.
+        var statuses = await ProbeDuringAMove((time, writes) =>
+        {
+            time.Advance(Interval);
+            return writes == 5;
+        });
+
+        Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Degraded }));
+    }
+
+    [Test]
+    public async Task CheckHealth_DuringAMoveThatMadeNoProgressForThreeIntervals_IsUnhealthy()
+    {
+        var statuses = await ProbeDuringAMove((time, writes) =>
+        {
+            if (writes == 1)
+            {
+                time.Advance(Interval * 4);
+            }
+
+            return writes == 1;
+        });
+
+        Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Unhealthy }));
+    }
+
+    /// <summary>
+    /// Runs one cycle whose plan moves partition "b" (200 keys, copied in chunks of 1 KiB) with the default journalled
+    /// executor; before each chunk write, <paramref name="beforeWrite"/> moves the fake clock and says whether to probe.
+    /// </summary>
+    private static async Task<List<HealthStatus>> ProbeDuringAMove(Func<FakeTimeProvider, int, bool> beforeWrite)
+    {
+        var folder = Directory.CreateTempSubdirectory("psharding-health-");
+        try
+        {
+            var time = new FakeTimeProvider(Start);
+            var routing = new RoutingTable(new RoutingMap(
+                [
+                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
+                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
+                ],
+                0));
+            var store = new InMemoryDataMover([N1, N2], routing);
+            store.Seed(N1, Enumerable.Range(0, 200).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)), new byte[100])));
+            var mover = new HookedDataMover(store);
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
+            await using var executor = new JournalledPlanExecutor(routing, mover, options, time);
+            using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Interval }, time);
+            var loopOptions = new ControlLoopOptions { Interval = Interval, Horizon = 5, WarmupBuckets = 1 };
+            var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+            using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (20_000, 200)), loopOptions, time);
+            var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
+            for (var i = 0; i < 50; i++)
+            {
+                recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
+            }
+
+            time.Advance(Interval);
+            var statuses = new List<HealthStatus>();
+            var writes = 0;
+            mover.BeforeWrite = () =>
+            {
+                if (beforeWrite(time, ++writes))
+                {
+                    statuses.Add(health.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult().Status);
+                }
+            };
+
+            var result = await loop.RunCycleAsync(CancellationToken.None);
+
+            Assert.That(result.Execution?.Completed, Is.EqualTo(1), "the move ran");
+            Assert.That(writes, Is.GreaterThanOrEqualTo(5), "the move was copied in several chunks");
+            Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Healthy), "healthy again once the cycle completed");
+            return statuses;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}

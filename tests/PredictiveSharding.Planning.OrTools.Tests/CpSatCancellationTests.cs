@@ -1,0 +1,63 @@
+using System.Globalization;
+using Google.OrTools.Sat;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Forecasting;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Planning.OrTools.Placement;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Planning.OrTools.Tests;
+
+[TestFixture]
+public sealed class CpSatCancellationTests
+{
+    private static readonly DateTimeOffset Origin = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public void Solve_CancelledJustBeforeCpSatStartsItsSearch_StopsThatSearch()
+    {
+        // The cancellation lands after the phase's own check, before OR-Tools has a search StopSearch can reach: the
+        // search used to run on (here to proven optimality, elsewhere to its time limit) and only then was the token seen.
+        var problem = PlacementProblem.Create(Request());
+        using var cancel = new CancellationTokenSource();
+        var solver = new CpSatPlacementSolver(new CpSatPlannerOptions { TimeLimit = TimeSpan.FromMinutes(5), RebalanceUnderThresholds = true }, TimeProvider.System, NullLogger.Instance)
+        {
+            BeforeSolve = cancel.Cancel,
+        };
+
+        Assert.Throws(Is.InstanceOf<OperationCanceledException>(), () => solver.Solve(problem, cancel.Token));
+        Assert.That(solver.LastStatus, Is.Not.EqualTo(CpSolverStatus.Optimal), "the search was stopped before it could prove a placement optimal");
+    }
+
+    [Test]
+    public void Solve_NotCancelled_ProvesTheSameInstanceOptimal()
+    {
+        // The instance above is one CP-SAT proves optimal when left alone, so a stopped search is what made it fall short.
+        var problem = PlacementProblem.Create(Request());
+        var solver = new CpSatPlacementSolver(new CpSatPlannerOptions { TimeLimit = TimeSpan.FromMinutes(5), RebalanceUnderThresholds = true }, TimeProvider.System, NullLogger.Instance);
+
+        var solution = solver.Solve(problem, CancellationToken.None);
+
+        Assert.That(solution.PeakProvenOptimal, Is.True);
+    }
+
+    /// <summary>Twelve partitions of uneven load, all on the first of three nodes.</summary>
+    private static PlanningRequest Request()
+    {
+        double[] loads = [310, 95, 180, 240, 55, 130, 75, 205, 160, 45, 120, 270];
+        var nodes = Enumerable.Range(0, 3).Select(n => new NodeInfo(new NodeId("n" + n.ToString(CultureInfo.InvariantCulture)), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 1000 })).ToArray();
+        var partitions = new List<PartitionInfo>();
+        var forecasts = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
+        for (var p = 0; p < loads.Length; p++)
+        {
+            var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("000", CultureInfo.InvariantCulture), p == loads.Length - 1 ? null : "k" + (p + 1).ToString("000", CultureInfo.InvariantCulture));
+            partitions.Add(new PartitionInfo(id, range, nodes[0].Id, 1_000_000 + (p * 7919), 1000));
+            forecasts[id] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(1, 3, [0.8 * loads[p], loads[p], 1.1 * loads[p]]) };
+        }
+
+        var forecast = new LoadForecast(Origin, TimeSpan.FromHours(1), [0.5, 0.9, 0.99], forecasts);
+        var constraints = new PlanningConstraints { MaxPartitionBytes = null, LocalityWeight = 0, MoveBudgetBytes = long.MaxValue };
+        return new PlanningRequest(new ClusterSnapshot(nodes, partitions, 1), forecast, constraints, Origin);
+    }
+}
