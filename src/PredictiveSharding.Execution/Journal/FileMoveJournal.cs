@@ -158,10 +158,13 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="records"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="records"/> holds a null record (its index is named); nothing was written.</exception>
     /// <exception cref="IOException">The new file could not be written or renamed into place (the journal keeps its old content), or the directory could not be synced after the rename (the journal holds the new content, which a power cut might still undo; the message names the directory).</exception>
     public async ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(records);
+        // A null record would be written as JSON null, which the next open takes for corruption, cutting off every record after it.
+        ThrowIfAnyNull(records);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -231,6 +234,19 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             _stream.Flush(flushToDisk: true);
             await _stream.DisposeAsync().ConfigureAwait(false);
             _writeLock.Dispose();
+        }
+    }
+
+    /// <summary>Refuses a rewrite's list when it, or any record in it, is null.</summary>
+    internal static void ThrowIfAnyNull(IReadOnlyList<MoveJournalRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i] is null)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Record {i} of the {records.Count} to rewrite the journal with is null; nothing was written."), nameof(records));
+            }
         }
     }
 

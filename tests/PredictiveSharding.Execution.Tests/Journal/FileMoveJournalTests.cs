@@ -326,6 +326,38 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task RewriteAsync_WithANullRecord_IsRefusedAndKeepsEveryRecord()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+
+            // It used to write JSON null, which the next open took for corruption, cutting off every record after it.
+            Assert.That(
+                async () => await journal.RewriteAsync([null!, Record("a", MoveState.Copying)], CancellationToken.None),
+                Throws.ArgumentException.With.Message.Contains("Record 0 of the 2").And.Property("ParamName").EqualTo("records"));
+            await journal.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Copying, MoveState.CatchingUp }));
+    }
+
+    [Test]
+    public async Task InMemoryRewriteAsync_WithANullRecord_IsRefusedAndChangesNothing()
+    {
+        var journal = new InMemoryMoveJournal("c");
+        await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+
+        Assert.That(async () => await journal.RewriteAsync([Record("b", MoveState.Copying), null!], CancellationToken.None), Throws.ArgumentException.With.Message.Contains("Record 1 of the 2"));
+        Assert.That(journal.Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
+    }
+
+    [Test]
     public async Task CreateAsync_WithAJournalOfAnotherCluster_IsRefused()
     {
         var path = PathOf("j");
