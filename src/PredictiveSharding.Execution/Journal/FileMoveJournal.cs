@@ -212,28 +212,59 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
+    /// <remarks>Waits for an append or rewrite in progress; calls made after it throw <see cref="ObjectDisposedException"/>.</remarks>
     public void Dispose()
     {
-        if (!_disposed)
+        // Under the write lock: disposal used to close the stream and the lock under a running rewrite, which then opened
+        // the new file and kept it open (the journal could not be opened again in this process) and failed on the lock.
+        // The lock itself is not disposed (it holds no handle unless its wait handle is asked for), so that a call waiting
+        // on it wakes up to ObjectDisposedException instead of failing inside the semaphore.
+        _writeLock.Wait();
+        try
         {
-            _disposed = true;
-
-            // Records appended without a sync are made durable when the journal is closed.
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            _writeLock.Dispose();
+            if (!_disposed)
+            {
+                _disposed = true;
+                try
+                {
+                    // Records appended without a sync are made durable when the journal is closed.
+                    _stream.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    _stream.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
     /// <inheritdoc />
+    /// <remarks>Waits for an append or rewrite in progress; calls made after it throw <see cref="ObjectDisposedException"/>.</remarks>
     public async ValueTask DisposeAsync()
     {
-        if (!_disposed)
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _disposed = true;
-            _stream.Flush(flushToDisk: true);
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            _writeLock.Dispose();
+            if (!_disposed)
+            {
+                _disposed = true;
+                try
+                {
+                    _stream.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    await _stream.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 

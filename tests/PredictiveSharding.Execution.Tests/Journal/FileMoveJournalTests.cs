@@ -358,6 +358,26 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task DisposeAsync_WhileARewriteRuns_WaitsForItAndLeavesTheFileClosed()
+    {
+        var path = PathOf("j");
+        var journal = await FileMoveJournal.OpenAsync(path, "c");
+        await journal.AppendAsync(Record("old", MoveState.Copying), CancellationToken.None);
+        var records = Enumerable.Range(0, 20_000).Select(i => Record("a" + i, MoveState.Copying)).ToList();
+
+        var rewrite = journal.RewriteAsync(records, CancellationToken.None).AsTask();
+        await journal.DisposeAsync();
+
+        // Disposal used to close the old stream and the write lock under the rewrite, which then opened the new file and
+        // kept it open (FileShare.None: the journal could not be opened again in this process) and failed on the lock.
+        await rewrite;
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Records, Has.Count.EqualTo(records.Count));
+        Assert.That(contents.Repair, Is.Null);
+    }
+
+    [Test]
     public async Task CreateAsync_WithAJournalOfAnotherCluster_IsRefused()
     {
         var path = PathOf("j");
