@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
+using PredictiveSharding.Storage.RocksDb.ChangeFeed;
 using PredictiveSharding.Storage.RocksDb.Checksums;
 using PredictiveSharding.Storage.RocksDb.Copying;
 using PredictiveSharding.Topology;
@@ -143,9 +144,11 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
     public IReadOnlyCollection<NodeId> Nodes { get; }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="captureId"/> is empty, or is not valid UTF-16 (a lone surrogate; the node stores the id as UTF-8 and could not resume the capture by it after a restart).</exception>
     public ValueTask<ChangeCapture> StartChangeCaptureAsync(NodeId node, KeyRange range, string captureId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(captureId);
+        ChangeLogFormat.ThrowIfNotValidUtf16(captureId, nameof(captureId));
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(Node(node).StartChangeCapture(range, captureId));
     }

@@ -48,6 +48,45 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
         }
     }
 
+    // Built in code, picked by index: an attribute's string argument is stored as UTF-8 (which would already have replaced
+    // the surrogate), and a test name holding a lone surrogate is not reported.
+    private static readonly string[] IdsWithALoneSurrogate = ["move-" + (char)0xD800, (char)0xDC00 + "move", "move-" + (char)0xDBFF + "-" + (char)0xDFFF + (char)0xDC00];
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task StartChangeCapture_WithAnIdThatIsNotValidUtf16_IsRefusedNamingItAndStartsNothing(int which)
+    {
+        var captureId = IdsWithALoneSurrogate[which];
+        using (var cluster = Open())
+        {
+            // Stored as UTF-8, the lone surrogate became U+FFFD: after a restart the capture could not be resumed (or
+            // stopped) by its id, and the move could neither finish nor clean it up.
+            Assert.That(
+                async () => await cluster.StartChangeCaptureAsync(A, KeyRange.Full, captureId, CancellationToken.None),
+                Throws.ArgumentException.With.Message.Contains(captureId).And.Message.Contains("UTF-16").And.Property("ParamName").EqualTo("captureId"));
+            Assert.That(cluster.Node(A).OpenCaptureIds, Is.Empty);
+        }
+
+        using var reopened = Open();
+        Assert.That(reopened.Node(A).OpenCaptureIds, Is.Empty, "nothing was written for it");
+    }
+
+    [Test]
+    public async Task StartChangeCapture_WithAnIdOutsideTheBasicPlane_ResumesAfterARestart()
+    {
+        const string captureId = "move-\U0001F600-é";
+        using (var cluster = Open())
+        {
+            await cluster.StartChangeCaptureAsync(A, KeyRange.Full, captureId, CancellationToken.None);
+        }
+
+        using var reopened = Open();
+        Assert.That(await reopened.ResumeChangeCaptureAsync(A, captureId, CancellationToken.None), Is.Not.Null);
+        await reopened.StopChangeCaptureAsync(A, captureId, CancellationToken.None);
+        Assert.That(reopened.Node(A).OpenCaptureIds, Is.Empty);
+    }
+
     [Test]
     public async Task Reopen_WithANodeLeftOut_IsRefusedNamingItsFolder()
     {

@@ -15,6 +15,11 @@ namespace PredictiveSharding.Execution.Journal;
 /// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
 /// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted. A record of more
 /// than 1 MiB (as JSON) is refused with an <see cref="ArgumentException"/> before anything is written.
+/// <see cref="RewriteAsync"/> writes and fsyncs a new file, renames it over the journal and, on Linux and macOS, fsyncs
+/// the directory, so the rename survives a power cut once it returns (a failed directory sync is an
+/// <see cref="IOException"/> naming the directory); a newly created journal's directory is synced the same way. On
+/// Windows the directory is not synced: the rename is an NTFS metadata change that the file system's log makes durable
+/// shortly after the call, not when it returns.
 /// </summary>
 /// <remarks>The file is opened for exclusive writing: two executors cannot share a journal.</remarks>
 public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
@@ -54,7 +59,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
     /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
     /// <exception cref="InvalidDataException">The file is not a move journal, or its header is corrupted.</exception>
-    /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open).</exception>
+    /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open), or its directory cannot be synced after the file was created.</exception>
     public static async Task<FileMoveJournal> OpenAsync(string path, string clusterId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -86,6 +91,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
                 stream.Position = 0;
                 await stream.WriteAsync(header, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
+
+                // A new file's directory entry is durable only once its directory is synced (see DirectorySync).
+                DirectorySync.Sync(System.IO.Path.GetDirectoryName(full)!);
                 return new FileMoveJournal(full, clusterId, stream, [], content.Length == 0 ? null : new JournalTailRepair(0, content.Length, "the header was incomplete (creation was interrupted); the journal was re-created empty"));
             }
 
@@ -150,9 +158,13 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="records"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="records"/> holds a null record (its index is named); nothing was written.</exception>
+    /// <exception cref="IOException">The new file could not be written or renamed into place (the journal keeps its old content), or the directory could not be synced after the rename (the journal holds the new content, which a power cut might still undo; the message names the directory).</exception>
     public async ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(records);
+        // A null record would be written as JSON null, which the next open takes for corruption, cutting off every record after it.
+        ThrowIfAnyNull(records);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -171,13 +183,57 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
             // Rename over the old file: a crash leaves one complete file or the other.
             await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Move(temporary, Path, overwrite: true);
-            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
-            _stream.Position = _stream.Length;
+            try
+            {
+                File.Move(temporary, Path, overwrite: true);
+            }
+            finally
+            {
+                // The journal keeps a stream on its file whatever happened: the new file, or the old one if the rename
+                // failed (it used to be left with a disposed stream, and every later append failed with ObjectDisposedException).
+                _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
+                _stream.Position = _stream.Length;
+            }
+
             lock (_records)
             {
                 _records.Clear();
                 _records.AddRange(records);
+            }
+
+            // Until the directory is synced, a power cut may bring the old file back, without the records appended after
+            // this returns (they go to the new file). A failure is reported; the journal (the new file) stays usable.
+            DirectorySync.Sync(System.IO.Path.GetDirectoryName(Path)!);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Waits for an append or rewrite in progress; calls made after it throw <see cref="ObjectDisposedException"/>.</remarks>
+    public void Dispose()
+    {
+        // Under the write lock: disposal used to close the stream and the lock under a running rewrite, which then opened
+        // the new file and kept it open (the journal could not be opened again in this process) and failed on the lock.
+        // The lock itself is not disposed (it holds no handle unless its wait handle is asked for), so that a call waiting
+        // on it wakes up to ObjectDisposedException instead of failing inside the semaphore.
+        _writeLock.Wait();
+        try
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                try
+                {
+                    // Records appended without a sync are made durable when the journal is closed.
+                    _stream.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    _stream.Dispose();
+                }
             }
         }
         finally
@@ -187,28 +243,41 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    /// <remarks>Waits for an append or rewrite in progress; calls made after it throw <see cref="ObjectDisposedException"/>.</remarks>
+    public async ValueTask DisposeAsync()
     {
-        if (!_disposed)
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _disposed = true;
-
-            // Records appended without a sync are made durable when the journal is closed.
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            _writeLock.Dispose();
+            if (!_disposed)
+            {
+                _disposed = true;
+                try
+                {
+                    _stream.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    await _stream.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    /// <summary>Refuses a rewrite's list when it, or any record in it, is null.</summary>
+    internal static void ThrowIfAnyNull(IReadOnlyList<MoveJournalRecord> records)
     {
-        if (!_disposed)
+        ArgumentNullException.ThrowIfNull(records);
+        for (var i = 0; i < records.Count; i++)
         {
-            _disposed = true;
-            _stream.Flush(flushToDisk: true);
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            _writeLock.Dispose();
+            if (records[i] is null)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Record {i} of the {records.Count} to rewrite the journal with is null; nothing was written."), nameof(records));
+            }
         }
     }
 

@@ -51,9 +51,11 @@ public sealed class InMemoryMoveJournal : IMoveJournal
     }
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="records"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="records"/> holds a null record (its index is named); nothing was changed.</exception>
     public ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(records);
+        FileMoveJournal.ThrowIfAnyNull(records);
         lock (_records)
         {
             _records.Clear();

@@ -126,19 +126,35 @@ internal sealed class SlotMover
             var wanted = Math.Min(_options.SampledKeysPerSlot - samples.Count, keys.Length);
             if (wanted > 0)
             {
-                // Read on the source just before the batch leaves it; pipelined, one round.
+                // Read on the source just before the batch leaves it; pipelined, one round. A read that fails is tried
+                // again like every other command (it used to let a timeout escape ExecuteAsync raw, past the roll-back).
                 var dumps = new Task<RedisResult>[wanted];
                 for (var i = 0; i < wanted; i++)
                 {
                     dumps[i] = _admin.ExecuteAsync(endpoints.Source, "DUMP", [keys[i]], cancellationToken);
                 }
 
-                for (var i = 0; i < wanted; i++)
+                try
                 {
-                    if ((byte[]?)await dumps[i].ConfigureAwait(false) is { } dump)
+                    for (var i = 0; i < wanted; i++)
                     {
-                        samples.Add((keys[i], dump));
+                        var key = keys[i];
+                        var result = await RetryAsync("DUMP", endpoints.Source, slot, FirstAttempt(dumps[i], () => _admin.ExecuteAsync(endpoints.Source, "DUMP", [key], cancellationToken)), tally, cancellationToken).ConfigureAwait(false);
+                        if ((byte[]?)result is { } dump)
+                        {
+                            samples.Add((key, dump));
+                        }
                     }
+                }
+                catch
+                {
+                    // The reads not awaited yet may fail too; observe them so that they are not reported as unobserved.
+                    foreach (var pending in dumps)
+                    {
+                        _ = pending.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
+
+                    throw;
                 }
             }
 
@@ -358,6 +374,22 @@ internal sealed class SlotMover
                 };
             }
         }
+    }
+
+    /// <summary>An operation for <see cref="RetryAsync{T}"/> whose first attempt is <paramref name="started"/> (already sent, pipelined) and every later one <paramref name="again"/>.</summary>
+    private static Func<Task<T>> FirstAttempt<T>(Task<T> started, Func<Task<T>> again)
+    {
+        var first = true;
+        return () =>
+        {
+            if (first)
+            {
+                first = false;
+                return started;
+            }
+
+            return again();
+        };
     }
 
     private Task<bool> RetryAsync(string command, string node, int slot, Func<Task> operation, MoveTally tally, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using PredictiveSharding.Keys;
 
@@ -23,8 +24,28 @@ internal static class ChangeLogFormat
     /// <summary>Key of the sequence reservation: no sequence at or above it has been used.</summary>
     public static byte[] SequenceReservationKey { get; } = [SequenceReservationTag];
 
+    /// <summary>
+    /// Refuses a capture id that is not valid UTF-16 (a lone surrogate): the meta key holds it as UTF-8, which would
+    /// replace the surrogate with U+FFFD, so after a restart the capture would come back under another id and could be
+    /// neither resumed nor stopped by its own.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="captureId"/> holds a lone surrogate.</exception>
+    public static void ThrowIfNotValidUtf16(string captureId, string paramName)
+    {
+        for (var i = 0; i < captureId.Length;)
+        {
+            if (Rune.DecodeFromUtf16(captureId.AsSpan(i), out _, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A change capture id must be valid UTF-16 (it is stored as UTF-8); '{captureId}' holds a lone surrogate (U+{(int)captureId[i]:X4}) at index {i}."), paramName);
+            }
+
+            i += used;
+        }
+    }
+
     public static byte[] MetaKey(string captureId)
     {
+        ThrowIfNotValidUtf16(captureId, nameof(captureId));
         var key = new byte[1 + Encoding.UTF8.GetByteCount(captureId)];
         key[0] = MetaTag;
         Encoding.UTF8.GetBytes(captureId, key.AsSpan(1));

@@ -1,0 +1,71 @@
+using PredictiveSharding.Planning;
+using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Migration;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Tests.Infrastructure;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Redis.Tests.Migration;
+
+/// <summary>The sampling reads (DUMP on the source before each batch leaves it) fail as the other commands do.</summary>
+[Category("Redis")]
+[NonParallelizable]
+public sealed class DumpSamplingFailureTests : RedisClusterFixture
+{
+    protected override int FirstPort => 27400;
+
+    private async Task<(RoutingTable Routing, PartitionRoute Route, NodeId Target, KeyValueWorkload Workload)> LoadAsync(int index, string prefix)
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 2);
+        var candidates = map.Routes.Where(r => HashSlotRange.FromKeyRange(r.Range).Count == 2).ToList();
+        var route = candidates[(index * 37) % candidates.Count];
+        var nodes = map.Routes.Select(r => r.Node).Distinct().OrderBy(n => n.Value, StringComparer.Ordinal).ToList();
+        var target = nodes[(nodes.IndexOf(route.Node) + 1) % nodes.Count];
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([HashSlotRange.FromKeyRange(route.Range)], perSlot: 4, prefix: prefix));
+        await workload.LoadAsync();
+        return (new RoutingTable(map), route, target, workload);
+    }
+
+    [Test]
+    public async Task Execute_WhenASamplingReadTimesOutOnce_RetriesItAndCompletes()
+    {
+        var (routing, route, target, workload) = await LoadAsync(index: 1, prefix: "dump-once:");
+        var (connection, faults) = FaultyDumpConnection.Wrap(Connection, route.Node.Value, failures: 1);
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2, SampledKeysPerSlot = 2, RetryDelay = TimeSpan.FromMilliseconds(10), FailOnSampleMismatch = true });
+
+        // The timeout used to escape ExecuteAsync as a raw RedisTimeoutException, past the roll-back, with the slot left open.
+        var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+        Assert.That(faults.Failed, Is.EqualTo(1), "the fault was injected");
+        Assert.That(summary.Errors, Is.Empty);
+        Assert.That(summary.Completed, Is.EqualTo(1));
+        var report = executor.LastMoves.Single();
+        Assert.That(report.Retries, Is.GreaterThanOrEqualTo(1));
+        Assert.That(report.SampledKeys, Is.EqualTo(4), "the retried read is still a sample");
+        Assert.That(report.SampleMismatches, Is.Zero);
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Execute_WhenSamplingReadsKeepTimingOut_FailsLikeAnyCommandAndRollsBack()
+    {
+        var (routing, route, target, workload) = await LoadAsync(index: 2, prefix: "dump-always:");
+        var source = route.Node.Value;
+        var slot = HashSlotRange.FromKeyRange(route.Range).Start;
+        var (connection, faults) = FaultyDumpConnection.Wrap(Connection, source, failures: int.MaxValue);
+        var options = new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2, SampledKeysPerSlot = 2, RetryDelay = TimeSpan.FromMilliseconds(10) };
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, options);
+
+        var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+        Assert.That(faults.Failed, Is.GreaterThanOrEqualTo(options.Attempts));
+        Assert.That(summary.RolledBack, Is.EqualTo(1));
+        Assert.That(summary.Errors.Single(), Does.Contain($"DUMP on '{source}' for slot {slot} failed {options.Attempts} time(s)").And.Contain("unreachable"));
+        var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+        Assert.That(view.OpenSlots(), Is.Empty, "the slot was closed again, not left open");
+        Assert.That(view.OwnerOf(slot)!.Address, Is.EqualTo(source));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+}
