@@ -37,9 +37,9 @@ internal static class LongCsvParser
             {
                 var line = csv.Parser.RawRow;
                 var timeText = csv.GetField(timeIndex) ?? string.Empty;
-                if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+                if (!IsoTimestamp.TryParse(timeText, DateTimeStyles.AdjustToUniversal, out var time))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an ISO-8601 timestamp.");
+                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an {IsoTimestamp.Description}.");
                 }
 
                 var name = csv.GetField(nameIndex) ?? string.Empty;

@@ -54,6 +54,39 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains("test.csv"));
     }
 
+    // DateTimeOffset.TryParse took these too, and read them by culture (01/02 is 2 January here, 1 February elsewhere).
+    [TestCase("01/02/2024")]
+    [TestCase("01/02/2024 10:00:00")]
+    [TestCase("Jan 2 2024")]
+    [TestCase("2 January 2024 10:00")]
+    [TestCase("Tue, 02 Jan 2024 10:00:00 GMT")]
+    [TestCase("2024/01/02")]
+    [TestCase("2024-1-2")]
+    [TestCase("10:00")]
+    [TestCase("2024-01-02T10:00:00.")]
+    public void ReadSeries_TimestampNotInIso8601_ThrowsNamingValueAndLine(string timestamp)
+    {
+        var csv = $"timestamp,series,value\n2024-01-01T23:00:00Z,a,1\n\"{timestamp}\",a,2\n";
+
+        Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith($"test.csv, line 3: '{timestamp}' is not an ISO-8601 timestamp"));
+    }
+
+    [TestCase("2024-01-02", "2024-01-02T00:00:00Z")]
+    [TestCase("2024-01-02T10:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02 10:00:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00.250Z", "2024-01-02T10:00:00.25Z")]
+    [TestCase("2024-01-02T11:30:00+01:30", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T05:00:00.5-05:00", "2024-01-02T10:00:00.5Z")]
+    public void ReadSeries_Iso8601Forms_AreReadAsUtcWhenTheyHaveNoOffset(string timestamp, string utc)
+    {
+        var series = Series($"timestamp,series,value\n{timestamp},a,1\n", TimeSpan.FromMilliseconds(250));
+
+        Assert.That(series[0].Start, Is.EqualTo(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(series[0].Start.Offset, Is.EqualTo(TimeSpan.Zero));
+    }
+
     [Test]
     public void ReadKeyTrace_SortsKeysFillsZerosAndAggregatesByRouting()
     {
