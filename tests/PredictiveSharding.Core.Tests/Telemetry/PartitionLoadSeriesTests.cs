@@ -41,6 +41,20 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void LoadBucket_CallerChangesItsRegionDictionaryAfterwards_BucketKeepsTheCheckedCounts()
+    {
+        // The bucket kept the caller's dictionary: a negative or NaN count put in afterwards bypassed the check.
+        var regions = new Dictionary<string, double> { ["eu"] = 3 };
+        var bucket = LoadBucket.OfRequests(T0, 3) with { RegionRequests = regions };
+
+        regions["eu"] = double.NaN;
+        regions["us"] = -1;
+
+        Assert.That(bucket.RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 3 }));
+        Assert.That(bucket.RegionRequests, Is.Not.InstanceOf<Dictionary<string, double>>(), "a cast back must not reach the counts");
+    }
+
+    [Test]
     public void LoadBucket_NegativeOrInfinite_ThrowsNamingValue()
     {
         Assert.That(() => new LoadBucket(T0, -3, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-3"));
