@@ -232,6 +232,27 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void Resample_SumsRequestsPerRegionToo()
+    {
+        // The region mix was dropped: every resampled bucket came back with no requests per region.
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var half = TimeSpan.FromMinutes(30);
+        var buckets = new[]
+        {
+            new LoadBucket(start, 3, 1) { RegionRequests = new Dictionary<string, double> { ["eu"] = 3, ["us"] = 1 } },
+            new LoadBucket(start + half, 2, 0) { RegionRequests = new Dictionary<string, double> { ["eu"] = 2 } },
+            new LoadBucket(start + (2 * half), 5, 0),
+            new LoadBucket(start + (3 * half), 1, 0),
+        };
+
+        var hourly = SeriesResampler.Resample([new PartitionLoadSeries(new PartitionId("p"), half, buckets)], TimeSpan.FromHours(1))[0];
+
+        Assert.That(hourly.RequestValues(), Is.EqualTo(new[] { 6.0, 6.0 }));
+        Assert.That(hourly.Buckets[0].RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 5, ["us"] = 1 }));
+        Assert.That(hourly.Buckets[1].RegionRequests, Is.Empty);
+    }
+
+    [Test]
     public void ShippedTraces_ReadWithoutError()
     {
         var root = RepositoryRoot();
