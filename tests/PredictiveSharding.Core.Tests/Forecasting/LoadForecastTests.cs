@@ -141,4 +141,17 @@ public sealed class LoadForecastTests
         Assert.That(() => new LoadHistory([]), Throws.ArgumentException);
         Assert.That(() => new ForecastRequest(new LoadHistory([hourly]), 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("0"));
     }
+
+    [Test]
+    public void LoadHistory_CollectionsCastBack_CannotBeChangedBehindTheChecks()
+    {
+        // The history handed out its own List and Dictionary: a cast back let a series of another step (or a second
+        // series of a partition) in behind the constructor's checks, and Get no longer agreed with Series.
+        var series = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        var history = new LoadHistory([series], [new PartitionInfo(P, PredictiveSharding.Keys.KeyRange.Full, new NodeId("n1"), 0, 0)], [new NodeResourceSample(new NodeId("n1"), DateTimeOffset.UnixEpoch, 0.5, 0, 0, 0)]);
+
+        Assert.That(history.Series, Is.Not.InstanceOf<List<PartitionLoadSeries>>());
+        Assert.That(history.Partitions, Is.Not.InstanceOf<Dictionary<PartitionId, PartitionInfo>>());
+        Assert.That(history.NodeSamples, Is.Not.InstanceOf<List<NodeResourceSample>>());
+    }
 }
