@@ -181,7 +181,7 @@ public static class TraceCsv
         catch (ArgumentException e)
         {
             // A lone surrogate (from a reader over a string; a file's bytes decode to U+FFFD before this) has no UTF-8 key.
-            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{name}' is not valid text: {e.Message}"), e);
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{name}' is not valid text: {e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal)}"), e);
         }
     }
 
