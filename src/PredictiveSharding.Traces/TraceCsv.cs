@@ -24,7 +24,7 @@ public static class TraceCsv
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var reader = File.OpenText(path);
+        using var reader = LongCsvParser.OpenText(path);
         return ReadSeries(reader, step, path);
     }
 
@@ -101,7 +101,7 @@ public static class TraceCsv
     public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var reader = File.OpenText(path);
+        using var reader = LongCsvParser.OpenText(path);
         return ReadKeyTrace(reader, step, path);
     }
 

@@ -116,6 +116,22 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_FileNotValidUtf8_ThrowsNamingTheBytesInsteadOfMergingKeys()
+    {
+        // Bytes that are not UTF-8 became U+FFFD: keys "a\xFF" and "a\xFE" were read as one key and their counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "latin1-keys.csv");
+        var bytes = new List<byte>();
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("timestamp,key,count\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFF);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",1\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFE);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",2\n"));
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-8").And.Message.Contains("FF"));
+    }
+
+    [Test]
     public void ReadKeyTrace_KeyGoingBackInTime_Throws()
     {
         Assert.That(
