@@ -13,6 +13,8 @@ public static class SeriesResampler
     /// dropped so that every output bucket covers its whole step. Returns the series unchanged when the step is theirs.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="step"/> is not a whole multiple of a series' step.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="series"/> or one of its entries is null (the message names its index).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is zero or negative.</exception>
     public static IReadOnlyList<PartitionLoadSeries> Resample(IReadOnlyList<PartitionLoadSeries> series, TimeSpan step)
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -21,7 +23,14 @@ public static class SeriesResampler
             throw new ArgumentOutOfRangeException(nameof(step), step, "The step must be positive.");
         }
 
-        return series.Select(s => Resample(s, step)).ToList();
+        var result = new List<PartitionLoadSeries>(series.Count);
+        for (var i = 0; i < series.Count; i++)
+        {
+            // A null entry fell through to a NullReferenceException inside the resampling.
+            result.Add(Resample(series[i] ?? throw new ArgumentNullException(nameof(series), string.Create(CultureInfo.InvariantCulture, $"Series {i} is null.")), step));
+        }
+
+        return result;
     }
 
     private static PartitionLoadSeries Resample(PartitionLoadSeries series, TimeSpan step)

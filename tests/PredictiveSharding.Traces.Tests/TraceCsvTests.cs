@@ -269,6 +269,14 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void Resample_NullSeries_ThrowsNamingItsIndex()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n");
+
+        Assert.That(() => SeriesResampler.Resample([series[0], null!], TimeSpan.FromHours(2)), Throws.InstanceOf<ArgumentNullException>().With.Message.Contains("Series 1 is null").And.Property("ParamName").EqualTo("series"));
+    }
+
+    [Test]
     public void ShippedTraces_ReadWithoutError()
     {
         var root = RepositoryRoot();
