@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 
@@ -9,7 +10,29 @@ internal static class LongCsvParser
 {
     private static readonly string[] TimestampNames = ["timestamp", "time", "date"];
 
+    /// <summary>
+    /// Opens a trace file as strict UTF-8 (a byte-order mark of another encoding is followed): bytes that are not UTF-8
+    /// are refused (<see cref="Read"/> names them) instead of becoming U+FFFD, which made different keys one.
+    /// </summary>
+    public static StreamReader OpenText(string path) => new(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static List<TraceRow> Read(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
+    {
+        try
+        {
+            return ReadRows(reader, source, nameColumns, valueColumns, allowZeroValueOnly);
+        }
+        catch (Exception e) when ((e as DecoderFallbackException ?? e.InnerException as DecoderFallbackException) is { } bad)
+        {
+            // The reader decodes ahead in blocks, so the line being parsed is not where the bytes are: name the bytes.
+            var bytes = bad.BytesUnknown is { Length: > 0 } unknown ? $" (bytes {Convert.ToHexString(unknown)})" : string.Empty;
+            throw new TraceFormatException($"{source}: the file is not valid UTF-8 text{bytes}; a key or series name would lose those bytes. Save the file as UTF-8.", e);
+        }
+    }
+
+    private static List<TraceRow> ReadRows(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
     {
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -37,9 +60,9 @@ internal static class LongCsvParser
             {
                 var line = csv.Parser.RawRow;
                 var timeText = csv.GetField(timeIndex) ?? string.Empty;
-                if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+                if (!IsoTimestamp.TryParse(timeText, DateTimeStyles.AdjustToUniversal, out var time))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an ISO-8601 timestamp.");
+                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an {IsoTimestamp.Description}.");
                 }
 
                 var name = csv.GetField(nameIndex) ?? string.Empty;

@@ -24,7 +24,7 @@ public static class TraceCsv
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var reader = File.OpenText(path);
+        using var reader = LongCsvParser.OpenText(path);
         return ReadSeries(reader, step, path);
     }
 
@@ -101,7 +101,7 @@ public static class TraceCsv
     public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var reader = File.OpenText(path);
+        using var reader = LongCsvParser.OpenText(path);
         return ReadKeyTrace(reader, step, path);
     }
 
@@ -137,7 +137,13 @@ public static class TraceCsv
             throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {maxRow.Line}: {maxRow.Timestamp:O} is {maxIndex} steps of {grid.Step} after the first timestamp; {lastSeen.Count} keys × {maxIndex + 1} steps is more than a trace can hold. Give a longer step or remove the stray row."));
         }
 
-        var keys = lastSeen.Keys.Select(ShardKey.FromString).ToArray();
+        var keys = new ShardKey[lastSeen.Count];
+        var next = 0;
+        foreach (var (name, row) in lastSeen)
+        {
+            keys[next++] = KeyOf(name, row, source);
+        }
+
         Array.Sort(keys);
         var keyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++)
@@ -164,6 +170,19 @@ public static class TraceCsv
         }
 
         return new KeyTrace(grid.Origin, grid.Step, keys, counts);
+    }
+
+    private static ShardKey KeyOf(string name, TraceRow row, string source)
+    {
+        try
+        {
+            return ShardKey.FromString(name);
+        }
+        catch (ArgumentException e)
+        {
+            // A lone surrogate (from a reader over a string; a file's bytes decode to U+FFFD before this) has no UTF-8 key.
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {row.Line}: key '{name}' is not valid text: {e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal)}"), e);
+        }
     }
 
     private static PartitionLoadSeries ToSeries(string name, SortedDictionary<long, double> values, StepGrid grid)

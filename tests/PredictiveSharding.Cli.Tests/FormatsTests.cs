@@ -172,6 +172,8 @@ public sealed class FormatsTests
     [TestCase("[430,560,760]", "[430,NaN,760]", "$.partitions.p1.requests[1]", "not valid here")]
     [TestCase("[[10,20,30],[10,20,30]]", "[[10,20,30]]", "$.partitions.p2.requests", "has 1 steps")]
     [TestCase("\"stepSeconds\":3600", "\"origin\":\"yesterday\",\"stepSeconds\":3600", "$.origin", "'yesterday'")]
+    [TestCase("\"stepSeconds\":3600", "\"origin\":\"01/02/2026\",\"stepSeconds\":3600", "$.origin", "'01/02/2026'")]
+    [TestCase("\"stepSeconds\":3600", "\"origin\":\"Jan 2 2026 08:00\",\"stepSeconds\":3600", "$.origin", "'Jan 2 2026 08:00'")]
     public void ForecastRead_WhenAValueIsBad_NamesFilePathAndValue(string from, string to, string path, string detail)
     {
         var text = ValidForecast.Replace(from, to, StringComparison.Ordinal);

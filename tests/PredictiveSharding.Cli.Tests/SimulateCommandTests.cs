@@ -207,6 +207,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WhenATimestampIsNotIso8601_ExitsWithTwoNamingTheLineAndValue()
+    {
+        // 01/02/2026 was read by the current culture's rules (2 January here, 1 February elsewhere).
+        var path = Path.Combine(Folder, "culture.csv");
+        await File.WriteAllTextAsync(path, "timestamp,key,count\n2026-01-01T00:00:00Z,a,1\n01/02/2026 00:01:00,b,2\n");
+
+        var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", path);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("line 3: '01/02/2026 00:01:00' is not an ISO-8601 timestamp"));
+    }
+
+    [Test]
     public async Task Simulate_WhenThePlotsFolderDoesNotExist_ExitsWithTwoBeforeReplaying()
     {
         var trace = WriteShiftingHotSpot("plot-folder.csv", steps: 20);

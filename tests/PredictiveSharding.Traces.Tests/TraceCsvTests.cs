@@ -54,6 +54,39 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains("test.csv"));
     }
 
+    // DateTimeOffset.TryParse took these too, and read them by culture (01/02 is 2 January here, 1 February elsewhere).
+    [TestCase("01/02/2024")]
+    [TestCase("01/02/2024 10:00:00")]
+    [TestCase("Jan 2 2024")]
+    [TestCase("2 January 2024 10:00")]
+    [TestCase("Tue, 02 Jan 2024 10:00:00 GMT")]
+    [TestCase("2024/01/02")]
+    [TestCase("2024-1-2")]
+    [TestCase("10:00")]
+    [TestCase("2024-01-02T10:00:00.")]
+    public void ReadSeries_TimestampNotInIso8601_ThrowsNamingValueAndLine(string timestamp)
+    {
+        var csv = $"timestamp,series,value\n2024-01-01T23:00:00Z,a,1\n\"{timestamp}\",a,2\n";
+
+        Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith($"test.csv, line 3: '{timestamp}' is not an ISO-8601 timestamp"));
+    }
+
+    [TestCase("2024-01-02", "2024-01-02T00:00:00Z")]
+    [TestCase("2024-01-02T10:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02 10:00:00", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00.250Z", "2024-01-02T10:00:00.25Z")]
+    [TestCase("2024-01-02T11:30:00+01:30", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T05:00:00.5-05:00", "2024-01-02T10:00:00.5Z")]
+    public void ReadSeries_Iso8601Forms_AreReadAsUtcWhenTheyHaveNoOffset(string timestamp, string utc)
+    {
+        var series = Series($"timestamp,series,value\n{timestamp},a,1\n", TimeSpan.FromMilliseconds(250));
+
+        Assert.That(series[0].Start, Is.EqualTo(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(series[0].Start.Offset, Is.EqualTo(TimeSpan.Zero));
+    }
+
     [Test]
     public void ReadKeyTrace_SortsKeysFillsZerosAndAggregatesByRouting()
     {
@@ -71,6 +104,31 @@ public sealed class TraceCsvTests
             0);
         var series = trace.AggregateBy(map);
         Assert.That(series.Select(s => s.RequestValues()), Is.EqualTo(new[] { new[] { 1.0, 0.0, 7.0 }, new[] { 3.0, 2.0, 0.0 } }));
+    }
+
+    [Test]
+    public void ReadKeyTrace_KeyWithALoneSurrogate_ThrowsNamingTheLine()
+    {
+        // ShardKey.FromString refuses a lone surrogate; the reader must say so in its own terms (file, line, key).
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,ok,1\n2024-01-01T00:00:00Z,bad" + (char)0xD800 + ",2\n";
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "test.csv"), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("index 3").And.Message.Not.Contains("Parameter"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_FileNotValidUtf8_ThrowsNamingTheBytesInsteadOfMergingKeys()
+    {
+        // Bytes that are not UTF-8 became U+FFFD: keys "a\xFF" and "a\xFE" were read as one key and their counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "latin1-keys.csv");
+        var bytes = new List<byte>();
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("timestamp,key,count\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFF);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",1\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFE);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",2\n"));
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-8").And.Message.Contains("FF"));
     }
 
     [Test]
@@ -187,6 +245,35 @@ public sealed class TraceCsvTests
         var hourly = SeriesResampler.Resample(series, TimeSpan.FromHours(1));
         Assert.That(hourly[0].RequestValues(), Is.EqualTo(new[] { 5.0 }));
         Assert.That(() => SeriesResampler.Resample(series, TimeSpan.FromMinutes(45)), Throws.ArgumentException.With.Message.Contains("whole multiple"));
+    }
+
+    [Test]
+    public void Resample_SumsRequestsPerRegionToo()
+    {
+        // The region mix was dropped: every resampled bucket came back with no requests per region.
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var half = TimeSpan.FromMinutes(30);
+        var buckets = new[]
+        {
+            new LoadBucket(start, 3, 1) { RegionRequests = new Dictionary<string, double> { ["eu"] = 3, ["us"] = 1 } },
+            new LoadBucket(start + half, 2, 0) { RegionRequests = new Dictionary<string, double> { ["eu"] = 2 } },
+            new LoadBucket(start + (2 * half), 5, 0),
+            new LoadBucket(start + (3 * half), 1, 0),
+        };
+
+        var hourly = SeriesResampler.Resample([new PartitionLoadSeries(new PartitionId("p"), half, buckets)], TimeSpan.FromHours(1))[0];
+
+        Assert.That(hourly.RequestValues(), Is.EqualTo(new[] { 6.0, 6.0 }));
+        Assert.That(hourly.Buckets[0].RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 5, ["us"] = 1 }));
+        Assert.That(hourly.Buckets[1].RegionRequests, Is.Empty);
+    }
+
+    [Test]
+    public void Resample_NullSeries_ThrowsNamingItsIndex()
+    {
+        var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T01:00:00Z,a,2\n");
+
+        Assert.That(() => SeriesResampler.Resample([series[0], null!], TimeSpan.FromHours(2)), Throws.InstanceOf<ArgumentNullException>().With.Message.Contains("Series 1 is null").And.Property("ParamName").EqualTo("series"));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Topology;
+using PredictiveSharding.Traces;
 
 namespace PredictiveSharding.Cli.Formats;
 
@@ -162,9 +163,10 @@ internal static class ForecastJson
             return defaultOrigin;
         }
 
-        return DateTimeOffset.TryParse(document.Origin, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var origin)
+        // ISO-8601 only: DateTimeOffset.TryParse also took 01/02/2026 and Jan 2 2026, which read differently by culture.
+        return IsoTimestamp.TryParse(document.Origin, DateTimeStyles.None, out var origin)
             ? origin
-            : throw new PlanFileException(file, "$.origin", $"the origin must be an ISO-8601 time such as 2026-01-05T00:00:00Z; got '{document.Origin}'.");
+            : throw new PlanFileException(file, "$.origin", $"the origin must be an {IsoTimestamp.Description}; got '{document.Origin}'.");
     }
 
     private static QuantileSeries ReadSeries(List<List<double>>? values, int quantiles, string file, string path, ref int steps)

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using PredictiveSharding.Topology;
 
@@ -9,14 +10,22 @@ namespace PredictiveSharding.Forecasting;
 /// </summary>
 public sealed class LoadForecast
 {
-    /// <summary>Creates a forecast and checks that every series has the horizon and quantiles given here.</summary>
+    /// <summary>
+    /// Creates a forecast and checks that every series has the horizon and quantiles given here. The quantile levels and
+    /// both levels of dictionaries are copied (the series themselves are immutable), so changing the caller's collections
+    /// afterwards changes neither the forecast nor what its checks saw.
+    /// </summary>
     /// <exception cref="ArgumentException">Quantiles not strictly increasing in (0, 1), a null or wrongly shaped series, or a horizon that ends after <see cref="DateTimeOffset.MaxValue"/>.</exception>
     public LoadForecast(DateTimeOffset origin, TimeSpan step, IReadOnlyList<double> quantiles, IReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> partitions)
     {
         Guard.Positive(step, nameof(step));
         ArgumentNullException.ThrowIfNull(quantiles);
         ArgumentNullException.ThrowIfNull(partitions);
-        ValidateQuantiles(quantiles);
+
+        // Checked and kept as copies: the caller's collections could change after the checks.
+        var levels = quantiles.ToArray();
+        ValidateQuantiles(levels);
+        var copy = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(partitions.Count);
         var horizon = -1;
         foreach (var (partition, resources) in partitions)
         {
@@ -25,6 +34,7 @@ public sealed class LoadForecast
                 throw new ArgumentException($"The forecast of partition '{partition}' is null; give it a dictionary of series per resource.", nameof(partitions));
             }
 
+            var resourceCopy = new Dictionary<ResourceKind, QuantileSeries>(resources.Count);
             foreach (var (resource, series) in resources)
             {
                 if (series is null)
@@ -32,9 +42,9 @@ public sealed class LoadForecast
                     throw new ArgumentException($"The forecast of '{partition}'/{resource} is null.", nameof(partitions));
                 }
 
-                if (series.QuantileCount != quantiles.Count)
+                if (series.QuantileCount != levels.Length)
                 {
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Forecast of '{partition}'/{resource} has {series.QuantileCount} quantiles; expected {quantiles.Count}."), nameof(partitions));
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Forecast of '{partition}'/{resource} has {series.QuantileCount} quantiles; expected {levels.Length}."), nameof(partitions));
                 }
 
                 if (horizon >= 0 && series.Steps != horizon)
@@ -43,7 +53,10 @@ public sealed class LoadForecast
                 }
 
                 horizon = series.Steps;
+                resourceCopy.Add(resource, series);
             }
+
+            copy.Add(partition, new ReadOnlyDictionary<ResourceKind, QuantileSeries>(resourceCopy));
         }
 
         // Planners name the time of every step (start-by times, reasons), so the last one must be representable.
@@ -54,8 +67,8 @@ public sealed class LoadForecast
 
         Origin = origin;
         Step = step;
-        Quantiles = quantiles.ToArray();
-        Partitions = partitions;
+        Quantiles = Array.AsReadOnly(levels);
+        Partitions = new ReadOnlyDictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(copy);
         Horizon = Math.Max(horizon, 0);
     }
 

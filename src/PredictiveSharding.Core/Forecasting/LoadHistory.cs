@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
 
@@ -37,7 +38,7 @@ public sealed class LoadHistory
             }
         }
 
-        Series = list;
+        Series = list.AsReadOnly();
         Step = list[0].Step;
         var byId = new Dictionary<PartitionId, PartitionInfo>();
         foreach (var partition in partitions ?? [])
@@ -55,8 +56,8 @@ public sealed class LoadHistory
             ArgumentNullException.ThrowIfNull(sample, nameof(nodeSamples));
         }
 
-        Partitions = byId;
-        NodeSamples = samples;
+        Partitions = new ReadOnlyDictionary<PartitionId, PartitionInfo>(byId);
+        NodeSamples = samples.AsReadOnly();
     }
 
     /// <summary>The series.</summary>

@@ -31,6 +31,7 @@ public readonly record struct KeyRange
     public bool IsUnbounded => End is null;
 
     /// <summary>Creates a range from UTF-8 strings; a null end is the end of the key space.</summary>
+    /// <exception cref="ArgumentException">The end is not greater than the start, or a string is not valid UTF-16 (see <see cref="ShardKey.FromString"/>).</exception>
     public static KeyRange FromStrings(string start, string? end) =>
         new(ShardKey.FromString(start), end is null ? null : ShardKey.FromString(end));
 

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 
 namespace PredictiveSharding.Keys;
 
@@ -36,10 +39,23 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
 
     /// <summary>Creates a key from the UTF-8 encoding of <paramref name="text"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="text"/> is not valid UTF-16 (a lone surrogate, which has no UTF-8
+    /// encoding); the message names its index. Replacing it by U+FFFD would make different strings one key.</exception>
     public static ShardKey FromString(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length == 0 ? default : new ShardKey(Encoding.UTF8.GetBytes(text));
+        if (text.Length == 0)
+        {
+            return default;
+        }
+
+        var bytes = new byte[Encoding.UTF8.GetByteCount(text)];
+        if (Utf8.FromUtf16(text, bytes, out var read, out _, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The key text has a lone UTF-16 surrogate (U+{(int)text[read]:X4}) at index {read}; a key must be valid UTF-16, as a lone surrogate has no UTF-8 encoding."), nameof(text));
+        }
+
+        return new ShardKey(bytes);
     }
 
     /// <summary>Compares two keys ordinally (unsigned byte by byte, a prefix sorts first).</summary>
@@ -105,6 +121,8 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
     }
 
     /// <summary>Parses the output of <see cref="ToString"/> (<c>0x</c>-prefixed hex, or UTF-8 text) back into a key.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="ArgumentException">Text that is not valid UTF-16 (see <see cref="FromString"/>).</exception>
     public static ShardKey Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -16,9 +16,18 @@ public sealed class RoutingTable : IRoutingTable
     public RoutingMap Current => Volatile.Read(ref _current);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Subscribers run synchronously on the publishing thread, in subscription order, after the new map is in force. A
+    /// subscriber that throws does not stop the others; see <see cref="TryPublish"/>.
+    /// </remarks>
     public event EventHandler<RoutingChangedEventArgs>? Changed;
 
     /// <inheritdoc />
+    /// <exception cref="RoutingSubscriberException">
+    /// The map WAS published, every <see cref="Changed"/> subscriber ran, and at least one of them threw; its
+    /// <see cref="RoutingSubscriberException.Published"/> is <paramref name="successor"/> and its inner exception holds every
+    /// subscriber failure. Treat the publish as done (as a return of <c>true</c>); do not retry it.
+    /// </exception>
     public bool TryPublish(RoutingMap expected, RoutingMap successor)
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -33,7 +42,27 @@ public sealed class RoutingTable : IRoutingTable
             return false;
         }
 
-        Changed?.Invoke(this, new RoutingChangedEventArgs(expected, successor));
-        return true;
+        var handlers = Changed;
+        if (handlers is null)
+        {
+            return true;
+        }
+
+        // Each subscriber on its own: one that throws must neither stop the others nor pass for a failed publish.
+        var args = new RoutingChangedEventArgs(expected, successor);
+        List<Exception>? failures = null;
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<RoutingChangedEventArgs>)handler)(this, args);
+            }
+            catch (Exception e)
+            {
+                (failures ??= []).Add(e);
+            }
+        }
+
+        return failures is null ? true : throw new RoutingSubscriberException(successor, failures);
     }
 }

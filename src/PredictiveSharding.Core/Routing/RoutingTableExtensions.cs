@@ -8,6 +8,9 @@ public static class RoutingTableExtensions
     /// writer published first. Returns the published map.
     /// </summary>
     /// <exception cref="ArgumentException">A change is invalid against the current map; nothing is published.</exception>
+    /// <exception cref="RoutingSubscriberException">The map WAS published (it is the exception's
+    /// <see cref="RoutingSubscriberException.Published"/>, what this method would have returned) but a
+    /// <see cref="IRoutingTable.Changed"/> subscriber threw; every subscriber ran. Do not apply the changes again.</exception>
     public static RoutingMap Apply(this IRoutingTable table, params RoutingChange[] changes)
     {
         ArgumentNullException.ThrowIfNull(table);

@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace PredictiveSharding.Telemetry;
 
 /// <summary>The load one partition saw in one time bucket.</summary>
@@ -48,19 +50,23 @@ public sealed record LoadBucket
     /// <summary>Estimated number of distinct clients (0 when clients were not identified).</summary>
     public double DistinctClients { get; }
 
-    /// <summary>Requests per client region; empty when regions were not recorded.</summary>
+    /// <summary>Requests per client region; empty when regions were not recorded. The dictionary given is copied, so changing it afterwards does not change the bucket.</summary>
     public IReadOnlyDictionary<string, double> RegionRequests
     {
         get => _regionRequests;
         init
         {
             ArgumentNullException.ThrowIfNull(value);
+
+            // Checked and kept as a copy: the caller's dictionary could change after the checks.
+            var copy = new Dictionary<string, double>(value.Count);
             foreach (var (region, count) in value)
             {
                 Guard.FiniteNonNegative(count, "RegionRequests[" + region + "]");
+                copy.Add(region, count);
             }
 
-            _regionRequests = value;
+            _regionRequests = new ReadOnlyDictionary<string, double>(copy);
         }
     }
 }

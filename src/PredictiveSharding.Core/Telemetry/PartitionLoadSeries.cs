@@ -9,27 +9,35 @@ public sealed class PartitionLoadSeries
     /// <summary>Creates a series and checks that the buckets are consecutive.</summary>
     /// <param name="partition">The partition (or, for a trace, the series name as a partition id).</param>
     /// <param name="step">The bucket length; positive.</param>
-    /// <param name="buckets">Buckets in time order, each starting one <paramref name="step"/> after the previous one.</param>
+    /// <param name="buckets">Buckets in time order, each starting one <paramref name="step"/> after the previous one; copied, so changing the list afterwards does not change the series.</param>
     /// <exception cref="ArgumentException">Buckets are unordered, duplicated or leave a gap.</exception>
     public PartitionLoadSeries(PartitionId partition, TimeSpan step, IReadOnlyList<LoadBucket> buckets)
     {
         Guard.Positive(step, nameof(step));
         ArgumentNullException.ThrowIfNull(buckets);
-        for (var i = 0; i < buckets.Count; i++)
+
+        // Checked and kept as a copy: the caller's list could change after the checks.
+        var copy = new LoadBucket[buckets.Count];
+        for (var i = 0; i < copy.Length; i++)
         {
-            ArgumentNullException.ThrowIfNull(buckets[i], nameof(buckets));
-            if (i > 0 && buckets[i].Start != buckets[i - 1].Start + step)
+            copy[i] = buckets[i];
+        }
+
+        for (var i = 0; i < copy.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(copy[i], nameof(buckets));
+            if (i > 0 && copy[i].Start != copy[i - 1].Start + step)
             {
-                var problem = buckets[i].Start <= buckets[i - 1].Start ? "out of order or duplicated" : "not consecutive (gap)";
+                var problem = copy[i].Start <= copy[i - 1].Start ? "out of order or duplicated" : "not consecutive (gap)";
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Series '{partition}': bucket {i} starts at {buckets[i].Start:O} after {buckets[i - 1].Start:O}, which is {problem}; buckets must be {step} apart."),
+                    string.Create(CultureInfo.InvariantCulture, $"Series '{partition}': bucket {i} starts at {copy[i].Start:O} after {copy[i - 1].Start:O}, which is {problem}; buckets must be {step} apart."),
                     nameof(buckets));
             }
         }
 
         Partition = partition;
         Step = step;
-        Buckets = buckets;
+        Buckets = Array.AsReadOnly(copy);
     }
 
     /// <summary>The partition.</summary>

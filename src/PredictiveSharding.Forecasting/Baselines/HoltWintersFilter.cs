@@ -71,18 +71,13 @@ internal static class HoltWintersFilter
         return double.IsFinite(sse) ? sse : double.PositiveInfinity;
     }
 
-    /// <summary>The point forecast <paramref name="h"/> steps (1-based) after the state.</summary>
-    public static double Point(in HoltWintersParameters p, HoltWintersState state, int h)
+    /// <summary>
+    /// The point forecast <paramref name="h"/> steps (1-based) after the state, given <paramref name="phiSum"/> = φ + … + φ^h
+    /// (<see cref="HoltWintersHorizon.PhiSum"/>, kept running so a horizon costs linear time).
+    /// </summary>
+    public static double Point(in HoltWintersParameters p, HoltWintersState state, int h, double phiSum)
     {
         var m = state.Seasonal.Length;
-        var phiSum = 0.0;
-        var phiPower = 1.0;
-        for (var j = 1; j <= h; j++)
-        {
-            phiPower *= p.Phi;
-            phiSum += phiPower;
-        }
-
         var s = state.Seasonal[(state.Phase + h - 1) % m];
         var trended = state.Level + (phiSum * state.Trend);
         return p.Multiplicative ? trended * s : trended + s;

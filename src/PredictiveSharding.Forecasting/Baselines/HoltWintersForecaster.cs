@@ -136,10 +136,12 @@ public sealed class HoltWintersForecaster : ILoadForecaster
             cancellationToken.ThrowIfCancellationRequested();
             var (model, end) = StateAtEnd(series, state, cancellationToken);
             var output = new double[resolved.Horizon * quantileCount];
+            var steps = new HoltWintersHorizon(model.Parameters, _seasonLength);
             for (var h = 1; h <= resolved.Horizon; h++)
             {
-                var point = HoltWintersFilter.Point(model.Parameters, end, h);
-                model.Offsets(h, _seasonLength, resolved.Quantiles, offsets);
+                steps.Next();
+                var point = HoltWintersFilter.Point(model.Parameters, end, h, steps.PhiSum);
+                model.Offsets(steps.VarianceFactor, resolved.Quantiles, offsets);
                 if (model.Parameters.Multiplicative)
                 {
                     // Relative errors: the spread scales with the forecast level.

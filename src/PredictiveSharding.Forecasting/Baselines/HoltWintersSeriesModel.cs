@@ -110,12 +110,13 @@ internal sealed class HoltWintersSeriesModel
     }
 
     /// <summary>
-    /// Error offsets for a step h ahead (1-based): the one-step residual quantiles, spread about their median by the
-    /// square root of the ETS variance factor. Relative errors for multiplicative seasonality.
+    /// Error offsets for a step h ahead: the one-step residual quantiles, spread about their median by the square root of
+    /// the ETS variance factor of that step (<see cref="HoltWintersParameters.VarianceFactor"/>, or
+    /// <see cref="HoltWintersHorizon.VarianceFactor"/> kept running). Relative errors for multiplicative seasonality.
     /// </summary>
-    public void Offsets(int h, int seasonLength, IReadOnlyList<double> levels, Span<double> destination)
+    public void Offsets(double varianceFactor, IReadOnlyList<double> levels, Span<double> destination)
     {
-        var widen = Math.Sqrt(Parameters.VarianceFactor(h, seasonLength));
+        var widen = Math.Sqrt(varianceFactor);
         for (var q = 0; q < levels.Count; q++)
         {
             var r = EmpiricalQuantile.OfSorted(_sortedResiduals, levels[q]);

@@ -26,6 +26,29 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void Constructor_CallerChangesItsCollectionsAfterwards_ForecastKeepsWhatWasChecked()
+    {
+        // The forecast kept the caller's list and dictionaries: changing them afterwards bypassed every check (a third
+        // quantile level for two-level series, a partition with a series of another horizon, levels out of order).
+        double[] quantiles = [0.5, 0.9];
+        var resources = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(2, 2, [100, 200, 110, 300]) };
+        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>> { [P] = resources };
+        var forecast = new LoadForecast(DateTimeOffset.UnixEpoch, TimeSpan.FromHours(1), quantiles, partitions);
+
+        quantiles[0] = 0.95;
+        resources[ResourceKind.Requests] = new QuantileSeries(5, 1, [1, 2, 3, 4, 5]);
+        partitions[new PartitionId("late")] = resources;
+
+        Assert.That(forecast.Quantiles, Is.EqualTo(new[] { 0.5, 0.9 }));
+        Assert.That(forecast.Partitions.Keys, Is.EqualTo(new[] { P }));
+        Assert.That(forecast.Partitions[P][ResourceKind.Requests].Steps, Is.EqualTo(2));
+        Assert.That(forecast.ValueAt(P, ResourceKind.Requests, 1, 0.99), Is.EqualTo(300));
+        Assert.That(forecast.Quantiles, Is.Not.InstanceOf<double[]>(), "a cast back to the array must not reach the levels");
+        Assert.That(forecast.Partitions, Is.Not.InstanceOf<Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>>());
+        Assert.That(forecast.Partitions[P], Is.Not.InstanceOf<Dictionary<ResourceKind, QuantileSeries>>());
+    }
+
+    [Test]
     public void ValueAt_NaNQuantile_ThrowsInsteadOfAnsweringWithTheHighestQuantile()
     {
         // NaN compares false with every level, so it fell through to the clamp at the top and read as q0.9.
@@ -117,5 +140,18 @@ public sealed class LoadForecastTests
         Assert.That(() => new LoadHistory([hourly, hourly]), Throws.ArgumentException.With.Message.Contains("'p1'"));
         Assert.That(() => new LoadHistory([]), Throws.ArgumentException);
         Assert.That(() => new ForecastRequest(new LoadHistory([hourly]), 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("0"));
+    }
+
+    [Test]
+    public void LoadHistory_CollectionsCastBack_CannotBeChangedBehindTheChecks()
+    {
+        // The history handed out its own List and Dictionary: a cast back let a series of another step (or a second
+        // series of a partition) in behind the constructor's checks, and Get no longer agreed with Series.
+        var series = new PartitionLoadSeries(P, TimeSpan.FromHours(1), [LoadBucket.OfRequests(DateTimeOffset.UnixEpoch, 1)]);
+        var history = new LoadHistory([series], [new PartitionInfo(P, PredictiveSharding.Keys.KeyRange.Full, new NodeId("n1"), 0, 0)], [new NodeResourceSample(new NodeId("n1"), DateTimeOffset.UnixEpoch, 0.5, 0, 0, 0)]);
+
+        Assert.That(history.Series, Is.Not.InstanceOf<List<PartitionLoadSeries>>());
+        Assert.That(history.Partitions, Is.Not.InstanceOf<Dictionary<PartitionId, PartitionInfo>>());
+        Assert.That(history.NodeSamples, Is.Not.InstanceOf<List<NodeResourceSample>>());
     }
 }

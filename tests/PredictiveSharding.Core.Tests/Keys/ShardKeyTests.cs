@@ -65,4 +65,27 @@ public sealed class ShardKeyTests
         Assert.That(ShardKey.FromString("x").GetHashCode(), Is.EqualTo(ShardKey.FromBytes("x"u8).GetHashCode()));
         Assert.That(ShardKey.Empty, Is.EqualTo(ShardKey.FromString(string.Empty)));
     }
+
+    // Built here, not in [TestCase]: attribute strings are stored as UTF-8, which already turns a lone surrogate into U+FFFD.
+    private static readonly object[] LoneSurrogates =
+    [
+        new object[] { "a" + (char)0xD800 + "b", 1 },
+        new object[] { "ab" + (char)0xDC00, 2 },
+        new object[] { "xyz" + (char)0xD83D, 3 },
+        new object[] { (char)0xDE00 + "\uD83D\uDE00", 0 },
+    ];
+
+    [TestCaseSource(nameof(LoneSurrogates))]
+    public void FromString_LoneSurrogate_ThrowsNamingItsIndex(string text, int index)
+    {
+        // A lone surrogate became U+FFFD, so "a\uD800b" and "a\uDBFFb" (and "a\uFFFDb") were one key.
+        Assert.That(() => ShardKey.FromString(text), Throws.ArgumentException.With.Message.Contains($"index {index}").And.Property(nameof(ArgumentException.ParamName)).EqualTo("text"));
+        Assert.That(() => ShardKey.Parse(text), Throws.ArgumentException.With.Message.Contains($"index {index}"));
+    }
+
+    [Test]
+    public void FromString_SurrogatePair_EncodesTheSupplementaryCharacter()
+    {
+        Assert.That(ShardKey.FromString("a\uD83D\uDE00").Span.ToArray(), Is.EqualTo(new byte[] { 0x61, 0xF0, 0x9F, 0x98, 0x80 }));
+    }
 }

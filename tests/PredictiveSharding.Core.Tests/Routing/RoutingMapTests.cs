@@ -112,6 +112,40 @@ public sealed class RoutingMapTests
     }
 
     [Test]
+    public void RoutingTable_SubscriberThrows_EverySubscriberRunsAndTheExceptionSaysTheMapWasPublished()
+    {
+        // The first subscriber's exception escaped TryPublish after the swap: later subscribers never ran, and Apply threw
+        // the subscriber's own exception, so the caller believed nothing was published (and a retry published twice).
+        var table = new RoutingTable(ThreePartitions());
+        var start = table.Current;
+        var calls = new List<string>();
+        table.Changed += (_, _) => { calls.Add("first"); throw new InvalidOperationException("cache refresh failed"); };
+        table.Changed += (_, e) => calls.Add("second saw " + e.Current.Version);
+        table.Changed += (_, _) => { calls.Add("third"); throw new TimeoutException("metrics down"); };
+
+        var ex = Assert.Throws<RoutingSubscriberException>(() => table.Apply(new MoveChange(new PartitionId("a"), N2)));
+
+        Assert.That(calls, Is.EqualTo(new[] { "first", "second saw 8", "third" }));
+        Assert.That(table.Current.Version, Is.EqualTo(start.Version + 1));
+        Assert.That(ex!.Published, Is.SameAs(table.Current));
+        Assert.That(ex.Message, Does.Contain("version 8 WAS published").And.Contain("2 Changed subscriber(s) threw").And.Contain("cache refresh failed"));
+        Assert.That(((AggregateException)ex.InnerException!).InnerExceptions.Select(e => e.Message), Is.EqualTo(new[] { "cache refresh failed", "metrics down" }));
+    }
+
+    [Test]
+    public void RoutingTable_TryPublishWithAThrowingSubscriber_StillPublishesOnceAndLosesTheRaceNormallyAfterwards()
+    {
+        var table = new RoutingTable(ThreePartitions());
+        var start = table.Current;
+        var next = start.Apply(new MoveChange(new PartitionId("b"), N2));
+        table.Changed += (_, _) => throw new InvalidOperationException("boom");
+
+        Assert.That(() => table.TryPublish(start, next), Throws.InstanceOf<RoutingSubscriberException>().With.Property(nameof(RoutingSubscriberException.Published)).SameAs(next));
+        Assert.That(table.Current, Is.SameAs(next));
+        Assert.That(table.TryPublish(start, next), Is.False, "the publish happened; a retry with the old expected map loses");
+    }
+
+    [Test]
     public void RoutingTable_ConcurrentApply_LosesNoChange()
     {
         var ids = Enumerable.Range(0, 64).Select(i => new PartitionId("p" + i)).ToArray();

@@ -25,6 +25,36 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void Constructor_CallerChangesItsListAfterwards_SeriesKeepsTheCheckedBuckets()
+    {
+        // The series kept the caller's list: a bucket swapped in afterwards left a gap the constructor refuses.
+        var buckets = new List<LoadBucket> { LoadBucket.OfRequests(T0, 1), LoadBucket.OfRequests(T0 + Hour, 2) };
+        var series = new PartitionLoadSeries(new PartitionId("p"), Hour, buckets);
+
+        buckets[1] = LoadBucket.OfRequests(T0 + (5 * Hour), 9);
+        buckets.Add(LoadBucket.OfRequests(T0 + (6 * Hour), 9));
+
+        Assert.That(series.Count, Is.EqualTo(2));
+        Assert.That(series.RequestValues(), Is.EqualTo(new[] { 1.0, 2.0 }));
+        Assert.That(series.End, Is.EqualTo(T0 + (2 * Hour)));
+        Assert.That(series.Buckets, Is.Not.InstanceOf<LoadBucket[]>().And.Not.InstanceOf<List<LoadBucket>>(), "a cast back must not reach the buckets");
+    }
+
+    [Test]
+    public void LoadBucket_CallerChangesItsRegionDictionaryAfterwards_BucketKeepsTheCheckedCounts()
+    {
+        // The bucket kept the caller's dictionary: a negative or NaN count put in afterwards bypassed the check.
+        var regions = new Dictionary<string, double> { ["eu"] = 3 };
+        var bucket = LoadBucket.OfRequests(T0, 3) with { RegionRequests = regions };
+
+        regions["eu"] = double.NaN;
+        regions["us"] = -1;
+
+        Assert.That(bucket.RegionRequests, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 3 }));
+        Assert.That(bucket.RegionRequests, Is.Not.InstanceOf<Dictionary<string, double>>(), "a cast back must not reach the counts");
+    }
+
+    [Test]
     public void LoadBucket_NegativeOrInfinite_ThrowsNamingValue()
     {
         Assert.That(() => new LoadBucket(T0, -3, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-3"));

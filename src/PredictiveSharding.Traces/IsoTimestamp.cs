@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace PredictiveSharding.Traces;
+
+/// <summary>
+/// Parses ISO-8601 timestamps only: a date (<c>2024-01-02</c>), or a date and a time separated by <c>T</c> or a space
+/// (RFC 3339; the NAB traces use the space) with minutes, optional seconds and an optional fraction of up to seven digits,
+/// followed by an optional <c>Z</c> or offset (<c>+01:00</c>, <c>+0100</c>). Without an offset the time is UTC.
+/// Forms that <see cref="DateTimeOffset.Parse(string)"/> also takes (<c>01/02/2024</c>, <c>Jan 2 2024</c>) are refused:
+/// they read differently by culture.
+/// </summary>
+internal static class IsoTimestamp
+{
+    /// <summary>The forms, for messages.</summary>
+    public const string Description = "ISO-8601 timestamp such as 2024-01-02T10:00:00Z (a date, or a date and time separated by 'T' or a space, with optional seconds, fraction and offset; no offset means UTC)";
+
+    private static readonly string[] Formats = CreateFormats();
+
+    /// <summary>Parses <paramref name="text"/>; a time without an offset is taken as UTC, and <paramref name="styles"/> may add <see cref="DateTimeStyles.AdjustToUniversal"/>.</summary>
+    public static bool TryParse(string text, DateTimeStyles styles, out DateTimeOffset value)
+    {
+        // The pattern's optional fraction also takes a bare decimal point ("10:00:00." or "10:00:00.Z"), which ISO-8601 does not.
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot >= 0 && (dot + 1 == text.Length || !char.IsAsciiDigit(text[dot + 1])))
+        {
+            value = default;
+            return false;
+        }
+
+        return DateTimeOffset.TryParseExact(text, Formats, CultureInfo.InvariantCulture, styles | DateTimeStyles.AssumeUniversal, out value);
+    }
+
+    private static string[] CreateFormats()
+    {
+        var formats = new List<string> { "yyyy'-'MM'-'dd" };
+        foreach (var separator in new[] { "'T'", "' '" })
+        {
+            foreach (var time in new[] { "HH':'mm", "HH':'mm':'ss", "HH':'mm':'ss.FFFFFFF" })
+            {
+                formats.Add("yyyy'-'MM'-'dd" + separator + time);
+                formats.Add("yyyy'-'MM'-'dd" + separator + time + "K");
+            }
+        }
+
+        return [.. formats];
+    }
+}
