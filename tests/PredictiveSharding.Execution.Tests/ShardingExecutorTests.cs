@@ -63,6 +63,27 @@ public sealed class ShardingExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenARoutingSubscriberThrows_CompletesEveryActionBecauseEachPublishIsInForce()
+    {
+        var cluster = Create();
+        var notified = new List<long>();
+        cluster.Routing.Changed += (_, e) =>
+        {
+            notified.Add(e.Current.Version);
+            throw new InvalidOperationException("subscriber failure injected by the test");
+        };
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"));
+
+        var report = await executor.ExecuteAsync(Plan(Split("p2", "k150", "p2a", "p2b"), Move("p2b", N1, N3)));
+
+        Assert.That(report.AllCompleted, Is.True, string.Join("; ", report.Actions.Select(a => a.Error?.Message)));
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2b")).Node, Is.EqualTo(N3));
+        Assert.That(notified, Has.Count.EqualTo(2), "the split's and the move's publishes each reached the subscriber");
+        Assert.That(cluster.Store.Dump(N1, KeyRange.FromStrings("k150", "k200")), Is.Empty, "the move cleaned up its old copy");
+        cluster.AssertConsistent();
+    }
+
+    [Test]
     public async Task ExecuteAsync_SplitThenMoveOfOneShard_MovesOnlyThatShard()
     {
         var cluster = Create();

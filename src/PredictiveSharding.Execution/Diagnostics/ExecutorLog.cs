@@ -40,4 +40,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Action {ActionId} ({Kind} of {Partition}) ended {Outcome} in {Duration}")]
     public static partial void ActionFinished(ILogger logger, string actionId, ActionKind kind, string partition, ActionOutcome outcome, TimeSpan duration);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Action {ActionId} published routing version {Version}, but a Changed subscriber threw; the action goes on (the change is in force)")]
+    public static partial void SubscriberFailed(ILogger logger, string actionId, long version, Exception exception);
 }

@@ -15,6 +15,12 @@ internal static partial class DirectorySync
 {
     private const int ReadOnly = 0; // O_RDONLY everywhere; opening a directory read-only needs no O_DIRECTORY
 
+    // Some file systems cannot fsync a directory and say so with EBADF or EINVAL (the same values on Linux, macOS and
+    // FreeBSD). As PostgreSQL's fsync_fname does, those are not failures: there is nothing more to make durable by this
+    // call, and failing would stop every compaction of a journal that otherwise works.
+    private const int BadDescriptor = 9;
+    private const int Invalid = 22;
+
     /// <summary>Whether <see cref="Sync"/> syncs on this operating system (false on Windows, where it does nothing).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
 
@@ -38,9 +44,9 @@ internal static partial class DirectorySync
 
             try
             {
-                if (FSync(descriptor) != 0)
+                if (FSync(descriptor) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (BadDescriptor or Invalid))
                 {
-                    throw Failure("fsync", directory, Marshal.GetLastPInvokeError());
+                    throw Failure("fsync", directory, errno);
                 }
             }
             finally

@@ -311,7 +311,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             }
 
             var next = current.Apply(new MoveChange(move.Partition, move.To));
-            if (services.Routing.TryPublish(current, next))
+            if (RoutingPublisher.TryPublish(services, move.ActionId, current, next))
             {
                 move.PublishedVersion = next.Version;
                 return;

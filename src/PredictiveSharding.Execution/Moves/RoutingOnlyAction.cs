@@ -57,7 +57,7 @@ internal sealed class RoutingOnlyAction
                 throw;
             }
 
-            if (_services.Routing.TryPublish(current, next))
+            if (RoutingPublisher.TryPublish(_services, _publishing.ActionId, current, next))
             {
                 PublishedVersion = next.Version;
                 break;

@@ -121,7 +121,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                             Split(split);
                             break;
                         case MergeAction merge:
-                            _routing.Apply(new MergeChange(merge.Left, merge.Right, merge.Merged));
+                            ApplyRouting(new MergeChange(merge.Left, merge.Right, merge.Merged));
                             break;
                         case MoveAction move:
                             reports.Add(await MoveAsync(move, cancellationToken).ConfigureAwait(false));
@@ -249,7 +249,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             previous = boundary;
         }
 
-        _routing.Apply(new SplitChange(split.Partition, keys, split.NewPartitions));
+        ApplyRouting(new SplitChange(split.Partition, keys, split.NewPartitions));
     }
 
     private async Task<SlotMoveReport> MoveAsync(MoveAction move, CancellationToken cancellationToken)
@@ -296,7 +296,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
 
         _journal.Append(new JournalRecord(JournalRecord.End, id, Note: "completed"));
-        _routing.Apply(new MoveChange(move.Shard, move.To));
+        ApplyRouting(new MoveChange(move.Shard, move.To));
         _metrics.MovesCompleted.Add(1);
         RedisShardingLog.MoveCompleted(_logger, move.Shard.Value, move.To.Value, tally.KeysMigrated, tally.Slots, tally.Retries, tally.SampleMismatches, tally.SampledKeys);
         return new SlotMoveReport(move.Shard.Value, move.From.Value, move.To.Value, tally.Slots, tally.KeysMigrated, tally.TargetKeys, tally.SampledKeys, tally.SampleMismatches, tally.Retries, tally.StaleKeysReplaced);
@@ -482,8 +482,25 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             var route = map.Get(move.Partition);
             if (HashSlotRange.FromKeyRange(route.Range) == move.Slots && route.Node != final)
             {
-                _routing.Apply(new MoveChange(move.Partition, final));
+                ApplyRouting(new MoveChange(move.Partition, final));
             }
+        }
+    }
+
+    /// <summary>
+    /// Publishes a routing change. A <see cref="IRoutingTable.Changed"/> subscriber that throws does not undo the publish
+    /// (<see cref="RoutingSubscriberException"/>), so it is logged and the change counts as made: treating it as a failed
+    /// action would roll back slots that routing already gives the new owner.
+    /// </summary>
+    private void ApplyRouting(RoutingChange change)
+    {
+        try
+        {
+            _routing.Apply(change);
+        }
+        catch (RoutingSubscriberException e)
+        {
+            RedisShardingLog.SubscriberFailed(_logger, e.Published?.Version ?? _routing.Current.Version, e);
         }
     }
 
