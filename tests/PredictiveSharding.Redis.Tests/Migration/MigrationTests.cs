@@ -88,6 +88,31 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenARoutingSubscriberThrows_CountsThePublishedMoveAsCompleted()
+    {
+        var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 31);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "subscriber:"));
+        await workload.LoadAsync();
+        var notified = 0;
+        routing.Changed += (_, _) =>
+        {
+            notified++;
+            throw new InvalidOperationException("subscriber failure injected by the test");
+        };
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath() });
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.Errors, Is.Empty);
+        Assert.That(summary.Completed, Is.EqualTo(1));
+        Assert.That(notified, Is.EqualTo(1));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(target));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Execute_WhenCancelledMidSlot_LeavesTheMoveResumable()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 11);
