@@ -74,6 +74,16 @@ public sealed class UtilizationThresholdBindingTests
     }
 
     [Test]
+    public void Start_WithOneNumberForTheWholeSection_FailsNamingIt()
+    {
+        // As an environment variable PredictiveSharding__ControlLoop__Constraints__UtilizationThresholds=0.7 sets it: the
+        // section has a value and no resources, and it was skipped without an error (every threshold stayed the default).
+        using var host = Host(new() { [Thresholds] = "0.7" });
+
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("'0.7'").And.Message.Contains(Thresholds));
+    }
+
+    [Test]
     public void Start_WithAThresholdOutOfRange_FailsNamingIt()
     {
         using var host = Host(new() { [Thresholds + ":cpu"] = "-0.5" });

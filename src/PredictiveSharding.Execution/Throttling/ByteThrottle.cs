@@ -137,12 +137,17 @@ internal sealed class ByteThrottle : IDisposable
             _lastRefill = now;
             // The waiting request is served before the bucket is capped at its burst, so the fraction of a byte left over
             // after it is kept for the next (capping first lost it: 3 B/s ran at 2.5). A late timer still releases no more
-            // than two refills at once.
-            _credit = Int128.Min(2 * _creditLimit, _credit + ((Int128)_rate * elapsed.Ticks));
+            // than two refills at once. The caps drop whole bytes only: a refill can hold more than the burst (1.9 bytes at
+            // 19 B/s, whose burst is 1), and dropping the fraction too ran 19 B/s at 15. A fraction lets no byte out sooner.
+            _credit = Cap(_credit + ((Int128)_rate * elapsed.Ticks), 2 * _creditLimit);
             Grant();
-            _credit = Int128.Min(_creditLimit, _credit);
+            _credit = Cap(_credit, _creditLimit);
         }
     }
+
+    /// <summary>Caps <paramref name="credit"/> at <paramref name="limit"/> whole bytes, keeping its fraction of a byte.</summary>
+    private static Int128 Cap(Int128 credit, Int128 limit) =>
+        credit <= limit ? credit : limit + (credit % Bytes(1));
 
     /// <summary>Under the lock: serves waiters in order while the bucket holds enough for the first.</summary>
     private void Grant()

@@ -19,12 +19,18 @@ internal static class UtilizationThresholdSettings
     ];
 
     /// <summary>The loop's constraints with the section's thresholds added to (and replacing, per resource) those already set.</summary>
-    /// <exception cref="OptionsValidationException">A key names no known resource, or a value is not a number; the message names its configuration path.</exception>
+    /// <exception cref="OptionsValidationException">A key names no known resource, a value is not a number, or the section is one value instead of resources; the message names its configuration path.</exception>
     public static void Apply(ControlLoopOptions options, IConfiguration thresholds)
     {
         var children = thresholds.GetChildren().ToList();
         if (children.Count == 0)
         {
+            // One value for the whole section (an environment variable ..__UtilizationThresholds=0.7) sets no resource.
+            if (thresholds is IConfigurationSection { Value: { Length: > 0 } value } section)
+            {
+                throw Bad($"the section at {section.Path} must name resources, such as {section.Path}:Cpu = 0.7; got the single value '{value}'");
+            }
+
             return;
         }
 

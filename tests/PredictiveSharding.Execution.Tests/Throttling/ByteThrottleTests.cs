@@ -71,6 +71,22 @@ public sealed class ByteThrottleTests
         Assert.That(took, Is.EqualTo(TimeSpan.FromSeconds(3)));
     }
 
+    [TestCase(13L, 13L, 1000)]
+    [TestCase(19L, 19L, 1000)]
+    [TestCase(29L, 58L, 2000)]
+    public async Task AcquireAsync_WhenARefillIsMoreThanTheBurst_KeepsTheFractionAndTheRate(long rate, long bytes, int expectedMilliseconds)
+    {
+        var time = new FakeTimeProvider();
+        using var throttle = new ByteThrottle(rate, time);
+        await throttle.AcquireAsync(rate / 10, CancellationToken.None); // the burst: the whole bytes of one refill
+
+        var took = await VirtualTimeToAsync(time, throttle, throttle.AcquireAsync(bytes, CancellationToken.None));
+
+        // The burst is the refill's whole bytes (1 at 19 B/s), so a refill of 1.9 bytes left more than the burst after its
+        // grant; capping that at the burst lost the fraction before the copy's next request took it: 19 B/s ran at 15.
+        Assert.That(took, Is.EqualTo(TimeSpan.FromMilliseconds(expectedMilliseconds)), $"{bytes} bytes at {rate} B/s");
+    }
+
     [Test]
     public async Task AcquireAsync_AtANormalRate_PacesBytesByTheClockNotTheWallClock()
     {
