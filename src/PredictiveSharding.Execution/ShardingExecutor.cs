@@ -85,7 +85,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         };
     }
 
-    /// <summary>Raised whenever an action of the running plan advances (state change, chunk copied, catch-up round).</summary>
+    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round).</summary>
     public event EventHandler<ExecutionProgress>? ProgressChanged;
 
     /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
@@ -144,7 +144,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         try
         {
             using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-            return await RecoverCoreAsync(run.Token).ConfigureAwait(false);
+            return await RecoverCoreAsync(progress: null, run.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -180,7 +180,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
             if (!_recovered)
             {
-                await RecoverCoreAsync(run.Token).ConfigureAwait(false);
+                await RecoverCoreAsync(progress, run.Token).ConfigureAwait(false);
             }
 
             var schedule = PlanValidator.Validate(plan, _services.Routing.Current, _hostMover.Nodes);
@@ -262,7 +262,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
     }
 
-    private async Task<RecoveryReport> RecoverCoreAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A resumed move reports its progress as a plan's does, under the plan id <c>recovery</c>: it can copy for as long as
+    /// any move, and a caller watching progress (the hosted loop's health check) must not take it for a stall.
+    /// </remarks>
+    private async Task<RecoveryReport> RecoverCoreAsync(IProgress<ExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (contents.Repair is { } repair)
@@ -277,12 +281,15 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
 
         var reports = new List<ActionReport>();
+        // Expected bytes 0: the journal keeps what a move has copied, not what its plan expected.
+        var tracker = new PlanProgressTracker("recovery", unfinished.Count, 0, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
         foreach (var record in unfinished)
         {
             cancellationToken.ThrowIfCancellationRequested();
             reports.Add(record.Kind == ActionKind.Move
-                ? await RecoverMoveAsync(record, cancellationToken).ConfigureAwait(false)
+                ? await RecoverMoveAsync(record, tracker, cancellationToken).ConfigureAwait(false)
                 : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false));
+            tracker.ActionFinished();
         }
 
         await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
@@ -308,7 +315,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
     }
 
-    private async Task<ActionReport> RecoverMoveAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+    private async Task<ActionReport> RecoverMoveAsync(MoveJournalRecord record, PlanProgressTracker tracker, CancellationToken cancellationToken)
     {
         var move = MoveContext.FromRecord(record, _services.Time.GetTimestamp());
         MoveState start;
@@ -336,7 +343,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             }
         }
 
-        var final = await new MoveStateMachine(move, _services, static (_, _) => { })
+        var final = await new MoveStateMachine(move, _services, tracker.Report)
             .RunAsync(start, cancellationToken).ConfigureAwait(false);
         return Report(move, final, ActionKind.Move);
     }

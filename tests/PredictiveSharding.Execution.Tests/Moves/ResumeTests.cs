@@ -59,6 +59,34 @@ public sealed class ResumeTests
     }
 
     [Test]
+    public async Task ExecuteAsync_ThatFirstResumesACrashedMove_ReportsTheResumedMovesProgress()
+    {
+        var cluster = BigValueCluster();
+        var journal = new InMemoryMoveJournal("c");
+        await using (var dying = cluster.Executor(journal, mover: new CountingMover(cluster.Store, crashAtChunkRead: ExecutorDefaults.CopyCheckpointChunks + 4)))
+        {
+            Assert.ThrowsAsync<SimulatedCrashException>(async () => await dying.ExecuteAsync(Plan(Move("p3", N2, N3))));
+        }
+
+        var progress = new ListProgress<ExecutionProgress>();
+        var raised = new ListProgress<ExecutionProgress>();
+        await using (var next = cluster.Executor(journal))
+        {
+            next.ProgressChanged += (_, p) => raised.Report(p);
+            var report = await next.ExecuteAsync(Plan(Split("p1", "k050", "p1a", "p1b")), progress);
+            Assert.That(report.AllCompleted, Is.True);
+        }
+
+        var resumed = progress.Items.Where(p => p.PlanId == "recovery").ToList();
+        Assert.That(resumed, Is.Not.Empty, "the resumed move's copy is progress a health check must see");
+        Assert.That(resumed.Select(p => p.Action.State), Does.Contain(MoveState.Copying).And.Contain(MoveState.Completed));
+        Assert.That(resumed[^1].Action.BytesCopied, Is.Positive);
+        Assert.That(raised.Items.Count(p => p.PlanId == "recovery"), Is.EqualTo(resumed.Count), "the event sees what the IProgress sees");
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p3")).Node, Is.EqualTo(N3));
+        cluster.AssertConsistent();
+    }
+
+    [Test]
     public async Task RecoverAsync_WhenTheSourceLostTheCapture_RollsBackInstead()
     {
         var cluster = BigValueCluster();
