@@ -7,7 +7,9 @@ namespace PredictiveSharding.Execution.Journal;
 /// Makes a directory's entries durable: a file created in it or renamed into it survives a power cut only once the
 /// directory itself is synced, which .NET has no portable call for. On Linux, macOS and the BSDs the directory is opened
 /// read-only and <c>fsync</c>ed (libc, through source-generated P/Invoke: no runtime marshalling, so trimming and AOT keep
-/// it). On Windows nothing is done: there a rename is <c>MoveFileEx</c> with <c>MOVEFILE_REPLACE_EXISTING</c> and NTFS
+/// it). On macOS <c>fsync</c> puts the entry in the file system's log but does not flush the drive's own write cache
+/// (only <c>F_FULLFSYNC</c> does, through the variadic <c>fcntl</c>, which P/Invoke cannot call portably). On Windows
+/// nothing is done: there a rename is <c>MoveFileEx</c> with <c>MOVEFILE_REPLACE_EXISTING</c> and NTFS
 /// logs it as a metadata change, which the file system's log makes durable on its own schedule (typically within
 /// seconds), not when the call returns.
 /// </summary>
@@ -20,6 +22,9 @@ internal static partial class DirectorySync
     // call, and failing would stop every compaction of a journal that otherwise works.
     private const int BadDescriptor = 9;
     private const int Invalid = 22;
+
+    // EINTR (the same value there too): a signal interrupted the call before it did anything; it is simply made again.
+    private const int Interrupted = 4;
 
     /// <summary>Whether <see cref="Sync"/> syncs on this operating system (false on Windows, where it does nothing).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
@@ -36,7 +41,13 @@ internal static partial class DirectorySync
         var path = Marshal.StringToCoTaskMemUTF8(directory);
         try
         {
-            var descriptor = Open(path, ReadOnly);
+            int descriptor;
+            do
+            {
+                descriptor = Open(path, ReadOnly);
+            }
+            while (descriptor < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+
             if (descriptor < 0)
             {
                 throw Failure("open", directory, Marshal.GetLastPInvokeError());
@@ -44,7 +55,14 @@ internal static partial class DirectorySync
 
             try
             {
-                if (FSync(descriptor) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (BadDescriptor or Invalid))
+                int result;
+                do
+                {
+                    result = FSync(descriptor);
+                }
+                while (result != 0 && Marshal.GetLastPInvokeError() == Interrupted);
+
+                if (result != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (BadDescriptor or Invalid))
                 {
                     throw Failure("fsync", directory, errno);
                 }
