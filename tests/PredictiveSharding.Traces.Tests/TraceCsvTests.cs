@@ -132,6 +132,57 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_FileWithUtf8ByteOrderMarkNotValidUtf8_ThrowsInsteadOfMergingKeys()
+    {
+        // With a UTF-8 byte-order mark (Excel's "CSV UTF-8"), the reader switched to the lenient Encoding.UTF8 and the bytes
+        // became U+FFFD again: "a\xFF" and "a\xFE" were one key with the counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bom-latin1-keys.csv");
+        var bytes = new List<byte> { 0xEF, 0xBB, 0xBF };
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("timestamp,key,count\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFF);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",1\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFE);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",2\n"));
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-8").And.Message.Contains("FF"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_Utf16FileWithALoneSurrogate_ThrowsInsteadOfMergingKeys()
+    {
+        // A UTF-16 byte-order mark is followed, but with the lenient Encoding.Unicode: lone surrogates became U+FFFD, so
+        // "a\uD800" and "a\uDC00" were one key with the counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "utf16-surrogate-keys.csv");
+        var text = "timestamp,key,count\n2024-01-01T00:00:00Z,a" + (char)0xD800 + ",1\n2024-01-01T00:00:00Z,a" + (char)0xDC00 + ",2\n";
+        var bytes = new List<byte> { 0xFF, 0xFE };
+        foreach (var c in text)
+        {
+            bytes.Add((byte)c);
+            bytes.Add((byte)(c >> 8));
+        }
+
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-16"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_FilesWithByteOrderMarks_ReadTheirKeys()
+    {
+        var text = "timestamp,key,count\n2024-01-01T00:00:00Z,caf\u00E9,1\n";
+        foreach (var (name, encoding) in new (string, System.Text.Encoding)[] { ("utf8", new System.Text.UTF8Encoding(true)), ("utf16le", new System.Text.UnicodeEncoding(false, true)), ("utf16be", new System.Text.UnicodeEncoding(true, true)), ("utf32le", new System.Text.UTF32Encoding(false, true)) })
+        {
+            var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bom-" + name + ".csv");
+            File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+            var trace = TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1));
+
+            Assert.That(trace.Keys, Is.EqualTo(new[] { ShardKey.FromString("caf\u00E9") }), name);
+        }
+    }
+
+    [Test]
     public void ReadKeyTrace_KeyGoingBackInTime_Throws()
     {
         Assert.That(
