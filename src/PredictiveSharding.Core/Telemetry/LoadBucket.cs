@@ -24,7 +24,8 @@ public sealed record LoadBucket
         DistinctClients = distinctClients;
     }
 
-    private static readonly IReadOnlyDictionary<string, double> EmptyRegions = new Dictionary<string, double>();
+    // Read-only: every bucket without regions shares it, so a cast back to a Dictionary must not reach it.
+    private static readonly IReadOnlyDictionary<string, double> EmptyRegions = ReadOnlyDictionary<string, double>.Empty;
 
     /// <summary>A bucket that only knows a request count (as read from a trace).</summary>
     public static LoadBucket OfRequests(DateTimeOffset start, double requests) => new(start, requests, 0);
