@@ -55,6 +55,18 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void LoadBucket_RegionDictionaryWithAComparer_CopyLooksRegionsUpTheSameWay()
+    {
+        // The copy was made with the default comparer: a caller's case-insensitive regions no longer found "eu" under "EU",
+        // as they did before the bucket copied them.
+        var regions = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase) { ["eu"] = 3 };
+        var bucket = LoadBucket.OfRequests(T0, 3) with { RegionRequests = regions };
+
+        Assert.That(bucket.RegionRequests.TryGetValue("EU", out var count), Is.True);
+        Assert.That(count, Is.EqualTo(3));
+    }
+
+    [Test]
     public void LoadBucket_WithoutRegions_SharesNoDictionaryACastCanChange()
     {
         // Every bucket without regions handed out one shared Dictionary: a cast back put a count (even a negative one) into
