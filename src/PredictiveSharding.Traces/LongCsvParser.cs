@@ -88,7 +88,7 @@ internal static class LongCsvParser
                 var timeText = csv.GetField(timeIndex) ?? string.Empty;
                 if (!IsoTimestamp.TryParse(timeText, DateTimeStyles.AdjustToUniversal, out var time))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an {IsoTimestamp.Description}.");
+                    throw new TraceFormatException($"{source}, line {line}: '{Excerpt(timeText)}' is not an {IsoTimestamp.Description}.");
                 }
 
                 var name = csv.GetField(nameIndex) ?? string.Empty;
@@ -100,7 +100,7 @@ internal static class LongCsvParser
                 var valueText = csv.GetField(valueIndex) ?? string.Empty;
                 if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} '{valueText}' is not a finite number.");
+                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} '{Excerpt(valueText)}' is not a finite number.");
                 }
 
                 if (value < 0)

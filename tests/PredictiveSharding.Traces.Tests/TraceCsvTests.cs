@@ -71,6 +71,17 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith($"test.csv, line 3: '{timestamp}' is not an ISO-8601 timestamp"));
     }
 
+    [Test]
+    public void ReadSeries_VeryLongTimestampOrValue_MessageQuotesOnlyTheirStart()
+    {
+        // The whole field went into the message: a quoted field of megabytes (a stray quote pairing far below, a binary
+        // file) made a message of megabytes for the console and the logs.
+        var longText = new string('9', 1_000_000);
+
+        Assert.That(() => Series($"timestamp,series,value\n\"2024-01-01T00:00:00Z{longText}\",a,1\n"), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("test.csv, line 2: '2024-01-01T00:00:00Z999").And.Message.Length.LessThan(1000));
+        Assert.That(() => Series($"timestamp,series,value\n2024-01-01T00:00:00Z,a,\"1x{longText}\"\n"), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("test.csv, line 2: value '1x999").And.Message.Length.LessThan(1000));
+    }
+
     [TestCase("2024-01-02", "2024-01-02T00:00:00Z")]
     [TestCase("2024-01-02T10:00", "2024-01-02T10:00:00Z")]
     [TestCase("2024-01-02T10:00:00", "2024-01-02T10:00:00Z")]
