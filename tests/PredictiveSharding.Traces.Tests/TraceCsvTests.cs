@@ -90,6 +90,10 @@ public sealed class TraceCsvTests
     [TestCase("2024-01-02T10:00:00.250Z", "2024-01-02T10:00:00.25Z")]
     [TestCase("2024-01-02T11:30:00+01:30", "2024-01-02T10:00:00Z")]
     [TestCase("2024-01-02T05:00:00.5-05:00", "2024-01-02T10:00:00.5Z")]
+
+    // More digits than a DateTimeOffset's seven (Java's Instant writes nine) were refused as "not an ISO-8601 timestamp".
+    [TestCase("2024-01-02T10:00:00.250000000Z", "2024-01-02T10:00:00.25Z")]
+    [TestCase("2024-01-02 11:00:00.2500000999+01:00", "2024-01-02T10:00:00.25Z")]
     public void ReadSeries_Iso8601Forms_AreReadAsUtcWhenTheyHaveNoOffset(string timestamp, string utc)
     {
         var series = Series($"timestamp,series,value\n{timestamp},a,1\n", TimeSpan.FromMilliseconds(250));
