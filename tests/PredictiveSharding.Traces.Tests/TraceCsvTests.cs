@@ -71,6 +71,14 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith($"test.csv, line 3: '{timestamp}' is not an ISO-8601 timestamp"));
     }
 
+    // Well-formed, but no DateTimeOffset holds them: the message only said they were not ISO-8601 timestamps.
+    [TestCase("2024-01-02T10:00:00+15:00")]
+    [TestCase("0001-01-01T00:00:00+01:00")]
+    public void ReadSeries_TimestampOutsideTheRepresentableRange_MessageSaysTheLimits(string timestamp)
+    {
+        Assert.That(() => Series($"timestamp,series,value\n{timestamp},a,1\n"), Throws.InstanceOf<TraceFormatException>().With.Message.Contains($"'{timestamp}'").And.Message.Contains("±14:00").And.Message.Contains("0001-01-01"));
+    }
+
     [Test]
     public void ReadSeries_VeryLongTimestampOrValue_MessageQuotesOnlyTheirStart()
     {
