@@ -4,7 +4,8 @@ namespace PredictiveSharding.Traces;
 
 /// <summary>
 /// Parses ISO-8601 timestamps only: a date (<c>2024-01-02</c>), or a date and a time separated by <c>T</c> or a space
-/// (RFC 3339; the NAB traces use the space) with minutes, optional seconds and an optional fraction of up to seven digits,
+/// (RFC 3339; the NAB traces use the space) with minutes, optional seconds and an optional fraction (of any length; digits
+/// past the seventh, below the 100 ns a <see cref="DateTimeOffset"/> holds, are dropped),
 /// followed by an optional <c>Z</c> or offset (<c>+01:00</c>, <c>+0100</c>). Without an offset the time is UTC.
 /// Forms that <see cref="DateTimeOffset.Parse(string)"/> also takes (<c>01/02/2024</c>, <c>Jan 2 2024</c>) are refused:
 /// they read differently by culture.
@@ -12,7 +13,7 @@ namespace PredictiveSharding.Traces;
 internal static class IsoTimestamp
 {
     /// <summary>The forms, for messages.</summary>
-    public const string Description = "ISO-8601 timestamp such as 2024-01-02T10:00:00Z (a date, or a date and time separated by 'T' or a space, with optional seconds, fraction and offset; no offset means UTC)";
+    public const string Description = "ISO-8601 timestamp such as 2024-01-02T10:00:00Z (a date, or a date and time separated by 'T' or a space, with optional seconds, fraction and offset; no offset means UTC; an offset within ±14:00 and a time from 0001-01-01 to 9999-12-31 in UTC)";
 
     private static readonly string[] Formats = CreateFormats();
 
@@ -25,6 +26,21 @@ internal static class IsoTimestamp
         {
             value = default;
             return false;
+        }
+
+        // ISO-8601 sets no limit on the fraction's digits (Java's Instant writes nine); the pattern takes seven.
+        if (dot >= 0)
+        {
+            var end = dot + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end]))
+            {
+                end++;
+            }
+
+            if (end - dot - 1 > 7)
+            {
+                text = string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(end));
+            }
         }
 
         return DateTimeOffset.TryParseExact(text, Formats, CultureInfo.InvariantCulture, styles | DateTimeStyles.AssumeUniversal, out value);

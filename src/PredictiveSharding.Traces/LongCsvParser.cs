@@ -11,12 +11,37 @@ internal static class LongCsvParser
     private static readonly string[] TimestampNames = ["timestamp", "time", "date"];
 
     /// <summary>
-    /// Opens a trace file as strict UTF-8 (a byte-order mark of another encoding is followed): bytes that are not UTF-8
-    /// are refused (<see cref="Read"/> names them) instead of becoming U+FFFD, which made different keys one.
+    /// Opens a trace file as strict UTF-8 (a byte-order mark of UTF-16 or UTF-32 is followed, strictly too): bytes that
+    /// do not decode are refused (<see cref="Read"/> names them) instead of becoming U+FFFD, which made different keys one.
     /// </summary>
-    public static StreamReader OpenText(string path) => new(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+    public static StreamReader OpenText(string path)
+    {
+        // StreamReader's own byte-order-mark detection switches to the lenient Encoding.UTF8/Unicode/UTF32 (replacing bad
+        // bytes with U+FFFD), so the mark is read here and a strict encoding with that preamble is given instead; the
+        // reader skips a preamble its encoding has.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
+        try
+        {
+            Span<byte> head = stackalloc byte[4];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            stream.Position = 0;
+            return new StreamReader(stream, StrictEncodingOf(head[..read]), detectEncodingFromByteOrderMarks: false);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static Encoding StrictEncodingOf(ReadOnlySpan<byte> head) => head switch
+    {
+        [0x00, 0x00, 0xFE, 0xFF, ..] => new UTF32Encoding(bigEndian: true, byteOrderMark: true, throwOnInvalidCharacters: true),
+        [0xFF, 0xFE, 0x00, 0x00, ..] => new UTF32Encoding(bigEndian: false, byteOrderMark: true, throwOnInvalidCharacters: true),
+        [0xFF, 0xFE, ..] => new UnicodeEncoding(bigEndian: false, byteOrderMark: true, throwOnInvalidBytes: true),
+        [0xFE, 0xFF, ..] => new UnicodeEncoding(bigEndian: true, byteOrderMark: true, throwOnInvalidBytes: true),
+        _ => new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true),
+    };
 
     public static List<TraceRow> Read(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
     {
@@ -28,7 +53,8 @@ internal static class LongCsvParser
         {
             // The reader decodes ahead in blocks, so the line being parsed is not where the bytes are: name the bytes.
             var bytes = bad.BytesUnknown is { Length: > 0 } unknown ? $" (bytes {Convert.ToHexString(unknown)})" : string.Empty;
-            throw new TraceFormatException($"{source}: the file is not valid UTF-8 text{bytes}; a key or series name would lose those bytes. Save the file as UTF-8.", e);
+            var encoding = reader is StreamReader stream ? stream.CurrentEncoding.WebName.ToUpperInvariant() : "UTF-8";
+            throw new TraceFormatException($"{source}: the file is not valid {encoding} text{bytes}; a key or series name would lose those bytes. Save the file as UTF-8.", e);
         }
     }
 
@@ -62,7 +88,7 @@ internal static class LongCsvParser
                 var timeText = csv.GetField(timeIndex) ?? string.Empty;
                 if (!IsoTimestamp.TryParse(timeText, DateTimeStyles.AdjustToUniversal, out var time))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: '{timeText}' is not an {IsoTimestamp.Description}.");
+                    throw new TraceFormatException($"{source}, line {line}: '{Excerpt(timeText)}' is not an {IsoTimestamp.Description}.");
                 }
 
                 var name = csv.GetField(nameIndex) ?? string.Empty;
@@ -74,7 +100,7 @@ internal static class LongCsvParser
                 var valueText = csv.GetField(valueIndex) ?? string.Empty;
                 if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
                 {
-                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} '{valueText}' is not a finite number.");
+                    throw new TraceFormatException($"{source}, line {line}: {valueColumns[0]} '{Excerpt(valueText)}' is not a finite number.");
                 }
 
                 if (value < 0)

@@ -19,8 +19,8 @@ namespace PredictiveSharding.Traces;
 /// </remarks>
 public static class TraceCsv
 {
-    /// <summary>Reads <c>timestamp,series,value</c> from a file.</summary>
-    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value.</exception>
+    /// <summary>Reads <c>timestamp,series,value</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
+    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -96,8 +96,8 @@ public static class TraceCsv
         return order.Select(name => ToSeries(name, bySeries[name], grid)).ToList();
     }
 
-    /// <summary>Reads <c>timestamp,key,count</c> from a file.</summary>
-    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value.</exception>
+    /// <summary>Reads <c>timestamp,key,count</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
+    /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
     public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

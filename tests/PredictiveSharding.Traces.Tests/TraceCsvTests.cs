@@ -71,6 +71,25 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith($"test.csv, line 3: '{timestamp}' is not an ISO-8601 timestamp"));
     }
 
+    // Well-formed, but no DateTimeOffset holds them: the message only said they were not ISO-8601 timestamps.
+    [TestCase("2024-01-02T10:00:00+15:00")]
+    [TestCase("0001-01-01T00:00:00+01:00")]
+    public void ReadSeries_TimestampOutsideTheRepresentableRange_MessageSaysTheLimits(string timestamp)
+    {
+        Assert.That(() => Series($"timestamp,series,value\n{timestamp},a,1\n"), Throws.InstanceOf<TraceFormatException>().With.Message.Contains($"'{timestamp}'").And.Message.Contains("±14:00").And.Message.Contains("0001-01-01"));
+    }
+
+    [Test]
+    public void ReadSeries_VeryLongTimestampOrValue_MessageQuotesOnlyTheirStart()
+    {
+        // The whole field went into the message: a quoted field of megabytes (a stray quote pairing far below, a binary
+        // file) made a message of megabytes for the console and the logs.
+        var longText = new string('9', 1_000_000);
+
+        Assert.That(() => Series($"timestamp,series,value\n\"2024-01-01T00:00:00Z{longText}\",a,1\n"), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("test.csv, line 2: '2024-01-01T00:00:00Z999").And.Message.Length.LessThan(1000));
+        Assert.That(() => Series($"timestamp,series,value\n2024-01-01T00:00:00Z,a,\"1x{longText}\"\n"), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("test.csv, line 2: value '1x999").And.Message.Length.LessThan(1000));
+    }
+
     [TestCase("2024-01-02", "2024-01-02T00:00:00Z")]
     [TestCase("2024-01-02T10:00", "2024-01-02T10:00:00Z")]
     [TestCase("2024-01-02T10:00:00", "2024-01-02T10:00:00Z")]
@@ -79,6 +98,10 @@ public sealed class TraceCsvTests
     [TestCase("2024-01-02T10:00:00.250Z", "2024-01-02T10:00:00.25Z")]
     [TestCase("2024-01-02T11:30:00+01:30", "2024-01-02T10:00:00Z")]
     [TestCase("2024-01-02T05:00:00.5-05:00", "2024-01-02T10:00:00.5Z")]
+
+    // More digits than a DateTimeOffset's seven (Java's Instant writes nine) were refused as "not an ISO-8601 timestamp".
+    [TestCase("2024-01-02T10:00:00.250000000Z", "2024-01-02T10:00:00.25Z")]
+    [TestCase("2024-01-02 11:00:00.2500000999+01:00", "2024-01-02T10:00:00.25Z")]
     public void ReadSeries_Iso8601Forms_AreReadAsUtcWhenTheyHaveNoOffset(string timestamp, string utc)
     {
         var series = Series($"timestamp,series,value\n{timestamp},a,1\n", TimeSpan.FromMilliseconds(250));
@@ -129,6 +152,57 @@ public sealed class TraceCsvTests
         File.WriteAllBytes(path, [.. bytes]);
 
         Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-8").And.Message.Contains("FF"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_FileWithUtf8ByteOrderMarkNotValidUtf8_ThrowsInsteadOfMergingKeys()
+    {
+        // With a UTF-8 byte-order mark (Excel's "CSV UTF-8"), the reader switched to the lenient Encoding.UTF8 and the bytes
+        // became U+FFFD again: "a\xFF" and "a\xFE" were one key with the counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bom-latin1-keys.csv");
+        var bytes = new List<byte> { 0xEF, 0xBB, 0xBF };
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("timestamp,key,count\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFF);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",1\n2024-01-01T00:00:00Z,a"));
+        bytes.Add(0xFE);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(",2\n"));
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-8").And.Message.Contains("FF"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_Utf16FileWithALoneSurrogate_ThrowsInsteadOfMergingKeys()
+    {
+        // A UTF-16 byte-order mark is followed, but with the lenient Encoding.Unicode: lone surrogates became U+FFFD, so
+        // "a\uD800" and "a\uDC00" were one key with the counts summed.
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "utf16-surrogate-keys.csv");
+        var text = "timestamp,key,count\n2024-01-01T00:00:00Z,a" + (char)0xD800 + ",1\n2024-01-01T00:00:00Z,a" + (char)0xDC00 + ",2\n";
+        var bytes = new List<byte> { 0xFF, 0xFE };
+        foreach (var c in text)
+        {
+            bytes.Add((byte)c);
+            bytes.Add((byte)(c >> 8));
+        }
+
+        File.WriteAllBytes(path, [.. bytes]);
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(path).And.Message.Contains("not valid UTF-16"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_FilesWithByteOrderMarks_ReadTheirKeys()
+    {
+        var text = "timestamp,key,count\n2024-01-01T00:00:00Z,caf\u00E9,1\n";
+        foreach (var (name, encoding) in new (string, System.Text.Encoding)[] { ("utf8", new System.Text.UTF8Encoding(true)), ("utf16le", new System.Text.UnicodeEncoding(false, true)), ("utf16be", new System.Text.UnicodeEncoding(true, true)), ("utf32le", new System.Text.UTF32Encoding(false, true)) })
+        {
+            var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bom-" + name + ".csv");
+            File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+
+            var trace = TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1));
+
+            Assert.That(trace.Keys, Is.EqualTo(new[] { ShardKey.FromString("caf\u00E9") }), name);
+        }
     }
 
     [Test]

@@ -59,8 +59,11 @@ public sealed class LoadForecast
             copy.Add(partition, new ReadOnlyDictionary<ResourceKind, QuantileSeries>(resourceCopy));
         }
 
-        // Planners name the time of every step (start-by times, reasons), so the last one must be representable.
-        if ((double)step.Ticks * Math.Max(horizon, 0) > DateTimeOffset.MaxValue.UtcTicks - origin.UtcTicks)
+        // Planners name the time of every step (start-by times, reasons), so the last one must be representable. Counted
+        // in whole ticks on the later of the clock and UTC: a DateTimeOffset adds on its clock time, which a positive
+        // offset puts ahead of UTC (and a product in double could round past the limit).
+        var room = DateTime.MaxValue.Ticks - Math.Max(origin.Ticks, origin.UtcTicks);
+        if (horizon > 0 && step.Ticks > room / horizon)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The forecast's {horizon} steps of {step} from {origin:O} end after the last representable time."), nameof(step));
         }

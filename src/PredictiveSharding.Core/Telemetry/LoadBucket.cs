@@ -24,7 +24,8 @@ public sealed record LoadBucket
         DistinctClients = distinctClients;
     }
 
-    private static readonly IReadOnlyDictionary<string, double> EmptyRegions = new Dictionary<string, double>();
+    // Read-only: every bucket without regions shares it, so a cast back to a Dictionary must not reach it.
+    private static readonly IReadOnlyDictionary<string, double> EmptyRegions = ReadOnlyDictionary<string, double>.Empty;
 
     /// <summary>A bucket that only knows a request count (as read from a trace).</summary>
     public static LoadBucket OfRequests(DateTimeOffset start, double requests) => new(start, requests, 0);
@@ -50,7 +51,7 @@ public sealed record LoadBucket
     /// <summary>Estimated number of distinct clients (0 when clients were not identified).</summary>
     public double DistinctClients { get; }
 
-    /// <summary>Requests per client region; empty when regions were not recorded. The dictionary given is copied, so changing it afterwards does not change the bucket.</summary>
+    /// <summary>Requests per client region; empty when regions were not recorded. The dictionary given is copied (keeping a <see cref="Dictionary{TKey, TValue}"/>'s comparer), so changing it afterwards does not change the bucket.</summary>
     public IReadOnlyDictionary<string, double> RegionRequests
     {
         get => _regionRequests;
@@ -58,8 +59,9 @@ public sealed record LoadBucket
         {
             ArgumentNullException.ThrowIfNull(value);
 
-            // Checked and kept as a copy: the caller's dictionary could change after the checks.
-            var copy = new Dictionary<string, double>(value.Count);
+            // Checked and kept as a copy: the caller's dictionary could change after the checks. The copy looks regions up
+            // as the caller's dictionary did (a case-insensitive one stays so).
+            var copy = new Dictionary<string, double>(value.Count, (value as Dictionary<string, double>)?.Comparer);
             foreach (var (region, count) in value)
             {
                 Guard.FiniteNonNegative(count, "RegionRequests[" + region + "]");

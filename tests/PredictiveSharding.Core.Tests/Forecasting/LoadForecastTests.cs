@@ -78,6 +78,27 @@ public sealed class LoadForecastTests
     }
 
     [Test]
+    public void Constructor_WhenTheHorizonEndsAfterTheLastRepresentableClockTime_ThrowsNamingIt()
+    {
+        // The check counted in UTC, but a DateTimeOffset adds on its clock time: with a positive offset a horizon ending
+        // before DateTimeOffset.MaxValue in UTC could end after it on the clock, and the planners' stale-forecast check
+        // (origin + steps) then threw a bare ArgumentOutOfRangeException.
+        var origin = new DateTimeOffset(9999, 12, 31, 20, 0, 0, TimeSpan.FromHours(5));
+        var partitions = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(4, 1, [1, 2, 3, 4]) },
+        };
+        var inTime = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>
+        {
+            [P] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(3, 1, [1, 2, 3]) },
+        };
+
+        Assert.That(() => new LoadForecast(origin, TimeSpan.FromHours(1), [0.5], partitions), Throws.ArgumentException.With.Message.Contains("4 steps of 01:00:00"));
+        var accepted = new LoadForecast(origin, TimeSpan.FromHours(1), [0.5], inTime);
+        Assert.That(accepted.Origin + (accepted.Step * accepted.Horizon), Is.EqualTo(origin.AddHours(3)), "a horizon that ends in time is accepted and its end is representable");
+    }
+
+    [Test]
     public void Constructor_WhenAPartitionOrResourceHasNoSeries_ThrowsNamingIt()
     {
         // A null entry threw a NullReferenceException that named neither the partition nor the resource.

@@ -55,6 +55,35 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void LoadBucket_RegionDictionaryWithAComparer_CopyLooksRegionsUpTheSameWay()
+    {
+        // The copy was made with the default comparer: a caller's case-insensitive regions no longer found "eu" under "EU",
+        // as they did before the bucket copied them.
+        var regions = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase) { ["eu"] = 3 };
+        var bucket = LoadBucket.OfRequests(T0, 3) with { RegionRequests = regions };
+
+        Assert.That(bucket.RegionRequests.TryGetValue("EU", out var count), Is.True);
+        Assert.That(count, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void LoadBucket_WithoutRegions_SharesNoDictionaryACastCanChange()
+    {
+        // Every bucket without regions handed out one shared Dictionary: a cast back put a count (even a negative one) into
+        // the regions of every such bucket at once.
+        var first = LoadBucket.OfRequests(T0, 3);
+        var second = new LoadBucket(T0, 1, 1);
+
+        if (first.RegionRequests is IDictionary<string, double> { IsReadOnly: false } writable)
+        {
+            writable["eu"] = -1;
+        }
+
+        Assert.That(second.RegionRequests, Is.Empty);
+        Assert.That(first.RegionRequests, Is.Not.InstanceOf<Dictionary<string, double>>(), "a cast back must not reach the counts");
+    }
+
+    [Test]
     public void LoadBucket_NegativeOrInfinite_ThrowsNamingValue()
     {
         Assert.That(() => new LoadBucket(T0, -3, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-3"));
