@@ -222,19 +222,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         _writeLock.Wait();
         try
         {
-            if (!_disposed)
-            {
-                _disposed = true;
-                try
-                {
-                    // Records appended without a sync are made durable when the journal is closed.
-                    _stream.Flush(flushToDisk: true);
-                }
-                finally
-                {
-                    _stream.Dispose();
-                }
-            }
+            CloseUnderLock();
         }
         finally
         {
@@ -249,22 +237,31 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_disposed)
-            {
-                _disposed = true;
-                try
-                {
-                    _stream.Flush(flushToDisk: true);
-                }
-                finally
-                {
-                    await _stream.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            CloseUnderLock();
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>Closes the file once, under the write lock; the flush and close are synchronous either way (one fsync).</summary>
+    private void CloseUnderLock()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            // Records appended without a sync are made durable when the journal is closed.
+            _stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            _stream.Dispose();
         }
     }
 

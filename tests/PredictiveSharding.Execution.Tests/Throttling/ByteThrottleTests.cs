@@ -41,49 +41,27 @@ public sealed class ByteThrottleTests
         return advanced;
     }
 
+    // Under 10 B/s it used to refill at least one byte every 100 ms whatever the rate (10 bytes a second), and by the wall
+    // clock. At 3 B/s a third of a byte every 100 ms refill is carried over exactly: the ninth byte is due at 3 s. Above
+    // 10 B/s the burst is the refill's whole bytes (1 at 19 B/s), so a refill of 1.9 bytes left more than the burst after
+    // its grant; capping that at the burst lost the fraction before the copy's next request took it: 19 B/s ran at 15.
     [TestCase(1L, 3L, 3000)]
     [TestCase(2L, 4L, 2000)]
+    [TestCase(3L, 9L, 3000)]
     [TestCase(4L, 6L, 1500)]
     [TestCase(5L, 10L, 2000)]
     [TestCase(7L, 14L, 2000)]
-    public async Task AcquireAsync_UnderTenBytesASecond_TakesTheConfiguredRateOnTheClock(long rate, long bytes, int expectedMilliseconds)
-    {
-        var time = new FakeTimeProvider();
-        using var throttle = new ByteThrottle(rate, time);
-        await throttle.AcquireAsync(1, CancellationToken.None); // the bucket starts with its one byte
-
-        var took = await VirtualTimeToAsync(time, throttle, throttle.AcquireAsync(bytes, CancellationToken.None));
-
-        // It used to refill at least one byte every 100 ms whatever the rate (10 bytes a second), and by the wall clock.
-        Assert.That(took, Is.EqualTo(TimeSpan.FromMilliseconds(expectedMilliseconds)), $"{bytes} bytes at {rate} B/s");
-    }
-
-    [Test]
-    public async Task AcquireAsync_AtThreeBytesASecond_NeverRunsFaster()
-    {
-        var time = new FakeTimeProvider();
-        using var throttle = new ByteThrottle(3, time);
-        await throttle.AcquireAsync(1, CancellationToken.None);
-
-        var took = await VirtualTimeToAsync(time, throttle, throttle.AcquireAsync(9, CancellationToken.None));
-
-        // A third of a byte every 100 ms refill, carried over exactly: the ninth byte is due at 3 s.
-        Assert.That(took, Is.EqualTo(TimeSpan.FromSeconds(3)));
-    }
-
     [TestCase(13L, 13L, 1000)]
     [TestCase(19L, 19L, 1000)]
     [TestCase(29L, 58L, 2000)]
-    public async Task AcquireAsync_WhenARefillIsMoreThanTheBurst_KeepsTheFractionAndTheRate(long rate, long bytes, int expectedMilliseconds)
+    public async Task AcquireAsync_AtLowRates_TakesTheConfiguredRateOnTheClock(long rate, long bytes, int expectedMilliseconds)
     {
         var time = new FakeTimeProvider();
         using var throttle = new ByteThrottle(rate, time);
-        await throttle.AcquireAsync(rate / 10, CancellationToken.None); // the burst: the whole bytes of one refill
+        await throttle.AcquireAsync(Math.Max(1, rate / 10), CancellationToken.None); // the burst the bucket starts with
 
         var took = await VirtualTimeToAsync(time, throttle, throttle.AcquireAsync(bytes, CancellationToken.None));
 
-        // The burst is the refill's whole bytes (1 at 19 B/s), so a refill of 1.9 bytes left more than the burst after its
-        // grant; capping that at the burst lost the fraction before the copy's next request took it: 19 B/s ran at 15.
         Assert.That(took, Is.EqualTo(TimeSpan.FromMilliseconds(expectedMilliseconds)), $"{bytes} bytes at {rate} B/s");
     }
 
