@@ -58,6 +58,12 @@ public sealed record LoadBucket
         init
         {
             ArgumentNullException.ThrowIfNull(value);
+            if (value.Count == 0)
+            {
+                // The recorder gives every bucket a region map, mostly empty: no copy and wrapper per bucket for that.
+                _regionRequests = EmptyRegions;
+                return;
+            }
 
             // Checked and kept as a copy: the caller's dictionary could change after the checks. The copy looks regions up
             // as the caller's dictionary did (a case-insensitive one stays so).

@@ -67,6 +67,18 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void LoadBucket_GivenAnEmptyRegionDictionary_KeepsTheSharedEmptyMapInsteadOfACopy()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var given = new Dictionary<string, double>();
+        var bucket = new LoadBucket(start, 1, 2) { RegionRequests = given };
+
+        Assert.That(bucket.RegionRequests, Is.SameAs(LoadBucket.OfRequests(start, 3).RegionRequests), "the recorder's empty region maps cost no copy per bucket");
+        given["eu"] = 5;
+        Assert.That(bucket.RegionRequests, Is.Empty);
+    }
+
+    [Test]
     public void LoadBucket_WithoutRegions_SharesNoDictionaryACastCanChange()
     {
         // Every bucket without regions handed out one shared Dictionary: a cast back put a count (even a negative one) into
