@@ -3,6 +3,9 @@ namespace PredictiveSharding.Routing;
 /// <summary>The default in-process <see cref="IRoutingTable"/>: an atomically swapped reference to an immutable map.</summary>
 public sealed class RoutingTable : IRoutingTable
 {
+    // Held from the swap through the subscribers: concurrent publishers (the executor publishes parallel moves) would
+    // otherwise deliver version N+1 to a subscriber before N, and one that keeps the map from its event ends on an old one.
+    private readonly Lock _publishing = new();
     private RoutingMap _current;
 
     /// <summary>Creates a table that starts at <paramref name="initial"/>.</summary>
@@ -17,8 +20,10 @@ public sealed class RoutingTable : IRoutingTable
 
     /// <inheritdoc />
     /// <remarks>
-    /// Subscribers run synchronously on the publishing thread, in subscription order, after the new map is in force. A
-    /// subscriber that throws does not stop the others; see <see cref="TryPublish"/>.
+    /// Subscribers run synchronously on the publishing thread, in subscription order, after the new map is in force, and
+    /// see the versions in order: a concurrent publish waits until this one's subscribers have run (so a subscriber must
+    /// not wait for another thread's publish; a publish from inside a subscriber is delivered at once, before the rest of
+    /// the current version's subscribers). A subscriber that throws does not stop the others; see <see cref="TryPublish"/>.
     /// </remarks>
     public event EventHandler<RoutingChangedEventArgs>? Changed;
 
@@ -37,11 +42,19 @@ public sealed class RoutingTable : IRoutingTable
             throw new ArgumentException($"The next routing version must be {expected.Version + 1}; got {successor.Version}.", nameof(successor));
         }
 
-        if (!ReferenceEquals(Interlocked.CompareExchange(ref _current, successor, expected), expected))
+        lock (_publishing)
         {
-            return false;
-        }
+            if (!ReferenceEquals(Interlocked.CompareExchange(ref _current, successor, expected), expected))
+            {
+                return false;
+            }
 
+            return Notify(expected, successor);
+        }
+    }
+
+    private bool Notify(RoutingMap expected, RoutingMap successor)
+    {
         var handlers = Changed;
         if (handlers is null)
         {

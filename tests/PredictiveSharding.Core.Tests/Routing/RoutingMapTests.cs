@@ -146,6 +146,62 @@ public sealed class RoutingMapTests
     }
 
     [Test]
+    public async Task RoutingTable_ConcurrentPublishes_ReachASubscriberInVersionOrder()
+    {
+        var table = new RoutingTable(ThreePartitions());
+        var v = table.Current.Version;
+        using var firstDelivered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var finished = new List<long>();
+        table.Changed += (_, e) =>
+        {
+            if (e.Current.Version == v + 1)
+            {
+                firstDelivered.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            lock (finished)
+            {
+                finished.Add(e.Current.Version);
+            }
+        };
+
+        var first = Task.Run(() => table.Apply(new MoveChange(new PartitionId("a"), N2)));
+        firstDelivered.Wait(TimeSpan.FromSeconds(30));
+        var second = Task.Run(() => table.Apply(new MoveChange(new PartitionId("b"), N2)));
+
+        // Give the second publish every chance to overtake: it used to swap and notify while the first's subscriber ran.
+        await Task.WhenAny(second, Task.Delay(200));
+        release.Set();
+        await Task.WhenAll(first, second);
+
+        Assert.That(finished, Is.EqualTo(new[] { v + 1, v + 2 }), "a subscriber that keeps the latest map must not end on the older one");
+        Assert.That(table.Current.Version, Is.EqualTo(v + 2));
+    }
+
+    [Test]
+    public void RoutingTable_PublishFromInsideASubscriber_IsDeliveredAndDoesNotDeadlock()
+    {
+        var table = new RoutingTable(ThreePartitions());
+        var v = table.Current.Version;
+        var seen = new List<long>();
+        table.Changed += (sender, e) =>
+        {
+            seen.Add(e.Current.Version);
+            if (e.Current.Version == v + 1)
+            {
+                ((RoutingTable)sender!).Apply(new MoveChange(new PartitionId("b"), N2));
+            }
+        };
+
+        table.Apply(new MoveChange(new PartitionId("a"), N2));
+
+        Assert.That(seen, Is.EqualTo(new[] { v + 1, v + 2 }));
+        Assert.That(table.Current.Version, Is.EqualTo(v + 2));
+    }
+
+    [Test]
     public void RoutingTable_ConcurrentApply_LosesNoChange()
     {
         var ids = Enumerable.Range(0, 64).Select(i => new PartitionId("p" + i)).ToArray();
