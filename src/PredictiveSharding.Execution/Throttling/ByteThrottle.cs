@@ -8,7 +8,7 @@ namespace PredictiveSharding.Execution.Throttling;
 /// out its next byte at the first refill after it is due); waiters are served first come, first served.
 /// </summary>
 /// <remarks>
-/// It used to be a <see cref="System.Threading.RateLimiting.TokenBucketRateLimiter"/> replenished by hand from a timer
+/// It used to be a <c>System.Threading.RateLimiting.TokenBucketRateLimiter</c> replenished by hand from a timer
 /// on this clock. Replenished by hand, that limiter adds its rate times the wall-clock time since its last refill (read
 /// from a <see cref="System.Diagnostics.Stopwatch"/>, not from this clock), so under a fake clock the pace depended on
 /// how fast the test ran; and its rate was a whole number of bytes per 100 ms, so a rate under 10 B/s ran at 10 B/s.

@@ -32,6 +32,7 @@ internal sealed class MigrationJournal
         var bytes = Encoding.UTF8.GetBytes(line);
         lock (_gate)
         {
+            var created = !File.Exists(_path);
             using var stream = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
 
             // A crash mid-append leaves a last line without its newline. Appending after it would glue this record to it:
@@ -57,6 +58,12 @@ internal sealed class MigrationJournal
             stream.Seek(0, SeekOrigin.End);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
+            if (created)
+            {
+                // The file's own sync does not make its name durable: without the directory's, a power cut could lose
+                // the whole journal, and with it the record of a move whose slots are left migrating.
+                PredictiveSharding.Execution.Journal.DirectorySync.Sync(System.IO.Path.GetDirectoryName(_path)!);
+            }
         }
     }
 
