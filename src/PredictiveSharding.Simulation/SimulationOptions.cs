@@ -204,7 +204,7 @@ public sealed class SimulationOptions
     /// </summary>
     public bool SeasonalFloor { get; set; } = true;
 
-    /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
+    /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.03, 0.06, 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
     public IReadOnlyList<double> ReactiveThresholds { get; set; } = SimulationDefaults.ReactiveThresholdGrid;
 
     /// <summary>The reactive grid's consecutive-step counts. Default 1, 2, 3; each at least 1.</summary>
