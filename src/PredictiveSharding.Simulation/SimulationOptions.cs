@@ -41,7 +41,8 @@ public sealed class SimulationOptions
 
     /// <summary>
     /// Share of a moving partition's load added to both its source and its target while the move runs (copy work on top of
-    /// serving). Default 0.25; from 0 to 1.
+    /// serving), in each step for the share of the step the copy runs: a move of a tenth of a step's bandwidth adds a tenth
+    /// of it. Default 0.25; from 0 to 1.
     /// </summary>
     public double MoveOverheadShare { get; set; } = SimulationDefaults.MoveOverheadShare;
 
