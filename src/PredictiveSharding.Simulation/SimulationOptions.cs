@@ -41,7 +41,8 @@ public sealed class SimulationOptions
 
     /// <summary>
     /// Share of a moving partition's load added to both its source and its target while the move runs (copy work on top of
-    /// serving). Default 0.25; from 0 to 1.
+    /// serving), in each step for the share of the step the copy runs: a move of a tenth of a step's bandwidth adds a tenth
+    /// of it. Default 0.25; from 0 to 1.
     /// </summary>
     public double MoveOverheadShare { get; set; } = SimulationDefaults.MoveOverheadShare;
 
@@ -204,7 +205,7 @@ public sealed class SimulationOptions
     /// </summary>
     public bool SeasonalFloor { get; set; } = true;
 
-    /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
+    /// <summary>The reactive grid's split thresholds, as shares of node capacity. Default 0.03, 0.06, 0.1, 0.15, 0.25, 0.4; each in (0, 10].</summary>
     public IReadOnlyList<double> ReactiveThresholds { get; set; } = SimulationDefaults.ReactiveThresholdGrid;
 
     /// <summary>The reactive grid's consecutive-step counts. Default 1, 2, 3; each at least 1.</summary>

@@ -96,7 +96,8 @@ public class ClusterModelTests
     public void TryStartMove_TakesBytesOverBandwidthStepsAndLoadsBothEndsUntilOwnershipSwitches()
     {
         // Partition 0 = keys 0-1 (20 bytes at 10 bytes/key) on node 0, load 8 per step; partition 1 = keys 2-3 on node 1,
-        // load 2. Bandwidth 8 bytes/step → the move takes ⌈20/8⌉ = 3 steps; overhead 0.5 → +4 on both ends meanwhile.
+        // load 2. Bandwidth 8 bytes/step → the move takes ⌈20/8⌉ = 3 steps; overhead 0.5 → +4 on both ends while it copies:
+        // the whole of steps 1 and 2 (8 bytes each) and half of step 3 (the last 4 bytes), so +2 there.
         var loads = TestTraces.Minutes(TestTraces.Repeat(4, 5), TestTraces.Repeat(4, 5), TestTraces.Repeat(1, 5), TestTraces.Repeat(1, 5));
         var cluster = new ClusterModel(loads, Setup(capacity: 100, partitions: 2, bandwidth: 8, overhead: 0.5));
         cluster.Advance();
@@ -118,12 +119,27 @@ public class ClusterModelTests
         {
             Assert.That(started, Is.True);
             Assert.That(cluster.MoveSteps(20), Is.EqualTo(3));
-            Assert.That(node0, Is.EqualTo(new[] { 12.0, 12, 12, 0 }), "source serves 8 plus 4 overhead for three steps, then nothing");
-            Assert.That(node1, Is.EqualTo(new[] { 6.0, 6, 6, 10 }), "target serves 2 plus 4 overhead, then 2 + 8");
+            Assert.That(node0, Is.EqualTo(new[] { 12.0, 12, 10, 0 }), "source serves 8 plus 4 overhead for two steps and 2 for the half step the copy runs, then nothing");
+            Assert.That(node1, Is.EqualTo(new[] { 6.0, 6, 4, 10 }), "target serves 2 plus the same overhead, then 2 + 8");
             Assert.That(owners, Is.EqualTo(new[] { 0, 0, 1, 1 }), "after its third copy step the partition belongs to the target, which serves the fourth step");
             Assert.That(cluster.Metrics.Moves, Is.EqualTo(1));
             Assert.That(cluster.Metrics.BytesMoved, Is.EqualTo(20));
         });
+    }
+
+    [Test]
+    public void Advance_WhileASmallPieceCopies_ChargesOverheadOnlyForTheShareOfTheStepItRuns()
+    {
+        // Partition 0 = keys 0-1 (20 bytes) on node 0, load 8; bandwidth 200 bytes/step → the copy runs a tenth of its one
+        // step, so the overhead 0.5 × 8 = 4 is charged at a tenth, 0.4, on both ends (it was charged whole).
+        var loads = TestTraces.Minutes(TestTraces.Repeat(4, 3), TestTraces.Repeat(4, 3), TestTraces.Repeat(1, 3), TestTraces.Repeat(1, 3));
+        var cluster = new ClusterModel(loads, Setup(capacity: 100, partitions: 2, bandwidth: 200, overhead: 0.5));
+        cluster.Advance();
+        Assert.That(cluster.TryStartMove(cluster.Partitions[0], 1), Is.True);
+
+        cluster.Advance();
+
+        Assert.That(cluster.LastNodeLoad.ToArray(), Is.EqualTo(new[] { 8.4, 2.4 }).Within(1e-9));
     }
 
     [Test]
@@ -132,8 +148,8 @@ public class ClusterModelTests
         // Capacity 10. Partition 0 (keys 0-1) on node 0 serves 8 per step, partition 1 (keys 2-3) on node 1 serves 2, and
         // at step 3 both keys of partition 0 jump to 6 (12 in all). The move of partition 0 takes 3 steps at overhead 0.5:
         // steps 1-2 node 0 carries 8 + 4 = 12 > 10 with its requests (8) within capacity, so its copy put it over; step 3
-        // node 0 carries 12 + 6 = 18 with 12 requests, over by its requests alone; node 1 (2 + 4, then 2 + 6 = 8) never
-        // is over; step 4 the partition serves its 12 from node 1, over by its requests.
+        // (the copy's last 4 bytes, half the step) node 0 carries 12 + 6 × 0.5 = 15 with 12 requests, over by its requests
+        // alone; node 1 (2 + 4, then 2 + 3) never is over; step 4 the partition serves its 12 from node 1, over by its requests.
         var loads = TestTraces.Minutes([4, 4, 4, 6, 6], [4, 4, 4, 6, 6], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]);
         var cluster = new ClusterModel(loads, Setup(capacity: 10, partitions: 2, bandwidth: 8, overhead: 0.5));
         cluster.Advance();
@@ -148,7 +164,7 @@ public class ClusterModelTests
         {
             Assert.That(cluster.Metrics.OverloadedNodeSteps, Is.EqualTo(4), "node 0 at steps 1, 2 and 3; node 1 at step 4");
             Assert.That(cluster.Metrics.MoveOverloadedNodeSteps, Is.EqualTo(2), "only steps 1 and 2 of node 0 are over because of the copy");
-            Assert.That(cluster.Metrics.UtilizationAt(3, 0), Is.EqualTo(1.8).Within(1e-6));
+            Assert.That(cluster.Metrics.UtilizationAt(3, 0), Is.EqualTo(1.5).Within(1e-6));
         });
     }
 

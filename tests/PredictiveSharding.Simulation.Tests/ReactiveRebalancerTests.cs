@@ -80,6 +80,31 @@ public class ReactiveRebalancerTests
     }
 
     [Test]
+    public async Task BeforeStep_WhenTheHottestNodeHasNothingMovable_RelievesTheNextOverloadedNode()
+    {
+        // Six one-key partitions round-robin on three nodes of capacity 100: node 0 holds one key of 80 (moving it to the
+        // coolest node would only move the peak) and one idle key; node 1 holds 35 + 35; node 2 holds 5 + 5. The mean is
+        // 53.3, so nodes 0 and 1 are both more than 10% above it. The store rebalancer must not stop at node 0.
+        var loads = TestTraces.Minutes(
+            TestTraces.Repeat(80, 3), TestTraces.Repeat(35, 3), TestTraces.Repeat(5, 3),
+            TestTraces.Repeat(0, 3), TestTraces.Repeat(35, 3), TestTraces.Repeat(5, 3));
+        var cluster = new ClusterModel(loads, new ClusterSetup(3, 100, 6, 1, 100, 0, 4, 0, 0));
+        var reactive = new ReactiveRebalancer(StrategyNames.Reactive, new ReactiveSettings(10, 1), seed: 1, TimeProvider.System);
+
+        cluster.Advance();
+        await reactive.BeforeStepAsync(cluster, CancellationToken.None);
+        cluster.Advance();
+        cluster.Advance();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Metrics.Splits, Is.Zero, "no partition is above a threshold of 10 × capacity");
+            Assert.That(cluster.Metrics.Moves, Is.EqualTo(1), "one 35 moves from node 1 to node 2");
+            Assert.That(cluster.LastNodeLoad.ToArray(), Is.EqualTo(new[] { 80.0, 35.0, 45.0 }));
+        });
+    }
+
+    [Test]
     public void PublishedSetting_MapsTikvDetectTimesToWholeSteps()
     {
         Assert.Multiple(() =>

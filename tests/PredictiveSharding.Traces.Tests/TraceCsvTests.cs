@@ -64,6 +64,10 @@ public sealed class TraceCsvTests
     [TestCase("2024-1-2")]
     [TestCase("10:00")]
     [TestCase("2024-01-02T10:00:00.")]
+    [TestCase("2024-01-02T23:59:60Z")]
+    [TestCase("2024-01-02T24:00:00Z")]
+    [TestCase("2024-01-02T10:00:00+1")]
+    [TestCase("2024-01-02z")]
     public void ReadSeries_TimestampNotInIso8601_ThrowsNamingValueAndLine(string timestamp)
     {
         var csv = $"timestamp,series,value\n2024-01-01T23:00:00Z,a,1\n\"{timestamp}\",a,2\n";
@@ -102,6 +106,10 @@ public sealed class TraceCsvTests
     // More digits than a DateTimeOffset's seven (Java's Instant writes nine) were refused as "not an ISO-8601 timestamp".
     [TestCase("2024-01-02T10:00:00.250000000Z", "2024-01-02T10:00:00.25Z")]
     [TestCase("2024-01-02 11:00:00.2500000999+01:00", "2024-01-02T10:00:00.25Z")]
+    [TestCase("2024-01-02t10:00:00z", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T11:00:00+01", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02 05:00-05", "2024-01-02T10:00:00Z")]
+    [TestCase("2024-01-02T10:00:00.5z", "2024-01-02T10:00:00.5Z")]
     public void ReadSeries_Iso8601Forms_AreReadAsUtcWhenTheyHaveNoOffset(string timestamp, string utc)
     {
         var series = Series($"timestamp,series,value\n{timestamp},a,1\n", TimeSpan.FromMilliseconds(250));

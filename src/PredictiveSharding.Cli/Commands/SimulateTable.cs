@@ -111,20 +111,9 @@ internal static class SimulateTable
                 ? F($"predictive moved {(double)predictive.BytesMoved / reactive.BytesMoved:0.##} × the bytes of the best reactive (target ≤ 2)")
                 : F($"the best reactive moved nothing; predictive moved {predictive.BytesMoved / (1 << 20):0.#} MiB");
 
-            // The case the README's fan-out-1 table shows: burst bounds summed per node keep ordinary nodes at the edge of
-            // capacity and the plan keeps buying insurance the trace never calls on. Say which knobs trade it away.
-            if (reactive.BytesMoved > 0 && predictive.BytesMoved > 2 * reactive.BytesMoved && predictive.OverloadNodeMinutes >= reactive.OverloadNodeMinutes)
+            if (InsuranceHint(predictive.BytesMoved, predictive.OverloadNodeMinutes, reactive.BytesMoved, reactive.OverloadNodeMinutes, suggestByteBudget, suggestBurstLevel, suggestSingleKeys) is { } hint)
             {
-                var burstLevel = suggestBurstLevel
-                    ? "on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and "
-                    : string.Empty;
-                var singleKeys = suggestSingleKeys
-                    ? "where every hot unit is one key (a function, a tenant), --no-single-key-burst-bound leaves partitions of one key out of the bound, "
-                    : string.Empty;
-                var byteBudget = suggestByteBudget
-                    ? "--reactive-byte-budget 1 (the default) holds its bytes to what the published reactive setting moves plus one round of move slots, "
-                    : string.Empty;
-                yield return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + byteBudget + burstLevel + singleKeys + "a higher --move-cost prices every move up";
+                yield return hint;
             }
         }
 
@@ -134,6 +123,30 @@ internal static class SimulateTable
                 ? F($"predictive / reactive-default overloaded node-minutes: {predictive.OverloadNodeMinutes / published.OverloadNodeMinutes:0.###}")
                 : F($"reactive-default had no overload; predictive: {predictive.OverloadNodeMinutes:0.#} node-minutes");
         }
+    }
+
+    /// <summary>
+    /// The case the README's fan-out-1 table showed: burst bounds summed per node keep ordinary nodes at the edge of capacity
+    /// and the plan keeps buying insurance the trace never calls on. Says which knobs trade it away, leaving out the ones
+    /// already in use; null when predictive moved at most twice reactive's bytes or overloaded less.
+    /// </summary>
+    internal static string? InsuranceHint(long predictiveBytes, double predictiveOverload, long reactiveBytes, double reactiveOverload, bool suggestByteBudget, bool suggestBurstLevel, bool suggestSingleKeys)
+    {
+        if (reactiveBytes <= 0 || predictiveBytes <= 2 * reactiveBytes || predictiveOverload < reactiveOverload)
+        {
+            return null;
+        }
+
+        var burstLevel = suggestBurstLevel
+            ? "on per-minute or finer counts --burst-level-steps 10 grows each burst bound from a ten-step median instead of the last count (fewer moves, but a real rise is followed later), and "
+            : string.Empty;
+        var singleKeys = suggestSingleKeys
+            ? "where every hot unit is one key (a function, a tenant), --no-single-key-burst-bound leaves partitions of one key out of the bound, "
+            : string.Empty;
+        var byteBudget = suggestByteBudget
+            ? "--reactive-byte-budget 1 (the default) holds its bytes to what the published reactive setting moves plus one round of move slots, "
+            : string.Empty;
+        return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + byteBudget + burstLevel + singleKeys + "a higher --move-cost prices every move up";
     }
 
     /// <summary>

@@ -214,7 +214,11 @@ internal sealed class ClusterModel
         _nodeRequests.CopyTo(_nodeLoad, 0);
         foreach (var move in _running)
         {
-            var overhead = Setup.MoveOverheadShare * move.Partition.LastLoad;
+            // The copy loads both ends while it runs: for the share of this step it still has bytes to copy (a piece of a
+            // tenth of a step's bandwidth runs for a tenth of the step), the whole step before its last.
+            var left = move.Bytes - (Setup.MoveBandwidthBytesPerStep * (step - move.StartStep));
+            var busy = Math.Clamp(left / Setup.MoveBandwidthBytesPerStep, 0, 1);
+            var overhead = Setup.MoveOverheadShare * move.Partition.LastLoad * busy;
             _nodeLoad[move.From] += overhead;
             _nodeLoad[move.To] += overhead;
         }

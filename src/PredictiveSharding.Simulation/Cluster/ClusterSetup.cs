@@ -6,7 +6,7 @@ namespace PredictiveSharding.Simulation.Cluster;
 /// <param name="InitialPartitions">Initial partitions (equal key counts, round-robin).</param>
 /// <param name="BytesPerKey">Stored bytes per key.</param>
 /// <param name="MoveBandwidthBytesPerStep">Bytes a move copies per step.</param>
-/// <param name="MoveOverheadShare">Share of a moving partition's load added to both ends while it moves.</param>
+/// <param name="MoveOverheadShare">Share of a moving partition's load added to both ends while it moves, for the share of each step the copy runs.</param>
 /// <param name="MaxConcurrentMoves">Moves that may run at once.</param>
 /// <param name="CooldownSteps">Steps a changed partition is left alone.</param>
 /// <param name="WarmupSteps">Steps replayed before metrics start and strategies act.</param>

@@ -101,12 +101,13 @@ internal sealed class ReactiveRebalancer : IRebalancer
         var mean = total / nodes;
         var minDifference = SimulationDefaults.RebalanceMinDifferenceShare * cluster.Setup.NodeCapacity;
         var overfull = mean * (1 + SimulationDefaults.RebalanceAboveMean);
+        var done = new bool[nodes];
         while (cluster.HasMoveSlot)
         {
-            int hottest = 0, coolest = 0;
-            for (var n = 1; n < nodes; n++)
+            int hottest = -1, coolest = 0;
+            for (var n = 0; n < nodes; n++)
             {
-                if (load[n] > load[hottest])
+                if (!done[n] && (hottest < 0 || load[n] > load[hottest]))
                 {
                     hottest = n;
                 }
@@ -117,7 +118,7 @@ internal sealed class ReactiveRebalancer : IRebalancer
                 }
             }
 
-            if (load[hottest] <= overfull || load[hottest] - mean < minDifference)
+            if (hottest < 0 || load[hottest] <= overfull || load[hottest] - mean < minDifference)
             {
                 return;
             }
@@ -125,7 +126,8 @@ internal sealed class ReactiveRebalancer : IRebalancer
             var choice = ChooseMove(cluster, hottest, load[hottest], load[coolest], overfull);
             if (choice is null || !cluster.TryStartMove(choice, coolest))
             {
-                return;
+                done[hottest] = true;
+                continue;
             }
 
             load[hottest] -= choice.LastLoad;
