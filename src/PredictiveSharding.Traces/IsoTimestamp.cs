@@ -16,7 +16,7 @@ namespace PredictiveSharding.Traces;
 internal static class IsoTimestamp
 {
     /// <summary>The forms, for messages.</summary>
-    public const string Description = "ISO-8601 timestamp such as 2024-01-02T10:00:00Z (a date, or a date and time separated by 'T' or a space, with optional seconds, fraction and offset (Z, +01:00, +0100 or +01); no offset means UTC; an offset within ±14:00 and a time from 0001-01-01 to 9999-12-31 in UTC)";
+    public const string Description = "ISO-8601 timestamp such as 2024-01-02T10:00:00Z (a date, or a date and time separated by 'T' (or 't') or a space, with optional seconds, fraction and offset (Z or z, +01:00, +0100 or +01); no offset means UTC; an offset within ±14:00 and a time from 0001-01-01 to 9999-12-31 in UTC)";
 
     private static readonly string[] Formats = CreateFormats();
 
