@@ -61,6 +61,14 @@ internal static class SimulationDefaults
     /// </summary>
     public const double PublishedSplitThresholdShare = 0.25;
 
+    /// <summary>
+    /// The published QPS split thresholds as a share of a node's capacity: CockroachDB's
+    /// <c>kv.range_split.load_qps_threshold</c> 2,500 and TiKV's <c>split.qps-threshold</c> 3,000 against a node that
+    /// serves some 50,000–100,000 requests per second. The reactive grid's lowest threshold, and the threshold of the
+    /// reactive shadow whose bytes the predictive strategy's byte budget follows (<see cref="SimulationOptions.ReactiveByteBudget"/>).
+    /// </summary>
+    public const double PublishedQpsSplitThresholdShare = 0.03;
+
     /// <summary>TiKV <c>split.detect-times</c> = 10 consecutive seconds over the threshold.</summary>
     public static readonly TimeSpan PublishedDetectWindow = TimeSpan.FromSeconds(10);
 
@@ -87,7 +95,7 @@ internal static class SimulationDefaults
     /// against a node that serves some 50,000–100,000) to above the published 0.25 (TiKV's CPU-overload ratio), so the
     /// hindsight-best setting covers both ways of mapping the published thresholds.
     /// </summary>
-    public static readonly double[] ReactiveThresholdGrid = [0.03, 0.06, 0.1, 0.15, 0.25, 0.4];
+    public static readonly double[] ReactiveThresholdGrid = [PublishedQpsSplitThresholdShare, 0.06, 0.1, 0.15, 0.25, 0.4];
 
     /// <summary>The reactive grid's consecutive-step counts.</summary>
     public static readonly int[] ReactiveConsecutiveGrid = [1, 2, 3];

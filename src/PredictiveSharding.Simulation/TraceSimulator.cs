@@ -112,11 +112,11 @@ public sealed class TraceSimulator
                     var seasonalMinPeriod = _options.SeasonalFloor
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
-                    var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup, defaultSetting));
+                    var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup));
                     var predictive = await ReplayAsync(loads, setup, planned, name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
                     var plannerSetting = PlannerFactory is null ? string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") : string.Empty;
                     var budgetSetting = _options.ReactiveByteBudget > 0
-                        ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × reactive-default's + {setup.MaxConcurrentMoves} partitions, never past the larger of {ReactiveByteBudget.AllowanceCapMultiple * _options.ReactiveByteBudget:0.##} × and {setup.MaxConcurrentMoves} partitions")
+                        ? string.Create(CultureInfo.InvariantCulture, $", bytes within {_options.ReactiveByteBudget:0.##} × what reactive at {SimulationDefaults.PublishedQpsSplitThresholdShare:0.##} moves + {setup.MaxConcurrentMoves} partitions, never past the larger of {ReactiveByteBudget.AllowanceCapMultiple * _options.ReactiveByteBudget:0.##} × and {setup.MaxConcurrentMoves} partitions")
                         : string.Empty;
                     results.Add(predictive.Renamed(name, predictive.Setting + plannerSetting + budgetSetting));
                     break;
@@ -277,20 +277,30 @@ public sealed class TraceSimulator
 
     /// <summary>
     /// The predictive strategy's data-movement budget (<see cref="SimulationOptions.ReactiveByteBudget"/>): a shadow replay
-    /// of the published reactive setting on the same trace and cluster, and one round of move slots of the initial average
-    /// partition on top; null when the option is 0.
+    /// of the reactive strategy at the published QPS thresholds (<see cref="BudgetShadowSetting"/>) on the same trace and
+    /// cluster, and one round of move slots of the initial average partition on top; null when the option is 0.
     /// </summary>
-    private ReactiveByteBudget? ByteBudget(KeyLoads loads, ClusterSetup setup, ReactiveSettings published)
+    private ReactiveByteBudget? ByteBudget(KeyLoads loads, ClusterSetup setup)
     {
         if (_options.ReactiveByteBudget <= 0)
         {
             return null;
         }
 
-        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer(StrategyNames.ReactiveDefault, published, _options.Seed, _time));
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("byte-budget shadow", BudgetShadowSetting(loads.Step), _options.Seed, _time));
         var averagePartitionBytes = (double)loads.KeyCount * setup.BytesPerKey / setup.InitialPartitions;
         return new ReactiveByteBudget(shadow, _options.ReactiveByteBudget, setup.MaxConcurrentMoves * averagePartitionBytes);
     }
+
+    /// <summary>
+    /// The reactive setting whose bytes the byte budget follows: CockroachDB's and TiKV's QPS split thresholds mapped to
+    /// the node (<see cref="SimulationDefaults.PublishedQpsSplitThresholdShare"/>) over TiKV's detect window in whole steps.
+    /// It used to be <c>reactive-default</c>'s CPU ratio of 0.25, which moves more than the lower threshold on most traces
+    /// (it splits less, so the pieces it moves are bigger), and the comparison measures bytes against the best reactive
+    /// setting, which is 0.03 on most rows: the budget let prediction past twice those bytes where it gained nothing.
+    /// </summary>
+    internal static ReactiveSettings BudgetShadowSetting(TimeSpan step) =>
+        PublishedSetting(step) with { ThresholdShare = SimulationDefaults.PublishedQpsSplitThresholdShare };
 
     private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null)
     {

@@ -11,6 +11,9 @@ public class ReactiveByteBudgetTests
 
     private static SimulationOptions Options(double budget, params string[] strategies) => new()
     {
+        // The grid reduced to the budget's shadow, so that the reactive column is what the budget follows.
+        ReactiveThresholds = [0.03],
+        ReactiveConsecutiveSteps = [1],
         Nodes = 4,
         Partitions = 4,
         HorizonSteps = 4,
@@ -25,13 +28,13 @@ public class ReactiveByteBudgetTests
             .RunAsync(TestTraces.ShiftingHotSpot(steps: 80, dwell: 10), null, CancellationToken.None);
 
     [Test]
-    public async Task RunAsync_WithABudget_MovesNoMoreThanItsShareOfReactiveDefaultsBytesPlusOneRoundOfMoveSlots()
+    public async Task RunAsync_WithABudget_MovesNoMoreThanItsShareOfReactiveAtTheQpsThresholdsBytesPlusOneRoundOfMoveSlots()
     {
         // On this trace reactive splits the hot block down and moves its pieces (about 39 MiB) and the free predictive
         // strategy moves less (about 14 MiB), so a tenth of reactive's bytes is what binds.
-        var free = (await RunAsync(0, StrategyNames.ReactiveDefault, StrategyNames.Predictive)).Find(StrategyNames.Predictive)!;
-        var report = await RunAsync(0.1, StrategyNames.ReactiveDefault, StrategyNames.Predictive);
-        var reactive = report.Find(StrategyNames.ReactiveDefault)!;
+        var free = (await RunAsync(0, StrategyNames.Reactive, StrategyNames.Predictive)).Find(StrategyNames.Predictive)!;
+        var report = await RunAsync(0.1, StrategyNames.Reactive, StrategyNames.Predictive);
+        var reactive = report.Find(StrategyNames.Reactive)!;
         var capped = report.Find(StrategyNames.Predictive)!;
 
         // 16 keys of 1 MiB in 4 initial partitions: one round of one move slot is 4 MiB.
@@ -41,26 +44,27 @@ public class ReactiveByteBudgetTests
             Assert.That(free.BytesMoved, Is.GreaterThan(allowed), "without the budget the free moves exceed it, so the cap is what binds");
             Assert.That(capped.BytesMoved, Is.LessThanOrEqualTo(allowed));
             Assert.That(capped.BytesMoved, Is.Positive, "within the budget it still moves");
-            Assert.That(capped.Setting, Does.Contain("bytes within 0.1 × reactive-default's + 1 partitions, never past the larger of 0.2 × and 1 partitions"));
-            Assert.That(free.Setting, Does.Not.Contain("reactive-default's"));
+            Assert.That(capped.Setting, Does.Contain("bytes within 0.1 × what reactive at 0.03 moves + 1 partitions, never past the larger of 0.2 × and 1 partitions"));
+            Assert.That(reactive.Setting, Is.EqualTo("split threshold 0.03 × node capacity, 1 consecutive step"));
+            Assert.That(free.Setting, Does.Not.Contain("bytes within"));
         });
     }
 
     [Test]
-    public async Task RunAsync_ByDefault_StaysWithinReactiveDefaultsBytesPlusOneRoundOfMoveSlots()
+    public async Task RunAsync_ByDefault_StaysWithinTheBytesOfReactiveAtTheQpsThresholdPlusOneRoundOfMoveSlots()
     {
-        var options = new SimulationOptions { Nodes = 4, Partitions = 4, HorizonSteps = 4, MoveCostWeight = 0, Strategies = [StrategyNames.ReactiveDefault, StrategyNames.Predictive] };
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, HorizonSteps = 4, MoveCostWeight = 0, ReactiveThresholds = [0.03], ReactiveConsecutiveSteps = [1], Strategies = [StrategyNames.Reactive, StrategyNames.Predictive] };
         var report = await new TraceSimulator(options) { ForecasterFactory = _ => new LastValueForecaster() }
             .RunAsync(TestTraces.ShiftingHotSpot(steps: 80, dwell: 10), null, CancellationToken.None);
 
         // Four move slots of the initial 4 MiB partitions, and never past twice reactive's bytes once those exceed them.
         var predictive = report.Find(StrategyNames.Predictive)!;
-        var reactive = report.Find(StrategyNames.ReactiveDefault)!.BytesMoved;
+        var reactive = report.Find(StrategyNames.Reactive)!.BytesMoved;
         Assert.Multiple(() =>
         {
             Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(reactive + (16 * Mib)));
             Assert.That(predictive.BytesMoved, Is.LessThanOrEqualTo(Math.Max(2 * reactive, 16 * Mib)));
-            Assert.That(predictive.Setting, Does.EndWith(", bytes within 1 × reactive-default's + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(predictive.Setting, Does.EndWith(", bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
         });
     }
 
@@ -68,11 +72,11 @@ public class ReactiveByteBudgetTests
     public async Task BytesMovedBy_ReplayedToTheEnd_EqualsWhatTheReactiveStrategyMovesOnItsOwn()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 80, dwell: 10);
-        var options = Options(0, StrategyNames.ReactiveDefault);
+        var options = Options(0, StrategyNames.Reactive);
         var simulator = new TraceSimulator(options);
-        var alone = (await simulator.RunAsync(loads, null, CancellationToken.None)).Find(StrategyNames.ReactiveDefault)!;
+        var alone = (await simulator.RunAsync(loads, null, CancellationToken.None)).Find(StrategyNames.Reactive)!;
         var setup = simulator.Setup(loads);
-        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), options.Seed, TimeProvider.System));
+        var shadow = new ReactiveShadow(loads, setup, new ReactiveRebalancer("shadow", TraceSimulator.BudgetShadowSetting(loads.Step), options.Seed, TimeProvider.System));
 
         var byWarmupEnd = await shadow.BytesMovedByAsync(setup.WarmupSteps, CancellationToken.None);
         var halfway = await shadow.BytesMovedByAsync(loads.StepCount / 2, CancellationToken.None);
@@ -145,6 +149,11 @@ public class ReactiveByteBudgetTests
     }
 
     [Test]
-    public void ReactiveByteBudget_DefaultsToReactiveDefaultsBytes() =>
-        Assert.That(new SimulationOptions().ReactiveByteBudget, Is.EqualTo(1));
+    public void ReactiveByteBudget_DefaultsToOnceTheShadowsBytes_AtThePublishedQpsThresholdOverTheDetectWindow() =>
+        Assert.Multiple(() =>
+        {
+            Assert.That(new SimulationOptions().ReactiveByteBudget, Is.EqualTo(1));
+            Assert.That(TraceSimulator.BudgetShadowSetting(TimeSpan.FromMinutes(1)), Is.EqualTo(new ReactiveSettings(0.03, 1)));
+            Assert.That(TraceSimulator.BudgetShadowSetting(TimeSpan.FromSeconds(2)), Is.EqualTo(new ReactiveSettings(0.03, 5)), "TiKV's 10-second detect window in 2-second steps");
+        });
 }

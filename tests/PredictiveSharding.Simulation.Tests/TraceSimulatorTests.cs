@@ -113,6 +113,27 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public async Task RunAsync_AtEveryPlan_HandsTheForecasterEachPartitionsOwnLoadFromTheTrace()
+    {
+        // The planned strategy keeps each partition's buckets between plans (they never change once replayed); what it
+        // hands the forecaster must still be exactly the trace's requests for the partition's keys, for partitions made
+        // by splits as well, and end at the step forecast from.
+        var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);
+        var checking = new TraceCheckingForecaster(new LastValueForecaster(), loads);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.25, HorizonSteps = 6, HistoryWindowSteps = 20, Strategies = [StrategyNames.Predictive] };
+
+        var report = await new TraceSimulator(options) { PlannerFactory = Planner, ForecasterFactory = _ => checking }.RunAsync(loads, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Find(StrategyNames.Predictive)!.Splits, Is.GreaterThan(0), "premise: the plans split partitions");
+            Assert.That(checking.NewSeriesChecked, Is.GreaterThan(0), "premise: partitions made by splits were forecast");
+            Assert.That(checking.SeriesChecked, Is.GreaterThan(45 * 4), "a forecast at every replayed step");
+            Assert.That(checking.Mismatches, Is.Empty);
+        });
+    }
+
+    [Test]
     public async Task RunAsync_WithMoveCostWeight_PricesThePredictivePlannersMoves()
     {
         var loads = TestTraces.ShiftingHotSpot(steps: 60, dwell: 15);

@@ -68,7 +68,7 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.PerMoveCost"/> (the planned strategies' cost of each move on top of its bytes; default 0).</summary>
     public double PerMoveCost { get; init; } = Defaults.PerMoveCost;
 
-    /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against reactive-default's; default 1, 0 lifts the cap).</summary>
+    /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against those of reactive at the published QPS threshold, 0.03 × capacity; default 1, 0 lifts the cap).</summary>
     public double ReactiveByteBudget { get; init; } = Defaults.ReactiveByteBudget;
 
     /// <summary><see cref="SimulationOptions.BurstAwareSplits"/> (burst bounds and pre-splitting; default on, off with --no-burst-aware).</summary>

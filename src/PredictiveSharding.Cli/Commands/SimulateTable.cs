@@ -144,7 +144,7 @@ internal static class SimulateTable
             ? "where every hot unit is one key (a function, a tenant), --no-single-key-burst-bound leaves partitions of one key out of the bound, "
             : string.Empty;
         var byteBudget = suggestByteBudget
-            ? "--reactive-byte-budget 1 (the default) holds its bytes to what the published reactive setting moves plus one round of move slots, "
+            ? "--reactive-byte-budget 1 (the default) holds its bytes to what reactive at the published QPS threshold moves plus one round of move slots, "
             : string.Empty;
         return "hint: predictive moved more than twice reactive's bytes without overloading less, insurance this trace did not use; " + byteBudget + burstLevel + singleKeys + "a higher --move-cost prices every move up";
     }

@@ -30,6 +30,9 @@ internal sealed class PlannedRebalancer : IRebalancer
     private const double SurpriseQuantile = 0.9;
 
     private readonly List<PendingMove> _pending = [];
+
+    /// <summary>Each current partition's buckets so far (<see cref="Buckets"/>), kept between plans.</summary>
+    private Dictionary<SimPartition, List<LoadBucket>> _buckets = [];
     private readonly List<string> _warnings = [];
     private int _firstStep = -1;
     private int _lastFineTune;
@@ -362,19 +365,44 @@ internal sealed class PlannedRebalancer : IRebalancer
     }
 
     /// <summary>The current partitions' recent load, with their metadata (key ranges, sizes) as a host would report it.</summary>
-    private static LoadHistory History(ClusterModel cluster, int window)
+    private LoadHistory History(ClusterModel cluster, int window)
     {
         var step = cluster.Step;
         var from = Math.Max(0, step - window);
         var series = new List<PartitionLoadSeries>(cluster.Partitions.Count);
         var infos = new List<PartitionInfo>(cluster.Partitions.Count);
+        var cached = new Dictionary<SimPartition, List<LoadBucket>>(cluster.Partitions.Count);
         foreach (var partition in cluster.Partitions)
         {
-            series.Add(Series(cluster.Loads, partition.Id, partition.History, from, step));
+            var buckets = Buckets(cluster.Loads, partition, step);
+            cached[partition] = buckets;
+            series.Add(new PartitionLoadSeries(partition.Id, cluster.Loads.Step, buckets.GetRange(from, step - from)));
             infos.Add(Info(cluster, partition, partition.Node));
         }
 
+        // Only the partitions that still exist keep their buckets.
+        _buckets = cached;
         return new LoadHistory(series, infos);
+    }
+
+    /// <summary>
+    /// The partition's buckets from step 0 up to <paramref name="step"/>. A past step's load never changes and buckets are
+    /// immutable, so each is made once per partition and reused by every later plan: a plan every step used to rebuild
+    /// the whole window of every partition (a few hundred partitions × 512 steps of allocations per step).
+    /// </summary>
+    private List<LoadBucket> Buckets(KeyLoads loads, SimPartition partition, int step)
+    {
+        if (!_buckets.TryGetValue(partition, out var buckets))
+        {
+            buckets = new List<LoadBucket>(step + 64);
+        }
+
+        for (var s = buckets.Count; s < step; s++)
+        {
+            buckets.Add(LoadBucket.OfRequests(loads.StartOf(s), partition.History[s]));
+        }
+
+        return buckets;
     }
 
     /// <summary>
