@@ -320,8 +320,9 @@ public sealed class TraceSimulator
             floorAtLastLoad,
             _options.BurstLevelSteps,
             _options.BurstBoundSingleKeys,
-            _options.SingleKeyNeighbourCorrelation);
-        return new PlannedRebalancer(name, forecaster, planner, settings, _time) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
+            _options.SingleKeyNeighbourCorrelation,
+            _options.MeasuredSplitShare);
+        return new PlannedRebalancer(name, forecaster, planner, settings, _time, _options.Seed) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
     }
 
     private static async Task<StrategyResult> ReplayAsync(KeyLoads loads, ClusterSetup setup, IRebalancer rebalancer, string name, IProgress<SimulationProgress>? progress, int run, int totalRuns, CancellationToken cancellationToken)

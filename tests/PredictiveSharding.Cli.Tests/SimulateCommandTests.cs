@@ -152,8 +152,12 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var breachSum = await StrategiesOfAsync([.. common, "--breach-sum-weight", "3"]);
         var noIsolation = await StrategiesOfAsync([.. common, "--isolation-weight", "0"]);
         var perMove = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);
+        var measuredSplits = await StrategiesOfAsync([.. common, "--measured-split-share", "0.2"]);
         Assert.Multiple(() =>
         {
+            Assert.That(measuredSplits[0].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.2 × capacity, move cost 2,"));
+            Assert.That(measuredSplits[1].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.2 × capacity"));
+            Assert.That(byDefault[0].GetProperty("setting").GetString() + byDefault[1].GetProperty("setting").GetString(), Does.Not.Contain("load-based"));
             Assert.That(perMove[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, per-move cost 0.01, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
             Assert.That(perMove[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, per-move cost 0.01"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("per-move"));
@@ -257,6 +261,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--isolation-weight", "-1")]
     [TestCase("--per-move-cost", "-1")]
     [TestCase("--reactive-byte-budget", "-1")]
+    [TestCase("--measured-split-share", "1")]
+    [TestCase("--measured-split-share", "-0.1")]
     [TestCase("--planning-quantile", "1")]
     [TestCase("--utilization-threshold", "0")]
     [TestCase("--single-key-correlation", "1.5")]

@@ -42,6 +42,33 @@ public class PlannedRebalancerTests
         });
     }
 
+    [Test]
+    public async Task BeforeStep_WithAMeasuredSplitShare_SplitsWhatWasHotAtTheLastStepWhereItsRequestsBalance_BeforeThePlan()
+    {
+        // Partition p000 holds keys 0-3 with 10 requests each (40 in all), p001 keys 4-7 with 1 each. At a share of 0.3
+        // of a 100-request node only p000 is hot; it splits in two at key 2 and both halves stay on its node. The planner
+        // (which moves nothing) already sees the halves.
+        var loads = TestTraces.Minutes([.. Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(10, 4)), .. Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 4))]);
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var off = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings, TimeProvider.System);
+        var on = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings with { MeasuredSplitShare = 0.3 }, TimeProvider.System);
+        cluster.Advance();
+
+        await off.BeforeStepAsync(cluster, CancellationToken.None);
+        var partitionsWhenOff = cluster.Partitions.Count;
+        await on.BeforeStepAsync(cluster, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(partitionsWhenOff, Is.EqualTo(2), "off by default");
+            Assert.That(cluster.Partitions.Select(p => (p.Lo, p.Hi, p.Node)), Is.EqualTo(new[] { (0, 2, 0), (2, 4, 0), (4, 8, 1) }));
+            Assert.That(planner.Last!.Cluster.Partitions, Has.Count.EqualTo(3), "the plan is made on the pieces");
+            Assert.That(on.Setting, Does.EndWith(", load-based splits above 0.3 × capacity"));
+            Assert.That(off.Setting, Does.Not.Contain("load-based"));
+        });
+    }
+
     [TestCase(1, 3)]
     [TestCase(3, 11)]
     public async Task Plan_AsksForNoMoreMovesThanCanStartBeforeTheNextPlan(int planEvery, int expected)

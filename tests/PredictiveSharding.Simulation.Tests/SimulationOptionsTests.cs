@@ -30,6 +30,12 @@ public class SimulationOptionsTests
     public void Validate_WhenWarmupIsOutsideZeroToOne_ThrowsNamingTheValue(double warmup) =>
         Assert.That(() => new SimulationOptions { WarmupFraction = warmup }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("WarmupFraction must be in [0, 1)"));
 
+    [TestCase(-0.01)]
+    [TestCase(1.0)]
+    [TestCase(double.NaN)]
+    public void Validate_WhenTheMeasuredSplitShareIsOutsideZeroToOne_ThrowsNamingTheValue(double share) =>
+        Assert.That(() => new SimulationOptions { MeasuredSplitShare = share }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("MeasuredSplitShare must be in [0, 1)").And.Message.Contains(share.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     [Test]
     public void Validate_WhenAStrategyIsUnknown_ThrowsNamingIt() =>
         Assert.That(() => new SimulationOptions { Strategies = ["static", "psychic"] }.Validate(), Throws.ArgumentException.With.Message.Contains("'psychic'"));

@@ -68,6 +68,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.PerMoveCost"/> (the planned strategies' cost of each move on top of its bytes; default 0).</summary>
     public double PerMoveCost { get; init; } = Defaults.PerMoveCost;
 
+    /// <summary><see cref="SimulationOptions.MeasuredSplitShare"/> (load-based splits under the planned strategies; default 0, off).</summary>
+    public double MeasuredSplitShare { get; init; } = Defaults.MeasuredSplitShare;
+
     /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against those of reactive at the published QPS threshold, 0.03 × capacity; default 1, 0 lifts the cap).</summary>
     public double ReactiveByteBudget { get; init; } = Defaults.ReactiveByteBudget;
 
@@ -109,6 +112,7 @@ internal sealed class SimulateSettings
         BreachSumWeight = BreachSumWeight,
         IsolationWeight = IsolationWeight,
         PerMoveCost = PerMoveCost,
+        MeasuredSplitShare = MeasuredSplitShare,
         ReactiveByteBudget = ReactiveByteBudget,
         PlanningQuantile = PlanningQuantile,
         PlannerUtilizationThreshold = UtilizationThreshold,
@@ -139,6 +143,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
         nameof(SimulationOptions.IsolationWeight) => "--isolation-weight",
         nameof(SimulationOptions.PerMoveCost) => "--per-move-cost",
+        nameof(SimulationOptions.MeasuredSplitShare) => "--measured-split-share",
         nameof(SimulationOptions.ReactiveByteBudget) => "--reactive-byte-budget",
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",

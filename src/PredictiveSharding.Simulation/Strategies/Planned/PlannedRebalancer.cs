@@ -4,6 +4,7 @@ using PredictiveSharding.Keys;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Planning.Guards;
 using PredictiveSharding.Simulation.Cluster;
+using PredictiveSharding.Simulation.Strategies.Reactive;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
 
@@ -47,9 +48,11 @@ internal sealed class PlannedRebalancer : IRebalancer
     private readonly ForecastGuard? _lastLoadGuard;
     private readonly ForecastGuard _guard;
     private int _growthScannedTo;
+    private readonly Random _splitRandom;
 
-    public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time)
+    public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time, int seed = 1)
     {
+        _splitRandom = new Random(seed);
         Name = name;
         _forecaster = forecaster ?? throw new ArgumentNullException(nameof(forecaster));
         _planner = planner ?? throw new ArgumentNullException(nameof(planner));
@@ -75,7 +78,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? $", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -108,12 +111,40 @@ internal sealed class PlannedRebalancer : IRebalancer
             _firstStep = step;
         }
 
+        if (step > 0 && _settings.MeasuredSplitShare > 0)
+        {
+            SplitMeasuredHot(cluster);
+        }
+
         if ((step - _firstStep) % _settings.PlanEverySteps == 0 && step > 0 && await EnsureForecasterAsync(cluster, cancellationToken).ConfigureAwait(false))
         {
             await PlanAsync(cluster, cancellationToken).ConfigureAwait(false);
         }
 
         StartPendingMoves(cluster);
+    }
+
+    /// <summary>
+    /// Load-based splitting under the plan (<see cref="PlannedSettings.MeasuredSplitShare"/>): every partition whose load at
+    /// the last replayed step exceeded the share of a node's capacity is split in two where its requests balance, as the
+    /// reactive strategy splits after one hot step, and stays on its node for the planner to place.
+    /// </summary>
+    private void SplitMeasuredHot(ClusterModel cluster)
+    {
+        var threshold = _settings.MeasuredSplitShare * cluster.Setup.NodeCapacity;
+        var step = cluster.Step;
+        foreach (var partition in cluster.Partitions.ToArray())
+        {
+            if (partition.Moving || step - 1 < partition.CreatedAtStep || partition.History[step - 1] <= threshold)
+            {
+                continue;
+            }
+
+            if (LoadSplitFinder.Find(cluster.Loads, partition, step - 1, step, _splitRandom) is { } at)
+            {
+                cluster.Split(partition, [at], [new PartitionId(partition.Id.Value + ".m0"), new PartitionId(partition.Id.Value + ".m1")]);
+            }
+        }
     }
 
     private async Task<bool> EnsureForecasterAsync(ClusterModel cluster, CancellationToken cancellationToken)
