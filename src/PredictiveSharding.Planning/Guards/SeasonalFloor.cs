@@ -48,10 +48,10 @@ internal static class SeasonalFloor
             return 0;
         }
 
-        // The window is copied once into an array: the lag loop reads every value up to 4 × (maxPeriod + 1) times, and
+        // The window is copied once into a buffer: the lag loop reads every value up to 4 × (maxPeriod + 1) times, and
         // through IReadOnlyList that was most of a plan's guard time on clusters of a few hundred partitions. The sums run
-        // in the same order as before, so the periods found are the same.
-        var values = new double[n];
+        // in the same order as before, so the periods found are the same. The default window (512 steps) fits the stack.
+        Span<double> values = n <= 1024 ? stackalloc double[n] : new double[n];
         for (var i = 0; i < n; i++)
         {
             values[i] = history[offset + i];

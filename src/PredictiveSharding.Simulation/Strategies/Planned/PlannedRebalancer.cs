@@ -32,8 +32,9 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     private readonly List<PendingMove> _pending = [];
 
-    /// <summary>Each current partition's buckets so far (<see cref="Buckets"/>), kept between plans.</summary>
+    /// <summary>Each current partition's buckets of the history window (<see cref="Buckets"/>), kept between plans; each list ends at <see cref="_bucketsEnd"/>.</summary>
     private Dictionary<SimPartition, List<LoadBucket>> _buckets = [];
+    private int _bucketsEnd;
     private readonly List<string> _warnings = [];
     private int _firstStep = -1;
     private int _lastFineTune;
@@ -113,7 +114,8 @@ internal sealed class PlannedRebalancer : IRebalancer
 
         if (step > 0 && _settings.MeasuredSplitShare > 0)
         {
-            SplitMeasuredHot(cluster);
+            // The database's own load-based split, after one hot step (TiKV's 10-second detect window in steps of 10 s or more).
+            LoadBasedSplit.Apply(cluster, _settings.MeasuredSplitShare, 1, _splitRandom, ".m");
         }
 
         if ((step - _firstStep) % _settings.PlanEverySteps == 0 && step > 0 && await EnsureForecasterAsync(cluster, cancellationToken).ConfigureAwait(false))
@@ -122,29 +124,6 @@ internal sealed class PlannedRebalancer : IRebalancer
         }
 
         StartPendingMoves(cluster);
-    }
-
-    /// <summary>
-    /// Load-based splitting under the plan (<see cref="PlannedSettings.MeasuredSplitShare"/>): every partition whose load at
-    /// the last replayed step exceeded the share of a node's capacity is split in two where its requests balance, as the
-    /// reactive strategy splits after one hot step, and stays on its node for the planner to place.
-    /// </summary>
-    private void SplitMeasuredHot(ClusterModel cluster)
-    {
-        var threshold = _settings.MeasuredSplitShare * cluster.Setup.NodeCapacity;
-        var step = cluster.Step;
-        foreach (var partition in cluster.Partitions.ToArray())
-        {
-            if (partition.Moving || step - 1 < partition.CreatedAtStep || partition.History[step - 1] <= threshold)
-            {
-                continue;
-            }
-
-            if (LoadSplitFinder.Find(cluster.Loads, partition, step - 1, step, _splitRandom) is { } at)
-            {
-                cluster.Split(partition, [at], [new PartitionId(partition.Id.Value + ".m0"), new PartitionId(partition.Id.Value + ".m1")]);
-            }
-        }
     }
 
     private async Task<bool> EnsureForecasterAsync(ClusterModel cluster, CancellationToken cancellationToken)
@@ -405,32 +384,46 @@ internal sealed class PlannedRebalancer : IRebalancer
         var cached = new Dictionary<SimPartition, List<LoadBucket>>(cluster.Partitions.Count);
         foreach (var partition in cluster.Partitions)
         {
-            var buckets = Buckets(cluster.Loads, partition, step);
+            var buckets = Buckets(cluster.Loads, partition, from, step);
             cached[partition] = buckets;
-            series.Add(new PartitionLoadSeries(partition.Id, cluster.Loads.Step, buckets.GetRange(from, step - from)));
+            series.Add(new PartitionLoadSeries(partition.Id, cluster.Loads.Step, buckets));
             infos.Add(Info(cluster, partition, partition.Node));
         }
 
         // Only the partitions that still exist keep their buckets.
         _buckets = cached;
+        _bucketsEnd = step;
         return new LoadHistory(series, infos);
     }
 
     /// <summary>
-    /// The partition's buckets from step 0 up to <paramref name="step"/>. A past step's load never changes and buckets are
-    /// immutable, so each is made once per partition and reused by every later plan: a plan every step used to rebuild
-    /// the whole window of every partition (a few hundred partitions × 512 steps of allocations per step).
+    /// The partition's buckets of steps [<paramref name="from"/>, <paramref name="step"/>). A past step's load never changes
+    /// and buckets are immutable, so each is made once per partition and reused by every later plan while it stays in the
+    /// window: a plan every step used to rebuild the whole window of every partition (a few hundred partitions × 512 steps
+    /// of allocations per step).
     /// </summary>
-    private List<LoadBucket> Buckets(KeyLoads loads, SimPartition partition, int step)
+    private List<LoadBucket> Buckets(KeyLoads loads, SimPartition partition, int from, int step)
     {
-        if (!_buckets.TryGetValue(partition, out var buckets))
+        int start;
+        if (_buckets.TryGetValue(partition, out var buckets) && _bucketsEnd >= from)
         {
-            buckets = new List<LoadBucket>(step + 64);
+            start = _bucketsEnd - buckets.Count;
+        }
+        else
+        {
+            // New (a split child), or everything kept has left the window.
+            buckets = new List<LoadBucket>(step - from);
+            start = from;
         }
 
-        for (var s = buckets.Count; s < step; s++)
+        for (var s = start + buckets.Count; s < step; s++)
         {
             buckets.Add(LoadBucket.OfRequests(loads.StartOf(s), partition.History[s]));
+        }
+
+        if (from > start)
+        {
+            buckets.RemoveRange(0, from - start);
         }
 
         return buckets;

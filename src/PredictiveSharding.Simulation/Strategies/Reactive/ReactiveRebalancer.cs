@@ -42,48 +42,12 @@ internal sealed class ReactiveRebalancer : IRebalancer
         var started = _time.GetTimestamp();
         if (cluster.Step > 0)
         {
-            SplitHotPartitions(cluster);
+            LoadBasedSplit.Apply(cluster, _settings.ThresholdShare, _settings.ConsecutiveSteps, _random, ".");
             Rebalance(cluster);
         }
 
         _planTime += _time.GetElapsedTime(started);
         return ValueTask.CompletedTask;
-    }
-
-    private void SplitHotPartitions(ClusterModel cluster)
-    {
-        var threshold = _settings.ThresholdShare * cluster.Setup.NodeCapacity;
-        var step = cluster.Step;
-        foreach (var partition in cluster.Partitions.ToArray())
-        {
-            if (partition.Moving || HotStreak(partition, threshold, step) < _settings.ConsecutiveSteps)
-            {
-                continue;
-            }
-
-            var cut = LoadSplitFinder.Find(cluster.Loads, partition, step - _settings.ConsecutiveSteps, step, _random);
-            if (cut is { } at)
-            {
-                cluster.Split(partition, [at], [new PartitionId(partition.Id.Value + ".0"), new PartitionId(partition.Id.Value + ".1")]);
-            }
-        }
-    }
-
-    /// <summary>Consecutive steps, ending with the last replayed one and not before the partition existed, with load above the threshold.</summary>
-    private int HotStreak(SimPartition partition, double threshold, int step)
-    {
-        var streak = 0;
-        for (var s = step - 1; s >= partition.CreatedAtStep && streak < _settings.ConsecutiveSteps; s--)
-        {
-            if (partition.History[s] <= threshold)
-            {
-                break;
-            }
-
-            streak++;
-        }
-
-        return streak;
     }
 
     private static void Rebalance(ClusterModel cluster)
