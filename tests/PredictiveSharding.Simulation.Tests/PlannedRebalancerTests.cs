@@ -69,6 +69,36 @@ public class PlannedRebalancerTests
         });
     }
 
+    [Test]
+    public async Task BeforeStep_WithAMeasuredSplitShareAndBurstBounds_LearnsTheGrowthOfAPartitionTheSplitReplaces()
+    {
+        // p000 (keys 0-3) carries 8 requests for two steps, then surges fivefold to 40; p001 (keys 4-7) stays at 4, below
+        // the 5% a growth must start from. The surge makes p000 hot at a share of 0.3, so the measured split replaces it by
+        // two halves of 20 before the plan. Its growth into the surge is the cluster's only evidence of a burst: the halves'
+        // q0.99 must carry it (20 × 5), not the forecaster's 2. Regression: the growth was learnt only at the plan, from the
+        // partitions then present, and the halves' own history starts after the surge, so the Wikipedia surges that
+        // triggered a measured split were never learnt and the pieces of a surge-prone article stayed together.
+        var loads = TestTraces.Minutes([.. Enumerable.Range(0, 4).Select(_ => new double[] { 2, 2, 10, 10 }), .. Enumerable.Range(0, 4).Select(_ => TestTraces.Repeat(1, 4))]);
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(2, 2, 0.99), planner, Settings with { MeasuredSplitShare = 0.3, BurstAware = true }, TimeProvider.System);
+        for (var s = 0; s < 3; s++)
+        {
+            cluster.Advance();
+        }
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        var forecast = planner.Last!.Forecast;
+        var halves = cluster.Partitions.Where(p => p.Node == 0).Select(p => p.Id).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(halves, Has.Count.EqualTo(2), "the surge split p000");
+            Assert.That(halves.Select(id => forecast.ValueAt(id, ResourceKind.Requests, 0, 0.99)), Is.All.EqualTo(100).Within(1e-9));
+            Assert.That(halves.Select(id => forecast.ValueAt(id, ResourceKind.Requests, 0, 0.5)), Is.All.EqualTo(2), "the median stays the forecaster's");
+        });
+    }
+
     [TestCase(1, 3)]
     [TestCase(3, 11)]
     public async Task Plan_AsksForNoMoreMovesThanCanStartBeforeTheNextPlan(int planEvery, int expected)
@@ -275,7 +305,7 @@ public class PlannedRebalancerTests
         }
     }
 
-    private sealed class ConstantForecaster(double value, double? upper = null) : ILoadForecaster
+    private sealed class ConstantForecaster(double value, double? upper = null, double upperQuantile = 0.9) : ILoadForecaster
     {
         public string Name => "constant";
 
@@ -287,12 +317,12 @@ public class PlannedRebalancerTests
 
         public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
         {
-            // The median, and when given an upper value as the 0.9 quantile.
+            // The median, and when given an upper value as the upper quantile (0.9 unless told).
             double[] step = upper is { } u ? [value, u] : [value];
             var partitions = request.History.Series.ToDictionary(
                 s => s.Partition,
                 s => (IReadOnlyDictionary<ResourceKind, QuantileSeries>)new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(request.Horizon, step.Length, Enumerable.Repeat(step, request.Horizon).SelectMany(x => x).ToArray()) });
-            return Task.FromResult(new LoadForecast(request.History.Series[0].End, request.History.Step, upper is null ? [0.5] : [0.5, 0.9], partitions));
+            return Task.FromResult(new LoadForecast(request.History.Series[0].End, request.History.Step, upper is null ? [0.5] : [0.5, upperQuantile], partitions));
         }
     }
 }

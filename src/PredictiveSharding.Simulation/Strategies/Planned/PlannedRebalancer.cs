@@ -112,6 +112,19 @@ internal sealed class PlannedRebalancer : IRebalancer
             _firstStep = step;
         }
 
+        if (_settings.BurstAware && step > _growthScannedTo)
+        {
+            // Before anything splits: a partition that the measured split below replaces takes the growth into the step
+            // just replayed with it (its children's own history starts after it), and that growth is often the surge
+            // that made it hot.
+            foreach (var partition in Guarded(cluster))
+            {
+                _guard.ObserveGrowth(partition, _growthScannedTo);
+            }
+
+            _growthScannedTo = step;
+        }
+
         if (step > 0 && _settings.MeasuredSplitShare > 0)
         {
             // The database's own load-based split, after one hot step (TiKV's 10-second detect window in steps of 10 s or more).
@@ -185,16 +198,6 @@ internal sealed class PlannedRebalancer : IRebalancer
             forecast = CorrectMeasuredOverload(cluster, forecast);
             _lastForecast = raw;
             _lastForecastStep = step;
-        }
-
-        if (_settings.BurstAware)
-        {
-            foreach (var partition in guarded)
-            {
-                _guard.ObserveGrowth(partition, _growthScannedTo);
-            }
-
-            _growthScannedTo = step;
         }
 
         // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
