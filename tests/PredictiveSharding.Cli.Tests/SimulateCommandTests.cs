@@ -153,11 +153,14 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var noIsolation = await StrategiesOfAsync([.. common, "--isolation-weight", "0"]);
         var perMove = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);
         var measuredSplits = await StrategiesOfAsync([.. common, "--measured-split-share", "0.2"]);
+        var noMeasuredSplits = await StrategiesOfAsync([.. common, "--measured-split-share", "0"]);
         Assert.Multiple(() =>
         {
             Assert.That(measuredSplits[0].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.2 × capacity, move cost 2,"));
             Assert.That(measuredSplits[1].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.2 × capacity"));
-            Assert.That(byDefault[0].GetProperty("setting").GetString() + byDefault[1].GetProperty("setting").GetString(), Does.Not.Contain("load-based"));
+            Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.03 × capacity, move cost 2,"), "on by default at the published thresholds' mapping");
+            Assert.That(byDefault[1].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.03 × capacity"));
+            Assert.That(noMeasuredSplits[0].GetProperty("setting").GetString() + noMeasuredSplits[1].GetProperty("setting").GetString(), Does.Not.Contain("load-based"));
             Assert.That(perMove[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, per-move cost 0.01, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
             Assert.That(perMove[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, per-move cost 0.01"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("per-move"));
@@ -403,9 +406,10 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // few moves, while predictive's burst insurance moved 12 × its bytes (README's fan-out-1 table). The default
         // budget holds it to the bytes of reactive at the published QPS threshold (0.03 × capacity, one step) plus 4 moves
         // of the initial average partition (500 keys of 1 MiB in 32 partitions). On this trace that setting is also the
-        // grid's best, so the reactive column is the budget's shadow.
+        // grid's best, so the reactive column is the budget's shadow. Without measured splits, so that what the budget
+        // holds back is the planner's own burst insurance (with them the pieces are small and the insurance cheaper).
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
-        string[] common = ["simulate", "--trace", trace, "--strategies", "reactive,predictive", "--json"];
+        string[] common = ["simulate", "--trace", trace, "--strategies", "reactive,predictive", "--measured-split-share", "0", "--json"];
 
         var (free, capped) = await StrategiesWithoutAndWithAsync(common, "--reactive-byte-budget=0");
         var allowance = 4 * (500.0 / 32) * (1 << 20);
@@ -519,8 +523,9 @@ public sealed class SimulateCommandTests : TempFolderFixture
     {
         // The embedded trace at 5-minute steps: the planner trades small pieces between nodes for gains within the
         // forecast's noise (123 moves when measured). Charging each move 0.01 of a threshold keeps only the moves worth
-        // that (35), and the overloaded node-minutes stay at 15.
-        string[] common = ["simulate", "--step-seconds", "300", "--strategies", "predictive", "--json"];
+        // that (35), and the overloaded node-minutes stay at 15. Without measured splits: with them the pieces the planner
+        // trades are fewer and the per-move cost has less to cut.
+        string[] common = ["simulate", "--step-seconds", "300", "--strategies", "predictive", "--measured-split-share", "0", "--json"];
 
         var free = await StrategiesOfAsync(common);
         var charged = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);

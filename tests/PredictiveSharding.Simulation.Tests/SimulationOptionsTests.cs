@@ -14,6 +14,15 @@ public class SimulationOptionsTests
         Assert.DoesNotThrow(options.Validate);
     }
 
+    [Test]
+    public void MeasuredSplitShare_IsThePublishedQpsThresholdsMappingByDefaultAndZeroTurnsItOff()
+    {
+        var options = new SimulationOptions();
+        Assert.That(options.MeasuredSplitShare, Is.EqualTo(SimulationDefaults.PublishedQpsSplitThresholdShare).And.EqualTo(0.03));
+        options.MeasuredSplitShare = 0;
+        Assert.DoesNotThrow(options.Validate);
+    }
+
     [TestCase(0)]
     [TestCase(-3)]
     public void Validate_WhenNodesIsNotPositive_ThrowsNamingTheValue(int nodes) =>

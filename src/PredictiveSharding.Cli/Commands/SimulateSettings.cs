@@ -68,7 +68,7 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.PerMoveCost"/> (the planned strategies' cost of each move on top of its bytes; default 0).</summary>
     public double PerMoveCost { get; init; } = Defaults.PerMoveCost;
 
-    /// <summary><see cref="SimulationOptions.MeasuredSplitShare"/> (load-based splits under the planned strategies; default 0, off).</summary>
+    /// <summary><see cref="SimulationOptions.MeasuredSplitShare"/> (load-based splits under the planned strategies; default 0.03, the published QPS thresholds' mapping).</summary>
     public double MeasuredSplitShare { get; init; } = Defaults.MeasuredSplitShare;
 
     /// <summary><see cref="SimulationOptions.ReactiveByteBudget"/> (the predictive strategy's bytes against those of reactive at the published QPS threshold, 0.03 × capacity; default 1, 0 lifts the cap).</summary>
