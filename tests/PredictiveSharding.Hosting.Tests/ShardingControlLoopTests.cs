@@ -402,6 +402,32 @@ public sealed class ShardingControlLoopTests
         });
     }
 
+    [Test]
+    public async Task RunCycle_WhenTheHostSplitsAPartitionRightAfterItSurged_StillLearnsTheSurge()
+    {
+        // "b" goes 20 → 60 requests a minute on a node of 100 (3× from 20% of a node), and the host's own load-based split
+        // cuts it into b1 (key-0..key-2) and b2 before the loop looks again: the surge is in b's last bucket, which the
+        // children only inherit. Regression: inherited buckets teach no growth and b was forgotten unobserved, so the
+        // children's q0.99 stayed the forecaster's (last × 1.2); it must carry the 3× the cluster has shown.
+        using var rig = new Rig(warmup: 1, execute: false, configure: o => o.ForecastGuard = new() { FloorAtLastLoad = false, BoundBursts = true });
+        rig.Forecaster.Quantiles = [0.5, 0.99];
+        rig.Minute(10);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute(30);
+        rig.Routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("key-3")], [new PartitionId("b1"), new PartitionId("b2")]));
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute(10);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        Assert.Multiple(() =>
+        {
+            Assert.That(planned.ValueAt(new PartitionId("b1"), ResourceKind.Requests, 0, 0.99), Is.EqualTo(3 * 3).Within(1e-9), "b1 served 3 requests: key-0, key-1, key-2");
+            Assert.That(planned.ValueAt(new PartitionId("b2"), ResourceKind.Requests, 0, 0.99), Is.EqualTo(17 * 3).Within(1e-9), "b2 served the other 17");
+            Assert.That(planned.ValueAt(new PartitionId("b2"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(17).Within(1e-9), "the median stays the forecaster's");
+        });
+    }
+
     [TestCase(10L, true, 60.0)]
     [TestCase(1L, true, 60.0)]
     [TestCase(1L, false, 24.0)]

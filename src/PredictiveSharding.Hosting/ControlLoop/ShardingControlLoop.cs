@@ -246,6 +246,28 @@ public sealed class ShardingControlLoop : IDisposable
 
         var guarded = new List<GuardedPartition>(history.Series.Count);
         var observedThrough = _growthObservedThrough;
+
+        // Partitions that left the map since the last cycle first: one the host split right after it surged took the surge
+        // with it (its children inherit that bucket, and inherited buckets teach no growth).
+        foreach (var retired in _history.TakeRetired())
+        {
+            if (!_options.ForecastGuard.BoundBursts || retired.Buckets.Count == 0)
+            {
+                continue;
+            }
+
+            var successor = snapshot.Partitions.FirstOrDefault(p => p.Range.Overlaps(retired.Range));
+            var loads = new double[retired.Buckets.Count];
+            for (var i = 0; i < loads.Length; i++)
+            {
+                loads[i] = retired.Buckets[i].Requests;
+            }
+
+            var capacity = successor is null ? double.NaN : capacities.GetValueOrDefault(successor.Node, double.NaN);
+            var partition = new GuardedPartition(retired.Partition, loads, capacity) { OwnFrom = Math.Min(retired.InheritedBuckets, loads.Length) };
+            _guard.ObserveGrowth(partition, FirstUnobserved(retired.Buckets));
+        }
+
         foreach (var series in history.Series)
         {
             var buckets = series.Buckets;
@@ -269,19 +291,25 @@ public sealed class ShardingControlLoop : IDisposable
             guarded.Add(partition);
             if (_options.ForecastGuard.BoundBursts && buckets.Count > 0)
             {
-                var from = buckets.Count;
-                while (from > 0 && (_growthObservedThrough is not { } through || buckets[from - 1].Start > through))
-                {
-                    from--;
-                }
-
-                _guard.ObserveGrowth(partition, from);
+                _guard.ObserveGrowth(partition, FirstUnobserved(buckets));
                 observedThrough = observedThrough is { } seen && seen >= buckets[^1].Start ? seen : buckets[^1].Start;
             }
         }
 
         _growthObservedThrough = observedThrough;
         return _guard.Apply(forecast, guarded);
+    }
+
+    /// <summary>The index of the first bucket that starts after the growth an earlier cycle observed (0 before any).</summary>
+    private int FirstUnobserved(IReadOnlyList<LoadBucket> buckets)
+    {
+        var from = buckets.Count;
+        while (from > 0 && (_growthObservedThrough is not { } through || buckets[from - 1].Start > through))
+        {
+            from--;
+        }
+
+        return from;
     }
 
     private void Meter(ShardingPlan plan, double planMillis)

@@ -20,6 +20,7 @@ internal sealed class PartitionHistory
     private readonly Dictionary<PartitionId, KeyRange> _ranges = [];
     private readonly Dictionary<PartitionId, IReadOnlyList<KeySample>> _latestSamples = [];
     private readonly Dictionary<PartitionId, int> _inherited = [];
+    private readonly List<RetiredPartition> _retired = [];
     private TimeSpan _step;
 
     public PartitionHistory(int maxBuckets) => _maxBuckets = maxBuckets;
@@ -91,9 +92,15 @@ internal sealed class PartitionHistory
             _latestSamples[partition] = samples;
         }
 
-        // Forget partitions that left the map once their children have copied what they need.
+        // Forget partitions that left the map once their children have copied what they need, keeping what they were for
+        // the growth a host's own split would otherwise hide (TakeRetired).
         foreach (var gone in _buckets.Keys.Where(id => !current.Contains(id)).ToList())
         {
+            if (_ranges.TryGetValue(gone, out var goneRange))
+            {
+                _retired.Add(new RetiredPartition(gone, goneRange, _buckets[gone], _inherited.GetValueOrDefault(gone)));
+            }
+
             _buckets.Remove(gone);
             _latestSamples.Remove(gone);
             _ranges.Remove(gone);
@@ -126,6 +133,24 @@ internal sealed class PartitionHistory
     /// measured for it: they say how the parent grew, not the partition. 0 for a partition with only its own.
     /// </summary>
     public int InheritedBuckets(PartitionId partition) => _inherited.GetValueOrDefault(partition);
+
+    /// <summary>
+    /// The partitions that left the map since the last call, with their histories as they left (the last harvest
+    /// included); the list is emptied. A partition that surged and was split by the host before the loop looked again
+    /// took its surge with it: its children's copies of that history are inherited, not their own, so this is the one
+    /// place the surge can still be learnt from.
+    /// </summary>
+    public IReadOnlyList<RetiredPartition> TakeRetired()
+    {
+        if (_retired.Count == 0)
+        {
+            return [];
+        }
+
+        var retired = _retired.ToArray();
+        _retired.Clear();
+        return retired;
+    }
 
     /// <summary>The last bucket of a partition, or null.</summary>
     public LoadBucket? Last(PartitionId partition) =>
