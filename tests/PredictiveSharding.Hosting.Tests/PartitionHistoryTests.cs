@@ -47,48 +47,6 @@ public sealed class PartitionHistoryTests
     }
 
     [Test]
-    public void TakeRetired_HandsOverEachPartitionThatLeftTheMapOnce_WithItsHistoryAsItLeft()
-    {
-        // "b" serves 3 requests in the first minute and 7 in the second, then is split: the history forgets it, but hands it
-        // over once, with both of its buckets and its range, for the growth it showed.
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
-        var routing = new RoutingTable(new RoutingMap(
-            [
-                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), new NodeId("n1")),
-                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), new NodeId("n2")),
-            ],
-            0));
-        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1) }, time);
-        var history = new PartitionHistory(maxBuckets: 10);
-        foreach (var requests in new[] { 3, 7 })
-        {
-            for (var i = 0; i < requests; i++)
-            {
-                recorder.Record(Encoding.UTF8.GetBytes("x"), RequestKind.Read, 10);
-            }
-
-            time.Advance(TimeSpan.FromMinutes(1));
-            history.Append(recorder.Harvest());
-        }
-
-        var beforeSplit = history.TakeRetired();
-        routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("t")], [new PartitionId("b1"), new PartitionId("b2")]));
-        time.Advance(TimeSpan.FromMinutes(1));
-        history.Append(recorder.Harvest());
-
-        var retired = history.TakeRetired();
-        Assert.Multiple(() =>
-        {
-            Assert.That(beforeSplit, Is.Empty);
-            Assert.That(retired.Select(r => r.Partition), Is.EqualTo(new[] { new PartitionId("b") }));
-            Assert.That(retired[0].Range, Is.EqualTo(KeyRange.FromStrings("m", null)));
-            Assert.That(retired[0].Buckets.Select(b => b.Requests).Take(2), Is.EqualTo(new double[] { 3, 7 }));
-            Assert.That(retired[0].InheritedBuckets, Is.Zero);
-            Assert.That(history.TakeRetired(), Is.Empty, "handed over once");
-        });
-    }
-
-    [Test]
     public void Append_AfterASplitMidBucket_CountsTheParentsPartOfThatBucketForItsChildren()
     {
         // "b" serves 100 requests a minute; it is split 60 requests into a minute. The recorder harvests those 60 from
@@ -198,6 +156,32 @@ public sealed class PartitionHistoryTests
         {
             Assert.That(loads.Get(new PartitionId("b")).RequestValues(), Is.EqualTo(new[] { 75.0, 70.0 }).Within(1e-9), "the kept id's earlier minute is its share, not the whole parent's");
             Assert.That(loads.Get(new PartitionId("b2")).RequestValues(), Is.EqualTo(new[] { 25.0, 30.0 }).Within(1e-9));
+        });
+    }
+
+    [Test]
+    public void TakeRetired_HandsOverEachPartitionThatLeftTheMapOnce_WithItsHistoryAsItLeft()
+    {
+        // "b" serves 3 requests in the first minute and 7 in the second, then is split: the history forgets it, but hands it
+        // over once, with both of its buckets and its range, for the growth it showed.
+        var map = new RoutingMap([new PartitionRoute(new PartitionId("b"), KeyRange.Full, new NodeId("n1"))], 0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        history.Append([Series("b", 0, 3)], NoSamples, map);
+        history.Append([Series("b", 1, 7)], NoSamples, map);
+        var beforeSplit = history.TakeRetired();
+
+        var split = map.Apply([new SplitChange(new PartitionId("b"), [ShardKey.FromString("m")], [new PartitionId("b1"), new PartitionId("b2")])]);
+        history.Append([Series("b1", 2, 1), Series("b2", 2, 1)], NoSamples, split);
+
+        var retired = history.TakeRetired();
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeSplit, Is.Empty);
+            Assert.That(retired.Select(r => r.Partition), Is.EqualTo(new[] { new PartitionId("b") }));
+            Assert.That(retired[0].Range, Is.EqualTo(KeyRange.Full));
+            Assert.That(retired[0].Buckets.Select(b => b.Requests), Is.EqualTo(new double[] { 3, 7 }));
+            Assert.That(retired[0].InheritedBuckets, Is.Zero);
+            Assert.That(history.TakeRetired(), Is.Empty, "handed over once");
         });
     }
 

@@ -249,33 +249,24 @@ public sealed class ShardingControlLoop : IDisposable
 
         // Partitions that left the map since the last cycle first: one the host split right after it surged took the surge
         // with it (its children inherit that bucket, and inherited buckets teach no growth).
-        foreach (var retired in _history.TakeRetired())
+        // Taken every cycle, so that they do not pile up while the burst bound is off.
+        var retiredPartitions = _history.TakeRetired();
+        if (_options.ForecastGuard.BoundBursts)
         {
-            if (!_options.ForecastGuard.BoundBursts || retired.Buckets.Count == 0)
+            foreach (var retired in retiredPartitions)
             {
-                continue;
+                var successor = snapshot.Partitions.FirstOrDefault(p => p.Range.Overlaps(retired.Range));
+                var capacity = successor is null ? double.NaN : capacities.GetValueOrDefault(successor.Node, double.NaN);
+                var loads = retired.Buckets.Select(b => b.Requests).ToArray();
+                var partition = new GuardedPartition(retired.Partition, loads, capacity) { OwnFrom = Math.Min(retired.InheritedBuckets, loads.Length) };
+                _guard.ObserveGrowth(partition, FirstUnobserved(retired.Buckets));
             }
-
-            var successor = snapshot.Partitions.FirstOrDefault(p => p.Range.Overlaps(retired.Range));
-            var loads = new double[retired.Buckets.Count];
-            for (var i = 0; i < loads.Length; i++)
-            {
-                loads[i] = retired.Buckets[i].Requests;
-            }
-
-            var capacity = successor is null ? double.NaN : capacities.GetValueOrDefault(successor.Node, double.NaN);
-            var partition = new GuardedPartition(retired.Partition, loads, capacity) { OwnFrom = Math.Min(retired.InheritedBuckets, loads.Length) };
-            _guard.ObserveGrowth(partition, FirstUnobserved(retired.Buckets));
         }
 
         foreach (var series in history.Series)
         {
             var buckets = series.Buckets;
-            var loads = new double[buckets.Count];
-            for (var i = 0; i < loads.Length; i++)
-            {
-                loads[i] = buckets[i].Requests;
-            }
+            var loads = series.RequestValues();
 
             // Unknown owner or capacity: NaN turns the burst bound off for this partition; the floors still apply.
             var info = partitions.GetValueOrDefault(series.Partition);
