@@ -289,7 +289,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             reports.Add(record.Kind == ActionKind.Move
                 ? await RecoverMoveAsync(record, tracker, cancellationToken).ConfigureAwait(false)
                 : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false));
-            tracker.ActionFinished();
+            tracker.ActionFinished(record.ActionId);
         }
 
         await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
@@ -448,7 +448,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         }
         finally
         {
-            tracker.ActionFinished();
+            tracker.ActionFinished(actionId);
         }
     }
 

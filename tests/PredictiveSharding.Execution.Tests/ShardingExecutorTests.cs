@@ -301,6 +301,22 @@ public sealed class ShardingExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_TheLastReportCountsEveryActionFinished()
+    {
+        // Each action's Completed report counted it as finished only after the report, so the plan's last report said
+        // one of two had ended: a watcher never saw the plan finish.
+        var cluster = Create();
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"));
+        var progress = new ListProgress<ExecutionProgress>();
+
+        await executor.ExecuteAsync(Plan(Move("p2", N1, N3), Move("p3", N2, N1)), progress);
+
+        // The two moves may run at once, and their reports reach the list in either order, so compare as sets.
+        Assert.That(progress.Items.Max(p => p.ActionsFinished), Is.EqualTo(2));
+        Assert.That(progress.Items.Where(p => p.Action.State == MoveState.Completed).Select(p => p.ActionsFinished), Is.EquivalentTo(new[] { 1, 2 }), "each action's final report counts it");
+    }
+
+    [Test]
     public async Task ExecuteAsync_CountsMovesAndBytesOnTheExecutionMeter()
     {
         var cluster = Create();

@@ -54,6 +54,74 @@ public sealed class ControlLoopHealthCheckTests
         Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Unhealthy }));
     }
 
+    [Test]
+    public async Task CheckHealth_DuringALongMoveOfAHostExecutorThatReportsProgress_IsDegradedNotUnhealthy()
+    {
+        // A host's own executor (not the journalled one) reporting through the progress overload: its long move is
+        // told from a stall the same way.
+        var time = new FakeTimeProvider(Start);
+        var executor = new ReportingHostExecutor(time);
+
+        var (statuses, afterwards) = await ProbeDuringAHostMove(executor, time);
+
+        Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Degraded }));
+        Assert.That(afterwards, Is.EqualTo(HealthStatus.Healthy), "healthy again once the cycle completed");
+        Assert.That(executor.Reported.Select(r => r.BytesCopied), Is.Ordered.Ascending, "the move reported its copy as it went");
+    }
+
+    [Test]
+    public async Task CheckHealth_DuringALongMoveOfAHostExecutorWithoutTheProgressOverload_IsUnhealthy()
+    {
+        // An executor that implements only the overload without progress: the interface's default reports nothing, so
+        // five silent intervals read as a stall (the documented reason to wire the check to a readiness probe).
+        var time = new FakeTimeProvider(Start);
+        var executor = new SlowHostExecutor(time);
+
+        var (statuses, afterwards) = await ProbeDuringAHostMove(executor, time);
+
+        Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Unhealthy }));
+        Assert.That(afterwards, Is.EqualTo(HealthStatus.Healthy));
+        Assert.That(executor.Reported, Has.Count.EqualTo(5), "the move ran all its steps");
+    }
+
+    /// <summary>
+    /// Runs one cycle whose plan moves one partition with a host executor that takes five intervals, probing the health
+    /// check after the fifth; returns the statuses probed during the move and the status once the cycle completed.
+    /// </summary>
+    private static async Task<(List<HealthStatus> During, HealthStatus After)> ProbeDuringAHostMove(SlowHostExecutor executor, FakeTimeProvider time)
+    {
+        var routing = new RoutingTable(new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
+                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
+            ],
+            0));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Interval }, time);
+        var loopOptions = new ControlLoopOptions { Interval = Interval, Horizon = 5, WarmupBuckets = 1 };
+        var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (20_000, 200)), loopOptions, time);
+        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
+        for (var i = 0; i < 50; i++)
+        {
+            recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
+        }
+
+        time.Advance(Interval);
+        var statuses = new List<HealthStatus>();
+        executor.AfterStep = step =>
+        {
+            if (step == executor.Steps)
+            {
+                statuses.Add(health.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult().Status);
+            }
+        };
+
+        var result = await loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(result.Execution?.Completed, Is.EqualTo(1), "the move ran");
+        return (statuses, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+    }
+
     /// <summary>
     /// Runs one cycle whose plan moves partition "b" (200 keys, copied in chunks of 1 KiB) with the default journalled
     /// executor; before each chunk write, <paramref name="beforeWrite"/> moves the fake clock and says whether to probe.

@@ -1,9 +1,11 @@
 using PredictiveSharding.Execution;
+using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Routing;
+using PredictiveSharding.TestKit;
 using PredictiveSharding.TestKit.Moving;
 using PredictiveSharding.Topology;
 
@@ -41,6 +43,43 @@ public sealed class JournalledPlanExecutorTests
             Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
             Assert.That(mover.Dump(N2), Has.Count.EqualTo(100));
             Assert.That(File.Exists(options.JournalPath), Is.True);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WithProgress_ReportsTheMovedPartitionAndItsBytesAsTheCopyGoes()
+    {
+        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
+        try
+        {
+            var routing = new RoutingTable(new RoutingMap(
+                [
+                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
+                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
+                ],
+                0));
+            var mover = new InMemoryDataMover([N1, N2], routing);
+            mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[100])));
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
+            await using var executor = new JournalledPlanExecutor(routing, mover, options);
+            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
+            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("b"), N1, N2, 10_000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 10_000, TimeSpan.Zero);
+            var reported = new List<PlanExecutionProgress>();
+
+            // Synchronous, so every report has arrived when the call returns (Progress<T> would post them later).
+            var result = await ((IPlanExecutor)executor).ExecuteAsync(plan, new SynchronousProgress<PlanExecutionProgress>(reported.Add), CancellationToken.None);
+
+            Assert.That(result.Completed, Is.EqualTo(1));
+            Assert.That(reported, Has.Count.GreaterThan(3), "a report per chunk and per state change");
+            Assert.That(reported.Select(r => r.Partition).Distinct(), Is.EqualTo(new[] { new PartitionId("b") }));
+            Assert.That(reported.Select(r => r.ActionsTotal).Distinct(), Is.EqualTo(new[] { 1 }));
+            Assert.That(reported.Select(r => r.BytesCopied), Is.Ordered.Ascending);
+            Assert.That(reported[^1].BytesCopied, Is.EqualTo(result.BytesMoved), "the last report carries every byte the move copied");
+            Assert.That(reported[^1].ActionsFinished, Is.EqualTo(1));
         }
         finally
         {

@@ -203,7 +203,7 @@ public class TraceSimulatorTests
         var reports = new List<SimulationProgress>();
         var options = new SimulationOptions { Nodes = 2, Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault] };
 
-        await new TraceSimulator(options).RunAsync(loads, new SynchronousProgress(reports.Add), CancellationToken.None);
+        await new TraceSimulator(options).RunAsync(loads, new SynchronousProgress<SimulationProgress>(reports.Add), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -345,9 +345,4 @@ public class TraceSimulatorTests
 
     private static GeneticShardPlanner TimedPlanner(SimulationContext context, TimeProvider clock) =>
         new(new GeneticPlannerOptions { Seed = context.Seed, MoveCostWeight = 0.5, DegreeOfParallelism = 1, MaxGenerations = 1000, StagnationLimit = 1000, TimeBudget = TimeSpan.FromSeconds(2) }, clock);
-
-    private sealed class SynchronousProgress(Action<SimulationProgress> report) : IProgress<SimulationProgress>
-    {
-        public void Report(SimulationProgress value) => report(value);
-    }
 }

@@ -12,4 +12,16 @@ public interface IPlanExecutor
     /// <exception cref="ArgumentException">The plan is inconsistent with the cluster (unknown partitions or nodes, overlapping moves); nothing was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; moves in flight are rolled back or left resumable.</exception>
     Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Executes the plan's actions as <see cref="ExecuteAsync(ShardingPlan, CancellationToken)"/> does, reporting each
+    /// advance of an action (a chunk copied, a state changed) to <paramref name="progress"/>. The control loop calls this
+    /// overload so that its health check can tell a long move from a stalled one. The default implementation reports
+    /// nothing and calls the other overload: implement it in an executor whose moves can run longer than three control
+    /// intervals.
+    /// </summary>
+    /// <exception cref="ArgumentException">The plan is inconsistent with the cluster (unknown partitions or nodes, overlapping moves); nothing was changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; moves in flight are rolled back or left resumable.</exception>
+    Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken) =>
+        ExecuteAsync(plan, cancellationToken);
 }

@@ -6,20 +6,40 @@ namespace PredictiveSharding.Execution.Reporting;
 internal sealed class PlanProgressTracker(string planId, int total, long bytesExpected, TimeProvider time, IProgress<ExecutionProgress>? progress, Action<ExecutionProgress> raise)
 {
     private readonly Dictionary<string, long> _bytesByAction = new(StringComparer.Ordinal);
-    private int _finished;
 
-    public void ActionFinished() => Interlocked.Increment(ref _finished);
+    /// <summary>Actions that have ended, by id: guarded by the lock on <see cref="_bytesByAction"/>.</summary>
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+
+    /// <summary>Counts an action as ended (any outcome, or skipped); counting one twice does nothing.</summary>
+    public void ActionFinished(string actionId)
+    {
+        lock (_bytesByAction)
+        {
+            _finished.Add(actionId);
+        }
+    }
 
     public void Report(MoveProgress action)
     {
         long copied;
+        int finished;
         lock (_bytesByAction)
         {
             _bytesByAction[action.ActionId] = action.BytesCopied;
             copied = _bytesByAction.Values.Sum();
+
+            // The report of an action's final state counts it as ended already: the executor marks it finished only
+            // after this report, and no later report may come (the plan's last action), so a watcher would otherwise
+            // never see every action finished.
+            if (action.State is MoveState.Completed or MoveState.RolledBack)
+            {
+                _finished.Add(action.ActionId);
+            }
+
+            finished = _finished.Count;
         }
 
-        var update = new ExecutionProgress(planId, action, total, Volatile.Read(ref _finished), copied, bytesExpected);
+        var update = new ExecutionProgress(planId, action, total, finished, copied, bytesExpected);
         progress?.Report(update);
         raise(update);
     }

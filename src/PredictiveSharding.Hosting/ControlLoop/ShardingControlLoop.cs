@@ -89,15 +89,11 @@ public sealed class ShardingControlLoop : IDisposable
     internal DateTimeOffset? RunningSince => Interlocked.Read(ref _runningSinceUtcTicks) is var ticks and >= 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>
-    /// When the work of a cycle last advanced: a stage started, a training epoch ended, or (with the default
-    /// <see cref="Execution.JournalledPlanExecutor"/>) a move copied a chunk or changed state. Null when never.
+    /// When the work of a cycle last advanced: a stage started, a training epoch ended, or the executor reported a move's
+    /// progress (<see cref="IPlanExecutor.ExecuteAsync(ShardingPlan, IProgress{PlanExecutionProgress}, CancellationToken)"/>;
+    /// the default <see cref="Execution.JournalledPlanExecutor"/> does for every chunk copied and state changed). Null when never.
     /// </summary>
-    internal DateTimeOffset? LastProgress =>
-        (_progress.Last, (_executor as Execution.JournalledPlanExecutor)?.Progress.Last) switch
-        {
-            ({ } own, { } moves) => own > moves ? own : moves,
-            (var own, var moves) => own ?? moves,
-        };
+    internal DateTimeOffset? LastProgress => _progress.Last;
 
     /// <summary>The last outcome of the loop.</summary>
     public ControlLoopStatus Status { get; } = new();
@@ -207,7 +203,7 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         _progress.Mark();
-        var summary = await _executor.ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
+        var summary = await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false);
         _metrics.BytesMoved.Add(summary.BytesMoved);
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
         foreach (var error in summary.Errors)

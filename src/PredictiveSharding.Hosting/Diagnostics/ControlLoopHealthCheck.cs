@@ -6,11 +6,13 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 
 /// <summary>
 /// Healthy while cycles succeed; degraded after one failed cycle, or while a cycle runs longer than three intervals but
-/// is still making progress (a stage started, a training epoch ended or, with the default
-/// <see cref="Execution.JournalledPlanExecutor"/>, a move copied a chunk or changed state within the last three
-/// intervals: a long move); unhealthy after three failures in a row, or when no cycle has succeeded for three intervals
-/// and none is making progress (no cycle running, or the running one stalled for three intervals). A host executor of
-/// its own reports no move progress, so a cycle spending more than three intervals in it counts as stalled. Register with
+/// is still making progress (a stage started, a training epoch ended or the executor reported a move's progress within
+/// the last three intervals: a long move); unhealthy after three failures in a row, or when no cycle has succeeded for
+/// three intervals and none is making progress (no cycle running, or the running one stalled for three intervals). The
+/// default <see cref="Execution.JournalledPlanExecutor"/> reports every chunk copied and state changed; a host executor
+/// of its own reports through
+/// <see cref="Executing.IPlanExecutor.ExecuteAsync(Planning.ShardingPlan, IProgress{Executing.PlanExecutionProgress}, CancellationToken)"/>,
+/// and one that does not implement that overload counts as stalled once a cycle spends three intervals in it. Register with
 /// <c>services.AddHealthChecks().AddCheck&lt;ControlLoopHealthCheck&gt;("predictive-sharding")</c>.
 /// </summary>
 public sealed class ControlLoopHealthCheck : IHealthCheck

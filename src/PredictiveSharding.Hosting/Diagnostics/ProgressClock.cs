@@ -1,4 +1,4 @@
-using PredictiveSharding.Execution;
+using PredictiveSharding.Executing;
 using PredictiveSharding.Forecasting;
 
 namespace PredictiveSharding.Hosting.Diagnostics;
@@ -7,7 +7,7 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// When work last advanced (a cycle's stage started, a training epoch ended, a move copied a chunk or changed state), for
 /// <see cref="ControlLoopHealthCheck"/> to tell a long cycle that is still working from one that is stuck. Thread-safe.
 /// </summary>
-internal sealed class ProgressClock(TimeProvider time) : IProgress<ExecutionProgress>, IProgress<ForecasterProgress>
+internal sealed class ProgressClock(TimeProvider time) : IProgress<PlanExecutionProgress>, IProgress<ForecasterProgress>
 {
     private long _lastUtcTicks = -1;
 
@@ -18,7 +18,7 @@ internal sealed class ProgressClock(TimeProvider time) : IProgress<ExecutionProg
     public void Mark() => Interlocked.Exchange(ref _lastUtcTicks, time.GetUtcNow().UtcTicks);
 
     /// <inheritdoc />
-    public void Report(ExecutionProgress value) => Mark();
+    public void Report(PlanExecutionProgress value) => Mark();
 
     /// <inheritdoc />
     public void Report(ForecasterProgress value) => Mark();

@@ -45,19 +45,20 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
         _meterFactory = meterFactory;
-        Progress = new ProgressClock(_time);
     }
 
-    /// <summary>When a move of a plan last advanced (a chunk copied, a state changed), for the loop's health check.</summary>
-    internal ProgressClock Progress { get; }
+    /// <inheritdoc />
+    public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken) =>
+        ExecuteAsync(plan, progress: null, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
+    /// <remarks>Reports every <see cref="ExecutionProgress"/> the journalled executor sends: each chunk copied and each state change of a move.</remarks>
+    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var executor = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var report = await executor.ExecuteAsync(plan, Progress, cancellationToken).ConfigureAwait(false);
+        var report = await executor.ExecuteAsync(plan, progress is null ? null : new ProgressForwarder(progress), cancellationToken).ConfigureAwait(false);
         var errors = report.Actions
             .Where(a => a.Outcome != ActionOutcome.Completed)
             .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")

@@ -2,6 +2,7 @@ using PredictiveSharding.Forecasting.Lstm;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Forecasting.Tests.Lstm;
 
@@ -47,7 +48,7 @@ public sealed class LstmForecasterTests
         var sut = new LstmForecaster(options);
         var reports = new List<ForecasterProgress>();
 
-        await sut.FitAsync(SyntheticLoad.History(3, 300), new SynchronousProgress(reports.Add), CancellationToken.None);
+        await sut.FitAsync(SyntheticLoad.History(3, 300), new SynchronousProgress<ForecasterProgress>(reports.Add), CancellationToken.None);
 
         Assert.That(reports.Select(r => r.Epoch), Is.EqualTo(new[] { 1, 2, 3 }));
         Assert.That(reports, Has.All.Matches<ForecasterProgress>(r => r.TotalEpochs == 3 && double.IsFinite(r.TrainingLoss) && double.IsFinite(r.ValidationLoss)));
@@ -67,7 +68,7 @@ public sealed class LstmForecasterTests
         var epochsSeen = 0;
 
         // Cancel from inside training, after the first epoch: the refit must be abandoned, not half applied.
-        var progress = new SynchronousProgress(p =>
+        var progress = new SynchronousProgress<ForecasterProgress>(p =>
         {
             epochsSeen = p.Epoch;
             cts.Cancel();
@@ -513,11 +514,5 @@ public sealed class LstmForecasterTests
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>Reports on the calling thread, so a test sees every report before the awaited call returns.</summary>
-    private sealed class SynchronousProgress(Action<ForecasterProgress> report) : IProgress<ForecasterProgress>
-    {
-        public void Report(ForecasterProgress value) => report(value);
     }
 }
