@@ -32,7 +32,7 @@ namespace PredictiveSharding.Redis.Migration;
 /// <para>
 /// Crash safety: a journal file records each move (slots, source, target, direction) before it starts; the cluster's own
 /// slot states (owner, migrating, importing) say how far each slot got. <see cref="RecoverAsync(CancellationToken)"/> (also run at the
-/// start of every <see cref="ExecuteAsync"/>) finishes or undoes, per <see cref="RedisMigrationOptions.Recovery"/>, any
+/// start of every <see cref="ExecuteAsync(ShardingPlan, IProgress{PlanExecutionProgress}, CancellationToken)"/>) finishes or undoes, per <see cref="RedisMigrationOptions.Recovery"/>, any
 /// move a crash left open. A move that fails (a node refuses or is unreachable) is rolled back: the slot in flight is
 /// closed with its keys back on the source and the slots already handed over are migrated back. When a node is down that
 /// cannot be done; the move is then reported with the state the cluster was left in and stays in the journal until a
@@ -77,7 +77,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         _metrics = new RedisShardingMetrics(meterFactory);
     }
 
-    /// <summary>Reports of the moves completed by the last <see cref="ExecuteAsync"/>, in order.</summary>
+    /// <summary>Reports of the moves completed by the last <see cref="ExecuteAsync(ShardingPlan, IProgress{PlanExecutionProgress}, CancellationToken)"/>, in order.</summary>
     public IReadOnlyList<SlotMoveReport> LastMoves { get; private set; } = [];
 
     /// <summary>Called at each step boundary of each slot (tests inject faults here).</summary>
@@ -87,7 +87,19 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>; nothing was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it.</exception>
-    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
+    public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken) =>
+        ExecuteAsync(plan, progress: null, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reports after each slot a move hands over and after each action ends. Redis reports keys, not bytes, so the bytes
+    /// copied are the plan's bytes for the finished moves plus the running move's bytes × the share of its slots handed
+    /// over.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>; nothing was changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it.</exception>
+    public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -111,8 +123,16 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             long bytes = 0;
             var errors = new List<string>();
             var reports = new List<SlotMoveReport>();
+            var finished = 0;
             foreach (var action in plan.Actions)
             {
+                var partition = action switch
+                {
+                    SplitAction split => split.Partition,
+                    MergeAction merge => merge.Merged,
+                    MoveAction move => move.Shard,
+                    _ => default,
+                };
                 try
                 {
                     switch (action)
@@ -124,7 +144,11 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                             ApplyRouting(new MergeChange(merge.Left, merge.Right, merge.Merged));
                             break;
                         case MoveAction move:
-                            reports.Add(await MoveAsync(move, cancellationToken).ConfigureAwait(false));
+                            var before = bytes;
+                            var running = progress is null
+                                ? null
+                                : new Action<double>(share => progress.Report(new PlanExecutionProgress(move.Shard, plan.Actions.Count, finished, before + (long)(move.Bytes * share), plan.MovedBytes)));
+                            reports.Add(await MoveAsync(move, running, cancellationToken).ConfigureAwait(false));
                             bytes += move.Bytes;
                             break;
                         default:
@@ -139,6 +163,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                     errors.Add(Describe(action) + ": " + e.Message);
                     RedisShardingLog.ActionRefused(_logger, errors[^1]);
                 }
+
+                finished++;
+                progress?.Report(new PlanExecutionProgress(partition, plan.Actions.Count, finished, bytes, plan.MovedBytes));
             }
 
             LastMoves = reports;
@@ -252,7 +279,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         ApplyRouting(new SplitChange(split.Partition, keys, split.NewPartitions));
     }
 
-    private async Task<SlotMoveReport> MoveAsync(MoveAction move, CancellationToken cancellationToken)
+    /// <param name="move">The move.</param>
+    /// <param name="handedOver">Called after each slot is handed over with the share of the move's slots handed over so far (null: not reported).</param>
+    /// <param name="cancellationToken">Cancels the move between steps.</param>
+    private async Task<SlotMoveReport> MoveAsync(MoveAction move, Action<double>? handedOver, CancellationToken cancellationToken)
     {
         var route = _routing.Current.Get(move.Shard);
         if (route.Node != move.From)
@@ -285,6 +315,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             for (; current < slots.End; current++)
             {
                 await mover.MoveSlotAsync(endpoints, current, masters, resumeFrom: null, tally, cancellationToken).ConfigureAwait(false);
+                handedOver?.Invoke((double)(current + 1 - slot0) / (slots.End - slot0));
             }
         }
         catch (Exception e) when (e is RedisMigrationException or RedisException)

@@ -1,9 +1,11 @@
+using PredictiveSharding.Executing;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Redis.Cluster;
 using PredictiveSharding.Redis.Migration;
 using PredictiveSharding.Redis.Slots;
 using PredictiveSharding.Redis.Tests.Infrastructure;
 using PredictiveSharding.Routing;
+using PredictiveSharding.TestKit;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Redis.Tests.Migration;
@@ -195,6 +197,32 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(target));
         Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
         Assert.That(await workload.LostWritesAsync(), Is.Empty, "the stale copy ('stale') must not win over the live value");
+    }
+
+    [Test]
+    public async Task Execute_WithProgress_ReportsEachSlotHandedOverAndTheActionsEnd()
+    {
+        // The control loop's health check counts these reports as a long move advancing.
+        var (routing, route, target) = await PickPartitionAsync(slots: 8, index: 23);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 2, prefix: "progress:"));
+        await workload.LoadAsync();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath() });
+        var move = new MoveAction(route.Partition, route.Node, target, 8_000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test");
+        var reported = new List<PlanExecutionProgress>();
+
+        var utilization = new UtilizationSummary(0, target, ResourceKind.Requests, 0);
+        var plan = new ShardingPlan(true, [move], utilization, utilization, move.Bytes, TimeSpan.Zero);
+
+        var summary = await ((IPlanExecutor)executor).ExecuteAsync(plan, new SynchronousProgress<PlanExecutionProgress>(reported.Add), CancellationToken.None);
+
+        Assert.That(summary.Completed, Is.EqualTo(1));
+        Assert.That(reported, Has.Count.EqualTo(slots.Count + 1), "one report per slot handed over and one when the move ended");
+        Assert.That(reported.Select(r => r.Partition).Distinct(), Is.EqualTo(new[] { route.Partition }));
+        Assert.That(reported.Select(r => r.BytesCopied), Is.Ordered.Ascending);
+        Assert.That(reported[0].BytesCopied, Is.EqualTo(1_000), "an eighth of the move's bytes after the first of its eight slots");
+        Assert.That(reported[^1], Is.EqualTo(new PlanExecutionProgress(route.Partition, 1, 1, 8_000, 8_000)));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
 
     [Test]
