@@ -159,6 +159,13 @@ public sealed class GeneticPlannerOptions
     public bool RebalanceUnderThresholds { get; set; }
 
     /// <summary>
+    /// Names the partitions splits and merges create; null (default): a child is named after its parent and its index
+    /// (<c>p7.1</c>), a merge after both halves (<c>p7.0+p7.1</c>), so ids grow with every split and merge. Not bound from
+    /// configuration; set it in code (<c>services.Configure&lt;GeneticPlannerOptions&gt;(o => o.PartitionIds = ...)</c> with <c>AddPredictiveSharding</c>).
+    /// </summary>
+    public IPartitionIdSource? PartitionIds { get; set; }
+
+    /// <summary>
     /// Settings for forecasts whose 0.99 quantile carries a burst bound (<see cref="Guards.ForecastGuard"/> with
     /// <see cref="Guards.ForecastGuardOptions.BoundBursts"/>, the control loop's default), as the simulation's predictive
     /// strategy plans and the README's comparison measures: moving every byte of the cluster costs 2 × the threshold in

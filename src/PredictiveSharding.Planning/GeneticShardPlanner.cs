@@ -85,7 +85,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
 
         var warnings = new List<string>();
-        var ids = new PartitionIdAllocator(request.Cluster);
+        var ids = new PartitionIdAllocator(request.Cluster, _options.PartitionIds);
         var splits = _options.EnableSplits
             ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings)
             : [];

@@ -48,7 +48,7 @@ internal static class MergeRule
                 continue;
             }
 
-            var merged = ids.Allocate(left.Id.Value + "+" + right.Id.Value);
+            var merged = ids.ForMerge(left.Id, right.Id);
             var reason = string.Create(CultureInfo.InvariantCulture, $"partitions {left.Id} and {right.Id} on node {model.Nodes[model.Owner[a]].Id} are cold: together they peak at {share:0.000} of the largest node's allowance at q{model.PlanningQuantile:0.###} over the horizon (≤ merge share {options.MergeShareThreshold:0.00})");
             decisions.Add(new MergeDecision(a, merged, reason));
             a++;

@@ -73,7 +73,7 @@ internal static class SplitRule
             var newIds = new PartitionId[proposal.Ways];
             for (var i = 0; i < newIds.Length; i++)
             {
-                newIds[i] = ids.Allocate(partition.Id.Value + "." + i.ToString(CultureInfo.InvariantCulture));
+                newIds[i] = ids.ForSplit(partition.Id, i, newIds.Length);
             }
 
             decisions.Add(new SplitDecision(p, proposal, newIds, Reason(model, p, breach, share, loadTrigger, sizeTrigger, proposal, options, overflowTrigger ? share99 : 0)));
