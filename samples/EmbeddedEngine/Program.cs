@@ -53,6 +53,9 @@ try
     var plannerOptions = GeneticPlannerOptions.ForBurstBoundForecasts();
     plannerOptions.Seed = 7;
     plannerOptions.TimeBudget = TimeSpan.FromMilliseconds(500);
+    // New ranges take the engine's next range ids (r16, r17, …) rather than names grown from their parents.
+    var rangeIds = new RangeIdSequence(Partitions);
+    plannerOptions.PartitionIds = rangeIds;
     var planner = new GeneticShardPlanner(plannerOptions);
     await using var executor = new JournalledPlanExecutor(routing, store, new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "embedded-sample", CleanupGracePeriod = TimeSpan.FromSeconds(2) });
     using var loop = new ShardingControlLoop(routing, recorder, forecaster, planner, executor, inventory, new ControlLoopOptions
@@ -114,7 +117,7 @@ try
     }
 
     var perNode = routing.Current.Routes.GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Count());
-    Console.WriteLine($"Done: {generator.Requests} requests, {cycles} control cycles, {splits} splits and {moves} moves planned, routing version {routing.Current.Version}.");
+    Console.WriteLine($"Done: {generator.Requests} requests, {cycles} control cycles, {splits} splits and {moves} moves planned, routing version {routing.Current.Version}, {rangeIds.Allocated} range ids allocated.");
     Console.WriteLine("Partitions per node now: " + string.Join(", ", nodes.Select(n => $"{n}={perNode.GetValueOrDefault(n)}")));
     Console.WriteLine($"Verification: {generator.Acknowledged.Count} keys with acknowledged writes, {lost} lost or stale.");
     return lost == 0 ? 0 : 1;
