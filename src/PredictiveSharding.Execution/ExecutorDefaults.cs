@@ -7,6 +7,13 @@ internal static class ExecutorDefaults
     public const int ChunkBytes = 1024 * 1024;
 
     /// <summary>
+    /// While a move waits out its clean-up grace period it reports progress this often (its state, CleaningUp, again), so
+    /// that a watcher that counts a cycle without progress for three control intervals as stalled (the hosted loop's
+    /// health check) does not, with any interval of 2 s or more, take the wait for a stall.
+    /// </summary>
+    public static readonly TimeSpan CleanupProgressInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// 8 MiB/s. A move's copy and verification cost CPU on both nodes (reading, hashing, memtable inserts; about 10–30 ms of
     /// a core per MiB measured on this project's 2-core machine), so the rate is what bounds the share of a small node's
     /// CPU a move takes from foreground requests: at 8 MiB/s about a tenth to a quarter of one core, at the former

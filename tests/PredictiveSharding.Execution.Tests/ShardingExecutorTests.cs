@@ -399,6 +399,43 @@ public sealed class ShardingExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_DuringTheGracePeriod_ReportsProgressWhileItWaits()
+    {
+        // The hosted loop's health check counts three intervals without progress as a stall: the 30 s wait, reported
+        // once when it began, read as one with any interval under 10 s.
+        var cluster = Create();
+        var options = FastOptions();
+        options.CleanupGracePeriod = TimeSpan.FromSeconds(30);
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), options);
+        var progress = new ListProgress<ExecutionProgress>();
+        var version = cluster.Routing.Current.Version;
+
+        var run = executor.ExecuteAsync(Plan(Move("p2", N1, N3)), progress);
+        for (var i = 0; i < 1000 && cluster.Routing.Current.Version == version; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        // A second at a time, with a pause for the wait's next slice to start.
+        for (var second = 1; second < 30; second++)
+        {
+            cluster.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(run, Task.Delay(20));
+        }
+
+        Assert.That(run.IsCompleted, Is.False, "the grace period has not passed");
+        cluster.Time.Advance(TimeSpan.FromSeconds(2));
+        var report = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(report.AllCompleted, Is.True);
+        var cleaningUp = progress.Items.Count(p => p.Action.State == MoveState.CleaningUp);
+
+        // One when the state began and one per 5 s slice but the last: 6 when every slice starts before the clock moves
+        // on; at least 4 however late the test's pauses let them start.
+        Assert.That(cleaningUp, Is.InRange(4, 6));
+    }
+
+    [Test]
     public async Task ExecuteAsync_WhenCancelledDuringTheGracePeriod_LeavesTheCleanUpToRecovery()
     {
         var cluster = Create();

@@ -323,12 +323,24 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     {
         EnsureTheOldOwnerHasNoneOfTheRange();
         await Mover.StopChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
-        var wait = (move.CleanupAfter ?? services.Time.GetUtcNow()) - services.Time.GetUtcNow();
-        if (wait > TimeSpan.Zero)
+        // Requests routed with the previous version may still be reading on the old owner. The wait is sliced so that
+        // progress is reported while it lasts: a watcher (the control loop's health check) then sees a move waiting by
+        // design rather than a stall. Each slice is measured to the deadline, so a clock that jumps past it ends the wait.
+        var deadline = move.CleanupAfter ?? services.Time.GetUtcNow();
+        var waited = false;
+        while (deadline - services.Time.GetUtcNow() is var left && left > TimeSpan.Zero)
         {
-            // Requests routed with the previous version may still be reading on the old owner.
-            await Task.Delay(wait, services.Time, cancellationToken).ConfigureAwait(false);
+            if (waited)
+            {
+                report(move, MoveState.CleaningUp);
+            }
 
+            await Task.Delay(left < ExecutorDefaults.CleanupProgressInterval ? left : ExecutorDefaults.CleanupProgressInterval, services.Time, cancellationToken).ConfigureAwait(false);
+            waited = true;
+        }
+
+        if (waited)
+        {
             // Checked again after the wait (30 s by default): routing may have given the old owner keys of the range back
             // meanwhile (the host's own change), and deleting them then would delete live data.
             EnsureTheOldOwnerHasNoneOfTheRange();
