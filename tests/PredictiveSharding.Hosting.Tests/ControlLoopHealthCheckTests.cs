@@ -55,6 +55,64 @@ public sealed class ControlLoopHealthCheckTests
     }
 
     [Test]
+    public async Task CheckHealth_WhileAMoveWaitsOutAGracePeriodLongerThanThreeIntervals_IsDegradedNotUnhealthy()
+    {
+        // 2 s intervals and the default 30 s clean-up grace period: the wait was silent and read as a stall after 6 s.
+        var folder = Directory.CreateTempSubdirectory("psharding-health-");
+        try
+        {
+            var interval = TimeSpan.FromSeconds(2);
+            var time = new FakeTimeProvider(Start);
+            var routing = new RoutingTable(new RoutingMap(
+                [
+                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
+                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
+                ],
+                0));
+            var store = new InMemoryDataMover([N1, N2], routing);
+            store.Seed(N1, Enumerable.Range(0, 20).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)), new byte[100])));
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.FromSeconds(30), ThrottleBytesPerSecond = null };
+            await using var executor = new JournalledPlanExecutor(routing, store, options, time);
+            using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = interval }, time);
+            var loopOptions = new ControlLoopOptions { Interval = interval, Horizon = 5, WarmupBuckets = 1 };
+            var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+            using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (2_000, 20)), loopOptions, time);
+            var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
+            for (var i = 0; i < 50; i++)
+            {
+                recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
+            }
+
+            time.Advance(interval);
+            var version = routing.Current.Version;
+            var cycle = loop.RunCycleAsync(CancellationToken.None);
+            for (var i = 0; i < 1000 && routing.Current.Version == version; i++)
+            {
+                await Task.Delay(5);
+            }
+
+            Assert.That(routing.Current.Version, Is.GreaterThan(version), "the move published and its grace period began");
+            var statuses = new List<HealthStatus>();
+            for (var second = 1; second <= 40 && !cycle.IsCompleted; second++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.WhenAny(cycle, Task.Delay(20));
+                statuses.Add((await health.CheckHealthAsync(new HealthCheckContext())).Status);
+            }
+
+            var result = await cycle.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.That(result.Execution?.Completed, Is.EqualTo(1));
+            Assert.That(statuses, Does.Contain(HealthStatus.Degraded), "the cycle ran past three intervals");
+            Assert.That(statuses, Does.Not.Contain(HealthStatus.Unhealthy));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public async Task CheckHealth_DuringALongMoveOfAHostExecutorThatReportsProgress_IsDegradedNotUnhealthy()
     {
         // A host's own executor (not the journalled one) reporting through the progress overload: its long move is
