@@ -2,16 +2,14 @@ using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Execution;
+using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.ControlLoop;
 using PredictiveSharding.Hosting.Diagnostics;
 using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Hosting.Tests.Fakes;
-using PredictiveSharding.Keys;
-using PredictiveSharding.Moving;
 using PredictiveSharding.Routing;
 using PredictiveSharding.Telemetry;
-using PredictiveSharding.TestKit.Moving;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Hosting.Tests;
@@ -21,8 +19,6 @@ public sealed class ControlLoopHealthCheckTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-    private static readonly NodeId N1 = new("n1");
-    private static readonly NodeId N2 = new("n2");
 
     [Test]
     public async Task CheckHealth_DuringAMoveLongerThanThreeIntervalsThatKeepsCopying_IsDegradedNotUnhealthy()
@@ -63,29 +59,12 @@ public sealed class ControlLoopHealthCheckTests
         {
             var interval = TimeSpan.FromSeconds(2);
             var time = new FakeTimeProvider(Start);
-            var routing = new RoutingTable(new RoutingMap(
-                [
-                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
-                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
-                ],
-                0));
-            var store = new InMemoryDataMover([N1, N2], routing);
-            store.Seed(N1, Enumerable.Range(0, 20).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)), new byte[100])));
+            var routing = TwoRanges.Routing();
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.FromSeconds(30), ThrottleBytesPerSecond = null };
-            await using var executor = new JournalledPlanExecutor(routing, store, options, time);
-            using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = interval }, time);
-            var loopOptions = new ControlLoopOptions { Interval = interval, Horizon = 5, WarmupBuckets = 1 };
-            var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
-            using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (2_000, 20)), loopOptions, time);
-            var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
-            for (var i = 0; i < 50; i++)
-            {
-                recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
-            }
-
-            time.Advance(interval);
+            await using var executor = new JournalledPlanExecutor(routing, TwoRanges.Store(routing, keys: 20, valueBytes: 100), options, time);
+            using var probed = new ProbedLoop(time, interval, routing, executor, (2_000, 20));
             var version = routing.Current.Version;
-            var cycle = loop.RunCycleAsync(CancellationToken.None);
+            var cycle = probed.Loop.RunCycleAsync(CancellationToken.None);
             for (var i = 0; i < 1000 && routing.Current.Version == version; i++)
             {
                 await Task.Delay(5);
@@ -97,7 +76,7 @@ public sealed class ControlLoopHealthCheckTests
             {
                 time.Advance(TimeSpan.FromSeconds(1));
                 await Task.WhenAny(cycle, Task.Delay(20));
-                statuses.Add((await health.CheckHealthAsync(new HealthCheckContext())).Status);
+                statuses.Add(probed.Probe());
             }
 
             var result = await cycle.WaitAsync(TimeSpan.FromSeconds(30));
@@ -148,36 +127,20 @@ public sealed class ControlLoopHealthCheckTests
     /// </summary>
     private static async Task<(List<HealthStatus> During, HealthStatus After)> ProbeDuringAHostMove(SlowHostExecutor executor, FakeTimeProvider time)
     {
-        var routing = new RoutingTable(new RoutingMap(
-            [
-                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
-                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
-            ],
-            0));
-        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Interval }, time);
-        var loopOptions = new ControlLoopOptions { Interval = Interval, Horizon = 5, WarmupBuckets = 1 };
-        var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
-        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (20_000, 200)), loopOptions, time);
-        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
-        for (var i = 0; i < 50; i++)
-        {
-            recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
-        }
-
-        time.Advance(Interval);
+        using var probed = new ProbedLoop(time, Interval, TwoRanges.Routing(), executor, (20_000, 200));
         var statuses = new List<HealthStatus>();
         executor.AfterStep = step =>
         {
             if (step == executor.Steps)
             {
-                statuses.Add(health.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult().Status);
+                statuses.Add(probed.Probe());
             }
         };
 
-        var result = await loop.RunCycleAsync(CancellationToken.None);
+        var result = await probed.Loop.RunCycleAsync(CancellationToken.None);
 
         Assert.That(result.Execution?.Completed, Is.EqualTo(1), "the move ran");
-        return (statuses, (await health.CheckHealthAsync(new HealthCheckContext())).Status);
+        return (statuses, probed.Probe());
     }
 
     /// <summary>
@@ -190,48 +153,68 @@ public sealed class ControlLoopHealthCheckTests
         try
         {
             var time = new FakeTimeProvider(Start);
-            var routing = new RoutingTable(new RoutingMap(
-                [
-                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
-                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
-                ],
-                0));
-            var store = new InMemoryDataMover([N1, N2], routing);
-            store.Seed(N1, Enumerable.Range(0, 200).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture)), new byte[100])));
-            var mover = new HookedDataMover(store);
+            var routing = TwoRanges.Routing();
+            var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 200, valueBytes: 100));
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
             await using var executor = new JournalledPlanExecutor(routing, mover, options, time);
-            using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Interval }, time);
-            var loopOptions = new ControlLoopOptions { Interval = Interval, Horizon = 5, WarmupBuckets = 1 };
-            var nodes = new[] { N1, N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
-            using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (20_000, 200)), loopOptions, time);
-            var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(loopOptions), time);
-            for (var i = 0; i < 50; i++)
-            {
-                recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
-            }
-
-            time.Advance(Interval);
+            using var probed = new ProbedLoop(time, Interval, routing, executor, (20_000, 200));
             var statuses = new List<HealthStatus>();
             var writes = 0;
             mover.BeforeWrite = () =>
             {
                 if (beforeWrite(time, ++writes))
                 {
-                    statuses.Add(health.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult().Status);
+                    statuses.Add(probed.Probe());
                 }
             };
 
-            var result = await loop.RunCycleAsync(CancellationToken.None);
+            var result = await probed.Loop.RunCycleAsync(CancellationToken.None);
 
             Assert.That(result.Execution?.Completed, Is.EqualTo(1), "the move ran");
             Assert.That(writes, Is.GreaterThanOrEqualTo(5), "the move was copied in several chunks");
-            Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Healthy), "healthy again once the cycle completed");
+            Assert.That(probed.Probe(), Is.EqualTo(HealthStatus.Healthy), "healthy again once the cycle completed");
             return statuses;
         }
         finally
         {
             folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A control loop over <see cref="TwoRanges"/> whose next cycle plans a move of "b" (a forecaster that repeats the last
+    /// load, a planner that moves the hottest partition to the coolest node, 50 requests recorded on b's keys and one
+    /// interval passed), and the health check watching it.
+    /// </summary>
+    private sealed class ProbedLoop : IDisposable
+    {
+        private readonly LoadRecorder _recorder;
+        private readonly ControlLoopHealthCheck _health;
+
+        public ProbedLoop(FakeTimeProvider time, TimeSpan interval, RoutingTable routing, IPlanExecutor executor, (long SizeBytes, long KeyCount) partitionSize)
+        {
+            _recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = interval }, time);
+            var options = new ControlLoopOptions { Interval = interval, Horizon = 5, WarmupBuckets = 1 };
+            var nodes = new[] { TwoRanges.N1, TwoRanges.N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+            Loop = new ShardingControlLoop(routing, _recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => partitionSize), options, time);
+            _health = new ControlLoopHealthCheck(Loop, Microsoft.Extensions.Options.Options.Create(options), time);
+            for (var i = 0; i < 50; i++)
+            {
+                _recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);
+            }
+
+            time.Advance(interval);
+        }
+
+        public ShardingControlLoop Loop { get; }
+
+        /// <summary>The health check's status now (synchronous: the probes run inside the executor's callbacks).</summary>
+        public HealthStatus Probe() => _health.CheckHealthAsync(new HealthCheckContext()).GetAwaiter().GetResult().Status;
+
+        public void Dispose()
+        {
+            Loop.Dispose();
+            _recorder.Dispose();
         }
     }
 }

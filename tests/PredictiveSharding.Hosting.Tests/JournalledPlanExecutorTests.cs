@@ -1,9 +1,9 @@
 using PredictiveSharding.Execution;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.Execution;
+using PredictiveSharding.Hosting.Tests.Fakes;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
-using PredictiveSharding.Planning;
 using PredictiveSharding.Routing;
 using PredictiveSharding.TestKit;
 using PredictiveSharding.TestKit.Moving;
@@ -13,8 +13,8 @@ namespace PredictiveSharding.Hosting.Tests;
 
 public sealed class JournalledPlanExecutorTests
 {
-    private static readonly NodeId N1 = new("n1");
-    private static readonly NodeId N2 = new("n2");
+    private static readonly NodeId N1 = TwoRanges.N1;
+    private static readonly NodeId N2 = TwoRanges.N2;
 
     [Test]
     public async Task ExecuteAsync_MovePlan_MovesDataAndRoutingAndSummarises()
@@ -22,18 +22,12 @@ public sealed class JournalledPlanExecutorTests
         var folder = Directory.CreateTempSubdirectory("psharding-exec-");
         try
         {
-            var routing = new RoutingTable(new RoutingMap(
-                [
-                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
-                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
-                ],
-                0));
+            var routing = TwoRanges.Routing();
             var mover = new InMemoryDataMover([N1, N2], routing);
             mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[] { (byte)i })));
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null };
             await using var executor = new JournalledPlanExecutor(routing, mover, options);
-            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
-            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("b"), N1, N2, 1000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 1000, TimeSpan.Zero);
+            var plan = TwoRanges.MoveToN2("b", 1000);
 
             var result = await executor.ExecuteAsync(plan, CancellationToken.None);
 
@@ -56,18 +50,11 @@ public sealed class JournalledPlanExecutorTests
         var folder = Directory.CreateTempSubdirectory("psharding-exec-");
         try
         {
-            var routing = new RoutingTable(new RoutingMap(
-                [
-                    new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), N1),
-                    new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), N1),
-                ],
-                0));
-            var mover = new InMemoryDataMover([N1, N2], routing);
-            mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[100])));
+            var routing = TwoRanges.Routing();
+            var mover = TwoRanges.Store(routing, keys: 100, valueBytes: 100);
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
             await using var executor = new JournalledPlanExecutor(routing, mover, options);
-            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
-            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("b"), N1, N2, 10_000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 10_000, TimeSpan.Zero);
+            var plan = TwoRanges.MoveToN2("b", 10_000);
             var reported = new List<PlanExecutionProgress>();
 
             // Synchronous, so every report has arrived when the call returns (Progress<T> would post them later).
@@ -98,8 +85,7 @@ public sealed class JournalledPlanExecutorTests
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test" };
             var executor = new JournalledPlanExecutor(routing, new InMemoryDataMover([N1, N2], routing), options);
             await executor.DisposeAsync();
-            var summary = new UtilizationSummary(1, N1, ResourceKind.Requests, 0);
-            var plan = new ShardingPlan(true, [new MoveAction(new PartitionId("a"), N1, N2, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test move")], summary, summary, 0, TimeSpan.Zero);
+            var plan = TwoRanges.MoveToN2("a", 0);
 
             var error = Assert.ThrowsAsync<ObjectDisposedException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
 
