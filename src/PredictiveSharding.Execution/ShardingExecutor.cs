@@ -85,7 +85,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         };
     }
 
-    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round).</summary>
+    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report.</summary>
     public event EventHandler<ExecutionProgress>? ProgressChanged;
 
     /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
@@ -158,7 +158,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <see cref="ExecutorOptions.MaxConcurrentMovesPerNode"/>. Returns what was done and verified per action.
     /// </summary>
     /// <param name="plan">The plan.</param>
-    /// <param name="progress">Receives progress; may be null.</param>
+    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); may be null.</param>
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>

@@ -311,9 +311,10 @@ public sealed class ShardingExecutorTests
 
         await executor.ExecuteAsync(Plan(Move("p2", N1, N3), Move("p3", N2, N1)), progress);
 
-        // The two moves may run at once, and their reports reach the list in either order, so compare as sets.
-        Assert.That(progress.Items.Max(p => p.ActionsFinished), Is.EqualTo(2));
-        Assert.That(progress.Items.Where(p => p.Action.State == MoveState.Completed).Select(p => p.ActionsFinished), Is.EquivalentTo(new[] { 1, 2 }), "each action's final report counts it");
+        // The two moves may run at once; their reports still reach the list in the order they were counted.
+        Assert.That(progress.Items[^1].ActionsFinished, Is.EqualTo(2));
+        Assert.That(progress.Items.Select(p => p.ActionsFinished), Is.Ordered, "the finished count never goes back");
+        Assert.That(progress.Items.Where(p => p.Action.State == MoveState.Completed).Select(p => p.ActionsFinished), Is.EqualTo(new[] { 1, 2 }), "each action's final report counts it");
     }
 
     [Test]

@@ -2,13 +2,24 @@ using PredictiveSharding.Execution.Moves;
 
 namespace PredictiveSharding.Execution.Reporting;
 
-/// <summary>Turns the steps of a plan's actions into <see cref="ExecutionProgress"/> for the caller's IProgress and the executor's event.</summary>
+/// <summary>
+/// Turns the steps of a plan's actions into <see cref="ExecutionProgress"/> for the caller's IProgress and the executor's
+/// event, one report at a time: moves that run at once report from their own threads, and a watcher must see the
+/// finished count and the bytes in the order they were counted (a consumer that waits inside Report for another
+/// report of the same plan therefore waits for nothing; <see cref="Progress{T}"/> posts and never waits).
+/// </summary>
 internal sealed class PlanProgressTracker(string planId, int total, long bytesExpected, TimeProvider time, IProgress<ExecutionProgress>? progress, Action<ExecutionProgress> raise)
 {
     private readonly Dictionary<string, long> _bytesByAction = new(StringComparer.Ordinal);
 
     /// <summary>Actions that have ended, by id: guarded by the lock on <see cref="_bytesByAction"/>.</summary>
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Held while a report is counted and handed out, so two moves' reports reach the consumer in the order they were
+    /// counted. A separate lock from the counts' so that <see cref="ActionFinished"/> never waits for user code.
+    /// </summary>
+    private readonly Lock _delivery = new();
 
     /// <summary>Counts an action as ended (any outcome, or skipped); counting one twice does nothing.</summary>
     public void ActionFinished(string actionId)
@@ -21,27 +32,30 @@ internal sealed class PlanProgressTracker(string planId, int total, long bytesEx
 
     public void Report(MoveProgress action)
     {
-        long copied;
-        int finished;
-        lock (_bytesByAction)
+        lock (_delivery)
         {
-            _bytesByAction[action.ActionId] = action.BytesCopied;
-            copied = _bytesByAction.Values.Sum();
-
-            // The report of an action's final state counts it as ended already: the executor marks it finished only
-            // after this report, and no later report may come (the plan's last action), so a watcher would otherwise
-            // never see every action finished.
-            if (action.State is MoveState.Completed or MoveState.RolledBack)
+            long copied;
+            int finished;
+            lock (_bytesByAction)
             {
-                _finished.Add(action.ActionId);
+                _bytesByAction[action.ActionId] = action.BytesCopied;
+                copied = _bytesByAction.Values.Sum();
+
+                // The report of an action's final state counts it as ended already: the executor marks it finished
+                // only after this report, and no later report may come (the plan's last action), so a watcher would
+                // otherwise never see every action finished.
+                if (action.State is MoveState.Completed or MoveState.RolledBack)
+                {
+                    _finished.Add(action.ActionId);
+                }
+
+                finished = _finished.Count;
             }
 
-            finished = _finished.Count;
+            var update = new ExecutionProgress(planId, action, total, finished, copied, bytesExpected);
+            progress?.Report(update);
+            raise(update);
         }
-
-        var update = new ExecutionProgress(planId, action, total, finished, copied, bytesExpected);
-        progress?.Report(update);
-        raise(update);
     }
 
     public void Report(MoveContext move, MoveState state) => Report(Describe(move, state, time));
