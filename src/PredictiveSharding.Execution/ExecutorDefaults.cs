@@ -8,8 +8,8 @@ internal static class ExecutorDefaults
 
     /// <summary>
     /// While a move waits out its clean-up grace period it reports progress this often (its state, CleaningUp, again), so
-    /// that a watcher that counts a cycle without progress for three control intervals as stalled (the hosted loop's
-    /// health check) does not, with any interval of 2 s or more, take the wait for a stall.
+    /// that a watcher that counts a cycle without progress for three control intervals, and at least 15 s, as stalled (the
+    /// hosted loop's health check) does not take the wait for a stall.
     /// </summary>
     public static readonly TimeSpan CleanupProgressInterval = TimeSpan.FromSeconds(5);
 

@@ -50,14 +50,38 @@ public sealed class ControlLoopHealthCheckTests
         Assert.That(statuses, Is.EqualTo(new[] { HealthStatus.Unhealthy }));
     }
 
-    [Test]
-    public async Task CheckHealth_WhileAMoveWaitsOutAGracePeriodLongerThanThreeIntervals_IsDegradedNotUnhealthy()
+    [TestCase(10, HealthStatus.Degraded)]
+    [TestCase(20, HealthStatus.Unhealthy)]
+    public async Task CheckHealth_WithOneSecondIntervals_CountsAStallOnlyAfterFifteenSecondsWithoutProgress(int silentSeconds, HealthStatus expected)
     {
-        // 2 s intervals and the default 30 s clean-up grace period: the wait was silent and read as a stall after 6 s.
+        // Three 1 s intervals without a report are too short to tell a stall (the executor's clean-up wait reports every
+        // 5 s), so the check waits at least 15 s; a move silent for longer still reads as stalled.
+        var statuses = await ProbeDuringAMove(
+            (time, writes) =>
+            {
+                if (writes == 1)
+                {
+                    time.Advance(TimeSpan.FromSeconds(silentSeconds));
+                }
+
+                return writes == 1;
+            },
+            TimeSpan.FromSeconds(1));
+
+        Assert.That(statuses, Is.EqualTo(new[] { expected }));
+    }
+
+    [TestCase(2000)]
+    [TestCase(500)]
+    public async Task CheckHealth_WhileAMoveWaitsOutAGracePeriodLongerThanThreeIntervals_IsDegradedNotUnhealthy(int intervalMilliseconds)
+    {
+        // The default 30 s clean-up grace period: at 2 s intervals the wait was silent and read as a stall after 6 s;
+        // at 500 ms intervals its reports every 5 s still left three intervals without one, until the check gave
+        // progress at least 15 s.
         var folder = Directory.CreateTempSubdirectory("psharding-health-");
         try
         {
-            var interval = TimeSpan.FromSeconds(2);
+            var interval = TimeSpan.FromMilliseconds(intervalMilliseconds);
             var time = new FakeTimeProvider(Start);
             var routing = TwoRanges.Routing();
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.FromSeconds(30), ThrottleBytesPerSecond = null };
@@ -147,7 +171,7 @@ public sealed class ControlLoopHealthCheckTests
     /// Runs one cycle whose plan moves partition "b" (200 keys, copied in chunks of 1 KiB) with the default journalled
     /// executor; before each chunk write, <paramref name="beforeWrite"/> moves the fake clock and says whether to probe.
     /// </summary>
-    private static async Task<List<HealthStatus>> ProbeDuringAMove(Func<FakeTimeProvider, int, bool> beforeWrite)
+    private static async Task<List<HealthStatus>> ProbeDuringAMove(Func<FakeTimeProvider, int, bool> beforeWrite, TimeSpan? interval = null)
     {
         var folder = Directory.CreateTempSubdirectory("psharding-health-");
         try
@@ -157,7 +181,7 @@ public sealed class ControlLoopHealthCheckTests
             var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 200, valueBytes: 100));
             var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
             await using var executor = new JournalledPlanExecutor(routing, mover, options, time);
-            using var probed = new ProbedLoop(time, Interval, routing, executor, (20_000, 200));
+            using var probed = new ProbedLoop(time, interval ?? Interval, routing, executor, (20_000, 200));
             var statuses = new List<HealthStatus>();
             var writes = 0;
             mover.BeforeWrite = () =>

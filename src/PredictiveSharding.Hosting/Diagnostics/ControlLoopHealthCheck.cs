@@ -7,8 +7,9 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// <summary>
 /// Healthy while cycles succeed; degraded after one failed cycle, or while a cycle runs longer than three intervals but
 /// is still making progress (a stage started, a training epoch ended or the executor reported a move's progress within
-/// the last three intervals: a long move); unhealthy after three failures in a row, or when no cycle has succeeded for
-/// three intervals and none is making progress (no cycle running, or the running one stalled for three intervals). The
+/// the last three intervals, or 15 s when that is longer: a long move); unhealthy after three failures in a row, or when
+/// no cycle has succeeded for three intervals and none is making progress (no cycle running, or the running one made no
+/// progress for three intervals and at least 15 s). The
 /// default <see cref="Execution.JournalledPlanExecutor"/> reports every chunk copied and state changed; a host executor
 /// of its own reports through
 /// <see cref="Executing.IPlanExecutor.ExecuteAsync(Planning.ShardingPlan, IProgress{Executing.PlanExecutionProgress}, CancellationToken)"/>,
@@ -17,6 +18,13 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// </summary>
 public sealed class ControlLoopHealthCheck : IHealthCheck
 {
+    /// <summary>
+    /// The shortest gap between progress reports that counts as a stall, whatever the interval: three times the slowest
+    /// report of the journalled executor (every 5 s while a move waits out its clean-up grace period). With intervals
+    /// under 5 s, three intervals without a report would read that wait as a stall.
+    /// </summary>
+    private static readonly TimeSpan MinProgressWindow = TimeSpan.FromSeconds(15);
+
     private readonly ShardingControlLoop _loop;
     private readonly ControlLoopOptions _options;
     private readonly TimeProvider _time;
@@ -53,7 +61,8 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
 
         // A cycle running longer than the window (a long move) is not a stuck loop while its work keeps advancing: a
         // liveness probe that restarted the process then would abort the move.
-        var progressing = runningSince is not null && lastProgress is { } progress && now - progress <= window;
+        var progressWindow = window > MinProgressWindow ? window : MinProgressWindow;
+        var progressing = runningSince is not null && lastProgress is { } progress && now - progress <= progressWindow;
         HealthCheckResult result = status.ConsecutiveFailures >= 3
             ? HealthCheckResult.Unhealthy($"The control loop has not completed a cycle since {since:O} ({status.ConsecutiveFailures} failures in a row).", status.LastError, data)
             : stale && progressing
