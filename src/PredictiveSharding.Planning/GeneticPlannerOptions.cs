@@ -85,6 +85,17 @@ public sealed class GeneticPlannerOptions
     public double OverflowWeight { get; set; } = 10;
 
     /// <summary>
+    /// κ of the overflow penalty: each node's overflow o at the 0.99 quantile (a share of capacity) costs
+    /// o + κ·o²/(1 + o) before <see cref="OverflowWeight"/>. Default 0: the plain sum over nodes, which is indifferent
+    /// between piling overflow on one node and spreading it (a shard moved between two overflowing nodes lowers one
+    /// overflow by what it raises the other), so when burst bounds put every node over capacity whatever the placement,
+    /// pieces that may surge together stay together. A small κ breaks that tie towards spreading; its slope stays below
+    /// 1 + κ, so it never outgrows the linear term as a quadratic o + o² did when tried (it drove plans that bounds put
+    /// far over capacity; docs/measurements.md, session 38). Zero or more.
+    /// </summary>
+    public double OverflowSpreadWeight { get; set; }
+
+    /// <summary>
     /// Weight of every node's predicted peak above its threshold (a share of the threshold), summed over nodes, beside the
     /// single worst peak the objective always counts. Default 0 (off): the objective sees only the hottest node. When one
     /// node is hot beyond any help (a key hotter than its threshold), the worst peak cannot move, so a second node forecast
@@ -188,6 +199,7 @@ public sealed class GeneticPlannerOptions
     {
         MoveCostWeight = 2,
         OverflowWeight = 1,
+        OverflowSpreadWeight = 0.05,
         IsolationWeight = 2,
         SplitOnOverflowQuantile = true,
         SplitShareThreshold = 0.35,
@@ -243,6 +255,7 @@ public sealed class GeneticPlannerOptions
         CheckWeight(nameof(PerMoveCost), PerMoveCost);
         CheckWeight(nameof(OverflowWeight), OverflowWeight);
         CheckWeight(nameof(BreachSumWeight), BreachSumWeight);
+        CheckWeight(nameof(OverflowSpreadWeight), OverflowSpreadWeight);
         CheckWeight(nameof(IsolationWeight), IsolationWeight);
         CheckWeight(nameof(PeakFloor), PeakFloor);
         if (!(MoveOverheadShare >= 0 && MoveOverheadShare <= 1))

@@ -26,6 +26,8 @@ public sealed class GeneticPlannerOptionsTests
         yield return Case("PeakFloor", o => o.PeakFloor = -0.5);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = -1);
         yield return Case("BreachSumWeight", o => o.BreachSumWeight = double.NaN);
+        yield return Case("OverflowSpreadWeight", o => o.OverflowSpreadWeight = -0.05);
+        yield return Case("OverflowSpreadWeight", o => o.OverflowSpreadWeight = double.NaN);
         yield return Case("IsolationWeight", o => o.IsolationWeight = -1);
         yield return Case("IsolationWeight", o => o.IsolationWeight = double.PositiveInfinity);
         yield return Case("PerMoveCost", o => o.PerMoveCost = -0.01);
@@ -63,6 +65,8 @@ public sealed class GeneticPlannerOptionsTests
             Assert.That(preset.Validate, Throws.Nothing);
             Assert.That(preset.MoveCostWeight, Is.EqualTo(2));
             Assert.That(preset.OverflowWeight, Is.EqualTo(1));
+            Assert.That(preset.OverflowSpreadWeight, Is.EqualTo(0.05), "a tie-breaker towards spreading overflow the bounds put everywhere");
+            Assert.That(defaults.OverflowSpreadWeight, Is.Zero, "the class default keeps the plain sum the CP-SAT cross-check models");
             Assert.That(preset.SplitOnOverflowQuantile, Is.True);
             Assert.That(preset.PopulationSize, Is.EqualTo(defaults.PopulationSize));
             Assert.That(preset.TimeBudget, Is.EqualTo(defaults.TimeBudget));

@@ -90,7 +90,7 @@ internal static class Instances
     /// <paramref name="isolationWeight"/> weighs the breaches of the nodes that hold them; <paramref name="perMoveCost"/>
     /// is charged for every moved shard.
     /// </summary>
-    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0, int hotShards = 0, double isolationWeight = 0, double perMoveCost = 0)
+    public static PlacementProblem RandomProblem(int shards, int nodes, int seed, int resources = 2, int steps = 6, long budget = long.MaxValue, double moveCost = 0, double moveOverhead = 0, int hotShards = 0, double isolationWeight = 0, double perMoveCost = 0, double overflowSpreadWeight = 0)
     {
         var random = new Random(seed);
         var dims = resources * steps;
@@ -155,6 +155,7 @@ internal static class Instances
         {
             IsolationWeight = isolationWeight,
             PerMoveCost = perMoveCost,
+            OverflowSpreadWeight = overflowSpreadWeight,
         };
     }
 }

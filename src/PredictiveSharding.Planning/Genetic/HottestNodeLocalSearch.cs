@@ -261,7 +261,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var overflow = c.OverflowOf(hot, delta99, -1) + c.OverflowOf(to, delta99, +1) - c.NodeOverflow[hot] - c.NodeOverflow[to];
+                var overflow = p.OverflowPenalty(c.OverflowOf(hot, delta99, -1)) + p.OverflowPenalty(c.OverflowOf(to, delta99, +1)) - p.OverflowPenalty(c.NodeOverflow[hot]) - p.OverflowPenalty(c.NodeOverflow[to]);
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + PlacementFitness.SwapBreachChange(c, a, b, hot, to, newHot, newTo)
                     + (p.OverflowWeight * overflow)
@@ -409,8 +409,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
 
     /// <summary>
     /// A lower bound of <see cref="OverflowDelta"/> for a move from <paramref name="from"/> to <paramref name="to"/> when loads
-    /// are not negative: the source's overflow cannot fall below 0 and the target's cannot fall, so the change is at least
-    /// minus the source's overflow. Written in <see cref="OverflowDelta"/>'s order of operations, so it bounds it in floating
+    /// are not negative: the source's overflow cannot fall below 0 and the target's cannot fall, and the penalty grows with
+    /// the overflow, so the change is at least minus the source's penalty. Written in <see cref="OverflowDelta"/>'s order of operations, so it bounds it in floating
     /// point too.
     /// </summary>
     private static double OverflowLowerBound(AssignmentChromosome c, int from, int to)
@@ -421,8 +421,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
             return 0;
         }
 
-        var toOverflow = c.NodeOverflow[to];
-        return p.OverflowWeight * (0 + toOverflow - c.NodeOverflow[from] - toOverflow);
+        var toOverflow = p.OverflowPenalty(c.NodeOverflow[to]);
+        return p.OverflowWeight * (0 + toOverflow - p.OverflowPenalty(c.NodeOverflow[from]) - toOverflow);
     }
 
     private static double OverflowDelta(AssignmentChromosome c, int s, int from, int to)
@@ -434,7 +434,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         }
 
         var load99 = p.Load99Of(s);
-        var change = c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to];
+        var change = p.OverflowPenalty(c.OverflowOf(from, load99, -1)) + p.OverflowPenalty(c.OverflowOf(to, load99, +1)) - p.OverflowPenalty(c.NodeOverflow[from]) - p.OverflowPenalty(c.NodeOverflow[to]);
         return p.OverflowWeight * change;
     }
 

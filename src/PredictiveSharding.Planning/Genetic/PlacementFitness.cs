@@ -2,7 +2,8 @@ namespace PredictiveSharding.Planning.Genetic;
 
 /// <summary>
 /// The placement objective: the predicted peak over nodes, resources and horizon steps (load at the planning quantile
-/// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile, for every node's peak
+/// as a share of capacity × threshold), plus penalties for capacity overflow at the 0.99 quantile (each node's through
+/// <see cref="Placement.PlacementProblem.OverflowPenalty"/>), for every node's peak
 /// above its threshold (when weighted, and weighted more on a node holding a shard that fills an allowance alone), for
 /// moved bytes and moved shards, and for serving shards away from their clients' region. The move budget is not a penalty: repair keeps it
 /// hard.
@@ -26,7 +27,7 @@ internal sealed class PlacementFitness : IFitness
                 peak = peaks[n];
             }
 
-            overflow += overflows[n];
+            overflow += p.OverflowPenalty(overflows[n]);
             breaches += p.Breach(peaks[n], chromosome.HoldsFiller(n));
         }
 
@@ -54,7 +55,7 @@ internal sealed class PlacementFitness : IFitness
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         var load99 = p.Load99Of(s);
-        delta += p.OverflowWeight * (c.OverflowOf(from, load99, -1) + c.OverflowOf(to, load99, +1) - c.NodeOverflow[from] - c.NodeOverflow[to]);
+        delta += p.OverflowWeight * (p.OverflowPenalty(c.OverflowOf(from, load99, -1)) + p.OverflowPenalty(c.OverflowOf(to, load99, +1)) - p.OverflowPenalty(c.NodeOverflow[from]) - p.OverflowPenalty(c.NodeOverflow[to]));
         delta += BreachChange(c, s, from, to, newFromPeak, newToPeak);
         delta += p.MoveCost(MovedBytesDelta(c, s, to), MovedCountDelta(c, s, to));
         delta += p.Locality(s, to) - p.Locality(s, from);

@@ -210,6 +210,17 @@ internal sealed class PlacementProblem
     /// <summary>Weight of each node's peak above its threshold, summed over nodes (GeneticPlannerOptions.BreachSumWeight).</summary>
     public double BreachSumWeight { get; init; }
 
+    /// <summary>κ of <see cref="OverflowPenalty"/> (GeneticPlannerOptions.OverflowSpreadWeight).</summary>
+    public double OverflowSpreadWeight { get; init; }
+
+    /// <summary>
+    /// What a node's capacity overflow o (at the 0.99 quantile, a share of capacity) costs before
+    /// <see cref="OverflowWeight"/>: o + κ·o²/(1 + o). Convex, so the same total overflow costs less spread over nodes
+    /// than piled on one; its slope stays below 1 + κ, so it never outgrows the linear term the way o² does.
+    /// </summary>
+    public double OverflowPenalty(double overflow) =>
+        OverflowSpreadWeight == 0 ? overflow : overflow + (OverflowSpreadWeight * overflow * overflow / (1 + overflow));
+
     /// <summary>
     /// Weight of a node's peak above its threshold when the node holds a shard that fills an allowance alone
     /// (<see cref="FillsAllowance"/>; GeneticPlannerOptions.IsolationWeight): what else that node carries.

@@ -132,6 +132,7 @@ internal static class PlacementProblemBuilder
         {
             MaxMoves = model.Request.Constraints.MaxMovesPerPlan ?? int.MaxValue,
             BreachSumWeight = options.BreachSumWeight,
+            OverflowSpreadWeight = options.OverflowSpreadWeight,
             IsolationWeight = options.IsolationWeight,
             PerMoveCost = options.PerMoveCost,
             Uncapped = uncapped,

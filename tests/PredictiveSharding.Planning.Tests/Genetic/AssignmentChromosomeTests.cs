@@ -76,9 +76,11 @@ public sealed class AssignmentChromosomeTests
     [TestCase(0.25, 3, 2.0, 0.0)]
     [TestCase(0.0, 0, 0.0, 0.03)]
     [TestCase(0.25, 3, 2.0, 0.03)]
-    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead, int hotShards, double isolationWeight, double perMoveCost)
+    [TestCase(0.0, 3, 0.0, 0.0, 0.05)]
+    [TestCase(0.25, 3, 2.0, 0.03, 1.0)]
+    public void MoveDelta_EqualsTheFitnessChangeOfTheMove(double moveOverhead, int hotShards, double isolationWeight, double perMoveCost, double overflowSpreadWeight = 0)
     {
-        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolationWeight, perMoveCost: perMoveCost);
+        var problem = Instances.RandomProblem(40, 4, seed: 5, moveCost: 0.05, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolationWeight, perMoveCost: perMoveCost, overflowSpreadWeight: overflowSpreadWeight);
         var c = new AssignmentChromosome(problem);
         c.Assign(problem.Current);
         var before = PlacementFitness.Instance.Evaluate(c);

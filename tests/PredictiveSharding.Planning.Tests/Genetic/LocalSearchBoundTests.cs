@@ -19,12 +19,14 @@ public sealed class LocalSearchBoundTests
     [TestCase(47, 0.5, 0.25, 3)]
     [TestCase(48, 0.5, 0.0, 0, 0.01)]
     [TestCase(49, 2.0, 0.25, 3, 0.02)]
-    public void Improve_WithTheBound_TakesExactlyTheMovesItTakesWithout(int seed, double moveCost, double moveOverhead, int hotShards, double perMoveCost = 0)
+    [TestCase(50, 2.0, 0.0, 3, 0.0, 0.05)]
+    [TestCase(53, 0.5, 0.25, 3, 0.01, 1.0)]
+    public void Improve_WithTheBound_TakesExactlyTheMovesItTakesWithout(int seed, double moveCost, double moveOverhead, int hotShards, double perMoveCost = 0, double overflowSpreadWeight = 0)
     {
         // With hot shards (each fills any node alone) their nodes' breaches carry an isolation weight of 2.
         var isolation = hotShards > 0 ? 2.0 : 0.0;
-        var bounded = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation, perMoveCost: perMoveCost);
-        var exhaustive = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation, perMoveCost: perMoveCost);
+        var bounded = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation, perMoveCost: perMoveCost, overflowSpreadWeight: overflowSpreadWeight);
+        var exhaustive = Instances.RandomProblem(150, 7, seed, moveCost: moveCost, moveOverhead: moveOverhead, hotShards: hotShards, isolationWeight: isolation, perMoveCost: perMoveCost, overflowSpreadWeight: overflowSpreadWeight);
         exhaustive.LoadsNonNegative = false;
         Assert.That(bounded.LoadsNonNegative, Is.True, "forecast loads are never negative");
 
