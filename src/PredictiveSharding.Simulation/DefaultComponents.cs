@@ -67,7 +67,8 @@ public static class DefaultComponents
     /// <param name="isolationWeight">The planner's <see cref="GeneticPlannerOptions.IsolationWeight"/>; null: the options' own (the burst preset's 2, else 0).</param>
     /// <param name="moveOverheadShare">The planner's <see cref="GeneticPlannerOptions.MoveOverheadShare"/>.</param>
     /// <param name="perMoveCost">The planner's <see cref="GeneticPlannerOptions.PerMoveCost"/>.</param>
-    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double? isolationWeight = null, double moveOverheadShare = 0, double perMoveCost = 0)
+    /// <param name="overflowSpreadWeight">The planner's <see cref="GeneticPlannerOptions.OverflowSpreadWeight"/>; null: <see cref="SimulationDefaults.OverflowSpreadWeight"/>.</param>
+    internal static IShardPlanner CreatePlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile = false, double? moveCostWeight = null, double breachSumWeight = 0, double? isolationWeight = null, double moveOverheadShare = 0, double perMoveCost = 0, double? overflowSpreadWeight = null)
     {
         ArgumentNullException.ThrowIfNull(context);
 
@@ -81,6 +82,7 @@ public static class DefaultComponents
         options.TimeBudget = TimeSpan.FromSeconds(5);
         options.PeakFloor = peakFloor;
         options.BreachSumWeight = breachSumWeight;
+        options.OverflowSpreadWeight = overflowSpreadWeight ?? SimulationDefaults.OverflowSpreadWeight;
         options.IsolationWeight = isolationWeight ?? options.IsolationWeight;
         options.MoveOverheadShare = moveOverheadShare;
         options.PerMoveCost = perMoveCost;

@@ -112,6 +112,13 @@ internal static class SimulationDefaults
     public const double MoveCostWeight = 2;
 
     /// <summary>
+    /// κ of every simulated planner's overflow penalty (GeneticPlannerOptions.OverflowSpreadWeight; the burst preset's
+    /// too): 0.05, a tie-breaker towards spreading overflow that burst bounds put on every node whatever the placement.
+    /// At 1 it drove plans on hourly random bursts (rh18: 420 → 12,120 node-minutes; docs/measurements.md, session 39).
+    /// </summary>
+    public const double OverflowSpreadWeight = 0.05;
+
+    /// <summary>
     /// The oracle's move-cost variants: the planner's own weight and the earlier, lighter one (0.5). A planner that knows
     /// the future loses less by moving, and the bound should not be weakened by a weight chosen for forecasts.
     /// </summary>

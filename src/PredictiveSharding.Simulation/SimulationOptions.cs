@@ -120,6 +120,14 @@ public sealed class SimulationOptions
     public double IsolationWeight { get; set; } = SimulationDefaults.IsolationWeight;
 
     /// <summary>
+    /// The predictive and oracle planners' κ of the overflow penalty (GeneticPlannerOptions.OverflowSpreadWeight): each
+    /// node's overflow o at the 0.99 quantile costs o + κ·o²/(1 + o), so overflow that burst bounds put on every node
+    /// whatever the placement is spread rather than piled on one. Default 0.05 (the burst preset's); 0 gives the plain sum;
+    /// zero or more, finite. A planner of the host's own (<see cref="TraceSimulator.PlannerFactory"/>) ignores it.
+    /// </summary>
+    public double OverflowSpreadWeight { get; set; } = SimulationDefaults.OverflowSpreadWeight;
+
+    /// <summary>
     /// The predictive and oracle planners' cost of each move on top of its bytes (GeneticPlannerOptions.PerMoveCost, a
     /// share of the threshold in predicted peak): a plan makes a move only when it gains at least this much, so small
     /// pieces are not traded between nodes every step for gains within the forecast's noise. Default 0 (off; measured
@@ -199,6 +207,16 @@ public sealed class SimulationOptions
     /// trace series that kept the planner trading keys between nodes (see the README's comparison).
     /// </summary>
     public bool BurstBoundSingleKeys { get; set; } = true;
+
+    /// <summary>
+    /// Whether the predictive strategy's burst bound also learns the one-step growth of the key ranges the replay started
+    /// from (summed over whatever partitions now hold their keys), not only of the partitions that exist at each step.
+    /// Default true. Without it the evidence depends on the strategy's own cuts: the load-based split
+    /// (<see cref="MeasuredSplitShare"/>) keeps every piece below the 5% of a node a growth must start from to count, so a
+    /// range that jumps 56 × in a day (held-out Wikipedia articles) taught the bound nothing (docs/measurements.md,
+    /// sessions 37 and 39).
+    /// </summary>
+    public bool GrowthFromInitialRanges { get; set; } = true;
 
     /// <summary>
     /// With <see cref="BurstBoundSingleKeys"/>, which one-key partitions keep the predictive strategy's burst bound
@@ -322,6 +340,7 @@ public sealed class SimulationOptions
         NonNegativeFinite(nameof(MoveCostWeight), MoveCostWeight);
         NonNegativeFinite(nameof(BreachSumWeight), BreachSumWeight);
         NonNegativeFinite(nameof(IsolationWeight), IsolationWeight);
+        NonNegativeFinite(nameof(OverflowSpreadWeight), OverflowSpreadWeight);
         NonNegativeFinite(nameof(PerMoveCost), PerMoveCost);
         if (!(MeasuredSplitShare >= 0 && MeasuredSplitShare < 1))
         {

@@ -255,23 +255,24 @@ public sealed class TraceSimulator
     }
 
     /// <summary>
-    /// The genetic planner of a planned strategy, with this run's planner weights (breach sum, isolation, per-move cost,
-    /// the planned move overhead); the oracle's variants differ only in the peak floor and move cost given here.
+    /// The genetic planner of a planned strategy, with this run's planner weights (breach sum, isolation, overflow spread,
+    /// per-move cost, the planned move overhead); the oracle's variants differ only in the peak floor and move cost given here.
     /// </summary>
     private IShardPlanner DefaultPlanner(SimulationContext context, double peakFloor, bool splitOnOverflowQuantile, double moveCostWeight) =>
-        DefaultComponents.CreatePlanner(context, peakFloor, splitOnOverflowQuantile, moveCostWeight, _options.BreachSumWeight, _options.IsolationWeight, PlannedMoveOverhead, _options.PerMoveCost);
+        DefaultComponents.CreatePlanner(context, peakFloor, splitOnOverflowQuantile, moveCostWeight, _options.BreachSumWeight, _options.IsolationWeight, PlannedMoveOverhead, _options.PerMoveCost, _options.OverflowSpreadWeight);
 
     /// <summary>The move overhead the planned strategies' planner charges (<see cref="SimulationOptions.PlannerModelsMoveOverhead"/>).</summary>
     private double PlannedMoveOverhead => _options.PlannerModelsMoveOverhead ? _options.MoveOverheadShare : 0;
 
     /// <summary>
     /// The planned strategies' setting text for <see cref="SimulationOptions.BreachSumWeight"/>,
-    /// <see cref="SimulationOptions.IsolationWeight"/>, <see cref="SimulationOptions.PerMoveCost"/> and
+    /// <see cref="SimulationOptions.IsolationWeight"/>, <see cref="SimulationOptions.OverflowSpreadWeight"/>, <see cref="SimulationOptions.PerMoveCost"/> and
     /// <see cref="SimulationOptions.PlannerModelsMoveOverhead"/>; empty when all are off.
     /// </summary>
     private string PlannerSetting() =>
         (_options.BreachSumWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", breach sum weight {_options.BreachSumWeight:0.##}") : string.Empty)
         + (_options.IsolationWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", isolation weight {_options.IsolationWeight:0.##}") : string.Empty)
+        + (_options.OverflowSpreadWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $", overflow spread weight {_options.OverflowSpreadWeight:0.###}") : string.Empty)
         + (_options.PerMoveCost > 0 ? string.Create(CultureInfo.InvariantCulture, $", per-move cost {_options.PerMoveCost:0.###}") : string.Empty)
         + (PlannedMoveOverhead > 0 ? string.Create(CultureInfo.InvariantCulture, $", move overhead {PlannedMoveOverhead:0.##} planned for") : string.Empty);
 
@@ -321,7 +322,8 @@ public sealed class TraceSimulator
             _options.BurstLevelSteps,
             _options.BurstBoundSingleKeys,
             _options.SingleKeyNeighbourCorrelation,
-            _options.MeasuredSplitShare);
+            _options.MeasuredSplitShare,
+            _options.GrowthFromInitialRanges);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time, _options.Seed) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
     }
 

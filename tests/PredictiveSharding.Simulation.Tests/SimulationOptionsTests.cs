@@ -51,7 +51,7 @@ public class SimulationOptionsTests
 
     private static IEnumerable<TestCaseData> NonNegativeFiniteSettings()
     {
-        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.IsolationWeight), nameof(SimulationOptions.PerMoveCost), nameof(SimulationOptions.ReactiveByteBudget) })
+        foreach (var option in new[] { nameof(SimulationOptions.MoveCostWeight), nameof(SimulationOptions.BreachSumWeight), nameof(SimulationOptions.IsolationWeight), nameof(SimulationOptions.OverflowSpreadWeight), nameof(SimulationOptions.PerMoveCost), nameof(SimulationOptions.ReactiveByteBudget) })
         {
             foreach (var value in new[] { -0.5, double.NaN, double.PositiveInfinity })
             {
@@ -90,6 +90,14 @@ public class SimulationOptionsTests
     [Test]
     public void BreachSumWeight_DefaultIsOff_AsInTheHostsPreset() =>
         Assert.That(new SimulationOptions().BreachSumWeight, Is.Zero.And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().BreachSumWeight));
+
+    [Test]
+    public void OverflowSpreadWeight_DefaultIsTheHostsPresets() =>
+        Assert.That(new SimulationOptions().OverflowSpreadWeight, Is.EqualTo(0.05).And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().OverflowSpreadWeight));
+
+    [Test]
+    public void GrowthFromInitialRanges_IsOnByDefault() =>
+        Assert.That(new SimulationOptions().GrowthFromInitialRanges, Is.True);
 
     [Test]
     public void IsolationWeight_DefaultIsTheHostsPresets() =>

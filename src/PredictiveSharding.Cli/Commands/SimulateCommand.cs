@@ -41,6 +41,7 @@ internal static class SimulateCommand
         var moveCost = new Option<double>("--move-cost") { Description = "Predictive strategy: what moving every byte of the cluster costs, in multiples of the utilisation threshold in predicted peak (the planner's MoveCostWeight); higher moves fewer bytes for burst insurance; zero or more.", DefaultValueFactory = _ => defaults.MoveCost };
         var byteBudget = new Option<double>("--reactive-byte-budget") { Description = "Predictive strategy: at most this multiple of the bytes reactive at the published QPS split threshold (0.03 × capacity, replayed beside it on the same past) has moved by each step, plus one round of move slots, never past the larger of twice that multiple and one round; 0 lifts the cap; zero or more.", DefaultValueFactory = _ => defaults.ReactiveByteBudget };
         var breachSum = new Option<double>("--breach-sum-weight") { Description = "Predictive and oracle strategies: weight of every node's predicted peak above its threshold, summed over nodes, beside the worst peak (the planner's BreachSumWeight; 0: only the hottest node counts, so a node over its threshold beside an unavoidably hot one stays there); zero or more.", DefaultValueFactory = _ => defaults.BreachSumWeight };
+        var spread = new Option<double>("--overflow-spread-weight") { Description = "Predictive and oracle strategies: κ of the planner's overflow penalty, each node's overflow o at the 0.99 quantile costing o + κ·o²/(1 + o), so overflow the burst bounds put on every node is spread rather than piled on one (the planner's OverflowSpreadWeight); 0 gives the plain sum; zero or more.", DefaultValueFactory = _ => defaults.OverflowSpreadWeight };
         var isolation = new Option<double>("--isolation-weight") { Description = "Predictive and oracle strategies: weight of a node's predicted peak above its threshold when the node holds a shard that fills a node alone (the planner's IsolationWeight), so what else it carries is moved off and the hot shard isolated; 0 turns it off; zero or more.", DefaultValueFactory = _ => defaults.IsolationWeight };
         var perMoveCost = new Option<double>("--per-move-cost") { Description = "Predictive and oracle strategies: what each move costs on top of its bytes, as a share of the utilisation threshold in predicted peak (the planner's PerMoveCost), so a plan does not trade small pieces between nodes for gains within the forecast's noise; 0 (default) turns it off; zero or more.", DefaultValueFactory = _ => defaults.PerMoveCost };
         var measuredSplit = new Option<double>("--measured-split-share") { Description = "Predictive and oracle strategies: before each step split in two every partition whose last load exceeded this share of a node's capacity, where its requests balance, as the database's own load-based splitting would (the default 0.03 is the published QPS thresholds' mapping), then plan on the pieces; 0 turns it off (the forecast alone decides splits); in [0, 1).", DefaultValueFactory = _ => defaults.MeasuredSplitShare };
@@ -50,10 +51,11 @@ internal static class SimulateCommand
         var noSeasonalFloor = new Option<bool>("--no-seasonal-floor") { Description = "Predictive strategy: do not raise a partition's median forecast where its own past shows a period longer than the forecaster's context (to the least load at that phase in each of the last three periods)." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
+        var noInitialRangeGrowth = new Option<bool>("--no-initial-range-growth") { Description = "Predictive strategy: learn the burst bound's growth only from the partitions there are at each step, not also from the key ranges the replay started from (which the load-based split cuts below the 5% of a node a growth must start from to count)." };
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
         var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
         var plannedOverhead = new Option<bool>("--planned-move-overhead") { Description = "Predictive and oracle strategies: tell the planner the --move-overhead share, so a plan charges each move's copy on both its ends (at the planning quantile) while it runs, instead of pricing a move by its bytes only." };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, perMoveCost, measuredSplit, byteBudget, plot, noBurstAware, burstLevel, noSingleKeyBound, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, spread, perMoveCost, measuredSplit, byteBudget, plot, noBurstAware, burstLevel, noSingleKeyBound, noInitialRangeGrowth, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
         {
             command.Options.Add(option);
         }
@@ -80,6 +82,7 @@ internal static class SimulateCommand
                 MoveCost = result.GetValue(moveCost),
                 BreachSumWeight = result.GetValue(breachSum),
                 IsolationWeight = result.GetValue(isolation),
+                OverflowSpreadWeight = result.GetValue(spread),
                 PerMoveCost = result.GetValue(perMoveCost),
                 MeasuredSplitShare = result.GetValue(measuredSplit),
                 ReactiveByteBudget = result.GetValue(byteBudget),
@@ -89,6 +92,7 @@ internal static class SimulateCommand
                 BurstAware = !result.GetValue(noBurstAware),
                 BurstLevelSteps = result.GetValue(burstLevel),
                 BurstBoundSingleKeys = !result.GetValue(noSingleKeyBound),
+                GrowthFromInitialRanges = !result.GetValue(noInitialRangeGrowth),
                 SingleKeyNeighbourCorrelation = result.GetValue(singleKeyCorrelation),
                 SeasonalFloor = !result.GetValue(noSeasonalFloor),
                 PlannerModelsMoveOverhead = result.GetValue(plannedOverhead),

@@ -65,6 +65,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.IsolationWeight"/> (the planned strategies' weight of a breach beside a shard that fills a node; default 2).</summary>
     public double IsolationWeight { get; init; } = Defaults.IsolationWeight;
 
+    /// <summary><see cref="SimulationOptions.OverflowSpreadWeight"/> (the planned strategies' preference for spreading overflow over piling it on one node; default 0.05).</summary>
+    public double OverflowSpreadWeight { get; init; } = Defaults.OverflowSpreadWeight;
+
     /// <summary><see cref="SimulationOptions.PerMoveCost"/> (the planned strategies' cost of each move on top of its bytes; default 0).</summary>
     public double PerMoveCost { get; init; } = Defaults.PerMoveCost;
 
@@ -82,6 +85,9 @@ internal sealed class SimulateSettings
 
     /// <summary><see cref="SimulationOptions.BurstBoundSingleKeys"/> (burst bounds on one-key partitions too; default on, off with --no-single-key-burst-bound).</summary>
     public bool BurstBoundSingleKeys { get; init; } = true;
+
+    /// <summary><see cref="SimulationOptions.GrowthFromInitialRanges"/> (the burst bound learns growth from the initial key ranges too; default on, off with --no-initial-range-growth).</summary>
+    public bool GrowthFromInitialRanges { get; init; } = true;
 
     /// <summary><see cref="SimulationOptions.SingleKeyNeighbourCorrelation"/> (which one-key partitions keep the burst bound; default 0.9).</summary>
     public double SingleKeyNeighbourCorrelation { get; init; } = Defaults.SingleKeyNeighbourCorrelation;
@@ -111,6 +117,7 @@ internal sealed class SimulateSettings
         MoveCostWeight = MoveCost,
         BreachSumWeight = BreachSumWeight,
         IsolationWeight = IsolationWeight,
+        OverflowSpreadWeight = OverflowSpreadWeight,
         PerMoveCost = PerMoveCost,
         MeasuredSplitShare = MeasuredSplitShare,
         ReactiveByteBudget = ReactiveByteBudget,
@@ -119,6 +126,7 @@ internal sealed class SimulateSettings
         BurstAwareSplits = BurstAware,
         BurstLevelSteps = BurstLevelSteps,
         BurstBoundSingleKeys = BurstBoundSingleKeys,
+        GrowthFromInitialRanges = GrowthFromInitialRanges,
         SingleKeyNeighbourCorrelation = SingleKeyNeighbourCorrelation,
         SeasonalFloor = SeasonalFloor,
         PlannerModelsMoveOverhead = PlannerModelsMoveOverhead,
@@ -142,6 +150,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.MoveCostWeight) => "--move-cost",
         nameof(SimulationOptions.BreachSumWeight) => "--breach-sum-weight",
         nameof(SimulationOptions.IsolationWeight) => "--isolation-weight",
+        nameof(SimulationOptions.OverflowSpreadWeight) => "--overflow-spread-weight",
         nameof(SimulationOptions.PerMoveCost) => "--per-move-cost",
         nameof(SimulationOptions.MeasuredSplitShare) => "--measured-split-share",
         nameof(SimulationOptions.ReactiveByteBudget) => "--reactive-byte-budget",

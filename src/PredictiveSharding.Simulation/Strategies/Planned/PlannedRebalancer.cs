@@ -49,6 +49,9 @@ internal sealed class PlannedRebalancer : IRebalancer
     private readonly ForecastGuard? _lastLoadGuard;
     private readonly ForecastGuard _guard;
     private int _growthScannedTo;
+
+    /// <summary>The key ranges [Lo, Hi) of the partitions at the first step (<see cref="PlannedSettings.GrowthFromInitialRanges"/>).</summary>
+    private List<(int Lo, int Hi)>? _initialRanges;
     private readonly Random _splitRandom;
 
     public PlannedRebalancer(string name, ILoadForecaster forecaster, IShardPlanner planner, PlannedSettings settings, TimeProvider time, int seed = 1)
@@ -79,7 +82,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? $", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}{(_settings.BurstAware && _settings.GrowthFromInitialRanges ? " (growth also learnt from the initial key ranges)" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? $", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -120,6 +123,11 @@ internal sealed class PlannedRebalancer : IRebalancer
             foreach (var partition in Guarded(cluster))
             {
                 _guard.ObserveGrowth(partition, _growthScannedTo);
+            }
+
+            if (_settings.GrowthFromInitialRanges)
+            {
+                ObserveInitialRangeGrowth(cluster, step);
             }
 
             _growthScannedTo = step;
@@ -286,6 +294,26 @@ internal sealed class PlannedRebalancer : IRebalancer
         });
         _corrections++;
         return corrected;
+    }
+
+    /// <summary>
+    /// Learns the growth of the key ranges of the partitions there were at the first step into the steps not yet scanned:
+    /// evidence that does not depend on how this strategy (or the load-based split under it) has cut them since. Each
+    /// range's loads are read from the trace for the scanned steps and the level's steps before them only, so a step costs
+    /// the same however long the replay has run.
+    /// </summary>
+    private void ObserveInitialRangeGrowth(ClusterModel cluster, int step)
+    {
+        _initialRanges ??= cluster.Partitions.Select(p => (p.Lo, p.Hi)).ToList();
+        var from = Math.Max(0, _growthScannedTo - _settings.BurstLevelSteps);
+        var capacity = cluster.Setup.NodeCapacity;
+        for (var i = 0; i < _initialRanges.Count; i++)
+        {
+            var (lo, hi) = _initialRanges[i];
+            var loads = cluster.Loads.RangeSeries(lo, hi, from, step);
+            var range = new GuardedPartition(new PartitionId(string.Create(CultureInfo.InvariantCulture, $"initial-range-{i}")), loads, capacity) { KeyCount = hi - lo };
+            _guard.ObserveGrowth(range, _growthScannedTo - from);
+        }
     }
 
     /// <summary>The current partitions as the forecast guards see them: their whole history, own from their creation, on nodes of the cluster's capacity.</summary>
