@@ -167,6 +167,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var breachSum = await StrategiesOfAsync([.. common, "--breach-sum-weight", "3"]);
         var noIsolation = await StrategiesOfAsync([.. common, "--isolation-weight", "0"]);
         var perMove = await StrategiesOfAsync([.. common, "--per-move-cost", "0.01"]);
+        var noSpread = await StrategiesOfAsync([.. common, "--overflow-spread-weight", "0"]);
         var measuredSplits = await StrategiesOfAsync([.. common, "--measured-split-share", "0.2"]);
         var noMeasuredSplits = await StrategiesOfAsync([.. common, "--measured-split-share", "0"]);
         Assert.Multiple(() =>
@@ -176,16 +177,17 @@ public sealed class SimulateCommandTests : TempFolderFixture
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.03 × capacity, move cost 2,"), "on by default at the published thresholds' mapping");
             Assert.That(byDefault[1].GetProperty("setting").GetString(), Does.Contain(", load-based splits above 0.03 × capacity"));
             Assert.That(noMeasuredSplits[0].GetProperty("setting").GetString() + noMeasuredSplits[1].GetProperty("setting").GetString(), Does.Not.Contain("load-based"));
-            Assert.That(perMove[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, per-move cost 0.01, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
-            Assert.That(perMove[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, per-move cost 0.01"));
+            Assert.That(perMove[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, overflow spread weight 0.05, per-move cost 0.01, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(perMove[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, overflow spread weight 0.05, per-move cost 0.01"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("per-move"));
-            Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
-            Assert.That(byDefault[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2"));
+            Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, isolation weight 2, overflow spread weight 0.05, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(byDefault[1].GetProperty("setting").GetString(), Does.EndWith(", isolation weight 2, overflow spread weight 0.05"));
             Assert.That(byDefault[0].GetProperty("setting").GetString(), Does.Not.Contain("breach sum"));
-            Assert.That(breachSum[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3, isolation weight 2, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
-            Assert.That(breachSum[1].GetProperty("setting").GetString(), Does.EndWith(", breach sum weight 3, isolation weight 2"));
-            Assert.That(noIsolation[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(breachSum[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, breach sum weight 3, isolation weight 2, overflow spread weight 0.05, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
+            Assert.That(breachSum[1].GetProperty("setting").GetString(), Does.EndWith(", breach sum weight 3, isolation weight 2, overflow spread weight 0.05"));
+            Assert.That(noIsolation[0].GetProperty("setting").GetString(), Does.EndWith(", move cost 2, overflow spread weight 0.05, bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
             Assert.That(noIsolation[1].GetProperty("setting").GetString(), Does.Not.Contain("isolation"));
+            Assert.That(noSpread[0].GetProperty("setting").GetString() + noSpread[1].GetProperty("setting").GetString(), Does.Not.Contain("overflow spread"));
         });
     }
 

@@ -428,6 +428,41 @@ public sealed class ShardingControlLoopTests
         });
     }
 
+    [TestCase(true, 5.0)]
+    [TestCase(false, 1.2)]
+    public async Task RunCycle_WhenTheHostCutARangeIntoPiecesTooSmallToCount_LearnsItsSurgeFromTheInitialRange(bool fromInitialRanges, double factor)
+    {
+        // "b" serves 8 requests a minute (8% of a node of 100); the host cuts it into b1 [h, key-3), b2a [key-3, m2) and
+        // b2b [m2, q), which serve 3, 3 and 2 (below the 5% a growth must start from). Then every key of b surges: the
+        // pieces serve 13, 19 and 8. No piece's growth counts, but b's initial range went 8 → 40, five times from 8%, so
+        // the pieces' q0.99 must carry five times their load; without the initial ranges the forecaster's (last × 1.2)
+        // stands, as it did before session 39.
+        using var rig = new Rig(warmup: 1, execute: false, configure: o =>
+        {
+            o.ForecastGuard = new() { FloorAtLastLoad = false, BoundBursts = true };
+            o.GrowthFromInitialRanges = fromInitialRanges;
+        });
+        rig.Forecaster.Quantiles = [0.5, 0.99];
+        rig.Minute(4);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Routing.Apply(new SplitChange(new PartitionId("b"), [ShardKey.FromString("key-3")], [new PartitionId("b1"), new PartitionId("b2")]));
+        rig.Routing.Apply(new SplitChange(new PartitionId("b2"), [ShardKey.FromString("m2")], [new PartitionId("b2a"), new PartitionId("b2b")]));
+        rig.Minute(4);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+        rig.Minute(20);
+        await rig.Loop.RunCycleAsync(CancellationToken.None);
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        Assert.Multiple(() =>
+        {
+            foreach (var (piece, served) in new[] { ("b1", 13.0), ("b2a", 19.0), ("b2b", 8.0) })
+            {
+                Assert.That(planned.ValueAt(new PartitionId(piece), ResourceKind.Requests, 0, 0.99), Is.EqualTo(served * factor).Within(1e-9), piece);
+                Assert.That(planned.ValueAt(new PartitionId(piece), ResourceKind.Requests, 0, 0.5), Is.EqualTo(served).Within(1e-9), "the median stays the forecaster's");
+            }
+        });
+    }
+
     [TestCase(10L, true, 60.0)]
     [TestCase(1L, true, 60.0)]
     [TestCase(1L, false, 24.0)]

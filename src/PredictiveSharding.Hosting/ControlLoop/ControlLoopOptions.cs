@@ -47,6 +47,16 @@ public sealed class ControlLoopOptions
     /// </summary>
     public ForecastGuardOptions ForecastGuard { get; set; } = new();
 
+    /// <summary>
+    /// Whether the burst bound (<see cref="ForecastGuardOptions.BoundBursts"/>) also learns the one-step growth of the key
+    /// ranges the routing map had at the loop's first cycle, each summed over whatever partitions hold its keys now, not
+    /// only of the partitions there are. Default true. Without it the evidence depends on the host's own cuts: a
+    /// load-based split keeps its pieces below the 5% of a node a growth must start from to count, so the surges of a
+    /// range it has cut teach nothing. The simulation's predictive strategy does the same
+    /// (<c>SimulationOptions.GrowthFromInitialRanges</c>; docs/measurements.md, session 39).
+    /// </summary>
+    public bool GrowthFromInitialRanges { get; set; } = true;
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()

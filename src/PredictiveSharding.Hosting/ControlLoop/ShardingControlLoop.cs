@@ -36,6 +36,9 @@ public sealed class ShardingControlLoop : IDisposable
     private readonly SemaphoreSlim _oneCycleAtATime = new(1, 1);
     private volatile bool _disposed;
     private readonly PartitionHistory _history;
+
+    /// <summary>The first map's ranges' loads, while the burst bound learns growth from them too; else null.</summary>
+    private readonly InitialRangeLoads? _initialRanges;
     private readonly ForecastGuard _guard;
     private DateTimeOffset? _growthObservedThrough;
     private readonly Dictionary<PartitionId, DateTimeOffset> _lastChanged = [];
@@ -77,6 +80,7 @@ public sealed class ShardingControlLoop : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(options.MaxHistoryBuckets);
+        _initialRanges = options.GrowthFromInitialRanges && options.ForecastGuard.BoundBursts ? new InitialRangeLoads(options.MaxHistoryBuckets) : null;
         _guard = new ForecastGuard(options.ForecastGuard);
         CreatedAt = _time.GetUtcNow();
         _progress = new ProgressClock(_time);
@@ -147,6 +151,7 @@ public sealed class ShardingControlLoop : IDisposable
         var map = harvest.Routing;
         RecordForecastError(harvest);
         _history.Append(harvest);
+        _initialRanges?.Append(harvest);
 
         _progress.Mark();
         var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
@@ -284,7 +289,32 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         _growthObservedThrough = observedThrough;
+        if (_initialRanges is not null)
+        {
+            ObserveInitialRangeGrowth(_initialRanges, capacities.Values);
+        }
+
         return _guard.Apply(forecast, guarded);
+    }
+
+    /// <summary>
+    /// Learns the growth of the first map's key ranges into the buckets no earlier cycle observed. A range spans nodes, so
+    /// its load is judged against the nodes' mean request capacity (none known: nothing is learnt).
+    /// </summary>
+    private void ObserveInitialRangeGrowth(InitialRangeLoads ranges, IEnumerable<double> capacities)
+    {
+        var known = capacities.Where(c => c > 0 && double.IsFinite(c)).ToList();
+        var from = ranges.TakeUnobserved();
+        if (known.Count == 0)
+        {
+            return;
+        }
+
+        var capacity = known.Average();
+        for (var i = 0; i < ranges.Ranges.Count; i++)
+        {
+            _guard.ObserveGrowth(new GuardedPartition(ranges.Ranges[i], ranges.Loads[i], capacity), from);
+        }
     }
 
     /// <summary>The index of the first bucket that starts after the growth an earlier cycle observed (0 before any).</summary>

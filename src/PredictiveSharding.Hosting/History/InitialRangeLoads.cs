@@ -1,0 +1,128 @@
+using PredictiveSharding.Keys;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Telemetry;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Hosting.History;
+
+/// <summary>
+/// The load of the key ranges the routing map had at the first harvest, bucket by bucket, however the host has split,
+/// merged or moved partitions since: each harvested series is added to the initial range its partition's range starts
+/// in. Evidence of growth that the host's own cuts do not remove: a load-based split keeps its pieces below the 5% of a
+/// node that a growth must start from to count (<see cref="Planning.Guards.ForecastGuard.ObserveGrowth"/>), so the
+/// surges of a range it has cut teach nothing through the pieces (the simulation's
+/// <c>SimulationOptions.GrowthFromInitialRanges</c> measures the same idea).
+/// </summary>
+/// <remarks>
+/// Every request is counted by exactly one partition's series in a harvest, so the sums neither double a split's
+/// inherited history nor miss a partition that left the map mid-harvest (its range is remembered from the harvest
+/// before). A partition that appeared and left within one harvest is not placed (no range of it was seen) and its
+/// requests are left out. Not thread-safe; one per control loop.
+/// </remarks>
+internal sealed class InitialRangeLoads(int maxBuckets)
+{
+    private readonly Dictionary<PartitionId, KeyRange> _lastRanges = [];
+    private ShardKey[]? _starts;
+    private List<double>[]? _loads;
+
+    /// <summary>Buckets before this index of each range's loads have been handed out by <see cref="TakeUnobserved"/>.</summary>
+    private int _observed;
+
+    /// <summary>The initial ranges' ids (<c>initial-range-0</c>, …), in key order; empty before the first harvest.</summary>
+    public IReadOnlyList<PartitionId> Ranges { get; private set; } = [];
+
+    /// <summary>Each initial range's load per bucket, oldest first, at most the last <c>maxBuckets</c>.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Loads => _loads ?? [];
+
+    /// <summary>Adds a harvest's buckets to the initial ranges (the first harvest's routing map defines them).</summary>
+    public void Append(LoadHarvest harvest)
+    {
+        ArgumentNullException.ThrowIfNull(harvest);
+        Append(harvest.Series, harvest.Routing);
+    }
+
+    /// <summary>Adds a harvest given as its parts (what <see cref="LoadHarvest"/> holds; tests build them directly).</summary>
+    internal void Append(IReadOnlyList<PartitionLoadSeries> harvestSeries, RoutingMap routing)
+    {
+        if (_starts is null)
+        {
+            var routes = routing.Routes;
+            _starts = [.. routes.Select(r => r.Range.Start)];
+            _loads = [.. routes.Select(_ => new List<double>())];
+            Ranges = [.. routes.Select((_, i) => new PartitionId($"initial-range-{i}"))];
+        }
+
+        var count = harvestSeries.Count == 0 ? 0 : harvestSeries.Max(s => s.Count);
+        if (count > 0)
+        {
+            var sums = new double[_starts.Length, count];
+            var current = routing.Routes.ToDictionary(r => r.Partition, r => r.Range);
+            foreach (var series in harvestSeries)
+            {
+                if (!current.TryGetValue(series.Partition, out var range) && !_lastRanges.TryGetValue(series.Partition, out range))
+                {
+                    continue;
+                }
+
+                var index = IndexOf(range.Start);
+
+                // The series of a harvest cover the same closed buckets; one shorter than the longest ends with them.
+                var offset = count - series.Count;
+                for (var b = 0; b < series.Count; b++)
+                {
+                    sums[index, offset + b] += series.Buckets[b].Requests;
+                }
+            }
+
+            for (var i = 0; i < _loads!.Length; i++)
+            {
+                for (var b = 0; b < count; b++)
+                {
+                    _loads[i].Add(sums[i, b]);
+                }
+
+                if (_loads[i].Count > maxBuckets)
+                {
+                    var dropped = _loads[i].Count - maxBuckets;
+                    _loads[i].RemoveRange(0, dropped);
+                    _observed = i == 0 ? Math.Max(0, _observed - dropped) : _observed;
+                }
+            }
+        }
+
+        _lastRanges.Clear();
+        foreach (var route in routing.Routes)
+        {
+            _lastRanges[route.Partition] = route.Range;
+        }
+    }
+
+    /// <summary>The index of the first bucket not handed out by an earlier call; every bucket counts as handed out after it.</summary>
+    public int TakeUnobserved()
+    {
+        var from = _observed;
+        _observed = _loads is { Length: > 0 } loads ? loads[0].Count : 0;
+        return from;
+    }
+
+    /// <summary>The initial range a key falls in: the last whose start is at or below it.</summary>
+    private int IndexOf(ShardKey key)
+    {
+        var starts = _starts!;
+        int lo = 0, hi = starts.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (starts[mid] <= key)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo;
+    }
+}
