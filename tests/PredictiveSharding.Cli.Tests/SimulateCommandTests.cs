@@ -108,33 +108,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
-    [Test]
-    public async Task Simulate_WithNoSeasonalFloor_TurnsItOffForThePredictiveStrategy()
+    [TestCase("--no-seasonal-floor", ", seasonal floor (periods ≥ ", "seasonal")]
+    [TestCase("--no-initial-range-growth", "(growth also learnt from the initial key ranges)", "initial key ranges")]
+    public async Task Simulate_WithAnOffFlag_TurnsThatGuardOffForThePredictiveStrategy(string offFlag, string settingWhenOn, string absentWhenOff)
     {
-        var trace = WriteShiftingHotSpot("seasonal.csv", steps: 60);
+        var trace = WriteShiftingHotSpot("guard-flag.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive", "--json"];
 
-        var (plain, seasonal) = await StrategiesWithoutAndWithAsync(common, "--no-seasonal-floor");
+        var (off, on) = await StrategiesWithoutAndWithAsync(common, offFlag);
 
         Assert.Multiple(() =>
         {
-            Assert.That(seasonal[0].GetProperty("setting").GetString(), Does.Contain(", seasonal floor (periods ≥ "));
-            Assert.That(plain[0].GetProperty("setting").GetString(), Does.Not.Contain("seasonal"));
-        });
-    }
-
-    [Test]
-    public async Task Simulate_WithNoInitialRangeGrowth_TurnsItOffForThePredictiveStrategy()
-    {
-        var trace = WriteShiftingHotSpot("initial-ranges.csv", steps: 60);
-        string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive", "--json"];
-
-        var (plain, withRanges) = await StrategiesWithoutAndWithAsync(common, "--no-initial-range-growth");
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(withRanges[0].GetProperty("setting").GetString(), Does.Contain("(growth also learnt from the initial key ranges)"));
-            Assert.That(plain[0].GetProperty("setting").GetString(), Does.Not.Contain("initial key ranges"));
+            Assert.That(on[0].GetProperty("setting").GetString(), Does.Contain(settingWhenOn));
+            Assert.That(off[0].GetProperty("setting").GetString(), Does.Not.Contain(absentWhenOff));
         });
     }
 

@@ -21,7 +21,8 @@ namespace PredictiveSharding.Hosting.History;
 /// </remarks>
 internal sealed class InitialRangeLoads(int maxBuckets)
 {
-    private readonly Dictionary<PartitionId, KeyRange> _lastRanges = [];
+    /// <summary>The routing map of the harvest before: where a partition that left the map since served from.</summary>
+    private RoutingMap? _previous;
     private ShardKey[]? _starts;
     private List<double>[]? _loads;
 
@@ -56,15 +57,15 @@ internal sealed class InitialRangeLoads(int maxBuckets)
         if (count > 0)
         {
             var sums = new double[_starts.Length, count];
-            var current = routing.Routes.ToDictionary(r => r.Partition, r => r.Range);
             foreach (var series in harvestSeries)
             {
-                if (!current.TryGetValue(series.Partition, out var range) && !_lastRanges.TryGetValue(series.Partition, out range))
+                var map = routing.Contains(series.Partition) ? routing : _previous?.Contains(series.Partition) == true ? _previous : null;
+                if (map is null)
                 {
                     continue;
                 }
 
-                var index = IndexOf(range.Start);
+                var index = IndexOf(map.Get(series.Partition).Range.Start);
 
                 // The series of a harvest cover the same closed buckets; one shorter than the longest ends with them.
                 var offset = count - series.Count;
@@ -74,27 +75,22 @@ internal sealed class InitialRangeLoads(int maxBuckets)
                 }
             }
 
-            for (var i = 0; i < _loads!.Length; i++)
+            // Every range holds the same number of buckets, so they are trimmed alike.
+            var dropped = Math.Max(0, _loads![0].Count + count - maxBuckets);
+            for (var i = 0; i < _loads.Length; i++)
             {
                 for (var b = 0; b < count; b++)
                 {
                     _loads[i].Add(sums[i, b]);
                 }
 
-                if (_loads[i].Count > maxBuckets)
-                {
-                    var dropped = _loads[i].Count - maxBuckets;
-                    _loads[i].RemoveRange(0, dropped);
-                    _observed = i == 0 ? Math.Max(0, _observed - dropped) : _observed;
-                }
+                _loads[i].RemoveRange(0, dropped);
             }
+
+            _observed = Math.Max(0, _observed - dropped);
         }
 
-        _lastRanges.Clear();
-        foreach (var route in routing.Routes)
-        {
-            _lastRanges[route.Partition] = route.Range;
-        }
+        _previous = routing;
     }
 
     /// <summary>The index of the first bucket not handed out by an earlier call; every bucket counts as handed out after it.</summary>

@@ -261,7 +261,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
                     continue;
                 }
 
-                var overflow = p.OverflowPenalty(c.OverflowOf(hot, delta99, -1)) + p.OverflowPenalty(c.OverflowOf(to, delta99, +1)) - p.OverflowPenalty(c.NodeOverflow[hot]) - p.OverflowPenalty(c.NodeOverflow[to]);
+                var overflow = PlacementFitness.OverflowPenaltyChange(c, delta99, hot, to);
                 var score = PeakDelta(p, index, ties, hot, to, hotPeak, newHot, newTo)
                     + PlacementFitness.SwapBreachChange(c, a, b, hot, to, newHot, newTo)
                     + (p.OverflowWeight * overflow)
@@ -434,8 +434,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         }
 
         var load99 = p.Load99Of(s);
-        var change = p.OverflowPenalty(c.OverflowOf(from, load99, -1)) + p.OverflowPenalty(c.OverflowOf(to, load99, +1)) - p.OverflowPenalty(c.NodeOverflow[from]) - p.OverflowPenalty(c.NodeOverflow[to]);
-        return p.OverflowWeight * change;
+        return p.OverflowWeight * PlacementFitness.OverflowPenaltyChange(c, load99, from, to);
     }
 
     private static long SwapMovedDelta(AssignmentChromosome c, int a, int b, int nodeA, int nodeB)

@@ -55,11 +55,22 @@ internal sealed class PlacementFitness : IFitness
         var newPeak = Math.Max(index.MaxExcluding(from, to), Math.Max(newFromPeak, newToPeak));
         var delta = p.CountedPeak(newPeak) - p.CountedPeak(index.Max);
         var load99 = p.Load99Of(s);
-        delta += p.OverflowWeight * (p.OverflowPenalty(c.OverflowOf(from, load99, -1)) + p.OverflowPenalty(c.OverflowOf(to, load99, +1)) - p.OverflowPenalty(c.NodeOverflow[from]) - p.OverflowPenalty(c.NodeOverflow[to]));
+        delta += p.OverflowWeight * OverflowPenaltyChange(c, load99, from, to);
         delta += BreachChange(c, s, from, to, newFromPeak, newToPeak);
         delta += p.MoveCost(MovedBytesDelta(c, s, to), MovedCountDelta(c, s, to));
         delta += p.Locality(s, to) - p.Locality(s, from);
         return delta;
+    }
+
+    /// <summary>
+    /// The change of the summed overflow penalty (<see cref="Placement.PlacementProblem.OverflowPenalty"/>, before the
+    /// weight) if 0.99-quantile load <paramref name="delta99"/> left node <paramref name="from"/> for node
+    /// <paramref name="to"/>. The local search's lower bound is written in this order of operations.
+    /// </summary>
+    public static double OverflowPenaltyChange(AssignmentChromosome c, ReadOnlySpan<double> delta99, int from, int to)
+    {
+        var p = c.Problem;
+        return p.OverflowPenalty(c.OverflowOf(from, delta99, -1)) + p.OverflowPenalty(c.OverflowOf(to, delta99, +1)) - p.OverflowPenalty(c.NodeOverflow[from]) - p.OverflowPenalty(c.NodeOverflow[to]);
     }
 
     /// <summary>
