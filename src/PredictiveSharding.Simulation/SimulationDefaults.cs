@@ -138,4 +138,10 @@ internal static class SimulationDefaults
 
     /// <summary>Most key samples handed to the planner per partition.</summary>
     public const int PlannerKeySamples = 48;
+
+    /// <summary>
+    /// The predictive strategy's level-shift floor (<see cref="SimulationOptions.LevelShiftSteps"/>): the steps a partition's
+    /// load must stay above its forecast before the forecast follows it; 0 is off.
+    /// </summary>
+    public const int LevelShiftSteps = 0;
 }

@@ -201,6 +201,15 @@ public sealed class SimulationOptions
     public int BurstLevelSteps { get; set; } = 1;
 
     /// <summary>
+    /// The consecutive steps a partition's measured load must stay above the predictive strategy's forecast (twice its
+    /// 0.9 quantile for the next step, and at least 5% of a node) before the forecast is raised to the least of those loads
+    /// (ForecastGuardOptions.LevelShiftSteps): the LSTM learns that jumps mostly revert and keeps forecasting the old level
+    /// of a key that stepped up and stayed up, so a node can stay over capacity for tens of steps with no breach in the
+    /// plan. 0 turns it off. The oracle knows the future and does not get it. Zero or more.
+    /// </summary>
+    public int LevelShiftSteps { get; set; } = SimulationDefaults.LevelShiftSteps;
+
+    /// <summary>
     /// Whether the predictive strategy's burst bound covers partitions of a single key too
     /// (ForecastGuardOptions.BoundSingleKeyBursts). Default true. False leaves a one-key partition's forecast as the
     /// forecaster gave it: a key cannot be split, so its bound is insured only by moving it whole, and at one key per
@@ -350,6 +359,11 @@ public sealed class SimulationOptions
         if (BurstLevelSteps < 1)
         {
             throw Bad(nameof(BurstLevelSteps), BurstLevelSteps, "at least 1");
+        }
+
+        if (LevelShiftSteps < 0)
+        {
+            throw Bad(nameof(LevelShiftSteps), LevelShiftSteps, "zero (off) or more");
         }
 
         ValidateGrid();

@@ -112,7 +112,7 @@ public sealed class TraceSimulator
                     var seasonalMinPeriod = _options.SeasonalFloor
                         ? Math.Max(WarmupSizing.Context(setup.WarmupSteps, predictiveContext.HorizonSteps), predictiveContext.HorizonSteps) + 1
                         : 0;
-                    var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup));
+                    var planned = Planned(name, forecaster, predictiveContext, samplesFromFuture: false, replaySteps, seasonalMinPeriod: seasonalMinPeriod, floorAtLastLoad: _options.FloorForecastAtLastLoad, byteBudget: ByteBudget(loads, setup), levelShiftSteps: _options.LevelShiftSteps);
                     var predictive = await ReplayAsync(loads, setup, planned, name, progress, ++run, totalRuns, cancellationToken).ConfigureAwait(false);
                     var plannerSetting = PlannerFactory is null ? string.Create(CultureInfo.InvariantCulture, $", move cost {_options.MoveCostWeight:0.##}{PlannerSetting()}") : string.Empty;
                     var budgetSetting = _options.ReactiveByteBudget > 0
@@ -303,7 +303,7 @@ public sealed class TraceSimulator
     internal static ReactiveSettings BudgetShadowSetting(TimeSpan step) =>
         PublishedSetting(step) with { ThresholdShare = SimulationDefaults.PublishedQpsSplitThresholdShare };
 
-    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null)
+    private PlannedRebalancer Planned(string name, ILoadForecaster forecaster, SimulationContext context, bool samplesFromFuture, int replaySteps, IShardPlanner? planner = null, int seasonalMinPeriod = 0, bool floorAtLastLoad = false, ReactiveByteBudget? byteBudget = null, int levelShiftSteps = 0)
     {
         planner ??= PlannerFactory is not null ? PlannerFactory(context)
             : DefaultPlanner(context, peakFloor: 0, _options.BurstAwareSplits, _options.MoveCostWeight);
@@ -323,7 +323,8 @@ public sealed class TraceSimulator
             _options.BurstBoundSingleKeys,
             _options.SingleKeyNeighbourCorrelation,
             _options.MeasuredSplitShare,
-            _options.GrowthFromInitialRanges);
+            _options.GrowthFromInitialRanges,
+            levelShiftSteps);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time, _options.Seed) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
     }
 

@@ -263,6 +263,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--warmup", "-0.1")]
     [TestCase("--move-cost", "-1")]
     [TestCase("--burst-level-steps", "0")]
+    [TestCase("--level-shift-steps", "-1")]
     [TestCase("--breach-sum-weight", "-1")]
     [TestCase("--isolation-weight", "-1")]
     [TestCase("--overflow-spread-weight", "-0.05")]

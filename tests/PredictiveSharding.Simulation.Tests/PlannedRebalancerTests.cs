@@ -131,6 +131,34 @@ public class PlannedRebalancerTests
         });
     }
 
+    [TestCase(2, new[] { 4.0, 4.0, 4.0, 30.0 })]
+    [TestCase(0, new[] { 4.0, 4.0, 4.0, 4.0 })]
+    public async Task BeforeStep_WithLevelShiftSteps_PlansOnAKeysNewLevelOnceItHasHeldTheSteps(int levelShiftSteps, double[] expectedMedians)
+    {
+        // Key 0 (its own partition) carries 4 requests, then from step 2 on 30 (7.5 ×) and stays there; the forecaster
+        // keeps forecasting 4 (upper 5 at q0.9), as an LSTM that learnt that jumps revert did on the synthetic Zipf trace
+        // (a node over capacity for 40 steps with no breach in the plan). With two steps required, the plan made after the
+        // first step at 30 still sees 4 (a one-step spike moves nothing) and the one after the second sees 30. Off: never.
+        var loads = TestTraces.Minutes([new double[] { 4, 4, 30, 30, 30, 30 }, TestTraces.Repeat(1, 6)]);
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 2, 1, 1000, 0, 4, 0, 0));
+        var planner = new RecordingPlanner();
+        var settings = Settings with { LevelShiftSteps = levelShiftSteps };
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new ConstantForecaster(4, 5), planner, settings, TimeProvider.System);
+        var medians = new List<double>();
+        for (var s = 0; s < 4; s++)
+        {
+            cluster.Advance();
+            await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+            medians.Add(planner.Last!.Forecast.ValueAt(new PartitionId("p000"), ResourceKind.Requests, 0, 0.5));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(medians, Is.EqualTo(expectedMedians), "the median the plan saw after steps 1 to 4");
+            Assert.That(rebalancer.Setting.Contains("level-shift floor after 2 steps above 2 × q0.9", StringComparison.Ordinal), Is.EqualTo(levelShiftSteps == 2));
+        });
+    }
+
     [TestCase(1, 3)]
     [TestCase(3, 11)]
     public async Task Plan_AsksForNoMoreMovesThanCanStartBeforeTheNextPlan(int planEvery, int expected)

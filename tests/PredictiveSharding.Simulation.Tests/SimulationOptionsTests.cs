@@ -109,6 +109,10 @@ public class SimulationOptionsTests
         Assert.That(() => new SimulationOptions { BurstLevelSteps = steps }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("BurstLevelSteps").And.Message.Contains("BurstLevelSteps must be at least 1"));
 
     [Test]
+    public void Validate_WhenTheLevelShiftStepsAreNegative_ThrowsNamingTheValue() =>
+        Assert.That(() => new SimulationOptions { LevelShiftSteps = -1 }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("LevelShiftSteps").And.Message.Contains("LevelShiftSteps must be zero (off) or more; got -1"));
+
+    [Test]
     public void MoveCostWeight_DefaultIsTheBurstPresetsThatHostsGet() =>
         Assert.That(new SimulationOptions().MoveCostWeight, Is.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().MoveCostWeight), "the simulation measures what a host's control loop plans with");
 

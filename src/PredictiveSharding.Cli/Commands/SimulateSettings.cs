@@ -86,6 +86,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.BurstBoundSingleKeys"/> (burst bounds on one-key partitions too; default on, off with --no-single-key-burst-bound).</summary>
     public bool BurstBoundSingleKeys { get; init; } = true;
 
+    /// <summary><see cref="SimulationOptions.LevelShiftSteps"/> (the steps a partition's load must stay above its forecast before the forecast follows it; 0 is off).</summary>
+    public int LevelShiftSteps { get; init; } = Defaults.LevelShiftSteps;
+
     /// <summary><see cref="SimulationOptions.GrowthFromInitialRanges"/> (the burst bound learns growth from the initial key ranges too; default on, off with --no-initial-range-growth).</summary>
     public bool GrowthFromInitialRanges { get; init; } = true;
 
@@ -125,6 +128,7 @@ internal sealed class SimulateSettings
         PlannerUtilizationThreshold = UtilizationThreshold,
         BurstAwareSplits = BurstAware,
         BurstLevelSteps = BurstLevelSteps,
+        LevelShiftSteps = LevelShiftSteps,
         BurstBoundSingleKeys = BurstBoundSingleKeys,
         GrowthFromInitialRanges = GrowthFromInitialRanges,
         SingleKeyNeighbourCorrelation = SingleKeyNeighbourCorrelation,
@@ -157,6 +161,7 @@ internal sealed class SimulateSettings
         nameof(SimulationOptions.PlanningQuantile) => "--planning-quantile",
         nameof(SimulationOptions.PlannerUtilizationThreshold) => "--utilization-threshold",
         nameof(SimulationOptions.BurstLevelSteps) => "--burst-level-steps",
+        nameof(SimulationOptions.LevelShiftSteps) => "--level-shift-steps",
         nameof(SimulationOptions.SingleKeyNeighbourCorrelation) => "--single-key-correlation",
         _ => string.Empty,
     };

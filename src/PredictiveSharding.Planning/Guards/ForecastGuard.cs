@@ -5,7 +5,9 @@ namespace PredictiveSharding.Planning.Guards;
 
 /// <summary>
 /// Guards a forecast before it is planned on, against what a forecaster trained on each partition's own recent past
-/// cannot see: the load measured just now (<see cref="ForecastGuardOptions.FloorAtLastLoad"/>), a burst the partition has
+/// cannot see: a level the load has held for several steps that the forecaster does not follow
+/// (<see cref="ForecastGuardOptions.LevelShiftSteps"/>), the load measured just now
+/// (<see cref="ForecastGuardOptions.FloorAtLastLoad"/>), a burst the partition has
 /// never had but partitions of its size have (<see cref="ForecastGuardOptions.BoundBursts"/>), and a period longer than
 /// the forecaster's context (<see cref="ForecastGuardOptions.SeasonalMinPeriod"/>). Every guard only raises forecast
 /// values, never lowers them.
@@ -38,6 +40,12 @@ public sealed class ForecastGuard
     public long SeasonalPartitions { get; private set; }
 
     /// <summary>
+    /// Partition forecasts raised to a held level (<see cref="ForecastGuardOptions.LevelShiftSteps"/>), over every
+    /// <see cref="Apply"/> call.
+    /// </summary>
+    public long LevelShiftPartitions { get; private set; }
+
+    /// <summary>
     /// Learns the one-step growth of <paramref name="partition"/>'s loads into each step from index <paramref name="from"/>
     /// on (and from its <see cref="GuardedPartition.OwnFrom"/> + 1 on), each step's load over the level before it (the
     /// median of <see cref="ForecastGuardOptions.BurstLevelSteps"/> own steps), counting only steps whose level is at
@@ -54,8 +62,9 @@ public sealed class ForecastGuard
     }
 
     /// <summary>
-    /// The forecast with the enabled guards applied, in order: the last-load floor, the seasonal floor, the burst bound.
-    /// Partitions of the forecast missing from <paramref name="partitions"/> are unchanged.
+    /// The forecast with the enabled guards applied, in order: the level-shift floor (which compares the loads with the
+    /// forecast as given), the last-load floor, the seasonal floor, the burst bound. Partitions of the forecast missing
+    /// from <paramref name="partitions"/> are unchanged.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="partitions"/> names a partition more than once.</exception>
@@ -73,6 +82,12 @@ public sealed class ForecastGuard
             {
                 throw new ArgumentException($"Partition '{partition.Partition}' appears more than once in the guarded partitions.", nameof(partitions));
             }
+        }
+
+        if (Options.LevelShiftSteps is { } shiftSteps)
+        {
+            forecast = LevelShiftFloor.Apply(byId, forecast, shiftSteps, out var shifted);
+            LevelShiftPartitions += shifted;
         }
 
         if (Options.FloorAtLastLoad)

@@ -67,6 +67,19 @@ public sealed class ForecastGuardOptions
     public double SingleKeyNeighbourCorrelation { get; set; } = 0.9;
 
     /// <summary>
+    /// The consecutive steps a partition's measured load must stay above the forecast before the forecast is raised to it:
+    /// when the least of the last this many loads exceeds twice the forecaster's 0.9 quantile for the next step (and is at
+    /// least 5% of its node's capacity), every forecast value of the partition is raised to that least load. A forecaster that
+    /// has learnt that jumps mostly revert keeps forecasting the old level of a load that stepped up and stayed up, for as
+    /// long as its context holds mostly old steps, and the planner sees no breach on a node that is over capacity step
+    /// after step; this acts on the held level as a reactive system would, while a one-step spike (which does revert)
+    /// moves nothing, and neither does a load a little above the forecast, which the forecaster is following. Null (the
+    /// default) turns it off. At least 1 (1 raises to any last load twice the forecast: as <see cref="FloorAtLastLoad"/>,
+    /// but only where the forecaster plainly missed it).
+    /// </summary>
+    public int? LevelShiftSteps { get; set; }
+
+    /// <summary>
     /// The shortest period (in steps) of a partition's own past that raises its median forecast and above to the least
     /// load at the same phase in each of the last three periods; null (the default) turns the seasonal floor off. Set it
     /// above the forecaster's context (and the horizon): shorter periods are the forecaster's to see. At least 2.
@@ -86,6 +99,11 @@ public sealed class ForecastGuardOptions
         if (SeasonalMinPeriod is { } period && period < 2)
         {
             throw Bad(nameof(SeasonalMinPeriod), period, "at least 2 (or null for no seasonal floor)");
+        }
+
+        if (LevelShiftSteps is { } shiftSteps && shiftSteps < 1)
+        {
+            throw Bad(nameof(LevelShiftSteps), shiftSteps, "at least 1 (or null for no level-shift floor)");
         }
 
         if (BurstLevelSteps < 1)

@@ -75,6 +75,7 @@ internal sealed class PlannedRebalancer : IRebalancer
             SingleKeyNeighbourCorrelation = settings.SingleKeyNeighbourCorrelation,
             SeasonalMinPeriod = settings.SeasonalMinPeriod > 0 ? settings.SeasonalMinPeriod : null,
             SeasonalWindow = settings.HistoryWindowSteps,
+            LevelShiftSteps = settings.LevelShiftSteps > 0 ? settings.LevelShiftSteps : null,
         });
     }
 
@@ -82,7 +83,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}{(_settings.BurstAware && _settings.GrowthFromInitialRanges ? " (growth also learnt from the initial key ranges)" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? $", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity" : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? $" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})" : string.Empty)}{(_settings.BurstAware && _settings.GrowthFromInitialRanges ? " (growth also learnt from the initial key ranges)" : string.Empty)}{(_settings.LevelShiftSteps > 0 ? $", level-shift floor after {_settings.LevelShiftSteps} steps above 2 × q0.9" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? $", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
