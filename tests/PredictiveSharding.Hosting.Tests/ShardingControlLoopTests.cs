@@ -379,6 +379,26 @@ public sealed class ShardingControlLoopTests
         });
     }
 
+    [TestCase(2, 0.3, 100.0)]
+    [TestCase(null, 0.3, 30.0)]
+    [TestCase(2, 0.5, 50.0)]
+    public async Task RunCycle_WithLevelShiftSteps_PlansAtALevelHeldFarAboveTheForecast(int? steps, double scale, double expected)
+    {
+        // "b" has served 100 requests a minute for every cycle; the forecaster expects 30 (upper decile 36). With the
+        // level-shift floor over two steps (opt-in) 100 is over twice 36, so the planner gets 100; a forecast of 50
+        // (upper decile 60) is within the factor of 2 and stands.
+        using var rig = new Rig(warmup: 2, execute: false, configure: o => o.ForecastGuard = new() { BoundBursts = false, LevelShiftSteps = steps });
+        rig.Forecaster.Scale = scale;
+        for (var cycle = 0; cycle < 3; cycle++)
+        {
+            rig.Minute();
+            await rig.Loop.RunCycleAsync(CancellationToken.None);
+        }
+
+        var planned = rig.Planner.LastRequest!.Forecast;
+        Assert.That(planned.ValueAt(new PartitionId("b"), ResourceKind.Requests, 0, 0.5), Is.EqualTo(expected).Within(1e-9));
+    }
+
     [TestCase(true, 60.0)]
     [TestCase(false, 24.0)]
     public async Task RunCycle_AfterAPartitionGrewThreefold_BoundsTheTopQuantileByThatGrowth(bool bound, double expected)
@@ -546,6 +566,7 @@ public sealed class ShardingControlLoopTests
             Assert.That(options.ForecastGuard.FloorAtLastLoad, Is.False);
             Assert.That(options.ForecastGuard.BoundBursts, Is.True);
             Assert.That(options.ForecastGuard.SeasonalMinPeriod, Is.Null);
+            Assert.That(options.ForecastGuard.LevelShiftSteps, Is.Null);
             Assert.That(options.Validate, Throws.Nothing);
         });
     }
