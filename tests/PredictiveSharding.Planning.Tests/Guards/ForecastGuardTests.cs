@@ -20,8 +20,8 @@ public class ForecastGuardTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(guarded, P), Is.All.EqualTo(4), "every quantile and step of p at its last load");
-            Assert.That(Values(guarded, Q), Is.All.EqualTo(2), "q's forecast is above its last load");
+            Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(4), "every quantile and step of p at its last load");
+            Assert.That(GuardForecasts.Values(guarded, Q), Is.All.EqualTo(2), "q's forecast is above its last load");
         });
     }
 
@@ -56,8 +56,8 @@ public class ForecastGuardTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(guarded, P), Is.All.EqualTo(9));
-            Assert.That(Values(guarded, Q), Is.All.EqualTo(2));
+            Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(9));
+            Assert.That(GuardForecasts.Values(guarded, Q), Is.All.EqualTo(2));
         });
     }
 
@@ -187,7 +187,7 @@ public class ForecastGuardTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(guarded, P), Is.All.EqualTo(2));
+            Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(2));
             Assert.That(guarded.ValueAt(Q, ResourceKind.Requests, 0, 0.99), Is.EqualTo(60), "the other partitions are still guarded");
         });
     }
@@ -201,8 +201,8 @@ public class ForecastGuardTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(raised, P), Is.All.EqualTo(2));
-            Assert.That(Values(raised, Q), Is.All.EqualTo(7));
+            Assert.That(GuardForecasts.Values(raised, P), Is.All.EqualTo(2));
+            Assert.That(GuardForecasts.Values(raised, Q), Is.All.EqualTo(7));
         });
     }
 
@@ -249,16 +249,5 @@ public class ForecastGuardTests
             Assert.That(() => new GuardedPartition(P, null!, 10), Throws.ArgumentNullException);
             Assert.That(new GuardedPartition(P, [], 10).LastLoad, Is.Zero);
         });
-    }
-
-    private static IEnumerable<double> Values(LoadForecast forecast, PartitionId partition)
-    {
-        for (var s = 0; s < forecast.Horizon; s++)
-        {
-            foreach (var q in forecast.Quantiles)
-            {
-                yield return forecast.ValueAt(partition, ResourceKind.Requests, s, q);
-            }
-        }
     }
 }

@@ -19,4 +19,16 @@ internal static class GuardForecasts
 
         return new LoadForecast(Start, TimeSpan.FromMinutes(1), quantiles, series);
     }
+
+    /// <summary>Every request value of the partition, step by step, each step's quantiles in order.</summary>
+    public static IEnumerable<double> Values(LoadForecast forecast, PartitionId partition)
+    {
+        for (var s = 0; s < forecast.Horizon; s++)
+        {
+            foreach (var q in forecast.Quantiles)
+            {
+                yield return forecast.ValueAt(partition, ResourceKind.Requests, s, q);
+            }
+        }
+    }
 }

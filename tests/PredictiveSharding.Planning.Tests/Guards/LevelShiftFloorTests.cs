@@ -24,7 +24,7 @@ public class LevelShiftFloorTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(guarded, P), Is.All.EqualTo(68), "every quantile and step at the least of the last two loads");
+            Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(68), "every quantile and step at the least of the last two loads");
             Assert.That(guard.LevelShiftPartitions, Is.EqualTo(1));
         });
     }
@@ -89,8 +89,8 @@ public class LevelShiftFloorTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Values(guarded, P), Is.All.EqualTo(1), "4 is under 5% of 100");
-            Assert.That(Values(guarded, Q), Is.All.EqualTo(6), "6 is over it");
+            Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(1), "4 is under 5% of 100");
+            Assert.That(GuardForecasts.Values(guarded, Q), Is.All.EqualTo(6), "6 is over it");
         });
     }
 
@@ -102,7 +102,7 @@ public class LevelShiftFloorTests
 
         var guarded = guard.Apply(forecast, [new GuardedPartition(P, [1, 4, 4], 0)]);
 
-        Assert.That(Values(guarded, P), Is.All.EqualTo(4));
+        Assert.That(GuardForecasts.Values(guarded, P), Is.All.EqualTo(4));
     }
 
     [Test]
@@ -162,17 +162,5 @@ public class LevelShiftFloorTests
             [partition] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(2, step.Length, [.. step, .. step]) },
         };
         return new LoadForecast(GuardForecasts.Start, TimeSpan.FromMinutes(1), Quantiles, series);
-    }
-
-    private static IEnumerable<double> Values(LoadForecast forecast, PartitionId partition)
-    {
-        var series = forecast.Partitions[partition][ResourceKind.Requests];
-        for (var s = 0; s < series.Steps; s++)
-        {
-            for (var q = 0; q < series.QuantileCount; q++)
-            {
-                yield return series[s, q];
-            }
-        }
     }
 }
