@@ -85,6 +85,11 @@ public sealed class GeneticShardPlanner : IShardPlanner
         }
 
         var warnings = new List<string>();
+        if (model.PlanningQuantile != request.Constraints.PlanningQuantile)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PlanningQuantile {request.Constraints.PlanningQuantile:0.###} is outside the forecast's quantiles ({request.Forecast.Quantiles[0]:0.###}–{request.Forecast.Quantiles[^1]:0.###}); the plan is made at q{model.PlanningQuantile:0.###}, the nearest the forecast gives."));
+        }
+
         var ids = new PartitionIdAllocator(request.Cluster, _options.PartitionIds);
         var splits = _options.EnableSplits
             ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings)

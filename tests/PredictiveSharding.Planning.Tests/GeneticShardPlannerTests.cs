@@ -262,6 +262,46 @@ public sealed class GeneticShardPlannerTests
     }
 
     [Test]
+    public void Plan_WhenThePlanningQuantileIsBelowTheForecasts_PlansAtTheLowestAndSaysSoInTheReasonsAndAWarning()
+    {
+        // The forecast's lowest quantile is 0.5: asked for q0.1, the loads are q0.5's (ValueAt clamps). Before, the
+        // reasons quoted q0.5's 0.88 as "at q0.1" and no warning said the quantile was not there.
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 600), new Spec(0, 500), new Spec(1, 100)], Constraints() with { PlanningQuantile = 0.1 });
+
+        var plan = Planner().Plan(request, CancellationToken.None);
+
+        Assert.That(plan.Actions.OfType<MoveAction>().Select(m => m.Reason), Is.Not.Empty.And.All.Contain("at q0.5 ").And.None.Contain("q0.1"));
+        Assert.That(plan.Warnings, Has.Some.Contains("PlanningQuantile 0.1 is outside the forecast's quantiles (0.5–0.99)"));
+    }
+
+    [Test]
+    public void Plan_WhenOneNodeGivesDiskCapacityZero_ThrowsNamingTheNodeInsteadOfDroppingEveryDiskLimit()
+    {
+        // Before: one node at disk 0 switched the disk limit off for all, and a 5 GB partition went to n1, whose disk
+        // (10 GB) already held 9 GB.
+        const double Gb = 1e9;
+        var nodes = new[] { NodeOf(0, 1000, disk: 100 * Gb), NodeOf(1, 1000, disk: 10 * Gb), NodeOf(2, 100, disk: 0) };
+        var specs = new[] { new Spec(0, 500, 5_000_000_000), new Spec(0, 450, 5_000_000_000), new Spec(1, 10, 9_000_000_000), new Spec(2, 0, 0) };
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(Request(nodes, specs), CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("'n2'").And.Contain("capacity 0").And.Contain("diskBytes"));
+    }
+
+    [Test]
+    public void Plan_WhenEveryNodeGivesAPositiveDiskCapacity_KeepsTheNearlyFullDiskFromOverfilling()
+    {
+        const double Gb = 1e9;
+        var nodes = new[] { NodeOf(0, 1000, disk: 100 * Gb), NodeOf(1, 1000, disk: 10 * Gb), NodeOf(2, 100, disk: 1) };
+        var specs = new[] { new Spec(0, 500, 5_000_000_000), new Spec(0, 450, 5_000_000_000), new Spec(1, 10, 9_000_000_000), new Spec(2, 0, 0) };
+
+        var plan = Planner().Plan(Request(nodes, specs), CancellationToken.None);
+
+        var onN1 = 9_000_000_000 + plan.Actions.OfType<MoveAction>().Where(m => m.To == Node(1)).Sum(m => m.Bytes) - plan.Actions.OfType<MoveAction>().Where(m => m.From == Node(1)).Sum(m => m.Bytes);
+        Assert.That(onN1, Is.LessThanOrEqualTo(10_000_000_000));
+    }
+
+    [Test]
     public void Plan_WhenAPartitionLacksAResourceOthersHave_ThrowsNamingIt()
     {
         var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], [new Spec(0, 100), new Spec(1, 100)]);

@@ -111,7 +111,11 @@ internal sealed class LoadModel
     /// <summary>Index of each partition's current node.</summary>
     public int[] Owner { get; }
 
-    public double PlanningQuantile => Request.Constraints.PlanningQuantile;
+    /// <summary>
+    /// The quantile the loads really are: the requested planning quantile, or the forecast's nearest quantile when the
+    /// request asks for one outside its range (ValueAt clamps), so reasons name the quantile whose values they quote.
+    /// </summary>
+    public double PlanningQuantile => Math.Clamp(Request.Constraints.PlanningQuantile, Request.Forecast.Quantiles[0], Request.Forecast.Quantiles[^1]);
 
     /// <summary>The quantile overflow is really checked at: 0.99, or the highest forecast quantile when that is lower.</summary>
     public double OverflowQuantileUsed => Math.Min(OverflowQuantile, Request.Forecast.Quantiles[^1]);
@@ -206,14 +210,16 @@ internal sealed class LoadModel
         }
 
         // Partition sizes stand for disk load when the host forecasts no disk but gives every node a disk capacity:
-        // that is what keeps a plan from filling a node's disk with the shards it moves there.
+        // that is what keeps a plan from filling a node's disk with the shards it moves there. A disk capacity of 0 is
+        // refused as a forecast resource's is: silently dropping the disk limit for every node because one node
+        // reports none would let the plan overfill the others (CP-SAT refuses the same request).
         var diskFromSizes = false;
         if (!resourceSet.Contains(ResourceKind.DiskBytes.Name))
         {
             diskFromSizes = true;
             foreach (var node in cluster.Nodes)
             {
-                if (!node.Capacity.TryGetValue(ResourceKind.DiskBytes, out var disk) || !(disk > 0))
+                if (!node.Capacity.ContainsKey(ResourceKind.DiskBytes))
                 {
                     diskFromSizes = false;
                     break;
@@ -222,6 +228,15 @@ internal sealed class LoadModel
 
             if (diskFromSizes)
             {
+                foreach (var node in cluster.Nodes)
+                {
+                    var disk = node.Capacity[ResourceKind.DiskBytes];
+                    if (!(disk > 0))
+                    {
+                        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Node '{node.Id}' has capacity {disk} for resource '{ResourceKind.DiskBytes.Name}'; a capacity must be positive (partition sizes count against every node's disk when all nodes give one)."), nameof(request));
+                    }
+                }
+
                 resourceSet.Add(ResourceKind.DiskBytes.Name);
             }
         }

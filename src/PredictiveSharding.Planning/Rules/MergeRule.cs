@@ -1,12 +1,15 @@
 using System.Globalization;
 using PredictiveSharding.Planning.Placement;
+using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Planning.Rules;
 
 /// <summary>
 /// Merges pairs of adjacent partitions on the same node that stay cold over the whole horizon (only when the host
 /// allows merges). The merge ceiling sits well below the split share and the size limit (hysteresis), so a merged
-/// partition is not split again by the next plan.
+/// partition is not split again by the next plan. Where splits also look at the overflow quantile
+/// (<see cref="GeneticPlannerOptions.SplitOnOverflowQuantile"/>), the pair's peak there must stay as far below the split
+/// share too: a pair cold at the planning quantile but surge-prone at q0.99 was merged and split again plan after plan.
 /// </summary>
 internal static class MergeRule
 {
@@ -20,7 +23,9 @@ internal static class MergeRule
         }
 
         var invLargest = SplitRule.LargestAllowanceInverse(model);
+        var invLargestCapacity = SplitRule.LargestCapacityInverse(model);
         var margin = 1 - options.HysteresisMargin;
+        var overflowCeiling = options.SplitShareThreshold * margin * margin;
         var sizeCeiling = constraints.MaxPartitionBytes is { } limit ? limit * margin * margin : double.PositiveInfinity;
         var dims = model.Dimensions;
         for (var a = 0; a + 1 < model.Partitions.Length; a++)
@@ -43,7 +48,8 @@ internal static class MergeRule
 
             var left = model.Partitions[a];
             var right = model.Partitions[b];
-            if (share > options.MergeShareThreshold || left.SizeBytes + right.SizeBytes > sizeCeiling)
+            if (share > options.MergeShareThreshold || left.SizeBytes + right.SizeBytes > sizeCeiling
+                || (options.SplitOnOverflowQuantile && PairPeakShare99(model, a, b, invLargestCapacity) > overflowCeiling))
             {
                 continue;
             }
@@ -55,5 +61,27 @@ internal static class MergeRule
         }
 
         return decisions;
+    }
+
+    /// <summary>Two partitions' combined peak load (disk excluded) at the overflow quantile as a share of the largest node's capacity, as the split rule measures one.</summary>
+    private static double PairPeakShare99(LoadModel model, int a, int b, double[] invLargestCapacity)
+    {
+        var dims = model.Dimensions;
+        double share = 0;
+        for (var r = 0; r < model.Resources.Length; r++)
+        {
+            if (model.Resources[r] == ResourceKind.DiskBytes)
+            {
+                continue;
+            }
+
+            for (var t = 0; t < model.Steps; t++)
+            {
+                var d = (r * model.Steps) + t;
+                share = Math.Max(share, (model.Load99[(a * dims) + d] + model.Load99[(b * dims) + d]) * invLargestCapacity[r]);
+            }
+        }
+
+        return share;
     }
 }

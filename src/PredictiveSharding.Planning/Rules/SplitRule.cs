@@ -90,7 +90,7 @@ internal static class SplitRule
     public static double[] LargestAllowanceInverse(LoadModel model) => SmallestPerResource(model, model.InvAllowance);
 
     /// <summary>1 / the largest capacity of any node, per resource.</summary>
-    private static double[] LargestCapacityInverse(LoadModel model) => SmallestPerResource(model, model.InvCapacity);
+    public static double[] LargestCapacityInverse(LoadModel model) => SmallestPerResource(model, model.InvCapacity);
 
     /// <summary>The smallest of a per-node, per-resource value over the nodes, per resource.</summary>
     private static double[] SmallestPerResource(LoadModel model, double[] perNode)
