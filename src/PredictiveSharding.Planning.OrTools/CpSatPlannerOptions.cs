@@ -11,7 +11,10 @@ public sealed class CpSatPlannerOptions
     /// <summary>
     /// Wall-clock limit for the whole solve (building the model and its starting point, then both phases: the peak, then
     /// the moved bytes at that peak). When it is reached the best placement found so far is returned and
-    /// <see cref="CpSatPlanResult.ProvenOptimal"/> is false.
+    /// <see cref="CpSatPlanResult.ProvenOptimal"/> is false; reached while the model is still being built (checked after
+    /// each node's rows), the plan is the starting point (a move-aware descent or greedy placement). Checking the request
+    /// and finding the starting point are not interrupted: on tens of thousands of partitions they can overrun it by a
+    /// few hundred milliseconds.
     /// Default 10 s; must be positive and at most one day.
     /// </summary>
     public TimeSpan TimeLimit { get; init; } = DefaultTimeLimit;

@@ -93,10 +93,18 @@ public sealed class CpSatShardPlanner : IShardPlanner
         var moves = MoveExplainer.Explain(problem, before, after, solution.Assignment);
         var movedBytes = CpSatPlacementSolver.MovedBytes(problem, solution.Assignment);
         var elapsed = _timeProvider.GetElapsedTime(started);
-        var warnings = Warnings(problem, solution, after, capped: !ReferenceEquals(search, problem));
-        var plan = new ShardingPlan(after.WithinThresholds, moves, before.Summary, after.Summary, movedBytes, elapsed)
+
+        // Feasible means some placement keeps every node under its thresholds, whatever this plan's move budget, move cap
+        // and cooldowns allow (the ShardingPlan contract, and what the genetic planner reports). Only a proven optimum of
+        // an unconstrained search shows that no placement does; otherwise the placement-free lower bound decides.
+        var bound = PlacementLowerBound.Of(problem);
+        var provenInfeasible = !after.WithinThresholds && solution.PeakProvenOptimal && PlacementLowerBound.Unconstrained(problem);
+        var feasible = after.WithinThresholds || (!provenInfeasible && bound <= 1 + 1e-9);
+        var shortfall = feasible ? 0 : provenInfeasible ? Math.Max(0, after.PeakRelativeToThreshold - 1) : Math.Max(0, bound - 1);
+        var warnings = Warnings(problem, solution, after, feasible, bound, capped: !ReferenceEquals(search, problem));
+        var plan = new ShardingPlan(feasible, moves, before.Summary, after.Summary, movedBytes, elapsed)
         {
-            Shortfall = Math.Max(0, after.PeakRelativeToThreshold - 1),
+            Shortfall = shortfall,
             Warnings = warnings,
 
             // Every unproven outcome comes from a limit (wall-clock or deterministic time), in either phase.
@@ -115,7 +123,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
         return new CpSatPlanResult(plan, solution.PeakProvenOptimal, solution.MovedBytesProvenMinimal, solution.ObjectiveBound);
     }
 
-    private string[] Warnings(PlacementProblem problem, PlacementSolution solution, PlacementEvaluation after, bool capped)
+    private string[] Warnings(PlacementProblem problem, PlacementSolution solution, PlacementEvaluation after, bool feasible, double bound, bool capped)
     {
         var constraints = problem.Request.Constraints;
         var warnings = new List<string>
@@ -127,6 +135,11 @@ public sealed class CpSatShardPlanner : IShardPlanner
                     : string.Create(CultureInfo.InvariantCulture, $"CP-SAT stopped at the time limit of {_options.TimeLimit.TotalSeconds:0.###} s without proving optimality: objective {solution.Objective:0.#####}, lower bound {solution.ObjectiveBound:0.#####}."),
         };
 
+        if (problem.PlanningQuantileUsed != constraints.PlanningQuantile)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PlanningQuantile {constraints.PlanningQuantile:0.###} is outside the forecast's quantiles ({problem.Request.Forecast.Quantiles[0]:0.###}–{problem.Request.Forecast.Quantiles[^1]:0.###}); the plan is made at q{problem.PlanningQuantileUsed:0.###}, the nearest the forecast gives."));
+        }
+
         if (capped)
         {
             warnings.Add("The search counted each partition's load only up to the largest node's limit (a partition hotter than any node is over it wherever it goes); the objective above is on those loads, the plan's utilisation on the whole forecast.");
@@ -135,9 +148,12 @@ public sealed class CpSatShardPlanner : IShardPlanner
         if (!after.WithinThresholds)
         {
             var worst = after.Summary;
-            warnings.Add(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Infeasible: {(solution.PeakProvenOptimal ? "no" : "the best found")} placement keeps every node under its thresholds; the peak is {after.PeakRelativeToThreshold:0.000} × the threshold (maximum utilisation {worst.MaxUtilization:0.000} on node {worst.Node} {worst.Resource} at step {worst.Step})."));
+            var where = string.Create(CultureInfo.InvariantCulture, $"the peak is {after.PeakRelativeToThreshold:0.000} × the threshold (maximum utilisation {worst.MaxUtilization:0.000} on node {worst.Node} {worst.Resource} at step {worst.Step})");
+            warnings.Add(feasible
+                ? string.Create(CultureInfo.InvariantCulture, $"Still predicted over a threshold after the plan: {where}. The move budget, the move cap, cooldowns or the time limit limit this plan; no placement-free bound rules out one under every threshold.")
+                : bound > 1 + 1e-9
+                    ? string.Create(CultureInfo.InvariantCulture, $"Infeasible: no placement keeps every node under its thresholds (any placement peaks at least {bound:0.000} × the threshold); {where}.")
+                    : string.Create(CultureInfo.InvariantCulture, $"Infeasible: CP-SAT proved that no placement keeps every node under its thresholds; {where}."));
         }
 
         var partitionsAlone = 0;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Planning.OrTools.Placement;
+using PredictiveSharding.TestKit;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Planning.OrTools.Tests;
@@ -39,6 +40,21 @@ public sealed class CpSatCancellationTests
         var solution = solver.Solve(problem, CancellationToken.None);
 
         Assert.That(solution.PeakProvenOptimal, Is.True);
+    }
+
+    [Test]
+    public void Solve_WhenTheLimitPassesWhileTheModelIsBuilt_StopsBuildingAndReturnsTheStartingPoint()
+    {
+        // Each read of the clock is a second and the limit three: the third node's rows are never built. Before, the
+        // whole model was built whatever the clock said (4 s of a 1 s limit at 5,000 partitions × 50 nodes).
+        var problem = PlacementProblem.Create(Request());
+        var solver = new CpSatPlacementSolver(new CpSatPlannerOptions { TimeLimit = TimeSpan.FromSeconds(3), RebalanceUnderThresholds = true }, new SteppingTimeProvider(TimeSpan.FromSeconds(1)), NullLogger.Instance);
+
+        var solution = solver.Solve(problem, CancellationToken.None);
+
+        Assert.That(solver.NodesModelled, Is.LessThan(problem.NodeCount));
+        Assert.That(solution.FoundSolution, Is.False);
+        Assert.That(solver.LastStatus, Is.Null, "no search ran");
     }
 
     /// <summary>Twelve partitions of uneven load, all on the first of three nodes.</summary>

@@ -414,6 +414,71 @@ public sealed class CpSatShardPlannerTests
     }
 
     /// <summary>Partitions p00… with the given requests per step (at q0.9; q0.5 and q0.99 at 0.8 and 1.1 ×), on nodes n0… of the given capacities.</summary>
+    [Test]
+    public async Task PlanAsync_WhenOnlyTheMoveBudgetKeepsTheBreach_IsFeasibleAndSaysWhatLimitsIt()
+    {
+        // n0 is at 0.9 (threshold 0.8) and moving either 450 ends it, but the budget is 0 bytes. Before, CP-SAT reported
+        // Feasible = false and "no placement keeps every node under its thresholds", which tells a host to add capacity.
+        var loads = new[,] { { 450.0 }, { 450.0 }, { 100.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1]);
+        request = request with { Constraints = request.Constraints with { MoveBudgetBytes = 0 } };
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Actions, Is.Empty);
+            Assert.That(plan.Feasible, Is.True, "a placement under the thresholds exists; the budget rules it out");
+            Assert.That(plan.Shortfall, Is.Zero);
+            Assert.That(plan.Warnings, Has.Some.Contains("Still predicted over a threshold").And.Some.Contains("move budget"));
+            Assert.That(plan.Warnings, Has.None.Contains("Infeasible"));
+        });
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenNoPlacementFitsThoughTheAggregateDoes_ReportsTheProvenShortfall()
+    {
+        // Three 500s on two 800 allowances: 1,500 of 1,600 in all, but two share a node wherever they go (1,000 = 1.25 ×).
+        var loads = new[,] { { 500.0 }, { 500.0 }, { 500.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1]);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Feasible, Is.False);
+            Assert.That(plan.Shortfall, Is.EqualTo(0.25).Within(1e-9));
+            Assert.That(plan.Warnings, Has.Some.Contains("CP-SAT proved that no placement"));
+        });
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenTheForecastTopsAtQ09_NamesQ09ForTheOverflowItQuotes()
+    {
+        // Quantiles 0.5 and 0.9 only, planning at q0.5: n0 carries 600 (under 0.8) but 1,200 at q0.9, over capacity.
+        // Before, the reason said "at q0.99" of the q0.9 values it quoted.
+        var nodes = new[] { 0, 1 }.Select(n => new NodeInfo(new NodeId("n" + n.ToString(CultureInfo.InvariantCulture)), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 1000 })).ToArray();
+        var loads = new[] { 300.0, 300.0, 10.0 };
+        var homes = new[] { 0, 0, 1 };
+        var partitions = new List<PartitionInfo>();
+        var forecasts = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
+        for (var p = 0; p < loads.Length; p++)
+        {
+            var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("000", CultureInfo.InvariantCulture), p == loads.Length - 1 ? null : "k" + (p + 1).ToString("000", CultureInfo.InvariantCulture));
+            partitions.Add(new PartitionInfo(id, range, nodes[homes[p]].Id, 1_000_000, 1000));
+            forecasts[id] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(1, 2, [loads[p], 2 * loads[p]]) };
+        }
+
+        var constraints = new PlanningConstraints { MaxPartitionBytes = null, LocalityWeight = 0, MoveBudgetBytes = long.MaxValue, PlanningQuantile = 0.5 };
+        var request = new PlanningRequest(new ClusterSnapshot(nodes, partitions, 1), new LoadForecast(Origin, TimeSpan.FromHours(1), [0.5, 0.9], forecasts), constraints, Origin);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        var reason = plan.Actions.OfType<MoveAction>().Single().Reason;
+        Assert.That(reason, Does.Contain("capacity at q0.9 > capacity 1.00").And.Not.Contain("q0.99"));
+    }
+
     private static PlanningRequest Request(double[,] loads, double[] capacities, int[] homes, double? diskCapacity = null, long[]? sizes = null)
     {
         var nodes = capacities.Select((c, n) =>

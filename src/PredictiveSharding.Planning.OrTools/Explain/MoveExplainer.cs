@@ -49,7 +49,7 @@ internal static class MoveExplainer
             {
                 null => string.Create(
                     CultureInfo.InvariantCulture,
-                    $"no node is predicted to cross a threshold; {action} lowers the predicted peak from {before.Summary.MaxUtilization:0.000} to {after.Summary.MaxUtilization:0.000} × capacity at q{constraints.PlanningQuantile:0.###}"),
+                    $"no node is predicted to cross a threshold; {action} lowers the predicted peak from {before.Summary.MaxUtilization:0.000} to {after.Summary.MaxUtilization:0.000} × capacity at q{problem.PlanningQuantileUsed:0.###}"),
                 _ when ReferenceEquals(breach, own) => string.Create(
                     CultureInfo.InvariantCulture,
                     $"{Describe(problem, breach)}; {action}"),
@@ -75,7 +75,7 @@ internal static class MoveExplainer
     {
         var forecast = problem.Request.Forecast;
         var at = forecast.Origin + (forecast.Step * breach.Step);
-        var limit = breach.Quantile == PlacementProblem.OverflowQuantile && breach.Limit == 1 ? "capacity 1.00" : string.Create(CultureInfo.InvariantCulture, $"threshold {breach.Limit:0.00}");
+        var limit = breach.AgainstCapacity ? "capacity 1.00" : string.Create(CultureInfo.InvariantCulture, $"threshold {breach.Limit:0.00}");
         return string.Create(
             CultureInfo.InvariantCulture,
             $"node {problem.Nodes[breach.Node].Id} {problem.Resources[breach.Resource]} at step {breach.Step} ({at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}): {breach.Utilization:0.00} × capacity at q{breach.Quantile:0.###} > {limit}");

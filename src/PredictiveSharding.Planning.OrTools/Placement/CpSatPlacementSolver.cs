@@ -43,6 +43,9 @@ internal sealed class CpSatPlacementSolver
     /// <summary>Test seam: runs after a phase's cancellation check, just before CP-SAT starts its search.</summary>
     internal Action? BeforeSolve { get; set; }
 
+    /// <summary>Test seam: how many nodes' rows the last solve built before it ran the search or ran out of time.</summary>
+    internal int NodesModelled { get; private set; }
+
     /// <summary>Test seam: how the last phase's search ended.</summary>
     internal CpSolverStatus? LastStatus { get; private set; }
 
@@ -51,7 +54,16 @@ internal sealed class CpSatPlacementSolver
         var started = _timeProvider.GetTimestamp();
         var model = new CpModel();
         var x = CreateAssignmentVariables(model, problem);
-        var objective = AddLoadConstraints(model, problem, x);
+
+        // Building the rows of a large instance (thousands of partitions × tens of nodes) can take longer than the limit
+        // by itself, so the clock is checked between nodes: past it, the plan is the starting point, as when the search
+        // finds nothing in time.
+        var objective = AddLoadConstraints(model, problem, x, () => _timeProvider.GetElapsedTime(started) >= _options.TimeLimit, cancellationToken);
+        if (objective is null)
+        {
+            return new PlacementSolution(StartingPoint(problem, cancellationToken), false, false, false, double.NaN, double.NaN);
+        }
+
         AddMoveBudget(model, problem, x);
         AddMoveCount(model, problem, x);
         model.Minimize(objective);
@@ -234,7 +246,7 @@ internal sealed class CpSatPlacementSolver
     }
 
     /// <summary>Adds the peak and overflow rows and returns the objective: peak + OverflowWeight × Σ per-node overflow.</summary>
-    private static LinearExprBuilder AddLoadConstraints(CpModel model, PlacementProblem problem, BoolVar?[][] x)
+    private LinearExprBuilder? AddLoadConstraints(CpModel model, PlacementProblem problem, BoolVar?[][] x, Func<bool> outOfTime, CancellationToken cancellationToken)
     {
         var rows = new List<(LinearExprBuilder Expr, long Max)>();
         var overflowRows = new List<(int Node, LinearExprBuilder Expr, long Max)>();
@@ -243,8 +255,16 @@ internal sealed class CpSatPlacementSolver
         // CP-SAT counts in longs and refuses a model whose sums may overflow: every row, and the objective that adds
         // OverflowWeight × each node's overflow, must fit. A node with a tiny capacity (one being drained) breaks that.
         var rowLimit = long.MaxValue / (2 * (1 + (OverflowWeight * problem.NodeCount)));
+        NodesModelled = 0;
         for (var n = 0; n < problem.NodeCount; n++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (outOfTime())
+            {
+                return null;
+            }
+
+            NodesModelled = n + 1;
             for (var r = 0; r < problem.ResourceCount; r++)
             {
                 var capacity = problem.CapacityOf(n, r);

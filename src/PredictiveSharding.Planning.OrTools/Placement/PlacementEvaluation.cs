@@ -95,13 +95,13 @@ internal sealed class PlacementEvaluation
                 var u = Utilization(node, r, t);
                 if (u > _problem.Threshold[r])
                 {
-                    return new Breach(node, r, t, u, _problem.Request.Constraints.PlanningQuantile, _problem.Threshold[r]);
+                    return new Breach(node, r, t, u, _problem.PlanningQuantileUsed, _problem.Threshold[r]);
                 }
 
                 var overflow = OverflowUtilization(node, r, t);
                 if (overflow > 1)
                 {
-                    return new Breach(node, r, t, overflow, PlacementProblem.OverflowQuantile, 1);
+                    return new Breach(node, r, t, overflow, _problem.OverflowQuantileUsed, 1) { AgainstCapacity = true };
                 }
             }
         }

@@ -16,6 +16,12 @@ internal sealed class PlacementProblem
     /// </summary>
     public const double OverflowQuantile = 0.99;
 
+    /// <summary>The quantile the planning load really is: the requested planning quantile, or the forecast's nearest when the request asks for one outside its range (ValueAt clamps).</summary>
+    public double PlanningQuantileUsed => Math.Clamp(Request.Constraints.PlanningQuantile, Request.Forecast.Quantiles[0], Request.Forecast.Quantiles[^1]);
+
+    /// <summary>The quantile the overflow load really is: <see cref="OverflowQuantile"/>, or the forecast's highest when that is lower (ValueAt clamps), so reasons name the quantile whose values they quote.</summary>
+    public double OverflowQuantileUsed => Math.Min(OverflowQuantile, Request.Forecast.Quantiles[^1]);
+
     private PlacementProblem(
         PlanningRequest request,
         PartitionInfo[] partitions,
