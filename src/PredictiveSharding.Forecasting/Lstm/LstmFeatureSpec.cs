@@ -430,10 +430,16 @@ internal sealed class LstmFeatureSpec
         return EmpiricalQuantile.OfSorted(values, 0.5);
     }
 
+    /// <summary>
+    /// Hour of day and day of week as points on two circles, in UTC as the baselines' calendar features are: the same
+    /// instants written with another offset (a host recording <c>DateTimeOffset.Now</c>) give the same inputs, the cycle
+    /// does not shift at a daylight-saving change, and the calendar cache, keyed on instants, is right for every offset.
+    /// </summary>
     internal static void WriteCalendar(DateTimeOffset time, Span<float> destination)
     {
-        var dayFraction = time.TimeOfDay.TotalDays;
-        var weekFraction = ((int)time.DayOfWeek + dayFraction) / 7;
+        var utc = time.UtcDateTime;
+        var dayFraction = utc.TimeOfDay.TotalDays;
+        var weekFraction = ((int)utc.DayOfWeek + dayFraction) / 7;
         destination[0] = (float)Math.Sin(2 * Math.PI * dayFraction);
         destination[1] = (float)Math.Cos(2 * Math.PI * dayFraction);
         destination[2] = (float)Math.Sin(2 * Math.PI * weekFraction);
