@@ -16,6 +16,7 @@ internal sealed class LstmModel
         Network = network;
         Weights = new LstmPackedWeights(network);
         Levels = options.Quantiles.Select(q => (float)q).ToArray();
+        _median = Array.FindIndex(Levels, AdaptiveCalibration.IsMedian);
         if (calibration is not null && calibration.Length != network.HeadOutputSize)
         {
             throw new ArgumentException($"Expected {network.HeadOutputSize} calibration offsets (one per horizon step and quantile level); got {calibration.Length}.", nameof(calibration));
@@ -34,6 +35,9 @@ internal sealed class LstmModel
     public LstmPackedWeights Weights { get; }
 
     public float[] Levels { get; }
+
+    // Index of the median level (calibration leaves it as trained and restores monotonicity outwards from it), or -1.
+    private readonly int _median;
 
     /// <summary>Offsets per horizon step and level (<c>[horizon × levels]</c>, in units of the step's spread) added to the head's quantiles (<see cref="QuantileCalibration"/>); zeros when uncalibrated.</summary>
     public float[] Calibration { get; }
@@ -129,7 +133,7 @@ internal sealed class LstmModel
         var ho = Network.HeadOutputSize;
         for (var r = 0; r < rows; r++)
         {
-            QuantileCalibration.Apply(Calibration, quantiles.Slice(r * ho, ho), Spec.Horizon);
+            QuantileCalibration.Apply(Calibration, quantiles.Slice(r * ho, ho), Spec.Horizon, _median);
         }
     }
 

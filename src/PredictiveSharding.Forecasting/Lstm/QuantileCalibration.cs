@@ -82,8 +82,15 @@ internal static class QuantileCalibration
         return offsets;
     }
 
-    /// <summary>Adds the offsets (scaled by each step's spread) to one row of scaled quantiles (<c>[horizon × levels]</c>) and restores monotonicity.</summary>
-    public static void Apply(ReadOnlySpan<float> offsets, Span<float> row, int horizon)
+    /// <summary>
+    /// Adds the offsets (scaled by each step's spread) to one row of scaled quantiles (<c>[horizon × levels]</c>) and
+    /// restores monotonicity outwards from the median level <paramref name="median"/> (which has no offset): a lower
+    /// level raised past the median is held at it rather than carrying the point forecast up, as
+    /// <see cref="AdaptiveCalibration"/> does. A running maximum from the lowest level when there is no median (−1):
+    /// that running maximum, applied with a median too, raised the median whenever a held-out tail above it gave the
+    /// lowest level a large offset.
+    /// </summary>
+    public static void Apply(ReadOnlySpan<float> offsets, Span<float> row, int horizon, int median)
     {
         var nq = offsets.Length / horizon;
         for (var s = 0; s < horizon; s++)
@@ -91,10 +98,19 @@ internal static class QuantileCalibration
             var q = row.Slice(s * nq, nq);
             var o = offsets.Slice(s * nq, nq);
             var width = Width(q);
-            q[0] += o[0] * width;
-            for (var k = 1; k < nq; k++)
+            for (var k = 0; k < nq; k++)
             {
-                q[k] = Math.Max(q[k] + (o[k] * width), q[k - 1]);
+                q[k] += o[k] * width;
+            }
+
+            for (var k = Math.Max(median, 0) + 1; k < nq; k++)
+            {
+                q[k] = Math.Max(q[k], q[k - 1]);
+            }
+
+            for (var k = median - 1; k >= 0; k--)
+            {
+                q[k] = Math.Min(q[k], q[k + 1]);
             }
         }
     }

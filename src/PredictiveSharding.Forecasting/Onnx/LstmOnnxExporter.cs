@@ -153,8 +153,8 @@ internal static class LstmOnnxExporter
     }
 
     // The offsets per step and level times each step's spread (QuantileCalibration.Width: highest minus lowest level,
-    // floored; Slice, Sub, Max, Mul, Add), then a running maximum over the levels (Slice, Max, Concat) so they cannot
-    // cross: QuantileCalibration.Apply in graph form.
+    // floored; Slice, Sub, Max, Mul, Add), then monotonicity restored outwards from the median (Slice, Max, Min, Concat)
+    // so the levels cannot cross and the median stays as trained: QuantileCalibration.Apply in graph form.
     private static string AddCalibration(LstmModel model, string q3, List<ProtoMessage> nodes, List<ProtoMessage> initializers)
     {
         var quantiles = model.Network.QuantileCount;
@@ -183,14 +183,25 @@ internal static class LstmOnnxExporter
             }
 
             var hi = k == 0 ? "slice_1" : k + 1 == quantiles ? "slice_q" : $"level_{k + 1}";
-            var shifted = $"shifted_{k}";
-            nodes.Add(Node("Slice", $"level_slice_{k}", ["q3_shifted", lo, hi, "slice_axis"], [shifted]));
-            levels[k] = shifted;
-            if (k > 0)
-            {
-                levels[k] = $"monotone_{k}";
-                nodes.Add(Node("Max", $"running_max_{k}", [shifted, levels[k - 1]], [levels[k]]));
-            }
+            levels[k] = $"shifted_{k}";
+            nodes.Add(Node("Slice", $"level_slice_{k}", ["q3_shifted", lo, hi, "slice_axis"], [levels[k]]));
+        }
+
+        // Outwards from the median, which has no offset (Max upwards, Min downwards), as QuantileCalibration.Apply does;
+        // a running maximum from the lowest level when there is no median level.
+        var median = Array.FindIndex(model.Levels, AdaptiveCalibration.IsMedian);
+        for (var k = Math.Max(median, 0) + 1; k < quantiles; k++)
+        {
+            var monotone = $"monotone_{k}";
+            nodes.Add(Node("Max", $"running_max_{k}", [levels[k], levels[k - 1]], [monotone]));
+            levels[k] = monotone;
+        }
+
+        for (var k = median - 1; k >= 0; k--)
+        {
+            var monotone = $"monotone_{k}";
+            nodes.Add(Node("Min", $"running_min_{k}", [levels[k], levels[k + 1]], [monotone]));
+            levels[k] = monotone;
         }
 
         nodes.Add(Node("Concat", "calibrated", levels, ["q3_calibrated"], IntAttribute("axis", 2)));

@@ -10,6 +10,9 @@ public sealed class QuantileCalibrationTests
 {
     private static readonly double[] Levels = [0.1, 0.5, 0.9, 0.99];
 
+    // Index of the median level in Levels.
+    private const int Median = 1;
+
     [TestCase(0.3)]
     [TestCase(3.0)]
     public void Fit_OverOrUnderConfidentQuantiles_GivesNominalCoverageOnFreshData(double claimedSpread)
@@ -25,7 +28,7 @@ public sealed class QuantileCalibrationTests
         var belowMedianBefore = Below(testQ, testY, 1);
         for (var w = 0; w < testY.Length / horizon; w++)
         {
-            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon);
+            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon, Median);
         }
 
         var after = Coverage(testQ, testY);
@@ -40,12 +43,31 @@ public sealed class QuantileCalibrationTests
     }
 
     [Test]
-    public void Apply_OffsetsThatWouldCrossLevels_KeepsEachStepMonotone()
+    public void Apply_OffsetsThatWouldCrossLevels_KeepsEachStepMonotoneOutwardsFromTheMedian()
     {
-        // Both steps have a spread (highest − lowest level) of 3, so the offsets move the levels by 3× their value.
+        // Both steps have a spread (highest − lowest level) of 3, so the offsets move the levels by 3× their value. The
+        // 0.1 level raised past the median is held at the median, and the 0.99 level lowered past the 0.9 at the 0.9.
         float[] row = [1f, 2f, 3f, 4f, 10f, 11f, 12f, 13f];
-        QuantileCalibration.Apply([0.5f, -2f, 0f, -5f, 0f, 0f, 0f, 1f], row, horizon: 2);
-        Assert.That(row, Is.EqualTo(new[] { 2.5f, 2.5f, 3f, 3f, 10f, 11f, 12f, 16f }));
+        QuantileCalibration.Apply([0.5f, 0f, 0f, -5f, 0f, 0f, 0f, 1f], row, horizon: 2, Median);
+        Assert.That(row, Is.EqualTo(new[] { 2f, 2f, 3f, 3f, 10f, 11f, 12f, 16f }));
+    }
+
+    [Test]
+    public void Apply_ALowestLevelRaisedPastTheMedian_LeavesTheMedianAsTrained()
+    {
+        // A held-out tail above the network's median gives the 0.1 level a large offset. Before, a running maximum from
+        // the lowest level carried the median (the point forecast) up with it: 0.5 became 1.5.
+        float[] row = [0f, 0.5f, 1f, 1.5f];
+        QuantileCalibration.Apply([1f, 0f, 0.2f, 0.3f], row, horizon: 1, Median);
+        Assert.That(row, Is.EqualTo(new[] { 0.5f, 0.5f, 1.3f, 1.95f }).Within(1e-6f));
+    }
+
+    [Test]
+    public void Apply_WithoutAMedianLevel_KeepsTheRunningMaximumFromTheLowestLevel()
+    {
+        float[] row = [0f, 1f, 2f];
+        QuantileCalibration.Apply([1f, -1f, 0f], row, horizon: 1, median: -1);
+        Assert.That(row, Is.EqualTo(new[] { 2f, 2f, 2f }));
     }
 
     [Test]
@@ -59,7 +81,7 @@ public sealed class QuantileCalibrationTests
         var (testQ, testY) = Sample(new Random(5), 4000, horizon, 1.0, step => 1 + (3.0 * step / (horizon - 1)));
         for (var w = 0; w < testY.Length / horizon; w++)
         {
-            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon);
+            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon, Median);
         }
 
         var first = Coverage(testQ, testY, i => i % horizon == 0);
@@ -81,7 +103,7 @@ public sealed class QuantileCalibrationTests
         var beforeCalm = Coverage(testQ, testY, i => i / horizon % 2 == 0);
         for (var w = 0; w < testY.Length / horizon; w++)
         {
-            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon);
+            QuantileCalibration.Apply(offsets, testQ.AsSpan(w * horizon * Levels.Length, horizon * Levels.Length), horizon, Median);
         }
 
         var calm = Coverage(testQ, testY, i => i / horizon % 2 == 0);

@@ -32,7 +32,8 @@ public sealed class LstmOnnxExportTests
             network.Parameters[i] = (float)(((random.NextDouble() * 2) - 1) * 0.5);
         }
 
-        // Calibration offsets that cross (the second is well below the first) exercise the running maximum in both passes;
+        // Calibration offsets that cross (the second is well below the first) exercise the monotone restoration in both passes
+        // (outwards from the median with three levels, a running maximum with four, which have no median level);
         // they differ by step, so the per-step layout is checked too.
         var offsets = calibrated ? Enumerable.Range(0, horizon * quantiles).Select(i => (float)((i % quantiles % 2 == 0 ? 0.3 : -0.8) + (0.05 * (i / quantiles)))).ToArray() : null;
         var model = new LstmModel(options, spec, network, offsets);
