@@ -126,7 +126,12 @@ public sealed class LoadRecorder : IDisposable
         }
     }
 
-    /// <summary>Records one request. Allocation-free and lock-free (one request in <see cref="LoadRecorderOptions.SampleOneIn"/> takes the partition's sampler lock).</summary>
+    /// <summary>
+    /// Records one request. Allocation-free and lock-free (one request in <see cref="LoadRecorderOptions.SampleOneIn"/>
+    /// takes the partition's sampler lock), but for the first request after a routing change, which rebuilds the
+    /// recorder's partition index (allocating it) when no harvest holds the recorder, and otherwise counts under the
+    /// previous version without waiting.
+    /// </summary>
     /// <param name="key">The request's key.</param>
     /// <param name="kind">Read or write.</param>
     /// <param name="bytes">Bytes read or written; not negative.</param>
@@ -156,7 +161,25 @@ public sealed class LoadRecorder : IDisposable
         var state = _state;
         if (!ReferenceEquals(state.Map, map))
         {
-            state = Rebuild(map);
+            if (_gate.TryEnter())
+            {
+                try
+                {
+                    state = RebuildLocked(map);
+                }
+                finally
+                {
+                    _gate.Exit();
+                }
+            }
+            else
+            {
+                // A harvest (or another thread's rebuild) holds the gate, for up to a few hundred milliseconds over ten
+                // thousand partitions: waiting would stall every request thread behind it. Counted under the previous
+                // routing version instead, as a request that read the map just before the publish is; a later request
+                // rebuilds.
+                map = state.Map;
+            }
         }
 
         var counters = state.Counters[map.IndexOf(key)];
@@ -316,14 +339,6 @@ public sealed class LoadRecorder : IDisposable
         }
 
         _bucketTimer.Change(UntilNextBoundary(), Timeout.InfiniteTimeSpan);
-    }
-
-    private RecorderState Rebuild(RoutingMap map)
-    {
-        lock (_gate)
-        {
-            return RebuildLocked(map);
-        }
     }
 
     private RecorderState RebuildLocked(RoutingMap map)

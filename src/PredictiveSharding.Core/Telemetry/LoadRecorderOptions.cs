@@ -21,7 +21,13 @@ public sealed class LoadRecorderOptions
     /// </summary>
     public int SampleOneIn { get; set; } = 16;
 
-    /// <summary>Longest key prefix kept in a sample, in bytes (longer keys are truncated; a prefix is still a valid split point). Default 128.</summary>
+    /// <summary>
+    /// Longest key prefix kept in a sample, in bytes; longer keys are truncated. Default 128; from 1 to 65536.
+    /// A truncated sample is a split point only where the keys differ within this many bytes: keys that share a longer
+    /// prefix (long paths, composite keys) collapse into one sample, which may even sort before the partition's start,
+    /// and the planner then warns that the partition has fewer than two distinct sampled keys and can only be moved.
+    /// Set it above the longest prefix your keys share.
+    /// </summary>
     public int MaxSampledKeyBytes { get; set; } = 128;
 
     /// <summary>How many client regions can be registered. Default 16.</summary>

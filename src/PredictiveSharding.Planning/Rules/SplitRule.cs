@@ -61,7 +61,7 @@ internal static class SplitRule
 
             if (samples.Count < 2)
             {
-                warnings.Add($"Partition '{partition.Id}' should be split ({(loadTrigger ? "load" : "size")}) but has fewer than two distinct sampled keys inside its range; it can only be moved.");
+                warnings.Add($"Partition '{partition.Id}' should be split ({(loadTrigger ? "load" : "size")}) but has fewer than two distinct sampled keys inside its range; it can only be moved (if its keys share a prefix longer than the recorder keeps, LoadRecorderOptions.MaxSampledKeyBytes, raise that).");
                 continue;
             }
 

@@ -12,7 +12,12 @@ namespace PredictiveSharding.Redis.Telemetry;
 /// </summary>
 public static class RedisLoadRecorderExtensions
 {
-    /// <summary>Records one request to <paramref name="key"/>'s slot. Allocation-free.</summary>
+    /// <summary>
+    /// Records one request to <paramref name="key"/>'s slot. Allocates the key's UTF-8 bytes when it holds a string
+    /// (StackExchange.Redis gives them only as a new array; about 32 bytes a request for short keys); a key made from a
+    /// byte array is read without allocating. On a hot path with string keys, <c>RecordSlot(HashSlot.GetSlot(text), …)</c>
+    /// is allocation-free for keys up to 512 UTF-8 bytes.
+    /// </summary>
     /// <param name="recorder">The recorder, over a routing map built by <see cref="RedisSlotRouting"/>.</param>
     /// <param name="key">The Redis key.</param>
     /// <param name="kind">Read or write.</param>

@@ -322,4 +322,44 @@ public sealed class LoadRecorderTests
         Assert.That(harvested, Is.EqualTo((double)Threads * PerThread));
         Assert.That(bytes, Is.EqualTo((double)Threads * PerThread));
     }
+
+    [Test]
+    public async Task Record_AfterARoutingPublishWhileAHarvestHoldsTheGate_DoesNotWaitAndCountsTheRequest()
+    {
+        // A harvest of ten thousand partitions holds the recorder's gate for a few hundred milliseconds. Before, the
+        // first request after a routing publish rebuilt the recorder's state under that gate, so every request thread
+        // stalled behind the harvest. Now it counts under the previous routing version and a later request rebuilds.
+        var time = new FakeTimeProvider(Start);
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("p"), N1));
+        using var recorder = Recorder(routing, time);
+        recorder.Record(Key("a"), RequestKind.Read, 1);
+        var gate = (Lock)typeof(LoadRecorder).GetField("_gate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(recorder)!;
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var harvest = Task.Factory.StartNew(
+            () =>
+            {
+                lock (gate)
+                {
+                    held.Set();
+                    release.Wait();
+                }
+            },
+            TaskCreationOptions.LongRunning);
+        held.Wait();
+        routing.Apply(new SplitChange(new PartitionId("p"), [ShardKey.FromString("m")], [new PartitionId("p0"), new PartitionId("p1")]));
+
+        var request = Task.Factory.StartNew(() => recorder.Record(Key("z"), RequestKind.Read, 1), TaskCreationOptions.LongRunning);
+        var finished = request.Wait(TimeSpan.FromSeconds(30));
+        release.Set();
+        await harvest;
+        await request;
+        recorder.Record(Key("z"), RequestKind.Read, 1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var series = recorder.Harvest().Series;
+
+        Assert.That(finished, Is.True, "the request waited for the gate");
+        Assert.That(series.Sum(s => s.Buckets.Sum(b => b.Requests)), Is.EqualTo(3), "every request is counted once");
+        Assert.That(series.Single(s => s.Partition == new PartitionId("p1")).Buckets.Sum(b => b.Requests), Is.EqualTo(1), "the request after the gate was free rebuilt and counted under the new version");
+    }
 }
