@@ -37,7 +37,11 @@ public sealed class ExecutorOptions
     /// <summary>Wait between publishing the new owner and deleting the range on the old one (progress is reported every 5 s while it lasts). Default 30 s; zero to about 49.7 days (the longest a timer waits).</summary>
     public TimeSpan CleanupGracePeriod { get; set; } = ExecutorDefaults.CleanupGracePeriod;
 
-    /// <summary>Retries of a mover call that failed with a transient error (see <see cref="IsTransient"/>). Default 3; 0 to 100.</summary>
+    /// <summary>
+    /// Retries in a row of a mover call that failed with a transient error (see <see cref="IsTransient"/>). Default 3; 0 to
+    /// 100. A copy or checksum scan is retried as a whole, and its count starts again whenever a failed attempt got further
+    /// than the one before (a copy that journalled a new checkpoint, a scan that read further than any earlier attempt).
+    /// </summary>
     public int MaxRetryAttempts { get; set; } = ExecutorDefaults.MaxRetryAttempts;
 
     /// <summary>Delay before the first retry; each further retry doubles it, up to the longest a timer waits (about 49.7 days). Default 200 ms; zero to that.</summary>

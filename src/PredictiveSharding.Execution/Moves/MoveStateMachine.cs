@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.FaultInjection;
 using PredictiveSharding.Moving;
@@ -121,11 +122,22 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         move.CopySourceChecksum = null;
         move.CopyTargetChecksum = null;
         _copiedAtResumePoint = (move.BytesCopied, move.KeysCopied);
-        await services.Retry.RunAsync("copy", CopyOnceAsync, cancellationToken).ConfigureAwait(false);
+
+        // An attempt that journalled a checkpoint gets a fresh retry budget: a copy of hours would otherwise be rolled
+        // back (and its copy deleted) after a few isolated timeouts, each of which cost only the chunks since a checkpoint.
+        var resumeAtLastFailure = move.CopyResumeFrom;
+        await services.Retry.RunAsync("copy", CopyOnceAsync, CheckpointedSinceLastFailure, cancellationToken).ConfigureAwait(false);
 
         // A copy that checksummed the source as it read is verified before the catch-up: the target holds exactly that
         // snapshot now, so no second scan of the source is needed.
         return move.CopySourceChecksum is null ? MoveState.CatchingUp : MoveState.Verifying;
+
+        bool CheckpointedSinceLastFailure()
+        {
+            var advanced = move.CopyResumeFrom != resumeAtLastFailure;
+            resumeAtLastFailure = move.CopyResumeFrom;
+            return advanced;
+        }
     }
 
     private async ValueTask CopyOnceAsync(CancellationToken cancellationToken)
@@ -232,11 +244,32 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     /// on the node as the copy, so with a throttle it is read in copy-sized steps that pay the same byte budget (the
     /// foreground latency target holds for the whole move, not just its copy); without one it is read in one step.
     /// </summary>
-    private ValueTask<RangeChecksum> ChecksumAsync(NodeId node, CancellationToken cancellationToken) =>
-        // A scan holds a snapshot and an iterator, so a transient failure is retried by opening it again, as a copy is.
-        services.Retry.RunAsync("checksum", ct => ChecksumOnceAsync(node, ct), cancellationToken);
+    private ValueTask<RangeChecksum> ChecksumAsync(NodeId node, CancellationToken cancellationToken)
+    {
+        // A scan holds a snapshot and an iterator, so a transient failure is retried by opening it again, as a copy is. A
+        // scan starts over each time, so an attempt counts as progress (a fresh retry budget) only when it read further
+        // than every earlier one: isolated failures over a long scan are retried, failures at the same point give up, and
+        // the fresh budgets are bounded by the range's size.
+        var scanned = new StrongBox<long>();
+        long furthest = 0;
+        return services.Retry.RunAsync(
+            "checksum",
+            ct =>
+            {
+                scanned.Value = 0;
+                return ChecksumOnceAsync(node, scanned, ct);
+            },
+            () =>
+            {
+                var further = scanned.Value > furthest;
+                furthest = Math.Max(furthest, scanned.Value);
+                return further;
+            },
+            cancellationToken);
+    }
 
-    private async ValueTask<RangeChecksum> ChecksumOnceAsync(NodeId node, CancellationToken cancellationToken)
+    /// <summary>One scan from the range's start; <paramref name="scanned"/> counts the bytes it has read, for the retry.</summary>
+    private async ValueTask<RangeChecksum> ChecksumOnceAsync(NodeId node, StrongBox<long> scanned, CancellationToken cancellationToken)
     {
         var stepBytes = services.Throttle.IsUnlimited ? int.MaxValue : Options.ChunkBytes;
         var scan = await Mover.OpenChecksumScanAsync(node, move.Range, cancellationToken).ConfigureAwait(false);
@@ -245,6 +278,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             while (true)
             {
                 var step = await scan.StepAsync(stepBytes, cancellationToken).ConfigureAwait(false);
+                scanned.Value += step.Bytes;
 
                 // Paid after the step, as the copy pays: the snapshot stays open while it waits, the entries do not.
                 await services.Throttle.AcquireAsync(step.Bytes, cancellationToken).ConfigureAwait(false);

@@ -22,18 +22,40 @@ internal sealed class MoverRetry
         _logger = logger;
     }
 
-    public async ValueTask<T> RunAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    public ValueTask<T> RunAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
+        RunAsync(operation, call, progressed: null, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="call"/>, retrying it on a transient error up to the configured number of times in a row. When
+    /// <paramref name="progressed"/> (asked once per failure) says the failed attempt got further than the one before, the
+    /// budget starts afresh: an operation retried as a whole (a copy reopened at its last checkpoint) can run for hours,
+    /// and a budget for all its failures together would give it up after a few isolated ones, each of which cost only the
+    /// work since the last checkpoint. Failures without progress in between still give up after the configured number.
+    /// </summary>
+    public async ValueTask<T> RunAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, Func<bool>? progressed, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var retries = 0;
+        while (true)
         {
             try
             {
                 return await call(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (attempt < _maxAttempts && IsRetryable(ex, cancellationToken))
+            catch (Exception ex) when (IsRetryable(ex, cancellationToken))
             {
-                var delay = Backoff(_baseDelay, attempt);
-                ExecutorLog.RetryingMoverCall(_logger, operation, attempt + 1, _maxAttempts, delay, ex);
+                if (progressed?.Invoke() == true)
+                {
+                    retries = 0;
+                }
+
+                if (retries >= _maxAttempts)
+                {
+                    throw;
+                }
+
+                var delay = Backoff(_baseDelay, retries);
+                retries++;
+                ExecutorLog.RetryingMoverCall(_logger, operation, retries, _maxAttempts, delay, ex);
                 if (delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
@@ -42,7 +64,11 @@ internal sealed class MoverRetry
         }
     }
 
-    public async ValueTask RunAsync(string operation, Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken) =>
+    public ValueTask RunAsync(string operation, Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken) =>
+        RunAsync(operation, call, progressed: null, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync{T}(string, Func{CancellationToken, ValueTask{T}}, Func{bool}?, CancellationToken)"/>
+    public async ValueTask RunAsync(string operation, Func<CancellationToken, ValueTask> call, Func<bool>? progressed, CancellationToken cancellationToken) =>
         await RunAsync<bool>(
             operation,
             async ct =>
@@ -50,6 +76,7 @@ internal sealed class MoverRetry
                 await call(ct).ConfigureAwait(false);
                 return true;
             },
+            progressed,
             cancellationToken).ConfigureAwait(false);
 
     /// <summary>

@@ -29,6 +29,81 @@ public sealed class CopyRetryProgressTests
         Assert.That(progress.Items.Max(p => p.BytesCopied), Is.EqualTo(bytes), "the plan's progress never ran past the range");
     }
 
+    [Test]
+    public async Task ExecuteAsync_WhenEveryTwelfthChunkReadTimesOutOnce_CompletesTheMove()
+    {
+        // No read fails twice in a row and every attempt passes a checkpoint (one every 8 chunks) before it fails, so each
+        // retry makes progress: the copy must not give up after MaxRetryAttempts (3) failures spread over the whole copy.
+        var cluster = Create();
+        cluster.Reseed(100, 200, i => new string('x', 500));
+        var mover = new EveryNthChunkTimesOut(cluster.Store, 12);
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        var action = report.Actions.Single();
+        Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), action.Error?.ToString());
+        Assert.That(mover.Timeouts, Is.GreaterThan(ExecutorDefaults.MaxRetryAttempts), "more failures than one budget allows");
+        Assert.That(action.KeysCopied, Is.EqualTo(100));
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenEveryCopyAttemptFailsBeforeItsFirstCheckpoint_GivesUpAfterMaxRetryAttempts()
+    {
+        // Each attempt copies two chunks and fails on the third, before a checkpoint: the copy does not advance, so the
+        // budget is not renewed and the move rolls back after the first attempt and MaxRetryAttempts retries.
+        var cluster = Create();
+        cluster.Reseed(100, 200, i => new string('x', 500));
+        var mover = new ThirdChunkOfEveryAttemptTimesOut(cluster.Store);
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        var action = report.Actions.Single();
+        Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.RolledBack));
+        Assert.That(action.Error, Is.InstanceOf<TimeoutException>());
+        Assert.That(mover.Timeouts, Is.EqualTo(ExecutorDefaults.MaxRetryAttempts + 1));
+        cluster.AssertConsistent();
+    }
+
+    private sealed class EveryNthChunkTimesOut(IDataMover inner, int n) : DelegatingDataMover(inner)
+    {
+        private int _reads;
+
+        public int Timeouts { get; private set; }
+
+        public override ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
+        {
+            if (++_reads % n == 0)
+            {
+                Timeouts++;
+                throw new TimeoutException("the source did not answer (once)");
+            }
+
+            return base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
+        }
+    }
+
+    private sealed class ThirdChunkOfEveryAttemptTimesOut(IDataMover inner) : DelegatingDataMover(inner)
+    {
+        private int _readsSinceFailure;
+
+        public int Timeouts { get; private set; }
+
+        public override ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
+        {
+            if (++_readsSinceFailure == 3)
+            {
+                _readsSinceFailure = 0;
+                Timeouts++;
+                throw new TimeoutException("the source did not answer");
+            }
+
+            return base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
+        }
+    }
+
     private sealed class SecondChunkTimesOut(IDataMover inner) : DelegatingDataMover(inner)
     {
         private int _reads;
