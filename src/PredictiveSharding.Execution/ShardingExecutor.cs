@@ -157,6 +157,12 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// then runs its actions: each after the earlier actions on overlapping ranges, moves in parallel up to
     /// <see cref="ExecutorOptions.MaxConcurrentMovesPerNode"/>. Returns what was done and verified per action.
     /// </summary>
+    /// <remarks>
+    /// When the recovery run first (see <see cref="RecoverAsync"/>) still leaves an earlier action pending (its clean-up or
+    /// undo keeps failing), the plan's actions on ranges overlapping it are not started: each is reported
+    /// <see cref="ActionOutcome.Skipped"/> with an <see cref="InvalidOperationException"/> naming the pending action, as
+    /// are the actions that depend on it; the others run. The next plan or recovery tries the pending action again.
+    /// </remarks>
     /// <param name="plan">The plan.</param>
     /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); may be null.</param>
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
@@ -178,9 +184,16 @@ public sealed class ShardingExecutor : IAsyncDisposable
         {
             // The caller's cancellation, or DisposeAsync's.
             using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+            IReadOnlyList<MoveJournalRecord> pending = [];
             if (!_recovered)
             {
                 await RecoverCoreAsync(progress, run.Token).ConfigureAwait(false);
+                if (!_recovered)
+                {
+                    // The recovery could not finish everything (a store call still fails): no action of this plan may touch
+                    // those ranges, or the pending clean-up or undo could never be finished (see the note on IsPending below).
+                    pending = await PendingActionsAsync(run.Token).ConfigureAwait(false);
+                }
             }
 
             var schedule = PlanValidator.Validate(plan, _services.Routing.Current, _hostMover.Nodes);
@@ -194,7 +207,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var tasks = new Task<ActionReport>[schedule.Count];
             for (var i = 0; i < schedule.Count; i++)
             {
-                tasks[i] = RunActionAsync(planId, schedule[i], tasks, tracker, stop);
+                tasks[i] = RunActionAsync(planId, schedule[i], tasks, pending, tracker, stop);
             }
 
             try
@@ -414,11 +427,19 @@ public sealed class ShardingExecutor : IAsyncDisposable
         };
     }
 
-    private async Task<ActionReport> RunActionAsync(string planId, ScheduledAction action, Task<ActionReport>[] tasks, PlanProgressTracker tracker, CancellationTokenSource stop)
+    private async Task<ActionReport> RunActionAsync(string planId, ScheduledAction action, Task<ActionReport>[] tasks, IReadOnlyList<MoveJournalRecord> pending, PlanProgressTracker tracker, CancellationTokenSource stop)
     {
         var actionId = string.Create(CultureInfo.InvariantCulture, $"{planId}.a{action.Index}");
         try
         {
+            var blocking = pending.Where(r => KeyText.Range(r).Overlaps(action.Range)).Select(r => $"'{r.ActionId}' ({r.State})").ToList();
+            if (blocking.Count > 0)
+            {
+                // Once this action changed the range's routing, recovery could no longer tell that the old copy a pending
+                // clean-up (or the partial copy a pending undo) is to delete is stale, and it would stay there for good.
+                return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} on {action.Range} was not started: earlier action(s) {string.Join(", ", blocking)} on an overlapping range are still pending, and the next recovery must finish them first."));
+            }
+
             foreach (var dependency in action.DependsOn)
             {
                 var before = await tasks[dependency].ConfigureAwait(false);
@@ -569,6 +590,13 @@ public sealed class ShardingExecutor : IAsyncDisposable
         FinalState = action.Kind == ActionKind.Move ? MoveState.Preparing : MoveState.Publishing,
         Error = reason,
     };
+
+    /// <summary>The journal's unfinished actions (after a recovery, the ones it left pending).</summary>
+    private async Task<IReadOnlyList<MoveJournalRecord>> PendingActionsAsync(CancellationToken cancellationToken)
+    {
+        var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+    }
 
     private static bool IsPending(ActionReport report) => report.Outcome is ActionOutcome.CleanupPending or ActionOutcome.RollbackPending;
 

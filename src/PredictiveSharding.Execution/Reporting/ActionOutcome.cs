@@ -15,6 +15,6 @@ public enum ActionOutcome
     /// <summary>Failed and could not be fully undone yet (the mover kept failing); routing is unchanged, and the next recovery finishes the undo.</summary>
     RollbackPending = 3,
 
-    /// <summary>Not started, because an action it depends on (an earlier action on an overlapping range) did not complete.</summary>
+    /// <summary>Not started: an action it depends on (an earlier action on an overlapping range) did not complete, an earlier plan's action on an overlapping range is still pending, routing changed, or the plan was cancelled. <see cref="ActionReport.Error"/> says which.</summary>
     Skipped = 4,
 }
