@@ -21,7 +21,12 @@ namespace PredictiveSharding.Execution.Journal;
 /// Windows the directory is not synced: the rename is an NTFS metadata change that the file system's log makes durable
 /// shortly after the call, not when it returns.
 /// </summary>
-/// <remarks>The file is opened for exclusive writing: two executors cannot share a journal.</remarks>
+/// <remarks>
+/// The file is opened for exclusive writing: two executors cannot share a journal. On Linux and macOS the lock is held
+/// through <see cref="RewriteAsync"/> as well (the new file is renamed into place while open); Windows cannot rename over an
+/// open file, so there a rewrite gives the lock up for the rename, and another process opening the journal at that moment
+/// leaves this one unusable.
+/// </remarks>
 public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
 {
     /// <summary>Largest record accepted; a larger length field means corruption.</summary>
@@ -31,6 +36,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     internal const int MaxClusterIdBytes = 4096;
 
     private static ReadOnlySpan<byte> Magic => "PSMJ"u8;
+
+    /// <summary>What a rewrite puts in place of <see cref="Magic"/> in the file it replaced, before unlocking it (see <see cref="RetireAsync"/>).</summary>
+    private static ReadOnlySpan<byte> RetiredMagic => "PSMR"u8;
 
     private const ushort FormatVersion = 1;
 
@@ -82,6 +90,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         {
             var content = new byte[stream.Length];
             await stream.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+            if (content.AsSpan().StartsWith(RetiredMagic))
+            {
+                // Opened just before another executor's rewrite renamed a new file over this one (see RetireAsync).
+                throw new IOException($"The move journal '{full}' was rewritten by the executor that has it open while it was being opened; it is in use.");
+            }
+
             var headerLength = ReadHeader(full, content, clusterId);
             if (headerLength == 0)
             {
@@ -169,36 +183,57 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // The new file is written, renamed over the journal and then appended to through one stream that holds the
+            // exclusive lock throughout (the lock belongs to the file, and moves with it): closing it before the rename and
+            // reopening the journal after let another OpenAsync in between, after which the reopen failed and every later
+            // append threw ObjectDisposedException.
             var temporary = Path + ".rewrite";
-            await using (var writer = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
-            {
-                await writer.WriteAsync(BuildHeader(ClusterId), cancellationToken).ConfigureAwait(false);
-                foreach (var record in records)
-                {
-                    await writer.WriteAsync(Encode(record), cancellationToken).ConfigureAwait(false);
-                }
-
-                writer.Flush(flushToDisk: true);
-            }
-
-            // Rename over the old file: a crash leaves one complete file or the other.
-            await _stream.DisposeAsync().ConfigureAwait(false);
+            FileStream? replacement = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
             try
             {
-                File.Move(temporary, Path, overwrite: true);
+                await replacement.WriteAsync(BuildHeader(ClusterId), cancellationToken).ConfigureAwait(false);
+                foreach (var record in records)
+                {
+                    await replacement.WriteAsync(Encode(record), cancellationToken).ConfigureAwait(false);
+                }
+
+                replacement.Flush(flushToDisk: true);
+                if (OperatingSystem.IsWindows())
+                {
+                    // Windows renames neither an open file nor over one, so there the lock is given up for the rename.
+                    await replacement.DisposeAsync().ConfigureAwait(false);
+                    await ReplaceReleasingTheLockAsync(temporary).ConfigureAwait(false);
+                    replacement = null;
+                }
+                else
+                {
+                    // Rename over the old file: a crash leaves one complete file or the other.
+                    File.Move(temporary, Path, overwrite: true);
+                }
             }
-            finally
+            catch
             {
-                // The journal keeps a stream on its file whatever happened: the new file, or the old one if the rename
-                // failed (it used to be left with a disposed stream, and every later append failed with ObjectDisposedException).
-                _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
-                _stream.Position = _stream.Length;
+                // Nothing was renamed (on Windows, see there): the journal keeps its old file and stream, locked and usable.
+                if (replacement is not null)
+                {
+                    await replacement.DisposeAsync().ConfigureAwait(false);
+                }
+
+                throw;
             }
 
+            var replaced = _stream;
+            _stream = replacement ?? _stream;
             lock (_records)
             {
                 _records.Clear();
                 _records.AddRange(records);
+            }
+
+            if (replacement is not null)
+            {
+                await RetireAsync(replaced).ConfigureAwait(false);
             }
 
             // Until the directory is synced, a power cut may bring the old file back, without the records appended after
@@ -208,6 +243,46 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Marks the file a rewrite replaced as retired, then closes it. An <see cref="OpenAsync"/> that opened the journal just
+    /// before the rename holds that file, no longer the journal, and locks it once it is closed (opening and locking are two
+    /// system calls); the mark, written while the lock is still held, makes it refuse the file as the journal of a running
+    /// executor instead of taking it for the journal. The mark needs no fsync: the file has no name left, so only a process
+    /// that has it open can read it.
+    /// </summary>
+    private static async ValueTask RetireAsync(FileStream replaced)
+    {
+        try
+        {
+            replaced.Position = 0;
+            await replaced.WriteAsync(RetiredMagic.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            replaced.Flush(flushToDisk: false);
+        }
+        finally
+        {
+            await replaced.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Windows only: closes the journal, renames <paramref name="temporary"/> over it and opens it again. Another process can
+    /// open the journal in between; then the reopen fails and the journal is unusable (appends throw) until reopened.
+    /// </summary>
+    private async ValueTask ReplaceReleasingTheLockAsync(string temporary)
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            File.Move(temporary, Path, overwrite: true);
+        }
+        finally
+        {
+            // The journal keeps a stream on its file whatever happened: the new file, or the old one if the rename failed.
+            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
+            _stream.Position = _stream.Length;
         }
     }
 

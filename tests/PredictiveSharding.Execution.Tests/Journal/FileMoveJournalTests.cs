@@ -262,6 +262,73 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task RewriteAsync_WhileAnotherTaskKeepsOpeningTheJournal_NeverLetsItInAndKeepsAppending()
+    {
+        // A rewrite used to close the journal before renaming the new file over it and reopen it after: an OpenAsync in
+        // between got the journal, and if it still held it at the reopen, the rewrite failed and left a closed stream. An
+        // open that reaches the replaced file just before the rename must not lock it once it is closed and take it either.
+        Assume.That(OperatingSystem.IsWindows(), Is.False, "Windows cannot rename over an open file; there a rewrite gives the lock up");
+        var path = PathOf("j");
+        await using var owner = await FileMoveJournal.OpenAsync(path, "c");
+        await owner.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+        var attempts = 0;
+        var opened = 0;
+        var intruder = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                attempts++;
+                try
+                {
+                    await using var second = await FileMoveJournal.OpenAsync(path, "c");
+                    opened++;
+                }
+                catch (IOException)
+                {
+                    // Refused: the owner holds the journal.
+                }
+            }
+        });
+
+        for (var i = 0; i < 500; i++)
+        {
+            await owner.RewriteAsync([Record("a", MoveState.Copying)], CancellationToken.None);
+            await owner.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+        }
+
+        await stop.CancelAsync();
+        await intruder;
+        Assert.That(attempts, Is.GreaterThan(0));
+        Assert.That(opened, Is.Zero, "an open succeeded while the journal was owned");
+        await owner.DisposeAsync();
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Copying, MoveState.CatchingUp }));
+        Assert.That(contents.Repair, Is.Null);
+    }
+
+    [Test]
+    public async Task RewriteAsync_WhenCancelledWhileWritingTheNewFile_KeepsTheOldFileAndItsAppends()
+    {
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+
+            Assert.That(async () => await journal.RewriteAsync([Record("b", MoveState.Copying)], cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+            await journal.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+            Assert.That(async () => await FileMoveJournal.OpenAsync(path, "c"), Throws.InstanceOf<IOException>(), "the journal is still locked");
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Copying), ("a", MoveState.CatchingUp) }));
+    }
+
+    [Test]
     public async Task RewriteAsync_KeepsOnlyTheGivenRecordsAcrossAReopen()
     {
         var path = PathOf("j");
