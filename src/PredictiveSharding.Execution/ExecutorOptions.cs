@@ -34,7 +34,7 @@ public sealed class ExecutorOptions
     /// <summary>Cut-over attempts before a move rolls back. Default 3; at least 1.</summary>
     public int MaxCutOverAttempts { get; set; } = ExecutorDefaults.MaxCutOverAttempts;
 
-    /// <summary>Wait between publishing the new owner and deleting the range on the old one (progress is reported every 5 s while it lasts). Default 30 s; zero to about 49.7 days (the longest a timer waits).</summary>
+    /// <summary>Wait between publishing the new owner and deleting the range on the old one (progress is reported every 5 s while it lasts); a clean-up resumed by recovery waits what is left of it, and never more than this, whatever the clock that journalled its deadline said. Default 30 s; zero to about 49.7 days (the longest a timer waits).</summary>
     public TimeSpan CleanupGracePeriod { get; set; } = ExecutorDefaults.CleanupGracePeriod;
 
     /// <summary>

@@ -335,7 +335,10 @@ public sealed class ShardingExecutor : IAsyncDisposable
         if (_services.RoutingNames(move.Partition, move.Range, move.To))
         {
             ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, "the target owns the range: finish the clean-up");
-            move.CleanupAfter ??= _services.Time.GetUtcNow() + _services.Options.CleanupGracePeriod;
+            // A deadline later than one grace period from now was taken on a clock ahead of this one (another machine's,
+            // or this one's before it was stepped back): the grace period is counted from now at the latest.
+            var latest = _services.Time.GetUtcNow() + _services.Options.CleanupGracePeriod;
+            move.CleanupAfter = move.CleanupAfter is { } journalled && journalled < latest ? journalled : latest;
             start = MoveState.CleaningUp;
         }
         else

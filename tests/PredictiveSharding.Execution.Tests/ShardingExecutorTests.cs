@@ -6,6 +6,7 @@ using PredictiveSharding.Execution.Journal;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
 using PredictiveSharding.Planning;
+using PredictiveSharding.Routing;
 using PredictiveSharding.Topology;
 using static PredictiveSharding.Execution.Tests.TestCluster;
 
@@ -459,6 +460,55 @@ public sealed class ShardingExecutorTests
         Assert.That(recovery.Resumed, Is.EqualTo(1));
         Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
         Assert.That(journal.Records, Is.Empty, "finished actions are dropped from the journal");
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task RecoverAsync_OfACleanUpWhoseDeadlineWasJournalledOnAClockAnHourAhead_WaitsOnlyTheGracePeriod()
+    {
+        // The executor stopped in the grace period of a published move and restarts on a machine whose clock is an hour
+        // behind the one that journalled the deadline (or NTP stepped the clock back): the wait must not be skew + grace.
+        var cluster = Create();
+        var p2 = new PartitionId("p2");
+        var range = KeyRange.FromStrings("k100", "k200");
+        await cluster.Store.WriteAsync(N3, cluster.Store.Dump(N1, range), CancellationToken.None);
+        var current = cluster.Routing.Current;
+        Assert.That(cluster.Routing.TryPublish(current, current.Apply(new MoveChange(p2, N3))), Is.True);
+        var journal = new InMemoryMoveJournal("c");
+        await journal.AppendAsync(new MoveJournalRecord
+        {
+            ActionId = "p1-1.a0",
+            Kind = ActionKind.Move,
+            State = MoveState.CleaningUp,
+            Time = cluster.Time.GetUtcNow(),
+            Partition = "p2",
+            From = "n1",
+            To = "n3",
+            RangeStart = KeyText.ToHex(range.Start),
+            RangeEnd = KeyText.ToHex(range.End!.Value),
+            CleanupAfter = cluster.Time.GetUtcNow() + TimeSpan.FromHours(1) + TimeSpan.FromSeconds(30),
+        }, CancellationToken.None);
+        var options = FastOptions();
+        options.CleanupGracePeriod = TimeSpan.FromSeconds(30);
+        await using var executor = cluster.Executor(journal, options);
+
+        var recovering = executor.RecoverAsync();
+        for (var i = 0; i < 1000 && journal.Records.Count < 2; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.That(journal.Records[^1].CleanupAfter, Is.LessThanOrEqualTo(cluster.Time.GetUtcNow() + options.CleanupGracePeriod), "the journalled deadline is capped");
+        cluster.Time.Advance(TimeSpan.FromSeconds(29));
+        await Task.WhenAny(recovering, Task.Delay(50));
+        Assert.That(recovering.IsCompleted, Is.False, "the grace period has not passed");
+        Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100));
+
+        cluster.Time.Advance(TimeSpan.FromSeconds(2));
+        var recovery = await recovering.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
+        Assert.That(cluster.Store.Dump(N1, range), Is.Empty);
         cluster.AssertConsistent();
     }
 

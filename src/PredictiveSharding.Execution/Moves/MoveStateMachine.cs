@@ -359,10 +359,19 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         await Mover.StopChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
         // Requests routed with the previous version may still be reading on the old owner. The wait is sliced so that
         // progress is reported while it lasts: a watcher (the control loop's health check) then sees a move waiting by
-        // design rather than a stall. Each slice is measured to the deadline, so a clock that jumps past it ends the wait.
-        var deadline = move.CleanupAfter ?? services.Time.GetUtcNow();
+        // design rather than a stall. The deadline is wall-clock time and may come from another machine's clock (a
+        // recovery after a restart elsewhere) or from before a clock was stepped back, so the wait is at most one grace
+        // period, measured on the monotonic clock: otherwise the skew would be added to it, blocking every later plan.
+        var now = services.Time.GetUtcNow();
+        var wait = (move.CleanupAfter ?? now) - now;
+        if (wait > Options.CleanupGracePeriod)
+        {
+            wait = Options.CleanupGracePeriod;
+        }
+
+        var waitStarted = services.Time.GetTimestamp();
         var waited = false;
-        while (deadline - services.Time.GetUtcNow() is var left && left > TimeSpan.Zero)
+        while (wait - services.Time.GetElapsedTime(waitStarted) is var left && left > TimeSpan.Zero)
         {
             if (waited)
             {
