@@ -11,7 +11,8 @@ namespace PredictiveSharding.Execution.Journal;
 /// cluster id; each record is its length (4 bytes), its JSON and a CRC-32 of both, and is fsynced
 /// (<see cref="FileStream.Flush(bool)"/> with <c>true</c>) before <see cref="AppendAsync"/> returns; a record appended with
 /// <see cref="AppendWithoutSyncAsync"/> is handed to the operating system (it survives a crash of the process) and becomes
-/// durable with the next synced one or when the journal is closed. On opening, a torn or
+/// durable with the next synced one or when the journal is closed. An append that throws (a full disk) leaves nothing of its
+/// record in the file: what was written of it is cut off, before the next append if not at once. On opening, a torn or
 /// corrupted tail (a short read, an impossible length, a checksum mismatch, unreadable JSON) is detected, cut off and
 /// reported in <see cref="MoveJournalContents.Repair"/>; nothing after the first bad record is trusted. A record of more
 /// than 1 MiB (as JSON) is refused with an <see cref="ArgumentException"/> before anything is written.
@@ -42,10 +43,23 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
     private const ushort FormatVersion = 1;
 
+    /// <summary>
+    /// The journal's streams keep no buffer of their own: every record goes to the operating system in the call that
+    /// appends it anyway, and a buffered stream kept the bytes of a record whose write failed (a full disk) and wrote them
+    /// with the next record, putting a record whose append threw into the file.
+    /// </summary>
+    private const int Unbuffered = 0;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly List<MoveJournalRecord> _records;
     private readonly JournalTailRepair? _repair;
     private FileStream _stream;
+
+    /// <summary>Where the last record written whole ends: a failed append's partial bytes are cut back to it.</summary>
+    private long _end;
+
+    /// <summary>Whether a failed append may have left bytes past <see cref="_end"/> that could not be cut off yet.</summary>
+    private bool _tailDirty;
     private bool _disposed;
 
     private FileMoveJournal(string path, string clusterId, FileStream stream, List<MoveJournalRecord> records, JournalTailRepair? repair)
@@ -53,6 +67,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         Path = path;
         ClusterId = clusterId;
         _stream = stream;
+        _end = stream.Position;
         _records = records;
         _repair = repair;
     }
@@ -62,6 +77,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
     /// <inheritdoc />
     public string ClusterId { get; }
+
+    /// <summary>When set, writes an appended record's bytes to the journal's stream in place of the stream's own write (tests write part of a record and throw, as a full disk does).</summary>
+    internal Func<FileStream, byte[], ValueTask>? WriteHook { get; set; }
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/> for <paramref name="clusterId"/>, repairing a torn tail.</summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
@@ -85,7 +103,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             Directory.CreateDirectory(directory);
         }
 
-        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
+        var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, Unbuffered, FileOptions.Asynchronous);
         try
         {
             var content = new byte[stream.Length];
@@ -156,10 +174,39 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
-            // Not cancellable once started: a half-written record would only be cut off again on the next open. Either way
-            // the record leaves the stream's buffer (a crash of the process keeps it); a synced one and all before it are on disk.
-            await _stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
-            _stream.Flush(flushToDisk: sync);
+            if (_tailDirty)
+            {
+                // Records appended after a failed one's leftover bytes would be lost with them: the next open trusts
+                // nothing after the first bad record. Throws (and appends nothing) while the file cannot be cut back.
+                CutBackToLastRecord();
+            }
+
+            // Not cancellable once started: a half-written record would only be cut off again on the next open. The stream
+            // is unbuffered, so the record is with the operating system (a crash of the process keeps it) when the write
+            // returns; a synced one and all before it are on disk.
+            try
+            {
+                if (WriteHook is { } hook)
+                {
+                    await hook(_stream, bytes).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                _stream.Flush(flushToDisk: sync);
+            }
+            catch (IOException)
+            {
+                // A record whose append threw must not be in the file: cut off what of it was written (a full disk writes
+                // part of it). If that fails too, the next append tries again first.
+                _tailDirty = true;
+                TryCutBackToLastRecord();
+                throw;
+            }
+
+            _end += bytes.Length;
             lock (_records)
             {
                 _records.Add(record);
@@ -189,7 +236,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             // reopening the journal after let another OpenAsync in between, after which the reopen failed and every later
             // append threw ObjectDisposedException.
             var temporary = Path + ".rewrite";
-            FileStream? replacement = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
+            FileStream? replacement = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, Unbuffered, FileOptions.Asynchronous);
             try
             {
                 await replacement.WriteAsync(BuildHeader(ClusterId), cancellationToken).ConfigureAwait(false);
@@ -224,7 +271,14 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             }
 
             var replaced = _stream;
-            _stream = replacement ?? _stream;
+            if (replacement is not null)
+            {
+                _stream = replacement;
+                _end = replacement.Position;
+            }
+
+            // The new file holds only whole records, whatever a failed append left in the old one.
+            _tailDirty = false;
             lock (_records)
             {
                 _records.Clear();
@@ -243,6 +297,27 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>Cuts the file back to the end of its last whole record, after a failed append; throws if it cannot.</summary>
+    private void CutBackToLastRecord()
+    {
+        _stream.SetLength(_end);
+        _stream.Position = _end;
+        _tailDirty = false;
+    }
+
+    private void TryCutBackToLastRecord()
+    {
+        try
+        {
+            CutBackToLastRecord();
+        }
+        catch (IOException)
+        {
+            // Left to the next append, which tries again before writing and fails if it still cannot: the append that
+            // failed reports its own error, not this one.
         }
     }
 
@@ -274,15 +349,23 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     private async ValueTask ReplaceReleasingTheLockAsync(string temporary)
     {
         await _stream.DisposeAsync().ConfigureAwait(false);
+        var moved = false;
         try
         {
             File.Move(temporary, Path, overwrite: true);
+            moved = true;
         }
         finally
         {
-            // The journal keeps a stream on its file whatever happened: the new file, or the old one if the rename failed.
-            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.Asynchronous);
-            _stream.Position = _stream.Length;
+            // The journal keeps a stream on its file whatever happened: the new file, or the old one if the rename failed
+            // (whose last whole record still ends at _end).
+            _stream = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, Unbuffered, FileOptions.Asynchronous);
+            if (moved)
+            {
+                _end = _stream.Length;
+            }
+
+            _stream.Position = _end;
         }
     }
 

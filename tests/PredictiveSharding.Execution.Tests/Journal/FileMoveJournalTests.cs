@@ -328,6 +328,34 @@ public sealed class FileMoveJournalTests
         Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Copying), ("a", MoveState.CatchingUp) }));
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task AppendAsync_AfterAnAppendFailedPartWayThrough_KeepsOnlyTheAppendedRecordsAcrossAReopen(bool sync)
+    {
+        // A full disk writes part of a record and fails. The record's append threw, so it must not be in the file; and the
+        // part written must not stay either, or the next open cuts the journal there, with every record appended after it.
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+            journal.WriteHook = async (stream, bytes) =>
+            {
+                await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                throw new IOException("No space left on device");
+            };
+            var failing = sync ? journal.AppendAsync(Record("b", MoveState.Copying), CancellationToken.None) : journal.AppendWithoutSyncAsync(Record("b", MoveState.Copying), CancellationToken.None);
+            Assert.That(async () => await failing, Throws.InstanceOf<IOException>());
+            journal.WriteHook = null;
+            await journal.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+            Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a", "a" }));
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Copying), ("a", MoveState.CatchingUp) }));
+    }
+
     [Test]
     public async Task RewriteAsync_KeepsOnlyTheGivenRecordsAcrossAReopen()
     {
