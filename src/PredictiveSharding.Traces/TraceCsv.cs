@@ -33,7 +33,96 @@ public static class TraceCsv
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(TextReader reader, TimeSpan? step = null, string source = "input")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var rows = LongCsvParser.Read(reader, source, ["series", "name", "id"], ["value", "count"], allowZeroValueOnly: false);
+        return ReadSeries(ReadSeriesRows(reader, source), step, source);
+    }
+
+    /// <summary>
+    /// Reads <c>timestamp,series,value</c> from a file summed to <paramref name="step"/> (as <see cref="ReadSeries(string, TimeSpan?)"/>
+    /// with that step) and drops a series' first or last step when its samples cover it only in part: when they leave at
+    /// least one median sample gap more of the step uncovered (before the first sample, or after the last) than any of
+    /// the series' inner steps leaves, a sample is missing there, and the sum would be a low outlier no load ever had.
+    /// </summary>
+    /// <exception cref="TraceFormatException">Malformed content, timestamps out of order or repeated within a series.</exception>
+    internal static IReadOnlyList<PartitionLoadSeries> ReadSeriesInWholeSteps(string path, TimeSpan step)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        List<TraceRow> rows;
+        using (var reader = LongCsvParser.OpenText(path))
+        {
+            rows = ReadSeriesRows(reader, path);
+        }
+
+        var series = ReadSeries(rows, step, path);
+        var times = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (!times.TryGetValue(row.Name, out var list))
+            {
+                times[row.Name] = list = [];
+            }
+
+            list.Add(row.Timestamp);
+        }
+
+        return series.Select(s => WholeSteps(s, times[s.Partition.Value])).ToList();
+    }
+
+    private static PartitionLoadSeries WholeSteps(PartitionLoadSeries series, List<DateTimeOffset> times)
+    {
+        if (series.Count < 3)
+        {
+            // Without a step between the first and the last there is no whole step to compare the ends with.
+            return series;
+        }
+
+        var origin = series.Buckets[0].Start.UtcTicks;
+        var step = series.Step.Ticks;
+        var gaps = new long[times.Count - 1];
+        long interiorLead = 0;
+        long interiorTrail = 0;
+        for (var i = 0; i < times.Count; i++)
+        {
+            var ticks = times[i].UtcTicks;
+            var index = (ticks - origin) / step;
+            if (i > 0)
+            {
+                gaps[i - 1] = ticks - times[i - 1].UtcTicks;
+            }
+
+            if (index > 0 && index < series.Count - 1)
+            {
+                // How much of a step its own samples leave uncovered before the first and after the last of them.
+                var stepStart = origin + (index * step);
+                if (i == 0 || (times[i - 1].UtcTicks - origin) / step != index)
+                {
+                    interiorLead = Math.Max(interiorLead, ticks - stepStart);
+                }
+
+                if (i == times.Count - 1 || (times[i + 1].UtcTicks - origin) / step != index)
+                {
+                    interiorTrail = Math.Max(interiorTrail, stepStart + step - ticks);
+                }
+            }
+        }
+
+        Array.Sort(gaps);
+        var gap = gaps[(gaps.Length - 1) / 2];
+
+        // An end step is partial when its samples leave at least one more sample gap uncovered than any whole step's do:
+        // per-minute samples from 00:03 leave 3 minutes of 00:00–00:05 where whole steps leave none, while samples at
+        // :00 and :20 of each minute leave 40 s at the end of every minute, the last one included.
+        var skip = times[0].UtcTicks - origin >= interiorLead + gap ? 1 : 0;
+        var dropLast = series.End.UtcTicks - times[^1].UtcTicks >= interiorTrail + gap ? 1 : 0;
+        return skip == 0 && dropLast == 0
+            ? series
+            : new PartitionLoadSeries(series.Partition, series.Step, series.Buckets.Skip(skip).Take(series.Count - skip - dropLast).ToList());
+    }
+
+    private static List<TraceRow> ReadSeriesRows(TextReader reader, string source) =>
+        LongCsvParser.Read(reader, source, ["series", "name", "id"], ["value", "count"], allowZeroValueOnly: false);
+
+    private static List<PartitionLoadSeries> ReadSeries(List<TraceRow> rows, TimeSpan? step, string source)
+    {
         var grid = StepGrid.Create(rows, step, source);
         var bySeries = new Dictionary<string, SortedDictionary<long, double>>(StringComparer.Ordinal);
         var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);

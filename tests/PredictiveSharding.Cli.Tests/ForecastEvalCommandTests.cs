@@ -61,6 +61,75 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
     }
 
     [Test]
+    public void Read_WithAStep_SumsOnlyTheSamplesEachStepHas()
+    {
+        // Two samples of 10 a minute, at :00 and :20: the reader inferred a 20 s step, interpolated a third sample into
+        // every :40 and summed 30 a minute.
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        for (var minute = 0; minute < 30; minute++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute):yyyy-MM-ddTHH:mm:ssZ},s,10\n");
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute).AddSeconds(20):yyyy-MM-ddTHH:mm:ssZ},s,10\n");
+        }
+
+        var input = Path.Combine(Folder, "two-a-minute.csv");
+        File.WriteAllText(input, text.ToString());
+
+        var series = ForecastEvalInput.Read(input, TimeSpan.FromMinutes(1)).Single();
+
+        Assert.That(series.Step, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        Assert.That(series.Start, Is.EqualTo(start));
+        Assert.That(series.RequestValues(), Is.EqualTo(Enumerable.Repeat(20.0, 30)));
+    }
+
+    [Test]
+    public void Read_WithAStep_LeavesOutAFirstAndLastStepTheSamplesCoverOnlyInPart()
+    {
+        // Per-minute samples from 00:03 to 00:21 summed to 5 minutes: 00:00–00:05 lacks 00:00–00:02 and 00:20–00:25
+        // lacks 00:22–00:24, so only the three whole steps from 00:05 remain (as resampling whole steps did before).
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        for (var minute = 3; minute <= 21; minute++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute):yyyy-MM-ddTHH:mm:ssZ},s,{minute}\n");
+        }
+
+        var input = Path.Combine(Folder, "partial-edges.csv");
+        File.WriteAllText(input, text.ToString());
+
+        var series = ForecastEvalInput.Read(input, TimeSpan.FromMinutes(5)).Single();
+
+        Assert.That(series.Start, Is.EqualTo(start.AddMinutes(5)));
+        Assert.That(series.RequestValues(), Is.EqualTo(new double[] { 5 + 6 + 7 + 8 + 9, 10 + 11 + 12 + 13 + 14, 15 + 16 + 17 + 18 + 19 }));
+    }
+
+    [Test]
+    public async Task ForecastEval_WithStepSeconds_EvaluatesAPerMinuteSeriesWithOneExtraSample()
+    {
+        // One extra sample put two in one inferred minute, and the reader refused the file even with --step-seconds 60.
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        for (var minute = 0; minute < 240; minute++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute):yyyy-MM-ddTHH:mm:ssZ},s,{10 + (minute % 24)}\n");
+            if (minute == 100)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute).AddSeconds(30):yyyy-MM-ddTHH:mm:ssZ},s,5\n");
+            }
+        }
+
+        var input = Path.Combine(Folder, "extra-sample.csv");
+        await File.WriteAllTextAsync(input, text.ToString());
+
+        var (exitCode, stdout, stderr) = await RunAsync("forecast-eval", "--input", input, "--season", "24", "--horizon", "24", "--step-seconds", "60", "--models", "seasonal-naive");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        Assert.That(stderr, Does.Contain("1 series, step 00:01:00, 240–240 steps"));
+        Assert.That(stdout, Does.Contain("model seasonal-naive"));
+    }
+
+    [Test]
     public async Task ForecastEval_KeyTrace_ReadsOneSeriesPerKeyWithMissingRowsAsZero()
     {
         // A key trace omits zero rows: key "b" appears only on even hours, yet both keys span the whole 240-hour grid.

@@ -26,7 +26,7 @@ internal static class ForecastEvalCommand
         var input = Text("--input", "FILE: long-format CSV timestamp,series,value (ISO-8601 timestamps); a timestamp,key,count key trace is read as one series per key. Required.");
         var season = Text("--season", "M: seasonal period in steps (MASE's seasonal naive period and the baselines' season), e.g. 24 for hourly data. Required.");
         var horizon = Text("--horizon", "H: steps forecast at each origin; origins are H steps apart. Required.");
-        var stepSeconds = Text("--step-seconds", "Aggregate (sum) the series to this step first; a whole multiple of the file's step.");
+        var stepSeconds = Text("--step-seconds", "Sum the samples of each step of this length (aligned to the Unix epoch) first; a whole multiple of the file's step. A series' first or last step its samples cover only in part is left out (a key trace's missing rows are zero requests).");
         var holdout = Text("--holdout-fraction", "Share of each series held out: the first origin is n − ⌊fraction·n⌋. Default 0.2.");
         var models = Text("--models", $"Comma-separated models to evaluate, in order. Default {ForecastEvalSettings.DefaultModels}.");
         var seed = Text("--seed", string.Create(CultureInfo.InvariantCulture, $"Seed of the seeded models (lstm, fasttree). Default {defaults.Seed}."));

@@ -8,11 +8,11 @@ internal static class ForecastEvalInput
 {
     /// <summary>
     /// Reads <c>timestamp,series,value</c> (or a <c>timestamp,key,count</c> key trace, one series per key with explicit
-    /// zeros) and, when <paramref name="step"/> is given, sums the buckets to that step.
+    /// zeros) and, when <paramref name="step"/> is given, sums the samples of each step (steps aligned to the Unix epoch;
+    /// a series' first or last step its samples cover only in part is left out).
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="TraceFormatException">Malformed content, or a key trace with the empty key.</exception>
-    /// <exception cref="ArgumentException">The step is not a whole multiple of the file's step.</exception>
+    /// <exception cref="TraceFormatException">Malformed content, a key trace with the empty key, or a step that is not a whole multiple of a regular file's step.</exception>
     public static IReadOnlyList<PartitionLoadSeries> Read(string path, TimeSpan? step)
     {
         if (!File.Exists(path))
@@ -35,11 +35,10 @@ internal static class ForecastEvalInput
         }
         else
         {
-            series = TraceCsv.ReadSeries(path);
-            if (step is { } s)
-            {
-                series = SeriesResampler.Resample(series, s);
-            }
+            // The step goes to the reader, which sums the samples of each step: reading at an inferred step first and
+            // summing afterwards added the samples the reader interpolated into the gaps of an irregular file (two
+            // samples a minute read as three), and refused a file with two samples in one inferred step outright.
+            series = step is { } s ? TraceCsv.ReadSeriesInWholeSteps(path, s) : TraceCsv.ReadSeries(path);
         }
 
         return series;
