@@ -19,6 +19,12 @@ namespace PredictiveSharding.Traces;
 /// </remarks>
 public static class TraceCsv
 {
+    /// <summary>
+    /// Most counts (keys × steps) a key trace holds: 2^27 doubles, 1 GiB. Real traces need far fewer (5,000 keys × a week
+    /// of minutes is 50 million); more is a stray far-off row, refused by name rather than run out of memory.
+    /// </summary>
+    internal const long MaxKeyTraceCounts = 1L << 27;
+
     /// <summary>Reads <c>timestamp,series,value</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
     /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
@@ -220,10 +226,11 @@ public static class TraceCsv
             }
         }
 
-        // Every key holds a count for every step: a stray far-off row must not ask for billions of them.
-        if (maxIndex + 1 > Array.MaxLength / Math.Max(1, lastSeen.Count))
+        // Every key holds a count for every step: a stray far-off row must not ask for billions of them. Each array fitting
+        // (the old check) was not enough: 200 keys × 300 minutes and one row eight years on passed and ran out of memory.
+        if (maxIndex + 1 > MaxKeyTraceCounts / Math.Max(1, lastSeen.Count))
         {
-            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {maxRow.Line}: {maxRow.Timestamp:O} is {maxIndex} steps of {grid.Step} after the first timestamp; {lastSeen.Count} keys × {maxIndex + 1} steps is more than a trace can hold. Give a longer step or remove the stray row."));
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {maxRow.Line}: {maxRow.Timestamp:O} is {maxIndex} steps of {grid.Step} after the first timestamp ({grid.Origin:O}); {lastSeen.Count} keys × {maxIndex + 1} steps is {(double)lastSeen.Count * (maxIndex + 1):0.###e0} counts, more than the {MaxKeyTraceCounts} (1 GiB) a trace holds. Give a longer step or remove the stray row."));
         }
 
         var keys = new ShardKey[lastSeen.Count];

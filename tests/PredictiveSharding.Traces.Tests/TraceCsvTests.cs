@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Routing;
 using PredictiveSharding.Telemetry;
@@ -135,6 +137,46 @@ public sealed class TraceCsvTests
             0);
         var series = trace.AggregateBy(map);
         Assert.That(series.Select(s => s.RequestValues()), Is.EqualTo(new[] { new[] { 1.0, 0.0, 7.0 }, new[] { 3.0, 2.0, 0.0 } }));
+    }
+
+    [Test]
+    public void ReadKeyTrace_OneStrayFarOffRow_ThrowsNamingItInsteadOfRunningOutOfMemory()
+    {
+        // 200 keys × 300 minutes and one row in 2034: 1.05e9 counts passed the per-array check and ran out of memory.
+        var csv = new StringBuilder("timestamp,key,count\n");
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        for (var minute = 0; minute < 300; minute++)
+        {
+            for (var key = 0; key < 200; key++)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute):O},k{key},1\n");
+            }
+        }
+
+        csv.Append("2034-01-01T00:00:00Z,k0,1\n");
+
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv.ToString()), TimeSpan.FromMinutes(1), "test.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 60002").And.Message.Contains("2034-01-01T00:00:00").And.Message.Contains("200 keys").And.Message.Contains("remove the stray row"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_ThousandsOfKeysAndSteps_FitsTheBudget()
+    {
+        // The budget is for stray rows, not real traces: 3,000 keys × 3,000 steps (9 million counts) are read.
+        var csv = new StringBuilder("timestamp,key,count\n");
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        for (var key = 0; key < 3000; key++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start:O},k{key},1\n");
+        }
+
+        csv.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(2999):O},k0,1\n");
+
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv.ToString()), TimeSpan.FromMinutes(1), "test.csv");
+
+        Assert.That(trace.Keys, Has.Count.EqualTo(3000));
+        Assert.That(trace.StepCount, Is.EqualTo(3000));
     }
 
     [Test]
