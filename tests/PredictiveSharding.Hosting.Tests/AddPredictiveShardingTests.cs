@@ -103,6 +103,30 @@ public sealed class AddPredictiveShardingTests
         }
     }
 
+    [Test]
+    public void Start_WithTheDefaultForecasterAndAHorizonBeyondTheLstms_FailsNamingTheSetting()
+    {
+        // The LSTM's horizon is the loop's: beyond its range start failed with the LSTM constructor's bare
+        // ArgumentOutOfRangeException ("Horizon must be in 1..10000; got 20000"), naming neither setting nor class.
+        var folder = Directory.CreateTempSubdirectory("psharding-horizon-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                AddOneNodeCluster(services);
+                services.AddPredictiveSharding(o => { o.Horizon = 20_000; o.WarmupBuckets = 30_000; o.MaxHistoryBuckets = 30_000; });
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            }).Build();
+            Assert.That(
+                async () => await host.StartAsync(),
+                Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("ControlLoopOptions.Horizon (20000)").And.Message.Contains("LSTM").And.Message.Contains("1..10000").And.Message.Not.Contains("Parameter"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     /// <summary>The host's side of a one-node cluster: its routing table, an in-memory store and a fixed inventory.</summary>
     private static void AddOneNodeCluster(IServiceCollection services)
     {

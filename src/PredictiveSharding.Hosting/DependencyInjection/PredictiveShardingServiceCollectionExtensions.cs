@@ -34,7 +34,8 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
     /// the host registered first wins. The options of the loop, the recorder, the forecaster, the planner and the executor
     /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it,
-    /// as does, with the default forecaster, a <see cref="ControlLoopOptions.WarmupBuckets"/> below the LSTM's context + horizon.
+    /// as does, with the default forecaster, a <see cref="ControlLoopOptions.Horizon"/> beyond the LSTM's range or a
+    /// <see cref="ControlLoopOptions.WarmupBuckets"/> below the LSTM's context + horizon.
     /// </summary>
     public static PredictiveShardingBuilder AddPredictiveSharding(this IServiceCollection services, Action<ControlLoopOptions>? configure = null, Action<LoadRecorderOptions>? configureRecorder = null)
     {
@@ -125,13 +126,28 @@ public static class PredictiveShardingServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The LSTM's options, refused when the loop's warm-up is shorter than the history the LSTM trains on (context +
-    /// horizon): every cycle from the end of the warm-up until that much history had accumulated would fail.
+    /// The LSTM's options, refused when the loop's horizon is beyond the LSTM's range, or when the loop's warm-up is shorter
+    /// than the history the LSTM trains on (context + horizon): every cycle from the end of the warm-up until that much
+    /// history had accumulated would fail.
     /// </summary>
     private static LstmForecasterOptions LstmOptionsForTheLoop(IServiceProvider services)
     {
         var lstm = services.GetRequiredService<IOptions<LstmForecasterOptions>>().Value;
         var loop = services.GetRequiredService<IOptions<ControlLoopOptions>>().Value;
+        try
+        {
+            // The start-up validation set the horizon aside (a host's own forecaster takes any), so the loop's horizon is
+            // checked against the LSTM's range here: its constructor's bare ArgumentOutOfRangeException named no setting.
+            lstm.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            var message = string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"ControlLoopOptions.Horizon ({loop.Horizon}) is the default forecaster's (the LSTM's) horizon, which refuses it: LstmForecasterOptions.{ReasonOf(e)}");
+            throw new OptionsValidationException(Options.DefaultName, typeof(ControlLoopOptions), [message]);
+        }
+
         var needed = (long)lstm.ContextLength + lstm.Horizon;
         if (loop.WarmupBuckets < needed)
         {
@@ -143,6 +159,10 @@ public static class PredictiveShardingServiceCollectionExtensions
 
         return lstm;
     }
+
+    /// <summary>The message's first line without the "(Parameter 'x')" suffix: the message already names the setting and value.</summary>
+    private static string ReasonOf(ArgumentException e) =>
+        e.Message.Split('\n')[0].TrimEnd().Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
 
     private static void ValidateOnStart<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, Action<TOptions> validate)
         where TOptions : class
