@@ -43,11 +43,11 @@ internal static class LongCsvParser
         _ => new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true),
     };
 
-    public static List<TraceRow> Read(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
+    public static List<TraceRow> Read(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly, CancellationToken cancellationToken = default)
     {
         try
         {
-            return ReadRows(reader, source, nameColumns, valueColumns, allowZeroValueOnly);
+            return ReadRows(reader, source, nameColumns, valueColumns, allowZeroValueOnly, cancellationToken);
         }
         catch (Exception e) when ((e as DecoderFallbackException ?? e.InnerException as DecoderFallbackException) is { } bad)
         {
@@ -58,7 +58,7 @@ internal static class LongCsvParser
         }
     }
 
-    private static List<TraceRow> ReadRows(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly)
+    private static List<TraceRow> ReadRows(TextReader reader, string source, string[] nameColumns, string[] valueColumns, bool allowZeroValueOnly, CancellationToken cancellationToken)
     {
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -84,6 +84,8 @@ internal static class LongCsvParser
         {
             while (csv.Read())
             {
+                // Reading a large trace takes seconds; Ctrl+C must not wait for the whole file.
+                cancellationToken.ThrowIfCancellationRequested();
                 var line = csv.Parser.RawRow;
                 var timeText = csv.GetField(timeIndex) ?? string.Empty;
                 if (!IsoTimestamp.TryParse(timeText, DateTimeStyles.AdjustToUniversal, out var time))

@@ -27,11 +27,16 @@ public static class TraceCsv
 
     /// <summary>Reads <c>timestamp,series,value</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
     /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
-    public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null)
+    public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null) => ReadSeries(path, step, CancellationToken.None);
+
+    /// <summary>Reads <c>timestamp,series,value</c> from a file, stopping between rows when cancelled.</summary>
+    /// <exception cref="TraceFormatException">Malformed content.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var reader = LongCsvParser.OpenText(path);
-        return ReadSeries(reader, step, path);
+        return ReadSeries(ReadSeriesRows(reader, path, cancellationToken), step, path);
     }
 
     /// <summary>Reads <c>timestamp,series,value</c>; one series per distinct name, in order of first appearance.</summary>
@@ -39,7 +44,7 @@ public static class TraceCsv
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(TextReader reader, TimeSpan? step = null, string source = "input")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return ReadSeries(ReadSeriesRows(reader, source), step, source);
+        return ReadSeries(ReadSeriesRows(reader, source, CancellationToken.None), step, source);
     }
 
     /// <summary>
@@ -49,13 +54,14 @@ public static class TraceCsv
     /// the series' inner steps leaves, a sample is missing there, and the sum would be a low outlier no load ever had.
     /// </summary>
     /// <exception cref="TraceFormatException">Malformed content, timestamps out of order or repeated within a series.</exception>
-    internal static IReadOnlyList<PartitionLoadSeries> ReadSeriesInWholeSteps(string path, TimeSpan step)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal static IReadOnlyList<PartitionLoadSeries> ReadSeriesInWholeSteps(string path, TimeSpan step, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         List<TraceRow> rows;
         using (var reader = LongCsvParser.OpenText(path))
         {
-            rows = ReadSeriesRows(reader, path);
+            rows = ReadSeriesRows(reader, path, cancellationToken);
         }
 
         var series = ReadSeries(rows, step, path);
@@ -124,8 +130,8 @@ public static class TraceCsv
             : new PartitionLoadSeries(series.Partition, series.Step, series.Buckets.Skip(skip).Take(series.Count - skip - dropLast).ToList());
     }
 
-    private static List<TraceRow> ReadSeriesRows(TextReader reader, string source) =>
-        LongCsvParser.Read(reader, source, ["series", "name", "id"], ["value", "count"], allowZeroValueOnly: false);
+    private static List<TraceRow> ReadSeriesRows(TextReader reader, string source, CancellationToken cancellationToken) =>
+        LongCsvParser.Read(reader, source, ["series", "name", "id"], ["value", "count"], allowZeroValueOnly: false, cancellationToken);
 
     private static List<PartitionLoadSeries> ReadSeries(List<TraceRow> rows, TimeSpan? step, string source)
     {
@@ -193,19 +199,29 @@ public static class TraceCsv
 
     /// <summary>Reads <c>timestamp,key,count</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
     /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
-    public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null)
+    public static KeyTrace ReadKeyTrace(string path, TimeSpan? step = null) => ReadKeyTrace(path, step, CancellationToken.None);
+
+    /// <summary>Reads <c>timestamp,key,count</c> from a file, stopping between rows when cancelled.</summary>
+    /// <exception cref="TraceFormatException">Malformed content.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal static KeyTrace ReadKeyTrace(string path, TimeSpan? step, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var reader = LongCsvParser.OpenText(path);
-        return ReadKeyTrace(reader, step, path);
+        return ReadKeyTrace(reader, step, path, cancellationToken);
     }
 
     /// <summary>Reads <c>timestamp,key,count</c>: any key strings (the empty key included), any step.</summary>
     /// <exception cref="TraceFormatException">Malformed content, or a key's timestamps going backwards.</exception>
-    public static KeyTrace ReadKeyTrace(TextReader reader, TimeSpan? step = null, string source = "input")
+    public static KeyTrace ReadKeyTrace(TextReader reader, TimeSpan? step = null, string source = "input") => ReadKeyTrace(reader, step, source, CancellationToken.None);
+
+    /// <summary>Reads <c>timestamp,key,count</c>, stopping between rows when cancelled.</summary>
+    /// <exception cref="TraceFormatException">Malformed content, or a key's timestamps going backwards.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal static KeyTrace ReadKeyTrace(TextReader reader, TimeSpan? step, string source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var rows = LongCsvParser.Read(reader, source, ["key", "series", "name"], ["count", "value"], allowZeroValueOnly: true);
+        var rows = LongCsvParser.Read(reader, source, ["key", "series", "name"], ["count", "value"], allowZeroValueOnly: true, cancellationToken);
         var grid = StepGrid.Create(rows, step, source);
         var lastSeen = new Dictionary<string, TraceRow>(StringComparer.Ordinal);
         long maxIndex = 0;

@@ -300,6 +300,22 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task ForecastEval_WhenCancelledWhileReadingTheInput_StopsThereSayingSo()
+    {
+        var input = WriteSeasonalCsv("cancel-read.csv", steps: 24 * 10);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var settings = new ForecastEvalSettings { Input = input, Season = 24, Horizon = 24, Models = ["seasonal-naive"], StepSeconds = 7200 };
+
+        var code = await ForecastEvalCommand.RunAsync(settings, json: true, output, error, cancelled.Token);
+
+        CancelledRun.AssertReported(code, output, error);
+        Assert.That(error.ToString(), Does.Not.Contain("series, step"), "the input's summary comes only after it was read");
+    }
+
+    [Test]
     public async Task ForecastEval_OnAKeyTraceWithAnEmptyKey_ExitsWithTwoNamingTheFileAndTheEmptyKey()
     {
         // A key trace may hold the empty key; as a series to evaluate it has no name.

@@ -180,6 +180,16 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_Cancelled_StopsBetweenRows()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        const string Csv = "timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,2\n";
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(new StringReader(Csv), TimeSpan.FromMinutes(1), "test.csv", cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
     public void ReadKeyTrace_KeyWithALoneSurrogate_ThrowsNamingTheLine()
     {
         // ShardKey.FromString refuses a lone surrogate; the reader must say so in its own terms (file, line, key).

@@ -40,6 +40,9 @@ internal static class ForecastEvalCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
+            // System.CommandLine installs its Ctrl+C handler only once the action first yields; until then Ctrl+C
+            // killed the process without the "cancelled" message and the exit code 130 the tool documents.
+            await Task.Yield();
             ForecastEvalSettings settings;
             try
             {
@@ -90,13 +93,19 @@ internal static class ForecastEvalCommand
         {
             settings.Validate();
             var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-            series = ForecastEvalInput.Read(settings.Input, step);
+            series = ForecastEvalInput.Read(settings.Input, step, cancellationToken);
             evaluator = new RollingOriginEvaluator(new RollingOriginOptions { SeasonLength = settings.Season, Horizon = settings.Horizon, HoldoutFraction = settings.HoldoutFraction, Quantiles = Quantiles });
         }
         catch (Exception e) when (e is ArgumentException or TraceFormatException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync("forecast-eval: " + CliErrorText.Of(e)).ConfigureAwait(false);
             return 2;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while reading the input, which can take seconds.
+            await error.WriteLineAsync("forecast-eval: cancelled; no report.").ConfigureAwait(false);
+            return SimulateCommand.CancelledExitCode;
         }
 
         // Real data mixes series that began late with long ones; the short ones are set aside by name, not allowed to

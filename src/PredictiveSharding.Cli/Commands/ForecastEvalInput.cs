@@ -12,8 +12,9 @@ internal static class ForecastEvalInput
     /// a series' first or last step its samples cover only in part is left out).
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="TraceFormatException">Malformed content, a key trace with the empty key, or a step that is not a whole multiple of a regular file's step.</exception>
-    public static IReadOnlyList<PartitionLoadSeries> Read(string path, TimeSpan? step)
+    public static IReadOnlyList<PartitionLoadSeries> Read(string path, TimeSpan? step, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path))
         {
@@ -24,7 +25,7 @@ internal static class ForecastEvalInput
         if (IsKeyTrace(path))
         {
             // A key trace omits zero rows, so it is read as counts per key and step (missing = zero requests).
-            var trace = TraceCsv.ReadKeyTrace(path, step);
+            var trace = TraceCsv.ReadKeyTrace(path, step, cancellationToken);
             if (trace.Keys.Any(k => k.IsEmpty))
             {
                 // A key trace may hold the empty key; a series to evaluate is named by its key and cannot be.
@@ -38,7 +39,7 @@ internal static class ForecastEvalInput
             // The step goes to the reader, which sums the samples of each step: reading at an inferred step first and
             // summing afterwards added the samples the reader interpolated into the gaps of an irregular file (two
             // samples a minute read as three), and refused a file with two samples in one inferred step outright.
-            series = step is { } s ? TraceCsv.ReadSeriesInWholeSteps(path, s) : TraceCsv.ReadSeries(path);
+            series = step is { } s ? TraceCsv.ReadSeriesInWholeSteps(path, s, cancellationToken) : TraceCsv.ReadSeries(path, null, cancellationToken);
         }
 
         return series;

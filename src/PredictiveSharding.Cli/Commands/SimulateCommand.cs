@@ -63,6 +63,9 @@ internal static class SimulateCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
+            // System.CommandLine installs its Ctrl+C handler only once the action first yields; until then Ctrl+C
+            // killed the process without the "cancelled" message and the exit code 130 the tool documents.
+            await Task.Yield();
             var settings = new SimulateSettings
             {
                 Trace = result.GetValue(trace),
@@ -146,12 +149,12 @@ internal static class SimulateCommand
                     throw new FileNotFoundException($"Trace file '{path}' does not exist.", path);
                 }
 
-                trace = TraceCsv.ReadKeyTrace(path, step);
+                trace = TraceCsv.ReadKeyTrace(path, step, cancellationToken);
                 traceName = path;
             }
             else
             {
-                trace = SimulateEmbeddedTrace.Read(step);
+                trace = SimulateEmbeddedTrace.Read(step, cancellationToken);
                 traceName = SimulateEmbeddedTrace.Name;
             }
         }
@@ -159,6 +162,12 @@ internal static class SimulateCommand
         {
             await error.WriteLineAsync("simulate: " + Describe(e)).ConfigureAwait(false);
             return 2;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while reading the trace, which can take seconds.
+            await error.WriteLineAsync("simulate: cancelled; no report.").ConfigureAwait(false);
+            return CancelledExitCode;
         }
 
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"simulate: {traceName}: {trace.Keys.Count} keys × {trace.StepCount} steps of {trace.Step}")).ConfigureAwait(false);

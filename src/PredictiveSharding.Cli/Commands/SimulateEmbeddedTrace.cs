@@ -12,11 +12,11 @@ internal static class SimulateEmbeddedTrace
 
     private const string ResourceName = "PredictiveSharding.Cli.Data.azure_functions_minute.csv";
 
-    public static KeyTrace Read(TimeSpan? step)
+    public static KeyTrace Read(TimeSpan? step, CancellationToken cancellationToken = default)
     {
         using var stream = typeof(SimulateEmbeddedTrace).Assembly.GetManifestResourceStream(ResourceName)
             ?? throw new InvalidOperationException($"The embedded trace '{ResourceName}' is missing from the tool.");
         using var reader = new StreamReader(stream);
-        return TraceCsv.ReadKeyTrace(reader, step, "embedded " + ResourceName);
+        return TraceCsv.ReadKeyTrace(reader, step, "embedded " + ResourceName, cancellationToken);
     }
 }
