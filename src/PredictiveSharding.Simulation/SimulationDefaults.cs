@@ -26,7 +26,7 @@ internal static class SimulationDefaults
     /// <summary>Moves that may run at once in the whole cluster, for every strategy (PlanningConstraints.MaxConcurrentMoves's default).</summary>
     public const int MaxConcurrentMoves = 4;
 
-    /// <summary>A partition split or moved less than this many steps ago is left alone by every strategy.</summary>
+    /// <summary>A partition whose move started or finished less than this many steps ago is not moved again by any strategy (<see cref="SimulationOptions.CooldownSteps"/>: splits do not count).</summary>
     public const int CooldownSteps = 2;
 
     /// <summary>Which one-key partitions keep the burst bound: those whose load moves with a key-order neighbour's (ForecastGuardOptions.SingleKeyNeighbourCorrelation).</summary>

@@ -67,7 +67,12 @@ public sealed class SimulationOptions
     /// <summary>Moves that may run at once, for every strategy. Default 4; at least 1.</summary>
     public int MaxConcurrentMoves { get; set; } = SimulationDefaults.MaxConcurrentMoves;
 
-    /// <summary>A partition split or moved less than this many steps ago is not touched again, by any strategy. Default 2; zero or more.</summary>
+    /// <summary>
+    /// A partition whose move started or finished less than this many steps ago is not moved again, by any strategy.
+    /// Splits neither start nor respect it (a split moves no data): split children inherit their parent's last move,
+    /// and a partition may be split in the step after a move. The initial partitions count as moved at step 0, so with
+    /// a warm-up shorter than this nothing moves at the first counted steps. Default 2; zero or more.
+    /// </summary>
     public int CooldownSteps { get; set; } = SimulationDefaults.CooldownSteps;
 
     /// <summary>

@@ -195,7 +195,8 @@ public sealed class TraceSimulator
         }
 
         var bandwidth = _options.MoveBandwidthBytesPerStep ?? (double)loads.KeyCount * _options.BytesPerKey / partitions;
-        var warmup = (int)Math.Floor(_options.WarmupFraction * loads.StepCount);
+        // In decimal: 0.7 × 90 is 62.99999999999999 in binary floating point, which floored one step short of the share.
+        var warmup = (int)Math.Floor((decimal)_options.WarmupFraction * loads.StepCount);
         return new ClusterSetup(nodes, capacity, partitions, _options.BytesPerKey, bandwidth, _options.MoveOverheadShare, _options.MaxConcurrentMoves, _options.CooldownSteps, warmup);
     }
 

@@ -30,6 +30,33 @@ public class TraceSimulatorTests
         });
     }
 
+    [TestCase(0.7, 90, 63)]
+    [TestCase(0.35, 180, 63)]
+    [TestCase(0.57, 100, 57)]
+    [TestCase(0.3, 90, 27)]
+    public async Task RunAsync_WarmupIsTheShareOfTheTrace_NotOneStepShortByBinaryRounding(double share, int steps, int expected)
+    {
+        // 0.7 × 90 is 62.99999999999999 in binary floating point: the warm-up was 62 steps, and step 62 was counted.
+        var loads = TestTraces.Minutes(TestTraces.Repeat(1, steps), TestTraces.Repeat(1, steps));
+        var options = new SimulationOptions { Nodes = 2, Partitions = 2, NodeCapacity = 10, WarmupFraction = share, Strategies = [StrategyNames.Static] };
+
+        var report = await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None);
+
+        Assert.That(report.WarmupSteps, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task RunAsync_P99Utilization_IsReportedAtTheUtilisationsPrecisionWithoutBinaryNoise()
+    {
+        // Node 0 holds 12 of capacity 10 at every step: its p99 is 1.2, which widening a float printed as 1.2000000476837158.
+        var loads = TestTraces.Minutes(TestTraces.Repeat(12, 20), TestTraces.Repeat(1, 20));
+        var options = new SimulationOptions { Nodes = 2, Partitions = 2, NodeCapacity = 10, WarmupFraction = 0.2, Strategies = [StrategyNames.Static] };
+
+        var report = await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None);
+
+        Assert.That(report.Find(StrategyNames.Static)!.P99Utilization, Is.EqualTo(1.2));
+    }
+
     [Test]
     public async Task RunAsync_WithEveryStrategy_ReportsThemInOrderWithTheGridsBestAsReactive()
     {

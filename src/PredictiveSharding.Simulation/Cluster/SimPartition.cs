@@ -30,7 +30,7 @@ internal sealed class SimPartition
     /// <summary>The step it came into being (0 for the initial partitions, the split step for children).</summary>
     public int CreatedAtStep { get; }
 
-    /// <summary>The last step it was split off, or a move of it started or finished; for cooldowns.</summary>
+    /// <summary>The last step a move of it started or finished, for cooldowns: a split child inherits its parent's, and the initial partitions start at 0.</summary>
     public int ChangedAtStep { get; set; }
 
     /// <summary>True while a move of it runs.</summary>

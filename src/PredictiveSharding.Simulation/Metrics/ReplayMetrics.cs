@@ -67,6 +67,9 @@ internal sealed class ReplayMetrics
     public double UtilizationPercentile(double percentile)
     {
         var measured = _utilization.AsSpan(WarmupSteps * Nodes).ToArray();
-        return Percentile.NearestRank(measured, percentile);
+
+        // Utilisations are kept in single precision (the plot's series); reported at that precision (1.2, not
+        // 1.2000000476837158) rather than with the binary noise of widening a float.
+        return (double)(decimal)(float)Percentile.NearestRank(measured, percentile);
     }
 }
