@@ -202,6 +202,23 @@ public sealed class RocksDbNode : IDisposable
         return HostWriteAsync(ToPending(entries), cancellationToken);
     }
 
+    /// <summary>
+    /// RocksDB's answer as a read result's value: null for a missing key. Converted implicitly, a null array became an
+    /// empty <see cref="ReadOnlyMemory{T}"/> (the conversion gives no null), so a key never written or deleted read as
+    /// found with an empty value.
+    /// </summary>
+    private static ReadOnlyMemory<byte>? Stored(byte[]? value)
+    {
+        // Not a conditional expression: `value is null ? null : …` is typed ReadOnlyMemory<byte>, and the null literal
+        // goes through the same array conversion.
+        if (value is null)
+        {
+            return null;
+        }
+
+        return value;
+    }
+
     /// <summary>Reads <paramref name="key"/>, if the node owns it in the current routing version for the whole read.</summary>
     /// <exception cref="ObjectDisposedException">The node is disposed.</exception>
     public StoreReadResult Get(ShardKey key)
@@ -211,7 +228,7 @@ public sealed class RocksDbNode : IDisposable
         {
             if (_routing is null)
             {
-                return new StoreReadResult(StoreStatus.Ok, _db.Get(key.Span, _dataFamily), -1);
+                return new StoreReadResult(StoreStatus.Ok, Stored(_db.Get(key.Span, _dataFamily)), -1);
             }
 
             while (true)
@@ -222,7 +239,7 @@ public sealed class RocksDbNode : IDisposable
                     return new StoreReadResult(StoreStatus.NotOwner, null, before.Version);
                 }
 
-                var value = _db.Get(key.Span, _dataFamily);
+                var value = Stored(_db.Get(key.Span, _dataFamily));
 
                 // If the routing changed while we read, the key may have moved away and back, and this node might
                 // have missed writes acknowledged elsewhere in between: read again under one stable version.
