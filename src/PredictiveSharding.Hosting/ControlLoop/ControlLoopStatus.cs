@@ -8,6 +8,8 @@ public sealed class ControlLoopStatus
     private DateTimeOffset? _lastFailure;
     private Exception? _lastError;
     private int _consecutiveFailures;
+    private int _consecutiveFailedPlans;
+    private string? _lastPlanError;
 
     /// <summary>When a cycle last completed, or null.</summary>
     public DateTimeOffset? LastSuccess
@@ -53,6 +55,51 @@ public sealed class ControlLoopStatus
             lock (_lock)
             {
                 return _consecutiveFailures;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Executed plans in a row that completed none of their actions (every one rolled back, skipped or failed): cycles
+    /// that themselves succeed while the executor achieves nothing, e.g. a Redis master down that makes every plan refused.
+    /// Zero after a plan that completed an action; cycles that execute nothing leave it as it is.
+    /// </summary>
+    public int ConsecutiveFailedPlans
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _consecutiveFailedPlans;
+            }
+        }
+    }
+
+    /// <summary>The first error the last plan that completed none of its actions reported, or null.</summary>
+    public string? LastPlanError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastPlanError;
+            }
+        }
+    }
+
+    internal void PlanExecuted(int completed, int notCompleted, string? firstError)
+    {
+        lock (_lock)
+        {
+            if (completed > 0)
+            {
+                _consecutiveFailedPlans = 0;
+                _lastPlanError = null;
+            }
+            else if (notCompleted > 0 || firstError is not null)
+            {
+                _consecutiveFailedPlans++;
+                _lastPlanError = firstError;
             }
         }
     }

@@ -216,6 +216,7 @@ public sealed class ShardingControlLoop : IDisposable
             Log.NotCompleted(_logger, error);
         }
 
+        Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
         RememberChanges(plan);
         return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
     }
@@ -386,8 +387,10 @@ public sealed class ShardingControlLoop : IDisposable
         var median = forecast.Quantiles.Contains(0.5) ? 0.5 : forecast.Quantiles[forecast.Quantiles.Count / 2];
         foreach (var series in harvest.Series)
         {
+            // A partition split or merged away since the forecast holds only the part of the bucket before the change (and
+            // its pieces were not forecast): judged against its whole forecast it read as a large error after every split.
             var bucket = series.Buckets.FirstOrDefault(b => b.Start == forecast.Origin);
-            if (bucket is null || !forecast.Partitions.TryGetValue(series.Partition, out var resources) || !resources.ContainsKey(ResourceKind.Requests))
+            if (bucket is null || !harvest.Routing.Contains(series.Partition) || !forecast.Partitions.TryGetValue(series.Partition, out var resources) || !resources.ContainsKey(ResourceKind.Requests))
             {
                 continue;
             }

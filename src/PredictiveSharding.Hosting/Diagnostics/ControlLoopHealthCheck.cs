@@ -9,7 +9,9 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// is still making progress (a stage started, a training epoch ended or the executor reported a move's progress within
 /// the last three intervals, or 15 s when that is longer: a long move); unhealthy after three failures in a row, or when
 /// no cycle has succeeded for three intervals and none is making progress (no cycle running, or the running one made no
-/// progress for three intervals and at least 15 s). The
+/// progress for three intervals and at least 15 s); degraded too while cycles succeed but the last three executed plans
+/// completed none of their actions (<see cref="ControlLoopStatus.ConsecutiveFailedPlans"/>: an executor that refuses or
+/// rolls back everything, which restarting the process would not mend, so never unhealthy for it). The
 /// default <see cref="Execution.JournalledPlanExecutor"/> reports every chunk copied and state changed; a host executor
 /// of its own reports through
 /// <see cref="Executing.IPlanExecutor.ExecuteAsync(Planning.ShardingPlan, IProgress{Executing.PlanExecutionProgress}, CancellationToken)"/>,
@@ -24,6 +26,9 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     /// under 5 s, three intervals without a report would read that wait as a stall.
     /// </summary>
     private static readonly TimeSpan MinProgressWindow = TimeSpan.FromSeconds(15);
+
+    /// <summary>Executed plans in a row that completed nothing before the check reads degraded: one is a transient failure the next cycle retries.</summary>
+    private const int FailedPlansForDegraded = 3;
 
     private readonly ShardingControlLoop _loop;
     private readonly ControlLoopOptions _options;
@@ -54,6 +59,7 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
         var data = new Dictionary<string, object>
         {
             ["consecutiveFailures"] = status.ConsecutiveFailures,
+            ["consecutiveFailedPlans"] = status.ConsecutiveFailedPlans,
             ["lastSuccess"] = status.LastSuccess?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
             ["cycleRunningSince"] = runningSince?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none",
             ["lastProgress"] = lastProgress?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
@@ -71,7 +77,9 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
                     ? HealthCheckResult.Unhealthy($"The control loop has not completed a cycle since {since:O} ({status.ConsecutiveFailures} failures in a row){(runningSince is null ? string.Empty : $"; the cycle running since {runningSince:O} has made no progress since {lastProgress:O}")}.", status.LastError, data)
                     : status.ConsecutiveFailures > 0
                         ? HealthCheckResult.Degraded("The last control cycle failed; the next interval retries it.", status.LastError, data)
-                        : HealthCheckResult.Healthy("Control cycles are completing.", data);
+                        : status.ConsecutiveFailedPlans >= FailedPlansForDegraded
+                            ? HealthCheckResult.Degraded($"Control cycles complete, but the last {status.ConsecutiveFailedPlans} executed plans completed none of their actions (first error of the last: {status.LastPlanError ?? "none reported"}).", null, data)
+                            : HealthCheckResult.Healthy("Control cycles are completing.", data);
         return Task.FromResult(result);
     }
 }
