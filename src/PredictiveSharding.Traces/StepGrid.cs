@@ -85,13 +85,11 @@ internal sealed class StepGrid
 
     /// <summary>
     /// The median gap between consecutive distinct timestamps, snapped to a common step (1 s … 1 week) when within 2%
-    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s). Gaps are measured in
-    /// ticks, not whole seconds: timestamps truncated to seconds made ten rows within one second "one timestamp only"
-    /// and gave a 500 ms series a 1 s step, which then put two samples in one step.
+    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s).
     /// </summary>
     private static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
     {
-        var times = rows.Select(r => r.Timestamp.UtcTicks).Distinct().Order().ToArray();
+        var times = rows.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Order().ToArray();
         if (times.Length < 2)
         {
             throw new TraceFormatException($"{source}: one timestamp only; give the step explicitly.");
@@ -107,15 +105,15 @@ internal sealed class StepGrid
         var median = gaps[(gaps.Length - 1) / 2];
         foreach (var common in CommonStepsSeconds)
         {
-            var ticks = common * TimeSpan.TicksPerSecond;
-            if (Math.Abs(median - ticks) <= ticks * 0.02)
+            if (Math.Abs(median - common) <= common * 0.02)
             {
-                return TimeSpan.FromTicks(ticks);
+                return TimeSpan.FromSeconds(common);
             }
         }
 
-        // Distinct timestamps are at least a tick apart, so the median gap is positive.
-        return TimeSpan.FromTicks(median);
+        return median > 0
+            ? TimeSpan.FromSeconds(median)
+            : throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: could not infer a step from the timestamps."));
     }
 
     private static readonly long[] CommonStepsSeconds = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800];

@@ -30,31 +30,6 @@ public sealed class TraceCsvTests
     }
 
     [Test]
-    public void ReadSeries_HalfSecondSamples_InferAHalfSecondStep()
-    {
-        // Timestamps were truncated to whole seconds: the step came out as 1 s and two samples fell into one step.
-        var series = Series("timestamp,series,value\n2024-01-01T00:00:00.0Z,a,1\n2024-01-01T00:00:00.5Z,a,2\n2024-01-01T00:00:01.0Z,a,3\n2024-01-01T00:00:01.5Z,a,4\n");
-        Assert.That(series[0].Step, Is.EqualTo(TimeSpan.FromMilliseconds(500)));
-        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 1.0, 2.0, 3.0, 4.0 }));
-    }
-
-    [Test]
-    public void ReadKeyTrace_TenTimestampsWithinOneSecond_AreTenSteps()
-    {
-        // Truncated to whole seconds they were "one timestamp only".
-        var csv = new StringBuilder("timestamp,key,count\n");
-        for (var i = 0; i < 10; i++)
-        {
-            csv.Append(CultureInfo.InvariantCulture, $"2024-01-01T00:00:00.{i}Z,a,{i + 1}\n");
-        }
-
-        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv.ToString()), source: "test.csv");
-
-        Assert.That(trace.Step, Is.EqualTo(TimeSpan.FromMilliseconds(100)));
-        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(Enumerable.Range(1, 10).Select(i => (double)i)));
-    }
-
-    [Test]
     public void ReadSeries_Gap_IsLinearlyInterpolated()
     {
         var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,10\n2024-01-01T01:00:00Z,a,20\n2024-01-01T04:00:00Z,a,50\n");
