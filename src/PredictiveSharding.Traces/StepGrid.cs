@@ -85,14 +85,19 @@ internal sealed class StepGrid
 
     /// <summary>
     /// The median gap between consecutive distinct timestamps, snapped to a common step (1 s … 1 week) when within 2%
-    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s).
+    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s). Timestamps are taken
+    /// to the whole second: series sampled milliseconds apart then share a timestamp (pooled gaps in ticks inferred a
+    /// step of milliseconds from them), and steps are whole seconds.
     /// </summary>
-    private static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
+    internal static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
     {
         var times = rows.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Order().ToArray();
         if (times.Length < 2)
         {
-            throw new TraceFormatException($"{source}: one timestamp only; give the step explicitly.");
+            var subSecond = rows.Select(r => r.Timestamp.UtcTicks).Distinct().Take(2).Count() > 1;
+            throw new TraceFormatException(subSecond
+                ? $"{source}: every timestamp falls within one second; steps are whole seconds, so aggregate the rows to one second or more first."
+                : $"{source}: one timestamp only; give the step explicitly.");
         }
 
         var gaps = new long[times.Length - 1];

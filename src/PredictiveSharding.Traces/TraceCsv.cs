@@ -64,6 +64,7 @@ public static class TraceCsv
             rows = ReadSeriesRows(reader, path, cancellationToken);
         }
 
+        rows = SnappedToOwnStep(rows, step, path);
         var series = ReadSeries(rows, step, path);
         var times = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
         foreach (var row in rows)
@@ -77,6 +78,48 @@ public static class TraceCsv
         }
 
         return series.Select(s => WholeSteps(s, times[s.Partition.Value])).ToList();
+    }
+
+    /// <summary>
+    /// Moves each sample within 2% of the file's own step (whole seconds, as inferred) from a point of that step's grid
+    /// onto it, when that step divides <paramref name="step"/>: per-minute samples scraped at 00:04:59.97 belong to the
+    /// 00:05 step, and summed where their raw time falls they made a ±20% sawtooth of steady load at five minutes. A
+    /// sample further off (an extra sample between two regular ones) stays where it is, and so does one whose snapped
+    /// time its series already has.
+    /// </summary>
+    private static List<TraceRow> SnappedToOwnStep(List<TraceRow> rows, TimeSpan step, string source)
+    {
+        if (rows.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Take(2).Count() < 2)
+        {
+            return rows;
+        }
+
+        var own = StepGrid.InferStep(rows, source).Ticks;
+        if (own >= step.Ticks || step.Ticks % own != 0)
+        {
+            return rows;
+        }
+
+        var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+        var tolerance = own / 50;
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var snapped = new List<TraceRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            var ticks = row.Timestamp.UtcTicks;
+            var nearest = epoch + ((long)Math.Round((ticks - epoch) / (double)own) * own);
+            var time = Math.Abs(ticks - nearest) <= tolerance ? nearest : ticks;
+            if (last.TryGetValue(row.Name, out var previous) && time <= previous)
+            {
+                // Snapping must not make two samples of a series one, nor reorder them.
+                time = Math.Max(ticks, previous + 1);
+            }
+
+            last[row.Name] = time;
+            snapped.Add(row with { Timestamp = new DateTimeOffset(time, TimeSpan.Zero) });
+        }
+
+        return snapped;
     }
 
     private static PartitionLoadSeries WholeSteps(PartitionLoadSeries series, List<DateTimeOffset> times)

@@ -84,6 +84,29 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
     }
 
     [Test]
+    public void Read_WithAStep_PutsJitteredSamplesInTheStepOfTheirOwnGridPoint()
+    {
+        // Per-minute samples of 1 scraped 30 ms early or late: 00:04:59.970 is the 00:05 sample. Placed by its raw time it
+        // went to the step before, and steady load summed to five minutes read 6, 4, 6, 4, … (a regression of the first
+        // fix, found by review).
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        for (var minute = 0; minute < 30; minute++)
+        {
+            var at = start.AddMinutes(minute).AddMilliseconds(minute % 2 == 0 ? 30 : -30);
+            text.Append(CultureInfo.InvariantCulture, $"{at:yyyy-MM-ddTHH:mm:ss.fffZ},s,1\n");
+        }
+
+        var input = Path.Combine(Folder, "jittered.csv");
+        File.WriteAllText(input, text.ToString());
+
+        var series = ForecastEvalInput.Read(input, TimeSpan.FromMinutes(5)).Single();
+
+        Assert.That(series.Start, Is.EqualTo(start));
+        Assert.That(series.RequestValues(), Is.EqualTo(Enumerable.Repeat(5.0, 6)));
+    }
+
+    [Test]
     public void Read_WithAStep_LeavesOutAFirstAndLastStepTheSamplesCoverOnlyInPart()
     {
         // Per-minute samples from 00:03 to 00:21 summed to 5 minutes: 00:00–00:05 lacks 00:00–00:02 and 00:20–00:25
