@@ -88,7 +88,8 @@ public sealed class CpSatShardPlanner : IShardPlanner
 
         // The search sees loads capped at the largest node's limit (see CappedAtLargestNode); the plan reports the whole forecast.
         var search = problem.CappedAtLargestNode();
-        var solution = new CpSatPlacementSolver(_options, _timeProvider, _logger).Solve(search, cancellationToken);
+        var solver = new CpSatPlacementSolver(_options, _timeProvider, _logger);
+        var solution = solver.Solve(search, cancellationToken);
         var after = PlacementEvaluation.Of(problem, solution.Assignment);
         var moves = MoveExplainer.Explain(problem, before, after, solution.Assignment);
         var movedBytes = CpSatPlacementSolver.MovedBytes(problem, solution.Assignment);
@@ -96,9 +97,10 @@ public sealed class CpSatShardPlanner : IShardPlanner
 
         // Feasible means some placement keeps every node under its thresholds, whatever this plan's move budget, move cap
         // and cooldowns allow (the ShardingPlan contract, and what the genetic planner reports). Only a proven optimum of
-        // an unconstrained search shows that no placement does; otherwise the placement-free lower bound decides.
+        // an unconstrained search for the peak alone shows that no placement does (with overflow in the objective the
+        // optimum may trade a peak over the thresholds for less overflow); otherwise the placement-free lower bound decides.
         var bound = PlacementLowerBound.Of(problem);
-        var provenInfeasible = !after.WithinThresholds && solution.PeakProvenOptimal && PlacementLowerBound.Unconstrained(problem);
+        var provenInfeasible = !after.WithinThresholds && solution.PeakProvenOptimal && !solver.OverflowInObjective && PlacementLowerBound.Unconstrained(problem);
         var feasible = after.WithinThresholds || (!provenInfeasible && bound <= 1 + 1e-9);
         var shortfall = feasible ? 0 : provenInfeasible ? Math.Max(0, after.PeakRelativeToThreshold - 1) : Math.Max(0, bound - 1);
         var warnings = Warnings(problem, solution, after, feasible, bound, capped: !ReferenceEquals(search, problem));

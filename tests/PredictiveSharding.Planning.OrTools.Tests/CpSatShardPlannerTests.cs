@@ -436,19 +436,24 @@ public sealed class CpSatShardPlannerTests
     }
 
     [Test]
-    public async Task PlanAsync_WhenNoPlacementFitsThoughTheAggregateDoes_ReportsTheProvenShortfall()
+    public async Task PlanAsync_WhenNoPlacementFitsThoughTheBoundAllowsOne_IsFeasibleAsTheGeneticPlannerSays()
     {
-        // Three 500s on two 800 allowances: 1,500 of 1,600 in all, but two share a node wherever they go (1,000 = 1.25 ×).
+        // Three 500s on two 800 allowances: 1,500 of 1,600 in all, but two share a node wherever they go (1.25 ×). The
+        // placement-free bound (0.94) cannot show it, and CP-SAT's optimum (which also charges q0.99 overflow) proves
+        // nothing about the peak alone, so the plan is feasible by the bound, as the genetic planner reports it, and the
+        // warning says the breach remains without claiming a proof either way.
         var loads = new[,] { { 500.0 }, { 500.0 }, { 500.0 } };
         var request = Request(loads, [1000, 1000], homes: [0, 0, 1]);
 
         var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+        var genetic = await new GeneticShardPlanner(new GeneticPlannerOptions { Seed = 1, EnableSplits = false }).PlanAsync(request, CancellationToken.None);
 
         Assert.Multiple(() =>
         {
-            Assert.That(plan.Feasible, Is.False);
-            Assert.That(plan.Shortfall, Is.EqualTo(0.25).Within(1e-9));
-            Assert.That(plan.Warnings, Has.Some.Contains("CP-SAT proved that no placement"));
+            Assert.That(plan.Feasible, Is.EqualTo(genetic.Feasible));
+            Assert.That(plan.Feasible, Is.True);
+            Assert.That(plan.After.MaxUtilization, Is.EqualTo(1.0).Within(1e-9));
+            Assert.That(plan.Warnings, Has.Some.Contains("Still predicted over a threshold"));
         });
     }
 
@@ -477,6 +482,36 @@ public sealed class CpSatShardPlannerTests
 
         var reason = plan.Actions.OfType<MoveAction>().Single().Reason;
         Assert.That(reason, Does.Contain("capacity at q0.9 > capacity 1.00").And.Not.Contain("q0.99"));
+    }
+
+    [Test]
+    public async Task PlanAsync_WhenTheOptimumTradesAPeakOverTheThresholdForLessOverflow_IsStillFeasible()
+    {
+        // A: q0.5 50, q0.99 950; B: 750 / 750; C: 100 / 100. {A,C}|{B} stays under 0.8 at q0.5 on both nodes but
+        // overflows at q0.99; {A}|{B,C} has no overflow but 0.85 > 0.8. CP-SAT minimises peak + 10 × overflow, so its
+        // proven optimum is over the threshold, which proves nothing about feasibility (a review found the "proved"
+        // warning this gave).
+        var nodes = new[] { 0, 1 }.Select(n => new NodeInfo(new NodeId("n" + n.ToString(CultureInfo.InvariantCulture)), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 1000 })).ToArray();
+        var q50 = new[] { 50.0, 750.0, 100.0 };
+        var q99 = new[] { 950.0, 750.0, 100.0 };
+        var homes = new[] { 0, 0, 1 };
+        var partitions = new List<PartitionInfo>();
+        var forecasts = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
+        for (var p = 0; p < 3; p++)
+        {
+            var id = new PartitionId("p" + p.ToString("00", CultureInfo.InvariantCulture));
+            var range = KeyRange.FromStrings(p == 0 ? string.Empty : "k" + p.ToString("000", CultureInfo.InvariantCulture), p == 2 ? null : "k" + (p + 1).ToString("000", CultureInfo.InvariantCulture));
+            partitions.Add(new PartitionInfo(id, range, nodes[homes[p]].Id, 1_000_000, 1000));
+            forecasts[id] = new Dictionary<ResourceKind, QuantileSeries> { [ResourceKind.Requests] = new QuantileSeries(1, 2, [q50[p], q99[p]]) };
+        }
+
+        var constraints = new PlanningConstraints { MaxPartitionBytes = null, LocalityWeight = 0, MoveBudgetBytes = long.MaxValue, PlanningQuantile = 0.5 };
+        var request = new PlanningRequest(new ClusterSnapshot(nodes, partitions, 1), new LoadForecast(Origin, TimeSpan.FromHours(1), [0.5, 0.99], forecasts), constraints, Origin);
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        Assert.That(plan.Feasible, Is.True);
+        Assert.That(plan.Warnings, Has.None.Contains("proved that no placement"));
     }
 
     private static PlanningRequest Request(double[,] loads, double[] capacities, int[] homes, double? diskCapacity = null, long[]? sizes = null)

@@ -18,7 +18,12 @@ public sealed record ShardingPlan
         PlanTime = planTime;
     }
 
-    /// <summary>False when the predicted load cannot be kept under the thresholds by any placement; the plan is then the best found.</summary>
+    /// <summary>
+    /// False when the planner can show that no placement keeps the predicted load under the thresholds (a placement-free
+    /// lower bound over 1: total load over total allowance, or one partition alone on its best node; CP-SAT also by a
+    /// proven optimum of the peak alone with no budget, cap or cooldown); the plan is then the best found. True is not
+    /// a promise that such a placement exists: with whole partitions the bound can miss a packing that does not fit.
+    /// </summary>
     public bool Feasible { get; }
 
     /// <summary>When infeasible, by how much: the share by which predicted load exceeds what the thresholds allow (0 when feasible).</summary>

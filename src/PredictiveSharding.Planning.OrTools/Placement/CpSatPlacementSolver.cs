@@ -43,6 +43,12 @@ internal sealed class CpSatPlacementSolver
     /// <summary>Test seam: runs after a phase's cancellation check, just before CP-SAT starts its search.</summary>
     internal Action? BeforeSolve { get; set; }
 
+    /// <summary>
+    /// Whether the last solve's objective charged overflow at the overflow quantile besides the peak: then an optimum may
+    /// take a peak over the thresholds to avoid overflow, and proves nothing about whether some placement stays under them.
+    /// </summary>
+    public bool OverflowInObjective { get; private set; }
+
     /// <summary>Test seam: how many nodes' rows the last solve built before it ran the search or ran out of time.</summary>
     internal int NodesModelled { get; private set; }
 
@@ -256,6 +262,7 @@ internal sealed class CpSatPlacementSolver
         // OverflowWeight × each node's overflow, must fit. A node with a tiny capacity (one being drained) breaks that.
         var rowLimit = long.MaxValue / (2 * (1 + (OverflowWeight * problem.NodeCount)));
         NodesModelled = 0;
+        OverflowInObjective = false;
         for (var n = 0; n < problem.NodeCount; n++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -317,6 +324,8 @@ internal sealed class CpSatPlacementSolver
                 }
             }
         }
+
+        OverflowInObjective = overflowRows.Count > 0;
 
         // Every row's value is a multiple of the coefficients' gcd, so the optimal peak is too: counting the peak in
         // units of the gcd and starting it at a valid lower bound lets CP-SAT prove optimality as soon as it meets the bound.
