@@ -195,8 +195,10 @@ public sealed class TraceSimulator
         }
 
         var bandwidth = _options.MoveBandwidthBytesPerStep ?? (double)loads.KeyCount * _options.BytesPerKey / partitions;
-        // In decimal: 0.7 × 90 is 62.99999999999999 in binary floating point, which floored one step short of the share.
-        var warmup = (int)Math.Floor((decimal)_options.WarmupFraction * loads.StepCount);
+        // Rounded to 9 decimals before the floor: 0.7 × 90 is 62.99999999999999 in binary floating point, which floored one
+        // step short of the share (a decimal conversion instead rounds the share itself to 15 digits, taking 1/3 × 90 to
+        // 29 and 0.9999999999999999 to every step).
+        var warmup = Math.Min(Math.Max(0, loads.StepCount - 1), (int)Math.Floor(Math.Round(_options.WarmupFraction * loads.StepCount, 9)));
         return new ClusterSetup(nodes, capacity, partitions, _options.BytesPerKey, bandwidth, _options.MoveOverheadShare, _options.MaxConcurrentMoves, _options.CooldownSteps, warmup);
     }
 

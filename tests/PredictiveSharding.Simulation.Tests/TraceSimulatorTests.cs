@@ -34,6 +34,8 @@ public class TraceSimulatorTests
     [TestCase(0.35, 180, 63)]
     [TestCase(0.57, 100, 57)]
     [TestCase(0.3, 90, 27)]
+    [TestCase(1.0 / 3, 90, 30)]
+    [TestCase(0.9999999999999999, 10, 9)]
     public async Task RunAsync_WarmupIsTheShareOfTheTrace_NotOneStepShortByBinaryRounding(double share, int steps, int expected)
     {
         // 0.7 × 90 is 62.99999999999999 in binary floating point: the warm-up was 62 steps, and step 62 was counted.
