@@ -62,6 +62,12 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     private bool _tailDirty;
     private bool _disposed;
 
+    /// <summary>
+    /// Whether the journal's path is a symbolic link: the first rewrite's rename replaces the link with the new file, and
+    /// the file it pointed to keeps its name, so it must not be marked retired.
+    /// </summary>
+    private bool _pathIsLink;
+
     private FileMoveJournal(string path, string clusterId, FileStream stream, List<MoveJournalRecord> records, JournalTailRepair? repair)
     {
         Path = path;
@@ -70,6 +76,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         _end = stream.Position;
         _records = records;
         _repair = repair;
+        _pathIsLink = new FileInfo(path).LinkTarget is not null;
     }
 
     /// <summary>The journal file.</summary>
@@ -285,14 +292,25 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
                 _records.AddRange(records);
             }
 
-            if (replacement is not null)
-            {
-                await RetireAsync(replaced).ConfigureAwait(false);
-            }
-
             // Until the directory is synced, a power cut may bring the old file back, without the records appended after
             // this returns (they go to the new file). A failure is reported; the journal (the new file) stays usable.
-            DirectorySync.Sync(System.IO.Path.GetDirectoryName(Path)!);
+            // The replaced file is marked retired only once the rename is durable, and never when the journal's path is a
+            // symbolic link: the rename then replaced the link, and the old file keeps its name (a redeploy that restores
+            // the link would find it refused for good).
+            var synced = false;
+            try
+            {
+                DirectorySync.Sync(System.IO.Path.GetDirectoryName(Path)!);
+                synced = true;
+            }
+            finally
+            {
+                if (replacement is not null)
+                {
+                    await RetireAsync(replaced, mark: synced && !_pathIsLink).ConfigureAwait(false);
+                    _pathIsLink = false;
+                }
+            }
         }
         finally
         {
@@ -325,16 +343,20 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     /// Marks the file a rewrite replaced as retired, then closes it. An <see cref="OpenAsync"/> that opened the journal just
     /// before the rename holds that file, no longer the journal, and locks it once it is closed (opening and locking are two
     /// system calls); the mark, written while the lock is still held, makes it refuse the file as the journal of a running
-    /// executor instead of taking it for the journal. The mark needs no fsync: the file has no name left, so only a process
-    /// that has it open can read it.
+    /// executor instead of taking it for the journal. The mark needs no fsync: once the rename is durable the file has no
+    /// name left, so only a process that has it open can read it. Not marked (<paramref name="mark"/> false) when the rename
+    /// is not known durable or the journal's path is a symbolic link, whose target keeps its name.
     /// </summary>
-    private static async ValueTask RetireAsync(FileStream replaced)
+    private static async ValueTask RetireAsync(FileStream replaced, bool mark)
     {
         try
         {
-            replaced.Position = 0;
-            await replaced.WriteAsync(RetiredMagic.ToArray(), CancellationToken.None).ConfigureAwait(false);
-            replaced.Flush(flushToDisk: false);
+            if (mark)
+            {
+                replaced.Position = 0;
+                await replaced.WriteAsync(RetiredMagic.ToArray(), CancellationToken.None).ConfigureAwait(false);
+                replaced.Flush(flushToDisk: false);
+            }
         }
         finally
         {

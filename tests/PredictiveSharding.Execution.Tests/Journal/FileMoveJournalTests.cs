@@ -262,6 +262,31 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task RewriteAsync_OfAJournalOpenedThroughASymbolicLink_LeavesTheFileTheLinkPointedToReadable()
+    {
+        // The rename replaces the link itself, so the file it pointed to keeps its name; marking it retired (as a file
+        // left without a name is) made a redeploy that restores the link refuse it for good (found by review).
+        Assume.That(OperatingSystem.IsWindows(), Is.False, "Windows cannot rename over an open file; there a rewrite gives the lock up");
+        var target = PathOf("target");
+        var link = PathOf("link");
+        await using (var first = await FileMoveJournal.OpenAsync(target, "c"))
+        {
+            await first.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+        }
+
+        File.CreateSymbolicLink(link, target);
+        await using (var journal = await FileMoveJournal.OpenAsync(link, "c"))
+        {
+            await journal.RewriteAsync([Record("a", MoveState.CatchingUp)], CancellationToken.None);
+        }
+
+        Assert.That(new FileInfo(link).LinkTarget, Is.Null, "the rename replaced the link with the new file");
+        await using var old = await FileMoveJournal.OpenAsync(target, "c");
+        var contents = await old.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Records.Select(r => r.State), Is.EqualTo(new[] { MoveState.Copying }), "the old file is the journal it was");
+    }
+
+    [Test]
     public async Task RewriteAsync_WhileAnotherTaskKeepsOpeningTheJournal_NeverLetsItInAndKeepsAppending()
     {
         // A rewrite used to close the journal before renaming the new file over it and reopen it after: an OpenAsync in
@@ -274,11 +299,13 @@ public sealed class FileMoveJournalTests
         using var stop = new CancellationTokenSource();
         var attempts = 0;
         var opened = 0;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var intruder = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 attempts++;
+                started.TrySetResult();
                 try
                 {
                     await using var second = await FileMoveJournal.OpenAsync(path, "c");
@@ -291,6 +318,8 @@ public sealed class FileMoveJournalTests
             }
         });
 
+        // On a loaded machine the intruder may not be scheduled before 500 rewrites are done: wait for its first attempt.
+        await started.Task;
         for (var i = 0; i < 500; i++)
         {
             await owner.RewriteAsync([Record("a", MoveState.Copying)], CancellationToken.None);
