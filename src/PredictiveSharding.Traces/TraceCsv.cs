@@ -25,6 +25,13 @@ public static class TraceCsv
     /// </summary>
     internal const long MaxKeyTraceCounts = 1L << 27;
 
+    /// <summary>
+    /// Most buckets the series of one file hold in all, gaps filled: 2^26 (each a bucket object, several GiB at that).
+    /// Real series files need far fewer (1,000 series × 2,000 hours is 2 million); more is a stray far-off row, refused by
+    /// name rather than run out of memory.
+    /// </summary>
+    internal const long MaxSeriesBuckets = 1L << 26;
+
     /// <summary>Reads <c>timestamp,series,value</c> from a file: UTF-8, or UTF-16/UTF-32 with a byte-order mark.</summary>
     /// <exception cref="TraceFormatException">Malformed content; the message names the line and value (bytes that do not decode, which would make different names one, are named instead of a line).</exception>
     public static IReadOnlyList<PartitionLoadSeries> ReadSeries(string path, TimeSpan? step = null) => ReadSeries(path, step, CancellationToken.None);
@@ -226,14 +233,16 @@ public static class TraceCsv
             }
         }
 
+        long total = 0;
         foreach (var name in order)
         {
             var values = bySeries[name];
             var steps = values.Keys.Last() - values.Keys.First() + 1;
-            if (steps > Array.MaxLength)
+            total += steps;
+            if (steps > Array.MaxLength || total > MaxSeriesBuckets)
             {
                 var last = lastSeen[name];
-                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {last.Line}: series '{name}' would span {steps} steps of {grid.Step} up to {last.Timestamp:O}, more than a series can hold; give a longer step or remove the stray row."));
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {last.Line}: series '{name}' would span {steps} steps of {grid.Step} up to {last.Timestamp:O}; with the series before it that is {total} buckets, more than the {MaxSeriesBuckets} a file's series hold. Give a longer step or remove the stray row."));
             }
         }
 

@@ -161,6 +161,25 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadSeries_OneStrayFarOffRow_ThrowsNamingItInsteadOfRunningOutOfMemory()
+    {
+        // Per-second samples and one row three years on: 94 million buckets to fill, under the per-array limit that was
+        // the only check, and several GiB of buckets.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        for (var second = 0; second < 100; second++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddSeconds(second):O},s,1\n");
+        }
+
+        csv.Append("2029-01-05T00:00:00Z,s,1\n");
+
+        Assert.That(
+            () => TraceCsv.ReadSeries(new StringReader(csv.ToString()), TimeSpan.FromSeconds(1), "test.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 102").And.Message.Contains("2029-01-05T00:00:00").And.Message.Contains("remove the stray row"));
+    }
+
+    [Test]
     public void ReadKeyTrace_ThousandsOfKeysAndSteps_FitsTheBudget()
     {
         // The budget is for stray rows, not real traces: 3,000 keys × 3,000 steps (9 million counts) are read.
