@@ -161,6 +161,30 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadSeries_OneTimestampOnly_AsksForTheStep()
+    {
+        Assert.That(
+            () => Series("timestamp,series,value\n2026-01-05T00:00:00Z,a,1\n2026-01-05T00:00:00Z,b,2\n"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("one timestamp only"));
+    }
+
+    [Test]
+    public void ReadSeries_TimestampsWithinOneSecond_SaysStepsAreWholeSeconds()
+    {
+        // Ten samples 100 ms apart: before, "one timestamp only", which they are not.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 10; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddMilliseconds(100 * i):yyyy-MM-ddTHH:mm:ss.fffZ},s,1\n");
+        }
+
+        Assert.That(
+            () => Series(csv.ToString()),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("within one second").And.Message.Contains("whole seconds"));
+    }
+
+    [Test]
     public void ReadSeries_OneStrayFarOffRow_ThrowsNamingItInsteadOfRunningOutOfMemory()
     {
         // Per-second samples and one row three years on: 94 million buckets to fill, under the per-array limit that was
