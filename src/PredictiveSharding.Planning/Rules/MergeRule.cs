@@ -1,6 +1,5 @@
 using System.Globalization;
 using PredictiveSharding.Planning.Placement;
-using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Planning.Rules;
 
@@ -49,7 +48,7 @@ internal static class MergeRule
             var left = model.Partitions[a];
             var right = model.Partitions[b];
             if (share > options.MergeShareThreshold || left.SizeBytes + right.SizeBytes > sizeCeiling
-                || (options.SplitOnOverflowQuantile && PairPeakShare99(model, a, b, invLargestCapacity) > overflowCeiling))
+                || (options.SplitOnOverflowQuantile && SplitRule.PeakShare99(model, a, invLargestCapacity, other: b) > overflowCeiling))
             {
                 continue;
             }
@@ -61,27 +60,5 @@ internal static class MergeRule
         }
 
         return decisions;
-    }
-
-    /// <summary>Two partitions' combined peak load (disk excluded) at the overflow quantile as a share of the largest node's capacity, as the split rule measures one.</summary>
-    private static double PairPeakShare99(LoadModel model, int a, int b, double[] invLargestCapacity)
-    {
-        var dims = model.Dimensions;
-        double share = 0;
-        for (var r = 0; r < model.Resources.Length; r++)
-        {
-            if (model.Resources[r] == ResourceKind.DiskBytes)
-            {
-                continue;
-            }
-
-            for (var t = 0; t < model.Steps; t++)
-            {
-                var d = (r * model.Steps) + t;
-                share = Math.Max(share, (model.Load99[(a * dims) + d] + model.Load99[(b * dims) + d]) * invLargestCapacity[r]);
-            }
-        }
-
-        return share;
     }
 }

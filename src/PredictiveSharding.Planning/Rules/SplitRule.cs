@@ -109,8 +109,11 @@ internal static class SplitRule
         return smallest;
     }
 
-    /// <summary>A partition's peak load (disk excluded) at the overflow quantile as a share of the largest node's capacity.</summary>
-    private static double PeakShare99(LoadModel model, int p, double[] invLargestCapacity)
+    /// <summary>
+    /// A partition's peak load (disk excluded) at the overflow quantile as a share of the largest node's capacity; with
+    /// <paramref name="other"/> (not −1), the peak of the two partitions' load together, as a merge of them would carry.
+    /// </summary>
+    public static double PeakShare99(LoadModel model, int p, double[] invLargestCapacity, int other = -1)
     {
         double share = 0;
         for (var r = 0; r < model.Resources.Length; r++)
@@ -122,7 +125,9 @@ internal static class SplitRule
 
             for (var t = 0; t < model.Steps; t++)
             {
-                share = Math.Max(share, model.Load99[(p * model.Dimensions) + (r * model.Steps) + t] * invLargestCapacity[r]);
+                var d = (r * model.Steps) + t;
+                var load = model.Load99[(p * model.Dimensions) + d] + (other < 0 ? 0 : model.Load99[(other * model.Dimensions) + d]);
+                share = Math.Max(share, load * invLargestCapacity[r]);
             }
         }
 

@@ -14,7 +14,7 @@ public sealed class CopyRetryProgressTests
         // A transient failure reopens the copy from its last journalled chunk boundary (here the range start): the keys the
         // failed attempt copied past it are copied again, and must not be counted twice in the report and the progress.
         var cluster = Create();
-        var mover = new SecondChunkTimesOut(cluster.Store);
+        var mover = new ChunkReadsTimeOut(cluster.Store, read => read == 2);
         var progress = new ListProgress<ExecutionProgress>();
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
 
@@ -22,7 +22,7 @@ public sealed class CopyRetryProgressTests
 
         var action = report.Actions.Single();
         Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), action.Error?.ToString());
-        Assert.That(mover.TimedOut, Is.True, "the copy was retried");
+        Assert.That(mover.Timeouts, Is.EqualTo(1), "the copy was retried");
         var bytes = cluster.Store.Dump(N3).Sum(e => (long)(e.Key.Length + e.Value.Length));
         Assert.That(action.KeysCopied, Is.EqualTo(100));
         Assert.That(action.BytesCopied, Is.EqualTo(bytes));
@@ -36,7 +36,7 @@ public sealed class CopyRetryProgressTests
         // retry makes progress: the copy must not give up after MaxRetryAttempts (3) failures spread over the whole copy.
         var cluster = Create();
         cluster.Reseed(100, 200, i => new string('x', 500));
-        var mover = new EveryNthChunkTimesOut(cluster.Store, 12);
+        var mover = new ChunkReadsTimeOut(cluster.Store, read => read % 12 == 0);
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
 
         var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
@@ -55,7 +55,7 @@ public sealed class CopyRetryProgressTests
         // budget is not renewed and the move rolls back after the first attempt and MaxRetryAttempts retries.
         var cluster = Create();
         cluster.Reseed(100, 200, i => new string('x', 500));
-        var mover = new ThirdChunkOfEveryAttemptTimesOut(cluster.Store);
+        var mover = new ChunkReadsTimeOut(cluster.Store, read => read % 3 == 0);
         await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
 
         var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
@@ -67,7 +67,8 @@ public sealed class CopyRetryProgressTests
         cluster.AssertConsistent();
     }
 
-    private sealed class EveryNthChunkTimesOut(IDataMover inner, int n) : DelegatingDataMover(inner)
+    /// <summary>A mover whose chunk reads time out where <paramref name="failsAtRead"/> says (given the 1-based count of reads so far).</summary>
+    private sealed class ChunkReadsTimeOut(IDataMover inner, Func<int, bool> failsAtRead) : DelegatingDataMover(inner)
     {
         private int _reads;
 
@@ -75,46 +76,9 @@ public sealed class CopyRetryProgressTests
 
         public override ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
         {
-            if (++_reads % n == 0)
+            if (failsAtRead(++_reads))
             {
                 Timeouts++;
-                throw new TimeoutException("the source did not answer (once)");
-            }
-
-            return base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
-        }
-    }
-
-    private sealed class ThirdChunkOfEveryAttemptTimesOut(IDataMover inner) : DelegatingDataMover(inner)
-    {
-        private int _readsSinceFailure;
-
-        public int Timeouts { get; private set; }
-
-        public override ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
-        {
-            if (++_readsSinceFailure == 3)
-            {
-                _readsSinceFailure = 0;
-                Timeouts++;
-                throw new TimeoutException("the source did not answer");
-            }
-
-            return base.ReadChunkAsync(node, range, from, maxBytes, cancellationToken);
-        }
-    }
-
-    private sealed class SecondChunkTimesOut(IDataMover inner) : DelegatingDataMover(inner)
-    {
-        private int _reads;
-
-        public bool TimedOut { get; private set; }
-
-        public override ValueTask<RangeChunk> ReadChunkAsync(NodeId node, KeyRange range, ShardKey from, int maxBytes, CancellationToken cancellationToken)
-        {
-            if (++_reads == 2)
-            {
-                TimedOut = true;
                 throw new TimeoutException("the source did not answer");
             }
 
