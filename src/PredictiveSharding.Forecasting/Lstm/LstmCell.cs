@@ -1,14 +1,15 @@
-using System.Numerics.Tensors;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
 /// The element-wise part of an LSTM step for a block of rows, after the gate pre-activations have been computed by
-/// one <see cref="Gemm"/> call. Two whole-block sigmoid calls do all the transcendental work (the candidate and
-/// <c>tanh(c)</c> use <c>tanh(x) = 2σ(2x) − 1</c>), so the per-row loops are only multiply-adds.
+/// one <see cref="Gemm"/> call. One pass per row does it all in registers: the gate sigmoids, the cell update and
+/// <c>tanh(c)</c>, the candidate and <c>tanh(c)</c> through <c>tanh(x) = 2σ(2x) − 1</c>, so <see cref="Logistic"/> is
+/// the only transcendental. (Separate block-wide passes, as before, sent the 64-row gate block — larger than L1 —
+/// through the cache three more times per step.)
 /// </summary>
 internal static class LstmCell
 {
@@ -20,117 +21,69 @@ internal static class LstmCell
     /// <param name="gateStride">Row stride of <paramref name="gates"/>, at least 4H.</param>
     /// <param name="hidden">H, the cells per layer.</param>
     /// <param name="gates"><c>[rows × gateStride]</c> pre-activations with the candidate block doubled; on return i, o, f, g.</param>
-    /// <param name="cPrev"><c>[rows × H]</c> previous cell state.</param>
+    /// <param name="cPrev"><c>[rows × H]</c> previous cell state; may be the same memory as <paramref name="c"/>.</param>
     /// <param name="c"><c>[rows × H]</c> new cell state.</param>
     /// <param name="tanhC"><c>[rows × H]</c> receives tanh(c).</param>
     /// <param name="h"><c>[rows × H]</c> new hidden state.</param>
     public static void Forward(Span<float> gates, int rows, int gateStride, int hidden, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> tanhC, Span<float> h)
     {
-        var total = rows * gateStride;
-        var block = gates[..total];
-        TensorPrimitives.Sigmoid(block, block);
         var cells = rows * hidden;
         if (cPrev.Length < cells || c.Length < cells || tanhC.Length < cells || h.Length < cells || gates.Length < ((rows - 1) * gateStride) + (4 * hidden))
         {
             throw new ArgumentException("LSTM cell buffers are smaller than rows × hidden.");
         }
 
+        // One block-wide pass for the four gates' sigmoids: long independent runs keep the pipeline full, where five
+        // dependent sigmoids per vector inside the row loop measured slower.
+        var block = gates[..(((rows - 1) * gateStride) + (4 * hidden))];
+        Logistic.Sigmoid(block, block);
         ref var gRef = ref MemoryMarshal.GetReference(gates);
         ref var cpRef = ref MemoryMarshal.GetReference(cPrev);
         ref var cRef = ref MemoryMarshal.GetReference(c);
         ref var tRef = ref MemoryMarshal.GetReference(tanhC);
-        for (var r = 0; r < rows; r++)
-        {
-            UpdateCellRow(ref Unsafe.Add(ref gRef, r * gateStride), hidden, ref Unsafe.Add(ref cpRef, r * hidden), ref Unsafe.Add(ref cRef, r * hidden), ref Unsafe.Add(ref tRef, r * hidden));
-        }
-
-        var t = tanhC[..cells];
-        TensorPrimitives.Sigmoid(t, t);
         ref var hRef = ref MemoryMarshal.GetReference(h);
         for (var r = 0; r < rows; r++)
         {
-            FinishRow(ref Unsafe.Add(ref gRef, (r * gateStride) + hidden), hidden, ref Unsafe.Add(ref tRef, r * hidden), ref Unsafe.Add(ref hRef, r * hidden));
+            var o = r * hidden;
+            ForwardRow(ref Unsafe.Add(ref gRef, r * gateStride), hidden, ref Unsafe.Add(ref cpRef, o), ref Unsafe.Add(ref cRef, o), ref Unsafe.Add(ref tRef, o), ref Unsafe.Add(ref hRef, o));
         }
     }
 
+    // With the gates already through σ: g ← 2σ − 1 (stored back for back-propagation), c ← f·c_prev + i·g,
     // tanhC ← 2σ(2c) − 1, h ← o·tanhC.
-    private static void FinishRow(ref float o, int hidden, ref float tanhC, ref float h)
-    {
-        var j = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var two = Vector512.Create(2f);
-            var one = Vector512<float>.One;
-            for (; j + 16 <= hidden; j += 16)
-            {
-                var tc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref tanhC, (nuint)j), two, -one);
-                tc.StoreUnsafe(ref tanhC, (nuint)j);
-                (Vector512.LoadUnsafe(ref o, (nuint)j) * tc).StoreUnsafe(ref h, (nuint)j);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var two = Vector256.Create(2f);
-            var one = Vector256<float>.One;
-            for (; j + 8 <= hidden; j += 8)
-            {
-                var tc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref tanhC, (nuint)j), two, -one);
-                tc.StoreUnsafe(ref tanhC, (nuint)j);
-                (Vector256.LoadUnsafe(ref o, (nuint)j) * tc).StoreUnsafe(ref h, (nuint)j);
-            }
-        }
-
-        for (; j < hidden; j++)
-        {
-            var tc = (2 * Unsafe.Add(ref tanhC, j)) - 1;
-            Unsafe.Add(ref tanhC, j) = tc;
-            Unsafe.Add(ref h, j) = Unsafe.Add(ref o, j) * tc;
-        }
-    }
-
-    // g ← 2σ − 1 (stored back for back-propagation), c ← f·c_prev + i·g, tanhC ← 2c (σ is applied to the block later).
-    private static void UpdateCellRow(ref float gate, int hidden, ref float cPrev, ref float c, ref float twoC)
+    private static void ForwardRow(ref float gate, int hidden, ref float cPrev, ref float c, ref float tanhC, ref float h)
     {
         ref var gi = ref gate;
+        ref var go = ref Unsafe.Add(ref gate, hidden);
         ref var gf = ref Unsafe.Add(ref gate, 2 * hidden);
         ref var gg = ref Unsafe.Add(ref gate, 3 * hidden);
         var j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
-            var two = Vector512.Create(2f);
-            var one = Vector512<float>.One;
-            for (; j + 16 <= hidden; j += 16)
+            var two = new Vector<float>(2f);
+            var minusOne = new Vector<float>(-1f);
+            for (; j + Vector<float>.Count <= hidden; j += Vector<float>.Count)
             {
-                var g = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref gg, (nuint)j), two, -one);
-                g.StoreUnsafe(ref gg, (nuint)j);
-                var cn = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref gf, (nuint)j), Vector512.LoadUnsafe(ref cPrev, (nuint)j), Vector512.LoadUnsafe(ref gi, (nuint)j) * g);
-                cn.StoreUnsafe(ref c, (nuint)j);
-                (cn * two).StoreUnsafe(ref twoC, (nuint)j);
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var two = Vector256.Create(2f);
-            var one = Vector256<float>.One;
-            for (; j + 8 <= hidden; j += 8)
-            {
-                var g = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gg, (nuint)j), two, -one);
-                g.StoreUnsafe(ref gg, (nuint)j);
-                var cn = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref gf, (nuint)j), Vector256.LoadUnsafe(ref cPrev, (nuint)j), Vector256.LoadUnsafe(ref gi, (nuint)j) * g);
-                cn.StoreUnsafe(ref c, (nuint)j);
-                (cn * two).StoreUnsafe(ref twoC, (nuint)j);
+                var at = (nuint)j;
+                var g = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref gg, at), two, minusOne);
+                g.StoreUnsafe(ref gg, at);
+                var cn = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref gf, at), Vector.LoadUnsafe(ref cPrev, at), Vector.LoadUnsafe(ref gi, at) * g);
+                cn.StoreUnsafe(ref c, at);
+                var tc = Vector.FusedMultiplyAdd(Logistic.SigmoidVector(cn * two), two, minusOne);
+                tc.StoreUnsafe(ref tanhC, at);
+                (Vector.LoadUnsafe(ref go, at) * tc).StoreUnsafe(ref h, at);
             }
         }
 
         for (; j < hidden; j++)
         {
-            var g = (2 * Unsafe.Add(ref gg, j)) - 1;
+            var g = MathF.FusedMultiplyAdd(Unsafe.Add(ref gg, j), 2, -1);
             Unsafe.Add(ref gg, j) = g;
             var cn = MathF.FusedMultiplyAdd(Unsafe.Add(ref gf, j), Unsafe.Add(ref cPrev, j), Unsafe.Add(ref gi, j) * g);
             Unsafe.Add(ref c, j) = cn;
-            Unsafe.Add(ref twoC, j) = 2 * cn;
+            var tc = MathF.FusedMultiplyAdd(Logistic.SigmoidScalar(2 * cn), 2, -1);
+            Unsafe.Add(ref tanhC, j) = tc;
+            Unsafe.Add(ref h, j) = Unsafe.Add(ref go, j) * tc;
         }
     }
 
