@@ -9,7 +9,7 @@
 #   CLI         the psharding executable (default: the Release build's)
 #   TRACES      where the held-out and synthetic traces are written once (default /tmp/psharding-traces; ~3 GB)
 #   STRATEGIES  default reactive,predictive,oracle
-#   ROWS        a regular expression on row names (default: every row)
+#   ROWS        an extended regular expression matching whole row names, e.g. "emb.*|rh1[38]" (default: every row)
 #   PARALLEL    runs at once (default 2)
 # A row whose OUTDIR/ROW.json exists is not run again. Traces take about 20 minutes to write, the 62 rows about an hour
 # on two cores.
@@ -20,7 +20,7 @@ extra="$*"
 cli=${CLI:-$PWD/src/PredictiveSharding.Cli/bin/Release/net10.0/psharding}
 traces=${TRACES:-/tmp/psharding-traces}
 strategies=${STRATEGIES:-reactive,predictive,oracle}
-filter=${ROWS:-.}
+filter=${ROWS:-.*}
 gen=docs/tools/synthetic_traces.py
 mkdir -p "$out" "$traces"
 [ -f "$traces/wodd.csv" ] || python3 docs/tools/heldout_traces.py "$traces"
