@@ -89,6 +89,22 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_MoveRolledBack_LeavesThePartitionOutOfCooldown()
+    {
+        // A rolled-back move changed nothing; a cooldown would only keep the planner from relieving the same hot node.
+        using var rig = new Rig(warmup: 3);
+        rig.Executor.RollBackMoves = true;
+        await rig.RunCyclesAsync(4);
+        var move = rig.Executor.Plans[0].Actions.OfType<PredictiveSharding.Planning.MoveAction>().First();
+
+        await rig.RunCyclesAsync(1);
+
+        Assert.That(rig.Routing.Current.Get(move.Shard).Node, Is.EqualTo(move.From), "the fake executor rolled the move back");
+        Assert.That(rig.Planner.LastRequest!.LastChanged.Keys, Does.Not.Contain(move.Shard));
+        Assert.That(rig.Executor.Plans[^1].Actions.OfType<PredictiveSharding.Planning.MoveAction>().Select(m => m.Shard), Does.Contain(move.Shard), "the next plan tries the move again");
+    }
+
+    [Test]
     public async Task RunCycle_DuringWarmup_OnlyObserves()
     {
         using var rig = new Rig(warmup: 5);

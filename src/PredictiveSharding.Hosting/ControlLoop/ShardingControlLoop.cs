@@ -345,9 +345,14 @@ public sealed class ShardingControlLoop : IDisposable
         }
     }
 
+    // Cooldowns start for what the plan actually changed. A split or merge that did not happen leaves ids that are not in
+    // the routing map (dropped below); a move that was rolled back leaves its shard where it was, and is not recorded: a
+    // cooldown would only stop the planner from relieving the same hot node again, and the executor's own retries and
+    // the failed-plan status already pace a move that keeps failing.
     private void RememberChanges(ShardingPlan plan)
     {
         var now = _time.GetUtcNow();
+        var current = _routing.Current;
         foreach (var action in plan.Actions)
         {
             switch (action)
@@ -359,7 +364,7 @@ public sealed class ShardingControlLoop : IDisposable
                     }
 
                     break;
-                case MoveAction move:
+                case MoveAction move when current.Contains(move.Shard) && current.Get(move.Shard).Node == move.To:
                     _lastChanged[move.Shard] = now;
                     break;
                 case MergeAction merge:
@@ -368,7 +373,6 @@ public sealed class ShardingControlLoop : IDisposable
             }
         }
 
-        var current = _routing.Current;
         foreach (var gone in _lastChanged.Keys.Where(id => !current.Contains(id)).ToList())
         {
             _lastChanged.Remove(gone);

@@ -12,9 +12,18 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
     /// <summary>Messages the summary reports for actions that did not complete (the moves still change routing).</summary>
     public IReadOnlyList<string> Errors { get; set; } = [];
 
+    /// <summary>When set, every move is rolled back: the summary counts it so and routing does not change.</summary>
+    public bool RollBackMoves { get; set; }
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         Plans.Add(plan);
+        if (RollBackMoves)
+        {
+            var moves = plan.Actions.OfType<MoveAction>().Count();
+            return Task.FromResult(new PlanExecutionSummary(0, moves, 0, [.. Errors, $"{moves} move(s) rolled back"]));
+        }
+
         var changes = plan.Actions.OfType<MoveAction>().Select(m => (RoutingChange)new MoveChange(m.Shard, m.To)).ToArray();
         routing.Apply(changes);
         return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
