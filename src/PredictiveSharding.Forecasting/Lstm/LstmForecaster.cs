@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Forecasting.Features;
 using PredictiveSharding.Forecasting.Onnx;
 using PredictiveSharding.Forecasting.Persistence;
+using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Forecasting.Lstm;
@@ -151,8 +153,7 @@ public sealed class LstmForecaster : ILoadForecaster
         // Actuals of earlier forecasts that this history now holds move the adaptive offsets before this forecast uses them.
         adaptive?.Observe(history.Series);
         var index = new LoadHistoryIndex(history);
-        var features = new SeriesFeatures[partitions.Count];
-        var starts = new int[partitions.Count];
+        var series = new PartitionLoadSeries[partitions.Count];
         var origin = DateTimeOffset.MinValue;
         var seen = new HashSet<PartitionId>(partitions.Count);
         for (var i = 0; i < partitions.Count; i++)
@@ -174,16 +175,16 @@ public sealed class LstmForecaster : ILoadForecaster
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Series '{id}' has {s.Count} buckets; the LSTM needs a context of {spec.ContextLength}."), nameof(request));
             }
 
-            var from = Math.Max(0, s.Count - spec.ContextLength - spec.HistoryReach);
-            features[i] = spec.Build(s, index, from);
-            starts[i] = features[i].Length - spec.ContextLength;
+            series[i] = s;
             if (s.End > origin)
             {
                 origin = s.End;
             }
         }
 
-        var ends = adaptive is null ? null : partitions.Select(id => history.Get(id).End).ToArray();
+        var features = BuildFeatures(spec, series, index, model.Options.DegreeOfParallelism);
+        var starts = features.Select(f => f.Length - spec.ContextLength).ToArray();
+        var ends = adaptive is null ? null : series.Select(s => s.End).ToArray();
         return Task.Run(() => Forecast(model, adaptive, features, starts, ends, origin, request.Horizon, levels, cancellationToken), cancellationToken);
     }
 
@@ -279,6 +280,37 @@ public sealed class LstmForecaster : ILoadForecaster
     private static AdaptiveCalibration? CreateAdaptive(LstmModel model) =>
         model.Options.AdaptiveCalibrationRate > 0 ? new AdaptiveCalibration(model.Options.AdaptiveCalibrationRate, model.Levels, model.Spec.Horizon) : null;
 
+    /// <summary>
+    /// The features of each series, built in parallel: on one thread they took a quarter of a 10,000-partition forecast.
+    /// The series are independent and the index is shared read-only (its calendar cache locks). A bad value is reported
+    /// for the first series in request order that has one, as a serial loop would. Like the request's other checks it
+    /// runs before the forecast's task starts, so bad input throws from the call; cancellation is the task's.
+    /// </summary>
+    private static SeriesFeatures[] BuildFeatures(LstmFeatureSpec spec, PartitionLoadSeries[] series, LoadHistoryIndex index, int parallelism)
+    {
+        var features = new SeriesFeatures[series.Length];
+        var errors = new ArgumentException?[series.Length];
+        Parallel.For(0, series.Length, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, i =>
+        {
+            var s = series[i];
+            try
+            {
+                features[i] = spec.Build(s, index, Math.Max(0, s.Count - spec.ContextLength - spec.HistoryReach));
+            }
+            catch (ArgumentException ex)
+            {
+                errors[i] = ex;
+            }
+        });
+
+        if (Array.Find(errors, e => e is not null) is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+
+        return features;
+    }
+
     private static LoadForecast Forecast(LstmModel model, AdaptiveCalibration? adaptive, SeriesFeatures[] features, int[] starts, DateTimeOffset[]? ends, DateTimeOffset origin, int horizon, IReadOnlyList<double> levels, CancellationToken cancellationToken)
     {
         var n = features.Length;
@@ -297,24 +329,35 @@ public sealed class LstmForecaster : ILoadForecaster
         }
         var trained = model.Options.Quantiles;
         var nq = trained.Count;
+
+        // Per partition in parallel (a tenth of a 10,000-partition forecast on one thread), into the dictionary in order.
+        var series = new QuantileSeries[n];
+        Parallel.For(
+            0,
+            n,
+            new ParallelOptions { MaxDegreeOfParallelism = model.Options.DegreeOfParallelism, CancellationToken = cancellationToken },
+            () => new double[horizon * levels.Count],
+            (i, _, values) =>
+            {
+                var row = q.AsSpan(i * ho, ho);
+                var scale = scales[i];
+                for (var step = 0; step < horizon; step++)
+                {
+                    for (var k = 0; k < levels.Count; k++)
+                    {
+                        values[(step * levels.Count) + k] = Interpolate(row.Slice(step * nq, nq), trained, levels[k], scale);
+                    }
+                }
+
+                series[i] = new QuantileSeries(horizon, levels.Count, values);
+                return values;
+            },
+            _ => { });
+
         var result = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>(n);
-        var values = new double[horizon * levels.Count];
         for (var i = 0; i < n; i++)
         {
-            var row = q.AsSpan(i * ho, ho);
-            var scale = scales[i];
-            for (var step = 0; step < horizon; step++)
-            {
-                for (var k = 0; k < levels.Count; k++)
-                {
-                    values[(step * levels.Count) + k] = Interpolate(row.Slice(step * nq, nq), trained, levels[k], scale);
-                }
-            }
-
-            result[features[i].Partition] = new Dictionary<ResourceKind, QuantileSeries>(1)
-            {
-                [ResourceKind.Requests] = new QuantileSeries(horizon, levels.Count, values),
-            };
+            result[features[i].Partition] = new Dictionary<ResourceKind, QuantileSeries>(1) { [ResourceKind.Requests] = series[i] };
         }
 
         LstmMetrics.ForecastSeries.Add(n);

@@ -169,6 +169,35 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task ForecastAsync_LoadBeyondSinglePrecisionInTwoSeries_NamesTheFirstInRequestOrder()
+    {
+        // The series' features are built in parallel; the error must still be the one a serial pass meets first.
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(SyntheticLoad.History(2, 300), null, CancellationToken.None);
+        var values = SyntheticLoad.Values(1, 300);
+        values[290] = 1e39;
+        var history = new LoadHistory([SyntheticLoad.FromValues(new PartitionId("first"), values), SyntheticLoad.FromValues(new PartitionId("second"), values)]);
+
+        var e = Assert.Throws<ArgumentException>(() => sut.ForecastAsync(new ForecastRequest(history, 12) { Partitions = [new PartitionId("second"), new PartitionId("first")] }, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("'second'").And.Contain("1E+39"));
+    }
+
+    [Test]
+    public async Task ForecastAsync_CancelledToken_GivesACancelledTask()
+    {
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(2, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var forecast = sut.ForecastAsync(new ForecastRequest(history, 12), cancelled.Token);
+
+        Assert.That(async () => await forecast, Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
     public async Task ForecastAsync_PartitionListedTwice_ThrowsArgumentExceptionNamingIt()
     {
         // The baselines refuse this too; silently answering with one forecast for two requested entries hid the mistake.
