@@ -6,10 +6,9 @@ namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
 /// The element-wise part of an LSTM step for a block of rows, after the gate pre-activations have been computed by
-/// one <see cref="Gemm"/> call. One pass per row does it all in registers: the gate sigmoids, the cell update and
-/// <c>tanh(c)</c>, the candidate and <c>tanh(c)</c> through <c>tanh(x) = 2σ(2x) − 1</c>, so <see cref="Logistic"/> is
-/// the only transcendental. (Separate block-wide passes, as before, sent the 64-row gate block — larger than L1 —
-/// through the cache three more times per step.)
+/// one <see cref="Gemm"/> call. One block-wide sigmoid of the gates, then one pass per row that keeps the cell update,
+/// <c>tanh(c)</c> and h in registers; the candidate and <c>tanh(c)</c> go through <c>tanh(x) = 2σ(2x) − 1</c>, so
+/// <see cref="Logistic"/> is the only transcendental. (Before, <c>tanh(c)</c> and h took two more passes over the rows.)
 /// </summary>
 internal static class LstmCell
 {
