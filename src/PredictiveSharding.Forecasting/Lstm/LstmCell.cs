@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -6,9 +7,11 @@ namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
 /// The element-wise part of an LSTM step for a block of rows, after the gate pre-activations have been computed by
-/// one <see cref="Gemm"/> call. One block-wide sigmoid of the gates, then one pass per row that keeps the cell update,
-/// <c>tanh(c)</c> and h in registers; the candidate and <c>tanh(c)</c> go through <c>tanh(x) = 2σ(2x) − 1</c>, so
-/// <see cref="Logistic"/> is the only transcendental. (Before, <c>tanh(c)</c> and h took two more passes over the rows.)
+/// one <see cref="Gemm"/> call. The candidate and <c>tanh(c)</c> go through <c>tanh(x) = 2σ(2x) − 1</c>, so the
+/// sigmoid is the only transcendental. With <see cref="CellSigmoid.Logistic"/> (inference) one block-wide sigmoid of
+/// the gates is followed by one pass per row that keeps the cell update, <c>tanh(c)</c> and h in registers; with
+/// <see cref="CellSigmoid.TensorPrimitives"/> (training) <c>tanh(c)</c> needs a second block-wide call, so the rows
+/// take two passes.
 /// </summary>
 internal static class LstmCell
 {
@@ -24,7 +27,8 @@ internal static class LstmCell
     /// <param name="c"><c>[rows × H]</c> new cell state.</param>
     /// <param name="tanhC"><c>[rows × H]</c> receives tanh(c).</param>
     /// <param name="h"><c>[rows × H]</c> new hidden state.</param>
-    public static void Forward(Span<float> gates, int rows, int gateStride, int hidden, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> tanhC, Span<float> h)
+    /// <param name="sigmoid">Which logistic function to use.</param>
+    public static void Forward(Span<float> gates, int rows, int gateStride, int hidden, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> tanhC, Span<float> h, CellSigmoid sigmoid)
     {
         var cells = rows * hidden;
         if (cPrev.Length < cells || c.Length < cells || tanhC.Length < cells || h.Length < cells || gates.Length < ((rows - 1) * gateStride) + (4 * hidden))
@@ -35,7 +39,16 @@ internal static class LstmCell
         // One block-wide pass for the four gates' sigmoids: long independent runs keep the pipeline full, where five
         // dependent sigmoids per vector inside the row loop measured slower.
         var block = gates[..(((rows - 1) * gateStride) + (4 * hidden))];
-        Logistic.Sigmoid(block, block);
+        var fused = sigmoid == CellSigmoid.Logistic;
+        if (fused)
+        {
+            Logistic.Sigmoid(block, block);
+        }
+        else
+        {
+            TensorPrimitives.Sigmoid(block, block);
+        }
+
         ref var gRef = ref MemoryMarshal.GetReference(gates);
         ref var cpRef = ref MemoryMarshal.GetReference(cPrev);
         ref var cRef = ref MemoryMarshal.GetReference(c);
@@ -44,13 +57,26 @@ internal static class LstmCell
         for (var r = 0; r < rows; r++)
         {
             var o = r * hidden;
-            ForwardRow(ref Unsafe.Add(ref gRef, r * gateStride), hidden, ref Unsafe.Add(ref cpRef, o), ref Unsafe.Add(ref cRef, o), ref Unsafe.Add(ref tRef, o), ref Unsafe.Add(ref hRef, o));
+            ForwardRow(ref Unsafe.Add(ref gRef, r * gateStride), hidden, ref Unsafe.Add(ref cpRef, o), ref Unsafe.Add(ref cRef, o), ref Unsafe.Add(ref tRef, o), ref Unsafe.Add(ref hRef, o), fused);
+        }
+
+        if (fused)
+        {
+            return;
+        }
+
+        var twoC = tanhC[..cells];
+        TensorPrimitives.Sigmoid(twoC, twoC);
+        for (var r = 0; r < rows; r++)
+        {
+            var o = r * hidden;
+            FinishRow(ref Unsafe.Add(ref gRef, (r * gateStride) + hidden), hidden, ref Unsafe.Add(ref tRef, o), ref Unsafe.Add(ref hRef, o));
         }
     }
 
-    // With the gates already through σ: g ← 2σ − 1 (stored back for back-propagation), c ← f·c_prev + i·g,
-    // tanhC ← 2σ(2c) − 1, h ← o·tanhC.
-    private static void ForwardRow(ref float gate, int hidden, ref float cPrev, ref float c, ref float tanhC, ref float h)
+    // With the gates already through σ: g ← 2σ − 1 (stored back for back-propagation), c ← f·c_prev + i·g; then
+    // either (fused) tanhC ← 2σ(2c) − 1 and h ← o·tanhC, or tanhC ← 2c for a block-wide σ and FinishRow.
+    private static void ForwardRow(ref float gate, int hidden, ref float cPrev, ref float c, ref float tanhC, ref float h, bool fused)
     {
         ref var gi = ref gate;
         ref var go = ref Unsafe.Add(ref gate, hidden);
@@ -68,6 +94,12 @@ internal static class LstmCell
                 g.StoreUnsafe(ref gg, at);
                 var cn = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref gf, at), Vector.LoadUnsafe(ref cPrev, at), Vector.LoadUnsafe(ref gi, at) * g);
                 cn.StoreUnsafe(ref c, at);
+                if (!fused)
+                {
+                    (cn * two).StoreUnsafe(ref tanhC, at);
+                    continue;
+                }
+
                 var tc = Vector.FusedMultiplyAdd(Logistic.SigmoidVector(cn * two), two, minusOne);
                 tc.StoreUnsafe(ref tanhC, at);
                 (Vector.LoadUnsafe(ref go, at) * tc).StoreUnsafe(ref h, at);
@@ -80,9 +112,40 @@ internal static class LstmCell
             Unsafe.Add(ref gg, j) = g;
             var cn = MathF.FusedMultiplyAdd(Unsafe.Add(ref gf, j), Unsafe.Add(ref cPrev, j), Unsafe.Add(ref gi, j) * g);
             Unsafe.Add(ref c, j) = cn;
+            if (!fused)
+            {
+                Unsafe.Add(ref tanhC, j) = 2 * cn;
+                continue;
+            }
+
             var tc = MathF.FusedMultiplyAdd(Logistic.SigmoidScalar(2 * cn), 2, -1);
             Unsafe.Add(ref tanhC, j) = tc;
             Unsafe.Add(ref h, j) = Unsafe.Add(ref go, j) * tc;
+        }
+    }
+
+    // tanhC holds σ(2c): tanhC ← 2σ(2c) − 1, h ← o·tanhC.
+    private static void FinishRow(ref float o, int hidden, ref float tanhC, ref float h)
+    {
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var two = new Vector<float>(2f);
+            var minusOne = new Vector<float>(-1f);
+            for (; j + Vector<float>.Count <= hidden; j += Vector<float>.Count)
+            {
+                var at = (nuint)j;
+                var tc = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref tanhC, at), two, minusOne);
+                tc.StoreUnsafe(ref tanhC, at);
+                (Vector.LoadUnsafe(ref o, at) * tc).StoreUnsafe(ref h, at);
+            }
+        }
+
+        for (; j < hidden; j++)
+        {
+            var tc = MathF.FusedMultiplyAdd(Unsafe.Add(ref tanhC, j), 2, -1);
+            Unsafe.Add(ref tanhC, j) = tc;
+            Unsafe.Add(ref h, j) = Unsafe.Add(ref o, j) * tc;
         }
     }
 

@@ -101,7 +101,7 @@ internal sealed class LstmInferenceWorkspace
 
                 Gemm.Multiply(rows, gp, k, z, k, 1, weights.Forward[l], gp, gates, gp, accumulate: true);
                 var c = _c[l].AsSpan(0, rows * h);
-                LstmCell.Forward(gates, rows, gp, h, c, c, _tanhC, _h);
+                LstmCell.Forward(gates, rows, gp, h, c, c, _tanhC, _h, CellSigmoid.Logistic);
                 var upper = l + 1 < net.Layers ? _z[l + 1] : null;
                 var ku = l + 1 < net.Layers ? net.LayerInputSize(l + 1) + h : 0;
                 for (var r = 0; r < rows; r++)

@@ -175,7 +175,7 @@ internal sealed class LstmTrainingWorkspace
                 var c = _c[l].AsSpan((t + 1) * rows * h, rows * h);
                 var tc = _tanhC[l].AsSpan(t * rows * h, rows * h);
                 var ht = _h[l].AsSpan(t * rows * h, rows * h);
-                LstmCell.Forward(gates, rows, gp, h, cPrev, c, tc, ht);
+                LstmCell.Forward(gates, rows, gp, h, cPrev, c, tc, ht, CellSigmoid.TensorPrimitives);
                 var ku = l + 1 < net.Layers ? net.LayerInputSize(l + 1) + h : 0;
                 for (var r = 0; r < rows; r++)
                 {
