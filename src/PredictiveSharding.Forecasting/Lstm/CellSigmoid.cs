@@ -10,9 +10,11 @@ internal enum CellSigmoid
     Logistic,
 
     /// <summary>
-    /// <c>TensorPrimitives.Sigmoid</c> over whole blocks. Training uses it: it is the arithmetic the forecaster's and
-    /// the simulation's defaults were chosen with, and training the network with <see cref="Logistic"/> measured a
-    /// small loss on the trace comparison (docs/measurements.md, "Session 42") that inference alone does not carry.
+    /// <c>TensorPrimitives.Sigmoid</c> over whole blocks. The optimiser's steps use it: it is the arithmetic the
+    /// forecaster's and the simulation's defaults were chosen with, and training with <see cref="Logistic"/> measured a
+    /// loss on the trace comparison (docs/measurements.md, "Session 42" and "Session 43") that inference alone does not
+    /// carry. The validation passes inside training are inference and use <see cref="Logistic"/>, like the forecasts
+    /// whose quality they judge.
     /// </summary>
     TensorPrimitives,
 }
