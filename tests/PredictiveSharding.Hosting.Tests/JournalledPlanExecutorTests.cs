@@ -4,6 +4,7 @@ using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Tests.Fakes;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
+using PredictiveSharding.Planning;
 using PredictiveSharding.Routing;
 using PredictiveSharding.TestKit;
 using PredictiveSharding.TestKit.Moving;
@@ -37,6 +38,47 @@ public sealed class JournalledPlanExecutorTests
             Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
             Assert.That(mover.Dump(N2), Has.Count.EqualTo(100));
             Assert.That(File.Exists(options.JournalPath), Is.True);
+            Assert.That(result.Actions, Is.EqualTo(new[] { new PlanActionResult(plan.Actions[0], PlanActionStatus.Completed) }));
+            Assert.That(result.Actions[0].TookEffect, Is.True);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenOneMoveFails_ReportsEachActionsOutcomeInPlanOrder()
+    {
+        // "a" holds no keys, so its copy writes nothing and completes; every write of "b"'s copy fails, so it is rolled back.
+        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
+        try
+        {
+            var routing = TwoRanges.Routing();
+            var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10))
+            {
+                BeforeWrite = () => throw new IOException("injected: the target's disk is full"),
+            };
+            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, MaxRetryAttempts = 0 };
+            await using var executor = new JournalledPlanExecutor(routing, mover, options);
+            var moveA = TwoRanges.MoveToN2("a", 0).Actions[0];
+            var moveB = TwoRanges.MoveToN2("b", 500).Actions[0];
+            var one = TwoRanges.MoveToN2("b", 500);
+            var two = new ShardingPlan(true, [moveA, moveB], one.Before, one.After, 500, TimeSpan.Zero);
+
+            var result = await executor.ExecuteAsync(two, CancellationToken.None);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(result.Actions.Select(a => a.Action), Is.EqualTo(new[] { moveA, moveB }), "one result per action, in plan order");
+                Assert.That(result.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.Completed, PlanActionStatus.RolledBack }));
+                Assert.That(result.Actions.Select(a => a.TookEffect), Is.EqualTo(new[] { true, false }));
+                Assert.That(result.Actions[0].Error, Is.Null);
+                Assert.That(result.Actions[1].Error, Does.Contain("disk is full"));
+                Assert.That((result.Completed, result.RolledBack), Is.EqualTo((1, 1)), "the counts agree with the list");
+                Assert.That(routing.Current.Get(new PartitionId("a")).Node, Is.EqualTo(N2));
+                Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N1));
+            });
         }
         finally
         {

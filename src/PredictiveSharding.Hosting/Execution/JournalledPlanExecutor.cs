@@ -63,8 +63,27 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
             .Where(a => a.Outcome != ActionOutcome.Completed)
             .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")
             .ToList();
-        return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors);
+        // Recovery's reports (index -1) belong to earlier plans; this plan's are by its action index.
+        var results = report.Actions
+            .Where(a => a.Index >= 0 && a.Index < plan.Actions.Count)
+            .OrderBy(a => a.Index)
+            .Select(a => new PlanActionResult(plan.Actions[a.Index], StatusOf(a.Outcome), a.Outcome == ActionOutcome.Completed ? null : a.Error?.Message ?? "no error recorded"))
+            .ToList();
+        return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors)
+        {
+            Actions = results,
+        };
     }
+
+    private static PlanActionStatus StatusOf(ActionOutcome outcome) => outcome switch
+    {
+        ActionOutcome.Completed => PlanActionStatus.Completed,
+        ActionOutcome.CleanupPending => PlanActionStatus.CompletedCleanupPending,
+        ActionOutcome.RolledBack => PlanActionStatus.RolledBack,
+        ActionOutcome.RollbackPending => PlanActionStatus.RollbackPending,
+        ActionOutcome.Skipped => PlanActionStatus.Skipped,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown action outcome."),
+    };
 
     /// <summary>
     /// Disposes synchronously, for a service provider disposed with <c>Dispose</c> (which throws for a resolved service

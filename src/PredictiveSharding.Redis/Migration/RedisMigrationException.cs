@@ -25,4 +25,7 @@ public sealed class RedisMigrationException : Exception
 
     /// <summary>The slot being migrated when the migration stopped; -1 when not tied to one slot.</summary>
     public int Slot { get; init; } = -1;
+
+    /// <summary>True when the failed move could not be undone yet and stays in the journal for the next recovery.</summary>
+    internal bool LeftInJournal { get; init; }
 }

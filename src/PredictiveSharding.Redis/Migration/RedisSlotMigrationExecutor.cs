@@ -115,13 +115,17 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             if (!recovery.IsClean)
             {
                 var reason = "an earlier move is unfinished: " + string.Join("; ", recovery.Unfinished);
-                return new PlanExecutionSummary(0, plan.Actions.Count, 0, [.. plan.Actions.Select(a => Describe(a) + " refused: " + reason)]);
+                return new PlanExecutionSummary(0, plan.Actions.Count, 0, [.. plan.Actions.Select(a => Describe(a) + " refused: " + reason)])
+                {
+                    Actions = [.. plan.Actions.Select(a => new PlanActionResult(a, PlanActionStatus.RolledBack, "refused: " + reason))],
+                };
             }
 
             var completed = 0;
             var rolledBack = 0;
             long bytes = 0;
             var errors = new List<string>();
+            var results = new List<PlanActionResult>(plan.Actions.Count);
             var reports = new List<SlotMoveReport>();
             var finished = 0;
             foreach (var action in plan.Actions)
@@ -156,11 +160,13 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                     }
 
                     completed++;
+                    results.Add(new PlanActionResult(action, PlanActionStatus.Completed));
                 }
                 catch (Exception e) when (e is RedisMigrationException or ArgumentException or KeyNotFoundException)
                 {
                     rolledBack++;
                     errors.Add(Describe(action) + ": " + e.Message);
+                    results.Add(new PlanActionResult(action, e is RedisMigrationException { LeftInJournal: true } ? PlanActionStatus.RollbackPending : PlanActionStatus.RolledBack, e.Message));
                     RedisShardingLog.ActionRefused(_logger, errors[^1]);
                 }
 
@@ -170,7 +176,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
 
             LastMoves = reports;
             _journal.CompactIfIdle();
-            return new PlanExecutionSummary(completed, rolledBack, bytes, errors);
+            return new PlanExecutionSummary(completed, rolledBack, bytes, errors) { Actions = results };
         }
         finally
         {
@@ -378,6 +384,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             {
                 UnreachableNode = down,
                 Slot = failure.Slot,
+                LeftInJournal = true,
             };
         }
     }

@@ -38,6 +38,7 @@ public sealed class MigrationTests : RedisClusterFixture
 
         Assert.That(summary.Errors, Is.Empty);
         Assert.That(summary.Completed, Is.EqualTo(2));
+        Assert.That(summary.Actions.Select(a => (a.Action, a.Status)), Is.EqualTo(plan.Actions.Select(a => (a, PlanActionStatus.Completed))));
         Assert.That(workload.StaleRead, Is.Null);
         Assert.That(workload.Writes, Is.GreaterThan(workload.Keys.Count));
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
@@ -404,6 +405,9 @@ public sealed class MigrationTests : RedisClusterFixture
 
         Assert.That(summary.RolledBack, Is.EqualTo(1));
         Assert.That(summary.Errors.Single(), Does.Contain("was rolled back"));
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack));
+        Assert.That(summary.Actions.Single().TookEffect, Is.False);
+        Assert.That(summary.Actions.Single().Error, Does.Contain("injected"));
         var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
         Assert.That(view.OpenSlots(), Is.Empty);
         for (var slot = slots.Start; slot < slots.End; slot++)

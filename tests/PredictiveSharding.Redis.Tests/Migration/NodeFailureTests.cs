@@ -1,3 +1,4 @@
+using PredictiveSharding.Executing;
 using PredictiveSharding.Redis.Cluster;
 using PredictiveSharding.Redis.Migration;
 using PredictiveSharding.Redis.Slots;
@@ -57,6 +58,7 @@ public sealed class NodeFailureTests : RedisClusterFixture
 
         Assert.That(summary.RolledBack, Is.EqualTo(1));
         Assert.That(summary.Errors.Single(), Does.Contain(target).And.Contain("unreachable").And.Contain("slot " + killAt));
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RollbackPending), "the move stays in the journal for recovery to undo");
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node), "nothing is published for a move that did not finish");
         var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
         Assert.That(view.Unreachable, Is.EqualTo(new[] { target }));
