@@ -17,128 +17,104 @@ public sealed class JournalledPlanExecutorTests
     private static readonly NodeId N1 = TwoRanges.N1;
     private static readonly NodeId N2 = TwoRanges.N2;
 
+    private DirectoryInfo _folder = null!;
+
+    [SetUp]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("psharding-exec-");
+
+    [TearDown]
+    public void DeleteFolder() => _folder.Delete(recursive: true);
+
     [Test]
     public async Task ExecuteAsync_MovePlan_MovesDataAndRoutingAndSummarises()
     {
-        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
-        try
-        {
-            var routing = TwoRanges.Routing();
-            var mover = new InMemoryDataMover([N1, N2], routing);
-            mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[] { (byte)i })));
-            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null };
-            await using var executor = new JournalledPlanExecutor(routing, mover, options);
-            var plan = TwoRanges.MoveToN2("b", 1000);
+        var routing = TwoRanges.Routing();
+        var mover = new InMemoryDataMover([N1, N2], routing);
+        mover.Seed(N1, Enumerable.Range(0, 100).Select(i => new KeyValueEntry(ShardKey.FromString("z" + i), new byte[] { (byte)i })));
+        var options = Options(_folder);
+        await using var executor = new JournalledPlanExecutor(routing, mover, options);
+        var plan = TwoRanges.MoveToN2("b", 1000);
 
-            var result = await executor.ExecuteAsync(plan, CancellationToken.None);
+        var result = await executor.ExecuteAsync(plan, CancellationToken.None);
 
-            Assert.That(result.Completed, Is.EqualTo(1));
-            Assert.That(result.RolledBack, Is.Zero);
-            Assert.That(result.BytesMoved, Is.GreaterThan(0));
-            Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
-            Assert.That(mover.Dump(N2), Has.Count.EqualTo(100));
-            Assert.That(File.Exists(options.JournalPath), Is.True);
-            Assert.That(result.Actions, Is.EqualTo(new[] { new PlanActionResult(plan.Actions[0], PlanActionStatus.Completed) }));
-            Assert.That(result.Actions[0].TookEffect, Is.True);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.That(result.Completed, Is.EqualTo(1));
+        Assert.That(result.RolledBack, Is.Zero);
+        Assert.That(result.BytesMoved, Is.GreaterThan(0));
+        Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
+        Assert.That(mover.Dump(N2), Has.Count.EqualTo(100));
+        Assert.That(File.Exists(options.JournalPath), Is.True);
+        Assert.That(result.Actions, Is.EqualTo(new[] { new PlanActionResult(plan.Actions[0], PlanActionStatus.Completed) }));
+        Assert.That(result.Actions[0].TookEffect, Is.True);
     }
 
     [Test]
     public async Task ExecuteAsync_WhenOneMoveFails_ReportsEachActionsOutcomeInPlanOrder()
     {
         // "a" holds no keys, so its copy writes nothing and completes; every write of "b"'s copy fails, so it is rolled back.
-        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
-        try
+        var routing = TwoRanges.Routing();
+        var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10))
         {
-            var routing = TwoRanges.Routing();
-            var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10))
-            {
-                BeforeWrite = () => throw new IOException("injected: the target's disk is full"),
-            };
-            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, MaxRetryAttempts = 0 };
-            await using var executor = new JournalledPlanExecutor(routing, mover, options);
-            var moveA = TwoRanges.MoveToN2("a", 0).Actions[0];
-            var moveB = TwoRanges.MoveToN2("b", 500).Actions[0];
-            var one = TwoRanges.MoveToN2("b", 500);
-            var two = new ShardingPlan(true, [moveA, moveB], one.Before, one.After, 500, TimeSpan.Zero);
+            BeforeWrite = () => throw new IOException("injected: the target's disk is full"),
+        };
+        var options = Options(_folder, maxRetryAttempts: 0);
+        await using var executor = new JournalledPlanExecutor(routing, mover, options);
+        var moveA = TwoRanges.MoveToN2("a", 0).Actions[0];
+        var moveB = TwoRanges.MoveToN2("b", 500).Actions[0];
+        var one = TwoRanges.MoveToN2("b", 500);
+        var two = new ShardingPlan(true, [moveA, moveB], one.Before, one.After, 500, TimeSpan.Zero);
 
-            var result = await executor.ExecuteAsync(two, CancellationToken.None);
+        var result = await executor.ExecuteAsync(two, CancellationToken.None);
 
-            Assert.Multiple(() =>
-            {
-                Assert.That(result.Actions.Select(a => a.Action), Is.EqualTo(new[] { moveA, moveB }), "one result per action, in plan order");
-                Assert.That(result.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.Completed, PlanActionStatus.RolledBack }));
-                Assert.That(result.Actions.Select(a => a.TookEffect), Is.EqualTo(new[] { true, false }));
-                Assert.That(result.Actions[0].Error, Is.Null);
-                Assert.That(result.Actions[1].Error, Does.Contain("disk is full"));
-                Assert.That((result.Completed, result.RolledBack), Is.EqualTo((1, 1)), "the counts agree with the list");
-                Assert.That(routing.Current.Get(new PartitionId("a")).Node, Is.EqualTo(N2));
-                Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N1));
-            });
-        }
-        finally
+        Assert.Multiple(() =>
         {
-            folder.Delete(recursive: true);
-        }
+            Assert.That(result.Actions.Select(a => a.Action), Is.EqualTo(new[] { moveA, moveB }), "one result per action, in plan order");
+            Assert.That(result.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.Completed, PlanActionStatus.RolledBack }));
+            Assert.That(result.Actions.Select(a => a.TookEffect), Is.EqualTo(new[] { true, false }));
+            Assert.That(result.Actions[0].Error, Is.Null);
+            Assert.That(result.Actions[1].Error, Does.Contain("disk is full"));
+            Assert.That((result.Completed, result.RolledBack), Is.EqualTo((1, 1)), "the counts agree with the list");
+            Assert.That(routing.Current.Get(new PartitionId("a")).Node, Is.EqualTo(N2));
+            Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N1));
+        });
     }
 
     [Test]
     public async Task ExecuteAsync_WithProgress_ReportsTheMovedPartitionAndItsBytesAsTheCopyGoes()
     {
-        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
-        try
-        {
-            var routing = TwoRanges.Routing();
-            var mover = TwoRanges.Store(routing, keys: 100, valueBytes: 100);
-            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null, ChunkBytes = 1024 };
-            await using var executor = new JournalledPlanExecutor(routing, mover, options);
-            var plan = TwoRanges.MoveToN2("b", 10_000);
-            var reported = new List<PlanExecutionProgress>();
+        var routing = TwoRanges.Routing();
+        var mover = TwoRanges.Store(routing, keys: 100, valueBytes: 100);
+        var options = Options(_folder, chunkBytes: 1024);
+        await using var executor = new JournalledPlanExecutor(routing, mover, options);
+        var plan = TwoRanges.MoveToN2("b", 10_000);
+        var reported = new List<PlanExecutionProgress>();
 
-            // Synchronous, so every report has arrived when the call returns (Progress<T> would post them later).
-            var result = await ((IPlanExecutor)executor).ExecuteAsync(plan, new SynchronousProgress<PlanExecutionProgress>(reported.Add), CancellationToken.None);
+        // Synchronous, so every report has arrived when the call returns (Progress<T> would post them later).
+        var result = await ((IPlanExecutor)executor).ExecuteAsync(plan, new SynchronousProgress<PlanExecutionProgress>(reported.Add), CancellationToken.None);
 
-            Assert.That(result.Completed, Is.EqualTo(1));
-            Assert.That(reported, Has.Count.GreaterThan(3), "a report per chunk and per state change");
-            Assert.That(reported.Select(r => r.Partition).Distinct(), Is.EqualTo(new[] { new PartitionId("b") }));
-            Assert.That(reported.Select(r => r.ActionsTotal).Distinct(), Is.EqualTo(new[] { 1 }));
-            Assert.That(reported.Select(r => r.BytesCopied), Is.Ordered.Ascending);
-            Assert.That(reported[^1].BytesCopied, Is.EqualTo(result.BytesMoved), "the last report carries every byte the move copied");
-            Assert.That(reported[^1].ActionsFinished, Is.EqualTo(1));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.That(result.Completed, Is.EqualTo(1));
+        Assert.That(reported, Has.Count.GreaterThan(3), "a report per chunk and per state change");
+        Assert.That(reported.Select(r => r.Partition).Distinct(), Is.EqualTo(new[] { new PartitionId("b") }));
+        Assert.That(reported.Select(r => r.ActionsTotal).Distinct(), Is.EqualTo(new[] { 1 }));
+        Assert.That(reported.Select(r => r.BytesCopied), Is.Ordered.Ascending);
+        Assert.That(reported[^1].BytesCopied, Is.EqualTo(result.BytesMoved), "the last report carries every byte the move copied");
+        Assert.That(reported[^1].ActionsFinished, Is.EqualTo(1));
     }
 
     [Test]
     public async Task ExecuteAsync_AfterDispose_ThrowsObjectDisposedNamingTheExecutorAndOpensNoJournal()
     {
         // A provider disposed under a late cycle (a host whose shutdown timeout passed): the refusal named a semaphore.
-        var folder = Directory.CreateTempSubdirectory("psharding-exec-");
-        try
-        {
-            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
-            var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test" };
-            var executor = new JournalledPlanExecutor(routing, new InMemoryDataMover([N1, N2], routing), options);
-            await executor.DisposeAsync();
-            var plan = TwoRanges.MoveToN2("a", 0);
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
+        var options = new ExecutorOptions { JournalPath = Path.Combine(_folder.FullName, "moves.journal"), ClusterId = "test" };
+        var executor = new JournalledPlanExecutor(routing, new InMemoryDataMover([N1, N2], routing), options);
+        await executor.DisposeAsync();
+        var plan = TwoRanges.MoveToN2("a", 0);
 
-            var error = Assert.ThrowsAsync<ObjectDisposedException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
+        var error = Assert.ThrowsAsync<ObjectDisposedException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
 
-            Assert.That(error.ObjectName, Does.Contain(nameof(JournalledPlanExecutor)));
-            Assert.That(File.Exists(options.JournalPath), Is.False);
-            Assert.That(executor.Dispose, Throws.Nothing, "disposing again is harmless");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.That(error.ObjectName, Does.Contain(nameof(JournalledPlanExecutor)));
+        Assert.That(File.Exists(options.JournalPath), Is.False);
+        Assert.That(executor.Dispose, Throws.Nothing, "disposing again is harmless");
     }
 
     [Test]
@@ -146,5 +122,22 @@ public sealed class JournalledPlanExecutorTests
     {
         var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
         Assert.That(() => new JournalledPlanExecutor(routing, new InMemoryDataMover([N1], routing), new ExecutorOptions { ClusterId = "x" }), Throws.ArgumentException.With.Message.Contains("JournalPath"));
+    }
+
+    // A journal in a fresh temporary folder, no clean-up grace and no throttle: moves finish as soon as they can.
+    private static ExecutorOptions Options(DirectoryInfo folder, int? maxRetryAttempts = null, int? chunkBytes = null)
+    {
+        var options = new ExecutorOptions { JournalPath = Path.Combine(folder.FullName, "moves.journal"), ClusterId = "test", CleanupGracePeriod = TimeSpan.Zero, ThrottleBytesPerSecond = null };
+        if (maxRetryAttempts is { } attempts)
+        {
+            options.MaxRetryAttempts = attempts;
+        }
+
+        if (chunkBytes is { } bytes)
+        {
+            options.ChunkBytes = bytes;
+        }
+
+        return options;
     }
 }

@@ -100,9 +100,7 @@ internal static class LstmCell
                     continue;
                 }
 
-                var tc = Vector.FusedMultiplyAdd(Logistic.SigmoidVector(cn * two), two, minusOne);
-                tc.StoreUnsafe(ref tanhC, at);
-                (Vector.LoadUnsafe(ref go, at) * tc).StoreUnsafe(ref h, at);
+                StoreTanhAndHidden(Logistic.SigmoidVector(cn * two), ref go, ref tanhC, ref h, at);
             }
         }
 
@@ -118,35 +116,43 @@ internal static class LstmCell
                 continue;
             }
 
-            var tc = MathF.FusedMultiplyAdd(Logistic.SigmoidScalar(2 * cn), 2, -1);
-            Unsafe.Add(ref tanhC, j) = tc;
-            Unsafe.Add(ref h, j) = Unsafe.Add(ref go, j) * tc;
+            StoreTanhAndHidden(Logistic.SigmoidScalar(2 * cn), ref go, ref tanhC, ref h, j);
         }
     }
 
-    // tanhC holds σ(2c): tanhC ← 2σ(2c) − 1, h ← o·tanhC.
+    // tanhC holds σ(2c) for the block-wide path; each cell then goes through StoreTanhAndHidden.
     private static void FinishRow(ref float o, int hidden, ref float tanhC, ref float h)
     {
         var j = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var two = new Vector<float>(2f);
-            var minusOne = new Vector<float>(-1f);
             for (; j + Vector<float>.Count <= hidden; j += Vector<float>.Count)
             {
-                var at = (nuint)j;
-                var tc = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref tanhC, at), two, minusOne);
-                tc.StoreUnsafe(ref tanhC, at);
-                (Vector.LoadUnsafe(ref o, at) * tc).StoreUnsafe(ref h, at);
+                StoreTanhAndHidden(Vector.LoadUnsafe(ref tanhC, (nuint)j), ref o, ref tanhC, ref h, (nuint)j);
             }
         }
 
         for (; j < hidden; j++)
         {
-            var tc = MathF.FusedMultiplyAdd(Unsafe.Add(ref tanhC, j), 2, -1);
-            Unsafe.Add(ref tanhC, j) = tc;
-            Unsafe.Add(ref h, j) = Unsafe.Add(ref o, j) * tc;
+            StoreTanhAndHidden(Unsafe.Add(ref tanhC, j), ref o, ref tanhC, ref h, j);
         }
+    }
+
+    // From s = σ(2c): tanhC ← 2s − 1, h ← o·tanhC (both paths, so training and inference share the arithmetic after σ).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTanhAndHidden(Vector<float> sigmaTwoC, ref float o, ref float tanhC, ref float h, nuint at)
+    {
+        var tc = Vector.FusedMultiplyAdd(sigmaTwoC, new Vector<float>(2f), new Vector<float>(-1f));
+        tc.StoreUnsafe(ref tanhC, at);
+        (Vector.LoadUnsafe(ref o, at) * tc).StoreUnsafe(ref h, at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTanhAndHidden(float sigmaTwoC, ref float o, ref float tanhC, ref float h, int at)
+    {
+        var tc = MathF.FusedMultiplyAdd(sigmaTwoC, 2, -1);
+        Unsafe.Add(ref tanhC, at) = tc;
+        Unsafe.Add(ref h, at) = Unsafe.Add(ref o, at) * tc;
     }
 
     /// <summary>
