@@ -81,9 +81,15 @@ try
             cycles++;
             if (cycle.Plan is { } plan && cycle.Execution is { } done)
             {
-                splits += plan.Actions.Count(a => a is SplitAction);
-                moves += plan.Actions.Count(a => a is MoveAction);
+                // The executor reports each action's outcome: count what took effect, and say what did not and why.
+                splits += done.Actions.Count(r => r.Action is SplitAction && r.TookEffect);
+                moves += done.Actions.Count(r => r.Action is MoveAction && r.TookEffect);
                 Console.WriteLine($"[{cycles,3} s] plan: {plan.Actions.Count} actions, predicted peak {plan.Before.MaxUtilization:P0} -> {plan.After.MaxUtilization:P0}; executed {done.Completed}, rolled back {done.RolledBack}, {done.BytesMoved} bytes moved");
+                foreach (var failed in done.Actions.Where(r => !r.TookEffect))
+                {
+                    Console.WriteLine($"         {failed.Status}: {failed.Action.Reason} ({failed.Error})");
+                }
+
                 foreach (var action in plan.Actions.Take(3))
                 {
                     Console.WriteLine("         " + action.Reason);
@@ -123,7 +129,7 @@ try
     }
 
     var perNode = routing.Current.Routes.GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Count());
-    Console.WriteLine($"Done: {generator.Requests} requests, {cycles} control cycles, {splits} splits and {moves} moves planned, routing version {routing.Current.Version}, {rangeIds.Allocated} range ids allocated.");
+    Console.WriteLine($"Done: {generator.Requests} requests, {cycles} control cycles, {splits} splits and {moves} moves carried out, routing version {routing.Current.Version}, {rangeIds.Allocated} range ids allocated.");
     Console.WriteLine("Partitions per node now: " + string.Join(", ", nodes.Select(n => $"{n}={perNode.GetValueOrDefault(n)}")));
     Console.WriteLine($"Verification: all {Keys} keys read back ({generator.Acknowledged.Count} rewritten during the run), {lost} lost or stale.");
     return lost == 0 ? 0 : 1;
