@@ -117,12 +117,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 var reason = "an earlier move is unfinished: " + string.Join("; ", recovery.Unfinished);
                 return new PlanExecutionSummary(0, plan.Actions.Count, 0, [.. plan.Actions.Select(a => Describe(a) + " refused: " + reason)])
                 {
-                    Actions = [.. plan.Actions.Select(a => new PlanActionResult(a, PlanActionStatus.RolledBack, "refused: " + reason))],
+                    Actions = [.. plan.Actions.Select(a => new PlanActionResult(a, PlanActionStatus.Skipped, "refused: " + reason))],
                 };
             }
 
-            var completed = 0;
-            var rolledBack = 0;
             long bytes = 0;
             var errors = new List<string>();
             var results = new List<PlanActionResult>(plan.Actions.Count);
@@ -159,12 +157,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                             throw new ArgumentException($"Unknown action type '{action.GetType().Name}'.", nameof(plan));
                     }
 
-                    completed++;
                     results.Add(new PlanActionResult(action, PlanActionStatus.Completed));
                 }
                 catch (Exception e) when (e is RedisMigrationException or ArgumentException or KeyNotFoundException)
                 {
-                    rolledBack++;
                     errors.Add(Describe(action) + ": " + e.Message);
                     results.Add(new PlanActionResult(action, e is RedisMigrationException { LeftInJournal: true } ? PlanActionStatus.RollbackPending : PlanActionStatus.RolledBack, e.Message));
                     RedisShardingLog.ActionRefused(_logger, errors[^1]);
@@ -176,7 +172,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
 
             LastMoves = reports;
             _journal.CompactIfIdle();
-            return new PlanExecutionSummary(completed, rolledBack, bytes, errors) { Actions = results };
+            // Every action that did not take effect was refused or rolled back (RollbackPending included): none is skipped here.
+            var completed = results.Count(r => r.TookEffect);
+            return new PlanExecutionSummary(completed, results.Count - completed, bytes, errors) { Actions = results };
         }
         finally
         {

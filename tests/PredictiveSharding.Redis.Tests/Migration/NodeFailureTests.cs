@@ -73,6 +73,12 @@ public sealed class NodeFailureTests : RedisClusterFixture
         Assert.That(view.OpenSlots(), Is.EqualTo(new[] { killAt }), "only the slot in flight is open, so its moved keys stay reachable by ASK");
         Assert.That(view.Self[source].Migrating.Keys, Is.EqualTo(new[] { killAt }));
 
+        // While the target is down, recovery cannot finish the undo, so the next plan is refused before anything starts.
+        var refused = await executor.ExecuteAsync(MigrationTests.Plan(new Planning.MoveAction(route.Partition, route.Node, new Topology.NodeId(target), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+        Assert.That(refused.RolledBack, Is.EqualTo(1));
+        Assert.That(refused.Actions.Single().Status, Is.EqualTo(PlanActionStatus.Skipped), "not started: an earlier move is unfinished");
+        Assert.That(refused.Actions.Single().Error, Does.Contain("an earlier move is unfinished"));
+
         await Cluster.RestartAsync(targetIndex, CancellationToken.None);
         await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
         await WaitUntilClientReconnectedAsync();
