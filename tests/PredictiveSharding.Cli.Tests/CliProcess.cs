@@ -21,7 +21,9 @@ internal static class CliProcess
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start psharding.");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        // A guard against a hung process, not a speed check (tests never assert on wall time): a simulate run that takes
+        // well under a minute here took over 2 minutes with AVX2 turned off (DOTNET_EnableAVX2=0), where 2 minutes failed it.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
