@@ -73,13 +73,27 @@ internal static class QuantileCalibration
 
                 Array.Sort(scores, 0, n);
 
-                // The conformal rank ⌈(n + 1)τ⌉ (1-based) gives at least τ coverage on exchangeable data; clamp to the sample.
-                var rank = (int)Math.Ceiling((n + 1) * levels[k]);
-                offsets[(step * nq) + k] = AdaptiveCalibration.IsMedian((float)levels[k]) ? 0 : scores[Math.Clamp(rank, 1, n) - 1];
+                offsets[(step * nq) + k] = AdaptiveCalibration.IsMedian((float)levels[k]) ? 0 : scores[ConformalRank(n, levels[k]) - 1];
             }
         }
 
         return offsets;
+    }
+
+    /// <summary>
+    /// The 1-based rank among <paramref name="n"/> sorted scores whose value is level <paramref name="level"/>'s offset,
+    /// erring on the side of the interval (asymmetric conformalized quantile regression, Romano, Patterson and Candès 2019,
+    /// Theorem 2). Above the median ⌈(n + 1)τ⌉: at least τ of fresh exchangeable targets then fall at or below the level.
+    /// Below it ⌊(n + 1)τ⌋, one order statistic lower when (n + 1)τ is not whole: at most τ then fall below the level, so
+    /// the interval between a lower and an upper level covers at least their difference. ⌈(n + 1)τ⌉ for every level (as
+    /// before) made each lower level the smallest value with at least τ below it, which narrows the interval from below by
+    /// about 1 ÷ (n + 1) of coverage. Clamped to the sample.
+    /// </summary>
+    internal static int ConformalRank(int n, double level)
+    {
+        var position = (n + 1) * level;
+        var rank = level < 0.5 ? Math.Floor(position) : Math.Ceiling(position);
+        return Math.Clamp((int)rank, 1, n);
     }
 
     /// <summary>

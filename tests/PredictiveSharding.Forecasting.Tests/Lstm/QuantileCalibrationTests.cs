@@ -114,6 +114,49 @@ public sealed class QuantileCalibrationTests
         Assert.That(bursty, Is.InRange(0.75, 0.85));
     }
 
+    [TestCase(9, 0.25, 2)]
+    [TestCase(9, 0.75, 8)]
+    [TestCase(204, 0.1, 20)]
+    [TestCase(204, 0.9, 185)]
+    [TestCase(9, 0.1, 1)]
+    [TestCase(9, 0.9, 9)]
+    [TestCase(5, 0.01, 1)]
+    [TestCase(5, 0.99, 5)]
+    public void ConformalRank_ErrsOutwardsOnBothSidesOfTheMedian(int n, double level, int expected)
+    {
+        Assert.That(QuantileCalibration.ConformalRank(n, level), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Fit_ExactScores_TakesTheLowerLevelsOffsetFromBelowAndTheUpperLevelsFromAbove()
+    {
+        // One step, 204 windows: targets 0, 1, …, 203 against quantiles −1, 0, 1, 2 (spread 3), so level k's sorted scores
+        // are (i − q_k) ÷ 3. (n + 1)τ is 20.5 at 0.1 and 184.5 at 0.9: the 0.1 offset is the 20th score, the 0.9 offset the
+        // 185th. The calibrated 0.1 level is then 19, with 19 targets below it (at most 0.1 × (n + 1)); the 21st score (the
+        // old rank for every level) would put 20 there. The 0.9 level is 184, with 185 targets at or below it.
+        const int n = 204;
+        var q = new float[n * Levels.Length];
+        var y = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            y[i] = i;
+            for (var k = 0; k < Levels.Length; k++)
+            {
+                q[(i * Levels.Length) + k] = k - 1;
+            }
+        }
+
+        var offsets = QuantileCalibration.Fit(q, y, Levels, horizon: 1);
+
+        Assert.That(offsets[0], Is.EqualTo((19f - -1f) / 3f));
+        Assert.That(offsets[Median], Is.Zero);
+        Assert.That(offsets[2], Is.EqualTo((184f - 1f) / 3f));
+        var lower = q[0] + (offsets[0] * 3);
+        var upper = q[2] + (offsets[2] * 3);
+        Assert.That(y.Count(v => v < lower), Is.EqualTo(19));
+        Assert.That(y.Count(v => v <= upper), Is.EqualTo(185));
+    }
+
     [Test]
     public void Fit_TooFewPoints_ReturnsZeroOffsets()
     {
