@@ -5,7 +5,11 @@ namespace PredictiveSharding.Cli.Tests;
 /// <summary>Runs the built psharding tool as a separate process, as a user would, and captures what it prints.</summary>
 internal static class CliProcess
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the tool with <paramref name="environment"/> added to (or replacing entries of) this process's environment.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var tool = Path.Combine(AppContext.BaseDirectory, "psharding.dll");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -14,6 +18,11 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(tool);
         foreach (var arg in args)
         {

@@ -70,6 +70,18 @@ public class PlannedRebalancerTests
     }
 
     [Test]
+    [SetCulture("de-DE")]
+    public void Setting_UnderALocaleWithADecimalComma_WritesEveryFractionWithAPoint()
+    {
+        // The setting goes into simulate's --json; its optional parts were formatted in the current culture, so under
+        // de-DE they read "r ≥ 0,9" and "0,3 × capacity" beside "q0.5 under 0.9 × capacity".
+        var settings = Settings with { MeasuredSplitShare = 0.3, BurstAware = true, SingleKeyNeighbourCorrelation = 0.9 };
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), new RecordingPlanner(), settings, TimeProvider.System);
+
+        Assert.That(rebalancer.Setting, Does.Contain("r ≥ 0.9").And.Contain("load-based splits above 0.3 × capacity").And.Not.Match(@"\d,\d"));
+    }
+
+    [Test]
     public async Task BeforeStep_WithAMeasuredSplitShareAndBurstBounds_LearnsTheGrowthOfAPartitionTheSplitReplaces()
     {
         // p000 (keys 0-3) carries 8 requests for two steps, then surges fivefold to 40; p001 (keys 4-7) stays at 4, below

@@ -7,10 +7,10 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield return MoveCheckCommand.Create();
-        yield return ForecastEvalCommand.Create();
-        yield return SimulateCommand.Create();
-        yield return PlanCommand.Create();
+        yield return InvariantNumberOptions.Apply(MoveCheckCommand.Create());
+        yield return InvariantNumberOptions.Apply(ForecastEvalCommand.Create());
+        yield return InvariantNumberOptions.Apply(SimulateCommand.Create());
+        yield return InvariantNumberOptions.Apply(PlanCommand.Create());
         yield break;
     }
 }
