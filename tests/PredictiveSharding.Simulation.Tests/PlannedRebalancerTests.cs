@@ -1,3 +1,4 @@
+using System.Globalization;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Simulation.Cluster;
@@ -70,11 +71,27 @@ public class PlannedRebalancerTests
     }
 
     [Test]
-    [SetCulture("de-DE")]
     public void Setting_UnderALocaleWithADecimalComma_WritesEveryFractionWithAPoint()
     {
         // The setting goes into simulate's --json; its optional parts were formatted in the current culture, so under
-        // de-DE they read "r ≥ 0,9" and "0,3 × capacity" beside "q0.5 under 0.9 × capacity".
+        // de-DE they read "r ≥ 0,9" and "0,3 × capacity" beside "q0.5 under 0.9 × capacity". A clone of the invariant
+        // culture with a decimal comma stands for de-DE, which a machine without ICU cannot create.
+        var previous = CultureInfo.CurrentCulture;
+        var comma = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        comma.NumberFormat.NumberDecimalSeparator = ",";
+        CultureInfo.CurrentCulture = comma;
+        try
+        {
+            AssertSettingUsesDecimalPoints();
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    private static void AssertSettingUsesDecimalPoints()
+    {
         var settings = Settings with { MeasuredSplitShare = 0.3, BurstAware = true, SingleKeyNeighbourCorrelation = 0.9 };
         var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), new RecordingPlanner(), settings, TimeProvider.System);
 
