@@ -218,18 +218,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
         Assert.That(stderr, Does.Contain($"line 3: '{timestamp}' is not an ISO-8601 timestamp"));
     }
 
-    [Test]
-    public async Task Simulate_WhenThePlotsFolderDoesNotExist_ExitsWithTwoBeforeReplaying()
+    [TestCase("--plot", "u.png")]
+    [TestCase("--utilization-csv", "u.csv")]
+    public async Task Simulate_WhenAnOutputFilesFolderDoesNotExist_ExitsWithTwoBeforeReplaying(string option, string file)
     {
         var trace = WriteShiftingHotSpot("plot-folder.csv", steps: 20);
-        var plot = Path.Combine(Folder, "no-such-folder", "u.png");
+        var plot = Path.Combine(Folder, "no-such-folder", file);
 
-        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--json");
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", option, plot, "--json");
 
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.EqualTo(2));
-            Assert.That(stderr, Does.Contain("--plot").And.Contain(plot));
+            Assert.That(stderr, Does.Contain(option + ":").And.Contain(plot));
             Assert.That(stderr, Does.Not.Contain("replaying"), "refused before the run, not after it");
             Assert.That(stderr, Does.Not.Contain("   at "), "a message, not a stack trace");
             Assert.That(stdout, Is.Empty);
@@ -237,22 +238,56 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
-    public async Task Simulate_WhenThePlotCannotBeWritten_PrintsTheReportFirstThenExitsWithTwo()
+    public async Task Simulate_WhenThePlotCannotBeWritten_PrintsTheReportFirstThenExitsWithTwo_AndStillWritesTheCsv()
     {
         // The path names an existing folder: it passes the check before the run, and writing the PNG there fails.
         var trace = WriteShiftingHotSpot("plot-write.csv", steps: 20);
         var plot = Directory.CreateDirectory(Path.Combine(Folder, "taken.png")).FullName;
+        var csv = Path.Combine(Folder, "plot-write-utilization.csv");
 
-        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--json");
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--utilization-csv", csv, "--json");
 
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.EqualTo(2));
             Assert.That(stderr, Does.Contain("--plot").And.Contain(plot).And.Contain("cannot be written"));
             Assert.That(stderr, Does.Not.Contain("   at "), "a message, not a stack trace");
+            Assert.That(File.ReadAllLines(csv), Has.Length.EqualTo(1 + (20 * 8)), "the CSV is written although the plot failed: a header and 20 steps × 8 nodes");
         });
         using var document = JsonDocument.Parse(stdout);
         Assert.That(document.RootElement.GetProperty("strategies")[0].GetProperty("name").GetString(), Is.EqualTo("static"), "the run's figures are not lost with the plot");
+    }
+
+    [Test]
+    public async Task Simulate_WithUtilizationCsv_WritesEveryStrategyStepAndNode_WhoseMeasuredOverloadsAreTheReportedMinutes()
+    {
+        var trace = WriteShiftingHotSpot("utilization.csv", steps: 40);
+        var csv = Path.Combine(Folder, "utilization-out.csv");
+
+        var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--strategies", "static,reactive-default", "--utilization-csv", csv, "--json");
+
+        Assert.That(exitCode, Is.Zero, stderr);
+        using var document = JsonDocument.Parse(stdout);
+        var reported = document.RootElement.GetProperty("strategies").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("overloadNodeMinutes").GetDouble());
+        var warmup = document.RootElement.GetProperty("warmupSteps").GetInt32();
+        var lines = File.ReadAllLines(csv);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines[0], Is.EqualTo("strategy,step,timestamp,node,utilization,measured"));
+            Assert.That(rows, Has.Count.EqualTo(2 * 40 * 4), "two strategies × 40 steps × 4 nodes");
+            Assert.That(rows[0], Is.EqualTo(new[] { "static", "0", "2026-01-01T00:00:00Z", "0", rows[0][4], "false" }));
+            Assert.That(rows.Where(r => r[1] == "39").Select(r => r[2]).Distinct(), Is.EqualTo(new[] { "2026-01-01T00:39:00Z" }), "one-minute steps");
+            Assert.That(rows.All(r => (r[5] == "true") == (int.Parse(r[1], CultureInfo.InvariantCulture) >= warmup)), Is.True, "measured from the end of the warm-up on");
+            foreach (var (name, minutes) in reported)
+            {
+                var overloaded = rows.Count(r => r[0] == name && r[5] == "true" && double.Parse(r[4], CultureInfo.InvariantCulture) > 1);
+                Assert.That(overloaded, Is.EqualTo(minutes), $"{name}: measured rows over capacity × 1-minute steps are its overloaded node-minutes");
+            }
+
+            Assert.That(reported["static"], Is.GreaterThan(0), "the hot block overloads a node when nothing moves");
+            Assert.That(stderr, Does.Contain("wrote " + csv));
+        });
     }
 
     [TestCase("--nodes", "0")]

@@ -46,6 +46,7 @@ internal static class SimulateCommand
         var perMoveCost = new Option<double>("--per-move-cost") { Description = "Predictive and oracle strategies: what each move costs on top of its bytes, as a share of the utilisation threshold in predicted peak (the planner's PerMoveCost), so a plan does not trade small pieces between nodes for gains within the forecast's noise; 0 (default) turns it off; zero or more.", DefaultValueFactory = _ => defaults.PerMoveCost };
         var measuredSplit = new Option<double>("--measured-split-share") { Description = "Predictive and oracle strategies: before each step split in two every partition whose last load exceeded this share of a node's capacity, where its requests balance, as the database's own load-based splitting would (the default 0.03 is the published QPS thresholds' mapping), then plan on the pieces; 0 turns it off (the forecast alone decides splits); in [0, 1).", DefaultValueFactory = _ => defaults.MeasuredSplitShare };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG of every node's utilisation over time for each strategy, with the capacity line." };
+        var utilizationCsv = new Option<string?>("--utilization-csv") { Description = "Write the figures behind the plot as CSV: strategy,step,timestamp,node,utilization,measured (one row per strategy, step and node; measured is false in the warm-up)." };
         var noBurstAware = new Option<bool>("--no-burst-aware") { Description = "Predictive strategy: plan on the forecast alone, without raising each partition's q0.99 to a burst bound (its load × the largest one-step growth seen from loads as large) and pre-splitting surge-prone partitions." };
         var burstLevel = new Option<int>("--burst-level-steps") { Description = "Predictive strategy: the steps whose median load the burst bound grows from (1: the last step's load). About 10 on per-minute counts keeps the planner from chasing each step's noise with insurance moves; it also follows real rises later. At least 1.", DefaultValueFactory = _ => defaults.BurstLevelSteps };
         var noSeasonalFloor = new Option<bool>("--no-seasonal-floor") { Description = "Predictive strategy: do not raise a partition's median forecast where its own past shows a period longer than the forecaster's context (to the least load at that phase in each of the last three periods)." };
@@ -56,7 +57,7 @@ internal static class SimulateCommand
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
         var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
         var plannedOverhead = new Option<bool>("--planned-move-overhead") { Description = "Predictive and oracle strategies: tell the planner the --move-overhead share, so a plan charges each move's copy on both its ends (at the planning quantile) while it runs, instead of pricing a move by its bytes only." };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, spread, perMoveCost, measuredSplit, byteBudget, plot, noBurstAware, burstLevel, levelShift, noSingleKeyBound, noInitialRangeGrowth, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, spread, perMoveCost, measuredSplit, byteBudget, plot, utilizationCsv, noBurstAware, burstLevel, levelShift, noSingleKeyBound, noInitialRangeGrowth, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
         {
             command.Options.Add(option);
         }
@@ -93,6 +94,7 @@ internal static class SimulateCommand
                 PlanningQuantile = result.GetValue(planningQuantile),
                 UtilizationThreshold = result.GetValue(threshold),
                 Plot = result.GetValue(plot),
+                UtilizationCsv = result.GetValue(utilizationCsv),
                 BurstAware = !result.GetValue(noBurstAware),
                 BurstLevelSteps = result.GetValue(burstLevel),
                 LevelShiftSteps = result.GetValue(levelShift),
@@ -130,15 +132,9 @@ internal static class SimulateCommand
 
             var options = settings.ToOptions();
             options.Validate();
-            if (settings.Plot is { } plot)
-            {
-                // Checked before the run, which can take minutes, rather than failing when the PNG is written at its end.
-                var folder = Path.GetDirectoryName(Path.GetFullPath(plot));
-                if (folder is not null && !Directory.Exists(folder))
-                {
-                    throw new DirectoryNotFoundException($"--plot: the folder of '{plot}' ('{folder}') does not exist.");
-                }
-            }
+            // Checked before the run, which can take minutes, rather than failing when the file is written at its end.
+            CheckFolder("--plot", settings.Plot);
+            CheckFolder("--utilization-csv", settings.UtilizationCsv);
 
             simulator = createSimulator?.Invoke(options) ?? new TraceSimulator(options);
             var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
@@ -204,24 +200,48 @@ internal static class SimulateCommand
             SimulateTable.Write(report, traceName, output, suggestBurstLevel: settings.BurstAware && settings.BurstLevelSteps == 1, suggestSingleKeys: settings.BurstAware && settings.BurstBoundSingleKeys, suggestByteBudget: settings.ReactiveByteBudget == 0, suggestPlannedMoveOverhead: !settings.PlannerModelsMoveOverhead);
         }
 
-        // The plot comes after the report, so that a PNG that cannot be written (a full disk, a folder removed or
-        // read-only) does not cost the figures of a run that took minutes.
-        if (settings.Plot is { } plotPath)
-        {
-            try
-            {
-                SimulatePlot.Write(report, plotPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                await error.WriteLineAsync($"simulate: --plot: '{plotPath}' cannot be written: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
+        // The files come after the report, so that one that cannot be written (a full disk, a folder removed or read-only)
+        // does not cost the figures of a run that took minutes; one that fails does not keep the other from being written.
+        var written = await WriteFileAsync("--plot", settings.Plot, path => SimulatePlot.Write(report, path), error).ConfigureAwait(false);
+        written &= await WriteFileAsync("--utilization-csv", settings.UtilizationCsv, path => SimulateUtilizationCsv.Write(report, path), error).ConfigureAwait(false);
+        return written ? 0 : 2;
+    }
 
-            await error.WriteLineAsync($"simulate: wrote {plotPath}").ConfigureAwait(false);
+    /// <summary>Writes the file an option names (nothing when it names none); false, with the reason on stderr, when it cannot be written.</summary>
+    private static async Task<bool> WriteFileAsync(string flag, string? path, Action<string> write, TextWriter error)
+    {
+        if (path is null)
+        {
+            return true;
         }
 
-        return 0;
+        try
+        {
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"simulate: {flag}: '{path}' cannot be written: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
+
+        await error.WriteLineAsync($"simulate: wrote {path}").ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Throws when the folder <paramref name="path"/> would be written to does not exist (nothing when no path is given).</summary>
+    private static void CheckFolder(string flag, string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{flag}: the folder of '{path}' ('{folder}') does not exist.");
+        }
     }
 
     /// <summary>The exception's message for a command-line user (<see cref="CliErrorText.Of"/>), with the flag named.</summary>

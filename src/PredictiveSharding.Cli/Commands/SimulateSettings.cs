@@ -50,6 +50,9 @@ internal sealed class SimulateSettings
 
     public string? Plot { get; init; }
 
+    /// <summary>Where <c>--utilization-csv</c> writes every node's utilisation per step and strategy; null: not written.</summary>
+    public string? UtilizationCsv { get; init; }
+
     /// <summary><see cref="SimulationOptions.PlanningQuantile"/> (the planned strategies' forecast quantile; default 0.5).</summary>
     public double PlanningQuantile { get; init; } = Defaults.PlanningQuantile;
 
