@@ -16,12 +16,10 @@ public sealed class RocksDbReadBackTests : TwoNodeClusterFixture
     // 400-byte values: 25,000 entries are about 10 MB, two hand-offs of 4 MiB and a last part.
     private static readonly byte[] Value = new byte[400];
 
-    [SetUp]
-    public void NeedsASpareCore() => Assume.That(Environment.ProcessorCount, Is.GreaterThan(1), "the read-back runs only with a core the copy leaves free");
-
     [Test]
     public async Task Copy_OverSeveralHandOffs_ItsTargetChecksumIsTheTargetsOwnAndTheSources()
     {
+        NeedsASpareCore();
         using var cluster = Open();
         await cluster.WriteAsync(A, Entries(0, 25_000), CancellationToken.None);
         await cluster.WriteAsync(A, [Entry("j", "below"), Entry("m", "above")], CancellationToken.None);
@@ -57,6 +55,7 @@ public sealed class RocksDbReadBackTests : TwoNodeClusterFixture
     [Test]
     public async Task Copy_WithAStrayEntryOnTheTargetBetweenCopiedKeys_ReadBackCountsIt()
     {
+        NeedsASpareCore();
         using var cluster = Open();
         await cluster.WriteAsync(A, Entries(0, 25_000), CancellationToken.None);
 
@@ -135,4 +134,11 @@ public sealed class RocksDbReadBackTests : TwoNodeClusterFixture
 
     private static List<KeyValueEntry> Entries(int from, int to) =>
         Enumerable.Range(from, to - from).Select(i => new KeyValueEntry(Key(i), Value)).ToList();
+
+    /// <summary>
+    /// The read-back runs only while the copy leaves a core free. Called in the test, not in a [SetUp]: NUnit 4.4.0 runs the
+    /// test after an assumption fails in its set-up (nunit/nunit#5026), so on one core these tests failed instead of
+    /// being skipped.
+    /// </summary>
+    private static void NeedsASpareCore() => Assume.That(Environment.ProcessorCount, Is.GreaterThan(1), "the read-back runs only with a core the copy leaves free");
 }

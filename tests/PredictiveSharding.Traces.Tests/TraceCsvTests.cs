@@ -343,7 +343,7 @@ public sealed class TraceCsvTests
     {
         // Per-minute rows read at 90 s used to give steps of two rows and one row in turn: a sawtooth the load never had.
         var csv = "timestamp,key,count\n" + string.Concat(Enumerable.Range(0, 12).Select(i => $"2024-01-01T00:{i:D2}:00Z,a,10\n"));
-        TestDelegate read = () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromSeconds(seconds), "minutes.csv");
+        Action read = () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromSeconds(seconds), "minutes.csv");
         if (refused)
         {
             var e = Assert.Throws<TraceFormatException>(read);
