@@ -36,6 +36,12 @@ public sealed class LstmForecaster : ILoadForecaster
     // Online coverage correction (LstmForecasterOptions.AdaptiveCalibrationRate); null when off or not fitted.
     private volatile AdaptiveCalibration? _adaptive;
 
+    /// <summary>
+    /// Tests only: runs on the update's thread after it has read the model and before it trains, so that a test can let a
+    /// fit finish in between and check, without depending on timing, that the update then tunes the fit's model.
+    /// </summary>
+    internal Action? BeforeUpdateTrains { get; set; }
+
     /// <summary>Creates an untrained forecaster.</summary>
     /// <param name="options">Settings (copied); null uses the defaults.</param>
     /// <param name="logger">Training log; null logs nothing.</param>
@@ -101,9 +107,12 @@ public sealed class LstmForecaster : ILoadForecaster
         CheckStep(model, recent);
         var series = BuildTrainingSeries(model.Spec, recent);
         _adaptive?.Observe(recent.Series);
+        var beforeTraining = BeforeUpdateTrains;
         return Task.Run(
             () =>
             {
+                beforeTraining?.Invoke();
+
                 // A fit or another update that finished while this one trained is not overwritten with a tuned copy of the
                 // model it replaced: this update is redone on top of it. (Interlocked access inside Publish is a full
                 // fence, so the volatile field's ordering is kept.)

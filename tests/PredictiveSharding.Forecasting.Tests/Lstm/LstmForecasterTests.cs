@@ -99,20 +99,31 @@ public sealed class LstmForecasterTests
     [Test]
     public async Task UpdateAsync_FinishingAfterARefit_KeepsTheRefitModelAndTunesIt()
     {
-        // The long update started on the first model; the refit finished first. The update then wrote a tuned copy of
-        // the first model over the refit, which was silently lost.
-        var options = TinyOptions.Create(epochs: 1).With(o => (o.UpdateEpochs, o.EarlyStoppingPatience) = (40, 100));
+        // The update started on the first model; the refit finished first. The update then wrote a tuned copy of the
+        // first model over the refit, which was silently lost. The update is held after it has read the first model
+        // until the refit has finished, so the race happens on every run (it used to need the update to outlast the
+        // refit, which a machine's timing did not always give).
+        var options = TinyOptions.Create(epochs: 1).With(o => (o.UpdateEpochs, o.EarlyStoppingPatience) = (3, 100));
         var sut = new LstmForecaster(options);
         await sut.FitAsync(SyntheticLoad.History(2, 300), null, CancellationToken.None);
+        var first = sut.Model!;
+        using var refitDone = new ManualResetEventSlim();
+        sut.BeforeUpdateTrains = () => refitDone.Wait(TimeSpan.FromMinutes(5));
 
         var update = sut.UpdateAsync(SyntheticLoad.History(2, 320), CancellationToken.None);
         await sut.FitAsync(SyntheticLoad.History(3, 340), null, CancellationToken.None);
         var refit = sut.Model!;
-        Assume.That(update.IsCompleted, Is.False, "the update must still be training when the refit ends");
+        var updateFinishedFirst = update.IsCompleted;
+        refitDone.Set();
         await update;
 
-        Assert.That(sut.Model!.Spec, Is.SameAs(refit.Spec), "the model after both is the refit's, fine-tuned");
-        Assert.That(sut.Model.Network.Parameters, Is.Not.EqualTo(refit.Network.Parameters));
+        Assert.Multiple(() =>
+        {
+            Assert.That(updateFinishedFirst, Is.False, "the update was held until the refit had finished");
+            Assert.That(refit, Is.Not.SameAs(first));
+            Assert.That(sut.Model!.Spec, Is.SameAs(refit.Spec), "the model after both is the refit's, fine-tuned");
+            Assert.That(sut.Model.Network.Parameters, Is.Not.EqualTo(refit.Network.Parameters));
+        });
     }
 
     [Test]
