@@ -233,6 +233,17 @@ public sealed class SimulationOptions
     public bool GrowthFromInitialRanges { get; set; } = true;
 
     /// <summary>
+    /// Whether the database's own store rebalancer keeps running under the predictive and oracle plans: the reactive
+    /// strategy's (hottest node to the coolest while the hottest is more than 10% above the mean, CockroachDB's), in every
+    /// step in which the last plan moved nothing and none of its moves waits for a slot. Default false. A real deployment
+    /// keeps its database's balancer as it keeps the load-based split (<see cref="MeasuredSplitShare"/>); the planner alone
+    /// buys balance only against a predicted breach, and on the held-out odd Wikipedia articles at fan-out 16 an article
+    /// doubling daily on two nodes was seen a day ahead, too late to spread its pieces (docs/measurements.md, sessions 45
+    /// and 46).
+    /// </summary>
+    public bool StoreRebalanceBetweenPlans { get; set; }
+
+    /// <summary>
     /// With <see cref="BurstBoundSingleKeys"/>, which one-key partitions keep the predictive strategy's burst bound
     /// (ForecastGuardOptions.SingleKeyNeighbourCorrelation): those whose load changes correlate at least this much with a
     /// neighbouring partition's in key order over the last 24 steps. Default 0.9. A trace key fanned out to several keys

@@ -327,7 +327,8 @@ public sealed class TraceSimulator
             _options.SingleKeyNeighbourCorrelation,
             _options.MeasuredSplitShare,
             _options.GrowthFromInitialRanges,
-            levelShiftSteps);
+            levelShiftSteps,
+            _options.StoreRebalanceBetweenPlans);
         return new PlannedRebalancer(name, forecaster, planner, settings, _time, _options.Seed) { SamplesFromFuture = samplesFromFuture, ByteBudget = byteBudget };
     }
 

@@ -125,6 +125,22 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WithStoreRebalance_KeepsTheDatabasesBalancerUnderBothPlannedStrategies()
+    {
+        var trace = WriteShiftingHotSpot("store-rebalance.csv", steps: 60);
+        string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
+
+        // The helper is named for off flags: its first result is the run with the flag.
+        var (with, without) = await StrategiesWithoutAndWithAsync(common, "--store-rebalance");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(with.Select(s => s.GetProperty("setting").GetString()), Is.All.Contain(", store rebalancer while the plan moves nothing"));
+            Assert.That(without.Select(s => s.GetProperty("setting").GetString()), Is.All.Not.Contain("store rebalancer"), "off by default");
+        });
+    }
+
+    [Test]
     public async Task Simulate_WithMoveCost_SetsThePredictivePlannersMoveCostAndLeavesTheOraclesAlone()
     {
         var trace = WriteShiftingHotSpot("movecost.csv", steps: 60);

@@ -70,6 +70,49 @@ public class PlannedRebalancerTests
         });
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task BeforeStep_WithStoreRebalance_MovesFromTheHottestNodeToTheCoolestWhileThePlanMovesNothing(bool storeRebalance)
+    {
+        // p000 and p002 (10 requests a step each) share n0; p001 and p003 (1 each) share n1. The mean is 11, so n0 is 82%
+        // above it. The planner moves nothing (no breach of a 100-request node). With the store rebalancer, the database's
+        // balancer moves one hot partition to n1 (2 + 10 stays within 10% of the mean); without it nothing moves.
+        var loads = TestTraces.Minutes(
+            TestTraces.Repeat(5, 4), TestTraces.Repeat(5, 4), TestTraces.Repeat(0.5, 4), TestTraces.Repeat(0.5, 4),
+            TestTraces.Repeat(5, 4), TestTraces.Repeat(5, 4), TestTraces.Repeat(0.5, 4), TestTraces.Repeat(0.5, 4));
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 4, 1, 1000, 0, 4, 0, 0));
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), new RecordingPlanner(), Settings with { StoreRebalance = storeRebalance }, TimeProvider.System);
+        cluster.Advance();
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        var moving = cluster.Partitions.Where(p => p.Moving).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(moving, Has.Count.EqualTo(storeRebalance ? 1 : 0));
+            Assert.That(moving.Select(p => (cluster.DestinationOf(p), p.LastLoad)), Is.All.EqualTo((1, 10.0)), "a hot partition, to the cool node");
+            Assert.That(rebalancer.Setting.Contains("store rebalancer while the plan moves nothing", StringComparison.Ordinal), Is.EqualTo(storeRebalance));
+        });
+    }
+
+    [Test]
+    public async Task BeforeStep_WithStoreRebalance_LeavesTheClusterToThePlanWhileThePlanMoves()
+    {
+        // n0 holds p000 (1 request a step), p002 and p004 (10 each); n1 holds three partitions of 1. The plan moves the cold
+        // p000 to n1, which leaves n0 at 20 against a mean of 12: the balancer alone would move a hot partition too. It
+        // waits instead, so that it never undoes or crowds a placement the plan chose for its forecast.
+        double[] hot = TestTraces.Repeat(5, 4), cold = TestTraces.Repeat(0.5, 4);
+        var loads = TestTraces.Minutes(cold, cold, cold, cold, hot, hot, cold, cold, hot, hot, cold, cold);
+        var cluster = new ClusterModel(loads, new ClusterSetup(2, 100, 6, 1, 1000, 0, 4, 0, 0));
+        var planner = new FixedMovePlanner(new PartitionId("p000"), loads.StartOf(4), TimeSpan.FromMinutes(1));
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), planner, Settings with { StoreRebalance = true }, TimeProvider.System);
+        cluster.Advance();
+
+        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
+
+        Assert.That(cluster.Partitions.Where(p => p.Moving).Select(p => p.Id.Value), Is.EqualTo(new[] { "p000" }));
+    }
+
     [Test]
     public void Setting_UnderALocaleWithADecimalComma_WritesEveryFractionWithAPoint()
     {

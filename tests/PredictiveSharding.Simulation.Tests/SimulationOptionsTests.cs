@@ -100,6 +100,10 @@ public class SimulationOptionsTests
         Assert.That(new SimulationOptions().GrowthFromInitialRanges, Is.True);
 
     [Test]
+    public void StoreRebalanceBetweenPlans_IsOffByDefault() =>
+        Assert.That(new SimulationOptions().StoreRebalanceBetweenPlans, Is.False);
+
+    [Test]
     public void IsolationWeight_DefaultIsTheHostsPresets() =>
         Assert.That(new SimulationOptions().IsolationWeight, Is.EqualTo(2).And.EqualTo(PredictiveSharding.Planning.GeneticPlannerOptions.ForBurstBoundForecasts().IsolationWeight));
 

@@ -53,11 +53,12 @@ internal static class SimulateCommand
         var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout (progress goes to stderr)." };
         var command = new Command("simulate", "Replay a request trace onto a simulated cluster and compare static, reactive (CockroachDB/TiKV-style), predictive and oracle re-sharding.");
         var levelShift = new Option<int>("--level-shift-steps") { Description = "Predictive strategy: the consecutive steps a partition's measured load must stay above twice its forecast's 0.9 quantile (and at least 5% of a node) before the forecast is raised to the least of those loads, for a key that stepped up and stayed up while the forecaster still expects the old level; 0 turns it off. Zero or more.", DefaultValueFactory = _ => defaults.LevelShiftSteps };
+        var storeRebalance = new Option<bool>("--store-rebalance") { Description = "Predictive and oracle strategies: keep the database's store rebalancer (reactive's: hottest node to the coolest while it is more than 10% above the mean) running in the steps where the plan moves nothing." };
         var noInitialRangeGrowth = new Option<bool>("--no-initial-range-growth") { Description = "Predictive strategy: learn the burst bound's growth only from the partitions there are at each step, not also from the key ranges the replay started from (which the load-based split cuts below the 5% of a node a growth must start from to count)." };
         var noSingleKeyBound = new Option<bool>("--no-single-key-burst-bound") { Description = "Predictive strategy: leave partitions of a single key out of the burst bound (a key cannot be split, so its bound is insured only by moving it whole). Cuts the trading of keys between nodes where every hot unit is one key; loses the insurance of ranges split down to single keys that surge together." };
         var singleKeyCorrelation = new Option<double>("--single-key-correlation") { Description = "Predictive strategy: a one-key partition keeps the burst bound only while its load changes correlate at least this much with a key-order neighbour's over the last 24 steps (a piece of a range surging together); a key hot on its own loses it. -1 bounds every one-key partition. From -1 to 1.", DefaultValueFactory = _ => defaults.SingleKeyNeighbourCorrelation };
         var plannedOverhead = new Option<bool>("--planned-move-overhead") { Description = "Predictive and oracle strategies: tell the planner the --move-overhead share, so a plan charges each move's copy on both its ends (at the planning quantile) while it runs, instead of pricing a move by its bytes only." };
-        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, spread, perMoveCost, measuredSplit, byteBudget, plot, utilizationCsv, noBurstAware, burstLevel, levelShift, noSingleKeyBound, noInitialRangeGrowth, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
+        foreach (var option in new Option[] { trace, stepSeconds, fanout, nodes, headroom, capacity, partitions, warmup, strategies, seed, bytesPerKey, bandwidth, overhead, horizon, planEvery, planningQuantile, threshold, moveCost, breachSum, isolation, spread, perMoveCost, measuredSplit, byteBudget, plot, utilizationCsv, noBurstAware, burstLevel, levelShift, noSingleKeyBound, noInitialRangeGrowth, storeRebalance, singleKeyCorrelation, noSeasonalFloor, plannedOverhead, json })
         {
             command.Options.Add(option);
         }
@@ -100,6 +101,7 @@ internal static class SimulateCommand
                 LevelShiftSteps = result.GetValue(levelShift),
                 BurstBoundSingleKeys = !result.GetValue(noSingleKeyBound),
                 GrowthFromInitialRanges = !result.GetValue(noInitialRangeGrowth),
+                StoreRebalanceBetweenPlans = result.GetValue(storeRebalance),
                 SingleKeyNeighbourCorrelation = result.GetValue(singleKeyCorrelation),
                 SeasonalFloor = !result.GetValue(noSeasonalFloor),
                 PlannerModelsMoveOverhead = result.GetValue(plannedOverhead),

@@ -95,6 +95,9 @@ internal sealed class SimulateSettings
     /// <summary><see cref="SimulationOptions.GrowthFromInitialRanges"/> (the burst bound learns growth from the initial key ranges too; default on, off with --no-initial-range-growth).</summary>
     public bool GrowthFromInitialRanges { get; init; } = true;
 
+    /// <summary><see cref="SimulationOptions.StoreRebalanceBetweenPlans"/> (the database's store rebalancer runs while the plan moves nothing; default off, on with --store-rebalance).</summary>
+    public bool StoreRebalanceBetweenPlans { get; init; }
+
     /// <summary><see cref="SimulationOptions.SingleKeyNeighbourCorrelation"/> (which one-key partitions keep the burst bound; default 0.9).</summary>
     public double SingleKeyNeighbourCorrelation { get; init; } = Defaults.SingleKeyNeighbourCorrelation;
 
@@ -134,6 +137,7 @@ internal sealed class SimulateSettings
         LevelShiftSteps = LevelShiftSteps,
         BurstBoundSingleKeys = BurstBoundSingleKeys,
         GrowthFromInitialRanges = GrowthFromInitialRanges,
+        StoreRebalanceBetweenPlans = StoreRebalanceBetweenPlans,
         SingleKeyNeighbourCorrelation = SingleKeyNeighbourCorrelation,
         SeasonalFloor = SeasonalFloor,
         PlannerModelsMoveOverhead = PlannerModelsMoveOverhead,

@@ -32,6 +32,9 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     private readonly List<PendingMove> _pending = [];
 
+    /// <summary>The moves in the last plan (the store rebalancer waits while a plan is moving data).</summary>
+    private int _lastPlanMoves;
+
     /// <summary>Each current partition's buckets of the history window (<see cref="Buckets"/>), kept between plans; each list ends at <see cref="_bucketsEnd"/>.</summary>
     private Dictionary<SimPartition, List<LoadBucket>> _buckets = [];
     private int _bucketsEnd;
@@ -83,7 +86,7 @@ internal sealed class PlannedRebalancer : IRebalancer
 
     public string Setting => string.Create(
         CultureInfo.InvariantCulture,
-        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? FormattableString.Invariant($" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})") : string.Empty)}{(_settings.BurstAware && _settings.GrowthFromInitialRanges ? " (growth also learnt from the initial key ranges)" : string.Empty)}{(_settings.LevelShiftSteps > 0 ? $", level-shift floor after {_settings.LevelShiftSteps} steps above 2 × q0.9" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? FormattableString.Invariant($", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity") : string.Empty)}");
+        $"{_forecaster.Name}{(_settings.FloorAtLastLoad ? " (floored at the last load)" : string.Empty)} + {_planner.GetType().Name}: horizon {_settings.HorizonSteps} steps, plan every {_settings.PlanEverySteps}, fine-tune every {_settings.FineTuneEverySteps}, q{_settings.PlanningQuantile:0.##} under {_settings.UtilizationThreshold:0.##} × capacity{(_settings.SeasonalMinPeriod > 0 ? $", seasonal floor (periods ≥ {_settings.SeasonalMinPeriod} steps)" : string.Empty)}{(_settings.BurstAware ? ", burst-aware splits" : string.Empty)}{(_settings.BurstAware && _settings.BurstLevelSteps > 1 ? $" (burst level: median of {_settings.BurstLevelSteps} steps)" : string.Empty)}{(_settings.BurstAware && !_settings.BoundSingleKeys ? " (single keys unbounded)" : string.Empty)}{(_settings.BurstAware && _settings.BoundSingleKeys && _settings.SingleKeyNeighbourCorrelation > -1 ? FormattableString.Invariant($" (single keys bounded when moving with a neighbour, r ≥ {_settings.SingleKeyNeighbourCorrelation:0.##})") : string.Empty)}{(_settings.BurstAware && _settings.GrowthFromInitialRanges ? " (growth also learnt from the initial key ranges)" : string.Empty)}{(_settings.LevelShiftSteps > 0 ? $", level-shift floor after {_settings.LevelShiftSteps} steps above 2 × q0.9" : string.Empty)}{(_settings.MeasuredSplitShare > 0 ? FormattableString.Invariant($", load-based splits above {_settings.MeasuredSplitShare:0.###} × capacity") : string.Empty)}{(_settings.StoreRebalance ? ", store rebalancer while the plan moves nothing" : string.Empty)}");
 
     public TimeSpan ForecastTime => _forecastTime;
 
@@ -146,6 +149,12 @@ internal sealed class PlannedRebalancer : IRebalancer
         }
 
         StartPendingMoves(cluster);
+        if (_settings.StoreRebalance && step > 0 && _lastPlanMoves == 0 && _pending.Count == 0)
+        {
+            // The database's own balancer keeps running under the planner, as its load-based split does above; it acts
+            // only while the plan moves nothing, so it never undoes a placement the plan has just chosen for the forecast.
+            ReactiveRebalancer.Rebalance(cluster);
+        }
     }
 
     private async Task<bool> EnsureForecasterAsync(ClusterModel cluster, CancellationToken cancellationToken)
@@ -333,6 +342,7 @@ internal sealed class PlannedRebalancer : IRebalancer
     private void Apply(ClusterModel cluster, ShardingPlan plan)
     {
         _pending.Clear();
+        _lastPlanMoves = 0;
         foreach (var action in plan.Actions)
         {
             switch (action)
@@ -345,6 +355,7 @@ internal sealed class PlannedRebalancer : IRebalancer
                     // as soon as a slot is free. Deferring one to its latest start (the plan's start-by) left slots idle
                     // now and, as every plan is capped the same way, a breach needing more moves than one step's slots
                     // could not be prepared in time: the oracle lost 3-7 overloaded node-days on the Wikipedia traces.
+                    _lastPlanMoves++;
                     _pending.Add(new PendingMove(move.Shard, NodeIndex(move.From, cluster.Setup.Nodes), NodeIndex(move.To, cluster.Setup.Nodes)));
                     break;
                 default:

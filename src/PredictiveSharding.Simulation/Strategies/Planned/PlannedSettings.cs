@@ -17,6 +17,7 @@ namespace PredictiveSharding.Simulation.Strategies.Planned;
 /// <param name="MeasuredSplitShare">Before each step, split in two every partition whose last load exceeded this share of a node's capacity (<see cref="SimulationOptions.MeasuredSplitShare"/>); 0 for none.</param>
 /// <param name="GrowthFromInitialRanges">Whether the burst bound also learns the growth of the key ranges the replay started from (<see cref="SimulationOptions.GrowthFromInitialRanges"/>).</param>
 /// <param name="LevelShiftSteps">The steps a partition's load must stay above its forecast before the forecast is raised to it (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.LevelShiftSteps"/>); 0 for none.</param>
+/// <param name="StoreRebalance">Whether the database's store rebalancer runs in the steps where no planned move is under way or waiting (<see cref="SimulationOptions.StoreRebalanceBetweenPlans"/>).</param>
 /// <param name="FloorAtLastLoad">Whether no forecast value falls below the partition's last measured load (<see cref="PredictiveSharding.Planning.Guards.ForecastGuardOptions.FloorAtLastLoad"/>).</param>
 internal sealed record PlannedSettings(
     int HorizonSteps,
@@ -35,4 +36,5 @@ internal sealed record PlannedSettings(
     double SingleKeyNeighbourCorrelation = SimulationDefaults.SingleKeyNeighbourCorrelation,
     double MeasuredSplitShare = 0,
     bool GrowthFromInitialRanges = false,
-    int LevelShiftSteps = 0);
+    int LevelShiftSteps = 0,
+    bool StoreRebalance = false);

@@ -50,7 +50,12 @@ internal sealed class ReactiveRebalancer : IRebalancer
         return ValueTask.CompletedTask;
     }
 
-    private static void Rebalance(ClusterModel cluster)
+    /// <summary>
+    /// The store rebalancer alone: while a move slot is free and the hottest node (by last load, a moving partition counted
+    /// at its destination) is more than 10% above the mean, move the partition that best relieves it to the coolest node.
+    /// The planned strategies run it between plans with <see cref="SimulationOptions.StoreRebalanceBetweenPlans"/>.
+    /// </summary>
+    internal static void Rebalance(ClusterModel cluster)
     {
         var nodes = cluster.Setup.Nodes;
         var load = new double[nodes];
