@@ -98,7 +98,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("burst.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        var (plain, burst) = await StrategiesWithoutAndWithAsync(common, "--no-burst-aware");
+        var (plain, burst) = await StrategiesWithAndWithoutAsync(common, "--no-burst-aware");
 
         Assert.Multiple(() =>
         {
@@ -115,7 +115,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("guard-flag.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive", "--json"];
 
-        var (off, on) = await StrategiesWithoutAndWithAsync(common, offFlag);
+        var (off, on) = await StrategiesWithAndWithoutAsync(common, offFlag);
 
         Assert.Multiple(() =>
         {
@@ -130,8 +130,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = WriteShiftingHotSpot("store-rebalance.csv", steps: 60);
         string[] common = ["simulate", "--trace", trace, "--nodes", "4", "--partitions", "4", "--horizon", "4", "--strategies", "predictive,oracle", "--json"];
 
-        // The helper is named for off flags: its first result is the run with the flag.
-        var (with, without) = await StrategiesWithoutAndWithAsync(common, "--store-rebalance");
+        var (with, without) = await StrategiesWithAndWithoutAsync(common, "--store-rebalance");
 
         Assert.Multiple(() =>
         {
@@ -474,7 +473,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
         string[] common = ["simulate", "--trace", trace, "--strategies", "reactive,predictive", "--measured-split-share", "0", "--overflow-spread-weight", "0", "--no-initial-range-growth", "--json"];
 
-        var (free, capped) = await StrategiesWithoutAndWithAsync(common, "--reactive-byte-budget=0");
+        var (free, capped) = await StrategiesWithAndWithoutAsync(common, "--reactive-byte-budget=0");
         var allowance = 4 * (500.0 / 32) * (1 << 20);
         var reactiveBytes = capped[0].GetProperty("bytesMoved").GetInt64();
         Assert.Multiple(() =>
@@ -497,7 +496,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // Without the byte budget, which would cap both runs alike and hide the difference this test is about.
         string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--single-key-correlation=-1", "--reactive-byte-budget", "0"];
 
-        var (unbounded, bounded) = await StrategiesWithoutAndWithAsync(common, "--no-single-key-burst-bound");
+        var (unbounded, bounded) = await StrategiesWithAndWithoutAsync(common, "--no-single-key-burst-bound");
         var all = bounded[0];
         var multiKey = unbounded[0];
         Assert.Multiple(() =>
@@ -519,7 +518,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // Without the byte budget, which would cap both runs alike and hide the difference this test is about.
         string[] common = ["simulate", "--trace", trace, "--strategies", "predictive", "--json", "--reactive-byte-budget", "0"];
 
-        var (every, byDefault) = await StrategiesWithoutAndWithAsync(common, "--single-key-correlation=-1");
+        var (every, byDefault) = await StrategiesWithAndWithoutAsync(common, "--single-key-correlation=-1");
         Assert.Multiple(() =>
         {
             Assert.That(byDefault[0].GetProperty("moves").GetInt64() * 2, Is.LessThan(every[0].GetProperty("moves").GetInt64()), "half the moves or fewer");
@@ -625,8 +624,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // moves, 2.07 → 1.76 × reactive's bytes when measured).
         string[] common = ["simulate", "--key-fanout", "8", "--strategies", "predictive", "--json"];
 
-        // The helper's first result is the run with the flag added.
-        var (withOverhead, withBytesOnly) = await StrategiesWithoutAndWithAsync(common, "--planned-move-overhead");
+        var (withOverhead, withBytesOnly) = await StrategiesWithAndWithoutAsync(common, "--planned-move-overhead");
         Assert.Multiple(() =>
         {
             Assert.That(withOverhead[0].GetProperty("bytesMoved").GetInt64(), Is.LessThan(withBytesOnly[0].GetProperty("bytesMoved").GetInt64()));
@@ -636,14 +634,14 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
-    /// <summary>Runs <paramref name="common"/> with <paramref name="offFlag"/> and without it; both must succeed. Returns each run's strategies.</summary>
-    private static async Task<(JsonElement[] Off, JsonElement[] On)> StrategiesWithoutAndWithAsync(string[] common, string offFlag)
+    /// <summary>Runs <paramref name="common"/> with <paramref name="flag"/> added and without it; both must succeed. Returns each run's strategies.</summary>
+    private static async Task<(JsonElement[] WithFlag, JsonElement[] WithoutFlag)> StrategiesWithAndWithoutAsync(string[] common, string flag)
     {
-        var off = await RunAsync([.. common, offFlag]);
-        var on = await RunAsync(common);
-        Assert.That(off.ExitCode, Is.Zero, off.Stderr);
-        Assert.That(on.ExitCode, Is.Zero, on.Stderr);
-        return (Strategies(off.Stdout), Strategies(on.Stdout));
+        var withFlag = await RunAsync([.. common, flag]);
+        var withoutFlag = await RunAsync(common);
+        Assert.That(withFlag.ExitCode, Is.Zero, withFlag.Stderr);
+        Assert.That(withoutFlag.ExitCode, Is.Zero, withoutFlag.Stderr);
+        return (Strategies(withFlag.Stdout), Strategies(withoutFlag.Stdout));
     }
 
     /// <summary>Runs the CLI, asserts it succeeded, and returns the strategies of its JSON output.</summary>
