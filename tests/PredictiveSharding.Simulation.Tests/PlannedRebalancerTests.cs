@@ -3,7 +3,6 @@ using PredictiveSharding.Forecasting;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Simulation.Cluster;
 using PredictiveSharding.Simulation.Strategies.Planned;
-using PredictiveSharding.Simulation.Strategies.Reactive;
 using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Simulation.Tests;
@@ -93,35 +92,6 @@ public class PlannedRebalancerTests
             Assert.That(moving, Has.Count.EqualTo(storeRebalance ? 1 : 0));
             Assert.That(moving.Select(p => (cluster.DestinationOf(p), p.LastLoad)), Is.All.EqualTo((1, 10.0)), "a hot partition, to the cool node");
             Assert.That(rebalancer.Setting.Contains("store rebalancer while the plan moves nothing", StringComparison.Ordinal), Is.EqualTo(storeRebalance));
-        });
-    }
-
-    [TestCase(1, 0)]
-    [TestCase(3, 1)]
-    [TestCase(4, 2)]
-    public async Task BeforeStep_WithStoreRebalanceAndAByteBudget_StartsNoMoreBytesThanTheBudgetLeaves(long allowanceBytes, int expectedMoves)
-    {
-        // Nine partitions of 2 one-byte keys, round-robin on three nodes: n0 holds the three hot ones (10 requests a step
-        // each), so n0 carries 30 against a mean of 12. Unbudgeted, the balancer moves a hot partition to n1 and another to
-        // n2. The reactive shadow's warm-up covers the trace, so it never moves and the budget is the allowance alone:
-        // 1 byte leaves no move, 3 bytes one (1 byte is left after it), 4 bytes both.
-        double[] hot = TestTraces.Repeat(5, 4), cold = TestTraces.Repeat(0.5, 4);
-        var loads = TestTraces.Minutes(hot, hot, cold, cold, cold, cold, hot, hot, cold, cold, cold, cold, hot, hot, cold, cold, cold, cold);
-        var setup = new ClusterSetup(3, 100, 9, 1, 1000, 0, 4, 0, 0);
-        var cluster = new ClusterModel(loads, setup);
-        var shadow = new ReactiveShadow(loads, setup with { WarmupSteps = 4 }, new ReactiveRebalancer("shadow", TraceSimulator.PublishedSetting(loads.Step), 1, TimeProvider.System));
-        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), new RecordingPlanner(), Settings with { StoreRebalance = true }, TimeProvider.System)
-        {
-            ByteBudget = new ReactiveByteBudget(shadow, 1, allowanceBytes),
-        };
-        cluster.Advance();
-
-        await rebalancer.BeforeStepAsync(cluster, CancellationToken.None);
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(cluster.Partitions.Count(p => p.Moving), Is.EqualTo(expectedMoves));
-            Assert.That(cluster.Metrics.BytesMoved, Is.EqualTo(2 * expectedMoves));
         });
     }
 

@@ -153,13 +153,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         {
             // The database's own balancer keeps running under the planner, as its load-based split does above; it acts
             // only while the plan moves nothing, so it never undoes a placement the plan has just chosen for the forecast.
-            // Its moves are the strategy's moves: they spend the byte budget the plans spend, and stop where it is spent
-            // (without that, its moves on per-minute bursts came on top of the plans' and took two rows past twice
-            // reactive's bytes).
-            var allowance = ByteBudget is null
-                ? long.MaxValue
-                : await ByteBudget.RemainingAsync(step, cluster.Metrics.BytesMoved, cancellationToken).ConfigureAwait(false);
-            ReactiveRebalancer.Rebalance(cluster, allowance);
+            ReactiveRebalancer.Rebalance(cluster);
         }
     }
 

@@ -53,10 +53,9 @@ internal sealed class ReactiveRebalancer : IRebalancer
     /// <summary>
     /// The store rebalancer alone: while a move slot is free and the hottest node (by last load, a moving partition counted
     /// at its destination) is more than 10% above the mean, move the partition that best relieves it to the coolest node.
-    /// The planned strategies run it between plans with <see cref="SimulationOptions.StoreRebalanceBetweenPlans"/>, within
-    /// what is left of their byte budget (<paramref name="byteAllowance"/>: the moves it starts total at most that many bytes).
+    /// The planned strategies run it between plans with <see cref="SimulationOptions.StoreRebalanceBetweenPlans"/>.
     /// </summary>
-    internal static void Rebalance(ClusterModel cluster, long byteAllowance = long.MaxValue)
+    internal static void Rebalance(ClusterModel cluster)
     {
         var nodes = cluster.Setup.Nodes;
         var load = new double[nodes];
@@ -93,14 +92,13 @@ internal sealed class ReactiveRebalancer : IRebalancer
                 return;
             }
 
-            var choice = ChooseMove(cluster, hottest, load[hottest], load[coolest], overfull, byteAllowance);
+            var choice = ChooseMove(cluster, hottest, load[hottest], load[coolest], overfull);
             if (choice is null || !cluster.TryStartMove(choice, coolest))
             {
                 done[hottest] = true;
                 continue;
             }
 
-            byteAllowance -= cluster.BytesOf(choice);
             load[hottest] -= choice.LastLoad;
             load[coolest] += choice.LastLoad;
         }
@@ -108,10 +106,9 @@ internal sealed class ReactiveRebalancer : IRebalancer
 
     /// <summary>
     /// The partition of the hottest node to move to the coolest: the largest that keeps the coolest out of overfull; failing
-    /// that, the one that most lowers the higher of the two; none if no move lowers it. Partitions larger than
-    /// <paramref name="byteAllowance"/> are passed over.
+    /// that, the one that most lowers the higher of the two; none if no move lowers it.
     /// </summary>
-    private static SimPartition? ChooseMove(ClusterModel cluster, int hottest, double hotLoad, double coolLoad, double overfull, long byteAllowance)
+    private static SimPartition? ChooseMove(ClusterModel cluster, int hottest, double hotLoad, double coolLoad, double overfull)
     {
         SimPartition? fitting = null;
         SimPartition? improving = null;
@@ -119,7 +116,7 @@ internal sealed class ReactiveRebalancer : IRebalancer
         foreach (var partition in cluster.Partitions)
         {
             var l = partition.LastLoad;
-            if (partition.Node != hottest || !cluster.IsFree(partition) || !(l > 0) || cluster.BytesOf(partition) > byteAllowance)
+            if (partition.Node != hottest || !cluster.IsFree(partition) || !(l > 0))
             {
                 continue;
             }
