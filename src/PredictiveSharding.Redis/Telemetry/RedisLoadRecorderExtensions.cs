@@ -15,8 +15,9 @@ public static class RedisLoadRecorderExtensions
     /// <summary>
     /// Records one request to <paramref name="key"/>'s slot. Allocates the key's UTF-8 bytes when it holds a string
     /// (StackExchange.Redis gives them only as a new array; about 32 bytes a request for short keys); a key made from a
-    /// byte array is read without allocating. On a hot path with string keys, <c>RecordSlot(HashSlot.GetSlot(text), …)</c>
-    /// is allocation-free for keys up to 512 UTF-8 bytes.
+    /// byte array is read without allocating. On a hot path with string keys, <see cref="RecordingDatabase"/> (which takes
+    /// the slot from a cluster connection) and <c>RecordSlot(HashSlot.GetSlot(text), …)</c> (for keys up to 512 UTF-8
+    /// bytes) allocate nothing.
     /// </summary>
     /// <param name="recorder">The recorder, over a routing map built by <see cref="RedisSlotRouting"/>.</param>
     /// <param name="key">The Redis key.</param>

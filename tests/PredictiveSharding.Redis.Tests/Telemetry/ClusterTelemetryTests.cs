@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Redis.Inventory;
 using PredictiveSharding.Redis.Slots;
@@ -119,5 +120,64 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
         Assert.That(requests[partitionA], Is.EqualTo(partitionA == partitionB ? 3 : 2));
         Assert.That(requests[partitionB], Is.EqualTo(partitionA == partitionB ? 3 : 1));
         Assert.That(harvest.KeySamples[partitionA].Select(s => s.Key), Has.Member(HashSlot.ToKey(HashSlot.GetSlot("a"))));
+    }
+
+    [Test]
+    public async Task RecordingDatabase_OnAClusterConnection_RecordsStringKeysWithoutAllocating()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 1024);
+        var routing = new RoutingTable(map);
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
+        var keys = Enumerable.Range(0, 64).Select(i => (RedisKey)("alloc:{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}:x")).ToArray();
+        foreach (var key in keys)
+        {
+            database.Record(key, RequestKind.Read, 10);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            database.Record(keys[i % keys.Length], RequestKind.Read, 10);
+        }
+
+        var recorded = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            recorder.RecordKey(keys[i % keys.Length], RequestKind.Read, 10);
+        }
+
+        var copied = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(recorded, Is.Zero, "bytes allocated recording 10,000 string keys through the cluster connection");
+        Assert.That(copied, Is.GreaterThan(10_000 * 16), "the extension copies each string key's bytes (the measurement sees allocations)");
+        var requests = recorder.Harvest(includeOpenBucket: true).Series.Sum(s => s.Buckets.Sum(b => b.Requests));
+        Assert.That(requests, Is.EqualTo(keys.Length + 20_000));
+    }
+
+    [Test]
+    public async Task RecordingDatabase_RecordsUnderTheSlotRedisComputes()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 1);
+        var routing = new RoutingTable(map);
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
+        var server = Connection.GetServer(Cluster.Addresses[0]);
+        string[] keys = ["plain", "{tag}:1", "a{}b", "ключ", new string('k', 700)];
+        var expected = new Dictionary<PartitionId, long>();
+        foreach (var key in keys)
+        {
+            database.Record(key, RequestKind.Write, 1);
+            var slot = (long)await server.ExecuteAsync("CLUSTER", "KEYSLOT", key);
+            var partition = map.Route(HashSlot.ToKey((int)slot)).Partition;
+            expected[partition] = expected.GetValueOrDefault(partition) + 1;
+        }
+
+        var requests = recorder.Harvest(includeOpenBucket: true).Series
+            .Where(s => s.Buckets.Sum(b => b.Requests) > 0)
+            .ToDictionary(s => s.Partition, s => s.Buckets.Sum(b => b.Requests));
+        Assert.That(requests, Is.EquivalentTo(expected));
     }
 }
