@@ -126,8 +126,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// forward (its old copy deleted after the grace period); a move that was not published is resumed from its last
     /// journalled checkpoint when <see cref="ExecutorOptions.ResumeInterruptedMoves"/> is on and both nodes and the
     /// source's change capture are still there (the copy from its last chunk boundary, the catch-up from its last applied
-    /// sequence, verification in full), and otherwise rolled back (capture stopped, target copy deleted, source stays the
-    /// owner), with the reason logged; a split or merge is completed if routing shows it, otherwise dropped. Then the
+    /// sequence, verification in full), and otherwise (the source failing to say whether it has the capture too) rolled
+    /// back (capture stopped, target copy deleted, source stays the owner; left pending while a store call keeps failing),
+    /// with the reason logged; a split or merge is completed if routing shows it, otherwise dropped. Then the
     /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run, or if
     /// an earlier plan or recovery left an action pending.
     /// </summary>
@@ -397,7 +398,18 @@ public sealed class ShardingExecutor : IAsyncDisposable
             return (MoveState.Preparing, "the source owns the range and the move had not started copying: resume by preparing again");
         }
 
-        move.Capture = await _services.Mover.ResumeChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            move.Capture = await _services.Mover.ResumeChangeCaptureAsync(move.From, move.ActionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SimulatedCrashException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // As any store call that fails before the publish does, this one rolls the move back (left pending while the
+            // node keeps failing). Thrown out of recovery, it stopped every other unfinished action's recovery and every
+            // later plan, on unrelated ranges too, for as long as one node did not answer.
+            return (null, $"the source owns the range but node '{move.From}' could not be asked for the move's change capture ({ex.GetType().Name}: {ex.Message}): roll back");
+        }
+
         if (move.Capture is null)
         {
             return (null, $"the source owns the range but node '{move.From}' lost the move's change capture, so the writes since the copy began cannot be replayed: roll back");

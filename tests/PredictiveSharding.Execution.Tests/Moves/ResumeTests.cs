@@ -118,6 +118,33 @@ public sealed class ResumeTests
         cluster.AssertConsistent();
     }
 
+    [Test]
+    public async Task ExecuteAsync_WhenTheSourceOfACrashedMoveCannotBeReached_RunsThePlanOnOtherRangesAndRecoversTheMoveLater()
+    {
+        // The crashed move of p3 cannot be resumed or undone while n2 is unreachable; a plan on other ranges must still
+        // run (recovery leaves p3 pending), as it does when a pending clean-up or undo keeps failing.
+        var cluster = BigValueCluster();
+        var journal = new InMemoryMoveJournal("c");
+        await using (var dying = cluster.Executor(journal, mover: new CountingMover(cluster.Store, crashAtChunkRead: 5)))
+        {
+            Assert.ThrowsAsync<SimulatedCrashException>(async () => await dying.ExecuteAsync(Plan(Move("p3", N2, N3))));
+        }
+
+        var mover = new UnreachableNodeMover(cluster.Store, N2) { Unreachable = true };
+        await using var next = cluster.Executor(journal, mover: mover);
+        var report = await next.ExecuteAsync(Plan(Move("p1", N1, N3)));
+
+        Assert.That(report.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p1")).Node, Is.EqualTo(N3));
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p3")).Node, Is.EqualTo(N2));
+
+        mover.Unreachable = false;
+        var recovery = await next.RecoverAsync();
+        Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.RolledBack), "the move was rolled back, so its undo is finished");
+        Assert.That(journal.Records, Is.Empty);
+        cluster.AssertConsistent();
+    }
+
     private static TestCluster BigValueCluster()
     {
         var cluster = Create(Keys);
@@ -133,6 +160,18 @@ public sealed class ResumeTests
         var report = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));
         Assert.That(report.AllCompleted, Is.True);
         return counting.ChunkReads;
+    }
+
+    /// <summary>A mover to which <paramref name="node"/> does not answer capture calls while <see cref="Unreachable"/> is set.</summary>
+    private sealed class UnreachableNodeMover(IDataMover inner, NodeId node) : DelegatingDataMover(inner)
+    {
+        public bool Unreachable { get; set; }
+
+        public override ValueTask<ChangeCapture?> ResumeChangeCaptureAsync(NodeId n, string captureId, CancellationToken cancellationToken) =>
+            Unreachable && n == node ? throw new InvalidOperationException($"node '{n}' is unreachable") : base.ResumeChangeCaptureAsync(n, captureId, cancellationToken);
+
+        public override ValueTask StopChangeCaptureAsync(NodeId n, string captureId, CancellationToken cancellationToken) =>
+            Unreachable && n == node ? throw new InvalidOperationException($"node '{n}' is unreachable") : base.StopChangeCaptureAsync(n, captureId, cancellationToken);
     }
 
     /// <summary>Counts chunk reads and capture starts; "kills" the executor at the given chunk read (0: never).</summary>
