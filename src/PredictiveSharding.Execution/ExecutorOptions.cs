@@ -61,7 +61,7 @@ public sealed class ExecutorOptions
     /// <summary>The journal file <see cref="ShardingExecutor.CreateAsync"/> opens (a <see cref="Journal.FileMoveJournal"/>). Required there; unused when a journal is passed in.</summary>
     public string? JournalPath { get; set; }
 
-    /// <summary>The cluster's id, written in the journal's header; a journal of another cluster is refused. Required by <see cref="ShardingExecutor.CreateAsync"/>.</summary>
+    /// <summary>The cluster's id, written in the journal's header; a journal of another cluster is refused (by the constructor too, when this is set). Required by <see cref="ShardingExecutor.CreateAsync"/>.</summary>
     public string? ClusterId { get; set; }
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>

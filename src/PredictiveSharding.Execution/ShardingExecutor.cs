@@ -53,6 +53,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <param name="logger">Where to log; null for none.</param>
     /// <param name="meterFactory">Creates the <c>PredictiveSharding.Execution</c> meter; null to create it directly.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="JournalClusterMismatchException"><see cref="ExecutorOptions.ClusterId"/> is set and <paramref name="journal"/> belongs to another cluster.</exception>
     public ShardingExecutor(IRoutingTable routing, IDataMover mover, IMoveJournal journal, ExecutorOptions? options = null, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null)
         : this(routing, mover, journal, null, options, timeProvider, logger, meterFactory)
     {
@@ -65,6 +66,12 @@ public sealed class ShardingExecutor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(journal);
         var settings = (options ?? new ExecutorOptions()).Clone();
         settings.Validate();
+        if (!string.IsNullOrWhiteSpace(settings.ClusterId) && !string.Equals(settings.ClusterId, journal.ClusterId, StringComparison.Ordinal))
+        {
+            // Recovery would finish or undo the other cluster's moves against this cluster's store (deleting ranges).
+            throw new JournalClusterMismatchException(journal is FileMoveJournal file ? file.Path : journal.GetType().Name, settings.ClusterId, journal.ClusterId);
+        }
+
         var time = timeProvider ?? TimeProvider.System;
         ILogger log = logger ?? (ILogger)NullLogger.Instance;
         _hostMover = mover;

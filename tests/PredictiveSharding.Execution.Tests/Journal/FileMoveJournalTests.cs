@@ -515,6 +515,27 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task Constructor_WithAJournalOfAnotherClusterThanTheOptionsName_IsRefusedNamingBothClusters()
+    {
+        // ExecutorOptions.ClusterId refuses another cluster's journal; a journal passed in was used whatever it named, and
+        // recovery would then have finished or undone the other cluster's moves against this cluster's store.
+        var path = PathOf("j");
+        await using var journal = await FileMoveJournal.OpenAsync(path, "blue");
+        var cluster = TestCluster.Create(10);
+        var options = TestCluster.FastOptions();
+        options.ClusterId = "green";
+
+        var error = Assert.Throws<JournalClusterMismatchException>(() => _ = new ShardingExecutor(cluster.Routing, cluster.Store, journal, options))!;
+        Assert.That(error.Message, Does.Contain("'blue'").And.Contain("'green'").And.Contain(path));
+        Assert.That(() => new ShardingExecutor(cluster.Routing, cluster.Store, new InMemoryMoveJournal("blue"), options), Throws.InstanceOf<JournalClusterMismatchException>());
+
+        options.ClusterId = "blue";
+        await using var matching = new ShardingExecutor(cluster.Routing, cluster.Store, journal, options);
+        options.ClusterId = null;
+        await using var unnamed = new ShardingExecutor(cluster.Routing, cluster.Store, new InMemoryMoveJournal("red"), options);
+    }
+
+    [Test]
     public async Task CreateAsync_WithoutAJournalPath_NamesTheMissingOption()
     {
         var cluster = TestCluster.Create(10);
