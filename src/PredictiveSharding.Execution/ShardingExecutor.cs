@@ -227,13 +227,18 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 // Inspected below: a simulated crash is rethrown as such; anything else is a bug and is rethrown too.
             }
 
-            var failure = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).FirstOrDefault();
-            if (failure is not null)
+            // An action ends Canceled only when an OperationCanceledException escaped it that no cancellation of the plan
+            // explains (a skipped or rolled-back action returns a report): a journal kept in the host's store that timed
+            // out as HttpClient does, with a TaskCanceledException. That is a failure like any other.
+            var failed = tasks.FirstOrDefault(t => t.IsFaulted) ?? tasks.FirstOrDefault(t => t.IsCanceled);
+            if (failed is not null)
             {
                 // An action that failed this way (a journal write, a bug) stopped where its last record says, with its capture
                 // and any partial copy still there: the next plan recovers it first, as a restarted executor would.
                 _recovered = false;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+
+                // Rethrows the action's own exception (for a Canceled task, the OperationCanceledException it ended with).
+                failed.GetAwaiter().GetResult();
             }
 
             var reports = tasks.Select(t => t.Result).ToArray();

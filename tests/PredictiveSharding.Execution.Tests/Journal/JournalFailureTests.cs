@@ -26,7 +26,27 @@ public sealed class JournalFailureTests
         cluster.AssertConsistent();
     }
 
-    private sealed class FailingOnceJournal(IMoveJournal inner, MoveState failOn) : IMoveJournal
+    [Test]
+    public async Task ExecuteAsync_AfterAPlanWhoseJournalTimedOutWithACancellation_ThrowsThatErrorAndRecoversTheMoveBeforeTheNextPlan()
+    {
+        // A journal kept in the host's own store (IMoveJournal) may time out as HttpClient does, with a TaskCanceledException
+        // although no one cancelled. The move's task then ended Canceled, not Faulted: the plan threw an AggregateException
+        // from reading its result, and the next plan did not recover the interrupted move (its capture stayed open).
+        var cluster = Create();
+        var journal = new FailingOnceJournal(new InMemoryMoveJournal("c"), MoveState.CuttingOver, () => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException()));
+        await using var executor = cluster.Executor(journal);
+
+        Assert.That(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<OperationCanceledException>().With.Message.Contains("HttpClient.Timeout"));
+        Assert.That(cluster.Store.CaptureCount(N1), Is.EqualTo(1), "the interrupted move's capture is still open");
+
+        var report = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));
+
+        Assert.That(report.AllCompleted, Is.True);
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3), "the interrupted move was resumed and finished");
+        cluster.AssertConsistent();
+    }
+
+    private sealed class FailingOnceJournal(IMoveJournal inner, MoveState failOn, Func<Exception>? error = null) : IMoveJournal
     {
         private int _failed;
 
@@ -38,7 +58,7 @@ public sealed class JournalFailureTests
         {
             if (record.State == failOn && Interlocked.Exchange(ref _failed, 1) == 0)
             {
-                throw new IOException("No space left on device");
+                throw error?.Invoke() ?? new IOException("No space left on device");
             }
 
             return inner.AppendAsync(record, cancellationToken);
