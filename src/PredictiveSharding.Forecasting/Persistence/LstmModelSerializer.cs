@@ -237,6 +237,15 @@ internal static class LstmModelSerializer
         }
 
         var lags = ReadArray(r, r.ReadInt32, LstmForecasterOptions.MaxListLength, "lags");
+
+        // A fit takes its lags from the options and the step, nothing else; any others can only come from a damaged file,
+        // and forecasting trusts them as indices (a lag of 0 never steps back to a known value and loops for ever).
+        var expectedLags = LstmFeatureSpec.ResolveLags(o.SeasonalLags, step);
+        if (!lags.AsSpan().SequenceEqual(expectedLags))
+        {
+            throw new ArgumentException($"lags [{string.Join(", ", lags)}] are not those the options and step {step} give ([{string.Join(", ", expectedLags)}])");
+        }
+
         var regions = ReadArray(r, r.ReadString, 64, "regions");
         var stats = new float[LstmFeatureSpec.StatisticsLength];
         for (var i = 0; i < stats.Length; i++)
@@ -247,6 +256,13 @@ internal static class LstmModelSerializer
         const int n = LstmFeatureSpec.StandardisedCount;
         for (var f = 0; f < n; f++)
         {
+            // A fit writes a finite mean and a deviation above 1e-6 (1 for a feature that never varied); forecasting
+            // divides by the deviation, so anything else would reach the network as NaN or an infinity.
+            if (!float.IsFinite(stats[f]) || !(stats[n + f] > 0) || !float.IsFinite(stats[n + f]))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"feature {f}'s normalisation mean {stats[f]} and deviation {stats[n + f]} are not a finite mean and a positive, finite deviation"));
+            }
+
             // Forecasting clamps to [min, max]; a reversed or NaN range can only come from a damaged file.
             if (!(stats[(2 * n) + f] <= stats[(3 * n) + f]))
             {
