@@ -378,25 +378,37 @@ public sealed class LstmForecaster : ILoadForecaster
     {
         if (level <= trained[0])
         {
-            return Math.Max(0f, scaled[0] * scale);
+            return Rescale(scaled[0], scale);
         }
 
         for (var k = 0; k < trained.Count; k++)
         {
             if (Math.Abs(trained[k] - level) < 1e-12)
             {
-                return Math.Max(0f, scaled[k] * scale);
+                return Rescale(scaled[k], scale);
             }
 
             if (k > 0 && level < trained[k])
             {
-                var lo = Math.Max(0f, scaled[k - 1] * scale);
-                var hi = Math.Max(0f, scaled[k] * scale);
+                var lo = Rescale(scaled[k - 1], scale);
+                var hi = Rescale(scaled[k], scale);
                 var t = (level - trained[k - 1]) / (trained[k] - trained[k - 1]);
                 return lo + (t * (hi - lo));
             }
         }
 
-        return Math.Max(0f, scaled[^1] * scale);
+        return Rescale(scaled[^1], scale);
+    }
+
+    /// <summary>
+    /// A scaled quantile in load units, clamped at zero: the single-precision product, as the exported graph computes it,
+    /// unless that overflows. Loads up to <see cref="float.MaxValue"/> are accepted, so the scale can be near it and an
+    /// upper quantile a little above the scale passes it; the product in double (exact for two floats) is then still
+    /// finite, where the float one became +∞ and failed the forecast.
+    /// </summary>
+    private static double Rescale(float scaled, float scale)
+    {
+        var product = scaled * scale;
+        return float.IsFinite(product) ? Math.Max(0f, product) : Math.Max(0, (double)scaled * scale);
     }
 }

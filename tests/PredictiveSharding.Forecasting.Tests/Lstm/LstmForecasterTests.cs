@@ -180,6 +180,27 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task ForecastAsync_LoadsNearTheSinglePrecisionLimit_ForecastsQuantilesAboveItInsteadOfFailing()
+    {
+        // Loads up to float.MaxValue are accepted; the network's upper quantiles, a little above the scale, multiplied
+        // back into load units in single precision overflowed to +∞, and the forecast failed with an AggregateException
+        // around QuantileSeries' "must be finite". A QuantileSeries holds doubles, which have room for them.
+        // At the limit most of the time, a little below it at the daily and weekend lows.
+        var values = SyntheticLoad.Values(0, 300).Select(v => Math.Min(v * 1e38, float.MaxValue)).ToArray();
+        var history = new LoadHistory([SyntheticLoad.FromValues(new PartitionId("at-the-limit"), values)]);
+        var sut = new LstmForecaster(TinyOptions.Create());
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 12), CancellationToken.None);
+
+        var series = forecast.Partitions[new PartitionId("at-the-limit")][ResourceKind.Requests];
+        var all = Enumerable.Range(0, 12).SelectMany(s => series.AtStep(s).ToArray()).ToArray();
+        Assert.That(all, Has.All.Matches<double>(double.IsFinite));
+        Assert.That(all.Max(), Is.GreaterThan(float.MaxValue), "the case under test: a quantile beyond single precision");
+        Assert.That(series[0, 1], Is.InRange(0.5 * float.MaxValue, 1.5 * float.MaxValue), "the median stays at the series' level");
+    }
+
+    [Test]
     public async Task ForecastAsync_LoadBeyondSinglePrecisionInTwoSeries_NamesTheFirstInRequestOrder()
     {
         // The series' features are built in parallel; the error must still be the one a serial pass meets first.
