@@ -50,7 +50,8 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     /// <inheritdoc />
     public bool IsFitted => Volatile.Read(ref _state) is not null;
 
-    private int MinimumLength => Math.Max(2 * _seasonLength, _seasonLength + _minimumResiduals);
+    // In long: two seasons of a season near int.MaxValue wrapped round to a negative minimum that every series passed.
+    private long MinimumLength => Math.Max(2L * _seasonLength, (long)_seasonLength + _minimumResiduals);
 
     /// <inheritdoc />
     /// <remarks>Every series needs two seasons and at least a season plus <see cref="HoltWintersForecasterOptions.MinimumResiduals"/> steps.</remarks>
@@ -185,7 +186,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
         }
         else
         {
-            LoadValues.RequireLength(series, 2 * _seasonLength, "a context that neither starts where the fit started nor ends where the data seen ends must restart the state from two seasons", "request");
+            LoadValues.RequireLength(series, 2L * _seasonLength, "a context that neither starts where the fit started nor ends where the data seen ends must restart the state from two seasons", "request");
             start = HoltWintersState.Initial(context.Values, _seasonLength, model.Parameters.Multiplicative);
         }
 

@@ -5,7 +5,9 @@ namespace PredictiveSharding.Forecasting.Baselines;
 /// <summary>Option checks whose exceptions name the option and its bad value.</summary>
 internal static class OptionChecks
 {
-    public static void AtLeast(int value, int minimum, string name)
+    // In long: a minimum derived from other options (a season plus residuals, two seasons) can pass int.MaxValue, and
+    // wrapped round to a negative minimum it let any value through.
+    public static void AtLeast(long value, long minimum, string name)
     {
         if (value < minimum)
         {

@@ -23,7 +23,7 @@ public sealed class SeasonalNaiveForecasterOptions
         OptionChecks.AtLeast(SeasonLength, 1, nameof(SeasonLength));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));
-        OptionChecks.AtLeast(MaxHistoryLength, SeasonLength + MinimumResiduals, nameof(MaxHistoryLength));
+        OptionChecks.AtLeast(MaxHistoryLength, (long)SeasonLength + MinimumResiduals, nameof(MaxHistoryLength));
         OptionChecks.Quantiles(Quantiles, nameof(Quantiles));
     }
 }

@@ -32,7 +32,7 @@ internal static class LoadValues
 
     /// <summary>Throws unless <paramref name="series"/> has at least <paramref name="minimum"/> buckets.</summary>
     /// <exception cref="ArgumentException">The series is shorter; the message names it, its length and what needs the length.</exception>
-    public static void RequireLength(PartitionLoadSeries series, int minimum, string why, string paramName)
+    public static void RequireLength(PartitionLoadSeries series, long minimum, string why, string paramName)
     {
         ArgumentNullException.ThrowIfNull(series);
         if (series.Count < minimum)

@@ -122,6 +122,17 @@ public sealed class FastTreeForecasterTests
     }
 
     [Test]
+    public void Constructor_SeasonWhoseTwoSeasonsExceedInt_ThrowsNamingMaxHistoryLength()
+    {
+        // The two seasons of context wrapped round to a negative length, so the context became the minimum of 3 steps: the
+        // options passed and the fit failed with an IndexOutOfRangeException slicing a season out of 3 values.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = (int.MaxValue / 2) + 1 }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.MaxHistoryLength)));
+        Assert.That(e.Message, Does.Contain("2147483649").And.Contain("8760"));
+    }
+
+    [Test]
     public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { LearningRate = 0 }));

@@ -152,6 +152,21 @@ public sealed class HoltWintersForecasterTests
     }
 
     [Test]
+    public void FitAsync_SeasonWhoseTwoSeasonsExceedInt_ThrowsArgumentExceptionNamingTheSeries()
+    {
+        // Two seasons (and a season plus the residuals) wrapped round to a negative minimum length: the series passed the
+        // check and the fit then failed allocating a seasonal state of int.MaxValue terms (OutOfMemoryException).
+        var sut = new HoltWintersForecaster(new HoltWintersForecasterOptions { SeasonLength = int.MaxValue - 4 });
+        var history = TestSeries.History(TestSeries.From("short", TestSeries.Seasonal(100, 24, 50)));
+
+        var e = Assert.CatchAsync<ArgumentException>(async () => await sut.FitAsync(history, null, CancellationToken.None));
+
+        Assert.That(e, Is.Not.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(e!.Message, Does.Contain("short").And.Contain("4294967286"));
+        Assert.That(sut.IsFitted, Is.False);
+    }
+
+    [Test]
     public void Constructor_MaxHistoryLengthBelowMinimumResiduals_ThrowsNamingTheOptionAndValue()
     {
         // Keeping 3 residuals while 20 are required to estimate the quantiles silently estimated them from 3.

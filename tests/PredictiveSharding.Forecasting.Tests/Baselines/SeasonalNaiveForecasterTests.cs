@@ -110,6 +110,17 @@ public sealed class SeasonalNaiveForecasterTests
     }
 
     [Test]
+    public void Constructor_SeasonPlusMinimumResidualsBeyondInt_ThrowsNamingMaxHistoryLength()
+    {
+        // SeasonLength + MinimumResiduals wrapped round to a negative minimum: the check passed, and so did the fit's
+        // length check, so a 100-step series fitted with a season of int.MaxValue and no residual at all.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = int.MaxValue }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(SeasonalNaiveForecasterOptions.MaxHistoryLength)));
+        Assert.That(e.Message, Does.Contain("2147483655").And.Contain("8760"));
+    }
+
+    [Test]
     public void Constructor_DecreasingQuantiles_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentException>(() => _ = new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { Quantiles = [0.5, 0.1] }));
