@@ -158,9 +158,6 @@ public sealed class LstmForecaster : ILoadForecaster
 
         var partitions = request.Partitions ?? history.Series.Select(s => s.Partition).ToList();
         var adaptive = _adaptive;
-
-        // Actuals of earlier forecasts that this history now holds move the adaptive offsets before this forecast uses them.
-        adaptive?.Observe(history.Series);
         var index = new LoadHistoryIndex(history);
         var series = new PartitionLoadSeries[partitions.Count];
         var origin = DateTimeOffset.MinValue;
@@ -192,6 +189,11 @@ public sealed class LstmForecaster : ILoadForecaster
         }
 
         var features = BuildFeatures(spec, series, index, model.Options.DegreeOfParallelism);
+
+        // Actuals of earlier forecasts that this history now holds move the adaptive offsets before this forecast uses
+        // them; only once the request has passed its checks, so that a refused request changes nothing (scored steps are
+        // not scored again, and a load the checks refuse would have counted as an actual).
+        adaptive?.Observe(history.Series);
         var starts = features.Select(f => f.Length - spec.ContextLength).ToArray();
         var ends = adaptive is null ? null : series.Select(s => s.End).ToArray();
         return Task.Run(() => Forecast(model, adaptive, features, starts, ends, origin, request.Horizon, levels, cancellationToken), cancellationToken);
