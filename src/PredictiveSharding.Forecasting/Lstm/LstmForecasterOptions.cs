@@ -132,8 +132,9 @@ public sealed class LstmForecasterOptions
     /// <summary>Seed of initialisation and window sampling: the same seed and data give the same weights. Default 1.</summary>
     public int Seed { get; set; } = 1;
 
-    /// <summary>Threads used for training and forecasting, 1–1024. Default: the processor count.</summary>
-    public int DegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+    /// <summary>Threads used for training and forecasting, 1–1024. Default: the processor count, at most 1,024.</summary>
+    // Capped: with the processor count itself, default options failed Validate on a host with more logical processors.
+    public int DegreeOfParallelism { get; set; } = Math.Min(Environment.ProcessorCount, 1024);
 
     /// <summary>Epochs of fine-tuning per <see cref="LstmForecaster.UpdateAsync"/>, 1–100,000. Default 3.</summary>
     public int UpdateEpochs { get; set; } = 3;

@@ -15,6 +15,19 @@ public sealed class LstmForecasterOptionsTests
         Assert.That(options.Quantiles, Is.EqualTo(new[] { 0.1, 0.5, 0.9, 0.99 }));
     }
 
+    [Test]
+    public void DegreeOfParallelism_Default_IsTheProcessorCountCappedAtTheValidatedMaximum()
+    {
+        // The default was the processor count itself, so on a host with more than 1,024 logical processors (or with
+        // DOTNET_PROCESSOR_COUNT above 1,024, which is how this test exercises the cap: dotnet test -e
+        // DOTNET_PROCESSOR_COUNT=2048) new LstmForecaster() with default options threw "DegreeOfParallelism must be in
+        // 1..1024". Model files already clamp the setting when read.
+        var options = new LstmForecasterOptions();
+
+        Assert.That(options.DegreeOfParallelism, Is.EqualTo(Math.Min(Environment.ProcessorCount, 1024)));
+        Assert.That(() => new LstmForecaster(), Throws.Nothing);
+    }
+
     private static IEnumerable<TestCaseData> BadOptions()
     {
         yield return Case(o => o.Layers = 0, nameof(LstmForecasterOptions.Layers), "0");
