@@ -242,6 +242,18 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
     }
 
+    [TestCase("")]
+    [TestCase("plan\0.json")]
+    public async Task RunAsync_WhenOutIsNotAPath_ExitsWithTwoNamingIt(string path)
+    {
+        // An empty --out, or one with a NUL, is no file name: File.Create throws an ArgumentException, which escaped as an
+        // unhandled exception (System.CommandLine's stack trace and exit code 1) after the whole search had run.
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Out = path });
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--out"));
+    }
+
     [Test]
     public async Task Plan_WhenCancelled_ExitsWith130SayingSo_AndWritesNoPlan()
     {

@@ -59,6 +59,13 @@ internal sealed record PlanSettings
             throw Bad("--forecast", Forecast, "the path of forecast.json");
         }
 
+        // Checked before the search, not when plan.json is written after it: File.Create refuses these with an
+        // ArgumentException, which is not an I/O error and escaped the write's handler as an unhandled exception.
+        if (Out is { } output && (output.Length == 0 || output.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw Bad("--out", output.Replace("\0", "\\0", StringComparison.Ordinal), "a file path, or left out for standard output");
+        }
+
         if (!(Quantile > 0 && Quantile < 1))
         {
             throw Bad("--quantile", Quantile, "strictly between 0 and 1");
