@@ -31,6 +31,9 @@ public sealed class GeneticShardPlanner : IShardPlanner
     private readonly ILogger _logger;
     private readonly PlanningMetrics _metrics;
 
+    // Concurrent plans share the host's IPartitionIdSource, which is promised one call at a time per planner.
+    private readonly Lock _partitionIdGate = new();
+
     /// <summary>Creates a planner.</summary>
     /// <param name="options">The planner's settings; defaults when null. Copied, so later changes have no effect.</param>
     /// <param name="timeProvider">The clock for the time budget and plan time; <see cref="TimeProvider.System"/> when null.</param>
@@ -90,7 +93,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"PlanningQuantile {request.Constraints.PlanningQuantile:0.###} is outside the forecast's quantiles ({request.Forecast.Quantiles[0]:0.###}–{request.Forecast.Quantiles[^1]:0.###}); the plan is made at q{model.PlanningQuantile:0.###}, the nearest the forecast gives."));
         }
 
-        var ids = new PartitionIdAllocator(request.Cluster, _options.PartitionIds);
+        var ids = new PartitionIdAllocator(request.Cluster, _options.PartitionIds, _partitionIdGate);
         var splits = _options.EnableSplits
             ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings)
             : [];

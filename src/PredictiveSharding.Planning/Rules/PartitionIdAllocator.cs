@@ -11,10 +11,18 @@ internal sealed class PartitionIdAllocator
 {
     private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
     private readonly IPartitionIdSource? _source;
+    private readonly Lock _sourceGate;
 
-    public PartitionIdAllocator(ClusterSnapshot cluster, IPartitionIdSource? source = null)
+    /// <param name="cluster">The snapshot whose ids are taken.</param>
+    /// <param name="source">The host's source of ids, or null for derived names.</param>
+    /// <param name="sourceGate">
+    /// Held around every call to <paramref name="source"/>: the planner's, shared by its concurrent plans, since the
+    /// source is promised one call at a time per planner (<see cref="IPartitionIdSource"/>).
+    /// </param>
+    public PartitionIdAllocator(ClusterSnapshot cluster, IPartitionIdSource? source, Lock sourceGate)
     {
         _source = source;
+        _sourceGate = sourceGate;
         foreach (var partition in cluster.Partitions)
         {
             _taken.Add(partition.Id.Value);
@@ -26,14 +34,14 @@ internal sealed class PartitionIdAllocator
     public PartitionId ForSplit(PartitionId parent, int index, int ways) =>
         Allocate(_source is null
             ? parent.Value + "." + index.ToString(CultureInfo.InvariantCulture)
-            : Checked(_source.SplitChild(parent, index, ways), $"child {index} of {ways} of '{parent}'"));
+            : Checked(FromSource(source => source.SplitChild(parent, index, ways)), $"child {index} of {ways} of '{parent}'"));
 
     /// <summary>The id of the merge of <paramref name="left"/> and <paramref name="right"/>: the source's, or "left+right".</summary>
     /// <exception cref="InvalidOperationException">The source returned no id (a default <see cref="PartitionId"/>).</exception>
     public PartitionId ForMerge(PartitionId left, PartitionId right) =>
         Allocate(_source is null
             ? left.Value + "+" + right.Value
-            : Checked(_source.Merged(left, right), $"the merge of '{left}' and '{right}'"));
+            : Checked(FromSource(source => source.Merged(left, right)), $"the merge of '{left}' and '{right}'"));
 
     /// <summary>Returns <paramref name="preferred"/>, or, when taken, the first free "preferred~2", "preferred~3", ….</summary>
     private PartitionId Allocate(string preferred)
@@ -45,6 +53,14 @@ internal sealed class PartitionIdAllocator
         }
 
         return new PartitionId(candidate);
+    }
+
+    private PartitionId FromSource(Func<IPartitionIdSource, PartitionId> call)
+    {
+        lock (_sourceGate)
+        {
+            return call(_source!);
+        }
     }
 
     private string Checked(PartitionId id, string what) =>

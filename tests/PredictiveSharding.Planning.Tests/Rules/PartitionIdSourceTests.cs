@@ -52,6 +52,20 @@ public sealed class PartitionIdSourceTests
         Assert.That(error.Message, Does.Contain(nameof(NoIds)).And.Contain("child 0 of 3 of 'p00'"));
     }
 
+    [Test]
+    public async Task PlanAsync_CalledConcurrently_CallsTheSourceOneAtATime()
+    {
+        // The planner serves concurrent PlanAsync calls, and IPartitionIdSource promises its implementer one call at a
+        // time per planner: a plain counter, as SequenceIds is, would otherwise give two plans the same id.
+        using var source = new OverlapDetectingIds();
+        var planner = Planner(source);
+
+        var plans = await Task.WhenAll(planner.PlanAsync(HotPartitionRequest(), CancellationToken.None), planner.PlanAsync(HotPartitionRequest(), CancellationToken.None));
+
+        Assert.That(plans.Select(p => p.Actions.OfType<SplitAction>().Count()), Is.EqualTo(new[] { 1, 1 }), "both plans split, so both called the source");
+        Assert.That(source.Overlapped, Is.False, "a call entered the source while another was in it");
+    }
+
     private static GeneticShardPlanner Planner(IPartitionIdSource source)
     {
         var options = Options();
@@ -85,6 +99,40 @@ public sealed class PartitionIdSourceTests
         }
 
         private PartitionId Next() => new(prefix + _next++.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Records whether two calls were ever inside it at once; the first call waits a while for a second to arrive.</summary>
+    private sealed class OverlapDetectingIds : IPartitionIdSource, IDisposable
+    {
+        private readonly ManualResetEventSlim _secondArrived = new();
+        private int _inside;
+        private int _calls;
+        private int _overlapped;
+
+        public bool Overlapped => Volatile.Read(ref _overlapped) != 0;
+
+        public void Dispose() => _secondArrived.Dispose();
+
+        public PartitionId SplitChild(PartitionId parent, int index, int ways) => Enter(parent.Value + "/" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        public PartitionId Merged(PartitionId left, PartitionId right) => Enter(left.Value + "+" + right.Value);
+
+        private PartitionId Enter(string id)
+        {
+            if (Interlocked.Increment(ref _inside) > 1)
+            {
+                Volatile.Write(ref _overlapped, 1);
+                _secondArrived.Set();
+            }
+            else if (Interlocked.Increment(ref _calls) == 1)
+            {
+                // Held long enough for the other plan, started at the same time, to reach its split.
+                _secondArrived.Wait(TimeSpan.FromSeconds(1));
+            }
+
+            Interlocked.Decrement(ref _inside);
+            return new PartitionId(id);
+        }
     }
 
     private sealed class NoIds : IPartitionIdSource
