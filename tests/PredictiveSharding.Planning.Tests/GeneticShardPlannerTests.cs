@@ -318,6 +318,20 @@ public sealed class GeneticShardPlannerTests
         Assert.That(ex!.Message, Does.Contain("p01").And.Contain("cpu"));
     }
 
+    [TestCase(1000, 1e308, TestName = "Plan_WhenTheLoadsOfANodeAddUpBeyondADouble_ThrowsNamingTheResource")]
+    [TestCase(1e-300, 1e10, TestName = "Plan_WhenALoadOverATinyCapacityIsBeyondADouble_ThrowsNamingTheResource")]
+    public void Plan_WhenAUtilizationIsBeyondADouble_ThrowsNamingTheResourceInsteadOfReportingAnInfinitePeak(double capacity, double load)
+    {
+        // Every forecast value is finite (QuantileSeries checks), but a node's load is a sum of them and its utilisation
+        // that sum over capacity: here it was infinite, the plan reported an infinite predicted peak, and psharding plan
+        // failed writing it as JSON with an unhandled exception.
+        var request = Request([NodeOf(0, capacity), NodeOf(1, capacity)], [new Spec(0, load), new Spec(0, load)]);
+
+        var ex = Assert.Throws<ArgumentException>(() => Planner().Plan(request, CancellationToken.None));
+
+        Assert.That(ex!.Message, Does.Contain("'requests'").And.Contain("'n0'"));
+    }
+
     [Test]
     public void Plan_WhenANodeLacksCapacityForAForecastResource_ThrowsNamingIt()
     {

@@ -248,6 +248,51 @@ internal sealed class LoadModel
             list[i++] = new ResourceKind(name);
         }
 
-        return new LoadModel(request, list, diskFromSizes);
+        var model = new LoadModel(request, list, diskFromSizes);
+        model.ThrowIfUtilizationUnrepresentable();
+        return model;
+    }
+
+    /// <summary>
+    /// Throws when a node's utilisation could leave the range of a double. Every forecast value is finite (QuantileSeries
+    /// checks) and every capacity positive, but a node's load is a sum of values and its utilisation that sum over the
+    /// capacity (× threshold): beyond the range they became infinity (or NaN), and the plan reported an infinite
+    /// predicted peak and shortfall, which plan.json cannot even hold. Checked on the cluster's whole load per resource
+    /// and step, twice over (a move's copy adds up to its load again on both ends), against the smallest capacity.
+    /// </summary>
+    private void ThrowIfUtilizationUnrepresentable()
+    {
+        var resources = Resources.Length;
+        for (var r = 0; r < resources; r++)
+        {
+            var smallest = 0;
+            double largestInverse = 0;
+            for (var n = 0; n < Nodes.Length; n++)
+            {
+                var inverse = Math.Max(InvCapacity[(n * resources) + r], InvAllowance[(n * resources) + r]);
+                if (!(inverse <= largestInverse))
+                {
+                    largestInverse = inverse;
+                    smallest = n;
+                }
+            }
+
+            for (var t = 0; t < Steps; t++)
+            {
+                double total = 0;
+                for (var p = 0; p < Partitions.Length; p++)
+                {
+                    var d = (p * Dimensions) + (r * Steps) + t;
+                    total += Math.Max(LoadQ[d], Load99[d]);
+                }
+
+                if (!double.IsFinite(2 * total * largestInverse) || !double.IsFinite(largestInverse))
+                {
+                    throw new ArgumentException(
+                        string.Create(CultureInfo.InvariantCulture, $"The forecast's '{Resources[r]}' load at step {t}, {total:R} over all partitions, is beyond the range of a double as a share of node '{Nodes[smallest].Id}''s capacity {Capacity[(smallest * resources) + r]:R} (threshold {Thresholds[r]:R}); give loads and capacities in units whose ratio stays finite."),
+                        "request");
+                }
+            }
+        }
     }
 }
