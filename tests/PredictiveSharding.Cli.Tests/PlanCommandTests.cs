@@ -242,6 +242,31 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
     }
 
+    [TestCase("genetic")]
+    [TestCase("cpsat")]
+    public async Task RunAsync_WhenTheLoadsOfANodeAddUpBeyondADouble_ExitsWithTwoNamingTheResource(string planner)
+    {
+        // Each value is finite, but the two partitions on n1 add up to infinity: the plan's predicted peak was infinite,
+        // and writing it as JSON threw an unhandled ArgumentException after the search.
+        var cluster = Path.Combine(_scratch, "cluster.json");
+        var forecast = Path.Combine(_scratch, "forecast.json");
+        await File.WriteAllTextAsync(cluster, """
+            {"nodes":[{"id":"n1","capacity":{"requests":1000}},{"id":"n2","capacity":{"requests":1000}}],
+             "partitions":[{"id":"p1","start":"","end":"k","node":"n1","sizeBytes":1000},
+                           {"id":"p2","start":"k","node":"n1","sizeBytes":1000}]}
+            """);
+        await File.WriteAllTextAsync(forecast, """
+            {"stepSeconds":60,"quantiles":[0.5,0.9],
+             "partitions":{"p1":{"requests":[[1e308,1e308]]},"p2":{"requests":[[1e308,1e308]]}}}
+            """);
+
+        var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = cluster, Forecast = forecast, Planner = planner });
+
+        Assert.That(code, Is.EqualTo(2), error);
+        Assert.That(plan, Is.Null);
+        Assert.That(error, Does.Contain("'requests'"));
+    }
+
     [TestCase("")]
     [TestCase("plan\0.json")]
     public async Task RunAsync_WhenOutIsNotAPath_ExitsWithTwoNamingIt(string path)

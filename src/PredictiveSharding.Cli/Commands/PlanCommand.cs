@@ -110,6 +110,12 @@ internal static class PlanCommand
             return SimulateCommand.CancelledExitCode;
         }
 
+        if (Unrepresentable(plan) is { } figure)
+        {
+            await error.WriteLineAsync($"plan: {figure} is beyond the range of a double (the forecast's loads add up to more than a node's capacity can be divided into); give loads and capacities in units whose ratio stays finite. No plan written.").ConfigureAwait(false);
+            return 2;
+        }
+
         var document = PlanJson.ToDocument(plan);
         if (settings.Out is { } path)
         {
@@ -131,6 +137,18 @@ internal static class PlanCommand
 
         return 0;
     }
+
+    /// <summary>
+    /// The plan's first figure that JSON cannot hold (infinity or NaN), named for the user, or null. Each forecast value
+    /// is finite, but a node's predicted utilisation is their sum over its capacity: the genetic planner refuses a request
+    /// where that leaves the range of a double, and a planner that does not returned an infinite peak, which
+    /// <see cref="PlanJson"/> then failed to write with an unhandled exception after the search.
+    /// </summary>
+    private static string? Unrepresentable(ShardingPlan plan) =>
+        !double.IsFinite(plan.Before.MaxUtilization) ? $"the predicted utilisation of node '{plan.Before.Node}' ('{plan.Before.Resource}') before the plan"
+        : !double.IsFinite(plan.After.MaxUtilization) ? $"the predicted utilisation of node '{plan.After.Node}' ('{plan.After.Resource}') after the plan"
+        : !double.IsFinite(plan.Shortfall) ? "the plan's shortfall"
+        : null;
 
     private static Task<ShardingPlan> PlanAsync(PlanSettings settings, ClusterSnapshot cluster, LoadForecast forecast, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
