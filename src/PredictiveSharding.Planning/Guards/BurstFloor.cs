@@ -46,7 +46,9 @@ internal static class BurstFloor
         }
 
         var history = partition.Loads;
-        for (var t = Math.Max(1, Math.Max(fromStep, partition.OwnFrom + 1)); t < history.Count; t++)
+        // In long: OwnFrom may be any non-negative int, and int.MaxValue + 1 wrapped round to scan every inherited step.
+        var first = Math.Max(1L, Math.Max(fromStep, partition.OwnFrom + 1L));
+        for (var t = (int)Math.Min(first, history.Count); t < history.Count; t++)
         {
             var level = Level(history, t, partition.OwnFrom, levelSteps);
             if (level >= MinBaseShare * capacity)

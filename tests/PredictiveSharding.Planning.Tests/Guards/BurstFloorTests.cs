@@ -99,6 +99,18 @@ public class BurstFloorTests
     }
 
     [Test]
+    public void Scan_WhenNoneOfTheHistoryIsThePartitionsOwn_LearnsNothingEvenAtTheLargestOwnFrom()
+    {
+        // OwnFrom past the loads says every step is inherited; at int.MaxValue, OwnFrom + 1 wrapped round to int.MinValue
+        // and the whole inherited 10 → 40 was learnt as the partition's own growth.
+        var envelope = new GrowthEnvelope();
+
+        BurstFloor.Scan(new GuardedPartition(P0, [10, 40, 60], 100) { OwnFrom = int.MaxValue }, fromStep: 0, envelope);
+
+        Assert.That(envelope.IsEmpty, Is.True);
+    }
+
+    [Test]
     public void Scan_WithALevel_TakesItFromThePartitionsOwnStepsOnly()
     {
         // A split child: the parent's 100s before OwnFrom = 2 are not its level; its own 10 then grew to 30.
