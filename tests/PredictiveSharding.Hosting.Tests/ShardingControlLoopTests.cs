@@ -105,6 +105,24 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenTheExecutorThrowsAfterAMoveWasPublished_StillPutsThePartitionInCooldown()
+    {
+        // The journalled executor rethrows a failed journal write or store call of one action after the plan's others
+        // have run and published: the cycle fails, but a partition that did move must not be planned again at once.
+        using var rig = new Rig(warmup: 1);
+        rig.Executor.ThrowAfterMoving = new IOException("journal write failed (injected by the test)");
+        rig.Minute();
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<IOException>());
+        var move = rig.Executor.Plans.Single().Actions.OfType<PredictiveSharding.Planning.MoveAction>().Single();
+        rig.Executor.ThrowAfterMoving = null;
+
+        await rig.RunCyclesAsync(1);
+
+        Assert.That(rig.Planner.LastRequest!.LastChanged.Keys, Does.Contain(move.Shard));
+        Assert.That(rig.Routing.Current.Get(move.Shard).Node, Is.EqualTo(move.To), "published before the executor threw, and not moved again by the next plan");
+    }
+
+    [Test]
     public async Task RunCycle_DuringWarmup_OnlyObserves()
     {
         using var rig = new Rig(warmup: 5);

@@ -208,7 +208,19 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         _progress.Mark();
-        var summary = await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false);
+        PlanExecutionSummary summary;
+        try
+        {
+            summary = await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also when the executor throws: the journalled one rethrows an action's failed journal write or store call
+            // after the plan's other actions have run, and a partition whose split or move was published then must still
+            // start its cooldown, or the next plan changes it again at once. The routing map says what happened.
+            RememberChanges(plan);
+        }
+
         _metrics.BytesMoved.Add(summary.BytesMoved);
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
         foreach (var error in summary.Errors)
@@ -217,7 +229,6 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
-        RememberChanges(plan);
         return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
     }
 

@@ -15,6 +15,9 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
     /// <summary>When set, every move is rolled back: the summary counts it so and routing does not change.</summary>
     public bool RollBackMoves { get; set; }
 
+    /// <summary>When set, the moves change routing and then this is thrown (an action's journal write failed after the others ran).</summary>
+    public Exception? ThrowAfterMoving { get; set; }
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         Plans.Add(plan);
@@ -26,6 +29,11 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
 
         var changes = plan.Actions.OfType<MoveAction>().Select(m => (RoutingChange)new MoveChange(m.Shard, m.To)).ToArray();
         routing.Apply(changes);
+        if (ThrowAfterMoving is { } failure)
+        {
+            throw failure;
+        }
+
         return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
     }
 }
