@@ -160,6 +160,36 @@ public sealed class PartitionHistoryTests
     }
 
     [Test]
+    public void Append_AfterASplitWhenASampledKeyLiesOutsideTheParent_StillSharesAllOfItsHistory()
+    {
+        // A recorder keeps key samples truncated to MaxSampledKeyBytes, and a truncated key may sort before its partition's
+        // start ("c" here, before "m"). Counted in the parent's sampled total but held by no child, its weight was lost:
+        // the children's histories added up to 80 of the parent's 100.
+        var map = new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), new NodeId("n1")),
+                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), new NodeId("n1")),
+            ],
+            0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>
+        {
+            [new PartitionId("b")] = [new KeySample(ShardKey.FromString("p"), 60), new KeySample(ShardKey.FromString("x"), 20), new KeySample(ShardKey.FromString("c"), 20)],
+        };
+        history.Append([Series("a", 0, 0), Series("b", 0, 100)], samples, map);
+
+        var split = map.Apply([new SplitChange(new PartitionId("b"), [ShardKey.FromString("t")], [new PartitionId("b1"), new PartitionId("b2")])]);
+        history.Append([Series("a", 1, 0), Series("b1", 1, 0), Series("b2", 1, 0)], NoSamples, split);
+
+        var loads = history.ToLoadHistory(split)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(loads.Get(new PartitionId("b1")).RequestValues()[0], Is.EqualTo(75).Within(1e-9), "60 of the 80 sampled inside the parent");
+            Assert.That(loads.Get(new PartitionId("b2")).RequestValues()[0], Is.EqualTo(25).Within(1e-9));
+        });
+    }
+
+    [Test]
     public void TakeRetired_HandsOverEachPartitionThatLeftTheMapOnce_WithItsHistoryAsItLeft()
     {
         // "b" serves 3 requests in the first minute and 7 in the second, then is split: the history forgets it, but hands it

@@ -258,8 +258,10 @@ internal sealed class PartitionHistory
 
         if (_latestSamples.TryGetValue(old, out var samples) && samples.Count > 0)
         {
-            var total = samples.Sum(s => s.Weight);
-            var inside = samples.Where(s => routeRange.Contains(s.Key)).Sum(s => s.Weight);
+            // Over the samples inside the old range only: a recorder's truncated key may sort before its partition's start
+            // (LoadRecorderOptions.MaxSampledKeyBytes), and counted here but held by no route its share of the load was lost.
+            var total = samples.Where(s => oldRange.Contains(s.Key)).Sum(s => s.Weight);
+            var inside = samples.Where(s => oldRange.Contains(s.Key) && routeRange.Contains(s.Key)).Sum(s => s.Weight);
             if (total > 0)
             {
                 return inside / total;
