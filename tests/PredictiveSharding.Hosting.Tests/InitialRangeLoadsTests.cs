@@ -41,6 +41,20 @@ public sealed class InitialRangeLoadsTests
     }
 
     [Test]
+    public void Append_APartitionThatLeftTheMapBeforeAnEmptyHarvest_StillCountsInTheRangeItHadBefore()
+    {
+        // As above, but a cycle harvested nothing (its bucket had not closed) on the map after the split: the next harvest
+        // carries b's 6, whose range only the map before the empty harvest knows.
+        var loads = new InitialRangeLoads(maxBuckets: 100);
+        var split = Map(("a", "", "h"), ("b1", "h", "m"), ("b2", "m", null));
+        Append(loads, Harvest(0, Map(("a", "", "h"), ("b", "h", null)), ("a", 1), ("b", 8)));
+        loads.Append([], split);
+        Append(loads, Harvest(1, split, ("a", 1), ("b", 6), ("b1", 1), ("b2", 2)));
+
+        Assert.That(loads.Loads[1], Is.EqualTo(new[] { 8.0, 9 }));
+    }
+
+    [Test]
     public void TakeUnobserved_HandsOutEachBucketOnce_AndKeepsOnlyTheLastMaxBuckets()
     {
         var loads = new InitialRangeLoads(maxBuckets: 3);

@@ -190,6 +190,30 @@ public sealed class PartitionHistoryTests
     }
 
     [Test]
+    public void Append_WhenTheSplitsBucketIsHarvestedOnlyAfterAnEmptyHarvest_StillCountsTheParentsPartForItsChildren()
+    {
+        // A cycle that runs before the bucket closes harvests nothing, but against the map after the split. The next
+        // harvest brings the retired parent's 60 requests from before the split: they were dropped, as the parent was
+        // already forgotten, and the children showed 40 of the 100 the range served.
+        var map = new RoutingMap([new PartitionRoute(new PartitionId("b"), KeyRange.Full, new NodeId("n1"))], 0);
+        var history = new PartitionHistory(maxBuckets: 10);
+        history.Append([Series("b", 0, 100)], NoSamples, map);
+
+        var split = map.Apply([new SplitChange(new PartitionId("b"), [ShardKey.FromString("m")], [new PartitionId("b1"), new PartitionId("b2")])]);
+        history.Append([], NoSamples, split);
+        history.Append([Series("b", 1, 60), Series("b1", 1, 20), Series("b2", 1, 20)], NoSamples, split);
+
+        var loads = history.ToLoadHistory(split)!;
+        var b1 = loads.Get(new PartitionId("b1")).RequestValues();
+        var b2 = loads.Get(new PartitionId("b2")).RequestValues();
+        Assert.Multiple(() =>
+        {
+            Assert.That(b1[0] + b2[0], Is.EqualTo(100).Within(1e-9), "the inherited minute");
+            Assert.That(b1[1] + b2[1], Is.EqualTo(100).Within(1e-9), "the minute of the split: the parent's 60 and the children's 40");
+        });
+    }
+
+    [Test]
     public void TakeRetired_HandsOverEachPartitionThatLeftTheMapOnce_WithItsHistoryAsItLeft()
     {
         // "b" serves 3 requests in the first minute and 7 in the second, then is split: the history forgets it, but hands it

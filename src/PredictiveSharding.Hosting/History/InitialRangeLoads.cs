@@ -90,7 +90,12 @@ internal sealed class InitialRangeLoads(int maxBuckets)
             _observed = Math.Max(0, _observed - dropped);
         }
 
-        _previous = routing;
+        // Kept over a harvest without buckets (a cycle that ran before its bucket closed): the buckets of a partition that
+        // left the map before it come with the next harvest, and only the map before holds its range.
+        if (count > 0 || _previous is null)
+        {
+            _previous = routing;
+        }
     }
 
     /// <summary>The index of the first bucket not handed out by an earlier call; every bucket counts as handed out after it.</summary>

@@ -21,6 +21,13 @@ internal sealed class PartitionHistory
     private readonly Dictionary<PartitionId, IReadOnlyList<KeySample>> _latestSamples = [];
     private readonly Dictionary<PartitionId, int> _inherited = [];
     private readonly List<RetiredPartition> _retired = [];
+
+    /// <summary>
+    /// Partitions that left the map, with their last range and key samples, until a harvest with buckets has come after
+    /// they left: the recorder harvests what a partition served before a change in the first harvest that closes that
+    /// bucket, which is a later one when a cycle ran before the bucket closed (an empty harvest, already on the new map).
+    /// </summary>
+    private readonly Dictionary<PartitionId, (KeyRange Range, IReadOnlyList<KeySample>? Samples)> _departed = [];
     private TimeSpan _step;
 
     public PartitionHistory(int maxBuckets) => _maxBuckets = maxBuckets;
@@ -81,10 +88,25 @@ internal sealed class PartitionHistory
         // belongs to its successors, which otherwise show a dip in the bucket of the change that never happened.
         foreach (var series in harvestSeries)
         {
-            if (!current.Contains(series.Partition) && _ranges.TryGetValue(series.Partition, out var range))
+            if (current.Contains(series.Partition))
             {
-                HandOver(series, range, current);
+                continue;
             }
+
+            if (_ranges.TryGetValue(series.Partition, out var range))
+            {
+                HandOver(series, range, current, _latestSamples.GetValueOrDefault(series.Partition));
+            }
+            else if (_departed.TryGetValue(series.Partition, out var departed))
+            {
+                HandOver(series, departed.Range, current, departed.Samples);
+            }
+        }
+
+        // Left before this harvest: their buckets came with it if they had any.
+        if (harvestSeries.Count > 0)
+        {
+            _departed.Clear();
         }
 
         foreach (var (partition, samples) in keySamples)
@@ -99,6 +121,7 @@ internal sealed class PartitionHistory
             if (_ranges.TryGetValue(gone, out var goneRange))
             {
                 _retired.Add(new RetiredPartition(gone, goneRange, _buckets[gone], _inherited.GetValueOrDefault(gone)));
+                _departed[gone] = (goneRange, _latestSamples.GetValueOrDefault(gone));
             }
 
             _buckets.Remove(gone);
@@ -110,6 +133,7 @@ internal sealed class PartitionHistory
         foreach (var route in current.Routes)
         {
             _ranges[route.Partition] = route.Range;
+            _departed.Remove(route.Partition);
         }
     }
 
@@ -171,7 +195,7 @@ internal sealed class PartitionHistory
             }
 
             // A share of 0 still gives buckets: that the keys carried no load is history too.
-            var share = ShareOf(old, range, route.Range, current);
+            var share = ShareOf(_latestSamples.GetValueOrDefault(old), range, route.Range, current);
             sum ??= [];
             foreach (var bucket in history)
             {
@@ -198,8 +222,8 @@ internal sealed class PartitionHistory
         };
     }
 
-    /// <summary>Adds a departed partition's harvested buckets to the buckets of the routes that took over its keys.</summary>
-    private void HandOver(PartitionLoadSeries departed, KeyRange range, RoutingMap current)
+    /// <summary>Adds a departed partition's harvested buckets to the buckets of the routes that took over its keys, shared by its last <paramref name="samples"/>.</summary>
+    private void HandOver(PartitionLoadSeries departed, KeyRange range, RoutingMap current, IReadOnlyList<KeySample>? samples)
     {
         foreach (var route in current.Routes)
         {
@@ -209,7 +233,7 @@ internal sealed class PartitionHistory
                 continue;
             }
 
-            var share = ShareOf(departed.Partition, range, route.Range, current);
+            var share = ShareOf(samples, range, route.Range, current);
             if (share <= 0)
             {
                 continue;
@@ -246,17 +270,17 @@ internal sealed class PartitionHistory
 
     /// <summary>
     /// The share of an old partition's load that a route's range takes: all of it when the route covers the old range
-    /// (a merge, or the same keys), else the share of its sampled load whose keys the route holds, or, with nothing
-    /// sampled, an equal share among the routes that now hold its keys.
+    /// (a merge, or the same keys), else the share of its sampled load (<paramref name="samples"/>, its last key samples)
+    /// whose keys the route holds, or, with nothing sampled, an equal share among the routes that now hold its keys.
     /// </summary>
-    private double ShareOf(PartitionId old, KeyRange oldRange, KeyRange routeRange, RoutingMap current)
+    private static double ShareOf(IReadOnlyList<KeySample>? samples, KeyRange oldRange, KeyRange routeRange, RoutingMap current)
     {
         if (routeRange.Covers(oldRange))
         {
             return 1;
         }
 
-        if (_latestSamples.TryGetValue(old, out var samples) && samples.Count > 0)
+        if (samples is { Count: > 0 })
         {
             // Over the samples inside the old range only: a recorder's truncated key may sort before its partition's start
             // (LoadRecorderOptions.MaxSampledKeyBytes), and counted here but held by no route its share of the load was lost.
