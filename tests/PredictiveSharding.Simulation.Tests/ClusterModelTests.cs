@@ -74,6 +74,29 @@ public class ClusterModelTests
     }
 
     [Test]
+    public void UtilizationPercentile_BeyondTheRangeOfADecimal_IsReportedAsItIs()
+    {
+        // A capacity far below the loads (psharding simulate --node-capacity 1e-30) puts utilisations past decimal's
+        // 7.9e28, where the rounding through decimal threw OverflowException.
+        var loads = TestTraces.Minutes([50, 40], [10, 20]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 1e-30, partitions: 2, warmup: 0));
+
+        while (!cluster.Finished)
+        {
+            cluster.Advance();
+        }
+
+        var highest = double.MinValue;
+        foreach (var utilization in cluster.Metrics.Utilization)
+        {
+            highest = Math.Max(highest, utilization);
+        }
+
+        Assert.That(highest, Is.GreaterThanOrEqualTo(3e31), "the busier node carries at least half of 60 requests a step");
+        Assert.That(cluster.Metrics.UtilizationPercentile(100), Is.EqualTo(highest));
+    }
+
+    [Test]
     public void Advance_DuringWarmup_IsNotCounted()
     {
         var loads = TestTraces.Minutes([50, 50, 50, 5], [1, 1, 1, 1]);

@@ -69,7 +69,10 @@ internal sealed class ReplayMetrics
         var measured = _utilization.AsSpan(WarmupSteps * Nodes).ToArray();
 
         // Utilisations are kept in single precision (the plot's series); reported at that precision (1.2, not
-        // 1.2000000476837158) rather than with the binary noise of widening a float.
-        return (double)(decimal)(float)Percentile.NearestRank(measured, percentile);
+        // 1.2000000476837158) rather than with the binary noise of widening a float. Decimal holds magnitudes up to about
+        // 7.9e28: beyond that (a node capacity far below the trace's loads) the float is widened as it is, since the
+        // conversion would throw and the figure, overloaded by some 28 orders of magnitude, needs no tidying.
+        var value = (float)Percentile.NearestRank(measured, percentile);
+        return Math.Abs(value) < 1e28f ? (double)(decimal)value : value;
     }
 }
