@@ -52,7 +52,10 @@ public sealed class GeneticPlannerOptions
     /// </summary>
     public bool LocalSearch { get; set; } = true;
 
-    /// <summary>Most improving steps of one local search. Default 24; at least 1.</summary>
+    /// <summary>
+    /// Most improving steps of one local search. Default 24; from 1 to 1,000,000 (the first children's searches take
+    /// eight times as many, which must stay within an int).
+    /// </summary>
     public int LocalSearchSteps { get; set; } = 24;
 
     /// <summary>
@@ -246,9 +249,9 @@ public sealed class GeneticPlannerOptions
             throw Bad(nameof(DegreeOfParallelism), DegreeOfParallelism, "at least 1");
         }
 
-        if (LocalSearchSteps < 1)
+        if (LocalSearchSteps is < 1 or > 1_000_000)
         {
-            throw Bad(nameof(LocalSearchSteps), LocalSearchSteps, "at least 1");
+            throw Bad(nameof(LocalSearchSteps), LocalSearchSteps, "from 1 to 1,000,000");
         }
 
         CheckWeight(nameof(MoveCostWeight), MoveCostWeight);

@@ -21,6 +21,7 @@ public sealed class GeneticPlannerOptionsTests
         yield return Case("EliteCount", o => o.EliteCount = 24);
         yield return Case("DegreeOfParallelism", o => o.DegreeOfParallelism = 0);
         yield return Case("LocalSearchSteps", o => o.LocalSearchSteps = 0);
+        yield return Case("LocalSearchSteps", o => o.LocalSearchSteps = int.MaxValue / 4);
         yield return Case("MoveCostWeight", o => o.MoveCostWeight = -1);
         yield return Case("OverflowWeight", o => o.OverflowWeight = double.PositiveInfinity);
         yield return Case("PeakFloor", o => o.PeakFloor = -0.5);
