@@ -186,6 +186,31 @@ public sealed class FormatsTests
         Assert.That(ex.Message, Does.StartWith("forecast.json: " + path).And.Contain(detail));
     }
 
+    [TestCase(",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]}}}", ",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]},\"p2\":{\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions", "p2")]
+    [TestCase("{\"requests\":[[10,20,30],[10,20,30]]}}}", "{\"requests\":[[10,20,30],[10,20,30]],\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2", "requests")]
+    [TestCase("\"stepSeconds\":3600", "\"stepSeconds\":3600,\"stepSeconds\":60", "$", "stepSeconds")]
+    public void ForecastRead_WhenANameIsGivenTwiceInOneObject_RefusesItRatherThanKeepingTheLast(string from, string to, string path, string name)
+    {
+        var text = ValidForecast.Replace(from, to, StringComparison.Ordinal);
+        Assert.That(text, Is.Not.EqualTo(ValidForecast), "the case must change the document");
+
+        var ex = Assert.Throws<PlanFileException>(() => ReadForecast(text));
+
+        Assert.That(ex!.JsonPath, Does.StartWith(path));
+        Assert.That(ex.Message, Does.StartWith("forecast.json: " + path).And.Contain(name).And.Contain("uplicate"));
+    }
+
+    [Test]
+    public void ClusterRead_WhenANodesCapacityNamesAResourceTwice_RefusesIt()
+    {
+        var text = ValidCluster.Replace("\"capacity\":{\"requests\":5000,", "\"capacity\":{\"requests\":5000,\"requests\":1,", StringComparison.Ordinal);
+        Assert.That(text, Is.Not.EqualTo(ValidCluster), "the case must change the document");
+
+        var ex = Assert.Throws<PlanFileException>(() => ReadCluster(text));
+
+        Assert.That(ex!.Message, Does.StartWith("cluster.json: $.nodes[0].capacity").And.Contain("requests").And.Contain("uplicate"));
+    }
+
     [Test]
     public void Read_WhenTheClusterOrTheForecastIsEmpty_SaysSo()
     {
