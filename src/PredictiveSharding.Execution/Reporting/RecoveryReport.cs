@@ -7,7 +7,10 @@ namespace PredictiveSharding.Execution;
 /// <param name="JournalRepair">The torn or corrupted journal tail dropped when the journal was opened; null when it was intact.</param>
 public sealed record RecoveryReport(IReadOnlyList<ActionReport> Actions, JournalTailRepair? JournalRepair)
 {
-    /// <summary>Unfinished moves that recovery carried forward to completion: published ones it cleaned up, and unpublished ones it resumed from their checkpoint.</summary>
+    /// <summary>
+    /// Unfinished actions that recovery carried forward (completed, or left with only their clean-up pending): moves
+    /// it cleaned up after their publish or resumed from their checkpoint, and splits and merges that routing showed done.
+    /// </summary>
     public int Resumed => Actions.Count(a => a.Outcome is ActionOutcome.Completed or ActionOutcome.CleanupPending);
 
     /// <summary>Unpublished moves that recovery resumed from their journalled checkpoint (copy, catch-up or verification) instead of rolling back, whatever their end.</summary>
