@@ -43,6 +43,9 @@ internal static partial class RedisShardingLog
     [LoggerMessage(6013, LogLevel.Warning, "Master {Node} lost its claim on slot {Slot} to an older, higher-epoch claim; claiming it again and bumping its epoch (repair {Attempt})")]
     public static partial void ClaimRepaired(ILogger logger, string node, int slot, int attempt);
 
+    [LoggerMessage(6015, LogLevel.Warning, "Master {Node} took slot {Slot} but was still marked as migrating or importing it (left by an interrupted earlier hand-over); closed it there (SETSLOT STABLE)")]
+    public static partial void StaleOpenSlotClosed(ILogger logger, string node, int slot);
+
     [LoggerMessage(6014, LogLevel.Warning, "Routing version {Version} is published, but a Changed subscriber threw; the executor goes on (the change is in force)")]
     public static partial void SubscriberFailed(ILogger logger, long version, Exception exception);
 }

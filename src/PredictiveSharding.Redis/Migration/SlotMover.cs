@@ -316,8 +316,24 @@ internal sealed class SlotMover
         {
             var own = (await RetryAsync("CLUSTER NODES", endpoints.Target, slot, () => _admin.NodesAsync(endpoints.Target, cancellationToken), tally, cancellationToken).ConfigureAwait(false))
                 .FirstOrDefault(n => n.IsMyself);
-            if (own is null || own.Owns(slot))
+            if (own is null)
             {
+                return;
+            }
+
+            if (own.Owns(slot))
+            {
+                // SETSLOT NODE clears a MIGRATING mark only on a node that holds no key of the slot. A target still marked
+                // MIGRATING from an interrupted earlier hand-over the other way (its keys had all left, but the SETSLOT NODE
+                // that clears the mark never reached it, and gossip does not clear it in Redis 7.0) keeps that mark once the
+                // keys are back on it, and sends clients asking for a new key to the node it once migrated to, which answers
+                // MOVED back: new keys of the slot cannot be written. The slot is wholly its own now: close it.
+                if (own.Migrating.ContainsKey(slot) || own.Importing.ContainsKey(slot))
+                {
+                    RedisShardingLog.StaleOpenSlotClosed(_logger, endpoints.Target, slot);
+                    await RetryAsync("CLUSTER SETSLOT STABLE", endpoints.Target, slot, () => _admin.SetSlotStableAsync(endpoints.Target, slot, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
+                }
+
                 return;
             }
 

@@ -181,6 +181,44 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Recover_WithRollBackPolicy_AfterACrashBetweenTheHandOversOfASlot_LeavesNoSlotOpen()
+    {
+        // A move crashed after the target took a slot (SETSLOT NODE there) and before the source was told: the source,
+        // which holds no key of the slot any more, is still MIGRATING it. Rolling back brings the keys back to it, and it
+        // must not be left MIGRATING a slot it serves again (it would send clients for new keys to the target).
+        var (routing, route, target) = await PickPartitionAsync(slots: 1, index: 21);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var slot = slots.Start;
+        var source = route.Node.Value;
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "forwardcrash:"));
+        await workload.LoadAsync();
+        var admin = new RedisClusterAdmin(Connection);
+        var sourceId = await admin.MyIdAsync(source, CancellationToken.None);
+        var targetId = await admin.MyIdAsync(target.Value, CancellationToken.None);
+        var journal = NewJournalPath();
+        var records = new Redis.Migration.Journal.MigrationJournal(journal);
+        records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "forward", route.Partition.Value, source, target.Value, slots.Start, slots.End));
+        await admin.SetSlotImportingAsync(target.Value, slot, sourceId, CancellationToken.None);
+        await admin.SetSlotMigratingAsync(source, slot, targetId, CancellationToken.None);
+        var keys = await admin.GetKeysInSlotAsync(source, slot, 100, CancellationToken.None);
+        Assert.That(await admin.MigrateAsync(source, target.Value, keys, 5000, replace: false, CancellationToken.None), Is.True);
+        await admin.SetSlotNodeAsync(target.Value, slot, targetId, CancellationToken.None);
+
+        // Gossip has had time to settle whatever it settles on its own.
+        await Task.Delay(1000);
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        await Task.Delay(1000);
+
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+        var fresh = KeyValueWorkload.KeysIn([slots], perSlot: 1, prefix: "forwardcrash-new:").Single();
+        Assert.That(await Connection.GetDatabase().StringSetAsync(fresh, "v"), Is.True, "a new key of the slot can be written");
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetHoldsAStaleCopyOfAKey_ReplacesItWithTheLiveValue()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 6);
