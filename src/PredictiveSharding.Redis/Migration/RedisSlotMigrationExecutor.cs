@@ -492,6 +492,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         {
             var owner = view.OwnerOf(slot)?.Address;
             var isOpen = sourceLine.Migrating.ContainsKey(slot) || targetLine.Importing.ContainsKey(slot);
+
+            // Open the other way: a slot going back whose hand-over stopped after the source took it and before the target
+            // was told (the target is still MIGRATING it); that hand-over is finished like any other.
+            var isOpenBack = targetLine.Migrating.ContainsKey(slot) || sourceLine.Importing.ContainsKey(slot);
             if (!rollBack)
             {
                 await mover.MoveSlotAsync(endpoints, slot, masters, resumeFrom: view, tally, cancellationToken).ConfigureAwait(false);
@@ -500,7 +504,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             {
                 await mover.AbortSlotAsync(endpoints, slot, masters, tally, cancellationToken).ConfigureAwait(false);
             }
-            else if (owner == move.To)
+            else if (owner == move.To || (owner == move.From && isOpenBack))
             {
                 await mover.MoveSlotAsync(endpoints.Reversed(), slot, masters, resumeFrom: view, tally, cancellationToken).ConfigureAwait(false);
             }

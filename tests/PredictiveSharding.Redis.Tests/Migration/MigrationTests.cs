@@ -181,6 +181,48 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Recover_WithRollBackPolicy_AfterACrashBetweenTheHandOversOfASlotGoingBack_LeavesNoSlotOpen()
+    {
+        // A roll-back moving a slot back crashed after the original source took the slot (SETSLOT NODE there) and before
+        // the original target was told: the target is still MIGRATING the slot to the source. Recovery must close it.
+        var (routing, route, target) = await PickPartitionAsync(slots: 1, index: 19);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var slot = slots.Start;
+        var source = route.Node.Value;
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "backcrash:"));
+        await workload.LoadAsync();
+        using (var forward = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath() }))
+        {
+            Assert.That((await forward.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None)).Errors, Is.Empty);
+        }
+
+        var admin = new RedisClusterAdmin(Connection);
+        var sourceId = await admin.MyIdAsync(source, CancellationToken.None);
+        var targetId = await admin.MyIdAsync(target.Value, CancellationToken.None);
+        await admin.SetSlotImportingAsync(source, slot, targetId, CancellationToken.None);
+        await admin.SetSlotMigratingAsync(target.Value, slot, sourceId, CancellationToken.None);
+        var keys = await admin.GetKeysInSlotAsync(target.Value, slot, 100, CancellationToken.None);
+        Assert.That(await admin.MigrateAsync(target.Value, source, keys, 5000, replace: false, CancellationToken.None), Is.True);
+        await admin.SetSlotNodeAsync(source, slot, sourceId, CancellationToken.None);
+        var journal = NewJournalPath();
+        var records = new Redis.Migration.Journal.MigrationJournal(journal);
+        records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "back", route.Partition.Value, source, target.Value, slots.Start, slots.End));
+        records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.RollBack, "back", Note: "test"));
+
+        // Gossip has had time to settle whatever it settles on its own.
+        await Task.Delay(1000);
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        await Task.Delay(1000);
+
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Recover_WithRollBackPolicy_AfterACrashBetweenTheHandOversOfASlot_LeavesNoSlotOpen()
     {
         // A move crashed after the target took a slot (SETSLOT NODE there) and before the source was told: the source,
