@@ -26,6 +26,12 @@ internal sealed record ClusterNode(
 
     public bool IsFailing => Flags.Contains("fail") || Flags.Contains("fail?") || Flags.Contains("noaddr") || Flags.Contains("handshake");
 
+    /// <summary>
+    /// False for a node Redis knows no address of: flagged <c>noaddr</c> and written <c>:0@0</c>, as when another node
+    /// answered at its address; nothing can be sent to it.
+    /// </summary>
+    public bool HasAddress => !Flags.Contains("noaddr") && RedisClusterAdmin.TrySplit(Address, out _, out _);
+
     public NodeId NodeId => new(Address);
 
     public bool Owns(int slot)

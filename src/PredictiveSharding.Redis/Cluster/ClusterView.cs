@@ -15,7 +15,7 @@ internal sealed class ClusterView
         Listing = listing;
         Self = self;
         Unreachable = unreachable;
-        Masters = [.. listing.Where(n => n.IsMaster).OrderBy(n => n.Address, StringComparer.Ordinal)];
+        Masters = [.. listing.Where(n => n.IsMaster && n.HasAddress).OrderBy(n => n.Address, StringComparer.Ordinal)];
         _ownerIndex = new int[HashSlot.Count];
         Array.Fill(_ownerIndex, -1);
 
@@ -44,7 +44,7 @@ internal sealed class ClusterView
     /// <summary>Every node the first answering master knows of.</summary>
     public IReadOnlyList<ClusterNode> Listing { get; }
 
-    /// <summary>Masters, by address.</summary>
+    /// <summary>Masters with an address, by address (a master Redis knows no address of serves no client and is left out).</summary>
     public IReadOnlyList<ClusterNode> Masters { get; }
 
     /// <summary>Each reachable master's own line, by address.</summary>

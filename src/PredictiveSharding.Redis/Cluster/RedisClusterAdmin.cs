@@ -20,15 +20,22 @@ internal sealed class RedisClusterAdmin
 
     public IConnectionMultiplexer Connection => _connection;
 
-    public static (string Host, int Port) Split(string address)
+    public static (string Host, int Port) Split(string address) =>
+        TrySplit(address, out var host, out var port) ? (host, port) : throw new ArgumentException($"A node address must be host:port; got '{address}'.", nameof(address));
+
+    /// <summary>Whether <paramref name="address"/> is host:port (a node Redis knows no address of is written <c>:0</c>).</summary>
+    public static bool TrySplit(string address, out string host, out int port)
     {
         var colon = address.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port))
         {
-            throw new ArgumentException($"A node address must be host:port; got '{address}'.", nameof(address));
+            host = string.Empty;
+            port = 0;
+            return false;
         }
 
-        return (address[..colon], port);
+        host = address[..colon];
+        return true;
     }
 
     public IServer Server(string address)
@@ -69,7 +76,8 @@ internal sealed class RedisClusterAdmin
 
         var self = new Dictionary<string, ClusterNode>(StringComparer.Ordinal);
         var unreachable = new List<string>();
-        foreach (var master in listing.Where(n => n.IsMaster))
+        // A master Redis knows no address of (noaddr, ":0") can be sent nothing; ClusterView leaves it out too.
+        foreach (var master in listing.Where(n => n.IsMaster && n.HasAddress))
         {
             try
             {

@@ -1,5 +1,6 @@
 using PredictiveSharding.Redis.Cluster;
 using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Tests.Infrastructure;
 
 namespace PredictiveSharding.Redis.Tests.Slots;
 
@@ -41,6 +42,30 @@ public sealed class ClusterNodesParserTests
         Assert.That(view.OwnerOf(5460)!.Address, Is.EqualTo("127.0.0.1:30002"));
         Assert.That(view.OwnerOf(5459)!.Address, Is.EqualTo("127.0.0.1:30001"));
         Assert.That(view.OwnerOf(12000)!.Address, Is.EqualTo("127.0.0.1:30003"));
+    }
+
+    [Test]
+    public async Task ReadView_WhenAMasterHasNoAddress_LeavesItOutAndReadsTheOthers()
+    {
+        // A master whose node id stopped answering at its address (the address now holds another node, e.g. one restarted
+        // with an empty nodes.conf) is kept as "noaddr" with the address ":0@0" until an operator forgets it.
+        const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
+        const string B = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1";
+        const string Gone = "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f :0@0 master,fail,noaddr - 1426238317239 1426238316232 3 disconnected\n";
+        var nodes = new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n" + Gone,
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n" + Gone,
+        };
+        var (connection, _) = CannedNodesConnection.Create(nodes);
+
+        var view = await new RedisClusterAdmin(connection).ReadViewAsync(CancellationToken.None);
+
+        Assert.That(view.Masters.Select(m => m.Address), Is.EqualTo(new[] { "127.0.0.1:30001", "127.0.0.1:30002" }));
+        Assert.That(view.OwnerOf(0)!.Address, Is.EqualTo("127.0.0.1:30001"));
+        Assert.That(view.OwnerOf(HashSlot.Count - 1)!.Address, Is.EqualTo("127.0.0.1:30002"));
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, HashSlot.Count, CancellationToken.None);
+        Assert.That(map.Routes.Select(r => r.Node.Value), Is.EqualTo(new[] { "127.0.0.1:30001", "127.0.0.1:30002" }));
     }
 
     [Test]

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Reflection;
+using StackExchange.Redis;
+
+namespace PredictiveSharding.Redis.Tests.Infrastructure;
+
+/// <summary>
+/// A multiplexer with no server behind it: <c>CLUSTER NODES</c> sent with <c>IServer.ExecuteAsync</c> to a node answers
+/// the text given for its address, and a node with no text given does not answer (as a connection failure). Only the
+/// calls <see cref="Cluster.RedisClusterAdmin.ReadViewAsync"/> makes are supported.
+/// </summary>
+public class CannedNodesConnection : DispatchProxy
+{
+    private IReadOnlyDictionary<string, string> _nodes = null!;
+
+    /// <summary>Every command sent, as "address command args".</summary>
+    public List<string> Sent { get; } = [];
+
+    public static (IConnectionMultiplexer Connection, CannedNodesConnection Canned) Create(IReadOnlyDictionary<string, string> nodesByAddress)
+    {
+        var connection = Create<IConnectionMultiplexer, CannedNodesConnection>();
+        var canned = (CannedNodesConnection)(object)connection;
+        canned._nodes = nodesByAddress;
+        return (connection, canned);
+    }
+
+    internal Task<RedisResult> Execute(string address, string command, object[] args)
+    {
+        lock (Sent)
+        {
+            Sent.Add($"{address} {command} {string.Join(' ', args)}");
+        }
+
+        if (command == "CLUSTER" && args is ["NODES"] && _nodes.TryGetValue(address, out var text))
+        {
+            return Task.FromResult(RedisResult.Create((RedisValue)text));
+        }
+
+        return Task.FromException<RedisResult>(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"{address} does not answer (canned by the test)"));
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        switch (targetMethod!.Name)
+        {
+            case nameof(IConnectionMultiplexer.GetEndPoints):
+                return _nodes.Keys.Select(a => (EndPoint)IPEndPoint.Parse(a)).ToArray();
+            case nameof(IConnectionMultiplexer.GetServer) when args is [IPAddress ip, int port, ..]:
+                return CannedServer.Create(this, $"{ip}:{port}");
+            case nameof(IConnectionMultiplexer.GetServer) when args is [string host, int port, ..]:
+                return CannedServer.Create(this, $"{host}:{port}");
+            default:
+                throw new NotSupportedException($"CannedNodesConnection does not support {targetMethod.Name}.");
+        }
+    }
+}
+
+/// <summary>The <see cref="IServer"/> side of <see cref="CannedNodesConnection"/>.</summary>
+public class CannedServer : DispatchProxy
+{
+    private CannedNodesConnection _connection = null!;
+    private string _address = string.Empty;
+
+    public static IServer Create(CannedNodesConnection connection, string address)
+    {
+        var server = Create<IServer, CannedServer>();
+        var proxy = (CannedServer)(object)server;
+        proxy._connection = connection;
+        proxy._address = address;
+        return server;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+        targetMethod!.Name == nameof(IServer.ExecuteAsync) && args is [string command, object[] arguments]
+            ? _connection.Execute(_address, command, arguments)
+            : throw new NotSupportedException($"CannedServer does not support {targetMethod.Name}.");
+}
