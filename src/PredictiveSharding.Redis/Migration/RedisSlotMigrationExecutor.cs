@@ -351,11 +351,16 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             inFlight = -1;
         }
 
+        // Keys of the slot in flight the move put on the target: taken now, since the roll-back's own slot moves count
+        // theirs in the same tally (a forward finish that fails at once would leave it at 0 and the slot closed over them).
+        var movedInFlight = inFlight >= 0 ? tally.KeysInCurrentSlot : 0;
+        var inFlightClosed = false;
         try
         {
             if (inFlight >= 0)
             {
                 await mover.AbortSlotAsync(endpoints, inFlight, masters, tally, cancellationToken).ConfigureAwait(false);
+                inFlightClosed = true;
             }
 
             var back = endpoints.Reversed();
@@ -374,7 +379,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         catch (Exception e) when (e is RedisMigrationException or RedisException)
         {
             var rollbackFailure = e as RedisMigrationException ?? new RedisMigrationException(e.Message, e);
-            var state = await LeaveConsistentAsync(endpoints, inFlight, tally, cancellationToken).ConfigureAwait(false);
+            // While the abort ran, the tally counted its keys of the slot in flight (forward, or back once finished forward).
+            var state = inFlightClosed
+                ? await LeaveConsistentAsync(endpoints, -1, 0, cancellationToken).ConfigureAwait(false)
+                : await LeaveConsistentAsync(endpoints, inFlight, movedInFlight + tally.KeysInCurrentSlot, cancellationToken).ConfigureAwait(false);
             var down = failure.UnreachableNode ?? rollbackFailure.UnreachableNode;
             return new RedisMigrationException(
                 string.Create(CultureInfo.InvariantCulture, $"Move of '{move.Shard}' from '{move.From}' to '{move.To}' failed {where}: {failure.Message} Rolling back failed too: {rollbackFailure.Message} State left: slots {handedOver} are served by '{move.To}'; {state} The move stays in the journal; RecoverAsync (run by every ExecuteAsync) rolls it back once both masters are reachable."),
@@ -406,14 +414,14 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// on the source (it then serves the whole slot again); otherwise keep it open, so that reads of keys already on the
     /// target keep being redirected there rather than answered as missing.
     /// </summary>
-    private async Task<string> LeaveConsistentAsync(MoveEndpoints endpoints, int inFlight, MoveTally tally, CancellationToken cancellationToken)
+    private async Task<string> LeaveConsistentAsync(MoveEndpoints endpoints, int inFlight, long keysMoved, CancellationToken cancellationToken)
     {
         if (inFlight < 0)
         {
             return "no slot is open.";
         }
 
-        if (tally.KeysInCurrentSlot == 0 && await _admin.IsReachableAsync(endpoints.Source, cancellationToken).ConfigureAwait(false))
+        if (keysMoved == 0 && await _admin.IsReachableAsync(endpoints.Source, cancellationToken).ConfigureAwait(false))
         {
             try
             {
@@ -431,7 +439,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} stays MIGRATING on '{endpoints.Source}' with {tally.KeysInCurrentSlot} of its keys on '{endpoints.Target}', so reads of those keys are still redirected to them; the slots after it are on '{endpoints.Source}'.");
+        return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} stays MIGRATING on '{endpoints.Source}' with keys of it on '{endpoints.Target}' ({keysMoved} moved there by the move and its roll-back), so reads of those keys are still redirected to them; the slots after it are on '{endpoints.Source}'.");
     }
 
     private async Task<RecoveryReport> RecoverCoreAsync(CancellationToken cancellationToken)

@@ -503,6 +503,44 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenTheRollBackOfASlotWithKeysOnTheTargetFails_KeepsTheSlotOpenSoNoKeyIsHidden()
+    {
+        // The slot in flight has keys on the target when the move fails (the target refused a batch, say for want of
+        // memory); the roll-back's attempt to finish it forward fails at once too. Closing the slot then would leave the
+        // keys already on the target unreachable: the source would serve the slot without them.
+        var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 25);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 6, prefix: "rollbackfails:"));
+        await workload.LoadAsync();
+        var failAt = slots.Start;
+        var batches = 0;
+        var opened = 0;
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                if (slot == failAt && ((step == MigrationStep.BatchMigrated && ++batches == 1) || (step == MigrationStep.Opened && ++opened == 2)))
+                {
+                    throw new RedisMigrationException("injected: the target refused the step") { Slot = slot };
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RollbackPending), string.Join("; ", summary.Errors));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty, "the keys already on the target stay reachable (by ASK)");
+        executor.StepHook = null;
+        var report = await executor.RecoverAsync(CancellationToken.None);
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Dispose_DuringAMove_LetsItFinishAndRefusesTheCallerWaitingBehindIt()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 29);
