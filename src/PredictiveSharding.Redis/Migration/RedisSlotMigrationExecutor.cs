@@ -410,9 +410,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     }
 
     /// <summary>
-    /// When a master is down and the slot in flight cannot be closed properly: if no key of it left the source, close it
-    /// on the source (it then serves the whole slot again); otherwise keep it open, so that reads of keys already on the
-    /// target keep being redirected there rather than answered as missing.
+    /// When a master is down and the slot in flight cannot be closed properly: if no key of it left the source and the
+    /// target (when it answers) holds none, close it on the source (it then serves the whole slot again); otherwise keep
+    /// it open, so that reads of keys already on the target keep being redirected there rather than answered as missing.
     /// </summary>
     private async Task<string> LeaveConsistentAsync(MoveEndpoints endpoints, int inFlight, long keysMoved, CancellationToken cancellationToken)
     {
@@ -425,8 +425,17 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         {
             try
             {
+                // The move put no key there, but a client may have created one (the source sends a client asking for a key
+                // it lacks to the target); a target that answers says so, and a slot with keys there stays open.
+                var targetReachable = await _admin.IsReachableAsync(endpoints.Target, cancellationToken).ConfigureAwait(false);
+                var onTarget = targetReachable ? await _admin.CountKeysInSlotAsync(endpoints.Target, inFlight, cancellationToken).ConfigureAwait(false) : 0;
+                if (onTarget > 0)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"slot {inFlight} stays MIGRATING on '{endpoints.Source}' with {onTarget} of its keys, created by clients, on '{endpoints.Target}', so reads of those keys are still redirected to them; the slots after it are on '{endpoints.Source}'.");
+                }
+
                 await _admin.SetSlotStableAsync(endpoints.Source, inFlight, cancellationToken).ConfigureAwait(false);
-                if (await _admin.IsReachableAsync(endpoints.Target, cancellationToken).ConfigureAwait(false))
+                if (targetReachable)
                 {
                     await _admin.SetSlotStableAsync(endpoints.Target, inFlight, cancellationToken).ConfigureAwait(false);
                 }

@@ -541,6 +541,46 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenTheRollBackFailsAfterAClientCreatedAKeyOnTheTarget_KeepsTheSlotOpenSoTheKeyIsNotHidden()
+    {
+        // The move migrated no key of the slot in flight, but a client created a new key of it while it was open: the
+        // source, not holding the key, sent the client on to the target (ASK). Closing the slot after a failed roll-back
+        // would hide that acknowledged write.
+        var (routing, route, target) = await PickPartitionAsync(slots: 1, index: 27);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 4, prefix: "asked:"));
+        await workload.LoadAsync();
+        var created = KeyValueWorkload.KeysIn([slots], perSlot: 1, prefix: "asked-new:").Single();
+        var opened = 0;
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2 })
+        {
+            StepHook = async (step, slot, _) =>
+            {
+                if (step == MigrationStep.Opened && ++opened <= 2)
+                {
+                    if (opened == 1)
+                    {
+                        Assert.That(await Connection.GetDatabase().StringSetAsync(created, "acknowledged"), Is.True);
+                    }
+
+                    throw new RedisMigrationException("injected: the target refused the step") { Slot = slot };
+                }
+            },
+        };
+
+        var summary = await executor.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None);
+
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RollbackPending), string.Join("; ", summary.Errors));
+        Assert.That((string?)await Connection.GetDatabase().StringGetAsync(created), Is.EqualTo("acknowledged"), "the key created on the target stays reachable (by ASK)");
+        executor.StepHook = null;
+        var report = await executor.RecoverAsync(CancellationToken.None);
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That((string?)await Connection.GetDatabase().StringGetAsync(created), Is.EqualTo("acknowledged"));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Dispose_DuringAMove_LetsItFinishAndRefusesTheCallerWaitingBehindIt()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 29);
