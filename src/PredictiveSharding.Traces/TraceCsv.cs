@@ -110,10 +110,19 @@ public static class TraceCsv
         var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
         var tolerance = own / 50;
         var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lastRaw = new Dictionary<string, long>(StringComparer.Ordinal);
         var snapped = new List<TraceRow>(rows.Count);
         foreach (var row in rows)
         {
             var ticks = row.Timestamp.UtcTicks;
+            if (lastRaw.TryGetValue(row.Name, out var previousRaw) && ticks <= previousRaw)
+            {
+                // A timestamp repeated or going back in time is refused by the reader, as without a step: snapped one tick
+                // past its predecessor below, it was read (and summed) instead.
+                return rows;
+            }
+
+            lastRaw[row.Name] = ticks;
             var nearest = epoch + ((long)Math.Round((ticks - epoch) / (double)own) * own);
             var time = Math.Abs(ticks - nearest) <= tolerance ? nearest : ticks;
             if (last.TryGetValue(row.Name, out var previous) && time <= previous)

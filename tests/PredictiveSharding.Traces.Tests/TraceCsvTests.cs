@@ -401,6 +401,32 @@ public sealed class TraceCsvTests
             Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 5").And.Message.Contains("explicit step").And.Message.Not.Contains("--step "));
     }
 
+    [TestCase(4, "repeats timestamp")]
+    [TestCase(10, "goes back in time")]
+    public void ReadSeriesInWholeSteps_RepeatedOrBackwardsTimestamp_ThrowsAsReadSeriesDoes(int extraMinute, string message)
+    {
+        // Snapping samples onto the file's own grid moved a repeated timestamp, or one going back in time, one tick past
+        // the series' previous sample, so the file was read (the extra value summed into a step) instead of refused.
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder("timestamp,series,value\n");
+        for (var minute = 0; minute < 10; minute++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(minute):yyyy-MM-ddTHH:mm:ssZ},a,1\n");
+            if (minute == Math.Min(extraMinute, 9))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddMinutes(extraMinute == 10 ? 3 : minute):yyyy-MM-ddTHH:mm:ssZ},a,1\n");
+            }
+        }
+
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "whole-steps-disorder-" + extraMinute + ".csv");
+        File.WriteAllText(path, text.ToString());
+
+        Assert.That(
+            () => TraceCsv.ReadSeriesInWholeSteps(path, TimeSpan.FromMinutes(5), CancellationToken.None),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains(path));
+        Assert.That(() => TraceCsv.ReadSeries(path, TimeSpan.FromMinutes(5)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message));
+    }
+
     [Test]
     public void Resample_SumsWholeGroupsAndDropsPartialEnds()
     {
