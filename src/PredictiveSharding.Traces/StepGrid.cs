@@ -29,7 +29,8 @@ internal sealed class StepGrid
 
     public static StepGrid Create(IReadOnlyList<TraceRow> rows, TimeSpan? step, string source)
     {
-        var min = rows.Min(r => r.Timestamp);
+        var first = rows.MinBy(r => r.Timestamp);
+        var min = first.Timestamp;
         if (step is { } given)
         {
             if (given <= TimeSpan.Zero)
@@ -42,10 +43,24 @@ internal sealed class StepGrid
             // Floored, not truncated, so that a timestamp before the epoch starts the step it lies in rather than the next one.
             var offset = (min.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % given.Ticks;
             var aligned = min.UtcTicks - (offset < 0 ? offset + given.Ticks : offset);
+            if (aligned < DateTimeOffset.MinValue.UtcTicks)
+            {
+                // A DateTimeOffset cannot hold the step's start: the constructor threw a bare ArgumentOutOfRangeException.
+                throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {first.Line}: {min:O} lies in a step of {given} (steps are aligned to the Unix epoch) that would start before {DateTimeOffset.MinValue:O}; give a step that divides a day evenly or remove the row."));
+            }
+
             return new StepGrid(new DateTimeOffset(aligned, TimeSpan.Zero), given, round: false);
         }
 
-        return new StepGrid(min, InferStep(rows, source), round: true);
+        var grid = new StepGrid(min, InferStep(rows, source), round: true);
+        var last = rows.MaxBy(r => r.Timestamp);
+        if (grid.IndexOf(last.Timestamp) * grid.Step.Ticks > DateTimeOffset.MaxValue.UtcTicks - min.UtcTicks)
+        {
+            // Rounded up to the nearest step, the last timestamp's step starts after 9999-12-31: a DateTimeOffset cannot hold it.
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {last.Line}: {last.Timestamp:O}, rounded to the nearest step of {grid.Step} from {min:O}, falls in a step that would start after {DateTimeOffset.MaxValue:O}; give the step explicitly or remove the row."));
+        }
+
+        return grid;
     }
 
     /// <summary>

@@ -161,6 +161,36 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void ReadKeyTrace_StepHoldingAYearOneRowWouldStartBeforeYearOne_ThrowsNamingTheRow()
+    {
+        // A default(DateTime) row (0001-01-01T00:00:00) lies in an epoch-aligned step of 7 s that starts before year 1:
+        // the grid's origin threw ArgumentOutOfRangeException ("Ticks must be between ...") instead of naming the row.
+        var csv = "timestamp,key,count\n0001-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z,a,1\n";
+
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromSeconds(7), "test.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 2").And.Message.Contains("0001-01-01T00:00:00"));
+        Assert.That(
+            () => TraceCsv.ReadSeries(new StringReader(csv.Replace("key,count", "series,value", StringComparison.Ordinal)), TimeSpan.FromDays(7), "test.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 2").And.Message.Contains("0001-01-01T00:00:00"));
+    }
+
+    [Test]
+    public void ReadSeries_LastRowRoundedToAStepAfterYear9999_ThrowsNamingTheRow()
+    {
+        // Rounded to the nearest inferred hour, 9999-12-31T23:59:59 falls in a step starting 10000-01-01, which a
+        // DateTimeOffset cannot hold: the reader threw ArgumentOutOfRangeException instead of naming the row.
+        var csv = "timestamp,series,value\n9999-12-31T22:00:00Z,a,1\n9999-12-31T23:00:00Z,a,1\n9999-12-31T23:59:59Z,a,1\n";
+
+        Assert.That(
+            () => Series(csv),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 4").And.Message.Contains("9999-12-31T23:59:59"));
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv.Replace("series,value", "key,count", StringComparison.Ordinal)), null, "test.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 4"));
+    }
+
+    [Test]
     public void ReadSeries_OneTimestampOnly_AsksForTheStep()
     {
         Assert.That(
