@@ -45,7 +45,8 @@ public static class SeriesResampler
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Cannot resample series '{series.Partition}' from step {series.Step} to {step}: the new step must be a whole multiple of the old one."), nameof(step));
         }
 
-        var perGroup = (int)(step.Ticks / series.Step.Ticks);
+        // In 64 bits: cast to int, 2^32 + 1 source steps per group became 1, and a single bucket passed as a whole group.
+        var perGroup = step.Ticks / series.Step.Ticks;
         var groups = new SortedDictionary<long, (double Reads, double Writes, double BytesRead, double BytesWritten, int Count)>();
         var regions = new Dictionary<long, Dictionary<string, double>>();
         foreach (var bucket in series.Buckets)

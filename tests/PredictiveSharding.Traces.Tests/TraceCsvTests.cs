@@ -467,6 +467,18 @@ public sealed class TraceCsvTests
     }
 
     [Test]
+    public void Resample_StepOfMoreThanInt32MaxValueSourceSteps_DropsTheIncompleteGroup()
+    {
+        // 2^32 + 1 one-second steps per group: the count per group was cast to int (1), so a single bucket passed as a
+        // whole group and came back as a bucket of 136 years holding one second's requests.
+        var series = Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n", TimeSpan.FromSeconds(1));
+
+        var resampled = SeriesResampler.Resample(series, TimeSpan.FromSeconds((1L << 32) + 1))[0];
+
+        Assert.That(resampled.Buckets, Is.Empty);
+    }
+
+    [Test]
     public void Resample_SumsRequestsPerRegionToo()
     {
         // The region mix was dropped: every resampled bucket came back with no requests per region.
