@@ -284,6 +284,26 @@ public class TraceSimulatorTests
         });
     }
 
+    [TestCase(2, "a", "a\u0000")]
+    [TestCase(65536, "user", "user-1")]
+    public void Expand_AKeyThatIsAPrefixOfAnother_KeepsTheRangesApartAndInOrder(int fanout, string shorter, string longer)
+    {
+        // "user" followed by a two-byte index reaches "user-1" ("user" + 0x2D 0x31) at index 11569 and past it: the ranges
+        // interleaved and the expanded trace was refused as "Trace keys must be strictly ascending".
+        var keys = new[] { PredictiveSharding.Keys.ShardKey.FromString(shorter), PredictiveSharding.Keys.ShardKey.FromString(longer) };
+        var loads = new PredictiveSharding.Simulation.Cluster.KeyLoads(keys, TestTraces.Start, TimeSpan.FromMinutes(1), [[fanout], [2.0 * fanout]]);
+
+        var expanded = loads.Expand(fanout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(expanded.KeyCount, Is.EqualTo(2 * fanout));
+            Assert.That(expanded.Keys, Is.Ordered.And.Unique);
+            Assert.That(expanded.RangeSum(0, 0, fanout), Is.EqualTo(fanout));
+            Assert.That(expanded.RangeSum(0, fanout, 2 * fanout), Is.EqualTo(2.0 * fanout));
+        });
+    }
+
     [Test]
     public void Expand_WhenKeysTimesFanoutPassTheLargestArray_ThrowsArgumentExceptionNamingTheCounts()
     {

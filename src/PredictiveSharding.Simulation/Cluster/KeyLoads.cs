@@ -83,7 +83,9 @@ internal sealed class KeyLoads
     /// Maps each key to a range of <paramref name="fanout"/> keys (the key's bytes followed by a two-byte big-endian index)
     /// sharing its requests equally: a trace of series (a function, an article) becomes a key space in which a hot series
     /// is a range that can be split, as a store keyed by series then row would see it. Order is kept, since every key gets
-    /// a suffix of the same length.
+    /// a suffix of the same length, unless a key is a prefix of the next one and its range reaches past it ("user" + 0x2D31
+    /// is "user-1"): then every key's bytes are escaped first (0x00 as 0x00 0x01) and ended by 0x00 0x00, which no
+    /// continuation of a longer key comes before.
     /// </summary>
     public KeyLoads Expand(int fanout)
     {
@@ -104,12 +106,20 @@ internal sealed class KeyLoads
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The trace has {KeyCount} keys × fan-out {fanout} × {StepCount} steps = {cells} cells, more than one replay can hold."), nameof(fanout));
         }
 
-        var keys = new ShardKey[KeyCount * fanout];
+        var keys = SuffixedKeys(fanout, escaped: false);
+        for (var k = 1; k < KeyCount; k++)
+        {
+            if (keys[(k * fanout) - 1] >= keys[k * fanout])
+            {
+                // A key's range reached into the next key's (which the first is a prefix of): the trace was refused as unordered.
+                keys = SuffixedKeys(fanout, escaped: true);
+                break;
+            }
+        }
+
         var counts = new double[keys.Length][];
         for (var k = 0; k < KeyCount; k++)
         {
-            var bytes = new byte[Keys[k].Length + 2];
-            Keys[k].Span.CopyTo(bytes);
             var series = new double[StepCount];
             for (var s = 0; s < StepCount; s++)
             {
@@ -118,14 +128,49 @@ internal sealed class KeyLoads
 
             for (var i = 0; i < fanout; i++)
             {
-                bytes[^2] = (byte)(i >> 8);
-                bytes[^1] = (byte)i;
-                keys[(k * fanout) + i] = ShardKey.FromBytes(bytes);
                 counts[(k * fanout) + i] = series;
             }
         }
 
         return new KeyLoads(keys, Start, Step, counts);
+    }
+
+    /// <summary>
+    /// Each key's bytes followed by each two-byte big-endian index below <paramref name="fanout"/>; when <paramref name="escaped"/>,
+    /// the key's bytes with 0x00 as 0x00 0x01 and then 0x00 0x00 before the index, so that no key's range reaches into the next's.
+    /// </summary>
+    private ShardKey[] SuffixedKeys(int fanout, bool escaped)
+    {
+        var keys = new ShardKey[KeyCount * fanout];
+        for (var k = 0; k < KeyCount; k++)
+        {
+            var key = Keys[k].Span;
+            var bytes = new List<byte>(key.Length + 4);
+            foreach (var b in key)
+            {
+                bytes.Add(b);
+                if (escaped && b == 0)
+                {
+                    bytes.Add(1);
+                }
+            }
+
+            if (escaped)
+            {
+                bytes.AddRange([0, 0]);
+            }
+
+            bytes.AddRange([0, 0]);
+            var buffer = bytes.ToArray();
+            for (var i = 0; i < fanout; i++)
+            {
+                buffer[^2] = (byte)(i >> 8);
+                buffer[^1] = (byte)i;
+                keys[(k * fanout) + i] = ShardKey.FromBytes(buffer);
+            }
+        }
+
+        return keys;
     }
 
     public DateTimeOffset Start { get; }
