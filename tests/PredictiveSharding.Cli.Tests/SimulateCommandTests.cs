@@ -373,6 +373,22 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task Simulate_WithJson_WhenTheCapacityIsTooSmallForAFiniteUtilisation_ExitsWithoutAStackTrace()
+    {
+        // 13 requests over a capacity of 1e-40 is a utilisation of 1.3e41, past what the float it is kept in holds: the p99
+        // was infinite and System.Text.Json threw ArgumentException writing it, after the run, with a stack trace.
+        var trace = WriteShiftingHotSpot("tiny-capacity.csv", steps: 20);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, NodeCapacity = 1e-40, Strategies = ["static"] }, json: true, output, error, interactive: false, null, CancellationToken.None);
+
+        Assert.That(code, Is.Zero, error.ToString());
+        using var document = JsonDocument.Parse(output.ToString());
+        Assert.That(document.RootElement.GetProperty("strategies")[0].GetProperty("p99Utilization").ValueKind, Is.EqualTo(JsonValueKind.Null));
+    }
+
     /// <summary>16 keys in 4 blocks; every key 1 request per minute, plus 12 on the keys of one block, which changes every 10 minutes.</summary>
     [Test]
     public async Task Simulate_WhenThePlannersTimeLimitCutsPlansShort_SaysHowManyInBothModes_AndNothingWhenNoneIs()

@@ -187,7 +187,7 @@ internal static class SimulateCommand
 
         if (json)
         {
-            var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, s.OverloadedRequestShare, s.P99Utilization, s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds, s.MoveOverloadNodeMinutes)).ToList();
+            var strategies = report.Strategies.Select(s => new SimulateJsonStrategy(s.Name, s.OverloadNodeMinutes, FiniteOrNull(s.OverloadedRequestShare), FiniteOrNull(s.P99Utilization), s.Splits, s.Moves, s.BytesMoved, s.ComputeSeconds, s.Setting, s.ForecastSeconds, s.PlanSeconds, s.MoveOverloadNodeMinutes)).ToList();
             var document = new SimulateJsonReport(report.Nodes, report.NodeCapacity, report.WarmupSteps, report.UnavoidableNodeSteps, strategies);
             await output.WriteLineAsync(JsonSerializer.Serialize(document, SimulateJsonContext.Default.SimulateJsonReport)).ConfigureAwait(false);
 
@@ -208,6 +208,9 @@ internal static class SimulateCommand
         written &= await WriteFileAsync("--utilization-csv", settings.UtilizationCsv, path => SimulateUtilizationCsv.Write(report, path), error).ConfigureAwait(false);
         return written ? 0 : 2;
     }
+
+    /// <summary>A figure for the JSON report: null where it is not finite, since JSON has no infinity or NaN (System.Text.Json threw writing one, after the run).</summary>
+    private static double? FiniteOrNull(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>Writes the file an option names (nothing when it names none); false, with the reason on stderr, when it cannot be written.</summary>
     private static async Task<bool> WriteFileAsync(string flag, string? path, Action<string> write, TextWriter error)
