@@ -173,6 +173,11 @@ public sealed class TraceSimulator
             }
 
             capacity = peak / (nodes * _options.Headroom);
+            if (!double.IsFinite(capacity))
+            {
+                // A headroom as small as 1e-320 is in (0, 1], and sized every node to carry infinite load: nothing was overloaded.
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Headroom (psharding simulate --headroom) of {_options.Headroom} sizes each node at the trace's peak {peak} / ({nodes} nodes × {_options.Headroom}), past the largest finite capacity; give a larger headroom or set NodeCapacity (psharding simulate --node-capacity)."), nameof(loads));
+            }
         }
 
         // Every replay records each node's utilisation at each step.

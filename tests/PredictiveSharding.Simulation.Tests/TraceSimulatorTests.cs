@@ -315,6 +315,19 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void RunAsync_WhenTheHeadroomSizesNodesPastTheLargestDouble_ThrowsNamingHeadroom()
+    {
+        // A headroom of 1e-320 passes (0, 1], and peak / (nodes × headroom) is infinite: every node carried infinite load,
+        // the replay reported nothing overloaded, and simulate --json threw writing the capacity.
+        var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1]);
+        var options = new SimulationOptions { Nodes = 2, Headroom = 1e-320, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("Headroom").And.Message.Contains("1E-320"));
+    }
+
+    [Test]
     public void RunAsync_WhenBytesPerKeyTimesKeysPassA64BitCount_ThrowsNamingBytesPerKey()
     {
         var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]);
