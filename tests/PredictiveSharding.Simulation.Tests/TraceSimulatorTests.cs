@@ -315,6 +315,16 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void KeyLoads_WhenAStepsRequestsSumPastTheLargestDouble_ThrowsNamingTheStep()
+    {
+        // Each count is finite (the trace reader checks each key's), but two keys of 1e308 at step 1 total infinity: the
+        // peak was infinite, every node sized to infinite capacity, and nothing was overloaded.
+        Assert.That(
+            () => TestTraces.Minutes([1, 1e308], [1, 1e308]),
+            Throws.ArgumentException.With.Message.Contains("step 1").And.Message.Contains("1.7976931348623157E+308"));
+    }
+
+    [Test]
     public void RunAsync_WhenTheHeadroomSizesNodesPastTheLargestDouble_ThrowsNamingHeadroom()
     {
         // A headroom of 1e-320 passes (0, 1], and peak / (nodes × headroom) is infinite: every node carried infinite load,

@@ -75,6 +75,15 @@ internal sealed class KeyLoads
                 _totals[s] += v;
             }
         }
+
+        for (var s = 0; s < steps; s++)
+        {
+            if (!double.IsFinite(_totals[s]))
+            {
+                // Each count was finite, their sum not: the peak was infinite and nodes sized to infinite capacity.
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The keys' requests at step {s} sum to more than {double.MaxValue}; a replay cannot add up the load of a node or the cluster."), nameof(keys));
+            }
+        }
     }
 
     public IReadOnlyList<ShardKey> Keys { get; }
