@@ -204,7 +204,10 @@ public sealed class TraceSimulator
         // step short of the share (a decimal conversion instead rounds the share itself to 15 digits, taking 1/3 × 90 to
         // 29 and 0.9999999999999999 to every step).
         var warmup = Math.Min(Math.Max(0, loads.StepCount - 1), (int)Math.Floor(Math.Round(_options.WarmupFraction * loads.StepCount, 9)));
-        return new ClusterSetup(nodes, capacity, partitions, _options.BytesPerKey, bandwidth, _options.MoveOverheadShare, _options.MaxConcurrentMoves, _options.CooldownSteps, warmup);
+        // A cooldown past the trace's end holds a changed partition to its end, as any longer one does: capped there, so that the
+        // planner's cooldown (steps × step) stays a TimeSpan (int.MaxValue hourly steps overflowed it).
+        var cooldown = Math.Min(_options.CooldownSteps, loads.StepCount + 1);
+        return new ClusterSetup(nodes, capacity, partitions, _options.BytesPerKey, bandwidth, _options.MoveOverheadShare, _options.MaxConcurrentMoves, cooldown, warmup);
     }
 
     /// <summary>

@@ -338,6 +338,17 @@ public class TraceSimulatorTests
     }
 
     [Test]
+    public void RunAsync_WithACooldownLongerThanATimeSpanAtTheTracesStep_Replays()
+    {
+        // CooldownSteps is at least 0 and nothing more: int.MaxValue hourly steps (245,000 years) overflowed the planner's
+        // cooldown TimeSpan, an OverflowException from inside the oracle's plan. A cooldown past the trace's end is the same.
+        var loads = TestTraces.Build(TimeSpan.FromHours(1), TestTraces.Repeat(5, 12), TestTraces.Repeat(1, 12), TestTraces.Repeat(9, 12), TestTraces.Repeat(1, 12));
+        var options = new SimulationOptions { Nodes = 2, CooldownSteps = int.MaxValue, Strategies = [StrategyNames.Oracle], HorizonSteps = 2, PlanEverySteps = 1 };
+
+        Assert.That(async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None), Throws.Nothing);
+    }
+
+    [Test]
     public void RunAsync_WhenBytesPerKeyTimesKeysPassA64BitCount_ThrowsNamingBytesPerKey()
     {
         var loads = TestTraces.Minutes([1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]);
