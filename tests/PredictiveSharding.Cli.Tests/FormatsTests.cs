@@ -149,6 +149,7 @@ public sealed class FormatsTests
     [TestCase("\"sizeBytes\":2000", "\"sizebytes\":2000", "$.partitions[1]", "sizebytes")]
     [TestCase("\"sizeBytes\":2000", "\"sizeBytes\":\"big\"", "$.partitions[1].sizeBytes", "not valid here")]
     [TestCase("\"keyCount\":17}]}", "\"keyCount\":17}]", "$", "line")]
+    [TestCase("\"capacity\":{\"requests\":5000,", "\"capacity\":{\"requests\":5000,\"requests\":1,", "$.nodes[0].capacity.requests", "Duplicate")]
     public void ClusterRead_WhenAValueIsBad_NamesFilePathAndValue(string from, string to, string path, string detail)
     {
         var text = ValidCluster.Replace(from, to, StringComparison.Ordinal);
@@ -174,6 +175,9 @@ public sealed class FormatsTests
     [TestCase("\"stepSeconds\":3600", "\"origin\":\"yesterday\",\"stepSeconds\":3600", "$.origin", "'yesterday'")]
     [TestCase("\"stepSeconds\":3600", "\"origin\":\"01/02/2026\",\"stepSeconds\":3600", "$.origin", "'01/02/2026'")]
     [TestCase("\"stepSeconds\":3600", "\"origin\":\"Jan 2 2026 08:00\",\"stepSeconds\":3600", "$.origin", "'Jan 2 2026 08:00'")]
+    [TestCase(",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]}}}", ",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]},\"p2\":{\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2", "Duplicate")]
+    [TestCase("{\"requests\":[[10,20,30],[10,20,30]]}}}", "{\"requests\":[[10,20,30],[10,20,30]],\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2.requests", "Duplicate")]
+    [TestCase("\"stepSeconds\":3600", "\"stepSeconds\":3600,\"stepSeconds\":60", "$.stepSeconds", "Duplicate")]
     public void ForecastRead_WhenAValueIsBad_NamesFilePathAndValue(string from, string to, string path, string detail)
     {
         var text = ValidForecast.Replace(from, to, StringComparison.Ordinal);
@@ -184,31 +188,6 @@ public sealed class FormatsTests
         Assert.That(ex!.File, Is.EqualTo("forecast.json"));
         Assert.That(ex.JsonPath, Does.StartWith(path));
         Assert.That(ex.Message, Does.StartWith("forecast.json: " + path).And.Contain(detail));
-    }
-
-    [TestCase(",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]}}}", ",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]},\"p2\":{\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions", "p2")]
-    [TestCase("{\"requests\":[[10,20,30],[10,20,30]]}}}", "{\"requests\":[[10,20,30],[10,20,30]],\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2", "requests")]
-    [TestCase("\"stepSeconds\":3600", "\"stepSeconds\":3600,\"stepSeconds\":60", "$", "stepSeconds")]
-    public void ForecastRead_WhenANameIsGivenTwiceInOneObject_RefusesItRatherThanKeepingTheLast(string from, string to, string path, string name)
-    {
-        var text = ValidForecast.Replace(from, to, StringComparison.Ordinal);
-        Assert.That(text, Is.Not.EqualTo(ValidForecast), "the case must change the document");
-
-        var ex = Assert.Throws<PlanFileException>(() => ReadForecast(text));
-
-        Assert.That(ex!.JsonPath, Does.StartWith(path));
-        Assert.That(ex.Message, Does.StartWith("forecast.json: " + path).And.Contain(name).And.Contain("uplicate"));
-    }
-
-    [Test]
-    public void ClusterRead_WhenANodesCapacityNamesAResourceTwice_RefusesIt()
-    {
-        var text = ValidCluster.Replace("\"capacity\":{\"requests\":5000,", "\"capacity\":{\"requests\":5000,\"requests\":1,", StringComparison.Ordinal);
-        Assert.That(text, Is.Not.EqualTo(ValidCluster), "the case must change the document");
-
-        var ex = Assert.Throws<PlanFileException>(() => ReadCluster(text));
-
-        Assert.That(ex!.Message, Does.StartWith("cluster.json: $.nodes[0].capacity").And.Contain("requests").And.Contain("uplicate"));
     }
 
     [Test]

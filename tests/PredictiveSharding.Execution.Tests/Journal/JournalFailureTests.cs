@@ -17,13 +17,7 @@ public sealed class JournalFailureTests
         await using var executor = cluster.Executor(journal);
 
         Assert.That(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<IOException>().With.Message.Contains("No space left"));
-        Assert.That(cluster.Store.CaptureCount(N1), Is.EqualTo(1), "the interrupted move's capture is still open");
-
-        var report = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));
-
-        Assert.That(report.AllCompleted, Is.True);
-        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3), "the interrupted move was resumed and finished");
-        cluster.AssertConsistent();
+        await AssertTheNextPlanFinishesTheInterruptedMoveFirstAsync(cluster, executor);
     }
 
     [Test]
@@ -37,6 +31,12 @@ public sealed class JournalFailureTests
         await using var executor = cluster.Executor(journal);
 
         Assert.That(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<OperationCanceledException>().With.Message.Contains("HttpClient.Timeout"));
+        await AssertTheNextPlanFinishesTheInterruptedMoveFirstAsync(cluster, executor);
+    }
+
+    /// <summary>After a plan that failed at p2's cut-over: its capture is still open, and the next plan finishes p2 first.</summary>
+    private static async Task AssertTheNextPlanFinishesTheInterruptedMoveFirstAsync(TestCluster cluster, ShardingExecutor executor)
+    {
         Assert.That(cluster.Store.CaptureCount(N1), Is.EqualTo(1), "the interrupted move's capture is still open");
 
         var report = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));

@@ -197,27 +197,13 @@ public sealed class MigrationTests : RedisClusterFixture
         }
 
         var admin = new RedisClusterAdmin(Connection);
-        var sourceId = await admin.MyIdAsync(source, CancellationToken.None);
-        var targetId = await admin.MyIdAsync(target.Value, CancellationToken.None);
-        await admin.SetSlotImportingAsync(source, slot, targetId, CancellationToken.None);
-        await admin.SetSlotMigratingAsync(target.Value, slot, sourceId, CancellationToken.None);
-        var keys = await admin.GetKeysInSlotAsync(target.Value, slot, 100, CancellationToken.None);
-        Assert.That(await admin.MigrateAsync(target.Value, source, keys, 5000, replace: false, CancellationToken.None), Is.True);
-        await admin.SetSlotNodeAsync(source, slot, sourceId, CancellationToken.None);
+        await HandOverToReceiverOnlyAsync(admin, giver: target.Value, receiver: source, slot);
         var journal = NewJournalPath();
         var records = new Redis.Migration.Journal.MigrationJournal(journal);
         records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "back", route.Partition.Value, source, target.Value, slots.Start, slots.End));
         records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.RollBack, "back", Note: "test"));
 
-        // Gossip has had time to settle whatever it settles on its own.
-        await Task.Delay(1000);
-        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
-        var report = await restarted.RecoverAsync(CancellationToken.None);
-        await Task.Delay(1000);
-
-        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
-        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
-        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        await RecoverWithRollBackAfterGossipAsync(admin, routing, journal, route, slots);
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
@@ -235,26 +221,12 @@ public sealed class MigrationTests : RedisClusterFixture
         var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "forwardcrash:"));
         await workload.LoadAsync();
         var admin = new RedisClusterAdmin(Connection);
-        var sourceId = await admin.MyIdAsync(source, CancellationToken.None);
-        var targetId = await admin.MyIdAsync(target.Value, CancellationToken.None);
         var journal = NewJournalPath();
         var records = new Redis.Migration.Journal.MigrationJournal(journal);
         records.Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "forward", route.Partition.Value, source, target.Value, slots.Start, slots.End));
-        await admin.SetSlotImportingAsync(target.Value, slot, sourceId, CancellationToken.None);
-        await admin.SetSlotMigratingAsync(source, slot, targetId, CancellationToken.None);
-        var keys = await admin.GetKeysInSlotAsync(source, slot, 100, CancellationToken.None);
-        Assert.That(await admin.MigrateAsync(source, target.Value, keys, 5000, replace: false, CancellationToken.None), Is.True);
-        await admin.SetSlotNodeAsync(target.Value, slot, targetId, CancellationToken.None);
+        await HandOverToReceiverOnlyAsync(admin, giver: source, receiver: target.Value, slot);
 
-        // Gossip has had time to settle whatever it settles on its own.
-        await Task.Delay(1000);
-        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
-        var report = await restarted.RecoverAsync(CancellationToken.None);
-        await Task.Delay(1000);
-
-        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
-        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
-        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        await RecoverWithRollBackAfterGossipAsync(admin, routing, journal, route, slots);
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
         var fresh = KeyValueWorkload.KeysIn([slots], perSlot: 1, prefix: "forwardcrash-new:").Single();
         Assert.That(await Connection.GetDatabase().StringSetAsync(fresh, "v"), Is.True, "a new key of the slot can be written");
@@ -626,6 +598,35 @@ public sealed class MigrationTests : RedisClusterFixture
         new(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test");
 
     /// <summary>Puts a copy of <paramref name="key"/> on <paramref name="target"/>, which does not own its slot, as a crash could leave one.</summary>
+    /// <summary>
+    /// Moves a slot's keys from <paramref name="giver"/> to <paramref name="receiver"/> and gives the slot to the receiver
+    /// only (SETSLOT NODE there): where a hand-over stops when the process dies before the giver is told.
+    /// </summary>
+    private static async Task HandOverToReceiverOnlyAsync(RedisClusterAdmin admin, string giver, string receiver, int slot)
+    {
+        var giverId = await admin.MyIdAsync(giver, CancellationToken.None);
+        var receiverId = await admin.MyIdAsync(receiver, CancellationToken.None);
+        await admin.SetSlotImportingAsync(receiver, slot, giverId, CancellationToken.None);
+        await admin.SetSlotMigratingAsync(giver, slot, receiverId, CancellationToken.None);
+        var keys = await admin.GetKeysInSlotAsync(giver, slot, 100, CancellationToken.None);
+        Assert.That(await admin.MigrateAsync(giver, receiver, keys, 5000, replace: false, CancellationToken.None), Is.True);
+        await admin.SetSlotNodeAsync(receiver, slot, receiverId, CancellationToken.None);
+    }
+
+    /// <summary>Recovers the journal with the roll-back policy and checks the move rolled back with no slot left open.</summary>
+    private async Task RecoverWithRollBackAfterGossipAsync(RedisClusterAdmin admin, RoutingTable routing, string journal, PartitionRoute route, HashSlotRange slots)
+    {
+        // Gossip has had time to settle whatever it settles on its own, before and after.
+        await Task.Delay(1000);
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        await Task.Delay(1000);
+
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await admin.ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+    }
+
     private async Task PlantStaleCopyAsync(string key, string owner, string target)
     {
         var admin = new RedisClusterAdmin(Connection);

@@ -104,9 +104,7 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
     public async Task RecordingDatabase_RecordsEachRequestUnderItsSlotsPartition()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 1024);
-        var routing = new RoutingTable(map);
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        using var recorder = RecorderOver(map);
         var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
 
         await database.StringSetAsync("rec:{a}", "value");
@@ -126,9 +124,7 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
     public async Task RecordingDatabase_OnAClusterConnection_RecordsStringKeysWithoutAllocating()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 1024);
-        var routing = new RoutingTable(map);
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        using var recorder = RecorderOver(map);
         var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
         var keys = Enumerable.Range(0, 64).Select(i => (RedisKey)("alloc:{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}:x")).ToArray();
         foreach (var key in keys)
@@ -160,9 +156,7 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
     public async Task RecordingDatabase_RecordsUnderTheSlotRedisComputes()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 1);
-        var routing = new RoutingTable(map);
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, time);
+        using var recorder = RecorderOver(map);
         var database = new RecordingDatabase(Connection.GetDatabase(), recorder);
         var server = Connection.GetServer(Cluster.Addresses[0]);
         string[] keys = ["plain", "{tag}:1", "a{}b", "ключ", new string('k', 700)];
@@ -180,4 +174,8 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
             .ToDictionary(s => s.Partition, s => s.Buckets.Sum(b => b.Requests));
         Assert.That(requests, Is.EquivalentTo(expected));
     }
+
+    /// <summary>A recorder over <paramref name="map"/> that samples every request, on a fake clock.</summary>
+    private static LoadRecorder RecorderOver(RoutingMap map) =>
+        new(new RoutingTable(map), new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), SampleOneIn = 1 }, new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
 }
