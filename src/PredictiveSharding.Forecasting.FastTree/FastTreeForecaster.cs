@@ -60,7 +60,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// <inheritdoc />
     public bool IsFitted => Volatile.Read(ref _state) is not null;
 
-    private int ContextLength => LagFeatures.ContextLength(_options.SeasonLength);
+    private int ContextLength => (int)LagFeatures.ContextLength(_options.SeasonLength); // within MaxHistoryLength, validated
 
     /// <inheritdoc />
     /// <remarks>Every series needs 2m + 1 steps (the context of one training row). Trains two models: one without each series' tail, to measure errors, then the final one on everything.</remarks>

@@ -70,9 +70,7 @@ public sealed class FastTreeForecasterOptions
         OptionChecks.AtLeast(MaxTrainingRows, 100, nameof(MaxTrainingRows));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));
-        // LagFeatures.ContextLength(SeasonLength) + 1 in long: two seasons past int.MaxValue wrapped round to a negative
-        // context there, which became its minimum of 3 steps. Passing this bounds SeasonLength so that it no longer can.
-        OptionChecks.AtLeast(MaxHistoryLength, Math.Max(2L * SeasonLength, 3) + 1, nameof(MaxHistoryLength));
+        OptionChecks.AtLeast(MaxHistoryLength, LagFeatures.ContextLength(SeasonLength) + 1, nameof(MaxHistoryLength));
         if (NumberOfThreads is { } threads)
         {
             OptionChecks.AtLeast(threads, 1, nameof(NumberOfThreads));

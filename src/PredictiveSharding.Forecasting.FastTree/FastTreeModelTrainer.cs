@@ -22,7 +22,7 @@ internal sealed class FastTreeModelTrainer
     {
         var m = _options.SeasonLength;
         var horizon = _options.MaxHorizon;
-        var context = LagFeatures.ContextLength(m);
+        var context = (int)LagFeatures.ContextLength(m); // within MaxHistoryLength, an int, once the options are valid
         long possible = 0;
         foreach (var s in series)
         {

@@ -15,7 +15,9 @@ internal static class LstmBenchmarkData
     {
         var options = new LstmForecasterOptions { MaxRegions = 0 };
         var stats = new float[LstmFeatureSpec.StatisticsLength];
-        Array.Fill(stats, 1f, LstmFeatureSpec.StatisticsLength / 2, LstmFeatureSpec.StatisticsLength / 2);
+        // Means 0, deviations 1, clamp ranges [0, 0]: what a fit writes for covariates it never saw. (Filling the second half
+        // instead set the deviations to 0, so every static covariate reached the network as +∞; loading refuses that now.)
+        Array.Fill(stats, 1f, LstmFeatureSpec.StandardisedCount, LstmFeatureSpec.StandardisedCount);
         var spec = new LstmFeatureSpec(TimeSpan.FromHours(1), options.ContextLength, options.Horizon, LstmFeatureSpec.ResolveLags(null, TimeSpan.FromHours(1)), [], stats);
         var network = LstmModel.CreateNetwork(options, spec);
         network.Initialize(new Random(seed));

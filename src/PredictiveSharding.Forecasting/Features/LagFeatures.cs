@@ -15,13 +15,17 @@ internal static class LagFeatures
     /// </summary>
     public const int Count = 12;
 
-    /// <summary>Steps of history an origin needs: two seasons (the scale window and the second seasonal lag), and at least three.</summary>
-    public static int ContextLength(int seasonLength) => Math.Max(2 * seasonLength, 3);
+    /// <summary>
+    /// Steps of history an origin needs: two seasons (the scale window and the second seasonal lag), and at least three.
+    /// In long: two seasons of a season near <see cref="int.MaxValue"/> wrapped round to a negative context in int, and
+    /// options checks compare it with the longest history allowed.
+    /// </summary>
+    public static long ContextLength(int seasonLength) => Math.Max(2L * seasonLength, 3);
 
     /// <summary>1 + the mean of the last two seasons of <paramref name="past"/> (all of it when shorter).</summary>
     public static double Scale(ReadOnlySpan<double> past, int seasonLength)
     {
-        var window = Math.Min(ContextLength(seasonLength), past.Length);
+        var window = (int)Math.Min(ContextLength(seasonLength), past.Length);
         var sum = 0.0;
         for (var i = past.Length - window; i < past.Length; i++)
         {
