@@ -99,10 +99,19 @@ internal sealed class StepGrid
     private const int RegularFileMinimumTimestamps = 8;
 
     /// <summary>
-    /// The median gap between consecutive distinct timestamps, snapped to a common step (1 s … 1 week) when within 2%
-    /// of one, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s). Timestamps are taken
-    /// to the whole second: series sampled milliseconds apart then share a timestamp (pooled gaps in ticks inferred a
-    /// step of milliseconds from them), and steps are whole seconds.
+    /// The step of a file's rows, inferred per series (or key), since each is sampled on its own clock: from all series'
+    /// timestamps at once, hourly series sampled at :00:00 and :00:30 made gaps of 30 s and 59:30, a step 120 times too
+    /// fine. A series' own step is the median gap between its consecutive distinct timestamps, snapped to a common step
+    /// (1 s … 1 week) when within 2%, since real traces drift by seconds (NAB's 5-minute series show gaps of 299–301 s).
+    /// The file's step is the smallest of these (an hourly series beside a 2-hourly one: hourly), or the largest
+    /// whole-second divisor of it whose grid, from the first timestamp, holds every row within a quarter step, so that
+    /// each rounds to its nearest step far from a toss-up (2-hourly beside 3-hourly: hourly). It is never finer than the
+    /// median gap of all timestamps taken together, the step when no series has two timestamps, when one series' own
+    /// step is that fine, or when no coarser grid holds every row: a key not requested in every step has gaps of whole
+    /// multiples of the step, and keys each requested every other minute, in turn, share a step of a minute. Series
+    /// sampled at moments further apart than a quarter of their step are read on that finer step too; give the step.
+    /// Timestamps are taken to the whole second: series sampled milliseconds apart then share a timestamp (pooled gaps in
+    /// ticks inferred a step of milliseconds from them), and steps are whole seconds.
     /// </summary>
     internal static TimeSpan InferStep(IReadOnlyList<TraceRow> rows, string source)
     {
@@ -115,10 +124,78 @@ internal sealed class StepGrid
                 : $"{source}: one timestamp only; give the step explicitly.");
         }
 
-        var gaps = new long[times.Length - 1];
-        for (var i = 1; i < times.Length; i++)
+        var pooled = MedianGapSeconds(times);
+        if (pooled <= 0)
         {
-            gaps[i - 1] = times[i] - times[i - 1];
+            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: could not infer a step from the timestamps."));
+        }
+
+        var smallest = long.MaxValue;
+        foreach (var series in rows.GroupBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var own = series.Select(r => r.Timestamp.UtcTicks / TimeSpan.TicksPerSecond).Distinct().Order().ToArray();
+            if (own.Length >= 2)
+            {
+                smallest = Math.Min(smallest, MedianGapSeconds(own));
+            }
+        }
+
+        if (smallest != long.MaxValue && smallest > pooled)
+        {
+            var ticks = rows.Select(r => r.Timestamp.UtcTicks).Distinct().Order().ToArray();
+            foreach (var candidate in DivisorsOf(smallest).Where(d => d > pooled).OrderDescending())
+            {
+                if (HoldsEveryRow(ticks, candidate * TimeSpan.TicksPerSecond))
+                {
+                    return TimeSpan.FromSeconds(candidate);
+                }
+            }
+        }
+
+        return TimeSpan.FromSeconds(pooled);
+    }
+
+    /// <summary>The divisors of <paramref name="n"/>, found up to its square root: a step of years has billions of seconds to try.</summary>
+    private static HashSet<long> DivisorsOf(long n)
+    {
+        var divisors = new HashSet<long>();
+        for (long k = 1; k <= n / k; k++)
+        {
+            if (n % k == 0)
+            {
+                divisors.Add(k);
+                divisors.Add(n / k);
+            }
+        }
+
+        return divisors;
+    }
+
+    /// <summary>
+    /// True when every one of the sorted distinct <paramref name="ticks"/> lies within a quarter of <paramref name="step"/>
+    /// of a step of the grid from the first: each rounds to its nearest step without coming near a toss-up between two.
+    /// </summary>
+    private static bool HoldsEveryRow(long[] ticks, long step)
+    {
+        foreach (var time in ticks)
+        {
+            var past = (time - ticks[0]) % step;
+            if (Math.Min(past, step - past) * 4 > step)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The median gap between the sorted distinct whole-second <paramref name="seconds"/>, snapped to a common step within 2%.</summary>
+    private static long MedianGapSeconds(long[] seconds)
+    {
+        var gaps = new long[seconds.Length - 1];
+        for (var i = 1; i < seconds.Length; i++)
+        {
+            gaps[i - 1] = seconds[i] - seconds[i - 1];
         }
 
         Array.Sort(gaps);
@@ -127,13 +204,11 @@ internal sealed class StepGrid
         {
             if (Math.Abs(median - common) <= common * 0.02)
             {
-                return TimeSpan.FromSeconds(common);
+                return common;
             }
         }
 
-        return median > 0
-            ? TimeSpan.FromSeconds(median)
-            : throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}: could not infer a step from the timestamps."));
+        return median;
     }
 
     private static readonly long[] CommonStepsSeconds = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800];

@@ -10,9 +10,14 @@ namespace PredictiveSharding.Traces;
 /// <c>timestamp,series,value</c> into load series and <c>timestamp,key,count</c> into a <see cref="KeyTrace"/>.
 /// </summary>
 /// <remarks>
-/// <para>Step: when none is given it is inferred as the median gap between consecutive distinct timestamps (snapped to a
-/// common step within 2%) and each timestamp is rounded to the nearest step (absorbing clock drift of a few seconds); when one is given, timestamps
-/// are floored to steps aligned to the Unix epoch and values falling into one step are summed (aggregation).</para>
+/// <para>Step: when none is given it is inferred per series (or key), as the median gap between that series' consecutive
+/// distinct timestamps (snapped to a common step within 2%). The file's step is the smallest of these, or the largest
+/// divisor of it whose grid holds every row within a quarter step (2-hourly and 3-hourly series: hourly), but never finer
+/// than the median gap of all timestamps taken together, which is the step when no coarser grid holds every row that
+/// closely (keys each requested every other minute, in turn: a minute) or no series has two timestamps. Each timestamp
+/// is rounded to the nearest step from the first (absorbing clock drift of a few seconds, and series sampled at other
+/// moments of the step, such as :00:00 and :00:30 of each hour). When a step is given, timestamps are floored to steps
+/// aligned to the Unix epoch and values falling into one step are summed (aggregation).</para>
 /// <para>Order: within a series (or key) timestamps must not go backwards; in a series file a timestamp must not repeat.
 /// Gaps: a missing step of a <c>series</c> file is filled by linear interpolation between its neighbours (a missing
 /// sample is unknown, not zero); a missing step of a <c>key</c> file is zero requests (no row, no request).</para>

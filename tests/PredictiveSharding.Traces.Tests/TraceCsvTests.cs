@@ -29,6 +29,170 @@ public sealed class TraceCsvTests
         Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 1.0, 2.0, 3.0, 4.0 }));
     }
 
+    [TestCase(3600, 30)]
+    [TestCase(60, 15)]
+    [TestCase(86400, 3600)]
+    public void ReadSeries_SeriesOfOneStepSampledAtDifferentMoments_InferTheirStepAndKeepEachSampleInItsStep(int stepSeconds, int offsetSeconds)
+    {
+        // The step was inferred from all series' timestamps at once: a at :00:00 and b at :00:30 of each hour made gaps of
+        // 30 s and 59:30, so the step was 30 s and each series was interpolated across 119 of every 120 steps.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var step = TimeSpan.FromSeconds(stepSeconds);
+        for (var i = 0; i < 6; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start + (step * i):O},a,{i + 1}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{start + (step * i) + TimeSpan.FromSeconds(offsetSeconds):O},b,{(i + 1) * 10}\n");
+        }
+
+        var series = Series(csv.ToString());
+
+        Assert.That(series.Select(s => s.Step), Is.All.EqualTo(step));
+        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 1.0, 2.0, 3.0, 4.0, 5.0, 6.0 }));
+        Assert.That(series[1].RequestValues(), Is.EqualTo(new[] { 10.0, 20.0, 30.0, 40.0, 50.0, 60.0 }));
+        Assert.That(series[1].Buckets.Select(b => b.Start), Is.EqualTo(series[0].Buckets.Select(b => b.Start)));
+    }
+
+    [Test]
+    public void ReadKeyTrace_HourlyKeysCountedThirtySecondsApart_InferAnHour()
+    {
+        // As for series: simulate read this trace as 30 s steps, nearly all of them without a request.
+        var csv = new StringBuilder("timestamp,key,count\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var hour = 0; hour < 6; hour++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour):O},a,{hour + 1}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(30):O},b,{(hour + 1) * 10}\n");
+        }
+
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv.ToString()), null, "keys.csv");
+
+        Assert.That(trace.Step, Is.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(trace.Start, Is.EqualTo(start));
+        Assert.That(trace.StepCount, Is.EqualTo(6));
+        Assert.That(trace.CountsOf(1).ToArray(), Is.EqualTo(new[] { 10.0, 20.0, 30.0, 40.0, 50.0, 60.0 }));
+    }
+
+    [Test]
+    public void ReadSeries_HourlyAndTwoHourlySeriesOffset_InferTheSmallerStep()
+    {
+        // The smallest series' step, not the largest: the 2-hourly series are read hourly (the hour between two of their
+        // samples interpolated), not the hourly one every two hours (two of its samples in one step). Taken together,
+        // the timestamps 20 s apart made the step 20 s.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var hour = 0; hour < 8; hour++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour):O},hourly,1\n");
+            if (hour % 2 == 0)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(20):O},two-hourly,{hour * 10}\n");
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(40):O},two-hourly-later,{hour * 10}\n");
+            }
+        }
+
+        var series = Series(csv.ToString());
+
+        Assert.That(series.Select(s => s.Step), Is.All.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(series[0].Count, Is.EqualTo(8));
+        Assert.That(series[1].RequestValues(), Is.EqualTo(new[] { 0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0 }));
+        Assert.That(series[2].Buckets.Select(b => b.Start), Is.EqualTo(series[0].Buckets.Take(7).Select(b => b.Start)));
+    }
+
+    [Test]
+    public void ReadSeries_ThreeAndTwoHourlySeriesOffset_InferTheStepBothAreWholeMultiplesOf()
+    {
+        // The smaller per-series step (2 h) would put every other sample of the 3-hourly series half way between steps.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var hour = 0; hour <= 12; hour++)
+        {
+            if (hour % 2 == 0)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour):O},two,1\n");
+            }
+
+            if (hour % 3 == 0)
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(30):O},three,{hour}\n");
+            }
+        }
+
+        var series = Series(csv.ToString());
+
+        Assert.That(series[0].Step, Is.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(series[1].RequestValues(), Is.EqualTo(Enumerable.Range(0, 13).Select(h => (double)h)));
+    }
+
+    [Test]
+    public void ReadKeyTrace_KeysSeenInSomeMinutesOnly_InferTheMinuteTheirRowsShare()
+    {
+        // A key's own gaps are whole multiples of the trace's step when it is not requested in every step: a and b take
+        // turns minute by minute (each is seen every 2 minutes), c and d are seen twice, 2 and 3 minutes apart, e once.
+        var csv = "timestamp,key,count\n"
+            + "2024-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z,c,1\n2024-01-01T00:01:00Z,b,1\n2024-01-01T00:01:00Z,d,1\n"
+            + "2024-01-01T00:02:00Z,a,1\n2024-01-01T00:02:00Z,c,1\n2024-01-01T00:03:00Z,b,1\n2024-01-01T00:04:00Z,a,1\n"
+            + "2024-01-01T00:04:00Z,d,1\n2024-01-01T00:05:00Z,b,1\n2024-01-01T00:05:00Z,e,1\n2024-01-01T00:06:00Z,a,1\n";
+
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv");
+
+        Assert.That(trace.Step, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        Assert.That(trace.StepCount, Is.EqualTo(7));
+        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 0, 1, 0, 1, 0, 1 }));
+        Assert.That(trace.CountsOf(1).ToArray(), Is.EqualTo(new[] { 0.0, 1, 0, 1, 0, 1, 0 }));
+    }
+
+    [Test]
+    public void ReadKeyTrace_KeysEachSeenTwiceTwoMinutesApart_KeepTheMinuteTheirRowsShare()
+    {
+        // Every key's own gap is 2 minutes, but half of them are seen at odd minutes: 2-minute steps would split the
+        // difference between them, so the minute all rows lie on is the step.
+        var csv = "timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,b,1\n2024-01-01T00:02:00Z,a,1\n2024-01-01T00:03:00Z,b,1\n";
+
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv");
+
+        Assert.That(trace.Step, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        Assert.That(trace.CountsOf(1).ToArray(), Is.EqualTo(new[] { 0.0, 1, 0, 1 }));
+    }
+
+    [Test]
+    public void ReadSeries_SeriesWithASingleSample_TakesTheStepOfTheOthers()
+    {
+        // A single sample shows no step of its own: it is placed on the step the hourly series 30 s apart show.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var hour = 0; hour < 6; hour++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour):O},a,1\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(30):O},b,1\n");
+        }
+
+        csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(2).AddSeconds(10):O},once,7\n");
+
+        var series = Series(csv.ToString());
+
+        Assert.That(series.Select(s => s.Step), Is.All.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(series[2].RequestValues(), Is.EqualTo(new[] { 7.0 }));
+        Assert.That(series[2].Start, Is.EqualTo(start.AddHours(2)));
+    }
+
+    [Test]
+    public void ReadSeries_GivenStepNotAWholeMultipleOfOffsetSeriesOwnStep_IsRefused()
+    {
+        // Hourly series 30 s apart read at 30 minutes leave every other step without a sample; the file's step was 30 s,
+        // of which 30 minutes is a whole multiple, so it was read.
+        var csv = new StringBuilder("timestamp,series,value\n");
+        var start = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var hour = 0; hour < 6; hour++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour):O},a,1\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{start.AddHours(hour).AddSeconds(30):O},b,1\n");
+        }
+
+        Assert.That(() => Series(csv.ToString(), TimeSpan.FromMinutes(30)), Throws.InstanceOf<TraceFormatException>().With.Message.Contains("01:00:00"));
+        Assert.That(Series(csv.ToString(), TimeSpan.FromHours(2))[1].RequestValues(), Is.EqualTo(new[] { 2.0, 2.0, 2.0 }));
+    }
+
     [Test]
     public void ReadSeries_Gap_IsLinearlyInterpolated()
     {
