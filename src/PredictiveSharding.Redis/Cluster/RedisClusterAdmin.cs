@@ -120,14 +120,29 @@ internal sealed class RedisClusterAdmin
     public async Task<RedisKey[]> GetKeysInSlotAsync(string address, int slot, int count, CancellationToken cancellationToken) =>
         (RedisKey[]?)await ExecuteAsync(address, "CLUSTER", ["GETKEYSINSLOT", slot, count], cancellationToken).ConfigureAwait(false) ?? [];
 
-    /// <summary>MIGRATE host port "" 0 timeout [REPLACE] KEYS k1 k2 …; true when keys moved, false for NOKEY (none left).</summary>
+    /// <summary>
+    /// MIGRATE host port "" 0 timeout [REPLACE] [AUTH password | AUTH2 user password] KEYS k1 k2 …; true when keys moved,
+    /// false for NOKEY (none left). The source opens its own connection to the target, so it authenticates with the
+    /// credentials the host's connection was configured with (see <see cref="Credentials"/>).
+    /// </summary>
     public async Task<bool> MigrateAsync(string source, string target, IReadOnlyList<RedisKey> keys, int timeoutMilliseconds, bool replace, CancellationToken cancellationToken)
     {
         var (host, port) = Split(target);
-        var args = new List<object>(keys.Count + 8) { host, port, string.Empty, 0, timeoutMilliseconds };
+        var args = new List<object>(keys.Count + 11) { host, port, string.Empty, 0, timeoutMilliseconds };
         if (replace)
         {
             args.Add("REPLACE");
+        }
+
+        var (user, password) = Credentials();
+        if (!string.IsNullOrEmpty(user))
+        {
+            // An ACL user with nopass accepts any password; MIGRATE's AUTH2 needs one written all the same.
+            args.AddRange(["AUTH2", user, password ?? string.Empty]);
+        }
+        else if (!string.IsNullOrEmpty(password))
+        {
+            args.AddRange(["AUTH", password]);
         }
 
         args.Add("KEYS");
@@ -138,6 +153,22 @@ internal sealed class RedisClusterAdmin
 
         var result = await ExecuteAsync(source, "MIGRATE", [.. args], cancellationToken).ConfigureAwait(false);
         return !string.Equals((string?)result, "NOKEY", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The user and password the host's connection authenticates with (<see cref="ConfigurationOptions.User"/> and
+    /// <see cref="ConfigurationOptions.Password"/>), read from its configuration at each call so that credentials the
+    /// host rotates on its options are followed. Null for either when the connection was given none.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="IConnectionMultiplexer"/> exposes its options only as <see cref="IConnectionMultiplexer.Configuration"/>,
+    /// the configuration string, which carries both (StackExchange.Redis writes the password there so that the string can
+    /// connect again). Every master of a cluster requires the same credentials of its clients, so these are the target's.
+    /// </remarks>
+    public (string? User, string? Password) Credentials()
+    {
+        var options = ConfigurationOptions.Parse(_connection.Configuration);
+        return (options.User, options.Password);
     }
 
     /// <summary>

@@ -38,8 +38,8 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
     /// <summary>The masters' addresses, <c>127.0.0.1:port</c>.</summary>
     public IReadOnlyList<string> Addresses => [.. Ports.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Host}:{p}"))];
 
-    /// <summary>A StackExchange.Redis configuration string naming every master, with admin commands allowed.</summary>
-    public string ConnectionString => string.Join(",", Addresses) + ",allowAdmin=true,abortConnect=false";
+    /// <summary>A StackExchange.Redis configuration string naming every master, with admin commands allowed (and the password, when <see cref="LocalRedisClusterOptions.Password"/> is set).</summary>
+    public string ConnectionString => string.Join(",", Addresses) + ",allowAdmin=true,abortConnect=false" + (_options.Password is { } password ? ",password=" + password : string.Empty);
 
     /// <summary>Starts the servers and creates the cluster.</summary>
     /// <exception cref="InvalidOperationException">redis-server or redis-cli is not installed, a server did not start, or the cluster did not become healthy in time; the message says which and how to fix it.</exception>
@@ -65,7 +65,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
                 await cluster.WaitForAsync(port, ["PING"], reply => reply.Contains("PONG", StringComparison.Ordinal), timeout.Token).ConfigureAwait(false);
             }
 
-            var create = await RunCliAsync(options.CliPath, ["--cluster", "create", .. cluster.Addresses, "--cluster-replicas", "0", "--cluster-yes"], timeout.Token).ConfigureAwait(false);
+            var create = await RunCliAsync(options.CliPath, options.Password, ["--cluster", "create", .. cluster.Addresses, "--cluster-replicas", "0", "--cluster-yes"], timeout.Token).ConfigureAwait(false);
             if (!create.Contains("All 16384 slots covered", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"redis-cli --cluster create did not cover every slot:\n{create}");
@@ -195,6 +195,16 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
             info.ArgumentList.Add(argument);
         }
 
+        if (_options.Password is { } password)
+        {
+            // masterauth too, as a production cluster would have it: a replica (or a master demoted to one) must
+            // authenticate to its master.
+            foreach (var argument in new[] { "--requirepass", password, "--masterauth", password })
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
         try
         {
             var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{_options.ServerPath}'.");
@@ -217,7 +227,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
         {
             try
             {
-                last = await RunCliAsync(_options.CliPath, ["-h", Host, "-p", port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken).ConfigureAwait(false);
+                last = await RunCliAsync(_options.CliPath, _options.Password, ["-h", Host, "-p", port.ToString(CultureInfo.InvariantCulture), .. command], cancellationToken).ConfigureAwait(false);
                 if (ready(last))
                 {
                     return;
@@ -243,7 +253,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<string> RunCliAsync(string cli, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    private static async Task<string> RunCliAsync(string cli, string? password, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(cli)
         {
@@ -251,6 +261,12 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (password is not null)
+        {
+            // redis-cli reads REDISCLI_AUTH (also for --cluster create); unlike -a it does not warn on every call.
+            info.Environment["REDISCLI_AUTH"] = password;
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

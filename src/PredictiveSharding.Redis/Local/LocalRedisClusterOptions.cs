@@ -29,6 +29,14 @@ public sealed class LocalRedisClusterOptions
     /// <summary>Whether nodes keep an append-only file, synced on every write (<c>appendfsync always</c>), so a killed and restarted node keeps every acknowledged write. Default false.</summary>
     public bool AppendOnly { get; set; }
 
+    /// <summary>
+    /// A password every master requires of its clients (<c>requirepass</c>) and would give a master it replicates
+    /// (<c>masterauth</c>); it is put in <see cref="LocalRedisCluster.ConnectionString"/> and given to redis-cli. Printable
+    /// ASCII without spaces, quotes, backslashes or commas (the connection string separates its options by commas). Null
+    /// (the default) for no password.
+    /// </summary>
+    public string? Password { get; set; }
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -53,6 +61,12 @@ public sealed class LocalRedisClusterOptions
         if (StartTimeout <= TimeSpan.Zero)
         {
             throw Bad(nameof(StartTimeout), StartTimeout, "positive");
+        }
+
+        if (Password is not null && (Password.Length == 0 || !Password.All(c => c is > ' ' and < '\x7f' and not ('"' or '\'' or '\\' or ','))))
+        {
+            // The password itself is not repeated in the message: it would end up in logs.
+            throw new ArgumentOutOfRangeException(nameof(Password), string.Create(CultureInfo.InvariantCulture, $"LocalRedisClusterOptions.Password must be null or printable ASCII without spaces, quotes, backslashes or commas; the one given ({Password.Length} characters) is not."));
         }
     }
 

@@ -55,7 +55,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     private long _moveCounter;
 
     /// <summary>Creates the executor.</summary>
-    /// <param name="connection">A multiplexer connected to the cluster, created with admin commands allowed (<c>allowAdmin=true</c>).</param>
+    /// <param name="connection">A multiplexer connected to the cluster, created with admin commands allowed (<c>allowAdmin=true</c>). On a cluster that requires a password, <c>MIGRATE</c> authenticates to the target with the user and password this connection was configured with.</param>
     /// <param name="routing">The host's routing table, whose partitions are slot ranges (see <see cref="RedisSlotRouting"/>); the executor publishes splits, merges and moves to it.</param>
     /// <param name="options">Settings; validated here.</param>
     /// <param name="timeProvider">Clock for retries and the throttle.</param>

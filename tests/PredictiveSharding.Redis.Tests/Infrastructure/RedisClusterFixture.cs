@@ -20,6 +20,9 @@ public abstract class RedisClusterFixture
     /// <summary>Whether nodes keep a synced append-only file (for fixtures that kill and restart a node).</summary>
     protected virtual bool AppendOnly => false;
 
+    /// <summary>The password every master requires (requirepass and masterauth), or null for none.</summary>
+    protected virtual string? Password => null;
+
     /// <summary>Where to start looking for free ports; fixtures use different ranges so they never collide.</summary>
     protected abstract int FirstPort { get; }
 
@@ -27,7 +30,7 @@ public abstract class RedisClusterFixture
     public async Task StartClusterAsync()
     {
         TempDirectory = Directory.CreateTempSubdirectory("psharding-redis-tests-").FullName;
-        Cluster = await LocalRedisCluster.StartAsync(new LocalRedisClusterOptions { FirstPort = FirstPort, AppendOnly = AppendOnly }, CancellationToken.None);
+        Cluster = await LocalRedisCluster.StartAsync(new LocalRedisClusterOptions { FirstPort = FirstPort, AppendOnly = AppendOnly, Password = Password }, CancellationToken.None);
         Connection = await ConnectAsync(Cluster);
     }
 

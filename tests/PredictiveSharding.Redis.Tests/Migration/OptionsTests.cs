@@ -34,4 +34,16 @@ public sealed class OptionsTests
     {
         Assert.That(() => new LocalRedisClusterOptions { Masters = 2 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Masters").And.Message.Contains("got 2"));
     }
+
+    [TestCase("")]
+    [TestCase("a,b")]
+    [TestCase("with space")]
+    [TestCase("quo\"te")]
+    public void LocalClusterOptions_WithAPasswordTheConnectionStringCannotCarry_ThrowsNamingItButNotItsValue(string password)
+    {
+        Assert.That(
+            () => new LocalRedisClusterOptions { Password = password }.Validate(),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Password").And.Property(nameof(ArgumentOutOfRangeException.ActualValue)).Null);
+        Assert.That(() => new LocalRedisClusterOptions { Password = "s3cret-Pa55!" }.Validate(), Throws.Nothing);
+    }
 }
