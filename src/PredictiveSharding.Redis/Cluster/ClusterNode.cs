@@ -24,6 +24,10 @@ internal sealed record ClusterNode(
 
     public bool IsMyself => Flags.Contains("myself");
 
+    /// <summary>
+    /// Flagged <c>fail</c> (the cluster agreed it is down), <c>fail?</c> (the answering node suspects so, PFAIL),
+    /// <c>noaddr</c> or <c>handshake</c>: nothing should be moved to it.
+    /// </summary>
     public bool IsFailing => Flags.Contains("fail") || Flags.Contains("fail?") || Flags.Contains("noaddr") || Flags.Contains("handshake");
 
     /// <summary>

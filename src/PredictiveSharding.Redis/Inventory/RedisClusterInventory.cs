@@ -14,6 +14,15 @@ namespace PredictiveSharding.Redis.Inventory;
 /// count (<c>CLUSTER COUNTKEYSINSLOT</c> summed over its slots) and size (keys × the master's dataset bytes per key from
 /// <c>INFO memory</c>).
 /// </summary>
+/// <remarks>
+/// A master that <c>CLUSTER NODES</c> flags as failing, <c>fail</c> (the cluster agreed it is down) or <c>fail?</c> (the
+/// answering node suspects it, PFAIL), is not listed as a node, so the planner cannot choose it as a move's target: a
+/// move to a master that may be down fails part way and is rolled back, or leaves a slot open until the master returns.
+/// The suspicion counts too because it is how every failure starts and often clears within a node timeout; the master is
+/// offered again by the first capture after the flag clears. While such a master still serves a partition the snapshot
+/// cannot leave it out, and <see cref="CaptureAsync"/> throws instead (the control loop records a failed cycle and tries
+/// again at the next one).
+/// </remarks>
 public sealed class RedisClusterInventory : IClusterInventory
 {
     private readonly RedisClusterAdmin _admin;
@@ -39,7 +48,7 @@ public sealed class RedisClusterInventory : IClusterInventory
     public IReadOnlyList<RedisNodeMetrics> LastMetrics { get; private set; } = [];
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>).</exception>
+    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>). Or a master the map puts a partition on is flagged <c>fail</c> or <c>fail?</c>: nothing is planned until it answers again or a replica takes its slots over.</exception>
     public async ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(routing);
@@ -52,6 +61,14 @@ public sealed class RedisClusterInventory : IClusterInventory
         var nodes = new List<NodeInfo>();
         foreach (var master in view.Masters)
         {
+            if (master.IsFailing)
+            {
+                // Not a place to move partitions to (see the remarks); one that still serves partitions must be listed
+                // as their owner, so nothing can be planned while it is down.
+                CheckServesNothing(routing, master);
+                continue;
+            }
+
             var capacity = new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = _options.RequestCapacityPerBucket };
             var memory = _options.MemoryCapacityBytes ?? (byNode.TryGetValue(master.Address, out var m) ? m.MaxMemoryBytes : 0);
             if (memory > 0)
@@ -76,6 +93,15 @@ public sealed class RedisClusterInventory : IClusterInventory
         }
 
         return new ClusterSnapshot(nodes, partitions, routing.Version);
+    }
+
+    private static void CheckServesNothing(RoutingMap routing, Cluster.ClusterNode master)
+    {
+        var serving = routing.Routes.Where(r => r.Node.Value == master.Address).Select(r => r.Partition.Value).ToList();
+        if (serving.Count > 0)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Master '{master.Address}' is flagged '{string.Join(',', master.Flags.Order(StringComparer.Ordinal))}' in CLUSTER NODES and serves {serving.Count} partition(s) ({string.Join(", ", serving.Take(5))}{(serving.Count > 5 ? ", …" : string.Empty)}); nothing can be planned while it may be down. Capture again once it answers or a replica has taken its slots over (then rebuild the routing map with RedisSlotRouting.BuildRoutingMapAsync)."));
+        }
     }
 
     private static void CheckOwner(ClusterView view, PartitionRoute route, HashSlotRange slots)

@@ -6,8 +6,10 @@ namespace PredictiveSharding.Redis.Tests.Infrastructure;
 
 /// <summary>
 /// A multiplexer with no server behind it: <c>CLUSTER NODES</c> sent with <c>IServer.ExecuteAsync</c> to a node answers
-/// the text given for its address, and a node with no text given does not answer (as a connection failure). Only the
-/// calls <see cref="Cluster.RedisClusterAdmin.ReadViewAsync"/> makes are supported.
+/// the text given for its address, <c>CLUSTER COUNTKEYSINSLOT</c> answers 0 there, and a node with no text given does not
+/// answer (as a connection failure). Only the calls <see cref="Cluster.RedisClusterAdmin.ReadViewAsync"/> and
+/// <see cref="Inventory.RedisClusterInventory.CaptureAsync"/> make are supported (INFO goes unanswered, as from a node that
+/// is down, so no node metrics are read).
 /// </summary>
 public class CannedNodesConnection : DispatchProxy
 {
@@ -34,6 +36,12 @@ public class CannedNodesConnection : DispatchProxy
         if (command == "CLUSTER" && args is ["NODES"] && _nodes.TryGetValue(address, out var text))
         {
             return Task.FromResult(RedisResult.Create((RedisValue)text));
+        }
+
+        // An empty cluster, for the inventory's key counts.
+        if (command == "CLUSTER" && args is ["COUNTKEYSINSLOT", _] && _nodes.ContainsKey(address))
+        {
+            return Task.FromResult(RedisResult.Create((RedisValue)0));
         }
 
         return Task.FromException<RedisResult>(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"{address} does not answer (canned by the test)"));

@@ -1,5 +1,6 @@
 using PredictiveSharding.Executing;
 using PredictiveSharding.Redis.Cluster;
+using PredictiveSharding.Redis.Inventory;
 using PredictiveSharding.Redis.Migration;
 using PredictiveSharding.Redis.Slots;
 using PredictiveSharding.Redis.Tests.Infrastructure;
@@ -23,6 +24,43 @@ public sealed class NodeFailureTests : RedisClusterFixture
         {
             await Task.Delay(50, timeout.Token);
         }
+    }
+
+    [Test]
+    public async Task Capture_WhileAMasterServingSlotsIsDown_RefusesNamingItRatherThanOfferingItAsATarget()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 4096);
+        var deadIndex = 2;
+        var dead = Cluster.Addresses[deadIndex];
+        var inventory = new RedisClusterInventory(Connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+        var noSamples = new Dictionary<Topology.PartitionId, IReadOnlyList<Topology.KeySample>>();
+        Cluster.Kill(deadIndex);
+        try
+        {
+            // The others flag it fail? after the node timeout (5 s) and fail once both have; wait for the agreed flag.
+            var admin = new RedisClusterAdmin(Connection);
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                while (!(await admin.NodesAsync(Cluster.Addresses[0], timeout.Token)).Single(n => n.Address == dead).Flags.Contains("fail"))
+                {
+                    await Task.Delay(100, timeout.Token);
+                }
+            }
+
+            Assert.That(
+                async () => await inventory.CaptureAsync(map, noSamples, CancellationToken.None),
+                Throws.InvalidOperationException.With.Message.Contains($"'{dead}'").And.Message.Contains("fail"));
+        }
+        finally
+        {
+            await Cluster.RestartAsync(deadIndex, CancellationToken.None);
+            await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+            await WaitUntilClientReconnectedAsync();
+        }
+
+        // Back and no longer flagged (it clears once the master answers again): offered again.
+        var snapshot = await inventory.CaptureAsync(await CurrentMapAsync(maxSlotsPerPartition: 4096), noSamples, CancellationToken.None);
+        Assert.That(snapshot.Nodes.Select(n => n.Id.Value), Is.EquivalentTo(Cluster.Addresses));
     }
 
     [Test]
