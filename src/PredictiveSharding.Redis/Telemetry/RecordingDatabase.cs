@@ -1,5 +1,6 @@
 using PredictiveSharding.Telemetry;
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 
 namespace PredictiveSharding.Redis.Telemetry;
 
@@ -10,22 +11,55 @@ namespace PredictiveSharding.Redis.Telemetry;
 /// own <see cref="IConnectionMultiplexer.HashSlot"/>, which reads a string key without copying it, so recording
 /// allocates nothing; on a standalone connection (no slots there) it is computed here from the key's bytes.
 /// </summary>
+/// <remarks>
+/// With a key prefix (StackExchange.Redis's <c>WithKeyPrefix</c>), Redis stores the prefixed key, whose slot is another
+/// than the key's, so the recorder must know the prefix: pass it with
+/// <see cref="RecordingDatabase(IDatabase, LoadRecorder, RedisKey)"/>, which prefixes the database itself. A database
+/// already wrapped with <c>WithKeyPrefix</c> is refused, because StackExchange.Redis does not expose the prefix of the
+/// wrapper it returns: recording over it used to count each request under the unprefixed key's slot, so the planner moved
+/// the wrong slots. (The other order, prefixing over this wrapper, cannot be written: it is not an <see cref="IDatabase"/>.)
+/// </remarks>
 public sealed class RecordingDatabase
 {
     private readonly LoadRecorder _recorder;
     private readonly IConnectionMultiplexer _multiplexer;
+    private readonly byte[]? _keyPrefix;
 
-    /// <summary>Wraps a database.</summary>
+    /// <summary>Wraps a database whose keys are stored as given.</summary>
+    /// <param name="database">The database; not one returned by <c>WithKeyPrefix</c>.</param>
+    /// <param name="recorder">Where requests are recorded.</param>
+    /// <exception cref="ArgumentException"><paramref name="database"/> was wrapped with <c>WithKeyPrefix</c>; use <see cref="RecordingDatabase(IDatabase, LoadRecorder, RedisKey)"/> with the unwrapped database and the prefix.</exception>
     public RecordingDatabase(IDatabaseAsync database, LoadRecorder recorder)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(recorder);
+        RefuseKeyPrefixed(database);
         Database = database;
         _recorder = recorder;
         _multiplexer = database.Multiplexer;
     }
 
-    /// <summary>The wrapped database.</summary>
+    /// <summary>
+    /// Wraps <paramref name="database"/> with the key prefix <paramref name="keyPrefix"/> (StackExchange.Redis's
+    /// <c>WithKeyPrefix</c>): the calls take keys without the prefix, Redis stores them with it, and each request is
+    /// recorded under the slot of the prefixed key, where Redis holds it. Recording a prefixed key may copy its bytes.
+    /// </summary>
+    /// <param name="database">The database, without a prefix (not one returned by <c>WithKeyPrefix</c>).</param>
+    /// <param name="recorder">Where requests are recorded.</param>
+    /// <param name="keyPrefix">The prefix; empty for none.</param>
+    /// <exception cref="ArgumentException"><paramref name="database"/> was wrapped with <c>WithKeyPrefix</c> already (give the whole prefix here instead), or <paramref name="keyPrefix"/> is null.</exception>
+    public RecordingDatabase(IDatabase database, LoadRecorder recorder, RedisKey keyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(recorder);
+        RefuseKeyPrefixed(database);
+        _keyPrefix = (byte[]?)keyPrefix ?? throw new ArgumentException("A key prefix is required (a null RedisKey was given); give an empty one for none.", nameof(keyPrefix));
+        Database = _keyPrefix is { Length: > 0 } ? database.WithKeyPrefix(_keyPrefix) : database;
+        _recorder = recorder;
+        _multiplexer = database.Multiplexer;
+    }
+
+    /// <summary>The wrapped database (with the key prefix, when one was given).</summary>
     public IDatabaseAsync Database { get; }
 
     /// <summary>GET, recorded as a read of the value's length.</summary>
@@ -62,14 +96,27 @@ public sealed class RecordingDatabase
     {
         // The connection answers -1 when it is not in cluster mode (or for a null key); the extension then hashes the
         // key's bytes itself, as Redis Cluster would.
-        var slot = _multiplexer.HashSlot(key);
+        var slot = _multiplexer.HashSlot(_keyPrefix is { Length: > 0 } ? key.Prepend(_keyPrefix) : key);
         if (slot >= 0)
         {
             _recorder.RecordSlot(slot, kind, bytes);
         }
         else
         {
-            _recorder.RecordKey(key, kind, bytes);
+            _recorder.RecordKey(_keyPrefix is { Length: > 0 } ? key.Prepend(_keyPrefix) : key, kind, bytes);
+        }
+    }
+
+    private static void RefuseKeyPrefixed(IDatabaseAsync database)
+    {
+        // WithKeyPrefix returns internal types of this namespace (a database, a batch or a transaction), and neither they
+        // nor the namespace's public extension expose the prefix; a decorator of the host's own around one is not seen.
+        var type = database.GetType();
+        if (type.Assembly == typeof(IDatabaseAsync).Assembly && string.Equals(type.Namespace, "StackExchange.Redis.KeyspaceIsolation", StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The database ({type.Name}) was wrapped with WithKeyPrefix, whose prefix StackExchange.Redis does not expose; requests would be recorded under the slot of the key without the prefix, not the slot Redis holds it in. Pass the unwrapped database and the prefix instead: new RecordingDatabase(database, recorder, keyPrefix).",
+                nameof(database));
         }
     }
 }

@@ -20,7 +20,7 @@ public static class RedisLoadRecorderExtensions
     /// bytes) allocate nothing.
     /// </summary>
     /// <param name="recorder">The recorder, over a routing map built by <see cref="RedisSlotRouting"/>.</param>
-    /// <param name="key">The Redis key.</param>
+    /// <param name="key">The Redis key as Redis stores it: with the prefix, when the database was wrapped with <c>WithKeyPrefix</c>.</param>
     /// <param name="kind">Read or write.</param>
     /// <param name="bytes">Bytes read or written; not negative.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is negative.</exception>

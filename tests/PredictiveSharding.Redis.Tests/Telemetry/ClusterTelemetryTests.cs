@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Redis.Inventory;
 using PredictiveSharding.Redis.Slots;
@@ -173,6 +174,74 @@ public sealed class ClusterTelemetryTests : RedisClusterFixture
             .Where(s => s.Buckets.Sum(b => b.Requests) > 0)
             .ToDictionary(s => s.Partition, s => s.Buckets.Sum(b => b.Requests));
         Assert.That(requests, Is.EquivalentTo(expected));
+    }
+
+    [TestCase("tenant-7:")]
+    [TestCase("{tenant-7}:")]
+    public async Task RecordingDatabase_WithAKeyPrefix_RecordsTheSlotRedisHoldsEachKeyIn(string prefix)
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 1);
+        using var recorder = RecorderOver(map);
+        var database = new RecordingDatabase(Connection.GetDatabase(), recorder, prefix);
+        string[] keys = ["user:42", "{u}:1", "ключ"];
+
+        foreach (var key in keys)
+        {
+            await database.StringSetAsync(key, "value");
+        }
+
+        Assert.That(await database.StringGetAsync(keys[0]), Is.EqualTo((RedisValue)"value"));
+        Assert.That(await Connection.GetDatabase().StringGetAsync(prefix + keys[0]), Is.EqualTo((RedisValue)"value"), "Redis holds the prefixed key");
+        var held = new List<int>();
+        foreach (var key in keys)
+        {
+            held.Add(await SlotHoldingAsync(prefix + key));
+        }
+
+        held.Add(held[0]); // the read
+        Assert.That(held.Take(keys.Length), Is.Not.EqualTo(keys.Select(HashSlot.GetSlot)), "the test needs a prefix that changes the slots");
+        Assert.That(RecordedSlots(recorder), Is.EqualTo(held.Order()));
+    }
+
+    [Test]
+    public void RecordingDatabase_OverADatabaseWrappedWithKeyPrefix_IsRefusedNamingTheSupportedComposition()
+    {
+        // StackExchange.Redis does not expose the prefix of its wrapper, so recording over it would count each request
+        // under the unprefixed key's slot (seen before the refusal: a SET of "user:42" was recorded under that key's slot,
+        // not under 7044, where Redis held "tenant-7:user:42").
+        using var recorder = RecorderOver(RedisSlotRouting.FromOwners(Enumerable.Repeat(new NodeId("n"), HashSlot.Count).ToArray(), HashSlot.Count));
+        var prefixed = Connection.GetDatabase().WithKeyPrefix("tenant-7:");
+
+        Assert.That(() => new RecordingDatabase(prefixed, recorder), Throws.ArgumentException.With.Message.Contains("WithKeyPrefix").And.Message.Contains("new RecordingDatabase(database, recorder, keyPrefix)"));
+        Assert.That(() => new RecordingDatabase(prefixed.CreateBatch(), recorder), Throws.ArgumentException.With.Message.Contains("WithKeyPrefix"));
+        Assert.That(() => new RecordingDatabase(prefixed, recorder, "more:"), Throws.ArgumentException.With.Message.Contains("WithKeyPrefix"));
+        Assert.That(() => new RecordingDatabase(Connection.GetDatabase(), recorder, default(RedisKey)), Throws.ArgumentException.With.Message.Contains("prefix"));
+    }
+
+    /// <summary>The slot whose master holds <paramref name="key"/>, found by asking each master for the keys of the slot Redis computes.</summary>
+    private async Task<int> SlotHoldingAsync(string key)
+    {
+        var slot = (int)(long)await Connection.GetServer(Cluster.Addresses[0]).ExecuteAsync("CLUSTER", "KEYSLOT", key);
+        foreach (var address in Cluster.Addresses)
+        {
+            var keys = (RedisKey[]?)await Connection.GetServer(address).ExecuteAsync("CLUSTER", "GETKEYSINSLOT", slot, 10);
+            if (keys is not null && keys.Contains((RedisKey)key))
+            {
+                return slot;
+            }
+        }
+
+        Assert.Fail($"No master holds '{key}' in slot {slot}.");
+        return -1;
+    }
+
+    /// <summary>The slots of the requests recorded, one per request, over a map of one slot per partition.</summary>
+    private static int[] RecordedSlots(LoadRecorder recorder)
+    {
+        var harvest = recorder.Harvest(includeOpenBucket: true);
+        return [.. harvest.Series
+            .SelectMany(s => Enumerable.Repeat(HashSlotRange.FromKeyRange(harvest.Routing.Get(s.Partition).Range).Start, (int)s.Buckets.Sum(b => b.Requests)))
+            .Order()];
     }
 
     /// <summary>A recorder over <paramref name="map"/> that samples every request, on a fake clock.</summary>
