@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Topology;
 
@@ -11,6 +12,7 @@ namespace PredictiveSharding.Routing;
 public sealed class RoutingMap
 {
     private readonly PartitionRoute[] _routes;
+    private readonly ReadOnlyCollection<PartitionRoute> _routesView;
     private readonly byte[][] _starts;
     private readonly ulong[] _startPrefixes;
     private readonly Dictionary<PartitionId, int> _indexById;
@@ -53,6 +55,10 @@ public sealed class RoutingMap
 
         KeySpaceCoverage.Check(sorted, r => r.Range, r => r.Partition.Value, nameof(routes));
         _routes = sorted;
+
+        // Handed out read-only: the array itself, cast back, let a caller rewrite a route of a map every reader shares,
+        // behind the coverage check and out of step with the starts the lookups search.
+        _routesView = Array.AsReadOnly(sorted);
         _starts = Array.ConvertAll(sorted, r => r.Range.Start.Span.ToArray());
         _startPrefixes = Array.ConvertAll(_starts, s => Prefix(s));
         Version = version;
@@ -75,7 +81,7 @@ public sealed class RoutingMap
     public int Count => _routes.Length;
 
     /// <summary>The routes ordered by range start.</summary>
-    public IReadOnlyList<PartitionRoute> Routes => _routes;
+    public IReadOnlyList<PartitionRoute> Routes => _routesView;
 
     /// <summary>The index (in <see cref="Routes"/>) of the partition that holds <paramref name="key"/>. Allocation-free, O(log n).</summary>
     public int IndexOf(ReadOnlySpan<byte> key)

@@ -71,6 +71,20 @@ public sealed class RoutingMapTests
     }
 
     [Test]
+    public void Routes_CastBack_CannotRewriteTheMapEveryReaderShares()
+    {
+        // Routes handed out the map's own array: a cast back (to an array or an IList) overwrote a route of a published map
+        // behind the coverage check, while lookups still searched the original starts, so a key went to a partition whose
+        // range does not hold it and another node.
+        var map = ThreePartitions();
+        var routes = (IList<PartitionRoute>)map.Routes;
+
+        Assert.That(() => routes[1] = new PartitionRoute(new PartitionId("x"), KeyRange.FromStrings("q", "r"), N2), Throws.InstanceOf<NotSupportedException>());
+        Assert.That(map.Routes, Is.Not.InstanceOf<PartitionRoute[]>());
+        Assert.That(map.Route(ShardKey.FromString("h")), Is.EqualTo(new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("g", "p"), N1)));
+    }
+
+    [Test]
     public void Constructor_DuplicateIds_Throws()
     {
         Assert.That(
