@@ -38,6 +38,8 @@ public sealed class LoadRecorder : IDisposable
     private readonly uint _sampleMask;
     private readonly ulong _seed;
     private static readonly TimeSpan RetirementGrace = TimeSpan.FromMinutes(1);
+    private static int s_lastRecorderId;
+    private readonly int _id = Interlocked.Increment(ref s_lastRecorderId);
     private readonly ITimer _bucketTimer;
     private volatile RecorderState _state;
     private long _currentBucket;
@@ -113,7 +115,7 @@ public sealed class LoadRecorder : IDisposable
             var existing = Array.IndexOf(_regionNames, name, 0, _regionCount);
             if (existing >= 0)
             {
-                return new RegionId(existing + 1);
+                return new RegionId(_id, existing + 1);
             }
 
             if (_regionCount == _regionNames.Length)
@@ -122,7 +124,7 @@ public sealed class LoadRecorder : IDisposable
             }
 
             _regionNames[_regionCount] = name;
-            return new RegionId(Interlocked.Increment(ref _regionCount));
+            return new RegionId(_id, Interlocked.Increment(ref _regionCount));
         }
     }
 
@@ -151,9 +153,11 @@ public sealed class LoadRecorder : IDisposable
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "A request is a read or a write.");
         }
 
-        if ((uint)region.Index > (uint)Volatile.Read(ref _regionCount))
+        // A region's index is a slot of the recorder that registered it: another recorder's, checked only against this
+        // one's count, was counted under whichever region holds that slot here.
+        if (region.Index != 0 && region.Recorder != _id)
         {
-            throw new ArgumentOutOfRangeException(nameof(region), region.Index, "The region was not registered with this recorder.");
+            throw new ArgumentOutOfRangeException(nameof(region), region.Index, "The region was not registered with this recorder (it comes from another LoadRecorder).");
         }
 
         var bucket = Volatile.Read(ref _currentBucket);

@@ -174,6 +174,24 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Record_RegionOfAnotherRecorder_ThrowsInsteadOfCountingUnderThisRecordersRegion()
+    {
+        // A RegionId is an index into the recorder that registered it, and was checked only against this recorder's count
+        // of regions: with as many registered here, another recorder's "us" counted silently as this recorder's "eu".
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time);
+        using var other = Recorder(TwoPartitions(), time);
+        recorder.RegisterRegion("eu");
+        var us = other.RegisterRegion("us");
+
+        Assert.That(() => recorder.Record(Key("a"), RequestKind.Read, 0, 0, us), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("not registered"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        var harvest = recorder.Harvest();
+        Assert.That(harvest.TotalRequests, Is.Zero);
+        Assert.That(harvest.Series.SelectMany(s => s.Buckets).SelectMany(b => b.RegionRequests.Keys), Is.Empty);
+    }
+
+    [Test]
     public void Record_UndefinedRequestKind_ThrowsInsteadOfCountingAWrite()
     {
         var time = new FakeTimeProvider(Start);
