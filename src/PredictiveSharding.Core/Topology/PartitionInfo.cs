@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using PredictiveSharding.Keys;
 
 namespace PredictiveSharding.Topology;
@@ -36,19 +37,27 @@ public sealed record PartitionInfo
     /// <summary>Sampled keys weighted by load, for choosing split keys; empty when none were sampled.</summary>
     public IReadOnlyList<KeySample> KeySamples { get; init; } = [];
 
-    /// <summary>Share of requests per client region (values sum to about 1); empty when unknown.</summary>
+    /// <summary>
+    /// Share of requests per client region (values sum to about 1); empty when unknown. The dictionary given is copied
+    /// (keeping a <see cref="Dictionary{TKey, TValue}"/>'s comparer), so changing it afterwards does not change the partition.
+    /// </summary>
     public IReadOnlyDictionary<string, double> RegionMix
     {
         get => _regionMix;
         init
         {
             ArgumentNullException.ThrowIfNull(value);
+
+            // Checked and kept as a copy: the caller's dictionary could change after the checks (or be refilled for the next
+            // partition). The copy looks regions up as the caller's dictionary did.
+            var copy = new Dictionary<string, double>(value.Count, (value as Dictionary<string, double>)?.Comparer);
             foreach (var (region, share) in value)
             {
                 Guard.FiniteNonNegative(share, "RegionMix[" + region + "]");
+                copy.Add(region, share);
             }
 
-            _regionMix = value;
+            _regionMix = new ReadOnlyDictionary<string, double>(copy);
         }
     }
 
@@ -63,6 +72,6 @@ public sealed record PartitionInfo
         }
     }
 
-    private readonly IReadOnlyDictionary<string, double> _regionMix = new Dictionary<string, double>();
+    private readonly IReadOnlyDictionary<string, double> _regionMix = ReadOnlyDictionary<string, double>.Empty;
     private readonly double _accessFrequency;
 }

@@ -81,4 +81,20 @@ public sealed class ClusterSnapshotTests
         Assert.That(() => new PartitionInfo(new PartitionId("p"), KeyRange.Full, new NodeId("n"), -5, 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-5"));
         Assert.That(() => new PartitionId(" "), Throws.ArgumentException);
     }
+
+    [Test]
+    public void PartitionInfo_RegionMixChangedByTheCallerAfterwards_KeepsWhatWasChecked()
+    {
+        // RegionMix checked the caller's dictionary and kept it: a share set afterwards (NaN, negative) went past the check,
+        // and a host that refilled one dictionary for each partition in turn gave every partition the last one's mix.
+        var mix = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase) { ["eu"] = 0.75, ["us"] = 0.25 };
+        var partition = new PartitionInfo(new PartitionId("p"), KeyRange.Full, new NodeId("n1"), 10, 1) { RegionMix = mix };
+        mix["eu"] = double.NaN;
+        mix.Remove("us");
+
+        Assert.That(partition.RegionMix, Is.EquivalentTo(new Dictionary<string, double> { ["eu"] = 0.75, ["us"] = 0.25 }));
+        Assert.That(partition.RegionMix["EU"], Is.EqualTo(0.75), "regions are looked up as the caller's dictionary looked them up");
+        Assert.That(partition.RegionMix, Is.Not.InstanceOf<Dictionary<string, double>>(), "a cast back cannot change it either");
+        Assert.That(new PartitionInfo(new PartitionId("q"), KeyRange.Full, new NodeId("n1"), 10, 1).RegionMix, Is.Not.InstanceOf<Dictionary<string, double>>());
+    }
 }
