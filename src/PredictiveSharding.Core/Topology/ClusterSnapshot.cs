@@ -75,7 +75,9 @@ public sealed class ClusterSnapshot
         KeySpaceCoverage.Check(sorted, p => p.Range, p => p.Id.Value, nameof(partitions));
 
         Nodes = [.. _nodesById.Values];
-        Partitions = sorted;
+
+        // Read-only: the list itself, cast back, let partitions in or out behind the coverage check above.
+        Partitions = sorted.AsReadOnly();
         RoutingVersion = routingVersion;
     }
 

@@ -74,6 +74,19 @@ public sealed class ClusterSnapshotTests
     }
 
     [Test]
+    public void Partitions_CastBack_CannotBeChangedBehindTheCoverageCheck()
+    {
+        // Partitions was the snapshot's own List: a cast back let a partition overlapping the others in (or took one out,
+        // leaving a gap) behind the constructor's checks, and GetPartition no longer agreed with Partitions.
+        var snapshot = new ClusterSnapshot([N1], [P("b", "m", null), P("a", "", "m")], 0);
+        var partitions = (ICollection<PartitionInfo>)snapshot.Partitions;
+
+        Assert.That(() => partitions.Add(P("c", "", null)), Throws.InstanceOf<NotSupportedException>());
+        Assert.That(() => partitions.Remove(snapshot.Partitions[0]), Throws.InstanceOf<NotSupportedException>());
+        Assert.That(snapshot.Partitions.Select(p => p.Id.Value), Is.EqualTo(new[] { "a", "b" }));
+    }
+
+    [Test]
     public void NodeAndPartition_NegativeOrNaNValues_ThrowNamingValue()
     {
         Assert.That(() => new NodeInfo(new NodeId("n"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
