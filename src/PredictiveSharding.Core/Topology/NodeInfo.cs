@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace PredictiveSharding.Topology;
 
 /// <summary>A node: its capacity per resource and where it is.</summary>
@@ -10,13 +12,16 @@ public sealed record NodeInfo
         ArgumentNullException.ThrowIfNull(capacity);
         ArgumentNullException.ThrowIfNull(region);
         ArgumentNullException.ThrowIfNull(zone);
-        foreach (var (resource, value) in capacity)
+        // Checked and kept as a read-only copy: the caller's dictionary could change after the checks, and the copy itself,
+        // cast back, could too.
+        var copy = new Dictionary<ResourceKind, double>(capacity);
+        foreach (var (resource, value) in copy)
         {
             Guard.FiniteNonNegative(value, "capacity[" + resource.Name + "] of node " + id.Value);
         }
 
         Id = id;
-        Capacity = new Dictionary<ResourceKind, double>(capacity);
+        Capacity = new ReadOnlyDictionary<ResourceKind, double>(copy);
         Region = region;
         Zone = zone;
     }

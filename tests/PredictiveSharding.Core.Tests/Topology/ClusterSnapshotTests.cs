@@ -87,6 +87,18 @@ public sealed class ClusterSnapshotTests
     }
 
     [Test]
+    public void NodeInfo_CapacityCastBack_CannotBeChangedBehindTheCheck()
+    {
+        // Capacity was the node's own Dictionary: a cast back set a capacity the constructor refuses (NaN, negative), which
+        // the planners then divided by.
+        var node = new NodeInfo(new NodeId("n"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = 8 });
+        var capacity = (IDictionary<ResourceKind, double>)node.Capacity;
+
+        Assert.That(() => capacity[ResourceKind.Cpu] = double.NaN, Throws.InstanceOf<NotSupportedException>());
+        Assert.That(node.Capacity[ResourceKind.Cpu], Is.EqualTo(8));
+    }
+
+    [Test]
     public void NodeAndPartition_NegativeOrNaNValues_ThrowNamingValue()
     {
         Assert.That(() => new NodeInfo(new NodeId("n"), new Dictionary<ResourceKind, double> { [ResourceKind.Cpu] = -1 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("-1"));
