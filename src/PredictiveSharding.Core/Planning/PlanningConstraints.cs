@@ -56,6 +56,7 @@ public sealed record PlanningConstraints
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="UtilizationThresholds"/> is null.</exception>
     public void Validate()
     {
         if (!(PlanningQuantile > 0 && PlanningQuantile < 1))
@@ -66,6 +67,13 @@ public sealed record PlanningConstraints
         if (!(DefaultUtilizationThreshold > 0) || !double.IsFinite(DefaultUtilizationThreshold))
         {
             throw Bad(nameof(DefaultUtilizationThreshold), DefaultUtilizationThreshold, "a positive, finite share of capacity");
+        }
+
+        // The property is not nullable, but an initialiser with null!, a deserializer or a binder can still set null, which
+        // the loop below met as a NullReferenceException naming nothing.
+        if (UtilizationThresholds is null)
+        {
+            throw new ArgumentNullException(nameof(UtilizationThresholds), "PlanningConstraints.UtilizationThresholds must be a dictionary (empty when every resource uses DefaultUtilizationThreshold); got null.");
         }
 
         foreach (var (resource, threshold) in UtilizationThresholds)
