@@ -35,7 +35,14 @@ public sealed record PartitionInfo
     public long KeyCount { get; }
 
     /// <summary>Sampled keys weighted by load, for choosing split keys; empty when none were sampled.</summary>
-    public IReadOnlyList<KeySample> KeySamples { get; init; } = [];
+    /// <exception cref="ArgumentNullException">Set to null; give an empty list when no keys were sampled.</exception>
+    public IReadOnlyList<KeySample> KeySamples
+    {
+        get => _keySamples;
+
+        // Refused here, naming the partition: the planner's split-key search met null as a NullReferenceException.
+        init => _keySamples = value ?? throw new ArgumentNullException(nameof(KeySamples), $"Partition '{Id}' has null KeySamples; give an empty list when no keys were sampled.");
+    }
 
     /// <summary>
     /// Share of requests per client region (values sum to about 1); empty when unknown. The dictionary given is copied
@@ -72,6 +79,7 @@ public sealed record PartitionInfo
         }
     }
 
+    private readonly IReadOnlyList<KeySample> _keySamples = [];
     private readonly IReadOnlyDictionary<string, double> _regionMix = ReadOnlyDictionary<string, double>.Empty;
     private readonly double _accessFrequency;
 }

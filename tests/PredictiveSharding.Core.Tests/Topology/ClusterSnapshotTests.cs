@@ -108,6 +108,16 @@ public sealed class ClusterSnapshotTests
     }
 
     [Test]
+    public void PartitionInfo_NullKeySamples_ThrowsNamingThem()
+    {
+        // KeySamples took null (null!, a deserializer) without a look, unlike RegionMix beside it; the planner's split-key
+        // search then failed with a NullReferenceException naming no partition.
+        Assert.That(
+            () => new PartitionInfo(new PartitionId("p"), KeyRange.Full, new NodeId("n1"), 10, 1) { KeySamples = null! },
+            Throws.InstanceOf<ArgumentNullException>().With.Property(nameof(ArgumentException.ParamName)).EqualTo(nameof(PartitionInfo.KeySamples)).And.Message.Contains("'p'"));
+    }
+
+    [Test]
     public void PartitionInfo_RegionMixChangedByTheCallerAfterwards_KeepsWhatWasChecked()
     {
         // RegionMix checked the caller's dictionary and kept it: a share set afterwards (NaN, negative) went past the check,
