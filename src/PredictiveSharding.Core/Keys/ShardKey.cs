@@ -94,8 +94,9 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
     public string ToUtf8String() => new UTF8Encoding(false, true).GetString(Span);
 
     /// <summary>
-    /// The key as text for humans and logs: its UTF-8 text when that is printable and does not itself read as
-    /// <c>0x</c> and hex digits, otherwise <c>0x</c> and its hex bytes; <see cref="Parse"/> turns either back into the key.
+    /// The key as text for humans and logs: its UTF-8 text when that is printable (no control character, C0 or C1, and no
+    /// line or paragraph separator) and does not itself read as <c>0x</c> and hex digits, otherwise <c>0x</c> and its hex
+    /// bytes; <see cref="Parse"/> turns either back into the key.
     /// </summary>
     public override string ToString()
     {
@@ -110,9 +111,11 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
 
         try
         {
-            // Text such as "0xAB" would parse back as the bytes it spells, not as its own UTF-8 bytes.
+            // Text such as "0xAB" would parse back as the bytes it spells, not as its own UTF-8 bytes. C1 controls and the
+            // Unicode line and paragraph separators are no more printable than the C0 controls refused above: NEL, U+2028
+            // and U+2029 break a log line naming the key, and U+009B starts a terminal escape.
             var text = ToUtf8String();
-            return IsHexForm(text) ? "0x" + Convert.ToHexString(span) : text;
+            return IsHexForm(text) || text.AsSpan().ContainsAny(NotPrintablePastAscii) ? "0x" + Convert.ToHexString(span) : text;
         }
         catch (DecoderFallbackException)
         {
@@ -141,6 +144,10 @@ public readonly struct ShardKey : IEquatable<ShardKey>, IComparable<ShardKey>
         chars.Length % 2 == 0 && !chars.ContainsAnyExcept(HexDigits);
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789ABCDEFabcdef");
+
+    private static readonly System.Buffers.SearchValues<char> NotPrintablePastAscii = System.Buffers.SearchValues.Create(
+        "\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F" +
+        "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F\u2028\u2029");
 
     /// <summary>Ordinal equality.</summary>
     public static bool operator ==(ShardKey left, ShardKey right) => left.Equals(right);

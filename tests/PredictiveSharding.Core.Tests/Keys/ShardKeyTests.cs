@@ -50,6 +50,26 @@ public sealed class ShardKeyTests
     }
 
     [Test]
+    public void ToString_OfTextWithALineBreakOrAControlCharacterPastAscii_IsHexThatParsesBack()
+    {
+        // Only C0 controls and DEL made a key print as hex: one holding NEL, U+2028 or U+2029 (line breaks) or another C1
+        // control (U+009B starts a terminal escape) printed as its text, so a log line or message naming the key was
+        // broken in two, or drove the terminal. Built here, not in [TestCase]: the test adapter cannot run a case whose
+        // name holds U+009B.
+        string[] texts = ["a\u0085b", "a\u2028b", "a\u2029b", "a\u009B31mb", "\u0080"];
+        Assert.Multiple(() =>
+        {
+            foreach (var text in texts)
+            {
+                var key = ShardKey.FromString(text);
+                Assert.That(key.ToString(), Does.StartWith("0x"), text);
+                Assert.That(ShardKey.Parse(key.ToString()), Is.EqualTo(key), text);
+            }
+        });
+        Assert.That(ShardKey.FromString("ключ \u00E9\u00A0x").ToString(), Is.EqualTo("ключ \u00E9\u00A0x"), "printable text past ASCII stays text");
+    }
+
+    [Test]
     public void Successor_IsSmallestGreaterKey()
     {
         var key = ShardKey.FromString("a");
