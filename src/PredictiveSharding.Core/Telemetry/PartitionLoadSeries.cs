@@ -10,7 +10,7 @@ public sealed class PartitionLoadSeries
     /// <param name="partition">The partition (or, for a trace, the series name as a partition id).</param>
     /// <param name="step">The bucket length; positive.</param>
     /// <param name="buckets">Buckets in time order, each starting one <paramref name="step"/> after the previous one; copied, so changing the list afterwards does not change the series.</param>
-    /// <exception cref="ArgumentException">Buckets are unordered, duplicated or leave a gap.</exception>
+    /// <exception cref="ArgumentException">Buckets are unordered, duplicated or leave a gap, or one ends after the last representable time.</exception>
     public PartitionLoadSeries(PartitionId partition, TimeSpan step, IReadOnlyList<LoadBucket> buckets)
     {
         Guard.Positive(step, nameof(step));
@@ -26,6 +26,18 @@ public sealed class PartitionLoadSeries
         for (var i = 0; i < copy.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(copy[i], nameof(buckets));
+
+            // End, the next bucket's start and a forecast's origin all add a step to a start: past the last representable
+            // time that threw DateTimeOffset's bare ArgumentOutOfRangeException, here or wherever End was read. Counted in
+            // whole ticks on the later of the clock and UTC, as LoadForecast counts: a DateTimeOffset adds on its clock time.
+            var start = copy[i].Start;
+            if (step.Ticks > DateTime.MaxValue.Ticks - Math.Max(start.Ticks, start.UtcTicks))
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Series '{partition}': bucket {i} starts at {start:O} and, {step} long, ends after the last representable time."),
+                    nameof(buckets));
+            }
+
             if (i > 0 && copy[i].Start != copy[i - 1].Start + step)
             {
                 var problem = copy[i].Start <= copy[i - 1].Start ? "out of order or duplicated" : "not consecutive (gap)";

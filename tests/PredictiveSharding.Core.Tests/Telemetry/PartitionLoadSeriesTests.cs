@@ -25,6 +25,26 @@ public sealed class PartitionLoadSeriesTests
     }
 
     [Test]
+    public void Constructor_WhenABucketEndsAfterTheLastRepresentableTime_ThrowsNamingTheSeries()
+    {
+        // A bucket starting within a step of 9999-12-31 was accepted alone (End then threw when read, in a forecaster), and
+        // followed by another one threw DateTimeOffset's bare ArgumentOutOfRangeException naming neither series nor bucket.
+        var late = DateTimeOffset.MaxValue - TimeSpan.FromMinutes(30);
+        var early = late - Hour;
+
+        Assert.That(
+            () => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(late, 1)]),
+            Throws.ArgumentException.With.Message.Contains("'p'").And.Message.Contains("bucket 0").And.Property(nameof(ArgumentException.ParamName)).EqualTo("buckets"));
+        Assert.That(
+            () => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(late, 1), LoadBucket.OfRequests(late + TimeSpan.FromMinutes(20), 1)]),
+            Throws.ArgumentException.With.Message.Contains("'p'").And.Message.Contains("bucket 0").And.Property(nameof(ArgumentException.ParamName)).EqualTo("buckets"));
+        Assert.That(
+            () => new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(early, 1), LoadBucket.OfRequests(late, 1)]),
+            Throws.ArgumentException.With.Message.Contains("'p'").And.Message.Contains("bucket 1").And.Property(nameof(ArgumentException.ParamName)).EqualTo("buckets"));
+        Assert.That(new PartitionLoadSeries(new PartitionId("p"), Hour, [LoadBucket.OfRequests(DateTimeOffset.MaxValue - Hour - TimeSpan.FromTicks(1), 1)]).End, Is.EqualTo(DateTimeOffset.MaxValue - TimeSpan.FromTicks(1)));
+    }
+
+    [Test]
     public void Constructor_CallerChangesItsListAfterwards_SeriesKeepsTheCheckedBuckets()
     {
         // The series kept the caller's list: a bucket swapped in afterwards left a gap the constructor refuses.
