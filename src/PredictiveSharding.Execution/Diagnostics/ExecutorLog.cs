@@ -43,4 +43,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Action {ActionId} published routing version {Version}, but a Changed subscriber threw; the action goes on (the change is in force)")]
     public static partial void SubscriberFailed(ILogger logger, string actionId, long version, Exception exception);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Plan {PlanId} ended, but compacting the move journal after it failed; the plan's result stands, the journal keeps its records and the next plan tries again")]
+    public static partial void JournalCompactionFailed(ILogger logger, string planId, Exception error);
 }

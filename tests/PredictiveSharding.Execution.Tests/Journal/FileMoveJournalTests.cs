@@ -357,6 +357,29 @@ public sealed class FileMoveJournalTests
         Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Copying), ("a", MoveState.CatchingUp) }));
     }
 
+    [Test]
+    public async Task RewriteAsync_WhenTheNewFileCannotBeWritten_KeepsTheOldFileReadableAndAppendable()
+    {
+        // The executor compacts the journal after a plan and goes on when that fails: the journal must still hold every
+        // record, accept appends and reopen whole. (A directory where the new file goes makes its creation fail.)
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+            await journal.AppendAsync(Record("b", MoveState.Completed), CancellationToken.None);
+            Directory.CreateDirectory(path + ".rewrite");
+
+            Assert.That(async () => await journal.RewriteAsync([Record("a", MoveState.Copying)], CancellationToken.None), Throws.InstanceOf<IOException>().Or.InstanceOf<UnauthorizedAccessException>());
+            Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a", "b" }));
+            await journal.AppendAsync(Record("a", MoveState.CatchingUp), CancellationToken.None);
+        }
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+        var contents = await reopened.ReadAsync(CancellationToken.None);
+        Assert.That(contents.Repair, Is.Null);
+        Assert.That(contents.Records.Select(r => (r.ActionId, r.State)), Is.EqualTo(new[] { ("a", MoveState.Copying), ("b", MoveState.Completed), ("a", MoveState.CatchingUp) }));
+    }
+
     [TestCase(true)]
     [TestCase(false)]
     public async Task AppendAsync_AfterAnAppendFailedPartWayThrough_KeepsOnlyTheAppendedRecordsAcrossAReopen(bool sync)
