@@ -175,7 +175,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// journal keeps its records, and the next plan tries again.
     /// </remarks>
     /// <param name="plan">The plan.</param>
-    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); may be null.</param>
+    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. May be null.</param>
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
@@ -327,10 +327,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
         foreach (var record in unfinished)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            reports.Add(record.Kind == ActionKind.Move
+            var report = record.Kind == ActionKind.Move
                 ? await RecoverMoveAsync(record, tracker, cancellationToken).ConfigureAwait(false)
-                : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false));
-            tracker.ActionFinished(record.ActionId);
+                : await RecoverRoutingOnlyAsync(record).ConfigureAwait(false);
+            reports.Add(report);
+            tracker.ActionEnded(report, 0);
         }
 
         await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
@@ -474,33 +475,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
         var actionId = string.Create(CultureInfo.InvariantCulture, $"{planId}.a{action.Index}");
         try
         {
-            var blocking = pending.Where(r => KeyText.Range(r).Overlaps(action.Range)).Select(r => $"'{r.ActionId}' ({r.State})").ToList();
-            if (blocking.Count > 0)
-            {
-                // Once this action changed the range's routing, recovery could no longer tell that the old copy a pending
-                // clean-up (or the partial copy a pending undo) is to delete is stale, and it would stay there for good.
-                return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} on {action.Range} was not started: earlier action(s) {string.Join(", ", blocking)} on an overlapping range are still pending, and the next recovery must finish them first."));
-            }
-
-            foreach (var dependency in action.DependsOn)
-            {
-                var before = await tasks[dependency].ConfigureAwait(false);
-                if (before.Outcome != ActionOutcome.Completed)
-                {
-                    return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} depends on action #{dependency} ({before.ActionId}), which ended {before.Outcome}."));
-                }
-            }
-
-            if (stop.IsCancellationRequested)
-            {
-                // A cancelled plan starts nothing more: a split or merge would otherwise still publish (it takes no token).
-                return Skipped(action, actionId, new OperationCanceledException($"Action #{action.Index} was not started: the plan was cancelled.", null, stop.Token));
-            }
-
-            var report = action.Kind == ActionKind.Move
-                ? await RunMoveAsync(action, actionId, tracker, stop.Token).ConfigureAwait(false)
-                : await RunRoutingOnlyAsync(action, actionId, tracker).ConfigureAwait(false);
-            ExecutorLog.ActionFinished(_services.Logger, actionId, action.Kind, action.Partition.Value, report.Outcome, report.Duration);
+            var report = await StartActionAsync(action, actionId, tasks, pending, tracker, stop).ConfigureAwait(false);
+            tracker.ActionEnded(report, action.Action is MoveAction move ? move.Bytes : 0);
             return report;
         }
         catch (SimulatedCrashException)
@@ -513,6 +489,39 @@ public sealed class ShardingExecutor : IAsyncDisposable
         {
             tracker.ActionFinished(actionId);
         }
+    }
+
+    /// <summary>Runs an action once the actions it depends on have ended, or returns it skipped.</summary>
+    private async Task<ActionReport> StartActionAsync(ScheduledAction action, string actionId, Task<ActionReport>[] tasks, IReadOnlyList<MoveJournalRecord> pending, PlanProgressTracker tracker, CancellationTokenSource stop)
+    {
+        var blocking = pending.Where(r => KeyText.Range(r).Overlaps(action.Range)).Select(r => $"'{r.ActionId}' ({r.State})").ToList();
+        if (blocking.Count > 0)
+        {
+            // Once this action changed the range's routing, recovery could no longer tell that the old copy a pending
+            // clean-up (or the partial copy a pending undo) is to delete is stale, and it would stay there for good.
+            return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} on {action.Range} was not started: earlier action(s) {string.Join(", ", blocking)} on an overlapping range are still pending, and the next recovery must finish them first."));
+        }
+
+        foreach (var dependency in action.DependsOn)
+        {
+            var before = await tasks[dependency].ConfigureAwait(false);
+            if (before.Outcome != ActionOutcome.Completed)
+            {
+                return Skipped(action, actionId, new InvalidOperationException($"Action #{action.Index} depends on action #{dependency} ({before.ActionId}), which ended {before.Outcome}."));
+            }
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            // A cancelled plan starts nothing more: a split or merge would otherwise still publish (it takes no token).
+            return Skipped(action, actionId, new OperationCanceledException($"Action #{action.Index} was not started: the plan was cancelled.", null, stop.Token));
+        }
+
+        var report = action.Kind == ActionKind.Move
+            ? await RunMoveAsync(action, actionId, tracker, stop.Token).ConfigureAwait(false)
+            : await RunRoutingOnlyAsync(action, actionId, tracker).ConfigureAwait(false);
+        ExecutorLog.ActionFinished(_services.Logger, actionId, action.Kind, action.Partition.Value, report.Outcome, report.Duration);
+        return report;
     }
 
     private async Task<ActionReport> RunMoveAsync(ScheduledAction action, string actionId, PlanProgressTracker tracker, CancellationToken cancellationToken)

@@ -319,6 +319,50 @@ public sealed class ShardingExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WithASkippedAction_TheLastReportCountsEveryActionFinished()
+    {
+        // A skipped action made no report at all, so the plan's last report said one of two had ended: a host's
+        // progress bar never reached the end.
+        var cluster = Create();
+        var mover = new FailingMover(cluster.Store, nameof(IDataMover.ChecksumAsync), failures: int.MaxValue, () => new InvalidOperationException("node n3 lost its disk"));
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+        var progress = new ListProgress<ExecutionProgress>();
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3), Split("p2", "k150", "p2a", "p2b")), progress);
+
+        Assert.That(report.Actions.Select(a => a.Outcome), Is.EqualTo(new[] { ActionOutcome.RolledBack, ActionOutcome.Skipped }));
+        AssertTheLastReportCountsEveryAction(progress, 2);
+        var skipped = progress.Items.Last(p => p.Action.ActionId == report.Actions[1].ActionId);
+        Assert.That(skipped.Action.State, Is.EqualTo(report.Actions[1].FinalState), "the skipped action's report gives the state it ended in");
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WithAMoveLeftCleanupPending_TheLastReportCountsEveryActionFinished()
+    {
+        // A move whose clean-up failed ended in CleaningUp, a state its reports do not count as an end: when no other
+        // action reported after it, the last report said none had ended.
+        var cluster = Create();
+        var mover = new FailingDeletesOn(cluster.Store, N1);
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+        var progress = new ListProgress<ExecutionProgress>();
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)), progress);
+
+        Assert.That(report.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.CleanupPending));
+        AssertTheLastReportCountsEveryAction(progress, 1);
+        var pending = progress.Items.Last(p => p.Action.ActionId == report.Actions[0].ActionId);
+        Assert.That(pending.Action.State, Is.EqualTo(MoveState.CleaningUp));
+    }
+
+    private static void AssertTheLastReportCountsEveryAction(ListProgress<ExecutionProgress> progress, int actions)
+    {
+        var items = progress.Items;
+        Assert.That(items[^1].ActionsTotal, Is.EqualTo(actions));
+        Assert.That(items[^1].ActionsFinished, Is.EqualTo(actions), "the last report counts every action finished");
+        Assert.That(items.Select(p => p.ActionsFinished), Is.Ordered, "the finished count never goes back");
+    }
+
+    [Test]
     public async Task ExecuteAsync_CountsMovesAndBytesOnTheExecutionMeter()
     {
         var cluster = Create();
@@ -581,6 +625,14 @@ public sealed class ShardingExecutorTests
                 cts.Cancel();
             }
         }
+    }
+
+    private sealed class FailingDeletesOn(IDataMover inner, NodeId node) : DelegatingDataMover(inner)
+    {
+        public override ValueTask DeleteRangeAsync(NodeId n, KeyRange range, CancellationToken cancellationToken) =>
+            n == node
+                ? throw new InvalidOperationException($"node '{n}' is read-only for maintenance")
+                : base.DeleteRangeAsync(n, range, cancellationToken);
     }
 
     private sealed class FailingMover(IDataMover inner, string operation, int failures, Func<Exception> error) : DelegatingDataMover(inner)

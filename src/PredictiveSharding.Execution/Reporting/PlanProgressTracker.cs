@@ -21,7 +21,7 @@ internal sealed class PlanProgressTracker(string planId, int total, long bytesEx
     /// </summary>
     private readonly Lock _delivery = new();
 
-    /// <summary>Counts an action as ended (any outcome, or skipped); counting one twice does nothing.</summary>
+    /// <summary>Counts an action as ended without a report (it failed with an exception); counting one twice does nothing.</summary>
     public void ActionFinished(string actionId)
     {
         lock (_bytesByAction)
@@ -30,7 +30,46 @@ internal sealed class PlanProgressTracker(string planId, int total, long bytesEx
         }
     }
 
-    public void Report(MoveProgress action)
+    /// <summary>
+    /// Counts an action that returned <paramref name="ended"/> as ended and, unless the report of its final state counted
+    /// it already (Completed, RolledBack), reports it once more in the state it ended in. A skipped action reports nothing
+    /// else, and one left pending (a clean-up or undo that failed) last reported the state it stopped in: counted only
+    /// silently, they left the plan's last report short of <see cref="ExecutionProgress.ActionsTotal"/>, and a watcher
+    /// never saw the plan end.
+    /// </summary>
+    /// <param name="ended">The action's report.</param>
+    /// <param name="bytesExpected">The bytes the plan expects the action to move (0 for a split, a merge, or unknown).</param>
+    public void ActionEnded(ActionReport ended, long bytesExpected)
+    {
+        lock (_bytesByAction)
+        {
+            if (_finished.Contains(ended.ActionId))
+            {
+                return;
+            }
+        }
+
+        // Only this action's own task reports it, so no report can count it between the check and this one.
+        Report(
+            new MoveProgress
+            {
+                ActionId = ended.ActionId,
+                Kind = ended.Kind,
+                Partition = ended.Partition,
+                From = ended.From,
+                To = ended.To,
+                State = ended.FinalState,
+                BytesCopied = ended.BytesCopied,
+                KeysCopied = ended.KeysCopied,
+                BytesExpected = bytesExpected,
+            },
+            ends: true);
+    }
+
+    /// <summary>Reports an action's step; the report of a final state (Completed, RolledBack) counts it as ended.</summary>
+    public void Report(MoveProgress action) => Report(action, ends: action.State is MoveState.Completed or MoveState.RolledBack);
+
+    private void Report(MoveProgress action, bool ends)
     {
         lock (_delivery)
         {
@@ -41,10 +80,10 @@ internal sealed class PlanProgressTracker(string planId, int total, long bytesEx
                 _bytesByAction[action.ActionId] = action.BytesCopied;
                 copied = _bytesByAction.Values.Sum();
 
-                // The report of an action's final state counts it as ended already: the executor marks it finished
-                // only after this report, and no later report may come (the plan's last action), so a watcher would
-                // otherwise never see every action finished.
-                if (action.State is MoveState.Completed or MoveState.RolledBack)
+                // The report of an action's end counts it as ended already: the executor marks it finished only after
+                // this report, and no later report may come (the plan's last action), so a watcher would otherwise never
+                // see every action finished.
+                if (ends)
                 {
                     _finished.Add(action.ActionId);
                 }
