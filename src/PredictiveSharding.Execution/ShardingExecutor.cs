@@ -388,6 +388,14 @@ public sealed class ShardingExecutor : IAsyncDisposable
             }
         }
 
+        if (record.State is MoveState.CuttingOver or MoveState.RollingBack && _hostMover.Nodes.Contains(move.From))
+        {
+            // The interrupted run may have fenced the source's range in a call that threw (its reply lost), or a store
+            // whose fences outlive the executor kept the cut-over's: a rollback lifts such a fence, a resumed cut-over
+            // gets a handle to it (IDataMover: fences are idempotent).
+            move.FenceMayBeHeld = true;
+        }
+
         var final = await new MoveStateMachine(move, _services, tracker.Report)
             .RunAsync(start, cancellationToken).ConfigureAwait(false);
         return Report(move, final, ActionKind.Move);

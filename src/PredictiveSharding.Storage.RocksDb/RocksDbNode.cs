@@ -858,6 +858,13 @@ public sealed class RocksDbNode : IDisposable
             // Taking the write lock waits for the host write in progress, if any: when it is ours, none is.
             lock (_writeLock)
             {
+                // Idempotent (IDataMover): a retry of a fence whose reply was lost gets the fence it took, and lifts it
+                // (any handle to a fence lifts it; fences are not counted).
+                if (Array.Find(_fences, f => f.Range == range) is { } existing)
+                {
+                    return existing;
+                }
+
                 fence = new WriteFence(range, _timeProvider.GetTimestamp(), RemoveFence);
                 Volatile.Write(ref _fences, [.. _fences, fence]);
             }

@@ -110,6 +110,13 @@ public interface IDataMover
     /// first, so when this returns no host write to the range is in progress and none will start. Writes outside the
     /// range, reads, and this interface's own writes are not blocked.
     /// </summary>
+    /// <remarks>
+    /// Idempotent: fencing a range the node already has fenced (the same range, not an overlapping one) returns a handle
+    /// to that fence, and disposing any handle to it lifts it; fences are not counted. A call whose reply was lost (it
+    /// threw after the node fenced the range) may have left a fence no one holds a handle to: the executor calls again,
+    /// to retry or to lift it, and disposing the handle it gets then lifts that fence too. A fence that stacked instead
+    /// would hold host writes to the range for good.
+    /// </remarks>
     ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken);
 
     /// <summary>Deletes every key of the range on a node (idempotent).</summary>

@@ -64,6 +64,12 @@ internal sealed class MoveContext
 
     public IAsyncDisposable? Fence { get; set; }
 
+    /// <summary>
+    /// Whether a fence call threw with no call returning a handle since: the node may have fenced the range and lost the
+    /// reply, leaving a fence no one holds (see <see cref="Moving.IDataMover.FenceWritesAsync"/>). A rollback lifts it.
+    /// </summary>
+    public bool FenceMayBeHeld { get; set; }
+
     public long FenceAcquiredAt { get; set; }
 
     public TimeSpan? FenceDuration { get; set; }

@@ -297,7 +297,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         {
             try
             {
-                move.Fence = await Mover.FenceWritesAsync(move.From, move.Range, linked.Token).ConfigureAwait(false);
+                move.Fence = await FenceSourceAsync(linked.Token).ConfigureAwait(false);
                 move.FenceAcquiredAt = services.Time.GetTimestamp();
                 await DrainAsync(long.MaxValue, long.MaxValue, linked.Token).ConfigureAwait(false);
             }
@@ -413,6 +413,11 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         }
 
         await ReleaseFenceAsync().ConfigureAwait(false);
+        if (move.FenceMayBeHeld)
+        {
+            await LiftStrayFenceAsync().ConfigureAwait(false);
+        }
+
         await Mover.StopChangeCaptureAsync(move.From, move.ActionId, CancellationToken.None).ConfigureAwait(false);
         if (!services.OwnsAnyOf(move.To, move.Range))
         {
@@ -454,6 +459,52 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         }
 
         return applied;
+    }
+
+    /// <summary>
+    /// Fences the source's range. A call that fails with an error (not a cancellation) may have fenced the range and lost
+    /// its reply, leaving a fence no one holds: a later call gets a handle to that fence (fences are idempotent, see
+    /// <see cref="IDataMover.FenceWritesAsync"/>), and a rollback without one lifts it.
+    /// </summary>
+    private async Task<IAsyncDisposable> FenceSourceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var fence = await Mover.FenceWritesAsync(move.From, move.Range, cancellationToken).ConfigureAwait(false);
+            move.FenceMayBeHeld = false;
+            return fence;
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or SimulatedCrashException))
+        {
+            move.FenceMayBeHeld = true;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Lifts a fence a failed call may have left on the source, which stays the owner: it would hold every host write to
+    /// the range for good. Fencing again returns a handle to it, whose disposal lifts it. A call that fails leaves the
+    /// rollback pending, to be tried again.
+    /// </summary>
+    private async Task LiftStrayFenceAsync()
+    {
+        using var timeout = new CancellationTokenSource(Options.FenceTimeout, services.Time);
+        IAsyncDisposable stray;
+        try
+        {
+            stray = await Mover.FenceWritesAsync(move.From, move.Range, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // A fence in force is returned at once (no host write runs under it); one that waits for host writes to
+            // drain for a whole fence timeout found none to lift. Waiting without a limit hung the rollback of a move
+            // whose range never drained.
+            move.FenceMayBeHeld = false;
+            return;
+        }
+
+        await stray.DisposeAsync().ConfigureAwait(false);
+        move.FenceMayBeHeld = false;
     }
 
     private async Task ReleaseFenceAsync()

@@ -41,6 +41,8 @@ internal sealed class RetryingDataMover(IDataMover inner, MoverRetry retry) : ID
     public ValueTask<RangeChecksumScan> OpenChecksumScanAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
         inner.OpenChecksumScanAsync(node, range, cancellationToken);
 
+    // Safe to repeat because a fence is idempotent per node and range (IDataMover): when a call fenced the range and then
+    // threw (its reply lost), the retry gets a handle to that fence, whose disposal lifts it, not a second fence.
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) =>
         retry.RunAsync("fence writes", ct => inner.FenceWritesAsync(node, range, ct), cancellationToken);
 

@@ -440,6 +440,28 @@ public abstract class DataMoverConformanceTests
         Assert.That(after.KeyCount, Is.EqualTo(1));
     }
 
+    /// <summary>
+    /// Fencing a range already fenced returns a handle to that fence, and disposing it lifts it: the executor retries a
+    /// fence whose reply was lost, and a fence that stacked would hold host writes to the range for good.
+    /// </summary>
+    [Test]
+    public async Task Fence_OfARangeAlreadyFenced_ReturnsAHandleWhoseDisposalLiftsIt()
+    {
+        var range = KeyRange.FromStrings("k", "l");
+        _ = await Sut.FenceWritesAsync(NodeA, range, CancellationToken.None);
+        var again = await Sut.FenceWritesAsync(NodeA, range, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var inside = Task.Run(async () => await HostWriteAsync(Sut, NodeA, ShardKey.FromString("k1"), Bytes("held"), timeout.Token));
+        var early = await Task.WhenAny(inside, Task.Delay(100, timeout.Token));
+        Assert.That(early, Is.Not.SameAs(inside), "a host write to a fenced range completed while the fence was held");
+
+        await again.DisposeAsync();
+
+        await inside.WaitAsync(timeout.Token);
+        var after = await Sut.ChecksumAsync(NodeA, range, CancellationToken.None);
+        Assert.That(after.KeyCount, Is.EqualTo(1), "the write held at the fence was applied once the second handle was disposed");
+    }
+
     /// <summary>The mover's own writes are not held by a fence (the executor drains changes into the target while fenced).</summary>
     [Test]
     public async Task Fence_DoesNotHoldTheMoversOwnWrites()

@@ -230,14 +230,19 @@ internal sealed class InMemoryNode
 
     public IAsyncDisposable Fence(KeyRange range)
     {
-        var fence = new WriteFence(this, range);
         lock (_gate)
         {
-            // Host writes run to completion inside the lock, so once the fence is in the list none is in flight.
-            _fences.Add(fence);
-        }
+            // Idempotent (IDataMover): a retry of a fence whose reply was lost gets the fence it took, and lifts it.
+            if (_fences.Find(f => f.Range == range) is { } existing)
+            {
+                return existing;
+            }
 
-        return fence;
+            // Host writes run to completion inside the lock, so once the fence is in the list none is in flight.
+            var fence = new WriteFence(this, range);
+            _fences.Add(fence);
+            return fence;
+        }
     }
 
     private void Release(WriteFence fence)
