@@ -92,7 +92,7 @@ public sealed class RecordedRatioColumn : IColumn
         // Pooled: the percentile over every sample of each series; the series alternate within every iteration, so both
         // pools span the same stretch of time.
         var pooled = SampleRecorder.Percentile(top.SelectMany(i => i).ToArray(), _percentile) / SampleRecorder.Percentile(bottom.SelectMany(i => i).ToArray(), _percentile);
-        var median = SampleRecorder.Percentile(ratios, 50);
+        var median = SampleRecorder.Median(ratios);
         return string.Create(CultureInfo.InvariantCulture, $"{median:0.00} ({ratios.Min():0.00}–{ratios.Max():0.00}, n={ratios.Count}; pooled {pooled:0.00})");
     }
 

@@ -49,6 +49,23 @@ public static class SampleRecorder
         }
     }
 
+    /// <summary>
+    /// The median of the samples: the middle one, or the mean of the two middle ones when their count is even; NaN when
+    /// there are none. (The nearest-rank 50th percentile is the lower of the two middle ones for an even count.)
+    /// </summary>
+    public static double Median(IReadOnlyList<double> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = samples.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
     /// <summary>The <paramref name="percentile"/> (0–100) of the samples, nearest-rank; NaN when there are none.</summary>
     public static double Percentile(IReadOnlyList<double> samples, double percentile)
     {
