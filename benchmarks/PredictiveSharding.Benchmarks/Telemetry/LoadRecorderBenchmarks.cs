@@ -11,7 +11,7 @@ namespace PredictiveSharding.Benchmarks.Telemetry;
 /// <summary>
 /// Cost of <see cref="LoadRecorder.Record"/> per call on one thread and on all cores, each against a plain
 /// <see cref="Interlocked.Increment(ref long)"/> of one shared counter in the same run (the cheapest thing a
-/// request path could do to count). 128 partitions, keys spread over them, 1 in 16 calls sampled (the default).
+/// request path could do to count). 128 partitions, 4,096 distinct keys spread over them, 1 in 16 calls sampled (the default).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -19,6 +19,7 @@ namespace PredictiveSharding.Benchmarks.Telemetry;
 public class LoadRecorderBenchmarks
 {
     private const int CallsPerThread = 1 << 16;
+    private const int Keys = 4096;
     private byte[][] _keys = [];
     private LoadRecorder _recorder = null!;
     private long _counter;
@@ -32,8 +33,17 @@ public class LoadRecorderBenchmarks
         var routes = starts.Select((s, i) => new PartitionRoute(new PartitionId("p" + i), new KeyRange(s, i == starts.Length - 1 ? null : starts[i + 1]), new NodeId("n" + (i % 8))));
         var table = new RoutingTable(new RoutingMap(routes, 0));
         _recorder = new LoadRecorder(table, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1) });
-        var random = new Random(42);
-        _keys = Enumerable.Range(0, 4096).Select(_ => Encoding.UTF8.GetBytes("user" + random.Next(10_000).ToString("D5", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        // 4,096 distinct keys in a seeded random order: drawing 4,096 numbers below 10,000 with replacement gave 3,332
+        // distinct keys, not the 4,096 the published figure states.
+        var numbers = Enumerable.Range(0, 10_000).ToArray();
+        new Random(42).Shuffle(numbers);
+        _keys = numbers.Take(Keys).Select(n => Encoding.UTF8.GetBytes("user" + n.ToString("D5", System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+        var distinct = _keys.Select(Convert.ToHexString).Distinct().Count();
+        var partitions = _keys.Select(k => table.Current.IndexOf(k)).Distinct().Count();
+        if (distinct != Keys || partitions != starts.Length)
+        {
+            throw new InvalidOperationException($"The benchmark's keys must be {Keys} distinct keys over all {starts.Length} partitions; got {distinct} over {partitions}.");
+        }
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = CallsPerThread)]
@@ -55,7 +65,7 @@ public class LoadRecorderBenchmarks
         var keys = _keys;
         for (var i = 0; i < CallsPerThread; i++)
         {
-            _recorder.Record(keys[i & 4095], (i & 3) == 0 ? RequestKind.Write : RequestKind.Read, 128);
+            _recorder.Record(keys[i & (Keys - 1)], (i & 3) == 0 ? RequestKind.Write : RequestKind.Read, 128);
         }
     }
 
@@ -76,7 +86,7 @@ public class LoadRecorderBenchmarks
         var keys = _keys;
         for (var i = 0; i < CallsPerThread; i++)
         {
-            _recorder.Record(keys[(i + (t * 977)) & 4095], (i & 3) == 0 ? RequestKind.Write : RequestKind.Read, 128);
+            _recorder.Record(keys[(i + (t * 977)) & (Keys - 1)], (i & 3) == 0 ? RequestKind.Write : RequestKind.Read, 128);
         }
     });
 
