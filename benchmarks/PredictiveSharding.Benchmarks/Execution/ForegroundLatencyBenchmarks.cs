@@ -8,8 +8,9 @@ namespace PredictiveSharding.Benchmarks.Execution;
 
 /// <summary>
 /// Foreground latency on a moving node, idle and moving windows paired in every iteration. One client thread reads and
-/// writes (half each) random keys of the partition that stays on <c>src</c>, at about 4,000 operations per second (a
-/// 1 ms pause every 4 operations, so the client does not saturate the two cores itself). Each iteration has two windows:
+/// writes (half each) random keys of the partition that stays on <c>src</c>, at 4,000 operations per second (paced by
+/// the clock, pausing whenever it is a millisecond or more ahead, so the client does not saturate the two cores itself).
+/// Each iteration has two windows:
 /// a "moving" window that lasts exactly one whole move by the executor of a 100,000-key partition (about 21 MB) between
 /// <c>src</c> and <c>dst</c> — journal, throttled copy, ingest, verification, catch-up, cut-over and clean-up — and an
 /// "idle" window of the same length with nothing in the background; which comes first alternates between iterations.
@@ -27,6 +28,7 @@ public class ForegroundLatencyBenchmarks
     private const int MovingKeys = 100_000;
     private const int StayingKeys = 20_000;
     private const int ValueBytes = 200;
+    private const double OperationsPerSecond = 4000;
     private const string Idle = "idle";
     private const string Moving = "moving";
     private ExecutionBenchmarkStore _store = null!;
@@ -66,6 +68,16 @@ public class ForegroundLatencyBenchmarks
         var started = Stopwatch.GetTimestamp();
         ExecutionBenchmarkPlans.ExecuteAndCheckAsync(_executor, ExecutionBenchmarkPlans.MoveToOtherNode(_store)).GetAwaiter().GetResult();
         _lastMove = Stopwatch.GetElapsedTime(started);
+
+        // The client must run at about its stated rate: paced by a 1 ms Task.Delay every 4 operations it ran at about
+        // 1,000 operations per second, because Task.Delay(1) sleeps a whole timer tick (4 ms on this project's host).
+        var paceStarted = Stopwatch.GetTimestamp();
+        var paced = ForegroundAsync("pace-check", paceStarted + (Stopwatch.Frequency / 2), move: null).GetAwaiter().GetResult();
+        var rate = paced / Stopwatch.GetElapsedTime(paceStarted).TotalSeconds;
+        if (rate < OperationsPerSecond / 2)
+        {
+            throw new InvalidOperationException($"The foreground client ran {rate:0} operations per second, under half of its {OperationsPerSecond:0}: the windows would not load the node as stated.");
+        }
     }
 
     [GlobalCleanup]
@@ -123,6 +135,7 @@ public class ForegroundLatencyBenchmarks
         var value = ExecutionBenchmarkStore.Value(ValueBytes, 1);
         var key = SeriesKey(series);
         var operations = 0;
+        var paceStarted = Stopwatch.GetTimestamp();
         while (Stopwatch.GetTimestamp() < end && move?.IsCompleted != true)
         {
             var target = _store.Keys[MovingKeys + random.Next(StayingKeys)];
@@ -140,9 +153,12 @@ public class ForegroundLatencyBenchmarks
             }
 
             SampleRecorder.Add(key, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (++operations % 4 == 0)
+            // Paced by the clock rather than by a pause per few operations: a Task.Delay lasts at least one timer tick
+            // (4 ms here), so it makes up the rate in short bursts instead of falling behind it.
+            var ahead = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), paceStarted + (long)(++operations * Stopwatch.Frequency / OperationsPerSecond));
+            if (ahead >= TimeSpan.FromMilliseconds(1))
             {
-                await Task.Delay(1).ConfigureAwait(false);
+                await Task.Delay(ahead).ConfigureAwait(false);
             }
         }
 
