@@ -53,8 +53,11 @@ public sealed class RecordingDatabase
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(recorder);
         RefuseKeyPrefixed(database);
-        _keyPrefix = (byte[]?)keyPrefix ?? throw new ArgumentException("A key prefix is required (a null RedisKey was given); give an empty one for none.", nameof(keyPrefix));
-        Database = _keyPrefix is { Length: > 0 } ? database.WithKeyPrefix(_keyPrefix) : database;
+        var prefix = (byte[]?)keyPrefix ?? throw new ArgumentException("A key prefix is required (a null RedisKey was given); give an empty one for none.", nameof(keyPrefix));
+
+        // Null for an empty prefix, so that recording an unprefixed key copies nothing.
+        _keyPrefix = prefix.Length > 0 ? prefix : null;
+        Database = _keyPrefix is null ? database : database.WithKeyPrefix(_keyPrefix);
         _recorder = recorder;
         _multiplexer = database.Multiplexer;
     }
@@ -96,14 +99,15 @@ public sealed class RecordingDatabase
     {
         // The connection answers -1 when it is not in cluster mode (or for a null key); the extension then hashes the
         // key's bytes itself, as Redis Cluster would.
-        var slot = _multiplexer.HashSlot(_keyPrefix is { Length: > 0 } ? key.Prepend(_keyPrefix) : key);
+        var stored = _keyPrefix is null ? key : key.Prepend(_keyPrefix);
+        var slot = _multiplexer.HashSlot(stored);
         if (slot >= 0)
         {
             _recorder.RecordSlot(slot, kind, bytes);
         }
         else
         {
-            _recorder.RecordKey(_keyPrefix is { Length: > 0 } ? key.Prepend(_keyPrefix) : key, kind, bytes);
+            _recorder.RecordKey(stored, kind, bytes);
         }
     }
 
