@@ -139,6 +139,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// journal is rewritten without finished actions. <see cref="ExecuteAsync"/> runs this first if it has not run, or if
     /// an earlier plan or recovery left an action pending.
     /// </summary>
+    /// <remarks>
+    /// A rewrite of the journal that fails does not change the recovery's result (nor stop the plan that runs after it):
+    /// it is logged (event 2015) and counted (<c>psharding.journal.compaction_failures</c>), the journal keeps its
+    /// records, and a later recovery or plan compacts it. A cancellation during the rewrite is thrown.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
     {
@@ -172,7 +177,8 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// are the actions that depend on it; the others run. The next plan or recovery tries the pending action again.
     /// After the plan the journal is compacted once it has grown past a threshold; a compaction that fails does not change
     /// the plan's result: it is logged (event 2014) and counted (<c>psharding.journal.compaction_failures</c>), the
-    /// journal keeps its records, and the next plan tries again.
+    /// journal keeps its records, and the next plan tries again. Nor does one that fails in the recovery run before the
+    /// plan (see <see cref="RecoverAsync"/>): the plan runs.
     /// </remarks>
     /// <param name="plan">The plan.</param>
     /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. May be null.</param>
@@ -334,7 +340,19 @@ public sealed class ShardingExecutor : IAsyncDisposable
             tracker.ActionEnded(report, 0);
         }
 
-        await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CompactJournalAsync(0, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SimulatedCrashException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // Housekeeping, as after a plan: every recovered action's end is journalled, and a rewrite that fails leaves
+            // the journal readable and appendable with the old or the new content (IMoveJournal), either of which a later
+            // recovery reads the same way. Throwing here failed the plan that runs after the recovery (on a full disk,
+            // every plan), for records that only cost space. A later recovery, or a plan's compaction, tries again.
+            _services.Metrics.JournalCompactionFailures.Add(1);
+            ExecutorLog.RecoveryJournalCompactionFailed(_services.Logger, reports.Count, ex);
+        }
 
         // What is still pending (cancelled, or a store call failed) is tried again before the next plan.
         _recovered = !reports.Any(IsPending);

@@ -21,7 +21,7 @@ internal sealed class ExecutionMetrics : IDisposable
         BytesCopied = _meter.CreateCounter<long>("psharding.moves.bytes_copied", "By", "Bytes copied in chunks from sources to targets.");
         ChangesApplied = _meter.CreateCounter<long>("psharding.moves.changes_applied", "{change}", "Captured writes applied to targets.");
         FenceDuration = _meter.CreateHistogram<double>("psharding.moves.fence_duration", "ms", "How long cut-overs held writes to a range.");
-        JournalCompactionFailures = _meter.CreateCounter<long>("psharding.journal.compaction_failures", "{compaction}", "Compactions of the move journal after a plan that failed (the plan's result stands; the next plan tries again).");
+        JournalCompactionFailures = _meter.CreateCounter<long>("psharding.journal.compaction_failures", "{compaction}", "Compactions of the move journal, after a plan or a recovery, that failed (the result stands; a later plan or recovery tries again).");
     }
 
     public Counter<long> MovesStarted { get; }

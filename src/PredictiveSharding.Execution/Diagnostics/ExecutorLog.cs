@@ -46,4 +46,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Plan {PlanId} ended, but compacting the move journal after it failed; the plan's result stands, the journal keeps its records and the next plan tries again")]
     public static partial void JournalCompactionFailed(ILogger logger, string planId, Exception error);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "Recovery ended ({Actions} unfinished action(s) handled), but compacting the move journal after it failed; the recovery's result stands, the journal keeps its records and a later recovery or plan tries again")]
+    public static partial void RecoveryJournalCompactionFailed(ILogger logger, int actions, Exception error);
 }

@@ -27,7 +27,7 @@ public interface IMoveJournal
     /// <summary>Replaces the journal's content with <paramref name="records"/> atomically (to drop finished actions); a crash leaves either the old or the new content.</summary>
     /// <remarks>
     /// A rewrite that throws must likewise leave the old or the new content, and the journal usable: the executor logs a
-    /// failed compaction after a plan, keeps appending and tries again after the next plan.
+    /// failed compaction (after a plan, or in a recovery), keeps appending and tries again later.
     /// </remarks>
     ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken);
 }

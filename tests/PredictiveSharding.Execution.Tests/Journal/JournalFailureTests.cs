@@ -98,22 +98,141 @@ public sealed class JournalFailureTests
         cluster.AssertConsistent();
     }
 
-    /// <summary>Appends more finished records than the executor compacts after a plan at (4096): an old plan's history.</summary>
-    private static async Task FillWithFinishedRecordsAsync(IMoveJournal journal)
+    [Test]
+    public async Task ExecuteAsync_WhenCompactingTheJournalInTheRecoveryBeforeThePlanFails_RunsThePlanAndLogsAndCountsIt()
     {
-        for (var i = 0; i < 4097; i++)
+        // A new executor recovers before its first plan and compacts the journal then (any finished record at all). The
+        // rewrite failing (a full disk while writing the compacted copy) is housekeeping: the journal keeps its records, so
+        // the plan that would have run must run, not fail with the rewrite's IOException.
+        var cluster = Create();
+        var journal = new FailingRewriteJournal(new InMemoryMoveJournal("c"));
+        await FillWithFinishedRecordsAsync(journal, 3);
+        journal.FailRewrites = true;
+        var logger = new FakeLogger<ShardingExecutor>();
+        using var failures = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.journal.compaction_failures");
+        await using var executor = new ShardingExecutor(cluster.Routing, cluster.Store, journal, FastOptions(), cluster.Time, logger);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        Assert.That(report.AllCompleted, Is.True);
+        Assert.That(journal.FailedRewrites, Is.EqualTo(1), "the recovery's compaction was tried");
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3));
+        Assert.That(failures.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
+        var warning = logger.Collector.GetSnapshot().Single(r => r.Id.Id == 2015);
+        Assert.That(warning.Level, Is.EqualTo(LogLevel.Warning));
+        Assert.That(warning.Exception, Is.InstanceOf<IOException>());
+        var kept = (await journal.ReadAsync(CancellationToken.None)).Records;
+        Assert.That(kept.Take(3).Select(r => r.State), Is.All.EqualTo(MoveState.Completed), "the journal keeps its old records");
+        Assert.That(kept.Skip(3).Select(r => r.State).Last(), Is.EqualTo(MoveState.Completed), "and the plan's records were appended after them");
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task RecoverAsync_WhenCompactingTheJournalFails_ReturnsTheRecoveryReportAndTheNextRecoveryCompacts()
+    {
+        var cluster = Create();
+        var journal = new FailingRewriteJournal(new InMemoryMoveJournal("c"));
+        await FillWithFinishedRecordsAsync(journal, 3);
+        journal.FailRewrites = true;
+        using var failures = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.journal.compaction_failures");
+        await using var executor = cluster.Executor(journal);
+
+        var recovery = await executor.RecoverAsync();
+
+        Assert.That(recovery.Actions, Is.Empty);
+        Assert.That(failures.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Has.Count.EqualTo(3));
+
+        journal.FailRewrites = false;
+        await executor.RecoverAsync();
+
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Is.Empty, "the next recovery compacted the journal");
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenCancelledWhileTheRecoveryCompactsTheJournal_ThrowsTheCancellationAndStartsNothing()
+    {
+        var cluster = Create();
+        using var cancel = new CancellationTokenSource();
+        var journal = new FailingRewriteJournal(new InMemoryMoveJournal("c"))
         {
-            await journal.AppendAsync(new MoveJournalRecord
+            // As a rewrite that notices the caller's cancellation part-way through: the journal keeps its old content.
+            OnRewrite = token =>
             {
-                ActionId = "p0-0.a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Kind = ActionKind.Split,
-                State = MoveState.Completed,
-                Partition = "old",
-                RangeStart = "",
-                Time = DateTimeOffset.UnixEpoch,
-            }, CancellationToken.None);
+                cancel.Cancel();
+                token.ThrowIfCancellationRequested();
+            },
+        };
+        await FillWithFinishedRecordsAsync(journal, 3);
+        using var failures = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.journal.compaction_failures");
+        await using var executor = cluster.Executor(journal);
+
+        Assert.That(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3)), cancellationToken: cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N1), "the plan did not start");
+        Assert.That(failures.GetMeasurementSnapshot(), Is.Empty, "a cancellation is not a compaction failure");
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Has.Count.EqualTo(3));
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenTheRecoveryCannotCompactAFileJournal_RunsThePlanAndTheJournalReopensWithEveryRecord()
+    {
+        // The real journal: its rewrite fails when the new file cannot be created (here a directory is in its way). The
+        // journal as it was must stay readable and appendable, and reopen whole.
+        var directory = Directory.CreateTempSubdirectory("psharding-journal-");
+        try
+        {
+            var cluster = Create();
+            var path = Path.Combine(directory.FullName, "moves.journal");
+            await using (var file = await FileMoveJournal.OpenAsync(path, "c"))
+            {
+                await FillWithFinishedRecordsAsync(file, 3);
+            }
+
+            Directory.CreateDirectory(path + ".rewrite");
+            var options = FastOptions();
+            options.JournalPath = path;
+            options.ClusterId = "c";
+            await using (var executor = await ShardingExecutor.CreateAsync(cluster.Routing, cluster.Store, options, cluster.Time))
+            {
+                var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+                Assert.That(report.AllCompleted, Is.True);
+            }
+
+            await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+            var contents = await reopened.ReadAsync(CancellationToken.None);
+            Assert.That(contents.Repair, Is.Null);
+            Assert.That(contents.Records, Has.Count.EqualTo(3 + 7), "the old records and the plan's move, start to end");
+            Assert.That(contents.Records[^1].State, Is.EqualTo(MoveState.Completed));
+            cluster.AssertConsistent();
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
         }
     }
+
+    /// <summary>Appends <paramref name="count"/> finished records: an old plan's history.</summary>
+    private static async Task FillWithFinishedRecordsAsync(IMoveJournal journal, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await journal.AppendAsync(FinishedRecord(i), CancellationToken.None);
+        }
+    }
+
+    private static MoveJournalRecord FinishedRecord(int i) => new()
+    {
+        ActionId = "p0-0.a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Kind = ActionKind.Split,
+        State = MoveState.Completed,
+        Partition = "old",
+        RangeStart = "",
+        Time = DateTimeOffset.UnixEpoch,
+    };
+
+    /// <summary>Appends more finished records than the executor compacts after a plan at (4096): an old plan's history.</summary>
+    private static Task FillWithFinishedRecordsAsync(IMoveJournal journal) => FillWithFinishedRecordsAsync(journal, 4097);
 
     /// <summary>After a plan that failed at p2's cut-over: its capture is still open, and the next plan finishes p2 first.</summary>
     private static async Task AssertTheNextPlanFinishesTheInterruptedMoveFirstAsync(TestCluster cluster, ShardingExecutor executor)
@@ -154,6 +273,9 @@ public sealed class JournalFailureTests
 
         public int FailedRewrites { get; private set; }
 
+        /// <summary>Runs before each rewrite (that is not failed): it may throw in its place.</summary>
+        public Action<CancellationToken>? OnRewrite { get; init; }
+
         public string ClusterId => inner.ClusterId;
 
         public ValueTask<MoveJournalContents> ReadAsync(CancellationToken cancellationToken) => inner.ReadAsync(cancellationToken);
@@ -169,6 +291,7 @@ public sealed class JournalFailureTests
                 throw new IOException("No space left on device");
             }
 
+            OnRewrite?.Invoke(cancellationToken);
             return inner.RewriteAsync(records, cancellationToken);
         }
     }
