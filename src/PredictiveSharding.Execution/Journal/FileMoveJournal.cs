@@ -228,7 +228,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="records"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="records"/> holds a null record (its index is named); nothing was written.</exception>
-    /// <exception cref="IOException">The new file could not be written or renamed into place (the journal keeps its old content), or the directory could not be synced after the rename (the journal holds the new content, which a power cut might still undo; the message names the directory).</exception>
+    /// <exception cref="IOException">The new file could not be written or renamed into place (the journal keeps its old content, and the new file, <c>Path + ".rewrite"</c>, is deleted), or the directory could not be synced after the rename (the journal holds the new content, which a power cut might still undo; the message names the directory).</exception>
     public async ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
     {
         // A null record would be written as JSON null, which the next open takes for corruption, cutting off every record after it.
@@ -274,6 +274,9 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
                     await replacement.DisposeAsync().ConfigureAwait(false);
                 }
 
+                // The file this rewrite created is of no use now; left there it took as much disk as the journal (often
+                // on a disk that had just run full) until the next rewrite overwrote it.
+                TryDelete(temporary);
                 throw;
             }
 
@@ -315,6 +318,22 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Deletes a failed rewrite's new file, if it is still there (on Windows a rename that succeeded before the reopen
+    /// failed took it). Best effort: the rewrite's own error is the one to report, and the next rewrite overwrites the file.
+    /// </summary>
+    private static void TryDelete(string temporary)
+    {
+        try
+        {
+            File.Delete(temporary);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next rewrite, which creates the file anew over it.
         }
     }
 

@@ -358,6 +358,43 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task RewriteAsync_WhenTheRenameFails_DeletesTheNewFileAndThrowsTheRenamesError()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Windows cannot unlink the open journal to put a directory in its place.");
+        }
+
+        // The rename over the journal fails (here a directory has taken the journal's name). The new file, written whole,
+        // was left beside the journal until the next rewrite overwrote it (for good, if none came): as much disk as the
+        // journal, often on a disk that had just run full. It is deleted, and the error the caller gets is the rename's.
+        var path = PathOf("j");
+        await using var journal = await FileMoveJournal.OpenAsync(path, "c");
+        await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+
+        Assert.That(async () => await journal.RewriteAsync([Record("b", MoveState.Copying)], CancellationToken.None), Throws.InstanceOf<IOException>());
+
+        Assert.That(File.Exists(path + ".rewrite"), Is.False, "the temporary file is deleted");
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
+    }
+
+    [Test]
+    public async Task RewriteAsync_WhenSomethingElseIsWhereTheNewFileGoes_LeavesItAlone()
+    {
+        // Only the file the rewrite created is deleted; a directory in its way is not the rewrite's to remove.
+        var path = PathOf("j");
+        await using var journal = await FileMoveJournal.OpenAsync(path, "c");
+        Directory.CreateDirectory(path + ".rewrite");
+        File.WriteAllText(Path.Combine(path + ".rewrite", "keep"), "x");
+
+        Assert.That(async () => await journal.RewriteAsync([Record("a", MoveState.Copying)], CancellationToken.None), Throws.InstanceOf<IOException>().Or.InstanceOf<UnauthorizedAccessException>());
+
+        Assert.That(File.Exists(Path.Combine(path + ".rewrite", "keep")), Is.True);
+    }
+
+    [Test]
     public async Task RewriteAsync_WhenTheNewFileCannotBeWritten_KeepsTheOldFileReadableAndAppendable()
     {
         // The executor compacts the journal after a plan and goes on when that fails: the journal must still hold every
