@@ -28,6 +28,11 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     {
         try
         {
+            if (move.FenceMayBeHeld && state is not (MoveState.RollingBack or MoveState.CleaningUp))
+            {
+                state = await LiftStrayFenceBeforeGoingOnAsync(state).ConfigureAwait(false);
+            }
+
             while (state is not (MoveState.Completed or MoveState.RolledBack))
             {
                 // Journal first: after a crash, recovery knows every state whose effects may have started.
@@ -478,6 +483,29 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         {
             move.FenceMayBeHeld = true;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Before a recovered move goes on from <paramref name="state"/>, lifts the fence the interrupted run may have left on
+    /// the source (its journal said CuttingOver). A resumed move catches up and verifies again before it fences anew, and
+    /// the stray fence held every host write to the range all that while; and once the resumed move journalled its
+    /// state, a second crash left a recovery that no longer knew of the fence, so a rollback then kept it on for good.
+    /// Lifted before anything is journalled: a crash meanwhile leaves CuttingOver, and the next recovery lifts it again.
+    /// A call that fails rolls the move back, as any store call before the publish does (the rollback tries again).
+    /// </summary>
+    private async Task<MoveState> LiftStrayFenceBeforeGoingOnAsync(MoveState state)
+    {
+        try
+        {
+            await LiftStrayFenceAsync().ConfigureAwait(false);
+            return state;
+        }
+        catch (Exception ex) when (ex is not SimulatedCrashException)
+        {
+            move.Error ??= ex;
+            ExecutorLog.RollingBack(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state, ex);
+            return MoveState.RollingBack;
         }
     }
 
