@@ -409,10 +409,9 @@ public sealed class ShardingExecutor : IAsyncDisposable
         if (record.State is MoveState.CuttingOver or MoveState.RollingBack && _hostMover.Nodes.Contains(move.From))
         {
             // The interrupted run may have fenced the source's range in a call that threw (its reply lost), or a store
-            // whose fences outlive the executor kept the cut-over's: a rollback lifts such a fence, and so does a resumed
-            // move before it goes on (it would hold host writes through the catch-up and verification, and the resumed
-            // move's first record hides it from the recovery after another crash). Fencing again returns a handle to it
-            // (IDataMover: fences are idempotent), whose disposal lifts it.
+            // whose fences outlive the executor kept the cut-over's (before or after its publish): a rollback lifts such
+            // a fence, and so does a move resumed or carried forward, before it goes on (see MoveStateMachine). Fencing
+            // again returns a handle to it (IDataMover: fences are idempotent), whose disposal lifts it.
             move.FenceMayBeHeld = true;
         }
 

@@ -67,7 +67,7 @@ internal sealed class MoveContext
     /// <summary>
     /// Whether a fence call threw with no call returning a handle since: the node may have fenced the range and lost the
     /// reply, leaving a fence no one holds (see <see cref="Moving.IDataMover.FenceWritesAsync"/>). A rollback lifts it, and
-    /// so does a recovered move before it resumes.
+    /// so does a recovered move before it resumes or cleans up.
     /// </summary>
     public bool FenceMayBeHeld { get; set; }
 

@@ -28,9 +28,15 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     {
         try
         {
-            if (move.FenceMayBeHeld && state is not (MoveState.RollingBack or MoveState.CleaningUp))
+            if (move.FenceMayBeHeld && state is not MoveState.RollingBack && !await TryLiftStrayFenceBeforeGoingOnAsync(state).ConfigureAwait(false))
             {
-                state = await LiftStrayFenceBeforeGoingOnAsync(state).ConfigureAwait(false);
+                if (state == MoveState.CleaningUp)
+                {
+                    // Published: only forward. Nothing was journalled, so the next recovery still knows of the fence.
+                    return state;
+                }
+
+                state = MoveState.RollingBack;
             }
 
             while (state is not (MoveState.Completed or MoveState.RolledBack))
@@ -488,30 +494,42 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     /// <summary>
     /// Before a recovered move goes on from <paramref name="state"/>, lifts the fence the interrupted run may have left on
-    /// the source (its journal said CuttingOver). A resumed move catches up and verifies again before it fences anew, and
-    /// the stray fence held every host write to the range all that while; and once the resumed move journalled its
-    /// state, a second crash left a recovery that no longer knew of the fence, so a rollback then kept it on for good.
-    /// Lifted before anything is journalled: a crash meanwhile leaves CuttingOver, and the next recovery lifts it again.
-    /// A call that fails rolls the move back, as any store call before the publish does (the rollback tries again).
+    /// the source (its journal said CuttingOver or RollingBack); returns false, with the error logged, if that failed.
+    /// A resumed move catches up and verifies again before it fences anew: the stray fence held every host write to the
+    /// range all that while, and once the resumed move journalled its state, a second crash left a recovery that no
+    /// longer knew of the fence, so a rollback then kept it on for good. A move carried forward to its clean-up (the
+    /// crash came after the publish, before its fence was lifted) kept it on the old owner for good: writes routed there
+    /// with the old map waited at it, and every host write to the range did once a later plan moved the range back.
+    /// Lifted before anything is journalled, so that a crash meanwhile leaves the record that tells of the fence. A
+    /// resumed move whose lift fails rolls back, as after any store call that fails before the publish (the rollback
+    /// tries again); a clean-up is left pending.
     /// </summary>
-    private async Task<MoveState> LiftStrayFenceBeforeGoingOnAsync(MoveState state)
+    private async Task<bool> TryLiftStrayFenceBeforeGoingOnAsync(MoveState state)
     {
         try
         {
             await LiftStrayFenceAsync().ConfigureAwait(false);
-            return state;
+            return true;
         }
         catch (Exception ex) when (ex is not SimulatedCrashException)
         {
             move.Error ??= ex;
-            ExecutorLog.RollingBack(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state, ex);
-            return MoveState.RollingBack;
+            if (state == MoveState.CleaningUp)
+            {
+                ExecutorLog.LeftPending(services.Logger, move.ActionId, state, ex);
+            }
+            else
+            {
+                ExecutorLog.RollingBack(services.Logger, move.ActionId, ActionKind.Move, move.Partition.Value, state, ex);
+            }
+
+            return false;
         }
     }
 
     /// <summary>
-    /// Lifts a fence a failed call may have left on the source, which stays the owner: it would hold every host write to
-    /// the range for good. Fencing again returns a handle to it, whose disposal lifts it. A call that fails leaves the
+    /// Lifts a fence a failed call (or a crashed run) may have left on the source: it would hold every host write to the
+    /// range for good. Fencing again returns a handle to it, whose disposal lifts it. A call that fails leaves the
     /// rollback pending, to be tried again.
     /// </summary>
     private async Task LiftStrayFenceAsync()

@@ -62,6 +62,34 @@ public sealed class StrayFenceRecoveryTests
     }
 
     [Test]
+    public async Task RecoverAsync_AfterACrashBetweenThePublishAndLiftingTheFence_LiftsItAsItFinishesTheCleanUp()
+    {
+        // The cut-over published the new owner and the executor died before lifting its fence on the old one. Recovery
+        // carries the move forward (clean-up) and left the fence: writes routed to the old owner with the old map waited
+        // for good, and once a later plan moved the range back there, every host write to it did.
+        var cluster = Create();
+        var journal = new InMemoryMoveJournal("c");
+        await using (var crashed = cluster.Executor(journal, mover: new DiesLiftingTheFence(cluster.Store)))
+        {
+            Assert.That(async () => await crashed.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<SimulatedCrashException>());
+        }
+
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3), "the crash came after the publish");
+        Assert.That(cluster.Store.FenceCount(N1), Is.EqualTo(1), "the fence outlived the executor");
+        await using var executor = cluster.Executor(journal);
+
+        var recovery = await executor.RecoverAsync();
+
+        Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
+        Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "the old owner's fence was lifted");
+        var back = await executor.ExecuteAsync(Plan(Move("p2", N3, N1)));
+        Assert.That(back.AllCompleted, Is.True);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await cluster.WriteAsync(Key(150), "after", timeout.Token);
+        cluster.AssertConsistent();
+    }
+
+    [Test]
     public async Task RecoverAsync_WhenTheStrayFenceCannotBeLiftedBeforeResuming_RollsBackAndTheNextRecoveryLiftsIt()
     {
         // The source does not answer the call that would lift the fence: the move is not resumed under it; the rollback
@@ -87,6 +115,36 @@ public sealed class StrayFenceRecoveryTests
         cluster.AssertConsistent();
     }
 
+    [Test]
+    public async Task RecoverAsync_WhenTheOldOwnersStrayFenceCannotBeLifted_LeavesTheCleanUpPendingAndTheNextRecoveryLiftsIt()
+    {
+        var cluster = Create();
+        var journal = new InMemoryMoveJournal("c");
+        await using (var crashed = cluster.Executor(journal, mover: new DiesLiftingTheFence(cluster.Store)))
+        {
+            Assert.That(async () => await crashed.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<SimulatedCrashException>());
+        }
+
+        var options = FastOptions();
+        options.MaxRetryAttempts = 0;
+        var failing = new FenceCallsFail(cluster.Store);
+        await using var executor = cluster.Executor(journal, options, failing);
+
+        var first = await executor.RecoverAsync();
+
+        Assert.That(first.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.CleanupPending));
+        Assert.That(first.Actions.Single().Error, Is.InstanceOf<IOException>());
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records[^1].State, Is.EqualTo(MoveState.CuttingOver), "the record that tells of the fence is still the last");
+        Assert.That(cluster.Store.FenceCount(N1), Is.EqualTo(1));
+
+        failing.Fail = false;
+        var second = await executor.RecoverAsync();
+
+        Assert.That(second.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.Completed));
+        Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "the fence was lifted");
+        cluster.AssertConsistent();
+    }
+
     /// <summary>Runs a move of p2 from n1 to n3 whose cut-over fences the range and dies with the fence call's reply.</summary>
     private static async Task CrashWithTheRangeFencedAsync(TestCluster cluster, InMemoryMoveJournal journal)
     {
@@ -108,6 +166,21 @@ public sealed class StrayFenceRecoveryTests
         {
             await base.FenceWritesAsync(node, range, cancellationToken);
             throw new SimulatedCrashException("Simulated crash after the store fenced the range.");
+        }
+    }
+
+    /// <summary>Hands out fences whose release "dies" before it reaches the store: the fence outlives the executor.</summary>
+    private sealed class DiesLiftingTheFence(IDataMover inner) : DelegatingDataMover(inner)
+    {
+        public override async ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+        {
+            await base.FenceWritesAsync(node, range, cancellationToken);
+            return new Dying();
+        }
+
+        private sealed class Dying : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => throw new SimulatedCrashException("Simulated crash before the fence was lifted.");
         }
     }
 
