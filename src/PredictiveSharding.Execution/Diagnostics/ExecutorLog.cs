@@ -49,4 +49,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "Recovery ended ({Actions} unfinished action(s) handled), but compacting the move journal after it failed; the recovery's result stands, the journal keeps its records and a later recovery or plan tries again")]
     public static partial void RecoveryJournalCompactionFailed(ILogger logger, int actions, Exception error);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Warning, Message = "Move {ActionId} published, but lifting its write fence on {Node} failed; lifting it by fencing the range again")]
+    public static partial void FenceReleaseFailed(ILogger logger, string actionId, string node, Exception error);
 }

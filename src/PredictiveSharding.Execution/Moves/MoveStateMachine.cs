@@ -331,10 +331,29 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         PublishNewOwner();
 
         // Writes held at the fence now find that the node no longer owns the range and are redirected.
-        await ReleaseFenceAsync().ConfigureAwait(false);
+        Exception? releaseFailed = null;
+        try
+        {
+            await ReleaseFenceAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SimulatedCrashException)
+        {
+            // The move is published whatever happens to the fence: it goes forward, and is counted and logged as such.
+            releaseFailed = ex;
+        }
+
         move.CleanupAfter = services.Time.GetUtcNow() + Options.CleanupGracePeriod;
         services.Metrics.MovesCompleted.Add(1);
         ExecutorLog.Published(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.PublishedVersion!.Value, move.FenceDuration ?? TimeSpan.Zero);
+        if (releaseFailed is not null)
+        {
+            // A fence left on the old owner holds the writes routed there with the old map for good, and every host write
+            // to the range once a later plan moves it back. A lift that fails too goes through the rollback path, which
+            // (routing naming the target) lifts it before the clean-up, or is left pending with RollingBack journalled.
+            ExecutorLog.FenceReleaseFailed(services.Logger, move.ActionId, move.From.Value, releaseFailed);
+            await LiftStrayFenceAsync().ConfigureAwait(false);
+        }
+
         return MoveState.CleaningUp;
     }
 
@@ -420,6 +439,13 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         {
             move.Error = null;
             move.CleanupAfter ??= services.Time.GetUtcNow() + Options.CleanupGracePeriod;
+            if (move.FenceMayBeHeld)
+            {
+                // Lifted before CleaningUp is journalled, which would hide the fence from a recovery after a crash: this
+                // state's record (RollingBack) tells it to lift the fence.
+                await LiftStrayFenceAsync().ConfigureAwait(false);
+            }
+
             return MoveState.CleaningUp;
         }
 
@@ -558,7 +584,18 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         if (move.Fence is { } fence)
         {
             move.Fence = null;
-            await fence.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await fence.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not SimulatedCrashException)
+            {
+                // Disposing a handle is a store call, and one that failed may have left the fence on with no handle to it
+                // left: a rollback or the cut-over lifts it by fencing again (see LiftStrayFenceAsync).
+                move.FenceMayBeHeld = true;
+                throw;
+            }
+
             var held = services.Time.GetElapsedTime(move.FenceAcquiredAt);
             move.FenceDuration = held;
             services.RecordFence(held);
