@@ -92,7 +92,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         };
     }
 
-    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report.</summary>
+    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report. An exception a handler throws is logged (event 2017) and affects neither the action nor the other handlers.</summary>
     public event EventHandler<ExecutionProgress>? ProgressChanged;
 
     /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
@@ -181,7 +181,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// plan (see <see cref="RecoverAsync"/>): the plan runs.
     /// </remarks>
     /// <param name="plan">The plan.</param>
-    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. May be null.</param>
+    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. An exception its <c>Report</c> throws is logged (event 2017) and does not affect the plan. May be null.</param>
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
@@ -217,7 +217,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             var started = _services.Time.GetTimestamp();
             var planId = string.Create(CultureInfo.InvariantCulture, $"p{++_planNumber}-{_services.Time.GetUtcNow().UtcTicks:x}");
             var expected = schedule.Sum(s => s.Action is MoveAction m ? m.Bytes : 0);
-            var tracker = new PlanProgressTracker(planId, schedule.Count, expected, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
+            var tracker = new PlanProgressTracker(planId, schedule.Count, expected, _services.Time, progress, RaiseProgressChanged, _services.Logger);
             ExecutorLog.PlanStarted(_services.Logger, planId, schedule.Count);
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
@@ -329,7 +329,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
 
         var reports = new List<ActionReport>();
         // Expected bytes 0: the journal keeps what a move has copied, not what its plan expected.
-        var tracker = new PlanProgressTracker("recovery", unfinished.Count, 0, _services.Time, progress, p => ProgressChanged?.Invoke(this, p));
+        var tracker = new PlanProgressTracker("recovery", unfinished.Count, 0, _services.Time, progress, RaiseProgressChanged, _services.Logger);
         foreach (var record in unfinished)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -357,6 +357,24 @@ public sealed class ShardingExecutor : IAsyncDisposable
         // What is still pending (cancelled, or a store call failed) is tried again before the next plan.
         _recovered = !reports.Any(IsPending);
         return new RecoveryReport(reports, contents.Repair);
+    }
+
+    /// <summary>
+    /// Raises <see cref="ProgressChanged"/> to each handler in turn; a handler's exception is logged (event 2017) and goes no
+    /// further: raised from inside a move's step, it rolled the move back, or stopped it and failed the plan, and it kept
+    /// the handlers after it from the report.
+    /// </summary>
+    private void RaiseProgressChanged(ExecutionProgress update)
+    {
+        if (ProgressChanged is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            PlanProgressTracker.Deliver(_services.Logger, update, p => ((EventHandler<ExecutionProgress>)handler)(this, p));
+        }
     }
 
     /// <summary>Rewrites the journal with only unfinished actions (their last record carries all a recovery needs) once it holds more than <paramref name="threshold"/> records.</summary>

@@ -52,4 +52,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2016, Level = LogLevel.Warning, Message = "Move {ActionId} published, but lifting its write fence on {Node} failed; lifting it by fencing the range again")]
     public static partial void FenceReleaseFailed(ILogger logger, string actionId, string node, Exception error);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "A progress consumer of {PlanId} threw on the report of action {ActionId} ({State}); the action goes on")]
+    public static partial void ProgressConsumerFailed(ILogger logger, string planId, string actionId, MoveState state, Exception error);
 }

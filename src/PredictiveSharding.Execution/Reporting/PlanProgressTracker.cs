@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PredictiveSharding.Execution.Diagnostics;
 using PredictiveSharding.Execution.Moves;
 
 namespace PredictiveSharding.Execution.Reporting;
@@ -8,7 +11,12 @@ namespace PredictiveSharding.Execution.Reporting;
 /// finished count and the bytes in the order they were counted (a consumer that waits inside Report for another
 /// report of the same plan therefore waits for nothing; <see cref="Progress{T}"/> posts and never waits).
 /// </summary>
-internal sealed class PlanProgressTracker(string planId, int total, long bytesExpected, TimeProvider time, IProgress<ExecutionProgress>? progress, Action<ExecutionProgress> raise)
+/// <remarks>
+/// A consumer that throws (the IProgress, or the raise callback, which is to catch each event handler's own exception)
+/// is logged and the report goes on: the report is made from inside a move's step, and the exception used to roll the
+/// move back, or stop it and fail the whole plan.
+/// </remarks>
+internal sealed class PlanProgressTracker(string planId, int total, long bytesExpected, TimeProvider time, IProgress<ExecutionProgress>? progress, Action<ExecutionProgress> raise, ILogger? logger = null)
 {
     private readonly Dictionary<string, long> _bytesByAction = new(StringComparer.Ordinal);
 
@@ -92,8 +100,32 @@ internal sealed class PlanProgressTracker(string planId, int total, long bytesEx
             }
 
             var update = new ExecutionProgress(planId, action, total, finished, copied, bytesExpected);
-            progress?.Report(update);
+            if (progress is not null)
+            {
+                try
+                {
+                    progress.Report(update);
+                }
+                catch (Exception ex)
+                {
+                    ExecutorLog.ProgressConsumerFailed(logger ?? NullLogger.Instance, planId, action.ActionId, action.State, ex);
+                }
+            }
+
             raise(update);
+        }
+    }
+
+    /// <summary>Runs one progress consumer (an event handler), logging what it throws instead of letting it reach the move.</summary>
+    public static void Deliver(ILogger logger, ExecutionProgress update, Action<ExecutionProgress> consumer)
+    {
+        try
+        {
+            consumer(update);
+        }
+        catch (Exception ex)
+        {
+            ExecutorLog.ProgressConsumerFailed(logger, update.PlanId, update.Action.ActionId, update.Action.State, ex);
         }
     }
 
