@@ -26,7 +26,8 @@ namespace PredictiveSharding.Execution.Journal;
 /// The file is opened for exclusive writing: two executors cannot share a journal. On Linux and macOS the lock is held
 /// through <see cref="RewriteAsync"/> as well (the new file is renamed into place while open); Windows cannot rename over an
 /// open file, so there a rewrite gives the lock up for the rename, and another process opening the journal at that moment
-/// leaves this one unusable.
+/// leaves this one unusable. Opening the journal deletes what a rewrite interrupted by a crash left of its new file,
+/// <c>Path + ".rewrite"</c>.
 /// </remarks>
 public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposable
 {
@@ -133,6 +134,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
 
                 // A new file's directory entry is durable only once its directory is synced (see DirectorySync).
                 DirectorySync.Sync(System.IO.Path.GetDirectoryName(full)!);
+                DeleteLeftoverRewrite(full);
                 return new FileMoveJournal(full, clusterId, stream, [], content.Length == 0 ? null : new JournalTailRepair(0, content.Length, "the header was incomplete (creation was interrupted); the journal was re-created empty"));
             }
 
@@ -147,6 +149,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             }
 
             stream.Position = end;
+            DeleteLeftoverRewrite(full);
             return new FileMoveJournal(full, clusterId, stream, records, repair);
         }
         catch
@@ -320,6 +323,14 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
             _writeLock.Release();
         }
     }
+
+    /// <summary>
+    /// Deletes the new file of a rewrite that a crash interrupted (up to the journal's size), best effort. Only once the
+    /// journal is open and locked: the process that holds the lock is the only one that rewrites it (see the remarks on
+    /// Windows). Left there, it stayed until the next rewrite, which a recovery makes only of a journal holding a
+    /// finished action.
+    /// </summary>
+    private static void DeleteLeftoverRewrite(string journalPath) => TryDelete(journalPath + ".rewrite");
 
     /// <summary>
     /// Deletes a failed rewrite's new file, if it is still there (on Windows a rename that succeeded before the reopen

@@ -381,6 +381,38 @@ public sealed class FileMoveJournalTests
     }
 
     [Test]
+    public async Task OpenAsync_AfterACrashMidRewrite_DeletesTheRewritesLeftoverFile()
+    {
+        // A crash while a rewrite wrote its new file leaves that file (up to the journal's size) beside the journal. The
+        // next rewrite would overwrite it, but a recovery only rewrites a journal holding a finished action, and it was
+        // kept for good otherwise. The process that opens the journal holds its lock, so no rewrite of it is running.
+        var path = PathOf("j");
+        await using (var journal = await FileMoveJournal.OpenAsync(path, "c"))
+        {
+            await journal.AppendAsync(Record("a", MoveState.Copying), CancellationToken.None);
+        }
+
+        await File.WriteAllBytesAsync(path + ".rewrite", FileMoveJournal.BuildHeader("c"));
+
+        await using var reopened = await FileMoveJournal.OpenAsync(path, "c");
+
+        Assert.That(File.Exists(path + ".rewrite"), Is.False, "the leftover file is deleted");
+        Assert.That((await reopened.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
+    }
+
+    [Test]
+    public async Task OpenAsync_WhileAnotherExecutorHasTheJournalOpen_LeavesItsRewritesFileAlone()
+    {
+        var path = PathOf("j");
+        await using var journal = await FileMoveJournal.OpenAsync(path, "c");
+        await File.WriteAllBytesAsync(path + ".rewrite", FileMoveJournal.BuildHeader("c"));
+
+        Assert.That(async () => await FileMoveJournal.OpenAsync(path, "c"), Throws.InstanceOf<IOException>());
+
+        Assert.That(File.Exists(path + ".rewrite"), Is.True, "the file of the executor that has the journal open is not touched");
+    }
+
+    [Test]
     public async Task RewriteAsync_WhenSomethingElseIsWhereTheNewFileGoes_LeavesItAlone()
     {
         // Only the file the rewrite created is deleted; a directory in its way is not the rewrite's to remove.
