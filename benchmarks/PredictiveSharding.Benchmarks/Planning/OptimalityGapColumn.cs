@@ -8,8 +8,9 @@ namespace PredictiveSharding.Benchmarks.Planning;
 
 /// <summary>
 /// Summary columns of <see cref="OptimalityGapBenchmarks"/>: the predicted peak utilisation of each planner's last
-/// measured plan, its gap to CP-SAT's plan and to CP-SAT's proven lower bound, whether CP-SAT proved optimality, and
-/// the process CPU time of the plan.
+/// measured plan, its gap to CP-SAT's plan and to CP-SAT's proven lower bound, whether CP-SAT proved optimality, how far
+/// CP-SAT's proven bound lies above the placement-free lower bound (where it does, the instance's optimum is not mere
+/// balance), and the process CPU time of the plan.
 /// </summary>
 public sealed class OptimalityGapColumn : IColumn
 {
@@ -34,6 +35,9 @@ public sealed class OptimalityGapColumn : IColumn
         /// <summary>Whether CP-SAT proved its plan optimal (CP-SAT rows only).</summary>
         Proven,
 
+        /// <summary>CP-SAT's proven lower bound / the placement-free lower bound − 1 (CP-SAT rows only).</summary>
+        BoundAbovePlacementFree,
+
         /// <summary>Process CPU milliseconds of the plan.</summary>
         CpuMilliseconds,
     }
@@ -44,9 +48,10 @@ public sealed class OptimalityGapColumn : IColumn
     /// <param name="peak">Predicted peak utilisation after the plan.</param>
     /// <param name="bound">CP-SAT's proven lower bound on the peak utilisation (NaN for the GA).</param>
     /// <param name="proven">Whether CP-SAT proved optimality (null for the GA).</param>
+    /// <param name="placementFreeBound">The instance's placement-free lower bound on the peak utilisation (<see cref="OptimalityGapInstances.PlacementFreeLowerBound"/>).</param>
     /// <param name="cpuMilliseconds">Process CPU time the plan used.</param>
-    public static void Record(string method, string size, double peak, double bound, bool? proven, double cpuMilliseconds) =>
-        Outcomes[method + "/" + size] = new Outcome(peak, bound, proven, cpuMilliseconds);
+    public static void Record(string method, string size, double peak, double bound, bool? proven, double placementFreeBound, double cpuMilliseconds) =>
+        Outcomes[method + "/" + size] = new Outcome(peak, bound, proven, placementFreeBound, cpuMilliseconds);
 
     /// <inheritdoc />
     public string Id => nameof(OptimalityGapColumn) + "." + _measure;
@@ -58,6 +63,7 @@ public sealed class OptimalityGapColumn : IColumn
         Measure.GapToCpSat => "Gap to CP-SAT",
         Measure.GapToBound => "Gap to bound",
         Measure.Proven => "Proven",
+        Measure.BoundAbovePlacementFree => "Bound above LB",
         _ => "CPU (ms)",
     };
 
@@ -83,6 +89,7 @@ public sealed class OptimalityGapColumn : IColumn
         Measure.GapToCpSat => "Gap to CP-SAT: Peak / CP-SAT's Peak on the same instance − 1 (negative: better than CP-SAT's best within its time limit)",
         Measure.GapToBound => "Gap to bound: Peak / CP-SAT's proven lower bound − 1 (0 = optimal)",
         Measure.Proven => "Proven: CP-SAT proved its plan optimal within its time limit",
+        Measure.BoundAbovePlacementFree => "Bound above LB: CP-SAT's proven lower bound / max(total load / total capacity, heaviest partition on its best node) − 1 (above 0: CP-SAT proved the optimum lies above that bound)",
         _ => "CPU (ms): process CPU time of the last measured plan, all threads",
     };
 
@@ -103,6 +110,7 @@ public sealed class OptimalityGapColumn : IColumn
             Measure.GapToCpSat => cpSat is null ? "-" : ((outcome.Peak / cpSat.Peak) - 1).ToString("P2", CultureInfo.InvariantCulture),
             Measure.GapToBound => cpSat is null || !(cpSat.Bound > 0) ? "-" : ((outcome.Peak / cpSat.Bound) - 1).ToString("P2", CultureInfo.InvariantCulture),
             Measure.Proven => outcome.Proven is { } proven ? (proven ? "yes" : "no") : "-",
+            Measure.BoundAbovePlacementFree => outcome.Proven is null || !(outcome.Bound > 0) ? "-" : ((outcome.Bound / outcome.PlacementFreeBound) - 1).ToString("P2", CultureInfo.InvariantCulture),
             _ => outcome.CpuMilliseconds.ToString("0", CultureInfo.InvariantCulture),
         };
     }
@@ -119,5 +127,5 @@ public sealed class OptimalityGapColumn : IColumn
     /// <inheritdoc />
     public override string ToString() => ColumnName;
 
-    private sealed record Outcome(double Peak, double Bound, bool? Proven, double CpuMilliseconds);
+    private sealed record Outcome(double Peak, double Bound, bool? Proven, double PlacementFreeBound, double CpuMilliseconds);
 }
