@@ -135,7 +135,7 @@ public class ForegroundLatencyBenchmarks
         var value = ExecutionBenchmarkStore.Value(ValueBytes, 1);
         var key = SeriesKey(series);
         var operations = 0;
-        var paceStarted = Stopwatch.GetTimestamp();
+        var pacer = new ClockPacer(OperationsPerSecond);
         while (Stopwatch.GetTimestamp() < end && move?.IsCompleted != true)
         {
             var target = _store.Keys[MovingKeys + random.Next(StayingKeys)];
@@ -153,13 +153,8 @@ public class ForegroundLatencyBenchmarks
             }
 
             SampleRecorder.Add(key, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            // Paced by the clock rather than by a pause per few operations: a Task.Delay lasts at least one timer tick
-            // (4 ms here), so it makes up the rate in short bursts instead of falling behind it.
-            var ahead = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), paceStarted + (long)(++operations * Stopwatch.Frequency / OperationsPerSecond));
-            if (ahead >= TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(ahead).ConfigureAwait(false);
-            }
+            operations++;
+            await pacer.PaceAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return operations;
