@@ -44,14 +44,34 @@ internal sealed class RedisClusterAdmin
         return IPAddress.TryParse(host, out var ip) ? _connection.GetServer(ip, port) : _connection.GetServer(host, port);
     }
 
-    public async Task<RedisResult> ExecuteAsync(string address, string command, object[] args, CancellationToken cancellationToken)
+    public async Task<RedisResult> ExecuteAsync(string address, string command, object[] args, CancellationToken cancellationToken) =>
+        await ExecuteAsync(address, command, args, answerTimeout: null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends a command to one node. With <paramref name="answerTimeout"/>, a node that has not answered when it is over
+    /// throws <see cref="TimeoutException"/> (see <see cref="IsUnreachable"/>) without waiting for the multiplexer's own
+    /// timeout, which may be long or, with commands queued while disconnected, keep a crashed master's command waiting.
+    /// </summary>
+    public async Task<RedisResult> ExecuteAsync(string address, string command, object[] args, TimeSpan? answerTimeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return await Server(address).ExecuteAsync(command, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sent = Server(address).ExecuteAsync(command, args);
+        try
+        {
+            return await (answerTimeout is { } timeout ? sent.WaitAsync(timeout, cancellationToken) : sent.WaitAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        catch when (!sent.IsCompleted)
+        {
+            // Given up on: the multiplexer still completes it later, maybe with an error nobody would observe.
+            _ = sent.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
     }
 
     /// <summary>Reads every master's own view; masters that do not answer are listed as unreachable.</summary>
-    public async Task<ClusterView> ReadViewAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <param name="answerTimeout">How long each node has to answer <c>CLUSTER NODES</c> before it counts as unreachable; null waits as long as the multiplexer does.</param>
+    public async Task<ClusterView> ReadViewAsync(CancellationToken cancellationToken, TimeSpan? answerTimeout = null)
     {
         IReadOnlyList<ClusterNode>? listing = null;
         var candidates = _connection.GetEndPoints().Select(Format).ToList();
@@ -60,7 +80,7 @@ internal sealed class RedisClusterAdmin
         {
             try
             {
-                listing = await NodesAsync(address, cancellationToken).ConfigureAwait(false);
+                listing = await NodesAsync(address, answerTimeout, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (Exception e) when (IsUnreachable(e))
@@ -74,31 +94,45 @@ internal sealed class RedisClusterAdmin
             throw new InvalidOperationException($"No node of the cluster answered CLUSTER NODES (tried {string.Join(", ", candidates)}).", last);
         }
 
+        // A master Redis knows no address of (noaddr, ":0") can be sent nothing; ClusterView leaves it out too. The masters
+        // are asked at once, so a master that does not answer holds the view up for one timeout, not one per master.
+        var masters = listing.Where(n => n.IsMaster && n.HasAddress).Select(n => n.Address).ToList();
+        var own = await Task.WhenAll(masters.Select(address => OwnLineAsync(address, answerTimeout, cancellationToken))).ConfigureAwait(false);
         var self = new Dictionary<string, ClusterNode>(StringComparer.Ordinal);
         var unreachable = new List<string>();
-        // A master Redis knows no address of (noaddr, ":0") can be sent nothing; ClusterView leaves it out too.
-        foreach (var master in listing.Where(n => n.IsMaster && n.HasAddress))
+        for (var i = 0; i < masters.Count; i++)
         {
-            try
+            if (own[i].Unreachable)
             {
-                var own = (await NodesAsync(master.Address, cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.IsMyself);
-                if (own is not null)
-                {
-                    self[master.Address] = own;
-                }
+                unreachable.Add(masters[i]);
             }
-            catch (Exception e) when (IsUnreachable(e))
+            else if (own[i].Line is { } line)
             {
-                unreachable.Add(master.Address);
+                self[masters[i]] = line;
             }
         }
 
         return new ClusterView(listing, self, unreachable);
     }
 
-    public async Task<IReadOnlyList<ClusterNode>> NodesAsync(string address, CancellationToken cancellationToken)
+    private async Task<(bool Unreachable, ClusterNode? Line)> OwnLineAsync(string address, TimeSpan? answerTimeout, CancellationToken cancellationToken)
     {
-        var result = await ExecuteAsync(address, "CLUSTER", ["NODES"], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (false, (await NodesAsync(address, answerTimeout, cancellationToken).ConfigureAwait(false)).FirstOrDefault(n => n.IsMyself));
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            return (true, null);
+        }
+    }
+
+    public Task<IReadOnlyList<ClusterNode>> NodesAsync(string address, CancellationToken cancellationToken) =>
+        NodesAsync(address, answerTimeout: null, cancellationToken);
+
+    public async Task<IReadOnlyList<ClusterNode>> NodesAsync(string address, TimeSpan? answerTimeout, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync(address, "CLUSTER", ["NODES"], answerTimeout, cancellationToken).ConfigureAwait(false);
         return ClusterNodesParser.Parse(Text(result));
     }
 
@@ -200,8 +234,8 @@ internal sealed class RedisClusterAdmin
     public Task BumpEpochAsync(string address, CancellationToken cancellationToken) =>
         ExecuteAsync(address, "CLUSTER", ["BUMPEPOCH"], cancellationToken);
 
-    public async Task<string> InfoAsync(string address, string section, CancellationToken cancellationToken) =>
-        Text(await ExecuteAsync(address, "INFO", [section], cancellationToken).ConfigureAwait(false));
+    public async Task<string> InfoAsync(string address, string section, TimeSpan? answerTimeout, CancellationToken cancellationToken) =>
+        Text(await ExecuteAsync(address, "INFO", [section], answerTimeout, cancellationToken).ConfigureAwait(false));
 
     /// <summary>A bulk or verbatim string's text; RESP3 sends CLUSTER NODES and INFO as verbatim strings prefixed "txt:".</summary>
     public static string Text(RedisResult result)

@@ -19,7 +19,9 @@ namespace PredictiveSharding.Redis.Inventory;
 /// answering node suspects it, PFAIL), is not listed as a node, so the planner cannot choose it as a move's target: a
 /// move to a master that may be down fails part way and is rolled back, or leaves a slot open until the master returns.
 /// The suspicion counts too because it is how every failure starts and often clears within a node timeout; the master is
-/// offered again by the first capture after the flag clears. While such a master still serves a partition the snapshot
+/// offered again by the first capture after the flag clears. A master no node flags yet but that does not answer the
+/// capture's <c>CLUSTER NODES</c> or <c>INFO</c> within <see cref="RedisClusterInventoryOptions.ReachabilityTimeout"/> (or
+/// refuses the connection) counts as failing too: for a node timeout after a crash no flag says so. While such a master still serves a partition the snapshot
 /// cannot leave it out, and <see cref="CaptureAsync"/> throws instead (the control loop records a failed cycle and tries
 /// again at the next one).
 /// </remarks>
@@ -48,20 +50,23 @@ public sealed class RedisClusterInventory : IClusterInventory
     public IReadOnlyList<RedisNodeMetrics> LastMetrics { get; private set; } = [];
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>). Or a master the map puts a partition on is flagged <c>fail</c> or <c>fail?</c>: nothing is planned until it answers again or a replica takes its slots over.</exception>
+    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>). Or a master the map puts a partition on is flagged <c>fail</c> or <c>fail?</c>, or does not answer within <see cref="RedisClusterInventoryOptions.ReachabilityTimeout"/>: nothing is planned until it answers again or a replica takes its slots over.</exception>
     public async ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(keySamples);
-        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
-        var metrics = await _metrics.ReadAsync(cancellationToken).ConfigureAwait(false);
+        // Each master's CLUSTER NODES and INFO, bounded by the reachability timeout, are the reachability check: a master
+        // that answered neither in time is treated as failing (see the remarks).
+        var view = await _admin.ReadViewAsync(cancellationToken, _options.ReachabilityTimeout).ConfigureAwait(false);
+        var metrics = await _metrics.ReadAsync(view, _options.ReachabilityTimeout, cancellationToken).ConfigureAwait(false);
         LastMetrics = metrics;
         var byNode = metrics.ToDictionary(m => m.Node.Value, StringComparer.Ordinal);
 
         var nodes = new List<NodeInfo>();
         foreach (var master in view.Masters)
         {
-            if (master.IsFailing)
+            var silent = !byNode.ContainsKey(master.Address);
+            if (master.IsFailing || silent)
             {
                 // Not a place to move partitions to (see the remarks); one that still serves partitions must be listed
                 // as their owner, so nothing can be planned while it is down.
@@ -95,12 +100,15 @@ public sealed class RedisClusterInventory : IClusterInventory
         return new ClusterSnapshot(nodes, partitions, routing.Version);
     }
 
-    private static void CheckServesNothing(RoutingMap routing, Cluster.ClusterNode master)
+    private void CheckServesNothing(RoutingMap routing, Cluster.ClusterNode master)
     {
         var serving = routing.Routes.Where(r => r.Node.Value == master.Address).Select(r => r.Partition.Value).ToList();
         if (serving.Count > 0)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Master '{master.Address}' is flagged '{string.Join(',', master.Flags.Order(StringComparer.Ordinal))}' in CLUSTER NODES and serves {serving.Count} partition(s) ({string.Join(", ", serving.Take(5))}{(serving.Count > 5 ? ", …" : string.Empty)}); nothing can be planned while it may be down. Capture again once it answers or a replica has taken its slots over (then rebuild the routing map with RedisSlotRouting.BuildRoutingMapAsync)."));
+            var state = master.IsFailing
+                ? $"is flagged '{string.Join(',', master.Flags.Order(StringComparer.Ordinal))}' in CLUSTER NODES"
+                : string.Create(CultureInfo.InvariantCulture, $"did not answer within the reachability timeout ({_options.ReachabilityTimeout.TotalMilliseconds:0.###} ms), though no node flags it failing yet");
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Master '{master.Address}' {state} and serves {serving.Count} partition(s) ({string.Join(", ", serving.Take(5))}{(serving.Count > 5 ? ", …" : string.Empty)}); nothing can be planned while it may be down. Capture again once it answers or a replica has taken its slots over (then rebuild the routing map with RedisSlotRouting.BuildRoutingMapAsync)."));
         }
     }
 

@@ -20,6 +20,16 @@ public sealed class RedisClusterInventoryOptions
     /// <summary>Region of each master by address (host:port); masters not listed have an unknown region.</summary>
     public IReadOnlyDictionary<string, string> Regions { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// How long each master has to answer the capture's <c>CLUSTER NODES</c> and <c>INFO</c>, from 1 ms to 1 minute.
+    /// A master that does not answer in time (or refuses the connection) is treated like one flagged <c>fail</c>: it is not
+    /// offered to the planner, and while it serves a partition the capture throws naming it. It covers the seconds after a
+    /// crash before the cluster flags the master (<c>cluster-node-timeout</c>), and bounds the capture's wait on a hung
+    /// master below the multiplexer's own timeout. Keep it well above the masters' round-trip time under load (a busy master
+    /// that answers late is left out for that cycle). Default 1 s.
+    /// </summary>
+    public TimeSpan ReachabilityTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -32,6 +42,11 @@ public sealed class RedisClusterInventoryOptions
         if (MemoryCapacityBytes is <= 0)
         {
             throw Bad(nameof(MemoryCapacityBytes), MemoryCapacityBytes, "positive, or null to use maxmemory");
+        }
+
+        if (ReachabilityTimeout < TimeSpan.FromMilliseconds(1) || ReachabilityTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw Bad(nameof(ReachabilityTimeout), ReachabilityTimeout, "from 1 ms to 1 minute");
         }
 
         ArgumentNullException.ThrowIfNull(Regions, nameof(Regions));

@@ -24,28 +24,36 @@ public sealed class RedisNodeMetricsReader
     }
 
     /// <summary>Reads every reachable master, ordered by address; unreachable masters are left out.</summary>
-    public async Task<IReadOnlyList<RedisNodeMetrics>> ReadAsync(CancellationToken cancellationToken)
-    {
-        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<RedisNodeMetrics>();
-        foreach (var master in view.Masters)
-        {
-            if (view.Unreachable.Contains(master.Address))
-            {
-                continue;
-            }
+    public async Task<IReadOnlyList<RedisNodeMetrics>> ReadAsync(CancellationToken cancellationToken) =>
+        await ReadAsync(await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false), answerTimeout: null, cancellationToken).ConfigureAwait(false);
 
-            string info;
+    /// <summary>
+    /// Reads every master of <paramref name="view"/> that answered it, ordered by address; a master that does not answer
+    /// <c>INFO</c> within <paramref name="answerTimeout"/> (null: the multiplexer's timeout) is left out. The masters are
+    /// asked at once.
+    /// </summary>
+    internal async Task<IReadOnlyList<RedisNodeMetrics>> ReadAsync(ClusterView view, TimeSpan? answerTimeout, CancellationToken cancellationToken)
+    {
+        var masters = view.Masters.Where(m => !view.Unreachable.Contains(m.Address)).Select(m => m.Address).ToList();
+        var infos = await Task.WhenAll(masters.Select(async address =>
+        {
             try
             {
-                info = await _admin.InfoAsync(master.Address, "default", cancellationToken).ConfigureAwait(false);
+                return await _admin.InfoAsync(address, "default", answerTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e))
             {
-                continue;
+                return null;
             }
+        })).ConfigureAwait(false);
 
-            result.Add(Parse(master.Address, info));
+        var result = new List<RedisNodeMetrics>(masters.Count);
+        for (var i = 0; i < masters.Count; i++)
+        {
+            if (infos[i] is { } info)
+            {
+                result.Add(Parse(masters[i], info));
+            }
         }
 
         return result;

@@ -6,10 +6,11 @@ namespace PredictiveSharding.Redis.Tests.Infrastructure;
 
 /// <summary>
 /// A multiplexer with no server behind it: <c>CLUSTER NODES</c> sent with <c>IServer.ExecuteAsync</c> to a node answers
-/// the text given for its address, <c>CLUSTER COUNTKEYSINSLOT</c> answers 0 there, and a node with no text given does not
-/// answer (as a connection failure). Only the calls <see cref="Cluster.RedisClusterAdmin.ReadViewAsync"/> and
-/// <see cref="Inventory.RedisClusterInventory.CaptureAsync"/> make are supported (INFO goes unanswered, as from a node that
-/// is down, so no node metrics are read).
+/// the text given for its address, <c>CLUSTER COUNTKEYSINSLOT</c> answers 0 there, <c>INFO</c> answers an empty text
+/// (no metrics), and a node with no text given does not
+/// answer (as a connection failure); a node in <see cref="Hung"/> takes every command and never answers (as a master
+/// that hangs, or whose host vanished without closing the connection). Only the calls <see cref="Cluster.RedisClusterAdmin.ReadViewAsync"/> and
+/// <see cref="Inventory.RedisClusterInventory.CaptureAsync"/> make are supported.
 /// </summary>
 public class CannedNodesConnection : DispatchProxy
 {
@@ -17,6 +18,9 @@ public class CannedNodesConnection : DispatchProxy
 
     /// <summary>Every command sent, as "address command args".</summary>
     public List<string> Sent { get; } = [];
+
+    /// <summary>Addresses whose commands never complete.</summary>
+    public HashSet<string> Hung { get; } = [];
 
     public static (IConnectionMultiplexer Connection, CannedNodesConnection Canned) Create(IReadOnlyDictionary<string, string> nodesByAddress)
     {
@@ -33,9 +37,19 @@ public class CannedNodesConnection : DispatchProxy
             Sent.Add($"{address} {command} {string.Join(' ', args)}");
         }
 
+        if (Hung.Contains(address))
+        {
+            return new TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously).Task;
+        }
+
         if (command == "CLUSTER" && args is ["NODES"] && _nodes.TryGetValue(address, out var text))
         {
             return Task.FromResult(RedisResult.Create((RedisValue)text));
+        }
+
+        if (command == "INFO" && _nodes.ContainsKey(address))
+        {
+            return Task.FromResult(RedisResult.Create((RedisValue)string.Empty));
         }
 
         // An empty cluster, for the inventory's key counts.

@@ -56,4 +56,78 @@ public sealed class FailingMasterInventoryTests
             async () => await inventory.CaptureAsync(map, NoSamples, CancellationToken.None),
             Throws.InvalidOperationException.With.Message.Contains("'127.0.0.1:30002'").And.Message.Contains(flag).And.Message.Contains("slots-8192-12287"));
     }
+
+    [Test]
+    public async Task Capture_LeavesOutAMasterThatDoesNotAnswerThoughNoNodeFlagsItYet()
+    {
+        // C crashed a moment ago: the others have not missed its pings for a node timeout yet, so no flag says so, but its
+        // connection is refused. It serves no slot (a master just added, the likeliest target of a move).
+        var c = $"{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n";
+        var (connection, _) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n" + c,
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n" + c,
+        });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
+        var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+
+        var snapshot = await inventory.CaptureAsync(map, NoSamples, CancellationToken.None);
+
+        Assert.That(snapshot.Nodes.Select(n => n.Id.Value), Is.EqualTo(new[] { "127.0.0.1:30001", "127.0.0.1:30002" }));
+    }
+
+    [Test]
+    public async Task Capture_LeavesOutAMasterThatHangsOnceItsReachabilityTimeoutIsOver()
+    {
+        // C takes commands and never answers (hung, or its host gone without closing the connection): the multiplexer would
+        // wait its own timeout, or for good; the inventory waits ReachabilityTimeout. The token only guards against a hang.
+        var c = $"{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n";
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n" + c,
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n" + c,
+        });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
+        canned.Hung.Add("127.0.0.1:30003");
+        var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000, ReachabilityTimeout = TimeSpan.FromMilliseconds(50) });
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var snapshot = await inventory.CaptureAsync(map, NoSamples, guard.Token);
+
+        Assert.That(snapshot.Nodes.Select(n => n.Id.Value), Is.EqualTo(new[] { "127.0.0.1:30001", "127.0.0.1:30002" }));
+    }
+
+    [Test]
+    public async Task Capture_WhenAMasterServingAPartitionDoesNotAnswer_ThrowsNamingIt()
+    {
+        // B crashed a moment ago and still serves its slots; no flag says so yet. Its partitions cannot be counted (they
+        // were reported empty) and it must not be offered as a place to move others to.
+        var healthy = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n";
+        var (connection, _) = CannedNodesConnection.Create(new Dictionary<string, string> { ["127.0.0.1:30001"] = healthy });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
+        var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+
+        Assert.That(
+            async () => await inventory.CaptureAsync(map, NoSamples, CancellationToken.None),
+            Throws.InvalidOperationException.With.Message.Contains("'127.0.0.1:30002'").And.Message.Contains("did not answer").And.Message.Contains("slots-8192-12287"));
+    }
+
+    [Test]
+    public void Capture_WhenCancelledWhileAMasterHangs_Throws()
+    {
+        var c = $"{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n";
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-16383\n" + c,
+        });
+        canned.Hung.Add("127.0.0.1:30003");
+        var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000, ReachabilityTimeout = TimeSpan.FromMinutes(1) });
+        using var cancel = new CancellationTokenSource();
+        var map = Routing.RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("127.0.0.1:30001"));
+
+        var capture = inventory.CaptureAsync(map, NoSamples, cancel.Token).AsTask();
+        cancel.Cancel();
+
+        Assert.That(async () => await capture, Throws.InstanceOf<OperationCanceledException>());
+    }
 }

@@ -64,6 +64,31 @@ public sealed class NodeFailureTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Capture_RightAfterAMasterCrashes_BeforeAnyNodeFlagsIt_RefusesNamingItRatherThanOfferingIt()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 4096);
+        var deadIndex = 1;
+        var dead = Cluster.Addresses[deadIndex];
+        var inventory = new RedisClusterInventory(Connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
+        var noSamples = new Dictionary<Topology.PartitionId, IReadOnlyList<Topology.KeySample>>();
+        Cluster.Kill(deadIndex);
+        try
+        {
+            // Captured at once, well within the node timeout (5 s) after which the others would flag it fail?; whether or
+            // not they have yet, it must not be offered as a target, and its partitions cannot be sized.
+            Assert.That(
+                async () => await inventory.CaptureAsync(map, noSamples, CancellationToken.None),
+                Throws.InvalidOperationException.With.Message.Contains($"'{dead}'"));
+        }
+        finally
+        {
+            await Cluster.RestartAsync(deadIndex, CancellationToken.None);
+            await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+            await WaitUntilClientReconnectedAsync();
+        }
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetDiesMidMove_ReportsItLeavesTheClusterConsistentAndRecoveryRollsBack()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 8);

@@ -29,6 +29,17 @@ public sealed class OptionsTests
         Assert.That(() => new RedisClusterInventoryOptions { RequestCapacityPerBucket = 10, MemoryCapacityBytes = 0 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("MemoryCapacityBytes"));
     }
 
+    [TestCase(0)]
+    [TestCase(-5)]
+    [TestCase(60_001)]
+    public void InventoryOptions_WithAReachabilityTimeoutOutOfRange_ThrowsNamingIt(int milliseconds)
+    {
+        Assert.That(
+            () => new RedisClusterInventoryOptions { RequestCapacityPerBucket = 10, ReachabilityTimeout = TimeSpan.FromMilliseconds(milliseconds) }.Validate(),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("ReachabilityTimeout"));
+        Assert.That(() => new RedisClusterInventoryOptions { RequestCapacityPerBucket = 10 }.Validate(), Throws.Nothing);
+    }
+
     [Test]
     public void LocalClusterOptions_WithTooFewMasters_ThrowsNamingIt()
     {
