@@ -306,6 +306,11 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
         }
 
+        // The plan may have been made while the target was healthy; checked here, on the view just read, so that a move to a
+        // master that has failed since is refused before anything is marked (it would fail part way, and with the target
+        // down its roll-back could not finish either, leaving the move in the journal and every later plan refused).
+        CheckCanTakeSlots(view, move, endpoints.Target);
+
         var id = string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow().UtcTicks:x}-{Interlocked.Increment(ref _moveCounter)}");
         _journal.Append(new JournalRecord(JournalRecord.Begin, id, move.Shard.Value, move.From.Value, move.To.Value, slots.Start, slots.End));
         RedisShardingLog.MoveStarted(_logger, move.Shard.Value, slots.ToString(), move.From.Value, move.To.Value);
@@ -335,6 +340,26 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         _metrics.MovesCompleted.Add(1);
         RedisShardingLog.MoveCompleted(_logger, move.Shard.Value, move.To.Value, tally.KeysMigrated, tally.Slots, tally.Retries, tally.SampleMismatches, tally.SampledKeys);
         return new SlotMoveReport(move.Shard.Value, move.From.Value, move.To.Value, tally.Slots, tally.KeysMigrated, tally.TargetKeys, tally.SampledKeys, tally.SampleMismatches, tally.Retries, tally.StaleKeysReplaced);
+    }
+
+    /// <summary>
+    /// Throws, before a move starts, when <paramref name="target"/> is flagged <c>fail</c>, <c>fail?</c>, <c>noaddr</c> or
+    /// <c>handshake</c> by the master that listed the cluster, or did not answer its own <c>CLUSTER NODES</c> in this view.
+    /// </summary>
+    private static void CheckCanTakeSlots(ClusterView view, MoveAction move, string target)
+    {
+        var line = view.ByAddress(target);
+        var state = line is null ? "is not a master of the cluster"
+            : line.IsFailing ? $"is flagged '{string.Join(',', line.Flags.Where(f => f is not ("master" or "myself")).Order(StringComparer.Ordinal))}' in CLUSTER NODES"
+            : view.Unreachable.Contains(target) || !view.Self.ContainsKey(target) ? "does not answer"
+            : null;
+        if (state is not null)
+        {
+            throw new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: the target '{target}' {state}. Nothing was marked or moved; plan again once it is healthy.")
+            {
+                UnreachableNode = target,
+            };
+        }
     }
 
     private async Task<RedisMigrationException> RollBackAsync(string id, MoveAction move, MoveEndpoints endpoints, HashSlotRange handedOver, int inFlight, IReadOnlyList<string> masters, MoveTally tally, RedisMigrationException failure, CancellationToken cancellationToken)

@@ -89,6 +89,53 @@ public sealed class NodeFailureTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenTheTargetDiedAfterThePlanWasMade_DoesNotStartTheMoveAndLeavesNothingToRecover()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
+        var source = Cluster.Addresses[0];
+        var targetIndex = 2;
+        var target = Cluster.Addresses[targetIndex];
+        var route = map.Routes.First(r => r.Node.Value == source);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var routing = new RoutingTable(map);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 3, prefix: "late:"));
+        await workload.LoadAsync();
+        var steps = new List<(MigrationStep Step, int Slot)>();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), RetryDelay = TimeSpan.FromMilliseconds(20) })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                steps.Add((step, slot));
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        // The plan was made while the target was healthy; it crashed since, and no node flags it yet (node timeout 5 s).
+        Cluster.Kill(targetIndex);
+        try
+        {
+            var summary = await executor.ExecuteAsync(MigrationTests.Plan(new Planning.MoveAction(route.Partition, route.Node, new Topology.NodeId(target), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+            Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack), "refused before it started: nothing is left for recovery");
+            Assert.That(summary.Errors.Single(), Does.Contain($"'{target}'").And.Contain("not started"));
+            Assert.That(steps, Is.Empty, "no slot was opened");
+            Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+            var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+            Assert.That(view.OpenSlots(), Is.Empty, "no slot was marked on the source");
+            Assert.That(view.OwnerOf(slots.Start)!.Address, Is.EqualTo(source));
+            var report = await executor.RecoverAsync(CancellationToken.None);
+            Assert.That(report.IsClean && report.Resumed.Count == 0 && report.RolledBack.Count == 0, Is.True, "the journal holds no move: " + string.Join("; ", report.Unfinished));
+            Assert.That(await workload.LostWritesAsync(), Is.Empty);
+        }
+        finally
+        {
+            await Cluster.RestartAsync(targetIndex, CancellationToken.None);
+            await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+            await WaitUntilClientReconnectedAsync();
+        }
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetDiesMidMove_ReportsItLeavesTheClusterConsistentAndRecoveryRollsBack()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 8);

@@ -1,0 +1,49 @@
+using PredictiveSharding.Executing;
+using PredictiveSharding.Planning;
+using PredictiveSharding.Redis.Migration;
+using PredictiveSharding.Redis.Slots;
+using PredictiveSharding.Redis.Tests.Infrastructure;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+
+namespace PredictiveSharding.Redis.Tests.Migration;
+
+/// <summary>The executor over canned <c>CLUSTER NODES</c> answers, with a move's master flagged failing while it still answers.</summary>
+public sealed class UnhealthyEndpointTests
+{
+    private const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
+    private const string B = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1";
+    private const string C = "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f";
+
+    private string _directory = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("psharding-redis-unhealthy-").FullName;
+
+    [TearDown]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    [TestCase("fail")]
+    [TestCase("fail?")]
+    public async Task Execute_WhenTheTargetIsFlaggedFailing_RefusesTheMoveBeforeMarkingAnySlot(string flag)
+    {
+        // A sees C failing (a flag set after the plan was made); C itself still answers, e.g. cut off from the cluster bus
+        // only, or back a moment before the flag clears.
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master,{flag} - 1426238317239 1426238316232 3 connected\n",
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master,{flag} - 1426238317239 1426238316232 3 connected\n",
+            ["127.0.0.1:30003"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 myself,master - 0 0 3 connected\n",
+        });
+        var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
+        var route = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30001");
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+
+        var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, new NodeId("127.0.0.1:30003"), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack));
+        Assert.That(summary.Errors.Single(), Does.Contain("'127.0.0.1:30003'").And.Contain($"'{flag}'").And.Contain("not started"));
+        Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal)), Is.Empty, "no slot was marked, no key moved");
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+    }
+}
