@@ -306,10 +306,12 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
         }
 
-        // The plan may have been made while the target was healthy; checked here, on the view just read, so that a move to a
-        // master that has failed since is refused before anything is marked (it would fail part way, and with the target
-        // down its roll-back could not finish either, leaving the move in the journal and every later plan refused).
-        CheckCanTakeSlots(view, move, endpoints.Target);
+        // The plan may have been made while both masters were healthy; checked here, on the view just read, so that a move
+        // to or from a master that has failed since is refused before anything is marked (it would fail part way, and with
+        // a master down its roll-back could not finish either, leaving the move in the journal and every later plan
+        // refused; a source flagged failing may also lose its slots to a replica's failover mid-move).
+        CheckHealthy(view, move, "source", endpoints.Source);
+        CheckHealthy(view, move, "target", endpoints.Target);
 
         var id = string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow().UtcTicks:x}-{Interlocked.Increment(ref _moveCounter)}");
         _journal.Append(new JournalRecord(JournalRecord.Begin, id, move.Shard.Value, move.From.Value, move.To.Value, slots.Start, slots.End));
@@ -343,21 +345,22 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     }
 
     /// <summary>
-    /// Throws, before a move starts, when <paramref name="target"/> is flagged <c>fail</c>, <c>fail?</c>, <c>noaddr</c> or
-    /// <c>handshake</c> by the master that listed the cluster, or did not answer its own <c>CLUSTER NODES</c> in this view.
+    /// Throws, before a move starts, when <paramref name="address"/> (its source or target) is flagged <c>fail</c>,
+    /// <c>fail?</c>, <c>noaddr</c> or <c>handshake</c> by the master that listed the cluster, or did not answer its own
+    /// <c>CLUSTER NODES</c> in this view.
     /// </summary>
-    private static void CheckCanTakeSlots(ClusterView view, MoveAction move, string target)
+    private static void CheckHealthy(ClusterView view, MoveAction move, string role, string address)
     {
-        var line = view.ByAddress(target);
+        var line = view.ByAddress(address);
         var state = line is null ? "is not a master of the cluster"
             : line.IsFailing ? $"is flagged '{string.Join(',', line.Flags.Where(f => f is not ("master" or "myself")).Order(StringComparer.Ordinal))}' in CLUSTER NODES"
-            : view.Unreachable.Contains(target) || !view.Self.ContainsKey(target) ? "does not answer"
+            : view.Unreachable.Contains(address) || !view.Self.ContainsKey(address) ? "does not answer"
             : null;
         if (state is not null)
         {
-            throw new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: the target '{target}' {state}. Nothing was marked or moved; plan again once it is healthy.")
+            throw new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: the {role} '{address}' {state}. Nothing was marked or moved; plan again once it is healthy.")
             {
-                UnreachableNode = target,
+                UnreachableNode = address,
             };
         }
     }

@@ -136,6 +136,46 @@ public sealed class NodeFailureTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenTheSourceDiedAfterThePlanWasMade_DoesNotStartTheMoveNorMarkTheTarget()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
+        var sourceIndex = 1;
+        var source = Cluster.Addresses[sourceIndex];
+        var target = Cluster.Addresses[0];
+        var route = map.Routes.First(r => r.Node.Value == source);
+        var routing = new RoutingTable(map);
+        var steps = new List<(MigrationStep Step, int Slot)>();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), RetryDelay = TimeSpan.FromMilliseconds(20) })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                steps.Add((step, slot));
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        Cluster.Kill(sourceIndex);
+        try
+        {
+            var summary = await executor.ExecuteAsync(MigrationTests.Plan(new Planning.MoveAction(route.Partition, route.Node, new Topology.NodeId(target), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+            Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack), "refused before it started: nothing is left for recovery");
+            Assert.That(summary.Errors.Single(), Does.Contain($"'{source}'").And.Contain("not started"));
+            Assert.That(steps, Is.Empty, "no slot was opened");
+            var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+            Assert.That(view.Self[target].Importing, Is.Empty, "the target was not left importing a slot");
+            var report = await executor.RecoverAsync(CancellationToken.None);
+            Assert.That(report.IsClean && report.Resumed.Count == 0 && report.RolledBack.Count == 0, Is.True, "the journal holds no move: " + string.Join("; ", report.Unfinished));
+        }
+        finally
+        {
+            await Cluster.RestartAsync(sourceIndex, CancellationToken.None);
+            await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+            await WaitUntilClientReconnectedAsync();
+        }
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetDiesMidMove_ReportsItLeavesTheClusterConsistentAndRecoveryRollsBack()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 8);

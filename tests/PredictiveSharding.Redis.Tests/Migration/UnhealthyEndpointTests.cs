@@ -46,4 +46,26 @@ public sealed class UnhealthyEndpointTests
         Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal)), Is.Empty, "no slot was marked, no key moved");
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
     }
+
+    [TestCase("fail")]
+    [TestCase("fail?")]
+    public async Task Execute_WhenTheSourceIsFlaggedFailing_RefusesTheMoveBeforeMarkingAnySlot(string flag)
+    {
+        // B sees A failing while A still answers: a failover may be about to hand A's slots to a replica.
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master,{flag} - 1426238317239 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n",
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n",
+            ["127.0.0.1:30003"] = $"{A} 127.0.0.1:30001@31001 master,{flag} - 1426238317239 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 myself,master - 0 0 3 connected\n",
+        });
+        var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
+        var route = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30001");
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+
+        var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, new NodeId("127.0.0.1:30003"), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+        Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack));
+        Assert.That(summary.Errors.Single(), Does.Contain("'127.0.0.1:30001'").And.Contain($"'{flag}'").And.Contain("not started"));
+        Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal)), Is.Empty, "no slot was marked, no key moved");
+    }
 }
