@@ -318,7 +318,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         RedisShardingLog.MoveStarted(_logger, move.Shard.Value, slots.ToString(), move.From.Value, move.To.Value);
         var mover = CreateMover();
         var tally = new MoveTally();
-        var masters = view.Masters.Select(m => m.Address).ToList();
+        var masters = LiveMasters(view);
         var slot0 = slots.Start;
         var current = slot0;
         try
@@ -523,7 +523,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
 
         var endpoints = Endpoints(view, move.From, move.To);
-        var masters = view.Masters.Select(m => m.Address).ToList();
+        var masters = LiveMasters(view);
         var mover = CreateMover();
         var tally = new MoveTally();
         if (rollBack && !move.RollingBack)
@@ -595,6 +595,14 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         var target = view.ByAddress(to) ?? throw new RedisMigrationException($"'{to}' is not a master of the cluster.");
         return new MoveEndpoints(source.Address, source.Id, target.Address, target.Id);
     }
+
+    /// <summary>
+    /// The masters a hand-over tells the new owner (<c>SETSLOT NODE</c>) and asks for their epochs: those that answered
+    /// this view and no node flags failing. One that is down cannot take the command nor send a stale claim, and each
+    /// command to it would wait the multiplexer's timeout, once per slot; it learns the new owners by gossip when back.
+    /// </summary>
+    private static List<string> LiveMasters(ClusterView view) =>
+        [.. view.Masters.Where(m => !m.IsFailing && view.Self.ContainsKey(m.Address) && !view.Unreachable.Contains(m.Address)).Select(m => m.Address)];
 
     private SlotMover CreateMover() => new(_admin, _options, _time, _logger, _metrics, StepHook);
 

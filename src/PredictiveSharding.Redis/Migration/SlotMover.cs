@@ -44,7 +44,7 @@ internal sealed class SlotMover
     /// <summary>Moves <paramref name="slot"/> from the source to the target.</summary>
     /// <param name="endpoints">Source and target.</param>
     /// <param name="slot">The slot.</param>
-    /// <param name="masters">Every master's address, to tell each the new owner.</param>
+    /// <param name="masters">The masters to tell the new owner and ask for their epochs: those that answer (one that is down learns by gossip). The source and target are told whether listed or not.</param>
     /// <param name="resumeFrom">When resuming after a crash, the cluster as read now; the slot's state decides where to start. Null for a fresh slot.</param>
     /// <param name="tally">Counts for the report.</param>
     /// <param name="cancellationToken">Cancels between commands; the slot is left open and resumable.</param>
@@ -237,9 +237,11 @@ internal sealed class SlotMover
         // documents this order for SETSLOT NODE. Only the target's answer is required: the others learn by gossip.
         // The bump goes only as high as the target has heard of (it does not bump at all when it believes it holds the
         // highest epoch), so it must have heard of the source's epoch first; see AwaitTargetKnowsEpochsAsync.
+        // The source and target are always included, whatever the list given (it holds only the masters that answered).
+        masters = [endpoints.Target, endpoints.Source, .. masters.Where(m => m != endpoints.Target && m != endpoints.Source)];
         await AwaitTargetKnowsEpochsAsync(endpoints, masters, cancellationToken).ConfigureAwait(false);
         await RetryAsync("CLUSTER SETSLOT NODE", endpoints.Target, slot, () => _admin.SetSlotNodeAsync(endpoints.Target, slot, endpoints.TargetId, cancellationToken), tally, cancellationToken).ConfigureAwait(false);
-        foreach (var master in masters.Where(m => m != endpoints.Target).OrderBy(m => m == endpoints.Source ? 0 : 1))
+        foreach (var master in masters.Skip(1))
         {
             try
             {

@@ -7,7 +7,8 @@ namespace PredictiveSharding.Redis.Tests.Infrastructure;
 /// <summary>
 /// A multiplexer that forwards everything to a real one, except that <c>DUMP</c> sent with <c>IServer.ExecuteAsync</c>
 /// to <see cref="Address"/> times out (as <see cref="RedisTimeoutException"/>) while <see cref="FailuresLeft"/> is above
-/// zero, counting down; the sampling reads of a slot move go that way.
+/// zero, counting down; the sampling reads of a slot move go that way. Every command sent with <c>IServer.ExecuteAsync</c>
+/// is logged in <see cref="Sent"/>.
 /// </summary>
 public class FaultyDumpConnection : DispatchProxy
 {
@@ -18,6 +19,9 @@ public class FaultyDumpConnection : DispatchProxy
     public int FailuresLeft { get; set; }
 
     public int Failed { get; private set; }
+
+    /// <summary>Every command sent with <c>IServer.ExecuteAsync</c>, as (address, "COMMAND FIRSTARG").</summary>
+    public List<(string Address, string Command)> Sent { get; } = [];
 
     public static (IConnectionMultiplexer Connection, FaultyDumpConnection Faults) Wrap(IConnectionMultiplexer inner, string address, int failures)
     {
@@ -31,8 +35,18 @@ public class FaultyDumpConnection : DispatchProxy
 
     internal Task<RedisResult>? Intercept(IServer server, MethodInfo method, object?[]? args)
     {
-        if (method.Name != nameof(IServer.ExecuteAsync) || args is null || args.Length == 0 || args[0] is not string command ||
-            !string.Equals(command, "DUMP", StringComparison.OrdinalIgnoreCase) || Format(server.EndPoint) != Address)
+        if (method.Name != nameof(IServer.ExecuteAsync) || args is null || args.Length == 0 || args[0] is not string command)
+        {
+            return null;
+        }
+
+        lock (Sent)
+        {
+            var first = args.Length > 1 && args[1] is object[] { Length: > 0 } rest ? " " + rest[0] : string.Empty;
+            Sent.Add((Format(server.EndPoint), command + first));
+        }
+
+        if (!string.Equals(command, "DUMP", StringComparison.OrdinalIgnoreCase) || Format(server.EndPoint) != Address)
         {
             return null;
         }

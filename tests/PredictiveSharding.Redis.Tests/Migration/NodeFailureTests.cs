@@ -176,6 +176,48 @@ public sealed class NodeFailureTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhileAnUninvolvedMasterIsDown_SendsItNothingButTheViewsReads()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 2);
+        var source = Cluster.Addresses[0];
+        var target = Cluster.Addresses[1];
+        var deadIndex = 2;
+        var dead = Cluster.Addresses[deadIndex];
+        var route = map.Routes.Last(r => r.Node.Value == source);
+        var routing = new RoutingTable(map);
+        var (connection, log) = FaultyDumpConnection.Wrap(Connection, address: string.Empty, failures: 0);
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = NewJournalPath(), SampledKeysPerSlot = 0, RetryDelay = TimeSpan.FromMilliseconds(20) });
+
+        // A master down (crashed, or failed over and not back): it can neither take a SETSLOT NODE nor send a stale claim,
+        // and each command to it waits the multiplexer's timeout (5 s by default) unless it fails fast; it learns the new
+        // owners by gossip when it is back. Before, every slot's hand-over asked it for its epochs and sent it SETSLOT NODE.
+        Cluster.Kill(deadIndex);
+        try
+        {
+            var summary = await executor.ExecuteAsync(MigrationTests.Plan(new Planning.MoveAction(route.Partition, route.Node, new Topology.NodeId(target), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
+
+            Assert.That(summary.Errors, Is.Empty);
+            Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.Completed));
+            List<string> toDead;
+            lock (log.Sent)
+            {
+                toDead = [.. log.Sent.Where(c => c.Address == dead && c.Command != "CLUSTER NODES").Select(c => c.Command)];
+            }
+
+            Assert.That(toDead, Is.Empty);
+        }
+        finally
+        {
+            await Cluster.RestartAsync(deadIndex, CancellationToken.None);
+            await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+            await WaitUntilClientReconnectedAsync();
+        }
+
+        var after = await CurrentMapAsync(HashSlot.Count);
+        Assert.That(MigrationTests.OwnerOf(after, HashSlotRange.FromKeyRange(route.Range))!.Value.Value, Is.EqualTo(target), "the restarted master learned the new owner by gossip");
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetDiesMidMove_ReportsItLeavesTheClusterConsistentAndRecoveryRollsBack()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
