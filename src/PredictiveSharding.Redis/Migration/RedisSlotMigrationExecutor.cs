@@ -295,7 +295,18 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
 
         var slots = HashSlotRange.FromKeyRange(route.Range);
-        var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        ClusterView view;
+        try
+        {
+            view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or RedisException or FormatException)
+        {
+            // Earlier actions of the plan may have taken effect: the failure is this action's, reported with the others,
+            // not thrown out of ExecuteAsync as though nothing had changed.
+            throw new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: the cluster could not be read ({e.Message}). Nothing was marked or moved.", e);
+        }
+
         var endpoints = Endpoints(view, move.From.Value, move.To.Value);
         for (var slot = slots.Start; slot < slots.End; slot++)
         {

@@ -19,6 +19,9 @@ public class CannedNodesConnection : DispatchProxy
     /// <summary>Every command sent, as "address command args".</summary>
     public List<string> Sent { get; } = [];
 
+    /// <summary>Addresses that do not answer (as a connection failure), whatever text they were given.</summary>
+    public HashSet<string> Down { get; } = [];
+
     /// <summary>Addresses whose commands never complete.</summary>
     public HashSet<string> Hung { get; } = [];
 
@@ -35,6 +38,11 @@ public class CannedNodesConnection : DispatchProxy
         lock (Sent)
         {
             Sent.Add($"{address} {command} {string.Join(' ', args)}");
+        }
+
+        if (Down.Contains(address))
+        {
+            return Task.FromException<RedisResult>(new RedisConnectionException(ConnectionFailureType.SocketFailure, CommandFlags.None, $"{address} went down (canned by the test)"));
         }
 
         if (Hung.Contains(address))

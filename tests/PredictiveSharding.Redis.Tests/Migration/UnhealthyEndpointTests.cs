@@ -8,7 +8,7 @@ using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Redis.Tests.Migration;
 
-/// <summary>The executor over canned <c>CLUSTER NODES</c> answers, with a move's master flagged failing while it still answers.</summary>
+/// <summary>The executor over canned <c>CLUSTER NODES</c> answers, with masters failing before a move starts.</summary>
 public sealed class UnhealthyEndpointTests
 {
     private const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
@@ -67,5 +67,40 @@ public sealed class UnhealthyEndpointTests
         Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack));
         Assert.That(summary.Errors.Single(), Does.Contain("'127.0.0.1:30001'").And.Contain($"'{flag}'").And.Contain("not started"));
         Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal)), Is.Empty, "no slot was marked, no key moved");
+    }
+
+    [Test]
+    public async Task Execute_WhenNoMasterAnswersOnceEarlierActionsTookEffect_ReportsTheMoveNotStartedRatherThanThrowing()
+    {
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n",
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
+        var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
+        var onA = routing.Current.Routes.Where(r => r.Node.Value == "127.0.0.1:30001").ToList();
+        var onB = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30002");
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+        var merge = new MergeAction(onA[0].Partition, onA[1].Partition, new PartitionId("merged"), "test");
+        var plan = MigrationTests.Plan(merge, new MoveAction(onB.Partition, onB.Node, onA[0].Node, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test"));
+
+        // Both masters stop answering once the merge is published, before the move reads the cluster.
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.ActionsFinished == 1)
+            {
+                canned.Down.UnionWith(["127.0.0.1:30001", "127.0.0.1:30002"]);
+            }
+        });
+        var summary = await executor.ExecuteAsync(plan, progress, CancellationToken.None);
+
+        Assert.That(summary.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.Completed, PlanActionStatus.RolledBack }));
+        Assert.That(summary.Actions[1].Error, Does.Contain("not started"));
+        Assert.That(routing.Current.Contains(new PartitionId("merged")), Is.True, "the merge took effect and is reported so");
+    }
+
+    private sealed class SynchronousProgress(Action<PlanExecutionProgress> report) : IProgress<PlanExecutionProgress>
+    {
+        public void Report(PlanExecutionProgress value) => report(value);
     }
 }
