@@ -323,6 +323,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         // refused; a source flagged failing may also lose its slots to a replica's failover mid-move).
         CheckHealthy(view, move, "source", endpoints.Source);
         CheckHealthy(view, move, "target", endpoints.Target);
+        CheckNoOtherMigration(view, move, endpoints, slots);
 
         var id = string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow().UtcTicks:x}-{Interlocked.Increment(ref _moveCounter)}");
         _journal.Append(new JournalRecord(JournalRecord.Begin, id, move.Shard.Value, move.From.Value, move.To.Value, slots.Start, slots.End));
@@ -373,6 +374,32 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             {
                 UnreachableNode = address,
             };
+        }
+    }
+
+    /// <summary>
+    /// Throws, before a move starts, when a slot of it is open (migrating or importing) between other masters than its
+    /// source and target: another tool (an operator's <c>redis-cli --cluster reshard</c>) is moving it. Opening it for this
+    /// move would re-point the source's MIGRATING mark at the target, so the keys already moved to the other master would no
+    /// longer be reached by ASK, and would stay there, hidden, once the slot was handed over. Marks between the source and
+    /// the target themselves are this protocol's own (a stale one is closed by the hand-over).
+    /// </summary>
+    private static void CheckNoOtherMigration(ClusterView view, MoveAction move, MoveEndpoints endpoints, HashSlotRange slots)
+    {
+        foreach (var (address, line) in view.Self)
+        {
+            foreach (var (slot, peer, direction) in line.Migrating.Select(m => (m.Key, m.Value, "migrating to")).Concat(line.Importing.Select(i => (i.Key, i.Value, "importing from"))))
+            {
+                var ours = (address == endpoints.Source && peer == endpoints.TargetId) || (address == endpoints.Target && peer == endpoints.SourceId);
+                if (slots.Contains(slot) && !ours)
+                {
+                    var peerAddress = view.ById(peer)?.Address ?? peer;
+                    throw new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: slot {slot} is open on '{address}', {direction} '{peerAddress}', a migration this executor did not start. Nothing was marked or moved; finish or undo that migration (e.g. redis-cli --cluster fix), then plan again."))
+                    {
+                        Slot = slot,
+                    };
+                }
+            }
         }
     }
 

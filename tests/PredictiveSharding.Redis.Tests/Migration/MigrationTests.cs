@@ -393,6 +393,55 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenASlotIsBeingMigratedToAThirdMasterByAnotherTool_DoesNotStartAndLosesNoKey()
+    {
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
+        var nodes = map.Routes.Select(r => r.Node.Value).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
+        var (giver, target, other) = (nodes[0], nodes[1], nodes[2]);
+        var route = map.Routes.Where(r => r.Node.Value == giver).Skip(3).First();
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 2, prefix: "foreign:"));
+        await workload.LoadAsync();
+        var admin = new RedisClusterAdmin(Connection);
+        var slot = slots.Start + 3;
+
+        // An operator's redis-cli --cluster reshard, moving the slot to the third master, has moved one key and is still going.
+        var giverId = await admin.MyIdAsync(giver, CancellationToken.None);
+        var otherId = await admin.MyIdAsync(other, CancellationToken.None);
+        await admin.SetSlotImportingAsync(other, slot, giverId, CancellationToken.None);
+        await admin.SetSlotMigratingAsync(giver, slot, otherId, CancellationToken.None);
+        var keys = await admin.GetKeysInSlotAsync(giver, slot, 1, CancellationToken.None);
+        Assert.That(await admin.MigrateAsync(giver, other, keys, 5000, replace: false, CancellationToken.None), Is.True);
+        try
+        {
+            using var executor = new RedisSlotMigrationExecutor(Connection, new RoutingTable(map), new RedisMigrationOptions { JournalPath = NewJournalPath() });
+
+            var summary = await executor.ExecuteAsync(Plan(Move(route, new NodeId(target))), CancellationToken.None);
+
+            Assert.That(summary.Actions.Single().Status, Is.EqualTo(PlanActionStatus.RolledBack));
+            Assert.That(summary.Errors.Single(), Does.Contain("not started").And.Contain($"slot {slot}").And.Contain($"'{other}'"));
+            Assert.That(await workload.LostWritesAsync(), Is.Empty, "the key the other tool moved is still reached by ASK");
+            Assert.That((await admin.ReadViewAsync(CancellationToken.None)).Self[giver].Migrating[slot], Is.EqualTo(otherId), "the other tool's migration is left as it was");
+        }
+        finally
+        {
+            // The other tool finishes its move.
+            var rest = await admin.GetKeysInSlotAsync(giver, slot, 100, CancellationToken.None);
+            if (rest.Length > 0)
+            {
+                await admin.MigrateAsync(giver, other, rest, 5000, replace: false, CancellationToken.None);
+            }
+
+            foreach (var node in new[] { other, giver, target })
+            {
+                await admin.SetSlotNodeAsync(node, slot, otherId, CancellationToken.None);
+            }
+        }
+
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task ConfirmTargetClaim_WhenNoMasterServesTheHandedOverSlot_TheTargetClaimsItAgainWithAHigherEpoch()
     {
         // The end state of the lost-claim race, made by hand on an empty slot: the target gives the slot to the source,
