@@ -363,18 +363,23 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// </summary>
     private static void CheckHealthy(ClusterView view, MoveAction move, string role, string address)
     {
-        var line = view.ByAddress(address);
-        var state = line is null ? "is not a master of the cluster"
-            : line.IsFailing ? $"is flagged '{string.Join(',', line.Flags.Where(f => f is not ("master" or "myself")).Order(StringComparer.Ordinal))}' in CLUSTER NODES"
-            : view.Unreachable.Contains(address) || !view.Self.ContainsKey(address) ? "does not answer"
-            : null;
-        if (state is not null)
+        if (Unhealthy(view, address) is { } state)
         {
             throw new RedisMigrationException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' not started: the {role} '{address}' {state}. Nothing was marked or moved; plan again once it is healthy.")
             {
                 UnreachableNode = address,
             };
         }
+    }
+
+    /// <summary>What is wrong with <paramref name="address"/> as a move's source or target in <paramref name="view"/>, or null when nothing is.</summary>
+    private static string? Unhealthy(ClusterView view, string address)
+    {
+        var line = view.ByAddress(address);
+        return line is null ? "is not a master of the cluster"
+            : line.IsFailing ? $"is flagged '{string.Join(',', line.Flags.Where(f => f is not ("master" or "myself")).Order(StringComparer.Ordinal))}' in CLUSTER NODES"
+            : view.Unreachable.Contains(address) || !view.Self.ContainsKey(address) ? "does not answer"
+            : null;
     }
 
     /// <summary>
@@ -557,6 +562,13 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             if (view.Unreachable.Contains(address) || !view.Self.ContainsKey(address))
             {
                 throw new RedisMigrationException($"Master '{address}' is unreachable; the move cannot be finished or undone without it.") { UnreachableNode = address };
+            }
+
+            // Answering but flagged failing (cut off from the cluster bus, or back a moment before the flag clears): a
+            // failover may be handing its slots to a replica, so nothing is marked or moved until the flag clears.
+            if (Unhealthy(view, address) is { } state)
+            {
+                throw new RedisMigrationException($"Master '{address}' {state}; the move is finished or undone once no node flags it.") { UnreachableNode = address };
             }
         }
 

@@ -99,6 +99,29 @@ public sealed class UnhealthyEndpointTests
         Assert.That(routing.Current.Contains(new PartitionId("merged")), Is.True, "the merge took effect and is reported so");
     }
 
+    [TestCase("fail?", RecoveryPolicy.Resume)]
+    [TestCase("fail", RecoveryPolicy.RollBack)]
+    public async Task Recover_WhenAMasterOfTheOpenMoveIsFlaggedFailing_LeavesTheMoveUnfinishedWithoutTouchingIt(string flag, RecoveryPolicy policy)
+    {
+        // A crash left a move of slots 0-3 from A to C in the journal, slot 0 open on A; B now flags C failing while C still
+        // answers.
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master,{flag} - 1426238317239 1426238316232 3 connected\n",
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191 [0->-{C}]\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n",
+            ["127.0.0.1:30003"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 myself,master - 0 0 3 connected\n",
+        });
+        var journal = Path.Combine(_directory, "j.jsonl");
+        new Redis.Migration.Journal.MigrationJournal(journal).Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30003", 0, 4));
+        var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = policy, RetryDelay = TimeSpan.Zero });
+
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.Unfinished.Single(), Does.Contain("'127.0.0.1:30003'").And.Contain($"'{flag}'"));
+        Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal) || c.Contains("GETKEYSINSLOT", StringComparison.Ordinal)), Is.Empty, "nothing was marked or moved");
+    }
+
     private sealed class SynchronousProgress(Action<PlanExecutionProgress> report) : IProgress<PlanExecutionProgress>
     {
         public void Report(PlanExecutionProgress value) => report(value);
