@@ -43,6 +43,7 @@ public sealed class LoadRecorder : IDisposable
     private readonly ITimer _bucketTimer;
     private volatile RecorderState _state;
     private long _currentBucket;
+    private long _latestTimestamp;
     private int _regionCount;
     private long _nextBucketToHarvest;
 
@@ -92,7 +93,8 @@ public sealed class LoadRecorder : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), _options.BucketLength, "The bucket length is shorter than one tick of the time provider.");
         }
 
-        _originTimestamp = _time.GetTimestamp() - (long)(intoBucket.TotalSeconds * _time.TimestampFrequency);
+        _latestTimestamp = _time.GetTimestamp();
+        _originTimestamp = _latestTimestamp - (long)(intoBucket.TotalSeconds * _time.TimestampFrequency);
         _state = BuildState(routing.Current, stripes);
 
         // The request path reads the current bucket from a field that a timer moves on at each bucket boundary:
@@ -326,11 +328,35 @@ public sealed class LoadRecorder : IDisposable
     /// <summary>Stops the bucket timer. Harvest what is left first (with <c>includeOpenBucket</c>) if it matters.</summary>
     public void Dispose() => _bucketTimer.Dispose();
 
-    private long ClockBucket() => (_time.GetTimestamp() - _originTimestamp) / _ticksPerBucket;
+    private long ClockBucket() => (Timestamp() - _originTimestamp) / _ticksPerBucket;
+
+    /// <summary>
+    /// The time provider's timestamp, but never before one read earlier. A timestamp going backwards breaks the
+    /// <see cref="TimeProvider"/> contract, yet buggy hosts and VM clocks do it: read as is, it put the clock's bucket behind
+    /// the one the request path was counting in (a harvest then met counts of buckets after its last and threw), or before
+    /// the origin. Held at the latest reading instead, it reads as no time passing until the clock catches up.
+    /// </summary>
+    private long Timestamp()
+    {
+        var now = _time.GetTimestamp();
+        var latest = Volatile.Read(ref _latestTimestamp);
+        while (now > latest)
+        {
+            var seen = Interlocked.CompareExchange(ref _latestTimestamp, now, latest);
+            if (seen == latest)
+            {
+                return now;
+            }
+
+            latest = seen;
+        }
+
+        return latest;
+    }
 
     private TimeSpan UntilNextBoundary()
     {
-        var intoBucket = (_time.GetTimestamp() - _originTimestamp) % _ticksPerBucket;
+        var intoBucket = (Timestamp() - _originTimestamp) % _ticksPerBucket;
         return TimeSpan.FromSeconds((double)(_ticksPerBucket - intoBucket) / _time.TimestampFrequency);
     }
 

@@ -153,20 +153,31 @@ internal sealed class PartitionCounters
     }
 
     /// <summary>
-    /// Drains every cell whose bucket is before <paramref name="before"/> (and everything evicted earlier), calling
-    /// <paramref name="sink"/> with the bucket and the summed row. Runs under the claim lock so the epoch read and
-    /// the drain agree.
+    /// Drains every cell whose bucket is before <paramref name="before"/> (and what was evicted earlier from such
+    /// buckets), calling <paramref name="sink"/> with the bucket and the summed row. Runs under the claim lock so the
+    /// epoch read and the drain agree.
     /// </summary>
     public void Drain(long before, Action<long, long[]> sink)
     {
         lock (_claimLock)
         {
-            foreach (var (epoch, row) in _evicted)
+            // A bucket at or after the harvest's end stays for a later harvest, evicted or not: handed to this one it had
+            // no bucket to go to (the request path counts by its timer's bucket, which a harvest may not have reached).
+            var kept = 0;
+            for (var i = 0; i < _evicted.Count; i++)
             {
-                sink(epoch, row);
+                var (epoch, row) = _evicted[i];
+                if (epoch < before)
+                {
+                    sink(epoch, row);
+                }
+                else
+                {
+                    _evicted[kept++] = (epoch, row);
+                }
             }
 
-            _evicted.Clear();
+            _evicted.RemoveRange(kept, _evicted.Count - kept);
             for (var cell = 0; cell < RingSize; cell++)
             {
                 var epoch = _epochs[cell];

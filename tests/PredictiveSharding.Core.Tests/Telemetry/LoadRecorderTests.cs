@@ -163,6 +163,35 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Harvest_WhenTheTimestampGoesBackwards_TreatsItAsNoTimePassedAndLosesNoRequest()
+    {
+        // A TimeProvider whose timestamp goes backwards breaks its contract, but buggy hosts and VM clocks do it. The
+        // recorder had moved on to a later bucket (its timer saw the clock there) and set aside an earlier bucket's counts
+        // when it reused that bucket's cell; a harvest then reading the clock behind them indexed past its buckets and threw.
+        var time = new FakeTimeProvider(Start);
+        var clock = new SkewedTimeProvider(time);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10) }, clock);
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(40));
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        clock.TimestampOffset = TimeSpan.FromSeconds(-40);
+
+        var first = recorder.Harvest();
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = recorder.Harvest(includeOpenBucket: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Series.Select(s => s.Count).Distinct().Single(), Is.EqualTo(5), "the buckets the recorder had already seen close are harvested; the clock going back is no time passing");
+            Assert.That(first.TotalRequests, Is.EqualTo(2));
+            Assert.That(first.TotalRequests + second.TotalRequests, Is.EqualTo(3), "every request is counted once");
+            Assert.That(second.Series[0].Start, Is.EqualTo(first.Series[0].End), "the next harvest goes on where the last ended");
+        });
+    }
+
+    [Test]
     public void Record_BadInput_Throws()
     {
         var time = new FakeTimeProvider(Start);
