@@ -21,6 +21,18 @@ namespace PredictiveSharding.Telemetry;
 /// The request path learns the current bucket from a timer on the <see cref="TimeProvider"/> rather than reading the
 /// clock per call, so a request within a timer's latency of a boundary may count in the bucket before.
 /// </para>
+/// <para>
+/// Buckets are timed on the provider's timestamp (<see cref="TimeProvider.GetTimestamp"/>, monotonic), so each is exactly
+/// <see cref="BucketLength"/> long, and labelled (<see cref="LoadBucket.Start"/>) with UTC times that are whole multiples
+/// of the bucket length, so series of several recorders line up. Each harvest re-anchors the labels to the wall clock
+/// (<see cref="TimeProvider.GetUtcNow"/>): when it has moved ahead of the timestamp by half a bucket or more (an NTP step
+/// forward, a suspend that stopped the timestamp, drift), the labels move ahead by the nearest whole number of buckets,
+/// and the buckets moved over are harvested as zeros (nothing was recorded under those labels), so a harvest still
+/// starts where the previous one ended. The whole harvest is labelled by the new anchor, so buckets that closed before
+/// the step within the same harvest move with it. Labels never go back: after the wall clock steps back they stay ahead
+/// of it by the step, since following it would label a bucket as one already harvested or cut a bucket short. A
+/// timestamp that goes backwards (against the <see cref="TimeProvider"/> contract) reads as no time passing.
+/// </para>
 /// </remarks>
 public sealed class LoadRecorder : IDisposable
 {
@@ -34,7 +46,6 @@ public sealed class LoadRecorder : IDisposable
     private readonly int _stripeMask;
     private readonly long _originTimestamp;
     private readonly long _ticksPerBucket;
-    private readonly DateTimeOffset _firstBucketStart;
     private readonly uint _sampleMask;
     private readonly ulong _seed;
     private static readonly TimeSpan RetirementGrace = TimeSpan.FromMinutes(1);
@@ -46,6 +57,12 @@ public sealed class LoadRecorder : IDisposable
     private long _latestTimestamp;
     private int _regionCount;
     private long _nextBucketToHarvest;
+
+    /// <summary>The label of bucket 0, in bucket lengths since 0001-01-01 UTC: bucket b is labelled b + this. Never lowered.</summary>
+    private long _labelOffset;
+
+    /// <summary>The label the next harvest starts at: where the previous one ended.</summary>
+    private long _nextLabel;
 
     /// <summary>Creates a recorder over a routing table.</summary>
     /// <param name="routing">The routing table whose current version maps keys to partitions.</param>
@@ -85,8 +102,9 @@ public sealed class LoadRecorder : IDisposable
         // Buckets are aligned to whole multiples of the bucket length in UTC, so series from several recorders line up.
         var now = _time.GetUtcNow();
         var bucketTicks = _options.BucketLength.Ticks;
-        _firstBucketStart = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % bucketTicks), TimeSpan.Zero);
-        var intoBucket = TimeSpan.FromTicks(now.UtcTicks - _firstBucketStart.UtcTicks);
+        _labelOffset = now.UtcTicks / bucketTicks;
+        _nextLabel = _labelOffset;
+        var intoBucket = TimeSpan.FromTicks(now.UtcTicks % bucketTicks);
         _ticksPerBucket = (long)(_options.BucketLength.TotalSeconds * _time.TimestampFrequency);
         if (_ticksPerBucket <= 0)
         {
@@ -221,7 +239,8 @@ public sealed class LoadRecorder : IDisposable
                 state = RebuildLocked(map);
             }
 
-            var current = ClockBucket();
+            var timestamp = Timestamp();
+            var current = (timestamp - _originTimestamp) / _ticksPerBucket;
             var from = _nextBucketToHarvest;
             var to = includeOpenBucket ? current + 1 : current;
             if (to <= from)
@@ -230,17 +249,19 @@ public sealed class LoadRecorder : IDisposable
                 return new LoadHarvest([], new Dictionary<PartitionId, IReadOnlyList<KeySample>>(), map);
             }
 
+            Reanchor(timestamp);
+            var labels = new LabelRange(from, _nextLabel, to + _labelOffset, _labelOffset);
             var series = new List<PartitionLoadSeries>(_live.Count);
             var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>();
             foreach (var route in map.Routes)
             {
-                HarvestOne(state.Counters[map.IndexOf(route.Partition)], from, to, alwaysEmit: true, series, samples);
+                HarvestOne(state.Counters[map.IndexOf(route.Partition)], to, labels, alwaysEmit: true, series, samples);
             }
 
             for (var i = _retired.Count - 1; i >= 0; i--)
             {
                 var retired = _retired[i];
-                if (HarvestOne(retired, from, to, alwaysEmit: false, series, samples))
+                if (HarvestOne(retired, to, labels, alwaysEmit: false, series, samples))
                 {
                     retired.EmptyHarvestsSinceRetired = 0;
                 }
@@ -255,18 +276,38 @@ public sealed class LoadRecorder : IDisposable
             }
 
             _nextBucketToHarvest = to;
+            _nextLabel = labels.End;
             return new LoadHarvest(series, samples, map);
         }
     }
 
-    private bool HarvestOne(PartitionCounters counters, long from, long to, bool alwaysEmit, List<PartitionLoadSeries> series, Dictionary<PartitionId, IReadOnlyList<KeySample>> samples)
+    /// <summary>
+    /// Moves the labels ahead by the whole buckets the wall clock now is ahead of them (to the nearest: under half a
+    /// bucket is left alone, so the labels do not flicker with where in a bucket the harvest runs); never back.
+    /// </summary>
+    private void Reanchor(long timestamp)
     {
-        var rows = new long[to - from][];
+        var bucketTicks = _options.BucketLength.Ticks;
+        var elapsedTicks = (timestamp - _originTimestamp) * ((double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+        var wallSinceLabelZero = _time.GetUtcNow().UtcTicks - (_labelOffset * bucketTicks);
+        var ahead = Math.Round((wallSinceLabelZero - elapsedTicks) / bucketTicks, MidpointRounding.AwayFromZero);
+
+        // Bounded by the last representable start: a wall clock reading near 9999-12-31 must not make a label past it.
+        var room = (DateTime.MaxValue.Ticks / bucketTicks) - 1 - (_labelOffset + ((timestamp - _originTimestamp) / _ticksPerBucket) + 1);
+        if (ahead >= 1 && room > 0)
+        {
+            _labelOffset += (long)Math.Min(ahead, room);
+        }
+    }
+
+    private bool HarvestOne(PartitionCounters counters, long to, LabelRange labels, bool alwaysEmit, List<PartitionLoadSeries> series, Dictionary<PartitionId, IReadOnlyList<KeySample>> samples)
+    {
+        var rows = new long[labels.End - labels.Start][];
         var any = false;
         counters.Drain(to, (epoch, row) =>
         {
             // A bucket harvested earlier that received late requests counts them in this harvest's first bucket.
-            var index = epoch < from ? 0 : epoch - from;
+            var index = epoch < labels.From ? 0 : epoch + labels.Offset - labels.Start;
             var target = rows[index] ??= new long[row.Length];
             for (var f = 0; f < row.Length; f++)
             {
@@ -285,7 +326,7 @@ public sealed class LoadRecorder : IDisposable
         double requests = 0;
         for (var i = 0; i < rows.Length; i++)
         {
-            var start = _firstBucketStart + (_options.BucketLength * (from + i));
+            var start = new DateTimeOffset((labels.Start + i) * _options.BucketLength.Ticks, TimeSpan.Zero);
             buckets[i] = rows[i] is { } row ? ToBucket(counters, start, row) : new LoadBucket(start, 0, 0);
             requests += buckets[i].Requests;
         }
@@ -329,6 +370,12 @@ public sealed class LoadRecorder : IDisposable
     public void Dispose() => _bucketTimer.Dispose();
 
     private long ClockBucket() => (Timestamp() - _originTimestamp) / _ticksPerBucket;
+
+    /// <summary>
+    /// What a harvest covers: buckets from <paramref name="From"/> (earlier ones are late requests), labelled
+    /// [<paramref name="Start"/>, <paramref name="End"/>), bucket b as b + <paramref name="Offset"/>.
+    /// </summary>
+    private readonly record struct LabelRange(long From, long Start, long End, long Offset);
 
     /// <summary>
     /// The time provider's timestamp, but never before one read earlier. A timestamp going backwards breaks the

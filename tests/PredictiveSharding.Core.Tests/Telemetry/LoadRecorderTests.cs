@@ -191,6 +191,78 @@ public sealed class LoadRecorderTests
         });
     }
 
+    [TestCase(true, TestName = "Harvest_AfterTheWallClockStepsAhead_LabelsLaterBucketsByTheWallClock")]
+    [TestCase(false, TestName = "Harvest_AfterASuspendStoppedTheTimestamp_LabelsLaterBucketsByTheWallClock")]
+    public void Harvest_AfterTheWallClockMovesAheadOfTheTimestamp_LabelsLaterBucketsByTheWallClock(bool step)
+    {
+        // A bucket's label was the wall clock at construction plus the timestamp's time since: an NTP step forward, or a
+        // suspend that stopped the timestamp while the wall clock ran on, left every later label an hour behind for good.
+        var time = new FakeTimeProvider(Start);
+        var clock = new SkewedTimeProvider(time);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10) }, clock);
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var before = recorder.Harvest();
+        if (step)
+        {
+            clock.WallOffset = TimeSpan.FromHours(1);
+        }
+        else
+        {
+            clock.TimestampOffset = -TimeSpan.FromHours(1);
+            time.Advance(TimeSpan.FromHours(1));
+        }
+
+        recorder.Record(Key("zebra"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var after = recorder.Harvest();
+
+        var right = after.Series.Single(s => s.Partition.Value == "right");
+        Assert.Multiple(() =>
+        {
+            Assert.That(before.Series[0].Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start }));
+            Assert.That(right.Buckets[^1].Start, Is.EqualTo(Start.AddHours(1).AddSeconds(10)), "the bucket is labelled when it ran by the wall clock");
+            Assert.That(right.Buckets[^1].Requests, Is.EqualTo(1));
+            Assert.That(right.Start, Is.EqualTo(before.Series[0].End), "the harvest goes on where the last ended; the buckets stepped over are zeros");
+            Assert.That(after.TotalRequests, Is.EqualTo(1));
+            Assert.That(after.Series.Select(s => (s.Start, s.Count)).Distinct().Count(), Is.EqualTo(1), "every series covers the same buckets");
+        });
+    }
+
+    [Test]
+    public void Harvest_AfterTheWallClockStepsBack_KeepsLabelsIncreasingAndBucketsWhole()
+    {
+        // Following a step back would label a bucket as one already harvested (or shorten one): the labels stay ahead.
+        var time = new FakeTimeProvider(Start);
+        var clock = new SkewedTimeProvider(time);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10) }, clock);
+        time.Advance(TimeSpan.FromSeconds(20));
+        var before = recorder.Harvest();
+        clock.WallOffset = -TimeSpan.FromHours(1);
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var after = recorder.Harvest();
+
+        Assert.That(after.Series[0].Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start.AddSeconds(20) }));
+        Assert.That(after.TotalRequests, Is.EqualTo(1));
+        Assert.That(before.Series[0].End, Is.EqualTo(after.Series[0].Start));
+    }
+
+    [Test]
+    public void Harvest_AfterAWallClockStepOfUnderHalfABucket_KeepsTheLabels()
+    {
+        // Labels are the aligned starts nearest the wall clock: a step of under half a bucket moves none of them, so the
+        // labels do not flicker with where in a bucket a harvest runs.
+        var time = new FakeTimeProvider(Start);
+        var clock = new SkewedTimeProvider(time);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10) }, clock);
+        clock.WallOffset = TimeSpan.FromSeconds(4);
+        time.Advance(TimeSpan.FromSeconds(17));
+        var harvest = recorder.Harvest(includeOpenBucket: true);
+
+        Assert.That(harvest.Series[0].Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start, Start.AddSeconds(10) }));
+    }
+
     [Test]
     public void Record_BadInput_Throws()
     {
