@@ -74,6 +74,20 @@ public sealed class InitialRangeLoadsTests
         });
     }
 
+    [Test]
+    public void Append_AHarvestThatStartsAfterTheLastEnded_CountsTheBucketsBetweenAsNoLoad()
+    {
+        // A recorder's harvest after a long pause returns only its latest buckets (LoadRecorderOptions.MaxBucketsPerHarvest):
+        // the buckets left out had no load, and the ranges' loads, kept without times, must still hold one entry per bucket.
+        var loads = new InitialRangeLoads(maxBuckets: 4);
+        var map = Map(("a", "", null));
+        Append(loads, Harvest(0, map, ("a", 1)));
+        Append(loads, Harvest(3, map, ("a", 2)));
+        Append(loads, Harvest(4, map, ("a", 3)));
+
+        Assert.That(loads.Loads[0], Is.EqualTo(new[] { 0.0, 0, 2, 3 }));
+    }
+
     private static void Append(InitialRangeLoads loads, (IReadOnlyList<PartitionLoadSeries> Series, RoutingMap Map) harvest) => loads.Append(harvest.Series, harvest.Map);
 
     private static RoutingMap Map(params (string Id, string Start, string? End)[] routes) =>

@@ -239,6 +239,33 @@ public sealed class PartitionHistoryTests
         });
     }
 
+    [Test]
+    public void Append_AHarvestThatStartsAfterTheHistoryEnds_CountsTheBucketsBetweenAsNoLoad()
+    {
+        // A recorder returns at most LoadRecorderOptions.MaxBucketsPerHarvest buckets per harvest, the latest: after a long
+        // pause the harvest starts later than the history ends. Appended as they were, the buckets left a gap in the
+        // history, and every later cycle failed building the forecaster's series (not consecutive) until it aged out.
+        var time = new FakeTimeProvider(Start);
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("p"), new NodeId("n1")));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = TimeSpan.FromMinutes(1), MaxBucketsPerHarvest = 3 }, time);
+        var history = new PartitionHistory(maxBuckets: 10);
+        recorder.Record(Encoding.UTF8.GetBytes("x"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromMinutes(2));
+        history.Append(recorder.Harvest());
+        time.Advance(TimeSpan.FromMinutes(9));
+        recorder.Record(Encoding.UTF8.GetBytes("x"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromMinutes(1));
+        history.Append(recorder.Harvest());
+
+        var series = history.ToLoadHistory(routing.Current)!.Get(new PartitionId("p"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(series.Start, Is.EqualTo(Start.AddMinutes(2)), "the last ten buckets kept");
+            Assert.That(series.End, Is.EqualTo(Start.AddMinutes(12)));
+            Assert.That(series.RequestValues(), Is.EqualTo(new double[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }));
+        });
+    }
+
     private static PartitionLoadSeries Series(string partition, int minute, double reads) =>
         new(new PartitionId(partition), TimeSpan.FromMinutes(1), [new LoadBucket(Start.AddMinutes(minute), reads, 0)]);
 }

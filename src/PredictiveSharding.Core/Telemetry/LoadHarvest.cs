@@ -15,7 +15,10 @@ public sealed class LoadHarvest
 
     /// <summary>
     /// One series per partition that is in the current routing map or received requests since the last harvest,
-    /// covering the same consecutive closed buckets (zeros included). Empty when no bucket closed since the last harvest.
+    /// covering the same consecutive closed buckets (zeros included), from where the previous harvest ended. When more
+    /// than <see cref="LoadRecorderOptions.MaxBucketsPerHarvest"/> closed, only the latest that many: the series then
+    /// start later than the previous harvest ended, and the buckets between count as no load (a request recorded in
+    /// them is counted in the first bucket). Empty when no bucket closed since the last harvest.
     /// </summary>
     public IReadOnlyList<PartitionLoadSeries> Series { get; }
 

@@ -89,6 +89,7 @@ public sealed class LoadRecorder : IDisposable
             MaxSampledKeyBytes = given.MaxSampledKeyBytes,
             MaxRegions = given.MaxRegions,
             ClientSketchBits = given.ClientSketchBits,
+            MaxBucketsPerHarvest = given.MaxBucketsPerHarvest,
         };
         _options.Validate();
         _routing = routing;
@@ -225,7 +226,8 @@ public sealed class LoadRecorder : IDisposable
 
     /// <summary>
     /// Returns the buckets that closed since the previous harvest (all of them, zeros included, for every partition
-    /// of the current routing map and for any partition that received requests), and the key samples gathered since.
+    /// of the current routing map and for any partition that received requests; the latest
+    /// <see cref="LoadRecorderOptions.MaxBucketsPerHarvest"/> when more closed), and the key samples gathered since.
     /// </summary>
     /// <param name="includeOpenBucket">Also harvest the bucket still open now (at shutdown, or to read a partial bucket); requests that arrive in it afterwards count in the next harvest.</param>
     public LoadHarvest Harvest(bool includeOpenBucket = false)
@@ -250,7 +252,10 @@ public sealed class LoadRecorder : IDisposable
             }
 
             Reanchor(timestamp);
-            var labels = new LabelRange(from, _nextLabel, to + _labelOffset, _labelOffset);
+            // Bounded: after a long pause (or a large step of the wall clock) the buckets since the last harvest, empty ones
+            // included, were all materialised, without limit (3.6 million per partition for an hour of 1 ms buckets).
+            var end = to + _labelOffset;
+            var labels = new LabelRange(from, Math.Max(_nextLabel, end - _options.MaxBucketsPerHarvest), end, _labelOffset);
             var series = new List<PartitionLoadSeries>(_live.Count);
             var samples = new Dictionary<PartitionId, IReadOnlyList<KeySample>>();
             foreach (var route in map.Routes)
@@ -306,8 +311,9 @@ public sealed class LoadRecorder : IDisposable
         var any = false;
         counters.Drain(to, (epoch, row) =>
         {
-            // A bucket harvested earlier that received late requests counts them in this harvest's first bucket.
-            var index = epoch < labels.From ? 0 : epoch + labels.Offset - labels.Start;
+            // A bucket harvested earlier that received late requests counts them in this harvest's first bucket, and so does
+            // one left out by MaxBucketsPerHarvest.
+            var index = epoch < labels.From ? 0 : Math.Max(0, epoch + labels.Offset - labels.Start);
             var target = rows[index] ??= new long[row.Length];
             for (var f = 0; f < row.Length; f++)
             {

@@ -36,6 +36,16 @@ public sealed class LoadRecorderOptions
     /// <summary>Bits of the per-bucket distinct-client sketch (linear counting); a power of two from 64 to 4096. Default 256 (accurate to a few hundred clients per partition and bucket).</summary>
     public int ClientSketchBits { get; set; } = 256;
 
+    /// <summary>
+    /// The most buckets a harvest returns per series; at least 1. Default 10,080: a week of one-minute buckets, as many as
+    /// the control loop keeps (<c>ControlLoopOptions.MaxHistoryBuckets</c>'s default). A harvest allocates about a hundred
+    /// bytes per bucket and partition. When more buckets closed since the previous harvest (a long pause, tiny buckets, a
+    /// large step of the wall clock), it returns the latest this many: its series then start later than the previous
+    /// harvest ended, the buckets between count as no load, and any request recorded in them is counted in the first
+    /// bucket returned (as a late request is), so none is lost.
+    /// </summary>
+    public int MaxBucketsPerHarvest { get; set; } = 10_080;
+
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
@@ -70,6 +80,11 @@ public sealed class LoadRecorderOptions
         if (ClientSketchBits is < 64 or > 4096 || !BitOperations.IsPow2(ClientSketchBits))
         {
             throw Bad(nameof(ClientSketchBits), ClientSketchBits, "a power of two from 64 to 4096");
+        }
+
+        if (MaxBucketsPerHarvest < 1)
+        {
+            throw Bad(nameof(MaxBucketsPerHarvest), MaxBucketsPerHarvest, "at least 1");
         }
     }
 

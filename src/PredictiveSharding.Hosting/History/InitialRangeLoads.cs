@@ -26,6 +26,9 @@ internal sealed class InitialRangeLoads(int maxBuckets)
     private ShardKey[]? _starts;
     private List<double>[]? _loads;
 
+    /// <summary>The end of the last harvest with buckets.</summary>
+    private DateTimeOffset? _end;
+
     /// <summary>Buckets before this index of each range's loads have been handed out by <see cref="TakeUnobserved"/>.</summary>
     private int _observed;
 
@@ -75,10 +78,21 @@ internal sealed class InitialRangeLoads(int maxBuckets)
                 }
             }
 
+            // A harvest starts later than the last ended when more buckets closed than a recorder returns at once
+            // (LoadRecorderOptions.MaxBucketsPerHarvest): the buckets between had no load, and each range keeps one entry
+            // per bucket. At most as many as are kept: older ones would be trimmed at once.
+            var longest = harvestSeries.MaxBy(s => s.Count)!;
+            var step = longest.Step;
+            var end = longest.End;
+            var missing = _end is { } last ? Math.Max(0, (end - (count * step) - last).Ticks / step.Ticks) : 0;
+            var padding = (int)Math.Min(missing, maxBuckets);
+            _end = end;
+
             // Every range holds the same number of buckets, so they are trimmed alike.
-            var dropped = Math.Max(0, _loads![0].Count + count - maxBuckets);
+            var dropped = Math.Max(0, _loads![0].Count + padding + count - maxBuckets);
             for (var i = 0; i < _loads.Length; i++)
             {
+                _loads[i].AddRange(Enumerable.Repeat(0.0, padding));
                 for (var b = 0; b < count; b++)
                 {
                     _loads[i].Add(sums[i, b]);

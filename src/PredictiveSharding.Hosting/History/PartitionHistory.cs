@@ -72,6 +72,7 @@ internal sealed class PartitionHistory
                 _buckets[series.Partition] = list;
             }
 
+            PadToStartOf(list, series);
             list.AddRange(series.Buckets);
             if (list.Count > _maxBuckets)
             {
@@ -134,6 +135,28 @@ internal sealed class PartitionHistory
         {
             _ranges[route.Partition] = route.Range;
             _departed.Remove(route.Partition);
+        }
+    }
+
+    /// <summary>
+    /// Adds a zero bucket for each bucket between the end of <paramref name="list"/> and the start of
+    /// <paramref name="series"/>: a recorder's harvest starts later than the last one ended after more buckets closed
+    /// than it returns at once (<see cref="LoadRecorderOptions.MaxBucketsPerHarvest"/>), and the buckets between had no
+    /// load. Left as a gap, every later cycle failed to build the forecaster's series (not consecutive). At most as many
+    /// as the history keeps: older ones would be trimmed at once, and the buckets before them with them.
+    /// </summary>
+    private void PadToStartOf(List<LoadBucket> list, PartitionLoadSeries series)
+    {
+        if (list.Count == 0 || series.Count == 0)
+        {
+            return;
+        }
+
+        var next = list[^1].Start + series.Step;
+        var missing = (series.Start - next).Ticks / series.Step.Ticks;
+        for (var i = Math.Max(0, missing - _maxBuckets); i < missing; i++)
+        {
+            list.Add(new LoadBucket(next + TimeSpan.FromTicks(series.Step.Ticks * i), 0, 0));
         }
     }
 

@@ -264,6 +264,45 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Harvest_AfterMoreBucketsThanTheBound_ReturnsTheLatestAndLosesNoRequest()
+    {
+        // A harvest returned every bucket since the last one, empty ones included: with 1 ms buckets a minute's pause made
+        // 60,000 buckets per partition, and an hour's 3.6 million (hundreds of megabytes per partition, or out of memory).
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromMilliseconds(1) });
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromMinutes(1));
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        var harvest = recorder.Harvest(includeOpenBucket: true);
+
+        var left = harvest.Series.Single(s => s.Partition.Value == "left");
+        Assert.Multiple(() =>
+        {
+            Assert.That(harvest.Series.Select(s => s.Count), Is.All.EqualTo(10_080), "the default bound (LoadRecorderOptions.MaxBucketsPerHarvest)");
+            Assert.That(left.End, Is.EqualTo(Start.AddMinutes(1).AddMilliseconds(1)), "the latest buckets, up to the open one");
+            Assert.That(left.Buckets[0].Requests, Is.EqualTo(1), "the request of a bucket left out is counted in the first returned");
+            Assert.That(left.Buckets[^1].Requests, Is.EqualTo(1));
+            Assert.That(harvest.TotalRequests, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void Harvest_AfterMoreBucketsThanTheBound_GoesOnFromThereInTheNextHarvest()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), MaxBucketsPerHarvest = 3 });
+        time.Advance(TimeSpan.FromSeconds(100));
+        var first = recorder.Harvest();
+        recorder.Record(Key("a"), RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(20));
+        var second = recorder.Harvest();
+
+        Assert.That(first.Series[0].Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start.AddSeconds(70), Start.AddSeconds(80), Start.AddSeconds(90) }));
+        Assert.That(second.Series[0].Buckets.Select(b => b.Start), Is.EqualTo(new[] { Start.AddSeconds(100), Start.AddSeconds(110) }));
+        Assert.That(second.TotalRequests, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Record_BadInput_Throws()
     {
         var time = new FakeTimeProvider(Start);
@@ -313,6 +352,7 @@ public sealed class LoadRecorderTests
     [TestCase(nameof(LoadRecorderOptions.SampleOneIn), 3)]
     [TestCase(nameof(LoadRecorderOptions.KeySampleSize), 0)]
     [TestCase(nameof(LoadRecorderOptions.ClientSketchBits), 100)]
+    [TestCase("MaxBucketsPerHarvest", 0)]
     public void Options_OutOfRange_ThrowNamingOption(string option, int value)
     {
         var options = new LoadRecorderOptions();
