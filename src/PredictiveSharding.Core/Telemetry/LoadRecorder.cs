@@ -45,7 +45,14 @@ public sealed class LoadRecorder : IDisposable
     private readonly string[] _regionNames;
     private readonly int _stripeMask;
     private readonly long _originTimestamp;
-    private readonly long _ticksPerBucket;
+
+    /// <summary>
+    /// The bucket length as a fraction of timestamp ticks: <see cref="TimeSpan.Ticks"/> × the timestamp frequency over
+    /// <see cref="TimeSpan.TicksPerSecond"/>, kept exact. Rounded down to whole timestamp ticks, a bucket that is no whole
+    /// number of them (1.5 ms at 1,000 ticks a second; 100 ms at a 3,579,545 Hz performance counter) was shorter than its
+    /// label says, so it held less load and the labels ran ahead of the wall clock, for good.
+    /// </summary>
+    private readonly Int128 _bucketNumerator;
     private readonly uint _sampleMask;
     private readonly ulong _seed;
     private static readonly TimeSpan RetirementGrace = TimeSpan.FromMinutes(1);
@@ -106,8 +113,8 @@ public sealed class LoadRecorder : IDisposable
         _labelOffset = now.UtcTicks / bucketTicks;
         _nextLabel = _labelOffset;
         var intoBucket = TimeSpan.FromTicks(now.UtcTicks % bucketTicks);
-        _ticksPerBucket = (long)(_options.BucketLength.TotalSeconds * _time.TimestampFrequency);
-        if (_ticksPerBucket <= 0)
+        _bucketNumerator = (Int128)bucketTicks * _time.TimestampFrequency;
+        if (_bucketNumerator < TimeSpan.TicksPerSecond)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.BucketLength, "The bucket length is shorter than one tick of the time provider.");
         }
@@ -242,7 +249,7 @@ public sealed class LoadRecorder : IDisposable
             }
 
             var timestamp = Timestamp();
-            var current = (timestamp - _originTimestamp) / _ticksPerBucket;
+            var current = BucketAt(timestamp);
             var from = _nextBucketToHarvest;
             var to = includeOpenBucket ? current + 1 : current;
             if (to <= from)
@@ -298,7 +305,7 @@ public sealed class LoadRecorder : IDisposable
         var ahead = Math.Round((wallSinceLabelZero - elapsedTicks) / bucketTicks, MidpointRounding.AwayFromZero);
 
         // Bounded by the last representable start: a wall clock reading near 9999-12-31 must not make a label past it.
-        var room = (DateTime.MaxValue.Ticks / bucketTicks) - 1 - (_labelOffset + ((timestamp - _originTimestamp) / _ticksPerBucket) + 1);
+        var room = (DateTime.MaxValue.Ticks / bucketTicks) - 1 - (_labelOffset + BucketAt(timestamp) + 1);
         if (ahead >= 1 && room > 0)
         {
             _labelOffset += (long)Math.Min(ahead, room);
@@ -375,7 +382,10 @@ public sealed class LoadRecorder : IDisposable
     /// <summary>Stops the bucket timer. Harvest what is left first (with <c>includeOpenBucket</c>) if it matters.</summary>
     public void Dispose() => _bucketTimer.Dispose();
 
-    private long ClockBucket() => (Timestamp() - _originTimestamp) / _ticksPerBucket;
+    private long ClockBucket() => BucketAt(Timestamp());
+
+    /// <summary>The bucket a timestamp falls in.</summary>
+    private long BucketAt(long timestamp) => (long)((Int128)(timestamp - _originTimestamp) * TimeSpan.TicksPerSecond / _bucketNumerator);
 
     /// <summary>
     /// What a harvest covers: buckets from <paramref name="From"/> (earlier ones are late requests), labelled
@@ -409,8 +419,10 @@ public sealed class LoadRecorder : IDisposable
 
     private TimeSpan UntilNextBoundary()
     {
-        var intoBucket = (Timestamp() - _originTimestamp) % _ticksPerBucket;
-        return TimeSpan.FromSeconds((double)(_ticksPerBucket - intoBucket) / _time.TimestampFrequency);
+        // The first whole timestamp tick at or after the next bucket's start.
+        var timestamp = Timestamp();
+        var next = (((Int128)(BucketAt(timestamp) + 1) * _bucketNumerator) + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+        return TimeSpan.FromSeconds((double)(next + _originTimestamp - timestamp) / _time.TimestampFrequency);
     }
 
     private void OnBucketBoundary()

@@ -303,6 +303,30 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Harvest_WithABucketThatIsNoWholeNumberOfTimestampTicks_KeepsBucketsAsLongAsTheirLabels()
+    {
+        // The bucket length was rounded down to whole ticks of the provider's timestamp: at 1,000 ticks a second a 1.5 ms
+        // bucket lasted 1 ms, so a harvest held half as many buckets again as time passed, each with two thirds of its
+        // load, and the labels ran ahead of the wall clock, which labels never go back to.
+        var time = new FakeTimeProvider(Start);
+        var clock = new SkewedTimeProvider(time, timestampDivisor: TimeSpan.TicksPerMillisecond);
+        using var recorder = new LoadRecorder(TwoPartitions(), new LoadRecorderOptions { BucketLength = TimeSpan.FromMilliseconds(1.5) }, clock);
+        for (var i = 0; i < 30; i++)
+        {
+            recorder.Record(Key("a"), RequestKind.Read, 0);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var left = recorder.Harvest().Series.Single(s => s.Partition.Value == "left");
+        Assert.Multiple(() =>
+        {
+            Assert.That(left.Count, Is.EqualTo(20), "30 ms of 1.5 ms buckets");
+            Assert.That(left.End, Is.EqualTo(Start.AddMilliseconds(30)));
+            Assert.That(left.Buckets.Select(b => b.Requests), Is.EqualTo(Enumerable.Repeat(new[] { 2.0, 1.0 }, 10).SelectMany(pair => pair)), "a request each millisecond: two, then one, per 1.5 ms");
+        });
+    }
+
+    [Test]
     public void Record_BadInput_Throws()
     {
         var time = new FakeTimeProvider(Start);
