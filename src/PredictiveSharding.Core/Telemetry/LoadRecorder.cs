@@ -467,7 +467,7 @@ public sealed class LoadRecorder : IDisposable
                 }
                 else
                 {
-                    c = new PartitionCounters(id, stripes, _options.MaxRegions, _options.ClientSketchBits, _options.KeySampleSize, _options.MaxSampledKeyBytes, _seed);
+                    c = new PartitionCounters(id, stripes, _options.MaxRegions, _options.ClientSketchBits, _options.KeySampleSize, _options.MaxSampledKeyBytes, _seed, _options.MaxBucketsPerHarvest);
                 }
 
                 _live[id] = c;

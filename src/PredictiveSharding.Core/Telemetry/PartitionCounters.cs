@@ -28,10 +28,14 @@ internal sealed class PartitionCounters
     private readonly int _clientBitsMask;
     private readonly Lock _claimLock = new();
     private readonly List<(long Epoch, long[] Row)> _evicted = [];
+    private readonly long _maxBucketsApart;
 
-    public PartitionCounters(PartitionId partition, int stripes, int regions, int clientSketchBits, int sampleSize, int maxSampledKeyBytes, ulong randomSeed)
+    // maxBucketsApart is LoadRecorderOptions.MaxBucketsPerHarvest: a harvest counts every bucket more than this many before
+    // its end in its first bucket, so rows set aside for such buckets are summed into one.
+    public PartitionCounters(PartitionId partition, int stripes, int regions, int clientSketchBits, int sampleSize, int maxSampledKeyBytes, ulong randomSeed, int maxBucketsApart = int.MaxValue)
     {
         Partition = partition;
+        _maxBucketsApart = maxBucketsApart;
         _stripes = stripes;
         _firstClientWord = FirstRegion + regions;
         var fields = _firstClientWord + (clientSketchBits / 64);
@@ -145,11 +149,53 @@ internal sealed class PartitionCounters
                 if (DrainCell(cell, row))
                 {
                     _evicted.Add((epoch, row));
+
+                    // Without a harvest the rows set aside grew by one per bucket with requests, without limit (1 ms
+                    // buckets and an hour: 3.6 million per partition). Every harvest from now on ends at or after this
+                    // bucket, and counts whatever is more than maxBucketsApart before its end in its first bucket: such
+                    // rows can be summed into one. Only once they are twice that many, so the summing costs O(1) a bucket.
+                    if (_evicted.Count > 2 * (_maxBucketsApart + RingSize))
+                    {
+                        Fold(bucket - _maxBucketsApart);
+                    }
                 }
             }
 
             Volatile.Write(ref _epochs[cell], bucket);
         }
+    }
+
+    /// <summary>Sums the rows set aside for buckets before <paramref name="before"/> into one, under the latest of them.</summary>
+    private void Fold(long before)
+    {
+        var into = -1;
+        var kept = 0;
+        for (var i = 0; i < _evicted.Count; i++)
+        {
+            var (epoch, row) = _evicted[i];
+            if (epoch >= before)
+            {
+                _evicted[kept++] = (epoch, row);
+                continue;
+            }
+
+            if (into < 0)
+            {
+                into = kept;
+                _evicted[kept++] = (epoch, row);
+                continue;
+            }
+
+            var (intoEpoch, intoRow) = _evicted[into];
+            for (var field = 0; field < _rowLength; field++)
+            {
+                intoRow[field] = field >= _firstClientWord ? intoRow[field] | row[field] : intoRow[field] + row[field];
+            }
+
+            _evicted[into] = (Math.Max(intoEpoch, epoch), intoRow);
+        }
+
+        _evicted.RemoveRange(kept, _evicted.Count - kept);
     }
 
     /// <summary>

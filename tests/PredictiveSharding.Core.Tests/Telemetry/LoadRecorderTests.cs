@@ -327,6 +327,34 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Record_ForManyBucketsWithoutAHarvest_KeepsNoMoreBucketsApartThanAHarvestReturns()
+    {
+        // Each bucket with requests that the counters' ring moved past was set aside until a harvest, one row per bucket
+        // and partition without limit: 1 ms buckets and an hour without a harvest made 3.6 million rows per partition. A
+        // harvest counts the buckets before its latest MaxBucketsPerHarvest in its first bucket, so they can be summed as
+        // they are set aside.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(1), MaxBucketsPerHarvest = 3 });
+        for (var i = 0; i < 100; i++)
+        {
+            recorder.Record(Key("a"), RequestKind.Read, 0);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        var live = (System.Collections.IDictionary)typeof(LoadRecorder).GetField("_live", Private)!.GetValue(recorder)!;
+        var left = live[new PartitionId("left")]!;
+        var setAside = ((System.Collections.ICollection)left.GetType().GetField("_evicted", Private)!.GetValue(left)!).Count;
+        var harvest = recorder.Harvest(includeOpenBucket: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(setAside, Is.LessThanOrEqualTo(2 * (3 + 4)), "twice what a harvest keeps apart, and the ring");
+            Assert.That(harvest.Series.Single(s => s.Partition.Value == "left").Buckets.Select(b => b.Requests), Is.EqualTo(new[] { 99.0, 1, 0 }));
+        });
+    }
+
+    [Test]
     public void Record_BadInput_Throws()
     {
         var time = new FakeTimeProvider(Start);
