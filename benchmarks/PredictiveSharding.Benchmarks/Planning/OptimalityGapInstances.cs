@@ -77,7 +77,6 @@ public static class OptimalityGapInstances
         }
 
         // Capacity per resource so that the busiest step averages meanUtilization at the planning quantile (1.2 × median).
-        var nodeInfos = new NodeInfo[nodes];
         var capacityUnit = new double[resources];
         for (var r = 0; r < resources; r++)
         {
@@ -99,64 +98,19 @@ public static class OptimalityGapInstances
             capacityUnit[r] = integral ? integralCapacity : capacityUnit[r];
         }
 
-        for (var n = 0; n < nodes; n++)
-        {
-            var capacity = new Dictionary<ResourceKind, double>();
-            for (var r = 0; r < resources; r++)
+        return Assemble(
+            partitions,
+            resources,
+            steps,
+            random,
+            moveBudgetShare,
+            nodes,
+            (n, r) => capacityUnit[r] * nodeScale[n],
+            (p, r, t) =>
             {
-                capacity[new ResourceKind(ResourceNames[r])] = capacityUnit[r] * nodeScale[n];
-            }
-
-            nodeInfos[n] = new NodeInfo(new NodeId(string.Create(CultureInfo.InvariantCulture, $"n{n:D3}")), capacity, n % 2 == 0 ? "eu" : "us");
-        }
-
-        var partitionInfos = new PartitionInfo[partitions];
-        var forecasts = new Dictionary<PartitionId, IReadOnlyDictionary<ResourceKind, QuantileSeries>>();
-        var totalBytes = 0L;
-        for (var p = 0; p < partitions; p++)
-        {
-            var id = new PartitionId(string.Create(CultureInfo.InvariantCulture, $"p{p:D5}"));
-            var start = p == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"k{p:D5}");
-            var end = p == partitions - 1 ? null : string.Create(CultureInfo.InvariantCulture, $"k{p + 1:D5}");
-            var size = (long)(1_000_000_000 * Math.Exp(0.5 * random.NextGaussian()));
-            totalBytes += size;
-
-            // Contiguous key blocks, uneven in length, so the current placement leaves some nodes hotter than others.
-            var home = Math.Min(nodes - 1, (int)(nodes * Math.Pow((p + 0.5) / partitions, 1.3)));
-            partitionInfos[p] = new PartitionInfo(id, KeyRange.FromStrings(start, end), nodeInfos[home].Id, size, 1_000_000);
-
-            var series = new Dictionary<ResourceKind, QuantileSeries>();
-            for (var r = 0; r < resources; r++)
-            {
-                var values = new double[steps * 3];
-                for (var t = 0; t < steps; t++)
-                {
-                    var planned = 1.2 * median[p, r, t] * loadScale[r];
-                    if (integral)
-                    {
-                        planned = Math.Max(1, Math.Round(planned));
-                    }
-
-                    values[(t * 3) + 0] = planned / 1.2;
-                    values[(t * 3) + 1] = planned;
-                    values[(t * 3) + 2] = planned * 1.4 / 1.2;
-                }
-
-                series[new ResourceKind(ResourceNames[r])] = new QuantileSeries(steps, 3, values);
-            }
-
-            forecasts[id] = series;
-        }
-
-        var forecast = new LoadForecast(Now, TimeSpan.FromHours(1), [0.5, 0.9, 0.99], forecasts);
-        var constraints = new PlanningConstraints
-        {
-            PlanningQuantile = 0.9,
-            MaxPartitionBytes = null,
-            MoveBudgetBytes = moveBudgetShare >= 1 ? long.MaxValue / 4 : (long)(totalBytes * moveBudgetShare),
-            LocalityWeight = 0,
-        };
-        return new PlanningRequest(new ClusterSnapshot(nodeInfos, partitionInfos, 1), forecast, constraints, Now);
+                var planned = 1.2 * median[p, r, t] * loadScale[r];
+                return integral ? Math.Max(1, Math.Round(planned)) : planned;
+            });
     }
 
     /// <summary>
@@ -256,16 +210,46 @@ public static class OptimalityGapInstances
             coldScale[r] = scale;
         }
 
+        return Assemble(
+            partitions,
+            resources,
+            steps,
+            random,
+            moveBudgetShare,
+            nodes,
+            (n, _) => capacity[n],
+            (p, r, t) => hot[p] ? planned[p, r, t] : Math.Max(1, Math.Round(planned[p, r, t] * coldScale[r])));
+
+        // As in Create: the first resource is the bottleneck, each further one a fifth less busy.
+        static double Busyness(int resource) => 1 - (0.2 * resource);
+    }
+
+    /// <summary>
+    /// Builds the request both generators describe: nodes named n000… in two regions with the given capacity per
+    /// resource; partitions p00000… over contiguous key blocks k00000…, log-normal in size, placed in uneven contiguous
+    /// blocks so some nodes start hot; a forecast whose planning quantile (0.9) is <paramref name="planningLoad"/>, its
+    /// median 1/1.2 of that and its 0.99 quantile 1.4/1.2; no size limit and no locality, so neither planner splits.
+    /// </summary>
+    private static PlanningRequest Assemble(
+        int partitions,
+        int resources,
+        int steps,
+        SplitMix64 random,
+        double moveBudgetShare,
+        int nodes,
+        Func<int, int, double> nodeCapacity,
+        Func<int, int, int, double> planningLoad)
+    {
         var nodeInfos = new NodeInfo[nodes];
         for (var n = 0; n < nodes; n++)
         {
-            var byResource = new Dictionary<ResourceKind, double>();
+            var capacity = new Dictionary<ResourceKind, double>();
             for (var r = 0; r < resources; r++)
             {
-                byResource[new ResourceKind(ResourceNames[r])] = capacity[n];
+                capacity[new ResourceKind(ResourceNames[r])] = nodeCapacity(n, r);
             }
 
-            nodeInfos[n] = new NodeInfo(new NodeId(string.Create(CultureInfo.InvariantCulture, $"n{n:D3}")), byResource, n % 2 == 0 ? "eu" : "us");
+            nodeInfos[n] = new NodeInfo(new NodeId(string.Create(CultureInfo.InvariantCulture, $"n{n:D3}")), capacity, n % 2 == 0 ? "eu" : "us");
         }
 
         var partitionInfos = new PartitionInfo[partitions];
@@ -278,6 +262,8 @@ public static class OptimalityGapInstances
             var end = p == partitions - 1 ? null : string.Create(CultureInfo.InvariantCulture, $"k{p + 1:D5}");
             var size = (long)(1_000_000_000 * Math.Exp(0.5 * random.NextGaussian()));
             totalBytes += size;
+
+            // Contiguous key blocks, uneven in length, so the current placement leaves some nodes hotter than others.
             var home = Math.Min(nodes - 1, (int)(nodes * Math.Pow((p + 0.5) / partitions, 1.3)));
             partitionInfos[p] = new PartitionInfo(id, KeyRange.FromStrings(start, end), nodeInfos[home].Id, size, 1_000_000);
 
@@ -287,7 +273,7 @@ public static class OptimalityGapInstances
                 var values = new double[steps * 3];
                 for (var t = 0; t < steps; t++)
                 {
-                    var load = hot[p] ? planned[p, r, t] : Math.Max(1, Math.Round(planned[p, r, t] * coldScale[r]));
+                    var load = planningLoad(p, r, t);
                     values[(t * 3) + 0] = load / 1.2;
                     values[(t * 3) + 1] = load;
                     values[(t * 3) + 2] = load * 1.4 / 1.2;
@@ -308,9 +294,6 @@ public static class OptimalityGapInstances
             LocalityWeight = 0,
         };
         return new PlanningRequest(new ClusterSnapshot(nodeInfos, partitionInfos, 1), forecast, constraints, Now);
-
-        // As in Create: the first resource is the bottleneck, each further one a fifth less busy.
-        static double Busyness(int resource) => 1 - (0.2 * resource);
     }
 
     /// <summary>
