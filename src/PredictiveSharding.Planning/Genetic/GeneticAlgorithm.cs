@@ -74,7 +74,7 @@ internal sealed class GeneticAlgorithm
         // cluster take longer than the time budget: they end once it is spent or the run is cancelled. Only then does
         // the clock matter here, so a seeding that ends within the budget is the same on any machine.
         bool Stop() => cancellationToken.IsCancellationRequested || _time.GetElapsedTime(started) >= _options.TimeBudget;
-        ForEach(size, parallel, i => Initialize(population[i], seeds, i, Stop));
+        ForEach(size, parallel, i => Initialize(population[i], seeds, i, Stop, cancellationToken));
         ElitistReinsertion.SortByFitness(population);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -123,8 +123,14 @@ internal sealed class GeneticAlgorithm
         return new GeneticResult(population[0], generation, stoppedBy, seedingTime, seededFitness);
     }
 
-    private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index, Func<bool> stop)
+    private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index, Func<bool> stop, CancellationToken cancellationToken)
     {
+        // Cancelled: the population is thrown away once seeding ends, so nothing more is built.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         var random = SplitMix64.ForStream(_options.Seed, 0, index);
         chromosome.Assign(seeds[index % seeds.Count]);
         if (index >= seeds.Count * 2)
@@ -137,7 +143,9 @@ internal sealed class GeneticAlgorithm
             }
         }
 
-        Repair.Repair(chromosome, ref random);
+        // A greedy seed moves nearly every shard; under a tight move budget on a huge cluster its scored repair takes
+        // seconds, so it too ends quickly once the budget is spent or the run cancelled.
+        Repair.Repair(chromosome, ref random, stop);
         if (index >= seeds.Count && LocalSearch is not null && !stop())
         {
             // The seeds themselves get a long search: from the current placement it drains the hot nodes with few

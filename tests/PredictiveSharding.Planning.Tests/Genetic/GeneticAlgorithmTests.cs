@@ -92,6 +92,45 @@ public sealed class GeneticAlgorithmTests
     }
 
     [Test]
+    public void Run_WhenTheTimeBudgetIsSpentWhileSeeding_LetsEverySeedsRepairEndQuickly()
+    {
+        // A seed that moves every shard under a budget of a tenth of the bytes: each copy of it needs thousands of scored
+        // returns (seconds on a huge cluster). The clock moves a second per read and the budget is a second, so it is spent
+        // before the first repair: every repair of a seed over the budget must be told so, to end by the quickest means.
+        var budget = Instances.RandomProblem(400, 8, seed: 28).Bytes.Sum() / 10;
+        var problem = Instances.RandomProblem(400, 8, seed: 28, budget: budget);
+        var elsewhere = problem.Current.Select(n => (n + 1) % problem.Nodes).ToArray();
+        var repair = new CountingRepair();
+        var algorithm = new GeneticAlgorithm(problem, new GeneticPlannerOptions { Seed = 6, DegreeOfParallelism = 1, TimeBudget = TimeSpan.FromSeconds(1) }, new SteppingTimeProvider(TimeSpan.FromSeconds(1)))
+        {
+            Repair = repair,
+        };
+
+        var result = algorithm.Run([problem.Current, elsewhere], CancellationToken.None);
+
+        Assert.That(repair.OverBudget, Is.GreaterThanOrEqualTo(12), "every copy of the second seed is over the budget");
+        Assert.That((repair.OverBudgetNotStopping, result.StoppedBy, result.Generations), Is.EqualTo((0, "time budget", 0)));
+        Assert.That(result.Best.MovedBytes, Is.LessThanOrEqualTo(budget));
+        AssignmentChromosomeTests.AssertConsistent(result.Best);
+    }
+
+    [Test]
+    public void Run_WhenCancelledWhileSeeding_RepairsNoFurtherSeed()
+    {
+        var problem = Instances.RandomProblem(400, 8, seed: 29, budget: 0);
+        var elsewhere = problem.Current.Select(n => (n + 1) % problem.Nodes).ToArray();
+        using var cts = new CancellationTokenSource();
+        var repair = new CountingRepair(cts.Cancel);
+        var algorithm = new GeneticAlgorithm(problem, new GeneticPlannerOptions { Seed = 6, DegreeOfParallelism = 1 }, new FakeTimeProvider())
+        {
+            Repair = repair,
+        };
+
+        Assert.Throws<OperationCanceledException>(() => algorithm.Run([elsewhere], cts.Token));
+        Assert.That(repair.OverBudget, Is.EqualTo(1), "the population has 23 more copies of the seed to repair; none is started once cancelled");
+    }
+
+    [Test]
     public void Run_WhenCancelledWhileSeeding_StartsNoFurtherLocalSearch()
     {
         var problem = Instances.RandomProblem(40, 4, seed: 26);
@@ -129,6 +168,27 @@ public sealed class GeneticAlgorithmTests
     }
 
     /// <summary>A local search that changes nothing and counts its calls, calling <c>onCall</c> at each.</summary>
+    /// <summary>Counts the chromosomes it is handed over the move budget, then repairs them as the GA's repair does.</summary>
+    private sealed class CountingRepair(Action? onOverBudget = null) : IRepair
+    {
+        public int OverBudget { get; private set; }
+
+        /// <summary>Chromosomes over the budget handed over without a stop callback, or with one that does not answer true.</summary>
+        public int OverBudgetNotStopping { get; private set; }
+
+        public void Repair(AssignmentChromosome chromosome, ref SplitMix64 random, Func<bool>? stop = null)
+        {
+            if (chromosome.MovedBytes > chromosome.Problem.MoveBudgetBytes)
+            {
+                OverBudget++;
+                onOverBudget?.Invoke();
+                OverBudgetNotStopping += stop is null || !stop() ? 1 : 0;
+            }
+
+            MoveBudgetRepair.Instance.Repair(chromosome, ref random, stop);
+        }
+    }
+
     private sealed class CountingLocalSearch(Action? onCall = null) : ILocalSearch
     {
         public int Calls { get; private set; }

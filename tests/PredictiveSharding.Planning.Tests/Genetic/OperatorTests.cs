@@ -147,6 +147,31 @@ public sealed class OperatorTests
     }
 
     [Test]
+    public void MoveBudgetRepair_WhenToldToStop_StillKeepsTheBudget_AndAsksOnlyEveryFewReturns()
+    {
+        var baseProblem = Instances.RandomProblem(400, 5, seed: 16);
+        var budget = baseProblem.TotalBytes / 10;
+        var problem = new PlacementProblem(5, baseProblem.Resources, baseProblem.Steps, baseProblem.LoadQ, baseProblem.Load99, baseProblem.Bytes, baseProblem.Current, new bool[400], baseProblem.InvAllowance, baseProblem.InvCapacity, budget, 0, 10);
+        var genes = RandomGenes(problem, 8);
+        var stopped = Chromosome(problem, genes);
+        var unstopped = Chromosome(problem, genes);
+        var asked = 0;
+        var random = new SplitMix64(8);
+        var again = new SplitMix64(8);
+
+        MoveBudgetRepair.Instance.Repair(stopped, ref random, () => ++asked > 0);
+        MoveBudgetRepair.Instance.Repair(unstopped, ref again, () => false);
+        var plain = Chromosome(problem, genes);
+        var third = new SplitMix64(8);
+        MoveBudgetRepair.Instance.Repair(plain, ref third);
+
+        Assert.That(stopped.MovedBytes, Is.LessThanOrEqualTo(budget));
+        Assert.That(asked, Is.EqualTo(1), "asked once, after the first few scored returns; the rest went home unscored");
+        Assert.That(unstopped.Genes, Is.EqualTo(plain.Genes), "a stop that never answers true changes nothing");
+        AssignmentChromosomeTests.AssertConsistent(stopped);
+    }
+
+    [Test]
     public void MoveBudgetRepair_WhenBudgetIsZero_ReturnsEveryShardHome()
     {
         var baseProblem = Instances.RandomProblem(30, 3, seed: 17);
