@@ -122,9 +122,9 @@ public sealed class GeneticShardPlanner : IShardPlanner
         {
             var algorithm = new GeneticAlgorithm(problem, _options, _time);
             // Seeds: the current placement, a move-aware drain of the nodes above the lower bound, and LPT greedy.
-            var drained = DrainPlacement.Place(problem, bound.Value * 0.98, bound.Value);
+            var drained = DrainPlacement.Place(problem, bound.Value * 0.98, bound.Value, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem)], cancellationToken);
+            var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem, cancellationToken)], cancellationToken);
             placement = result.Best;
             MovePruner.Prune(placement);
             PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);

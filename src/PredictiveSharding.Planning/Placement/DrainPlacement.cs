@@ -8,8 +8,10 @@ namespace PredictiveSharding.Planning.Placement;
 /// </summary>
 internal static class DrainPlacement
 {
-    public static int[] Place(PlacementProblem problem, double drainLevel, double target)
+    /// <exception cref="OperationCanceledException">Cancelled (asked per node drained and every 256 shards placed).</exception>
+    public static int[] Place(PlacementProblem problem, double drainLevel, double target, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var p = problem;
         var dims = p.Dimensions;
         var genes = (int[])p.Current.Clone();
@@ -36,6 +38,7 @@ internal static class DrainPlacement
         var pool = new List<int>();
         for (var n = 0; n < p.Nodes; n++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var shards = byNode[n];
             while (shards.Count > 0)
             {
@@ -81,8 +84,15 @@ internal static class DrainPlacement
         }
 
         pool.Sort((a, b) => size[a] != size[b] ? size[b].CompareTo(size[a]) : a.CompareTo(b));
+        var placed = 0;
         foreach (var s in pool)
         {
+            // A shard placed away from home is a pass over the nodes: on a huge cluster the whole pool takes seconds.
+            if ((++placed & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var home = p.Current[s];
             var chosen = home;
             var homePeak = PeakWith(nodeLoad, p, s, home);

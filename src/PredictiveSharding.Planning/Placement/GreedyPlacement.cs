@@ -7,8 +7,10 @@ namespace PredictiveSharding.Planning.Placement;
 /// </summary>
 internal static class GreedyPlacement
 {
-    public static int[] Place(PlacementProblem problem)
+    /// <exception cref="OperationCanceledException">Cancelled (asked every 256 shards).</exception>
+    public static int[] Place(PlacementProblem problem, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var p = problem;
         var dims = p.Dimensions;
         var meanInv = new double[p.Resources];
@@ -54,8 +56,15 @@ internal static class GreedyPlacement
             }
         }
 
+        var placed = 0;
         foreach (var s in order)
         {
+            // Each shard is a pass over the nodes: on a huge cluster the whole placement takes seconds.
+            if ((++placed & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (p.Pinned[s])
             {
                 continue;

@@ -106,6 +106,20 @@ public sealed class PlacementTests
     }
 
     [Test]
+    public void GreedyAndDrainPlacement_WhenCancelled_Throw()
+    {
+        // On a huge cluster each takes seconds (100,000 shards × 500 nodes: about 4 s apiece), before the GA asks the token.
+        var problem = Instances.RandomProblem(2000, 20, seed: 31);
+        var bound = LowerBound.Compute(problem).Value;
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => GreedyPlacement.Place(problem, cts.Token));
+        Assert.Throws<OperationCanceledException>(() => DrainPlacement.Place(problem, bound * 0.98, bound, cts.Token));
+        Assert.That(GreedyPlacement.Place(problem, CancellationToken.None), Is.EqualTo(GreedyPlacement.Place(problem)));
+    }
+
+    [Test]
     public void MovePruner_SendsHomeMovesThatBuyNothing()
     {
         // Node 0 would hold 1.2: moving shard 0 (0.6) off is needed; moving shard 2 (0.1) off node 1 buys nothing.
