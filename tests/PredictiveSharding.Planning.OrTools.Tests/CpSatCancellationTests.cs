@@ -57,6 +57,19 @@ public sealed class CpSatCancellationTests
         Assert.That(solver.LastStatus, Is.Null, "no search ran");
     }
 
+    [Test]
+    public void GreedyStartingPoint_WhenCancelled_Throws()
+    {
+        // The hint's greedy placement is a pass over the nodes per partition, as long as building the model's rows (which
+        // asks the token between nodes); it never asked, so a cancellation during it waited for the whole placement.
+        var problem = PlacementProblem.Create(Request());
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        Assert.Throws(Is.InstanceOf<OperationCanceledException>(), () => GreedyPlacement.Place(problem, cancel.Token));
+        Assert.That(GreedyPlacement.Place(problem, CancellationToken.None), Has.Length.EqualTo(problem.PartitionCount));
+    }
+
     /// <summary>Twelve partitions of uneven load, all on the first of three nodes.</summary>
     private static PlanningRequest Request()
     {

@@ -139,7 +139,7 @@ internal sealed class CpSatPlacementSolver
     private static int[] StartingPoint(PlacementProblem problem, CancellationToken cancellationToken)
     {
         var descent = MoveAwareDescent.Place(problem, cancellationToken);
-        var greedy = GreedyPlacement.Place(problem);
+        var greedy = GreedyPlacement.Place(problem, cancellationToken);
         if (MovedBytes(problem, greedy) > problem.Request.Constraints.MoveBudgetBytes || MovedCount(problem, greedy) > problem.MaxMoves)
         {
             return descent;

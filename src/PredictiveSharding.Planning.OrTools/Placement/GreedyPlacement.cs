@@ -6,8 +6,10 @@ namespace PredictiveSharding.Planning.OrTools.Placement;
 /// </summary>
 internal static class GreedyPlacement
 {
-    public static int[] Place(PlacementProblem problem)
+    /// <exception cref="OperationCanceledException">Cancelled (asked every 256 partitions).</exception>
+    public static int[] Place(PlacementProblem problem, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var dims = problem.ResourceCount * problem.Steps;
         var weight = new double[problem.PartitionCount];
         for (var p = 0; p < problem.PartitionCount; p++)
@@ -42,8 +44,15 @@ internal static class GreedyPlacement
 
         var utilization = new double[problem.NodeCount * dims];
         var assignment = new int[problem.PartitionCount];
+        var placed = 0;
         foreach (var p in order)
         {
+            // Each partition is a pass over the nodes: on a large instance as long as building the model's rows.
+            if ((++placed & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var best = problem.Home[p];
             if (!problem.Pinned[p])
             {
