@@ -55,6 +55,43 @@ public sealed class ControlLoopAuditTests
     }
 
     [Test]
+    public async Task ForecastError_AfterTheWallClockStepsAhead_DoesNotScoreTheBucketsMovedOver()
+    {
+        // After a step forward of the wall clock the recorder re-anchors its labels and harvests the buckets stepped over
+        // as zeros (the first holding only a request counted late): nothing was measured under the label the previous
+        // forecast was made for, yet it was scored against it, one error sample of 199 (a forecast of 200, 1 "actual").
+        var inner = new FakeTimeProvider(Start);
+        var time = new SteppingTimeProvider(inner);
+        var (routing, _, _, nodes) = Cluster();
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, time);
+        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var errors = new List<double>();
+        using var listener = ForecastErrors(errors);
+        Traffic(recorder, 0, 50);
+        time.HoldTimers = true;
+        inner.Advance(Bucket);
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        // The request path has not yet learnt that the bucket closed: this request is counted late.
+        recorder.Record(Encoding.UTF8.GetBytes("key-late"), RequestKind.Read, 10);
+        time.ReleaseTimers();
+        time.WallOffset = 3 * Bucket;
+        Traffic(recorder, 0, 50);
+        inner.Advance(Bucket);
+        var result = await loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(result.Forecast!.Origin, Is.EqualTo(Start.AddMinutes(5)), "the labels were re-anchored by the step");
+        Assert.That(errors, Is.Empty, "no bucket was measured under the label the forecast was made for");
+
+        // The next cycle scores the forecast made after the step as usual.
+        Traffic(recorder, 0, 50);
+        inner.Advance(Bucket);
+        await loop.RunCycleAsync(CancellationToken.None);
+        Assert.That(errors, Is.EqualTo(new[] { 0.0 }));
+    }
+
+    [Test]
     public async Task HealthCheck_WhenEveryActionOfThreeExecutedPlansFails_IsDegradedUntilAPlanCompletesOne()
     {
         // Before: cycles "succeeded" while every planned action was rolled back (a Redis master down makes the executor

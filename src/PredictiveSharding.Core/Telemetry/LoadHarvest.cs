@@ -6,11 +6,12 @@ namespace PredictiveSharding.Telemetry;
 /// <summary>What one <see cref="LoadRecorder.Harvest"/> returns: the closed buckets since the previous harvest, and key samples.</summary>
 public sealed class LoadHarvest
 {
-    internal LoadHarvest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, RoutingMap routing)
+    internal LoadHarvest(IReadOnlyList<PartitionLoadSeries> series, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, RoutingMap routing, int bucketsMovedOver = 0)
     {
         Series = series;
         KeySamples = keySamples;
         Routing = routing;
+        BucketsMovedOver = bucketsMovedOver;
     }
 
     /// <summary>
@@ -21,6 +22,15 @@ public sealed class LoadHarvest
     /// them is counted in the first bucket). Empty when no bucket closed since the last harvest.
     /// </summary>
     public IReadOnlyList<PartitionLoadSeries> Series { get; }
+
+    /// <summary>
+    /// How many of each series' first buckets this harvest moved over when it re-anchored the labels to the wall clock
+    /// (an NTP step forward or a suspend; see <see cref="LoadRecorder"/>'s remarks): no time was measured under their
+    /// labels, so they count as no load (the first may still hold requests counted late, as any harvest's first bucket
+    /// may). 0 unless the wall clock moved ahead of the timestamp since the previous harvest. A consumer that judges a
+    /// forecast against the harvest should not judge it against these.
+    /// </summary>
+    public int BucketsMovedOver { get; }
 
     /// <summary>Keys sampled since the last harvest, per partition, each weighted by the requests it stands for.</summary>
     public IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> KeySamples { get; }

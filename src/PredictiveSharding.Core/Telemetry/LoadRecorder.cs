@@ -287,9 +287,12 @@ public sealed class LoadRecorder : IDisposable
                 }
             }
 
+            // The labels between where the last harvest ended and where this one's first measured bucket now falls were
+            // moved over by the re-anchor (none when the labels did not move).
+            var movedOver = (int)Math.Clamp(from + labels.Offset - labels.Start, 0, labels.End - labels.Start);
             _nextBucketToHarvest = to;
             _nextLabel = labels.End;
-            return new LoadHarvest(series, samples, map);
+            return new LoadHarvest(series, samples, map, movedOver);
         }
     }
 

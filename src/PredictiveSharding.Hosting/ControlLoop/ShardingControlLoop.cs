@@ -404,7 +404,11 @@ public sealed class ShardingControlLoop : IDisposable
         {
             // A partition split or merged away since the forecast holds only the part of the bucket before the change (and
             // its pieces were not forecast): judged against its whole forecast it read as a large error after every split.
-            var bucket = series.Buckets.FirstOrDefault(b => b.Start == forecast.Origin);
+            // A bucket the recorder moved over when it re-anchored its labels to the wall clock (a step forward, a suspend)
+            // was not measured: its zero (or the few requests counted late in it) read as a large error. The bucket
+            // measured next is labelled later than the forecast's first step, so nothing is judged in that cycle.
+            var at = IndexOf(series.Buckets, forecast.Origin);
+            var bucket = at >= harvest.BucketsMovedOver ? series.Buckets[at] : null;
             if (bucket is null || !harvest.Routing.Contains(series.Partition) || !forecast.Partitions.TryGetValue(series.Partition, out var resources) || !resources.ContainsKey(ResourceKind.Requests))
             {
                 continue;
@@ -418,6 +422,20 @@ public sealed class ShardingControlLoop : IDisposable
         {
             _metrics.ForecastError.Record(error / actual);
         }
+    }
+
+    /// <summary>The index of the bucket starting at <paramref name="start"/>, or -1.</summary>
+    private static int IndexOf(IReadOnlyList<LoadBucket> buckets, DateTimeOffset start)
+    {
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            if (buckets[i].Start == start)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private void RecordActualPeak(ClusterSnapshot snapshot, RoutingMap map)

@@ -224,6 +224,9 @@ public sealed class LoadRecorderTests
             Assert.That(right.Buckets[^1].Start, Is.EqualTo(Start.AddHours(1).AddSeconds(10)), "the bucket is labelled when it ran by the wall clock");
             Assert.That(right.Buckets[^1].Requests, Is.EqualTo(1));
             Assert.That(right.Start, Is.EqualTo(before.Series[0].End), "the harvest goes on where the last ended; the buckets stepped over are zeros");
+            Assert.That(after.BucketsMovedOver, Is.EqualTo(360), "an hour of 10-second buckets was moved over, not measured");
+            Assert.That(right.Buckets.Take(360).Sum(b => b.Requests), Is.Zero);
+            Assert.That(before.BucketsMovedOver, Is.Zero);
             Assert.That(after.TotalRequests, Is.EqualTo(1));
             Assert.That(after.Series.Select(s => (s.Start, s.Count)).Distinct().Count(), Is.EqualTo(1), "every series covers the same buckets");
         });
