@@ -55,4 +55,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "A progress consumer of {PlanId} threw on the report of action {ActionId} ({State}); the action goes on")]
     public static partial void ProgressConsumerFailed(ILogger logger, string planId, string actionId, MoveState state, Exception error);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Move {ActionId} stopped on an error ({Error}), and lifting its write fence on {Node} failed too; that error stands, and the next recovery lifts the fence")]
+    public static partial void FenceReleaseFailedAfterError(ILogger logger, string actionId, string node, string error, Exception releaseError);
 }

@@ -79,9 +79,26 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             report(move, state);
             return state;
         }
+        catch (Exception ex) when (move.Fence is not null)
+        {
+            // A failure or a crash must not leave host writes fenced; after a publish they are refused as stale. A release
+            // that fails too must not replace the error that ended the run (a journal write's, a crash's): it is logged, and
+            // the fence is lifted by the next recovery, to which the journal says CuttingOver or RollingBack.
+            try
+            {
+                await ReleaseFenceAsync().ConfigureAwait(false);
+            }
+            catch (Exception releaseError) when (releaseError is not SimulatedCrashException)
+            {
+                ExecutorLog.FenceReleaseFailedAfterError(services.Logger, move.ActionId, move.From.Value, ex.GetType().Name, releaseError);
+            }
+
+            throw;
+        }
         finally
         {
-            // A failure or a crash must not leave host writes fenced; after a publish they are refused as stale.
+            // A run that ended without an error holds no fence (the cut-over or the rollback released it); kept as the
+            // backstop it always was.
             await ReleaseFenceAsync().ConfigureAwait(false);
         }
     }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using PredictiveSharding.Execution.Journal;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
@@ -58,6 +60,35 @@ public sealed class FenceReleaseFailureTests
         cluster.AssertConsistent();
     }
 
+    [Test]
+    public async Task ExecuteAsync_WhenAMoveFailsHoldingTheFenceAndLiftingItFailsToo_ThrowsTheMovesErrorAndLogsTheRelease()
+    {
+        // The fenced drain failed, and so did journalling the rollback (a full disk): the move's run ended with that error
+        // while holding the fence, and lifting the fence on the way out failed too. The lift's error replaced the
+        // journal's, so the plan failed with "Connection reset by peer" and the disk that ran full was never named.
+        var cluster = Create();
+        var mover = new FenceReleaseFailsOnce(cluster.Store) { FailFencedDrain = true };
+        var journal = new RollbackAppendFails(new InMemoryMoveJournal("c"));
+        var logger = new FakeLogger<ShardingExecutor>();
+        await using var executor = new ShardingExecutor(cluster.Routing, mover, journal, FastOptions(), cluster.Time, logger);
+
+        Assert.That(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3))), Throws.InstanceOf<IOException>().With.Message.Contains("No space left"));
+
+        Assert.That(mover.FailedReleases, Is.EqualTo(1), "the release failed");
+        var logged = logger.Collector.GetSnapshot().Single(r => r.Id.Id == 2018);
+        Assert.That(logged.Level, Is.EqualTo(LogLevel.Warning));
+        Assert.That(logged.Exception, Is.InstanceOf<IOException>().With.Message.Contains("Connection reset"));
+        Assert.That(logged.Message, Does.Contain("n1"));
+
+        // The journal still says CuttingOver: the next plan's recovery lifts the fence and resumes the move.
+        mover.FailFencedDrain = false;
+        var next = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));
+        Assert.That(next.AllCompleted, Is.True);
+        Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "no fence is left on the source");
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3), "the interrupted move was resumed and finished");
+        cluster.AssertConsistent();
+    }
+
     /// <summary>
     /// The first fence handle's disposal fails without lifting the fence (the store's reply lost before it acted). With
     /// <see cref="StallFencedDrain"/>, the change feed read under that fence waits until the cut-over gives up.
@@ -69,6 +100,9 @@ public sealed class FenceReleaseFailureTests
         private volatile bool _fenced;
 
         public bool StallFencedDrain { get; init; }
+
+        /// <summary>The change feed read under the fence fails (not transiently).</summary>
+        public bool FailFencedDrain { get; set; }
 
         public int FailedReleases => Volatile.Read(ref _failedReleases);
 
@@ -91,6 +125,11 @@ public sealed class FenceReleaseFailureTests
                 await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
             }
 
+            if (FailFencedDrain && _fenced)
+            {
+                throw new InvalidOperationException("The change feed was lost.");
+            }
+
             return await base.ReadChangesAsync(capture, fromSequence, maxChanges, cancellationToken);
         }
 
@@ -109,5 +148,27 @@ public sealed class FenceReleaseFailureTests
                 return fence.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Fails the first synced append of a RollingBack record, as a disk that ran full does.</summary>
+    private sealed class RollbackAppendFails(IMoveJournal inner) : IMoveJournal
+    {
+        private int _failed;
+
+        public string ClusterId => inner.ClusterId;
+
+        public ValueTask<MoveJournalContents> ReadAsync(CancellationToken cancellationToken) => inner.ReadAsync(cancellationToken);
+
+        public ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+        {
+            if (record.State == MoveState.RollingBack && Interlocked.Exchange(ref _failed, 1) == 0)
+            {
+                throw new IOException("No space left on device");
+            }
+
+            return inner.AppendAsync(record, cancellationToken);
+        }
+
+        public ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken) => inner.RewriteAsync(records, cancellationToken);
     }
 }
