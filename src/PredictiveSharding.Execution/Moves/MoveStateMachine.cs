@@ -608,11 +608,19 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             catch (Exception ex) when (ex is not SimulatedCrashException)
             {
                 // Disposing a handle is a store call, and one that failed may have left the fence on with no handle to it
-                // left: a rollback or the cut-over lifts it by fencing again (see LiftStrayFenceAsync).
+                // left: a rollback or the cut-over lifts it by fencing again (see LiftStrayFenceAsync). The writes waited
+                // until now all the same, so the hold counts in the fence statistics (until the failed release: what a
+                // later lift adds is not known to have been a fence).
                 move.FenceMayBeHeld = true;
+                RecordFenceHeld();
                 throw;
             }
 
+            RecordFenceHeld();
+        }
+
+        void RecordFenceHeld()
+        {
             var held = services.Time.GetElapsedTime(move.FenceAcquiredAt);
             move.FenceDuration = held;
             services.RecordFence(held);

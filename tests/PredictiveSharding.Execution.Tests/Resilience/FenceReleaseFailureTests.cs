@@ -39,6 +39,25 @@ public sealed class FenceReleaseFailureTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenLiftingTheFenceAfterThePublishFails_CountsThatFenceInTheFenceStatistics()
+    {
+        // The fence held the range's writes for the whole cut-over whether or not its release then failed; it was left out
+        // of the report's and the executor's fence statistics and of psharding.moves.fence_duration.
+        var cluster = Create();
+        var mover = new FenceReleaseFailsOnce(cluster.Store);
+        using var durations = new MetricCollector<double>(null, "PredictiveSharding.Execution", "psharding.moves.fence_duration");
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        Assert.That(mover.FailedReleases, Is.EqualTo(1), "the release failed once");
+        Assert.That(report.Actions.Single().FenceDuration, Is.Not.Null);
+        Assert.That(report.Fences.Count, Is.EqualTo(1));
+        Assert.That(executor.FenceStatistics.Count, Is.EqualTo(1));
+        Assert.That(durations.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task ExecuteAsync_WhenLiftingTheFenceOfATimedOutCutOverFails_RollsBackAndLeavesTheRangeWritable()
     {
         // The cut-over's drain outlasted the fence timeout; lifting the fence then failed, and the move rolled back with
