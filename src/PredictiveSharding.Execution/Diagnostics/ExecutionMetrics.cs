@@ -18,7 +18,7 @@ internal sealed class ExecutionMetrics : IDisposable
         MovesCompleted = _meter.CreateCounter<long>("psharding.moves.completed", "{move}", "Moves whose new owner was published.");
         MovesRolledBack = _meter.CreateCounter<long>("psharding.moves.rolled_back", "{move}", "Moves undone after a failure, a cancellation or a verification mismatch.");
         MovesResumed = _meter.CreateCounter<long>("psharding.moves.resumed", "{move}", "Unpublished moves that recovery resumed from their journalled checkpoint after a crash.");
-        BytesCopied = _meter.CreateCounter<long>("psharding.moves.bytes_copied", "By", "Bytes copied in chunks from sources to targets.");
+        BytesCopied = _meter.CreateCounter<long>("psharding.moves.bytes_copied", "By", "Bytes copied in chunks from sources to targets, each byte of a move once (what a retried copy copies again is not counted), as in the action reports.");
         ChangesApplied = _meter.CreateCounter<long>("psharding.moves.changes_applied", "{change}", "Captured writes applied to targets.");
         FenceDuration = _meter.CreateHistogram<double>("psharding.moves.fence_duration", "ms", "How long cut-overs held writes to a range.");
         JournalCompactionFailures = _meter.CreateCounter<long>("psharding.journal.compaction_failures", "{compaction}", "Compactions of the move journal, after a plan or a recovery, that failed (the result stands; a later plan or recovery tries again).");

@@ -20,6 +20,12 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     /// <summary>Bytes and keys copied below the copy's resume point: what a copy reopened there has copied already.</summary>
     private (long Bytes, long Keys) _copiedAtResumePoint;
 
+    /// <summary>
+    /// The most of the move's <see cref="MoveContext.BytesCopied"/> counted on <c>psharding.moves.bytes_copied</c> by this
+    /// run (null before its copy starts): bytes a retried attempt copies again are not counted twice, as in the report.
+    /// </summary>
+    private long? _bytesMetered;
+
     private IDataMover Mover => services.Mover;
 
     private ExecutorOptions Options => services.Options;
@@ -150,6 +156,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         move.CopySourceChecksum = null;
         move.CopyTargetChecksum = null;
         _copiedAtResumePoint = (move.BytesCopied, move.KeysCopied);
+        _bytesMetered ??= move.BytesCopied;
 
         // An attempt that journalled a checkpoint gets a fresh retry budget: a copy of hours would otherwise be rolled
         // back (and its copy deleted) after a few isolated timeouts, each of which cost only the chunks since a checkpoint.
@@ -186,7 +193,11 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
                 var step = await copy.CopyNextAsync(Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
                 move.BytesCopied += step.Bytes;
                 move.KeysCopied += step.Keys;
-                services.Metrics.BytesCopied.Add(step.Bytes);
+                if (move.BytesCopied > _bytesMetered)
+                {
+                    services.Metrics.BytesCopied.Add(move.BytesCopied - _bytesMetered.Value);
+                    _bytesMetered = move.BytesCopied;
+                }
                 report(move, MoveState.Copying);
 
                 // Paid after the step: the rate over time is the same, and the copy need not hold read entries while it waits.

@@ -38,7 +38,7 @@ public sealed record ActionReport
     /// <summary>Key and value bytes covered by the verification.</summary>
     public long VerifiedBytes { get; init; }
 
-    /// <summary>Bytes copied in chunks (excluding catch-up).</summary>
+    /// <summary>Bytes copied in chunks (excluding catch-up), each once: what a retried copy copies again is not counted (nor on <c>psharding.moves.bytes_copied</c>).</summary>
     public long BytesCopied { get; init; }
 
     /// <summary>Keys copied in chunks.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using PredictiveSharding.Execution.Journal;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Moving;
@@ -27,6 +28,24 @@ public sealed class CopyRetryProgressTests
         Assert.That(action.KeysCopied, Is.EqualTo(100));
         Assert.That(action.BytesCopied, Is.EqualTo(bytes));
         Assert.That(progress.Items.Max(p => p.BytesCopied), Is.EqualTo(bytes), "the plan's progress never ran past the range");
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenACopyIsRetriedFromItsLastCheckpoint_CountsEachByteOnceOnTheMeter()
+    {
+        // The report counts each byte of the range once; psharding.moves.bytes_copied counted the bytes the failed attempt
+        // had copied past the checkpoint again, so the two disagreed after every copy retry.
+        var cluster = Create();
+        var mover = new ChunkReadsTimeOut(cluster.Store, read => read == 2);
+        using var bytes = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.moves.bytes_copied");
+        await using var executor = cluster.Executor(new InMemoryMoveJournal("c"), mover: mover);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        var action = report.Actions.Single();
+        Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Completed), action.Error?.ToString());
+        Assert.That(mover.Timeouts, Is.EqualTo(1), "the copy was retried");
+        Assert.That(bytes.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(action.BytesCopied));
     }
 
     [Test]
