@@ -91,6 +91,34 @@ public sealed class ControlLoopAuditTests
         Assert.That(errors, Is.EqualTo(new[] { 0.0 }));
     }
 
+    [TestCase(true, HealthStatus.Healthy, TestName = "HealthCheck_AfterTheWallClockStepsAheadAnHour_StaysHealthy")]
+    [TestCase(false, HealthStatus.Unhealthy, TestName = "HealthCheck_AfterTheWallClockStepsBackAnHour_StillSeesNoCycleCompleteForFourIntervals")]
+    public async Task HealthCheck_AfterAWallClockStep_JudgesTimeOnTheMonotonicClock(bool ahead, HealthStatus expected)
+    {
+        // The check measured time since the last cycle on the wall clock: an NTP step ahead of three intervals made a loop
+        // that had just completed a cycle unhealthy (a liveness probe restarting the process, a move with it), and a step
+        // back hid a loop that had stopped completing cycles for as long as the step.
+        var inner = new FakeTimeProvider(Start);
+        var time = new SteppingTimeProvider(inner);
+        var (routing, _, _, nodes) = Cluster();
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, time);
+        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options), time);
+        Traffic(recorder, 0, 50);
+        inner.Advance(Bucket);
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        time.WallOffset = ahead ? TimeSpan.FromHours(1) : -TimeSpan.FromHours(1);
+        if (!ahead)
+        {
+            inner.Advance(4 * Bucket);
+        }
+
+        var result = await health.CheckHealthAsync(new HealthCheckContext());
+        Assert.That(result.Status, Is.EqualTo(expected), result.Description);
+    }
+
     [Test]
     public async Task HealthCheck_WhenEveryActionOfThreeExecutedPlansFails_IsDegradedUntilAPlanCompletesOne()
     {

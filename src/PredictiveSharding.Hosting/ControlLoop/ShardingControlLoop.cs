@@ -46,6 +46,7 @@ public sealed class ShardingControlLoop : IDisposable
     private int _cyclesSinceTraining;
     private readonly ProgressClock _progress;
     private long _runningSinceUtcTicks = -1;
+    private long _lastSuccessTimestamp;
 
     /// <summary>Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -83,11 +84,24 @@ public sealed class ShardingControlLoop : IDisposable
         _initialRanges = options.GrowthFromInitialRanges && options.ForecastGuard.BoundBursts ? new InitialRangeLoads(options.MaxHistoryBuckets) : null;
         _guard = new ForecastGuard(options.ForecastGuard);
         CreatedAt = _time.GetUtcNow();
+        _lastSuccessTimestamp = _time.GetTimestamp();
         _progress = new ProgressClock(_time);
     }
 
     /// <summary>When the loop was made: the health check counts time without a completed cycle from here until the first one.</summary>
     internal DateTimeOffset CreatedAt { get; }
+
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> of the last completed cycle, or of the loop's creation before the first:
+    /// the health check measures time without a completed cycle on it, since the wall clock can step (NTP, a suspend).
+    /// </summary>
+    internal long LastSuccessTimestamp => Interlocked.Read(ref _lastSuccessTimestamp);
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> of the last progress (<see cref="LastProgress"/>), or null when never.</summary>
+    internal long? LastProgressTimestamp => _progress.LastTimestamp;
+
+    /// <summary>The loop's clock, on which <see cref="LastSuccessTimestamp"/> and <see cref="LastProgressTimestamp"/> are read.</summary>
+    internal TimeProvider Time => _time;
 
     /// <summary>When the cycle running now started, or null when none runs.</summary>
     internal DateTimeOffset? RunningSince => Interlocked.Read(ref _runningSinceUtcTicks) is var ticks and >= 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
@@ -123,6 +137,7 @@ public sealed class ShardingControlLoop : IDisposable
             Interlocked.Exchange(ref _runningSinceUtcTicks, _time.GetUtcNow().UtcTicks);
             var result = await RunCycleCoreAsync(cancellationToken).ConfigureAwait(false);
             _metrics.Cycles.Add(1);
+            Interlocked.Exchange(ref _lastSuccessTimestamp, _time.GetTimestamp());
             Status.Succeeded(_time.GetUtcNow());
             return result;
         }

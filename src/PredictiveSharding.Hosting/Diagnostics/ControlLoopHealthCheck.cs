@@ -32,9 +32,8 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
 
     private readonly ShardingControlLoop _loop;
     private readonly ControlLoopOptions _options;
-    private readonly TimeProvider _time;
 
-    /// <summary>Creates the check.</summary>
+    /// <summary>Creates the check. Elapsed time is measured on <paramref name="loop"/>'s clock (<paramref name="time"/> is that clock under <c>AddPredictiveSharding</c>).</summary>
     public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(loop);
@@ -42,20 +41,25 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
         ArgumentNullException.ThrowIfNull(time);
         _loop = loop;
         _options = options.Value;
-        _time = time;
+
+        // Time is read on the loop's own clock, on which its timestamps were taken (AddPredictiveSharding gives both the
+        // same TimeProvider); the parameter stays for compatibility and is checked only.
     }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = _loop.Status;
-        var now = _time.GetUtcNow();
         var window = 3 * _options.Interval;
-        // Before the first success, from when the loop was made, not from when this check was (on the first probe).
+        // Before the first success, from when the loop was made, not from when this check was (on the first probe). Time is
+        // measured on the loop's monotonic timestamp: on the wall clock an NTP step ahead made a loop that had just
+        // completed a cycle unhealthy, and a step back hid one that had stopped. The wall-clock times are for display.
         var since = status.LastSuccess ?? _loop.CreatedAt;
-        var stale = now - since > window;
+        var clock = _loop.Time;
+        var stale = clock.GetElapsedTime(_loop.LastSuccessTimestamp) > window;
         var runningSince = _loop.RunningSince;
         var lastProgress = _loop.LastProgress;
+        var sinceProgress = _loop.LastProgressTimestamp is { } progressAt ? clock.GetElapsedTime(progressAt) : (TimeSpan?)null;
         var data = new Dictionary<string, object>
         {
             ["consecutiveFailures"] = status.ConsecutiveFailures,
@@ -68,7 +72,7 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
         // A cycle running longer than the window (a long move) is not a stuck loop while its work keeps advancing: a
         // liveness probe that restarted the process then would abort the move.
         var progressWindow = window > MinProgressWindow ? window : MinProgressWindow;
-        var progressing = runningSince is not null && lastProgress is { } progress && now - progress <= progressWindow;
+        var progressing = runningSince is not null && sinceProgress is { } quiet && quiet <= progressWindow;
         HealthCheckResult result = status.ConsecutiveFailures >= 3
             ? HealthCheckResult.Unhealthy($"The control loop has not completed a cycle since {since:O} ({status.ConsecutiveFailures} failures in a row).", status.LastError, data)
             : stale && progressing
