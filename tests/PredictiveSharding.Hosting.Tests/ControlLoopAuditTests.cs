@@ -120,6 +120,26 @@ public sealed class ControlLoopAuditTests
     }
 
     [Test]
+    public async Task ActualPeakUtilization_WhenACycleHarvestsNoNewBucket_IsNotRecordedAgain()
+    {
+        // A cycle run before the next bucket closed (a host driving the loop on its own schedule, faster than its buckets)
+        // recorded the last bucket's peak again: every bucket counted twice or more in the histogram.
+        var (routing, recorder, time, nodes) = Cluster();
+        using var _ = recorder;
+        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var peaks = new List<double>();
+        using var listener = Histogram("psharding.loop.actual_peak_utilization", peaks);
+        Traffic(recorder, 0, 50);
+        time.Advance(Bucket);
+        await loop.RunCycleAsync(CancellationToken.None);
+        time.Advance(Bucket / 2);
+        await loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(peaks, Is.EqualTo(new[] { 0.1 }).Within(1e-9), "one bucket closed: n1 and n2 served 100 requests each of their 1,000");
+    }
+
+    [Test]
     public async Task HealthCheck_WhenEveryActionOfThreeExecutedPlansFails_IsDegradedUntilAPlanCompletesOne()
     {
         // Before: cycles "succeeded" while every planned action was rolled back (a Redis master down makes the executor
@@ -192,13 +212,15 @@ public sealed class ControlLoopAuditTests
         }
     }
 
-    private static MeterListener ForecastErrors(List<double> errors)
+    private static MeterListener ForecastErrors(List<double> errors) => Histogram("psharding.loop.forecast_error", errors);
+
+    private static MeterListener Histogram(string name, List<double> errors)
     {
         var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == "PredictiveSharding.Hosting" && instrument.Name == "psharding.loop.forecast_error")
+                if (instrument.Meter.Name == "PredictiveSharding.Hosting" && instrument.Name == name)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

@@ -170,7 +170,12 @@ public sealed class ShardingControlLoop : IDisposable
 
         _progress.Mark();
         var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
-        RecordActualPeak(snapshot, map);
+        if (harvest.Series.Count > 0)
+        {
+            // Only a harvest that closed a bucket measured anything new: a cycle run before the next bucket closed (a host
+            // driving the loop faster than its buckets) recorded the last bucket's peak again.
+            RecordActualPeak(snapshot, map);
+        }
         if (_history.Length < _options.WarmupBuckets)
         {
             Log.Warming(_logger, _history.Length, _options.WarmupBuckets);

@@ -19,7 +19,7 @@ internal sealed class ControlLoopMetrics : IDisposable
         PlanTime = meter.CreateHistogram<double>("psharding.loop.plan_time", unit: "ms", description: "Time the planner took.");
         ForecastError = meter.CreateHistogram<double>("psharding.loop.forecast_error", unit: "1", description: "Relative absolute error of the previous cycle's one-step median forecast: sum |actual - median| / sum actual.");
         PredictedPeakUtilization = meter.CreateHistogram<double>("psharding.loop.predicted_peak_utilization", unit: "1", description: "Predicted peak utilisation after the plan (planning quantile).");
-        ActualPeakUtilization = meter.CreateHistogram<double>("psharding.loop.actual_peak_utilization", unit: "1", description: "Measured peak node utilisation of requests in the last bucket.");
+        ActualPeakUtilization = meter.CreateHistogram<double>("psharding.loop.actual_peak_utilization", unit: "1", description: "Measured peak node utilisation of requests in the last bucket, recorded by each cycle whose harvest closed a bucket.");
     }
 
     public Counter<long> Cycles { get; }
