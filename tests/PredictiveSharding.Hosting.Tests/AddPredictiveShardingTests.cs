@@ -128,6 +128,45 @@ public sealed class AddPredictiveShardingTests
     }
 
     /// <summary>The host's side of a one-node cluster: its routing table, an in-memory store and a fixed inventory.</summary>
+    [TestCase("IDataMover", "UseExecutor")]
+    [TestCase("IClusterInventory", "UseInventory")]
+    [TestCase("IRoutingTable", "IRoutingTable")]
+    public void Start_WithoutAServiceTheHostMustRegister_FailsAtStartNamingItAndTheWayOut(string missing, string wayOut)
+    {
+        // The host registers its routing table, inventory and (for the default executor) data mover: one it forgot must
+        // stop the start, naming it, not fail the first cycle or every one.
+        var folder = Directory.CreateTempSubdirectory("psharding-missing-");
+        try
+        {
+            using var host = new HostBuilder().ConfigureServices(services =>
+            {
+                var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+                if (missing != "IRoutingTable")
+                {
+                    services.AddSingleton<IRoutingTable>(routing);
+                }
+
+                if (missing != "IDataMover")
+                {
+                    services.AddSingleton<PredictiveSharding.Moving.IDataMover>(new PredictiveSharding.TestKit.Moving.InMemoryDataMover([new NodeId("n1")], routing));
+                }
+
+                if (missing != "IClusterInventory")
+                {
+                    services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+                }
+
+                services.AddPredictiveSharding(o => o.WarmupBuckets = 1_000).UseForecaster<LastValueForecaster>();
+                services.Configure<PredictiveSharding.Execution.ExecutorOptions>(o => o.JournalPath = Path.Combine(folder.FullName, "moves.journal"));
+            }).Build();
+            Assert.That(async () => await host.StartAsync(), Throws.InvalidOperationException.With.Message.Contains(missing).And.Message.Contains(wayOut));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static void AddOneNodeCluster(IServiceCollection services)
     {
         var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));

@@ -31,7 +31,8 @@ public static class PredictiveShardingServiceCollectionExtensions
     /// bursts, its default, before the host's configuration applies) and executor
     /// (<see cref="JournalledPlanExecutor"/> over the host's <see cref="IDataMover"/>, options <see cref="ExecutorOptions"/>; the journal
     /// defaults to <c>psharding-moves.journal</c> in the working directory). The host registers its <see cref="IRoutingTable"/>,
-    /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/>; the returned builder replaces any default. Registrations use TryAdd, so anything
+    /// <see cref="IClusterInventory"/> and <see cref="IDataMover"/> (one missing stops the start with an
+    /// <see cref="InvalidOperationException"/> naming it and the builder method that replaces it); the returned builder replaces any default. Registrations use TryAdd, so anything
     /// the host registered first wins. The options of the loop, the recorder, the forecaster, the planner and the executor
     /// are all validated at start: a bad setting stops the host with an <see cref="OptionsValidationException"/> naming it,
     /// as does, with the default forecaster, a <see cref="ControlLoopOptions.Horizon"/> beyond the LSTM's range or a
@@ -99,7 +100,7 @@ public static class PredictiveShardingServiceCollectionExtensions
         });
         services.TryAddSingleton<IPlanExecutor>(sp => new JournalledPlanExecutor(
             sp.GetRequiredService<IRoutingTable>(),
-            sp.GetRequiredService<IDataMover>(),
+            HostService<IDataMover>(sp, "the host's data mover (its store's IDataMover implementation) for the default executor, or an executor of the host's own through PredictiveShardingBuilder.UseExecutor"),
             sp.GetRequiredService<IOptions<ExecutorOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ShardingExecutor>>(),
@@ -115,7 +116,7 @@ public static class PredictiveShardingServiceCollectionExtensions
             sp.GetRequiredService<ILoadForecaster>(),
             sp.GetRequiredService<IShardPlanner>(),
             sp.GetRequiredService<IPlanExecutor>(),
-            sp.GetRequiredService<IClusterInventory>(),
+            HostService<IClusterInventory>(sp, "the host's cluster inventory (nodes, capacities, partition sizes; FixedClusterInventory for a fixed cluster), or one through PredictiveShardingBuilder.UseInventory"),
             sp.GetRequiredService<IOptions<ControlLoopOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ShardingControlLoop>>(),
@@ -159,6 +160,14 @@ public static class PredictiveShardingServiceCollectionExtensions
 
         return lstm;
     }
+
+    /// <summary>
+    /// A service the host must register: one it forgot stops the start (the hosted service resolves the loop) with what to
+    /// register or which builder method replaces it; the container's own message named only the type.
+    /// </summary>
+    private static T HostService<T>(IServiceProvider services, string what)
+        where T : notnull =>
+        services.GetService<T>() ?? throw new InvalidOperationException($"AddPredictiveSharding needs an {typeof(T).Name} registered: {what}. None is registered.");
 
     /// <summary>The message's first line without the "(Parameter 'x')" suffix: the message already names the setting and value.</summary>
     private static string ReasonOf(ArgumentException e) =>
