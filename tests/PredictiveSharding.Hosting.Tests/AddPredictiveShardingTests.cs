@@ -36,6 +36,16 @@ public sealed class AddPredictiveShardingTests
         Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("Horizon").And.Message.Contains("-3"));
     }
 
+    [TestCase("Constraints")]
+    [TestCase("ForecastGuard")]
+    public void Start_WithANullSettingsObject_FailsNamingTheSetting(string setting)
+    {
+        // Bound from configuration a section can come out null; the message was "Value cannot be null. (Parameter
+        // 'Constraints')", which named no class for a host reading its start-up error.
+        using var host = Host(o => { if (setting == "Constraints") { o.Constraints = null!; } else { o.ForecastGuard = null!; } }, new FakeTimeProvider()).Build();
+        Assert.That(async () => await host.StartAsync(), Throws.InstanceOf<OptionsValidationException>().With.Message.Contains("ControlLoopOptions." + setting));
+    }
+
     [TestCase(0.5)]
     [TestCase(60 * 24 * 60 * 60 * 1000.0)]
     public void Start_WithAnIntervalTheTimerCannotRun_FailsNamingTheSetting(double milliseconds)

@@ -59,6 +59,7 @@ public sealed class ControlLoopOptions
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="Constraints"/> or <see cref="ForecastGuard"/> is null.</exception>
     public void Validate()
     {
         // The loop's PeriodicTimer takes whole milliseconds from 1 to uint.MaxValue - 1 (about 49.7 days).
@@ -87,9 +88,19 @@ public sealed class ControlLoopOptions
             throw Bad(nameof(RetrainEveryCycles), RetrainEveryCycles, "zero or more");
         }
 
-        ArgumentNullException.ThrowIfNull(Constraints, nameof(Constraints));
+        // Named with the class, as the other settings are: a configuration section can bind to null, and the bare
+        // "Value cannot be null. (Parameter 'Constraints')" did not say whose setting it was.
+        if (Constraints is null)
+        {
+            throw new ArgumentNullException(nameof(Constraints), "ControlLoopOptions.Constraints must be set; got null.");
+        }
+
         Constraints.Validate();
-        ArgumentNullException.ThrowIfNull(ForecastGuard, nameof(ForecastGuard));
+        if (ForecastGuard is null)
+        {
+            throw new ArgumentNullException(nameof(ForecastGuard), "ControlLoopOptions.ForecastGuard must be set; got null.");
+        }
+
         ForecastGuard.Validate();
         if (ForecastGuard.SeasonalMinPeriod is { } period && period <= Horizon)
         {
