@@ -252,6 +252,32 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [TestCase("--plot", "")]
+    [TestCase("--utilization-csv", "")]
+    [TestCase("--plot", "a\0b.png")]
+    [TestCase("--utilization-csv", "a\0b.csv")]
+    public async Task Simulate_WhenAnOutputPathIsNoPath_ExitsWithTwoNamingTheOption(string option, string path)
+    {
+        // Path.GetFullPath refuses these with an ArgumentException about its own parameter ('path'): the message named
+        // neither the option nor the value ("simulate: The value cannot be an empty string.").
+        var trace = WriteShiftingHotSpot("no-path.csv", steps: 20);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var settings = option == "--plot"
+            ? new SimulateSettings { Trace = trace, Strategies = ["static"], Plot = path }
+            : new SimulateSettings { Trace = trace, Strategies = ["static"], UtilizationCsv = path };
+
+        var code = await SimulateCommand.RunAsync(settings, json: true, output, error, interactive: false, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(error.ToString(), Does.StartWith("simulate: " + option + ": '" + path.Replace("\0", "\\0", StringComparison.Ordinal) + "'"));
+            Assert.That(error.ToString(), Does.Not.Contain("keys ×"), "refused before the trace is read and replayed");
+            Assert.That(output.ToString(), Is.Empty);
+        });
+    }
+
     [Test]
     public async Task Simulate_WhenThePlotCannotBeWritten_PrintsTheReportFirstThenExitsWithTwo_AndStillWritesTheCsv()
     {

@@ -234,12 +234,19 @@ internal static class SimulateCommand
         return true;
     }
 
-    /// <summary>Throws when the folder <paramref name="path"/> would be written to does not exist (nothing when no path is given).</summary>
+    /// <summary>Throws when <paramref name="path"/> is no file path, or the folder it would be written to does not exist (nothing when no path is given).</summary>
     private static void CheckFolder(string flag, string? path)
     {
         if (path is null)
         {
             return;
+        }
+
+        // Path.GetFullPath refuses these with an ArgumentException about its own parameter, whose message named neither
+        // the option nor the value.
+        if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{flag}: '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a file path; give one, or leave {flag} out.");
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
