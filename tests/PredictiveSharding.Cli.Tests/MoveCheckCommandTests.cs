@@ -108,4 +108,28 @@ public sealed class MoveCheckCommandTests
         Assert.That(stderr.Trim(), Does.Not.Contain("\n").And.Not.Contain("Actual value").And.Not.Contain("(Parameter"), "one line for a person, without the developer's decorations");
         Assert.That(stdout.Trim(), Is.Empty);
     }
+
+    [Test]
+    public async Task MoveCheck_WhenItsTemporaryFolderCannotBeCreated_ExitsWithTwoNamingIt_NotWithTheFailuresOne()
+    {
+        // TMPDIR names a file, so no folder can be made under it. The DirectoryNotFoundException escaped as an unhandled
+        // exception: a stack trace and exit code 1, which says the check ran and lost writes.
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, stdout, stderr) = await RunAsync(new Dictionary<string, string> { ["TMPDIR"] = file }, "move-check", "--keys", "100", "--moves", "1", "--crashes", "0", "--json");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(exitCode, Is.EqualTo(2), stderr);
+                Assert.That(stderr, Does.StartWith("move-check: ").And.Contain(file).And.Contain("no verdict"));
+                Assert.That(stderr, Does.Not.Contain("   at "), "a message, not a stack trace");
+                Assert.That(stdout, Is.Empty);
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -13,7 +13,8 @@ namespace PredictiveSharding.Cli.Commands;
 /// when the final owner holds an older version of the key (or none); a read is stale when the owner the routing named
 /// returned a version older than the last write acknowledged before the read began; a key is double-owned when a node
 /// other than its final owner still holds it, or when two routes of one published routing version claim it. Exit code
-/// 0 when all three are zero, 1 otherwise; 2 for an option out of range; 130 cancelled (Ctrl+C).
+/// 0 when all three are zero, 1 otherwise; 2 for an option out of range or when the check cannot run (its nodes' folder
+/// cannot be created in the temporary folder); 130 cancelled (Ctrl+C).
 /// </remarks>
 internal static class MoveCheckCommand
 {
@@ -75,6 +76,12 @@ internal static class MoveCheckCommand
         {
             await error.WriteLineAsync("move-check: cancelled; no report.").ConfigureAwait(false);
             return SimulateCommand.CancelledExitCode;
+        }
+        catch (MoveCheckEnvironmentException e)
+        {
+            // Exit code 1 says the check ran and found a violation; a check that could not run has no verdict.
+            await error.WriteLineAsync($"move-check: {e.Message}; no verdict.").ConfigureAwait(false);
+            return 2;
         }
 
         if (report.Crashes < settings.Crashes)

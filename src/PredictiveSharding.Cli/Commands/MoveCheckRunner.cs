@@ -52,7 +52,15 @@ internal sealed class MoveCheckRunner
         _settings.Validate();
         var stopwatch = Stopwatch.StartNew();
         var folder = Path.Combine(Path.GetTempPath(), "psharding-move-check-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MoveCheckEnvironmentException($"the nodes' folder '{folder}' cannot be created in the temporary folder (TMPDIR): {e.Message}", e);
+        }
+
         try
         {
             return await RunInFolderAsync(folder, stopwatch, cancellationToken).ConfigureAwait(false);
