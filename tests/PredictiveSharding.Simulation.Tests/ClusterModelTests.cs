@@ -97,6 +97,41 @@ public class ClusterModelTests
     }
 
     [Test]
+    public void Advance_ANodeJustOverItsCapacity_IsOverloadedInItsUtilisationToo()
+    {
+        // One key of 100,000,001 requests on a node of 100,000,000: overloaded by 1e-8, below a float's precision near 1,
+        // so the utilisation kept for --plot and --utilization-csv read exactly 1 (not overloaded) for a node-step the
+        // overloaded node-minutes count, and the CSV's measured rows above 1 no longer summed to the reported minutes.
+        var loads = TestTraces.Minutes([100_000_001]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 100_000_000, partitions: 1, nodes: 1));
+
+        cluster.Advance();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Metrics.OverloadedNodeSteps, Is.EqualTo(1));
+            Assert.That(cluster.Metrics.UtilizationAt(0, 0), Is.GreaterThan(1.0), "the node-step counted overloaded reads above 1");
+            Assert.That(cluster.Metrics.UtilizationAt(0, 0), Is.EqualTo(1.00000001).Within(1e-6));
+            Assert.That(cluster.Metrics.UtilizationPercentile(99), Is.GreaterThan(1.0), "nor is the p99 of an overloaded node-step tidied down to 1");
+        });
+    }
+
+    [Test]
+    public void Advance_ANodeAtItsCapacity_IsNotOverloadedInItsUtilisation()
+    {
+        var loads = TestTraces.Minutes([100_000_000]);
+        var cluster = new ClusterModel(loads, Setup(capacity: 100_000_000, partitions: 1, nodes: 1));
+
+        cluster.Advance();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cluster.Metrics.OverloadedNodeSteps, Is.Zero);
+            Assert.That(cluster.Metrics.UtilizationAt(0, 0), Is.EqualTo(1.0), "exactly at capacity is not over it");
+        });
+    }
+
+    [Test]
     public void Advance_DuringWarmup_IsNotCounted()
     {
         var loads = TestTraces.Minutes([50, 50, 50, 5], [1, 1, 1, 1]);

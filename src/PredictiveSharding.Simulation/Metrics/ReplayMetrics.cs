@@ -40,7 +40,15 @@ internal sealed class ReplayMetrics
     /// <summary>Records one node at one step: its load (requests plus move overhead) and the requests it served.</summary>
     public void Record(int step, int node, double load, double requests, double capacity)
     {
-        _utilization[((long)step * Nodes) + node] = (float)(load / capacity);
+        var utilization = (float)(load / capacity);
+        if (load > capacity && !(utilization > 1f))
+        {
+            // A node over capacity by less than a float's precision near 1 (1e-8 of it) rounded to exactly 1, which the
+            // plot and --utilization-csv show as not overloaded although the node-step counts as overloaded below.
+            utilization = MathF.BitIncrement(1f);
+        }
+
+        _utilization[((long)step * Nodes) + node] = utilization;
         if (step < WarmupSteps)
         {
             return;
@@ -73,6 +81,14 @@ internal sealed class ReplayMetrics
         // 7.9e28: beyond that (a node capacity far below the trace's loads) the float is widened as it is, since the
         // conversion would throw and the figure, overloaded by some 28 orders of magnitude, needs no tidying.
         var value = (float)Percentile.NearestRank(measured, percentile);
-        return Math.Abs(value) < 1e28f ? (double)(decimal)value : value;
+        if (!(Math.Abs(value) < 1e28f))
+        {
+            return value;
+        }
+
+        // Decimal keeps 7 significant digits of a float, so a utilisation just above 1 (an overloaded node-step) tidied
+        // to 1: kept as it is when tidying would move it onto or below capacity.
+        var tidy = (double)(decimal)value;
+        return value > 1f && !(tidy > 1) ? value : tidy;
     }
 }
