@@ -331,6 +331,31 @@ public sealed class SimulateCommandTests : TempFolderFixture
         });
     }
 
+    [Test]
+    public async Task Simulate_WithUtilizationCsv_WritesTheStepsTimestampsToTheirFractionOfASecond()
+    {
+        // Per-minute rows scraped half a second past the minute: the inferred grid starts at the first timestamp, and the
+        // CSV wrote every step's start cut to the whole second (00:01:00Z for a step the trace has at 00:01:00.5Z).
+        var csv = new StringBuilder("timestamp,key,count\n");
+        for (var s = 0; s < 10; s++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"2026-01-01T00:{s:D2}:00.5Z,a,{1 + s}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"2026-01-01T00:{s:D2}:00.5Z,b,2\n");
+        }
+
+        var trace = Path.Combine(Folder, "half-second.csv");
+        File.WriteAllText(trace, csv.ToString());
+        var output = Path.Combine(Folder, "half-second-utilization.csv");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Nodes = 2, Strategies = ["static"], UtilizationCsv = output }, json: true, stdout, stderr, interactive: false, null, CancellationToken.None);
+
+        Assert.That(code, Is.Zero, stderr.ToString());
+        var timestamps = File.ReadAllLines(output).Skip(1).Select(l => l.Split(',')[2]).Distinct().ToList();
+        Assert.That(timestamps, Is.EqualTo(Enumerable.Range(0, 10).Select(s => string.Create(CultureInfo.InvariantCulture, $"2026-01-01T00:{s:D2}:00.5Z"))));
+    }
+
     [TestCase("--nodes", "0")]
     [TestCase("--nodes", "-2")]
     [TestCase("--headroom", "0")]

@@ -7,7 +7,7 @@ namespace PredictiveSharding.Cli.Commands;
 
 /// <summary>
 /// The CSV of <c>psharding simulate --utilization-csv</c>: the figures behind the plot, one row per strategy, step and
-/// node (<c>strategy,step,timestamp,node,utilization,measured</c>; timestamps in UTC, ISO-8601), so a reader can find the steps where a strategy
+/// node (<c>strategy,step,timestamp,node,utilization,measured</c>; timestamps in UTC, ISO-8601, with a fraction of a second when a step starts within one), so a reader can find the steps where a strategy
 /// overloads and compare strategies there. <c>measured</c> is false during the warm-up, which no metric counts: the
 /// overloaded node-minutes of a strategy are its measured rows with utilisation above 1, times the step in minutes.
 /// </summary>
@@ -41,7 +41,9 @@ internal static class SimulateUtilizationCsv
         {
             for (var step = 0; step < strategy.Steps; step++)
             {
-                var timestamp = (report.Start + (report.Step * step)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                // To the tick: an inferred grid starts at the trace's first timestamp, which may lie within a second.
+                // The fraction and its point are left out when it is zero, as before.
+                var timestamp = (report.Start + (report.Step * step)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
                 var measured = step >= report.WarmupSteps ? "true" : "false";
                 for (var node = 0; node < strategy.Nodes; node++)
                 {
