@@ -407,6 +407,44 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task Simulate_WhenCancelledWhileWritingTheFiles_ExitsWith130SayingSo_AndLeavesTheFilesAsTheyWere()
+    {
+        // Ctrl+C once the figures are out, while the plot and the CSV are written: the writes did not look at the token
+        // and wrote the files in place, so System.CommandLine's two seconds of grace ended the process part-way through a
+        // large CSV, leaving it cut off (and an earlier run's file already replaced).
+        var trace = WriteShiftingHotSpot("cancel-files.csv", steps: 20);
+        var plot = Path.Combine(Folder, "cancel-files.png");
+        var csv = Path.Combine(Folder, "cancel-files-utilization.csv");
+        File.WriteAllText(csv, "an earlier run's figures\n");
+        using var cancelled = new CancellationTokenSource();
+        using var output = new CancellingWriter(cancelled);
+        using var error = new StringWriter();
+        var before = Directory.GetFiles(Folder).Order(StringComparer.Ordinal).ToList();
+
+        var code = await SimulateCommand.RunAsync(new SimulateSettings { Trace = trace, Strategies = ["static"], Plot = plot, UtilizationCsv = csv }, json: true, output, error, interactive: false, null, cancelled.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(130), error.ToString());
+            Assert.That(error.ToString(), Does.Contain("cancelled").And.Contain(csv));
+            Assert.That(output.ToString(), Does.Contain("\"strategies\""), "the figures came before the files");
+            Assert.That(File.Exists(plot), Is.False, "no plot was begun");
+            Assert.That(File.ReadAllText(csv), Is.EqualTo("an earlier run's figures\n"), "the earlier file is left whole");
+            Assert.That(Directory.GetFiles(Folder).Order(StringComparer.Ordinal), Is.EqualTo(before), "no partial or temporary file is left behind");
+        });
+    }
+
+    /// <summary>Standard output that cancels the run once the report is written to it, as a Ctrl+C just after the figures.</summary>
+    private sealed class CancellingWriter(CancellationTokenSource source) : StringWriter(CultureInfo.InvariantCulture)
+    {
+        public override async Task WriteLineAsync(string? value)
+        {
+            await base.WriteLineAsync(value);
+            await source.CancelAsync();
+        }
+    }
+
+    [Test]
     public async Task Simulate_WhenAStrategyLeavesNotes_PrintsThemOnStderrAndKeepsStdoutOneObject()
     {
         // Without a warm-up the LSTM has nothing to train on at first: the predictive strategy notes that it waits.

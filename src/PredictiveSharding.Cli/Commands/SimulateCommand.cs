@@ -204,34 +204,104 @@ internal static class SimulateCommand
 
         // The files come after the report, so that one that cannot be written (a full disk, a folder removed or read-only)
         // does not cost the figures of a run that took minutes; one that fails does not keep the other from being written.
-        var written = await WriteFileAsync("--plot", settings.Plot, path => SimulatePlot.Write(report, path), error).ConfigureAwait(false);
-        written &= await WriteFileAsync("--utilization-csv", settings.UtilizationCsv, path => SimulateUtilizationCsv.Write(report, path), error).ConfigureAwait(false);
-        return written ? 0 : 2;
+        // A cancellation stops both: the figures are out, and neither file is left half-written.
+        var plot = await WriteFileAsync("--plot", settings.Plot, (path, _) => SimulatePlot.Write(report, path), error, cancellationToken).ConfigureAwait(false);
+        var csv = plot == FileWrite.Cancelled
+            ? FileWrite.Cancelled
+            : await WriteFileAsync("--utilization-csv", settings.UtilizationCsv, (path, token) => SimulateUtilizationCsv.Write(report, path, token), error, cancellationToken).ConfigureAwait(false);
+        if (plot == FileWrite.Cancelled || csv == FileWrite.Cancelled)
+        {
+            var unwritten = string.Join(" and ", new[] { settings.Plot, settings.UtilizationCsv }.OfType<string>().Select(p => "'" + p + "'"));
+            await error.WriteLineAsync($"simulate: cancelled; the report is printed, {unwritten} not written (an existing file is left as it was).").ConfigureAwait(false);
+            return CancelledExitCode;
+        }
+
+        return plot == FileWrite.Failed || csv == FileWrite.Failed ? 2 : 0;
+    }
+
+    /// <summary>How writing one output file ended.</summary>
+    private enum FileWrite
+    {
+        /// <summary>Written, or not asked for.</summary>
+        Written,
+
+        /// <summary>Could not be written; the reason is on stderr.</summary>
+        Failed,
+
+        /// <summary>Cancelled before it was in place.</summary>
+        Cancelled,
     }
 
     /// <summary>A figure for the JSON report: null where it is not finite, since JSON has no infinity or NaN (System.Text.Json threw writing one, after the run).</summary>
     private static double? FiniteOrNull(double value) => double.IsFinite(value) ? value : null;
 
-    /// <summary>Writes the file an option names (nothing when it names none); false, with the reason on stderr, when it cannot be written.</summary>
-    private static async Task<bool> WriteFileAsync(string flag, string? path, Action<string> write, TextWriter error)
+    /// <summary>
+    /// Writes the file an option names (nothing when it names none): first whole into a temporary file, then copied into
+    /// it, so that a write cancelled or failing part-way leaves neither a cut-off file nor a cut-off replacement of an
+    /// earlier run's. Copied rather than moved over it: the path may be a device, a pipe or a link (<c>/dev/null</c>,
+    /// <c>/dev/stdout</c>, a shell's <c>&gt;(gzip &gt; u.csv.gz)</c>), which a move would replace with a plain file. A
+    /// failure's reason goes to stderr.
+    /// </summary>
+    private static async Task<FileWrite> WriteFileAsync(string flag, string? path, Action<string, CancellationToken> write, TextWriter error, CancellationToken cancellationToken)
     {
         if (path is null)
         {
-            return true;
+            return FileWrite.Written;
         }
 
+        var temporary = Path.Combine(Path.GetTempPath(), "psharding-" + Guid.NewGuid().ToString("N") + Path.GetExtension(path));
+        var created = false;
         try
         {
-            write(path);
+            cancellationToken.ThrowIfCancellationRequested();
+            write(temporary, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // From here on the copy runs to its end (it takes as long as writing the bytes once), within the grace
+            // System.CommandLine gives a cancelled command.
+            created = !Path.Exists(path);
+            using (var source = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            using (var target = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                source.CopyTo(target);
+            }
+
+            created = false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            DeleteQuietly(temporary);
+            return FileWrite.Cancelled;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            DeleteQuietly(temporary);
+            if (created)
+            {
+                // Only a file this run created is removed; an existing path may be a device or a pipe.
+                DeleteQuietly(path);
+            }
+
             await error.WriteLineAsync($"simulate: {flag}: '{path}' cannot be written: {e.Message}").ConfigureAwait(false);
-            return false;
+            return FileWrite.Failed;
         }
 
+        DeleteQuietly(temporary);
         await error.WriteLineAsync($"simulate: wrote {path}").ConfigureAwait(false);
-        return true;
+        return FileWrite.Written;
+    }
+
+    /// <summary>Deletes a temporary or cut-off file; one that cannot be deleted is left (the write's own outcome is what is reported).</summary>
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done about it here; the reason for the failed write is what the user needs.
+        }
     }
 
     /// <summary>Throws when <paramref name="path"/> is no file path, or the folder it would be written to does not exist (nothing when no path is given).</summary>

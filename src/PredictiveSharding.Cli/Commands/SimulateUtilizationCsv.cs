@@ -18,15 +18,17 @@ internal static class SimulateUtilizationCsv
     /// <summary>Writes the report's per-node utilisation to <paramref name="path"/> (replacing it).</summary>
     /// <exception cref="IOException">The file cannot be written.</exception>
     /// <exception cref="UnauthorizedAccessException">The file or its folder may not be written.</exception>
-    public static void Write(SimulationReport report, string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the file is cut off.</exception>
+    public static void Write(SimulationReport report, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        Write(report, writer);
+        Write(report, writer, cancellationToken);
     }
 
-    /// <summary>Writes the report's per-node utilisation as CSV with a header row.</summary>
-    public static void Write(SimulationReport report, TextWriter writer)
+    /// <summary>Writes the report's per-node utilisation as CSV with a header row, stopping between steps when cancelled.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static void Write(SimulationReport report, TextWriter writer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(writer);
@@ -41,6 +43,8 @@ internal static class SimulateUtilizationCsv
         {
             for (var step = 0; step < strategy.Steps; step++)
             {
+                // A long trace on many nodes writes millions of rows: Ctrl+C must not wait for the last of them.
+                cancellationToken.ThrowIfCancellationRequested();
                 // To the tick: an inferred grid starts at the trace's first timestamp, which may lie within a second.
                 // The fraction and its point are left out when it is zero, as before.
                 var timestamp = (report.Start + (report.Step * step)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
