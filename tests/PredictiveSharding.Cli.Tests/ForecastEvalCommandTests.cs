@@ -152,6 +152,32 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
         Assert.That(stdout, Does.Contain("model seasonal-naive"));
     }
 
+    [TestCase("\n")]
+    [TestCase("\r\n\r\n")]
+    public void Read_AKeyTraceAfterBlankLines_IsReadAsAKeyTrace(string blankLines)
+    {
+        // The CSV reader skips blank lines before the header; the check for a key trace read the first line as the header,
+        // took the file for a series file and refused it ("no 'series' column in header 'timestamp,key,count'").
+        var start = new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+        var text = new StringBuilder(blankLines + "timestamp,key,count\n");
+        for (var t = 0; t < 48; t++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},a,{10 + t}\n");
+            if (t % 2 == 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{start.AddHours(t):yyyy-MM-ddTHH:mm:ssZ},b,5\n");
+            }
+        }
+
+        var input = Path.Combine(Folder, string.Create(CultureInfo.InvariantCulture, $"blank-first-{blankLines.Length}.csv"));
+        File.WriteAllText(input, text.ToString());
+
+        var series = ForecastEvalInput.Read(input, null);
+
+        Assert.That(series.Select(s => s.Partition.Value), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(series[1].RequestValues().Take(4), Is.EqualTo(new[] { 5.0, 0, 5, 0 }), "a key trace's missing rows are zero requests");
+    }
+
     [Test]
     public async Task ForecastEval_KeyTrace_ReadsOneSeriesPerKeyWithMissingRowsAsZero()
     {

@@ -47,8 +47,15 @@ internal static class ForecastEvalInput
 
     private static bool IsKeyTrace(string path)
     {
+        // The header is the first line that is not empty, as the CSV reader takes it: a file starting with a blank line was
+        // taken for a series file and refused ("no 'series' column in header 'timestamp,key,count'").
         using var reader = File.OpenText(path);
         var header = reader.ReadLine() ?? string.Empty;
+        while (header.Length == 0 && reader.ReadLine() is { } next)
+        {
+            header = next;
+        }
+
         var columns = header.Split(',', StringSplitOptions.TrimEntries).Select(c => c.Trim('"').ToLowerInvariant()).ToArray();
         return columns.Contains("key") && !columns.Contains("series");
     }
