@@ -77,13 +77,17 @@ public sealed class LstmForecaster : ILoadForecaster
     public int ParameterCount => _model?.Network.Parameters.Length ?? 0;
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">A series is shorter than context + horizon, or holds a bad value; the message names it.</exception>
+    /// <exception cref="ArgumentException">A series is shorter than context + horizon, or holds a bad value (the message names it), or the options and the history give a network with more parameters than an array holds.</exception>
     public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(history);
         var options = _options;
         var spec = LstmFeatureSpec.Create(options, history);
         var series = BuildTrainingSeries(spec, history);
+
+        // A shape too large for an array is bad input like any other: it throws from the call, not from the training task.
+        LstmModel.RequireRepresentable(options, spec);
+
         return Task.Run(
             () =>
             {

@@ -44,8 +44,17 @@ internal sealed class LstmModel
 
     public bool IsCalibrated { get; }
 
+    /// <summary>Throws unless <see cref="CreateNetwork"/> can allocate the network (see <see cref="LstmNetwork.RequireRepresentable"/>).</summary>
+    /// <exception cref="ArgumentException">It has more parameters than an array holds.</exception>
+    public static void RequireRepresentable(LstmForecasterOptions options, LstmFeatureSpec spec) =>
+        LstmNetwork.RequireRepresentable(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.FutureWidth);
+
     public static LstmNetwork CreateNetwork(LstmForecasterOptions options, LstmFeatureSpec spec) =>
         new(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.FutureWidth);
+
+    /// <summary>The number of parameters <see cref="CreateNetwork"/> would allocate (see <see cref="LstmNetwork.CountParameters"/>).</summary>
+    public static long ParameterCount(LstmForecasterOptions options, LstmFeatureSpec spec) =>
+        LstmNetwork.CountParameters(spec.InputSize, options.HiddenSize, options.Layers, spec.Horizon, options.Quantiles.Count, spec.FutureWidth);
 
     /// <summary>
     /// Forward pass for one window per entry, in parallel blocks of <see cref="TileRows"/>. Writes each window's

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace PredictiveSharding.Forecasting.Lstm;
 
 /// <summary>
@@ -23,6 +25,10 @@ internal sealed class LstmNetwork
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(horizon);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantiles);
         ArgumentOutOfRangeException.ThrowIfNegative(lagCount);
+
+        // Counted in long first: options that each pass validation can together ask for more parameters than an array
+        // holds, and the int offsets below then wrapped round (a negative array size, or an array of the wrong size).
+        RequireRepresentable(inputSize, hiddenSize, layers, horizon, quantiles, lagCount);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         Layers = layers;
@@ -98,6 +104,34 @@ internal sealed class LstmNetwork
         }
 
         return (perStep * contextLength) + ((long)HeadInputSize * HeadOutputSize);
+    }
+
+    /// <summary>
+    /// The number of parameters of a network of this shape, in long so that a shape too large for an array is reported
+    /// rather than wrapped round; checked before anything that size is allocated (a fit, a model file's load).
+    /// </summary>
+    public static long CountParameters(int inputSize, int hiddenSize, int layers, int horizon, int quantiles, int lagCount)
+    {
+        long gates = 4L * hiddenSize;
+        long count = 0;
+        for (var l = 0; l < layers; l++)
+        {
+            count += ((l == 0 ? inputSize : hiddenSize) + (long)hiddenSize + 1) * gates;
+        }
+
+        long headOutput = (long)horizon * quantiles;
+        return count + ((hiddenSize + ((long)horizon * lagCount) + 1) * headOutput);
+    }
+
+    /// <summary>Throws unless a network of this shape has at most <see cref="Array.MaxLength"/> parameters.</summary>
+    /// <exception cref="ArgumentException">It has more; the message gives the count and the shape.</exception>
+    public static void RequireRepresentable(int inputSize, int hiddenSize, int layers, int horizon, int quantiles, int lagCount)
+    {
+        var count = CountParameters(inputSize, hiddenSize, layers, horizon, quantiles, lagCount);
+        if (count > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The LSTM network would have {count:N0} parameters ({layers} layers of {hiddenSize} on {inputSize} inputs; a head from {hiddenSize} + {horizon} steps × {lagCount} lags to {horizon} steps × {quantiles} quantile levels), more than the {Array.MaxLength:N0} an array holds; shorten the horizon, or use fewer quantile levels, seasonal lags or hidden units."));
+        }
     }
 
     public LstmNetwork Clone()

@@ -277,6 +277,15 @@ internal static class LstmModelSerializer
             throw new ArgumentException($"input size {inputSize} does not match the feature layout's {spec.InputSize}");
         }
 
+        // The options fix the network's size; a file that cannot hold that many parameters is refused before they are
+        // allocated (a few hundred damaged or hostile bytes could otherwise declare gigabytes, or more than an array holds).
+        var declared = LstmModel.ParameterCount(o, spec);
+        var remaining = length - r.BaseStream.Position;
+        if (declared > remaining / sizeof(float))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"the options declare a network of {declared:N0} parameters, but only {remaining:N0} bytes of the file remain to hold them"));
+        }
+
         var network = LstmModel.CreateNetwork(o, spec);
         var count = r.ReadInt32();
         if (count != network.Parameters.Length)
