@@ -23,7 +23,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
     private readonly FastTreeForecasterOptions _options;
     private readonly FastTreeModelTrainer _trainer;
     private readonly IReadOnlyList<double> _quantiles;
-    private State? _state;
+    private readonly BaselineState<State> _state = new();
 
     /// <summary>Creates the forecaster.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -54,11 +54,17 @@ public sealed class FastTreeForecaster : ILoadForecaster
         _trainer = new FastTreeModelTrainer(_options);
     }
 
+    /// <summary>
+    /// Tests only: runs on the fit's thread after it has fitted and before it publishes, so that a test can let an update
+    /// publish in between without depending on timing.
+    /// </summary>
+    internal Action? BeforeFitPublishes { get; set; }
+
     /// <inheritdoc />
     public string Name => "fasttree";
 
     /// <inheritdoc />
-    public bool IsFitted => Volatile.Read(ref _state) is not null;
+    public bool IsFitted => _state.Current is not null;
 
     private int ContextLength => (int)LagFeatures.ContextLength(_options.SeasonLength); // within MaxHistoryLength, validated
 
@@ -75,18 +81,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
             stored.Add(StoredSeries.From(series, nameof(history)).Truncate(_options.MaxHistoryLength));
         }
 
-        return Task.Run(
-            () =>
-            {
-                var tails = stored.ToDictionary(s => s.Partition, s => (int)Math.Floor(_options.ValidationFraction * (s.Values.Length - ContextLength)));
-                var outOfFold = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length - tails[s.Partition]), cancellationToken);
-                progress?.Report(new ForecasterProgress(1, 2, double.NaN, double.NaN));
-                var (residuals, validationLoss) = MeasureErrors(outOfFold, stored, tails, cancellationToken);
-                var final = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length), cancellationToken);
-                Volatile.Write(ref _state, new State(history.Step, final, residuals, stored.ToDictionary(s => s.Partition)));
-                progress?.Report(new ForecasterProgress(2, 2, double.NaN, validationLoss));
-            },
-            cancellationToken);
+        return FitCoreAsync(history.Step, stored, progress, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -94,18 +89,19 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// A cheap refit: the new buckets are appended to the retained history (a gap is refused) and the final model is
     /// retrained on it with the same settings; the error quantiles measured at fit are kept. Concurrent updates (and a
     /// fit finishing meanwhile) each apply on top of the other, none is lost: an update that finds the state replaced
-    /// when its training ends appends its buckets to the new state and trains again.
+    /// when its training ends appends its buckets to the new state and trains again, and a fit that finishes after an
+    /// update started later appends that update's buckets to its own retained series.
     /// </remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        var state = _state.Current ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
-        var stored = Merge(state, recent);
+        var stored = Merge(state, recent, replaying: false);
         return Task.Run(
-            () => CopyOnWrite.Publish(ref _state, state, read =>
+            () => _state.PublishUpdate(state, recent, read =>
             {
-                var series = ReferenceEquals(read, state) ? stored : Merge(read, recent);
+                var series = ReferenceEquals(read, state) ? stored : Merge(read, recent, replaying: false);
                 var model = _trainer.Train(_trainer.Rows(series.Values, s => s.Values.Length), cancellationToken);
                 return read with { Model = model, Series = series };
             }),
@@ -116,7 +112,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        var state = _state.Current ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
         var resolved = ResolvedRequest.Resolve(request, _quantiles);
         if (resolved.Step != state.Step)
@@ -152,9 +148,41 @@ public sealed class FastTreeForecaster : ILoadForecaster
         return Task.FromResult(resolved.ToForecast(results));
     }
 
-    /// <summary>The retained series of <paramref name="state"/> with <paramref name="recent"/>'s new buckets appended.</summary>
+    // Begun in the call, before the training task is scheduled, so an update published while the task waits is replayed
+    // too; ended however the task ends (a task cancelled before it started never runs its delegate). A replayed update
+    // appends its buckets to the retained series without retraining (the next update trains on them).
+    private async Task FitCoreAsync(TimeSpan step, List<StoredSeries> stored, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        var fit = _state.BeginFit();
+        try
+        {
+            await Task.Run(
+                () =>
+                {
+                    var tails = stored.ToDictionary(s => s.Partition, s => (int)Math.Floor(_options.ValidationFraction * (s.Values.Length - ContextLength)));
+                    var outOfFold = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length - tails[s.Partition]), cancellationToken);
+                    progress?.Report(new ForecasterProgress(1, 2, double.NaN, double.NaN));
+                    var (residuals, validationLoss) = MeasureErrors(outOfFold, stored, tails, cancellationToken);
+                    var final = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length), cancellationToken);
+                    BeforeFitPublishes?.Invoke();
+                    _state.PublishFit(fit, new State(step, final, residuals, stored.ToDictionary(s => s.Partition)), (state, recent) => state with { Series = Merge(state, recent, replaying: true) });
+                    progress?.Report(new ForecasterProgress(2, 2, double.NaN, validationLoss));
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.EndFit(fit);
+        }
+    }
+
+    /// <summary>
+    /// The retained series of <paramref name="state"/> with <paramref name="recent"/>'s new buckets appended; when
+    /// <paramref name="replaying"/> an update on a fit that finished after it, a series the fit's state cannot take (a gap
+    /// after the fit's history) is left out rather than the whole update.
+    /// </summary>
     /// <exception cref="ArgumentException">Another step, a gap after the retained data, or a bad value.</exception>
-    private Dictionary<PartitionId, StoredSeries> Merge(State state, LoadHistory recent)
+    private Dictionary<PartitionId, StoredSeries> Merge(State state, LoadHistory recent, bool replaying)
     {
         if (recent.Step != state.Step)
         {
@@ -164,9 +192,16 @@ public sealed class FastTreeForecaster : ILoadForecaster
         var stored = new Dictionary<PartitionId, StoredSeries>(state.Series);
         foreach (var series in recent.Series)
         {
-            stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
-                ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
-                : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
+            try
+            {
+                stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
+                    ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
+                    : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
+            }
+            catch (ArgumentException) when (replaying)
+            {
+                // The fit's own history stands for this partition.
+            }
         }
 
         return stored;

@@ -26,7 +26,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     private readonly int _minimumResiduals;
     private readonly int _maxHistoryLength;
     private readonly IReadOnlyList<double> _quantiles;
-    private State? _state;
+    private readonly BaselineState<State> _state = new();
 
     /// <summary>Creates the forecaster.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -44,11 +44,17 @@ public sealed class HoltWintersForecaster : ILoadForecaster
         _quantiles = options.Quantiles.ToArray();
     }
 
+    /// <summary>
+    /// Tests only: runs on the fit's thread after it has fitted and before it publishes, so that a test can let an update
+    /// publish in between without depending on timing.
+    /// </summary>
+    internal Action? BeforeFitPublishes { get; set; }
+
     /// <inheritdoc />
     public string Name => "holt-winters";
 
     /// <inheritdoc />
-    public bool IsFitted => Volatile.Read(ref _state) is not null;
+    public bool IsFitted => _state.Current is not null;
 
     // In long: two seasons of a season near int.MaxValue wrapped round to a negative minimum that every series passed.
     private long MinimumLength => Math.Max(2L * _seasonLength, (long)_seasonLength + _minimumResiduals);
@@ -68,56 +74,19 @@ public sealed class HoltWintersForecaster : ILoadForecaster
             stored.Add(StoredSeries.From(series, nameof(history)));
         }
 
-        return Task.Run(
-            () =>
-            {
-                var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(stored.Count);
-                var sse = 0.0;
-                var count = 0;
-                foreach (var series in stored)
-                {
-                    var model = FitOne(series, cancellationToken);
-                    sse += model.Sse;
-                    count += series.Values.Length - _seasonLength;
-                    models.Add(series.Partition, model);
-                }
-
-                Volatile.Write(ref _state, new State(history.Step, models));
-                progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
-            },
-            cancellationToken);
+        return FitCoreAsync(history.Step, stored, progress, cancellationToken);
     }
 
     /// <inheritdoc />
     /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen; a gap
     /// is refused), and their one-step errors join the residual sample. A new partition is fitted. Concurrent updates (and
-    /// a fit finishing meanwhile) each apply on top of the other, none is lost.</remarks>
+    /// a fit finishing meanwhile) each apply on top of the other, none is lost; a fit that finishes after an update
+    /// started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        CopyOnWrite.Publish(ref _state, state, read =>
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            CheckStep(recent.Step, read.Step, nameof(recent));
-            var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(read.Models);
-            foreach (var series in recent.Series)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (models.TryGetValue(series.Partition, out var known))
-                {
-                    var fresh = new StoredSeries(series.Partition, known.End, read.Step, []).Append(series, int.MaxValue, nameof(recent));
-                    models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, read.Step, _maxHistoryLength);
-                }
-                else
-                {
-                    LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
-                    models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
-                }
-            }
-
-            return new State(read.Step, models);
-        });
+        var state = _state.Current ?? throw NotFitted();
+        _state.PublishUpdate(state, recent, read => Apply(read, recent, replaying: false, cancellationToken));
         return Task.CompletedTask;
     }
 
@@ -125,7 +94,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        var state = _state.Current ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
         var resolved = ResolvedRequest.Resolve(request, _quantiles);
         CheckStep(resolved.Step, state.Step, nameof(request));
@@ -159,6 +128,74 @@ public sealed class HoltWintersForecaster : ILoadForecaster
         }
 
         return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    // Begun in the call, before the training task is scheduled, so an update published while the task waits is replayed
+    // too; ended however the task ends (a task cancelled before it started never runs its delegate).
+    private async Task FitCoreAsync(TimeSpan step, List<StoredSeries> stored, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    {
+        var fit = _state.BeginFit();
+        try
+        {
+            await Task.Run(
+                () =>
+                {
+                    var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(stored.Count);
+                    var sse = 0.0;
+                    var count = 0;
+                    foreach (var series in stored)
+                    {
+                        var model = FitOne(series, cancellationToken);
+                        sse += model.Sse;
+                        count += series.Values.Length - _seasonLength;
+                        models.Add(series.Partition, model);
+                    }
+
+                    BeforeFitPublishes?.Invoke();
+                    _state.PublishFit(fit, new State(step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
+                    progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.EndFit(fit);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="read"/> run over <paramref name="recent"/>'s new buckets: an update, or, <paramref name="replaying"/>,
+    /// its replay on a fit that finished after it, which leaves out a series the fitted state cannot take (a gap after
+    /// the fit's history, a partition the fit did not have and too short to fit on) rather than the whole update.
+    /// </summary>
+    private State Apply(State read, LoadHistory recent, bool replaying, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckStep(recent.Step, read.Step, nameof(recent));
+        var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(read.Models);
+        foreach (var series in recent.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                if (models.TryGetValue(series.Partition, out var known))
+                {
+                    var fresh = new StoredSeries(series.Partition, known.End, read.Step, []).Append(series, int.MaxValue, nameof(recent));
+                    models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, read.Step, _maxHistoryLength);
+                }
+                else
+                {
+                    LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
+                    models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
+                }
+            }
+            catch (ArgumentException) when (replaying)
+            {
+                // The fit's own history stands for this partition.
+            }
+        }
+
+        return new State(read.Step, models);
     }
 
     private (HoltWintersSeriesModel Model, HoltWintersState End) StateAtEnd(PartitionLoadSeries series, State state, CancellationToken cancellationToken)

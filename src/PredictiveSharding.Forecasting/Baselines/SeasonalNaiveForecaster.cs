@@ -22,7 +22,7 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     private readonly int _minimumResiduals;
     private readonly int _maxHistoryLength;
     private readonly IReadOnlyList<double> _quantiles;
-    private State? _state;
+    private readonly BaselineState<State> _state = new();
 
     /// <summary>Creates the forecaster.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -37,11 +37,17 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
         _quantiles = options.Quantiles.ToArray();
     }
 
+    /// <summary>
+    /// Tests only: runs on the fit's thread after it has fitted and before it publishes, so that a test can let an update
+    /// publish in between without depending on timing.
+    /// </summary>
+    internal Action? BeforeFitPublishes { get; set; }
+
     /// <inheritdoc />
     public string Name => "seasonal-naive";
 
     /// <inheritdoc />
-    public bool IsFitted => Volatile.Read(ref _state) is not null;
+    public bool IsFitted => _state.Current is not null;
 
     /// <inheritdoc />
     /// <remarks>Every series needs a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/> steps.</remarks>
@@ -49,44 +55,40 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     {
         ArgumentNullException.ThrowIfNull(history);
         cancellationToken.ThrowIfCancellationRequested();
+        var fit = _state.BeginFit();
         var models = new Dictionary<PartitionId, SeasonalResiduals>(history.Series.Count);
         var loss = 0.0;
-        foreach (var series in history.Series)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var model = CreateModel(StoredSeries.From(series, nameof(history)), nameof(history));
-            loss += model.MeanAbsoluteError();
-            models.Add(series.Partition, model);
+            foreach (var series in history.Series)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var model = CreateModel(StoredSeries.From(series, nameof(history)), nameof(history));
+                loss += model.MeanAbsoluteError();
+                models.Add(series.Partition, model);
+            }
+
+            BeforeFitPublishes?.Invoke();
+            _state.PublishFit(fit, new State(history.Step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
+        }
+        finally
+        {
+            _state.EndFit(fit);
         }
 
-        Volatile.Write(ref _state, new State(history.Step, models));
         progress?.Report(new ForecasterProgress(1, 1, loss / models.Count, double.NaN));
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     /// <remarks>Appends the new buckets (those after the data already known; a gap is refused) and re-estimates the error
-    /// quantiles lazily. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost.</remarks>
+    /// quantiles lazily. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
+    /// fit that finishes after an update started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
-        CopyOnWrite.Publish(ref _state, state, read =>
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            CheckStep(recent.Step, read.Step, nameof(recent));
-            var models = new Dictionary<PartitionId, SeasonalResiduals>(read.Models);
-            foreach (var series in recent.Series)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var stored = models.TryGetValue(series.Partition, out var known)
-                    ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
-                    : StoredSeries.From(series, nameof(recent));
-                models[series.Partition] = CreateModel(stored, nameof(recent));
-            }
-
-            return new State(read.Step, models);
-        });
+        var state = _state.Current ?? throw NotFitted();
+        _state.PublishUpdate(state, recent, read => Apply(read, recent, replaying: false, cancellationToken));
         return Task.CompletedTask;
     }
 
@@ -94,7 +96,7 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     public Task<LoadForecast> ForecastAsync(ForecastRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var state = Volatile.Read(ref _state) ?? throw NotFitted();
+        var state = _state.Current ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
         var resolved = ResolvedRequest.Resolve(request, _quantiles);
         CheckStep(resolved.Step, state.Step, nameof(request));
@@ -124,6 +126,35 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
         }
 
         return Task.FromResult(resolved.ToForecast(results));
+    }
+
+    /// <summary>
+    /// <paramref name="read"/> with <paramref name="recent"/>'s new buckets appended: an update, or, <paramref name="replaying"/>,
+    /// its replay on a fit that finished after it, which leaves out a series the fitted state cannot take (a gap after
+    /// the fit's history, a partition the fit did not have and too short to start on) rather than the whole update.
+    /// </summary>
+    private State Apply(State read, LoadHistory recent, bool replaying, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CheckStep(recent.Step, read.Step, nameof(recent));
+        var models = new Dictionary<PartitionId, SeasonalResiduals>(read.Models);
+        foreach (var series in recent.Series)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var stored = models.TryGetValue(series.Partition, out var known)
+                    ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
+                    : StoredSeries.From(series, nameof(recent));
+                models[series.Partition] = CreateModel(stored, nameof(recent));
+            }
+            catch (ArgumentException) when (replaying)
+            {
+                // The fit's own history stands for this partition.
+            }
+        }
+
+        return new State(read.Step, models);
     }
 
     private SeasonalResiduals CreateModel(StoredSeries stored, string paramName)
