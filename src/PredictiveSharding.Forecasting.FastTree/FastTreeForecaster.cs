@@ -164,9 +164,10 @@ public sealed class FastTreeForecaster : ILoadForecaster
                     progress?.Report(new ForecasterProgress(1, 2, double.NaN, double.NaN));
                     var (residuals, validationLoss) = MeasureErrors(outOfFold, stored, tails, cancellationToken);
                     var final = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length), cancellationToken);
+                    // Reported before publishing: a consumer that throws fails the fit, which then publishes nothing.
+                    progress?.Report(new ForecasterProgress(2, 2, double.NaN, validationLoss));
                     BeforeFitPublishes?.Invoke();
                     _state.PublishFit(fit, new State(step, final, residuals, stored.ToDictionary(s => s.Partition)), (state, recent) => state with { Series = Merge(state, recent, replaying: true) });
-                    progress?.Report(new ForecasterProgress(2, 2, double.NaN, validationLoss));
                 },
                 cancellationToken).ConfigureAwait(false);
         }

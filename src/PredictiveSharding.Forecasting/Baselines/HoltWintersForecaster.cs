@@ -151,9 +151,10 @@ public sealed class HoltWintersForecaster : ILoadForecaster
                         models.Add(series.Partition, model);
                     }
 
+                    // Reported before publishing: a consumer that throws fails the fit, which then publishes nothing.
+                    progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
                     BeforeFitPublishes?.Invoke();
                     _state.PublishFit(fit, new State(step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
-                    progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
                 },
                 cancellationToken).ConfigureAwait(false);
         }

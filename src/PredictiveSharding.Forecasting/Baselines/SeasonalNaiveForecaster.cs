@@ -68,6 +68,8 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
                 models.Add(series.Partition, model);
             }
 
+            // Reported before publishing: a consumer that throws fails the fit, which then publishes nothing.
+            progress?.Report(new ForecasterProgress(1, 1, loss / models.Count, double.NaN));
             BeforeFitPublishes?.Invoke();
             _state.PublishFit(fit, new State(history.Step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
         }
@@ -76,7 +78,6 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
             _state.EndFit(fit);
         }
 
-        progress?.Report(new ForecasterProgress(1, 1, loss / models.Count, double.NaN));
         return Task.CompletedTask;
     }
 
