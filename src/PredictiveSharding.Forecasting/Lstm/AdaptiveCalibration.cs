@@ -17,7 +17,8 @@ namespace PredictiveSharding.Forecasting.Lstm;
 /// One offset per level, pooled over horizon steps and series: the split-conformal offsets already shape the steps, and
 /// pooling makes each update a share over many points rather than one indicator. The median is not adapted
 /// (<see cref="IsMedian"/>), nor moved by the other levels' offsets (<see cref="AddOffsets"/>). Only each partition's latest forecast
-/// is kept; its steps are scored once, when their buckets first appear. Thread-safe.
+/// is kept, until its steps are all scored or a history starts after them; its steps are scored once, when their
+/// buckets first appear. Thread-safe.
 /// Why each level's distance from the median as the unit rather than the spread (highest minus lowest level): the
 /// spread includes the 0.99 tail, many times the 0.1–0.9 interval on a bursty series, so one pooled step in spreads
 /// moved a bursty series' 80% interval far more than a calm one's. With the spread, a rate large enough to follow
@@ -65,6 +66,18 @@ internal sealed class AdaptiveCalibration
             lock (_gate)
             {
                 return (float[])_offsets.Clone();
+            }
+        }
+    }
+
+    /// <summary>The number of partitions whose latest forecast is remembered for scoring.</summary>
+    internal int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
             }
         }
     }
@@ -144,10 +157,16 @@ internal sealed class AdaptiveCalibration
         var nq = _levels.Length;
         var below = new long[nq];
         var points = 0;
+        var earliest = DateTimeOffset.MaxValue;
         lock (_gate)
         {
             foreach (var s in series)
             {
+                if (s.Count > 0 && s.Start < earliest)
+                {
+                    earliest = s.Start;
+                }
+
                 if (!_pending.TryGetValue(s.Partition, out var p) || p.Scored >= _horizon || s.Step != p.Step || s.Count == 0)
                 {
                     continue;
@@ -182,6 +201,21 @@ internal sealed class AdaptiveCalibration
                 }
 
                 p.Scored = Math.Max(p.Scored, seen);
+                if (p.Scored >= _horizon)
+                {
+                    _pending.Remove(s.Partition);
+                }
+            }
+
+            // A forecast whose steps all end before this history starts can no longer be scored (histories move forward):
+            // its partition is gone (split, merged, moved away) or left out. Kept, every partition id a store ever had
+            // would hold its last forecast for good.
+            foreach (var (partition, p) in _pending)
+            {
+                if (p.Origin + (p.Step * _horizon) <= earliest)
+                {
+                    _pending.Remove(partition);
+                }
             }
 
             for (var k = 0; k < nq && points > 0; k++)

@@ -101,6 +101,42 @@ public sealed class AdaptiveCalibrationTests
     }
 
     [Test]
+    public void Observe_ForecastsScoredInFullOrOfPartitionsGoneForGood_AreForgotten()
+    {
+        // Regression: every partition ever forecast kept its latest forecast for good, so a store whose splits made new
+        // partition ids all the time grew the calibration by a forecast per id it had ever had.
+        var sut = new AdaptiveCalibration(0.1, Levels, Horizon);
+        var row = NormalRow(claimedSd: 1, mean: 10);
+        for (var i = 0; i < 1000; i++)
+        {
+            sut.Record(new PartitionId("gone" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Start, Step, row, 1);
+        }
+
+        var kept = new PartitionId("kept");
+        sut.Record(kept, Start, Step, row, 1);
+        var values = Enumerable.Repeat(10.0, 3 * Horizon).ToList();
+
+        // A history that holds the kept partition's whole forecast and starts after the gone partitions' forecasts ended.
+        Assert.That(sut.Observe([Series(kept, Start, values.Take(Horizon).ToList())]), Is.EqualTo(Horizon));
+        sut.Observe([Series(kept, Start + (Step * (2 * Horizon)), values.Take(Horizon).ToList())]);
+
+        Assert.That(sut.PendingCount, Is.Zero);
+    }
+
+    [Test]
+    public void Observe_PartitionMissingFromAHistoryThatStartsBeforeItsForecastEnds_KeepsItsForecast()
+    {
+        var sut = new AdaptiveCalibration(0.1, Levels, Horizon);
+        var row = NormalRow(claimedSd: 1, mean: 10);
+        sut.Record(new PartitionId("later"), Start, Step, row, 1);
+
+        sut.Observe([Series(new PartitionId("other"), Start, [10.0])]);
+
+        Assert.That(sut.PendingCount, Is.EqualTo(1), "the partition's buckets may come in a later history");
+        Assert.That(sut.Observe([Series(new PartitionId("later"), Start, Enumerable.Repeat(10.0, Horizon).ToList())]), Is.EqualTo(Horizon));
+    }
+
+    [Test]
     public void Apply_OneOffsetStep_WidensEachSideInProportionToItself()
     {
         // Two forecasts with the same 80% interval around 1 (0.8–1.2) but very different tails: a calm one (0.99 at 1.3)
