@@ -173,6 +173,17 @@ internal sealed class TestCluster
     }
 
     /// <summary>
+    /// A host write to <paramref name="key"/> is acknowledged within 10 seconds (no fence left anywhere holds it), and then
+    /// the cluster is consistent (<see cref="AssertConsistent"/>).
+    /// </summary>
+    public async Task AssertWritableAndConsistentAsync(ShardKey key)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await WriteAsync(key, "after", timeout.Token);
+        AssertConsistent();
+    }
+
+    /// <summary>
     /// Every acknowledged write is on the node the current routing names, with its last value; no other node holds any
     /// key outside the ranges it owns; no change capture and no fence is left.
     /// </summary>

@@ -56,9 +56,7 @@ public sealed class StrayFenceRecoveryTests
 
         Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.RolledBack));
         Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "no fence is left on the owner");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await cluster.WriteAsync(Key(150), "after", timeout.Token);
-        cluster.AssertConsistent();
+        await cluster.AssertWritableAndConsistentAsync(Key(150));
     }
 
     [Test]
@@ -84,9 +82,7 @@ public sealed class StrayFenceRecoveryTests
         Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "the old owner's fence was lifted");
         var back = await executor.ExecuteAsync(Plan(Move("p2", N3, N1)));
         Assert.That(back.AllCompleted, Is.True);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await cluster.WriteAsync(Key(150), "after", timeout.Token);
-        cluster.AssertConsistent();
+        await cluster.AssertWritableAndConsistentAsync(Key(150));
     }
 
     [Test]

@@ -33,9 +33,7 @@ public sealed class FenceReleaseFailureTests
         Assert.That(completed.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1), "the published move is counted completed");
         var back = await executor.ExecuteAsync(Plan(Move("p2", N3, N1)));
         Assert.That(back.AllCompleted, Is.True);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await cluster.WriteAsync(Key(150), "after", timeout.Token);
-        cluster.AssertConsistent();
+        await cluster.AssertWritableAndConsistentAsync(Key(150));
     }
 
     [Test]
@@ -74,9 +72,7 @@ public sealed class FenceReleaseFailureTests
         Assert.That(report.Actions.Single().Error, Is.InstanceOf<IOException>());
         Assert.That(mover.FailedReleases, Is.EqualTo(1), "the release failed once");
         Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "no fence is left on the owner");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await cluster.WriteAsync(Key(150), "after", timeout.Token);
-        cluster.AssertConsistent();
+        await cluster.AssertWritableAndConsistentAsync(Key(150));
     }
 
     [Test]

@@ -44,9 +44,7 @@ public sealed class LostFenceReplyTests
         Assert.That(report.Actions.Single().Error, Is.InstanceOf<IOException>());
         Assert.That(mover.Failures, Is.EqualTo(3), "every attempt of the cut-over's fence failed");
         Assert.That(cluster.Store.FenceCount(N1), Is.Zero, "no fence is left on the owner");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await cluster.WriteAsync(Key(150), "after", timeout.Token);
-        cluster.AssertConsistent();
+        await cluster.AssertWritableAndConsistentAsync(Key(150));
     }
 
     [Test]
