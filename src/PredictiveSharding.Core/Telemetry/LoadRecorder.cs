@@ -324,11 +324,7 @@ public sealed class LoadRecorder : IDisposable
             // A bucket harvested earlier that received late requests counts them in this harvest's first bucket, and so does
             // one left out by MaxBucketsPerHarvest.
             var index = epoch < labels.From ? 0 : Math.Max(0, epoch + labels.Offset - labels.Start);
-            var target = rows[index] ??= new long[row.Length];
-            for (var f = 0; f < row.Length; f++)
-            {
-                target[f] = f >= counters.FirstClientWord ? target[f] | row[f] : target[f] + row[f];
-            }
+            counters.MergeRow(rows[index] ??= new long[row.Length], row);
 
             any = true;
         });

@@ -76,8 +76,6 @@ internal sealed class PartitionCounters
 
     public int RowLength => _rowLength;
 
-    public int FirstClientWord => _firstClientWord;
-
     public int ClientSketchBits { get; }
 
     /// <summary>Harvests that found nothing since the partition left the routing map.</summary>
@@ -187,11 +185,7 @@ internal sealed class PartitionCounters
             }
 
             var (intoEpoch, intoRow) = _evicted[into];
-            for (var field = 0; field < _rowLength; field++)
-            {
-                intoRow[field] = field >= _firstClientWord ? intoRow[field] | row[field] : intoRow[field] + row[field];
-            }
-
+            MergeRow(intoRow, row);
             _evicted[into] = (Math.Max(intoEpoch, epoch), intoRow);
         }
 
@@ -238,6 +232,18 @@ internal sealed class PartitionCounters
                     sink(epoch, row);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="row"/> into <paramref name="into"/> as two buckets' rows combine: counts are summed, the
+    /// distinct-client sketch words are OR-ed.
+    /// </summary>
+    public void MergeRow(long[] into, long[] row)
+    {
+        for (var field = 0; field < _rowLength; field++)
+        {
+            into[field] = field >= _firstClientWord ? into[field] | row[field] : into[field] + row[field];
         }
     }
 
