@@ -127,7 +127,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem, cancellationToken)], cancellationToken);
             placement = result.Best;
             MovePruner.Prune(placement);
-            PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);
+            PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.RebuildRounds, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);
             if (result.StoppedBy == "time budget")
             {
                 stoppedAtTimeLimit = true;

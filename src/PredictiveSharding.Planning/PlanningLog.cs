@@ -11,8 +11,8 @@ internal static partial class PlanningLog
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Splitting partition {Partition} {Ways} ways: {Reason}")]
     public static partial void SplitChosen(ILogger logger, string partition, int ways, string reason);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Genetic search over {Shards} shards stopped by {StoppedBy} after {Generations} generations; fitness {SeededFitness} after seeding ({SeedingMilliseconds} ms), {Fitness} at the end; lower bound {LowerBound}")]
-    public static partial void SearchFinished(ILogger logger, int shards, string stoppedBy, int generations, double seededFitness, double seedingMilliseconds, double fitness, double lowerBound);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Genetic search over {Shards} shards stopped by {StoppedBy} after {Generations} generations and {RebuildRounds} rounds rebuilding its moved set; fitness {SeededFitness} after seeding ({SeedingMilliseconds} ms), {Fitness} at the end; lower bound {LowerBound}")]
+    public static partial void SearchFinished(ILogger logger, int shards, string stoppedBy, int generations, int rebuildRounds, double seededFitness, double seedingMilliseconds, double fitness, double lowerBound);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Plan ready in {Milliseconds:0.0} ms: {Actions} actions, {MovedBytes} bytes moved, peak utilisation {Before:0.000} -> {After:0.000}, feasible {Feasible}")]
     public static partial void PlanFinished(ILogger logger, double milliseconds, int actions, long movedBytes, double before, double after, bool feasible);

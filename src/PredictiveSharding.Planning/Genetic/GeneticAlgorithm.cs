@@ -14,6 +14,11 @@ namespace PredictiveSharding.Planning.Genetic;
 internal sealed class GeneticAlgorithm
 {
     private const int MasterStream = int.MaxValue;
+
+    // The rebuild's four candidates per round search differently: moving off the hottest 1 to 4 nodes, choosing among
+    // the best 2 to 4 moves or swaps. Stateless, so shared by every run.
+    private static readonly ILocalSearch[] RebuildSearches =
+        [new SpreadDescent(3, 3), new SpreadDescent(2, 2), new SpreadDescent(1, 3), new SpreadDescent(4, 4)];
     private readonly PlacementProblem _problem;
     private readonly GeneticPlannerOptions _options;
     private readonly TimeProvider _time;
@@ -120,7 +125,39 @@ internal sealed class GeneticAlgorithm
         }
 
         var stoppedBy = Termination is AnyTermination any ? any.Name : Termination.Name;
-        return new GeneticResult(population[0], generation, stoppedBy, seedingTime, seededFitness);
+        var rebuildRounds = 0;
+        if (_options.RebuildMovedSet && LocalSearch is not null && population[0].MovedCount >= 2 && BudgetCanBind(_problem) && !Stop())
+        {
+            // The GA stalls once a binding move budget is spent (see MovedSetRebuild); what is left of the time budget
+            // goes to rebuilding the best plan's moved set. With fewer than two moves there is nothing to trade: the GA
+            // has tried every single move already.
+            var rebuild = new MovedSetRebuild(RebuildSearches, LocalSearch, Fitness, _options.LocalSearchSteps * 2, _options.StagnationLimit * 2);
+            rebuildRounds = rebuild.Improve(population[0], _options.Seed, parallel, Stop);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_time.GetElapsedTime(started) >= _options.TimeBudget)
+            {
+                stoppedBy = "time budget";
+            }
+        }
+
+        return new GeneticResult(population[0], generation, stoppedBy, seedingTime, seededFitness, rebuildRounds);
+    }
+
+    /// <summary>Whether the move budget (bytes or count) is smaller than moving every movable shard would need.</summary>
+    private static bool BudgetCanBind(PlacementProblem p)
+    {
+        long bytes = 0;
+        var count = 0;
+        for (var s = 0; s < p.Shards; s++)
+        {
+            if (!p.Pinned[s])
+            {
+                bytes += p.Bytes[s];
+                count++;
+            }
+        }
+
+        return p.MoveBudgetBytes < bytes || p.MaxMoves < count;
     }
 
     private void Initialize(AssignmentChromosome chromosome, IReadOnlyList<int[]> seeds, int index, Func<bool> stop, CancellationToken cancellationToken)

@@ -6,4 +6,5 @@ namespace PredictiveSharding.Planning.Genetic;
 /// <param name="StoppedBy">The termination that ended the run.</param>
 /// <param name="SeedingTime">Time spent building the first population (seeds, local search, perturbations).</param>
 /// <param name="SeededFitness">The best fitness in the first population.</param>
-internal sealed record GeneticResult(AssignmentChromosome Best, int Generations, string StoppedBy, TimeSpan SeedingTime, double SeededFitness);
+/// <param name="RebuildRounds">Rounds of <see cref="MovedSetRebuild"/> after the GA (0 when the move budget cannot bind).</param>
+internal sealed record GeneticResult(AssignmentChromosome Best, int Generations, string StoppedBy, TimeSpan SeedingTime, double SeededFitness, int RebuildRounds);
