@@ -41,6 +41,13 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <summary>Cancelled by <see cref="DisposeAsync"/>: stops a running plan or recovery, which it then waits for.</summary>
     private readonly CancellationTokenSource _disposing = new();
     private bool _recovered;
+
+    /// <summary>
+    /// True after a compaction failed: the next plan's end compacts whatever the journal holds, not only past
+    /// <see cref="CompactAfterPlanRecords"/>. A failed recovery compaction left the finished records it was to drop until
+    /// the next recovery (a restart) or the threshold; both can be far off.
+    /// </summary>
+    private bool _compactionOwed;
     private long _planNumber;
     private int _disposed;
 
@@ -142,7 +149,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <remarks>
     /// A rewrite of the journal that fails does not change the recovery's result (nor stop the plan that runs after it):
     /// it is logged (event 2015) and counted (<c>psharding.journal.compaction_failures</c>), the journal keeps its
-    /// records, and a later recovery or plan compacts it. A cancellation during the rewrite is thrown.
+    /// records, and the end of the next plan (or a later recovery) compacts it. A cancellation during the rewrite is thrown.
     /// </remarks>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken = default)
@@ -175,10 +182,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// undo keeps failing), the plan's actions on ranges overlapping it are not started: each is reported
     /// <see cref="ActionOutcome.Skipped"/> with an <see cref="InvalidOperationException"/> naming the pending action, as
     /// are the actions that depend on it; the others run. The next plan or recovery tries the pending action again.
-    /// After the plan the journal is compacted once it has grown past a threshold; a compaction that fails does not change
-    /// the plan's result: it is logged (event 2014) and counted (<c>psharding.journal.compaction_failures</c>), the
-    /// journal keeps its records, and the next plan tries again. Nor does one that fails in the recovery run before the
-    /// plan (see <see cref="RecoverAsync"/>): the plan runs.
+    /// After the plan the journal is compacted once it has grown past a threshold, or whatever it holds when an earlier
+    /// compaction (after a plan or in a recovery) failed; a compaction that fails does not change the plan's result: it is
+    /// logged (event 2014) and counted (<c>psharding.journal.compaction_failures</c>), the journal keeps its records, and
+    /// the next plan tries again. Nor does one that fails in the recovery run before the plan (see
+    /// <see cref="RecoverAsync"/>): the plan runs, and compacts the journal at its end.
     /// </remarks>
     /// <param name="plan">The plan.</param>
     /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. An exception its <c>Report</c> throws is logged (event 2017) and does not affect the plan. May be null.</param>
@@ -264,7 +272,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
             ExecutorLog.PlanFinished(_services.Logger, planId, report.Duration, report.CompletedCount, report.RolledBackCount, reports.Length - report.CompletedCount - report.RolledBackCount);
             try
             {
-                await CompactJournalAsync(CompactAfterPlanRecords, CancellationToken.None).ConfigureAwait(false);
+                await CompactJournalAsync(_compactionOwed ? 0 : CompactAfterPlanRecords, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not SimulatedCrashException)
             {
@@ -380,16 +388,28 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <summary>Rewrites the journal with only unfinished actions (their last record carries all a recovery needs) once it holds more than <paramref name="threshold"/> records.</summary>
     private async Task CompactJournalAsync(int threshold, CancellationToken cancellationToken)
     {
-        var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (contents.Records.Count <= threshold)
+        try
         {
-            return;
-        }
+            var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (contents.Records.Count <= threshold)
+            {
+                return;
+            }
 
-        var keep = LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
-        if (keep.Count != contents.Records.Count)
+            var keep = LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+            if (keep.Count != contents.Records.Count)
+            {
+                await _services.Journal.RewriteAsync(keep, cancellationToken).ConfigureAwait(false);
+            }
+
+            _compactionOwed = false;
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            await _services.Journal.RewriteAsync(keep, cancellationToken).ConfigureAwait(false);
+            // Owed until one succeeds (see _compactionOwed). A rewrite the caller cancelled owes nothing new: a plan's
+            // compaction takes no token, and a cancelled recovery is run again before the next plan.
+            _compactionOwed = true;
+            throw;
         }
     }
 

@@ -115,15 +115,58 @@ public sealed class JournalFailureTests
         var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
 
         Assert.That(report.AllCompleted, Is.True);
-        Assert.That(journal.FailedRewrites, Is.EqualTo(1), "the recovery's compaction was tried");
+        Assert.That(journal.FailedRewrites, Is.EqualTo(2), "the recovery's compaction was tried, and the one it owed at the plan's end");
         Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3));
-        Assert.That(failures.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
+        Assert.That(failures.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(2));
+        Assert.That(logger.Collector.GetSnapshot().Count(r => r.Id.Id == 2014), Is.EqualTo(1), "the plan's compaction failed too");
         var warning = logger.Collector.GetSnapshot().Single(r => r.Id.Id == 2015);
         Assert.That(warning.Level, Is.EqualTo(LogLevel.Warning));
         Assert.That(warning.Exception, Is.InstanceOf<IOException>());
         var kept = (await journal.ReadAsync(CancellationToken.None)).Records;
         Assert.That(kept.Take(3).Select(r => r.State), Is.All.EqualTo(MoveState.Completed), "the journal keeps its old records");
         Assert.That(kept.Skip(3).Select(r => r.State).Last(), Is.EqualTo(MoveState.Completed), "and the plan's records were appended after them");
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task ExecuteAsync_AfterTheRecoveryBeforeAPlanFailedToCompactTheJournal_CompactsItAtTheEndOfTheNextPlan()
+    {
+        // The recovery's compaction failed (a full disk for a moment), so the finished records it was to drop stay. A plan
+        // compacts only past 4,096 records, so they stayed until the next recovery (the next restart) or that threshold:
+        // the compaction the recovery owes is made at the next plan's end.
+        var cluster = Create();
+        var journal = new FailingRewriteJournal(new InMemoryMoveJournal("c"));
+        await FillWithFinishedRecordsAsync(journal, 3);
+        journal.FailRewrites = true;
+        await using var executor = cluster.Executor(journal);
+
+        var first = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        Assert.That(first.AllCompleted, Is.True);
+        Assert.That(journal.FailedRewrites, Is.GreaterThanOrEqualTo(1), "the recovery's compaction was tried");
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Has.Count.GreaterThan(3), "the journal keeps its records while rewrites fail");
+
+        journal.FailRewrites = false;
+        var second = await executor.ExecuteAsync(Plan(Move("p3", N2, N3)));
+
+        Assert.That(second.AllCompleted, Is.True);
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Is.Empty, "the next plan made the compaction the recovery owed");
+        cluster.AssertConsistent();
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenOnlyTheRecoverysCompactionFails_CompactsTheJournalAtTheEndOfThatPlan()
+    {
+        var cluster = Create();
+        var journal = new FailingRewriteJournal(new InMemoryMoveJournal("c")) { FailRewritesLeft = 1 };
+        await FillWithFinishedRecordsAsync(journal, 3);
+        await using var executor = cluster.Executor(journal);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        Assert.That(report.AllCompleted, Is.True);
+        Assert.That(journal.FailedRewrites, Is.EqualTo(1), "the recovery's compaction failed");
+        Assert.That((await journal.ReadAsync(CancellationToken.None)).Records, Is.Empty, "the plan's end compacted the journal");
         cluster.AssertConsistent();
     }
 
@@ -273,6 +316,9 @@ public sealed class JournalFailureTests
 
         public int FailedRewrites { get; private set; }
 
+        /// <summary>How many of the next rewrites fail (besides all of them while <see cref="FailRewrites"/> is on).</summary>
+        public int FailRewritesLeft { get; set; }
+
         /// <summary>Runs before each rewrite (that is not failed): it may throw in its place.</summary>
         public Action<CancellationToken>? OnRewrite { get; init; }
 
@@ -284,8 +330,9 @@ public sealed class JournalFailureTests
 
         public ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken)
         {
-            if (FailRewrites)
+            if (FailRewrites || FailRewritesLeft > 0)
             {
+                FailRewritesLeft--;
                 // As FileMoveJournal fails when the new file cannot be written: the journal keeps its old content.
                 FailedRewrites++;
                 throw new IOException("No space left on device");
