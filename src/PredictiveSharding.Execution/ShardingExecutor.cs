@@ -195,6 +195,10 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (after rolling back what was not published).</exception>
     /// <exception cref="SimulatedCrashException">A fault-injection wrapper "killed" the executor; nothing more was done.</exception>
+    /// <exception cref="Exception">An action failed with an exception rather than a rollback (a journal write that failed, a
+    /// bug): it is thrown once the plan's other actions have ended, with the report of those in its
+    /// <see cref="Exception.Data"/> under <see cref="ExecutionReport.ExceptionDataKey"/>; the next plan first recovers the
+    /// failed action.</exception>
     public async Task<ExecutionReport> ExecuteAsync(ShardingPlan plan, IProgress<ExecutionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -253,6 +257,16 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 // An action that failed this way (a journal write, a bug) stopped where its last record says, with its capture
                 // and any partial copy still there: the next plan recovers it first, as a restarted executor would.
                 _recovered = false;
+                var error = failed.Exception?.InnerException ?? CanceledError(failed);
+                if (error is not null and not SimulatedCrashException)
+                {
+                    // The plan's other actions ran to their end: a move that completed is in force and its bytes were moved.
+                    // Thrown away with the report, they were in no summary, log or meter of the caller's (ExceptionDataKey).
+                    var ended = tasks.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToArray();
+                    var partial = new ExecutionReport(planId, ended, FenceStatistics.From([.. ended.Where(r => r.FenceDuration is not null).Select(r => r.FenceDuration!.Value)]), _services.Time.GetElapsedTime(started));
+                    ExecutorLog.PlanFinished(_services.Logger, planId, partial.Duration, partial.CompletedCount, partial.RolledBackCount, schedule.Count - partial.CompletedCount - partial.RolledBackCount);
+                    error.Data[ExecutionReport.ExceptionDataKey] = partial;
+                }
 
                 // Rethrows the action's own exception (for a Canceled task, the OperationCanceledException it ended with).
                 failed.GetAwaiter().GetResult();
@@ -712,6 +726,20 @@ public sealed class ShardingExecutor : IAsyncDisposable
     {
         var contents = await _services.Journal.ReadAsync(cancellationToken).ConfigureAwait(false);
         return LastRecords(contents.Records).Where(r => r.State is not (MoveState.Completed or MoveState.RolledBack)).ToList();
+    }
+
+    /// <summary>The OperationCanceledException a Canceled task ends with (a task holds none for it to read).</summary>
+    private static OperationCanceledException? CanceledError(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (OperationCanceledException ex)
+        {
+            return ex;
+        }
     }
 
     private static bool IsPending(ActionReport report) => report.Outcome is ActionOutcome.CleanupPending or ActionOutcome.RollbackPending;

@@ -79,6 +79,33 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenAnActionThrowsPartWayThroughThePlan_ThrowsWithTheSummaryOfTheActionsThatEnded()
+    {
+        // The split's publish throws (a routing table kept in a remote store that failed): the executor throws that after
+        // the move beside it completed, and what the move did (in force, its bytes moved) must reach the control loop.
+        var inner = TwoRanges.Routing();
+        var routing = new ThrowingPublishRoutingTable(inner, successor => successor.Contains(new PartitionId("a1")));
+        var mover = TwoRanges.Store(inner, keys: 50, valueBytes: 10);
+        await using var executor = new JournalledPlanExecutor(routing, mover, Options(_folder));
+        var move = TwoRanges.MoveToN2("b", 500);
+        var split = new SplitAction(new PartitionId("a"), [ShardKey.FromString("f")], [new PartitionId("a1"), new PartitionId("a2")], "test split");
+        var plan = new ShardingPlan(true, [move.Actions[0], split], move.Before, move.After, 500, TimeSpan.Zero);
+
+        var error = Assert.ThrowsAsync<IOException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
+
+        Assert.That(error.Data[JournalledPlanExecutor.PartialSummaryKey], Is.InstanceOf<PlanExecutionSummary>());
+        var partial = (PlanExecutionSummary)error.Data[JournalledPlanExecutor.PartialSummaryKey]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(partial.Completed, Is.EqualTo(1));
+            Assert.That(partial.BytesMoved, Is.GreaterThan(0));
+            Assert.That(partial.Actions, Is.EqualTo(new[] { new PlanActionResult(move.Actions[0], PlanActionStatus.Completed) }));
+            Assert.That(partial.Errors, Has.One.Contains("Split of 'a' did not end").And.Contains("remote routing store"));
+            Assert.That(inner.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
+        });
+    }
+
+    [Test]
     public async Task ExecuteAsync_WithProgress_ReportsTheMovedPartitionAndItsBytesAsTheCopyGoes()
     {
         var routing = TwoRanges.Routing();
@@ -139,5 +166,20 @@ public sealed class JournalledPlanExecutorTests
         }
 
         return options;
+    }
+
+    /// <summary>A routing table whose publish of a successor <paramref name="fails"/> picks throws, as a remote store's may.</summary>
+    private sealed class ThrowingPublishRoutingTable(IRoutingTable inner, Func<RoutingMap, bool> fails) : IRoutingTable
+    {
+        public RoutingMap Current => inner.Current;
+
+        public event EventHandler<RoutingChangedEventArgs>? Changed
+        {
+            add => inner.Changed += value;
+            remove => inner.Changed -= value;
+        }
+
+        public bool TryPublish(RoutingMap expected, RoutingMap successor) =>
+            fails(successor) ? throw new IOException("the remote routing store did not answer (injected by the test)") : inner.TryPublish(expected, successor);
     }
 }

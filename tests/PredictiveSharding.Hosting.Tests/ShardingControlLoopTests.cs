@@ -1,10 +1,13 @@
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Hosting.ControlLoop;
+using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.Diagnostics;
+using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Hosting.Tests.Fakes;
 using PredictiveSharding.Keys;
@@ -120,6 +123,27 @@ public sealed class ShardingControlLoopTests
 
         Assert.That(rig.Planner.LastRequest!.LastChanged.Keys, Does.Contain(move.Shard));
         Assert.That(rig.Routing.Current.Get(move.Shard).Node, Is.EqualTo(move.To), "published before the executor threw, and not moved again by the next plan");
+    }
+
+    [Test]
+    public async Task RunCycle_WhenTheExecutorThrowsWithTheSummaryOfTheActionsThatEnded_MetersAndLogsTheirBytesAndCountsThePlan()
+    {
+        // The journalled executor rethrows an action's failed journal write after the plan's other actions ended, with the
+        // summary of those: a move that completed is in force and its bytes were moved, but nothing metered or logged them.
+        using var rig = new Rig(warmup: 1);
+        using var bytesMoved = new MetricCollector<long>(null, "PredictiveSharding.Hosting", "psharding.loop.bytes_moved");
+        var failure = new IOException("journal write failed (injected by the test)");
+        failure.Data[JournalledPlanExecutor.PartialSummaryKey] = new PlanExecutionSummary(1, 0, 4321, ["Split of 'b' did not end: the executor stopped on IOException"]);
+        rig.Executor.ThrowAfterMoving = failure;
+        rig.Minute();
+
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<IOException>());
+
+        Assert.That(bytesMoved.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(4321));
+        Assert.That(rig.Logger.Records.Single(r => r.EventId == 1004).Message, Does.Contain("1 actions completed").And.Contain("4321 bytes moved"));
+        Assert.That(rig.Logger.Records.Single(r => r.EventId == 1005).Message, Does.Contain("Split of 'b' did not end"));
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1), "the cycle failed");
+        Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.Zero, "the plan completed an action");
     }
 
     [Test]

@@ -7,6 +7,14 @@ namespace PredictiveSharding.Execution;
 /// <param name="Duration">Time from start to end of the plan.</param>
 public sealed record ExecutionReport(string PlanId, IReadOnlyList<ActionReport> Actions, FenceStatistics Fences, TimeSpan Duration)
 {
+    /// <summary>
+    /// The key under which the exception <see cref="ShardingExecutor.ExecuteAsync"/> throws when an action failed with
+    /// one (a journal write that failed, a bug) holds, in its <see cref="Exception.Data"/>, the report of the plan's
+    /// actions that ended (the failed action and any it stopped are not in it): moves that completed before or beside the
+    /// failure are in force, and their bytes were moved.
+    /// </summary>
+    public const string ExceptionDataKey = "PredictiveSharding.Execution.ExecutionReport";
+
     /// <summary>True when every action completed (moves verified and cleaned up).</summary>
     public bool AllCompleted => Actions.All(a => a.Outcome == ActionOutcome.Completed);
 

@@ -233,6 +233,14 @@ public sealed class ShardingControlLoop : IDisposable
         {
             summary = await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) when (e.Data[Execution.JournalledPlanExecutor.PartialSummaryKey] is PlanExecutionSummary partial)
+        {
+            // The journalled executor rethrows an action's failed journal write (or a bug) after the plan's other actions
+            // ended, with what those did: a completed move is in force and its bytes were moved, so they are metered and
+            // logged as a returned plan's are, and the plan counts in Status. The cycle still fails with the error.
+            Executed(plan, partial);
+            throw;
+        }
         finally
         {
             // Also when the executor throws: the journalled one rethrows an action's failed journal write or store call
@@ -241,6 +249,13 @@ public sealed class ShardingControlLoop : IDisposable
             RememberChanges(plan);
         }
 
+        Executed(plan, summary);
+        return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
+    }
+
+    /// <summary>Meters, logs and records in <see cref="Status"/> what the executor did with <paramref name="plan"/>.</summary>
+    private void Executed(ShardingPlan plan, PlanExecutionSummary summary)
+    {
         _metrics.BytesMoved.Add(summary.BytesMoved);
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
         foreach (var error in summary.Errors)
@@ -249,7 +264,6 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
-        return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
     }
 
     /// <summary>The host's constraints, capped at one wave of moves unless the host chose a cap or turned it off (<see cref="ControlLoopOptions.CapMovesPerCycle"/>).</summary>

@@ -52,13 +52,48 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         ExecuteAsync(plan, progress: null, cancellationToken);
 
     /// <inheritdoc />
-    /// <remarks>Reports every <see cref="ExecutionProgress"/> the journalled executor sends: each chunk copied and each state change of a move.</remarks>
+    /// <remarks>
+    /// Reports every <see cref="ExecutionProgress"/> the journalled executor sends: each chunk copied and each state change
+    /// of a move. The summary counts the plan's own actions only, never an earlier plan's that the recovery run before it
+    /// finished. An action that fails with an exception rather than a rollback (a journal write that failed) is thrown once
+    /// the plan's other actions have ended, as <see cref="ShardingExecutor.ExecuteAsync"/> throws it; the control loop then
+    /// still meters and logs what those actions did (a completed move is in force, its bytes moved) and fails the cycle.
+    /// </remarks>
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var executor = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var report = await executor.ExecuteAsync(plan, progress is null ? null : new ProgressForwarder(progress), cancellationToken).ConfigureAwait(false);
+        ExecutionReport report;
+        try
+        {
+            report = await executor.ExecuteAsync(plan, progress is null ? null : new ProgressForwarder(progress), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex.Data[ExecutionReport.ExceptionDataKey] is ExecutionReport partial)
+        {
+            // An action failed with an exception after the plan's other actions ended: what those did stands (a completed
+            // move is in force and its bytes were moved), and the control loop meters and logs it from here.
+            ex.Data[PartialSummaryKey] = Summarize(plan, partial, ex);
+            throw;
+        }
+
+        return Summarize(plan, report, stoppedBy: null);
+    }
+
+    /// <summary>
+    /// The key under which an exception <see cref="ExecuteAsync(ShardingPlan, IProgress{PlanExecutionProgress}, CancellationToken)"/>
+    /// throws part-way through a plan holds, in its <see cref="Exception.Data"/>, the <see cref="PlanExecutionSummary"/> of
+    /// the actions that ended before it (read by the control loop).
+    /// </summary>
+    internal const string PartialSummaryKey = "PredictiveSharding.Hosting.PlanExecutionSummary";
+
+    /// <summary>
+    /// The summary of <paramref name="report"/>: its counts, bytes and errors are of the plan's own actions (by their index
+    /// in the plan), never of actions of earlier plans that the recovery run before it finished. When
+    /// <paramref name="stoppedBy"/> is set, the plan's actions missing from the report are each named in the errors with it.
+    /// </summary>
+    private static PlanExecutionSummary Summarize(ShardingPlan plan, ExecutionReport report, Exception? stoppedBy)
+    {
         var errors = report.Actions
             .Where(a => a.Outcome != ActionOutcome.Completed)
             .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")
@@ -69,11 +104,27 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
             .OrderBy(a => a.Index)
             .Select(a => new PlanActionResult(plan.Actions[a.Index], StatusOf(a.Outcome), a.Outcome == ActionOutcome.Completed ? null : a.Error?.Message ?? "no error recorded"))
             .ToList();
+        if (stoppedBy is not null)
+        {
+            var ended = report.Actions.Select(a => a.Index).ToHashSet();
+            errors.AddRange(Enumerable.Range(0, plan.Actions.Count)
+                .Where(i => !ended.Contains(i))
+                .Select(i => $"{Describe(plan.Actions[i])} did not end: the executor stopped on {stoppedBy.GetType().Name}: {stoppedBy.Message}; its next plan recovers it first"));
+        }
+
         return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors)
         {
             Actions = results,
         };
     }
+
+    private static string Describe(ShardingAction action) => action switch
+    {
+        MoveAction move => $"Move of '{move.Shard}' ({move.From} -> {move.To})",
+        SplitAction split => $"Split of '{split.Partition}'",
+        MergeAction merge => $"Merge of '{merge.Left}' and '{merge.Right}'",
+        _ => action.GetType().Name,
+    };
 
     private static PlanActionStatus StatusOf(ActionOutcome outcome) => outcome switch
     {

@@ -39,6 +39,30 @@ public sealed class JournalFailureTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenOneMoveFailsOnAJournalWrite_MetersTheOtherMoveAndGivesTheReportOfTheActionsThatEndedWithTheError()
+    {
+        // The plan throws the failed action's error after its other actions have run: a move that completed meanwhile is
+        // in force and its bytes were moved, so it is metered, and the error carries the report of the actions that ended
+        // (the caller, e.g. the hosted control loop, meters and logs what the plan did from it).
+        var cluster = Create();
+        var journal = new FailingOnceJournal(new InMemoryMoveJournal("c"), MoveState.CuttingOver);
+        using var completed = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.moves.completed");
+        using var bytes = new MetricCollector<long>(null, "PredictiveSharding.Execution", "psharding.moves.bytes_copied");
+        await using var executor = cluster.Executor(journal);
+
+        var error = Assert.ThrowsAsync<IOException>(async () => await executor.ExecuteAsync(Plan(Move("p2", N1, N3), Move("p3", N2, N3))))!;
+
+        Assert.That(error.Data[ExecutionReport.ExceptionDataKey], Is.InstanceOf<ExecutionReport>(), "the report of the actions that ended");
+        var partial = (ExecutionReport)error.Data[ExecutionReport.ExceptionDataKey]!;
+        var done = partial.Actions.Single();
+        Assert.That(done.Outcome, Is.EqualTo(ActionOutcome.Completed));
+        Assert.That(done.BytesCopied, Is.GreaterThan(0));
+        Assert.That(cluster.Routing.Current.Get(done.Partition).Node, Is.EqualTo(N3));
+        Assert.That(completed.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(1));
+        Assert.That(bytes.GetMeasurementSnapshot().EvaluateAsCounter(), Is.GreaterThanOrEqualTo(done.BytesCopied), "the completed move's bytes are metered");
+    }
+
+    [Test]
     public async Task ExecuteAsync_WhenCompactingTheJournalAfterACompletedPlanFails_ReturnsThePlansReportLogsAndCountsItAndCompactsAfterTheNextPlan()
     {
         // The plan's moves are done and journalled durably; only dropping the finished records failed (a full disk while
