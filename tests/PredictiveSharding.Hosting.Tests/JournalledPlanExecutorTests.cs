@@ -1,4 +1,5 @@
 using PredictiveSharding.Execution;
+using PredictiveSharding.Execution.Journal;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Tests.Fakes;
@@ -103,6 +104,61 @@ public sealed class JournalledPlanExecutorTests
             Assert.That(partial.Errors, Has.One.Contains("Split of 'a' did not end").And.Contains("remote routing store"));
             Assert.That(inner.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
         });
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WhenTheRecoveryBeforeThePlanFinishesAnEarlierMove_SummarisesOnlyThePlansOwnActions()
+    {
+        // A previous process published the move of "a" and stopped before deleting the old copy: the recovery run before
+        // the next plan finishes it. That move belongs to the earlier plan; the summary (and through it the control loop's
+        // ConsecutiveFailedPlans) is of this plan, whose only move is rolled back.
+        var routing = TwoRanges.Routing();
+        routing.Apply([new MoveChange(new PartitionId("a"), N2)]);
+        var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10));
+        var options = Options(_folder, maxRetryAttempts: 0);
+        await using (var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!))
+        {
+            await journal.AppendAsync(
+                new MoveJournalRecord
+                {
+                    ActionId = "p1-0.a0",
+                    Kind = ActionKind.Move,
+                    State = MoveState.CleaningUp,
+                    Time = DateTimeOffset.UnixEpoch,
+                    Partition = "a",
+                    From = N1.Value,
+                    To = N2.Value,
+                    RangeStart = "",
+                    RangeEnd = Convert.ToHexString("m"u8),
+                    CleanupAfter = DateTimeOffset.UnixEpoch,
+                },
+                CancellationToken.None);
+        }
+
+        mover.BeforeWrite = () => throw new IOException("injected: the target's disk is full");
+        var plan = TwoRanges.MoveToN2("b", 500);
+        PlanExecutionSummary result;
+        await using (var executor = new JournalledPlanExecutor(routing, mover, options))
+        {
+            result = await executor.ExecuteAsync(plan, CancellationToken.None);
+        }
+
+        await using (var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!))
+        {
+            var records = (await journal.ReadAsync(CancellationToken.None)).Records;
+            Assert.That(records.Where(r => r.ActionId == "p1-0.a0").Select(r => r.State), Is.Empty.Or.Contains(MoveState.Completed), "the recovery finished the earlier move");
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((result.Completed, result.RolledBack, result.BytesMoved), Is.EqualTo((0, 1, 0L)), "the recovered move is not this plan's");
+            Assert.That(result.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.RolledBack }));
+            Assert.That(result.Errors, Has.Count.EqualTo(1));
+        });
+
+        var status = new PredictiveSharding.Hosting.ControlLoop.ControlLoopStatus();
+        status.PlanExecuted(result.Completed, result.RolledBack, result.Errors[0]);
+        Assert.That(status.ConsecutiveFailedPlans, Is.EqualTo(1));
     }
 
     [Test]

@@ -62,7 +62,10 @@ public sealed class ControlLoopStatus
     /// <summary>
     /// Executed plans in a row that completed none of their actions (every one rolled back, skipped or failed): cycles
     /// that themselves succeed while the executor achieves nothing, e.g. a Redis master down that makes every plan refused.
-    /// Zero after a plan that completed an action; cycles that execute nothing leave it as it is.
+    /// Zero after a plan that completed an action; cycles that execute nothing leave it as it is. Only the plan's own
+    /// actions count: a move of an earlier plan that the executor's recovery finishes before running this one (the
+    /// journalled executor's) is not this plan's success, and a plan whose own actions all failed counts as failed
+    /// however much that recovery finished. A plan whose executor threw part-way counts by the actions that ended.
     /// </summary>
     public int ConsecutiveFailedPlans
     {

@@ -94,25 +94,30 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     /// </summary>
     private static PlanExecutionSummary Summarize(ShardingPlan plan, ExecutionReport report, Exception? stoppedBy)
     {
-        var errors = report.Actions
+        // ShardingExecutor's plan report holds no recovery report today; filtered all the same, since a move an earlier
+        // plan left and this recovery finished counted as this plan's would reset the loop's ConsecutiveFailedPlans.
+        var own = report.Actions.Where(a => a.Index >= 0 && a.Index < plan.Actions.Count).ToList();
+        var errors = own
             .Where(a => a.Outcome != ActionOutcome.Completed)
             .Select(a => $"{a.Kind} of '{a.Partition}' ({a.From} -> {a.To}) ended {a.Outcome} in state {a.FinalState}: {a.Error?.Message ?? "no error recorded"}")
             .ToList();
-        // Recovery's reports (index -1) belong to earlier plans; this plan's are by its action index.
-        var results = report.Actions
-            .Where(a => a.Index >= 0 && a.Index < plan.Actions.Count)
+        var results = own
             .OrderBy(a => a.Index)
             .Select(a => new PlanActionResult(plan.Actions[a.Index], StatusOf(a.Outcome), a.Outcome == ActionOutcome.Completed ? null : a.Error?.Message ?? "no error recorded"))
             .ToList();
         if (stoppedBy is not null)
         {
-            var ended = report.Actions.Select(a => a.Index).ToHashSet();
+            var ended = own.Select(a => a.Index).ToHashSet();
             errors.AddRange(Enumerable.Range(0, plan.Actions.Count)
                 .Where(i => !ended.Contains(i))
                 .Select(i => $"{Describe(plan.Actions[i])} did not end: the executor stopped on {stoppedBy.GetType().Name}: {stoppedBy.Message}; its next plan recovers it first"));
         }
 
-        return new PlanExecutionSummary(report.CompletedCount, report.RolledBackCount, report.Actions.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied), errors)
+        return new PlanExecutionSummary(
+            own.Count(a => a.Outcome == ActionOutcome.Completed),
+            own.Count(a => a.Outcome == ActionOutcome.RolledBack),
+            own.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied),
+            errors)
         {
             Actions = results,
         };
