@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Executing;
@@ -28,6 +29,44 @@ public sealed class AddPredictiveShardingTests
                 .UsePlanner<HotPartitionPlanner>()
                 .UseExecutor(sp => new RoutingOnlyExecutor(sp.GetRequiredService<IRoutingTable>()));
         });
+
+    [TestCase(10, 60, true)]
+    [TestCase(300, 60, true)]
+    [TestCase(60, 60, false)]
+    public async Task Start_WhenTheIntervalIsNotTheRecordersBucketLength_WarnsNamingBoth(int bucketSeconds, int intervalSeconds, bool warns)
+    {
+        // Either can be meant (a loop faster than its buckets re-plans as moves end; a slower one plans on several buckets
+        // at once), so the host starts; but by mistake a cycle faster than the buckets plans again on the same history,
+        // and one slower reacts a whole interval late, with RetrainEveryCycles and the health check's window in cycles.
+        var time = new FakeTimeProvider();
+        using var host = new HostBuilder().ConfigureServices(services =>
+        {
+            var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+            services.AddFakeLogging();
+            services.AddSingleton<TimeProvider>(time);
+            services.AddSingleton<IRoutingTable>(routing);
+            services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+            services.AddPredictiveSharding(o => o.Interval = TimeSpan.FromSeconds(intervalSeconds), r => r.BucketLength = TimeSpan.FromSeconds(bucketSeconds))
+                .UseForecaster<LastValueForecaster>()
+                .UsePlanner<HotPartitionPlanner>()
+                .UseExecutor(sp => new RoutingOnlyExecutor(sp.GetRequiredService<IRoutingTable>()));
+        }).Build();
+
+        // Logged by the start, which the host awaits (the loop itself runs on the thread pool).
+        await host.StartAsync();
+        await host.StopAsync();
+        var records = host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id == 1011).ToList();
+
+        if (!warns)
+        {
+            Assert.That(records, Is.Empty);
+            return;
+        }
+
+        var warning = records.Single();
+        Assert.That(warning.Level, Is.EqualTo(Microsoft.Extensions.Logging.LogLevel.Warning));
+        Assert.That(warning.Message, Does.Contain($"ControlLoopOptions.Interval ({TimeSpan.FromSeconds(intervalSeconds)})").And.Contain($"LoadRecorderOptions.BucketLength ({TimeSpan.FromSeconds(bucketSeconds)})"));
+    }
 
     [Test]
     public void Start_WithInvalidOptions_FailsNamingTheSetting()

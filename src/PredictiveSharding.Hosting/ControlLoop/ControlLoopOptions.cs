@@ -7,7 +7,11 @@ namespace PredictiveSharding.Hosting.ControlLoop;
 /// <summary>Settings of the control loop. Defaults suit a one-minute bucket and an hour's look-ahead.</summary>
 public sealed class ControlLoopOptions
 {
-    /// <summary>Time between cycles (harvest, forecast, plan, execute), from 1 ms to 49.7 days. Default 1 minute; match the recorder's bucket length.</summary>
+    /// <summary>
+    /// Time between cycles (harvest, forecast, plan, execute), from 1 ms to 49.7 days. Default 1 minute; match the
+    /// recorder's bucket length (<c>LoadRecorderOptions.BucketLength</c>). Another value is allowed (a host may mean a
+    /// loop faster or slower than its buckets), but the hosted loop then logs a warning naming both at start (event 1011).
+    /// </summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Steps (buckets) to forecast and plan over. Default 60.</summary>

@@ -21,6 +21,24 @@ internal sealed class ControlLoopService : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>Warns (event 1011) when the interval is not the recorder's bucket length, then starts the loop.</summary>
+    /// <remarks>In StartAsync, not ExecuteAsync: the host awaits it, whereas ExecuteAsync runs on the thread pool and not at all when the host stops first.</remarks>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Interval != _loop.BucketLength)
+        {
+            Log.IntervalIsNotBucketLength(
+                _logger,
+                _options.Interval,
+                _loop.BucketLength,
+                _options.Interval < _loop.BucketLength
+                    ? "most cycles find no newly closed bucket and plan again on the same history"
+                    : "each cycle harvests several buckets and plans on them up to an interval after the first closed");
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.Interval, _time);

@@ -100,6 +100,9 @@ public sealed class ShardingControlLoop : IDisposable
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> of the last progress (<see cref="LastProgress"/>), or null when never.</summary>
     internal long? LastProgressTimestamp => _progress.LastTimestamp;
 
+    /// <summary>The bucket length of the recorder the loop harvests.</summary>
+    internal TimeSpan BucketLength => _recorder.BucketLength;
+
     /// <summary>The loop's clock, on which <see cref="LastSuccessTimestamp"/> and <see cref="LastProgressTimestamp"/> are read.</summary>
     internal TimeProvider Time => _time;
 

@@ -39,6 +39,11 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Information, "Plan notes ({Count}): {Notes}")]
     public static partial void PlanNotes(ILogger logger, int count, string notes);
 
+    // Either can be meant, so the host starts; by mistake, a loop faster than its buckets plans again on the same history
+    // (no bucket closed since the last cycle), and a slower one plans on several buckets at once, a whole interval late.
+    [LoggerMessage(1011, LogLevel.Warning, "ControlLoopOptions.Interval ({Interval}) is not LoadRecorderOptions.BucketLength ({BucketLength}): a cycle runs every {Interval} on buckets {BucketLength} long, so {Consequence}. Set them equal unless this is meant; RetrainEveryCycles and the health check's window count cycles, the horizon and warm-up count buckets.")]
+    public static partial void IntervalIsNotBucketLength(ILogger logger, TimeSpan interval, TimeSpan bucketLength, string consequence);
+
     [LoggerMessage(1008, LogLevel.Information, "Control loop stopped.")]
     public static partial void Stopped(ILogger logger);
 }
