@@ -104,7 +104,7 @@ public sealed class ControlLoopAuditTests
         using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, time);
         var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
         using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
-        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options), time);
+        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options));
         Traffic(recorder, 0, 50);
         inner.Advance(Bucket);
         await loop.RunCycleAsync(CancellationToken.None);
@@ -149,7 +149,7 @@ public sealed class ControlLoopAuditTests
         var executor = new SwitchableFailingExecutor();
         var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1 };
         using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
-        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options), time);
+        var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options));
         for (var minute = 0; minute < 10 && loop.Status.ConsecutiveFailedPlans < 3; minute++)
         {
             Traffic(recorder, 0, 50);

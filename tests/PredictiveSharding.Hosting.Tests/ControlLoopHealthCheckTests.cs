@@ -1,9 +1,11 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Execution;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.ControlLoop;
+using PredictiveSharding.Hosting.DependencyInjection;
 using PredictiveSharding.Hosting.Diagnostics;
 using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Inventory;
@@ -19,6 +21,41 @@ public sealed class ControlLoopHealthCheckTests
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    [Test]
+    public void Constructor_TakesNoClockAndTheOneThatTakesAnUnusedClockIsObsolete()
+    {
+        // The check reads time on the loop's own clock; the TimeProvider parameter was checked for null and then ignored,
+        // so a host passing another clock than the loop's was silently not using it.
+        var withoutClock = typeof(ControlLoopHealthCheck).GetConstructor([typeof(ShardingControlLoop), typeof(Microsoft.Extensions.Options.IOptions<ControlLoopOptions>)]);
+        var withClock = typeof(ControlLoopHealthCheck).GetConstructor([typeof(ShardingControlLoop), typeof(Microsoft.Extensions.Options.IOptions<ControlLoopOptions>), typeof(TimeProvider)]);
+
+        Assert.That(withoutClock, Is.Not.Null, "a constructor without the unused clock");
+        Assert.That(withClock, Is.Not.Null, "the old constructor stays, so hosts that call it still build");
+        var obsolete = withClock!.GetCustomAttributes(typeof(ObsoleteAttribute), inherit: false).Cast<ObsoleteAttribute>().SingleOrDefault();
+        Assert.That(obsolete?.Message, Does.Contain("loop's own clock"));
+    }
+
+    [Test]
+    public async Task AddPredictiveSharding_ResolvesTheHealthCheckAndItReportsHealthyBeforeTheFirstInterval()
+    {
+        var time = new FakeTimeProvider(Start);
+        var services = new ServiceCollection();
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("all"), new NodeId("n1")));
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<IRoutingTable>(routing);
+        services.AddSingleton<IClusterInventory>(new FixedClusterInventory([new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 10 })], _ => (1, 1)));
+        services.AddPredictiveSharding()
+            .UseForecaster<LastValueForecaster>()
+            .UsePlanner<HotPartitionPlanner>()
+            .UseExecutor(sp => new RoutingOnlyExecutor(routing));
+        await using var provider = services.BuildServiceProvider();
+
+        var check = provider.GetRequiredService<ControlLoopHealthCheck>();
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.That(result.Status, Is.EqualTo(HealthStatus.Healthy));
+    }
 
     [Test]
     public async Task CheckHealth_DuringAMoveLongerThanThreeIntervalsThatKeepsCopying_IsDegradedNotUnhealthy()
@@ -221,7 +258,7 @@ public sealed class ControlLoopHealthCheckTests
             var options = new ControlLoopOptions { Interval = interval, Horizon = 5, WarmupBuckets = 1 };
             var nodes = new[] { TwoRanges.N1, TwoRanges.N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
             Loop = new ShardingControlLoop(routing, _recorder, new LastValueForecaster(), new HotPartitionPlanner(), executor, new FixedClusterInventory(nodes, _ => partitionSize), options, time);
-            _health = new ControlLoopHealthCheck(Loop, Microsoft.Extensions.Options.Options.Create(options), time);
+            _health = new ControlLoopHealthCheck(Loop, Microsoft.Extensions.Options.Options.Create(options));
             for (var i = 0; i < 50; i++)
             {
                 _recorder.Record(Encoding.UTF8.GetBytes("z" + i), RequestKind.Read, 10);

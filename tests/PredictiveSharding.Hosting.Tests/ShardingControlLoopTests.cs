@@ -263,7 +263,7 @@ public sealed class ShardingControlLoopTests
     public async Task RunCycle_WhenPlannerFails_RecordsFailureAndRecoversNextCycle()
     {
         using var rig = new Rig(warmup: 1);
-        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options));
         rig.Planner.Fail = true;
         rig.Minute();
         Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains("injected"));
@@ -283,7 +283,7 @@ public sealed class ShardingControlLoopTests
         // A stage's own timeout (an HttpClient timeout in an inventory or mover, a planner's deadline) surfaces as an
         // OperationCanceledException although nobody cancelled the cycle: that is a failed cycle, not a shutdown.
         using var rig = new Rig(warmup: 1);
-        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options));
         var timeout = new TaskCanceledException("planner deadline (injected by the test)");
         rig.Planner.FailOnceWith = timeout;
         rig.Minute();
@@ -319,7 +319,7 @@ public sealed class ShardingControlLoopTests
         // the probe.
         using var rig = new Rig();
         rig.Time.Advance(rig.Options.Interval * 10);
-        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options), rig.Time);
+        var health = new ControlLoopHealthCheck(rig.Loop, Microsoft.Extensions.Options.Options.Create(rig.Options));
         Assert.That((await health.CheckHealthAsync(new HealthCheckContext())).Status, Is.EqualTo(HealthStatus.Unhealthy));
     }
 

@@ -121,7 +121,8 @@ public static class PredictiveShardingServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ShardingControlLoop>>(),
             sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton<ControlLoopHealthCheck>();
+        // By a factory: the container would pick the longest constructor it can fill, the obsolete one whose clock is unused.
+        services.TryAddSingleton(sp => new ControlLoopHealthCheck(sp.GetRequiredService<ShardingControlLoop>(), sp.GetRequiredService<IOptions<ControlLoopOptions>>()));
         services.AddHostedService<ControlLoopService>();
         return new PredictiveShardingBuilder(services);
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PredictiveSharding.Hosting.ControlLoop;
@@ -33,17 +34,27 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     private readonly ShardingControlLoop _loop;
     private readonly ControlLoopOptions _options;
 
-    /// <summary>Creates the check. Elapsed time is measured on <paramref name="loop"/>'s clock (<paramref name="time"/> is that clock under <c>AddPredictiveSharding</c>).</summary>
-    public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time)
+    /// <summary>Creates the check. Elapsed time is measured on <paramref name="loop"/>'s own clock, on which its timestamps are taken.</summary>
+    [ActivatorUtilitiesConstructor]
+    public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
         _loop = loop;
         _options = options.Value;
+    }
 
-        // Time is read on the loop's own clock, on which its timestamps were taken (AddPredictiveSharding gives both the
-        // same TimeProvider); the parameter stays for compatibility and is checked only.
+    /// <summary>Creates the check; <paramref name="time"/> is not used (elapsed time is measured on <paramref name="loop"/>'s own clock).</summary>
+    /// <remarks>
+    /// Kept so that hosts calling it still build. The check measures time on the clock the loop's timestamps were taken
+    /// on; a <paramref name="time"/> other than that clock was silently ignored, and reading it instead would compare
+    /// timestamps of two clocks.
+    /// </remarks>
+    [Obsolete("The health check measures time on the loop's own clock; the time parameter is ignored. Use ControlLoopHealthCheck(loop, options).")]
+    public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time)
+        : this(loop, options)
+    {
+        ArgumentNullException.ThrowIfNull(time);
     }
 
     /// <inheritdoc />
