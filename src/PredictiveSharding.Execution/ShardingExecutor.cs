@@ -193,7 +193,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled (after rolling back what was not published).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (after rolling back what was not published); when the plan ran, with its report in <see cref="Exception.Data"/> under <see cref="ExecutionReport.ExceptionDataKey"/>.</exception>
     /// <exception cref="SimulatedCrashException">A fault-injection wrapper "killed" the executor; nothing more was done.</exception>
     /// <exception cref="Exception">An action failed with an exception rather than a rollback (a journal write that failed, a
     /// bug): it is thrown once the plan's other actions have ended, with the report of those in its
@@ -297,8 +297,15 @@ public sealed class ShardingExecutor : IAsyncDisposable
                 ExecutorLog.JournalCompactionFailed(_services.Logger, planId, ex);
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            _disposing.Token.ThrowIfCancellationRequested();
+            if ((cancellationToken.IsCancellationRequested ? cancellationToken : _disposing.Token) is { IsCancellationRequested: true } cancelledBy)
+            {
+                // With the report, as after an action's failure: a move published before the cancellation stands and its bytes
+                // were moved, and the caller (a host stopping) can meter and log that only from here.
+                var cancelled = new OperationCanceledException(string.Create(CultureInfo.InvariantCulture, $"Plan {planId} was cancelled after {report.CompletedCount} of its {reports.Length} action(s) completed; the others were rolled back, skipped or left for the next recovery."), null, cancelledBy);
+                cancelled.Data[ExecutionReport.ExceptionDataKey] = report;
+                throw cancelled;
+            }
+
             return report;
         }
         finally

@@ -147,6 +147,28 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public async Task RunCycle_WhenTheCallerCancelsDuringThePlan_MetersWhatTheEndedActionsDidButCountsNoFailedPlan()
+    {
+        // A host stopping cancels the plan: what its actions did is metered and logged as after a failure, but a plan the
+        // caller stopped is not one the executor failed, so it does not count towards ConsecutiveFailedPlans.
+        using var rig = new Rig(warmup: 1);
+        using var bytesMoved = new MetricCollector<long>(null, "PredictiveSharding.Hosting", "psharding.loop.bytes_moved");
+        using var stopping = new CancellationTokenSource();
+        var cancelled = new OperationCanceledException("Plan p1 was cancelled (injected by the test)", null, stopping.Token);
+        cancelled.Data[JournalledPlanExecutor.PartialSummaryKey] = new PlanExecutionSummary(0, 0, 0, ["Move of 'b' (n1 -> n3) ended Skipped in state Preparing: the plan was cancelled"]);
+        rig.Executor.ThrowAfterMoving = cancelled;
+        rig.Executor.CancelBeforeThrowing = stopping;
+        rig.Minute();
+
+        Assert.That(async () => await rig.Loop.RunCycleAsync(stopping.Token), Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.That(rig.Logger.Records.Count(r => r.EventId == 1004), Is.EqualTo(1), "the plan's end is logged");
+        Assert.That(bytesMoved.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
+        Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.Zero, "a plan the caller stopped is not a failed plan");
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero, "nor a failed cycle");
+    }
+
+    [Test]
     public async Task RunCycle_DuringWarmup_OnlyObserves()
     {
         using var rig = new Rig(warmup: 5);

@@ -240,8 +240,10 @@ public sealed class ShardingControlLoop : IDisposable
         {
             // The journalled executor rethrows an action's failed journal write (or a bug) after the plan's other actions
             // ended, with what those did: a completed move is in force and its bytes were moved, so they are metered and
-            // logged as a returned plan's are, and the plan counts in Status. The cycle still fails with the error.
-            Executed(plan, partial);
+            // logged as a returned plan's are, and the plan counts in Status. The cycle still fails with the error. A plan
+            // the caller cancelled (a host stopping) comes with its report too; it is no failure of the executor's, so it
+            // is metered and logged but not counted in Status.
+            Executed(plan, partial, countInStatus: !(e is OperationCanceledException && cancellationToken.IsCancellationRequested));
             throw;
         }
         finally
@@ -252,12 +254,12 @@ public sealed class ShardingControlLoop : IDisposable
             RememberChanges(plan);
         }
 
-        Executed(plan, summary);
+        Executed(plan, summary, countInStatus: true);
         return new ControlCycleResult(ControlCycleStage.Executed, forecast, plan, summary);
     }
 
-    /// <summary>Meters, logs and records in <see cref="Status"/> what the executor did with <paramref name="plan"/>.</summary>
-    private void Executed(ShardingPlan plan, PlanExecutionSummary summary)
+    /// <summary>Meters, logs and (when <paramref name="countInStatus"/>) records in <see cref="Status"/> what the executor did with <paramref name="plan"/>.</summary>
+    private void Executed(ShardingPlan plan, PlanExecutionSummary summary, bool countInStatus)
     {
         _metrics.BytesMoved.Add(summary.BytesMoved);
         Log.Executed(_logger, summary.Completed, summary.RolledBack, summary.BytesMoved, plan.MovedBytes);
@@ -266,7 +268,10 @@ public sealed class ShardingControlLoop : IDisposable
             Log.NotCompleted(_logger, error);
         }
 
-        Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
+        if (countInStatus)
+        {
+            Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
+        }
     }
 
     /// <summary>The host's constraints, capped at one wave of moves unless the host chose a cap or turned it off (<see cref="ControlLoopOptions.CapMovesPerCycle"/>).</summary>

@@ -18,6 +18,9 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
     /// <summary>When set, the moves change routing and then this is thrown (an action's journal write failed after the others ran).</summary>
     public Exception? ThrowAfterMoving { get; set; }
 
+    /// <summary>When set, cancelled just before <see cref="ThrowAfterMoving"/> is thrown (the caller stopping meanwhile).</summary>
+    public CancellationTokenSource? CancelBeforeThrowing { get; set; }
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         Plans.Add(plan);
@@ -31,6 +34,7 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
         routing.Apply(changes);
         if (ThrowAfterMoving is { } failure)
         {
+            CancelBeforeThrowing?.Cancel();
             throw failure;
         }
 
