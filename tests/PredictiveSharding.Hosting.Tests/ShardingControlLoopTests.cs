@@ -168,6 +168,21 @@ public sealed class ShardingControlLoopTests
         Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero, "nor a failed cycle");
     }
 
+    [TestCase("planner", "HotPartitionPlanner.PlanAsync")]
+    [TestCase("executor", "RoutingOnlyExecutor.ExecuteAsync")]
+    public void RunCycle_WhenAHostComponentReturnsNull_FailsTheCycleNamingIt(string component, string call)
+    {
+        // A host's own planner or executor (a seam) that returns null failed the cycle with a NullReferenceException from
+        // the loop's own code, which named neither the component nor the call.
+        using var rig = new Rig(warmup: 1);
+        rig.Planner.ReturnNull = component == "planner";
+        rig.Executor.ReturnNull = component == "executor";
+        rig.Minute();
+
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains(call + " returned null"));
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1));
+    }
+
     [Test]
     public async Task RunCycle_DuringWarmup_OnlyObserves()
     {

@@ -172,7 +172,7 @@ public sealed class ShardingControlLoop : IDisposable
         _initialRanges?.Append(harvest);
 
         _progress.Mark();
-        var snapshot = await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false);
+        var snapshot = Returned(await _inventory.CaptureAsync(map, _history.LatestSamples, cancellationToken).ConfigureAwait(false), _inventory, nameof(IClusterInventory.CaptureAsync));
         if (harvest.Series.Count > 0)
         {
             // Only a harvest that closed a bucket measured anything new: a cycle run before the next bucket closed (a host
@@ -200,7 +200,7 @@ public sealed class ShardingControlLoop : IDisposable
         }
 
         _progress.Mark();
-        var raw = await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false);
+        var raw = Returned(await _forecaster.ForecastAsync(new ForecastRequest(history, _options.Horizon), cancellationToken).ConfigureAwait(false), _forecaster, nameof(ILoadForecaster.ForecastAsync));
 
         // The forecast error metric judges the forecaster; the plan is made on the guarded forecast.
         _previousForecast = raw;
@@ -209,7 +209,7 @@ public sealed class ShardingControlLoop : IDisposable
         _progress.Mark();
         var started = _time.GetTimestamp();
         var request = new PlanningRequest(snapshot, forecast, PlanConstraints(), _time.GetUtcNow()) { LastChanged = new Dictionary<PartitionId, DateTimeOffset>(_lastChanged) };
-        var plan = await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+        var plan = Returned(await _planner.PlanAsync(request, cancellationToken).ConfigureAwait(false), _planner, nameof(IShardPlanner.PlanAsync));
         var planMillis = _time.GetElapsedTime(started).TotalMilliseconds;
         Meter(plan, planMillis);
         var execute = _options.Execute && plan.Actions.Count > 0;
@@ -234,7 +234,7 @@ public sealed class ShardingControlLoop : IDisposable
         PlanExecutionSummary summary;
         try
         {
-            summary = await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false);
+            summary = Returned(await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false), _executor, nameof(IPlanExecutor.ExecuteAsync));
         }
         catch (Exception e) when (e.Data[Execution.JournalledPlanExecutor.PartialSummaryKey] is PlanExecutionSummary partial)
         {
@@ -273,6 +273,14 @@ public sealed class ShardingControlLoop : IDisposable
             Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
         }
     }
+
+    /// <summary>
+    /// <paramref name="value"/>, or an exception naming the component and call that returned null: the seams are the
+    /// host's to implement, and a null went on to fail the cycle with a NullReferenceException from the loop's own code.
+    /// </summary>
+    private static T Returned<T>(T? value, object component, string call)
+        where T : class =>
+        value ?? throw new InvalidOperationException($"{component.GetType().Name}.{call} returned null; the control loop needs a result from it (the cycle fails, and the next interval tries again).");
 
     /// <summary>The host's constraints, capped at one wave of moves unless the host chose a cap or turned it off (<see cref="ControlLoopOptions.CapMovesPerCycle"/>).</summary>
     private PlanningConstraints PlanConstraints() =>

@@ -24,6 +24,9 @@ internal sealed class HotPartitionPlanner : IShardPlanner
 
     public int Calls { get; private set; }
 
+    /// <summary>When set, returns null instead of a plan (a host planner with a bug).</summary>
+    public bool ReturnNull { get; set; }
+
     public int MaxConcurrent { get; private set; }
 
     public PlanningRequest? LastRequest { get; private set; }
@@ -51,6 +54,11 @@ internal sealed class HotPartitionPlanner : IShardPlanner
             if (Fail)
             {
                 throw new InvalidOperationException("planner failure injected by the test");
+            }
+
+            if (ReturnNull)
+            {
+                return null!;
             }
 
             var load = request.Cluster.Partitions.ToDictionary(p => p.Id, p => request.Forecast.ValueAt(p.Id, ResourceKind.Requests, 0, 0.9));

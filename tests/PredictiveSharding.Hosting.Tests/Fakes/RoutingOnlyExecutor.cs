@@ -21,6 +21,9 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
     /// <summary>When set, cancelled just before <see cref="ThrowAfterMoving"/> is thrown (the caller stopping meanwhile).</summary>
     public CancellationTokenSource? CancelBeforeThrowing { get; set; }
 
+    /// <summary>When set, returns null instead of a summary (a host executor with a bug), after the moves.</summary>
+    public bool ReturnNull { get; set; }
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         Plans.Add(plan);
@@ -38,6 +41,6 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
             throw failure;
         }
 
-        return Task.FromResult(new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
+        return Task.FromResult(ReturnNull ? null! : new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
     }
 }
