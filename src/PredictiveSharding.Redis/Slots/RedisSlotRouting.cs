@@ -21,12 +21,13 @@ public static class RedisSlotRouting
     /// <param name="maxSlotsPerPartition">Largest partition, in slots; 1 to 16,384.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSlotsPerPartition"/> is out of range.</exception>
-    /// <exception cref="InvalidOperationException">A slot is not served by any master, or one is being migrated.</exception>
+    /// <exception cref="InvalidOperationException">A slot is not served by any master, or one is being migrated, or a master that serves slots did not answer its <c>CLUSTER NODES</c> (only its own line says which of its slots are open, so the map is refused until it answers or a replica has taken its slots over).</exception>
     public static async Task<RoutingMap> BuildRoutingMapAsync(IConnectionMultiplexer connection, int maxSlotsPerPartition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         CheckMaxSlots(maxSlotsPerPartition);
         var view = await new RedisClusterAdmin(connection).ReadViewAsync(cancellationToken).ConfigureAwait(false);
+        CheckEveryOwnerAnswered(view);
         var open = view.OpenSlots().ToList();
         if (open.Count > 0)
         {
@@ -41,6 +42,38 @@ public static class RedisSlotRouting
         }
 
         return FromOwners(owners, maxSlotsPerPartition);
+    }
+
+    /// <summary>
+    /// Throws when a master that serves slots did not answer: a node reports its migrating and importing slots only on its
+    /// own <c>CLUSTER NODES</c> line, so a slot it has open (a move whose other side is done, or was never marked) would be
+    /// missed and mapped as settled. A silent master that serves nothing cannot put a slot in the map wrongly and is allowed.
+    /// </summary>
+    private static void CheckEveryOwnerAnswered(ClusterView view)
+    {
+        var served = new Dictionary<string, List<HashSlotRange>>(StringComparer.Ordinal);
+        for (var slot = 0; slot < HashSlot.Count; slot++)
+        {
+            if (view.OwnerOf(slot) is { } owner && (view.Unreachable.Contains(owner.Address) || !view.Self.ContainsKey(owner.Address)))
+            {
+                var ranges = served.TryGetValue(owner.Address, out var list) ? list : served[owner.Address] = [];
+                if (ranges.Count > 0 && ranges[^1].End == slot)
+                {
+                    ranges[^1] = new HashSlotRange(ranges[^1].Start, slot + 1);
+                }
+                else
+                {
+                    ranges.Add(new HashSlotRange(slot, slot + 1));
+                }
+            }
+        }
+
+        if (served.Count > 0)
+        {
+            var (address, ranges) = served.OrderBy(s => s.Key, StringComparer.Ordinal).First();
+            var more = served.Count > 1 ? $" (nor did {string.Join(", ", served.Keys.Where(k => k != address).Order(StringComparer.Ordinal).Select(k => $"'{k}'"))})" : string.Empty;
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Master '{address}' serves slots {string.Join(", ", ranges.Take(5))}{(ranges.Count > 5 ? ", …" : string.Empty)} but did not answer CLUSTER NODES{more}; only its own line says which of its slots are being migrated, so no routing map is built while it is silent. Build it once it answers again or a replica has taken its slots over."));
+        }
     }
 
     /// <summary>A map of version 0 from the owner of every slot (see <see cref="BuildRoutingMapAsync"/>).</summary>

@@ -44,7 +44,11 @@ public sealed class FailingMasterInventoryTests
         // B still serves its slots (no replica took them over), so it cannot be left out of the snapshot; the map was built
         // before it failed.
         var healthy = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n";
-        var (before, _) = CannedNodesConnection.Create(new Dictionary<string, string> { ["127.0.0.1:30001"] = healthy });
+        var (before, _) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = healthy,
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
         var map = await RedisSlotRouting.BuildRoutingMapAsync(before, maxSlotsPerPartition: 4096, CancellationToken.None);
         var (connection, _) = CannedNodesConnection.Create(new Dictionary<string, string>
         {
@@ -102,9 +106,15 @@ public sealed class FailingMasterInventoryTests
     {
         // B crashed a moment ago and still serves its slots; no flag says so yet. Its partitions cannot be counted (they
         // were reported empty) and it must not be offered as a place to move others to.
+        // The map was built while it answered (a map is not built while a master serving slots is silent).
         var healthy = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n";
+        var (before, _) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = healthy,
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(before, maxSlotsPerPartition: 4096, CancellationToken.None);
         var (connection, _) = CannedNodesConnection.Create(new Dictionary<string, string> { ["127.0.0.1:30001"] = healthy });
-        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
         var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000 });
 
         Assert.That(

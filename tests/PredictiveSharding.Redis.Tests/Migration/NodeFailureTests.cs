@@ -89,6 +89,47 @@ public sealed class NodeFailureTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task BuildRoutingMap_WhileAMasterServingSlotsDoesNotAnswer_ThrowsNamingItRatherThanMissingItsOpenSlots()
+    {
+        // The dead master is importing a slot of another master (a move whose target was marked, then the process and the
+        // target died): only its own CLUSTER NODES line says so, and it cannot be read. A map built from the others would
+        // not know the slot is open.
+        var deadIndex = 2;
+        var dead = Cluster.Addresses[deadIndex];
+        var owner = Cluster.Addresses[0];
+        var admin = new RedisClusterAdmin(Connection);
+        var slot = HashSlotRange.FromKeyRange((await CurrentMapAsync(HashSlot.Count)).Routes.First(r => r.Node.Value == owner).Range).Start;
+        await admin.SetSlotImportingAsync(dead, slot, await admin.MyIdAsync(owner, CancellationToken.None), CancellationToken.None);
+        try
+        {
+            Cluster.Kill(deadIndex);
+            try
+            {
+                Assert.That(
+                    async () => await RedisSlotRouting.BuildRoutingMapAsync(Connection, maxSlotsPerPartition: 4096, CancellationToken.None),
+                    Throws.InvalidOperationException.With.Message.Contains($"'{dead}'").And.Message.Contains("did not answer"));
+            }
+            finally
+            {
+                await Cluster.RestartAsync(deadIndex, CancellationToken.None);
+                await Cluster.WaitUntilHealthyAsync(CancellationToken.None);
+                await WaitUntilClientReconnectedAsync();
+            }
+
+            // Back (its node file kept the mark), it reports the open slot itself, and the map is refused for that reason.
+            Assert.That(
+                async () => await RedisSlotRouting.BuildRoutingMapAsync(Connection, maxSlotsPerPartition: 4096, CancellationToken.None),
+                Throws.InvalidOperationException.With.Message.Contains(slot.ToString(System.Globalization.CultureInfo.InvariantCulture)).And.Message.Contains("being migrated"));
+        }
+        finally
+        {
+            await admin.SetSlotStableAsync(dead, slot, CancellationToken.None);
+        }
+
+        Assert.That((await CurrentMapAsync(HashSlot.Count)).Routes.Select(r => r.Node.Value).Distinct(), Is.EquivalentTo(Cluster.Addresses));
+    }
+
+    [Test]
     public async Task Execute_WhenTheTargetDiedAfterThePlanWasMade_DoesNotStartTheMoveAndLeavesNothingToRecover()
     {
         var map = await CurrentMapAsync(maxSlotsPerPartition: 8);
