@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace PredictiveSharding.Redis.Local;
 
@@ -183,6 +184,15 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (_options.Password is { } password)
+        {
+            // In a file only its owner can read, never on the command line, which every user of the machine can read (ps,
+            // /proc/<pid>/cmdline) for as long as the server runs. redis-server takes a configuration file as its first
+            // argument. masterauth too, as a production cluster would have it: a replica (or a master demoted to one) must
+            // authenticate to its master.
+            info.ArgumentList.Add(WriteSecretsFile(port, password));
+        }
+
         foreach (var argument in new[]
         {
             "--port", port, "--bind", Host, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
@@ -195,15 +205,6 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
             info.ArgumentList.Add(argument);
         }
 
-        if (_options.Password is { } password)
-        {
-            // masterauth too, as a production cluster would have it: a replica (or a master demoted to one) must
-            // authenticate to its master.
-            foreach (var argument in new[] { "--requirepass", password, "--masterauth", password })
-            {
-                info.ArgumentList.Add(argument);
-            }
-        }
 
         try
         {
@@ -218,6 +219,26 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
         {
             throw new InvalidOperationException($"'{_options.ServerPath}' could not be run ({e.Message}). Install Redis 7: on Debian or Ubuntu 'apt-get install -y redis-server' (it brings redis-cli too), or set LocalRedisClusterOptions.ServerPath.", e);
         }
+    }
+
+    /// <summary>
+    /// Writes <c>requirepass</c> and <c>masterauth</c> to <c>secrets-port.conf</c> in <see cref="Directory"/>, created
+    /// afresh with mode 0600 (owner read and write) so that no other user can read it at any moment; returns its path.
+    /// </summary>
+    private string WriteSecretsFile(string port, string password)
+    {
+        var path = Path.Combine(Directory, "secrets-" + port + ".conf");
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        // The password has no quote, backslash or space (LocalRedisClusterOptions.Validate), so quoting it is exact.
+        using var writer = new StreamWriter(path, Encoding.ASCII, options);
+        writer.Write($"requirepass \"{password}\"\nmasterauth \"{password}\"\n");
+        return path;
     }
 
     private async Task WaitForAsync(int port, string[] command, Func<string, bool> ready, CancellationToken cancellationToken)

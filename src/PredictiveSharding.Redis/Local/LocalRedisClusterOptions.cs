@@ -31,7 +31,9 @@ public sealed class LocalRedisClusterOptions
 
     /// <summary>
     /// A password every master requires of its clients (<c>requirepass</c>) and would give a master it replicates
-    /// (<c>masterauth</c>); it is put in <see cref="LocalRedisCluster.ConnectionString"/> and given to redis-cli. Printable
+    /// (<c>masterauth</c>); the servers read it from a configuration file only its owner can read (mode 0600, in the
+    /// cluster's folder), never from their command line, which every user of the machine can see. It is put in
+    /// <see cref="LocalRedisCluster.ConnectionString"/> and given to redis-cli in its environment. Printable
     /// ASCII without spaces, quotes, backslashes or commas (the connection string separates its options by commas). Null
     /// (the default) for no password.
     /// </summary>
