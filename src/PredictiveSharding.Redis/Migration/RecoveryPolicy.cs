@@ -1,6 +1,10 @@
 namespace PredictiveSharding.Redis.Migration;
 
-/// <summary>What recovery does with a move a crash of our process left unfinished.</summary>
+/// <summary>
+/// What recovery does with a move a crash of our process (or a cancellation) left unfinished. A move that had failed and
+/// whose roll-back had begun, as the journal records before the roll-back's first step, is rolled back whatever the
+/// policy: its slots may be part way back, which only a roll-back handles.
+/// </summary>
 public enum RecoveryPolicy
 {
     /// <summary>Finish the move: the slot in flight and the slots not yet started go to the target.</summary>

@@ -86,7 +86,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>; nothing was changed.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it per <see cref="RedisMigrationOptions.Recovery"/>. A move that had failed and was being rolled back when cancelled (the message says so and names the failure) is rolled back by it whatever the policy.</exception>
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken) =>
         ExecuteAsync(plan, progress: null, cancellationToken);
 
@@ -98,7 +98,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// </remarks>
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>; nothing was changed.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it per <see cref="RedisMigrationOptions.Recovery"/>. A move that had failed and was being rolled back when cancelled (the message says so and names the failure) is rolled back by it whatever the policy.</exception>
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -341,7 +341,16 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 handedOver?.Invoke((double)(current + 1 - slot0) / (slots.End - slot0));
             }
         }
-        catch (Exception e) when (e is RedisMigrationException or RedisException)
+        catch (Exception e) when (e is not RedisMigrationException && SlotMover.IsTransient(e) && cancellationToken.IsCancellationRequested)
+        {
+            // Retrying stops once cancellation is requested and lets a transient error (a dropped connection, a timeout)
+            // through: the move was cancelled, not refused. Nothing is rolled back, so no roll-back is journalled; the
+            // journal holds the move as begun and the next recovery finishes or undoes it per RedisMigrationOptions.Recovery.
+            // (Taken for a failure, it journalled a roll-back that the cancelled token then stopped at once, so the next
+            // recovery rolled the move back even under Resume; a timeout, not a RedisException, escaped raw.)
+            throw new OperationCanceledException(string.Create(CultureInfo.InvariantCulture, $"Move of '{move.Shard}' from '{move.From}' to '{move.To}' was cancelled at slot {current} (a command failed as it was cancelled: {e.Message}); it stays in the journal and the next recovery finishes or undoes it per RedisMigrationOptions.Recovery ({_options.Recovery})."), e, cancellationToken);
+        }
+        catch (Exception e) when (e is RedisMigrationException or RedisException or RedisTimeoutException)
         {
             var failure = e as RedisMigrationException ?? new RedisMigrationException(string.Create(CultureInfo.InvariantCulture, $"Slot {current} refused a step: {e.Message}"), e) { Slot = current };
             _metrics.MovesRolledBack.Add(1);
@@ -408,7 +417,26 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
     }
 
+    /// <summary>
+    /// Undoes a failed move. Its roll-back is journalled before the first step: once a slot has started going back, only
+    /// rolling back handles its state (resuming forward would hand over a slot with keys already back on the source). So a
+    /// roll-back a crash or a cancellation stops is finished by the next recovery whatever the recovery policy; a
+    /// cancellation throws an <see cref="OperationCanceledException"/> that says so and names the failure.
+    /// </summary>
     private async Task<RedisMigrationException> RollBackAsync(string id, MoveAction move, MoveEndpoints endpoints, HashSlotRange handedOver, int inFlight, IReadOnlyList<string> masters, MoveTally tally, RedisMigrationException failure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RollBackCoreAsync(id, move, endpoints, handedOver, inFlight, masters, tally, failure, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || SlotMover.IsTransient(e)))
+        {
+            // A transient error let through because retrying stopped for the cancellation is the cancellation too.
+            throw new OperationCanceledException($"Move of '{move.Shard}' from '{move.From}' to '{move.To}' failed ({failure.Message}) and its roll-back was cancelled; the journal holds it as rolling back, and the next recovery (RecoverAsync, run by every ExecuteAsync) finishes the roll-back whatever RedisMigrationOptions.Recovery says (stopped by: {e.Message}).", failure, cancellationToken);
+        }
+    }
+
+    private async Task<RedisMigrationException> RollBackCoreAsync(string id, MoveAction move, MoveEndpoints endpoints, HashSlotRange handedOver, int inFlight, IReadOnlyList<string> masters, MoveTally tally, RedisMigrationException failure, CancellationToken cancellationToken)
     {
         _journal.Append(new JournalRecord(JournalRecord.RollBack, id, Note: failure.Message));
         var mover = CreateMover();

@@ -417,7 +417,8 @@ internal sealed class SlotMover
             return true;
         }, tally, cancellationToken);
 
-    private static bool IsTransient(Exception e) =>
+    /// <summary>A failure <see cref="RetryAsync{T}"/> tries again (and, once cancellation is requested, lets through as it is).</summary>
+    internal static bool IsTransient(Exception e) =>
         RedisClusterAdmin.IsUnreachable(e) ||
         (e is RedisServerException server && (IsIoError(server) || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) ||
             server.Message.StartsWith("LOADING", StringComparison.Ordinal) || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)));

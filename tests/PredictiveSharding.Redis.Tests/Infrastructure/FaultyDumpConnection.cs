@@ -6,7 +6,7 @@ namespace PredictiveSharding.Redis.Tests.Infrastructure;
 
 /// <summary>
 /// A multiplexer that forwards everything to a real one, except that <c>DUMP</c> sent with <c>IServer.ExecuteAsync</c>
-/// to <see cref="Address"/> times out (as <see cref="RedisTimeoutException"/>) while <see cref="FailuresLeft"/> is above
+/// to <see cref="Address"/> times out (as <see cref="RedisTimeoutException"/>, or fails with <see cref="Fault"/>) while <see cref="FailuresLeft"/> is above
 /// zero, counting down; the sampling reads of a slot move go that way. Every command sent with <c>IServer.ExecuteAsync</c>
 /// is logged in <see cref="Sent"/>.
 /// </summary>
@@ -19,6 +19,12 @@ public class FaultyDumpConnection : DispatchProxy
     public int FailuresLeft { get; set; }
 
     public int Failed { get; private set; }
+
+    /// <summary>The failure injected; a timeout unless a test sets another (e.g. a dropped connection).</summary>
+    public Func<Exception> Fault { get; set; } = static () => new RedisTimeoutException(CommandFlags.None, "Timeout awaiting response (injected by the test: DUMP)", CommandStatus.Sent);
+
+    /// <summary>Called as each failure is injected, before it is returned (a test cancels its token here).</summary>
+    public Action? OnFault { get; set; }
 
     /// <summary>Every command sent with <c>IServer.ExecuteAsync</c>, as (address, "COMMAND FIRSTARG").</summary>
     public List<(string Address, string Command)> Sent { get; } = [];
@@ -62,7 +68,9 @@ public class FaultyDumpConnection : DispatchProxy
             Failed++;
         }
 
-        return Task.FromException<RedisResult>(new RedisTimeoutException(CommandFlags.None, "Timeout awaiting response (injected by the test: DUMP)", CommandStatus.Sent));
+        OnFault?.Invoke();
+
+        return Task.FromException<RedisResult>(Fault());
     }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)

@@ -5,6 +5,7 @@ using PredictiveSharding.Redis.Slots;
 using PredictiveSharding.Redis.Tests.Infrastructure;
 using PredictiveSharding.Routing;
 using PredictiveSharding.Topology;
+using StackExchange.Redis;
 
 namespace PredictiveSharding.Redis.Tests.Migration;
 
@@ -66,6 +67,42 @@ public sealed class DumpSamplingFailureTests : RedisClusterFixture
         Assert.That(view.OpenSlots(), Is.Empty, "the slot was closed again, not left open");
         Assert.That(view.OwnerOf(slot)!.Address, Is.EqualTo(source));
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [TestCase(false, 3)]
+    [TestCase(true, 4)]
+    public async Task Execute_WhenCancelledAsACommandFails_LeavesTheMoveToTheResumePolicyRatherThanJournallingARollBack(bool timeout, int index)
+    {
+        // The host stops the executor just as a sampling read fails (its connection dropped, or it timed out): retrying
+        // stops for the cancellation and lets the error through. That is the cancellation, not a failed move: nothing is
+        // rolled back, so the journal must not say it is (the dropped connection was taken for a failure and journalled
+        // RollBack; the timeout escaped raw), and the default policy (Resume) finishes the move at the next recovery.
+        var (routing, route, target, workload) = await LoadAsync(index, prefix: "dump-cancel-" + timeout + ":");
+        var (connection, faults) = FaultyDumpConnection.Wrap(Connection, route.Node.Value, failures: 1);
+        if (!timeout)
+        {
+            faults.Fault = static () => new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, "connection dropped (injected by the test: DUMP)");
+        }
+
+        using var cancel = new CancellationTokenSource();
+        faults.OnFault = cancel.Cancel;
+        var journal = NewJournalPath();
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2, SampledKeysPerSlot = 2, RetryDelay = TimeSpan.FromMilliseconds(10) });
+        var move = new MoveAction(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test");
+
+        Assert.That(() => executor.ExecuteAsync(MigrationTests.Plan(move), cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(faults.Failed, Is.EqualTo(1), "the fault was injected");
+        Assert.That(new Redis.Migration.Journal.MigrationJournal(journal).OpenMoves().Single().RollingBack, Is.False, "the journal holds the move as begun, not as rolling back");
+
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.Resumed, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That(report.RolledBack, Is.Empty);
+        var view = await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None);
+        Assert.That(view.OpenSlots(), Is.Empty);
+        Assert.That(view.OwnerOf(HashSlotRange.FromKeyRange(route.Range).Start)!.Address, Is.EqualTo(target.Value));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
 }

@@ -150,6 +150,54 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Execute_WhenCancelledWhileRollingBackAFailedMove_SaysSoAndRecoveryFinishesTheRollBackUnderResume()
+    {
+        // A move fails (a refusal injected at slot 2) and its roll-back is cancelled at its first step. The move failed:
+        // the journal says it is rolling back, the exception says the roll-back was cancelled and what failed, and the next
+        // recovery finishes the roll-back though the policy is Resume (resuming would also leave keys already moved back
+        // on the source of a slot handed to the target).
+        var (routing, route, target) = await PickPartitionAsync(slots: 4, index: 13);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 4, prefix: "rollback-cancel:"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        var failAt = slots.Start + 2;
+        var failed = false;
+        using var cancel = new CancellationTokenSource();
+        using var executor = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) =>
+            {
+                if (failed)
+                {
+                    cancel.Cancel();
+                }
+                else if (step == MigrationStep.BatchMigrated && slot == failAt)
+                {
+                    failed = true;
+                    throw new RedisMigrationException("refusal injected by the test") { Slot = slot };
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        };
+
+        Assert.That(
+            () => executor.ExecuteAsync(Plan(Move(route, target)), cancel.Token),
+            Throws.InstanceOf<OperationCanceledException>().With.Message.Contains("roll-back").And.Message.Contains("refusal injected by the test").And.Message.Contains($"'{route.Partition}'"));
+        Assert.That(new Redis.Migration.Journal.MigrationJournal(journal).OpenMoves().Single().RollingBack, Is.True);
+
+        executor.StepHook = null;
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+        Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task Recover_WithRollBackPolicy_PutsEverySlotBackOnTheSourceAndLosesNothing()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 8, index: 5);
