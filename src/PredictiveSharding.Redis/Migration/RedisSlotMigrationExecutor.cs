@@ -186,6 +186,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// Finishes or undoes (per <see cref="RedisMigrationOptions.Recovery"/>) every move the journal holds as unfinished,
     /// and publishes the outcome in the routing map when the map still has the partition with the same slots.
     /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled; every move not yet finished or undone stays in the journal for the next recovery.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -569,6 +570,12 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             {
                 await RecoverMoveAsync(move, rollBack, cancellationToken).ConfigureAwait(false);
                 (rollBack ? rolledBack : resumed).Add(move.Partition.Value);
+            }
+            catch (Exception e) when (e is not RedisMigrationException && SlotMover.IsTransient(e) && cancellationToken.IsCancellationRequested)
+            {
+                // Retrying stops once cancellation is requested and lets a transient error through: the recovery was
+                // cancelled; reported as an unfinished move, it read as a master being down, and ExecuteAsync refused its plan.
+                throw new OperationCanceledException($"Recovery of the move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}' was cancelled (a command failed as it was cancelled: {e.Message}); the move stays in the journal for the next recovery.", e, cancellationToken);
             }
             catch (Exception e) when (e is RedisMigrationException or RedisException or InvalidOperationException)
             {

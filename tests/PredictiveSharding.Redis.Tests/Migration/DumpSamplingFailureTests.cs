@@ -105,4 +105,34 @@ public sealed class DumpSamplingFailureTests : RedisClusterFixture
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
+
+    [Test]
+    public async Task Recover_WhenCancelledAsACommandFails_ThrowsRatherThanReportingTheMoveUnfinished()
+    {
+        // A crash left a move open; the recovery that resumes it is cancelled just as a sampling read loses its
+        // connection. It used to report the move unfinished with the connection error (and ExecuteAsync then refused the
+        // plan as though a master were down) instead of throwing the cancellation.
+        var (routing, route, target, workload) = await LoadAsync(index: 5, prefix: "recover-cancel:");
+        var journal = NewJournalPath();
+        var options = new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2, SampledKeysPerSlot = 2, RetryDelay = TimeSpan.FromMilliseconds(10) };
+        using (var crashing = new RedisSlotMigrationExecutor(Connection, routing, options) { StepHook = (step, _, _) => step == MigrationStep.Opened ? throw new SimulatedCrashException() : ValueTask.CompletedTask })
+        {
+            Assert.That(() => crashing.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None), Throws.TypeOf<SimulatedCrashException>());
+        }
+
+        var (connection, faults) = FaultyDumpConnection.Wrap(Connection, route.Node.Value, failures: 1);
+        faults.Fault = static () => new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, "connection dropped (injected by the test: DUMP)");
+        using var cancel = new CancellationTokenSource();
+        faults.OnFault = cancel.Cancel;
+        using var restarted = new RedisSlotMigrationExecutor(connection, routing, options);
+
+        Assert.That(() => restarted.RecoverAsync(cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(faults.Failed, Is.EqualTo(1), "the fault was injected");
+
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.Resumed, Is.EqualTo(new[] { route.Partition.Value }), string.Join("; ", report.Unfinished));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
 }
