@@ -5,7 +5,11 @@ namespace PredictiveSharding.Redis.Migration;
 /// <summary>Settings of <see cref="RedisSlotMigrationExecutor"/>. Defaults follow <c>redis-cli --cluster reshard</c> where it has one.</summary>
 public sealed class RedisMigrationOptions
 {
-    /// <summary>The journal file (created when missing). Required; keep it on durable storage next to the host's state.</summary>
+    /// <summary>
+    /// The journal file (created when missing). Required; keep it on durable storage next to the host's state. One executor
+    /// runs on it at a time (a lock file, <c>JournalPath.lock</c>, is held during each plan and recovery): another whose run
+    /// overlaps, in this process or another, is refused.
+    /// </summary>
     public string JournalPath { get; set; } = string.Empty;
 
     /// <summary>Keys per <c>CLUSTER GETKEYSINSLOT</c> + <c>MIGRATE … KEYS</c> round, 1 to 10,000. Default 100 (redis-cli's <c>--cluster-pipeline</c> default is 10; larger batches cut round trips).</summary>

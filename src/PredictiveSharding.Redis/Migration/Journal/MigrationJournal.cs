@@ -26,6 +26,28 @@ internal sealed class MigrationJournal
 
     public string FilePath => _path;
 
+    /// <summary>
+    /// Takes the journal for one run of an executor (a plan, or a recovery) and returns what gives it back: an exclusive
+    /// lock on <c>journal.lock</c> beside it, which the operating system also drops when the process dies. Why: the journal
+    /// holds the moves in flight, and another executor reading it (a second instance of the host, a recovery tool) would
+    /// take a move the first is still running for one a crash left, and finish or undo it at the same time.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another executor, in this process or another, has the journal now.</exception>
+    public IDisposable Acquire()
+    {
+        var lockPath = _path + ".lock";
+        try
+        {
+            // FileShare.None: an exclusive advisory lock (flock) on Unix, a sharing lock on Windows; the file is left in place,
+            // since deleting it could let two holders lock different files under one name.
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"The migration journal '{_path}' is in use by another executor, in this process or another (its lock file '{lockPath}' could not be taken: {e.Message}). Two executors over one journal would each finish or undo the other's move in flight: give each executor its own RedisMigrationOptions.JournalPath, or run one at a time.", e);
+        }
+    }
+
     public void Append(JournalRecord record)
     {
         var line = JsonSerializer.Serialize(record, JournalJsonContext.Default.JournalRecord) + "\n";
