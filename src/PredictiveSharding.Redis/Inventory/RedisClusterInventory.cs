@@ -33,13 +33,17 @@ public sealed class RedisClusterInventory : IClusterInventory
 
     /// <summary>Creates the inventory.</summary>
     /// <param name="connection">A multiplexer connected to the cluster with admin commands allowed.</param>
-    /// <param name="options">Capacities; validated here.</param>
+    /// <param name="options">Capacities; copied and validated here, so changing them afterwards does not affect this inventory.</param>
     /// <param name="timeProvider">The clock metric rates are measured with.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public RedisClusterInventory(IConnectionMultiplexer connection, RedisClusterInventoryOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
+
+        // A copy, validated: the settings are read at every capture, and a change to the caller's object afterwards
+        // (unvalidated: a negative capacity) must not reach the snapshots.
+        options = options.Copy();
         options.Validate();
         _admin = new RedisClusterAdmin(connection);
         _options = options;

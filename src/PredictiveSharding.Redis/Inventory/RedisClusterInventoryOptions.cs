@@ -52,6 +52,20 @@ public sealed class RedisClusterInventoryOptions
         ArgumentNullException.ThrowIfNull(Regions, nameof(Regions));
     }
 
+    /// <summary>A copy (regions included), which the inventory keeps: the settings are read at every capture.</summary>
+    internal RedisClusterInventoryOptions Copy()
+    {
+        var copy = (RedisClusterInventoryOptions)MemberwiseClone();
+        // Null stays null for Validate to name; a dictionary keeps its comparer (a host may look addresses up ignoring case).
+        copy.Regions = Regions switch
+        {
+            null => null!,
+            Dictionary<string, string> dictionary => new Dictionary<string, string>(dictionary, dictionary.Comparer),
+            _ => new Dictionary<string, string>(Regions),
+        };
+        return copy;
+    }
+
     private static ArgumentOutOfRangeException Bad(string name, object? value, string expected) =>
         new(name, value, string.Create(CultureInfo.InvariantCulture, $"RedisClusterInventoryOptions.{name} must be {expected}; got {value}."));
 }

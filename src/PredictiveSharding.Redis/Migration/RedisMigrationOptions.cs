@@ -86,6 +86,9 @@ public sealed class RedisMigrationOptions
         }
     }
 
+    /// <summary>A copy, which the executor keeps: the settings are read long after it validated them.</summary>
+    internal RedisMigrationOptions Copy() => (RedisMigrationOptions)MemberwiseClone();
+
     private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
         new(name, value, string.Create(CultureInfo.InvariantCulture, $"RedisMigrationOptions.{name} must be {expected}; got {value}."));
 }

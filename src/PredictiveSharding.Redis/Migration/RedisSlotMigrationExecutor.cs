@@ -57,7 +57,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// <summary>Creates the executor.</summary>
     /// <param name="connection">A multiplexer connected to the cluster, created with admin commands allowed (<c>allowAdmin=true</c>). On a cluster that requires a password, <c>MIGRATE</c> authenticates to the target with the user and password this connection was configured with.</param>
     /// <param name="routing">The host's routing table, whose partitions are slot ranges (see <see cref="RedisSlotRouting"/>); the executor publishes splits, merges and moves to it.</param>
-    /// <param name="options">Settings; validated here.</param>
+    /// <param name="options">Settings; copied and validated here, so changing them afterwards does not affect this executor.</param>
     /// <param name="timeProvider">Clock for retries and the throttle.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="meterFactory">Creates the <c>PredictiveSharding.Redis</c> meter.</param>
@@ -67,6 +67,10 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(options);
+
+        // A copy, validated: the settings are read at every move and recovery, and a change to the caller's object
+        // afterwards (unvalidated: 0 attempts, 0 keys per batch) must not reach them.
+        options = options.Copy();
         options.Validate();
         _admin = new RedisClusterAdmin(connection);
         _routing = routing;

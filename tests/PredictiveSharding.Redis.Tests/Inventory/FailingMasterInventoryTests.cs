@@ -140,4 +140,26 @@ public sealed class FailingMasterInventoryTests
 
         Assert.That(async () => await capture, Throws.InstanceOf<OperationCanceledException>());
     }
+
+    [Test]
+    public async Task Capture_AfterTheOptionsObjectIsChanged_KeepsTheValidatedSettings()
+    {
+        // The options are validated when the inventory is created; a change to the same object afterwards is not, so it must
+        // not reach the snapshots (a capacity of -5 requests would be handed to the planner).
+        var (connection, _) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n",
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
+        var options = new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000, Regions = new Dictionary<string, string> { ["127.0.0.1:30001"] = "west" } };
+        var inventory = new RedisClusterInventory(connection, options);
+        options.RequestCapacityPerBucket = -5;
+        ((Dictionary<string, string>)options.Regions)["127.0.0.1:30001"] = "east";
+
+        var snapshot = await inventory.CaptureAsync(map, NoSamples, CancellationToken.None);
+
+        Assert.That(snapshot.Nodes.Select(n => n.Capacity[ResourceKind.Requests]), Has.All.EqualTo(1000));
+        Assert.That(snapshot.Nodes.Single(n => n.Id.Value == "127.0.0.1:30001").Region, Is.EqualTo("west"));
+    }
 }

@@ -122,6 +122,30 @@ public sealed class UnhealthyEndpointTests
         Assert.That(canned.Sent.Where(c => c.Contains("SETSLOT", StringComparison.Ordinal) || c.Contains("MIGRATE", StringComparison.Ordinal) || c.Contains("GETKEYSINSLOT", StringComparison.Ordinal)), Is.Empty, "nothing was marked or moved");
     }
 
+    [Test]
+    public async Task Recover_AfterTheOptionsObjectIsChanged_KeepsTheValidatedSettings()
+    {
+        // Validated when the executor was created (3 attempts); set to 0 on the same object afterwards, unvalidated, it made
+        // each command give up after its first failure.
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n",
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
+        var journal = Path.Combine(_directory, "j.jsonl");
+        new Redis.Migration.Journal.MigrationJournal(journal).Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30002", 0, 4));
+        var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
+        var options = new RedisMigrationOptions { JournalPath = journal, Attempts = 3, RetryDelay = TimeSpan.Zero };
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, options);
+        options.Attempts = 0;
+
+        // The canned target refuses SETSLOT (as a connection failure): the resumed move's first mark fails each attempt.
+        var report = await executor.RecoverAsync(CancellationToken.None);
+
+        Assert.That(report.Unfinished.Single(), Does.Contain("failed 3 time(s)"));
+        Assert.That(canned.Sent.Count(c => c.Contains("SETSLOT", StringComparison.Ordinal)), Is.EqualTo(3));
+    }
+
     private sealed class SynchronousProgress(Action<PlanExecutionProgress> report) : IProgress<PlanExecutionProgress>
     {
         public void Report(PlanExecutionProgress value) => report(value);
