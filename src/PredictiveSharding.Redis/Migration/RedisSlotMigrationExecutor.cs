@@ -90,6 +90,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>, or another executor (in this process or another) is running on the same journal file; nothing was changed.</exception>
+    /// <exception cref="InvalidDataException">The journal file is damaged (a line before the last is not a whole record, or a move's record lacks its partition, masters or slots); the message names the file and line. Nothing was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it per <see cref="RedisMigrationOptions.Recovery"/>. A move that had failed and was being rolled back when cancelled (the message says so and names the failure) is rolled back by it whatever the policy.</exception>
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken) =>
         ExecuteAsync(plan, progress: null, cancellationToken);
@@ -102,6 +103,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// </remarks>
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">No master of the cluster answered <c>CLUSTER NODES</c>, or another executor (in this process or another) is running on the same journal file; nothing was changed.</exception>
+    /// <exception cref="InvalidDataException">The journal file is damaged (a line before the last is not a whole record, or a move's record lacks its partition, masters or slots); the message names the file and line. Nothing was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; a slot in flight is left open and the move stays in the journal, so <see cref="RecoverAsync"/> (or the next call) finishes or undoes it per <see cref="RedisMigrationOptions.Recovery"/>. A move that had failed and was being rolled back when cancelled (the message says so and names the failure) is rolled back by it whatever the policy.</exception>
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
@@ -193,6 +195,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; every move not yet finished or undone stays in the journal for the next recovery.</exception>
     /// <exception cref="InvalidOperationException">Another executor (in this process or another) is running on the same journal file; nothing was read or changed.</exception>
+    /// <exception cref="InvalidDataException">The journal file is damaged (a line before the last is not a whole record, or a move's record lacks its partition, masters or slots); the message names the file and line. Nothing was changed.</exception>
     public async Task<RecoveryReport> RecoverAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

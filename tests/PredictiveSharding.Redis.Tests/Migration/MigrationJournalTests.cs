@@ -84,4 +84,19 @@ public sealed class MigrationJournalTests
 
         Assert.That(new FileInfo(_path).Length, Is.EqualTo(0));
     }
+
+    [TestCase("{\"kind\":\"begin\",\"mo", TestName = "OpenMoves_WhenALineBeforeTheLastIsNotJson_ThrowsNamingTheFileAndLine")]
+    [TestCase("{\"kind\":\"begin\",\"move\":\"m9\",\"slotStart\":0,\"slotEnd\":4}", TestName = "OpenMoves_WhenABeginRecordLacksItsPartitionAndMasters_ThrowsNamingTheFileAndLine")]
+    [TestCase("{\"kind\":\"begin\",\"move\":\"m9\",\"partition\":\"p9\",\"from\":\"a:1\",\"to\":\"b:2\",\"slotStart\":9,\"slotEnd\":4}", TestName = "OpenMoves_WhenABeginRecordHasAnInvertedSlotRange_ThrowsNamingTheFileAndLine")]
+    public void OpenMoves_WhenALineIsCorrupt_ThrowsNamingTheFileAndLine(string corrupt)
+    {
+        // Not the last line, so not a torn write: the journal was damaged, and recovery cannot know which moves are open.
+        // It threw the parser's or a constructor's own exception, naming neither the file nor the line.
+        var journal = new MigrationJournal(_path);
+        journal.Append(new JournalRecord(JournalRecord.Begin, "m1", "p1", "a:1", "b:2", 0, 10));
+        File.AppendAllText(_path, corrupt + "\n");
+        journal.Append(new JournalRecord(JournalRecord.End, "m1", Note: "completed"));
+
+        Assert.That(() => journal.OpenMoves(), Throws.TypeOf<InvalidDataException>().With.Message.Contains(Path.GetFullPath(_path)).And.Message.Contains("line 2"));
+    }
 }

@@ -152,6 +152,11 @@ internal sealed class MigrationJournal
                 {
                     break;
                 }
+                catch (JsonException e)
+                {
+                    // Not the last line, so not a write a crash tore: the file was damaged, and which moves are open is unknown.
+                    throw Damaged(i, $"is not a journal record ({e.Message})", e);
+                }
 
                 if (record is null)
                 {
@@ -161,7 +166,7 @@ internal sealed class MigrationJournal
                 switch (record.Kind)
                 {
                     case JournalRecord.Begin:
-                        open.Add(new JournalMove(record.Move, new Topology.PartitionId(record.Partition!), record.From!, record.To!, new Slots.HashSlotRange(record.SlotStart, record.SlotEnd), RollingBack: false));
+                        open.Add(ToMove(record, i));
                         break;
                     case JournalRecord.RollBack:
                         var index = open.FindIndex(m => m.Id == record.Move);
@@ -182,6 +187,25 @@ internal sealed class MigrationJournal
             return open;
         }
     }
+
+    /// <summary>A begin record as a move; one missing its partition, masters or a valid slot range is damage, named so.</summary>
+    private JournalMove ToMove(JournalRecord record, int index)
+    {
+        if (string.IsNullOrWhiteSpace(record.Move) || string.IsNullOrWhiteSpace(record.Partition) || string.IsNullOrWhiteSpace(record.From) || string.IsNullOrWhiteSpace(record.To))
+        {
+            throw Damaged(index, $"begins move '{record.Move}' without its move id, partition ('{record.Partition}'), source ('{record.From}') or target ('{record.To}')", inner: null);
+        }
+
+        if (record.SlotStart < 0 || record.SlotEnd < record.SlotStart || record.SlotEnd > Slots.HashSlot.Count)
+        {
+            throw Damaged(index, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"begins move '{record.Move}' with slots [{record.SlotStart}, {record.SlotEnd}), not a range of 0 to {Slots.HashSlot.Count}"), inner: null);
+        }
+
+        return new JournalMove(record.Move, new Topology.PartitionId(record.Partition), record.From, record.To, new Slots.HashSlotRange(record.SlotStart, record.SlotEnd), RollingBack: false);
+    }
+
+    private InvalidDataException Damaged(int index, string what, Exception? inner) =>
+        new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Migration journal '{_path}' line {index + 1} {what}; the file is damaged, so which moves are open is unknown. Restore it from a copy, or check the masters' open slots (CLUSTER NODES) and close them by hand (redis-cli --cluster fix), then remove the file."), inner);
 
     /// <summary>Empties the file when no move is open, so it does not grow without bound.</summary>
     public void CompactIfIdle()
