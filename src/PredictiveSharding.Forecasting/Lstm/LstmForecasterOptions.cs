@@ -123,7 +123,7 @@ public sealed class LstmForecasterOptions
     /// </summary>
     public int SeasonalProfileSeasons { get; set; }
 
-    /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5.</summary>
+    /// <summary>Epochs without a better validation loss before training stops, 1–100,000. Default 5. The fit's last progress report then gives the epochs run as <see cref="ForecasterProgress.TotalEpochs"/>.</summary>
     public int EarlyStoppingPatience { get; set; } = 5;
 
     /// <summary>Largest L2 norm of a step's gradient; larger ones are scaled down to it. Positive. Default 10.</summary>

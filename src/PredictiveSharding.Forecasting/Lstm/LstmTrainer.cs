@@ -197,7 +197,6 @@ internal sealed class LstmTrainer
             var trainingLoss = epochLoss / Math.Max(1, epochPoints);
             var validationLoss = validation is null ? double.NaN : ValidationLoss(network, validation.Value, levels, cancellationToken);
             LstmLog.EpochFinished(_logger, epoch, trainingLoss, validationLoss);
-            progress?.Report(new ForecasterProgress(epoch, epochs, trainingLoss, validationLoss));
             var stop = false;
             if (validation is not null)
             {
@@ -215,6 +214,10 @@ internal sealed class LstmTrainer
                 }
             }
 
+            // Reported once the epoch's stopping decision is made: the last report of a fit that stopped early gives the
+            // epochs run as the total (Epoch == TotalEpochs marks the last report either way); it said "3 of 60" although
+            // training had ended.
+            progress?.Report(new ForecasterProgress(epoch, stop ? epoch : epochs, trainingLoss, validationLoss));
             if (stop || epoch == epochs)
             {
                 break;

@@ -55,6 +55,24 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task FitAsync_StoppedEarly_LastReportGivesTheEpochsRunAsTheTotal()
+    {
+        // The last report said "epoch 3 of 60" although training had ended: a consumer showing progress, or waiting for
+        // Epoch == TotalEpochs, never saw the fit finish.
+        var options = TinyOptions.Create(epochs: 60);
+        options.EarlyStoppingPatience = 1;
+        var sut = new LstmForecaster(options);
+        var reports = new List<ForecasterProgress>();
+
+        await sut.FitAsync(SyntheticLoad.History(3, 300), new SynchronousProgress<ForecasterProgress>(reports.Add), CancellationToken.None);
+
+        Assert.That(reports, Has.Count.LessThan(60), "patience 1 stops this fit early");
+        Assert.That(reports.Select(r => r.Epoch), Is.EqualTo(Enumerable.Range(1, reports.Count)));
+        Assert.That(reports[^1].TotalEpochs, Is.EqualTo(reports[^1].Epoch));
+        Assert.That(reports.SkipLast(1), Has.All.Matches<ForecasterProgress>(r => r.TotalEpochs == 60));
+    }
+
+    [Test]
     public async Task FitAsync_CancelledDuringTraining_KeepsThePreviousModelUnchanged()
     {
         var history = SyntheticLoad.History(3, 300);
