@@ -23,6 +23,8 @@ public sealed class FastTreeForecaster : ILoadForecaster
     private readonly FastTreeForecasterOptions _options;
     private readonly FastTreeModelTrainer _trainer;
     private readonly IReadOnlyList<double> _quantiles;
+    private const int MaxOriginsPerSeries = 64;
+
     private readonly BaselineState<State> _state = new();
 
     /// <summary>Creates the forecaster.</summary>
@@ -70,6 +72,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
 
     /// <inheritdoc />
     /// <remarks>Every series needs 2m + 1 steps (the context of one training row). Trains two models: one without each series' tail, to measure errors, then the final one on everything.</remarks>
+    /// <exception cref="ArgumentException">A series is too short or holds a bad value, or the history gives either model fewer than twice <see cref="FastTreeForecasterOptions.MinimumExampleCountPerLeaf"/> rows, or its held-out tails fewer than <see cref="FastTreeForecasterOptions.MinimumResiduals"/> one-step errors (thrown by the call, before training).</exception>
     public Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -81,7 +84,18 @@ public sealed class FastTreeForecaster : ILoadForecaster
             stored.Add(StoredSeries.From(series, nameof(history)).Truncate(_options.MaxHistoryLength));
         }
 
-        return FitCoreAsync(history.Step, stored, progress, cancellationToken);
+        // What the training would find too little is bad input like any other: it throws from the call, before training
+        // starts, not from the task after a model has been trained for nothing.
+        var tails = stored.ToDictionary(s => s.Partition, s => (int)Math.Floor(_options.ValidationFraction * (s.Values.Length - ContextLength)));
+        _trainer.RequireRows(_trainer.RowCount(stored, s => s.Values.Length - tails[s.Partition]), "model that measures the held-out errors (each series without its tail)", nameof(history));
+        _trainer.RequireRows(_trainer.RowCount(stored, s => s.Values.Length), "tree model", nameof(history));
+        var errors = stored.Sum(s => (long)HeldOutOrigins(tails[s.Partition]));
+        if (errors < _options.MinimumResiduals)
+        {
+            throw new ArgumentException($"The held-out tails ({_options.ValidationFraction:0.##} of each series' steps after its {ContextLength} of context) give {errors} one-step forecast errors; at least MinimumResiduals {_options.MinimumResiduals} are needed to estimate the quantiles. Give more or longer series.", nameof(history));
+        }
+
+        return FitCoreAsync(history.Step, stored, tails, progress, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -151,7 +165,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
     // Begun in the call, before the training task is scheduled, so an update published while the task waits is replayed
     // too; ended however the task ends (a task cancelled before it started never runs its delegate). A replayed update
     // appends its buckets to the retained series without retraining (the next update trains on them).
-    private async Task FitCoreAsync(TimeSpan step, List<StoredSeries> stored, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
+    private async Task FitCoreAsync(TimeSpan step, List<StoredSeries> stored, Dictionary<PartitionId, int> tails, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken)
     {
         var fit = _state.BeginFit();
         try
@@ -159,7 +173,6 @@ public sealed class FastTreeForecaster : ILoadForecaster
             await Task.Run(
                 () =>
                 {
-                    var tails = stored.ToDictionary(s => s.Partition, s => (int)Math.Floor(_options.ValidationFraction * (s.Values.Length - ContextLength)));
                     var outOfFold = _trainer.Train(_trainer.Rows(stored, s => s.Values.Length - tails[s.Partition]), cancellationToken);
                     progress?.Report(new ForecasterProgress(1, 2, double.NaN, double.NaN));
                     var (residuals, validationLoss) = MeasureErrors(outOfFold, stored, tails, cancellationToken);
@@ -226,7 +239,6 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// <summary>Forecasts each series' held-out tail from rolling origins with the out-of-fold model and pools the scaled errors per horizon step.</summary>
     private (HorizonResiduals Residuals, double MeanAbsoluteScaledError) MeasureErrors(TreeEnsembleEvaluator model, List<StoredSeries> stored, Dictionary<PartitionId, int> tails, CancellationToken cancellationToken)
     {
-        const int MaxOriginsPerSeries = 64;
         var horizon = _options.MaxHorizon;
         var pools = new List<double>[horizon];
         for (var h = 0; h < horizon; h++)
@@ -241,7 +253,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
             cancellationToken.ThrowIfCancellationRequested();
             var values = series.Values;
             var tail = tails[series.Partition];
-            var stride = Math.Max(1, (tail + MaxOriginsPerSeries - 1) / MaxOriginsPerSeries);
+            var stride = HeldOutStride(tail);
             for (var origin = values.Length - tail; origin < values.Length; origin += stride)
             {
                 var steps = Math.Min(horizon, values.Length - origin);
@@ -261,6 +273,12 @@ public sealed class FastTreeForecaster : ILoadForecaster
         var residuals = new HorizonResiduals(pools, _options.MinimumResiduals);
         return (residuals, absSum / Math.Max(residuals.OneStepCount, 1));
     }
+
+    /// <summary>The stride between the rolling origins of a held-out tail: at most <see cref="MaxOriginsPerSeries"/> per series.</summary>
+    private static int HeldOutStride(int tail) => Math.Max(1, (tail + MaxOriginsPerSeries - 1) / MaxOriginsPerSeries);
+
+    /// <summary>The rolling origins (each one one-step error) <see cref="MeasureErrors"/> takes from a held-out tail.</summary>
+    private static int HeldOutOrigins(int tail) => tail <= 0 ? 0 : (tail + HeldOutStride(tail) - 1) / HeldOutStride(tail);
 
     private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
 

@@ -22,14 +22,9 @@ internal sealed class FastTreeModelTrainer
     {
         var m = _options.SeasonLength;
         var horizon = _options.MaxHorizon;
-        var context = (int)LagFeatures.ContextLength(m); // within MaxHistoryLength, an int, once the options are valid
-        long possible = 0;
-        foreach (var s in series)
-        {
-            possible += Math.Max(limit(s) - context, 0) * (long)horizon;
-        }
-
-        var stride = (int)Math.Max(1, (possible + _options.MaxTrainingRows - 1) / _options.MaxTrainingRows);
+        var context = Context;
+        var possible = Possible(series, limit);
+        var stride = Stride(possible);
         var rows = new List<FastTreeTrainingRow>((int)Math.Min(possible / stride, _options.MaxTrainingRows) + 1);
         foreach (var s in series)
         {
@@ -51,16 +46,45 @@ internal sealed class FastTreeModelTrainer
         return rows;
     }
 
+    /// <summary>
+    /// The number of rows <see cref="Rows"/> gives for the same arguments, counted without building them, so that a fit
+    /// can refuse a history too short to train on from the call, before any training starts.
+    /// </summary>
+    public long RowCount(IReadOnlyCollection<StoredSeries> series, Func<StoredSeries, int> limit)
+    {
+        var horizon = _options.MaxHorizon;
+        var context = Context;
+        var stride = Stride(Possible(series, limit));
+        long count = 0;
+        foreach (var s in series)
+        {
+            var end = limit(s);
+            for (var origin = context; origin < end; origin += stride)
+            {
+                count += Math.Min(horizon, end - origin);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Throws when <paramref name="count"/> rows are too few for the configured leaf size.</summary>
+    /// <exception cref="ArgumentException">Fewer than twice <see cref="FastTreeForecasterOptions.MinimumExampleCountPerLeaf"/>.</exception>
+    public void RequireRows(long count, string what, string paramName)
+    {
+        var needed = 2L * _options.MinimumExampleCountPerLeaf;
+        if (count < needed)
+        {
+            throw new ArgumentException($"The history yields {count} training rows for the {what}; at least {needed} (twice MinimumExampleCountPerLeaf {_options.MinimumExampleCountPerLeaf}) are needed. Give longer series (each row needs {LagFeatures.ContextLength(_options.SeasonLength)} steps of context).", paramName);
+        }
+    }
+
     /// <summary>Trains an ensemble.</summary>
     /// <exception cref="ArgumentException">Too few rows for the configured leaf size.</exception>
     public TreeEnsembleEvaluator Train(List<FastTreeTrainingRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var needed = 2 * _options.MinimumExampleCountPerLeaf;
-        if (rows.Count < needed)
-        {
-            throw new ArgumentException($"The history yields {rows.Count} training rows for the tree model; at least {needed} (twice MinimumExampleCountPerLeaf) are needed. Give longer series (each row needs {LagFeatures.ContextLength(_options.SeasonLength)} steps of context).", nameof(rows));
-        }
+        RequireRows(rows.Count, "tree model", nameof(rows));
 
         // ML.NET keeps its cancellation hook internal, so a fit in progress (seconds) runs to its end; the token is
         // honoured before and after it.
@@ -81,4 +105,20 @@ internal sealed class FastTreeModelTrainer
         cancellationToken.ThrowIfCancellationRequested();
         return new TreeEnsembleEvaluator(model.Model.TrainedTreeEnsemble);
     }
+
+    private int Context => (int)LagFeatures.ContextLength(_options.SeasonLength); // within MaxHistoryLength, an int, once the options are valid
+
+    private long Possible(IReadOnlyCollection<StoredSeries> series, Func<StoredSeries, int> limit)
+    {
+        var context = Context;
+        long possible = 0;
+        foreach (var s in series)
+        {
+            possible += Math.Max(limit(s) - context, 0) * (long)_options.MaxHorizon;
+        }
+
+        return possible;
+    }
+
+    private int Stride(long possible) => (int)Math.Max(1, (possible + _options.MaxTrainingRows - 1) / _options.MaxTrainingRows);
 }

@@ -160,4 +160,39 @@ public sealed class FastTreeForecasterTests
             TestSeries.From("b", b[216..], start: TestSeries.Start + (TestSeries.Hour * 216)));
         Assert.That(async () => await sut.UpdateAsync(continuation, CancellationToken.None), Throws.Nothing);
     }
+
+    [Test]
+    public void FitAsync_TooFewHeldOutErrors_ThrowsArgumentExceptionFromTheCallNamingTheCounts()
+    {
+        // 60 hourly steps with a season of 24: each row needs 48 steps of context, so the held-out tail is 20% of 12 steps,
+        // 2 origins, 2 one-step errors against MinimumResiduals 8. The fit's task failed with that after training a model;
+        // the LSTM and the other baselines refuse a history too short for them from the call, before training.
+        var history = TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(60, 24, 100, noise: 0.2)));
+        var sut = new FastTreeForecaster(SmallOptions());
+        Task? task = null;
+
+        var e = Assert.Throws<ArgumentException>(() => task = sut.FitAsync(history, null, CancellationToken.None));
+
+        Assert.That(task, Is.Null);
+        Assert.That(e!.ParamName, Is.EqualTo("history"));
+        Assert.That(e.Message, Does.Contain("2 one-step").And.Contain("MinimumResiduals 8"));
+        Assert.That(sut.IsFitted, Is.False);
+    }
+
+    [Test]
+    public void FitAsync_TooFewTrainingRows_ThrowsArgumentExceptionFromTheCallNamingTheCounts()
+    {
+        // 49 steps: one origin per series, one row for the held-out model (tail 0), fewer than twice the leaf size (40).
+        var options = SmallOptions();
+        options.MinimumExampleCountPerLeaf = 20;
+        options.MinimumResiduals = 1;
+        options.ValidationFraction = 0.5;
+        var history = TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(52, 24, 100, noise: 0.2)));
+        var sut = new FastTreeForecaster(options);
+
+        var e = Assert.Throws<ArgumentException>(() => _ = sut.FitAsync(history, null, CancellationToken.None));
+
+        Assert.That(e!.ParamName, Is.EqualTo("history"));
+        Assert.That(e.Message, Does.Contain("training rows").And.Contain("40"));
+    }
 }
