@@ -100,8 +100,9 @@ public sealed class FastTreeForecaster : ILoadForecaster
 
     /// <inheritdoc />
     /// <remarks>
-    /// A cheap refit: the new buckets are appended to the retained history (a gap is refused) and the final model is
-    /// retrained on it with the same settings; the error quantiles measured at fit are kept. Concurrent updates (and a
+    /// A cheap refit: the new buckets are appended to the retained history and the final model is retrained on it with
+    /// the same settings; the error quantiles measured at fit are kept. A partition whose series starts after the
+    /// history retained for it (it left the harvest and came back) is retained from this update's data alone. Concurrent updates (and a
     /// fit finishing meanwhile) each apply on top of the other, none is lost: an update that finds the state replaced
     /// when its training ends appends its buckets to the new state and trains again, and a fit that finishes after an
     /// update started later appends that update's buckets to its own retained series.
@@ -208,7 +209,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
         {
             try
             {
-                stored[series.Partition] = stored.TryGetValue(series.Partition, out var known)
+                stored[series.Partition] = stored.TryGetValue(series.Partition, out var known) && !StoredSeries.ReturnsAfterGap(series, known.End)
                     ? known.Append(series, _options.MaxHistoryLength, nameof(recent))
                     : StoredSeries.From(series, nameof(recent)).Truncate(_options.MaxHistoryLength);
             }

@@ -78,8 +78,10 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     }
 
     /// <inheritdoc />
-    /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen; a gap
-    /// is refused), and their one-step errors join the residual sample. A new partition is fitted. Concurrent updates (and
+    /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen), and
+    /// their one-step errors join the residual sample. A new partition is fitted, and so is one whose series starts after
+    /// the data seen for it (it left the harvest and came back), on this update's data alone: its old state is dropped,
+    /// not run over zeros for the gap. Concurrent updates (and
     /// a fit finishing meanwhile) each apply on top of the other, none is lost; a fit that finishes after an update
     /// started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
@@ -179,7 +181,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                if (models.TryGetValue(series.Partition, out var known))
+                if (models.TryGetValue(series.Partition, out var known) && !StoredSeries.ReturnsAfterGap(series, known.End))
                 {
                     var fresh = new StoredSeries(series.Partition, known.End, read.Step, []).Append(series, int.MaxValue, nameof(recent));
                     models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, read.Step, _maxHistoryLength);

@@ -82,8 +82,9 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     }
 
     /// <inheritdoc />
-    /// <remarks>Appends the new buckets (those after the data already known; a gap is refused) and re-estimates the error
-    /// quantiles lazily. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
+    /// <remarks>Appends the new buckets (those after the data already known) and re-estimates the error quantiles lazily.
+    /// A partition whose series starts after the data held for it (it left the harvest and came back) starts again from
+    /// this update's data alone, as a new partition: its old data is dropped, not joined to the new with zeros. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
     /// fit that finishes after an update started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
@@ -144,7 +145,7 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var stored = models.TryGetValue(series.Partition, out var known)
+                var stored = models.TryGetValue(series.Partition, out var known) && !StoredSeries.ReturnsAfterGap(series, known.Series.End)
                     ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
                     : StoredSeries.From(series, nameof(recent));
                 models[series.Partition] = CreateModel(stored, nameof(recent));

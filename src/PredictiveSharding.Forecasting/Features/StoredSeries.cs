@@ -68,6 +68,15 @@ internal sealed class StoredSeries
         return new StoredSeries(Partition, Start + (Step * skip), Step, merged);
     }
 
+    /// <summary>
+    /// Whether <paramref name="recent"/> comes back after a gap: its first bucket starts after <paramref name="end"/>, where
+    /// the data held for its partition ends. The forecasters then start the partition again from <paramref name="recent"/>
+    /// alone, as one they never had: the id left the harvested series (a Redis slot range can recur), and what it served
+    /// meanwhile went to other ids, so filling the gap with zeros would teach a seasonal model an idle stretch that never
+    /// was, and the old data describes a range that has since been elsewhere.
+    /// </summary>
+    public static bool ReturnsAfterGap(PartitionLoadSeries recent, DateTimeOffset end) => recent.Count > 0 && recent.Start > end;
+
     /// <summary>This series keeping at most <paramref name="maxLength"/> of its newest values.</summary>
     public StoredSeries Truncate(int maxLength)
     {

@@ -102,7 +102,9 @@ public sealed class LstmForecaster : ILoadForecaster
 
     /// <inheritdoc />
     /// <remarks>Fine-tunes the current weights for <see cref="LstmForecasterOptions.UpdateEpochs"/> epochs on windows of
-    /// <paramref name="recent"/>, keeping the feature layout and normalisation of the first fit.</remarks>
+    /// <paramref name="recent"/>, keeping the feature layout and normalisation of the first fit. No series is kept per
+    /// partition, so a partition that left the harvest and came back after a gap is a series like any other (the
+    /// baselines likewise start it again from its new data); adaptive calibration scores only the buckets a history holds.</remarks>
     /// <exception cref="ArgumentException">The history's step differs from the model's, or a series is too short or holds a bad value.</exception>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {

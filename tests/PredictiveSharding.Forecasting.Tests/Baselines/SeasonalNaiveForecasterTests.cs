@@ -77,20 +77,6 @@ public sealed class SeasonalNaiveForecasterTests
     }
 
     [Test]
-    public async Task UpdateAsync_GapAfterFittedData_ThrowsArgumentExceptionAndKeepsState()
-    {
-        var values = TestSeries.Seasonal(48, 4, 10);
-        var sut = new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = 4 });
-        await sut.FitAsync(TestSeries.History(TestSeries.From("a", values)), null, CancellationToken.None);
-        var later = TestSeries.From("a", values, start: TestSeries.Start + (TestSeries.Hour * 60));
-
-        var e = Assert.CatchAsync<ArgumentException>(async () => await sut.UpdateAsync(TestSeries.History(later), CancellationToken.None));
-
-        Assert.That(e!.Message, Does.Contain("gap"));
-        Assert.That(sut.IsFitted, Is.True);
-    }
-
-    [Test]
     public async Task ForecastAsync_HistoryOnAnotherStep_ThrowsArgumentException()
     {
         var sut = new SeasonalNaiveForecaster(new SeasonalNaiveForecasterOptions { SeasonLength = 4 });
