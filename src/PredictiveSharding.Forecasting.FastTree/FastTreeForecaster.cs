@@ -62,6 +62,9 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// </summary>
     internal Action? BeforeFitPublishes { get; set; }
 
+    /// <summary>The number of partitions whose series are retained (tests: departed partitions are forgotten).</summary>
+    internal int PartitionCount => _state.Current?.Series.Keys.Count() ?? 0;
+
     /// <inheritdoc />
     public string Name => "fasttree";
 
@@ -102,7 +105,8 @@ public sealed class FastTreeForecaster : ILoadForecaster
     /// <remarks>
     /// A cheap refit: the new buckets are appended to the retained history and the final model is retrained on it with
     /// the same settings; the error quantiles measured at fit are kept. A partition whose series starts after the
-    /// history retained for it (it left the harvest and came back) is retained from this update's data alone. Concurrent updates (and a
+    /// history retained for it (it left the harvest and came back) is retained from this update's data alone; one the
+    /// update lacks whose history ends at or before the update's earliest start has left and is forgotten. Concurrent updates (and a
     /// fit finishing meanwhile) each apply on top of the other, none is lost: an update that finds the state replaced
     /// when its training ends appends its buckets to the new state and trains again, and a fit that finishes after an
     /// update started later appends that update's buckets to its own retained series.
@@ -219,6 +223,7 @@ public sealed class FastTreeForecaster : ILoadForecaster
             }
         }
 
+        DepartedPartitions.Forget(stored, recent, s => s.End);
         return stored;
     }
 

@@ -50,6 +50,9 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     /// </summary>
     internal Action? BeforeFitPublishes { get; set; }
 
+    /// <summary>The number of partitions the state holds (tests: departed partitions are forgotten).</summary>
+    internal int PartitionCount => _state.Current?.Models.Count ?? 0;
+
     /// <inheritdoc />
     public string Name => "holt-winters";
 
@@ -81,7 +84,8 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen), and
     /// their one-step errors join the residual sample. A new partition is fitted, and so is one whose series starts after
     /// the data seen for it (it left the harvest and came back), on this update's data alone: its old state is dropped,
-    /// not run over zeros for the gap. Concurrent updates (and
+    /// not run over zeros for the gap. A partition the update lacks whose data ends at or before the update's earliest
+    /// start has left and is forgotten. Concurrent updates (and
     /// a fit finishing meanwhile) each apply on top of the other, none is lost; a fit that finishes after an update
     /// started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
@@ -198,6 +202,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
             }
         }
 
+        DepartedPartitions.Forget(models, recent, m => m.End);
         return new State(read.Step, models);
     }
 

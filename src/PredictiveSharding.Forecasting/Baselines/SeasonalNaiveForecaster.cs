@@ -43,6 +43,9 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     /// </summary>
     internal Action? BeforeFitPublishes { get; set; }
 
+    /// <summary>The number of partitions the state holds (tests: departed partitions are forgotten).</summary>
+    internal int PartitionCount => _state.Current?.Models.Count ?? 0;
+
     /// <inheritdoc />
     public string Name => "seasonal-naive";
 
@@ -84,7 +87,8 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     /// <inheritdoc />
     /// <remarks>Appends the new buckets (those after the data already known) and re-estimates the error quantiles lazily.
     /// A partition whose series starts after the data held for it (it left the harvest and came back) starts again from
-    /// this update's data alone, as a new partition: its old data is dropped, not joined to the new with zeros. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
+    /// this update's data alone, as a new partition: its old data is dropped, not joined to the new with zeros. A partition
+    /// the update lacks whose data ends at or before the update's earliest start has left and is forgotten. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
     /// fit that finishes after an update started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
@@ -156,6 +160,7 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
             }
         }
 
+        DepartedPartitions.Forget(models, recent, m => m.Series.End);
         return new State(read.Step, models);
     }
 
