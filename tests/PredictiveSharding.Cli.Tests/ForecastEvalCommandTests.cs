@@ -255,6 +255,16 @@ public sealed class ForecastEvalCommandTests : TempFolderFixture
     }
 
     [Test]
+    public async Task ForecastEval_InputIsAFolder_ExitsWithTwoSayingItIsAFolder()
+    {
+        var (exitCode, _, stderr) = await RunAsync("forecast-eval", "--input", Folder, "--season", "24", "--horizon", "24", "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--input").And.Contain("is a folder"));
+        Assert.That(stderr, Does.Not.Contain("does not exist"));
+    }
+
+    [Test]
     public async Task ForecastEval_MalformedValue_ExitsWithTwoNamingTheLine()
     {
         var input = Path.Combine(Folder, "malformed.csv");

@@ -242,6 +242,27 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Contain(missing).And.Contain("cannot be read"));
     }
 
+    [Test]
+    public async Task RunAsync_WhenAnInputIsAFolder_ExitsWithTwoSayingItIsAFolder()
+    {
+        // "Access to the path is denied" sent the user after permissions, for a path that names a folder.
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = _scratch, Forecast = PlanTestFiles.SampleForecast });
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(_scratch).And.Contain("is a folder"));
+        Assert.That(error, Does.Not.Contain("denied"));
+    }
+
+    [Test]
+    public async Task RunAsync_WhenOutIsAFolder_ExitsWithTwoSayingItIsAFolder()
+    {
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Out = _scratch });
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--out").And.Contain("is a folder"));
+        Assert.That(error, Does.Not.Contain("denied"));
+    }
+
     [TestCase("genetic")]
     [TestCase("cpsat")]
     public async Task RunAsync_WhenTheLoadsOfANodeAddUpBeyondADouble_ExitsWithTwoNamingTheResource(string planner)

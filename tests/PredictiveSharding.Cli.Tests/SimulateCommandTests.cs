@@ -219,6 +219,30 @@ public sealed class SimulateCommandTests : TempFolderFixture
         Assert.That(stderr, Does.Contain(missing));
     }
 
+    [Test]
+    public async Task Simulate_WhenTheTraceIsAFolder_ExitsWithTwoSayingItIsAFolder()
+    {
+        // It said the trace file "does not exist", of a path that does: a folder.
+        var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", Folder);
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--trace").And.Contain(Folder).And.Contain("is a folder"));
+        Assert.That(stderr, Does.Not.Contain("does not exist"));
+    }
+
+    [TestCase("--plot")]
+    [TestCase("--utilization-csv")]
+    public async Task Simulate_WhenAnOutputFileIsAFolder_ExitsWithTwoBeforeReplaying(string option)
+    {
+        var trace = WriteShiftingHotSpot("output-folder.csv", steps: 20);
+
+        var (exitCode, _, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", option, Folder, "--json");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(option + ":").And.Contain("is a folder"));
+        Assert.That(stderr, Does.Not.Contain("replaying"), "refused before the run, not after it");
+    }
+
     // "01/02/2026 00:01:00" was read by the current culture's rules (2 January here, 1 February elsewhere).
     [TestCase("yesterday")]
     [TestCase("01/02/2026 00:01:00")]
@@ -281,9 +305,11 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [Test]
     public async Task Simulate_WhenThePlotCannotBeWritten_PrintsTheReportFirstThenExitsWithTwo_AndStillWritesTheCsv()
     {
-        // The path names an existing folder: it passes the check before the run, and writing the PNG there fails.
+        // /dev/full takes no byte (ENOSPC, a full disk): it passes the checks before the run, and writing the PNG there
+        // fails. (An existing folder, used before, is now refused before the run.)
+        Assume.That(File.Exists("/dev/full"), "a device that is always full");
         var trace = WriteShiftingHotSpot("plot-write.csv", steps: 20);
-        var plot = Directory.CreateDirectory(Path.Combine(Folder, "taken.png")).FullName;
+        const string plot = "/dev/full";
         var csv = Path.Combine(Folder, "plot-write-utilization.csv");
 
         var (exitCode, stdout, stderr) = await RunAsync("simulate", "--trace", trace, "--strategies", "static", "--plot", plot, "--utilization-csv", csv, "--json");

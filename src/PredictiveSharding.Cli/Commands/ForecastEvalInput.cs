@@ -11,15 +11,12 @@ internal static class ForecastEvalInput
     /// zeros) and, when <paramref name="step"/> is given, sums the samples of each step (steps aligned to the Unix epoch;
     /// a series' first or last step its samples cover only in part is left out).
     /// </summary>
-    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="FileNotFoundException">No such file, or a folder.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="TraceFormatException">Malformed content, a key trace with the empty key, or a step that is not a whole multiple of a regular file's step.</exception>
     public static IReadOnlyList<PartitionLoadSeries> Read(string path, TimeSpan? step, CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"--input: file '{path}' does not exist.", path);
-        }
+        CliPaths.RequireInputFile("--input", path);
 
         IReadOnlyList<PartitionLoadSeries> series;
         if (IsKeyTrace(path))

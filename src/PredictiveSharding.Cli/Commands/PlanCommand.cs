@@ -88,6 +88,13 @@ internal static class PlanCommand
         try
         {
             settings.Validate();
+
+            // Checked before planning, which can take the whole time budget, rather than when the plan is written.
+            if (settings.Out is { } target && CliPaths.FolderInsteadOfFile("--out", target) is { } folder)
+            {
+                throw new ArgumentException(folder + " No plan written.", nameof(settings));
+            }
+
             var cluster = ClusterJson.Read(settings.Cluster);
             var forecast = ForecastJson.Read(settings.Forecast, timeProvider.GetUtcNow());
             ForecastJson.CheckAgainst(forecast, settings.Forecast, cluster, settings.Cluster);

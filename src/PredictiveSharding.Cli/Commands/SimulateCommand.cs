@@ -142,10 +142,7 @@ internal static class SimulateCommand
             var step = settings.StepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             if (settings.Trace is { } path)
             {
-                if (!File.Exists(path))
-                {
-                    throw new FileNotFoundException($"Trace file '{path}' does not exist.", path);
-                }
+                CliPaths.RequireInputFile("--trace", path);
 
                 trace = TraceCsv.ReadKeyTrace(path, step, cancellationToken);
                 traceName = path;
@@ -304,7 +301,7 @@ internal static class SimulateCommand
         }
     }
 
-    /// <summary>Throws when <paramref name="path"/> is no file path, or the folder it would be written to does not exist (nothing when no path is given).</summary>
+    /// <summary>Throws when <paramref name="path"/> is no file path, names a folder, or the folder it would be written to does not exist (nothing when no path is given).</summary>
     private static void CheckFolder(string flag, string? path)
     {
         if (path is null)
@@ -317,6 +314,11 @@ internal static class SimulateCommand
         if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException($"{flag}: '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a file path; give one, or leave {flag} out.");
+        }
+
+        if (CliPaths.FolderInsteadOfFile(flag, path) is { } message)
+        {
+            throw new IOException(message);
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));

@@ -59,6 +59,12 @@ internal static class ClusterJson
 
     internal static FileStream OpenRead(string path)
     {
+        // Opening a folder fails with "Access to the path is denied", which sent the user after permissions.
+        if (Directory.Exists(path))
+        {
+            throw new PlanFileException(path, "$", "is a folder, not a file; name a file in it.");
+        }
+
         try
         {
             return File.OpenRead(path);
