@@ -301,6 +301,70 @@ public sealed class PlanCommandTests
     }
 
     [Test]
+    public async Task RunAsync_WhenOutExists_ReplacesItWholeByRenamingNotByRewritingIt()
+    {
+        // Written in place, a full disk or a crash part-way left a cut-off plan.json where the last good one had been.
+        // A reader holding the old file open sees it unchanged when the new one is renamed over it; written in place,
+        // it saw the old file cut to nothing and the new plan written into it.
+        var target = Path.Combine(_scratch, "plan.json");
+        const string Previous = "{\"previous\": true}";
+        await File.WriteAllTextAsync(target, Previous);
+        await using var held = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Out = target });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(await File.ReadAllTextAsync(target), Does.Contain("\"actions\""));
+        using var reader = new StreamReader(held);
+        Assert.That(await reader.ReadToEndAsync(), Is.EqualTo(Previous), "the old file is replaced, not rewritten");
+        Assert.That(Directory.GetFileSystemEntries(_scratch), Is.EqualTo(new[] { target }), "no temporary file left");
+    }
+
+    [Test]
+    public async Task RunAsync_WhenOutIsALink_WritesItsTargetAndKeepsTheLink()
+    {
+        var target = Path.Combine(_scratch, "real-plan.json");
+        await File.WriteAllTextAsync(target, "{}");
+        var link = Path.Combine(_scratch, "plan.json");
+        File.CreateSymbolicLink(link, target);
+
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Out = link });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(new FileInfo(link).LinkTarget, Is.EqualTo(target), "still a link");
+        await using var stream = File.OpenRead(target);
+        Assert.That(PlanJson.Read(stream, target).Actions, Is.Not.Null);
+    }
+
+    [Test]
+    public void IsSpecial_DevicesAndPipesAreSpecial_RegularFilesFoldersAndNewPathsAreNot()
+    {
+        // Renamed over, /dev/null would become a plain file (as root, for the whole machine).
+        Assume.That(OperatingSystem.IsLinux(), "devices by these names are Linux's");
+        var file = Path.Combine(_scratch, "regular.json");
+        File.WriteAllText(file, "{}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(OutputFile.IsSpecial("/dev/null"), Is.True);
+            Assert.That(OutputFile.IsSpecial(file), Is.False);
+            Assert.That(OutputFile.IsSpecial(_scratch), Is.False);
+            Assert.That(OutputFile.IsSpecial(Path.Combine(_scratch, "new.json")), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task RunAsync_WhenOutIsDevNull_WritesThroughIt()
+    {
+        Assume.That(OperatingSystem.IsLinux() && OutputFile.IsSpecial("/dev/null"), "a device to write through");
+
+        var (code, _, error) = await RunAsync(new PlanSettings { Cluster = PlanTestFiles.SampleCluster, Forecast = PlanTestFiles.SampleForecast, Out = "/dev/null" });
+
+        Assert.That(code, Is.Zero, error);
+        Assert.That(OutputFile.IsSpecial("/dev/null"), Is.True, "still the device");
+    }
+
+    [Test]
     public async Task Plan_WhenCancelled_ExitsWith130SayingSo_AndWritesNoPlan()
     {
         using var output = new StringWriter();

@@ -128,12 +128,20 @@ internal static class PlanCommand
         {
             try
             {
-                await using var stream = File.Create(path);
-                PlanJson.Write(document, stream);
+                // Whole or not at all: written in place, a full disk or a crash part-way left a cut-off plan.json where
+                // the last good one had been (and a reader holding it open made the write fail).
+                OutputFile.Replace(
+                    path,
+                    (file, _) =>
+                    {
+                        using var stream = File.Create(file);
+                        PlanJson.Write(document, stream);
+                    },
+                    CancellationToken.None);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync($"{path}: cannot be written: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"{path}: cannot be written: {e.Message} No plan written; an existing file is left as it was.").ConfigureAwait(false);
                 return 2;
             }
         }

@@ -233,11 +233,11 @@ internal static class SimulateCommand
     private static double? FiniteOrNull(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>
-    /// Writes the file an option names (nothing when it names none): first whole into a temporary file, then copied into
-    /// it, so that a write cancelled or failing part-way leaves neither a cut-off file nor a cut-off replacement of an
-    /// earlier run's. Copied rather than moved over it: the path may be a device, a pipe or a link (<c>/dev/null</c>,
-    /// <c>/dev/stdout</c>, a shell's <c>&gt;(gzip &gt; u.csv.gz)</c>), which a move would replace with a plain file. A
-    /// failure's reason goes to stderr.
+    /// Writes the file an option names (nothing when it names none) whole, through <see cref="OutputFile.Replace"/>: a
+    /// regular file is renamed into place from a temporary file beside it, a device or pipe is copied into from one,
+    /// so that a write cancelled or failing part-way leaves neither a cut-off file nor a cut-off replacement of an
+    /// earlier run's (the copy into place of session 50 could still be cut off by a full disk or a crash). A failure's
+    /// reason goes to stderr.
     /// </summary>
     private static async Task<FileWrite> WriteFileAsync(string flag, string? path, Action<string, CancellationToken> write, TextWriter error, CancellationToken cancellationToken)
     {
@@ -246,59 +246,22 @@ internal static class SimulateCommand
             return FileWrite.Written;
         }
 
-        var temporary = Path.Combine(Path.GetTempPath(), "psharding-" + Guid.NewGuid().ToString("N") + Path.GetExtension(path));
-        var created = false;
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            write(temporary, cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
-
-            // From here on the copy runs to its end (it takes as long as writing the bytes once), within the grace
-            // System.CommandLine gives a cancelled command.
-            created = !Path.Exists(path);
-            using (var source = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
-            using (var target = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                source.CopyTo(target);
-            }
-
-            created = false;
+            OutputFile.Replace(path, write, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            DeleteQuietly(temporary);
             return FileWrite.Cancelled;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            DeleteQuietly(temporary);
-            if (created)
-            {
-                // Only a file this run created is removed; an existing path may be a device or a pipe.
-                DeleteQuietly(path);
-            }
-
             await error.WriteLineAsync($"simulate: {flag}: '{path}' cannot be written: {e.Message}").ConfigureAwait(false);
             return FileWrite.Failed;
         }
 
-        DeleteQuietly(temporary);
         await error.WriteLineAsync($"simulate: wrote {path}").ConfigureAwait(false);
         return FileWrite.Written;
-    }
-
-    /// <summary>Deletes a temporary or cut-off file; one that cannot be deleted is left (the write's own outcome is what is reported).</summary>
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Nothing more can be done about it here; the reason for the failed write is what the user needs.
-        }
     }
 
     /// <summary>Throws when <paramref name="path"/> is no file path, names a folder, or the folder it would be written to does not exist (nothing when no path is given).</summary>
