@@ -64,8 +64,9 @@ public sealed class GeneticPlannerOptions
     /// <remarks>
     /// Why: once a binding budget is spent, the GA's operators cannot trade several moves for several others, and it
     /// stopped by stagnation up to 6% above CP-SAT's proven optimum on budgeted instances (over 2% on 12 of 43); with the
-    /// rebuild, 1 of 43 (docs/measurements.md). It costs plan time: the embedded simulation's planning took about twice
-    /// as long. Reproducible like the rest of the search: the result depends on <see cref="Seed"/>, not on the thread count.
+    /// rebuild, 1 of 43 (docs/measurements.md). It costs plan time (the embedded simulation's forecast and plan compute
+    /// went from 11.1 s to 17.9 s) and, there, some more moved bytes for no fewer overloaded node-minutes. Reproducible
+    /// like the rest of the search: the result depends on <see cref="Seed"/>, not on the thread count.
     /// </remarks>
     public bool RebuildMovedSet { get; set; } = true;
 
