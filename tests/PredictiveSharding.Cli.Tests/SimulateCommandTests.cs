@@ -600,7 +600,8 @@ public sealed class SimulateCommandTests : TempFolderFixture
         // with the session-37 planner (no overflow spread weight, growth from the partitions alone), on which these
         // figures were measured: session 39's defaults insure less here (2.8 × the capped bytes without the budget, not
         // over 3 ×) and end one node-minute over reactive on this configuration (337 against 336; with measured splits,
-        // the default, 336).
+        // the default, 336). Session 51's moved-set rebuild spends more of the capped budget: 2.69 × when measured, so
+        // the test asks for over 2 ×.
         var trace = Path.Combine(PlanTestFiles.SamplesDirectory, "..", "traces", "azure_functions_minute.csv");
         string[] common = ["simulate", "--trace", trace, "--strategies", "reactive,predictive", "--measured-split-share", "0", "--overflow-spread-weight", "0", "--no-initial-range-growth", "--json"];
 
@@ -611,7 +612,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
         {
             Assert.That(capped[0].GetProperty("setting").GetString(), Is.EqualTo("split threshold 0.03 × node capacity, 1 consecutive step"), "premise: the best reactive is the budget's shadow");
             Assert.That(capped[1].GetProperty("bytesMoved").GetInt64(), Is.LessThanOrEqualTo(Math.Min(reactiveBytes + allowance, Math.Max(2 * reactiveBytes, allowance))));
-            Assert.That(free[1].GetProperty("bytesMoved").GetInt64(), Is.GreaterThan(3 * capped[1].GetProperty("bytesMoved").GetInt64()), "without the budget the insurance moves several times as much");
+            Assert.That(free[1].GetProperty("bytesMoved").GetInt64(), Is.GreaterThan(2 * capped[1].GetProperty("bytesMoved").GetInt64()), "without the budget the insurance moves several times as much");
             Assert.That(capped[1].GetProperty("overloadNodeMinutes").GetDouble(), Is.LessThanOrEqualTo(capped[0].GetProperty("overloadNodeMinutes").GetDouble()), "and overloads no more than reactive");
             Assert.That(capped[1].GetProperty("setting").GetString(), Does.EndWith(", bytes within 1 × what reactive at 0.03 moves + 4 partitions, never past the larger of 2 × and 4 partitions"));
         });
@@ -748,18 +749,19 @@ public sealed class SimulateCommandTests : TempFolderFixture
     }
 
     [Test]
-    public async Task Simulate_WithThePlannedMoveOverhead_TheCopysCostReachesThePlanAndItMovesLess()
+    public async Task Simulate_WithThePlannedMoveOverhead_TheCopysCostReachesThePlanAndItMovesFewerBytes()
     {
         // The embedded trace at eight keys per function, where predictive moved 2.07 × reactive's bytes when measured: told
-        // that a copy adds a quarter of the moving partition's load to both ends, the planner buys fewer moves (923 → 748
-        // moves, 2.07 → 1.76 × reactive's bytes when measured).
+        // that a copy adds a quarter of the moving partition's load to both ends, the planner moves fewer bytes (923 → 748
+        // moves, 2.07 → 1.76 × reactive's bytes when measured). Since session 51's moved-set rebuild it spends the bytes
+        // it saves on more, smaller moves (2,209,349,632 → 2,130,706,432 bytes, 1,122 → 1,173 moves when measured): the
+        // overhead is a share of the moving partition's load, which smaller partitions carry less of, not a cost per move.
         string[] common = ["simulate", "--key-fanout", "8", "--strategies", "predictive", "--json"];
 
         var (withOverhead, withBytesOnly) = await StrategiesWithAndWithoutAsync(common, "--planned-move-overhead");
         Assert.Multiple(() =>
         {
             Assert.That(withOverhead[0].GetProperty("bytesMoved").GetInt64(), Is.LessThan(withBytesOnly[0].GetProperty("bytesMoved").GetInt64()));
-            Assert.That(withOverhead[0].GetProperty("moves").GetInt64(), Is.LessThan(withBytesOnly[0].GetProperty("moves").GetInt64()));
             Assert.That(withOverhead[0].GetProperty("setting").GetString(), Does.Contain("move overhead 0.25 planned for"));
             Assert.That(withBytesOnly[0].GetProperty("setting").GetString(), Does.Not.Contain("move overhead"));
         });
