@@ -437,7 +437,8 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
         return p.OverflowWeight * PlacementFitness.OverflowPenaltyChange(c, load99, from, to);
     }
 
-    private static long SwapMovedDelta(AssignmentChromosome c, int a, int b, int nodeA, int nodeB)
+    /// <summary>The change of moved bytes if shard a moved from <paramref name="nodeA"/> to <paramref name="nodeB"/> and shard b the other way.</summary>
+    internal static long SwapMovedDelta(AssignmentChromosome c, int a, int b, int nodeA, int nodeB)
     {
         var p = c.Problem;
         long change = 0;
@@ -507,7 +508,7 @@ internal sealed class HottestNodeLocalSearch : ILocalSearch
     }
 
     /// <summary>Writes the <paramref name="k"/> nodes with the lowest peaks (other than <paramref name="exclude"/>) into <paramref name="result"/>, coolest first.</summary>
-    private static int SelectCoolest(double[] peaks, int exclude, int k, int[] result)
+    internal static int SelectCoolest(double[] peaks, int exclude, int k, int[] result)
     {
         var filled = 0;
         for (var n = 0; n < peaks.Length; n++)

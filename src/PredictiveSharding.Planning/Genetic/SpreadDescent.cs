@@ -72,7 +72,7 @@ internal sealed class SpreadDescent : ILocalSearch
 
         var scale = Power * Math.Pow(max, Power - 1);
         var sources = c.NodeScratch;
-        var sourceCount = SelectExtreme(c.NodePeak, -1, Math.Min(_sources, p.Nodes), sources, hottest: true);
+        var sourceCount = SelectHottest(c.NodePeak, Math.Min(_sources, p.Nodes), sources);
         var targets = c.TargetScratch;
         Span<double> topRank = stackalloc double[_choices];
         Span<int> topShard = stackalloc int[_choices];
@@ -82,7 +82,7 @@ internal sealed class SpreadDescent : ILocalSearch
         for (var k = 0; k < sourceCount; k++)
         {
             var from = sources[k];
-            var targetCount = SelectExtreme(c.NodePeak, from, Math.Min(_targets, p.Nodes - 1), targets, hottest: false);
+            var targetCount = HottestNodeLocalSearch.SelectCoolest(c.NodePeak, from, Math.Min(_targets, p.Nodes - 1), targets);
             for (var s = c.FirstOnNode(from); s >= 0; s = c.NextOnNode(s))
             {
                 if (p.Pinned[s])
@@ -123,7 +123,7 @@ internal sealed class SpreadDescent : ILocalSearch
         {
             var from = sources[k];
             var heavyCount = Heaviest(c, from, heavy);
-            var targetCount = SelectExtreme(c.NodePeak, from, Math.Min(_targets, p.Nodes - 1), targets, hottest: false);
+            var targetCount = HottestNodeLocalSearch.SelectCoolest(c.NodePeak, from, Math.Min(_targets, p.Nodes - 1), targets);
             for (var t = 0; t < targetCount; t++)
             {
                 var to = targets[t];
@@ -198,7 +198,7 @@ internal sealed class SpreadDescent : ILocalSearch
     private static double SwapRank(AssignmentChromosome c, in PeakIndex index, int a, int b, int from, int to, double max, double scale)
     {
         var p = c.Problem;
-        var movedDelta = Moved(p.Current[a], p.Bytes[a], from, to) + Moved(p.Current[b], p.Bytes[b], to, from);
+        var movedDelta = HottestNodeLocalSearch.SwapMovedDelta(c, a, b, from, to);
         var countDelta = PlacementFitness.MovedCountDelta(c, a, to) + PlacementFitness.MovedCountDelta(c, b, from);
         if (c.MovedBytes + movedDelta > p.MoveBudgetBytes || c.MovedCount + countDelta > p.MaxMoves)
         {
@@ -232,8 +232,6 @@ internal sealed class SpreadDescent : ILocalSearch
             + p.Locality(a, to) - p.Locality(a, from) + p.Locality(b, from) - p.Locality(b, to);
         return change + ((Math.Pow(newFrom, Power) - Math.Pow(c.NodePeak[from], Power) + Math.Pow(newTo, Power) - Math.Pow(c.NodePeak[to], Power)) / scale);
     }
-
-    private static long Moved(int home, long bytes, int from, int to) => from == home ? bytes : to == home ? -bytes : 0;
 
     /// <summary>
     /// Writes node <paramref name="n"/>'s movable shards with the highest load at the planning quantile (summed over
@@ -277,28 +275,20 @@ internal sealed class SpreadDescent : ILocalSearch
         return filled;
     }
 
-    /// <summary>
-    /// Writes up to <paramref name="k"/> nodes other than <paramref name="exclude"/> with the highest (or lowest) peaks
-    /// into <paramref name="result"/>, most extreme first; returns how many.
-    /// </summary>
-    private static int SelectExtreme(double[] peaks, int exclude, int k, int[] result, bool hottest)
+    /// <summary>Writes the <paramref name="k"/> nodes with the highest peaks into <paramref name="result"/>, hottest first; returns how many.</summary>
+    private static int SelectHottest(double[] peaks, int k, int[] result)
     {
         var filled = 0;
         for (var n = 0; n < peaks.Length; n++)
         {
-            if (n == exclude)
-            {
-                continue;
-            }
-
-            var v = hottest ? -peaks[n] : peaks[n];
-            if (filled == k && v >= (hottest ? -peaks[result[k - 1]] : peaks[result[k - 1]]))
+            var v = peaks[n];
+            if (filled == k && v <= peaks[result[k - 1]])
             {
                 continue;
             }
 
             var pos = filled < k ? filled++ : k - 1;
-            while (pos > 0 && (hottest ? -peaks[result[pos - 1]] : peaks[result[pos - 1]]) > v)
+            while (pos > 0 && peaks[result[pos - 1]] < v)
             {
                 result[pos] = result[pos - 1];
                 pos--;
