@@ -30,8 +30,8 @@ public sealed class ControlLoopAuditTests
         // whole forecast, so every split read as a large forecast error (0.33 here) although the load never changed.
         var (routing, recorder, time, nodes) = Cluster();
         using var _ = recorder;
-        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
-        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var options = ObservingOptions();
+        using var loop = ObservingLoop(routing, recorder, nodes, options, time);
         var errors = new List<double>();
         using var listener = ForecastErrors(errors);
         for (var minute = 0; minute < 2; minute++)
@@ -64,8 +64,8 @@ public sealed class ControlLoopAuditTests
         var time = new SteppingTimeProvider(inner);
         var (routing, _, _, nodes) = Cluster();
         using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, time);
-        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
-        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var options = ObservingOptions();
+        using var loop = ObservingLoop(routing, recorder, nodes, options, time);
         var errors = new List<double>();
         using var listener = ForecastErrors(errors);
         Traffic(recorder, 0, 50);
@@ -102,8 +102,8 @@ public sealed class ControlLoopAuditTests
         var time = new SteppingTimeProvider(inner);
         var (routing, _, _, nodes) = Cluster();
         using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, time);
-        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
-        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var options = ObservingOptions();
+        using var loop = ObservingLoop(routing, recorder, nodes, options, time);
         var health = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options));
         Traffic(recorder, 0, 50);
         inner.Advance(Bucket);
@@ -126,8 +126,8 @@ public sealed class ControlLoopAuditTests
         // recorded the last bucket's peak again: every bucket counted twice or more in the histogram.
         var (routing, recorder, time, nodes) = Cluster();
         using var _ = recorder;
-        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
-        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var options = ObservingOptions();
+        using var loop = ObservingLoop(routing, recorder, nodes, options, time);
         var peaks = new List<double>();
         using var listener = Histogram("psharding.loop.actual_peak_utilization", peaks);
         Traffic(recorder, 0, 50);
@@ -184,6 +184,13 @@ public sealed class ControlLoopAuditTests
         Assert.That(loop.Status.ConsecutiveFailedPlans, Is.Zero);
         Assert.That(recovered.Status, Is.EqualTo(HealthStatus.Healthy));
     }
+
+    /// <summary>Options of a loop that plans every bucket but executes nothing.</summary>
+    private static ControlLoopOptions ObservingOptions() => new() { Interval = Bucket, Horizon = 5, WarmupBuckets = 1, Execute = false };
+
+    /// <summary>A loop with last-value forecasts, the hot-partition planner, routing-only moves and nodes of 1,000 requests.</summary>
+    private static ShardingControlLoop ObservingLoop(RoutingTable routing, LoadRecorder recorder, NodeInfo[] nodes, ControlLoopOptions options, TimeProvider time) =>
+        new(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
 
     private static (RoutingTable Routing, LoadRecorder Recorder, FakeTimeProvider Time, NodeInfo[] Nodes) Cluster()
     {

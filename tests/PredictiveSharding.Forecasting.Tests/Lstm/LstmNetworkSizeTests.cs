@@ -14,6 +14,27 @@ public sealed class LstmNetworkSizeTests
 {
     private static readonly double[] NineteenLevels = Enumerable.Range(1, 19).Select(i => i / 20.0).ToArray();
 
+    /// <summary>
+    /// A small fitted model's file whose options claim a network of hidden size 64, a horizon of 10,000 and the given
+    /// quantiles, which the file does not hold. Written through the serializer, so the checksum is right.
+    /// </summary>
+    private static async Task<MemoryStream> SmallModelFileDeclaringAsync(double[] quantiles)
+    {
+        var sut = new LstmForecaster(TinyOptions.Create(horizon: 2, epochs: 1).With(o => o.Layers = 1));
+        await sut.FitAsync(SyntheticLoad.History(2, 200), null, CancellationToken.None);
+        var model = sut.Model!;
+        var declared = sut.Options.With(o =>
+        {
+            o.Horizon = 10_000;
+            o.HiddenSize = 64;
+            o.Quantiles = quantiles;
+        });
+        var stream = new MemoryStream();
+        LstmModelSerializer.Write(new LstmModel(declared, model.Spec, model.Network, model.Calibration), stream);
+        stream.Position = 0;
+        return stream;
+    }
+
     [Test]
     public void FitAsync_OptionsWhoseNetworkHasMoreParametersThanAnArrayHolds_ThrowsArgumentExceptionNamingTheCount()
     {
@@ -36,20 +57,7 @@ public sealed class LstmNetworkSizeTests
     [Test]
     public async Task Load_FileDeclaringANetworkLargerThanAnArray_ThrowsInvalidDataExceptionWithoutAllocatingIt()
     {
-        var sut = new LstmForecaster(TinyOptions.Create(horizon: 2, epochs: 1).With(o => o.Layers = 1));
-        await sut.FitAsync(SyntheticLoad.History(2, 200), null, CancellationToken.None);
-        var model = sut.Model!;
-        var declared = sut.Options.With(o =>
-        {
-            o.Horizon = 10_000;
-            o.HiddenSize = 64;
-            o.Quantiles = NineteenLevels;
-        });
-
-        // Written through the serializer, so the checksum is right; the options claim a network the file does not hold.
-        using var stream = new MemoryStream();
-        LstmModelSerializer.Write(new LstmModel(declared, model.Spec, model.Network, model.Calibration), stream);
-        stream.Position = 0;
+        using var stream = await SmallModelFileDeclaringAsync(NineteenLevels);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(stream));
 
@@ -61,18 +69,7 @@ public sealed class LstmNetworkSizeTests
     {
         // 1.8 billion parameters (7 GB) is within an array's reach; a file of a few kilobytes cannot hold them, and the
         // load refuses it before allocating the network.
-        var sut = new LstmForecaster(TinyOptions.Create(horizon: 2, epochs: 1).With(o => o.Layers = 1));
-        await sut.FitAsync(SyntheticLoad.History(2, 200), null, CancellationToken.None);
-        var model = sut.Model!;
-        var declared = sut.Options.With(o =>
-        {
-            o.Horizon = 10_000;
-            o.HiddenSize = 64;
-            o.Quantiles = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-        });
-        using var stream = new MemoryStream();
-        LstmModelSerializer.Write(new LstmModel(declared, model.Spec, model.Network, model.Calibration), stream);
-        stream.Position = 0;
+        using var stream = await SmallModelFileDeclaringAsync([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
         var before = GC.GetTotalAllocatedBytes(precise: true);
 
         var e = Assert.Throws<InvalidDataException>(() => LstmForecaster.Load(stream));
