@@ -24,7 +24,9 @@ public sealed class GeneticPlannerOptions
 
     /// <summary>
     /// Wall-clock cap on the search, read from the planner's <see cref="TimeProvider"/> between generations and during
-    /// the rebuild after it (<see cref="RebuildMovedSet"/>). Default 2 s.
+    /// the rebuild after it (<see cref="RebuildMovedSet"/>). It counts from before the search's starting placements are
+    /// built (on a huge cluster they take a noticeable share of it), so the search ends about this long after the rules
+    /// have decided the splits. Default 2 s.
     /// A plan cut short by this budget depends on the machine's speed; one that ends by generations or stagnation
     /// depends only on <see cref="Seed"/>.
     /// </summary>

@@ -121,10 +121,16 @@ public sealed class GeneticShardPlanner : IShardPlanner
         if ((anyBreach || _options.RebalanceUnderThresholds) && problem.Nodes > 1 && problem.Shards > 0)
         {
             var algorithm = new GeneticAlgorithm(problem, _options, _time);
-            // Seeds: the current placement, a move-aware drain of the nodes above the lower bound, and LPT greedy.
+            // Seeds: the current placement, a move-aware drain of the nodes above the lower bound, and LPT greedy. Each
+            // is a pass over the nodes per shard placed, so on a huge cluster they are paid from the time budget too; the
+            // greedy seed, which moves nearly every shard, is left out once the drain has spent it.
+            var searchStarted = _time.GetTimestamp();
             var drained = DrainPlacement.Place(problem, bound.Value * 0.98, bound.Value, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            var result = algorithm.Run([problem.Current, drained, GreedyPlacement.Place(problem, cancellationToken)], cancellationToken);
+            int[][] seeds = _time.GetElapsedTime(searchStarted) < _options.TimeBudget
+                ? [problem.Current, drained, GreedyPlacement.Place(problem, cancellationToken)]
+                : [problem.Current, drained];
+            var result = algorithm.Run(seeds, cancellationToken, searchStarted);
             placement = result.Best;
             MovePruner.Prune(placement);
             PlanningLog.SearchFinished(_logger, problem.Shards, result.StoppedBy, result.Generations, result.RebuildRounds, result.SeededFitness, result.SeedingTime.TotalMilliseconds, placement.Fitness, bound.Value);

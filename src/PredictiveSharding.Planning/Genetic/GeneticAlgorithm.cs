@@ -61,11 +61,17 @@ internal sealed class GeneticAlgorithm
     /// Runs the search from the given seed placements (each a gene array; the first should be the current placement).
     /// The population holds each seed as given, each seed after a long local search, and perturbed copies of them.
     /// </summary>
+    /// <param name="seeds">The seed placements.</param>
+    /// <param name="cancellationToken">Checked between generations.</param>
+    /// <param name="startedAt">
+    /// The <see cref="TimeProvider"/> timestamp the time budget counts from: the planner's, taken before it built the
+    /// seeds, so that building them is paid from the budget too. Null: now.
+    /// </param>
     /// <exception cref="OperationCanceledException">Cancelled (checked between generations).</exception>
-    public GeneticResult Run(IReadOnlyList<int[]> seeds, CancellationToken cancellationToken)
+    public GeneticResult Run(IReadOnlyList<int[]> seeds, CancellationToken cancellationToken, long? startedAt = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(seeds.Count);
-        var started = _time.GetTimestamp();
+        var started = startedAt ?? _time.GetTimestamp();
         var size = _options.PopulationSize;
         var population = new AssignmentChromosome[size];
         for (var i = 0; i < size; i++)

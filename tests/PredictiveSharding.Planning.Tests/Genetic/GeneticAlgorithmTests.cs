@@ -75,6 +75,28 @@ public sealed class GeneticAlgorithmTests
     }
 
     [Test]
+    public void Run_CountsTheTimeBudgetFromTheStartItIsGiven()
+    {
+        // The planner passes the moment before it built the seed placements, so building them is paid from the budget.
+        var problem = Instances.RandomProblem(40, 4, seed: 27);
+        var time = new FakeTimeProvider();
+        var options = new GeneticPlannerOptions { Seed = 6, DegreeOfParallelism = 1, TimeBudget = TimeSpan.FromSeconds(1) };
+        var beforeSeeds = time.GetTimestamp();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var spent = new GeneticAlgorithm(problem, options, time).Run([problem.Current], CancellationToken.None, beforeSeeds);
+        var fresh = new GeneticAlgorithm(problem, options, time).Run([problem.Current], CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((spent.StoppedBy, spent.Generations), Is.EqualTo(("time budget", 0)));
+            Assert.That(fresh.StoppedBy, Is.Not.EqualTo("time budget"), "counted from now, the budget is whole");
+            Assert.That(fresh.Generations, Is.GreaterThan(0));
+        });
+        AssignmentChromosomeTests.AssertConsistent(spent.Best);
+    }
+
+    [Test]
     public void Run_WhenTheTimeBudgetIsSpentWhileSeeding_StartsNoFurtherLocalSearch()
     {
         // The clock moves a second per read and the budget is a second: it is spent before the first seed's local search.
