@@ -40,20 +40,34 @@ internal readonly record struct LowerBound(double Aggregate, double Indivisible)
             }
         }
 
+        // A shard's peak on a node is, per resource, its highest step times the node's inverse allowance (a product with
+        // a non-negative factor keeps the order of its other factor, rounding included, so this is the same number as the
+        // maximum of the products). Nodes come in few sizes: only distinct allowance rows are tried. Together this takes
+        // the bound from shards × nodes × steps to shards × (steps + sizes), 2 s → milliseconds on 100,000 × 500 × 24.
+        var sizes = DistinctAllowanceRows(p);
+        var highest = new double[p.Resources];
         double indivisible = 0;
         for (var s = 0; s < p.Shards; s++)
         {
+            for (var r = 0; r < p.Resources; r++)
+            {
+                var m = double.NegativeInfinity;
+                var row = p.LoadQ.AsSpan((s * dims) + (r * p.Steps), p.Steps);
+                for (var t = 0; t < row.Length; t++)
+                {
+                    m = Math.Max(m, row[t]);
+                }
+
+                highest[r] = m;
+            }
+
             var bestNode = double.PositiveInfinity;
-            for (var n = 0; n < p.Nodes; n++)
+            foreach (var n in sizes)
             {
                 double peak = 0;
                 for (var r = 0; r < p.Resources; r++)
                 {
-                    var inv = p.InvAllowance[(n * p.Resources) + r];
-                    for (var t = 0; t < p.Steps; t++)
-                    {
-                        peak = Math.Max(peak, p.LoadQ[(s * dims) + (r * p.Steps) + t] * inv);
-                    }
+                    peak = Math.Max(peak, highest[r] * p.InvAllowance[(n * p.Resources) + r]);
                 }
 
                 bestNode = Math.Min(bestNode, peak);
@@ -63,5 +77,30 @@ internal readonly record struct LowerBound(double Aggregate, double Indivisible)
         }
 
         return new LowerBound(aggregate, indivisible);
+    }
+
+    /// <summary>One node of each distinct row of inverse allowances (the first of each).</summary>
+    private static List<int> DistinctAllowanceRows(PlacementProblem p)
+    {
+        var rows = new List<int>();
+        for (var n = 0; n < p.Nodes; n++)
+        {
+            var seen = false;
+            foreach (var m in rows)
+            {
+                seen = p.InvAllowance.AsSpan(n * p.Resources, p.Resources).SequenceEqual(p.InvAllowance.AsSpan(m * p.Resources, p.Resources));
+                if (seen)
+                {
+                    break;
+                }
+            }
+
+            if (!seen)
+            {
+                rows.Add(n);
+            }
+        }
+
+        return rows;
     }
 }

@@ -32,6 +32,35 @@ public sealed class PlacementTests
         Assert.That(LowerBound.Compute(problem).Indivisible, Is.EqualTo(0.6).Within(1e-12));
     }
 
+    [TestCase(300, 12, 2, 6, 1)]
+    [TestCase(500, 25, 3, 24, 2)]
+    [TestCase(64, 64, 1, 4, 3)]
+    public void LowerBound_Indivisible_IsTheSameAsTheFullPassOverNodesAndSteps(int shards, int nodes, int resources, int steps, int seed)
+    {
+        // The bound takes each resource's highest step once per shard and tries each size of node once; the definition
+        // is the least, over nodes, of the shard's peak over every step there.
+        var problem = Instances.RandomProblem(shards, nodes, seed, resources, steps, hotShards: 3);
+        double expected = 0;
+        for (var s = 0; s < shards; s++)
+        {
+            var best = double.PositiveInfinity;
+            for (var n = 0; n < nodes; n++)
+            {
+                double peak = 0;
+                for (var d = 0; d < problem.Dimensions; d++)
+                {
+                    peak = Math.Max(peak, problem.LoadQ[(s * problem.Dimensions) + d] * problem.InvAllowance[(n * resources) + (d / steps)]);
+                }
+
+                best = Math.Min(best, peak);
+            }
+
+            expected = Math.Max(expected, best);
+        }
+
+        Assert.That(LowerBound.Compute(problem).Indivisible, Is.EqualTo(expected));
+    }
+
     [Test]
     public void FillsAllowance_MarksTheShardsThatReachEveryNodesAllowanceAlone()
     {
