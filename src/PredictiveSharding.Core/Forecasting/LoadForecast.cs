@@ -98,17 +98,55 @@ public sealed class LoadForecast
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="quantile"/> is NaN, or <paramref name="step"/> is outside the horizon.</exception>
     public double ValueAt(PartitionId partition, ResourceKind resource, int step, double quantile)
     {
+        ThrowIfNaN(quantile);
+        return Interpolate(SeriesOf(partition, resource), step, quantile);
+    }
+
+    /// <summary>
+    /// Every step's <see cref="ValueAt"/> for one partition, resource and quantile level, written to the first
+    /// <see cref="Horizon"/> places of <paramref name="destination"/>: the same values, with one look-up of the series
+    /// instead of one per step (a planner reading 100,000 partitions' forecasts spends most of its model building on
+    /// those look-ups otherwise).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No forecast for that partition or resource.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="quantile"/> is NaN.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than the horizon.</exception>
+    public void ValuesAt(PartitionId partition, ResourceKind resource, double quantile, Span<double> destination)
+    {
+        ThrowIfNaN(quantile);
+        var series = SeriesOf(partition, resource);
+        if (destination.Length < Horizon)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The destination holds {destination.Length} values; the forecast has {Horizon} steps."), nameof(destination));
+        }
+
+        for (var step = 0; step < Horizon; step++)
+        {
+            destination[step] = Interpolate(series, step, quantile);
+        }
+    }
+
+    private static void ThrowIfNaN(double quantile)
+    {
         if (double.IsNaN(quantile))
         {
             // NaN compares false with every level and would read as the highest quantile.
             throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "The quantile level must be a number; got NaN.");
         }
+    }
 
+    private QuantileSeries SeriesOf(PartitionId partition, ResourceKind resource)
+    {
         if (!Partitions.TryGetValue(partition, out var resources) || !resources.TryGetValue(resource, out var series))
         {
             throw new KeyNotFoundException($"The forecast has no '{resource}' series for partition '{partition}'.");
         }
 
+        return series;
+    }
+
+    private double Interpolate(QuantileSeries series, int step, double quantile)
+    {
         var qs = Quantiles;
         if (quantile <= qs[0])
         {

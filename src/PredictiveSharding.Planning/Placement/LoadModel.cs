@@ -58,19 +58,16 @@ internal sealed class LoadModel
             Owner[p] = NodeIndex[partition.Node];
             for (var r = 0; r < resources.Length; r++)
             {
-                for (var t = 0; t < Steps; t++)
+                var row = (p * Dimensions) + (r * Steps);
+                if (diskFromSizes && resources[r] == ResourceKind.DiskBytes)
                 {
-                    var d = (p * Dimensions) + (r * Steps) + t;
-                    if (diskFromSizes && resources[r] == ResourceKind.DiskBytes)
-                    {
-                        LoadQ[d] = partition.SizeBytes;
-                        Load99[d] = partition.SizeBytes;
-                    }
-                    else
-                    {
-                        LoadQ[d] = request.Forecast.ValueAt(partition.Id, resources[r], t, request.Constraints.PlanningQuantile);
-                        Load99[d] = request.Forecast.ValueAt(partition.Id, resources[r], t, OverflowQuantile);
-                    }
+                    LoadQ.AsSpan(row, Steps).Fill(partition.SizeBytes);
+                    Load99.AsSpan(row, Steps).Fill(partition.SizeBytes);
+                }
+                else
+                {
+                    request.Forecast.ValuesAt(partition.Id, resources[r], request.Constraints.PlanningQuantile, LoadQ.AsSpan(row, Steps));
+                    request.Forecast.ValuesAt(partition.Id, resources[r], OverflowQuantile, Load99.AsSpan(row, Steps));
                 }
             }
         }

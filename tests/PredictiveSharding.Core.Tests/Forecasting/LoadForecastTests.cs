@@ -48,6 +48,37 @@ public sealed class LoadForecastTests
         Assert.That(forecast.Partitions[P], Is.Not.InstanceOf<Dictionary<ResourceKind, QuantileSeries>>());
     }
 
+    [TestCase(0.05)]
+    [TestCase(0.5)]
+    [TestCase(0.7)]
+    [TestCase(0.9)]
+    [TestCase(0.97)]
+    public void ValuesAt_GivesEveryStepsValueAt(double quantile)
+    {
+        var forecast = Forecast([0.1, 0.5, 0.9], [1, 2, 4, 10, 11, 30, 5, 5, 6]);
+        var values = new double[4];
+        values[3] = -1;
+
+        forecast.ValuesAt(P, ResourceKind.Requests, quantile, values);
+
+        Assert.That(values[..3], Is.EqualTo(Enumerable.Range(0, 3).Select(t => forecast.ValueAt(P, ResourceKind.Requests, t, quantile))));
+        Assert.That(values[3], Is.EqualTo(-1), "only the horizon's places are written");
+    }
+
+    [Test]
+    public void ValuesAt_BadArguments_ThrowNamingThem()
+    {
+        var forecast = Forecast([0.5, 0.9], [100, 200, 110, 300]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => forecast.ValuesAt(P, ResourceKind.Requests, 0.5, new double[1]), Throws.ArgumentException.With.Message.Contains("holds 1 values").And.Message.Contains("2 steps"));
+            Assert.That(() => forecast.ValuesAt(P, ResourceKind.Requests, double.NaN, new double[2]), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("NaN"));
+            Assert.That(() => forecast.ValuesAt(new PartitionId("x"), ResourceKind.Requests, 0.5, new double[2]), Throws.InstanceOf<KeyNotFoundException>().With.Message.Contains("'x'"));
+            Assert.That(() => forecast.ValuesAt(P, ResourceKind.Cpu, 0.5, new double[2]), Throws.InstanceOf<KeyNotFoundException>().With.Message.Contains("'cpu'"));
+        });
+    }
+
     [Test]
     public void ValueAt_NaNQuantile_ThrowsInsteadOfAnsweringWithTheHighestQuantile()
     {
