@@ -148,8 +148,11 @@ internal sealed class RedisClusterAdmin
     public Task SetSlotStableAsync(string address, int slot, CancellationToken cancellationToken) =>
         ExecuteAsync(address, "CLUSTER", ["SETSLOT", slot, "STABLE"], cancellationToken);
 
-    public async Task<long> CountKeysInSlotAsync(string address, int slot, CancellationToken cancellationToken) =>
-        (long)await ExecuteAsync(address, "CLUSTER", ["COUNTKEYSINSLOT", slot], cancellationToken).ConfigureAwait(false);
+    public Task<long> CountKeysInSlotAsync(string address, int slot, CancellationToken cancellationToken) =>
+        CountKeysInSlotAsync(address, slot, answerTimeout: null, cancellationToken);
+
+    public async Task<long> CountKeysInSlotAsync(string address, int slot, TimeSpan? answerTimeout, CancellationToken cancellationToken) =>
+        (long)await ExecuteAsync(address, "CLUSTER", ["COUNTKEYSINSLOT", slot], answerTimeout, cancellationToken).ConfigureAwait(false);
 
     public async Task<RedisKey[]> GetKeysInSlotAsync(string address, int slot, int count, CancellationToken cancellationToken) =>
         (RedisKey[]?)await ExecuteAsync(address, "CLUSTER", ["GETKEYSINSLOT", slot, count], cancellationToken).ConfigureAwait(false) ?? [];

@@ -54,7 +54,7 @@ public sealed class RedisClusterInventory : IClusterInventory
     public IReadOnlyList<RedisNodeMetrics> LastMetrics { get; private set; } = [];
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>). Or a master the map puts a partition on is flagged <c>fail</c> or <c>fail?</c>, or does not answer within <see cref="RedisClusterInventoryOptions.ReachabilityTimeout"/>: nothing is planned until it answers again or a replica takes its slots over.</exception>
+    /// <exception cref="InvalidOperationException">The routing map does not match the cluster: a partition's slots are served by another master than the map says (the cluster was resharded behind the map's back; rebuild it with <see cref="RedisSlotRouting.BuildRoutingMapAsync"/>). Or a master the map puts a partition on is flagged <c>fail</c> or <c>fail?</c>, or does not answer within <see cref="RedisClusterInventoryOptions.ReachabilityTimeout"/> (its <c>CLUSTER NODES</c>, <c>INFO</c>, or the <c>CLUSTER COUNTKEYSINSLOT</c> of a partition it serves, which names the master and the partition): nothing is planned until it answers again or a replica takes its slots over.</exception>
     public async ValueTask<ClusterSnapshot> CaptureAsync(RoutingMap routing, IReadOnlyDictionary<PartitionId, IReadOnlyList<KeySample>> keySamples, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(routing);
@@ -93,7 +93,7 @@ public sealed class RedisClusterInventory : IClusterInventory
         {
             var slots = HashSlotRange.FromKeyRange(route.Range);
             CheckOwner(view, route, slots);
-            var keys = await CountKeysAsync(view, route.Node.Value, slots, cancellationToken).ConfigureAwait(false);
+            var keys = await CountKeysAsync(view, route, slots, cancellationToken).ConfigureAwait(false);
             var bytesPerKey = byNode.TryGetValue(route.Node.Value, out var nodeMetrics) ? nodeMetrics.BytesPerKey : 0;
             partitions.Add(new PartitionInfo(route.Partition, route.Range, route.Node, (long)(keys * bytesPerKey), keys)
             {
@@ -133,22 +133,36 @@ public sealed class RedisClusterInventory : IClusterInventory
         }
     }
 
-    private async Task<long> CountKeysAsync(ClusterView view, string address, HashSlotRange slots, CancellationToken cancellationToken)
+    private async Task<long> CountKeysAsync(ClusterView view, PartitionRoute route, HashSlotRange slots, CancellationToken cancellationToken)
     {
+        var address = route.Node.Value;
         if (slots.IsEmpty || view.Unreachable.Contains(address))
         {
             return 0;
         }
 
-        // One pipelined round: the multiplexer writes every COUNTKEYSINSLOT before the first reply is read.
+        // One pipelined round: the multiplexer writes every COUNTKEYSINSLOT before the first reply is read. Each reply is
+        // bounded by the reachability timeout like the capture's CLUSTER NODES and INFO: a master that answered those and
+        // then hung kept the capture (and the control loop's cycle) waiting for good, or for the multiplexer's own timeout.
         var counts = new Task<long>[slots.Count];
         for (var i = 0; i < counts.Length; i++)
         {
-            counts[i] = _admin.CountKeysInSlotAsync(address, slots.Start + i, cancellationToken);
+            counts[i] = _admin.CountKeysInSlotAsync(address, slots.Start + i, _options.ReachabilityTimeout, cancellationToken);
+        }
+
+        long[] answers;
+        try
+        {
+            answers = await Task.WhenAll(counts).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) && !cancellationToken.IsCancellationRequested)
+        {
+            // It serves the partition, so it cannot be left out of the snapshot as a silent master with no partition is.
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Master '{address}' answered CLUSTER NODES and INFO but not CLUSTER COUNTKEYSINSLOT for partition '{route.Partition}' (slots {slots}) within the reachability timeout ({_options.ReachabilityTimeout.TotalMilliseconds:0.###} ms): {e.Message} Nothing can be planned while it may be down or hung; the next capture tries again (raise RedisClusterInventoryOptions.ReachabilityTimeout if it is only slow under load)."), e);
         }
 
         long total = 0;
-        foreach (var count in await Task.WhenAll(counts).ConfigureAwait(false))
+        foreach (var count in answers)
         {
             total += count;
         }

@@ -21,9 +21,12 @@ public sealed class RedisClusterInventoryOptions
     public IReadOnlyDictionary<string, string> Regions { get; set; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// How long each master has to answer the capture's <c>CLUSTER NODES</c> and <c>INFO</c>, from 1 ms to 1 minute.
+    /// How long each master has to answer the capture's <c>CLUSTER NODES</c>, <c>INFO</c> and, for each partition it serves,
+    /// the <c>CLUSTER COUNTKEYSINSLOT</c> of the partition's slots (sent at once, so the last reply of a large partition
+    /// must come within it too), from 1 ms to 1 minute.
     /// A master that does not answer in time (or refuses the connection) is treated like one flagged <c>fail</c>: it is not
-    /// offered to the planner, and while it serves a partition the capture throws naming it. It covers the seconds after a
+    /// offered to the planner, and while it serves a partition the capture throws naming it (as it does when a master
+    /// answers <c>INFO</c> and then not its key counts). It covers the seconds after a
     /// crash before the cluster flags the master (<c>cluster-node-timeout</c>), and bounds the capture's wait on a hung
     /// master below the multiplexer's own timeout. Keep it well above the masters' round-trip time under load (a busy master
     /// that answers late is left out for that cycle). Default 1 s.

@@ -25,6 +25,9 @@ public class CannedNodesConnection : DispatchProxy
     /// <summary>Addresses whose commands never complete.</summary>
     public HashSet<string> Hung { get; } = [];
 
+    /// <summary>Addresses that answer <c>CLUSTER NODES</c> and <c>INFO</c> but whose <c>CLUSTER COUNTKEYSINSLOT</c> never completes (a master that hangs mid-capture).</summary>
+    public HashSet<string> HungOnCountKeys { get; } = [];
+
     public static (IConnectionMultiplexer Connection, CannedNodesConnection Canned) Create(IReadOnlyDictionary<string, string> nodesByAddress)
     {
         var connection = Create<IConnectionMultiplexer, CannedNodesConnection>();
@@ -63,6 +66,11 @@ public class CannedNodesConnection : DispatchProxy
         // An empty cluster, for the inventory's key counts.
         if (command == "CLUSTER" && args is ["COUNTKEYSINSLOT", _] && _nodes.ContainsKey(address))
         {
+            if (HungOnCountKeys.Contains(address))
+            {
+                return new TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously).Task;
+            }
+
             return Task.FromResult(RedisResult.Create((RedisValue)0));
         }
 

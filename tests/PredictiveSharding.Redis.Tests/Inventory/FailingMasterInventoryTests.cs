@@ -123,6 +123,28 @@ public sealed class FailingMasterInventoryTests
     }
 
     [Test]
+    public async Task Capture_WhenAMasterHangsOnCountKeysInSlotAfterAnsweringInfo_ThrowsNamingItOnceItsReachabilityTimeoutIsOver()
+    {
+        // B answered CLUSTER NODES and INFO, then hung before its COUNTKEYSINSLOT replies: the capture waited for them with
+        // no timeout, so the control loop's cycle stalled for good. The token only guards the test against that hang.
+        var (connection, canned) = CannedNodesConnection.Create(new Dictionary<string, string>
+        {
+            ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n",
+            ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
+        });
+        var map = await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None);
+        canned.HungOnCountKeys.Add("127.0.0.1:30002");
+        var inventory = new RedisClusterInventory(connection, new RedisClusterInventoryOptions { RequestCapacityPerBucket = 1000, ReachabilityTimeout = TimeSpan.FromMilliseconds(50) });
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        Assert.That(
+            async () => await inventory.CaptureAsync(map, NoSamples, guard.Token),
+            Throws.InvalidOperationException.With.Message.Contains("'127.0.0.1:30002'").And.Message.Contains("COUNTKEYSINSLOT").And.Message.Contains("slots-8192-12287")
+                .And.InnerException.InstanceOf<TimeoutException>());
+        Assert.That(guard.IsCancellationRequested, Is.False, "the capture gave up on its own, not through the guard");
+    }
+
+    [Test]
     public void Capture_WhenCancelledWhileAMasterHangs_Throws()
     {
         var c = $"{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n";
