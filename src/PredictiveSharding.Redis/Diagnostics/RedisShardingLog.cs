@@ -46,6 +46,9 @@ internal static partial class RedisShardingLog
     [LoggerMessage(6015, LogLevel.Warning, "Master {Node} took slot {Slot} but was still marked as migrating or importing it (left by an interrupted earlier hand-over); closed it there (SETSLOT STABLE)")]
     public static partial void StaleOpenSlotClosed(ILogger logger, string node, int slot);
 
+    [LoggerMessage(6016, LogLevel.Warning, "Emptying the migration journal {Path} after a {Run} failed; its result stands, the journal keeps its records and the next plan or recovery tries again")]
+    public static partial void JournalCompactionFailed(ILogger logger, string path, string run, Exception exception);
+
     [LoggerMessage(6014, LogLevel.Warning, "Routing version {Version} is published, but a Changed subscriber threw; the executor goes on (the change is in force)")]
     public static partial void SubscriberFailed(ILogger logger, long version, Exception exception);
 }

@@ -16,6 +16,7 @@ internal sealed class RedisShardingMetrics : IDisposable
         MovesCompleted = _meter.CreateCounter<long>("psharding.redis.moves_completed", "{move}", "Partition moves completed and verified.");
         MovesRolledBack = _meter.CreateCounter<long>("psharding.redis.moves_rolled_back", "{move}", "Partition moves that failed and were rolled back or left for recovery.");
         Retries = _meter.CreateCounter<long>("psharding.redis.retries", "{command}", "Commands retried after transient errors.");
+        JournalCompactionFailures = _meter.CreateCounter<long>("psharding.redis.journal.compaction_failures", "{compaction}", "Compactions of the migration journal, after a plan or a recovery, that failed (the result stands; the next plan or recovery tries again).");
     }
 
     public Counter<long> SlotsMigrated { get; }
@@ -27,6 +28,8 @@ internal sealed class RedisShardingMetrics : IDisposable
     public Counter<long> MovesRolledBack { get; }
 
     public Counter<long> Retries { get; }
+
+    public Counter<long> JournalCompactionFailures { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -36,7 +36,10 @@ namespace PredictiveSharding.Redis.Migration;
 /// move a crash left open. A move that fails (a node refuses or is unreachable) is rolled back: the slot in flight is
 /// closed with its keys back on the source and the slots already handed over are migrated back. When a node is down that
 /// cannot be done; the move is then reported with the state the cluster was left in and stays in the journal until a
-/// recovery finds both masters reachable.
+/// recovery finds both masters reachable. The journal is emptied at the end of each plan and recovery that leaves no
+/// move open; when that fails (a full disk, a permission), the run's result stands: the failure is logged (event 6016)
+/// and counted (<c>psharding.redis.journal.compaction_failures</c>), the journal keeps its records, and the next plan or
+/// recovery empties it.
 /// </para>
 /// <para>Moves run one at a time: each slot's migration keeps the source and target busy, and one at a time keeps the
 /// journal and the cluster's open slots easy to reason about after a crash.</para>
@@ -53,6 +56,12 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private volatile bool _disposed;
     private long _moveCounter;
+
+    /// <summary>
+    /// True after emptying the journal failed: the next recovery empties it even when it finds no open move (a plan's end
+    /// always tries). Read and written only by the run holding <see cref="_oneAtATime"/>.
+    /// </summary>
+    private bool _compactionOwed;
 
     /// <summary>Creates the executor.</summary>
     /// <param name="connection">A multiplexer connected to the cluster, created with admin commands allowed (<c>allowAdmin=true</c>). On a cluster that requires a password, <c>MIGRATE</c> authenticates to the target with the user and password this connection was configured with.</param>
@@ -86,6 +95,13 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
 
     /// <summary>Called at each step boundary of each slot (tests inject faults here).</summary>
     internal Func<MigrationStep, int, CancellationToken, ValueTask>? StepHook { get; set; }
+
+    /// <summary>Called before the journal is emptied (tests inject a failing compaction here).</summary>
+    internal Action? JournalCompactionHook
+    {
+        get => _journal.BeforeCompact;
+        set => _journal.BeforeCompact = value;
+    }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The plan names a partition that is not in the routing map (and not created by an earlier split of the plan), a node that is not a master of the cluster, a move whose source is not the partition's owner, or the same partition twice; nothing was changed.</exception>
@@ -178,7 +194,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
 
             LastMoves = reports;
-            _journal.CompactIfIdle();
+            CompactJournal("plan");
             // Every action that did not take effect was refused or rolled back (RollbackPending included): none is skipped here.
             var completed = results.Count(r => r.TookEffect);
             return new PlanExecutionSummary(completed, results.Count - completed, bytes, errors) { Actions = results };
@@ -566,6 +582,11 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         var open = _journal.OpenMoves();
         if (open.Count == 0)
         {
+            if (_compactionOwed)
+            {
+                CompactJournal("recovery");
+            }
+
             return new RecoveryReport([], [], []);
         }
 
@@ -595,8 +616,30 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
         }
 
-        _journal.CompactIfIdle();
+        CompactJournal("recovery");
         return new RecoveryReport(resumed, rolledBack, unfinished);
+    }
+
+    /// <summary>
+    /// Empties the journal when no move is open. A failure is logged (event 6016) and counted, and the compaction is owed:
+    /// every move's end is already durable in the journal, which stays readable and appendable with its old records, so
+    /// throwing here reported completed moves (or a recovery that finished them) as a failure, and failed on a
+    /// full disk every plan that runs after a recovery, for records that only cost space. The next plan or recovery tries
+    /// again, as the Execution package's executor does with its own journal.
+    /// </summary>
+    private void CompactJournal(string run)
+    {
+        try
+        {
+            _journal.CompactIfIdle();
+            _compactionOwed = false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            _compactionOwed = true;
+            _metrics.JournalCompactionFailures.Add(1);
+            RedisShardingLog.JournalCompactionFailed(_logger, _journal.FilePath, run, e);
+        }
     }
 
     private async Task RecoverMoveAsync(JournalMove move, bool rollBack, CancellationToken cancellationToken)

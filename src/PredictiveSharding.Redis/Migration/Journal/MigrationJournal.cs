@@ -207,6 +207,9 @@ internal sealed class MigrationJournal
     private InvalidDataException Damaged(int index, string what, Exception? inner) =>
         new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Migration journal '{_path}' line {index + 1} {what}; the file is damaged, so which moves are open is unknown. Restore it from a copy, or check the masters' open slots (CLUSTER NODES) and close them by hand (redis-cli --cluster fix), then remove the file."), inner);
 
+    /// <summary>Called before the file is emptied (tests inject a failing write here).</summary>
+    internal Action? BeforeCompact { get; set; }
+
     /// <summary>Empties the file when no move is open, so it does not grow without bound.</summary>
     public void CompactIfIdle()
     {
@@ -214,6 +217,7 @@ internal sealed class MigrationJournal
         {
             if (File.Exists(_path) && OpenMoves().Count == 0)
             {
+                BeforeCompact?.Invoke();
                 File.WriteAllBytes(_path, []);
             }
         }
