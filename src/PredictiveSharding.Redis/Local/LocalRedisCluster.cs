@@ -43,10 +43,15 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
     public string ConnectionString => string.Join(",", Addresses) + ",allowAdmin=true,abortConnect=false" + (_options.Password is { } password ? ",password=" + password : string.Empty);
 
     /// <summary>Starts the servers and creates the cluster.</summary>
+    /// <param name="options">Settings (null for the defaults); copied and validated here, so changing them afterwards does not affect this cluster.</param>
+    /// <param name="cancellationToken">Cancels the start; what was started is stopped.</param>
+    /// <exception cref="ArgumentException">A setting is out of range (<see cref="LocalRedisClusterOptions.Validate"/>).</exception>
     /// <exception cref="InvalidOperationException">redis-server or redis-cli is not installed, a server did not start, or the cluster did not become healthy in time; the message says which and how to fix it.</exception>
     public static async Task<LocalRedisCluster> StartAsync(LocalRedisClusterOptions? options, CancellationToken cancellationToken)
     {
-        options ??= new LocalRedisClusterOptions();
+        // A copy, validated: the settings are read again by ConnectionString and RestartAsync long after this, and a change
+        // to the caller's object afterwards (unvalidated, and never given to the running servers) must not reach them.
+        options = options?.Copy() ?? new LocalRedisClusterOptions();
         options.Validate();
         var ownsDirectory = options.Directory is null;
         var directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("psharding-redis-").FullName;

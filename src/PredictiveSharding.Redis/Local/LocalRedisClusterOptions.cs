@@ -72,6 +72,9 @@ public sealed class LocalRedisClusterOptions
         }
     }
 
+    /// <summary>A copy, which the cluster keeps: the settings are read again long after it validated them.</summary>
+    internal LocalRedisClusterOptions Copy() => (LocalRedisClusterOptions)MemberwiseClone();
+
     private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>
         new(name, value, string.Create(CultureInfo.InvariantCulture, $"LocalRedisClusterOptions.{name} must be {expected}; got {value}."));
 }

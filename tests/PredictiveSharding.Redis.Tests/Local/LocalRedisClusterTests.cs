@@ -48,4 +48,21 @@ public sealed class LocalRedisClusterTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Test]
+    public async Task Start_AfterTheOptionsObjectIsChanged_KeepsTheSettingsItStartedWith()
+    {
+        // The options are validated when the cluster starts; a change to the same object afterwards (a password the servers
+        // never got, a server path that does not exist) reached the connection string and RestartAsync.
+        var options = new LocalRedisClusterOptions { FirstPort = 27650 };
+        await using var cluster = await LocalRedisCluster.StartAsync(options, CancellationToken.None);
+        options.Password = "late-Secret-52";
+        options.ServerPath = Path.Combine(cluster.Directory, "no-such-redis-server");
+        options.StartTimeout = TimeSpan.Zero;
+
+        Assert.That(cluster.ConnectionString, Does.Not.Contain("late-Secret-52"));
+        await cluster.RestartAsync(0, CancellationToken.None);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        Assert.That(await connection.GetServer(cluster.AddressOf(0)).PingAsync(), Is.GreaterThanOrEqualTo(TimeSpan.Zero), "the restarted master answers");
+    }
 }
