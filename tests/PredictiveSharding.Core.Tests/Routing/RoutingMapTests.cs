@@ -126,6 +126,23 @@ public sealed class RoutingMapTests
     }
 
     [Test]
+    public void RoutingTable_ApplyWithNoChanges_PublishesNothingAndReturnsTheCurrentMap()
+    {
+        // An empty batch (a caller's list of changes that came out empty) published an identical map under a new version:
+        // every subscriber ran, and a node or client keyed on the version refreshed its routing for nothing.
+        var table = new RoutingTable(ThreePartitions());
+        var start = table.Current;
+        var raised = 0;
+        table.Changed += (_, _) => raised++;
+
+        var result = table.Apply();
+
+        Assert.That(result, Is.SameAs(start));
+        Assert.That(table.Current, Is.SameAs(start));
+        Assert.That(raised, Is.Zero);
+    }
+
+    [Test]
     public void RoutingTable_SubscriberThrows_EverySubscriberRunsAndTheExceptionSaysTheMapWasPublished()
     {
         // The first subscriber's exception escaped TryPublish after the swap: later subscribers never ran, and Apply threw
