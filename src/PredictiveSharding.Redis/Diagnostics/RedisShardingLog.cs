@@ -49,6 +49,9 @@ internal static partial class RedisShardingLog
     [LoggerMessage(6016, LogLevel.Warning, "Emptying the migration journal {Path} after a {Run} failed; its result stands, the journal keeps its records and the next plan or recovery tries again")]
     public static partial void JournalCompactionFailed(ILogger logger, string path, string run, Exception exception);
 
+    [LoggerMessage(6017, LogLevel.Warning, "Resuming move {Move} of partition {Partition} was refused ({Reason}); rolling it back instead, as a move that fails during a plan is")]
+    public static partial void ResumeRefused(ILogger logger, string move, string partition, string reason);
+
     [LoggerMessage(6014, LogLevel.Warning, "Routing version {Version} is published, but a Changed subscriber threw; the executor goes on (the change is in force)")]
     public static partial void SubscriberFailed(ILogger logger, long version, Exception exception);
 }

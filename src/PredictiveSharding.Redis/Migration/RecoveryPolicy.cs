@@ -7,7 +7,14 @@ namespace PredictiveSharding.Redis.Migration;
 /// </summary>
 public enum RecoveryPolicy
 {
-    /// <summary>Finish the move: the slot in flight and the slots not yet started go to the target.</summary>
+    /// <summary>
+    /// Finish the move: the slot in flight and the slots not yet started go to the target. When a master answers and
+    /// refuses a step of it (the target out of memory, a sampled value that differs with
+    /// <see cref="RedisMigrationOptions.FailOnSampleMismatch"/>), the move is rolled back instead, in the same recovery, as
+    /// a move that fails during a plan is: resuming again would only fail the same way at every later recovery, and the
+    /// executor refuses every plan while a move is unfinished. While a master is unreachable or flagged failing the move
+    /// stays unfinished, and every later recovery tries to resume it again.
+    /// </summary>
     Resume = 0,
 
     /// <summary>

@@ -597,20 +597,43 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         {
             var rollBack = move.RollingBack || _options.Recovery == RecoveryPolicy.RollBack;
             RedisShardingLog.Recovering(_logger, move.Id, move.Partition.Value, move.Slots.ToString(), move.From, move.To, rollBack ? "rolling back" : "resuming");
+            var what = $"move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}'";
             try
             {
-                await RecoverMoveAsync(move, rollBack, cancellationToken).ConfigureAwait(false);
+                await RecoverMoveAsync(move, rollBack, rollBackNote: null, cancellationToken).ConfigureAwait(false);
                 (rollBack ? rolledBack : resumed).Add(move.Partition.Value);
             }
             catch (Exception e) when (e is not RedisMigrationException && SlotMover.IsTransient(e) && cancellationToken.IsCancellationRequested)
             {
-                // Retrying stops once cancellation is requested and lets a transient error through: the recovery was
-                // cancelled; reported as an unfinished move, it read as a master being down, and ExecuteAsync refused its plan.
-                throw new OperationCanceledException($"Recovery of the move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}' was cancelled (a command failed as it was cancelled: {e.Message}); the move stays in the journal for the next recovery.", e, cancellationToken);
+                throw Cancelled(move, e, cancellationToken);
+            }
+            catch (Exception e) when (!rollBack && IsRefusal(e))
+            {
+                // A master answered and refused a step of the resumed move (the target out of memory, a sample that differs
+                // with FailOnSampleMismatch): resuming again would fail the same way at every later recovery, and so refuse
+                // every plan, until someone changed the policy. A move that fails like this during a plan is rolled back;
+                // so is this one, now. Its roll-back is journalled first, so a later recovery finishes the roll-back rather
+                // than resuming again.
+                RedisShardingLog.ResumeRefused(_logger, move.Id, move.Partition.Value, e.Message);
+                try
+                {
+                    await RecoverMoveAsync(move, rollBack: true, rollBackNote: "resuming was refused: " + e.Message, cancellationToken).ConfigureAwait(false);
+                    rolledBack.Add(move.Partition.Value);
+                }
+                catch (Exception again) when (again is not RedisMigrationException && SlotMover.IsTransient(again) && cancellationToken.IsCancellationRequested)
+                {
+                    throw Cancelled(move, again, cancellationToken);
+                }
+                catch (Exception again) when (again is RedisMigrationException or RedisException or InvalidOperationException)
+                {
+                    var reason = $"{what}: resuming it was refused ({e.Message}), and rolling it back instead failed too: {again.Message} The journal holds it as rolling back, so every later recovery (RecoverAsync, run by every ExecuteAsync) rolls it back, whatever RedisMigrationOptions.Recovery says; fix what the message names (a master down, slots resharded by another tool: settle them with redis-cli --cluster fix) and recover again.";
+                    unfinished.Add(reason);
+                    RedisShardingLog.RecoveryFailed(_logger, move.Id, move.Partition.Value, reason);
+                }
             }
             catch (Exception e) when (e is RedisMigrationException or RedisException or InvalidOperationException)
             {
-                var reason = $"move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}': {e.Message}";
+                var reason = $"{what}: {e.Message}";
                 unfinished.Add(reason);
                 RedisShardingLog.RecoveryFailed(_logger, move.Id, move.Partition.Value, e.Message);
             }
@@ -642,7 +665,22 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
     }
 
-    private async Task RecoverMoveAsync(JournalMove move, bool rollBack, CancellationToken cancellationToken)
+    /// <summary>
+    /// Retrying stops once cancellation is requested and lets a transient error through: the recovery was cancelled;
+    /// reported as an unfinished move, it read as a master being down, and ExecuteAsync refused its plan.
+    /// </summary>
+    private static OperationCanceledException Cancelled(JournalMove move, Exception e, CancellationToken cancellationToken) =>
+        new($"Recovery of the move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}' was cancelled (a command failed as it was cancelled: {e.Message}); the move stays in the journal for the next recovery.", e, cancellationToken);
+
+    /// <summary>
+    /// Whether a recovery failed because a master answered and refused a step, rather than because one is down, cut off or
+    /// flagged failing (<see cref="RedisMigrationException.UnreachableNode"/>, a transient error, a cluster that could not be
+    /// read), which a later recovery may get past by trying again.
+    /// </summary>
+    private static bool IsRefusal(Exception e) =>
+        e is RedisMigrationException { UnreachableNode: null } || (e is RedisServerException && !SlotMover.IsTransient(e));
+
+    private async Task RecoverMoveAsync(JournalMove move, bool rollBack, string? rollBackNote, CancellationToken cancellationToken)
     {
         var view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
         foreach (var address in new[] { move.From, move.To })
@@ -666,7 +704,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         var tally = new MoveTally();
         if (rollBack && !move.RollingBack)
         {
-            _journal.Append(new JournalRecord(JournalRecord.RollBack, move.Id, Note: "recovery policy RollBack"));
+            _journal.Append(new JournalRecord(JournalRecord.RollBack, move.Id, Note: rollBackNote ?? "recovery policy RollBack"));
         }
 
         var sourceLine = view.Self[move.From];

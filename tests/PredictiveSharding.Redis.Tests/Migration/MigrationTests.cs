@@ -91,6 +91,53 @@ public sealed class MigrationTests : RedisClusterFixture
     }
 
     [Test]
+    public async Task Recover_WhenTheTargetRefusesTheResumedMove_RollsItBackInsteadOfLeavingItUnfinishedForGood()
+    {
+        // A crash left slot 2 of 8 open (slots 0-1 handed over); since then the target has run out of memory (maxmemory
+        // reached, noeviction), so it refuses every key MIGRATE sends it. Under Resume the move stayed unfinished, and every
+        // later recovery, and so every plan, failed on it the same way until someone changed the policy.
+        var (routing, route, target) = await PickPartitionAsync(slots: 8, index: 41);
+        var slots = HashSlotRange.FromKeyRange(route.Range);
+        var workload = new KeyValueWorkload(Connection.GetDatabase(), KeyValueWorkload.KeysIn([slots], perSlot: 4, prefix: "refused:"));
+        await workload.LoadAsync();
+        var journal = NewJournalPath();
+        var crashSlot = slots.Start + 2;
+        using (var crashing = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2 })
+        {
+            StepHook = (step, slot, _) => step == MigrationStep.Opened && slot == crashSlot ? throw new SimulatedCrashException() : ValueTask.CompletedTask,
+        })
+        {
+            Assert.That(() => crashing.ExecuteAsync(Plan(Move(route, target)), CancellationToken.None), Throws.TypeOf<SimulatedCrashException>());
+        }
+
+        var full = Connection.GetServer(target.Value);
+        await full.ConfigSetAsync("maxmemory", "1");
+        try
+        {
+            var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<RedisSlotMigrationExecutor>();
+            using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 2, RetryDelay = TimeSpan.Zero }, logger: logger);
+
+            var report = await restarted.RecoverAsync(CancellationToken.None);
+
+            Assert.That(report.IsClean, Is.True, string.Join("; ", report.Unfinished));
+            Assert.That(report.RolledBack, Is.EqualTo(new[] { route.Partition.Value }));
+            Assert.That(
+                logger.Collector.GetSnapshot().Select(r => r.Message),
+                Has.Some.Contains(route.Partition.Value).And.Contains("OOM").And.Contains("rolling it back"),
+                "the log says why the move was rolled back though the policy is Resume");
+            Assert.That((await new RedisClusterAdmin(Connection).ReadViewAsync(CancellationToken.None)).OpenSlots(), Is.Empty);
+            Assert.That(OwnerOf(await CurrentMapAsync(HashSlot.Count), slots), Is.EqualTo(route.Node), "every slot is on the source again");
+            Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+            Assert.That(await workload.LostWritesAsync(), Is.Empty);
+            Assert.That((await restarted.RecoverAsync(CancellationToken.None)).IsClean, Is.True, "nothing is left for the next recovery");
+        }
+        finally
+        {
+            await full.ConfigSetAsync("maxmemory", "0");
+        }
+    }
+
+    [Test]
     public async Task Execute_WhenARoutingSubscriberThrows_CountsThePublishedMoveAsCompleted()
     {
         var (routing, route, target) = await PickPartitionAsync(slots: 2, index: 31);
