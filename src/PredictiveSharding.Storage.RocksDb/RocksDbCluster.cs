@@ -44,11 +44,11 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
 
     /// <summary>Opens (or creates) a node for each id under <see cref="RocksDbClusterOptions.RootDirectory"/>.</summary>
     /// <param name="options">The settings; validated.</param>
-    /// <param name="nodes">The node ids; at least one, no duplicates. A node's folder is named after its id.</param>
+    /// <param name="nodes">The node ids; at least one, no duplicates, none differing from another only by case. A node's folder is named after its id.</param>
     /// <param name="routing">The cluster's routing table, used to refuse host requests for keys a node does not own; null to serve every key.</param>
     /// <param name="timeProvider">Time source for fence durations; null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
-    /// <exception cref="ArgumentException">No nodes, a duplicate node id, an invalid option, or the root folder holds the database of a node not in <paramref name="nodes"/> (opening without it would hide its data).</exception>
+    /// <exception cref="ArgumentException">No nodes, a duplicate node id, node ids that differ only by case (their folders would be one on a case-insensitive file system), an invalid option, or the root folder holds the database of a node not in <paramref name="nodes"/> (opening without it would hide its data).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="RocksDbSharp.RocksDbException">RocksDB could not open a node (e.g. its folder is locked by another open cluster).</exception>
     public RocksDbCluster(RocksDbClusterOptions options, IEnumerable<NodeId> nodes, IRoutingTable? routing = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -62,6 +62,7 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
             throw new ArgumentException("A RocksDB cluster needs at least one node.", nameof(nodes));
         }
 
+        RefuseFolderClashes(ids);
         RefuseOmittedNodes(options.RootDirectory, ids);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RocksDbCluster>();
         _nodes = new Dictionary<NodeId, RocksDbNode>(ids.Length);
@@ -94,6 +95,34 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
         }
 
         Nodes = ids;
+    }
+
+    /// <summary>
+    /// Refuses node ids whose folders differ only by case ("X" and "x": <c>node-X</c> and <c>node-x</c>), before any node
+    /// is opened: on a case-insensitive file system (Windows, macOS by default) they are one folder, so the second node
+    /// would open the first's database (or fail on its lock) and the two would serve each other's data. Refused rather than
+    /// mapped to distinct names on every system: the folder names are the node list on disk (see
+    /// <see cref="RefuseOmittedNodes"/>), and renaming them would orphan the folders of every existing cluster.
+    /// </summary>
+    private static void RefuseFolderClashes(NodeId[] nodes)
+    {
+        var seen = new Dictionary<string, NodeId>(StringComparer.OrdinalIgnoreCase);
+        foreach (var id in nodes)
+        {
+            if (id.Value is null)
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(FolderName(id), out var other) && !string.Equals(other.Value, id.Value, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"Node ids '{other}' and '{id}' differ only by case; their folders ('{FolderName(other)}', '{FolderName(id)}') would be one folder on a case-insensitive file system (Windows, macOS), and the nodes would share one database. Give the nodes ids that differ by more than case.",
+                    nameof(nodes));
+            }
+
+            seen.TryAdd(FolderName(id), id);
+        }
     }
 
     /// <summary>

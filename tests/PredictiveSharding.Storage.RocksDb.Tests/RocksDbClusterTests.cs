@@ -297,6 +297,20 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public void Constructor_WithNodeIdsThatDifferOnlyByCase_ThrowsNamingBothBeforeCreatingAFolder()
+    {
+        // Each node's folder is named after its id: "X" and "x" got node-X and node-x, one folder on a case-insensitive file
+        // system (Windows, macOS by default), where the second node opened the first's database, or failed on its lock.
+        var root = Path.Combine(Folder.Path, "case");
+        var options = new RocksDbClusterOptions { RootDirectory = root };
+
+        Assert.That(
+            () => new RocksDbCluster(options, [new NodeId("X"), new NodeId("b"), new NodeId("x")]),
+            Throws.ArgumentException.With.Message.Contains("'X'").And.Message.Contains("'x'").And.Message.Contains("case"));
+        Assert.That(Directory.Exists(root) ? Directory.GetDirectories(root) : [], Is.Empty, "no node was opened");
+    }
+
+    [Test]
     public void Node_Unknown_ThrowsNamingIt()
     {
         using var cluster = Open();
