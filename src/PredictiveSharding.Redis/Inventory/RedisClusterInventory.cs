@@ -36,6 +36,7 @@ public sealed class RedisClusterInventory : IClusterInventory
     /// <param name="options">Capacities; copied and validated here, so changing them afterwards does not affect this inventory.</param>
     /// <param name="timeProvider">The clock metric rates are measured with.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">A region of <see cref="RedisClusterInventoryOptions.Regions"/> is null.</exception>
     public RedisClusterInventory(IConnectionMultiplexer connection, RedisClusterInventoryOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -17,7 +17,7 @@ public sealed class RedisClusterInventoryOptions
     /// </summary>
     public long? MemoryCapacityBytes { get; set; }
 
-    /// <summary>Region of each master by address (host:port); masters not listed have an unknown region.</summary>
+    /// <summary>Region of each master by address (host:port); masters not listed have an unknown region. No region may be null.</summary>
     public IReadOnlyDictionary<string, string> Regions { get; set; } = new Dictionary<string, string>();
 
     /// <summary>
@@ -35,6 +35,7 @@ public sealed class RedisClusterInventoryOptions
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentException"><see cref="Regions"/> is null or gives a master a null region.</exception>
     public void Validate()
     {
         if (!(RequestCapacityPerBucket > 0) || !double.IsFinite(RequestCapacityPerBucket))
@@ -53,6 +54,15 @@ public sealed class RedisClusterInventoryOptions
         }
 
         ArgumentNullException.ThrowIfNull(Regions, nameof(Regions));
+        foreach (var (address, region) in Regions)
+        {
+            if (region is null)
+            {
+                // Found here, naming the master: at the capture it failed every cycle with an ArgumentNullException for
+                // 'region' that named none.
+                throw new ArgumentException($"RedisClusterInventoryOptions.Regions gives master '{address}' a null region; give its region, or leave the master out (unknown region).", nameof(Regions));
+            }
+        }
     }
 
     /// <summary>A copy (regions included), which the inventory keeps: the settings are read at every capture.</summary>

@@ -41,6 +41,15 @@ public sealed class OptionsTests
     }
 
     [Test]
+    public void InventoryOptions_WithANullRegion_ThrowsNamingItsAddress()
+    {
+        // Passed validation, then failed every capture with an ArgumentNullException for 'region' that named no master.
+        var options = new RedisClusterInventoryOptions { RequestCapacityPerBucket = 10, Regions = new Dictionary<string, string> { ["127.0.0.1:30001"] = "west", ["127.0.0.1:30002"] = null! } };
+
+        Assert.That(options.Validate, Throws.ArgumentException.With.Message.Contains("Regions").And.Message.Contains("'127.0.0.1:30002'"));
+    }
+
+    [Test]
     public void LocalClusterOptions_WithTooFewMasters_ThrowsNamingIt()
     {
         Assert.That(() => new LocalRedisClusterOptions { Masters = 2 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Masters").And.Message.Contains("got 2"));
