@@ -23,7 +23,7 @@ public sealed class LocalRedisClusterOptions
     /// <summary><c>cluster-node-timeout</c>. Default 5 s, so that a killed node is marked failed quickly.</summary>
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long to wait for the servers to start and the cluster to report <c>cluster_state:ok</c>. Default 60 s.</summary>
+    /// <summary>How long to wait for the servers to start and the cluster to report <c>cluster_state:ok</c>; positive, at most 1 day. Default 60 s.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Whether nodes keep an append-only file, synced on every write (<c>appendfsync always</c>), so a killed and restarted node keeps every acknowledged write. Default false.</summary>
@@ -60,9 +60,11 @@ public sealed class LocalRedisClusterOptions
             throw Bad(nameof(NodeTimeout), NodeTimeout, "at least 100 ms");
         }
 
-        if (StartTimeout <= TimeSpan.Zero)
+        // Bounded: StartAsync and RestartAsync cancel after it with a timer, which refuses more than about 49 days with an
+        // exception about a 'delay' that names no setting.
+        if (StartTimeout <= TimeSpan.Zero || StartTimeout > TimeSpan.FromDays(1))
         {
-            throw Bad(nameof(StartTimeout), StartTimeout, "positive");
+            throw Bad(nameof(StartTimeout), StartTimeout, "positive and at most 1 day");
         }
 
         if (Password is not null && (Password.Length == 0 || !Password.All(c => c is > ' ' and < '\x7f' and not ('"' or '\'' or '\\' or ','))))

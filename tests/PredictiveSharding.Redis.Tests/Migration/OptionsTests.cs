@@ -50,6 +50,14 @@ public sealed class OptionsTests
     }
 
     [Test]
+    public void LocalClusterOptions_WithAStartTimeoutNoTimerTakes_ThrowsNamingIt()
+    {
+        // Passed validation, then StartAsync's timer refused it with an exception about a 'delay' that named no setting.
+        Assert.That(() => new LocalRedisClusterOptions { StartTimeout = TimeSpan.FromDays(60) }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("StartTimeout"));
+        Assert.That(() => new LocalRedisClusterOptions { StartTimeout = TimeSpan.FromHours(1) }.Validate(), Throws.Nothing);
+    }
+
+    [Test]
     public void LocalClusterOptions_WithTooFewMasters_ThrowsNamingIt()
     {
         Assert.That(() => new LocalRedisClusterOptions { Masters = 2 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Masters").And.Message.Contains("got 2"));
