@@ -18,7 +18,7 @@ public sealed class RedisMigrationOptions
     /// <summary>The <c>MIGRATE</c> timeout. Default 60 s (redis-cli's <c>--cluster-timeout</c> default, 60,000 ms).</summary>
     public TimeSpan MigrateTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Most keys migrated per second (a throttle, so a move does not crowd out the application); 0 for no limit. Default 0.</summary>
+    /// <summary>Most keys migrated per second (a throttle, so a move does not crowd out the application): 0 for no limit, or at least 1. Default 0.</summary>
     public double MaxKeysPerSecond { get; set; }
 
     /// <summary>Attempts of a command that failed transiently (timeout, dropped connection, TRYAGAIN, IOERR, LOADING, CLUSTERDOWN), 1 to 100. Default 4.</summary>
@@ -60,9 +60,11 @@ public sealed class RedisMigrationOptions
             throw Bad(nameof(MigrateTimeout), MigrateTimeout, "from 1 ms to 1 hour");
         }
 
-        if (!(MaxKeysPerSecond >= 0) || !double.IsFinite(MaxKeysPerSecond))
+        // At least one key a second: the throttle waits keys / rate seconds, and a tiny rate overflowed that wait (or passed
+        // what a timer takes) mid-move, where the exception escaped raw with the slot left open.
+        if (!(MaxKeysPerSecond == 0 || MaxKeysPerSecond >= 1) || !double.IsFinite(MaxKeysPerSecond))
         {
-            throw Bad(nameof(MaxKeysPerSecond), MaxKeysPerSecond, "zero (no limit) or a positive, finite rate");
+            throw Bad(nameof(MaxKeysPerSecond), MaxKeysPerSecond, "zero (no limit) or a finite rate of at least 1 key per second");
         }
 
         if (Attempts is < 1 or > 100)

@@ -22,6 +22,17 @@ public sealed class OptionsTests
         Assert.That(() => new RedisMigrationOptions { JournalPath = "j", Recovery = (RecoveryPolicy)7 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Recovery"));
     }
 
+    [TestCase(0.5)]
+    [TestCase(1e-300)]
+    public void MigrationOptions_WithAKeyRateBelowOnePerSecond_ThrowsNamingIt(double rate)
+    {
+        // Any positive rate passed validation; a tiny one then made the throttle's wait for a batch (keys / rate seconds)
+        // overflow a TimeSpan or pass what Task.Delay takes, and an OverflowException or ArgumentOutOfRangeException escaped
+        // the move raw with its slot left open. The floor is one key a second (a slower move would hold a slot open for hours).
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", MaxKeysPerSecond = rate }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("MaxKeysPerSecond"));
+        Assert.That(() => new RedisMigrationOptions { JournalPath = "j", MaxKeysPerSecond = 1 }.Validate(), Throws.Nothing);
+    }
+
     [Test]
     public void InventoryOptions_WithoutARequestCapacity_ThrowsNamingIt()
     {
