@@ -51,6 +51,10 @@ internal sealed class RocksDbRangeCopy : RangeCopy, ISnapshotReader
     private readonly CancellationTokenSource _readBackStop = new();
     private Task _background = Task.CompletedTask;
     private long _sinceHandOff;
+    // Both cross threads: _readBackFailed is set by a hand-off's background task and read by CommitAsync (on the copy's
+    // flow) and by the hand-offs queued after it; _copyDone is set by HandOff on the copy's flow and read by the background
+    // task. Volatile so that neither read is hoisted or served stale; a set flag is never cleared, so no read-modify-write
+    // needs Interlocked.
     private volatile bool _readBackFailed;
     private volatile bool _copyDone;
     private RangeChecksum? _targetChecksum;
