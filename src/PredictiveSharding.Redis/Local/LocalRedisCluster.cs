@@ -93,11 +93,18 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The address of master <paramref name="index"/>.</summary>
-    public string AddressOf(int index) => Addresses[index];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not from 0 to the number of masters less one.</exception>
+    public string AddressOf(int index)
+    {
+        CheckIndex(index);
+        return Addresses[index];
+    }
 
     /// <summary>Kills master <paramref name="index"/> at once (SIGKILL), as a crash would.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not from 0 to the number of masters less one.</exception>
     public void Kill(int index)
     {
+        CheckIndex(index);
         var process = _processes[index];
         if (process is { HasExited: false })
         {
@@ -107,8 +114,10 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Starts master <paramref name="index"/> again with its node file (and append-only file, when enabled) and waits until it answers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not from 0 to the number of masters less one.</exception>
     public async Task RestartAsync(int index, CancellationToken cancellationToken)
     {
+        CheckIndex(index);
         Kill(index);
         StartServer(index);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -161,6 +170,15 @@ public sealed class LocalRedisCluster : IAsyncDisposable, IDisposable
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => KillAll();
+
+    /// <summary>A master's index, checked here: the arrays it indexes threw an IndexOutOfRangeException naming neither it nor the count.</summary>
+    private void CheckIndex(int index)
+    {
+        if ((uint)index >= (uint)Ports.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, string.Create(CultureInfo.InvariantCulture, $"The local cluster has {Ports.Count} masters, numbered 0 to {Ports.Count - 1}; got {index}."));
+        }
+    }
 
     private void KillAll()
     {

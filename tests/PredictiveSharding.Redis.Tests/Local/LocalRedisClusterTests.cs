@@ -65,4 +65,15 @@ public sealed class LocalRedisClusterTests
         await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
         Assert.That(await connection.GetServer(cluster.AddressOf(0)).PingAsync(), Is.GreaterThanOrEqualTo(TimeSpan.Zero), "the restarted master answers");
     }
+
+    [Test]
+    public async Task KillRestartAndAddressOf_WithAnIndexThatIsNoMaster_ThrowNamingItAndTheCount()
+    {
+        // An IndexOutOfRangeException with no index and no count in it.
+        await using var cluster = await LocalRedisCluster.StartAsync(new LocalRedisClusterOptions { FirstPort = 27680 }, CancellationToken.None);
+
+        Assert.That(() => cluster.Kill(3), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("3 masters").And.Message.Contains("got 3"));
+        Assert.That(() => cluster.RestartAsync(-1, CancellationToken.None), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("got -1"));
+        Assert.That(() => cluster.AddressOf(7), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("got 7"));
+    }
 }
