@@ -94,8 +94,8 @@ public sealed class JournalledPlanExecutorTests
 
         var error = Assert.ThrowsAsync<IOException>(() => executor.ExecuteAsync(plan, CancellationToken.None))!;
 
-        Assert.That(error.Data[JournalledPlanExecutor.PartialSummaryKey], Is.InstanceOf<PlanExecutionSummary>());
-        var partial = (PlanExecutionSummary)error.Data[JournalledPlanExecutor.PartialSummaryKey]!;
+        Assert.That(error.Data[PlanExecutionSummary.ExceptionDataKey], Is.InstanceOf<PlanExecutionSummary>());
+        var partial = (PlanExecutionSummary)error.Data[PlanExecutionSummary.ExceptionDataKey]!;
         Assert.Multiple(() =>
         {
             Assert.That(partial.Completed, Is.EqualTo(1));

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Hosting.ControlLoop;
 using PredictiveSharding.Executing;
 using PredictiveSharding.Hosting.Diagnostics;
-using PredictiveSharding.Hosting.Execution;
 using PredictiveSharding.Hosting.Inventory;
 using PredictiveSharding.Hosting.Tests.Fakes;
 using PredictiveSharding.Keys;
@@ -24,7 +23,7 @@ public sealed class ShardingControlLoopTests
 
     private sealed class Rig : IDisposable
     {
-        public Rig(int warmup = 3, bool execute = true, Action<ControlLoopOptions>? configure = null, long keysPerPartition = 10)
+        public Rig(int warmup = 3, bool execute = true, Action<ControlLoopOptions>? configure = null, long keysPerPartition = 10, Func<IRoutingTable, IPlanExecutor>? hostExecutor = null)
         {
             Routing = new RoutingTable(new RoutingMap(
                 [
@@ -38,7 +37,7 @@ public sealed class ShardingControlLoopTests
             var nodes = new[] { "n1", "n2", "n3" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
             Options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = warmup, Execute = execute };
             configure?.Invoke(Options);
-            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, Executor, new FixedClusterInventory(nodes, _ => (1000, keysPerPartition)), Options, Time, Logger);
+            Loop = new ShardingControlLoop(Routing, Recorder, Forecaster, Planner, hostExecutor?.Invoke(Routing) ?? Executor, new FixedClusterInventory(nodes, _ => (1000, keysPerPartition)), Options, Time, Logger);
         }
 
         public FakeTimeProvider Time { get; } = new(Start);
@@ -133,7 +132,7 @@ public sealed class ShardingControlLoopTests
         using var rig = new Rig(warmup: 1);
         using var bytesMoved = new MetricCollector<long>(null, "PredictiveSharding.Hosting", "psharding.loop.bytes_moved");
         var failure = new IOException("journal write failed (injected by the test)");
-        failure.Data[JournalledPlanExecutor.PartialSummaryKey] = new PlanExecutionSummary(1, 0, 4321, ["Split of 'b' did not end: the executor stopped on IOException"]);
+        failure.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(1, 0, 4321, ["Split of 'b' did not end: the executor stopped on IOException"]);
         rig.Executor.ThrowAfterMoving = failure;
         rig.Minute();
 
@@ -155,7 +154,7 @@ public sealed class ShardingControlLoopTests
         using var bytesMoved = new MetricCollector<long>(null, "PredictiveSharding.Hosting", "psharding.loop.bytes_moved");
         using var stopping = new CancellationTokenSource();
         var cancelled = new OperationCanceledException("Plan p1 was cancelled (injected by the test)", null, stopping.Token);
-        cancelled.Data[JournalledPlanExecutor.PartialSummaryKey] = new PlanExecutionSummary(0, 0, 0, ["Move of 'b' (n1 -> n3) ended Skipped in state Preparing: the plan was cancelled"]);
+        cancelled.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(0, 0, 0, ["Move of 'b' (n1 -> n3) ended Skipped in state Preparing: the plan was cancelled"]);
         rig.Executor.ThrowAfterMoving = cancelled;
         rig.Executor.CancelBeforeThrowing = stopping;
         rig.Minute();
@@ -166,6 +165,23 @@ public sealed class ShardingControlLoopTests
         Assert.That(bytesMoved.GetMeasurementSnapshot(), Has.Count.EqualTo(1));
         Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.Zero, "a plan the caller stopped is not a failed plan");
         Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.Zero, "nor a failed cycle");
+    }
+
+    [Test]
+    public void RunCycle_WhenAHostsOwnExecutorThrowsWithTheSummaryUnderTheCoresKey_MetersAndLogsWhatTheEndedActionsDid()
+    {
+        // The key the loop read the summary under was internal to Hosting: an executor of the host's own could not hand it
+        // what the plan's ended actions did, so a move that completed before the throw went unmetered and unlogged.
+        using var rig = new Rig(warmup: 1, hostExecutor: routing => new PartialSummaryHostExecutor(routing, bytesPerMove: 4321));
+        using var bytesMoved = new MetricCollector<long>(null, "PredictiveSharding.Hosting", "psharding.loop.bytes_moved");
+        rig.Minute();
+
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<IOException>());
+
+        Assert.That(bytesMoved.GetMeasurementSnapshot().EvaluateAsCounter(), Is.EqualTo(4321));
+        Assert.That(rig.Logger.Records.Single(r => r.EventId == 1004).Message, Does.Contain("1 actions completed").And.Contain("4321 bytes moved"));
+        Assert.That(rig.Logger.Records.Single(r => r.EventId == 1005).Message, Does.Contain("the host's last step did not end"));
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1), "the cycle still fails with the executor's exception");
     }
 
     [TestCase("planner", "HotPartitionPlanner.PlanAsync")]

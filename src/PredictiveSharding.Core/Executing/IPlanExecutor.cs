@@ -9,6 +9,11 @@ namespace PredictiveSharding.Executing;
 public interface IPlanExecutor
 {
     /// <summary>Executes the plan's actions; a failed action is rolled back and reported, not thrown.</summary>
+    /// <remarks>
+    /// An executor that does throw after some of the plan's actions ended (a failed journal write, a cancellation) should
+    /// attach their <see cref="PlanExecutionSummary"/> to the exception under <see cref="PlanExecutionSummary.ExceptionDataKey"/>:
+    /// a move that completed is in force, and the control loop meters, logs and counts it only from there.
+    /// </remarks>
     /// <exception cref="ArgumentException">The plan is inconsistent with the cluster (unknown partitions or nodes, overlapping moves); nothing was changed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; moves in flight are rolled back or left resumable.</exception>
     Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken);

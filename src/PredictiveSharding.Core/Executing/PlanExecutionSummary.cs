@@ -8,6 +8,17 @@ namespace PredictiveSharding.Executing;
 public sealed record PlanExecutionSummary(int Completed, int RolledBack, long BytesMoved, IReadOnlyList<string> Errors)
 {
     /// <summary>
+    /// The key under which an exception that <see cref="IPlanExecutor.ExecuteAsync(Planning.ShardingPlan, CancellationToken)"/>
+    /// throws part-way through a plan carries, in its <see cref="Exception.Data"/>, the <see cref="PlanExecutionSummary"/>
+    /// of the plan's actions that ended before it (<c>exception.Data[PlanExecutionSummary.ExceptionDataKey] = summary</c>).
+    /// Any executor may attach one, and should when an action of the plan took effect before the throw (a move that
+    /// completed is in force and its bytes were moved): the control loop then meters and logs that summary, counts the
+    /// plan in its status (unless the caller cancelled it), and fails the cycle with the exception. A value of another
+    /// type under the key is ignored.
+    /// </summary>
+    public const string ExceptionDataKey = "PredictiveSharding.Executing.PlanExecutionSummary";
+
+    /// <summary>
     /// One result per plan action, in plan order, when the executor reports them (the journalled and Redis executors
     /// do); empty from an executor that reports only the counts.
     /// </summary>

@@ -236,10 +236,10 @@ public sealed class ShardingControlLoop : IDisposable
         {
             summary = Returned(await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false), _executor, nameof(IPlanExecutor.ExecuteAsync));
         }
-        catch (Exception e) when (e.Data[Execution.JournalledPlanExecutor.PartialSummaryKey] is PlanExecutionSummary partial)
+        catch (Exception e) when (e.Data[PlanExecutionSummary.ExceptionDataKey] is PlanExecutionSummary partial)
         {
-            // The journalled executor rethrows an action's failed journal write (or a bug) after the plan's other actions
-            // ended, with what those did: a completed move is in force and its bytes were moved, so they are metered and
+            // An executor that throws part-way through a plan attaches what the actions that ended did (the contract's key,
+            // so a host's own executor can too; the journalled one does for an action's failed journal write or a bug): a completed move is in force and its bytes were moved, so they are metered and
             // logged as a returned plan's are, and the plan counts in Status. The cycle still fails with the error. A plan
             // the caller cancelled (a host stopping) comes with its report too; it is no failure of the executor's, so it
             // is metered and logged but not counted in Status.

@@ -56,8 +56,9 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     /// Reports every <see cref="ExecutionProgress"/> the journalled executor sends: each chunk copied and each state change
     /// of a move. The summary counts the plan's own actions only, never an earlier plan's that the recovery run before it
     /// finished. An action that fails with an exception rather than a rollback (a journal write that failed) is thrown once
-    /// the plan's other actions have ended, as <see cref="ShardingExecutor.ExecuteAsync"/> throws it; the control loop then
-    /// still meters and logs what those actions did (a completed move is in force, its bytes moved) and fails the cycle.
+    /// the plan's other actions have ended, as <see cref="ShardingExecutor.ExecuteAsync"/> throws it, with their summary under
+    /// <see cref="PlanExecutionSummary.ExceptionDataKey"/>; the control loop then still meters and logs what those actions did
+    /// (a completed move is in force, its bytes moved) and fails the cycle.
     /// </remarks>
     public async Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, IProgress<PlanExecutionProgress>? progress, CancellationToken cancellationToken)
     {
@@ -73,19 +74,12 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         {
             // An action failed with an exception after the plan's other actions ended: what those did stands (a completed
             // move is in force and its bytes were moved), and the control loop meters and logs it from here.
-            ex.Data[PartialSummaryKey] = Summarize(plan, partial, ex);
+            ex.Data[PlanExecutionSummary.ExceptionDataKey] = Summarize(plan, partial, ex);
             throw;
         }
 
         return Summarize(plan, report, stoppedBy: null);
     }
-
-    /// <summary>
-    /// The key under which an exception <see cref="ExecuteAsync(ShardingPlan, IProgress{PlanExecutionProgress}, CancellationToken)"/>
-    /// throws part-way through a plan holds, in its <see cref="Exception.Data"/>, the <see cref="PlanExecutionSummary"/> of
-    /// the actions that ended before it (read by the control loop).
-    /// </summary>
-    internal const string PartialSummaryKey = "PredictiveSharding.Hosting.PlanExecutionSummary";
 
     /// <summary>
     /// The summary of <paramref name="report"/>: its counts, bytes and errors are of the plan's own actions (by their index
