@@ -162,6 +162,36 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenAMovesCleanupFails_SummarisesItAsTakenEffectWithItsBytesMoved()
+    {
+        // The move published and its new owner serves the range; only the deletion of the old copy failed (left for the
+        // next recovery). Its bytes were moved, but the summary counted only completed moves' bytes.
+        var routing = TwoRanges.Routing();
+        var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10))
+        {
+            BeforeDelete = node =>
+            {
+                if (node == N1)
+                {
+                    throw new IOException("injected: the source's disk is read-only");
+                }
+            },
+        };
+        await using var executor = new JournalledPlanExecutor(routing, mover, Options(_folder, maxRetryAttempts: 0));
+        var plan = TwoRanges.MoveToN2("b", 500);
+
+        var result = await executor.ExecuteAsync(plan, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Actions.Select(a => a.Status), Is.EqualTo(new[] { PlanActionStatus.CompletedCleanupPending }));
+            Assert.That(routing.Current.Get(new PartitionId("b")).Node, Is.EqualTo(N2));
+            Assert.That(result.BytesMoved, Is.GreaterThan(0), "the move's bytes reached its new owner");
+            Assert.That(result.Errors, Has.One.Contains("CleanupPending"));
+        });
+    }
+
+    [Test]
     public async Task ExecuteAsync_WithProgress_ReportsTheMovedPartitionAndItsBytesAsTheCopyGoes()
     {
         var routing = TwoRanges.Routing();

@@ -184,6 +184,26 @@ public sealed class ShardingControlLoopTests
         Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1), "the cycle still fails with the executor's exception");
     }
 
+    [Test]
+    public async Task RunCycle_WhenThePlansMovesTookEffectWithTheirCleanupPending_CountsThePlanAsProgress()
+    {
+        // A move whose new owner serves the range, its old copy left for the next recovery to delete, happened: the plan
+        // counted as one that completed none of its actions, and three such plans read as an executor achieving nothing.
+        using var rig = new Rig(warmup: 1);
+        rig.Executor.RollBackMoves = true;
+        await rig.RunCyclesAsync(1);
+        Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.EqualTo(1), "a plan whose moves were all rolled back");
+        rig.Executor.RollBackMoves = false;
+        rig.Executor.CleanupPending = true;
+
+        await rig.RunCyclesAsync(1);
+
+        Assert.That(rig.Executor.Plans, Has.Count.EqualTo(2));
+        Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.Zero);
+        Assert.That(rig.Loop.Status.LastPlanError, Is.Null);
+        Assert.That(rig.Logger.Records.Count(r => r.EventId == 1005 && r.Message.Contains("CleanupPending", StringComparison.Ordinal)), Is.EqualTo(1), "the pending clean-up is still logged");
+    }
+
     [TestCase("planner", "HotPartitionPlanner.PlanAsync")]
     [TestCase("executor", "RoutingOnlyExecutor.ExecuteAsync")]
     public void RunCycle_WhenAHostComponentReturnsNull_FailsTheCycleNamingIt(string component, string call)

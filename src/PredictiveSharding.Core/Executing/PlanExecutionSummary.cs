@@ -3,7 +3,7 @@ namespace PredictiveSharding.Executing;
 /// <summary>What an executor did with a plan.</summary>
 /// <param name="Completed">Actions carried out and verified.</param>
 /// <param name="RolledBack">Actions that failed or were refused and were rolled back (the source still owns the data).</param>
-/// <param name="BytesMoved">Bytes copied to new owners by completed moves.</param>
+/// <param name="BytesMoved">Bytes copied to new owners by moves that took effect (<see cref="PlanActionResult.TookEffect"/>: completed, or completed with their clean-up pending).</param>
 /// <param name="Errors">One message per action that did not complete (rolled back, refused, skipped, or left for the next recovery to finish), naming it, how it ended and the cause.</param>
 public sealed record PlanExecutionSummary(int Completed, int RolledBack, long BytesMoved, IReadOnlyList<string> Errors)
 {

@@ -60,9 +60,11 @@ public sealed class ControlLoopStatus
     }
 
     /// <summary>
-    /// Executed plans in a row that completed none of their actions (every one rolled back, skipped or failed): cycles
+    /// Executed plans in a row none of whose actions took effect (every one rolled back, skipped or failed): cycles
     /// that themselves succeed while the executor achieves nothing, e.g. a Redis master down that makes every plan refused.
-    /// Zero after a plan that completed an action; cycles that execute nothing leave it as it is. Only the plan's own
+    /// Zero after a plan with an action that took effect (<see cref="Executing.PlanActionResult.TookEffect"/>: completed,
+    /// or completed with its clean-up pending, since the new owner serves the range); cycles that execute nothing leave it
+    /// as it is. Only the plan's own
     /// actions count: a move of an earlier plan that the executor's recovery finishes before running this one (the
     /// journalled executor's) is not this plan's success, and a plan whose own actions all failed counts as failed
     /// however much that recovery finished. A plan whose executor threw part-way counts by the actions that ended.
@@ -78,7 +80,7 @@ public sealed class ControlLoopStatus
         }
     }
 
-    /// <summary>The first error the last plan that completed none of its actions reported, or null.</summary>
+    /// <summary>The first error the last plan none of whose actions took effect reported, or null.</summary>
     public string? LastPlanError
     {
         get
@@ -90,11 +92,11 @@ public sealed class ControlLoopStatus
         }
     }
 
-    internal void PlanExecuted(int completed, int notCompleted, string? firstError)
+    internal void PlanExecuted(int tookEffect, int notCompleted, string? firstError)
     {
         lock (_lock)
         {
-            if (completed > 0)
+            if (tookEffect > 0)
             {
                 _consecutiveFailedPlans = 0;
                 _lastPlanError = null;

@@ -270,7 +270,11 @@ public sealed class ShardingControlLoop : IDisposable
 
         if (countInStatus)
         {
-            Status.PlanExecuted(summary.Completed, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
+            // A move whose clean-up is pending took effect (its new owner serves the range; only the old copy awaits the
+            // next recovery): progress, not a failed action, though the summary's Completed counts it out. An executor
+            // that reports no per-action results is judged on its counts alone.
+            var tookEffect = Math.Max(summary.Completed, summary.Actions.Count(a => a.TookEffect));
+            Status.PlanExecuted(tookEffect, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
         }
     }
 

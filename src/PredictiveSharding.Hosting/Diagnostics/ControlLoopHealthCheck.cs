@@ -10,8 +10,8 @@ namespace PredictiveSharding.Hosting.Diagnostics;
 /// is still making progress (a stage started, a training epoch ended or the executor reported a move's progress within
 /// the last three intervals, or 15 s when that is longer: a long move); unhealthy after three failures in a row, or when
 /// no cycle has succeeded for three intervals and none is making progress (no cycle running, or the running one made no
-/// progress for three intervals and at least 15 s); degraded too while cycles succeed but the last three executed plans
-/// completed none of their actions (<see cref="ControlLoopStatus.ConsecutiveFailedPlans"/>: an executor that refuses or
+/// progress for three intervals and at least 15 s); degraded too while cycles succeed but in the last three executed plans
+/// none of the actions took effect (<see cref="ControlLoopStatus.ConsecutiveFailedPlans"/>: an executor that refuses or
 /// rolls back everything, which restarting the process would not mend, so never unhealthy for it). The
 /// default <see cref="Execution.JournalledPlanExecutor"/> reports every chunk copied and state changed; a host executor
 /// of its own reports through
@@ -28,7 +28,7 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     /// </summary>
     private static readonly TimeSpan MinProgressWindow = TimeSpan.FromSeconds(15);
 
-    /// <summary>Executed plans in a row that completed nothing before the check reads degraded: one is a transient failure the next cycle retries.</summary>
+    /// <summary>Executed plans in a row in which nothing took effect before the check reads degraded: one is a transient failure the next cycle retries.</summary>
     private const int FailedPlansForDegraded = 3;
 
     private readonly ShardingControlLoop _loop;

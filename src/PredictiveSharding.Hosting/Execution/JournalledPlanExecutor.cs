@@ -110,7 +110,8 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         return new PlanExecutionSummary(
             own.Count(a => a.Outcome == ActionOutcome.Completed),
             own.Count(a => a.Outcome == ActionOutcome.RolledBack),
-            own.Where(a => a.Outcome == ActionOutcome.Completed).Sum(a => a.BytesCopied),
+            // A move left with its clean-up pending moved its bytes too: its new owner serves them.
+            own.Where(a => a.Outcome is ActionOutcome.Completed or ActionOutcome.CleanupPending).Sum(a => a.BytesCopied),
             errors)
         {
             Actions = results,

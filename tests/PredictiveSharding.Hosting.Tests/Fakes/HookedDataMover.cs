@@ -4,10 +4,13 @@ using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Hosting.Tests.Fakes;
 
-/// <summary>Another mover with a hook run before each chunk write (copies use the interface's chunked copy through this mover).</summary>
+/// <summary>Another mover with a hook run before each chunk write (copies use the interface's chunked copy through this mover) and one before each range deletion.</summary>
 internal sealed class HookedDataMover(IDataMover inner) : IDataMover
 {
     public Action? BeforeWrite { get; set; }
+
+    /// <summary>Run with the node before each range deletion (a move's target before its copy, its source at clean-up).</summary>
+    public Action<NodeId>? BeforeDelete { get; set; }
 
     public IReadOnlyCollection<NodeId> Nodes => inner.Nodes;
 
@@ -33,5 +36,9 @@ internal sealed class HookedDataMover(IDataMover inner) : IDataMover
 
     public ValueTask<IAsyncDisposable> FenceWritesAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) => inner.FenceWritesAsync(node, range, cancellationToken);
 
-    public ValueTask DeleteRangeAsync(NodeId node, KeyRange range, CancellationToken cancellationToken) => inner.DeleteRangeAsync(node, range, cancellationToken);
+    public ValueTask DeleteRangeAsync(NodeId node, KeyRange range, CancellationToken cancellationToken)
+    {
+        BeforeDelete?.Invoke(node);
+        return inner.DeleteRangeAsync(node, range, cancellationToken);
+    }
 }

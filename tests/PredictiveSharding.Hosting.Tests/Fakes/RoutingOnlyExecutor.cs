@@ -15,6 +15,9 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
     /// <summary>When set, every move is rolled back: the summary counts it so and routing does not change.</summary>
     public bool RollBackMoves { get; set; }
 
+    /// <summary>When set, every move changes routing but is reported with its clean-up pending (its old copy not deleted yet).</summary>
+    public bool CleanupPending { get; set; }
+
     /// <summary>When set, the moves change routing and then this is thrown (an action's journal write failed after the others ran).</summary>
     public Exception? ThrowAfterMoving { get; set; }
 
@@ -39,6 +42,15 @@ internal sealed class RoutingOnlyExecutor(IRoutingTable routing) : IPlanExecutor
         {
             CancelBeforeThrowing?.Cancel();
             throw failure;
+        }
+
+        if (CleanupPending)
+        {
+            var moves = plan.Actions.OfType<MoveAction>().ToList();
+            return Task.FromResult(new PlanExecutionSummary(0, 0, plan.MovedBytes, [.. moves.Select(m => $"Move of '{m.Shard}' ended CleanupPending: the old copy is not deleted yet")])
+            {
+                Actions = [.. moves.Select(m => new PlanActionResult(m, PlanActionStatus.CompletedCleanupPending, "the old copy is not deleted yet"))],
+            });
         }
 
         return Task.FromResult(ReturnNull ? null! : new PlanExecutionSummary(changes.Length, 0, plan.MovedBytes, Errors));
