@@ -58,6 +58,26 @@ public sealed class ControlLoopHealthCheckTests
     }
 
     [Test]
+    public async Task CheckHealth_WhenTheHostChangesTheIntervalAfterward_JudgesOnTheIntervalTheCheckWasMadeWith()
+    {
+        // The check read the host's options object at every probe: an interval changed later (unvalidated, and not the
+        // pace of the running loop) moved its window, so a loop that had not completed a cycle for 4 minutes read healthy.
+        var time = new FakeTimeProvider(Start);
+        var routing = TwoRanges.Routing();
+        var options = new ControlLoopOptions { Interval = Interval, Horizon = 5, WarmupBuckets = 1 };
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Interval }, time);
+        var nodes = new[] { TwoRanges.N1, TwoRanges.N2 }.Select(n => new NodeInfo(n, new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, time);
+        var check = new ControlLoopHealthCheck(loop, Microsoft.Extensions.Options.Options.Create(options));
+        options.Interval = TimeSpan.FromDays(1);
+        time.Advance(Interval * 4);
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.That(result.Status, Is.EqualTo(HealthStatus.Unhealthy));
+    }
+
+    [Test]
     public async Task CheckHealth_DuringAMoveLongerThanThreeIntervalsThatKeepsCopying_IsDegradedNotUnhealthy()
     {
         // Each chunk the move copies takes an interval: after five, no cycle has completed for six intervals, but the

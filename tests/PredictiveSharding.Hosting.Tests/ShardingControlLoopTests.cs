@@ -204,6 +204,27 @@ public sealed class ShardingControlLoopTests
         Assert.That(rig.Logger.Records.Count(r => r.EventId == 1005 && r.Message.Contains("CleanupPending", StringComparison.Ordinal)), Is.EqualTo(1), "the pending clean-up is still logged");
     }
 
+    [Test]
+    public async Task RunCycle_WhenTheHostChangesItsOptionsAfterCreatingTheLoop_RunsOnTheValidatedCopy()
+    {
+        // The loop kept the host's object and read it every cycle: a later change (here one out of range, and a threshold
+        // changed in the constraints' dictionary) reached the running loop without validation.
+        var thresholds = new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 0.8 };
+        using var rig = new Rig(warmup: 1, configure: o => o.Constraints = new PredictiveSharding.Planning.PlanningConstraints { UtilizationThresholds = thresholds });
+        rig.Options.Execute = false;
+        rig.Options.Horizon = -1;
+        rig.Options.Constraints = null!;
+        rig.Options.ForecastGuard = null!;
+        thresholds[ResourceKind.Requests] = 5;
+
+        var result = await rig.RunCyclesAsync(1);
+
+        Assert.That(result.Stage, Is.EqualTo(ControlCycleStage.Executed), "Execute was true when the loop was made");
+        Assert.That(rig.Executor.Plans, Has.Count.EqualTo(1));
+        Assert.That(rig.Planner.LastRequest!.Forecast.Horizon, Is.EqualTo(5));
+        Assert.That(rig.Planner.LastRequest.Constraints.UtilizationThresholds[ResourceKind.Requests], Is.EqualTo(0.8));
+    }
+
     [TestCase("planner", "HotPartitionPlanner.PlanAsync")]
     [TestCase("executor", "RoutingOnlyExecutor.ExecuteAsync")]
     public void RunCycle_WhenAHostComponentReturnsNull_FailsTheCycleNamingIt(string component, string call)
@@ -684,7 +705,9 @@ public sealed class ShardingControlLoopTests
         Assert.Multiple(() =>
         {
             Assert.That(rig.Planner.LastRequest!.Constraints.MaxMovesPerPlan, Is.EqualTo(expected));
-            Assert.That(rig.Planner.LastRequest.Constraints with { MaxMovesPerPlan = hostCap }, Is.EqualTo(rig.Options.Constraints), "nothing else of the host's policy changes");
+            // The loop plans on its own copy of the thresholds dictionary (a record compares it by reference).
+            Assert.That(rig.Planner.LastRequest.Constraints with { MaxMovesPerPlan = hostCap, UtilizationThresholds = rig.Options.Constraints.UtilizationThresholds }, Is.EqualTo(rig.Options.Constraints), "nothing else of the host's policy changes");
+            Assert.That(rig.Planner.LastRequest.Constraints.UtilizationThresholds, Is.EquivalentTo(rig.Options.Constraints.UtilizationThresholds));
         });
     }
 

@@ -1,10 +1,15 @@
 using System.Globalization;
 using PredictiveSharding.Planning;
 using PredictiveSharding.Planning.Guards;
+using PredictiveSharding.Topology;
 
 namespace PredictiveSharding.Hosting.ControlLoop;
 
-/// <summary>Settings of the control loop. Defaults suit a one-minute bucket and an hour's look-ahead.</summary>
+/// <summary>
+/// Settings of the control loop. Defaults suit a one-minute bucket and an hour's look-ahead. A
+/// <see cref="ShardingControlLoop"/> copies and validates them when created: changing this object afterwards does not
+/// affect it.
+/// </summary>
 public sealed class ControlLoopOptions
 {
     /// <summary>
@@ -111,6 +116,22 @@ public sealed class ControlLoopOptions
             // A period no longer than the horizon would floor forecast steps a period ahead with loads not yet measured.
             throw Bad("ForecastGuard.SeasonalMinPeriod", period, $"greater than Horizon ({Horizon})");
         }
+    }
+
+    /// <summary>
+    /// A copy for a loop to keep: the settings, and the constraints with their own thresholds dictionary (a record whose
+    /// dictionary the host may still hold and change). <see cref="ForecastGuard"/> is still the caller's object; the loop
+    /// replaces it with its guard's copy.
+    /// </summary>
+    internal ControlLoopOptions Copy()
+    {
+        var copy = (ControlLoopOptions)MemberwiseClone();
+        if (Constraints is { UtilizationThresholds: { } thresholds })
+        {
+            copy.Constraints = Constraints with { UtilizationThresholds = new Dictionary<ResourceKind, double>(thresholds) };
+        }
+
+        return copy;
     }
 
     private static ArgumentOutOfRangeException Bad(string name, object value, string expected) =>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using PredictiveSharding.Hosting.Diagnostics;
 
 namespace PredictiveSharding.Hosting.ControlLoop;
@@ -13,10 +12,13 @@ internal sealed class ControlLoopService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ControlLoopService> _logger;
 
-    public ControlLoopService(ShardingControlLoop loop, IOptions<ControlLoopOptions> options, TimeProvider time, ILogger<ControlLoopService> logger)
+    public ControlLoopService(ShardingControlLoop loop, TimeProvider time, ILogger<ControlLoopService> logger)
     {
         _loop = loop;
-        _options = options.Value;
+
+        // The loop's validated copy of the options, not the host's object (registered as IOptions), which the host may
+        // still change: the interval of the timer and of the start's warning is the one the loop was made with.
+        _options = loop.Options;
         _time = time;
         _logger = logger;
     }

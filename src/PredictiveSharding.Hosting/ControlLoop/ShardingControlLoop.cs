@@ -48,8 +48,12 @@ public sealed class ShardingControlLoop : IDisposable
     private long _runningSinceUtcTicks = -1;
     private long _lastSuccessTimestamp;
 
-    /// <summary>Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor.</summary>
+    /// <summary>
+    /// Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor. The
+    /// options are copied and validated here, so changing them afterwards does not affect this loop.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentNullException">An argument, or <see cref="ControlLoopOptions.Constraints"/> or <see cref="ControlLoopOptions.ForecastGuard"/>, is null.</exception>
     public ShardingControlLoop(
         IRoutingTable routing,
         LoadRecorder recorder,
@@ -69,20 +73,26 @@ public sealed class ShardingControlLoop : IDisposable
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+
+        // A validated copy, as LoadRecorder and the executor keep theirs: the loop read the host's object every cycle, so a
+        // later change to it (a value out of range, a threshold in the constraints' dictionary) reached the running loop
+        // unvalidated. The guard's options are its own copy, which the loop reads too.
+        var settings = options.Copy();
+        settings.Validate();
+        _guard = new ForecastGuard(settings.ForecastGuard);
+        settings.ForecastGuard = _guard.Options;
         _routing = routing;
         _recorder = recorder;
         _forecaster = forecaster;
         _planner = planner;
         _executor = executor;
         _inventory = inventory;
-        _options = options;
+        _options = settings;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new ControlLoopMetrics(meterFactory);
-        _history = new PartitionHistory(options.MaxHistoryBuckets);
-        _initialRanges = options.GrowthFromInitialRanges && options.ForecastGuard.BoundBursts ? new InitialRangeLoads(options.MaxHistoryBuckets) : null;
-        _guard = new ForecastGuard(options.ForecastGuard);
+        _history = new PartitionHistory(settings.MaxHistoryBuckets);
+        _initialRanges = settings.GrowthFromInitialRanges && settings.ForecastGuard.BoundBursts ? new InitialRangeLoads(settings.MaxHistoryBuckets) : null;
         CreatedAt = _time.GetUtcNow();
         _lastSuccessTimestamp = _time.GetTimestamp();
         _progress = new ProgressClock(_time);
@@ -99,6 +109,9 @@ public sealed class ShardingControlLoop : IDisposable
 
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> of the last progress (<see cref="LastProgress"/>), or null when never.</summary>
     internal long? LastProgressTimestamp => _progress.LastTimestamp;
+
+    /// <summary>The loop's own validated copy of its options (the hosted service takes its interval from it).</summary>
+    internal ControlLoopOptions Options => _options;
 
     /// <summary>The bucket length of the recorder the loop harvests.</summary>
     internal TimeSpan BucketLength => _recorder.BucketLength;

@@ -32,16 +32,20 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     private const int FailedPlansForDegraded = 3;
 
     private readonly ShardingControlLoop _loop;
-    private readonly ControlLoopOptions _options;
+    private readonly TimeSpan _interval;
 
-    /// <summary>Creates the check. Elapsed time is measured on <paramref name="loop"/>'s own clock, on which its timestamps are taken.</summary>
+    /// <summary>
+    /// Creates the check. Elapsed time is measured on <paramref name="loop"/>'s own clock, on which its timestamps are taken;
+    /// the window is three of <paramref name="options"/>' <see cref="ControlLoopOptions.Interval"/> as it is now (a later
+    /// change does not affect the check, as it does not affect the loop).
+    /// </summary>
     [ActivatorUtilitiesConstructor]
     public ControlLoopHealthCheck(ShardingControlLoop loop, IOptions<ControlLoopOptions> options)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         _loop = loop;
-        _options = options.Value;
+        _interval = options.Value.Interval;
     }
 
     /// <summary>Creates the check; <paramref name="time"/> is not used (elapsed time is measured on <paramref name="loop"/>'s own clock).</summary>
@@ -61,7 +65,7 @@ public sealed class ControlLoopHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = _loop.Status;
-        var window = 3 * _options.Interval;
+        var window = 3 * _interval;
         // Before the first success, from when the loop was made, not from when this check was (on the first probe). Time is
         // measured on the loop's monotonic timestamp: on the wall clock an NTP step ahead made a loop that had just
         // completed a cycle unhealthy, and a step back hid one that had stopped. The wall-clock times are for display.
