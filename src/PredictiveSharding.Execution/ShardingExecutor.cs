@@ -99,7 +99,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         };
     }
 
-    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <c>recovery</c>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report. An exception a handler throws is logged (event 2017) and affects neither the action nor the other handlers.</summary>
+    /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <see cref="ExecutionProgress.RecoveryPlanId"/>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report. An exception a handler throws is logged (event 2017) and affects neither the action nor the other handlers.</summary>
     public event EventHandler<ExecutionProgress>? ProgressChanged;
 
     /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
@@ -189,7 +189,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <see cref="RecoverAsync"/>): the plan runs, and compacts the journal at its end.
     /// </remarks>
     /// <param name="plan">The plan.</param>
-    /// <param name="progress">Receives progress, one report at a time with the finished count never going back (moves running at once report from their own threads); every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. An exception its <c>Report</c> throws is logged (event 2017) and does not affect the plan. May be null.</param>
+    /// <param name="progress">Receives progress, one report at a time with the finished count never going back within a plan id (moves running at once report from their own threads); the recovery run first, if any, reports before the plan under <see cref="ExecutionProgress.RecoveryPlanId"/> with counts of its own; every action's end is reported (a skipped action, or one left pending, in the state it ended in), so when the plan returns the last report counts every action finished. An exception its <c>Report</c> throws is logged (event 2017) and does not affect the plan. May be null.</param>
     /// <param name="cancellationToken">Cancels the plan: moves not yet published roll back, published ones finish or are left for recovery to clean up; then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="ArgumentException">The plan names an unknown partition or node, has a split key outside its partition, moves one range twice, moves a partition to its owner or from a node that does not own it, or merges partitions that cannot be merged. Nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">A plan or recovery is already running.</exception>
@@ -358,7 +358,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
 
         var reports = new List<ActionReport>();
         // Expected bytes 0: the journal keeps what a move has copied, not what its plan expected.
-        var tracker = new PlanProgressTracker("recovery", unfinished.Count, 0, _services.Time, progress, RaiseProgressChanged, _services.Logger);
+        var tracker = new PlanProgressTracker(ExecutionProgress.RecoveryPlanId, unfinished.Count, 0, _services.Time, progress, RaiseProgressChanged, _services.Logger);
         foreach (var record in unfinished)
         {
             cancellationToken.ThrowIfCancellationRequested();

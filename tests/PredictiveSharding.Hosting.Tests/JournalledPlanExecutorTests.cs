@@ -192,6 +192,48 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WithProgressWhenTheRecoveryBeforeThePlanFinishesAnEarlierMove_NeverReportsFewerActionsFinished()
+    {
+        // The recovery run before the plan reported through the plan's IProgress with its own counts (1 of 1 finished),
+        // then the plan's first report said 0 of 1: the finished count went back down, and the totals were not the plan's.
+        var routing = TwoRanges.Routing();
+        routing.Apply([new MoveChange(new PartitionId("a"), N2)]);
+        var mover = TwoRanges.Store(routing, keys: 50, valueBytes: 10);
+        var options = Options(_folder);
+        await using (var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!))
+        {
+            await journal.AppendAsync(
+                new MoveJournalRecord
+                {
+                    ActionId = "p1-0.a0",
+                    Kind = ActionKind.Move,
+                    State = MoveState.CleaningUp,
+                    Time = DateTimeOffset.UnixEpoch,
+                    Partition = "a",
+                    From = N1.Value,
+                    To = N2.Value,
+                    RangeStart = "",
+                    RangeEnd = Convert.ToHexString("m"u8),
+                    CleanupAfter = DateTimeOffset.UnixEpoch,
+                },
+                CancellationToken.None);
+        }
+
+        await using var executor = new JournalledPlanExecutor(routing, mover, options);
+        var plan = TwoRanges.MoveToN2("b", 500);
+        var reported = new List<PlanExecutionProgress>();
+
+        var result = await ((IPlanExecutor)executor).ExecuteAsync(plan, new SynchronousProgress<PlanExecutionProgress>(reported.Add), CancellationToken.None);
+
+        Assert.That(result.Completed, Is.EqualTo(1));
+        Assert.That(reported.Select(r => r.Partition), Does.Contain(new PartitionId("a")), "the recovery's move reports too (the health check counts it as progress)");
+        Assert.That(reported.Select(r => r.ActionsFinished), Is.Ordered.Ascending);
+        Assert.That(reported.Select(r => r.BytesCopied), Is.Ordered.Ascending);
+        Assert.That(reported.Select(r => r.ActionsTotal).Distinct(), Is.EqualTo(new[] { 1 }), "the plan's total throughout");
+        Assert.That(reported[^1].ActionsFinished, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task ExecuteAsync_WithProgress_ReportsTheMovedPartitionAndItsBytesAsTheCopyGoes()
     {
         var routing = TwoRanges.Routing();

@@ -54,7 +54,8 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     /// <inheritdoc />
     /// <remarks>
     /// Reports every <see cref="ExecutionProgress"/> the journalled executor sends: each chunk copied and each state change
-    /// of a move. The summary counts the plan's own actions only, never an earlier plan's that the recovery run before it
+    /// of a move, those of an earlier plan's move that the recovery run first finishes included (in the plan's terms:
+    /// its total, nothing finished or copied yet), so the counts never go back. The summary counts the plan's own actions only, never an earlier plan's that the recovery run before it
     /// finished. An action that fails with an exception rather than a rollback (a journal write that failed) is thrown once
     /// the plan's other actions have ended, as <see cref="ShardingExecutor.ExecuteAsync"/> throws it, with their summary under
     /// <see cref="PlanExecutionSummary.ExceptionDataKey"/>; the control loop then still meters and logs what those actions did
@@ -68,7 +69,7 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         ExecutionReport report;
         try
         {
-            report = await executor.ExecuteAsync(plan, progress is null ? null : new ProgressForwarder(progress), cancellationToken).ConfigureAwait(false);
+            report = await executor.ExecuteAsync(plan, progress is null ? null : new ProgressForwarder(progress, plan.Actions.Count, plan.Actions.OfType<MoveAction>().Sum(m => m.Bytes)), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex.Data[ExecutionReport.ExceptionDataKey] is ExecutionReport partial)
         {
