@@ -12,6 +12,9 @@ internal sealed class ControlLoopService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ControlLoopService> _logger;
 
+    /// <summary>1 from a start until the stop that logs it: each start is logged as stopped once.</summary>
+    private int _started;
+
     public ControlLoopService(ShardingControlLoop loop, TimeProvider time, ILogger<ControlLoopService> logger)
     {
         _loop = loop;
@@ -23,7 +26,7 @@ internal sealed class ControlLoopService : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Warns (event 1011) when the interval is not the recorder's bucket length, then starts the loop.</summary>
+    /// <summary>Warns (event 1011) when the interval is not the recorder's bucket length, logs the start (event 1012), then starts the loop.</summary>
     /// <remarks>In StartAsync, not ExecuteAsync: the host awaits it, whereas ExecuteAsync runs on the thread pool and not at all when the host stops first.</remarks>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +41,37 @@ internal sealed class ControlLoopService : BackgroundService
                     : "each cycle harvests several buckets and plans on them up to an interval after the first closed");
         }
 
+        Log.Started(_logger, _options.Interval);
+        Interlocked.Exchange(ref _started, 1);
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Stops the loop (cancelling a running cycle) and logs the stop (event 1008) once for each start; nothing for a service never started.</summary>
+    /// <remarks>
+    /// Logged here, not at the end of ExecuteAsync: that runs on the thread pool and, when the host stops before it began,
+    /// not at all, so a loop whose start was logged was never logged as stopped. A stop whose token ends the wait before
+    /// the running cycle does (the host's shutdown timeout) says so (event 1013) rather than that the loop has stopped.
+    /// </remarks>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Interlocked.Exchange(ref _started, 0) == 1)
+            {
+                if (ExecuteTask is { IsCompleted: false })
+                {
+                    Log.StopTimedOut(_logger);
+                }
+                else
+                {
+                    Log.Stopped(_logger);
+                }
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,9 +95,7 @@ internal sealed class ControlLoopService : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Normal shutdown.
+            // Normal shutdown, logged by StopAsync.
         }
-
-        Log.Stopped(_logger);
     }
 }

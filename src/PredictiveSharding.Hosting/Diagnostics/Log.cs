@@ -44,6 +44,14 @@ internal static partial class Log
     [LoggerMessage(1011, LogLevel.Warning, "ControlLoopOptions.Interval ({Interval}) is not LoadRecorderOptions.BucketLength ({BucketLength}): a cycle runs every {Interval} on buckets {BucketLength} long, so {Consequence}. Set them equal unless this is meant; RetrainEveryCycles and the health check's window count cycles, the horizon and warm-up count buckets.")]
     public static partial void IntervalIsNotBucketLength(ILogger logger, TimeSpan interval, TimeSpan bucketLength, string consequence);
 
+    [LoggerMessage(1012, LogLevel.Information, "Control loop started: a cycle every {Interval}.")]
+    public static partial void Started(ILogger logger, TimeSpan interval);
+
     [LoggerMessage(1008, LogLevel.Information, "Control loop stopped.")]
     public static partial void Stopped(ILogger logger);
+
+    // The host's shutdown timeout ended the wait: the cycle is cancelled but still running (a move rolling back), and
+    // "stopped" would tell an operator that nothing of the loop runs any more.
+    [LoggerMessage(1013, LogLevel.Warning, "Control loop stop timed out: the running cycle is cancelled but has not ended yet; it ends on its own.")]
+    public static partial void StopTimedOut(ILogger logger);
 }
