@@ -106,7 +106,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     public FenceStatistics FenceStatistics => _services.FenceStatistics;
 
     /// <summary>Creates an executor over a <see cref="FileMoveJournal"/> at <see cref="ExecutorOptions.JournalPath"/> for <see cref="ExecutorOptions.ClusterId"/>; the executor disposes the journal.</summary>
-    /// <exception cref="ArgumentException"><see cref="ExecutorOptions.JournalPath"/> or <see cref="ExecutorOptions.ClusterId"/> is not set.</exception>
+    /// <exception cref="ArgumentException"><see cref="ExecutorOptions.JournalPath"/> or <see cref="ExecutorOptions.ClusterId"/> is not set, or the journal path names a folder.</exception>
     /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
     /// <exception cref="InvalidDataException">The file is not a move journal or its header is corrupted.</exception>
     public static async Task<ShardingExecutor> CreateAsync(IRoutingTable routing, IDataMover mover, ExecutorOptions options, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)

@@ -273,6 +273,19 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public void Constructor_WithAJournalPathThatIsAFolder_ThrowsNamingIt()
+    {
+        // The journal is opened by the first plan, after the loop's warm-up (hours, by default): a folder given as the
+        // journal path passed the host's start and failed every cycle from then on with "Access to the path is denied".
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));
+        var options = new ExecutorOptions { JournalPath = _folder.FullName, ClusterId = "x" };
+
+        Assert.That(
+            () => new JournalledPlanExecutor(routing, new InMemoryDataMover([N1], routing), options),
+            Throws.ArgumentException.With.Message.Contains("ExecutorOptions.JournalPath").And.Message.Contains("folder").And.Message.Contains(_folder.FullName));
+    }
+
+    [Test]
     public void Constructor_WithoutJournalPath_ThrowsNamingIt()
     {
         var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), N1));

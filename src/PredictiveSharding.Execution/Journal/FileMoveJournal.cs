@@ -90,7 +90,7 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
     internal Func<FileStream, byte[], ValueTask>? WriteHook { get; set; }
 
     /// <summary>Opens (or creates) the journal at <paramref name="path"/> for <paramref name="clusterId"/>, repairing a torn tail.</summary>
-    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="clusterId"/> is empty, <paramref name="path"/> names a folder, or <paramref name="clusterId"/> is longer than 4096 UTF-8 bytes.</exception>
     /// <exception cref="JournalClusterMismatchException">The journal belongs to another cluster.</exception>
     /// <exception cref="InvalidDataException">The file is not a move journal, or its header is corrupted.</exception>
     /// <exception cref="IOException">The file cannot be opened (for example, another executor has it open), or its directory cannot be synced after the file was created.</exception>
@@ -106,6 +106,14 @@ public sealed class FileMoveJournal : IMoveJournal, IAsyncDisposable, IDisposabl
         }
 
         var full = System.IO.Path.GetFullPath(path);
+        if (System.IO.Path.EndsInDirectorySeparator(full) || Directory.Exists(full))
+        {
+            // Opening a folder as the file failed with "Access to the path is denied", which reads as a permissions problem
+            // (and a path ending in a separator had its folder created on the way).
+            var folder = System.IO.Path.TrimEndingDirectorySeparator(full);
+            throw new ArgumentException($"The move journal path '{folder}' names a folder; give the path of a file (for example '{System.IO.Path.Join(folder, "psharding-moves.journal")}').", nameof(path));
+        }
+
         if (System.IO.Path.GetDirectoryName(full) is { } directory)
         {
             Directory.CreateDirectory(directory);

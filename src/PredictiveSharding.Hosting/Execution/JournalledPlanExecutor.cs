@@ -27,7 +27,7 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     private int _disposed;
 
     /// <summary>Creates the executor; nothing is opened until the first plan.</summary>
-    /// <exception cref="ArgumentException">The options lack a journal path or cluster id, or are out of range.</exception>
+    /// <exception cref="ArgumentException">The options lack a journal path or cluster id, the journal path names a folder, or the options are out of range.</exception>
     public JournalledPlanExecutor(IRoutingTable routing, IDataMover mover, ExecutorOptions options, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(routing);
@@ -37,6 +37,13 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
         if (string.IsNullOrWhiteSpace(options.JournalPath) || string.IsNullOrWhiteSpace(options.ClusterId))
         {
             throw new ArgumentException($"ExecutorOptions.JournalPath and ClusterId must be set; got '{options.JournalPath}' and '{options.ClusterId}'.", nameof(options));
+        }
+
+        if (Path.EndsInDirectorySeparator(options.JournalPath) || Directory.Exists(options.JournalPath))
+        {
+            // Checked here, at the host's start: the journal is opened by the first plan, after the loop's warm-up (hours by
+            // default), and a folder failed every cycle from then on.
+            throw new ArgumentException($"ExecutorOptions.JournalPath names a folder ('{Path.GetFullPath(options.JournalPath)}'); give the path of the journal file (for example '{Path.Join(options.JournalPath, "psharding-moves.journal")}').", nameof(options));
         }
 
         _routing = routing;

@@ -380,6 +380,27 @@ public sealed class FileMoveJournalTests
         Assert.That((await journal.ReadAsync(CancellationToken.None)).Records.Select(r => r.ActionId), Is.EqualTo(new[] { "a" }));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void OpenAsync_WithThePathOfAFolder_ThrowsArgumentExceptionSayingItIsAFolder(bool trailingSeparator)
+    {
+        // A journal path naming a folder (a "journal directory", or a path ending in a separator) failed with "Access to
+        // the path is denied" (an UnauthorizedAccessException, not the IOException documented), which reads as a
+        // permissions problem, and the trailing-separator form created the folder on its way.
+        var folder = PathOf("journals");
+        if (!trailingSeparator)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var path = trailingSeparator ? folder + Path.DirectorySeparatorChar : folder;
+
+        Assert.That(
+            async () => await FileMoveJournal.OpenAsync(path, "c"),
+            Throws.ArgumentException.With.Message.Contains("folder").And.Message.Contains(folder).And.Property(nameof(ArgumentException.ParamName)).EqualTo("path"));
+        Assert.That(Directory.Exists(folder), Is.EqualTo(!trailingSeparator), "nothing is created for a refused path");
+    }
+
     [Test]
     public async Task OpenAsync_AfterACrashMidRewrite_DeletesTheRewritesLeftoverFile()
     {
