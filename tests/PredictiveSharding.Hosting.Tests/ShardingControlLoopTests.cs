@@ -240,6 +240,41 @@ public sealed class ShardingControlLoopTests
         Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1));
     }
 
+    [TestCase("errors")]
+    [TestCase("actions")]
+    public void RunCycle_WhenAHostExecutorsSummaryHasANullList_FailsTheCycleNamingTheExecutorAndTheList(string list)
+    {
+        // A host executor's summary built with a null list (a record takes it) failed the cycle with a
+        // NullReferenceException from the loop's own code, naming neither the executor nor what was missing.
+        var summary = list == "errors"
+            ? new PlanExecutionSummary(1, 0, 0, null!)
+            : new PlanExecutionSummary(1, 0, 0, []) { Actions = null! };
+        using var rig = new Rig(warmup: 1, hostExecutor: _ => new FixedSummaryExecutor(summary));
+        rig.Minute();
+
+        Assert.That(
+            async () => await rig.Loop.RunCycleAsync(CancellationToken.None),
+            Throws.InvalidOperationException.With.Message.Contains("FixedSummaryExecutor.ExecuteAsync").And.Message.Contains(list == "errors" ? "Errors" : "Actions"));
+        Assert.That(rig.Loop.Status.ConsecutiveFailures, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void RunCycle_WhenAHostExecutorThrowsWithAPartialSummaryWhoseErrorsAreNull_FailsWithTheExecutorsOwnException()
+    {
+        // Reading such a summary threw a NullReferenceException in the catch, which replaced the executor's own error.
+        var executor = (PartialSummaryHostExecutor?)null;
+        using var rig = new Rig(warmup: 1, hostExecutor: routing => executor = new PartialSummaryHostExecutor(routing, bytesPerMove: 10) { NullErrors = true });
+        rig.Minute();
+
+        Assert.That(async () => await rig.Loop.RunCycleAsync(CancellationToken.None), Throws.InstanceOf<IOException>().With.Message.Contains("injected by the test"));
+        Assert.That(rig.Loop.Status.LastError, Is.SameAs(executor!.Failure));
+    }
+
+    private sealed class FixedSummaryExecutor(PlanExecutionSummary summary) : IPlanExecutor
+    {
+        public Task<PlanExecutionSummary> ExecuteAsync(PredictiveSharding.Planning.ShardingPlan plan, CancellationToken cancellationToken) => Task.FromResult(summary);
+    }
+
     [Test]
     public async Task RunCycle_DuringWarmup_OnlyObserves()
     {

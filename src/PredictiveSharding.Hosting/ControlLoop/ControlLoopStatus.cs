@@ -64,8 +64,7 @@ public sealed class ControlLoopStatus
     /// that themselves succeed while the executor achieves nothing, e.g. a Redis master down that makes every plan refused.
     /// Zero after a plan with an action that took effect (<see cref="Executing.PlanActionResult.TookEffect"/>: completed,
     /// or completed with its clean-up pending, since the new owner serves the range); cycles that execute nothing leave it
-    /// as it is. Only the plan's own
-    /// actions count: a move of an earlier plan that the executor's recovery finishes before running this one (the
+    /// as it is. Only the plan's own actions count: a move of an earlier plan that the executor's recovery finishes before running this one (the
     /// journalled executor's) is not this plan's success, and a plan whose own actions all failed counts as failed
     /// however much that recovery finished. A plan whose executor threw part-way counts by the actions that ended.
     /// </summary>

@@ -247,15 +247,17 @@ public sealed class ShardingControlLoop : IDisposable
         PlanExecutionSummary summary;
         try
         {
-            summary = Returned(await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false), _executor, nameof(IPlanExecutor.ExecuteAsync));
+            summary = Complete(Returned(await _executor.ExecuteAsync(plan, _progress, cancellationToken).ConfigureAwait(false), _executor, nameof(IPlanExecutor.ExecuteAsync)), _executor);
         }
-        catch (Exception e) when (e.Data[PlanExecutionSummary.ExceptionDataKey] is PlanExecutionSummary partial)
+        catch (Exception e) when (e.Data[PlanExecutionSummary.ExceptionDataKey] is PlanExecutionSummary { Errors: not null, Actions: not null } partial)
         {
             // An executor that throws part-way through a plan attaches what the actions that ended did (the contract's key,
-            // so a host's own executor can too; the journalled one does for an action's failed journal write or a bug): a completed move is in force and its bytes were moved, so they are metered and
-            // logged as a returned plan's are, and the plan counts in Status. The cycle still fails with the error. A plan
-            // the caller cancelled (a host stopping) comes with its report too; it is no failure of the executor's, so it
-            // is metered and logged but not counted in Status.
+            // so that a host's own executor can; the journalled one does for an action's failed journal write or a bug): a
+            // completed move is in force and its bytes were moved, so they are metered and logged as a returned plan's
+            // are, and the plan counts in Status. The cycle still fails with the error. A plan the caller cancelled (a host
+            // stopping) comes with its report too; it is no failure of the executor's, so it is metered and logged but not
+            // counted in Status. A partial summary with a null list is not read: failing on it would replace the
+            // executor's own exception.
             Executed(plan, partial, countInStatus: !(e is OperationCanceledException && cancellationToken.IsCancellationRequested));
             throw;
         }
@@ -298,6 +300,18 @@ public sealed class ShardingControlLoop : IDisposable
     private static T Returned<T>(T? value, object component, string call)
         where T : class =>
         value ?? throw new InvalidOperationException($"{component.GetType().Name}.{call} returned null; the control loop needs a result from it (the cycle fails, and the next interval tries again).");
+
+    /// <summary>
+    /// <paramref name="summary"/>, or an exception naming the executor and the list it left null: a record takes a null
+    /// list, and the loop's own code then failed the cycle with a NullReferenceException that named neither.
+    /// </summary>
+    private static PlanExecutionSummary Complete(PlanExecutionSummary summary, IPlanExecutor executor)
+    {
+        var missing = summary.Errors is null ? nameof(PlanExecutionSummary.Errors) : summary.Actions is null ? nameof(PlanExecutionSummary.Actions) : null;
+        return missing is null
+            ? summary
+            : throw new InvalidOperationException($"{executor.GetType().Name}.{nameof(IPlanExecutor.ExecuteAsync)} returned a {nameof(PlanExecutionSummary)} whose {missing} is null; give an empty list when there is nothing to report (the cycle fails, and the next interval tries again).");
+    }
 
     /// <summary>The host's constraints, capped at one wave of moves unless the host chose a cap or turned it off (<see cref="ControlLoopOptions.CapMovesPerCycle"/>).</summary>
     private PlanningConstraints PlanConstraints() =>

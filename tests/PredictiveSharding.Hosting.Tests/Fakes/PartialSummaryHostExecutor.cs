@@ -13,11 +13,14 @@ internal sealed class PartialSummaryHostExecutor(IRoutingTable routing, long byt
 {
     public Exception Failure { get; set; } = new IOException("the host's store failed the plan's last step (injected by the test)");
 
+    /// <summary>When set, the attached summary's <see cref="PlanExecutionSummary.Errors"/> is null (a host executor with a bug).</summary>
+    public bool NullErrors { get; set; }
+
     public Task<PlanExecutionSummary> ExecuteAsync(ShardingPlan plan, CancellationToken cancellationToken)
     {
         var moves = plan.Actions.OfType<MoveAction>().ToList();
         routing.Apply([.. moves.Select(m => (RoutingChange)new MoveChange(m.Shard, m.To))]);
-        Failure.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(moves.Count, 0, moves.Count * bytesPerMove, ["the host's last step did not end"])
+        Failure.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(moves.Count, 0, moves.Count * bytesPerMove, NullErrors ? null! : ["the host's last step did not end"])
         {
             Actions = [.. moves.Select(m => new PlanActionResult(m, PlanActionStatus.Completed))],
         };
