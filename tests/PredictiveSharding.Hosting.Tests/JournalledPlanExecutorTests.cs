@@ -273,6 +273,27 @@ public sealed class JournalledPlanExecutorTests
     }
 
     [Test]
+    public async Task ExecuteAsync_WhenTheHostChangedTheOptionsAfterCreatingTheExecutor_RunsOnTheValidatedCopy()
+    {
+        // The executor kept the host's object and read it when the first plan opened the journal, after the loop's warm-up:
+        // a change made meanwhile (here one out of range, and another journal) reached it, validated only then, while a
+        // change after the first plan did not.
+        var routing = TwoRanges.Routing();
+        var mover = TwoRanges.Store(routing, keys: 20, valueBytes: 10);
+        var options = Options(_folder);
+        var journal = options.JournalPath!;
+        await using var executor = new JournalledPlanExecutor(routing, mover, options);
+        options.ChunkBytes = 0;
+        options.JournalPath = Path.Combine(_folder.FullName, "another.journal");
+
+        var result = await executor.ExecuteAsync(TwoRanges.MoveToN2("b", 200), CancellationToken.None);
+
+        Assert.That(result.Completed, Is.EqualTo(1));
+        Assert.That(File.Exists(journal), Is.True, "the journal the executor was made with");
+        Assert.That(File.Exists(options.JournalPath), Is.False);
+    }
+
+    [Test]
     public void Constructor_WithAJournalPathThatIsAFolder_ThrowsNamingIt()
     {
         // The journal is opened by the first plan, after the loop's warm-up (hours, by default): a folder given as the

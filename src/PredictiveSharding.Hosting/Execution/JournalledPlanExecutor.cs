@@ -26,13 +26,17 @@ public sealed class JournalledPlanExecutor : IPlanExecutor, IAsyncDisposable, ID
     private ShardingExecutor? _executor;
     private int _disposed;
 
-    /// <summary>Creates the executor; nothing is opened until the first plan.</summary>
+    /// <summary>Creates the executor; nothing is opened until the first plan. The options are copied and validated here, so changing them afterwards does not affect it.</summary>
     /// <exception cref="ArgumentException">The options lack a journal path or cluster id, the journal path names a folder, or the options are out of range.</exception>
     public JournalledPlanExecutor(IRoutingTable routing, IDataMover mover, ExecutorOptions options, TimeProvider? timeProvider = null, ILogger<ShardingExecutor>? logger = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(routing);
         ArgumentNullException.ThrowIfNull(mover);
         ArgumentNullException.ThrowIfNull(options);
+
+        // A copy, validated here: the executor (and its journal) opens with the first plan, after the loop's warm-up, and
+        // read the host's object then, so a change made meanwhile reached it, validated only then.
+        options = options.Clone();
         options.Validate();
         if (string.IsNullOrWhiteSpace(options.JournalPath) || string.IsNullOrWhiteSpace(options.ClusterId))
         {
