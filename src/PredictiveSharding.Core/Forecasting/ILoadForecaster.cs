@@ -18,6 +18,9 @@ public interface ILoadForecaster
     Task FitAsync(LoadHistory history, IProgress<ForecasterProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>Brings a fitted forecaster up to date with newly harvested data without training from scratch.</summary>
+    /// <remarks>A partition whose series is still too short to learn from (one a split has just created) does not fail
+    /// the update for the others: it is left out, or kept until it is long enough, and a forecast asked for it before
+    /// then is made from the request's context or refused with an <see cref="ArgumentException"/> naming it.</remarks>
     /// <exception cref="InvalidOperationException">Not fitted yet.</exception>
     Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken);
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Forecasting.Features;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
@@ -27,12 +29,16 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     private readonly int _maxHistoryLength;
     private readonly IReadOnlyList<double> _quantiles;
     private readonly BaselineState<State> _state = new();
+    private readonly ILogger _logger;
 
     /// <summary>Creates the forecaster.</summary>
+    /// <param name="options">Settings; null uses the defaults.</param>
+    /// <param name="logger">Logs partitions an update brings too short to start on (event 3110); null logs nothing.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The quantile levels are invalid.</exception>
-    public HoltWintersForecaster(HoltWintersForecasterOptions? options = null)
+    public HoltWintersForecaster(HoltWintersForecasterOptions? options = null, ILogger<HoltWintersForecaster>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         options ??= new HoltWintersForecasterOptions();
         options.Validate();
         _seasonLength = options.SeasonLength;
@@ -52,6 +58,11 @@ public sealed class HoltWintersForecaster : ILoadForecaster
 
     /// <summary>The number of partitions the state holds (tests: departed partitions are forgotten).</summary>
     internal int PartitionCount => _state.Current?.Models.Count ?? 0;
+
+    /// <summary>The number of partitions whose data is kept until it is long enough to start on (tests).</summary>
+    internal int ShortPartitionCount => _state.Current?.Short.Count ?? 0;
+
+    private static readonly IReadOnlyDictionary<PartitionId, StoredSeries> EmptyShort = new Dictionary<PartitionId, StoredSeries>();
 
     /// <inheritdoc />
     public string Name => "holt-winters";
@@ -84,7 +95,10 @@ public sealed class HoltWintersForecaster : ILoadForecaster
     /// <remarks>A state update: the fitted parameters run over the new buckets (those after the data already seen), and
     /// their one-step errors join the residual sample. A new partition is fitted, and so is one whose series starts after
     /// the data seen for it (it left the harvest and came back), on this update's data alone: its old state is dropped,
-    /// not run over zeros for the gap. A partition the update lacks whose data ends at or before the update's earliest
+    /// not run over zeros for the gap. Such a partition with fewer than <see cref="HoltWintersForecasterOptions.MinimumResiduals"/>
+    /// steps after a season, or than two seasons, does not fail the update: its data is kept, later updates add to it,
+    /// and it is fitted once it holds that many (logged, event 3110); until then a forecast for it is fitted on its
+    /// request's context, as for a partition never seen. A partition the update lacks whose data ends at or before the update's earliest
     /// start has left and is forgotten. Concurrent updates (and
     /// a fit finishing meanwhile) each apply on top of the other, none is lost; a fit that finishes after an update
     /// started later applies that update's buckets on top of its own.</remarks>
@@ -160,7 +174,7 @@ public sealed class HoltWintersForecaster : ILoadForecaster
                     // Reported before publishing: a consumer that throws fails the fit, which then publishes nothing.
                     progress?.Report(new ForecasterProgress(1, 1, sse / Math.Max(count, 1), double.NaN));
                     BeforeFitPublishes?.Invoke();
-                    _state.PublishFit(fit, new State(step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
+                    _state.PublishFit(fit, new State(step, models, EmptyShort), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -180,6 +194,8 @@ public sealed class HoltWintersForecaster : ILoadForecaster
         cancellationToken.ThrowIfCancellationRequested();
         CheckStep(recent.Step, read.Step, nameof(recent));
         var models = new Dictionary<PartitionId, HoltWintersSeriesModel>(read.Models);
+        var kept = new Dictionary<PartitionId, StoredSeries>(read.Short);
+        List<PartitionId>? tooShort = null;
         foreach (var series in recent.Series)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -189,11 +205,23 @@ public sealed class HoltWintersForecaster : ILoadForecaster
                 {
                     var fresh = new StoredSeries(series.Partition, known.End, read.Step, []).Append(series, int.MaxValue, nameof(recent));
                     models[series.Partition] = known.ForValues(fresh.Values).Extend(fresh.Values, read.Step, _maxHistoryLength);
+                    continue;
+                }
+
+                // New, back after a gap, or kept from an earlier update as too short to fit on.
+                var stored = kept.TryGetValue(series.Partition, out var held) && !StoredSeries.ReturnsAfterGap(series, held.End)
+                    ? held.Append(series, _maxHistoryLength, nameof(recent))
+                    : StoredSeries.From(series, nameof(recent));
+                models.Remove(series.Partition);
+                if (stored.Values.Length < MinimumLength)
+                {
+                    kept[series.Partition] = stored;
+                    (tooShort ??= []).Add(series.Partition);
                 }
                 else
                 {
-                    LoadValues.RequireLength(series, MinimumLength, "a new partition is fitted on its own data", nameof(recent));
-                    models[series.Partition] = FitOne(StoredSeries.From(series, nameof(recent)), cancellationToken);
+                    kept.Remove(series.Partition);
+                    models[series.Partition] = FitOne(stored, cancellationToken);
                 }
             }
             catch (ArgumentException) when (replaying)
@@ -202,8 +230,15 @@ public sealed class HoltWintersForecaster : ILoadForecaster
             }
         }
 
+        if (tooShort is not null && !replaying && _logger.IsEnabled(LogLevel.Information))
+        {
+            var names = PartitionNames.Of(tooShort);
+            BaselineLog.ShortPartitionsKept(_logger, Name, tooShort.Count, MinimumLength, names);
+        }
+
         DepartedPartitions.Forget(models, recent, m => m.End);
-        return new State(read.Step, models);
+        DepartedPartitions.Forget(kept, recent, s => s.End);
+        return new State(read.Step, models, kept);
     }
 
     private (HoltWintersSeriesModel Model, HoltWintersState End) StateAtEnd(PartitionLoadSeries series, State state, CancellationToken cancellationToken)
@@ -252,5 +287,6 @@ public sealed class HoltWintersForecaster : ILoadForecaster
 
     private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
 
-    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, HoltWintersSeriesModel> Models);
+    /// <summary>The state: a model per partition fitted, and the data of those too short to fit on yet.</summary>
+    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, HoltWintersSeriesModel> Models, IReadOnlyDictionary<PartitionId, StoredSeries> Short);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Forecasting.Features;
 using PredictiveSharding.Topology;
 
@@ -13,7 +15,8 @@ namespace PredictiveSharding.Forecasting.Baselines;
 /// forecast with its typical growth: on a linear trend this is far better than the textbook seasonal naive (the value a
 /// season earlier, unchanged), a higher bar. On the five sample traces the two differ by at most 0.014 in MASE.
 /// A fitted partition takes its error quantiles from the fitted (and updated) data; a partition first seen in a
-/// request takes them from that request's context, which then needs a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/> steps.
+/// request takes them from that request's context, which then needs a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/> steps;
+/// so does a partition an update brought with fewer steps than that, until the updates have brought it that many.
 /// Thread-safe: fit and update swap an immutable state.
 /// </remarks>
 public sealed class SeasonalNaiveForecaster : ILoadForecaster
@@ -23,12 +26,16 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     private readonly int _maxHistoryLength;
     private readonly IReadOnlyList<double> _quantiles;
     private readonly BaselineState<State> _state = new();
+    private readonly ILogger _logger;
 
     /// <summary>Creates the forecaster.</summary>
+    /// <param name="options">Settings; null uses the defaults.</param>
+    /// <param name="logger">Logs partitions an update brings too short to start on (event 3110); null logs nothing.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The quantile levels are invalid.</exception>
-    public SeasonalNaiveForecaster(SeasonalNaiveForecasterOptions? options = null)
+    public SeasonalNaiveForecaster(SeasonalNaiveForecasterOptions? options = null, ILogger<SeasonalNaiveForecaster>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         options ??= new SeasonalNaiveForecasterOptions();
         options.Validate();
         _seasonLength = options.SeasonLength;
@@ -46,8 +53,16 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     /// <summary>The number of partitions the state holds (tests: departed partitions are forgotten).</summary>
     internal int PartitionCount => _state.Current?.Models.Count ?? 0;
 
+    /// <summary>The number of partitions whose data is kept until it is long enough to start on (tests).</summary>
+    internal int ShortPartitionCount => _state.Current?.Short.Count ?? 0;
+
+    private static readonly IReadOnlyDictionary<PartitionId, StoredSeries> EmptyShort = new Dictionary<PartitionId, StoredSeries>();
+
     /// <inheritdoc />
     public string Name => "seasonal-naive";
+
+    // A season to look back on plus the errors whose quantiles give the spread.
+    private long MinimumLength => (long)_seasonLength + _minimumResiduals;
 
     /// <inheritdoc />
     public bool IsFitted => _state.Current is not null;
@@ -74,7 +89,7 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
             // Reported before publishing: a consumer that throws fails the fit, which then publishes nothing.
             progress?.Report(new ForecasterProgress(1, 1, loss / models.Count, double.NaN));
             BeforeFitPublishes?.Invoke();
-            _state.PublishFit(fit, new State(history.Step, models), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
+            _state.PublishFit(fit, new State(history.Step, models, EmptyShort), (state, recent) => Apply(state, recent, replaying: true, CancellationToken.None));
         }
         finally
         {
@@ -87,7 +102,10 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
     /// <inheritdoc />
     /// <remarks>Appends the new buckets (those after the data already known) and re-estimates the error quantiles lazily.
     /// A partition whose series starts after the data held for it (it left the harvest and came back) starts again from
-    /// this update's data alone, as a new partition: its old data is dropped, not joined to the new with zeros. A partition
+    /// this update's data alone, as a new partition: its old data is dropped, not joined to the new with zeros. A new (or
+    /// returning) partition with fewer than a season plus <see cref="SeasonalNaiveForecasterOptions.MinimumResiduals"/>
+    /// steps does not fail the update: its data is kept, later updates add to it, and it starts once it holds that many
+    /// (logged, event 3110). A partition
     /// the update lacks whose data ends at or before the update's earliest start has left and is forgotten. Concurrent updates (and a fit finishing meanwhile) each apply on top of the other, none is lost; a
     /// fit that finishes after an update started later applies that update's buckets on top of its own.</remarks>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
@@ -144,15 +162,34 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
         cancellationToken.ThrowIfCancellationRequested();
         CheckStep(recent.Step, read.Step, nameof(recent));
         var models = new Dictionary<PartitionId, SeasonalResiduals>(read.Models);
+        var kept = new Dictionary<PartitionId, StoredSeries>(read.Short);
+        List<PartitionId>? tooShort = null;
         foreach (var series in recent.Series)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var stored = models.TryGetValue(series.Partition, out var known) && !StoredSeries.ReturnsAfterGap(series, known.Series.End)
-                    ? known.Series.Append(series, _maxHistoryLength, nameof(recent))
+                if (models.TryGetValue(series.Partition, out var known) && !StoredSeries.ReturnsAfterGap(series, known.Series.End))
+                {
+                    models[series.Partition] = CreateModel(known.Series.Append(series, _maxHistoryLength, nameof(recent)), nameof(recent));
+                    continue;
+                }
+
+                // New, back after a gap, or kept from an earlier update as too short to start on.
+                var stored = kept.TryGetValue(series.Partition, out var held) && !StoredSeries.ReturnsAfterGap(series, held.End)
+                    ? held.Append(series, _maxHistoryLength, nameof(recent))
                     : StoredSeries.From(series, nameof(recent));
-                models[series.Partition] = CreateModel(stored, nameof(recent));
+                models.Remove(series.Partition);
+                if (stored.Values.Length < MinimumLength)
+                {
+                    kept[series.Partition] = stored;
+                    (tooShort ??= []).Add(series.Partition);
+                }
+                else
+                {
+                    kept.Remove(series.Partition);
+                    models[series.Partition] = CreateModel(stored, nameof(recent));
+                }
             }
             catch (ArgumentException) when (replaying)
             {
@@ -160,13 +197,20 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
             }
         }
 
+        if (tooShort is not null && !replaying && _logger.IsEnabled(LogLevel.Information))
+        {
+            var names = PartitionNames.Of(tooShort);
+            BaselineLog.ShortPartitionsKept(_logger, Name, tooShort.Count, MinimumLength, names);
+        }
+
         DepartedPartitions.Forget(models, recent, m => m.Series.End);
-        return new State(read.Step, models);
+        DepartedPartitions.Forget(kept, recent, s => s.End);
+        return new State(read.Step, models, kept);
     }
 
     private SeasonalResiduals CreateModel(StoredSeries stored, string paramName)
     {
-        if (stored.Values.Length < _seasonLength + _minimumResiduals)
+        if (stored.Values.Length < MinimumLength)
         {
             throw new ArgumentException(
                 $"Series '{stored.Partition}' has {stored.Values.Length} buckets; the seasonal naive forecaster needs at least {_seasonLength + _minimumResiduals} (a season of {_seasonLength} plus {_minimumResiduals} errors) to estimate its error quantiles.",
@@ -186,5 +230,6 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
 
     private InvalidOperationException NotFitted() => new($"The {Name} forecaster is not fitted; call FitAsync first.");
 
-    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, SeasonalResiduals> Models);
+    /// <summary>The state: a model per partition started, and the data of those too short to start on yet.</summary>
+    private sealed record State(TimeSpan Step, IReadOnlyDictionary<PartitionId, SeasonalResiduals> Models, IReadOnlyDictionary<PartitionId, StoredSeries> Short);
 }

@@ -104,15 +104,24 @@ public sealed class LstmForecaster : ILoadForecaster
     /// <remarks>Fine-tunes the current weights for <see cref="LstmForecasterOptions.UpdateEpochs"/> epochs on windows of
     /// <paramref name="recent"/>, keeping the feature layout and normalisation of the first fit. No series is kept per
     /// partition, so a partition that left the harvest and came back after a gap is a series like any other (the
-    /// baselines likewise start it again from its new data); adaptive calibration scores only the buckets a history holds.</remarks>
-    /// <exception cref="ArgumentException">The history's step differs from the model's, or a series is too short or holds a bad value.</exception>
+    /// baselines likewise start it again from its new data); adaptive calibration scores only the buckets a history holds.
+    /// A series shorter than context + horizon (a partition just created by a split) is left out of this update, and
+    /// logged (event 3105), rather than failing it for every other partition: it is trained on from the first update
+    /// whose history holds enough of it. It can be forecast once it holds a context (<see cref="ForecastAsync"/> refuses
+    /// it, naming it, before then). An update in which no series is long enough trains nothing and keeps the model.</remarks>
+    /// <exception cref="ArgumentException">The history's step differs from the model's, or a series holds a bad value.</exception>
     public Task UpdateAsync(LoadHistory recent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(recent);
         var model = _model ?? throw new InvalidOperationException("The LSTM forecaster is not fitted; call FitAsync before UpdateAsync.");
         CheckStep(model, recent);
-        var series = BuildTrainingSeries(model.Spec, recent);
+        var series = BuildUpdateSeries(model.Spec, recent, _logger);
         _adaptive?.Observe(recent.Series);
+        if (series.Length == 0)
+        {
+            return cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
+        }
+
         var beforeTraining = BeforeUpdateTrains;
         return Task.Run(
             () =>
@@ -130,7 +139,11 @@ public sealed class LstmForecaster : ILoadForecaster
                     if (!ReferenceEquals(read, model))
                     {
                         CheckStep(read, recent);
-                        windows = BuildTrainingSeries(read.Spec, recent);
+                        windows = BuildUpdateSeries(read.Spec, recent, NullLogger.Instance);
+                        if (windows.Length == 0)
+                        {
+                            return read;
+                        }
                     }
 
                     // A different seed per update keeps successive fine-tunings from replaying the same windows.
@@ -284,6 +297,39 @@ public sealed class LstmForecaster : ILoadForecaster
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The features of the series of <paramref name="recent"/> long enough to train on (context + horizon), in history
+    /// order. The shorter ones are checked for bad values like the rest, then left out and logged: a partition a split has
+    /// just created has only a few buckets, and refusing the update for it stopped every other partition's fine-tuning.
+    /// </summary>
+    private static SeriesFeatures[] BuildUpdateSeries(LstmFeatureSpec spec, LoadHistory recent, ILogger logger)
+    {
+        var index = new LoadHistoryIndex(recent);
+        var needed = spec.ContextLength + spec.Horizon;
+        var result = new List<SeriesFeatures>(recent.Series.Count);
+        List<PartitionId>? tooShort = null;
+        foreach (var s in recent.Series)
+        {
+            var features = spec.Build(s, index, 0);
+            if (s.Count < needed)
+            {
+                (tooShort ??= []).Add(s.Partition);
+            }
+            else
+            {
+                result.Add(features);
+            }
+        }
+
+        if (tooShort is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            var names = PartitionNames.Of(tooShort);
+            LstmLog.ShortSeriesLeftOut(logger, tooShort.Count, needed, spec.ContextLength, spec.Horizon, names);
+        }
+
+        return result.ToArray();
     }
 
     private static void CheckStep(LstmModel model, LoadHistory history)

@@ -18,4 +18,7 @@ internal static partial class LstmLog
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "LSTM training was cancelled or failed; the previous model is kept")]
     public static partial void TrainingAbandoned(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "LSTM update left out {Count} series shorter than the {Needed} buckets training needs (context {Context} + horizon {Horizon}): {Partitions}; each is trained on once its history holds that many")]
+    public static partial void ShortSeriesLeftOut(ILogger logger, int count, int needed, int context, int horizon, string partitions);
 }

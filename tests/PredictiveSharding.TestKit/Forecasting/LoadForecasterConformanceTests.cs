@@ -270,6 +270,26 @@ public abstract class LoadForecasterConformanceTests
         Assert.That(forecast.Horizon, Is.EqualTo(Horizon));
     }
 
+    /// <summary>
+    /// An update whose history holds a partition with a single bucket (a split's child, a partition just created) is not
+    /// refused for it: the other partitions are brought up to date and forecast from it. A host adds partitions all the
+    /// time, and an update refused for one stopped every other partition's fine-tuning until it had grown long enough.
+    /// </summary>
+    [Test]
+    public async Task UpdateAsync_WithANewPartitionOfOneBucket_UpdatesTheOthers()
+    {
+        var sut = CreateSut();
+        await sut.FitAsync(CreateHistory(HistoryLength - SeasonLength), null, CancellationToken.None);
+        var full = CreateHistory(HistoryLength);
+        var newcomer = new PartitionLoadSeries(new PartitionId("new"), BucketLength, [LoadBucket.OfRequests(full.Series[0].End - BucketLength, 10)]);
+
+        Assert.That(async () => await sut.UpdateAsync(new LoadHistory([.. full.Series, newcomer]), CancellationToken.None), Throws.Nothing);
+        var forecast = await sut.ForecastAsync(new ForecastRequest(full, Horizon), CancellationToken.None);
+
+        Assert.That(forecast.Partitions, Has.Count.EqualTo(SeriesCount));
+        Assert.That(forecast.Origin, Is.EqualTo(full.Series[0].End));
+    }
+
     /// <summary>Forecasting the same request twice gives the same values (forecasting does not change the model).</summary>
     [Test]
     public async Task ForecastAsync_CalledTwice_ReturnsTheSameValues()
