@@ -97,7 +97,7 @@ internal static class OutputFile
             cancellationToken.ThrowIfCancellationRequested();
 
             // From here on the copy runs to its end (it takes as long as writing the bytes once), within the grace
-            // System.CommandLine gives a cancelled command.
+            // psharding gives a command cancelled by a signal (CliHost.CancelGrace).
             using var source = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             using var target = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
             source.CopyTo(target);

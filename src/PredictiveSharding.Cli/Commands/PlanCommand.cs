@@ -55,9 +55,6 @@ internal static class PlanCommand
         command.Options.Add(overhead);
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            // System.CommandLine installs its Ctrl+C handler only once the action first yields; until then Ctrl+C
-            // killed the process without the "cancelled" message and the exit code 130 the tool documents.
-            await Task.Yield();
             var settings = defaults with
             {
                 Cluster = result.GetValue(cluster) ?? string.Empty,

@@ -65,9 +65,6 @@ internal static class SimulateCommand
 
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            // System.CommandLine installs its Ctrl+C handler only once the action first yields; until then Ctrl+C
-            // killed the process without the "cancelled" message and the exit code 130 the tool documents.
-            await Task.Yield();
             var settings = new SimulateSettings
             {
                 Trace = result.GetValue(trace),
