@@ -102,7 +102,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     /// <summary>Raised whenever an action of the running plan, or a move that recovery resumes (plan id <see cref="ExecutionProgress.RecoveryPlanId"/>), advances (state change, chunk copied, catch-up round). Reports of moves running at once come one at a time, in the order their counts were taken, each after the IProgress given to the call has had it; a handler must not wait for a later report. An exception a handler throws is logged (event 2017) and affects neither the action nor the other handlers.</summary>
     public event EventHandler<ExecutionProgress>? ProgressChanged;
 
-    /// <summary>Hold times of every write fence this executor has taken (p50 and max).</summary>
+    /// <summary>Hold times of the write fences this executor has taken: the count and the longest over all of them, the median (p50) over the latest 4,096.</summary>
     public FenceStatistics FenceStatistics => _services.FenceStatistics;
 
     /// <summary>Creates an executor over a <see cref="FileMoveJournal"/> at <see cref="ExecutorOptions.JournalPath"/> for <see cref="ExecutorOptions.ClusterId"/>; the executor disposes the journal.</summary>

@@ -13,7 +13,6 @@ namespace PredictiveSharding.Execution.Moves;
 /// <summary>What every action of an executor shares: the store, the journal, routing, limits, clock and diagnostics.</summary>
 internal sealed class ExecutorServices
 {
-    private readonly List<TimeSpan> _fenceDurations = [];
     private long _copyCheckpointCostTicks;
 
     public required IDataMover Mover { get; init; }
@@ -42,24 +41,14 @@ internal sealed class ExecutorServices
         set => Interlocked.Exchange(ref _copyCheckpointCostTicks, value.Ticks);
     }
 
-    public FenceStatistics FenceStatistics
-    {
-        get
-        {
-            lock (_fenceDurations)
-            {
-                return FenceStatistics.From(_fenceDurations);
-            }
-        }
-    }
+    /// <summary>The hold times of every fence this executor has taken, in bounded memory.</summary>
+    public FenceHoldTimes FenceHoldTimes { get; } = new();
+
+    public FenceStatistics FenceStatistics => FenceHoldTimes.Snapshot();
 
     public void RecordFence(TimeSpan duration)
     {
-        lock (_fenceDurations)
-        {
-            _fenceDurations.Add(duration);
-        }
-
+        FenceHoldTimes.Record(duration);
         Metrics.FenceDuration.Record(duration.TotalMilliseconds);
     }
 
