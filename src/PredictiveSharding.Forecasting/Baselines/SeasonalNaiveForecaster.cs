@@ -176,18 +176,9 @@ public sealed class SeasonalNaiveForecaster : ILoadForecaster
                 }
 
                 // New, back after a gap, or kept from an earlier update as too short to start on.
-                var stored = kept.TryGetValue(series.Partition, out var held) && !StoredSeries.ReturnsAfterGap(series, held.End)
-                    ? held.Append(series, _maxHistoryLength, nameof(recent))
-                    : StoredSeries.From(series, nameof(recent));
                 models.Remove(series.Partition);
-                if (stored.Values.Length < MinimumLength)
+                if (StoredSeries.Admit(kept, series, _maxHistoryLength, MinimumLength, nameof(recent), ref tooShort) is { } stored)
                 {
-                    kept[series.Partition] = stored;
-                    (tooShort ??= []).Add(series.Partition);
-                }
-                else
-                {
-                    kept.Remove(series.Partition);
                     models[series.Partition] = CreateModel(stored, nameof(recent));
                 }
             }

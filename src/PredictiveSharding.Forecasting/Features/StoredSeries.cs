@@ -77,6 +77,28 @@ internal sealed class StoredSeries
     /// </summary>
     public static bool ReturnsAfterGap(PartitionLoadSeries recent, DateTimeOffset end) => recent.Count > 0 && recent.Start > end;
 
+    /// <summary>
+    /// A baseline's update of a partition it has no model for (new, back after a gap, or held from an earlier update as
+    /// too short): its data joined to what is held of it (unless it returns after a gap, when it starts again), and
+    /// returned once it holds <paramref name="minimumLength"/> values; until then it is held in <paramref name="held"/>,
+    /// named in <paramref name="tooShort"/>, and null is returned.
+    /// </summary>
+    public static StoredSeries? Admit(Dictionary<PartitionId, StoredSeries> held, PartitionLoadSeries recent, int maxLength, long minimumLength, string paramName, ref List<PartitionId>? tooShort)
+    {
+        var stored = held.TryGetValue(recent.Partition, out var earlier) && !ReturnsAfterGap(recent, earlier.End)
+            ? earlier.Append(recent, maxLength, paramName)
+            : From(recent, paramName);
+        if (stored.Values.Length < minimumLength)
+        {
+            held[recent.Partition] = stored;
+            (tooShort ??= []).Add(recent.Partition);
+            return null;
+        }
+
+        held.Remove(recent.Partition);
+        return stored;
+    }
+
     /// <summary>This series keeping at most <paramref name="maxLength"/> of its newest values.</summary>
     public StoredSeries Truncate(int maxLength)
     {
