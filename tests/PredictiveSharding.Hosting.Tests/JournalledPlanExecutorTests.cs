@@ -116,24 +116,7 @@ public sealed class JournalledPlanExecutorTests
         routing.Apply([new MoveChange(new PartitionId("a"), N2)]);
         var mover = new HookedDataMover(TwoRanges.Store(routing, keys: 50, valueBytes: 10));
         var options = Options(_folder, maxRetryAttempts: 0);
-        await using (var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!))
-        {
-            await journal.AppendAsync(
-                new MoveJournalRecord
-                {
-                    ActionId = "p1-0.a0",
-                    Kind = ActionKind.Move,
-                    State = MoveState.CleaningUp,
-                    Time = DateTimeOffset.UnixEpoch,
-                    Partition = "a",
-                    From = N1.Value,
-                    To = N2.Value,
-                    RangeStart = "",
-                    RangeEnd = Convert.ToHexString("m"u8),
-                    CleanupAfter = DateTimeOffset.UnixEpoch,
-                },
-                CancellationToken.None);
-        }
+        await JournalAPublishedMoveAwaitingCleanUpAsync(options);
 
         mover.BeforeWrite = () => throw new IOException("injected: the target's disk is full");
         var plan = TwoRanges.MoveToN2("b", 500);
@@ -200,24 +183,7 @@ public sealed class JournalledPlanExecutorTests
         routing.Apply([new MoveChange(new PartitionId("a"), N2)]);
         var mover = TwoRanges.Store(routing, keys: 50, valueBytes: 10);
         var options = Options(_folder);
-        await using (var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!))
-        {
-            await journal.AppendAsync(
-                new MoveJournalRecord
-                {
-                    ActionId = "p1-0.a0",
-                    Kind = ActionKind.Move,
-                    State = MoveState.CleaningUp,
-                    Time = DateTimeOffset.UnixEpoch,
-                    Partition = "a",
-                    From = N1.Value,
-                    To = N2.Value,
-                    RangeStart = "",
-                    RangeEnd = Convert.ToHexString("m"u8),
-                    CleanupAfter = DateTimeOffset.UnixEpoch,
-                },
-                CancellationToken.None);
-        }
+        await JournalAPublishedMoveAwaitingCleanUpAsync(options);
 
         await using var executor = new JournalledPlanExecutor(routing, mover, options);
         var plan = TwoRanges.MoveToN2("b", 500);
@@ -343,5 +309,26 @@ public sealed class JournalledPlanExecutorTests
 
         public bool TryPublish(RoutingMap expected, RoutingMap successor) =>
             fails(successor) ? throw new IOException("the remote routing store did not answer (injected by the test)") : inner.TryPublish(expected, successor);
+    }
+
+    /// <summary>Journals, as a previous process would have left it, the move of "a" to n2 published and waiting to delete the old copy.</summary>
+    private static async Task JournalAPublishedMoveAwaitingCleanUpAsync(ExecutorOptions options)
+    {
+        await using var journal = await FileMoveJournal.OpenAsync(options.JournalPath!, options.ClusterId!);
+        await journal.AppendAsync(
+            new MoveJournalRecord
+            {
+                ActionId = "p1-0.a0",
+                Kind = ActionKind.Move,
+                State = MoveState.CleaningUp,
+                Time = DateTimeOffset.UnixEpoch,
+                Partition = "a",
+                From = N1.Value,
+                To = N2.Value,
+                RangeStart = "",
+                RangeEnd = Convert.ToHexString("m"u8),
+                CleanupAfter = DateTimeOffset.UnixEpoch,
+            },
+            CancellationToken.None);
     }
 }
