@@ -94,7 +94,8 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
             throw;
         }
 
-        Nodes = ids;
+        // A read-only view: the array itself could be cast back and changed under the stores it names.
+        Nodes = Array.AsReadOnly(ids);
     }
 
     /// <summary>

@@ -129,6 +129,17 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public void Nodes_CastBackToAnArray_CannotBeChangedUnderTheCluster()
+    {
+        // The node list was the cluster's own array: a cast back to NodeId[] could rename a node in the list the executor
+        // reads while the cluster's stores stayed under the old id.
+        using var cluster = Open();
+
+        Assert.That(cluster.Nodes, Is.Not.InstanceOf<NodeId[]>());
+        Assert.That(cluster.Nodes, Is.EqualTo(new[] { A, B }));
+    }
+
+    [Test]
     public async Task Checksum_AfterReopen_ReportsASequenceAboveEveryEarlierWrite()
     {
         long before;
