@@ -149,48 +149,61 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             var results = new List<PlanActionResult>(plan.Actions.Count);
             var reports = new List<SlotMoveReport>();
             var finished = 0;
-            foreach (var action in plan.Actions)
+            try
             {
-                var partition = action switch
+                foreach (var action in plan.Actions)
                 {
-                    SplitAction split => split.Partition,
-                    MergeAction merge => merge.Merged,
-                    MoveAction move => move.Shard,
-                    _ => default,
-                };
-                try
-                {
-                    switch (action)
+                    var partition = action switch
                     {
-                        case SplitAction split:
-                            Split(split);
-                            break;
-                        case MergeAction merge:
-                            ApplyRouting(new MergeChange(merge.Left, merge.Right, merge.Merged));
-                            break;
-                        case MoveAction move:
-                            var before = bytes;
-                            var running = progress is null
-                                ? null
-                                : new Action<double>(share => progress.Report(new PlanExecutionProgress(move.Shard, plan.Actions.Count, finished, before + (long)(move.Bytes * share), plan.MovedBytes)));
-                            reports.Add(await MoveAsync(move, running, cancellationToken).ConfigureAwait(false));
-                            bytes += move.Bytes;
-                            break;
-                        default:
-                            throw new ArgumentException($"Unknown action type '{action.GetType().Name}'.", nameof(plan));
+                        SplitAction split => split.Partition,
+                        MergeAction merge => merge.Merged,
+                        MoveAction move => move.Shard,
+                        _ => default,
+                    };
+                    try
+                    {
+                        switch (action)
+                        {
+                            case SplitAction split:
+                                Split(split);
+                                break;
+                            case MergeAction merge:
+                                ApplyRouting(new MergeChange(merge.Left, merge.Right, merge.Merged));
+                                break;
+                            case MoveAction move:
+                                var before = bytes;
+                                var running = progress is null
+                                    ? null
+                                    : new Action<double>(share => progress.Report(new PlanExecutionProgress(move.Shard, plan.Actions.Count, finished, before + (long)(move.Bytes * share), plan.MovedBytes)));
+                                reports.Add(await MoveAsync(move, running, cancellationToken).ConfigureAwait(false));
+                                bytes += move.Bytes;
+                                break;
+                            default:
+                                throw new ArgumentException($"Unknown action type '{action.GetType().Name}'.", nameof(plan));
+                        }
+
+                        results.Add(new PlanActionResult(action, PlanActionStatus.Completed));
+                    }
+                    catch (Exception e) when (e is RedisMigrationException or ArgumentException or KeyNotFoundException)
+                    {
+                        errors.Add(Describe(action) + ": " + e.Message);
+                        results.Add(new PlanActionResult(action, e is RedisMigrationException { LeftInJournal: true } ? PlanActionStatus.RollbackPending : PlanActionStatus.RolledBack, e.Message));
+                        RedisShardingLog.ActionRefused(_logger, errors[^1]);
                     }
 
-                    results.Add(new PlanActionResult(action, PlanActionStatus.Completed));
+                    finished++;
+                    progress?.Report(new PlanExecutionProgress(partition, plan.Actions.Count, finished, bytes, plan.MovedBytes));
                 }
-                catch (Exception e) when (e is RedisMigrationException or ArgumentException or KeyNotFoundException)
-                {
-                    errors.Add(Describe(action) + ": " + e.Message);
-                    results.Add(new PlanActionResult(action, e is RedisMigrationException { LeftInJournal: true } ? PlanActionStatus.RollbackPending : PlanActionStatus.RolledBack, e.Message));
-                    RedisShardingLog.ActionRefused(_logger, errors[^1]);
-                }
-
-                finished++;
-                progress?.Report(new PlanExecutionProgress(partition, plan.Actions.Count, finished, bytes, plan.MovedBytes));
+            }
+            catch (Exception e) when (results.Count > 0 && !e.Data.Contains(PlanExecutionSummary.ExceptionDataKey))
+            {
+                // Something this loop does not turn into a refusal (a crash, a cancellation, a lost connection) escapes
+                // after actions that ended: a completed move is in force and its bytes were moved, so the caller gets their
+                // summary to meter and log (the control loop reads it under the Core's key).
+                LastMoves = reports;
+                var tookEffect = results.Count(r => r.TookEffect);
+                e.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(tookEffect, results.Count - tookEffect, bytes, [.. errors]) { Actions = [.. results] };
+                throw;
             }
 
             LastMoves = reports;

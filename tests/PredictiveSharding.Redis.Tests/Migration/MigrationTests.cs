@@ -49,6 +49,39 @@ public sealed class MigrationTests : RedisClusterFixture
         Assert.That(routing.Current.Get(second.Partition).Node, Is.EqualTo(nodes[2]));
     }
 
+    [Test]
+    public async Task Execute_WhenAnExceptionEscapesAfterAMoveCompleted_CarriesThePartialSummaryUnderTheCoresKey()
+    {
+        // The first move completed (in force, its bytes moved) before the second one's crash escaped the plan: the control
+        // loop reads what ended from PlanExecutionSummary.ExceptionDataKey, which this executor never set, so the completed
+        // move went unmetered and unlogged.
+        var map = await CurrentMapAsync(maxSlotsPerPartition: 64);
+        var nodes = map.Routes.Select(r => r.Node).Distinct().OrderBy(n => n.Value, StringComparer.Ordinal).ToList();
+        var first = map.Routes.First(r => r.Node == nodes[0]);
+        var second = map.Routes.Last(r => r.Node == nodes[0]);
+        var routing = new RoutingTable(map);
+        var journal = NewJournalPath();
+        var crashSlot = HashSlotRange.FromKeyRange(second.Range).Start;
+        using var crashing = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 4 })
+        {
+            StepHook = (step, slot, _) => step == MigrationStep.Opened && slot == crashSlot ? throw new SimulatedCrashException() : ValueTask.CompletedTask,
+        };
+        var plan = Plan(new MoveAction(first.Partition, nodes[0], nodes[1], 1000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test"), new MoveAction(second.Partition, nodes[0], nodes[2], 2000, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test"));
+
+        var thrown = Assert.ThrowsAsync<SimulatedCrashException>(() => crashing.ExecuteAsync(plan, CancellationToken.None));
+
+        var partial = thrown!.Data[PlanExecutionSummary.ExceptionDataKey] as PlanExecutionSummary;
+        Assert.That(partial, Is.Not.Null, "the partial summary is attached");
+        Assert.That((partial!.Completed, partial.RolledBack, partial.BytesMoved), Is.EqualTo((1, 0, 1000L)));
+        Assert.That(partial.Actions.Select(a => (a.Action, a.Status)), Is.EqualTo(new[] { (plan.Actions[0], PlanActionStatus.Completed) }));
+        Assert.That(routing.Current.Get(first.Partition).Node, Is.EqualTo(nodes[1]));
+
+        // The crashed move is left to recovery, as after any crash.
+        using var restarted = new RedisSlotMigrationExecutor(Connection, routing, new RedisMigrationOptions { JournalPath = journal, KeysPerBatch = 4 });
+        var report = await restarted.RecoverAsync(CancellationToken.None);
+        Assert.That(report.IsClean, Is.True, string.Join("; ", report.Unfinished));
+    }
+
     [TestCase("Opened")]
     [TestCase("BatchMigrated")]
     [TestCase("Drained")]
