@@ -201,21 +201,26 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 // after actions that ended: a completed move is in force and its bytes were moved, so the caller gets their
                 // summary to meter and log (the control loop reads it under the Core's key).
                 LastMoves = reports;
-                var tookEffect = results.Count(r => r.TookEffect);
-                e.Data[PlanExecutionSummary.ExceptionDataKey] = new PlanExecutionSummary(tookEffect, results.Count - tookEffect, bytes, [.. errors]) { Actions = [.. results] };
+                e.Data[PlanExecutionSummary.ExceptionDataKey] = Summarize(results, bytes, errors);
                 throw;
             }
 
             LastMoves = reports;
             CompactJournal("plan");
             // Every action that did not take effect was refused or rolled back (RollbackPending included): none is skipped here.
-            var completed = results.Count(r => r.TookEffect);
-            return new PlanExecutionSummary(completed, results.Count - completed, bytes, errors) { Actions = results };
+            return Summarize(results, bytes, errors);
         }
         finally
         {
             _oneAtATime.Release();
         }
+    }
+
+    /// <summary>The summary of the actions that ended: every one that did not take effect was refused or rolled back (RollbackPending included); none is skipped here.</summary>
+    private static PlanExecutionSummary Summarize(List<PlanActionResult> results, long bytes, List<string> errors)
+    {
+        var completed = results.Count(r => r.TookEffect);
+        return new PlanExecutionSummary(completed, results.Count - completed, bytes, [.. errors]) { Actions = [.. results] };
     }
 
     /// <summary>
