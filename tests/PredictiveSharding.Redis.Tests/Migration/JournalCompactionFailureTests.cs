@@ -14,25 +14,14 @@ namespace PredictiveSharding.Redis.Tests.Migration;
 /// The executor when emptying its journal after a plan or a recovery fails: housekeeping, which must not turn work that
 /// was done into a failure (as the Execution package's executor treats its own journal's compaction).
 /// </summary>
-public sealed class JournalCompactionFailureTests
+public sealed class JournalCompactionFailureTests : CannedClusterTests
 {
-    private const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
-    private const string B = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1";
-
-    private string _directory = null!;
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("psharding-redis-compaction-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public async Task Execute_WhenCompactingTheJournalFails_ReportsTheCompletedActionAndCompactsAtTheNextRun()
     {
         var connection = TwoMasters();
         var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
-        var journal = Path.Combine(_directory, "j.jsonl");
+        var journal = Path.Combine(Folder, "j.jsonl");
         WriteFinishedMove(journal);
         var logger = new FakeLogger<RedisSlotMigrationExecutor>();
         using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal }, logger: logger);
@@ -66,7 +55,7 @@ public sealed class JournalCompactionFailureTests
         // needs no command (every slot is still A's and none is open).
         var connection = TwoMasters();
         var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
-        var journal = Path.Combine(_directory, "j.jsonl");
+        var journal = Path.Combine(Folder, "j.jsonl");
         new MigrationJournal(journal).Append(new JournalRecord(JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30002", 0, 4));
         using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = RecoveryPolicy.RollBack });
         var failures = 0;

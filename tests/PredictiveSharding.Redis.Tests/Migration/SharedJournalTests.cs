@@ -8,20 +8,8 @@ using PredictiveSharding.Topology;
 namespace PredictiveSharding.Redis.Tests.Migration;
 
 /// <summary>Two executors given the same journal file (two instances of a service, a recovery tool beside the service).</summary>
-public sealed class SharedJournalTests
+public sealed class SharedJournalTests : CannedClusterTests
 {
-    private const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
-    private const string B = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1";
-    private const string C = "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f";
-
-    private string _directory = null!;
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("psharding-redis-shared-journal-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public async Task Recover_WhileAnotherExecutorRunsOnTheSameJournal_ThrowsNamingTheJournalAndTouchesNothing()
     {
@@ -34,7 +22,7 @@ public sealed class SharedJournalTests
             ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n" + c,
         });
         canned.Hung.Add("127.0.0.1:30003");
-        var journal = Path.Combine(_directory, "j.jsonl");
+        var journal = Path.Combine(Folder, "j.jsonl");
         new MigrationJournal(journal).Append(new JournalRecord(JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30002", 0, 4));
         var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
         var options = new RedisMigrationOptions { JournalPath = journal, RetryDelay = TimeSpan.Zero };

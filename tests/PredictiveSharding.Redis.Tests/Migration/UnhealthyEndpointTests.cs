@@ -9,20 +9,8 @@ using PredictiveSharding.Topology;
 namespace PredictiveSharding.Redis.Tests.Migration;
 
 /// <summary>The executor over canned <c>CLUSTER NODES</c> answers, with masters failing before a move starts.</summary>
-public sealed class UnhealthyEndpointTests
+public sealed class UnhealthyEndpointTests : CannedClusterTests
 {
-    private const string A = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
-    private const string B = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1";
-    private const string C = "292f8b365bb7edb5e285caf0b7e6ddc7265d2f4f";
-
-    private string _directory = null!;
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("psharding-redis-unhealthy-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [TestCase("fail")]
     [TestCase("fail?")]
     public async Task Execute_WhenTheTargetIsFlaggedFailing_RefusesTheMoveBeforeMarkingAnySlot(string flag)
@@ -37,7 +25,7 @@ public sealed class UnhealthyEndpointTests
         });
         var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
         var route = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30001");
-        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(Folder, "j.jsonl"), RetryDelay = TimeSpan.Zero });
 
         var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, new NodeId("127.0.0.1:30003"), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
 
@@ -60,7 +48,7 @@ public sealed class UnhealthyEndpointTests
         });
         var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
         var route = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30001");
-        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(Folder, "j.jsonl"), RetryDelay = TimeSpan.Zero });
 
         var summary = await executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, new NodeId("127.0.0.1:30003"), 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), CancellationToken.None);
 
@@ -80,7 +68,7 @@ public sealed class UnhealthyEndpointTests
         var routing = new RoutingTable(await RedisSlotRouting.BuildRoutingMapAsync(connection, maxSlotsPerPartition: 4096, CancellationToken.None));
         var onA = routing.Current.Routes.Where(r => r.Node.Value == "127.0.0.1:30001").ToList();
         var onB = routing.Current.Routes.First(r => r.Node.Value == "127.0.0.1:30002");
-        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(_directory, "j.jsonl"), RetryDelay = TimeSpan.Zero });
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = Path.Combine(Folder, "j.jsonl"), RetryDelay = TimeSpan.Zero });
         var merge = new MergeAction(onA[0].Partition, onA[1].Partition, new PartitionId("merged"), "test");
         var plan = MigrationTests.Plan(merge, new MoveAction(onB.Partition, onB.Node, onA[0].Node, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test"));
 
@@ -111,7 +99,7 @@ public sealed class UnhealthyEndpointTests
             ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191 [0->-{C}]\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 master - 0 1426238316232 3 connected\n",
             ["127.0.0.1:30003"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n{C} 127.0.0.1:30003@31003 myself,master - 0 0 3 connected\n",
         });
-        var journal = Path.Combine(_directory, "j.jsonl");
+        var journal = Path.Combine(Folder, "j.jsonl");
         new Redis.Migration.Journal.MigrationJournal(journal).Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30003", 0, 4));
         var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
         using var executor = new RedisSlotMigrationExecutor(connection, routing, new RedisMigrationOptions { JournalPath = journal, Recovery = policy, RetryDelay = TimeSpan.Zero });
@@ -132,7 +120,7 @@ public sealed class UnhealthyEndpointTests
             ["127.0.0.1:30001"] = $"{A} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 8192-16383\n",
             ["127.0.0.1:30002"] = $"{A} 127.0.0.1:30001@31001 master - 0 1426238316232 1 connected 0-8191\n{B} 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383\n",
         });
-        var journal = Path.Combine(_directory, "j.jsonl");
+        var journal = Path.Combine(Folder, "j.jsonl");
         new Redis.Migration.Journal.MigrationJournal(journal).Append(new Redis.Migration.Journal.JournalRecord(Redis.Migration.Journal.JournalRecord.Begin, "m1", "slots-0-3", "127.0.0.1:30001", "127.0.0.1:30002", 0, 4));
         var routing = new RoutingTable(RedisSlotRouting.FromOwners([.. Enumerable.Range(0, HashSlot.Count).Select(slot => new NodeId(slot < 8192 ? "127.0.0.1:30001" : "127.0.0.1:30002"))], maxSlotsPerPartition: 4));
         var options = new RedisMigrationOptions { JournalPath = journal, Attempts = 3, RetryDelay = TimeSpan.Zero };
