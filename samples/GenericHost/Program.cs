@@ -96,7 +96,7 @@ try
     Console.WriteLine($"{sample.Nodes} nodes, {sample.Partitions} partitions, {sample.Keys} keys; serving {sample.RequestsPerSecond} requests/s for {sample.Seconds} s with the control loop as a hosted service.");
     var traffic = host.Services.GetRequiredService<TrafficService>();
     await host.RunAsync();
-    return traffic.Lost == 0 ? 0 : 1;
+    return traffic.Verify() == 0 ? 0 : 1;
 }
 catch (OptionsValidationException e)
 {
