@@ -781,4 +781,35 @@ public sealed class ShardingControlLoopTests
         Assert.That(() => new ControlLoopOptions { WarmupBuckets = 10, MaxHistoryBuckets = 5 }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("MaxHistoryBuckets"));
         Assert.That(() => new ControlLoopOptions { Constraints = new() { PlanningQuantile = 1.5 } }.Validate(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("PlanningQuantile"));
     }
+
+    [Test]
+    public async Task RunCycle_WithoutAClockOfItsOwn_PlansOnTheRecordersClock()
+    {
+        // A host replaying recorded traffic (the RedisCluster sample) gives the recorder a clock at the trace's time and
+        // built the loop without one: the loop planned at the system's Now, years after the forecast's last step, and the
+        // planners refuse such a forecast as stale, so every cycle failed.
+        var replayed = new FakeTimeProvider(new DateTimeOffset(2019, 7, 1, 8, 0, 0, TimeSpan.Zero));
+        var routing = new RoutingTable(new RoutingMap(
+            [
+                new PartitionRoute(new PartitionId("a"), KeyRange.FromStrings("", "m"), new NodeId("n1")),
+                new PartitionRoute(new PartitionId("b"), KeyRange.FromStrings("m", null), new NodeId("n1")),
+            ],
+            0));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, replayed);
+        var planner = new HotPartitionPlanner();
+        var nodes = new[] { "n1", "n2" }.Select(n => new NodeInfo(new NodeId(n), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 })).ToArray();
+        using var loop = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), planner, new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1 });
+
+        for (var i = 0; i < 20; i++)
+        {
+            recorder.Record(Encoding.UTF8.GetBytes("k" + i), RequestKind.Read, 10);
+        }
+
+        replayed.Advance(Bucket);
+        var result = await loop.RunCycleAsync(CancellationToken.None);
+
+        Assert.That(result.Stage, Is.Not.EqualTo(ControlCycleStage.Observed), "the warm-up of one bucket is over");
+        Assert.That(planner.LastRequest!.Now, Is.EqualTo(replayed.GetUtcNow()), "the planning time is the recorder's clock, not the system's");
+        Assert.That(loop.Status.LastSuccess, Is.EqualTo(replayed.GetUtcNow()));
+    }
 }

@@ -133,6 +133,13 @@ public sealed class LoadRecorder : IDisposable
     /// <summary>The bucket length.</summary>
     public TimeSpan BucketLength => _options.BucketLength;
 
+    /// <summary>
+    /// The clock the recorder times its buckets by (the one it was given, or <see cref="System.TimeProvider.System"/>).
+    /// A control loop built without a clock of its own plans on this one, so a host replaying recorded time need not
+    /// pass the same clock twice.
+    /// </summary>
+    public TimeProvider TimeProvider => _time;
+
     /// <summary>Registers a client region by name and returns its id; registering a name twice returns the same id.</summary>
     /// <exception cref="InvalidOperationException">More regions than <see cref="LoadRecorderOptions.MaxRegions"/>.</exception>
     public RegionId RegisterRegion(string name)

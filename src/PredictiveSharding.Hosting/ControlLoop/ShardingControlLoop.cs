@@ -50,7 +50,8 @@ public sealed class ShardingControlLoop : IDisposable
 
     /// <summary>
     /// Creates a loop over the host's routing, recorder and inventory and the chosen forecaster, planner and executor. The
-    /// options are copied and validated here, so changing them afterwards does not affect this loop.
+    /// options are copied and validated here, so changing them afterwards does not affect this loop. Without a
+    /// <paramref name="timeProvider"/> the loop reads the recorder's clock (<see cref="LoadRecorder.TimeProvider"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentNullException">An argument, or <see cref="ControlLoopOptions.Constraints"/> or <see cref="ControlLoopOptions.ForecastGuard"/>, is null.</exception>
@@ -88,7 +89,9 @@ public sealed class ShardingControlLoop : IDisposable
         _executor = executor;
         _inventory = inventory;
         _options = settings;
-        _time = timeProvider ?? TimeProvider.System;
+        // The recorder's clock by default: buckets close on it, and planning on another clock (the system's, when a host
+        // replays recorded time on a fake one) makes every forecast look years stale to the planner.
+        _time = timeProvider ?? recorder.TimeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(settings.MaxHistoryBuckets);
