@@ -20,6 +20,10 @@ public sealed class ForecastGuard
 {
     private readonly GrowthEnvelope _growth = new();
 
+    // The guard's own validated copy, never handed out: ForecastGuardOptions is mutable, so a caller holding this object
+    // could turn guards on or set values the constructor would have refused.
+    private readonly ForecastGuardOptions _options;
+
     /// <summary>Creates a guard with the given settings (copied).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -27,11 +31,14 @@ public sealed class ForecastGuard
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Options = options.Clone();
+        _options = options.Clone();
     }
 
-    /// <summary>The guard's settings (a copy of those it was created with).</summary>
-    public ForecastGuardOptions Options { get; }
+    /// <summary>
+    /// The guard's settings: a new copy of those it was created with on every read, so changing it does not change the
+    /// guard (create another guard for other settings).
+    /// </summary>
+    public ForecastGuardOptions Options => _options.Clone();
 
     /// <summary>True until a one-step growth from a meaningful load (at least 5% of a node's capacity) has been observed.</summary>
     public bool HasObservedGrowth => !_growth.IsEmpty;
@@ -58,7 +65,7 @@ public sealed class ForecastGuard
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentOutOfRangeException.ThrowIfNegative(from);
-        BurstFloor.Scan(partition, from, _growth, Options.BurstLevelSteps);
+        BurstFloor.Scan(partition, from, _growth, _options.BurstLevelSteps);
     }
 
     /// <summary>
@@ -84,30 +91,30 @@ public sealed class ForecastGuard
             }
         }
 
-        if (Options.LevelShiftSteps is { } shiftSteps)
+        if (_options.LevelShiftSteps is { } shiftSteps)
         {
             forecast = LevelShiftFloor.Apply(byId, forecast, shiftSteps, out var shifted);
             LevelShiftPartitions += shifted;
         }
 
-        if (Options.FloorAtLastLoad)
+        if (_options.FloorAtLastLoad)
         {
             forecast = ForecastFloor.Apply(forecast, id => byId.TryGetValue(id, out var p) ? p.LastLoad : null);
         }
 
-        if (Options.SeasonalMinPeriod is { } minPeriod)
+        if (_options.SeasonalMinPeriod is { } minPeriod)
         {
-            forecast = SeasonalFloor.Apply(byId, forecast, Options.SeasonalWindow, minPeriod, out var floored);
+            forecast = SeasonalFloor.Apply(byId, forecast, _options.SeasonalWindow, minPeriod, out var floored);
             SeasonalPartitions += floored;
         }
 
-        if (Options.BoundBursts)
+        if (_options.BoundBursts)
         {
             // Single keys left unbounded: all of them, or (by default) those whose load moves with no key-order neighbour's.
-            IReadOnlySet<PartitionId>? unbounded = !Options.BoundSingleKeyBursts
+            IReadOnlySet<PartitionId>? unbounded = !_options.BoundSingleKeyBursts
                 ? byId.Values.Where(p => p.KeyCount == 1).Select(p => p.Partition).ToHashSet()
-                : Options.SingleKeyNeighbourCorrelation > -1 ? NeighbourCoMovement.MovingAlone(byId, Options.SingleKeyNeighbourCorrelation) : null;
-            forecast = BurstFloor.Apply(byId, forecast, _growth, Options.BurstLevelSteps, unbounded);
+                : _options.SingleKeyNeighbourCorrelation > -1 ? NeighbourCoMovement.MovingAlone(byId, _options.SingleKeyNeighbourCorrelation) : null;
+            forecast = BurstFloor.Apply(byId, forecast, _growth, _options.BurstLevelSteps, unbounded);
         }
 
         return forecast;

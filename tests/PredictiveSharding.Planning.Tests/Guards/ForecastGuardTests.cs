@@ -241,6 +241,26 @@ public class ForecastGuardTests
     }
 
     [Test]
+    public void Options_WhenTheCopyHandedOutIsChanged_TheGuardKeepsTheSettingsItWasCreatedWith()
+    {
+        // The guard handed out its own settings: a change through Options turned a guard on without validation, and a
+        // BurstLevelSteps of 0 set there failed the next ObserveGrowth naming an internal parameter.
+        var guard = new ForecastGuard(new ForecastGuardOptions { BoundBursts = false });
+        var forecast = GuardForecasts.Constant([P], [0.5, 0.99], 2);
+
+        guard.Options.FloorAtLastLoad = true;
+        guard.Options.BurstLevelSteps = 0;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(guard.Apply(forecast, [new GuardedPartition(P, [9], 100)]), Is.SameAs(forecast), "no floor was asked for at creation");
+            Assert.That(guard.Options.FloorAtLastLoad, Is.False);
+            Assert.That(guard.Options.BurstLevelSteps, Is.EqualTo(1));
+            Assert.That(() => guard.ObserveGrowth(new GuardedPartition(P, [10, 20], 100), 0), Throws.Nothing);
+        });
+    }
+
+    [Test]
     public void GuardedPartition_RejectsANegativeOwnFromAndNullLoads()
     {
         Assert.Multiple(() =>
