@@ -95,7 +95,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
 
         var ids = new PartitionIdAllocator(request.Cluster, _options.PartitionIds, _partitionIdGate);
         var splits = _options.EnableSplits
-            ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings)
+            ? SplitRule.Decide(model, nodeLoad, breaches, overflows, cooling, _options, ids, warnings, cancellationToken)
             : [];
         var splitting = new bool[model.Partitions.Length];
         foreach (var split in splits)
@@ -104,7 +104,7 @@ public sealed class GeneticShardPlanner : IShardPlanner
             PlanningLog.SplitChosen(_logger, model.Partitions[split.Partition].Id.Value, split.Proposal.Ways, split.Reason);
         }
 
-        var merges = MergeRule.Decide(model, cooling, splitting, _options, ids);
+        var merges = MergeRule.Decide(model, cooling, splitting, _options, ids, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         var (problem, shardIds) = PlacementProblemBuilder.Build(model, splits, merges, cooling, _options);
         var bound = LowerBound.Compute(problem);

@@ -12,7 +12,8 @@ namespace PredictiveSharding.Planning.Rules;
 /// </summary>
 internal static class MergeRule
 {
-    public static List<MergeDecision> Decide(LoadModel model, bool[] cooling, bool[] splitting, GeneticPlannerOptions options, PartitionIdAllocator ids)
+    /// <exception cref="OperationCanceledException">Cancelled (asked before each merge is named).</exception>
+    public static List<MergeDecision> Decide(LoadModel model, bool[] cooling, bool[] splitting, GeneticPlannerOptions options, PartitionIdAllocator ids, CancellationToken cancellationToken)
     {
         var decisions = new List<MergeDecision>();
         var constraints = model.Request.Constraints;
@@ -53,6 +54,8 @@ internal static class MergeRule
                 continue;
             }
 
+            // Each merge asks the host's IPartitionIdSource for its id, which a cancelled plan must not go on doing.
+            cancellationToken.ThrowIfCancellationRequested();
             var merged = ids.ForMerge(left.Id, right.Id);
             var reason = string.Create(CultureInfo.InvariantCulture, $"partitions {left.Id} and {right.Id} on node {model.Nodes[model.Owner[a]].Id} are cold: together they peak at {share:0.000} of the largest node's allowance at q{model.PlanningQuantile:0.###} over the horizon (≤ merge share {options.MergeShareThreshold:0.00})");
             decisions.Add(new MergeDecision(a, merged, reason));

@@ -15,6 +15,7 @@ namespace PredictiveSharding.Planning.Rules;
 /// </summary>
 internal static class SplitRule
 {
+    /// <exception cref="OperationCanceledException">Cancelled (asked before each partition's split is worked out).</exception>
     public static List<SplitDecision> Decide(
         LoadModel model,
         double[] nodeLoad,
@@ -23,7 +24,8 @@ internal static class SplitRule
         bool[] cooling,
         GeneticPlannerOptions options,
         PartitionIdAllocator ids,
-        List<string> warnings)
+        List<string> warnings,
+        CancellationToken cancellationToken)
     {
         var decisions = new List<SplitDecision>();
         var constraints = model.Request.Constraints;
@@ -47,6 +49,9 @@ internal static class SplitRule
                 continue;
             }
 
+            // Each split tries up to MaxSplitWays proposals, each a first-fit pass over the nodes' steps, and asks the
+            // host's IPartitionIdSource for its ids: work (and calls into the host) a cancelled plan must not go on with.
+            cancellationToken.ThrowIfCancellationRequested();
             var samples = KeyWeights.From(partition);
             if (loadTrigger)
             {

@@ -66,6 +66,33 @@ public sealed class PartitionIdSourceTests
         Assert.That(source.Overlapped, Is.False, "a call entered the source while another was in it");
     }
 
+    [Test]
+    public void Plan_WhenCancelledWhileTheRulesSplit_DecidesNoFurtherSplit()
+    {
+        // Ten partitions of 25 GB over the 10 GB limit: each is split (three ways). The token is cancelled as the first
+        // split asks for its ids; the rules went on deciding (and asking the host's source for) every other split.
+        using var cancel = new CancellationTokenSource();
+        var source = new CancellingIds(cancel);
+        var specs = Enumerable.Range(0, 10).Select(i => new Spec(i % 2, 10, 25_000_000_000) { Samples = UniformSamples(i, 40) }).ToArray();
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, Constraints() with { MaxPartitionBytes = 10_000_000_000 });
+
+        Assert.Throws<OperationCanceledException>(() => Planner(source).Plan(request, cancel.Token));
+        Assert.That(source.Calls, Is.EqualTo(source.CallsWhenCancelled), "no call after the cancellation");
+    }
+
+    [Test]
+    public void Plan_WhenCancelledWhileTheRulesMerge_DecidesNoFurtherMerge()
+    {
+        // Twelve cold neighbours on n0: six merges. The token is cancelled as the first merge asks for its id.
+        using var cancel = new CancellationTokenSource();
+        var source = new CancellingIds(cancel);
+        var specs = Enumerable.Range(0, 12).Select(_ => new Spec(0, 5)).Append(new Spec(1, 300)).ToArray();
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, Constraints() with { AllowMerges = true });
+
+        Assert.Throws<OperationCanceledException>(() => Planner(source).Plan(request, cancel.Token));
+        Assert.That(source.Calls, Is.EqualTo(1), "no call after the cancellation");
+    }
+
     private static GeneticShardPlanner Planner(IPartitionIdSource source)
     {
         var options = Options();
@@ -132,6 +159,42 @@ public sealed class PartitionIdSourceTests
 
             Interlocked.Decrement(ref _inside);
             return new PartitionId(id);
+        }
+    }
+
+    /// <summary>Cancels the token at its first call (a host stopping while the plan is made); counts every call.</summary>
+    private sealed class CancellingIds(CancellationTokenSource cancel) : IPartitionIdSource
+    {
+        public int Calls { get; private set; }
+
+        /// <summary>The calls of the split that was being named when the token was cancelled (its children's ids).</summary>
+        public int CallsWhenCancelled { get; private set; }
+
+        public PartitionId SplitChild(PartitionId parent, int index, int ways)
+        {
+            if (Calls == 0)
+            {
+                CallsWhenCancelled = ways;
+            }
+
+            return Next();
+        }
+
+        public PartitionId Merged(PartitionId left, PartitionId right)
+        {
+            if (Calls == 0)
+            {
+                CallsWhenCancelled = 1;
+            }
+
+            return Next();
+        }
+
+        private PartitionId Next()
+        {
+            cancel.Cancel();
+            Calls++;
+            return new PartitionId("c" + Calls.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
