@@ -137,7 +137,10 @@ internal sealed class GeneticAlgorithm
             // The GA stalls once a binding move budget is spent (see MovedSetRebuild); what is left of the time budget
             // goes to rebuilding the best plan's moved set. With fewer than two moves there is nothing to trade: the GA
             // has tried every single move already.
-            var rebuild = new MovedSetRebuild(RebuildSearches, LocalSearch, Fitness, _options.LocalSearchSteps * 2, _options.StagnationLimit * 2);
+            // Twice the stagnation limit, counted in long: a limit past 2^30 (a host's "never stop by stagnation") wrapped
+            // round to a negative patience in an int, and the rebuild ran no round.
+            var patience = (int)Math.Min(2L * _options.StagnationLimit, int.MaxValue);
+            var rebuild = new MovedSetRebuild(RebuildSearches, LocalSearch, Fitness, _options.LocalSearchSteps * 2, patience);
             rebuildRounds = rebuild.Improve(population[0], _options.Seed, parallel, Stop);
             cancellationToken.ThrowIfCancellationRequested();
             if (_time.GetElapsedTime(started) >= _options.TimeBudget)

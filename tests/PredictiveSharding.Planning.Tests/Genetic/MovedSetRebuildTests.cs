@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using PredictiveSharding.Planning.Genetic;
 using PredictiveSharding.Planning.Placement;
+using PredictiveSharding.TestKit;
 
 namespace PredictiveSharding.Planning.Tests.Genetic;
 
@@ -163,5 +164,22 @@ public sealed class MovedSetRebuildTests
         Assert.That(switchedOff.RebuildRounds, Is.Zero);
         Assert.That(budgeted.Best.Fitness, Is.LessThanOrEqualTo(switchedOff.Best.Fitness), "the rebuild starts from the search's best");
         Assert.That(budgeted.Best.MovedBytes, Is.LessThanOrEqualTo(bound.MoveBudgetBytes));
+    }
+
+    [TestCase(int.MaxValue)]
+    [TestCase((1 << 30) + 1)]
+    public void Run_WithAStagnationLimitWhoseDoubleIsPastAnInt_StillRebuilds(int stagnationLimit)
+    {
+        // The rebuild's patience is twice the stagnation limit; doubled in an int, a limit past 2^30 (a host's "never stop
+        // by stagnation") wrapped round to a negative patience and the rebuild ran no round at all. The clock moves a
+        // little at each read, so the time budget ends what stagnation no longer does.
+        var free = Instances.RandomProblem(60, 6, 9, budget: long.MaxValue, hotShards: 2);
+        var bound = new PlacementProblem(free.Nodes, free.Resources, free.Steps, free.LoadQ, free.Load99, free.Bytes, free.Current, free.Pinned, free.InvAllowance, free.InvCapacity, free.Bytes.Sum() / 15, 0, 10);
+        var options = new GeneticPlannerOptions { Seed = 2, MaxGenerations = 5, StagnationLimit = stagnationLimit, DegreeOfParallelism = 1, TimeBudget = TimeSpan.FromMilliseconds(300) };
+
+        var result = new GeneticAlgorithm(bound, options, new SteppingTimeProvider(TimeSpan.FromMilliseconds(1))).Run([bound.Current, GreedyPlacement.Place(bound)], CancellationToken.None);
+
+        Assert.That(result.Generations, Is.EqualTo(5), "the search itself ends by generations");
+        Assert.That(result.RebuildRounds, Is.GreaterThan(0));
     }
 }
