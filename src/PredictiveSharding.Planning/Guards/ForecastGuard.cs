@@ -40,7 +40,10 @@ public sealed class ForecastGuard
     /// </summary>
     public ForecastGuardOptions Options => _options.Clone();
 
-    /// <summary>True until a one-step growth from a meaningful load (at least 5% of a node's capacity) has been observed.</summary>
+    /// <summary>
+    /// False until <see cref="ObserveGrowth"/> has seen a one-step growth from a meaningful load (at least 5% of a node's
+    /// capacity), true from then on; while false, the burst bound raises nothing.
+    /// </summary>
     public bool HasObservedGrowth => !_growth.IsEmpty;
 
     /// <summary>Partition forecasts raised by the seasonal floor, over every <see cref="Apply"/> call.</summary>

@@ -9,7 +9,10 @@ namespace PredictiveSharding.Planning.Guards;
 /// </summary>
 /// <param name="Partition">The partition.</param>
 /// <param name="Loads">Requests per step, oldest first; the last is the partition's last measured load.</param>
-/// <param name="NodeCapacity">Requests per step the owning node can serve; non-positive or not a number turns off the burst bound for this partition.</param>
+/// <param name="NodeCapacity">
+/// Requests per step the owning node can serve; non-positive, infinite or not a number turns off the burst bound for this
+/// partition, and lets the level-shift floor raise a held level of any size (its minimum of 5% of the capacity needs one).
+/// </param>
 /// <exception cref="ArgumentNullException"><paramref name="Loads"/> is null.</exception>
 public sealed record GuardedPartition(PartitionId Partition, IReadOnlyList<double> Loads, double NodeCapacity)
 {
