@@ -23,5 +23,29 @@ internal static class ReasonText
 
     public static string Share(double value) => value.ToString("0.00", Inv);
 
+    /// <summary>
+    /// A share setting a reason holds a value against (the split or merge share) with the decimals it has: at least two,
+    /// at most six ("0.50", "0.35", "0.004"). Two fixed decimals printed a merge share of 0.004 as "0.00", below the peak it
+    /// bounds.
+    /// </summary>
+    public static string Setting(double value) => value.ToString("0.00####", Inv);
+
+    /// <summary>
+    /// A share held against <paramref name="setting"/>: with <paramref name="decimals"/> decimals, or more (at most six)
+    /// while it would read the same as the setting without being equal to it, so a value above a setting of 0.005 reads
+    /// 0.006, not 0.01 against 0.01.
+    /// </summary>
+    public static string Share(double value, double setting, int decimals)
+    {
+        while (decimals < 6 && value != setting && Fixed(value, decimals) == Fixed(setting, decimals))
+        {
+            decimals++;
+        }
+
+        return Fixed(value, decimals);
+    }
+
+    private static string Fixed(double value, int decimals) => value.ToString("0." + new string('0', decimals), Inv);
+
     public static string Bytes(long bytes) => bytes.ToString(Inv);
 }

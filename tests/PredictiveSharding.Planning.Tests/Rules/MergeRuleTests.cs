@@ -32,6 +32,29 @@ public sealed class MergeRuleTests
     }
 
     [Test]
+    public void Plan_WithAMergeShareOfMoreDecimalsThanTwo_NamesItAndThePairsPeakWithTheirDigits()
+    {
+        // 2 × 1 request at the peak step = 0.0025 of the 800 allowance, under a merge share of 0.004. The reason read
+        // "together they peak at 0.003 … (≤ merge share 0.00)": a setting rounded to two decimals, below the peak it bounds.
+        var options = Options();
+        options.MergeShareThreshold = 0.004;
+        var specs = new[] { new Spec(0, 1), new Spec(0, 1), new Spec(1, 300), new Spec(1, 200) };
+        var request = Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs, Constraints() with { AllowMerges = true });
+
+        var merge = new GeneticShardPlanner(options, new FakeTimeProvider()).Plan(request, CancellationToken.None).Actions.OfType<MergeAction>().Single();
+
+        Assert.That(merge.Reason, Does.Contain("together they peak at 0.003 of the largest node's allowance").And.Contain("(≤ merge share 0.004)"));
+    }
+
+    [Test]
+    public void Plan_AtTheDefaultMergeShare_WordsTheReasonAsBefore()
+    {
+        var merge = Plan(allowMerges: true, coldLoad: 20).Actions.OfType<MergeAction>().Single();
+
+        Assert.That(merge.Reason, Is.EqualTo("partitions p00 and p01 on node n0 are cold: together they peak at 0.050 of the largest node's allowance at q0.9 over the horizon (≤ merge share 0.10)"));
+    }
+
+    [Test]
     public void Plan_WhenMergesNotAllowed_DoesNotMerge()
     {
         Assert.That(Plan(allowMerges: false, coldLoad: 20).Actions.OfType<MergeAction>(), Is.Empty);

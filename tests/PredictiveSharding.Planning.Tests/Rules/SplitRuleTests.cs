@@ -34,6 +34,23 @@ public sealed class SplitRuleTests
     }
 
     [Test]
+    public void Plan_WithASplitShareOfMoreDecimalsThanTwo_NamesItAndThePartitionsPeakWithTheirDigits()
+    {
+        // p01 peaks at 4.5 requests, 0.005625 of the 800 allowance, over a split share of 0.005 on a node forecast over
+        // its threshold. The reason read "peaks at 0.01 … (> split share 0.01)": both rounded to two decimals, the setting
+        // above what it is.
+        var options = Options();
+        options.SplitShareThreshold = 0.005;
+        options.MergeShareThreshold = 0.001;
+        var specs = new[] { new Spec(0, 400), new Spec(0, 4.5) { Samples = UniformSamples(1, 20) }, new Spec(0, 440), new Spec(1, 100) };
+
+        var plan = Planner(options).Plan(Request([NodeOf(0, 1000), NodeOf(1, 1000)], specs), CancellationToken.None);
+
+        var split = plan.Actions.OfType<SplitAction>().Single(a => a.Partition == Partition(1));
+        Assert.That(split.Reason, Does.Contain("partition p01 alone peaks at 0.006 of the largest node's allowance (> split share 0.005)"));
+    }
+
+    [Test]
     public void Plan_WhenOnlyTheUpperQuantileOverflows_SplitsOnlyWithSplitOnOverflowQuantile()
     {
         // p00 on n0 is forecast at 500 (q0.9: under the 800 allowance) but 1500 at q0.99 (over the 1000 capacity): no
