@@ -40,6 +40,22 @@ public sealed class MoveExplainerTests
         Assert.That(move.Reason, Does.StartWith("node n0 requests at step 4 (2026-03-02T12:00:00Z): 0.84 × capacity at q0.9 > threshold 0.80"));
     }
 
+    [TestCase(0.8, 303, "0.803 × capacity at q0.9 > threshold 0.80")]
+    [TestCase(0.855, 360, "0.860 × capacity at q0.9 > threshold 0.855")]
+    public void Plan_MoveReason_WhenTheLoadOrTheThresholdHasMoreThanTwoDecimals_ShowsThemApart(double threshold, double second, string expected)
+    {
+        // n0 carries 500 + second at the peak step 3. With two fixed decimals a load just over its threshold read "0.80 ×
+        // capacity … > threshold 0.80", and a threshold of 0.855 was printed as "0.85", below the load it is exceeded by.
+        var request = Request(
+            [NodeOf(0, 1000), NodeOf(1, 1000)],
+            [new Spec(0, 500), new Spec(0, second), new Spec(1, 50)],
+            Constraints() with { DefaultUtilizationThreshold = threshold });
+
+        var move = Plan(request).Actions.OfType<MoveAction>().Single();
+
+        Assert.That(move.Reason, Does.StartWith("node n0 requests at step 3 (2026-03-02T11:00:00Z): " + expected + "; move "));
+    }
+
     [Test]
     public void Plan_StartBy_IsTheBreachMinusTheMoveDuration()
     {
