@@ -90,6 +90,22 @@ public sealed class CpSatShardPlannerTests
         Assert.That(plan.MovedBytes, Is.EqualTo(move.Bytes));
     }
 
+    [TestCase(0.8, 303, "0.803 × capacity at q0.9 > threshold 0.80")]
+    [TestCase(0.855, 360, "0.860 × capacity at q0.9 > threshold 0.855")]
+    public async Task PlanAsync_WhenTheLoadOrTheThresholdHasMoreThanTwoDecimals_ShowsThemApartInTheReason(double threshold, double second, string expected)
+    {
+        // n0 carries 500 + second. With two fixed decimals a load just over its threshold read "0.80 × capacity … >
+        // threshold 0.80", and a threshold of 0.855 was printed "0.86", as the genetic planner's reasons did.
+        var loads = new[,] { { 500.0 }, { second }, { 50.0 } };
+        var request = Request(loads, [1000, 1000], homes: [0, 0, 1]);
+        request = request with { Constraints = request.Constraints with { DefaultUtilizationThreshold = threshold } };
+
+        var plan = await Planner(rebalance: false).PlanAsync(request, CancellationToken.None);
+
+        var move = plan.Actions.OfType<MoveAction>().Single();
+        Assert.That(move.Reason, Does.StartWith("node n0 requests at step 0 (2026-03-02T08:00:00Z): " + expected + "; move "));
+    }
+
     [Test]
     public async Task PlanAsync_WithMaxMovesPerPlanOfOne_MovesOnlyTheShardThatEndsTheBreach()
     {

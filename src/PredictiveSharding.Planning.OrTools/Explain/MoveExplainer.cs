@@ -70,14 +70,14 @@ internal static class MoveExplainer
         return moves;
     }
 
-    /// <summary>"node n1 requests at step 5 (2026-…): 1.12 × capacity at q0.9 > threshold 0.80".</summary>
+    /// <summary>"node n1 requests at step 5 (2026-…): 1.12 × capacity at q0.9 > threshold 0.80" (or "0.803 × capacity … > threshold 0.80").</summary>
     public static string Describe(PlacementProblem problem, Breach breach)
     {
         var forecast = problem.Request.Forecast;
         var at = forecast.Origin + (forecast.Step * breach.Step);
-        var limit = breach.AgainstCapacity ? "capacity 1.00" : string.Create(CultureInfo.InvariantCulture, $"threshold {breach.Limit:0.00}");
+        var limit = breach.AgainstCapacity ? "capacity 1.00" : "threshold " + ReasonNumbers.Setting(breach.Limit);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"node {problem.Nodes[breach.Node].Id} {problem.Resources[breach.Resource]} at step {breach.Step} ({at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}): {breach.Utilization:0.00} × capacity at q{breach.Quantile:0.###} > {limit}");
+            $"node {problem.Nodes[breach.Node].Id} {problem.Resources[breach.Resource]} at step {breach.Step} ({at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}): {ReasonNumbers.Against(breach.Utilization, breach.Limit)} × capacity at q{breach.Quantile:0.###} > {limit}");
     }
 }
