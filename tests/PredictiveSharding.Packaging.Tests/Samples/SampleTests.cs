@@ -6,7 +6,7 @@ namespace PredictiveSharding.Samples.Tests;
 
 /// <summary>
 /// The samples run as a reader runs them, from the solution's build, each shortened by its own arguments: nothing else
-/// runs them, and the RedisCluster sample stopped at its first plan for two sessions (its loop planned on the system's
+/// runs them, and the RedisCluster sample stopped at its first plan from session 34 on (its loop planned on the system's
 /// clock while its recorder replayed 2019) without a test noticing.
 /// </summary>
 [Category("Samples")]
