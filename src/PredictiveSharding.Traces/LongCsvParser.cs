@@ -135,14 +135,22 @@ internal static class LongCsvParser
         return text.Length <= Length ? text : text[..Length] + "…";
     }
 
+    /// <summary>
+    /// The column of the first of <paramref name="names"/> (the documented name, then its aliases) the header has. By name,
+    /// not by position: the first column with any of the names won, so a key file with a series column before its key
+    /// column was read by series, and date and time columns took the dates as timestamps and summed each day into one step.
+    /// </summary>
     private static int Column(CsvReader csv, string[] names, string source)
     {
         var header = csv.HeaderRecord ?? [];
-        for (var i = 0; i < header.Length; i++)
+        foreach (var name in names)
         {
-            if (Array.IndexOf(names, header[i].Trim().ToLowerInvariant()) >= 0)
+            for (var i = 0; i < header.Length; i++)
             {
-                return i;
+                if (string.Equals(header[i].Trim().ToLowerInvariant(), name, StringComparison.Ordinal))
+                {
+                    return i;
+                }
             }
         }
 

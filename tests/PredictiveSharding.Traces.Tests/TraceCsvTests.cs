@@ -671,6 +671,37 @@ public sealed class TraceCsvTests
         Assert.That(() => SeriesResampler.Resample([series[0], null!], TimeSpan.FromHours(2)), Throws.InstanceOf<ArgumentNullException>().With.Message.Contains("Series 1 is null").And.Property("ParamName").EqualTo("series"));
     }
 
+    // The first column whose name was any of the accepted ones won: a key file that also carried a series (or name)
+    // column before its key column was read by series, one with a value column before its count by value, and one with
+    // date and time columns took its dates as the timestamps and summed each key's day into one step.
+    [TestCase("timestamp,series,key,count\n2024-01-01T00:00:00Z,s,a,1\n2024-01-01T00:01:00Z,s,b,2\n", "a|b", "1,0|0,2")]
+    [TestCase("timestamp,key,value,count\n2024-01-01T00:00:00Z,a,9,1\n2024-01-01T00:01:00Z,a,9,2\n", "a", "1,2")]
+    [TestCase("date,timestamp,key,count\n2024-01-01,2024-01-01T00:00:00Z,a,1\n2024-01-01,2024-01-01T00:01:00Z,a,2\n", "a", "1,2")]
+    public void ReadKeyTrace_HeaderWithTheDocumentedColumnAndAnAlias_ReadsTheDocumentedColumn(string csv, string keys, string counts)
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv");
+
+        Assert.That(string.Join('|', trace.Keys.Select(k => k.ToString())), Is.EqualTo(keys));
+        Assert.That(string.Join('|', Enumerable.Range(0, trace.Keys.Count).Select(k => string.Join(',', trace.CountsOf(k).ToArray()))), Is.EqualTo(counts));
+    }
+
+    [Test]
+    public void ReadKeyTrace_DateAndTimeColumnsWithoutATimestamp_RefusesTheTimeOfDayInsteadOfReadingTheDates()
+    {
+        var csv = "date,time,key,count\n2024-01-01,00:00,a,1\n2024-01-01,00:01,a,2\n2024-01-02,00:00,a,3\n";
+
+        Assert.That(() => TraceCsv.ReadKeyTrace(new StringReader(csv), null, "keys.csv"), Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("keys.csv, line 2: '00:00' is not an ISO-8601 timestamp"));
+    }
+
+    [Test]
+    public void ReadSeries_HeaderWithTheDocumentedColumnAndAnAlias_ReadsTheDocumentedColumn()
+    {
+        var series = Series("timestamp,id,series,count,value\n2024-01-01T00:00:00Z,1,a,9,1\n2024-01-01T01:00:00Z,1,a,9,2\n");
+
+        Assert.That(series.Select(s => s.Partition.Value), Is.EqualTo(new[] { "a" }));
+        Assert.That(series[0].RequestValues(), Is.EqualTo(new[] { 1.0, 2.0 }));
+    }
+
     [Test]
     public void ShippedTraces_ReadWithoutError()
     {
