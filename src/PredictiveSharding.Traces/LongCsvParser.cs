@@ -65,7 +65,7 @@ internal static class LongCsvParser
             HasHeaderRecord = true,
             TrimOptions = TrimOptions.Trim,
             DetectColumnCountChanges = true,
-            PrepareHeaderForMatch = args => args.Header.Trim().ToLowerInvariant(),
+            PrepareHeaderForMatch = args => HeaderName(args.Header),
 
             // CsvHelper's own message only says how to ignore bad data; this one says what is wrong and where.
             BadDataFound = args => throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {args.Context.Parser?.RawRow}: a quote inside an unquoted field, or a quoted field never closed, in '{Excerpt(args.Field)}'. Quote a field holding commas, quotes or line breaks as \"...\" with its quotes doubled.")),
@@ -136,6 +136,12 @@ internal static class LongCsvParser
     }
 
     /// <summary>
+    /// A header field as a name to match: trimmed, lower case, without a byte-order mark (U+FEFF is not white space), which a
+    /// reader that does not detect marks leaves at the start of the text, as does a file whose mark was written twice.
+    /// </summary>
+    private static string HeaderName(string field) => field.Trim().TrimStart('\uFEFF').Trim().ToLowerInvariant();
+
+    /// <summary>
     /// The column of the first of <paramref name="names"/> (the documented name, then its aliases) the header has. By name,
     /// not by position: the first column with any of the names won, so a key file with a series column before its key
     /// column was read by series, and date and time columns took the dates as timestamps and summed each day into one step.
@@ -147,7 +153,7 @@ internal static class LongCsvParser
         {
             for (var i = 0; i < header.Length; i++)
             {
-                if (string.Equals(header[i].Trim().ToLowerInvariant(), name, StringComparison.Ordinal))
+                if (string.Equals(HeaderName(header[i]), name, StringComparison.Ordinal))
                 {
                     return i;
                 }

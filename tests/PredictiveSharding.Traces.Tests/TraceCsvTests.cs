@@ -488,6 +488,24 @@ public sealed class TraceCsvTests
         }
     }
 
+    // A byte-order mark the reader did not take (text decoded without BOM detection, or a file whose mark was written
+    // twice) stayed in the header's first name: "no 'timestamp' column in header 'timestamp,key,count'", with the
+    // mark invisible in the message.
+    [Test]
+    public void ReadKeyTrace_ByteOrderMarkLeftInTheText_ReadsTheHeader()
+    {
+        var text = "timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n";
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bom-twice.csv");
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(TraceCsv.ReadKeyTrace(new StringReader("\uFEFF" + text), TimeSpan.FromMinutes(1)).Keys, Is.EqualTo(new[] { ShardKey.FromString("a") }));
+            Assert.That(TraceCsv.ReadKeyTrace(path, TimeSpan.FromMinutes(1)).Keys, Is.EqualTo(new[] { ShardKey.FromString("a") }));
+            Assert.That(Series("\uFEFFtimestamp,series,value\n2024-01-01T00:00:00Z,a,1\n", TimeSpan.FromHours(1)).Select(s => s.Partition.Value), Is.EqualTo(new[] { "a" }));
+        });
+    }
+
     [Test]
     public void ReadKeyTrace_KeyGoingBackInTime_Throws()
     {
