@@ -92,7 +92,11 @@ public sealed class SimulationOptions
     /// </summary>
     public int? FineTuneEverySteps { get; set; }
 
-    /// <summary>Steps of history handed to the forecaster at each plan (at most). Default 512; at least 1.</summary>
+    /// <summary>
+    /// Steps of history handed to the forecaster at each plan (at most). Default 512; at least 1, and with the predictive
+    /// strategy's default forecaster at least its context (<see cref="DefaultComponents.CreateForecaster"/>: max(24, horizon)
+    /// steps when the warm-up holds twice that context + horizon, fewer on a shorter one), which <see cref="TraceSimulator.RunAsync(Traces.KeyTrace, IProgress{SimulationProgress}?, CancellationToken)"/> refuses less than.
+    /// </summary>
     public int HistoryWindowSteps { get; set; } = SimulationDefaults.HistoryWindowSteps;
 
     /// <summary>Node utilisation the planner keeps the forecast under (PlanningConstraints.DefaultUtilizationThreshold). Default 0.9; in (0, 1].</summary>

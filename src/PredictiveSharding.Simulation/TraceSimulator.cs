@@ -37,7 +37,7 @@ public sealed class TraceSimulator
     public Func<SimulationContext, IShardPlanner>? PlannerFactory { get; init; }
 
     /// <summary>Replays the trace with every requested strategy.</summary>
-    /// <exception cref="ArgumentException">The trace is empty or has no requests, has fewer keys than the requested partitions, or fewer steps than the predictive or oracle strategy's horizon.</exception>
+    /// <exception cref="ArgumentException">The trace is empty or has no requests, has fewer keys than the requested partitions, or fewer steps than the predictive or oracle strategy's horizon; or <see cref="SimulationOptions.HistoryWindowSteps"/> is shorter than the default forecaster's context.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public Task<SimulationReport> RunAsync(KeyTrace trace, IProgress<SimulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -54,6 +54,17 @@ public sealed class TraceSimulator
         {
             // Every step past the trace's end is forecast (the oracle: as zero) and planned over, for nothing.
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.HorizonSteps (psharding simulate --horizon) must be at most the trace's {loads.StepCount} steps for the predictive and oracle strategies; got {_options.HorizonSteps}."), nameof(loads));
+        }
+
+        if (_options.Strategies.Contains(StrategyNames.Predictive) && ForecasterFactory is null)
+        {
+            // Every forecast hands the LSTM at most this many steps of each partition: fewer than its context failed the
+            // run at the first plan, after the strategies before it had replayed, in words that named no option.
+            var contextSteps = WarmupSizing.Context(setup.WarmupSteps, WarmupSizing.Horizon(setup.WarmupSteps, _options.HorizonSteps, _options.PlanEverySteps));
+            if (_options.HistoryWindowSteps < contextSteps)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.HistoryWindowSteps must be at least the default forecaster's context of {contextSteps} steps (on this trace's warm-up of {setup.WarmupSteps} steps) for the predictive strategy; got {_options.HistoryWindowSteps}."), nameof(loads));
+            }
         }
 
         var context = new SimulationContext(loads.Step, loads.StepCount, setup.WarmupSteps, loads.KeyCount, _options.HorizonSteps, _options.Seed);

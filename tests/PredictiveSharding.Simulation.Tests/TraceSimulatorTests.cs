@@ -141,6 +141,34 @@ public class TraceSimulatorTests
         });
     }
 
+    // A history window shorter than the default LSTM's context passed validation, and the run failed at the predictive
+    // strategy's first forecast, after the strategies before it had replayed, with the LSTM's "Series 'p000' has 9
+    // buckets; the LSTM needs a context of 10", which named no option.
+    [Test]
+    public void RunAsync_WithAHistoryWindowShorterThanTheDefaultForecastersContext_ThrowsNamingHistoryWindowStepsBeforeAnyReplay()
+    {
+        // Warm-up 30 steps: the LSTM reads a context of 10 (see the test above).
+        var loads = TestTraces.ShiftingHotSpot(steps: 100, dwell: 15);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.3, HorizonSteps = 12, HistoryWindowSteps = 9, Strategies = [StrategyNames.Static, StrategyNames.Predictive] };
+        var reports = new List<SimulationProgress>();
+
+        Assert.That(
+            async () => await new TraceSimulator(options) { PlannerFactory = Planner }.RunAsync(loads, new SynchronousProgress<SimulationProgress>(reports.Add), CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("SimulationOptions.HistoryWindowSteps").And.Message.Contains("got 9").And.Message.Contains("context of 10"));
+        Assert.That(reports, Is.Empty, "refused before the static strategy replayed");
+    }
+
+    [Test]
+    public async Task RunAsync_WithAHistoryWindowAsLongAsTheDefaultForecastersContext_Plans()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 100, dwell: 15);
+        var options = new SimulationOptions { Nodes = 4, Partitions = 4, WarmupFraction = 0.3, HorizonSteps = 12, HistoryWindowSteps = 10, Strategies = [StrategyNames.Predictive] };
+
+        var report = await new TraceSimulator(options) { PlannerFactory = Planner }.RunAsync(loads, null, CancellationToken.None);
+
+        Assert.That(report.Find(StrategyNames.Predictive)!.Plans, Is.GreaterThan(0));
+    }
+
     [Test]
     public async Task RunAsync_AtEveryPlan_HandsTheForecasterEachPartitionsOwnLoadFromTheTrace()
     {
