@@ -201,7 +201,11 @@ public sealed class TraceSimulator
         var partitions = _options.Partitions ?? (int)Math.Min((long)SimulationDefaults.PartitionsPerNode * nodes, loads.KeyCount);
         if (partitions > loads.KeyCount)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Partitions must be at most the trace's key count ({loads.KeyCount}); got {partitions}."), nameof(loads));
+            // The loads are fanned out already: the count a user can check against the trace is its keys before that.
+            var fanout = _options.KeyFanout > 1 && loads.KeyCount % _options.KeyFanout == 0
+                ? string.Create(CultureInfo.InvariantCulture, $": {loads.KeyCount / _options.KeyFanout} keys × key fan-out {_options.KeyFanout}")
+                : string.Empty;
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SimulationOptions.Partitions (psharding simulate --partitions) must be at most the trace's key count ({loads.KeyCount}{fanout}); got {partitions}."), nameof(loads));
         }
 
         // Partition sizes, bytes moved and budgets are counted in 64 bits: the cluster's bytes must fit in one.

@@ -401,6 +401,7 @@ public sealed class SimulateCommandTests : TempFolderFixture
     [TestCase("--planning-quantile", "1")]
     [TestCase("--utilization-threshold", "0")]
     [TestCase("--single-key-correlation", "1.5")]
+    [TestCase("--partitions", "17")]
     public async Task Simulate_WhenAnOptionIsOutOfRange_ExitsWithTwoNamingTheOptionAndValue(string option, string value)
     {
         var trace = WriteShiftingHotSpot("range.csv", steps: 20);

@@ -296,6 +296,19 @@ public class TraceSimulatorTests
         Assert.That(async () => await new TraceSimulator(new SimulationOptions { Partitions = 3 }).RunAsync(loads, null, CancellationToken.None), Throws.ArgumentException.With.Message.Contains("key count (2); got 3"));
     }
 
+    // The message named neither the flag (psharding printed "simulate: SimulationOptions.Partitions must be …", where
+    // every other sizing message names its flag) nor the fan-out: "the trace's key count (8000)" for a trace of 500 keys.
+    [Test]
+    public void RunAsync_WhenPartitionsExceedTheFannedOutKeys_ThrowsNamingTheFlagKeysAndFanout()
+    {
+        var loads = TestTraces.Minutes([1, 1], [1, 1], [1, 1]).Expand(2);
+        var options = new SimulationOptions { Partitions = 7, KeyFanout = 2, Strategies = [StrategyNames.Static] };
+
+        Assert.That(
+            async () => await new TraceSimulator(options).RunAsync(loads, null, CancellationToken.None),
+            Throws.ArgumentException.With.Message.Contains("--partitions").And.Message.Contains("3 keys × key fan-out 2").And.Message.Contains("got 7"));
+    }
+
     [Test]
     public void Expand_SharesEachKeysRequestsOverItsRangeInOrder()
     {
