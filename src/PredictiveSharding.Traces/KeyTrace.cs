@@ -17,7 +17,9 @@ public sealed class KeyTrace
     {
         Start = start;
         Step = step;
-        Keys = keys;
+        // A read-only view of a copy: the array itself, cast back to ShardKey[], let a caller rename or reorder keys under
+        // their counts.
+        Keys = Array.AsReadOnly(keys.ToArray());
         _counts = counts;
         StepCount = counts.Length == 0 ? 0 : counts[0].Length;
     }

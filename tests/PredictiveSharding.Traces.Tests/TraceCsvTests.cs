@@ -303,6 +303,21 @@ public sealed class TraceCsvTests
         Assert.That(series.Select(s => s.RequestValues()), Is.EqualTo(new[] { new[] { 1.0, 0.0, 7.0 }, new[] { 3.0, 2.0, 0.0 } }));
     }
 
+    // Keys handed out the trace's own array: a cast back to ShardKey[] renamed a key under its counts (the trace and every
+    // simulation of it then gave one key's requests to another), or unsorted them so that no simulation would take it.
+    [Test]
+    public void ReadKeyTrace_KeysCastBackToAnArray_CannotChangeTheTrace()
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n2024-01-01T00:00:00Z,b,1\n2024-01-01T00:01:00Z,c,2\n"), null, "keys.csv");
+
+        if (trace.Keys is ShardKey[] array)
+        {
+            array[0] = ShardKey.FromString("a");
+        }
+
+        Assert.That(trace.Keys, Is.EqualTo(new[] { ShardKey.FromString("b"), ShardKey.FromString("c") }));
+    }
+
     [Test]
     public void ReadKeyTrace_OneStrayFarOffRow_ThrowsNamingItInsteadOfRunningOutOfMemory()
     {
