@@ -67,6 +67,10 @@ internal static class LongCsvParser
             DetectColumnCountChanges = true,
             PrepareHeaderForMatch = args => HeaderName(args.Header),
 
+            // A line of spaces or tabs is as blank as an empty one (which CsvHelper skips); it was refused as a row with
+            // an inconsistent number of columns. One field can be no row: every row has three.
+            ShouldSkipRecord = args => args.Row.Parser.Count == 1 && string.IsNullOrWhiteSpace(args.Row.Parser[0]),
+
             // CsvHelper's own message only says how to ignore bad data; this one says what is wrong and where.
             BadDataFound = args => throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {args.Context.Parser?.RawRow}: a quote inside an unquoted field, or a quoted field never closed, in '{Excerpt(args.Field)}'. Quote a field holding commas, quotes or line breaks as \"...\" with its quotes doubled.")),
         };

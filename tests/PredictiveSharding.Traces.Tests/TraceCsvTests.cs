@@ -521,6 +521,19 @@ public sealed class TraceCsvTests
         });
     }
 
+    // Empty lines were skipped, but a line of spaces or tabs (an editor's indentation, a trailing line) was refused as
+    // "An inconsistent number of columns has been detected".
+    [Test]
+    public void ReadKeyTrace_LinesOfWhiteSpaceOnly_AreSkippedAsBlankLines()
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("  \ntimestamp,key,count\n2024-01-01T00:00:00Z,a,1\n   \n\t\n2024-01-01T00:01:00Z,a,2\n \n"), null, "keys.csv");
+
+        Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 2.0 }));
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n2024-01-01T00:00:00Z,a,1\n \n2024-01-01T00:01:00Z,a,x\n"), null, "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.StartsWith("keys.csv, line 4: count 'x'"));
+    }
+
     [Test]
     public void ReadKeyTrace_KeyGoingBackInTime_Throws()
     {
