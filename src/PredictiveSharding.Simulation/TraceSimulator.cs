@@ -67,6 +67,10 @@ public sealed class TraceSimulator
             }
         }
 
+        // The replays run off the caller's thread: they complete synchronously up to the LSTM's training, so every static
+        // and reactive replay (seconds on a long trace) ran before the caller got its task, and a caller on a UI thread
+        // could not cancel meanwhile.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         var context = new SimulationContext(loads.Step, loads.StepCount, setup.WarmupSteps, loads.KeyCount, _options.HorizonSteps, _options.Seed);
         var names = _options.Strategies.ToList();
         var grid = names.Contains(StrategyNames.Reactive) ? Grid() : [];

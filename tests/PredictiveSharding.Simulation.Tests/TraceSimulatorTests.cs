@@ -280,6 +280,29 @@ public class TraceSimulatorTests
         Assert.That(async () => await new TraceSimulator(options).RunAsync(loads, null, cancellation.Token), Throws.InstanceOf<OperationCanceledException>());
     }
 
+    // RunAsync replayed on the caller's thread until its first real wait (the LSTM's training): every static and reactive
+    // replay, seconds on a long trace, ran before it handed back a task, so a caller could not cancel from that thread
+    // (a UI's cancel button) nor do anything else meanwhile.
+    [Test]
+    public async Task RunAsync_ReturnsItsTaskBeforeReplaying()
+    {
+        var loads = TestTraces.ShiftingHotSpot(steps: 20, dwell: 5);
+        var options = new SimulationOptions { Nodes = 2, Strategies = [StrategyNames.Static, StrategyNames.ReactiveDefault] };
+        using var returned = new ManualResetEventSlim();
+        bool? firstReportAfterReturn = null;
+        var progress = new SynchronousProgress<SimulationProgress>(_ =>
+        {
+            // Before the fix the first report came on the caller's thread, inside RunAsync: the wait times out.
+            firstReportAfterReturn ??= returned.Wait(TimeSpan.FromSeconds(10));
+        });
+
+        var task = new TraceSimulator(options).RunAsync(loads, progress, CancellationToken.None);
+        returned.Set();
+        await task;
+
+        Assert.That(firstReportAfterReturn, Is.True);
+    }
+
     [Test]
     public void RunAsync_WhenTheTraceHasNoRequests_ThrowsNamingTheProblem()
     {
