@@ -695,6 +695,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
         To = move.To,
         Outcome = final switch
         {
+            MoveState.RolledBack when move.Refused => ActionOutcome.Skipped,
             MoveState.Completed => ActionOutcome.Completed,
             MoveState.RolledBack => ActionOutcome.RolledBack,
             MoveState.CleaningUp => ActionOutcome.CleanupPending,

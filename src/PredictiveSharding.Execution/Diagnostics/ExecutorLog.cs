@@ -58,4 +58,7 @@ internal static partial class ExecutorLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Move {ActionId} stopped on an error ({Error}), and lifting its write fence on {Node} failed too; that error stands, and the next recovery lifts the fence")]
     public static partial void FenceReleaseFailedAfterError(ILogger logger, string actionId, string node, string error, Exception releaseError);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Warning, Message = "Move {ActionId} of {Partition} from {From} to {To} was not started: routing changed before its prepare step, and nothing was deleted ({Reason})")]
+    public static partial void MoveRefused(ILogger logger, string actionId, string partition, string from, string to, string reason);
 }

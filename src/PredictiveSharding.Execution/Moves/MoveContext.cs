@@ -79,7 +79,13 @@ internal sealed class MoveContext
 
     public DateTimeOffset? CleanupAfter { get; set; }
 
-    /// <summary>Why the move was rolled back, or why it is left pending.</summary>
+    /// <summary>
+    /// True when the prepare step found that routing no longer names the source as the range's owner and ended the move
+    /// before changing anything (reported <see cref="ActionOutcome.Skipped"/>).
+    /// </summary>
+    public bool Refused { get; set; }
+
+    /// <summary>Why the move was rolled back or refused, or why it is left pending.</summary>
     public Exception? Error { get; set; }
 
     public static MoveContext FromRecord(MoveJournalRecord record, long startedAt) => new()

@@ -142,7 +142,20 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
     private async Task<MoveState> PrepareAsync(CancellationToken cancellationToken)
     {
-        // The target does not own the range, so anything it holds there is a stale copy that would fail verification.
+        // Routing was checked when the move started (or recovery resumed it), but it can change before this step (the
+        // Preparing record's fsync lies between): a host's or another tool's own change may have given the target the
+        // range, whose keys there are then the live data. Nothing is started or deleted; the move ends refused.
+        if (!services.RoutingNames(move.Partition, move.Range, move.From))
+        {
+            var current = services.Routing.Current;
+            var route = current.Contains(move.Partition) ? current.Get(move.Partition) : null;
+            move.Refused = true;
+            move.Error = new InvalidOperationException($"Partition '{move.Partition}' is no longer {move.Range} on '{move.From}' in routing version {current.Version} (now {(route is null ? "absent" : route.Range + " on '" + route.Node + "'")}); the move was not started, and the keys of the range on the target '{move.To}' were not deleted.");
+            ExecutorLog.MoveRefused(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.Error.Message);
+            return MoveState.RolledBack;
+        }
+
+        // The source owns the range, so anything the target holds there is a stale copy that would fail verification.
         await Mover.DeleteRangeAsync(move.To, move.Range, cancellationToken).ConfigureAwait(false);
         move.Capture = await Mover.StartChangeCaptureAsync(move.From, move.Range, move.ActionId, cancellationToken).ConfigureAwait(false);
         move.NextSequence = move.Capture.StartSequence;

@@ -15,6 +15,6 @@ public enum ActionOutcome
     /// <summary>Failed and could not be fully undone yet (the mover kept failing); routing is unchanged, and the next recovery finishes the undo.</summary>
     RollbackPending = 3,
 
-    /// <summary>Not started: an action it depends on (an earlier action on an overlapping range) did not complete, an earlier plan's action on an overlapping range is still pending, routing changed, or the plan was cancelled. <see cref="ActionReport.Error"/> says which.</summary>
+    /// <summary>Not started: an action it depends on (an earlier action on an overlapping range) did not complete, an earlier plan's action on an overlapping range is still pending, routing changed (checked when a move starts and again before its prepare step deletes the target's stale keys of the range; nothing is changed), or the plan was cancelled. <see cref="ActionReport.Error"/> says which.</summary>
     Skipped = 4,
 }

@@ -1,0 +1,69 @@
+using System.Text;
+using PredictiveSharding.Execution.Journal;
+using PredictiveSharding.Keys;
+using PredictiveSharding.Moving;
+using PredictiveSharding.Routing;
+using PredictiveSharding.Topology;
+using static PredictiveSharding.Execution.Tests.TestCluster;
+
+namespace PredictiveSharding.Execution.Tests.Moves;
+
+public sealed class PrepareOwnershipTests
+{
+    [Test]
+    public async Task ExecuteAsync_WhenRoutingGivesTheTargetTheRangeBeforeThePrepareDeletesIt_SkipsTheMoveAndDeletesNothing()
+    {
+        // The plan moves p2 from n1 to n3. While the move journals its Preparing record (after the executor checked routing
+        // at its start), another tool moves p2 to n3 itself and the host writes to it there. The prepare step deletes the
+        // target's keys of the range as a stale copy: now they are the live data, and must be kept.
+        var cluster = Create();
+        var range = KeyRange.FromStrings("k100", "k200");
+        var p2 = new PartitionId("p2");
+        var journal = new HookedJournal(new InMemoryMoveJournal("c"), MoveState.Preparing, () =>
+        {
+            var live = cluster.Store.Dump(N1, range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
+            cluster.Store.Seed(N3, live);
+            cluster.Routing.Apply(new MoveChange(p2, N3));
+        });
+        await using var executor = cluster.Executor(journal);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        var action = report.Actions.Single();
+        var onTarget = cluster.Store.Dump(N3, range);
+        Assert.Multiple(() =>
+        {
+            Assert.That(journal.Hooked, Is.True, "routing changed in the window");
+            Assert.That(onTarget, Has.Count.EqualTo(100), "n3's live keys of p2 are all there");
+            Assert.That(onTarget.Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live"), "none replaced by n1's stale copy");
+            Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100), "the move deletes nothing of the source either: it did not move the range");
+            Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
+            Assert.That(cluster.Store.CaptureCount(N1), Is.Zero, "no change capture is left open");
+            Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Skipped));
+            Assert.That(action.Error, Is.InstanceOf<InvalidOperationException>());
+            Assert.That(action.Error?.Message, Does.Contain("'p2'").And.Contain("'n3'").And.Contain("not deleted"));
+        });
+    }
+
+    /// <summary>Runs <paramref name="hook"/> once, after the first record in <paramref name="state"/> is appended.</summary>
+    private sealed class HookedJournal(IMoveJournal inner, MoveState state, Action hook) : IMoveJournal
+    {
+        public bool Hooked { get; private set; }
+
+        public string ClusterId => inner.ClusterId;
+
+        public ValueTask<MoveJournalContents> ReadAsync(CancellationToken cancellationToken) => inner.ReadAsync(cancellationToken);
+
+        public async ValueTask AppendAsync(MoveJournalRecord record, CancellationToken cancellationToken)
+        {
+            await inner.AppendAsync(record, cancellationToken);
+            if (record.State == state && !Hooked)
+            {
+                Hooked = true;
+                hook();
+            }
+        }
+
+        public ValueTask RewriteAsync(IReadOnlyList<MoveJournalRecord> records, CancellationToken cancellationToken) => inner.RewriteAsync(records, cancellationToken);
+    }
+}
