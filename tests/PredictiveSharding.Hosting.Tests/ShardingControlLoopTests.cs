@@ -270,6 +270,29 @@ public sealed class ShardingControlLoopTests
         Assert.That(rig.Loop.Status.LastError, Is.SameAs(executor!.Failure));
     }
 
+    [Test]
+    public async Task RunCycle_WhenAHostExecutorsSummaryReportsOnlySkippedActionsAndNoErrors_CountsAFailedPlanWithTheFirstReason()
+    {
+        // A host executor that skips every action (refused them all before starting any) and reports them per action,
+        // leaving Errors empty: the loop judged the plan on RolledBack and Errors alone, so it did not count as one in
+        // which nothing took effect, and the health check never saw an executor that achieves nothing.
+        using var rig = new Rig(warmup: 1, hostExecutor: _ => new SkippingExecutor());
+
+        await rig.RunCyclesAsync(2);
+
+        Assert.That(rig.Loop.Status.ConsecutiveFailedPlans, Is.EqualTo(2));
+        Assert.That(rig.Loop.Status.LastPlanError, Does.Contain("the host's store is read-only"));
+    }
+
+    private sealed class SkippingExecutor : IPlanExecutor
+    {
+        public Task<PlanExecutionSummary> ExecuteAsync(PredictiveSharding.Planning.ShardingPlan plan, CancellationToken cancellationToken) =>
+            Task.FromResult(new PlanExecutionSummary(0, 0, 0, [])
+            {
+                Actions = [.. plan.Actions.Select(a => new PlanActionResult(a, PlanActionStatus.Skipped, "not started: the host's store is read-only"))],
+            });
+    }
+
     private sealed class FixedSummaryExecutor(PlanExecutionSummary summary) : IPlanExecutor
     {
         public Task<PlanExecutionSummary> ExecuteAsync(PredictiveSharding.Planning.ShardingPlan plan, CancellationToken cancellationToken) => Task.FromResult(summary);

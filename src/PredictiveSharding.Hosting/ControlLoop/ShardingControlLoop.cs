@@ -289,10 +289,14 @@ public sealed class ShardingControlLoop : IDisposable
         if (countInStatus)
         {
             // A move whose clean-up is pending took effect (its new owner serves the range; only the old copy awaits the
-            // next recovery): progress, not a failed action, though the summary's Completed counts it out. An executor
-            // that reports no per-action results is judged on its counts alone.
+            // next recovery): progress, not a failed action, though the summary's Completed counts it out. A skipped
+            // action took none, like a rolled-back one (ControlLoopStatus.ConsecutiveFailedPlans): a summary of only
+            // skipped actions with no Errors (a host executor's) counted as no plan at all. An executor that reports no
+            // per-action results is judged on its counts alone.
             var tookEffect = Math.Max(summary.Completed, summary.Actions.Count(a => a.TookEffect));
-            Status.PlanExecuted(tookEffect, summary.RolledBack, summary.Errors.Count > 0 ? summary.Errors[0] : null);
+            var tookNone = Math.Max(summary.RolledBack, summary.Actions.Count(a => !a.TookEffect));
+            var firstError = summary.Errors.Count > 0 ? summary.Errors[0] : summary.Actions.FirstOrDefault(a => !a.TookEffect && a.Error is not null)?.Error;
+            Status.PlanExecuted(tookEffect, tookNone, firstError);
         }
     }
 
