@@ -24,8 +24,15 @@ public sealed class RedisMigrationOptions
     /// <summary>Attempts of a command that failed transiently (timeout, dropped connection, TRYAGAIN, IOERR, LOADING, CLUSTERDOWN), 1 to 100. Default 4.</summary>
     public int Attempts { get; set; } = 4;
 
-    /// <summary>Wait before the first retry; doubles with each further one. Default 100 ms.</summary>
+    /// <summary>Wait before the first retry, 0 to 1 minute; doubles with each further one, up to <see cref="MaxRetryDelay"/>. Default 100 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest wait between two attempts, however many retries came before: the doubling of <see cref="RetryDelay"/>
+    /// stops here. From <see cref="RetryDelay"/> to 1 hour; default 1 minute (up to 100 attempts are allowed, and
+    /// unbounded the waits of the later ones would run to years).
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Keys per slot whose value (<c>DUMP</c>) is compared before the move and after it, read through the client path. 0 to 1,000; default 8.</summary>
     public int SampledKeysPerSlot { get; set; } = 8;
@@ -75,6 +82,11 @@ public sealed class RedisMigrationOptions
         if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(1))
         {
             throw Bad(nameof(RetryDelay), RetryDelay, "from 0 to 1 minute");
+        }
+
+        if (MaxRetryDelay < RetryDelay || MaxRetryDelay > TimeSpan.FromHours(1))
+        {
+            throw Bad(nameof(MaxRetryDelay), MaxRetryDelay, string.Create(CultureInfo.InvariantCulture, $"from RetryDelay ({RetryDelay}) to 1 hour"));
         }
 
         if (SampledKeysPerSlot is < 0 or > 1_000)

@@ -380,7 +380,9 @@ internal sealed class SlotMover
                 _metrics.Retries.Add(1);
                 RedisShardingLog.Retrying(_logger, command, node, attempt, e.Message);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                delay *= 2;
+                // Doubled up to the cap: unbounded, 100 attempts would wait for years, and past 17 doublings of a
+                // minute the wait outgrew what a timer takes (and then a TimeSpan) and failed the move with its own error.
+                delay = delay >= _options.MaxRetryDelay / 2 ? _options.MaxRetryDelay : delay * 2;
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {

@@ -135,4 +135,42 @@ public sealed class DumpSamplingFailureTests : RedisClusterFixture
         Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(target));
         Assert.That(await workload.LostWritesAsync(), Is.Empty);
     }
+
+    [Test]
+    public async Task Execute_WhenACommandKeepsFailingOverManyAttempts_WaitsAtMostTheDefaultRetryDelayCapBetweenThem()
+    {
+        // The delay doubled with every retry without a bound: 25 attempts from 1 minute waited 2^23 minutes before the
+        // last (16 years), and past 17 doublings the wait passed what a timer takes. The back-off stops at MaxRetryDelay
+        // (1 minute by default), so the 24 retries take 24 minutes of the test's clock.
+        var (routing, route, target, workload) = await LoadAsync(index: 6, prefix: "dump-backoff:");
+        var (connection, faults) = FaultyDumpConnection.Wrap(Connection, route.Node.Value, failures: int.MaxValue);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var options = new RedisMigrationOptions { JournalPath = NewJournalPath(), KeysPerBatch = 2, SampledKeysPerSlot = 2, Attempts = 25, RetryDelay = TimeSpan.FromMinutes(1) };
+        using var executor = new RedisSlotMigrationExecutor(connection, routing, options, time);
+        using var stop = new CancellationTokenSource();
+
+        var run = executor.ExecuteAsync(MigrationTests.Plan(new MoveAction(route.Partition, route.Node, target, 1, DateTimeOffset.UnixEpoch, TimeSpan.Zero, "test")), stop.Token);
+        for (var wait = 0; wait < 3000 && faults.Failed == 0 && !run.IsCompleted; wait++)
+        {
+            // The clock starts once the move has reached its first sampling read (opening the slot takes real round trips).
+            await Task.WhenAny(run, Task.Delay(10));
+        }
+
+        for (var minute = 0; minute < 100 && !run.IsCompleted; minute++)
+        {
+            // Each step lets the retry reach its next wait before the clock moves on; a step that comes early is only lost.
+            await Task.WhenAny(run, Task.Delay(20));
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var ended = run.IsCompleted;
+        await stop.CancelAsync();
+        Assert.That(ended, Is.True, $"after 100 minutes of the test's clock the move was still waiting to retry ({faults.Failed} attempts made)");
+        var summary = await run;
+        Assert.That(faults.Failed, Is.GreaterThanOrEqualTo(options.Attempts));
+        Assert.That(summary.RolledBack, Is.EqualTo(1));
+        Assert.That(summary.Errors.Single(), Does.Contain($"failed {options.Attempts} time(s)"));
+        Assert.That(routing.Current.Get(route.Partition).Node, Is.EqualTo(route.Node));
+        Assert.That(await workload.LostWritesAsync(), Is.Empty);
+    }
 }

@@ -22,6 +22,19 @@ public sealed class OptionsTests
         Assert.That(() => new RedisMigrationOptions { JournalPath = "j", Recovery = (RecoveryPolicy)7 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Recovery"));
     }
 
+    [TestCase(50, 60_000)]
+    [TestCase(99, 100)]
+    [TestCase(3_600_001, 100)]
+    public void MigrationOptions_WithAMaxRetryDelayOutOfRange_ThrowsNamingIt(int maxMilliseconds, int retryMilliseconds)
+    {
+        // The cap on the doubled retry delay is at least the first delay and at most an hour.
+        var options = new RedisMigrationOptions { JournalPath = "j", RetryDelay = TimeSpan.FromMilliseconds(retryMilliseconds), MaxRetryDelay = TimeSpan.FromMilliseconds(maxMilliseconds) };
+
+        Assert.That(options.Validate, Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("MaxRetryDelay").And.Message.Contains("1 hour"));
+        options.MaxRetryDelay = TimeSpan.FromMilliseconds(retryMilliseconds);
+        Assert.That(options.Validate, Throws.Nothing);
+    }
+
     [TestCase(0.5)]
     [TestCase(1e-300)]
     public void MigrationOptions_WithAKeyRateBelowOnePerSecond_ThrowsNamingIt(double rate)
