@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -40,15 +41,21 @@ namespace PredictiveSharding.Storage.RocksDb;
 /// </remarks>
 public sealed class RocksDbCluster : IDataMover, IDisposable
 {
+    /// <summary>
+    /// The longest folder name a node may have (<see cref="FolderName"/>): 255, the longest file name on common file
+    /// systems (ext4, XFS, NTFS, APFS), less the 7 characters of ".ingest" that the node's ingest folder adds to it.
+    /// </summary>
+    internal const int MaxFolderNameLength = 248;
+
     private readonly Dictionary<NodeId, RocksDbNode> _nodes;
 
     /// <summary>Opens (or creates) a node for each id under <see cref="RocksDbClusterOptions.RootDirectory"/>.</summary>
     /// <param name="options">The settings; validated.</param>
-    /// <param name="nodes">The node ids; at least one, no duplicates, none differing from another only by case. A node's folder is named after its id.</param>
+    /// <param name="nodes">The node ids; at least one, no duplicates, none differing from another only by case. A node's folder is named after its id: <c>node-</c> and the id, each character other than an ASCII letter, digit, <c>-</c> or <c>_</c> written as <c>~</c> and two hex digits per UTF-8 byte, at most 248 characters in all (243 ASCII letters or digits).</param>
     /// <param name="routing">The cluster's routing table, used to refuse host requests for keys a node does not own; null to serve every key.</param>
     /// <param name="timeProvider">Time source for fence durations; null for <see cref="TimeProvider.System"/>.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
-    /// <exception cref="ArgumentException">No nodes, a duplicate node id, node ids that differ only by case (their folders would be one on a case-insensitive file system), an invalid option, or the root folder holds the database of a node not in <paramref name="nodes"/> (opening without it would hide its data).</exception>
+    /// <exception cref="ArgumentException">No nodes, a duplicate node id, a node id too long for its folder name (named with the limit), node ids that differ only by case (their folders would be one on a case-insensitive file system), an invalid option, or the root folder holds the database of a node not in <paramref name="nodes"/> (opening without it would hide its data).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="RocksDbSharp.RocksDbException">RocksDB could not open a node (e.g. its folder is locked by another open cluster).</exception>
     public RocksDbCluster(RocksDbClusterOptions options, IEnumerable<NodeId> nodes, IRoutingTable? routing = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -62,6 +69,7 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
             throw new ArgumentException("A RocksDB cluster needs at least one node.", nameof(nodes));
         }
 
+        RefuseFolderNamesTooLong(ids);
         RefuseFolderClashes(ids);
         RefuseOmittedNodes(options.RootDirectory, ids);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RocksDbCluster>();
@@ -96,6 +104,24 @@ public sealed class RocksDbCluster : IDataMover, IDisposable
 
         // A read-only view: the array itself could be cast back and changed under the stores it names.
         Nodes = Array.AsReadOnly(ids);
+    }
+
+    /// <summary>
+    /// Refuses a node id whose folder name (<see cref="FolderName"/>) is longer than <see cref="MaxFolderNameLength"/>,
+    /// before any node is opened: past it the node's ingest folder, or its database folder, is a name the file system
+    /// refuses, and the open failed with an I/O error naming no limit.
+    /// </summary>
+    private static void RefuseFolderNamesTooLong(NodeId[] nodes)
+    {
+        foreach (var id in nodes)
+        {
+            if (id.Value is not null && FolderName(id) is { Length: > MaxFolderNameLength } folder)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"Node id '{id}' is too long: its folder name is {folder.Length} characters, and at most {MaxFolderNameLength} are allowed (a file system's 255 per name, less the '.ingest' of the node's ingest folder). The name is 'node-' and the id, each character other than an ASCII letter, digit, '-' or '_' written as '~' and two hex digits per UTF-8 byte: at most {MaxFolderNameLength - 5} ASCII letters or digits."),
+                    nameof(nodes));
+            }
+        }
     }
 
     /// <summary>

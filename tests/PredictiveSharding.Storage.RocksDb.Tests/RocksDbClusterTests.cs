@@ -321,6 +321,26 @@ public sealed class RocksDbClusterTests : TwoNodeClusterFixture
         Assert.That(Directory.Exists(root) ? Directory.GetDirectories(root) : [], Is.Empty, "no node was opened");
     }
 
+    [TestCase(244, "")]
+    [TestCase(49, "é")]
+    public void Constructor_WithANodeIdTooLongForItsFolderName_ThrowsNamingTheLimitBeforeCreatingAFolder(int length, string letter)
+    {
+        // A node's folder is named after its id (node-<id>, other than ASCII letters, digits, '-' and '_' escaped as ~XX per
+        // UTF-8 byte) and its ingest folder adds ".ingest": past the file system's 255 bytes a name, RocksDB failed to
+        // open the node with an IO error that named neither the id nor the limit.
+        var root = Path.Combine(Folder.Path, "long");
+        var id = new NodeId(string.Concat(Enumerable.Repeat(letter.Length == 0 ? "a" : letter, length)));
+        var options = new RocksDbClusterOptions { RootDirectory = root };
+
+        Assert.That(
+            () => new RocksDbCluster(options, [new NodeId("b"), id]),
+            Throws.ArgumentException.With.Message.Contains(id.Value[..8]).And.Message.Contains("248"));
+        Assert.That(Directory.Exists(root) ? Directory.GetDirectories(root) : [], Is.Empty, "no node was opened");
+        var longest = new NodeId(string.Concat(Enumerable.Repeat(letter.Length == 0 ? "a" : letter, length - 1)));
+        using var cluster = new RocksDbCluster(options, [longest]);
+        Assert.That(cluster.Nodes, Has.Count.EqualTo(1), "one character less opens");
+    }
+
     [Test]
     public void Node_Unknown_ThrowsNamingIt()
     {
