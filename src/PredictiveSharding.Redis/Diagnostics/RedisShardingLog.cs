@@ -52,6 +52,9 @@ internal static partial class RedisShardingLog
     [LoggerMessage(6017, LogLevel.Warning, "Resuming move {Move} of partition {Partition} was refused ({Reason}); rolling it back instead, as a move that fails during a plan is")]
     public static partial void ResumeRefused(ILogger logger, string move, string partition, string reason);
 
+    [LoggerMessage(6018, LogLevel.Warning, "Move {Move} of partition {Partition} (slots {Slots}, {From} -> {To}) abandoned by the operator and dropped from the journal; the cluster was not changed, its slots are served by {Owners}")]
+    public static partial void MoveAbandoned(ILogger logger, string move, string partition, string slots, string from, string to, string owners);
+
     [LoggerMessage(6014, LogLevel.Warning, "Routing version {Version} is published, but a Changed subscriber threw; the executor goes on (the change is in force)")]
     public static partial void SubscriberFailed(ILogger logger, long version, Exception exception);
 }

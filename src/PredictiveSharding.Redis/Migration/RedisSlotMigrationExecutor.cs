@@ -247,6 +247,139 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the unfinished move of <paramref name="partition"/> from the journal without changing the cluster: for a move
+    /// that recovery can neither finish nor undo because another tool (an operator's <c>redis-cli --cluster reshard</c> or
+    /// <c>fix</c>) has since moved or settled its slots, so that every recovery reports it unfinished and every plan is
+    /// refused. Logged (event 6018).
+    /// </summary>
+    /// <remarks>
+    /// Refused, with nothing changed, unless the cluster shows that dropping the move strands nothing: the move's source
+    /// and target both answer, no slot of the move is open (MIGRATING or IMPORTING) on either (a recovery, or
+    /// <c>redis-cli --cluster fix</c>, closes it first), and neither holds a key of a slot of the move that it does not
+    /// serve (clients cannot reach such a key; <c>redis-cli --cluster fix</c> moves it to the slot's owner). When every slot
+    /// of the move is then served by one master and the routing map still has the partition with exactly those slots, that
+    /// master is published as its owner; otherwise the routing map is left as it is (rebuild it from the cluster with
+    /// <see cref="RedisSlotRouting"/>).
+    /// </remarks>
+    /// <param name="partition">The partition of the move, as <see cref="RecoveryReport.Unfinished"/> names it.</param>
+    /// <param name="cancellationToken">Cancels the checks; the journal is changed only after them.</param>
+    /// <exception cref="ArgumentException"><paramref name="partition"/> is empty, or the journal holds no unfinished move of it (the message names those it holds).</exception>
+    /// <exception cref="InvalidOperationException">Dropping the move would strand a slot or keys (the message names the slot, the master and what to do), a master of the move does not answer, or another executor is running on the same journal file. Nothing was changed.</exception>
+    public async Task AbandonMoveAsync(string partition, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(partition);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var journalHeld = _journal.Acquire();
+            var open = _journal.OpenMoves();
+            var moves = open.Where(m => m.Partition.Value == partition).ToList();
+            if (moves.Count == 0)
+            {
+                throw new ArgumentException(
+                    $"The migration journal '{_journal.FilePath}' holds no unfinished move of partition '{partition}' (it holds {(open.Count == 0 ? "none" : string.Join(", ", open.Select(m => $"'{m.Partition}' ({m.From} -> {m.To})")))}).",
+                    nameof(partition));
+            }
+
+            ClusterView view;
+            try
+            {
+                view = await _admin.ReadViewAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or FormatException)
+            {
+                throw new InvalidOperationException($"The move of '{partition}' was not abandoned: the cluster could not be read ({e.Message}), so it could not be checked that dropping the move strands nothing.", e);
+            }
+
+            var owners = new List<string>();
+            foreach (var move in moves)
+            {
+                owners.Add(await CheckAbandonableAsync(move, view, cancellationToken).ConfigureAwait(false));
+            }
+
+            for (var i = 0; i < moves.Count; i++)
+            {
+                var move = moves[i];
+                _journal.Append(new JournalRecord(JournalRecord.End, move.Id, Note: "abandoned; slots served by " + owners[i]));
+                RedisShardingLog.MoveAbandoned(_logger, move.Id, move.Partition.Value, move.Slots.ToString(), move.From, move.To, owners[i]);
+                var servedBy = move.Slots.Count == 0 ? null : view.OwnerOf(move.Slots.Start)?.Address;
+                var map = _routing.Current;
+                if (servedBy is not null
+                    && Enumerable.Range(move.Slots.Start, move.Slots.Count).All(slot => view.OwnerOf(slot)?.Address == servedBy)
+                    && map.Contains(move.Partition)
+                    && map.Get(move.Partition) is var route
+                    && HashSlotRange.FromKeyRange(route.Range) == move.Slots
+                    && route.Node.Value != servedBy)
+                {
+                    ApplyRouting(new MoveChange(move.Partition, new NodeId(servedBy)));
+                }
+            }
+
+            CompactJournal("move abandonment");
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// Throws unless dropping <paramref name="move"/> from the journal strands nothing (see <see cref="AbandonMoveAsync"/>);
+    /// returns who serves its slots, for the log.
+    /// </summary>
+    private async Task<string> CheckAbandonableAsync(JournalMove move, ClusterView view, CancellationToken cancellationToken)
+    {
+        var what = $"The move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}' was not abandoned";
+        foreach (var address in new[] { move.From, move.To })
+        {
+            if (!view.Self.ContainsKey(address) || view.Unreachable.Contains(address))
+            {
+                throw new InvalidOperationException($"{what}: master '{address}' does not answer, so it cannot be checked for open slots or keys of the move. Abandon it once it answers.");
+            }
+        }
+
+        var servedBy = new SortedSet<string>(StringComparer.Ordinal);
+        for (var slot = move.Slots.Start; slot < move.Slots.End; slot++)
+        {
+            var owner = view.OwnerOf(slot)?.Address;
+            servedBy.Add(owner ?? "no master");
+            foreach (var address in new[] { move.From, move.To })
+            {
+                var line = view.Self[address];
+                var mark = line.Migrating.TryGetValue(slot, out var to) ? "MIGRATING to " + (view.ById(to)?.Address ?? to)
+                    : line.Importing.TryGetValue(slot, out var from) ? "IMPORTING from " + (view.ById(from)?.Address ?? from)
+                    : null;
+                if (mark is not null)
+                {
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{what}: slot {slot} is still open on '{address}' ({mark}); dropping the move would leave it so. Recover the move (RecoverAsync), or close the slot (redis-cli --cluster fix), first."));
+                }
+
+                if (owner != address)
+                {
+                    long keys;
+                    try
+                    {
+                        keys = await _admin.CountKeysInSlotAsync(address, slot, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (RedisClusterAdmin.IsUnreachable(e) || e is RedisServerException)
+                    {
+                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{what}: '{address}' could not be asked whether it holds keys of slot {slot} ({e.Message}). Abandon it once it answers."), e);
+                    }
+
+                    if (keys > 0)
+                    {
+                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{what}: '{address}' holds {keys} key(s) of slot {slot}, which {(owner is null ? "no master serves" : "'" + owner + "' serves")}; clients cannot reach them there. Move them to the slot's owner (redis-cli --cluster fix) first."));
+                    }
+                }
+            }
+        }
+
+        return string.Join(", ", servedBy);
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// A run still going finishes; callers waiting behind it get an <see cref="ObjectDisposedException"/>. The semaphore is
