@@ -136,9 +136,11 @@ public sealed class ShardingExecutor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads the journal and ends every unfinished action: a move whose new owner routing already names is carried
-    /// forward (its old copy deleted after the grace period); a move that was not published is resumed from its last
-    /// journalled checkpoint when <see cref="ExecutorOptions.ResumeInterruptedMoves"/> is on and both nodes and the
+    /// Reads the journal and ends every unfinished action: a move that reached its cut-over (the journal's last record of
+    /// it is CuttingOver, RollingBack or CleaningUp) and whose new owner routing already names is carried forward (its old
+    /// copy deleted after the grace period); one that had not, whose target routing names all the same (a change made
+    /// outside the executor), is rolled back, deleting nothing of the target while routing gives it any key of the range,
+    /// nor the source's copy; a move that was not published is resumed from its last journalled checkpoint when <see cref="ExecutorOptions.ResumeInterruptedMoves"/> is on and both nodes and the
     /// source's change capture are still there (the copy from its last chunk boundary, the catch-up from its last applied
     /// sequence, verification in full), and otherwise (the source failing to say whether it has the capture too) rolled
     /// back (capture stopped, target copy deleted, source stays the owner; left pending while a store call keeps failing),
@@ -438,7 +440,7 @@ public sealed class ShardingExecutor : IAsyncDisposable
     {
         var move = MoveContext.FromRecord(record, _services.Time.GetTimestamp());
         MoveState start;
-        if (_services.RoutingNames(move.Partition, move.Range, move.To))
+        if (move.MayHavePublished && _services.RoutingNames(move.Partition, move.Range, move.To))
         {
             ExecutorLog.Recovering(_services.Logger, record.ActionId, record.State, "the target owns the range: finish the clean-up");
             // A deadline later than one grace period from now was taken on a clock ahead of this one (another machine's,

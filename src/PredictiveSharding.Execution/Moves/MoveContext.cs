@@ -85,6 +85,14 @@ internal sealed class MoveContext
     /// </summary>
     public bool Refused { get; set; }
 
+    /// <summary>
+    /// True once this move may have published its new owner: from just before its publish (cleared if that publish lost a
+    /// race), or when recovered from a record at or past the cut-over (CuttingOver, RollingBack, CleaningUp). Until then,
+    /// routing naming the target is a change made outside the executor, not this move's publish: nothing is carried
+    /// forward (the source's copy deleted) on its account.
+    /// </summary>
+    public bool MayHavePublished { get; set; }
+
     /// <summary>Why the move was rolled back or refused, or why it is left pending.</summary>
     public Exception? Error { get; set; }
 
@@ -98,6 +106,7 @@ internal sealed class MoveContext
         To = new NodeId(record.To ?? throw new InvalidDataException($"Journal record of move '{record.ActionId}' has no target node.")),
         StartedAt = startedAt,
         CleanupAfter = record.CleanupAfter,
+        MayHavePublished = record.State is MoveState.CuttingOver or MoveState.RollingBack or MoveState.CleaningUp or MoveState.Completed,
         CopyResumeFrom = record.CopyResumeFrom is null ? null : KeyText.FromHex(record.CopyResumeFrom),
         NextSequence = record.NextSequence ?? 0,
         BytesCopied = record.BytesCopied ?? 0,

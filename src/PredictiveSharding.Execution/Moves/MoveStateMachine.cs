@@ -147,10 +147,8 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         // range, whose keys there are then the live data. Nothing is started or deleted; the move ends refused.
         if (!services.RoutingNames(move.Partition, move.Range, move.From))
         {
-            var current = services.Routing.Current;
-            var route = current.Contains(move.Partition) ? current.Get(move.Partition) : null;
             move.Refused = true;
-            move.Error = new InvalidOperationException($"Partition '{move.Partition}' is no longer {move.Range} on '{move.From}' in routing version {current.Version} (now {(route is null ? "absent" : route.Range + " on '" + route.Node + "'")}); the move was not started, and the keys of the range on the target '{move.To}' were not deleted.");
+            move.Error = new InvalidOperationException($"{SourceNoLongerOwns()}; the move was not started, and the keys of the range on the target '{move.To}' were not deleted.");
             ExecutorLog.MoveRefused(services.Logger, move.ActionId, move.Partition.Value, move.From.Value, move.To.Value, move.Error.Message);
             return MoveState.RolledBack;
         }
@@ -160,6 +158,28 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
         move.Capture = await Mover.StartChangeCaptureAsync(move.From, move.Range, move.ActionId, cancellationToken).ConfigureAwait(false);
         move.NextSequence = move.Capture.StartSequence;
         return MoveState.Copying;
+    }
+
+    /// <summary>What routing says of the move's partition now, for a move whose source no longer owns it.</summary>
+    private string SourceNoLongerOwns()
+    {
+        var current = services.Routing.Current;
+        var route = current.Contains(move.Partition) ? current.Get(move.Partition) : null;
+        return $"Partition '{move.Partition}' is no longer {move.Range} on '{move.From}' in routing version {current.Version} (now {(route is null ? "absent" : route.Range + " on '" + route.Node + "'")})";
+    }
+
+    /// <summary>
+    /// Throws unless routing still gives the source the range: checked before each write to the target until the publish.
+    /// A change made outside the executor meanwhile (the host's, another tool's) may have given the target the range, whose
+    /// keys there are then live: the copy and the catch-up would write the source's older values over them. The move rolls
+    /// back, which deletes nothing of the target while routing gives it any key of the range.
+    /// </summary>
+    private void EnsureTheSourceStillOwns()
+    {
+        if (!services.RoutingNames(move.Partition, move.Range, move.From))
+        {
+            throw new InvalidOperationException($"{SourceNoLongerOwns()}, a change made outside this move while it ran; the move is rolled back, and nothing more is written to the target '{move.To}'.");
+        }
     }
 
     private async Task<MoveState> CopyAsync(CancellationToken cancellationToken)
@@ -196,6 +216,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
         // What an earlier attempt copied past the resume point is copied again: count it once.
         (move.BytesCopied, move.KeysCopied) = _copiedAtResumePoint;
+        EnsureTheSourceStillOwns();
         var copy = await Mover.OpenCopyAsync(move.From, move.To, move.Range, from, cancellationToken).ConfigureAwait(false);
         await using (copy.ConfigureAwait(false))
         {
@@ -203,6 +224,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             var sinceCheckpoint = services.Time.GetTimestamp();
             while (true)
             {
+                EnsureTheSourceStillOwns();
                 var step = await copy.CopyNextAsync(Options.ChunkBytes, cancellationToken).ConfigureAwait(false);
                 move.BytesCopied += step.Bytes;
                 move.KeysCopied += step.Keys;
@@ -411,16 +433,28 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
 
             if (route.Node == move.To)
             {
+                if (!move.MayHavePublished)
+                {
+                    // Not this move's publish: another change gave the target the range while it ran. Taken for a publish,
+                    // the clean-up deleted the source's copy, which the target's own writes had not come from.
+                    throw new InvalidOperationException($"Routing version {current.Version} gives partition '{move.Partition}' to the target '{move.To}' already, a change made outside this move while it ran; the move is rolled back, and the source's copy is not deleted.");
+                }
+
                 move.PublishedVersion = current.Version;
                 return;
             }
 
             var next = current.Apply(new MoveChange(move.Partition, move.To));
+
+            // Set before the call: a publish that throws may have taken effect, and then only going forward is safe.
+            move.MayHavePublished = true;
             if (RoutingPublisher.TryPublish(services, move.ActionId, current, next))
             {
                 move.PublishedVersion = next.Version;
                 return;
             }
+
+            move.MayHavePublished = false;
         }
     }
 
@@ -475,8 +509,9 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
     private async Task<MoveState> RollBackAsync()
     {
         // Routing decides, not the journal: if the target already owns the range (a publish whose record was lost or that
-        // raced a failure), undoing would delete the only current copy, so go forward instead.
-        if (services.RoutingNames(move.Partition, move.Range, move.To))
+        // raced a failure), undoing would delete the only current copy, so go forward instead. Only once this move may have
+        // published: before that, routing naming the target is another's change, and going forward deleted the source's copy.
+        if (move.MayHavePublished && services.RoutingNames(move.Partition, move.Range, move.To))
         {
             move.Error = null;
             move.CleanupAfter ??= services.Time.GetUtcNow() + Options.CleanupGracePeriod;
@@ -523,6 +558,7 @@ internal sealed class MoveStateMachine(MoveContext move, ExecutorServices servic
             if (count > 0)
             {
                 var changes = count == batch.Count ? batch : batch.Take(count).ToArray();
+                EnsureTheSourceStillOwns();
                 await Mover.ApplyChangesAsync(move.To, changes, cancellationToken).ConfigureAwait(false);
                 move.NextSequence = changes[^1].Sequence + 1;
                 move.ChangesApplied += count;

@@ -45,6 +45,80 @@ public sealed class PrepareOwnershipTests
         });
     }
 
+    [Test]
+    public async Task ExecuteAsync_WhenRoutingGivesTheTargetTheRangeWhileTheMoveCopies_RollsBackWithoutTouchingTheTargetsLiveKeysOrTheSource()
+    {
+        // As above, but the other tool's change comes after the prepare step, as the copy begins. The copy wrote the
+        // source's values over the target's live keys, the cut-over took routing naming the target for its own publish,
+        // and the clean-up deleted the source's copy: the writes the host made on the target were lost.
+        var cluster = Create();
+        var range = KeyRange.FromStrings("k100", "k200");
+        var p2 = new PartitionId("p2");
+        var journal = new HookedJournal(new InMemoryMoveJournal("c"), MoveState.Copying, () =>
+        {
+            var live = cluster.Store.Dump(N1, range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
+            cluster.Store.Seed(N3, live);
+            cluster.Routing.Apply(new MoveChange(p2, N3));
+        });
+        await using var executor = cluster.Executor(journal);
+
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+
+        var action = report.Actions.Single();
+        var onTarget = cluster.Store.Dump(N3, range);
+        Assert.Multiple(() =>
+        {
+            Assert.That(journal.Hooked, Is.True, "routing changed as the copy began");
+            Assert.That(onTarget, Has.Count.EqualTo(100), "n3's live keys are not deleted");
+            Assert.That(onTarget.Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live"), "nor overwritten with the source's values");
+            Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100), "the source's copy is not deleted: this move published nothing");
+            Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
+            Assert.That(cluster.Store.CaptureCount(N1), Is.Zero, "the move's change capture is stopped");
+            Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.RolledBack));
+            Assert.That(action.RoutingVersion, Is.Null, "the move published no routing version");
+            Assert.That(action.Error?.Message, Does.Contain("'p2'").And.Contain("'n3'"));
+        });
+    }
+
+    [Test]
+    public async Task RecoverAsync_OfAMoveStoppedBeforeItsCutOverWhoseTargetRoutingNamesSince_RollsItBackDeletingNeitherCopy()
+    {
+        // The executor stopped while copying p2 to n3; meanwhile another tool gave n3 the range. Recovery took routing
+        // naming n3 for the move's own publish, which cannot have happened before its cut-over, and carried the move
+        // forward: the clean-up deleted n1's copy.
+        var cluster = Create();
+        var range = KeyRange.FromStrings("k100", "k200");
+        var p2 = new PartitionId("p2");
+        var live = cluster.Store.Dump(N1, range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
+        cluster.Store.Seed(N3, live);
+        cluster.Routing.Apply(new MoveChange(p2, N3));
+        var journal = new InMemoryMoveJournal("c");
+        await journal.AppendAsync(new MoveJournalRecord
+        {
+            ActionId = "p1-1.a0",
+            Kind = ActionKind.Move,
+            State = MoveState.Copying,
+            Time = cluster.Time.GetUtcNow(),
+            Partition = "p2",
+            From = "n1",
+            To = "n3",
+            RangeStart = KeyText.ToHex(range.Start),
+            RangeEnd = KeyText.ToHex(range.End!.Value),
+            NextSequence = 0,
+        }, CancellationToken.None);
+        await using var executor = cluster.Executor(journal);
+
+        var recovery = await executor.RecoverAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(recovery.Actions.Single().Outcome, Is.EqualTo(ActionOutcome.RolledBack));
+            Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100), "the source's copy is not deleted");
+            Assert.That(cluster.Store.Dump(N3, range).Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live").And.Not.Empty, "nor the target's keys");
+            Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
+        });
+    }
+
     /// <summary>Runs <paramref name="hook"/> once, after the first record in <paramref name="state"/> is appended.</summary>
     private sealed class HookedJournal(IMoveJournal inner, MoveState state, Action hook) : IMoveJournal
     {
