@@ -9,8 +9,14 @@ namespace PredictiveSharding.Planning;
 /// </summary>
 public sealed class GeneticPlannerOptions
 {
-    /// <summary>Individuals per generation. Default 24; at least 4.</summary>
+    /// <summary>
+    /// Individuals per generation. Default 24; from 4 to 10,000. Each individual holds a whole placement and its node
+    /// loads, so the bound keeps a mistyped size from failing a plan with an out-of-memory error part-way through it; a
+    /// plan's time budget breeds few generations of even a few hundred.
+    /// </summary>
     public int PopulationSize { get; set; } = 24;
+
+    private const int MaxPopulationSize = 10_000;
 
     /// <summary>Most generations to run. Default 100; at least 1.</summary>
     public int MaxGenerations { get; set; } = 100;
@@ -232,9 +238,9 @@ public sealed class GeneticPlannerOptions
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public void Validate()
     {
-        if (PopulationSize < 4)
+        if (PopulationSize < 4 || PopulationSize > MaxPopulationSize)
         {
-            throw Bad(nameof(PopulationSize), PopulationSize, "at least 4");
+            throw Bad(nameof(PopulationSize), PopulationSize, "from 4 to 10,000");
         }
 
         if (MaxGenerations < 1)

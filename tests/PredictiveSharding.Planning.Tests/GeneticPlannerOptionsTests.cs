@@ -11,6 +11,8 @@ public sealed class GeneticPlannerOptionsTests
     private static IEnumerable<TestCaseData> BadOptions()
     {
         yield return Case("PopulationSize", o => o.PopulationSize = 3);
+        yield return Case("PopulationSize", o => o.PopulationSize = 10_001);
+        yield return Case("PopulationSize", o => o.PopulationSize = int.MaxValue);
         yield return Case("MaxGenerations", o => o.MaxGenerations = 0);
         yield return Case("StagnationLimit", o => o.StagnationLimit = 0);
         yield return Case("TimeBudget", o => o.TimeBudget = TimeSpan.Zero);
