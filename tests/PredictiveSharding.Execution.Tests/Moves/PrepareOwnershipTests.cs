@@ -16,29 +16,12 @@ public sealed class PrepareOwnershipTests
         // The plan moves p2 from n1 to n3. While the move journals its Preparing record (after the executor checked routing
         // at its start), another tool moves p2 to n3 itself and the host writes to it there. The prepare step deletes the
         // target's keys of the range as a stale copy: now they are the live data, and must be kept.
-        var cluster = Create();
-        var range = KeyRange.FromStrings("k100", "k200");
-        var p2 = new PartitionId("p2");
-        var journal = new HookedJournal(new InMemoryMoveJournal("c"), MoveState.Preparing, () =>
-        {
-            var live = cluster.Store.Dump(N1, range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
-            cluster.Store.Seed(N3, live);
-            cluster.Routing.Apply(new MoveChange(p2, N3));
-        });
-        await using var executor = cluster.Executor(journal);
+        var (cluster, journal, action) = await MoveWhileAnotherToolMovesP2ToN3At(MoveState.Preparing);
 
-        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
-
-        var action = report.Actions.Single();
-        var onTarget = cluster.Store.Dump(N3, range);
         Assert.Multiple(() =>
         {
             Assert.That(journal.Hooked, Is.True, "routing changed in the window");
-            Assert.That(onTarget, Has.Count.EqualTo(100), "n3's live keys of p2 are all there");
-            Assert.That(onTarget.Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live"), "none replaced by n1's stale copy");
-            Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100), "the move deletes nothing of the source either: it did not move the range");
-            Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
-            Assert.That(cluster.Store.CaptureCount(N1), Is.Zero, "no change capture is left open");
+            AssertBothCopiesKept(cluster);
             Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.Skipped));
             Assert.That(action.Error, Is.InstanceOf<InvalidOperationException>());
             Assert.That(action.Error?.Message, Does.Contain("'p2'").And.Contain("'n3'").And.Contain("not deleted"));
@@ -51,29 +34,12 @@ public sealed class PrepareOwnershipTests
         // As above, but the other tool's change comes after the prepare step, as the copy begins. The copy wrote the
         // source's values over the target's live keys, the cut-over took routing naming the target for its own publish,
         // and the clean-up deleted the source's copy: the writes the host made on the target were lost.
-        var cluster = Create();
-        var range = KeyRange.FromStrings("k100", "k200");
-        var p2 = new PartitionId("p2");
-        var journal = new HookedJournal(new InMemoryMoveJournal("c"), MoveState.Copying, () =>
-        {
-            var live = cluster.Store.Dump(N1, range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
-            cluster.Store.Seed(N3, live);
-            cluster.Routing.Apply(new MoveChange(p2, N3));
-        });
-        await using var executor = cluster.Executor(journal);
+        var (cluster, journal, action) = await MoveWhileAnotherToolMovesP2ToN3At(MoveState.Copying);
 
-        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
-
-        var action = report.Actions.Single();
-        var onTarget = cluster.Store.Dump(N3, range);
         Assert.Multiple(() =>
         {
             Assert.That(journal.Hooked, Is.True, "routing changed as the copy began");
-            Assert.That(onTarget, Has.Count.EqualTo(100), "n3's live keys are not deleted");
-            Assert.That(onTarget.Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live"), "nor overwritten with the source's values");
-            Assert.That(cluster.Store.Dump(N1, range), Has.Count.EqualTo(100), "the source's copy is not deleted: this move published nothing");
-            Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
-            Assert.That(cluster.Store.CaptureCount(N1), Is.Zero, "the move's change capture is stopped");
+            AssertBothCopiesKept(cluster);
             Assert.That(action.Outcome, Is.EqualTo(ActionOutcome.RolledBack));
             Assert.That(action.RoutingVersion, Is.Null, "the move published no routing version");
             Assert.That(action.Error?.Message, Does.Contain("'p2'").And.Contain("'n3'"));
@@ -117,6 +83,37 @@ public sealed class PrepareOwnershipTests
             Assert.That(cluster.Store.Dump(N3, range).Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live").And.Not.Empty, "nor the target's keys");
             Assert.That(cluster.Routing.Current.Get(p2).Node, Is.EqualTo(N3));
         });
+    }
+
+    private static readonly KeyRange P2Range = KeyRange.FromStrings("k100", "k200");
+
+    /// <summary>
+    /// Executes a plan moving p2 from n1 to n3 while, once the move first journals <paramref name="state"/>, another tool
+    /// gives n3 the range itself and the host writes "live" values for every key of it there.
+    /// </summary>
+    private static async Task<(TestCluster Cluster, HookedJournal Journal, ActionReport Action)> MoveWhileAnotherToolMovesP2ToN3At(MoveState state)
+    {
+        var cluster = Create();
+        var journal = new HookedJournal(new InMemoryMoveJournal("c"), state, () =>
+        {
+            var live = cluster.Store.Dump(N1, P2Range).Select(e => new KeyValueEntry(e.Key, Encoding.UTF8.GetBytes("live"))).ToArray();
+            cluster.Store.Seed(N3, live);
+            cluster.Routing.Apply(new MoveChange(new PartitionId("p2"), N3));
+        });
+        await using var executor = cluster.Executor(journal);
+        var report = await executor.ExecuteAsync(Plan(Move("p2", N1, N3)));
+        return (cluster, journal, report.Actions.Single());
+    }
+
+    /// <summary>n3's live keys of p2 all there and unchanged, n1's copy kept, routing the other tool's, no capture left open.</summary>
+    private static void AssertBothCopiesKept(TestCluster cluster)
+    {
+        var onTarget = cluster.Store.Dump(N3, P2Range);
+        Assert.That(onTarget, Has.Count.EqualTo(100), "n3's live keys of p2 are all there");
+        Assert.That(onTarget.Select(e => Encoding.UTF8.GetString(e.Value.Span)), Is.All.EqualTo("live"), "none overwritten with n1's values");
+        Assert.That(cluster.Store.Dump(N1, P2Range), Has.Count.EqualTo(100), "the source's copy is not deleted: this move published nothing");
+        Assert.That(cluster.Routing.Current.Get(new PartitionId("p2")).Node, Is.EqualTo(N3));
+        Assert.That(cluster.Store.CaptureCount(N1), Is.Zero, "the move's change capture is stopped");
     }
 
     /// <summary>Runs <paramref name="hook"/> once, after the first record in <paramref name="state"/> is appended.</summary>
