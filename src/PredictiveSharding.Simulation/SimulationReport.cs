@@ -5,8 +5,9 @@ public sealed class SimulationReport
 {
     internal SimulationReport(IReadOnlyList<StrategyResult> strategies, IReadOnlyList<StrategyResult> reactiveGrid)
     {
-        Strategies = strategies;
-        ReactiveGrid = reactiveGrid;
+        // Copies, read-only: the simulator's own lists would let a caller cast them back and reorder results under Find.
+        Strategies = strategies.ToArray().AsReadOnly();
+        ReactiveGrid = reactiveGrid.ToArray().AsReadOnly();
     }
 
     /// <summary>Nodes.</summary>

@@ -5,6 +5,8 @@ public sealed class StrategyResult
 {
     private readonly float[] _utilization;
 
+    private readonly IReadOnlyList<string> _warnings = Array.Empty<string>().AsReadOnly();
+
     internal StrategyResult(string name, string setting, int nodes, float[] utilization)
     {
         Name = name;
@@ -60,7 +62,15 @@ public sealed class StrategyResult
     public double ComputeSeconds => ForecastSeconds + PlanSeconds;
 
     /// <summary>Notes on what the strategy could not do (actions that no longer applied, a forecaster that could not train yet).</summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public IReadOnlyList<string> Warnings
+    {
+        get => _warnings;
+
+        // A read-only copy: the planner's own list would let a caller cast it back and change it, and later warnings of
+        // the replay showed through.
+        init => _warnings = (value ?? throw new ArgumentNullException(nameof(Warnings))).ToArray().AsReadOnly();
+    }
 
     /// <summary>Plans made (0 for the strategies that do not plan).</summary>
     public long Plans { get; init; }
