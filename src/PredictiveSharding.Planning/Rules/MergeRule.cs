@@ -58,7 +58,7 @@ internal static class MergeRule
             // Each merge asks the host's IPartitionIdSource for its id, which a cancelled plan must not go on doing.
             cancellationToken.ThrowIfCancellationRequested();
             var merged = ids.ForMerge(left.Id, right.Id);
-            var reason = string.Create(CultureInfo.InvariantCulture, $"partitions {left.Id} and {right.Id} on node {model.Nodes[model.Owner[a]].Id} are cold: together they peak at {ReasonText.Share(share, options.MergeShareThreshold, 3)} of the largest node's allowance at q{ReasonText.Quantile(model.PlanningQuantile)} over the horizon (≤ merge share {ReasonText.Setting(options.MergeShareThreshold)})");
+            var reason = string.Create(CultureInfo.InvariantCulture, $"partitions {left.Id} and {right.Id} on node {model.Nodes[model.Owner[a]].Id} are cold: together they peak at {ReasonNumbers.Against(share, options.MergeShareThreshold, 3)} of the largest node's allowance at q{ReasonText.Quantile(model.PlanningQuantile)} over the horizon (≤ merge share {ReasonNumbers.Setting(options.MergeShareThreshold)})");
             decisions.Add(new MergeDecision(a, merged, reason));
             a++;
         }

@@ -326,12 +326,12 @@ internal static class SplitRule
                 maxChild = Math.Max(maxChild, s);
             }
 
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{ReasonText.Breach(model, b)}; partition {partition.Id} alone peaks at {ReasonText.Share(share, options.SplitShareThreshold, 2)} of the largest node's allowance (> split share {ReasonText.Setting(options.SplitShareThreshold)}): split {proposal.Ways} ways at sampled keys, the largest shard taking {maxChild:P0} of its load"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{ReasonText.Breach(model, b)}; partition {partition.Id} alone peaks at {ReasonNumbers.Against(share, options.SplitShareThreshold)} of the largest node's allowance (> split share {ReasonNumbers.Setting(options.SplitShareThreshold)}): split {proposal.Ways} ways at sampled keys, the largest shard taking {maxChild:P0} of its load"));
         }
 
         if (share99 > 0)
         {
-            parts.Add(string.Create(CultureInfo.InvariantCulture, $"its node is forecast over capacity at q{ReasonText.Quantile(model.OverflowQuantileUsed)}, where partition {partition.Id} alone peaks at {ReasonText.Share(share99, options.SplitShareThreshold, 2)} of the largest node's capacity (> split share {ReasonText.Setting(options.SplitShareThreshold)}): split {proposal.Ways} ways before it surges"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"its node is forecast over capacity at q{ReasonText.Quantile(model.OverflowQuantileUsed)}, where partition {partition.Id} alone peaks at {ReasonNumbers.Against(share99, options.SplitShareThreshold)} of the largest node's capacity (> split share {ReasonNumbers.Setting(options.SplitShareThreshold)}): split {proposal.Ways} ways before it surges"));
         }
 
         if (sizeTrigger)
