@@ -294,7 +294,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
                 throw new InvalidOperationException($"The move of '{partition}' was not abandoned: the cluster could not be read ({e.Message}), so it could not be checked that dropping the move strands nothing.", e);
             }
 
-            var owners = new List<string>();
+            var owners = new List<SortedSet<string>>();
             foreach (var move in moves)
             {
                 owners.Add(await CheckAbandonableAsync(move, view, cancellationToken).ConfigureAwait(false));
@@ -303,17 +303,18 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             for (var i = 0; i < moves.Count; i++)
             {
                 var move = moves[i];
-                _journal.Append(new JournalRecord(JournalRecord.End, move.Id, Note: "abandoned; slots served by " + owners[i]));
-                RedisShardingLog.MoveAbandoned(_logger, move.Id, move.Partition.Value, move.Slots.ToString(), move.From, move.To, owners[i]);
-                var servedBy = move.Slots.Count == 0 ? null : view.OwnerOf(move.Slots.Start)?.Address;
+                var servedBy = string.Join(", ", owners[i]);
+                _journal.Append(new JournalRecord(JournalRecord.End, move.Id, Note: "abandoned; slots served by " + servedBy));
+                RedisShardingLog.MoveAbandoned(_logger, move.Id, move.Partition.Value, move.Slots.ToString(), move.From, move.To, servedBy);
                 var map = _routing.Current;
-                if (servedBy is not null
-                    && Enumerable.Range(move.Slots.Start, move.Slots.Count).All(slot => view.OwnerOf(slot)?.Address == servedBy)
+                if (owners[i].Count == 1
+                    && !owners[i].Contains(NoMaster)
                     && map.Contains(move.Partition)
                     && map.Get(move.Partition) is var route
                     && HashSlotRange.FromKeyRange(route.Range) == move.Slots
                     && route.Node.Value != servedBy)
                 {
+                    // One master serves every slot of the move: servedBy is its address.
                     ApplyRouting(new MoveChange(move.Partition, new NodeId(servedBy)));
                 }
             }
@@ -328,9 +329,9 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
 
     /// <summary>
     /// Throws unless dropping <paramref name="move"/> from the journal strands nothing (see <see cref="AbandonMoveAsync"/>);
-    /// returns who serves its slots, for the log.
+    /// returns who serves its slots (<see cref="NoMaster"/> for a slot no master serves).
     /// </summary>
-    private async Task<string> CheckAbandonableAsync(JournalMove move, ClusterView view, CancellationToken cancellationToken)
+    private async Task<SortedSet<string>> CheckAbandonableAsync(JournalMove move, ClusterView view, CancellationToken cancellationToken)
     {
         var what = $"The move of '{move.Partition}' (slots {move.Slots}) from '{move.From}' to '{move.To}' was not abandoned";
         foreach (var address in new[] { move.From, move.To })
@@ -345,7 +346,7 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
         for (var slot = move.Slots.Start; slot < move.Slots.End; slot++)
         {
             var owner = view.OwnerOf(slot)?.Address;
-            servedBy.Add(owner ?? "no master");
+            servedBy.Add(owner ?? NoMaster);
             foreach (var address in new[] { move.From, move.To })
             {
                 var line = view.Self[address];
@@ -377,8 +378,11 @@ public sealed class RedisSlotMigrationExecutor : IPlanExecutor, IDisposable
             }
         }
 
-        return string.Join(", ", servedBy);
+        return servedBy;
     }
+
+    /// <summary>How the log and the journal name the owner of a slot no master serves.</summary>
+    private const string NoMaster = "no master";
 
     /// <inheritdoc />
     /// <remarks>
