@@ -20,6 +20,9 @@ internal static partial class PlanningLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Predicted load exceeds what the thresholds allow by {Shortfall:P1}; the plan is the best placement found")]
     public static partial void Infeasible(ILogger logger, double shortfall);
 
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "The seasonal floor is off: ForecastGuardOptions.SeasonalMinPeriod {MinPeriod} is above the longest period SeasonalWindow {Window} can show ({LongestPeriod}, a quarter of it); lower the period or widen the window")]
+    public static partial void SeasonalFloorOff(ILogger logger, int minPeriod, int window, int longestPeriod);
+
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "Placement left as it is: {Why}")]
     public static partial void NothingToDo(ILogger logger, string why);
 }

@@ -784,6 +784,20 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public void Options_SeasonalMinPeriodAboveAQuarterOfTheSeasonalWindow_ThrowNamingBoth()
+    {
+        // The period search finds periods up to a quarter of the window: a seasonal floor from 200 steps in a 512-step
+        // window could never raise anything, which the loop's host set and would otherwise never learn.
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                () => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 200, SeasonalWindow = 512 } }.Validate(),
+                Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("ForecastGuard.SeasonalMinPeriod").And.Message.Contains("200").And.Message.Contains("SeasonalWindow (512)"));
+            Assert.That(() => new ControlLoopOptions { Horizon = 60, ForecastGuard = new() { SeasonalMinPeriod = 128, SeasonalWindow = 512 } }.Validate(), Throws.Nothing);
+        });
+    }
+
+    [Test]
     public void Options_ForecastGuardOutOfRange_ThrowNamingTheSetting()
     {
         Assert.Multiple(() =>

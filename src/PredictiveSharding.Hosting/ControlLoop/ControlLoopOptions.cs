@@ -116,6 +116,13 @@ public sealed class ControlLoopOptions
             // A period no longer than the horizon would floor forecast steps a period ahead with loads not yet measured.
             throw Bad("ForecastGuard.SeasonalMinPeriod", period, $"greater than Horizon ({Horizon})");
         }
+
+        // The period search shows periods up to a quarter of its window: a longer minimum turned the floor off silently.
+        // Refused here, where the host set both; the guard itself only warns (the simulation derives the pair).
+        if (ForecastGuard.SeasonalMinPeriod is { } minPeriod && minPeriod > ForecastGuard.SeasonalWindow / 4)
+        {
+            throw Bad("ForecastGuard.SeasonalMinPeriod", minPeriod, $"at most a quarter of ForecastGuard.SeasonalWindow ({ForecastGuard.SeasonalWindow}), {ForecastGuard.SeasonalWindow / 4}, the longest period the window can show");
+        }
     }
 
     /// <summary>

@@ -80,7 +80,7 @@ public sealed class ShardingControlLoop : IDisposable
         // unvalidated. The guard's options are its own copy, which the loop reads too.
         var settings = options.Copy();
         settings.Validate();
-        _guard = new ForecastGuard(settings.ForecastGuard);
+        _guard = new ForecastGuard(settings.ForecastGuard, logger);
         settings.ForecastGuard = _guard.Options;
         _routing = routing;
         _recorder = recorder;

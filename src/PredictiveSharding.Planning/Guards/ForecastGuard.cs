@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Topology;
 
@@ -28,10 +30,33 @@ public sealed class ForecastGuard
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public ForecastGuard(ForecastGuardOptions options)
+        : this(options, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a guard with the given settings (copied), logging a warning (event 4007) when a setting it takes cannot
+    /// take effect: a <see cref="ForecastGuardOptions.SeasonalMinPeriod"/> above a quarter of
+    /// <see cref="ForecastGuardOptions.SeasonalWindow"/>, the longest period the window can show.
+    /// </summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">Logger; null for none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public ForecastGuard(ForecastGuardOptions options, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
+
+        // A warning, not a refusal: the simulation derives this pair from its history window and the forecaster's
+        // context, and a short window (a user's --history-window) then simply has no seasonal floor, as the period
+        // search has always decided; refusing would fail such runs. Hosts that set the pair themselves are refused by
+        // ControlLoopOptions.Validate.
+        if (_options.SeasonalMinPeriod is { } minPeriod && minPeriod > _options.LongestSeasonalPeriod)
+        {
+            PlanningLog.SeasonalFloorOff(logger ?? NullLogger.Instance, minPeriod, _options.SeasonalWindow, _options.LongestSeasonalPeriod);
+        }
     }
 
     /// <summary>

@@ -88,9 +88,14 @@ public sealed class ForecastGuardOptions
 
     /// <summary>
     /// The most recent steps searched for a period. The search costs about window² / 4 operations per partition and
-    /// finds periods up to a quarter of the window. Default 512.
+    /// finds periods up to a quarter of the window (three periods back and one to score them on), so a
+    /// <see cref="SeasonalMinPeriod"/> above that raises nothing: <see cref="ForecastGuard"/> logs a warning naming both
+    /// (a control loop refuses the pair). Default 512.
     /// </summary>
     public int SeasonalWindow { get; set; } = 512;
+
+    /// <summary>The longest period <see cref="SeasonalWindow"/> can show: a quarter of it (SeasonalFloor.DetectPeriod).</summary>
+    internal int LongestSeasonalPeriod => SeasonalWindow / (SeasonalFloor.Cycles + 1);
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>

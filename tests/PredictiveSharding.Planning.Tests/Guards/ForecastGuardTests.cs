@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Planning.Guards;
 using PredictiveSharding.Topology;
@@ -100,6 +102,30 @@ public class ForecastGuardTests
             Assert.That(on.SeasonalPartitions, Is.EqualTo(1));
             Assert.That(off.Apply(forecast, partitions), Is.SameAs(forecast), "null: no seasonal floor");
         });
+    }
+
+    [Test]
+    public void Constructor_WithASeasonalMinPeriodAboveAQuarterOfTheWindow_WarnsNamingBoth()
+    {
+        // The search finds periods up to a quarter of the window (three periods back and one to score): 200 > 512 / 4 = 128,
+        // so this floor can never raise anything.
+        var logger = new FakeLogger<ForecastGuard>();
+
+        _ = new ForecastGuard(new ForecastGuardOptions { SeasonalMinPeriod = 200, SeasonalWindow = 512 }, logger);
+
+        var warnings = logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning).Select(r => r.Message).ToList();
+        Assert.That(warnings, Has.Exactly(1).Contains("SeasonalMinPeriod 200").And.Contains("SeasonalWindow 512").And.Contains("128"));
+    }
+
+    [TestCase(128, 512)]
+    [TestCase(null, 16)]
+    public void Constructor_WithASeasonalFloorThatCanFire_DoesNotWarn(int? minPeriod, int window)
+    {
+        var logger = new FakeLogger<ForecastGuard>();
+
+        _ = new ForecastGuard(new ForecastGuardOptions { SeasonalMinPeriod = minPeriod, SeasonalWindow = window }, logger);
+
+        Assert.That(logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning), Is.Empty);
     }
 
     [TestCase(1, 512, "SeasonalMinPeriod")]
