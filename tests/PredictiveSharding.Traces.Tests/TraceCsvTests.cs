@@ -220,6 +220,34 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains("test.csv"));
     }
 
+    // CsvHelper trimmed an unquoted field, so " a " and "a" were one key (and one series): spaces around an unquoted
+    // name are ambiguous (layout or part of the name?) and are refused, naming the line and the name; quoted, they are kept.
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a,2\n2024-01-01T00:00:00Z, a ,1\n", "' a '")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a ,1\n", "'a '")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,\ta,1\n", "'\ta'")]
+    public void ReadKeyTrace_UnquotedKeyWithSpacesAroundIt_ThrowsNamingLineAndKey(string csv, string key)
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line").And.Message.Contains(key).And.Message.Contains("quote"));
+    }
+
+    [Test]
+    public void ReadSeries_UnquotedSeriesNameWithSpacesAroundIt_ThrowsNamingLineAndName()
+    {
+        Assert.That(
+            () => Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z, b,1\n", TimeSpan.FromHours(1)),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("' b'"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_QuotedKeyWithSpaces_KeepsThemAndSpacesAroundOtherFieldsAreLayout()
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n 2024-01-01T00:00:00Z , \" a \" , 1 \n2024-01-01T00:00:00Z,a,2\n"), TimeSpan.FromMinutes(1), "keys.csv");
+
+        Assert.That(trace.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal), Is.EqualTo(new[] { " a ", "a" }));
+    }
+
     // DateTimeOffset.TryParse took these too, and read them by culture (01/02 is 2 January here, 1 February elsewhere).
     [TestCase("01/02/2024")]
     [TestCase("01/02/2024 10:00:00")]
