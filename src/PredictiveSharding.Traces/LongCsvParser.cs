@@ -83,9 +83,10 @@ internal static class LongCsvParser
             throw new TraceFormatException($"{source}: the file is empty; expected a header such as '{TimestampNames[0]},{nameColumns[0]},{valueColumns[0]}'.");
         }
 
-        var timeIndex = Column(csv, TimestampNames, source);
-        var nameIndex = Column(csv, nameColumns, source);
-        var valueIndex = Column(csv, valueColumns, source);
+        var expectedHeader = $"{TimestampNames[0]},{nameColumns[0]},{valueColumns[0]}";
+        var timeIndex = Column(csv, TimestampNames, source, expectedHeader);
+        var nameIndex = Column(csv, nameColumns, source, expectedHeader);
+        var valueIndex = Column(csv, valueColumns, source, expectedHeader);
         var rows = new List<TraceRow>();
         try
         {
@@ -206,7 +207,7 @@ internal static class LongCsvParser
     /// not by position: the first column with any of the names won, so a key file with a series column before its key
     /// column was read by series, and date and time columns took the dates as timestamps and summed each day into one step.
     /// </summary>
-    private static int Column(CsvReader csv, string[] names, string source)
+    private static int Column(CsvReader csv, string[] names, string source, string expectedHeader)
     {
         var header = csv.HeaderRecord ?? [];
         foreach (var name in names)
@@ -220,6 +221,33 @@ internal static class LongCsvParser
             }
         }
 
-        throw new TraceFormatException($"{source}: no '{names[0]}' column in header '{string.Join(',', header)}'.");
+        throw new TraceFormatException($"{source}: no '{names[0]}' column in header '{Excerpt(string.Join(',', header))}' ({Columns(header.Length)}{(header.Length > 1 ? ": " + string.Join(", ", header.Select(h => $"'{Excerpt(h)}'")) : string.Empty)}). {HeaderHint(header, expectedHeader)}");
+    }
+
+    private static string Columns(int count) => count == 1 ? "1 column" : string.Create(CultureInfo.InvariantCulture, $"{count} columns");
+
+    /// <summary>
+    /// What the header that lacks a column most likely is: a line of another separator (one column holding ';', a tab
+    /// or '|'), or a data row (a field reads as a timestamp: the file has no header); else the header to write.
+    /// </summary>
+    private static string HeaderHint(string[] header, string expectedHeader)
+    {
+        if (header.Length == 1)
+        {
+            foreach (var (separator, said) in new[] { (';', "';'"), ('\t', "a tab"), ('|', "'|'") })
+            {
+                if (header[0].Contains(separator, StringComparison.Ordinal))
+                {
+                    return $"It looks separated by {said}; a trace is comma-separated: save it with commas, as '{expectedHeader}'.";
+                }
+            }
+        }
+
+        if (header.Any(h => IsoTimestamp.TryParse(h.Trim(), DateTimeStyles.AdjustToUniversal, out _)))
+        {
+            return $"Its first line reads as a data row: the file has no header; add the line '{expectedHeader}' (in the file's column order) first.";
+        }
+
+        return $"Expected a header such as '{expectedHeader}' (any order and case).";
     }
 }

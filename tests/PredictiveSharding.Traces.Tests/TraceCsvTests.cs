@@ -248,6 +248,23 @@ public sealed class TraceCsvTests
         Assert.That(trace.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal), Is.EqualTo(new[] { " a ", "a" }));
     }
 
+    [TestCase("timestamp;key;count\n2024-01-01T00:00:00Z;a;1\n", "';'")]
+    [TestCase("timestamp\tkey\tcount\n2024-01-01T00:00:00Z\ta\t1\n", "tab")]
+    public void ReadKeyTrace_HeaderSeparatedByAnotherCharacter_SaysSoAndWhatItFound(string csv, string separator)
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("1 column").And.Message.Contains(separator).And.Message.Contains("comma"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_WithoutAHeader_SaysTheFirstLineLooksLikeARow()
+    {
+        Assert.That(
+            () => TraceCsv.ReadKeyTrace(new StringReader("2024-01-01T00:00:00Z,a,1\n2024-01-01T00:01:00Z,a,2\n"), TimeSpan.FromMinutes(1), "keys.csv"),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("3 columns").And.Message.Contains("no header").And.Message.Contains("timestamp,key,count"));
+    }
+
     // DateTimeOffset.TryParse took these too, and read them by culture (01/02 is 2 January here, 1 February elsewhere).
     [TestCase("01/02/2024")]
     [TestCase("01/02/2024 10:00:00")]
