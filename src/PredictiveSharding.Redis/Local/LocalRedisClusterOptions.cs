@@ -5,6 +5,9 @@ namespace PredictiveSharding.Redis.Local;
 /// <summary>Settings of <see cref="LocalRedisCluster"/>.</summary>
 public sealed class LocalRedisClusterOptions
 {
+    /// <summary>The longest <see cref="NodeTimeout"/> taken.</summary>
+    private static readonly TimeSpan MaxNodeTimeout = TimeSpan.FromHours(1);
+
     /// <summary>Masters to start, 3 to 16 (Redis Cluster needs at least 3). Default 3.</summary>
     public int Masters { get; set; } = 3;
 
@@ -20,7 +23,7 @@ public sealed class LocalRedisClusterOptions
     /// <summary>The folder for node files and logs; null creates a new temporary folder, deleted on dispose. Default null.</summary>
     public string? Directory { get; set; }
 
-    /// <summary><c>cluster-node-timeout</c>. Default 5 s, so that a killed node is marked failed quickly.</summary>
+    /// <summary><c>cluster-node-timeout</c>, from 100 ms to 1 hour. Default 5 s, so that a killed node is marked failed quickly.</summary>
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long to wait for the servers to start and the cluster to report <c>cluster_state:ok</c>; positive, at most 1 day. Default 60 s.</summary>
@@ -55,9 +58,12 @@ public sealed class LocalRedisClusterOptions
 
         ArgumentException.ThrowIfNullOrWhiteSpace(ServerPath, nameof(ServerPath));
         ArgumentException.ThrowIfNullOrWhiteSpace(CliPath, nameof(CliPath));
-        if (NodeTimeout < TimeSpan.FromMilliseconds(100))
+        // Bounded: a node timeout is how long a killed node goes unflagged, and this cluster is for tests and samples that
+        // kill nodes and wait for the flag; an hour is past any of them (Redis's own default is 15 s), and without a bound
+        // TimeSpan.MaxValue was handed to redis-server as 922337203685477 ms.
+        if (NodeTimeout < TimeSpan.FromMilliseconds(100) || NodeTimeout > MaxNodeTimeout)
         {
-            throw Bad(nameof(NodeTimeout), NodeTimeout, "at least 100 ms");
+            throw Bad(nameof(NodeTimeout), NodeTimeout, $"at least 100 ms and at most {MaxNodeTimeout}");
         }
 
         // Bounded: StartAsync and RestartAsync cancel after it with a timer, which refuses more than about 49 days with an

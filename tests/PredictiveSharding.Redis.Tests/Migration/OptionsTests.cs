@@ -82,6 +82,21 @@ public sealed class OptionsTests
     }
 
     [Test]
+    public void LocalClusterOptions_WithANodeTimeoutOverAnHour_ThrowsNamingItAndTheLimit()
+    {
+        // A node timeout that long never marks a killed node failed within any start or test, and TimeSpan.MaxValue
+        // was handed to redis-server as 922337203685477 ms.
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                () => new LocalRedisClusterOptions { NodeTimeout = TimeSpan.MaxValue }.Validate(),
+                Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("NodeTimeout").And.Message.Contains("at most 01:00:00").And.Message.Contains(TimeSpan.MaxValue.ToString()));
+            Assert.That(() => new LocalRedisClusterOptions { NodeTimeout = TimeSpan.FromHours(1) + TimeSpan.FromMilliseconds(1) }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("NodeTimeout"));
+            Assert.That(() => new LocalRedisClusterOptions { NodeTimeout = TimeSpan.FromHours(1) }.Validate(), Throws.Nothing);
+        });
+    }
+
+    [Test]
     public void LocalClusterOptions_WithTooFewMasters_ThrowsNamingIt()
     {
         Assert.That(() => new LocalRedisClusterOptions { Masters = 2 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Masters").And.Message.Contains("got 2"));
