@@ -68,7 +68,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
     public Task<CpSatPlanResult> PlanDetailedAsync(PlanningRequest request, CancellationToken cancellationToken)
     {
         // Validate on the caller's thread so bad input fails fast and synchronously visible in the task.
-        var problem = PlacementProblem.Create(request);
+        var problem = PlacementProblem.Create(request, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         return Task.Run(() => Plan(problem, cancellationToken), cancellationToken);
     }

@@ -70,6 +70,46 @@ public sealed class CpSatCancellationTests
         Assert.That(GreedyPlacement.Place(problem, CancellationToken.None), Has.Length.EqualTo(problem.PartitionCount));
     }
 
+    [Test]
+    public void PlanDetailedAsync_CancelledWhileTheRequestIsLaidOut_StopsLayingItOut()
+    {
+        // The request's layout (every partition's quantiles at every step, on the caller's thread) never asked the token:
+        // a cancellation during it waited for the whole layout (partitions × resources × steps lookups) before it was seen.
+        using var cancel = new CancellationTokenSource();
+        var lookups = new CancellingLookups(cancel);
+        var request = Request() with { LastChanged = lookups };
+        var planner = new CpSatShardPlanner(new CpSatPlannerOptions { RebalanceUnderThresholds = true });
+
+        Assert.That(() => planner.PlanDetailedAsync(request, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(lookups.Count, Is.LessThan(request.Cluster.Partitions.Count), "partitions laid out after the cancellation");
+    }
+
+    /// <summary>No partition changed; the first lookup (the layout's first partition) cancels the token.</summary>
+    private sealed class CancellingLookups(CancellationTokenSource cancel) : IReadOnlyDictionary<PartitionId, DateTimeOffset>
+    {
+        public int Count { get; private set; }
+
+        public IEnumerable<PartitionId> Keys => [];
+
+        public IEnumerable<DateTimeOffset> Values => [];
+
+        public DateTimeOffset this[PartitionId key] => throw new KeyNotFoundException();
+
+        public bool ContainsKey(PartitionId key) => TryGetValue(key, out _);
+
+        public bool TryGetValue(PartitionId key, out DateTimeOffset value)
+        {
+            Count++;
+            cancel.Cancel();
+            value = default;
+            return false;
+        }
+
+        public IEnumerator<KeyValuePair<PartitionId, DateTimeOffset>> GetEnumerator() => Enumerable.Empty<KeyValuePair<PartitionId, DateTimeOffset>>().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>Twelve partitions of uneven load, all on the first of three nodes.</summary>
     private static PlanningRequest Request()
     {

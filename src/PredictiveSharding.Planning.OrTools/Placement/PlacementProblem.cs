@@ -113,7 +113,12 @@ internal sealed class PlacementProblem
 
     /// <summary>Checks the request and lays it out densely.</summary>
     /// <exception cref="ArgumentException">The request is inconsistent; the message names the bad value.</exception>
-    public static PlacementProblem Create(PlanningRequest request)
+    public static PlacementProblem Create(PlanningRequest request) => Create(request, CancellationToken.None);
+
+    /// <summary>Checks the request and lays it out densely, asking <paramref name="cancellationToken"/> per partition.</summary>
+    /// <exception cref="ArgumentException">The request is inconsistent; the message names the bad value.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while the request was laid out.</exception>
+    public static PlacementProblem Create(PlanningRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Cluster, nameof(request));
@@ -182,6 +187,9 @@ internal sealed class PlacementProblem
         var pinned = new bool[partitions.Length];
         for (var p = 0; p < partitions.Length; p++)
         {
+            // The layout reads every quantile the plan uses at every step of every partition, on the caller's thread
+            // before the solver starts: on a large cluster long enough for a cancellation to be worth seeing per partition.
+            cancellationToken.ThrowIfCancellationRequested();
             var partition = partitions[p];
             home[p] = nodeIndex[partition.Node];
             // The time since the change, not the change plus the cooldown: that sum overflows for a change at (or a
