@@ -220,7 +220,7 @@ public sealed class ShardingControlLoop : IDisposable
 
         // The forecast error metric judges the forecaster; the plan is made on the guarded forecast.
         _previousForecast = raw;
-        var forecast = Guard(raw, history, snapshot);
+        var forecast = Guard(raw, history, snapshot, cancellationToken);
 
         _progress.Mark();
         var started = _time.GetTimestamp();
@@ -331,7 +331,7 @@ public sealed class ShardingControlLoop : IDisposable
     /// from after what it inherited at a split, on its owner's request capacity. Growth is learnt from the buckets not
     /// seen by an earlier cycle.
     /// </summary>
-    private LoadForecast Guard(LoadForecast forecast, LoadHistory history, ClusterSnapshot snapshot)
+    private LoadForecast Guard(LoadForecast forecast, LoadHistory history, ClusterSnapshot snapshot, CancellationToken cancellationToken)
     {
         var capacities = new Dictionary<NodeId, double>();
         foreach (var node in snapshot.Nodes)
@@ -394,7 +394,7 @@ public sealed class ShardingControlLoop : IDisposable
             ObserveInitialRangeGrowth(_initialRanges, capacities.Values);
         }
 
-        return _guard.Apply(forecast, guarded);
+        return _guard.Apply(forecast, guarded, cancellationToken);
     }
 
     /// <summary>

@@ -71,12 +71,12 @@ public sealed class ForecastGuard
     /// </summary>
     public bool HasObservedGrowth => !_growth.IsEmpty;
 
-    /// <summary>Partition forecasts raised by the seasonal floor, over every <see cref="Apply"/> call.</summary>
+    /// <summary>Partition forecasts raised by the seasonal floor, over every <see cref="Apply(LoadForecast, IEnumerable{GuardedPartition}, CancellationToken)"/> call.</summary>
     public long SeasonalPartitions { get; private set; }
 
     /// <summary>
     /// Partition forecasts raised to a held level (<see cref="ForecastGuardOptions.LevelShiftSteps"/>), over every
-    /// <see cref="Apply"/> call.
+    /// <see cref="Apply(LoadForecast, IEnumerable{GuardedPartition}, CancellationToken)"/> call.
     /// </summary>
     public long LevelShiftPartitions { get; private set; }
 
@@ -103,7 +103,17 @@ public sealed class ForecastGuard
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="partitions"/> names a partition more than once.</exception>
-    public LoadForecast Apply(LoadForecast forecast, IEnumerable<GuardedPartition> partitions)
+    public LoadForecast Apply(LoadForecast forecast, IEnumerable<GuardedPartition> partitions) => Apply(forecast, partitions, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="Apply(LoadForecast, IEnumerable{GuardedPartition})"/>, asking <paramref name="cancellationToken"/>
+    /// before each guard and before each partition's period search (the seasonal floor's search costs about
+    /// window² / 4 per partition, the longest work here). A cancelled call changes no count.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="partitions"/> names a partition more than once.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public LoadForecast Apply(LoadForecast forecast, IEnumerable<GuardedPartition> partitions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(forecast);
         ArgumentNullException.ThrowIfNull(partitions);
@@ -119,10 +129,13 @@ public sealed class ForecastGuard
             }
         }
 
+        // The counts are added only once every guard has run, so a cancelled call leaves them as they were.
+        var shiftedPartitions = 0;
+        var flooredPartitions = 0;
+        cancellationToken.ThrowIfCancellationRequested();
         if (_options.LevelShiftSteps is { } shiftSteps)
         {
-            forecast = LevelShiftFloor.Apply(byId, forecast, shiftSteps, out var shifted);
-            LevelShiftPartitions += shifted;
+            forecast = LevelShiftFloor.Apply(byId, forecast, shiftSteps, out shiftedPartitions);
         }
 
         if (_options.FloorAtLastLoad)
@@ -132,10 +145,11 @@ public sealed class ForecastGuard
 
         if (_options.SeasonalMinPeriod is { } minPeriod)
         {
-            forecast = SeasonalFloor.Apply(byId, forecast, _options.SeasonalWindow, minPeriod, out var floored);
-            SeasonalPartitions += floored;
+            cancellationToken.ThrowIfCancellationRequested();
+            forecast = SeasonalFloor.Apply(byId, forecast, _options.SeasonalWindow, minPeriod, out flooredPartitions, cancellationToken);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         if (_options.BoundBursts)
         {
             // Single keys left unbounded: all of them, or (by default) those whose load moves with no key-order neighbour's.
@@ -145,6 +159,8 @@ public sealed class ForecastGuard
             forecast = BurstFloor.Apply(byId, forecast, _growth, _options.BurstLevelSteps, unbounded);
         }
 
+        LevelShiftPartitions += shiftedPartitions;
+        SeasonalPartitions += flooredPartitions;
         return forecast;
     }
 

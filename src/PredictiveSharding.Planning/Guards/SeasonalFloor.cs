@@ -116,7 +116,7 @@ internal static class SeasonalFloor
     /// step, to <see cref="FloorAt"/>; partitions without a clear period of at least <paramref name="minPeriod"/> steps over
     /// the last <paramref name="window"/> steps are unchanged. Counts the partitions raised in <paramref name="floored"/>.
     /// </summary>
-    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> guarded, LoadForecast forecast, int window, int minPeriod, out int floored)
+    public static LoadForecast Apply(IReadOnlyDictionary<PartitionId, GuardedPartition> guarded, LoadForecast forecast, int window, int minPeriod, out int floored, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(guarded);
         ArgumentNullException.ThrowIfNull(forecast);
@@ -136,6 +136,7 @@ internal static class SeasonalFloor
                     return null;
                 }
 
+                cancellationToken.ThrowIfCancellationRequested();
                 var period = DetectPeriod(partition.Loads, window, minPeriod);
                 return period == 0 ? null : s => FloorAt(partition.Loads, period, s);
             },

@@ -128,6 +128,24 @@ public class ForecastGuardTests
         Assert.That(logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning), Is.Empty);
     }
 
+    [Test]
+    public void Apply_WhenCancelled_ThrowsBeforeSearchingForPeriods()
+    {
+        // The seasonal floor's search costs about window² / 4 per partition (half a second on 10,000 partitions at the
+        // default window) and Apply took no token, so a plan cancelled meanwhile waited for every partition's search.
+        var timer = Enumerable.Range(0, 210).Select(i => i % 30 == 0 ? 100.0 : 2).ToArray();
+        var guard = new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = false, BoundBursts = false, SeasonalMinPeriod = 25 });
+        var forecast = GuardForecasts.Constant([P], [0.1, 0.5], 5);
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => guard.Apply(forecast, [new GuardedPartition(P, timer, 1000)], cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(guard.SeasonalPartitions, Is.Zero, "no partition was searched");
+        });
+    }
+
     [TestCase(1, 512, "SeasonalMinPeriod")]
     [TestCase(-3, 512, "SeasonalMinPeriod")]
     [TestCase(25, 0, "SeasonalWindow")]

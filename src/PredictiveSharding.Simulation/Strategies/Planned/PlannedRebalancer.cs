@@ -207,7 +207,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         var guarded = Guarded(cluster);
         if (_lastLoadGuard is not null)
         {
-            forecast = _lastLoadGuard.Apply(forecast, guarded);
+            forecast = _lastLoadGuard.Apply(forecast, guarded, cancellationToken);
         }
 
         if (_settings.CorrectMeasuredOverload)
@@ -221,7 +221,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         // A period longer than the forecaster's context (a half-hourly timer in per-minute data) is invisible to it; the
         // partition's own past shows it, so its median is raised to what came back in each recent period. A surge the
         // partition never had is bounded by the growth the cluster has shown from loads as large.
-        forecast = _guard.Apply(forecast, guarded);
+        forecast = _guard.Apply(forecast, guarded, cancellationToken);
 
         started = _time.GetTimestamp();
         try
