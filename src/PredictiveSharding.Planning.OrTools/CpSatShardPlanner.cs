@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,18 +45,24 @@ public sealed class CpSatShardPlanner : IShardPlanner
     private readonly CpSatPlannerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly CpSatPlannerMetrics _metrics;
 
     /// <summary>Creates the planner.</summary>
     /// <param name="options">Solver settings; null for the defaults.</param>
     /// <param name="timeProvider">Clock for the plan time and the phases' time limits; null for the system clock.</param>
     /// <param name="logger">Logger; null for none.</param>
+    /// <param name="meterFactory">
+    /// Creates the meter "PredictiveSharding.Planning.OrTools" the planner's instruments are on (a host's container
+    /// gives its own); null for a meter shared by every planner made without one.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public CpSatShardPlanner(CpSatPlannerOptions? options = null, TimeProvider? timeProvider = null, ILogger<CpSatShardPlanner>? logger = null)
+    public CpSatShardPlanner(CpSatPlannerOptions? options = null, TimeProvider? timeProvider = null, ILogger<CpSatShardPlanner>? logger = null, IMeterFactory? meterFactory = null)
     {
         _options = options ?? new CpSatPlannerOptions();
         _options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _metrics = new CpSatPlannerMetrics(meterFactory);
     }
 
     /// <inheritdoc />
@@ -119,9 +126,7 @@ public sealed class CpSatShardPlanner : IShardPlanner
         }
 
         CpSatPlannerLog.Planned(_logger, problem.PartitionCount, problem.NodeCount, (long)elapsed.TotalMilliseconds, before.Summary.MaxUtilization, after.Summary.MaxUtilization, moves.Count, movedBytes, solution.PeakProvenOptimal);
-        CpSatPlannerMetrics.Plans.Add(1, new KeyValuePair<string, object?>("proven_optimal", solution.PeakProvenOptimal));
-        CpSatPlannerMetrics.PlanTime.Record(elapsed.TotalMilliseconds);
-        CpSatPlannerMetrics.MovedBytes.Add(movedBytes);
+        _metrics.Record(solution.PeakProvenOptimal, elapsed, movedBytes);
         return new CpSatPlanResult(plan, solution.PeakProvenOptimal, solution.MovedBytesProvenMinimal, solution.ObjectiveBound);
     }
 

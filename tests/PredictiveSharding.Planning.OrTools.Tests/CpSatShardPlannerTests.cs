@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using PredictiveSharding.Forecasting;
 using PredictiveSharding.Keys;
 using PredictiveSharding.Topology;
@@ -66,6 +68,49 @@ public sealed class CpSatShardPlannerTests
 
         Assert.That(result.ProvenOptimal, Is.False);
         Assert.That(result.Plan.StoppedAtTimeLimit, Is.True);
+    }
+
+    [Test]
+    public async Task PlanAsync_WithAMeterFactory_RecordsOnItsMeterOnly()
+    {
+        // The planner's instruments were on one static meter, so a host's IMeterFactory (its DI container's, scoped to it)
+        // never saw them and two hosts in one process shared the counts; the genetic planner and the executor take one.
+        using var factory = new ScopedMeterFactory();
+        using var scoped = new MetricCollector<long>(factory, CpSatPlannerMetricsName, "psharding.cpsat.plans");
+        using var shared = new MetricCollector<long>(null, CpSatPlannerMetricsName, "psharding.cpsat.plans");
+        var planner = new CpSatShardPlanner(new CpSatPlannerOptions { RebalanceUnderThresholds = true, DeterministicTimeLimit = 5, TimeLimit = TimeSpan.FromSeconds(60) }, meterFactory: factory);
+        var request = Request(new[,] { { 500.0, 500.0 }, { 400.0, 400.0 } }, [1000, 1000], homes: [0, 0]);
+
+        await planner.PlanAsync(request, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(scoped.GetMeasurementSnapshot().Select(m => m.Value), Is.EqualTo(new[] { 1L }));
+            Assert.That(shared.GetMeasurementSnapshot(), Is.Empty, "the shared meter is only for a planner made without a factory");
+        });
+    }
+
+    private const string CpSatPlannerMetricsName = "PredictiveSharding.Planning.OrTools";
+
+    /// <summary>An <see cref="IMeterFactory"/> whose meters carry it as their scope, as a DI container's do.</summary>
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(new MeterOptions(options.Name) { Version = options.Version, Tags = options.Tags, Scope = this });
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in _meters)
+            {
+                meter.Dispose();
+            }
+        }
     }
 
     [Test]
