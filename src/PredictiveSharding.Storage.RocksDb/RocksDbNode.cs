@@ -513,8 +513,15 @@ public sealed class RocksDbNode : IDisposable
         }
     }
 
-    /// <summary>A new file name in this node's ingest folder.</summary>
-    internal string NewIngestFilePath() => Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
+    /// <summary>A new file name in this node's ingest folder, which is made again if it has gone.</summary>
+    internal string NewIngestFilePath()
+    {
+        // The folder is empty between copies, which is what a temporary-file cleaner (systemd-tmpfiles, tmpreaper)
+        // removes; every later copy to the node then failed with RocksDB's "No such file or directory" until the node
+        // was reopened. One call per table file (a lane's file holds up to a chunk), nothing beside writing it.
+        System.IO.Directory.CreateDirectory(_ingestDirectory);
+        return Path.Combine(_ingestDirectory, Guid.NewGuid().ToString("N") + ".sst");
+    }
 
     /// <summary>
     /// Ingests finished files of <paramref name="range"/>'s entries (not overlapping each other) into the data family, in one

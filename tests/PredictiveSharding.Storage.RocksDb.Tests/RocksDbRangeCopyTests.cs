@@ -48,6 +48,30 @@ public sealed class RocksDbRangeCopyTests : TwoNodeClusterFixture
     }
 
     [Test]
+    public async Task Copy_AfterTheTargetsIngestFolderWasRemoved_RecreatesItAndCopies()
+    {
+        // The ingest folder is made when the node opens and stays empty between copies: exactly what a temporary-file
+        // cleaner (systemd-tmpfiles, tmpreaper) removes. Every later copy to the node then failed with RocksDB's
+        // "IO error: No such file or directory" on a file name of its own, until the node was reopened.
+        using var cluster = Open();
+        await cluster.WriteAsync(A, Entries(0, 100, "v"), CancellationToken.None);
+        Directory.Delete(Path.Combine(Folder.Path, "node-b.ingest"));
+
+        var copy = await cluster.OpenCopyAsync(A, B, Range, Range.Start, CancellationToken.None);
+        await using (copy)
+        {
+            while (!(await copy.CopyNextAsync(64 * 1024, CancellationToken.None)).IsLast)
+            {
+            }
+
+            await copy.CommitAsync(CancellationToken.None);
+        }
+
+        var source = await cluster.ChecksumAsync(A, Range, CancellationToken.None);
+        Assert.That((await cluster.ChecksumAsync(B, Range, CancellationToken.None)).SameContentAs(source), Is.True);
+    }
+
+    [Test]
     public async Task Copy_ResumedAfterACommittedPart_EndsWithTheWholeRangeButNoChecksum()
     {
         using var cluster = Open();
