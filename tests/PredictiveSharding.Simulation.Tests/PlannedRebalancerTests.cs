@@ -11,6 +11,22 @@ public class PlannedRebalancerTests
 {
     private static readonly PlannedSettings Settings = new(HorizonSteps: 6, PlanEverySteps: 1, FineTuneEverySteps: 100, HistoryWindowSteps: 50, UtilizationThreshold: 0.9, PlanningQuantile: 0.5, MaxKeySamples: 48, CorrectMeasuredOverload: false);
 
+    [TestCase(25, 60, true)]
+    [TestCase(25, 100, false)]
+    [TestCase(0, 60, false)]
+    public void Constructor_WithASeasonalMinPeriodTheHistoryWindowCannotShow_WarnsNamingBoth(int minPeriod, int window, bool warns)
+    {
+        // The period search shows periods up to a quarter of the history window: a seasonal floor from 25 steps in 60 steps
+        // of history never raised anything, while the strategy's setting still read "seasonal floor (periods ≥ 25 steps)".
+        var settings = Settings with { SeasonalMinPeriod = minPeriod, HistoryWindowSteps = window };
+
+        var rebalancer = new PlannedRebalancer(StrategyNames.Predictive, new LastValueForecaster(), new FixedMovePlanner(new PartitionId("p000"), DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(1)), settings, TimeProvider.System);
+
+        Assert.That(
+            rebalancer.Warnings.Where(w => w.Contains("seasonal floor", StringComparison.Ordinal)),
+            warns ? Has.Exactly(1).Contains($"{minPeriod} steps").And.Contains($"history window of {window} steps") : Is.Empty);
+    }
+
     [Test]
     public async Task BeforeStep_StartsAPlannedMoveAtOnce_EvenWhenItsBreachIsStepsAway()
     {

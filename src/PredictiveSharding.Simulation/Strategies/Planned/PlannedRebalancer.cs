@@ -80,6 +80,14 @@ internal sealed class PlannedRebalancer : IRebalancer
             SeasonalWindow = settings.HistoryWindowSteps,
             LevelShiftSteps = settings.LevelShiftSteps > 0 ? settings.LevelShiftSteps : null,
         });
+
+        // The period search shows periods up to a quarter of its window; the minimum is derived from the forecaster's
+        // context, so a short history window leaves the floor off. Said, not refused: the run is still a valid one without
+        // the floor (at the defaults, 25 against 512 / 4, it never happens).
+        if (settings.SeasonalMinPeriod > 0 && settings.SeasonalMinPeriod > settings.HistoryWindowSteps / 4)
+        {
+            Warn(string.Create(CultureInfo.InvariantCulture, $"seasonal floor off: periods of at least {settings.SeasonalMinPeriod} steps cannot show in a history window of {settings.HistoryWindowSteps} steps (at most a quarter of it, {settings.HistoryWindowSteps / 4}); a window of at least {4 * settings.SeasonalMinPeriod} steps (SimulationOptions.HistoryWindowSteps) turns it on."));
+        }
     }
 
     public string Name { get; }
