@@ -10,9 +10,6 @@ internal static class LongCsvParser
 {
     private static readonly string[] TimestampNames = ["timestamp", "time", "date"];
 
-    /// <summary>What CsvHelper trims around a field (its default white-space characters).</summary>
-    private static readonly char[] LayoutSpaces = [' ', '\t'];
-
     /// <summary>
     /// Opens a trace file as strict UTF-8 (a byte-order mark of UTF-16 or UTF-32 is followed, strictly too): bytes that
     /// do not decode are refused (<see cref="Read"/> names them) instead of becoming U+FFFD, which made different keys one.
@@ -88,6 +85,7 @@ internal static class LongCsvParser
         var nameIndex = Column(csv, nameColumns, source, expectedHeader);
         var valueIndex = Column(csv, valueColumns, source, expectedHeader);
         var rows = new List<TraceRow>();
+        var spellings = new NameSpellings(source, nameColumns[0]);
         try
         {
             while (csv.Read())
@@ -102,7 +100,7 @@ internal static class LongCsvParser
                 }
 
                 var name = csv.GetField(nameIndex) ?? string.Empty;
-                ThrowIfSpacedUnquoted(csv.Parser.RawRecord, nameIndex, source, line, nameColumns[0]);
+                spellings.Note(csv.Parser.RawRecord, nameIndex, name, line);
                 if (name.Length == 0 && !allowZeroValueOnly)
                 {
                     throw new TraceFormatException($"{source}, line {line}: the {nameColumns[0]} column is empty.");
@@ -128,6 +126,7 @@ internal static class LongCsvParser
             throw new TraceFormatException($"{source}, line {e.Context?.Parser?.RawRow}: {e.Message.Split('\n')[0].TrimEnd()}{record}", e);
         }
 
+        spellings.ThrowIfMerged(rows);
         if (rows.Count == 0)
         {
             throw new TraceFormatException($"{source}: the file has a header but no rows.");
@@ -137,7 +136,7 @@ internal static class LongCsvParser
     }
 
     /// <summary>The start of a field or row for a message: a quote never closed swallows the rest of the file.</summary>
-    private static string Excerpt(string text)
+    internal static string Excerpt(string text)
     {
         const int Length = 80;
         text = text.TrimEnd('\r', '\n');
@@ -149,58 +148,6 @@ internal static class LongCsvParser
     /// reader that does not detect marks leaves at the start of the text, as does a file whose mark was written twice.
     /// </summary>
     private static string HeaderName(string field) => field.Trim().TrimStart('\uFEFF').Trim().ToLowerInvariant();
-
-    /// <summary>
-    /// Refuses a name (key or series) written unquoted with spaces or tabs around it. CsvHelper trims an unquoted field,
-    /// so " a " and "a" were read as one key; whether such spaces are layout or part of the name cannot be told, so the
-    /// rule is: spaces around an unquoted name are refused, a quoted name keeps its spaces exactly, and spaces around
-    /// the other fields (timestamps, numbers) are layout and trimmed.
-    /// </summary>
-    private static void ThrowIfSpacedUnquoted(string rawRecord, int index, string source, int line, string column)
-    {
-        // Most rows hold no space or tab at all: only those are split again.
-        if (rawRecord.AsSpan().IndexOfAny(' ', '\t') < 0)
-        {
-            return;
-        }
-
-        var raw = RawField(rawRecord.TrimEnd('\r', '\n'), index);
-        if (raw.Length > 0 && (IsLayoutSpace(raw[0]) || IsLayoutSpace(raw[^1])) && !raw.Trim(LayoutSpaces).StartsWith('"'))
-        {
-            throw new TraceFormatException(string.Create(CultureInfo.InvariantCulture, $"{source}, line {line}: the {column} '{Excerpt(raw)}' has spaces or tabs around it outside quotes; they would be trimmed, making it the {column} '{Excerpt(raw.Trim(LayoutSpaces))}'. Remove them, or quote the {column} (\"...\") to keep them as part of it."));
-        }
-    }
-
-    private static bool IsLayoutSpace(char c) => c is ' ' or '\t';
-
-    /// <summary>The raw text of field <paramref name="index"/> of a record: split at commas outside quotes.</summary>
-    private static string RawField(string record, int index)
-    {
-        var field = 0;
-        var start = 0;
-        var quoted = false;
-        for (var i = 0; i < record.Length; i++)
-        {
-            var c = record[i];
-            if (c == '"')
-            {
-                // A doubled quote inside a quoted field toggles twice: the state is right after the pair.
-                quoted = !quoted;
-            }
-            else if (c == ',' && !quoted)
-            {
-                if (field == index)
-                {
-                    return record[start..i];
-                }
-
-                field++;
-                start = i + 1;
-            }
-        }
-
-        return field == index ? record[start..] : string.Empty;
-    }
 
     /// <summary>
     /// The column of the first of <paramref name="names"/> (the documented name, then its aliases) the header has. By name,

@@ -13,9 +13,10 @@ namespace PredictiveSharding.Traces;
 /// <para>Columns: found by name (any case, any order, other columns ignored). Each has aliases, taken only when the header
 /// has no column of the documented name: <c>time</c> or <c>date</c> for <c>timestamp</c>; <c>series</c> or <c>name</c> for
 /// <c>key</c>; <c>name</c> or <c>id</c> for <c>series</c>; <c>value</c> for <c>count</c> and <c>count</c> for <c>value</c>.</para>
-/// <para>Spaces: spaces and tabs around a timestamp or a number are layout and ignored; around a key or series name they
-/// are refused unless the name is quoted (<c>" a "</c> is the name with its spaces): unquoted, <c> a </c> would be read
-/// as <c>a</c> and merge with it.</para>
+/// <para>Spaces: spaces around an unquoted field are layout and ignored (<c>timestamp, key, count</c> is a
+/// header like any other); a quoted name keeps them exactly (<c>" a "</c> is its own name). A file that writes one key or
+/// series name both with and without spaces around it (<c>a</c> on one row, <c> a </c> on another) is refused naming both
+/// lines: reading them as one name would sum two spellings silently.</para>
 /// <para>Step: when none is given it is inferred per series (or key), as the median gap between that series' consecutive
 /// distinct timestamps (snapped to a common step within 2%). The file's step is the smallest of these, or the largest
 /// divisor of it whose grid holds every row within a quarter step (2-hourly and 3-hourly series: hourly), but never finer

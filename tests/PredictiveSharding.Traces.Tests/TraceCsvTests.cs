@@ -220,24 +220,49 @@ public sealed class TraceCsvTests
         Assert.That(() => Series(csv), Throws.InstanceOf<TraceFormatException>().With.Message.Contains(message).And.Message.Contains("test.csv"));
     }
 
-    // CsvHelper trimmed an unquoted field, so " a " and "a" were one key (and one series): spaces around an unquoted
-    // name are ambiguous (layout or part of the name?) and are refused, naming the line and the name; quoted, they are kept.
-    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a,2\n2024-01-01T00:00:00Z, a ,1\n", "' a '")]
-    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a ,1\n", "'a '")]
-    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,\ta,1\n", "'\ta'")]
-    public void ReadKeyTrace_UnquotedKeyWithSpacesAroundIt_ThrowsNamingLineAndKey(string csv, string key)
+    // CsvHelper trims an unquoted field, so " a " and "a" were one key (their requests summed) without a word. Spaces
+    // around a name are layout (see the next test), but one name written both ways is ambiguous and refused, naming both
+    // lines and spellings; quoted, spaces are kept.
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a,2\n2024-01-01T00:00:00Z, a ,1\n", "lines 2 and 3", "' a '")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z, a ,1\n2024-01-01T00:01:00Z,b,1\n2024-01-01T00:02:00Z,a,2\n", "lines 2 and 4", "' a '")]
+    [TestCase("timestamp,key,count\n2024-01-01T00:00:00Z,a ,1\n2024-01-01T00:00:00Z, a,1\n", "lines 2 and 3", "' a'")]
+    public void ReadKeyTrace_OneKeyWrittenWithAndWithoutSpacesAroundIt_ThrowsNamingBothLines(string csv, string lines, string spelling)
     {
         Assert.That(
             () => TraceCsv.ReadKeyTrace(new StringReader(csv), TimeSpan.FromMinutes(1), "keys.csv"),
-            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, line").And.Message.Contains(key).And.Message.Contains("quote"));
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("keys.csv, " + lines).And.Message.Contains(spelling).And.Message.Contains("quote"));
     }
 
     [Test]
-    public void ReadSeries_UnquotedSeriesNameWithSpacesAroundIt_ThrowsNamingLineAndName()
+    public void ReadSeries_OneSeriesNameWrittenWithAndWithoutSpacesAroundIt_ThrowsNamingBothLines()
     {
         Assert.That(
-            () => Series("timestamp,series,value\n2024-01-01T00:00:00Z,a,1\n2024-01-01T00:00:00Z, b,1\n", TimeSpan.FromHours(1)),
-            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, line 3").And.Message.Contains("' b'"));
+            () => Series("timestamp,series,value\n2024-01-01T00:00:00Z, b,1\n2024-01-01T01:00:00Z,b,1\n", TimeSpan.FromHours(1)),
+            Throws.InstanceOf<TraceFormatException>().With.Message.Contains("test.csv, lines 2 and 3").And.Message.Contains("' b'"));
+    }
+
+    [Test]
+    public void ReadKeyTrace_SpacesAfterEveryComma_AreLayout()
+    {
+        var trace = TraceCsv.ReadKeyTrace(
+            new StringReader("timestamp, key, count\n2024-01-01T00:00:00Z, a, 1\n2024-01-01T00:00:00Z, b, 2\n2024-01-01T00:01:00Z, a, 3\n"),
+            TimeSpan.FromMinutes(1),
+            "keys.csv");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(trace.Keys.Select(k => k.ToString()), Is.EqualTo(new[] { "a", "b" }));
+            Assert.That(trace.CountsOf(0).ToArray(), Is.EqualTo(new[] { 1.0, 3.0 }));
+        });
+    }
+
+    // CsvHelper trims the space alone: a tab is part of the name, so "\ta" is a key of its own and merges with nothing.
+    [Test]
+    public void ReadKeyTrace_TabBeforeAKey_IsPartOfIt()
+    {
+        var trace = TraceCsv.ReadKeyTrace(new StringReader("timestamp,key,count\n2024-01-01T00:00:00Z,\ta,1\n2024-01-01T00:00:00Z,a,2\n"), TimeSpan.FromMinutes(1), "keys.csv");
+
+        Assert.That(trace.Keys.Select(k => trace.CountsOf(trace.Keys.ToList().IndexOf(k))[0]).Order(), Is.EqualTo(new[] { 1.0, 2.0 }), "two keys, one per spelling");
     }
 
     [Test]
