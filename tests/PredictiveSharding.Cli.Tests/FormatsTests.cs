@@ -178,6 +178,8 @@ public sealed class FormatsTests
     [TestCase(",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]}}}", ",\"p2\":{\"requests\":[[10,20,30],[10,20,30]]},\"p2\":{\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2", "Duplicate")]
     [TestCase("{\"requests\":[[10,20,30],[10,20,30]]}}}", "{\"requests\":[[10,20,30],[10,20,30]],\"requests\":[[1,2,3],[1,2,3]]}}}", "$.partitions.p2.requests", "Duplicate")]
     [TestCase("\"stepSeconds\":3600", "\"stepSeconds\":3600,\"stepSeconds\":60", "$.stepSeconds", "Duplicate")]
+    [TestCase("\"stepSeconds\":3600", "\"stepSeconds\":1e-9", "$.stepSeconds", "got 1E-09")]
+    [TestCase("\"stepSeconds\":3600", "\"origin\":\"9999-12-31T23:00:00Z\",\"stepSeconds\":3600", "$.origin", "'9999-12-31T23:00:00Z'")]
     public void ForecastRead_WhenAValueIsBad_NamesFilePathAndValue(string from, string to, string path, string detail)
     {
         var text = ValidForecast.Replace(from, to, StringComparison.Ordinal);

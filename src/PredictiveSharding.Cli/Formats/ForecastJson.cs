@@ -25,6 +25,14 @@ internal static class ForecastJson
             throw new PlanFileException(file, "$.stepSeconds", $"the step must be a positive number of seconds; got {(document.StepSeconds is { } s ? JsonFile.Show(s) : "nothing")}.");
         }
 
+        // Under half a tick (50 ns) the step rounds to zero, which LoadForecast refused with its own message naming neither
+        // this file nor the field.
+        var step = TimeSpan.FromSeconds(stepSeconds);
+        if (step <= TimeSpan.Zero)
+        {
+            throw new PlanFileException(file, "$.stepSeconds", $"the step must be at least one tick of .NET's clock (1E-07 seconds); got {JsonFile.Show(stepSeconds)}.");
+        }
+
         var quantiles = ReadQuantiles(document, file);
         var origin = ReadOrigin(document, file, defaultOrigin);
         if (document.Partitions is not { Count: > 0 } partitions)
@@ -62,7 +70,15 @@ internal static class ForecastJson
             result[new PartitionId(partition)] = series;
         }
 
-        return new LoadForecast(origin, TimeSpan.FromSeconds(stepSeconds), quantiles, result);
+        // Every value was checked above; what is left for LoadForecast to refuse is a last step past the last representable
+        // time (an origin near the year 9999), which its own message named without this file or the field.
+        var room = DateTime.MaxValue.Ticks - Math.Max(origin.Ticks, origin.UtcTicks);
+        if (step.Ticks > room / steps)
+        {
+            throw new PlanFileException(file, "$.origin", string.Create(CultureInfo.InvariantCulture, $"the forecast's {steps} steps of {JsonFile.Show(stepSeconds)} seconds from '{document.Origin ?? origin.ToString("O", CultureInfo.InvariantCulture)}' end after the last representable time (the end of the year 9999)."));
+        }
+
+        return new LoadForecast(origin, step, quantiles, result);
     }
 
     /// <summary>
