@@ -263,6 +263,20 @@ public sealed class PlanCommandTests
         Assert.That(error, Does.Not.Contain("denied"));
     }
 
+    [Test]
+    public async Task RunAsync_WhenOutIsInAFolderThatDoesNotExist_ExitsWithTwoNamingTheFolderBeforeReadingTheFiles()
+    {
+        // It was found only when plan.json was written, after the whole search. The cluster file is missing too: the
+        // message names --out's folder, not the cluster file, only if --out is checked before the files are read.
+        var folder = Path.Combine(_scratch, "no-such-folder");
+        var (code, plan, error) = await RunAsync(new PlanSettings { Cluster = Path.Combine(_scratch, "missing.json"), Forecast = PlanTestFiles.SampleForecast, Out = Path.Combine(folder, "plan.json") });
+
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(plan, Is.Null);
+        Assert.That(error, Does.Contain("--out").And.Contain(folder).And.Contain("does not exist"));
+        Assert.That(error, Does.Not.Contain("missing.json"));
+    }
+
     [TestCase("genetic")]
     [TestCase("cpsat")]
     public async Task RunAsync_WhenTheLoadsOfANodeAddUpBeyondADouble_ExitsWithTwoNamingTheResource(string planner)

@@ -24,4 +24,14 @@ internal static class CliPaths
     /// <summary>The message for an output path that names an existing folder, or null when it does not.</summary>
     public static string? FolderInsteadOfFile(string flag, string path) =>
         Directory.Exists(path) ? $"{flag}: '{path}' is a folder, not a file; name the file to write (in it or elsewhere)." : null;
+
+    /// <summary>
+    /// The message for an output path whose folder does not exist, or null when it does. <paramref name="path"/> must be
+    /// a path (not empty, no NUL), which <see cref="Path.GetFullPath(string)"/> refuses with a message naming neither.
+    /// </summary>
+    public static string? MissingFolder(string flag, string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        return folder is not null && !Directory.Exists(folder) ? $"{flag}: the folder of '{path}' ('{folder}') does not exist." : null;
+    }
 }

@@ -86,10 +86,11 @@ internal static class PlanCommand
         {
             settings.Validate();
 
-            // Checked before planning, which can take the whole time budget, rather than when the plan is written.
-            if (settings.Out is { } target && CliPaths.FolderInsteadOfFile("--out", target) is { } folder)
+            // Checked before planning, which can take the whole time budget, rather than when the plan is written (a
+            // missing folder was found only then, as simulate's --plot is not).
+            if (settings.Out is { } target && (CliPaths.FolderInsteadOfFile("--out", target) ?? CliPaths.MissingFolder("--out", target)) is { } unwritable)
             {
-                throw new ArgumentException(folder + " No plan written.", nameof(settings));
+                throw new ArgumentException(unwritable + " No plan written.", nameof(settings));
             }
 
             var cluster = ClusterJson.Read(settings.Cluster);

@@ -281,10 +281,9 @@ internal static class SimulateCommand
             throw new IOException(message);
         }
 
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
+        if (CliPaths.MissingFolder(flag, path) is { } missing)
         {
-            throw new DirectoryNotFoundException($"{flag}: the folder of '{path}' ('{folder}') does not exist.");
+            throw new DirectoryNotFoundException(missing);
         }
     }
 
