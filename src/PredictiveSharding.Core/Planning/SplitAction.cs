@@ -31,4 +31,36 @@ public sealed record SplitAction : ShardingAction
 
     /// <summary>The shards, left to right.</summary>
     public IReadOnlyList<PartitionId> NewPartitions { get; }
+
+    /// <summary>True when <paramref name="other"/> splits the same partition at the same keys into the same shards, for the same reason.</summary>
+    /// <remarks>
+    /// The keys and shards compare element by element: a record compares its lists by reference, so two identical splits
+    /// (two runs of a planner with the same seed, a plan read back from a file) were unequal, and so were their plans' actions.
+    /// </remarks>
+    public bool Equals(SplitAction? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && base.Equals(other)
+            && Partition == other.Partition
+            && SplitKeys.SequenceEqual(other.SplitKeys)
+            && NewPartitions.SequenceEqual(other.NewPartitions));
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(Partition);
+        foreach (var key in SplitKeys)
+        {
+            hash.Add(key);
+        }
+
+        foreach (var shard in NewPartitions)
+        {
+            hash.Add(shard);
+        }
+
+        return hash.ToHashCode();
+    }
 }
