@@ -3,15 +3,29 @@ namespace PredictiveSharding.Planning;
 /// <summary>A planner's answer: what to split, at which keys, and where each shard goes, each action with its reason.</summary>
 public sealed record ShardingPlan
 {
-    /// <summary>Creates a plan.</summary>
+    private readonly IReadOnlyList<string> _warnings = [];
+
+    /// <summary>Creates a plan. The actions are copied, so changing the caller's list afterwards does not change the plan.</summary>
+    /// <exception cref="ArgumentException">An action is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="movedBytes"/> is negative.</exception>
     public ShardingPlan(bool feasible, IReadOnlyList<ShardingAction> actions, UtilizationSummary before, UtilizationSummary after, long movedBytes, TimeSpan planTime)
     {
         ArgumentNullException.ThrowIfNull(actions);
         ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(after);
         Guard.NonNegative(movedBytes, nameof(movedBytes));
+
+        // Checked and kept as a read-only copy: the executor, the control loop's cooldowns and the logs all read one plan,
+        // and the planner's own list (or a cast back to it) could change under them. A null action failed in the executor
+        // as a NullReferenceException naming nothing.
+        var copy = new ShardingAction[actions.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = actions[i] ?? throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A plan's action must not be null; actions[{i}] is."), nameof(actions));
+        }
+
         Feasible = feasible;
-        Actions = actions;
+        Actions = Array.AsReadOnly(copy);
         Before = before;
         After = after;
         MovedBytes = movedBytes;
@@ -52,6 +66,50 @@ public sealed record ShardingPlan
     /// </summary>
     public bool StoppedAtTimeLimit { get; init; }
 
-    /// <summary>Notes on what the plan could not do (e.g. a single key hotter than a node can carry).</summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Notes on what the plan could not do (e.g. a single key hotter than a node can carry). The list given is copied.</summary>
+    /// <exception cref="ArgumentNullException">Set to null; give an empty list when there is nothing to note.</exception>
+    public IReadOnlyList<string> Warnings
+    {
+        get => _warnings;
+        init => _warnings = Array.AsReadOnly((value ?? throw new ArgumentNullException(nameof(Warnings), "A plan's Warnings must be a list (empty when there is nothing to note); got null.")).ToArray());
+    }
+
+    /// <summary>True when <paramref name="other"/> has the same figures, the same actions in the same order and the same warnings.</summary>
+    /// <remarks>The actions and warnings compare element by element: a record compares its lists by reference.</remarks>
+    public bool Equals(ShardingPlan? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && Feasible == other.Feasible
+            && Shortfall.Equals(other.Shortfall)
+            && Before == other.Before
+            && After == other.After
+            && MovedBytes == other.MovedBytes
+            && PlanTime == other.PlanTime
+            && StoppedAtTimeLimit == other.StoppedAtTimeLimit
+            && Actions.SequenceEqual(other.Actions)
+            && Warnings.SequenceEqual(other.Warnings, StringComparer.Ordinal));
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Feasible);
+        hash.Add(Shortfall);
+        hash.Add(Before);
+        hash.Add(After);
+        hash.Add(MovedBytes);
+        hash.Add(PlanTime);
+        hash.Add(StoppedAtTimeLimit);
+        foreach (var action in Actions)
+        {
+            hash.Add(action);
+        }
+
+        foreach (var warning in Warnings)
+        {
+            hash.Add(warning, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
 }

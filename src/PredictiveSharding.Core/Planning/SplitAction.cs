@@ -6,7 +6,7 @@ namespace PredictiveSharding.Planning;
 /// <summary>Split a partition at keys into new partitions (shards) that stay on its node until moved.</summary>
 public sealed record SplitAction : ShardingAction
 {
-    /// <summary>Creates a split.</summary>
+    /// <summary>Creates a split. The keys and shards are copied, so changing the caller's lists afterwards does not change it.</summary>
     /// <exception cref="ArgumentException">No split key, or the number of new partitions is not one more than the keys.</exception>
     public SplitAction(PartitionId partition, IReadOnlyList<ShardKey> splitKeys, IReadOnlyList<PartitionId> newPartitions, string reason)
         : base(reason)
@@ -19,8 +19,11 @@ public sealed record SplitAction : ShardingAction
         }
 
         Partition = partition;
-        SplitKeys = splitKeys;
-        NewPartitions = newPartitions;
+
+        // Read-only copies: the planner's lists (or a cast back to them) could change a split that the executor, the routing
+        // change and the loop's cooldowns all read.
+        SplitKeys = Array.AsReadOnly(splitKeys.ToArray());
+        NewPartitions = Array.AsReadOnly(newPartitions.ToArray());
     }
 
     /// <summary>The partition to split.</summary>
