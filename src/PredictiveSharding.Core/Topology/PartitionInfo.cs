@@ -10,8 +10,10 @@ public sealed record PartitionInfo
     /// <exception cref="ArgumentOutOfRangeException">A size, count or mix share is negative, NaN or infinite.</exception>
     public PartitionInfo(PartitionId id, KeyRange range, NodeId node, long sizeBytes, long keyCount)
     {
-        Guard.NonNegative(sizeBytes, nameof(sizeBytes));
-        Guard.NonNegative(keyCount, nameof(keyCount));
+        // Named with the partition: an inventory makes one per partition every cycle, and a store's size estimate of -1
+        // ("unknown") among thousands of partitions was reported by its value alone.
+        Guard.NonNegative(sizeBytes, nameof(sizeBytes), Describe(id));
+        Guard.NonNegative(keyCount, nameof(keyCount), Describe(id));
         Id = id;
         Range = range;
         Node = node;
@@ -60,7 +62,7 @@ public sealed record PartitionInfo
             var copy = new Dictionary<string, double>(value.Count, (value as Dictionary<string, double>)?.Comparer);
             foreach (var (region, share) in value)
             {
-                Guard.FiniteNonNegative(share, "RegionMix[" + region + "]");
+                Guard.FiniteNonNegative(share, "RegionMix[" + region + "]", Describe(Id));
                 copy.Add(region, share);
             }
 
@@ -74,10 +76,12 @@ public sealed record PartitionInfo
         get => _accessFrequency;
         init
         {
-            Guard.FiniteNonNegative(value, nameof(AccessFrequency));
+            Guard.FiniteNonNegative(value, nameof(AccessFrequency), Describe(Id));
             _accessFrequency = value;
         }
     }
+
+    private static string Describe(PartitionId id) => "partition '" + id + "'";
 
     private readonly IReadOnlyList<KeySample> _keySamples = [];
     private readonly IReadOnlyDictionary<string, double> _regionMix = ReadOnlyDictionary<string, double>.Empty;
