@@ -6,26 +6,29 @@ namespace PredictiveSharding.Telemetry;
 /// <summary>
 /// A uniform reservoir (Vitter's algorithm R) over the requests offered to it. Requests, not keys, are the
 /// unit, so a key appears in proportion to its load: a load-weighted, unbiased sample, as CockroachDB's load
-/// splitter keeps. Buffers are allocated once; only harvesting allocates.
+/// splitter keeps. A slot's buffer is allocated when a key first needs it and grows (in powers of two, up to the key
+/// limit) only for a longer key than it held; once the slots have seen the keys' usual length, only harvesting allocates.
 /// </summary>
 internal sealed class KeyReservoir
 {
-    private readonly byte[][] _keys;
+    // Allocated on demand, not maxKeyBytes per slot up front: MaxSampledKeyBytes is to be set above the longest prefix the
+    // keys share, and at 65,536 that reserved 2 MiB per partition before a request, whatever the keys' real length.
+    private readonly byte[]?[] _keys;
+    private readonly int _maxKeyBytes;
     private readonly int[] _lengths;
     private readonly Lock _lock = new();
     private long _seen;
     private ulong _random;
     private int _count;
 
+    /// <summary>The smallest buffer a slot gets: short keys of varying length share it without reallocating.</summary>
+    private const int MinimumBuffer = 32;
+
     public KeyReservoir(int capacity, int maxKeyBytes, ulong seed)
     {
         _random = seed | 1;
         _keys = new byte[capacity][];
-        for (var i = 0; i < capacity; i++)
-        {
-            _keys[i] = new byte[maxKeyBytes];
-        }
-
+        _maxKeyBytes = maxKeyBytes;
         _lengths = new int[capacity];
     }
 
@@ -55,8 +58,15 @@ internal sealed class KeyReservoir
                 slot = (int)j;
             }
 
+            var length = Math.Min(key.Length, _maxKeyBytes);
             var buffer = _keys[slot];
-            var length = Math.Min(key.Length, buffer.Length);
+            if (buffer is null || buffer.Length < length)
+            {
+                // Rounded up so that keys growing a byte at a time do not reallocate each time.
+                buffer = new byte[Math.Min(_maxKeyBytes, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, MinimumBuffer)))];
+                _keys[slot] = buffer;
+            }
+
             key[..length].CopyTo(buffer);
             _lengths[slot] = length;
         }
@@ -77,7 +87,7 @@ internal sealed class KeyReservoir
             var samples = new KeySample[_count];
             for (var i = 0; i < _count; i++)
             {
-                samples[i] = new KeySample(ShardKey.FromBytes(_keys[i].AsSpan(0, _lengths[i])), weight);
+                samples[i] = new KeySample(ShardKey.FromBytes(_keys[i]!.AsSpan(0, _lengths[i])), weight);
             }
 
             _count = 0;

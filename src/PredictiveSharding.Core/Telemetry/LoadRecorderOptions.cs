@@ -26,7 +26,8 @@ public sealed class LoadRecorderOptions
     /// A truncated sample is a split point only where the keys differ within this many bytes: keys that share a longer
     /// prefix (long paths, composite keys) collapse into one sample, which may even sort before the partition's start,
     /// and the planner then warns that the partition has fewer than two distinct sampled keys and can only be moved.
-    /// Set it above the longest prefix your keys share.
+    /// Set it above the longest prefix your keys share: a sample takes as many bytes as its key (rounded up to a power of
+    /// two, at least 32), not this many.
     /// </summary>
     public int MaxSampledKeyBytes { get; set; } = 128;
 

@@ -99,6 +99,59 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Constructor_WithLongSampledKeysAllowed_DoesNotReserveTheLongestKeyForEverySampleOfEveryPartition()
+    {
+        // MaxSampledKeyBytes is to be set above the longest prefix keys share; each partition's reservoir reserved that
+        // many bytes for every one of its KeySampleSize samples up front: at 65,536, 2 MiB per partition (20 GiB for
+        // 10,000 partitions) before a single request, whatever the keys' length. Counted in bytes allocated, not time.
+        const int Partitions = 50;
+        var routes = new List<PartitionRoute>();
+        for (var i = 0; i < Partitions; i++)
+        {
+            var start = i == 0 ? string.Empty : "k" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+            var end = i == Partitions - 1 ? null : "k" + (i + 1).ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+            routes.Add(new PartitionRoute(new PartitionId("p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)), KeyRange.FromStrings(start, end), N1));
+        }
+
+        var routing = new RoutingTable(new RoutingMap(routes, 0));
+        var options = new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), MaxSampledKeyBytes = 65_536 };
+        var time = new FakeTimeProvider(Start);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var recorder = new LoadRecorder(routing, options, time);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(allocated, Is.LessThan(8L << 20), "the reservoirs of 50 partitions, 32 samples each, reserved 32 × 64 KiB apiece");
+    }
+
+    [Test]
+    public void KeySamples_OfKeysLongerThanEarlierOnes_AreKeptWholeUpToTheLimit()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, KeySampleSize = 2, MaxSampledKeyBytes = 300 });
+        var shortKey = Key("a");
+        var longKey = Key("b" + new string('x', 199));
+        var tooLong = Key("c" + new string('y', 499));
+
+        recorder.Record(shortKey, RequestKind.Read, 0);
+        recorder.Record(longKey, RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var first = recorder.Harvest().KeySamples[new PartitionId("left")].Select(s => s.Key).ToList();
+
+        // The same slots again, now with a longer key than each held before, and one past the limit.
+        recorder.Record(longKey, RequestKind.Read, 0);
+        recorder.Record(tooLong, RequestKind.Read, 0);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = recorder.Harvest().KeySamples[new PartitionId("left")].Select(s => s.Key).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EquivalentTo(new[] { ShardKey.FromBytes(shortKey), ShardKey.FromBytes(longKey) }));
+            Assert.That(second, Is.EquivalentTo(new[] { ShardKey.FromBytes(longKey), ShardKey.FromBytes(tooLong.AsSpan(0, 300)) }));
+        });
+    }
+
+    [Test]
     public void KeySamples_WithTheSameSeed_AreTheSameInEveryProcess()
     {
         // The reservoir's seed mixes in a hash of the partition's name. string.GetHashCode is randomised per process, so
