@@ -77,4 +77,66 @@ public sealed record LoadBucket
             _regionRequests = new ReadOnlyDictionary<string, double>(copy);
         }
     }
+
+    /// <summary>True when <paramref name="other"/> has the same start and figures, and the same requests per region.</summary>
+    /// <remarks>
+    /// The regions compare by content (each looked up in the other bucket's dictionary): a record compares a dictionary by
+    /// reference, and every bucket the recorder harvests with regions has its own, so a bucket was unequal to one with the
+    /// very same figures.
+    /// </remarks>
+    public bool Equals(LoadBucket? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && Start.Equals(other.Start)
+            && Reads.Equals(other.Reads)
+            && Writes.Equals(other.Writes)
+            && BytesRead.Equals(other.BytesRead)
+            && BytesWritten.Equals(other.BytesWritten)
+            && DistinctClients.Equals(other.DistinctClients)
+            && SameRegions(_regionRequests, other._regionRequests));
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        // The regions by their count and the values alone, combined in no order: equal buckets may hold their regions in
+        // another order, or under keys their dictionaries' comparers take for the same (e.g. "EU" and "eu").
+        var regions = _regionRequests.Count;
+        foreach (var count in _regionRequests.Values)
+        {
+            regions ^= count.GetHashCode();
+        }
+
+        return HashCode.Combine(Start, Reads, Writes, BytesRead, BytesWritten, DistinctClients, regions);
+    }
+
+    private static bool SameRegions(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (region, count) in a)
+        {
+            if (!b.TryGetValue(region, out var other) || !count.Equals(other))
+            {
+                return false;
+            }
+        }
+
+        foreach (var region in b.Keys)
+        {
+            if (!a.ContainsKey(region))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
