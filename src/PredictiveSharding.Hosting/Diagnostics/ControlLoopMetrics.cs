@@ -15,7 +15,7 @@ internal sealed class ControlLoopMetrics : IDisposable
         FailedCycles = meter.CreateCounter<long>("psharding.loop.cycles.failed", unit: "{cycle}", description: "Control cycles that failed (retried next interval).");
         Splits = meter.CreateCounter<long>("psharding.loop.splits", unit: "{split}", description: "Split actions planned.");
         Moves = meter.CreateCounter<long>("psharding.loop.moves", unit: "{move}", description: "Move actions planned.");
-        BytesMoved = meter.CreateCounter<long>("psharding.loop.bytes_moved", unit: "By", description: "Bytes moved by completed moves.");
+        BytesMoved = meter.CreateCounter<long>("psharding.loop.bytes_moved", unit: "By", description: "Bytes moved by the moves that took effect (completed, or completed with their clean-up pending), a plan's whose executor threw part-way included.");
         PlanTime = meter.CreateHistogram<double>("psharding.loop.plan_time", unit: "ms", description: "Time the planner took.");
         ForecastError = meter.CreateHistogram<double>("psharding.loop.forecast_error", unit: "1", description: "Relative absolute error of the previous cycle's one-step median forecast: sum |actual - median| / sum actual.");
         PredictedPeakUtilization = meter.CreateHistogram<double>("psharding.loop.predicted_peak_utilization", unit: "1", description: "Predicted peak utilisation after the plan (planning quantile).");
