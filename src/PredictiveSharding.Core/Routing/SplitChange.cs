@@ -15,4 +15,41 @@ public sealed record SplitChange(
     PartitionId Partition,
     IReadOnlyList<ShardKey> SplitKeys,
     IReadOnlyList<PartitionId> NewPartitions,
-    IReadOnlyList<NodeId>? Nodes = null) : RoutingChange;
+    IReadOnlyList<NodeId>? Nodes = null) : RoutingChange
+{
+    /// <summary>True when <paramref name="other"/> splits the same partition at the same keys into the same children on the same nodes.</summary>
+    /// <remarks>The lists compare element by element: a record compares lists by reference, so two identical changes were unequal.</remarks>
+    public bool Equals(SplitChange? other) =>
+        ReferenceEquals(this, other)
+        || (other is not null
+            && base.Equals(other)
+            && Partition == other.Partition
+            && Same(SplitKeys, other.SplitKeys)
+            && Same(NewPartitions, other.NewPartitions)
+            && Same(Nodes, other.Nodes));
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(base.GetHashCode());
+        hash.Add(Partition);
+        Add(ref hash, SplitKeys);
+        Add(ref hash, NewPartitions);
+        Add(ref hash, Nodes);
+        return hash.ToHashCode();
+    }
+
+    // The lists may be null here (a record takes null; RoutingMap.Apply refuses it): null equals null only.
+    private static bool Same<T>(IReadOnlyList<T>? a, IReadOnlyList<T>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
+
+    private static void Add<T>(ref HashCode hash, IReadOnlyList<T>? items)
+    {
+        hash.Add(items?.Count ?? -1);
+        foreach (var item in items ?? [])
+        {
+            hash.Add(item);
+        }
+    }
+}
