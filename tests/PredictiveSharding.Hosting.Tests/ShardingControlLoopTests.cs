@@ -820,6 +820,28 @@ public sealed class ShardingControlLoopTests
     }
 
     [Test]
+    public void Constructor_WithAClockThatDisagreesWithTheRecordersByABucketOrMore_ThrowsNamingBothTimes()
+    {
+        // A loop given the system's clock over a recorder replaying 2019 on a fake one was made without complaint, then every
+        // cycle after the warm-up failed: the planners refuse a forecast whose last step ended before the plan's Now as stale.
+        var replayed = new FakeTimeProvider(new DateTimeOffset(2019, 7, 1, 8, 0, 0, TimeSpan.Zero));
+        var routing = new RoutingTable(RoutingMap.WholeKeySpace(new PartitionId("a"), new NodeId("n1")));
+        using var recorder = new LoadRecorder(routing, new LoadRecorderOptions { BucketLength = Bucket }, replayed);
+        var nodes = new[] { new NodeInfo(new NodeId("n1"), new Dictionary<ResourceKind, double> { [ResourceKind.Requests] = 100 }) };
+        var options = new ControlLoopOptions { Interval = Bucket, Horizon = 5, WarmupBuckets = 1 };
+
+        Assert.That(
+            () => new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, TimeProvider.System),
+            Throws.ArgumentException.With.Property(nameof(ArgumentException.ParamName)).EqualTo("timeProvider")
+                .And.Message.Contains("2019-07-01T08:00:00").And.Message.Contains("LoadRecorder.TimeProvider"));
+
+        // The same time on another clock object (a host's own wrapper, a second fake) is agreement.
+        var twin = new FakeTimeProvider(replayed.GetUtcNow());
+        using var agreeing = new ShardingControlLoop(routing, recorder, new LastValueForecaster(), new HotPartitionPlanner(), new RoutingOnlyExecutor(routing), new FixedClusterInventory(nodes, _ => (1000, 10)), options, twin);
+        Assert.That(agreeing.Status.ConsecutiveFailures, Is.Zero);
+    }
+
+    [Test]
     public async Task RunCycle_WithoutAClockOfItsOwn_PlansOnTheRecordersClock()
     {
         // A host replaying recorded traffic (the RedisCluster sample) gives the recorder a clock at the trace's time and

@@ -55,6 +55,7 @@ public sealed class ShardingControlLoop : IDisposable
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentNullException">An argument, or <see cref="ControlLoopOptions.Constraints"/> or <see cref="ControlLoopOptions.ForecastGuard"/>, is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="timeProvider"/> reads a time a bucket or more (and a second or more) away from the recorder's clock.</exception>
     public ShardingControlLoop(
         IRoutingTable routing,
         LoadRecorder recorder,
@@ -92,6 +93,7 @@ public sealed class ShardingControlLoop : IDisposable
         // The recorder's clock by default: buckets close on it, and planning on another clock (the system's, when a host
         // replays recorded time on a fake one) makes every forecast look years stale to the planner.
         _time = timeProvider ?? recorder.TimeProvider;
+        ThrowIfClocksDisagree(_time, recorder);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = new ControlLoopMetrics(meterFactory);
         _history = new PartitionHistory(settings.MaxHistoryBuckets);
@@ -99,6 +101,32 @@ public sealed class ShardingControlLoop : IDisposable
         CreatedAt = _time.GetUtcNow();
         _lastSuccessTimestamp = _time.GetTimestamp();
         _progress = new ProgressClock(_time);
+    }
+
+    /// <summary>
+    /// Refuses a clock of the loop's own that is a bucket or more (and a second or more) away from the recorder's. Buckets
+    /// are labelled on the recorder's clock and plans made on the loop's: apart, every cycle after the warm-up failed, the
+    /// planners refusing each forecast as stale once the loop's Now passed its last step (a loop given the system's clock
+    /// over a recorder replaying recorded time on a fake one), or planning at a Now before the load it was forecasting.
+    /// </summary>
+    private static void ThrowIfClocksDisagree(TimeProvider timeProvider, LoadRecorder recorder)
+    {
+        if (ReferenceEquals(timeProvider, recorder.TimeProvider))
+        {
+            return;
+        }
+
+        var loopNow = timeProvider.GetUtcNow();
+        var recorderNow = recorder.TimeProvider.GetUtcNow();
+        var tolerance = recorder.BucketLength > TimeSpan.FromSeconds(1) ? recorder.BucketLength : TimeSpan.FromSeconds(1);
+        if ((loopNow - recorderNow).Duration() >= tolerance)
+        {
+            throw new ArgumentException(
+                string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"The loop's clock reads {loopNow:O} and its recorder's (LoadRecorder.TimeProvider) {recorderNow:O}: they must agree within a bucket ({recorder.BucketLength}), since buckets are labelled on the recorder's clock and plans made on the loop's. Give the loop the recorder's clock, or none (it then uses the recorder's)."),
+                nameof(timeProvider));
+        }
     }
 
     /// <summary>When the loop was made: the health check counts time without a completed cycle from here until the first one.</summary>
