@@ -14,7 +14,7 @@ public sealed class FastTreeForecasterOptions
     /// <summary>Boosted trees. Default 100 (ML.NET's default); at least 1.</summary>
     public int NumberOfTrees { get; set; } = 100;
 
-    /// <summary>Leaves per tree. Default 20 (ML.NET's default); at least 2.</summary>
+    /// <summary>Leaves per tree. Default 20 (ML.NET's default); 2–131,072 (LightGBM's limit: ML.NET sizes its per-tree arrays by it).</summary>
     public int NumberOfLeaves { get; set; } = 20;
 
     /// <summary>Training examples a leaf must hold. Default 10 (ML.NET's default); at least 1.</summary>
@@ -29,8 +29,15 @@ public sealed class FastTreeForecasterOptions
     /// </summary>
     public double ValidationFraction { get; set; } = 0.2;
 
-    /// <summary>The longest horizon the model learns (the horizon step is a feature); a request for more steps is refused. Default 48; at least 1.</summary>
+    /// <summary>The longest horizon the model learns (the horizon step is a feature); a request for more steps is refused. Default 48; 1–10,000 (as <c>LstmForecasterOptions.Horizon</c>).</summary>
     public int MaxHorizon { get; set; } = 48;
+
+    // Upper bounds: a fit allocates per horizon step (the error pools) and ML.NET per leaf, so int.MaxValue passed
+    // validation and failed the fit with an OutOfMemoryException that named no option (MaxHorizon after a first model
+    // had been trained).
+    internal const int MaxMaxHorizon = 10_000;
+
+    internal const int MaxNumberOfLeaves = 131_072;
 
     /// <summary>Training rows (origin × horizon step) at most; origins are thinned evenly beyond it. Default 300,000; at least 100.</summary>
     public int MaxTrainingRows { get; set; } = 300_000;
@@ -58,7 +65,7 @@ public sealed class FastTreeForecasterOptions
         OptionChecks.AtLeast(SeasonLength, 2, nameof(SeasonLength));
         OptionChecks.Quantiles(Quantiles, nameof(Quantiles));
         OptionChecks.AtLeast(NumberOfTrees, 1, nameof(NumberOfTrees));
-        OptionChecks.AtLeast(NumberOfLeaves, 2, nameof(NumberOfLeaves));
+        OptionChecks.InRange(NumberOfLeaves, 2, MaxNumberOfLeaves, nameof(NumberOfLeaves));
         OptionChecks.AtLeast(MinimumExampleCountPerLeaf, 1, nameof(MinimumExampleCountPerLeaf));
         if (!(LearningRate > 0 && LearningRate <= 1))
         {
@@ -66,7 +73,7 @@ public sealed class FastTreeForecasterOptions
         }
 
         OptionChecks.InRange(ValidationFraction, 0.05, 0.5, nameof(ValidationFraction));
-        OptionChecks.AtLeast(MaxHorizon, 1, nameof(MaxHorizon));
+        OptionChecks.InRange(MaxHorizon, 1, MaxMaxHorizon, nameof(MaxHorizon));
         OptionChecks.AtLeast(MaxTrainingRows, 100, nameof(MaxTrainingRows));
         OptionChecks.AtLeast(MinimumResiduals, 1, nameof(MinimumResiduals));
         OptionChecks.AtLeast(MaxHistoryLength, 2, nameof(MaxHistoryLength));

@@ -15,6 +15,14 @@ internal static class OptionChecks
         }
     }
 
+    public static void InRange(long value, long minimum, long maximum, string name)
+    {
+        if (value < minimum || value > maximum)
+        {
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be in {minimum}..{maximum}; got {value}."));
+        }
+    }
+
     public static void InRange(double value, double minimum, double maximum, string name)
     {
         if (!(value >= minimum && value <= maximum))

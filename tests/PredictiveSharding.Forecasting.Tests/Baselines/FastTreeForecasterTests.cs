@@ -132,6 +132,41 @@ public sealed class FastTreeForecasterTests
         Assert.That(e.Message, Does.Contain("2147483649").And.Contain("8760"));
     }
 
+    [TestCase(10_001)]
+    [TestCase(int.MaxValue)]
+    public void Constructor_MaxHorizonAboveTenThousand_ThrowsNamingTheOptionAndValue(int maxHorizon)
+    {
+        // MaxHorizon had no upper bound: int.MaxValue passed validation and the fit failed after training its first
+        // model, allocating a pool of errors per horizon step (an OutOfMemoryException that named no option).
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { MaxHorizon = maxHorizon }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.MaxHorizon)));
+        Assert.That(e.Message, Does.Contain(maxHorizon.ToString(System.Globalization.CultureInfo.InvariantCulture)).And.Contain("10000"));
+    }
+
+    [TestCase(131_073)]
+    [TestCase(int.MaxValue)]
+    public void Constructor_NumberOfLeavesAboveLightGbmsLimit_ThrowsNamingTheOptionAndValue(int leaves)
+    {
+        // No upper bound either: int.MaxValue failed the fit with an OutOfMemoryException from ML.NET's trainer.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { NumberOfLeaves = leaves }));
+
+        Assert.That(e!.ParamName, Is.EqualTo(nameof(FastTreeForecasterOptions.NumberOfLeaves)));
+        Assert.That(e.Message, Does.Contain(leaves.ToString(System.Globalization.CultureInfo.InvariantCulture)).And.Contain("131072"));
+    }
+
+    [Test]
+    public async Task FitAsync_AtTheUpperBoundsOfMaxHorizonAndNumberOfLeaves_Fits()
+    {
+        var sut = new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, MaxHorizon = 10_000, NumberOfLeaves = 131_072, NumberOfTrees = 2, MinimumExampleCountPerLeaf = 5, NumberOfThreads = 1 });
+        var history = TestSeries.History(TestSeries.From("a", TestSeries.Seasonal(240, 24, 100, noise: 0.1)));
+
+        await sut.FitAsync(history, null, CancellationToken.None);
+
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 100), CancellationToken.None);
+        Assert.That(forecast.Horizon, Is.EqualTo(100));
+    }
+
     [Test]
     public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
     {
