@@ -133,15 +133,18 @@ public sealed class FastTreeForecaster : ILoadForecaster
         ArgumentNullException.ThrowIfNull(request);
         var state = _state.Current ?? throw NotFitted();
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Before the request is resolved, whose checks of a horizon too long for any forecast would not say why this one
+        // is refused.
+        if (request.Horizon > _options.MaxHorizon)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Horizon, $"The request's horizon {request.Horizon} exceeds MaxHorizon {_options.MaxHorizon}, the longest horizon the {Name} model was trained for.");
+        }
+
         var resolved = ResolvedRequest.Resolve(request, _quantiles);
         if (resolved.Step != state.Step)
         {
             throw new ArgumentException($"The history's step is {resolved.Step} but the forecaster was fitted with step {state.Step}.", nameof(request));
-        }
-
-        if (resolved.Horizon > _options.MaxHorizon)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), resolved.Horizon, $"The request's horizon {resolved.Horizon} exceeds MaxHorizon {_options.MaxHorizon}, the longest horizon the {Name} model was trained for.");
         }
 
         var quantileCount = resolved.Quantiles.Count;

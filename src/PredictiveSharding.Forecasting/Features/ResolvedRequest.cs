@@ -1,3 +1,4 @@
+using System.Globalization;
 using PredictiveSharding.Telemetry;
 using PredictiveSharding.Topology;
 
@@ -77,7 +78,38 @@ internal sealed class ResolvedRequest
             }
         }
 
-        return new ResolvedRequest(series, quantiles.ToArray(), request.Horizon, history.Step);
+        var levels = quantiles.ToArray();
+        RequireRepresentable(request.Horizon, levels.Length, series, history.Step, nameof(request));
+        return new ResolvedRequest(series, levels, request.Horizon, history.Step);
+    }
+
+    /// <summary>
+    /// Refuses, before any value is computed, a horizon whose forecast cannot be held: more values per series than an
+    /// array holds (the product wrapped round in int and failed with an OverflowException), or a last step after the
+    /// last representable time (which the forecast itself refused only after every value had been computed).
+    /// </summary>
+    private static void RequireRepresentable(int horizon, int quantileCount, List<PartitionLoadSeries> series, TimeSpan step, string paramName)
+    {
+        if ((long)horizon * quantileCount > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The request's horizon of {horizon} steps at {quantileCount} quantile levels needs {(long)horizon * quantileCount} values per series; an array holds at most {Array.MaxLength}."), paramName);
+        }
+
+        var origin = DateTimeOffset.MinValue;
+        foreach (var s in series)
+        {
+            if (s.End > origin)
+            {
+                origin = s.End;
+            }
+        }
+
+        // As LoadForecast counts it: in whole ticks on the later of the clock and UTC.
+        var room = DateTime.MaxValue.Ticks - Math.Max(origin.Ticks, origin.UtcTicks);
+        if (series.Count > 0 && step.Ticks > room / horizon)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The request's horizon of {horizon} steps of {step} from {origin:O} ends after the last representable time."), paramName);
+        }
     }
 
     /// <summary>Wraps per-partition quantile values (<c>values[step * quantiles + q]</c>) as a forecast of request load.</summary>
