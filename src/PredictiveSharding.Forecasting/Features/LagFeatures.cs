@@ -26,13 +26,7 @@ internal static class LagFeatures
     public static double Scale(ReadOnlySpan<double> past, int seasonLength)
     {
         var window = (int)Math.Min(ContextLength(seasonLength), past.Length);
-        var sum = 0.0;
-        for (var i = past.Length - window; i < past.Length; i++)
-        {
-            sum += past[i];
-        }
-
-        return 1 + (window == 0 ? 0 : sum / window);
+        return 1 + Mean(past[(past.Length - window)..]);
     }
 
     /// <summary>
@@ -71,6 +65,20 @@ internal static class LagFeatures
             sum += v;
         }
 
-        return values.IsEmpty ? 0 : sum / values.Length;
+        if (double.IsFinite(sum))
+        {
+            return values.IsEmpty ? 0 : sum / values.Length;
+        }
+
+        // Loads are finite but their sum can pass double.MaxValue (a season of loads above 1e307): as an infinite scale
+        // or mean it made every feature NaN, and ML.NET failed the fit ("All instances skipped due to missing
+        // features"). Summed divided instead, only then, so that every other mean keeps its rounding.
+        var mean = 0.0;
+        foreach (var v in values)
+        {
+            mean += v / values.Length;
+        }
+
+        return mean;
     }
 }

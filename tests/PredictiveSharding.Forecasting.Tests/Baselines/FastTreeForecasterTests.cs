@@ -168,6 +168,23 @@ public sealed class FastTreeForecasterTests
     }
 
     [Test]
+    public async Task FitAsync_LoadsWhoseSeasonSumsPastDoubleMaxValue_FitsAndForecastsFiniteQuantiles()
+    {
+        // Finite loads, accepted as such, but two seasons of them sum past double.MaxValue: the scale (1 + their mean)
+        // was infinite, every feature NaN, and the fit's task failed with ML.NET's InvalidOperationException "All
+        // instances skipped due to missing features" instead of fitting (or refusing the history as bad input).
+        var values = TestSeries.Seasonal(240, 24, 1e307, noise: 0.1);
+        var history = TestSeries.History(TestSeries.From("a", values), TestSeries.From("b", TestSeries.Seasonal(240, 24, 100, noise: 0.1, seed: 2)));
+        var sut = new FastTreeForecaster(new FastTreeForecasterOptions { SeasonLength = 24, MaxHorizon = 4, NumberOfTrees = 5, MinimumExampleCountPerLeaf = 5, NumberOfThreads = 1 });
+
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var forecast = await sut.ForecastAsync(new ForecastRequest(history, 4), CancellationToken.None);
+
+        var median = forecast.ValueAt(new PartitionId("a"), ResourceKind.Requests, 0, 0.5);
+        Assert.That(median, Is.GreaterThan(1e306).And.LessThan(double.PositiveInfinity));
+    }
+
+    [Test]
     public void Constructor_NonPositiveLearningRate_ThrowsNamingTheOption()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _ = new FastTreeForecaster(new FastTreeForecasterOptions { LearningRate = 0 }));
