@@ -50,8 +50,9 @@ internal sealed class ResolvedRequest
     public static ResolvedRequest Resolve(ForecastRequest request, IReadOnlyList<double> defaultQuantiles)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var quantiles = request.Quantiles ?? defaultQuantiles;
-        LoadForecast.ValidateQuantiles(quantiles);
+        // Copied before the check, so what is checked is what is used.
+        var levels = (request.Quantiles ?? defaultQuantiles).ToArray();
+        LoadForecast.ValidateQuantiles(levels);
         var history = request.History;
         List<PartitionLoadSeries> series;
         if (request.Partitions is null)
@@ -78,7 +79,6 @@ internal sealed class ResolvedRequest
             }
         }
 
-        var levels = quantiles.ToArray();
         RequireRepresentable(request.Horizon, levels.Length, series, history.Step, nameof(request));
         return new ResolvedRequest(series, levels, request.Horizon, history.Step);
     }

@@ -172,7 +172,9 @@ public sealed class LstmForecaster : ILoadForecaster
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Horizon {request.Horizon} is longer than the model's horizon {spec.Horizon}; train with a longer LstmForecasterOptions.Horizon."), nameof(request));
         }
 
-        var levels = request.Quantiles ?? model.Options.Quantiles;
+        // A copy, checked and then used by the forecast's task: the caller's list, read again once the call had returned,
+        // could have changed (a list the host reuses) into levels never checked.
+        IReadOnlyList<double> levels = (request.Quantiles ?? model.Options.Quantiles).ToArray();
         LoadForecast.ValidateQuantiles(levels);
 
         var partitions = request.Partitions ?? history.Series.Select(s => s.Partition).ToList();

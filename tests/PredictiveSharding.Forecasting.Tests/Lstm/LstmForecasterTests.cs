@@ -248,6 +248,25 @@ public sealed class LstmForecasterTests
     }
 
     [Test]
+    public async Task ForecastAsync_QuantileListChangedAfterTheCall_ForecastsTheLevelsTheCallChecked()
+    {
+        // The call checked the caller's list, and the forecast's task read it again later: a list the host reuses, changed
+        // once the call had returned, gave a forecast of other levels than those checked, or (emptied) failed the task
+        // with LoadForecast's "At least one quantile level is needed".
+        var sut = new LstmForecaster(TinyOptions.Create());
+        var history = SyntheticLoad.History(2, 300);
+        await sut.FitAsync(history, null, CancellationToken.None);
+        var levels = new List<double> { 0.1, 0.5, 0.9 };
+
+        var pending = sut.ForecastAsync(new ForecastRequest(history, 12) { Quantiles = levels }, CancellationToken.None);
+        levels.Clear();
+        var forecast = await pending;
+
+        Assert.That(forecast.Quantiles, Is.EqualTo(new[] { 0.1, 0.5, 0.9 }));
+        Assert.That(forecast.Partitions[SyntheticLoad.Id(0)][ResourceKind.Requests].QuantileCount, Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task ForecastAsync_PartitionListedTwice_ThrowsArgumentExceptionNamingIt()
     {
         // The baselines refuse this too; silently answering with one forecast for two requested entries hid the mistake.
