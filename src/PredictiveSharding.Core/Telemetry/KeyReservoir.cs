@@ -6,14 +6,16 @@ namespace PredictiveSharding.Telemetry;
 /// <summary>
 /// A uniform reservoir (Vitter's algorithm R) over the requests offered to it. Requests, not keys, are the
 /// unit, so a key appears in proportion to its load: a load-weighted, unbiased sample, as CockroachDB's load
-/// splitter keeps. A slot's buffer is allocated when a key first needs it and grows (in powers of two, up to the key
-/// limit) only for a longer key than it held; once the slots have seen the keys' usual length, only harvesting allocates.
+/// splitter keeps. Each slot's buffer is allocated up front for keys of up to <see cref="EagerBytes"/> bytes (or the key
+/// limit, if lower), so that sampling such keys never allocates on the request path; a longer key (up to the limit) grows
+/// its slot's buffer, in powers of two, the first time one lands there. Otherwise only harvesting allocates.
 /// </summary>
 internal sealed class KeyReservoir
 {
-    // Allocated on demand, not maxKeyBytes per slot up front: MaxSampledKeyBytes is to be set above the longest prefix the
-    // keys share, and at 65,536 that reserved 2 MiB per partition before a request, whatever the keys' real length.
-    private readonly byte[]?[] _keys;
+    // Not maxKeyBytes per slot up front: MaxSampledKeyBytes is to be set above the longest prefix the keys share, and at
+    // 65,536 that reserved 2 MiB per partition before a request, whatever the keys' real length. Nor all on demand: the
+    // recorder promises an allocation-free request path, which a first sample of each slot would break.
+    private readonly byte[][] _keys;
     private readonly int _maxKeyBytes;
     private readonly int[] _lengths;
     private readonly Lock _lock = new();
@@ -21,13 +23,18 @@ internal sealed class KeyReservoir
     private ulong _random;
     private int _count;
 
-    /// <summary>The smallest buffer a slot gets: short keys of varying length share it without reallocating.</summary>
-    private const int MinimumBuffer = 32;
+    /// <summary>The bytes each slot is given up front: keys up to this long (nearly all) are sampled without allocating.</summary>
+    internal const int EagerBytes = 256;
 
     public KeyReservoir(int capacity, int maxKeyBytes, ulong seed)
     {
         _random = seed | 1;
         _keys = new byte[capacity][];
+        for (var i = 0; i < capacity; i++)
+        {
+            _keys[i] = new byte[Math.Min(maxKeyBytes, EagerBytes)];
+        }
+
         _maxKeyBytes = maxKeyBytes;
         _lengths = new int[capacity];
     }
@@ -60,10 +67,10 @@ internal sealed class KeyReservoir
 
             var length = Math.Min(key.Length, _maxKeyBytes);
             var buffer = _keys[slot];
-            if (buffer is null || buffer.Length < length)
+            if (buffer.Length < length)
             {
                 // Rounded up so that keys growing a byte at a time do not reallocate each time.
-                buffer = new byte[Math.Min(_maxKeyBytes, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(length, MinimumBuffer)))];
+                buffer = new byte[Math.Min(_maxKeyBytes, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length))];
                 _keys[slot] = buffer;
             }
 
@@ -87,7 +94,7 @@ internal sealed class KeyReservoir
             var samples = new KeySample[_count];
             for (var i = 0; i < _count; i++)
             {
-                samples[i] = new KeySample(ShardKey.FromBytes(_keys[i]!.AsSpan(0, _lengths[i])), weight);
+                samples[i] = new KeySample(ShardKey.FromBytes(_keys[i].AsSpan(0, _lengths[i])), weight);
             }
 
             _count = 0;

@@ -26,8 +26,9 @@ public sealed class LoadRecorderOptions
     /// A truncated sample is a split point only where the keys differ within this many bytes: keys that share a longer
     /// prefix (long paths, composite keys) collapse into one sample, which may even sort before the partition's start,
     /// and the planner then warns that the partition has fewer than two distinct sampled keys and can only be moved.
-    /// Set it above the longest prefix your keys share: a sample takes as many bytes as its key (rounded up to a power of
-    /// two, at least 32), not this many.
+    /// Set it above the longest prefix your keys share: each sample slot takes 256 bytes (or this many, if lower) up front,
+    /// so that sampling keys up to that long never allocates, and grows, in powers of two up to this limit, the first time
+    /// a longer key lands in it.
     /// </summary>
     public int MaxSampledKeyBytes { get; set; } = 128;
 

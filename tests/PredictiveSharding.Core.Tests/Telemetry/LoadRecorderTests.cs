@@ -125,6 +125,27 @@ public sealed class LoadRecorderTests
     }
 
     [Test]
+    public void Record_OnAFreshRecorder_AllocatesNothingForKeysUpTo256Bytes()
+    {
+        // The request path is allocation-free from the first request: every sample slot is allocated up front for keys of
+        // up to 256 bytes. Allocating slots on first use (a session 54 change, since narrowed) allocated on the request
+        // path until every slot of every partition had been filled once.
+        var time = new FakeTimeProvider(Start);
+        using var recorder = Recorder(TwoPartitions(), time, new LoadRecorderOptions { BucketLength = TimeSpan.FromSeconds(10), SampleOneIn = 1, MaxSampledKeyBytes = 65_536 });
+        var keys = Enumerable.Range(0, 1_000).Select(i => Key((i % 2 == 0 ? "a" : "z") + new string('k', i % 255))).ToArray();
+        recorder.Record(keys[0], RequestKind.Read, 0);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var key in keys)
+        {
+            recorder.Record(key, RequestKind.Write, 10);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
     public void KeySamples_OfKeysLongerThanEarlierOnes_AreKeptWholeUpToTheLimit()
     {
         var time = new FakeTimeProvider(Start);
