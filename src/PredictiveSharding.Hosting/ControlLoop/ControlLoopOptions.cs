@@ -119,9 +119,9 @@ public sealed class ControlLoopOptions
 
         // The period search shows periods up to a quarter of its window: a longer minimum turned the floor off silently.
         // Refused here, where the host set both; the guard itself only warns (the simulation derives the pair).
-        if (ForecastGuard.SeasonalMinPeriod is { } minPeriod && minPeriod > ForecastGuard.SeasonalWindow / 4)
+        if (ForecastGuard.SeasonalMinPeriod is { } minPeriod && minPeriod > ForecastGuard.LongestSeasonalPeriod)
         {
-            throw Bad("ForecastGuard.SeasonalMinPeriod", minPeriod, $"at most a quarter of ForecastGuard.SeasonalWindow ({ForecastGuard.SeasonalWindow}), {ForecastGuard.SeasonalWindow / 4}, the longest period the window can show");
+            throw Bad("ForecastGuard.SeasonalMinPeriod", minPeriod, $"at most a quarter of ForecastGuard.SeasonalWindow ({ForecastGuard.SeasonalWindow}), {ForecastGuard.LongestSeasonalPeriod}, the longest period the window can show");
         }
     }
 

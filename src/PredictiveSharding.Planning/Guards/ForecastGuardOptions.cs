@@ -94,8 +94,11 @@ public sealed class ForecastGuardOptions
     /// </summary>
     public int SeasonalWindow { get; set; } = 512;
 
-    /// <summary>The longest period <see cref="SeasonalWindow"/> can show: a quarter of it (SeasonalFloor.DetectPeriod).</summary>
-    internal int LongestSeasonalPeriod => SeasonalWindow / (SeasonalFloor.Cycles + 1);
+    /// <summary>
+    /// The longest period <see cref="SeasonalWindow"/> can show: a quarter of it (three periods back and one to score them
+    /// on). A <see cref="SeasonalMinPeriod"/> above it turns the seasonal floor off.
+    /// </summary>
+    public int LongestSeasonalPeriod => SeasonalWindow / (SeasonalFloor.Cycles + 1);
 
     /// <summary>Throws when a setting is out of range, naming it and its value.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>

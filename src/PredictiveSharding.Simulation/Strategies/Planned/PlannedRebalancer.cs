@@ -69,7 +69,7 @@ internal sealed class PlannedRebalancer : IRebalancer
         // The last-load floor applies to the forecaster's output itself (before the measured-overload correction, which
         // compares a measurement with the floored forecast); the seasonal floor and burst bound apply after it.
         _lastLoadGuard = settings.FloorAtLastLoad ? new ForecastGuard(new ForecastGuardOptions { FloorAtLastLoad = true, BoundBursts = false }) : null;
-        _guard = new ForecastGuard(new ForecastGuardOptions
+        var guardOptions = new ForecastGuardOptions
         {
             FloorAtLastLoad = false,
             BoundBursts = settings.BurstAware,
@@ -79,14 +79,15 @@ internal sealed class PlannedRebalancer : IRebalancer
             SeasonalMinPeriod = settings.SeasonalMinPeriod > 0 ? settings.SeasonalMinPeriod : null,
             SeasonalWindow = settings.HistoryWindowSteps,
             LevelShiftSteps = settings.LevelShiftSteps > 0 ? settings.LevelShiftSteps : null,
-        });
+        };
+        _guard = new ForecastGuard(guardOptions);
 
         // The period search shows periods up to a quarter of its window; the minimum is derived from the forecaster's
         // context, so a short history window leaves the floor off. Said, not refused: the run is still a valid one without
         // the floor (at the defaults, 25 against 512 / 4, it never happens).
-        if (settings.SeasonalMinPeriod > 0 && settings.SeasonalMinPeriod > settings.HistoryWindowSteps / 4)
+        if (guardOptions.SeasonalMinPeriod is { } minPeriod && minPeriod > guardOptions.LongestSeasonalPeriod)
         {
-            Warn(string.Create(CultureInfo.InvariantCulture, $"seasonal floor off: periods of at least {settings.SeasonalMinPeriod} steps cannot show in a history window of {settings.HistoryWindowSteps} steps (at most a quarter of it, {settings.HistoryWindowSteps / 4}); a window of at least {4 * settings.SeasonalMinPeriod} steps (SimulationOptions.HistoryWindowSteps) turns it on."));
+            Warn(string.Create(CultureInfo.InvariantCulture, $"seasonal floor off: periods of at least {minPeriod} steps cannot show in a history window of {settings.HistoryWindowSteps} steps (at most a quarter of it, {guardOptions.LongestSeasonalPeriod}); a window of at least {4 * minPeriod} steps (SimulationOptions.HistoryWindowSteps) turns it on."));
         }
     }
 
